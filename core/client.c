@@ -1,0 +1,357 @@
+/* Client state machine. The server drives it: each state byte it sends is
+ * handled by one function below, in the order a normal test meets them:
+ *
+ *   connect, cookie -> PARAM_EXCHANGE -> CREATE_STREAMS -> TEST_START ->
+ *   TEST_RUNNING (run until an end condition, send TEST_END) ->
+ *   EXCHANGE_RESULTS -> DISPLAY_RESULTS (send IPERF_DONE, close)
+ */
+#include "client.h"
+#include "control.h"
+#include "cookie.h"
+#include "errors.h"
+#include "host.h"
+#include "loader.h"
+#include "netutil.h"
+#include "results.h"
+#include "session.h"
+#include "workers.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* Waits for the server outside the run phase are bounded by this. */
+#define SERVER_REPLY_TIMEOUT_MS 60000
+
+struct client {
+    struct session ss;
+    int done;
+    int error;                  /* weir_status */
+    char detail[512];
+};
+
+static int fail(struct client *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct client *c, int code, const char *fmt, ...)
+{
+    c->error = code;
+    c->detail[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static int ctl_fail(struct client *c, enum ctl_io io, int code)
+{
+    if (io == CTL_EOF)
+        return fail(c, WEIR_E_CTRLCLOSE, NULL);
+    if (io == CTL_TIMEOUT)
+        return fail(c, code, "timed out waiting for the server");
+    if (io == CTL_ERROR && session_signal)
+        return fail(c, WEIR_E_CLIENTTERM, NULL);
+    return fail(c, code, "%s", strerror(errno));
+}
+
+static void fill_params(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    const struct weir_settings *s = t->s;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    struct test_params *p = &t->p;
+    snprintf(p->wire_key, sizeof p->wire_key, "%s", ops->wire_key);
+    p->omit = s->omit;
+    p->time = s->duration;
+    p->num = s->bytes;
+    p->blockcount = s->blocks;
+    p->mss = s->mss;
+    p->nodelay = s->nodelay;
+    p->parallel = s->parallel;
+    p->reverse = s->reverse;
+    p->bidir = s->bidir;
+    p->window = s->window;
+    /* Block size: -l, the transport's default, or iperf3's UDP rule (the
+     * control connection's MSS, else 1460). */
+    p->len = s->blksize ? s->blksize : ops->default_blksize;
+    if (!p->len)
+        p->len = t->control_mss > 0 && t->control_mss <= 65507 ? (uint32_t)t->control_mss : 1460;
+    p->bandwidth = s->rate_set ? s->rate : (ops->caps & WEIR_CAP_DATAGRAM) ? 1048576 : 0;
+    p->pacing_timer = s->pacing_timer;
+    p->burst = s->burst;
+    p->tos = s->tos;
+    p->title = s->title ? strdup(s->title) : NULL;
+    p->extra_data = s->extra_data ? strdup(s->extra_data) : NULL;
+    p->congestion = s->congestion ? strdup(s->congestion) : NULL;
+    p->get_server_output = s->get_server_output;
+    p->udp_counters_64bit = s->udp_counters_64bit;
+    p->repeating_payload = s->repeating_payload;
+    if (ops->caps & WEIR_CAP_EXTENSION)
+        p->weir_transport = strdup(t->transport->name);
+}
+
+static int on_param_exchange(struct client *c)
+{
+    struct json_object *o = params_to_json(&c->ss.t.p);
+    enum ctl_io io = ctl_send_json(c->ss.t.ctl_fd, o);
+    json_object_put(o);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDPARAMS);
+}
+
+static int on_create_streams(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    int n = t->p.parallel * (t->p.bidir ? 2 : 1);
+    /* Strictly one after another, so the server's accept order gives both
+     * sides the same stream ids. Bidir: the sending half first. */
+    for (int i = 0; i < n; i++) {
+        int sending = t->p.bidir ? i < t->p.parallel : !t->p.reverse;
+        struct weir_stream_config cfg;
+        test_stream_config(t, sending, i, &cfg);
+        void *ctx = NULL;
+        host_clear_error();
+        int rc = ops->client_open(t->tglobal, &cfg, &ctx);
+        if (rc != WEIR_OK) {
+            int code;
+            const char *d = host_take_error(&code);
+            return fail(c, rc, "%s", d);
+        }
+        if (!test_add_stream(t, ctx, sending)) {
+            ops->close(ctx);
+            return fail(c, WEIR_E_NOMEM, NULL);
+        }
+    }
+    /* -n/-k: give each sending stream its share so the total stops at the
+     * requested amount (rounded up to whole blocks per stream). */
+    uint64_t total = t->p.blockcount;
+    if (t->p.num)
+        total = (t->p.num + t->p.len - 1) / t->p.len;
+    int senders = 0;
+    for (int i = 0; i < t->n_streams; i++)
+        senders += t->streams[i].sending;
+    for (int i = 0; i < t->n_streams && total && senders; i++)
+        if (t->streams[i].sending)
+            t->streams[i].budget_blocks = (total + (uint64_t)senders - 1) / (uint64_t)senders;
+    return WEIR_OK;
+}
+
+static int on_test_start(struct client *c)
+{
+    int rc = session_begin(&c->ss);
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, NULL);
+}
+
+/* Has the test met its end condition (-t, -n, -k)? */
+static int end_reached(const struct weir_test *t, uint64_t now)
+{
+    if (t->p.time && now >= t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u)
+        return 1;
+    if (t->omitting || (!t->p.num && !t->p.blockcount))
+        return 0;
+    uint64_t sent = 0, rcvd = 0, bsent = 0, brcvd = 0;
+    for (int i = 0; i < t->n_streams; i++) {
+        const struct weir_stream *st = &t->streams[i];
+        uint64_t b = st->ctr.bytes - st->at_omit.bytes, k = st->ctr.blocks - st->at_omit.blocks;
+        if (st->sending) { sent += b; bsent += k; } else { rcvd += b; brcvd += k; }
+    }
+    if (t->p.num && (sent >= t->p.num || rcvd >= t->p.num))
+        return 1;
+    if (t->p.blockcount && (bsent >= t->p.blockcount || brcvd >= t->p.blockcount))
+        return 1;
+    return 0;
+}
+
+static uint64_t end_deadline(const struct weir_test *t)
+{
+    return t->p.time ? t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u : 0;
+}
+
+/* Move data until the test ends or the server says something. Returns
+ * WEIR_OK with TEST_END sent, or an error. */
+static int on_test_running(struct client *c)
+{
+    struct session *ss = &c->ss;
+    struct weir_test *t = &ss->t;
+    session_run(ss, host_now_ns());
+    int byte_limit = t->p.num || t->p.blockcount;
+    for (;;) {
+        uint64_t now = host_now_ns();
+        uint64_t deadline = end_deadline(t);
+        /* Checked before the interval timer, so an interval due at the same
+         * instant as the end is reported as the final one, not twice. */
+        if (end_reached(t, now))
+            break;
+        session_tick(ss, now);
+        int rc = session_stream_error(ss, 1);
+        if (rc)
+            return fail(c, rc, NULL);
+        int timeout = session_timeout_ms(ss, now, byte_limit ? 2 : 1000);
+        if (deadline) {
+            uint64_t ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 0;
+            if (ms < (uint64_t)timeout)
+                timeout = (int)ms;
+        }
+        struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
+        int pr = poll(&p, 1, timeout);
+        if (session_signal)
+            return fail(c, WEIR_E_CLIENTTERM, NULL);
+        if (pr > 0) {
+            /* The server spoke mid-test: terminate, error or EOF. */
+            return WEIR_E_AGAIN;
+        }
+    }
+    session_stop(ss, host_now_ns());
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_TEST_END);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDMESSAGE);
+}
+
+static int on_exchange_results(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    struct json_object *o = results_to_json(t, NULL, NULL);
+    enum ctl_io io = ctl_send_json(t->ctl_fd, o);
+    json_object_put(o);
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_SENDRESULTS);
+    struct json_object *peer = NULL;
+    io = ctl_recv_json(t->ctl_fd, CTL_MAX_RESULTS_LEN, &peer);
+    if (io == CTL_TOO_LONG || io == CTL_BAD_JSON)
+        return fail(c, WEIR_E_RECVRESULTS, io == CTL_TOO_LONG ? "bad length" : "invalid JSON");
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_RECVRESULTS);
+    char detail[256];
+    int rc = results_from_json(t, peer, detail, sizeof detail);
+    json_object_put(peer);
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, "%s", detail);
+}
+
+static int on_display_results(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    session_report_end(&c->ss);
+    workers_stop(t);
+    test_close_streams(t);
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_IPERF_DONE);
+    c->done = 1;
+    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDMESSAGE);
+}
+
+static int on_server_error(struct client *c)
+{
+    int code, err;
+    ctl_recv_server_error_tail(c->ss.t.ctl_fd, &code, &err);
+    if (code == 0)
+        return fail(c, WEIR_E_CTRLCLOSE, NULL);
+    return fail(c, code, "%s", err ? strerror(err) : "");
+}
+
+/* One state byte from the server. */
+static int dispatch(struct client *c, signed char st)
+{
+    switch (st) {
+    case ST_PARAM_EXCHANGE:   return on_param_exchange(c);
+    case ST_CREATE_STREAMS:   return on_create_streams(c);
+    case ST_TEST_START:       return on_test_start(c);
+    case ST_TEST_RUNNING:     return on_test_running(c);
+    case ST_EXCHANGE_RESULTS: return on_exchange_results(c);
+    case ST_DISPLAY_RESULTS:  return on_display_results(c);
+    case ST_IPERF_DONE:       c->done = 1; return WEIR_OK;
+    case ST_SERVER_TERMINATE: return fail(c, WEIR_E_SERVERTERM, NULL);
+    case ST_ACCESS_DENIED:    return fail(c, WEIR_E_ACCESSDENIED, NULL);
+    case ST_SERVER_ERROR:     return on_server_error(c);
+    default:                  return fail(c, WEIR_E_MESSAGE, "state %d", st);
+    }
+}
+
+static int connect_control(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    const struct weir_settings *s = t->s;
+    int gai = 0;
+    t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->connect_timeout_ms, &gai);
+    if (t->ctl_fd < 0) {
+        if (gai)
+            return fail(c, WEIR_E_CONNECT, "%s", gai_strerror(gai));
+        return fail(c, WEIR_E_CONNECT, "%s", strerror(errno));
+    }
+    net_set_nodelay(t->ctl_fd);
+    t->control_mss = net_tcp_mss(t->ctl_fd);
+    if (weir_cookie_make(t->cookie))
+        return fail(c, WEIR_E_SENDCOOKIE, "no randomness");
+    struct weir_report_connect rc;
+    report_fill_connect(&rc, WEIR_ROLE_CLIENT, s->host, s->port);
+    rc.control_mss = t->control_mss;
+    report_connected(c->ss.rs, &rc);
+    enum ctl_io io = ctl_write(t->ctl_fd, t->cookie, WEIR_COOKIE_SIZE, CTL_MSG_TIMEOUT_MS);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDCOOKIE);
+}
+
+int client_run(const struct weir_settings *s, struct report_set *rs)
+{
+    struct client c;
+    memset(&c, 0, sizeof c);
+    c.ss.rs = rs;
+    struct weir_test *t = &c.ss.t;
+    test_init(t, WEIR_ROLE_CLIENT, s);
+
+    char err[1024];
+    t->transport = loader_load(s->transport ? s->transport : "tcp", WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    int rc = t->transport ? WEIR_OK : fail(&c, WEIR_E_PLUGIN, "%s", err);
+    if (rc == WEIR_OK && (rc = loader_transport_global(t->transport, &t->tglobal)) != WEIR_OK)
+        fail(&c, rc, "transport '%s' failed to initialise", t->transport->name);
+    if (rc == WEIR_OK)
+        rc = connect_control(&c);
+    if (rc == WEIR_OK)
+        fill_params(&c);
+
+    while (rc == WEIR_OK && !c.done) {
+        signed char st;
+        enum ctl_io io = ctl_recv_state(t->ctl_fd, SERVER_REPLY_TIMEOUT_MS, &st);
+        if (session_signal) {
+            rc = fail(&c, WEIR_E_CLIENTTERM, NULL);
+            break;
+        }
+        if (io != CTL_OK) {
+            rc = ctl_fail(&c, io, WEIR_E_RECVMESSAGE);
+            break;
+        }
+        rc = dispatch(&c, st);
+        if (rc == WEIR_E_AGAIN)
+            rc = WEIR_OK;       /* the server spoke during the run: read it */
+    }
+
+    if (rc != WEIR_OK) {
+        /* Interrupted or failed mid-test: show what was measured, tell the
+         * server when it was us. */
+        if (c.ss.started) {
+            session_stop(&c.ss, host_now_ns());
+            session_report_end(&c.ss);
+        }
+        if (c.error == WEIR_E_CLIENTTERM && t->ctl_fd >= 0)
+            ctl_send_state(t->ctl_fd, ST_CLIENT_TERMINATE);
+        char msg[1024];
+        weir_error_text(msg, sizeof msg, c.error, c.detail);
+        if (c.error == WEIR_E_CLIENTTERM)
+            snprintf(msg, sizeof msg, "interrupt - the client has terminated");
+        report_finish(rs, msg);
+    } else {
+        report_finish(rs, NULL);
+    }
+    workers_stop(t);
+    test_close_streams(t);
+    if (t->ctl_fd >= 0)
+        ctl_close(t->ctl_fd);
+    session_free(&c.ss);
+    return rc == WEIR_OK ? 0 : 1;
+}

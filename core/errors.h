@@ -1,0 +1,13 @@
+/* Status codes and their messages (the table is in sdk/include/weir/errors.h). */
+#ifndef WEIR_CORE_ERRORS_H
+#define WEIR_CORE_ERRORS_H
+
+#include <weir/errors.h>
+#include <stddef.h>
+
+/* The fixed message for a code ("unknown error N" for others). */
+const char *weir_strerror(int code);
+/* Message plus detail: "MSG: DETAIL" or just "MSG". */
+void weir_error_text(char *buf, size_t len, int code, const char *detail);
+
+#endif

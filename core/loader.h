@@ -1,0 +1,29 @@
+/* Finds, loads and checks plugins. Search order for a bare NAME:
+ * --plugin-dir, then each directory of WEIR_PLUGIN_PATH (colon separated),
+ * then the installed plugin directory; a NAME containing '/' or ending in
+ * ".so" is taken as a path. Regular files only; RTLD_NOW | RTLD_LOCAL. */
+#ifndef WEIR_LOADER_H
+#define WEIR_LOADER_H
+
+#include <stddef.h>
+#include <weir/weir.h>
+
+/* Directory given with --plugin-dir (NULL: none). */
+void loader_set_plugin_dir(const char *dir);
+
+/* Load (or return the already loaded) plugin of the given kind. On failure
+ * returns NULL and writes one line for the user into err. */
+const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind kind,
+                                      char *err, size_t errlen);
+
+/* Initialise a transport once per process (its init hook); *global is the
+ * value to pass to its stream hooks. */
+int loader_transport_global(const struct weir_plugin *p, void **global);
+
+/* Run fini hooks and unload everything (at exit). */
+void loader_unload_all(void);
+
+/* The comma-separated list of directories searched, for messages. */
+void loader_search_path(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,26 @@
+/* Socket helpers for the control connection and reports. */
+#ifndef WEIR_NETUTIL_H
+#define WEIR_NETUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Listen on port: a dual-stack IPv6 wildcard socket unless family or
+ * bind_host say otherwise (as iperf3). Returns the fd or -1 (errno set).
+ * port 0 picks an ephemeral port; *bound_port tells which. */
+int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound_port);
+/* Blocking TCP connect bounded by timeout_ms (0 = the OS's own limit).
+ * Returns the fd or -1 with *gai_err or errno describing the failure. */
+int net_connect(const char *host, uint16_t port, int family, const char *bind_host,
+                int timeout_ms, int *gai_err);
+/* Numeric host and port of an address; IPv4-mapped IPv6 shown as IPv4. */
+void net_addr_str(const struct sockaddr *sa, char *host, size_t hostlen, uint16_t *port);
+void net_local_addr(int fd, char *host, size_t hostlen, uint16_t *port);
+void net_peer_addr(int fd, char *host, size_t hostlen, uint16_t *port);
+int net_tcp_mss(int fd);
+void net_set_nodelay(int fd);
+/* SO_SNDBUF / SO_RCVBUF as the kernel reports them. */
+void net_bufsizes(int fd, int *snd, int *rcv);
+
+#endif

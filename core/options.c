@@ -1,0 +1,514 @@
+#include "options.h"
+#include "errors.h"
+#include "host.h"
+#include "loader.h"
+#include "units.h"
+#include "config.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Long-only options get values above the char range. */
+enum {
+    OPT_BIDIR = 1000, OPT_CPORT, OPT_DSCP, OPT_TITLE_UNUSED, OPT_EXTRA_DATA,
+    OPT_GET_SERVER_OUTPUT, OPT_UDP64, OPT_REPEATING, OPT_LOGFILE, OPT_TIMESTAMPS,
+    OPT_FORCEFLUSH, OPT_RCV_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_JSON_STREAM,
+    OPT_LOOPBACK, OPT_TRANSPORT, OPT_REPORTER, OPT_PLUGIN_DIR, OPT_THREADS,
+    OPT_PACING_TIMER, OPT_PLUGIN_BASE = 2000
+};
+
+static const struct option core_options[] = {
+    { "port", required_argument, NULL, 'p' },
+    { "format", required_argument, NULL, 'f' },
+    { "interval", required_argument, NULL, 'i' },
+    { "one-off", no_argument, NULL, '1' },
+    { "verbose", no_argument, NULL, 'V' },
+    { "json", no_argument, NULL, 'J' },
+    { "json-stream", no_argument, NULL, OPT_JSON_STREAM },
+    { "version", no_argument, NULL, 'v' },
+    { "server", no_argument, NULL, 's' },
+    { "client", required_argument, NULL, 'c' },
+    { "udp", no_argument, NULL, 'u' },
+    { "bitrate", required_argument, NULL, 'b' },
+    { "bandwidth", required_argument, NULL, 'b' },
+    { "time", required_argument, NULL, 't' },
+    { "bytes", required_argument, NULL, 'n' },
+    { "blockcount", required_argument, NULL, 'k' },
+    { "length", required_argument, NULL, 'l' },
+    { "parallel", required_argument, NULL, 'P' },
+    { "reverse", no_argument, NULL, 'R' },
+    { "bidir", no_argument, NULL, OPT_BIDIR },
+    { "window", required_argument, NULL, 'w' },
+    { "bind", required_argument, NULL, 'B' },
+    { "cport", required_argument, NULL, OPT_CPORT },
+    { "set-mss", required_argument, NULL, 'M' },
+    { "no-delay", no_argument, NULL, 'N' },
+    { "version4", no_argument, NULL, '4' },
+    { "version6", no_argument, NULL, '6' },
+    { "tos", required_argument, NULL, 'S' },
+    { "dscp", required_argument, NULL, OPT_DSCP },
+    { "omit", required_argument, NULL, 'O' },
+    { "title", required_argument, NULL, 'T' },
+    { "extra-data", required_argument, NULL, OPT_EXTRA_DATA },
+    { "congestion", required_argument, NULL, 'C' },
+    { "linux-congestion", required_argument, NULL, 'C' },
+    { "get-server-output", no_argument, NULL, OPT_GET_SERVER_OUTPUT },
+    { "udp-counters-64bit", no_argument, NULL, OPT_UDP64 },
+    { "repeating-payload", no_argument, NULL, OPT_REPEATING },
+    { "logfile", required_argument, NULL, OPT_LOGFILE },
+    { "timestamps", optional_argument, NULL, OPT_TIMESTAMPS },
+    { "forceflush", no_argument, NULL, OPT_FORCEFLUSH },
+    { "rcv-timeout", required_argument, NULL, OPT_RCV_TIMEOUT },
+    { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+    { "pacing-timer", required_argument, NULL, OPT_PACING_TIMER },
+    { "debug", no_argument, NULL, 'd' },
+    { "help", no_argument, NULL, 'h' },
+    { "loopback", no_argument, NULL, OPT_LOOPBACK },
+    { "transport", required_argument, NULL, OPT_TRANSPORT },
+    { "reporter", required_argument, NULL, OPT_REPORTER },
+    { "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+    { "threads", required_argument, NULL, OPT_THREADS },
+};
+#define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
+#define MAX_PLUGIN_OPTIONS 64
+
+static const char short_options[] = "+p:f:i:1VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:dh";
+
+static void usage_hint(void)
+{
+    fprintf(stderr, "Usage: weir [-s|-c host] [options]\n"
+                    "Try `weir --help' for more information.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "weir: error - ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    usage_hint();
+    return -1;
+}
+
+static void print_plugin_options(const struct weir_plugin *p)
+{
+    if (!p || !p->options || !p->options[0].name)
+        return;
+    printf("\n%s %s options (%s):\n", p->name,
+           p->kind == WEIR_PLUGIN_TRANSPORT ? "transport" : "reporter", p->description);
+    for (const struct weir_option *o = p->options; o->name; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        printf("  %-28s %s\n", left, o->help ? o->help : "");
+    }
+}
+
+static void print_help(const struct weir_plugin *const *plugins, int n)
+{
+    printf(
+"Usage: weir [-s|-c host] [options]\n"
+"       weir [-h|--help] [-v|--version]\n"
+"       weir --loopback [client options]\n"
+"\n"
+"Server or Client:\n"
+"  -p, --port      #         server port to listen on/connect to\n"
+"  -f, --format   [kmgtKMGT] format to report: Kbits, Mbits, Gbits, Tbits\n"
+"  -i, --interval  #         seconds between periodic throughput reports\n"
+"  -V, --verbose             more detailed output\n"
+"  -J, --json                output in JSON format\n"
+"  --json-stream             output in line-delimited JSON format\n"
+"  --logfile f               send output to a log file\n"
+"  --forceflush              force flushing output at every interval\n"
+"  --timestamps<=format>     emit a timestamp at the start of each output line\n"
+"  --rcv-timeout #           idle timeout for receiving data (default 120000 ms)\n"
+"  -d, --debug               emit debugging output\n"
+"  -v, --version             show version information and quit\n"
+"  -h, --help                show this message and quit\n"
+"  --transport NAME|PATH.so  data transport plugin (default tcp; -u = udp)\n"
+"  --reporter NAME[:ARG]     output plugin, repeatable (text, json, json-stream)\n"
+"  --plugin-dir DIR          look for plugins in DIR first\n"
+"  --threads N               data worker threads (default: one per core)\n"
+"Server specific:\n"
+"  -s, --server              run in server mode\n"
+"  -1, --one-off             handle one client connection then exit\n"
+"Client specific:\n"
+"  -c, --client    <host>    run in client mode, connecting to <host>\n"
+"  --loopback                run a server on 127.0.0.1 in this process and test against it\n"
+"  -u, --udp                 use UDP rather than TCP\n"
+"  -b, --bitrate #[KMG][/#]  target bitrate in bits/sec (0 for unlimited)\n"
+"  -t, --time      #         time in seconds to transmit for (default 10 secs)\n"
+"  -n, --bytes     #[KMG]    number of bytes to transmit (instead of -t)\n"
+"  -k, --blockcount #[KMG]   number of blocks (packets) to transmit (instead of -t or -n)\n"
+"  -l, --length    #[KMG]    length of buffer to read or write\n"
+"  --cport         <port>    bind to a specific client port (TCP and UDP)\n"
+"  -P, --parallel  #         number of parallel client streams to run\n"
+"  -R, --reverse             run in reverse mode (server sends, client receives)\n"
+"  --bidir                   run in bidirectional mode\n"
+"  -w, --window    #[KMG]    set send/receive socket buffer sizes\n"
+"  -B, --bind      <host>    bind to the interface associated with the address <host>\n"
+"  -C, --congestion <algo>   set TCP congestion control algorithm\n"
+"  -M, --set-mss   #         set TCP/SCTP maximum segment size (MTU - 40 bytes)\n"
+"  -N, --no-delay            set TCP/SCTP no delay, disabling Nagle's Algorithm\n"
+"  -4, --version4            only use IPv4\n"
+"  -6, --version6            only use IPv6\n"
+"  -S, --tos N               set the IP type of service, 0-255\n"
+"  --dscp N or --dscp val    set the IP dscp value, 0-63 or symbolic\n"
+"  -O, --omit N              perform pre-test for N seconds and omit the pre-test statistics\n"
+"  -T, --title str           prefix every output line with this string\n"
+"  --extra-data str          data string to include in client and server JSON\n"
+"  --get-server-output       get results from server\n"
+"  --udp-counters-64bit      use 64-bit counters in UDP test packets\n"
+"  --repeating-payload       use repeating pattern in payload, instead of randomized payload\n"
+"  --connect-timeout #       timeout for control connection setup (ms)\n");
+    for (int i = 0; i < n; i++)
+        print_plugin_options(plugins[i]);
+}
+
+/* DSCP: 0-63 or a symbolic name; returns the TOS byte or -1. */
+static int parse_dscp(const char *v)
+{
+    static const struct { const char *name; int dscp; } names[] = {
+        { "cs0", 0 }, { "cs1", 8 }, { "cs2", 16 }, { "cs3", 24 }, { "cs4", 32 }, { "cs5", 40 },
+        { "cs6", 48 }, { "cs7", 56 }, { "af11", 10 }, { "af12", 12 }, { "af13", 14 },
+        { "af21", 18 }, { "af22", 20 }, { "af23", 22 }, { "af31", 26 }, { "af32", 28 },
+        { "af33", 30 }, { "af41", 34 }, { "af42", 36 }, { "af43", 38 }, { "ef", 46 },
+        { "va", 44 },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(v, names[i].name) == 0)
+            return names[i].dscp << 2;
+    char *end;
+    long d = strtol(v, &end, 0);
+    if (*v == '\0' || *end != '\0' || d < 0 || d > 63)
+        return -1;
+    return (int)d << 2;
+}
+
+static int parse_long(const char *v, long min, long max, long *out)
+{
+    char *end;
+    if (v == NULL || *v == '\0')
+        return -1;
+    long x = strtol(v, &end, 0);
+    if (*end != '\0' || x < min || x > max)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* First pass: which plugins does this command line name? They are loaded
+ * before parsing so their options can be parsed too. */
+static void prescan(int argc, char **argv, struct weir_settings *s)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "--plugin-dir") == 0 && next)
+            s->plugin_dir = next;
+        else if (strncmp(a, "--plugin-dir=", 13) == 0)
+            s->plugin_dir = a + 13;
+        else if (strcmp(a, "--transport") == 0 && next)
+            s->transport = next;
+        else if (strncmp(a, "--transport=", 12) == 0)
+            s->transport = a + 12;
+    }
+}
+
+static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **plugins, int *n)
+{
+    char err[1024];
+    *n = 0;
+    if (s->mode != MODE_SERVER || s->transport) {
+        const struct weir_plugin *t = loader_load(s->transport ? s->transport : "tcp",
+                                                  WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+        if (!t) {
+            fprintf(stderr, "weir: error - %s\n", err);
+            return -1;
+        }
+        plugins[(*n)++] = t;
+    }
+    for (int i = 0; i < s->n_reporters; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s", s->reporters[i]);
+        char *colon = strchr(name, ':');
+        if (colon)
+            *colon = '\0';
+        const struct weir_plugin *r = loader_load(name, WEIR_PLUGIN_REPORTER, err, sizeof err);
+        if (!r) {
+            fprintf(stderr, "weir: error - %s\n", err);
+            return -1;
+        }
+        plugins[(*n)++] = r;
+    }
+    return 0;
+}
+
+static void defaults(struct weir_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->port = 5201;
+    s->family = AF_UNSPEC;
+    s->duration = 10;
+    s->interval = 1.0;
+    s->parallel = 1;
+    s->tos = -1;
+    s->format = 'a';
+    s->pacing_timer = 1000;
+    s->rcv_timeout_ms = 120000;
+}
+
+int options_parse(int argc, char **argv, struct weir_settings *s)
+{
+    defaults(s);
+    prescan(argc, argv, s);
+    loader_set_plugin_dir(s->plugin_dir);
+
+    /* Long options of plugins named on the command line, appended to ours. */
+    struct option longopts[N_CORE_OPTIONS + MAX_PLUGIN_OPTIONS + 1];
+    const struct weir_option *plugin_opts[MAX_PLUGIN_OPTIONS];
+    memcpy(longopts, core_options, sizeof core_options);
+    size_t n_long = N_CORE_OPTIONS;
+    int want_help = 0;
+
+    /* Mode and reporters first (cheap), then load, then the full parse. */
+    for (int pass = 0; pass < 2; pass++) {
+        optind = 1;
+        opterr = 0;
+        longopts[n_long] = (struct option){ 0 };
+        int c, idx;
+        while ((c = getopt_long(argc, argv, short_options, longopts, &idx)) != -1) {
+            if (pass == 0) {
+                switch (c) {
+                case 's': s->mode = s->mode == MODE_NONE || s->mode == MODE_SERVER ? MODE_SERVER : -1; break;
+                case 'c': s->mode = s->mode == MODE_NONE || s->mode == MODE_CLIENT ? MODE_CLIENT : -1; s->host = optarg; break;
+                case OPT_LOOPBACK: s->mode = s->mode == MODE_NONE ? MODE_LOOPBACK : -1; break;
+                case 'u': s->transport = "udp"; break;
+                case 'J': s->json = 1; break;
+                case OPT_JSON_STREAM: s->json_stream = 1; break;
+                case 'h': want_help = 1; break;
+                case OPT_REPORTER:
+                    if (s->n_reporters == MAX_REPORTERS)
+                        return usage_error("too many --reporter options (at most %s)", "8");
+                    s->reporters[s->n_reporters++] = optarg;
+                    break;
+                default: break;
+                }
+                continue;
+            }
+            long v;
+            uint64_t u;
+            switch (c) {
+            case 's': case 'c': case 'u': case 'J': case OPT_JSON_STREAM: case 'h':
+            case OPT_REPORTER: case OPT_LOOPBACK: case OPT_PLUGIN_DIR:
+                break;
+            case OPT_TRANSPORT: s->transport = optarg; break;
+            case 'p':
+                if (parse_long(optarg, 1, 65535, &v))
+                    return usage_error("port number must be between 1 and 65535 inclusive (got '%s')", optarg);
+                s->port = (uint16_t)v;
+                break;
+            case 'f':
+                if (strlen(optarg) != 1 || !weir_unit_valid(optarg[0]))
+                    return usage_error("bad format specifier '%s' (valid formats are in the set [kmgtKMGT])", optarg);
+                s->format = optarg[0];
+                break;
+            case 'i': {
+                char *end;
+                double d = strtod(optarg, &end);
+                if (*end != '\0' || !isfinite(d) || (d != 0 && (d < 0.1 || d > 60)))
+                    return usage_error("invalid report interval '%s' (min = 0.1, max = 60 seconds)", optarg);
+                s->interval = d;
+                break;
+            }
+            case '1': s->one_off = 1; break;
+            case 'V': s->verbose = 1; break;
+            case 'v':
+                printf("weir %s (plugin ABI %d.%d, iperf3 protocol compatible)\n",
+                       PACKAGE_VERSION, WEIR_ABI_MAJOR, WEIR_ABI_MINOR);
+                return 1;
+            case 'b': {
+                char buf[64];
+                snprintf(buf, sizeof buf, "%s", optarg);
+                char *slash = strchr(buf, '/');
+                if (slash) {
+                    *slash = '\0';
+                    if (parse_long(slash + 1, 1, 1000, &v))
+                        return usage_error("invalid burst count in '%s' (maximum = 1000)", optarg);
+                    s->burst = (uint32_t)v;
+                }
+                if (weir_parse_rate(buf, &u))
+                    return usage_error("invalid unit value or suffix: '%s'", optarg);
+                s->rate = u;
+                s->rate_set = 1;
+                break;
+            }
+            case 't':
+                if (parse_long(optarg, 0, 86400, &v))
+                    return usage_error("test duration valid values are 0 to 86400 seconds (got '%s')", optarg);
+                s->duration = (int)v;
+                s->duration_set = 1;
+                break;
+            case 'n':
+                if (weir_parse_size(optarg, &u))
+                    return usage_error("invalid unit value or suffix: '%s'", optarg);
+                s->bytes = u;
+                break;
+            case 'k':
+                if (weir_parse_size(optarg, &u))
+                    return usage_error("invalid unit value or suffix: '%s'", optarg);
+                s->blocks = u;
+                break;
+            case 'l':
+                if (weir_parse_size(optarg, &u) || u == 0 || u > 1048576)
+                    return usage_error("block size invalid: '%s' (minimum = 1 byte, maximum = 1048576 bytes)", optarg);
+                s->blksize = (uint32_t)u;
+                break;
+            case 'P':
+                if (parse_long(optarg, 1, MAX_PARALLEL, &v))
+                    return usage_error("invalid number of parallel streams '%s' (min = 1, max = 4096)", optarg);
+                s->parallel = (int)v;
+                break;
+            case 'R': s->reverse = 1; break;
+            case OPT_BIDIR: s->bidir = 1; break;
+            case 'w':
+                if (weir_parse_size(optarg, &u) || u > 536870912)
+                    return usage_error("socket buffer size invalid: '%s' (maximum = 536870912 bytes)", optarg);
+                s->window = (int)u;
+                break;
+            case 'B': s->bind_host = optarg; break;
+            case OPT_CPORT:
+                if (parse_long(optarg, 1, 65535, &v))
+                    return usage_error("port number must be between 1 and 65535 inclusive (got '%s')", optarg);
+                s->cport = (uint16_t)v;
+                break;
+            case 'M':
+                if (parse_long(optarg, 1, 32767, &v))
+                    return usage_error("TCP MSS invalid: '%s' (maximum = 32767 bytes)", optarg);
+                s->mss = (int)v;
+                break;
+            case 'N': s->nodelay = 1; break;
+            case '4': s->family = AF_INET; break;
+            case '6': s->family = AF_INET6; break;
+            case 'S':
+                if (parse_long(optarg, 0, 255, &v))
+                    return usage_error("bad TOS value '%s' (must be between 0 and 255 inclusive)", optarg);
+                s->tos = (int)v;
+                break;
+            case OPT_DSCP:
+                if ((s->tos = parse_dscp(optarg)) < 0)
+                    return usage_error("bad DSCP value '%s' (numeric 0-63, or af11-43, cs0-7, ef, va)", optarg);
+                break;
+            case 'O':
+                if (parse_long(optarg, 0, 600, &v))
+                    return usage_error("bogus value for --omit: '%s' (maximum = 600 seconds)", optarg);
+                s->omit = (int)v;
+                break;
+            case 'T': s->title = optarg; break;
+            case OPT_EXTRA_DATA: s->extra_data = optarg; break;
+            case 'C': s->congestion = optarg; break;
+            case OPT_GET_SERVER_OUTPUT: s->get_server_output = 1; break;
+            case OPT_UDP64: s->udp_counters_64bit = 1; break;
+            case OPT_REPEATING: s->repeating_payload = 1; break;
+            case OPT_LOGFILE: s->logfile = optarg; break;
+            case OPT_TIMESTAMPS: s->timestamps = optarg ? optarg : "%c "; break;
+            case OPT_FORCEFLUSH: s->forceflush = 1; break;
+            case OPT_RCV_TIMEOUT:
+                if (parse_long(optarg, 100, 86400000, &v))
+                    return usage_error("receive timeout value is incorrect or not in range: '%s'", optarg);
+                s->rcv_timeout_ms = (int)v;
+                break;
+            case OPT_CONNECT_TIMEOUT:
+                if (parse_long(optarg, 1, 86400000, &v))
+                    return usage_error("invalid connect timeout '%s' (milliseconds)", optarg);
+                s->connect_timeout_ms = (int)v;
+                break;
+            case OPT_PACING_TIMER:
+                if (parse_long(optarg, 1, 1000000, &v))
+                    return usage_error("invalid pacing timer '%s' (microseconds)", optarg);
+                s->pacing_timer = (int)v;
+                break;
+            case OPT_THREADS:
+                if (parse_long(optarg, 1, 256, &v))
+                    return usage_error("invalid number of threads '%s' (1 to 256)", optarg);
+                s->threads = (int)v;
+                break;
+            case 'd': s->debug = 1; host_set_debug(1); break;
+            case '?':
+                if (optopt && optopt < 256)
+                    return usage_error("invalid option or missing argument -- '%s'",
+                                       (char[]){ (char)optopt, 0 });
+                return usage_error("unrecognized option or missing argument '%s'", argv[optind - 1]);
+            case ':':
+                return usage_error("option '%s' requires an argument", argv[optind - 1]);
+            default:
+                if (c >= OPT_PLUGIN_BASE && (size_t)(c - OPT_PLUGIN_BASE) < MAX_PLUGIN_OPTIONS) {
+                    const struct weir_option *o = plugin_opts[c - OPT_PLUGIN_BASE];
+                    host_set_option(o->name, optarg ? optarg : "");
+                    break;
+                }
+                return usage_error("unrecognized option '%s'", argv[optind - 1]);
+            }
+        }
+        if (pass == 1) {
+            if (optind < argc)
+                return usage_error("unexpected argument '%s'", argv[optind]);
+            break;
+        }
+
+        /* Between the passes: check the mode, load the named plugins. */
+        if ((int)s->mode == -1)
+            return usage_error("%s", "cannot be both server and client");
+        if (s->n_reporters == 0)
+            s->reporters[s->n_reporters++] = s->json ? "json" : s->json_stream ? "json-stream" : "text";
+        const struct weir_plugin *plugins[MAX_REPORTERS + 1];
+        int n_plugins = 0;
+        if (s->mode != MODE_NONE || want_help) {
+            if (load_plugin_list(s, plugins, &n_plugins))
+                return -1;
+        }
+        if (want_help) {
+            print_help(plugins, n_plugins);
+            return 1;
+        }
+        for (int i = 0; i < n_plugins; i++) {
+            for (const struct weir_option *o = plugins[i]->options; o && o->name; o++) {
+                size_t k = n_long - N_CORE_OPTIONS;
+                if (k >= MAX_PLUGIN_OPTIONS)
+                    break;
+                plugin_opts[k] = o;
+                longopts[n_long++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+                                                      NULL, OPT_PLUGIN_BASE + (int)k };
+            }
+        }
+    }
+
+    if (s->mode == MODE_NONE) {
+        fprintf(stderr, "weir: error - must either be a client (-c) or server (-s)\n");
+        usage_hint();
+        return -1;
+    }
+    if (s->mode == MODE_SERVER) {
+        /* iperf3 refuses client-only options on a server. */
+        if (s->reverse || s->bidir || s->bytes || s->blocks || s->duration_set || s->title ||
+            s->get_server_output || s->rate_set || s->blksize || s->parallel != 1 || s->omit)
+            return usage_error("%s", "some option you are trying to set is client only");
+    } else {
+        if (s->one_off)
+            return usage_error("%s", "some option you are trying to set is server only");
+        if ((s->bytes || s->blocks) && s->duration_set)
+            return usage_error("%s", "only one test end condition (-t, -n, -k) may be specified");
+        if (s->bytes && s->blocks)
+            return usage_error("%s", "only one test end condition (-t, -n, -k) may be specified");
+        if (s->bytes || s->blocks)
+            s->duration = 0;
+        if (s->reverse && s->bidir)
+            return usage_error("%s", "cannot be both reverse and bidirectional");
+    }
+    return 0;
+}

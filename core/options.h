@@ -1,0 +1,71 @@
+/* Command line: iperf3's options plus weir's own (--transport, --reporter,
+ * --plugin-dir, --loopback, --threads) and the options plugins declare. */
+#ifndef WEIR_OPTIONS_H
+#define WEIR_OPTIONS_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define MAX_REPORTERS 8
+#define MAX_PARALLEL_IPERF 128     /* what a plain iperf3 peer accepts */
+#define MAX_PARALLEL 4096          /* weir <-> weir */
+
+enum weir_mode { MODE_NONE, MODE_CLIENT, MODE_SERVER, MODE_LOOPBACK };
+
+struct weir_settings {
+    enum weir_mode mode;
+    const char *host;            /* -c */
+    uint16_t port;               /* -p, default 5201 */
+    int family;                  /* -4 / -6 */
+    const char *bind_host;       /* -B */
+    uint16_t cport;              /* --cport */
+
+    int duration;                /* -t, seconds */
+    int duration_set;
+    uint64_t bytes;              /* -n */
+    uint64_t blocks;             /* -k */
+    double interval;             /* -i */
+    int parallel;                /* -P */
+    int reverse;                 /* -R */
+    int bidir;                   /* --bidir */
+    int omit;                    /* -O */
+    uint32_t blksize;            /* -l, 0 = transport default */
+    uint64_t rate;               /* -b, bits/s per stream */
+    int rate_set;
+    uint32_t burst;
+    int pacing_timer;            /* --pacing-timer, µs */
+    int window;                  /* -w */
+    int mss;                     /* -M */
+    int nodelay;                 /* -N */
+    int tos;                     /* -S / --dscp, -1 unset */
+    const char *congestion;      /* -C */
+    const char *title;           /* -T */
+    const char *extra_data;      /* --extra-data */
+    int get_server_output;
+    int udp_counters_64bit;
+    int repeating_payload;
+
+    char format;                 /* -f */
+    int verbose;                 /* -V */
+    int json;                    /* -J */
+    int json_stream;             /* --json-stream */
+    int debug;                   /* -d */
+    const char *logfile;         /* --logfile */
+    const char *timestamps;      /* --timestamps[=FORMAT] */
+    int forceflush;
+    int one_off;                 /* -1 */
+    int rcv_timeout_ms;          /* --rcv-timeout */
+    int connect_timeout_ms;      /* --connect-timeout */
+    int threads;                 /* --threads, 0 = one per core */
+
+    const char *transport;       /* --transport NAME|PATH, default "tcp" */
+    const char *reporters[MAX_REPORTERS]; /* --reporter NAME[:ARG] */
+    int n_reporters;
+    const char *plugin_dir;      /* --plugin-dir */
+};
+
+/* Parse argv into s. Returns 0 to run, 1 when the program should exit 0
+ * (help, version printed) and -1 on a usage error (message printed). */
+int options_parse(int argc, char **argv, struct weir_settings *s);
+
+#endif

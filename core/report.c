@@ -1,0 +1,197 @@
+#include "report.h"
+#include "loader.h"
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "config.h"
+
+struct instance {
+    const struct weir_plugin *p;
+    void *ctx;
+    struct weir_sink sink;
+    struct report_set *rs;
+};
+
+struct report_set {
+    struct instance inst[MAX_REPORTERS];
+    int n;
+    FILE *log;                  /* --logfile, or NULL */
+    int capturing;
+    char *cap;
+    size_t cap_len, cap_alloc;
+};
+
+static void capture_append(struct report_set *rs, const char *buf, size_t len)
+{
+    if (rs->cap_len + len + 1 > rs->cap_alloc) {
+        size_t n = rs->cap_alloc ? rs->cap_alloc * 2 : 4096;
+        while (n < rs->cap_len + len + 1)
+            n *= 2;
+        char *c = realloc(rs->cap, n);
+        if (!c)
+            return;
+        rs->cap = c;
+        rs->cap_alloc = n;
+    }
+    memcpy(rs->cap + rs->cap_len, buf, len);
+    rs->cap_len += len;
+    rs->cap[rs->cap_len] = '\0';
+}
+
+static void sink_write(void *ctx, enum weir_channel ch, const char *buf, size_t len)
+{
+    struct instance *in = ctx;
+    struct report_set *rs = in->rs;
+    FILE *f = rs->log ? rs->log : ch == WEIR_ERR ? stderr : stdout;
+    fwrite(buf, 1, len, f);
+    fflush(f);
+    /* Only the first reporter's output goes back to a client that asked. */
+    if (rs->capturing && ch == WEIR_OUT && in == &rs->inst[0])
+        capture_append(rs, buf, len);
+}
+
+struct report_set *report_open(const struct weir_settings *s, int role)
+{
+    struct report_set *rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return NULL;
+    if (s->logfile) {
+        rs->log = fopen(s->logfile, "a");
+        if (!rs->log) {
+            fprintf(stderr, "weir: error - unable to open log file: %s\n", s->logfile);
+            free(rs);
+            return NULL;
+        }
+    }
+    struct weir_report_format fmt = {
+        .struct_size = sizeof fmt, .unit = s->format, .verbose = s->verbose, .role = role,
+        .title = s->title, .timestamps = s->timestamps,
+    };
+    for (int i = 0; i < s->n_reporters; i++) {
+        char name[256], err[1024];
+        snprintf(name, sizeof name, "%s", s->reporters[i]);
+        char *arg = strchr(name, ':');
+        if (arg)
+            *arg++ = '\0';
+        const struct weir_plugin *p = loader_load(name, WEIR_PLUGIN_REPORTER, err, sizeof err);
+        if (!p) {
+            fprintf(stderr, "weir: error - %s\n", err);
+            report_close(rs);
+            return NULL;
+        }
+        struct instance *in = &rs->inst[rs->n];
+        in->p = p;
+        in->rs = rs;
+        in->sink.ctx = in;
+        in->sink.write = sink_write;
+        int rc = p->reporter->open(host_services(), arg, &fmt, &in->sink, &in->ctx);
+        if (rc != WEIR_OK) {
+            fprintf(stderr, "weir: error - reporter '%s' failed to start%s%s\n", name,
+                    arg ? " with argument " : "", arg ? arg : "");
+            report_close(rs);
+            return NULL;
+        }
+        rs->n++;
+    }
+    return rs;
+}
+
+void report_close(struct report_set *rs)
+{
+    if (!rs)
+        return;
+    for (int i = 0; i < rs->n; i++)
+        rs->inst[i].p->reporter->close(rs->inst[i].ctx);
+    if (rs->log)
+        fclose(rs->log);
+    free(rs->cap);
+    free(rs);
+}
+
+#define EACH(rs, hook, ...)                                                 \
+    for (int i_ = 0; i_ < (rs)->n; i_++)                                    \
+        if ((rs)->inst[i_].p->reporter->hook)                               \
+            (rs)->inst[i_].p->reporter->hook((rs)->inst[i_].ctx, __VA_ARGS__)
+
+void report_server_listening(struct report_set *rs, uint16_t port, int test_no)
+{
+    EACH(rs, server_listening, port, test_no);
+}
+
+void report_connected(struct report_set *rs, const struct weir_report_connect *c)
+{
+    EACH(rs, connected, c);
+}
+
+void report_start(struct report_set *rs, const struct weir_report_start *st)
+{
+    EACH(rs, test_start, st);
+}
+
+void report_interval(struct report_set *rs, const struct weir_report_interval *iv)
+{
+    EACH(rs, interval, iv);
+}
+
+void report_end(struct report_set *rs, const struct weir_report_end *e)
+{
+    EACH(rs, test_end, e);
+}
+
+void report_finish(struct report_set *rs, const char *error)
+{
+    EACH(rs, test_finish, error);
+}
+
+void report_message(struct report_set *rs, const char *text)
+{
+    EACH(rs, message, text);
+}
+
+void report_capture_begin(struct report_set *rs)
+{
+    rs->capturing = 1;
+    rs->cap_len = 0;
+    if (rs->cap)
+        rs->cap[0] = '\0';
+}
+
+char *report_capture_take(struct report_set *rs)
+{
+    rs->capturing = 0;
+    char *c = rs->cap ? rs->cap : strdup("");
+    rs->cap = NULL;
+    rs->cap_len = rs->cap_alloc = 0;
+    return c;
+}
+
+void report_fill_connect(struct weir_report_connect *c, int role, const char *host, uint16_t port)
+{
+    static char sysinfo[512], stamp[64];
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(sysinfo, sizeof sysinfo, "%s %s %s %s %s", u.sysname, u.nodename, u.release,
+                 u.version, u.machine);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    time_t now = tv.tv_sec;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
+    c->role = role;
+    c->host = host;
+    c->port = port;
+    c->version = "weir " PACKAGE_VERSION;
+    c->system_info = sysinfo;
+    c->timestamp = stamp;
+    c->timesecs = (int64_t)tv.tv_sec;
+    c->timemillisecs = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}

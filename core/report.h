@@ -1,0 +1,33 @@
+/* Fans report events out to every reporter instance and routes their output
+ * (stdout/stderr, --logfile, the --get-server-output capture). */
+#ifndef WEIR_REPORT_H
+#define WEIR_REPORT_H
+
+#include <weir/reporter.h>
+#include "options.h"
+
+struct report_set;
+
+/* Open the reporters the settings name. On failure prints one line and
+ * returns NULL. */
+struct report_set *report_open(const struct weir_settings *s, int role);
+void report_close(struct report_set *rs);
+
+void report_server_listening(struct report_set *rs, uint16_t port, int test_no);
+void report_connected(struct report_set *rs, const struct weir_report_connect *c);
+void report_start(struct report_set *rs, const struct weir_report_start *st);
+void report_interval(struct report_set *rs, const struct weir_report_interval *iv);
+void report_end(struct report_set *rs, const struct weir_report_end *e);
+void report_finish(struct report_set *rs, const char *error);
+void report_message(struct report_set *rs, const char *text);
+
+/* Collect what reporters print (their WEIR_OUT channel) until
+ * report_capture_take, for --get-server-output. */
+void report_capture_begin(struct report_set *rs);
+/* The collected text (caller frees), capture stops. */
+char *report_capture_take(struct report_set *rs);
+
+/* Fill the connect snapshot's version / uname / time fields. */
+void report_fill_connect(struct weir_report_connect *c, int role, const char *host, uint16_t port);
+
+#endif

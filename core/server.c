@@ -1,0 +1,418 @@
+/* Server state machine, one test at a time:
+ *
+ *   accept control, read cookie -> send PARAM_EXCHANGE, read parameters ->
+ *   listen for streams, send CREATE_STREAMS, accept them -> send TEST_START,
+ *   TEST_RUNNING -> run until the client's TEST_END -> send EXCHANGE_RESULTS,
+ *   read the client's results, send ours -> send DISPLAY_RESULTS -> wait for
+ *   IPERF_DONE, close.
+ *
+ * Every wait is bounded; any failure is answered with SERVER_ERROR (when
+ * iperf3 has a number for it), reported, and the server listens again. */
+#include "server.h"
+#include "control.h"
+#include "cookie.h"
+#include "errors.h"
+#include "host.h"
+#include "loader.h"
+#include "netutil.h"
+#include "results.h"
+#include "session.h"
+#include "workers.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COOKIE_TIMEOUT_MS   10000
+#define STREAMS_TIMEOUT_MS  30000
+#define DONE_TIMEOUT_MS     30000
+/* iperf3's safety net: a test may overrun its duration by this much. */
+#define DURATION_GRACE_S    40
+
+struct server_test {
+    struct session ss;
+    int listen_fd;
+    int error;
+    char detail[512];
+    int tell_client;            /* send SERVER_ERROR for this error */
+    int client_gone;
+};
+
+static int fail(struct server_test *v, int code, int tell, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(struct server_test *v, int code, int tell, const char *fmt, ...)
+{
+    v->error = code;
+    v->tell_client = tell;
+    v->detail[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static int gone(struct server_test *v)
+{
+    v->client_gone = 1;
+    return fail(v, WEIR_E_CTRLCLOSE, 0, "the client has unexpectedly closed the connection");
+}
+
+static int ctl_fail(struct server_test *v, enum ctl_io io, int code)
+{
+    if (io == CTL_EOF)
+        return gone(v);
+    if (io == CTL_TIMEOUT)
+        return fail(v, code, 1, "timed out waiting for the client");
+    if (io == CTL_TOO_LONG)
+        return fail(v, code, 1, "bad message length");
+    if (io == CTL_BAD_JSON)
+        return fail(v, code, 1, "invalid JSON");
+    if (io == CTL_ERROR && session_signal)
+        return fail(v, WEIR_E_SERVERTERM, 0, NULL);
+    return fail(v, code, 1, "%s", strerror(errno));
+}
+
+/* A connection that arrives while a test runs gets ACCESS_DENIED unread. */
+static void deny_newcomers(int listen_fd)
+{
+    for (;;) {
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        signed char b = (signed char)ST_ACCESS_DENIED;
+        if (send(fd, &b, 1, MSG_NOSIGNAL) < 0) {
+            /* It left already; nothing to tell. */
+        }
+        close(fd);
+    }
+}
+
+static int read_params(struct server_test *v)
+{
+    struct weir_test *t = &v->ss.t;
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_PARAM_EXCHANGE);
+    if (io != CTL_OK)
+        return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+    struct json_object *o = NULL;
+    io = ctl_recv_json(t->ctl_fd, CTL_MAX_PARAMS_LEN, &o);
+    if (io != CTL_OK)
+        return ctl_fail(v, io, WEIR_E_RECVPARAMS);
+    char detail[256] = "";
+    int rc = params_from_json(o, &t->p, MAX_PARALLEL, detail, sizeof detail);
+    json_object_put(o);
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, "%s", detail);
+    /* A plain iperf3 client names its protocol only by key; a weir client
+     * may name a weir-only transport. */
+    const char *name = t->p.weir_transport ? t->p.weir_transport : t->p.wire_key;
+    char err[1024];
+    t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!t->transport || strcmp(t->transport->transport->wire_key, t->p.wire_key) != 0)
+        return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
+    if (t->p.parallel > MAX_PARALLEL_IPERF && !t->p.weir_transport && t->p.client_version &&
+        strncmp(t->p.client_version, "weir", 4) != 0)
+        return fail(v, WEIR_E_NUMSTREAMS, 1, "parallel %d", t->p.parallel);
+    rc = loader_transport_global(t->transport, &t->tglobal);
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, "transport '%s' failed to initialise", name);
+    return WEIR_OK;
+}
+
+static int accept_streams(struct server_test *v)
+{
+    struct weir_test *t = &v->ss.t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    struct weir_stream_config cfg;
+    test_stream_config(t, 0, 0, &cfg);
+    cfg.timeout_ms = COOKIE_TIMEOUT_MS;
+    void *listener = NULL;
+    int poll_fd = -1;
+    host_clear_error();
+    int rc = ops->server_listen(t->tglobal, &cfg, v->listen_fd, &listener, &poll_fd);
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, "%s", host_take_error(NULL));
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_CREATE_STREAMS);
+    if (io != CTL_OK) {
+        ops->server_unlisten(t->tglobal, listener);
+        return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+    }
+    int want = t->p.parallel * (t->p.bidir ? 2 : 1);
+    uint64_t deadline = host_now_ns() + (uint64_t)STREAMS_TIMEOUT_MS * 1000000u;
+    rc = WEIR_OK;
+    while (t->n_streams < want) {
+        uint64_t now = host_now_ns();
+        if (now >= deadline) {
+            rc = fail(v, WEIR_E_STREAMACCEPT, 1, "only %d of %d streams arrived", t->n_streams, want);
+            break;
+        }
+        struct pollfd p[2] = { { .fd = poll_fd, .events = POLLIN }, { .fd = t->ctl_fd, .events = POLLIN } };
+        int pr = poll(p, 2, (int)((deadline - now) / 1000000u) + 1);
+        if (session_signal) {
+            rc = fail(v, WEIR_E_SERVERTERM, 0, NULL);
+            break;
+        }
+        if (pr <= 0)
+            continue;
+        if (p[1].revents) {
+            /* The client should be silent now: EOF or a stray byte ends it. */
+            signed char st;
+            io = ctl_recv_state(t->ctl_fd, 0, &st);
+            rc = io == CTL_OK ? fail(v, WEIR_E_MESSAGE, 1, "state %d during stream setup", st)
+                              : ctl_fail(v, io, WEIR_E_CTRLREAD);
+            break;
+        }
+        if (!p[0].revents)
+            continue;
+        /* Bidir: the first N streams are the client's sending ones. */
+        int index = t->n_streams;
+        int sending = t->p.bidir ? index >= t->p.parallel : t->p.reverse;
+        test_stream_config(t, sending, index, &cfg);
+        cfg.timeout_ms = COOKIE_TIMEOUT_MS;
+        void *ctx = NULL;
+        host_clear_error();
+        rc = ops->server_accept(t->tglobal, listener, &cfg, &ctx);
+        if (rc == WEIR_E_AGAIN) {
+            rc = WEIR_OK;
+            continue;
+        }
+        if (rc != WEIR_OK) {
+            fail(v, rc, 1, "%s", host_take_error(NULL));
+            break;
+        }
+        if (!test_add_stream(t, ctx, sending)) {
+            ops->close(ctx);
+            rc = fail(v, WEIR_E_NOMEM, 1, NULL);
+            break;
+        }
+    }
+    ops->server_unlisten(t->tglobal, listener);
+    return rc;
+}
+
+static uint64_t received_bytes(const struct weir_test *t)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < t->n_streams; i++)
+        if (!t->streams[i].sending)
+            sum += t->streams[i].ctr.bytes;
+    return sum;
+}
+
+/* Run until the client's TEST_END. */
+static int run_test(struct server_test *v)
+{
+    struct session *ss = &v->ss;
+    struct weir_test *t = &ss->t;
+    int rc = session_begin(ss);
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, NULL);
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_TEST_START);
+    if (io == CTL_OK)
+        io = ctl_send_state(t->ctl_fd, ST_TEST_RUNNING);
+    if (io != CTL_OK)
+        return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+    uint64_t now = host_now_ns();
+    session_run(ss, now);
+    int receives = 0;
+    for (int i = 0; i < t->n_streams; i++)
+        receives |= !t->streams[i].sending;
+    uint64_t safety = t->p.time ? now + (uint64_t)(t->p.time + t->p.omit + DURATION_GRACE_S) * 1000000000u : 0;
+    uint64_t last_bytes = 0, last_progress = now;
+    const uint64_t rcv_timeout = (uint64_t)t->s->rcv_timeout_ms * 1000000u;
+
+    for (;;) {
+        now = host_now_ns();
+        session_tick(ss, now);
+        if (safety && now >= safety)
+            return fail(v, WEIR_E_SERVERTESTDURATIONEXPIRED, 1, NULL);
+        if (receives) {
+            uint64_t b = received_bytes(t);
+            if (b != last_bytes) {
+                last_bytes = b;
+                last_progress = now;
+            } else if (now - last_progress >= rcv_timeout) {
+                return fail(v, WEIR_E_NOMSG, 1, NULL);
+            }
+        }
+        if ((rc = session_stream_error(ss, 1)) != 0)
+            return fail(v, rc, 1, NULL);
+        struct pollfd p[2] = { { .fd = t->ctl_fd, .events = POLLIN }, { .fd = v->listen_fd, .events = POLLIN } };
+        int pr = poll(p, 2, session_timeout_ms(ss, now, 100));
+        if (session_signal)
+            return fail(v, WEIR_E_SERVERTERM, 0, NULL);
+        if (pr <= 0)
+            continue;
+        if (p[1].revents)
+            deny_newcomers(v->listen_fd);
+        if (!p[0].revents)
+            continue;
+        signed char st;
+        io = ctl_recv_state(t->ctl_fd, 0, &st);
+        if (io != CTL_OK)
+            return ctl_fail(v, io, WEIR_E_CTRLREAD);
+        switch (st) {
+        case ST_TEST_END:
+            session_stop(ss, host_now_ns());
+            return WEIR_OK;
+        case ST_TEST_START:
+            continue;           /* iperf3 servers ignore it too */
+        case ST_CLIENT_TERMINATE:
+            return fail(v, WEIR_E_CLIENTTERM, 0, NULL);
+        case ST_IPERF_DONE:
+            return gone(v);
+        default:
+            return fail(v, WEIR_E_MESSAGE, 1, "state %d", st);
+        }
+    }
+}
+
+static int exchange_results(struct server_test *v)
+{
+    struct session *ss = &v->ss;
+    struct weir_test *t = &ss->t;
+    workers_stop(t);
+    session_report_end(ss);
+    char *captured = t->p.get_server_output ? report_capture_take(ss->rs) : NULL;
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_EXCHANGE_RESULTS);
+    if (io != CTL_OK) {
+        free(captured);
+        return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+    }
+    struct json_object *peer = NULL;
+    io = ctl_recv_json(t->ctl_fd, CTL_MAX_RESULTS_LEN, &peer);
+    if (io != CTL_OK) {
+        free(captured);
+        return ctl_fail(v, io, WEIR_E_RECVRESULTS);
+    }
+    char detail[256];
+    int rc = results_from_json(t, peer, detail, sizeof detail);
+    json_object_put(peer);
+    if (rc != WEIR_OK) {
+        free(captured);
+        return fail(v, rc, 1, "%s", detail);
+    }
+    struct json_object *mine = results_to_json(t, captured, NULL);
+    free(captured);
+    test_close_streams(t);
+    io = ctl_send_json(t->ctl_fd, mine);
+    json_object_put(mine);
+    if (io == CTL_OK)
+        io = ctl_send_state(t->ctl_fd, ST_DISPLAY_RESULTS);
+    if (io != CTL_OK)
+        return ctl_fail(v, io, WEIR_E_SENDRESULTS);
+    signed char st;
+    io = ctl_recv_state(t->ctl_fd, DONE_TIMEOUT_MS, &st);
+    if (io != CTL_OK)
+        return ctl_fail(v, io, WEIR_E_CTRLREAD);
+    if (st != ST_IPERF_DONE)
+        return fail(v, WEIR_E_MESSAGE, 1, "state %d instead of IPERF_DONE", st);
+    return WEIR_OK;
+}
+
+/* One client, from accept to close. Returns 0 on success. */
+static int serve_one(const struct weir_settings *s, struct report_set *rs, int listen_fd, int ctl_fd)
+{
+    struct server_test v;
+    memset(&v, 0, sizeof v);
+    v.listen_fd = listen_fd;
+    v.ss.rs = rs;
+    struct weir_test *t = &v.ss.t;
+    test_init(t, WEIR_ROLE_SERVER, s);
+    t->ctl_fd = ctl_fd;
+    net_set_nodelay(ctl_fd);
+    net_peer_addr(ctl_fd, t->peer_host, sizeof t->peer_host, &t->peer_port);
+
+    int rc;
+    size_t got = 0;
+    enum ctl_io io = ctl_read(ctl_fd, t->cookie, WEIR_COOKIE_SIZE, COOKIE_TIMEOUT_MS, &got);
+    t->cookie[WEIR_COOKIE_SIZE - 1] = '\0';
+    if (io != CTL_OK) {
+        rc = io == CTL_EOF ? gone(&v) : ctl_fail(&v, io, WEIR_E_RECVCOOKIE);
+    } else {
+        struct weir_report_connect c;
+        report_fill_connect(&c, WEIR_ROLE_SERVER, t->peer_host, t->peer_port);
+        report_connected(rs, &c);
+        rc = read_params(&v);
+    }
+    if (rc == WEIR_OK && t->p.get_server_output)
+        report_capture_begin(rs);
+    if (rc == WEIR_OK)
+        rc = accept_streams(&v);
+    if (rc == WEIR_OK)
+        rc = run_test(&v);
+    if (rc == WEIR_OK)
+        rc = exchange_results(&v);
+
+    if (rc != WEIR_OK) {
+        if (v.tell_client && !v.client_gone && v.error < 1000)
+            ctl_send_server_error(ctl_fd, v.error, 0);
+        if (v.ss.started) {
+            session_stop(&v.ss, host_now_ns());
+            workers_stop(t);
+            session_report_end(&v.ss);
+        }
+        char msg[1024];
+        if (v.error == WEIR_E_CTRLCLOSE || v.error == WEIR_E_CLIENTTERM)
+            snprintf(msg, sizeof msg, "%s", v.error == WEIR_E_CLIENTTERM ? "the client has terminated"
+                                                                         : "the client has unexpectedly closed the connection");
+        else
+            weir_error_text(msg, sizeof msg, v.error, v.detail);
+        free(report_capture_take(rs));
+        report_finish(rs, msg);
+        if (v.error == WEIR_E_SERVERTERM)
+            ctl_send_state(ctl_fd, ST_SERVER_TERMINATE);
+    } else {
+        report_finish(rs, NULL);
+    }
+    session_free(&v.ss);
+    ctl_close(ctl_fd);
+    return rc == WEIR_OK ? 0 : (v.error == WEIR_E_SERVERTERM ? -1 : 1);
+}
+
+int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port)
+{
+    int status = 0;
+    for (int test_no = 1;; test_no++) {
+        report_server_listening(rs, port, test_no);
+        int fd = -1;
+        while (fd < 0) {
+            struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+            int pr = poll(&p, 1, -1);
+            if (session_signal) {
+                fprintf(stderr, "weir: interrupt - the server has terminated\n");
+                return 1;
+            }
+            if (pr > 0)
+                fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        }
+        int r = serve_one(s, rs, listen_fd, fd);
+        if (r < 0)
+            return 1;           /* terminated by a signal mid-test */
+        status = r;
+        if (s->one_off)
+            return status;
+    }
+}
+
+int server_run(const struct weir_settings *s, struct report_set *rs)
+{
+    uint16_t port = s->port;
+    int fd = net_listen(s->bind_host, s->port, s->family, &port);
+    if (fd < 0) {
+        char msg[512];
+        weir_error_text(msg, sizeof msg, WEIR_E_LISTEN, strerror(errno));
+        report_finish(rs, msg);
+        return 1;
+    }
+    int status = server_serve(s, rs, fd, port);
+    close(fd);
+    return status;
+}

@@ -1,0 +1,197 @@
+#include "session.h"
+#include "host.h"
+#include "netutil.h"
+#include "workers.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+volatile int session_signal;
+
+static void on_signal(int sig)
+{
+    session_signal = sig;
+}
+
+void session_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: poll() must return EINTR so loops see the flag. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void session_start_report(struct session *ss, struct weir_report_start *st)
+{
+    struct weir_test *t = &ss->t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    stats_streams(t, &ss->sb);
+    memset(st, 0, sizeof *st);
+    st->struct_size = sizeof *st;
+    st->role = t->role;
+    st->host = t->role == WEIR_ROLE_CLIENT ? t->s->host : t->peer_host;
+    st->port = t->role == WEIR_ROLE_CLIENT ? t->s->port : t->peer_port;
+    st->cookie = (const char *)t->cookie;
+    st->protocol = ops->wire_label;
+    st->reliable = (ops->caps & WEIR_CAP_RELIABLE) != 0;
+    st->datagram = (ops->caps & WEIR_CAP_DATAGRAM) != 0;
+    st->tcp_mss_default = t->role == WEIR_ROLE_CLIENT && !t->p.mss ? t->control_mss : 0;
+    st->tcp_mss = t->p.mss;
+    st->target_bitrate = t->p.bandwidth;
+    st->sock_bufsize = t->p.window;
+    if (t->n_streams > 0)
+        net_bufsizes(t->streams[0].fd, &st->sndbuf_actual, &st->rcvbuf_actual);
+    st->num_streams = t->p.parallel;
+    st->blksize = t->p.len;
+    st->omit = t->p.omit;
+    st->duration = t->p.time;
+    st->bytes = t->p.num;
+    st->blocks = t->p.blockcount;
+    st->reverse = t->p.reverse;
+    st->bidir = t->p.bidir;
+    st->tos = t->p.tos < 0 ? 0 : t->p.tos;
+    st->interval = t->s->interval;
+    st->title = t->p.title;
+    st->extra_data = t->p.extra_data;
+    st->n_streams = (size_t)t->n_streams;
+    st->streams = ss->sb.streams;
+    snprintf(ss->weir_json, sizeof ss->weir_json,
+             "{\"transport\":\"%s\",\"threads\":%d}", t->transport->name,
+             t->s->threads ? t->s->threads : 0);
+    st->weir_json = ss->weir_json;
+}
+
+int session_begin(struct session *ss)
+{
+    struct weir_test *t = &ss->t;
+    if (stats_buf_init(&ss->sb, t->n_streams))
+        return WEIR_E_NOMEM;
+    struct weir_report_start st;
+    session_start_report(ss, &st);
+    report_start(ss->rs, &st);
+    ss->started = 1;
+    /* Workers must not take the signals meant for the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = workers_start(t, t->s->threads);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+void session_run(struct session *ss, uint64_t now)
+{
+    struct weir_test *t = &ss->t;
+    t->running_since_ns = now;
+    t->start_ns = now;
+    t->interval_start_ns = now;
+    t->omitting = t->p.omit > 0;
+    cpu_mark_now(&t->cpu_start);
+    ss->next_interval_ns = t->s->interval > 0 ? now + (uint64_t)(t->s->interval * 1e9) : 0;
+    atomic_store_explicit(&t->phase, PHASE_RUN, memory_order_release);
+    workers_wake(t);
+}
+
+static void emit_interval(struct session *ss, uint64_t now)
+{
+    struct weir_report_interval iv;
+    stats_interval(&ss->t, now, &ss->sb, &iv);
+    report_interval(ss->rs, &iv);
+}
+
+void session_tick(struct session *ss, uint64_t now)
+{
+    struct weir_test *t = &ss->t;
+    if (ss->next_interval_ns && now >= ss->next_interval_ns) {
+        emit_interval(ss, now);
+        /* Intervals restart at the omit end, like iperf3's clocks. */
+        uint64_t step = (uint64_t)(t->s->interval * 1e9);
+        ss->next_interval_ns += step;
+        if (ss->next_interval_ns <= now)
+            ss->next_interval_ns = now + step;
+    }
+    if (t->omitting) {
+        uint64_t omit_end = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
+        if (now >= omit_end) {
+            test_omit_check(t, now);
+            if (t->s->interval > 0)
+                ss->next_interval_ns = now + (uint64_t)(t->s->interval * 1e9);
+        }
+    }
+}
+
+int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms)
+{
+    uint64_t next = 0;
+    if (ss->next_interval_ns)
+        next = ss->next_interval_ns;
+    if (ss->t.omitting) {
+        uint64_t omit_end = ss->t.running_since_ns + (uint64_t)ss->t.p.omit * 1000000000u;
+        if (!next || omit_end < next)
+            next = omit_end;
+    }
+    if (!next)
+        return cap_ms;
+    if (next <= now)
+        return 0;
+    uint64_t ms = (next - now + 999999u) / 1000000u;
+    return ms < (uint64_t)cap_ms || cap_ms < 0 ? (int)ms : cap_ms;
+}
+
+void session_stop(struct session *ss, uint64_t now)
+{
+    struct weir_test *t = &ss->t;
+    if (atomic_load(&t->phase) != PHASE_RUN)
+        return;
+    atomic_store_explicit(&t->phase, PHASE_DRAIN, memory_order_release);
+    workers_wake(t);
+    t->end_ns = now;
+    if (t->omitting) {
+        /* Ended inside the omit period: nothing is counted. */
+        test_omit_check(t, now);
+        t->end_ns = t->start_ns;
+    }
+    double left = (double)(now - t->interval_start_ns) / 1e9;
+    uint64_t pending = 0;
+    for (int i = 0; i < t->n_streams; i++)
+        pending += t->streams[i].ctr.bytes - t->streams[i].at_interval.bytes;
+    /* iperf3 drops a final interval that is both short and empty. */
+    if (t->s->interval > 0 && left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
+        emit_interval(ss, now);
+    cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
+}
+
+void session_report_end(struct session *ss)
+{
+    if (!ss->started || ss->ended)
+        return;
+    struct weir_report_end e;
+    stats_end(&ss->t, &ss->sb, &e);
+    report_end(ss->rs, &e);
+    ss->ended = 1;
+}
+
+int session_stream_error(const struct session *ss, int sending_only)
+{
+    for (int i = 0; i < ss->t.n_streams; i++) {
+        const struct weir_stream *st = &ss->t.streams[i];
+        int rc = atomic_load_explicit(&st->failed, memory_order_relaxed);
+        if (rc && (!sending_only || st->sending))
+            return rc;
+    }
+    return 0;
+}
+
+void session_free(struct session *ss)
+{
+    workers_stop(&ss->t);
+    test_free(&ss->t);
+    stats_buf_free(&ss->sb);
+}

@@ -1,0 +1,39 @@
+/* The iperf3 control-channel states. Each value is the byte on the wire
+ * (a signed char); see protocol.md §2.3.
+ *
+ *  value  name               direction  meaning
+ *  -----  -----------------  ---------  -------------------------------------
+ *    1    TEST_START         S->C       streams accepted, start timers
+ *    2    TEST_RUNNING       S->C       move data
+ *    4    TEST_END           C->S       client ends the test
+ *    9    PARAM_EXCHANGE     S->C       send the parameter JSON
+ *   10    CREATE_STREAMS     S->C       open the data streams
+ *   11    SERVER_TERMINATE   S->C       server interrupted
+ *   12    CLIENT_TERMINATE   C->S       client interrupted
+ *   13    EXCHANGE_RESULTS   S->C       client sends results, then reads
+ *   14    DISPLAY_RESULTS    S->C       print, then send IPERF_DONE
+ *   15    IPERF_START        local      server idle (never sent)
+ *   16    IPERF_DONE         C->S       client finished
+ *   -1    ACCESS_DENIED      S->C       server busy / wrong data cookie
+ *   -2    SERVER_ERROR       S->C       followed by i_errno, errno (BE int32)
+ */
+#ifndef WEIR_STATE_H
+#define WEIR_STATE_H
+
+enum weir_state {
+    ST_TEST_START = 1,
+    ST_TEST_RUNNING = 2,
+    ST_TEST_END = 4,
+    ST_PARAM_EXCHANGE = 9,
+    ST_CREATE_STREAMS = 10,
+    ST_SERVER_TERMINATE = 11,
+    ST_CLIENT_TERMINATE = 12,
+    ST_EXCHANGE_RESULTS = 13,
+    ST_DISPLAY_RESULTS = 14,
+    ST_IPERF_START = 15,
+    ST_IPERF_DONE = 16,
+    ST_ACCESS_DENIED = -1,
+    ST_SERVER_ERROR = -2
+};
+
+#endif

@@ -1,0 +1,115 @@
+#include "test.h"
+#include "netutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void test_init(struct weir_test *t, int role, const struct weir_settings *s)
+{
+    memset(t, 0, sizeof *t);
+    t->role = role;
+    t->s = s;
+    t->ctl_fd = -1;
+    t->p.tos = -1;
+    atomic_store(&t->phase, PHASE_IDLE);
+}
+
+void test_close_streams(struct weir_test *t)
+{
+    for (int i = 0; i < t->n_streams; i++) {
+        struct weir_stream *st = &t->streams[i];
+        if (st->ctx) {
+            t->transport->transport->close(st->ctx);
+            st->ctx = NULL;
+        }
+    }
+}
+
+void test_free(struct weir_test *t)
+{
+    test_close_streams(t);
+    free(t->streams);
+    params_free(&t->p);
+    free(t->peer_congestion);
+    free(t->server_output_text);
+    free(t->server_output_json);
+    t->streams = NULL;
+    t->n_streams = t->n_alloc = 0;
+}
+
+struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending)
+{
+    if (t->n_streams == t->n_alloc) {
+        int n = t->n_alloc ? t->n_alloc * 2 : 8;
+        struct weir_stream *ns = realloc(t->streams, (size_t)n * sizeof *ns);
+        if (!ns)
+            return NULL;
+        t->streams = ns;
+        t->n_alloc = n;
+    }
+    struct weir_stream *st = &t->streams[t->n_streams];
+    memset(st, 0, sizeof *st);
+    /* iperf3 numbers streams 1, then (existing streams + 2): 1, 3, 4, 5, ... */
+    st->id = t->n_streams == 0 ? 1 : t->n_streams + 2;
+    st->sending = sending;
+    st->ctx = ctx;
+    st->fd = t->transport->transport->stream_fd(ctx);
+    st->min_rtt = UINT32_MAX;
+    net_local_addr(st->fd, st->local_host, sizeof st->local_host, &st->local_port);
+    net_peer_addr(st->fd, st->remote_host, sizeof st->remote_host, &st->remote_port);
+    t->n_streams++;
+    return st;
+}
+
+void test_stream_config(const struct weir_test *t, int sending, int index,
+                        struct weir_stream_config *cfg)
+{
+    const struct weir_settings *s = t->s;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->struct_size = sizeof *cfg;
+    cfg->family = s->family;
+    cfg->bind_host = s->bind_host;
+    cfg->port = s->port;
+    if (t->role == WEIR_ROLE_CLIENT) {
+        cfg->host = s->host;
+        cfg->cport = s->cport ? (uint16_t)(s->cport + index) : 0;
+    }
+    cfg->sending = sending;
+    cfg->blksize = t->p.len;
+    cfg->rate = t->p.bandwidth;
+    cfg->window = t->p.window;
+    cfg->mss = t->p.mss;
+    cfg->nodelay = t->p.nodelay;
+    cfg->tos = t->p.tos;
+    cfg->congestion = t->p.congestion;
+    cfg->repeating_payload = t->p.repeating_payload;
+    cfg->udp_counters_64bit = t->p.udp_counters_64bit;
+    cfg->timeout_ms = 10000;
+    cfg->cookie = t->cookie;
+}
+
+int test_is_datagram(const struct weir_test *t)
+{
+    return (t->transport->transport->caps & WEIR_CAP_DATAGRAM) != 0;
+}
+
+int test_has_retransmits(const struct weir_test *t)
+{
+    return (t->transport->transport->caps & WEIR_CAP_RETRANSMITS) != 0;
+}
+
+void test_omit_check(struct weir_test *t, uint64_t now)
+{
+    if (!t->omitting || now < t->running_since_ns + (uint64_t)t->p.omit * 1000000000u)
+        return;
+    t->omitting = 0;
+    t->start_ns = now;
+    t->interval_start_ns = now;
+    cpu_mark_now(&t->cpu_start);
+    for (int i = 0; i < t->n_streams; i++) {
+        struct weir_stream *st = &t->streams[i];
+        st->at_omit = st->ctr;
+        st->at_interval = st->ctr;
+        st->retrans_omit = st->retrans_interval;
+    }
+}

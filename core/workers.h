@@ -1,0 +1,17 @@
+/* The data path: a few worker threads, each running an epoll loop over the
+ * streams given to it. The main thread only flips test->phase and reads
+ * counters; workers never allocate, format or lock while data moves. */
+#ifndef WEIR_WORKERS_H
+#define WEIR_WORKERS_H
+
+struct weir_test;
+
+/* Start n threads (0: one per online CPU, at most one per stream) and give
+ * each its share of the test's streams. Data moves once phase is RUN. */
+int workers_start(struct weir_test *t, int n);
+/* Tell workers the phase changed (they re-read it). */
+void workers_wake(struct weir_test *t);
+/* Set phase STOP, wake and join every worker, free the pool. */
+void workers_stop(struct weir_test *t);
+
+#endif

@@ -1,0 +1,122 @@
+/* Reporter "json-stream": iperf3 3.17's --json-stream, one compact
+ * {"event":NAME,"data":...} line written as each event happens.
+ * --reporter json-stream:PATH appends the lines to PATH instead. */
+#include <stdlib.h>
+
+#include <weir/weir.h>
+
+#include "jsondoc.h"
+
+#define LINE_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+struct stream_rep {
+    const struct weir_host *host;
+    struct jsondoc_out out;
+    struct jsondoc_test test;
+};
+
+/* Writes one event line; takes ownership of data. */
+static void emit(struct stream_rep *r, const char *event, struct json_object *data)
+{
+    struct json_object *o = json_object_new_object();
+    if (o == NULL) {
+        json_object_put(data);
+        return;
+    }
+    json_object_object_add(o, "event", json_object_new_string(event));
+    json_object_object_add(o, "data", data);
+    jsondoc_out_write(&r->out, o, LINE_FLAGS);
+    json_object_put(o);
+}
+
+static int stream_open(const struct weir_host *host, const char *arg,
+                       const struct weir_report_format *fmt, const struct weir_sink *sink,
+                       void **ctx)
+{
+    struct stream_rep *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        host->set_error(WEIR_E_NOMEM, "json-stream reporter: out of memory");
+        return WEIR_E_NOMEM;
+    }
+    int rc = jsondoc_out_open(&r->out, host, "json-stream", arg, sink);
+    if (rc != WEIR_OK) {
+        free(r);
+        return rc;
+    }
+    r->host = host;
+    jsondoc_test_init(&r->test, fmt->role);
+    *ctx = r;
+    return WEIR_OK;
+}
+
+static void stream_close(void *ctx)
+{
+    struct stream_rep *r = ctx;
+    jsondoc_test_reset(&r->test);
+    jsondoc_out_close(&r->out);
+    free(r);
+}
+
+static void stream_connected(void *ctx, const struct weir_report_connect *c)
+{
+    struct stream_rep *r = ctx;
+    jsondoc_test_connected(&r->test, c);
+}
+
+static void stream_test_start(void *ctx, const struct weir_report_start *s)
+{
+    struct stream_rep *r = ctx;
+    emit(r, "start", jsondoc_start(&r->test, s));
+}
+
+static void stream_interval(void *ctx, const struct weir_report_interval *iv)
+{
+    emit(ctx, "interval", jsondoc_interval(iv));
+}
+
+static void stream_test_end(void *ctx, const struct weir_report_end *e)
+{
+    struct stream_rep *r = ctx;
+    emit(r, "end", jsondoc_end(&r->test, e));
+    if (e->server_output_json != NULL) {
+        struct json_object *j = json_tokener_parse(e->server_output_json);
+        if (j != NULL)
+            emit(r, "server_output_json", j);
+        else
+            r->host->log(WEIR_LOG_WARNING,
+                         "json-stream reporter: the server's JSON output does not parse");
+    }
+    if (e->server_output_text != NULL)
+        emit(r, "server_output_text", json_object_new_string(e->server_output_text));
+}
+
+static void stream_test_finish(void *ctx, const char *error)
+{
+    struct stream_rep *r = ctx;
+    if (error != NULL)
+        emit(r, "error", json_object_new_string(error));
+    jsondoc_test_reset(&r->test);
+}
+
+static const struct weir_reporter_ops ops = {
+    .struct_size = sizeof ops,
+    .open = stream_open,
+    .close = stream_close,
+    .connected = stream_connected,
+    .test_start = stream_test_start,
+    .interval = stream_interval,
+    .test_end = stream_test_end,
+    .test_finish = stream_test_finish,
+};
+
+static const struct weir_plugin desc = {
+    .abi_major = WEIR_ABI_MAJOR,
+    .abi_minor = WEIR_ABI_MINOR,
+    .struct_size = sizeof desc,
+    .kind = WEIR_PLUGIN_REPORTER,
+    .name = "json-stream",
+    .description = "iperf3's --json-stream: one JSON line per event (json-stream:PATH appends to a file)",
+    .reporter = &ops,
+};
+
+WEIR_PLUGIN_DEFINE(desc)

@@ -1,0 +1,554 @@
+/* tcp transport: iperf3's TCP data streams.
+ *
+ * Client: connect to the server's control port, send the 37-byte cookie.
+ * Server: streams arrive on the control listener; each is identified by the
+ * cookie it sends first. Data is blocks of blksize bytes with no framing
+ * (protocol.md §4.2). */
+#include "tcp_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Reads per recv call: enough to amortise the epoll wakeup, few enough that
+ * one busy stream cannot starve the others on its worker. */
+#define TCP_RECV_BATCH 16
+
+/* The byte a server answers a wrong data-stream cookie with (ACCESS_DENIED). */
+#define TCP_ACCESS_DENIED 0xFF
+
+#define CONGESTION_HINT " (see sysctl net.ipv4.tcp_available_congestion_control)"
+
+/* Used when the core passes timeout_ms == 0, so no step can wait forever
+ * (iperf3 3.15+ waits 10 s per read). */
+#define TCP_DEFAULT_TIMEOUT_MS 10000u
+
+struct tcp_listener {
+    int fd;                     /* the core's control listener; not ours */
+};
+
+struct tcp_stream {
+    const struct tcp_global *g;
+    int fd;
+    uint32_t blksize;
+    uint32_t offset;            /* bytes of the current block already sent */
+    unsigned char buf[];        /* one block: the payload, or receive space */
+};
+
+int tcp_fail(const struct tcp_global *g, int code, const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+
+    if (!g || !g->host || !g->host->set_error)
+        return code;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    g->host->set_error((enum weir_status)code, "%s", text);
+    return code;
+}
+
+void tcp_warn(const struct tcp_global *g, const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+
+    if (!g || !g->host || !g->host->log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    g->host->log(WEIR_LOG_WARNING, "%s", text);
+}
+
+/* ---- deadlines for the blocking steps of open and accept ---- */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t deadline_after(unsigned timeout_ms)
+{
+    return mono_ms() + (timeout_ms ? timeout_ms : TCP_DEFAULT_TIMEOUT_MS);
+}
+
+/* Wait for events on fd until the deadline. Returns 1 when ready, 0 on
+ * timeout, -1 with errno on error. */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+    for (;;) {
+        uint64_t now = mono_ms();
+        if (now >= deadline)
+            return 0;
+        uint64_t left = deadline - now;
+        struct pollfd p = { .fd = fd, .events = events };
+        int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+/* Write all of buf on a non-blocking socket before the deadline. Returns 0,
+ * or -1 with errno (ETIMEDOUT when the deadline passed). */
+static int write_all(int fd, const void *buf, size_t len, uint64_t deadline)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        int r = wait_fd(fd, POLLOUT, deadline);
+        if (r <= 0) {
+            if (r == 0)
+                errno = ETIMEDOUT;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Read up to len bytes before the deadline; stops early at EOF. Returns the
+ * count read, or -1 with errno on a socket error. */
+static ssize_t read_upto(int fd, void *buf, size_t len, uint64_t deadline)
+{
+    unsigned char *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = recv(fd, p + got, len - got, 0);
+        if (n > 0) {
+            got += (size_t)n;
+            continue;
+        }
+        if (n == 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        int r = wait_fd(fd, POLLIN, deadline);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+    }
+    return (ssize_t)got;
+}
+
+/* ---- streams ---- */
+
+static int fill_payload(unsigned char *buf, size_t len, int repeating)
+{
+    if (repeating) {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (unsigned char)('0' + i % 10);
+        return 0;
+    }
+    /* getrandom() may return short for large requests or on a signal. */
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n > 0)
+            got += (size_t)n;
+    }
+    return 0;
+}
+
+/* Wrap a connected, non-blocking fd. On failure fd is left open. */
+static int stream_new(const struct tcp_global *g, int fd,
+                      const struct weir_stream_config *cfg, struct tcp_stream **out)
+{
+    if (cfg->blksize == 0)
+        return tcp_fail(g, WEIR_E_INITSTREAM, "block size is 0");
+    struct tcp_stream *s = malloc(sizeof *s + cfg->blksize);
+    if (!s)
+        return tcp_fail(g, WEIR_E_NOMEM, "stream buffer of %u bytes", (unsigned)cfg->blksize);
+    s->g = g;
+    s->fd = fd;
+    s->blksize = cfg->blksize;
+    s->offset = 0;
+    /* Filled whatever the direction: the core may pick a stream's direction
+     * after accepting it (bidir), and one getrandom() per stream is cheap. */
+    if (fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
+        int e = errno;
+        free(s);
+        return tcp_fail(g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(e));
+    }
+    *out = s;
+    return WEIR_OK;
+}
+
+static int tcp_stream_fd(void *stream)
+{
+    return ((struct tcp_stream *)stream)->fd;
+}
+
+static void tcp_close(void *stream)
+{
+    struct tcp_stream *s = stream;
+    if (!s)
+        return;
+    close(s->fd);
+    free(s);
+}
+
+/* Hot path: no allocation, clock or lock. *io counts what moved whatever
+ * the return value, including bytes written before an error. */
+static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
+                    struct weir_io *io)
+{
+    struct tcp_stream *s = stream;
+    uint32_t done = 0;
+    int moved = 0;
+
+    (void)c;
+    if (max_blocks == 0)
+        max_blocks = 1;
+    while (done < max_blocks) {
+        ssize_t n = send(s->fd, s->buf + s->offset, s->blksize - s->offset, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            return tcp_fail(s->g, WEIR_E_STREAMWRITE, "send: %s", strerror(errno));
+        }
+        moved = 1;
+        io->bytes += (uint64_t)n;
+        s->offset += (uint32_t)n;
+        if (s->offset < s->blksize)
+            break;      /* short write: the send buffer is full, so the next
+                           send() would only return EAGAIN */
+        s->offset = 0;
+        io->blocks++;
+        done++;
+    }
+    return moved ? WEIR_OK : WEIR_E_AGAIN;
+}
+
+/* Hot path, as send. Returns with data still queued after a full batch, so
+ * the core must poll level-triggered. */
+static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
+{
+    struct tcp_stream *s = stream;
+    int moved = 0;
+
+    (void)c;
+    for (int i = 0; i < TCP_RECV_BATCH; i++) {
+        ssize_t n = recv(s->fd, s->buf, s->blksize, 0);
+        if (n > 0) {
+            moved = 1;
+            io->bytes += (uint64_t)n;
+            io->blocks++;       /* iperf3 counts one block per read */
+            if ((size_t)n < s->blksize)
+                break;  /* the queue is drained; another read would be EAGAIN */
+            continue;
+        }
+        if (n == 0)     /* EOF repeats, so report it on the next call */
+            return moved ? WEIR_OK : WEIR_E_STREAMCLOSE;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
+    }
+    return moved ? WEIR_OK : WEIR_E_AGAIN;
+}
+
+static int tcp_info(void *stream, struct weir_stream_info *out)
+{
+    return tcp_fill_info(((struct tcp_stream *)stream)->fd, out);
+}
+
+/* ---- client ---- */
+
+/* Bind to -B and/or --cport in the family of the address we connect to.
+ * Returns 0, or -1 with a description in what. */
+static int bind_local(int fd, const struct weir_stream_config *cfg, int family,
+                      char *what, size_t whatlen)
+{
+    struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    struct addrinfo *res = NULL;
+    char port[8];
+
+    snprintf(port, sizeof port, "%u", (unsigned)cfg->cport);
+    int rc = getaddrinfo(cfg->bind_host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(what, whatlen, "bind address %s: %s",
+                 cfg->bind_host ? cfg->bind_host : "*", gai_strerror(rc));
+        return -1;
+    }
+    rc = bind(fd, res->ai_addr, res->ai_addrlen);
+    if (rc < 0)
+        snprintf(what, whatlen, "bind %s port %u: %s", cfg->bind_host ? cfg->bind_host : "*",
+                 (unsigned)cfg->cport, strerror(errno));
+    freeaddrinfo(res);
+    return rc;
+}
+
+/* Connect fd to ai before the deadline. Returns 0, or -1 with errno. */
+static int connect_by(int fd, const struct addrinfo *ai, uint64_t deadline)
+{
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        return 0;
+    if (errno != EINPROGRESS && errno != EINTR)
+        return -1;
+    int r = wait_fd(fd, POLLOUT, deadline);
+    if (r <= 0) {
+        if (r == 0)
+            errno = ETIMEDOUT;
+        return -1;
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        return -1;
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+static int tcp_client_open(void *global, const struct weir_stream_config *cfg, void **stream)
+{
+    const struct tcp_global *g = global;
+    uint64_t deadline = deadline_after(cfg->timeout_ms);
+    struct addrinfo hints = { .ai_family = cfg->family, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_NUMERICSERV };
+    struct addrinfo *res = NULL;
+    char port[8], why[256] = "no usable address";
+    int fd = -1, rc;
+
+    if (!cfg->host || !cfg->cookie)
+        return tcp_fail(g, WEIR_E_STREAMCONNECT, "no server host or cookie given");
+    snprintf(port, sizeof port, "%u", (unsigned)cfg->port);
+    rc = getaddrinfo(cfg->host, port, &hints, &res);
+    if (rc != 0)
+        return tcp_fail(g, WEIR_E_STREAMCONNECT, "%s: %s", cfg->host, gai_strerror(rc));
+
+    /* Try each address in turn within the one deadline, as a connect to a
+     * name with both an IPv6 and an IPv4 address should. */
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (fd < 0) {
+            snprintf(why, sizeof why, "socket: %s", strerror(errno));
+            continue;
+        }
+        /* Before connect, so MSS and window shape the SYN (window scale). */
+        rc = tcp_apply_options(g, fd, cfg, ai->ai_addr);
+        if (rc != WEIR_OK)
+            goto fail;
+        /* Also before connect (iperf3 sets it after): an unknown algorithm
+         * then fails the open without handing the server a stream that
+         * sent a good cookie and went away. */
+        if (cfg->congestion && tcp_set_congestion(fd, cfg->congestion) < 0) {
+            int e = errno;
+            rc = tcp_fail(g, WEIR_E_SETCONGESTION, "TCP_CONGESTION \"%s\": %s%s",
+                          cfg->congestion, strerror(e), e == ENOENT ? CONGESTION_HINT : "");
+            goto fail;
+        }
+        if ((cfg->bind_host || cfg->cport) &&
+            bind_local(fd, cfg, ai->ai_family, why, sizeof why) < 0) {
+            close(fd);
+            fd = -1;
+            continue;
+        }
+        if (connect_by(fd, ai, deadline) == 0)
+            break;
+        if (errno == ETIMEDOUT)
+            snprintf(why, sizeof why, "connect to %s port %s: timed out after %u ms",
+                     cfg->host, port, cfg->timeout_ms ? cfg->timeout_ms : TCP_DEFAULT_TIMEOUT_MS);
+        else
+            snprintf(why, sizeof why, "connect to %s port %s: %s", cfg->host, port,
+                     strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    res = NULL;
+    if (fd < 0)
+        return tcp_fail(g, WEIR_E_STREAMCONNECT, "%s", why);
+
+    if (write_all(fd, cfg->cookie, WEIR_COOKIE_SIZE, deadline) < 0) {
+        rc = tcp_fail(g, WEIR_E_SENDCOOKIE, "%s", strerror(errno));
+        goto fail;
+    }
+    rc = stream_new(g, fd, cfg, (struct tcp_stream **)stream);
+    if (rc != WEIR_OK)
+        goto fail;
+    return WEIR_OK;
+
+fail:
+    if (res)
+        freeaddrinfo(res);
+    close(fd);
+    return rc;
+}
+
+/* ---- server ---- */
+
+static int tcp_server_listen(void *global, const struct weir_stream_config *cfg,
+                             int control_fd, void **listener, int *poll_fd)
+{
+    const struct tcp_global *g = global;
+    struct tcp_listener *l = malloc(sizeof *l);
+
+    (void)cfg;
+    if (!l)
+        return tcp_fail(g, WEIR_E_NOMEM, "listener");
+    l->fd = control_fd;
+    *listener = l;
+    *poll_fd = control_fd;
+    return WEIR_OK;
+}
+
+static void tcp_server_unlisten(void *global, void *listener)
+{
+    (void)global;
+    free(listener);
+}
+
+/* Tell a connection it is not one of ours and drop it. */
+static void deny(int fd)
+{
+    unsigned char b = TCP_ACCESS_DENIED;
+    ssize_t n = send(fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)n;    /* best effort: the peer may already be gone */
+    close(fd);
+}
+
+static int tcp_server_accept(void *global, void *listener,
+                             const struct weir_stream_config *cfg, void **stream)
+{
+    const struct tcp_global *g = global;
+    const struct tcp_listener *l = listener;
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    unsigned char got[WEIR_COOKIE_SIZE];
+    char host[64] = "?";
+    int rc;
+
+    if (!cfg->cookie)
+        return tcp_fail(g, WEIR_E_STREAMACCEPT, "no cookie to match streams against");
+    /* The core's listener may be blocking; never let accept() wait. */
+    struct pollfd p = { .fd = l->fd, .events = POLLIN };
+    if (poll(&p, 1, 0) <= 0)
+        return WEIR_E_AGAIN;
+    int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        switch (errno) {
+        /* Nothing pending, or a connection that died before we took it. */
+        case EAGAIN: case EINTR: case ECONNABORTED: case EPROTO:
+            return WEIR_E_AGAIN;
+        default:
+            return tcp_fail(g, WEIR_E_STREAMACCEPT, "accept: %s", strerror(errno));
+        }
+    }
+    getnameinfo((struct sockaddr *)&peer, plen, host, sizeof host, NULL, 0, NI_NUMERICHOST);
+
+    /* A peer that sends fewer bytes and stalls must not hold the server
+     * beyond the timeout. */
+    ssize_t n = read_upto(fd, got, sizeof got, deadline_after(cfg->timeout_ms));
+    if (n != (ssize_t)sizeof got ||
+        strncmp((const char *)got, (const char *)cfg->cookie, WEIR_COOKIE_SIZE) != 0) {
+        if (n < 0)
+            tcp_warn(g, "data connection from %s: %s; dropped", host, strerror(errno));
+        else if (n < (ssize_t)sizeof got)
+            tcp_warn(g, "data connection from %s sent %zd of %d cookie bytes; dropped",
+                     host, n, WEIR_COOKIE_SIZE);
+        else
+            tcp_warn(g, "data connection from %s has a wrong cookie; dropped", host);
+        deny(fd);
+        return WEIR_E_AGAIN;
+    }
+
+    rc = tcp_apply_options(g, fd, cfg, (struct sockaddr *)&peer);
+    /* iperf3's server only warns about an unknown algorithm: the client asked
+     * for it and reads back what is in use. */
+    if (rc == WEIR_OK && cfg->congestion && tcp_set_congestion(fd, cfg->congestion) < 0) {
+        int e = errno;
+        tcp_warn(g, "TCP_CONGESTION \"%s\": %s%s; using the default", cfg->congestion,
+                 strerror(e), e == ENOENT ? CONGESTION_HINT : "");
+    }
+    if (rc == WEIR_OK)
+        rc = stream_new(g, fd, cfg, (struct tcp_stream **)stream);
+    if (rc != WEIR_OK)
+        close(fd);
+    return rc;
+}
+
+/* ---- descriptor ---- */
+
+static int tcp_init(const struct weir_host *host, void **global)
+{
+    struct tcp_global *g = malloc(sizeof *g);
+    if (!g)
+        return WEIR_E_NOMEM;
+    g->host = host;
+    *global = g;
+    return WEIR_OK;
+}
+
+static void tcp_fini(void *global)
+{
+    free(global);
+}
+
+static const struct weir_transport_ops ops = {
+    .struct_size = sizeof ops,
+    .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
+            WEIR_CAP_CONGESTION,
+    .wire_key = "tcp",
+    .wire_label = "TCP",
+    .default_blksize = 131072,
+    .init = tcp_init,
+    .fini = tcp_fini,
+    .client_open = tcp_client_open,
+    .server_listen = tcp_server_listen,
+    .server_accept = tcp_server_accept,
+    .server_unlisten = tcp_server_unlisten,
+    .stream_fd = tcp_stream_fd,
+    .send = tcp_send,
+    .recv = tcp_recv,
+    .info = tcp_info,
+    .close = tcp_close,
+};
+
+static const struct weir_plugin desc = {
+    .abi_major = WEIR_ABI_MAJOR,
+    .abi_minor = WEIR_ABI_MINOR,
+    .struct_size = sizeof desc,
+    .kind = WEIR_PLUGIN_TRANSPORT,
+    .name = "tcp",
+    .description = "TCP streams, iperf3-compatible (cookie on the control port)",
+    .options = NULL,
+    .transport = &ops,
+};
+
+WEIR_PLUGIN_DEFINE(desc)

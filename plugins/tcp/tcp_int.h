@@ -1,0 +1,29 @@
+/* Internals of the tcp transport shared by its source files. */
+#ifndef WEIR_TCP_INT_H
+#define WEIR_TCP_INT_H
+
+#include <sys/socket.h>
+#include <weir/weir.h>
+
+/* What init hands to every hook: the host services. */
+struct tcp_global {
+    const struct weir_host *host;
+};
+
+/* Report code with formatted detail through the host; returns code. */
+int tcp_fail(const struct tcp_global *g, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tcp_warn(const struct tcp_global *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Apply cfg's nodelay, mss, window and tos to fd, in that order; peer is the
+ * address the socket talks to (it picks IP_TOS or IPV6_TCLASS). */
+int tcp_apply_options(const struct tcp_global *g, int fd,
+                      const struct weir_stream_config *cfg,
+                      const struct sockaddr *peer);
+/* TCP_CONGESTION. Returns 0, or -1 with errno (ENOENT: not available). */
+int tcp_set_congestion(int fd, const char *name);
+/* TCP_INFO and TCP_CONGESTION into out (which the caller sized). */
+int tcp_fill_info(int fd, struct weir_stream_info *out);
+
+#endif

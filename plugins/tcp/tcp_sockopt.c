@@ -1,0 +1,98 @@
+/* tcp transport: socket options and the TCP_INFO snapshot. */
+#include "tcp_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+/* linux/tcp.h rather than netinet/tcp.h: glibc's struct tcp_info stops
+ * before tcpi_snd_wnd and tcpi_reord_seen. */
+#include <linux/tcp.h>
+
+static int set_int(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+/* An IPv6 socket talking to a v4-mapped address sends IPv4 packets, whose
+ * TOS byte is IP_TOS, not IPV6_TCLASS. */
+static int peer_is_ipv4(const struct sockaddr *peer)
+{
+    if (peer->sa_family == AF_INET)
+        return 1;
+    if (peer->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)peer;
+        return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr);
+    }
+    return 0;
+}
+
+int tcp_apply_options(const struct tcp_global *g, int fd,
+                      const struct weir_stream_config *cfg,
+                      const struct sockaddr *peer)
+{
+    if (cfg->nodelay && set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
+        return tcp_fail(g, WEIR_E_SETNODELAY, "TCP_NODELAY: %s", strerror(errno));
+    if (cfg->mss > 0 && set_int(fd, IPPROTO_TCP, TCP_MAXSEG, cfg->mss) < 0)
+        return tcp_fail(g, WEIR_E_SETMSS, "TCP_MAXSEG %d: %s", cfg->mss, strerror(errno));
+    if (cfg->window > 0) {
+        if (set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
+            return tcp_fail(g, WEIR_E_SETBUF, "SO_SNDBUF %d: %s", cfg->window, strerror(errno));
+        if (set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
+            return tcp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
+    }
+    if (cfg->tos >= 0) {
+        if (peer_is_ipv4(peer)) {
+            if (set_int(fd, IPPROTO_IP, IP_TOS, cfg->tos) < 0)
+                return tcp_fail(g, WEIR_E_SETTOS, "IP_TOS %d: %s", cfg->tos, strerror(errno));
+        } else if (set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, cfg->tos) < 0) {
+            return tcp_fail(g, WEIR_E_SETCOS, "IPV6_TCLASS %d: %s", cfg->tos, strerror(errno));
+        }
+    }
+    return WEIR_OK;
+}
+
+int tcp_set_congestion(int fd, const char *name)
+{
+    return setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, (socklen_t)strlen(name));
+}
+
+/* The kernel copies min(our size, its size) bytes and says how many, so a
+ * field exists only when the returned length covers it. */
+#define TI_HAS(len, field) \
+    ((len) >= offsetof(struct tcp_info, field) + sizeof(((struct tcp_info *)0)->field))
+
+int tcp_fill_info(int fd, struct weir_stream_info *out)
+{
+    struct weir_stream_info si;
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    size_t want = out->struct_size < sizeof si ? out->struct_size : sizeof si;
+
+    memset(&si, 0, sizeof si);
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && TI_HAS(len, tcpi_total_retrans)) {
+        si.valid = 1;
+        si.retransmits = ti.tcpi_total_retrans;
+        si.snd_cwnd = (uint64_t)ti.tcpi_snd_cwnd * ti.tcpi_snd_mss;
+        si.rtt_us = ti.tcpi_rtt;
+        si.rttvar_us = ti.tcpi_rttvar;
+        si.pmtu = ti.tcpi_pmtu;
+        if (TI_HAS(len, tcpi_snd_wnd))
+            si.snd_wnd = ti.tcpi_snd_wnd;
+        if (TI_HAS(len, tcpi_reord_seen))
+            si.reorder = ti.tcpi_reord_seen;
+
+        char ca[sizeof si.congestion];
+        socklen_t calen = sizeof ca - 1;
+        memset(ca, 0, sizeof ca);
+        if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &calen) == 0)
+            memcpy(si.congestion, ca, sizeof ca);
+    }
+    /* Copy only what the caller's struct has room for, keeping its size. */
+    si.struct_size = out->struct_size;
+    memcpy(out, &si, want);
+    return WEIR_OK;
+}

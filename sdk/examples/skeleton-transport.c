@@ -1,0 +1,357 @@
+/* skeleton-transport.c: the smallest complete weir transport, to copy from.
+ *
+ * It speaks iperf3's TCP data streams (cookie first, then blocks with no
+ * framing), so it works against weir and iperf3 peers alike. It keeps to
+ * what the contract demands and leaves out what the shipped "tcp" transport
+ * adds (socket options beyond -w/-N, TCP_INFO, congestion control).
+ *
+ * Build it out of tree with the Makefile beside it (needs weir-sdk.pc):
+ *     make
+ *     weir -c HOST --transport ./skeleton-transport.so
+ * The loader also finds it by name (--transport skeleton-transport) in
+ * --plugin-dir, $WEIR_PLUGIN_PATH or the installed plugin directory.
+ *
+ * Every hook of struct weir_transport_ops appears below in the struct's
+ * order, each with: required or optional, who calls it, what it returns.
+ * Hooks return WEIR_OK or a weir_status code and give detail text through
+ * host->set_error(). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <weir/weir.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+/* What init keeps for the other hooks. */
+struct skel_global {
+    const struct weir_host *host;
+};
+
+/* What server_listen hands to server_accept. */
+struct skel_listener {
+    int fd;                     /* the core's control listener; never closed here */
+};
+
+/* One stream: the plugin owns it from open/accept until close. */
+struct skel_stream {
+    int fd;
+    uint32_t blksize;
+    uint32_t offset;            /* bytes of the current block already sent */
+    unsigned char buf[];        /* one block */
+};
+
+/* Bound every blocking step of open/accept: on Linux SO_SNDTIMEO also
+ * bounds connect(). */
+static void set_timeouts(int fd, unsigned timeout_ms)
+{
+    struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+    if (timeout_ms == 0)
+        tv.tv_sec = 10;
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+static int set_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int stream_new(int fd, const struct weir_stream_config *cfg, void **out)
+{
+    struct skel_stream *s = malloc(sizeof *s + cfg->blksize);
+    if (!s)
+        return WEIR_E_NOMEM;
+    s->fd = fd;
+    s->blksize = cfg->blksize;
+    s->offset = 0;
+    /* The payload is sent unchanged; iperf3 uses random bytes unless
+     * --repeating-payload asks for this pattern. */
+    for (uint32_t i = 0; i < cfg->blksize; i++)
+        s->buf[i] = (unsigned char)('0' + i % 10);
+    *out = s;
+    return WEIR_OK;
+}
+
+/* optional — init: called once per process on the main thread, before any
+ * other hook. Whatever it stores in *global is passed to the stream hooks.
+ * Returns WEIR_OK, or an error and the plugin is unloaded. */
+static int skel_init(const struct weir_host *host, void **global)
+{
+    struct skel_global *g = malloc(sizeof *g);
+    if (!g)
+        return WEIR_E_NOMEM;
+    g->host = host;
+    *global = g;
+    return WEIR_OK;
+}
+
+/* optional — fini: called once on the main thread after the last stream
+ * closed; undoes init. */
+static void skel_fini(void *global)
+{
+    free(global);
+}
+
+/* required — client_open: called on the client's main thread once per
+ * stream, strictly in stream order. Connects, identifies the stream to the
+ * server (here: the 37-byte cookie), applies options. May block, but no
+ * longer than cfg->timeout_ms. Returns WEIR_OK with *stream set and the
+ * socket non-blocking, or an error (WEIR_E_STREAMCONNECT, WEIR_E_SENDCOOKIE,
+ * WEIR_E_SET*). */
+static int skel_client_open(void *global, const struct weir_stream_config *cfg, void **stream)
+{
+    const struct skel_global *g = global;
+    struct addrinfo hints = { .ai_family = cfg->family, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *ai = NULL;
+    char port[8];
+    int fd, rc;
+
+    snprintf(port, sizeof port, "%u", (unsigned)cfg->port);
+    rc = getaddrinfo(cfg->host, port, &hints, &ai);
+    if (rc != 0) {
+        g->host->set_error(WEIR_E_STREAMCONNECT, "%s: %s", cfg->host, gai_strerror(rc));
+        return WEIR_E_STREAMCONNECT;
+    }
+    fd = socket(ai->ai_family, SOCK_STREAM, 0);
+    if (fd < 0) {
+        freeaddrinfo(ai);
+        g->host->set_error(WEIR_E_STREAMCONNECT, "socket: %s", strerror(errno));
+        return WEIR_E_STREAMCONNECT;
+    }
+    set_timeouts(fd, cfg->timeout_ms);
+    /* Options go on before connect so they shape the handshake. */
+    int one = 1;
+    if (cfg->nodelay && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) {
+        rc = WEIR_E_SETNODELAY;
+        g->host->set_error(rc, "TCP_NODELAY: %s", strerror(errno));
+        goto fail;
+    }
+    if (cfg->window > 0 &&
+        (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg->window, sizeof cfg->window) < 0 ||
+         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg->window, sizeof cfg->window) < 0)) {
+        rc = WEIR_E_SETBUF;
+        g->host->set_error(rc, "socket buffer %d: %s", cfg->window, strerror(errno));
+        goto fail;
+    }
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        rc = WEIR_E_STREAMCONNECT;
+        g->host->set_error(rc, "connect to %s port %s: %s", cfg->host, port, strerror(errno));
+        goto fail;
+    }
+    if (send(fd, cfg->cookie, WEIR_COOKIE_SIZE, MSG_NOSIGNAL) != WEIR_COOKIE_SIZE) {
+        rc = WEIR_E_SENDCOOKIE;
+        g->host->set_error(rc, "%s", strerror(errno));
+        goto fail;
+    }
+    if (set_nonblocking(fd) < 0) {
+        rc = WEIR_E_NONBLOCKING;
+        goto fail;
+    }
+    rc = stream_new(fd, cfg, stream);
+    if (rc != WEIR_OK)
+        goto fail;
+    freeaddrinfo(ai);
+    return WEIR_OK;
+fail:
+    freeaddrinfo(ai);
+    close(fd);
+    return rc;
+}
+
+/* required — server_listen: called on the server's main thread once per
+ * test, before streams arrive. With WEIR_CAP_CONTROL_PORT streams come in
+ * on the core's control listener, control_fd; a transport with its own
+ * socket (UDP) would open it here. Sets *listener (passed to accept and
+ * unlisten) and *poll_fd (readable = call server_accept). Returns WEIR_OK
+ * or an error such as WEIR_E_STREAMLISTEN. */
+static int skel_server_listen(void *global, const struct weir_stream_config *cfg,
+                              int control_fd, void **listener, int *poll_fd)
+{
+    struct skel_listener *l = malloc(sizeof *l);
+    (void)global;
+    (void)cfg;
+    if (!l)
+        return WEIR_E_NOMEM;
+    l->fd = control_fd;
+    *listener = l;
+    *poll_fd = control_fd;
+    return WEIR_OK;
+}
+
+/* required — server_accept: called on the server's main thread each time
+ * *poll_fd is readable, until the test has all its streams. Takes one
+ * connection and checks its cookie (bounded by cfg->timeout_ms). Returns
+ * WEIR_OK with *stream set, WEIR_E_AGAIN when nothing usable arrived (a
+ * wrong cookie gets the ACCESS_DENIED byte 0xFF, as iperf3 sends), or an
+ * error such as WEIR_E_STREAMACCEPT. */
+static int skel_server_accept(void *global, void *listener,
+                              const struct weir_stream_config *cfg, void **stream)
+{
+    const struct skel_global *g = global;
+    const struct skel_listener *l = listener;
+    unsigned char got[WEIR_COOKIE_SIZE];
+    struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
+    /* The listener may be blocking: accept only what is already there. */
+    if (poll(&p, 1, 0) <= 0)
+        return WEIR_E_AGAIN;
+    int fd = accept(l->fd, NULL, NULL);
+    if (fd < 0)
+        return errno == EAGAIN || errno == ECONNABORTED || errno == EINTR
+               ? WEIR_E_AGAIN : WEIR_E_STREAMACCEPT;
+    set_timeouts(fd, cfg->timeout_ms);
+    ssize_t n = recv(fd, got, sizeof got, MSG_WAITALL);
+    if (n != (ssize_t)sizeof got ||
+        strncmp((const char *)got, (const char *)cfg->cookie, WEIR_COOKIE_SIZE) != 0) {
+        unsigned char denied = 0xFF;
+        g->host->log(WEIR_LOG_WARNING, "data connection with a wrong cookie; dropped");
+        (void)send(fd, &denied, 1, MSG_NOSIGNAL);  /* best effort: it may be gone */
+        close(fd);
+        return WEIR_E_AGAIN;
+    }
+    int one = 1;
+    if (cfg->nodelay)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (set_nonblocking(fd) < 0 || stream_new(fd, cfg, stream) != WEIR_OK) {
+        close(fd);
+        return WEIR_E_STREAMACCEPT;
+    }
+    return WEIR_OK;
+}
+
+/* required — server_unlisten: called on the server's main thread when the
+ * test has its streams or ends. Frees what server_listen made; must not
+ * close control_fd, which the core keeps listening on. */
+static void skel_server_unlisten(void *global, void *listener)
+{
+    (void)global;
+    free(listener);
+}
+
+/* required — stream_fd: called on the main thread; the core polls this
+ * descriptor (epoll) and calls send/recv when it is ready. */
+static int skel_stream_fd(void *stream)
+{
+    return ((struct skel_stream *)stream)->fd;
+}
+
+/* required — send: called on the stream's worker thread (never two at once
+ * for one stream) when the fd is writable. Writes up to max_blocks whole
+ * blocks, finishing a partly written block first; adds what moved to *io
+ * (blocks = whole blocks completed). Returns WEIR_OK if anything was
+ * written, WEIR_E_AGAIN if nothing could be, WEIR_E_STREAMWRITE on error.
+ * A hot path: no allocation, no clock, no locks. */
+static int skel_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
+                     struct weir_io *io)
+{
+    struct skel_stream *s = stream;
+    uint32_t limit = max_blocks ? max_blocks : 1;   /* at least one attempt */
+    uint32_t done = 0;
+    int moved = 0;
+    (void)c;    /* byte-stream transports leave the datagram counters alone */
+
+    while (done < limit) {
+        ssize_t n = send(s->fd, s->buf + s->offset, s->blksize - s->offset, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            return WEIR_E_STREAMWRITE;
+        }
+        moved = 1;
+        io->bytes += (uint64_t)n;
+        s->offset += (uint32_t)n;
+        if (s->offset < s->blksize)
+            break;              /* the socket buffer is full */
+        s->offset = 0;
+        io->blocks++;
+        done++;
+    }
+    return moved ? WEIR_OK : WEIR_E_AGAIN;
+}
+
+/* required — recv: called on the stream's worker thread when the fd is
+ * readable. Reads what is available (here one read of up to a block) and
+ * adds to *io (blocks = successful reads, as iperf3 counts them). Returns
+ * WEIR_OK, WEIR_E_AGAIN when nothing was there, WEIR_E_STREAMCLOSE when the
+ * peer closed (read returned 0), WEIR_E_STREAMREAD on error. Hot path. */
+static int skel_recv(void *stream, struct weir_counters *c, struct weir_io *io)
+{
+    struct skel_stream *s = stream;
+    (void)c;
+    for (;;) {
+        ssize_t n = recv(s->fd, s->buf, s->blksize, 0);
+        if (n > 0) {
+            io->bytes += (uint64_t)n;
+            io->blocks++;
+            return WEIR_OK;
+        }
+        if (n == 0)
+            return WEIR_E_STREAMCLOSE;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WEIR_E_AGAIN;
+        if (errno != EINTR)
+            return WEIR_E_STREAMREAD;
+    }
+}
+
+/* required — close: called on the main thread once per stream, after its
+ * worker stopped using it. Closes and frees everything open/accept made. */
+static void skel_close(void *stream)
+{
+    struct skel_stream *s = stream;
+    close(s->fd);
+    free(s);
+}
+
+static const struct weir_transport_ops ops = {
+    .struct_size = sizeof ops,
+    /* What the core may rely on; it branches on these, never on the name.
+     * No WEIR_CAP_RETRANSMITS (no info hook) and no WEIR_CAP_CONGESTION. */
+    .caps = WEIR_CAP_RELIABLE | WEIR_CAP_CONTROL_PORT,
+    .wire_key = "tcp",          /* parameter key: the peer sees plain TCP */
+    .wire_label = "TCP",        /* protocol name in reports */
+    .default_blksize = 131072,  /* -l default, as iperf3's TCP */
+    .init = skel_init,
+    .fini = skel_fini,
+    .client_open = skel_client_open,
+    .server_listen = skel_server_listen,
+    .server_accept = skel_server_accept,
+    .server_unlisten = skel_server_unlisten,
+    .stream_fd = skel_stream_fd,
+    .send = skel_send,
+    .recv = skel_recv,
+    /* optional — info: called on the main thread at any time, also while a
+     * worker sends. Fills the caller's weir_stream_info (no more than its
+     * struct_size) with kernel state (retransmits, cwnd, rtt); valid = 0
+     * when there is nothing to report. Left NULL here, which is why caps
+     * lacks WEIR_CAP_RETRANSMITS. */
+    .info = NULL,
+    .close = skel_close,
+};
+
+static const struct weir_plugin desc = {
+    .abi_major = WEIR_ABI_MAJOR,        /* must equal the host's */
+    .abi_minor = WEIR_ABI_MINOR,        /* the host reads only fields this minor has */
+    .struct_size = sizeof desc,
+    .kind = WEIR_PLUGIN_TRANSPORT,
+    .name = "skeleton-transport",       /* the loader looks for NAME.so */
+    .description = "minimal iperf3-compatible TCP transport (SDK example)",
+    .options = NULL,                    /* or a zero-terminated weir_option array */
+    .transport = &ops,
+};
+
+/* The one exported symbol: weir_plugin_entry() returning &desc. */
+WEIR_PLUGIN_DEFINE(desc)

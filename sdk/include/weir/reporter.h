@@ -1,0 +1,195 @@
+/* weir plugin SDK: reporter plugins.
+ *
+ * A reporter presents a test's results. The core calls its hooks on the main
+ * thread, in this order for each test:
+ *
+ *   open                       once per process, with the user's ARG
+ *   [server_listening]         server: before each test
+ *   [connected]                control connection is up
+ *   test_start                 data streams exist, data about to flow
+ *   interval *                 once per -i period (not with -i 0)
+ *   test_end                   final summary (client: with the peer's results)
+ *   test_finish                always last for a test, error text or NULL
+ *   close                      once per process
+ *
+ * Every pointer handed to a hook is const and valid only during the call.
+ * A reporter writes through the sink it got at open; the core routes the
+ * output (stdout, --logfile, the server-output capture, -T prefix). */
+#ifndef WEIR_REPORTER_H
+#define WEIR_REPORTER_H
+
+#include "plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum weir_role { WEIR_ROLE_CLIENT = 0, WEIR_ROLE_SERVER = 1 };
+enum weir_channel { WEIR_OUT = 0, WEIR_ERR = 1 };
+
+struct weir_sink {
+    void *ctx;
+    /* Write len bytes to a channel. Text reporters write whole lines. */
+    void (*write)(void *ctx, enum weir_channel ch, const char *buf, size_t len);
+};
+
+/* Options that change presentation, shared by all reporters. */
+struct weir_report_format {
+    uint32_t struct_size;
+    char unit;                  /* -f: 'a' adaptive bits, k m g t bits, K M G T bytes */
+    int verbose;                /* -V */
+    int role;                   /* enum weir_role */
+    const char *title;          /* -T: text output prefixes lines "TITLE:  " */
+    const char *timestamps;     /* --timestamps: strftime format to prefix text lines, or NULL */
+};
+
+struct weir_report_connect {
+    uint32_t struct_size;
+    int role;
+    const char *host;           /* client: server as given; server: peer address */
+    uint16_t port;
+    const char *version;        /* "weir 0.1.0" */
+    const char *system_info;    /* uname line */
+    const char *timestamp;      /* RFC 1123, GMT */
+    int64_t timesecs;
+    int64_t timemillisecs;
+    int control_mss;            /* -V: "Control connection MSS" (client), 0 if unknown */
+};
+
+struct weir_report_stream {
+    int id;                     /* iperf3 stream id: 1, 3, 4, 5, ... */
+    int socket;                 /* local descriptor, the "[  5]" column */
+    int sending;                /* this side writes on the stream */
+    const char *local_host;
+    uint16_t local_port;
+    const char *remote_host;
+    uint16_t remote_port;
+};
+
+struct weir_report_start {
+    uint32_t struct_size;
+    int role;
+    const char *host;           /* client: connecting_to; server: accepted_connection */
+    uint16_t port;
+    const char *cookie;         /* 36 characters */
+    const char *protocol;       /* wire label: "TCP", "UDP" */
+    int reliable;               /* transport is a byte stream (TCP-like) */
+    int datagram;               /* transport reports datagram statistics */
+    int tcp_mss_default;        /* control MSS (client) or 0 */
+    int tcp_mss;                /* -M value, 0 when not given */
+    uint64_t target_bitrate;    /* bits/s per stream, 0 = unlimited */
+    uint64_t fq_rate;
+    int sock_bufsize;           /* -w, 0 = default */
+    int sndbuf_actual;
+    int rcvbuf_actual;
+    int num_streams;            /* -P */
+    uint32_t blksize;
+    int omit;
+    int duration;
+    uint64_t bytes;             /* -n */
+    uint64_t blocks;            /* -k */
+    int reverse;
+    int bidir;
+    int tos;
+    double interval;
+    const char *title;          /* -T or NULL */
+    const char *extra_data;     /* --extra-data or NULL */
+    size_t n_streams;
+    const struct weir_report_stream *streams;
+    const char *weir_json;      /* weir-specific "start.weir" object as JSON text */
+};
+
+/* The numbers of one stream, or a sum of streams, over one span of time.
+ * Fields that do not apply are 0; the has_* flags say which apply. */
+struct weir_report_sample {
+    int socket;                 /* local descriptor; 0 in sums */
+    int sender;                 /* the data flowed from this side */
+    int omitted;                /* interval falls in the -O period */
+    double start, end, seconds;
+    uint64_t bytes;
+    double bits_per_second;
+    int has_retransmits;
+    int64_t retransmits;
+    int has_tcpinfo;            /* snd_cwnd .. reorder are valid */
+    uint64_t snd_cwnd, snd_wnd;
+    uint32_t rtt, rttvar, pmtu;
+    uint64_t reorder;
+    int datagram;               /* packets etc. are valid */
+    double jitter_ms;
+    int64_t lost_packets;
+    int64_t packets;
+    double lost_percent;
+    int64_t out_of_order;
+};
+
+struct weir_report_interval {
+    uint32_t struct_size;
+    size_t n_streams;
+    const struct weir_report_sample *streams;   /* same order as start.streams */
+    struct weir_report_sample sum;              /* client->server direction */
+    int bidir;                                  /* sum_bidir_reverse valid */
+    struct weir_report_sample sum_bidir_reverse;/* server->client direction */
+};
+
+struct weir_report_end_stream {
+    int id;
+    int socket;
+    int sending;                /* this side sent on the stream */
+    int has_sender;             /* sender numbers known (local, or from the peer) */
+    int has_receiver;
+    struct weir_report_sample sender;
+    struct weir_report_sample receiver;
+    /* TCP_INFO extremes over the test (sending stream with tcp info) */
+    int has_tcpinfo;
+    uint64_t max_snd_cwnd, max_snd_wnd;
+    uint32_t max_rtt, min_rtt, mean_rtt;
+};
+
+struct weir_report_end {
+    uint32_t struct_size;
+    size_t n_streams;
+    const struct weir_report_end_stream *streams;
+    int has_peer;               /* the peer's results were received */
+    int show_retransmits;       /* either side reported retransmits */
+    struct weir_report_sample sum_sent, sum_received;
+    int bidir;
+    struct weir_report_sample sum_sent_bidir_reverse, sum_received_bidir_reverse;
+    double host_total, host_user, host_system;
+    double remote_total, remote_user, remote_system;
+    const char *sender_tcp_congestion;    /* NULL when unknown */
+    const char *receiver_tcp_congestion;
+    const char *server_output_text;       /* client with --get-server-output */
+    const char *server_output_json;       /* JSON text of the server's document */
+};
+
+struct weir_reporter_ops {
+    uint32_t struct_size;       /* sizeof(struct weir_reporter_ops) */
+
+    /* required: create an instance. arg is the text after "NAME:" in
+     * --reporter NAME:ARG, or NULL. */
+    int (*open)(const struct weir_host *host, const char *arg,
+                const struct weir_report_format *fmt,
+                const struct weir_sink *out, void **ctx);
+    /* required */
+    void (*close)(void *ctx);
+    /* optional: server is waiting for test number test_no. */
+    void (*server_listening)(void *ctx, uint16_t port, int test_no);
+    /* optional: control connection established. */
+    void (*connected)(void *ctx, const struct weir_report_connect *c);
+    /* required */
+    void (*test_start)(void *ctx, const struct weir_report_start *s);
+    /* required */
+    void (*interval)(void *ctx, const struct weir_report_interval *iv);
+    /* required */
+    void (*test_end)(void *ctx, const struct weir_report_end *e);
+    /* required: the test is over; error is NULL on success. A reporter
+     * that buffers (json) writes its document here. */
+    void (*test_finish)(void *ctx, const char *error);
+    /* optional: a free-form notice the user should see (warnings). */
+    void (*message)(void *ctx, const char *text);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

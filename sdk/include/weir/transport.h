@@ -1,0 +1,148 @@
+/* weir plugin SDK: transport plugins.
+ *
+ * A transport moves the bytes of one data stream. The core owns the control
+ * connection, the cookie, timing and statistics; it calls these hooks:
+ *
+ *   main thread:   init, client_open (client) or server_listen/server_accept/
+ *                  server_unlisten (server), info, close, fini
+ *   worker thread: send, recv (one worker owns a stream; never concurrently)
+ *
+ * Streams are non-blocking once open: the core polls the fd returned by
+ * stream_fd with epoll and calls send/recv when it is ready.
+ *
+ * Hooks return WEIR_OK or a weir_status code; WEIR_E_AGAIN from send/recv
+ * means "would block, wait for readiness". Optional hooks may be NULL. */
+#ifndef WEIR_TRANSPORT_H
+#define WEIR_TRANSPORT_H
+
+#include "plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Capability flags: the core branches on these, never on a plugin's name. */
+#define WEIR_CAP_RELIABLE      (1u << 0) /* byte stream; bytes in == bytes out */
+#define WEIR_CAP_DATAGRAM      (1u << 1) /* fixed-size datagrams with a header;
+                                            fills packets/lost/out_of_order/jitter */
+#define WEIR_CAP_RETRANSMITS   (1u << 2) /* info() reports retransmits (TCP_INFO) */
+#define WEIR_CAP_CONTROL_PORT  (1u << 3) /* server accepts streams on the control
+                                            listener (cookie first, iperf3 TCP) */
+#define WEIR_CAP_CONGESTION    (1u << 4) /* honours congestion and reports it */
+#define WEIR_CAP_EXTENSION     (1u << 5) /* weir-only: a plain iperf3 peer cannot
+                                            take part; the core negotiates it */
+
+#define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
+
+/* Everything a transport needs to open one stream. Built by the core from
+ * the command line (client) or the peer's parameters (server); const. */
+struct weir_stream_config {
+    uint32_t struct_size;
+    int family;                 /* AF_UNSPEC, AF_INET or AF_INET6 */
+    const char *host;           /* client: server host; server: NULL */
+    const char *bind_host;      /* -B, or NULL */
+    uint16_t port;              /* server port (control and data) */
+    uint16_t cport;             /* --cport for this stream, 0 = ephemeral */
+    int sending;                /* 1: this side writes on the stream */
+    uint32_t blksize;           /* -l: bytes per write / datagram size */
+    uint64_t rate;              /* -b per stream, bits/s, 0 = unlimited */
+    int window;                 /* -w bytes, 0 = OS default */
+    int mss;                    /* -M, 0 = default */
+    int nodelay;                /* -N */
+    int tos;                    /* -S / --dscp, -1 = unset */
+    const char *congestion;     /* -C, or NULL */
+    int repeating_payload;      /* fill with "0123456789..." instead of random */
+    int udp_counters_64bit;     /* 64-bit sequence numbers */
+    unsigned timeout_ms;        /* bound for any blocking step in open/accept */
+    const unsigned char *cookie; /* WEIR_COOKIE_SIZE bytes */
+};
+
+/* Per-stream counters. The core allocates one per stream and passes it to
+ * every send/recv call; only that stream's worker writes it and the main
+ * thread reads it without locks, so write each field with one store.
+ * The core maintains bytes and blocks from the hooks' return values;
+ * datagram transports maintain the rest. */
+struct weir_counters {
+    uint64_t bytes;             /* payload bytes moved */
+    uint64_t blocks;            /* sender: whole blocks; receiver: reads */
+    uint64_t packets;           /* sender: datagrams sent; receiver: highest seq */
+    uint64_t lost;              /* receiver: gaps in sequence minus late arrivals */
+    uint64_t out_of_order;      /* receiver */
+    uint64_t jitter_ns;         /* receiver: RFC 3550 jitter, 1/16 smoothing */
+};
+
+/* Result of one send/recv call. */
+struct weir_io {
+    uint64_t bytes;             /* bytes moved by this call */
+    uint64_t blocks;            /* blocks completed (sender) / reads (receiver) */
+};
+
+/* Snapshot of kernel state for interval reports (TCP_INFO). */
+struct weir_stream_info {
+    uint32_t struct_size;
+    int valid;                  /* 0 when the transport has nothing to report */
+    uint64_t retransmits;       /* total since the stream opened */
+    uint64_t snd_cwnd;          /* bytes */
+    uint64_t snd_wnd;           /* bytes */
+    uint32_t rtt_us;
+    uint32_t rttvar_us;
+    uint32_t pmtu;
+    uint64_t reorder;
+    char congestion[32];        /* algorithm in use, "" if unknown */
+};
+
+struct weir_transport_ops {
+    uint32_t struct_size;       /* sizeof(struct weir_transport_ops) */
+    uint32_t caps;              /* WEIR_CAP_* */
+    /* Names used on the wire and in reports: the parameter key ("tcp",
+     * "udp") and the protocol label ("TCP", "UDP"). */
+    const char *wire_key;
+    const char *wire_label;
+    /* Default block size when -l is not given; 0 = "control MSS or 1460"
+     * (iperf3's UDP rule). */
+    uint32_t default_blksize;
+
+    /* optional: once per process before any other hook. *global is passed
+     * to the stream hooks (may stay NULL). */
+    int (*init)(const struct weir_host *host, void **global);
+    /* optional: undo init. */
+    void (*fini)(void *global);
+
+    /* required: client side, open one stream: connect, identify it to the
+     * server (cookie or hello), apply options. Blocking, bounded by
+     * cfg->timeout_ms. The stream is non-blocking on return. */
+    int (*client_open)(void *global, const struct weir_stream_config *cfg,
+                       void **stream);
+
+    /* required: server side, prepare to accept streams for one test.
+     * control_fd is the server's TCP control listener (transports with
+     * WEIR_CAP_CONTROL_PORT accept on it). Sets *poll_fd to the descriptor
+     * whose readability means "call server_accept". */
+    int (*server_listen)(void *global, const struct weir_stream_config *cfg,
+                         int control_fd, void **listener, int *poll_fd);
+    /* required: accept one stream. WEIR_E_AGAIN: nothing usable arrived (for
+     * example a wrong cookie, already answered); keep waiting. */
+    int (*server_accept)(void *global, void *listener,
+                         const struct weir_stream_config *cfg, void **stream);
+    /* required: stop listening; must not close control_fd. */
+    void (*server_unlisten)(void *global, void *listener);
+
+    /* required: the descriptor to poll for this stream. */
+    int (*stream_fd)(void *stream);
+    /* required: write up to max_blocks blocks (at least one attempt).
+     * Adds to *io; datagram transports also update *c (packets). */
+    int (*send)(void *stream, uint32_t max_blocks, struct weir_counters *c,
+                struct weir_io *io);
+    /* required: read what is available, up to one batch. 0 bytes from a
+     * byte stream means the peer closed: return WEIR_E_STREAMCLOSE. */
+    int (*recv)(void *stream, struct weir_counters *c, struct weir_io *io);
+    /* optional: kernel view of the stream (main thread, any time). */
+    int (*info)(void *stream, struct weir_stream_info *out);
+    /* required: close and free the stream. */
+    void (*close)(void *stream);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,141 @@
+#include "mockhost.h"
+
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_OPTS 32
+static struct { char *name; char *value; } opts[MAX_OPTS];
+static enum weir_status last_code;
+static char last_text[512];
+
+static void mock_log(enum weir_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "[mock host log %d] ", (int)level);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void mock_set_error(enum weir_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    last_code = code;
+    vsnprintf(last_text, sizeof last_text, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t mock_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const char *mock_option(const char *name)
+{
+    for (int i = 0; i < MAX_OPTS; i++)
+        if (opts[i].name && strcmp(opts[i].name, name) == 0)
+            return opts[i].value;
+    return NULL;
+}
+
+static const struct weir_plugin *mock_find_transport(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+static const struct weir_host host = {
+    .abi_major = WEIR_ABI_MAJOR,
+    .abi_minor = WEIR_ABI_MINOR,
+    .struct_size = sizeof(struct weir_host),
+    .log = mock_log,
+    .set_error = mock_set_error,
+    .now_ns = mock_now_ns,
+    .option = mock_option,
+    .find_transport = mock_find_transport,
+};
+
+const struct weir_host *mock_host(void) { return &host; }
+
+void mock_host_set_option(const char *name, const char *value)
+{
+    int free_slot = -1;
+    for (int i = 0; i < MAX_OPTS; i++) {
+        if (opts[i].name && strcmp(opts[i].name, name) == 0) {
+            free(opts[i].value);
+            opts[i].value = value ? strdup(value) : NULL;
+            if (!value) {
+                free(opts[i].name);
+                opts[i].name = NULL;
+            }
+            return;
+        }
+        if (!opts[i].name && free_slot < 0)
+            free_slot = i;
+    }
+    if (value && free_slot >= 0) {
+        opts[free_slot].name = strdup(name);
+        opts[free_slot].value = strdup(value);
+    }
+}
+
+enum weir_status mock_host_last_error(void) { return last_code; }
+const char *mock_host_last_error_text(void) { return last_text; }
+
+const struct weir_plugin *mock_host_load(const char *path)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        fprintf(stderr, "mock_host_load: %s\n", dlerror());
+        return NULL;
+    }
+    weir_plugin_entry_fn fn = (weir_plugin_entry_fn)dlsym(h, WEIR_PLUGIN_ENTRY_NAME);
+    if (!fn) {
+        fprintf(stderr, "mock_host_load: %s\n", dlerror());
+        return NULL;
+    }
+    return fn();
+}
+
+static void sink_write(void *ctx, enum weir_channel ch, const char *buf, size_t len)
+{
+    struct mock_sink *s = ctx;
+    char **dst = ch == WEIR_ERR ? &s->err : &s->out;
+    size_t *dlen = ch == WEIR_ERR ? &s->err_len : &s->out_len;
+    char *n = realloc(*dst, *dlen + len + 1);
+    if (!n)
+        abort();
+    memcpy(n + *dlen, buf, len);
+    *dlen += len;
+    n[*dlen] = '\0';
+    *dst = n;
+}
+
+void mock_sink_init(struct mock_sink *s)
+{
+    memset(s, 0, sizeof *s);
+    s->sink.ctx = s;
+    s->sink.write = sink_write;
+}
+
+void mock_sink_reset(struct mock_sink *s)
+{
+    mock_sink_free(s);
+    mock_sink_init(s);
+}
+
+void mock_sink_free(struct mock_sink *s)
+{
+    free(s->out);
+    free(s->err);
+    s->out = s->err = NULL;
+    s->out_len = s->err_len = 0;
+}

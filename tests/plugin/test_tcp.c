@@ -1,0 +1,770 @@
+/* The tcp transport plugin against the mock host, over loopback, with a
+ * listener the test makes itself (as the core's control listener). */
+#include "mockhost.h"
+
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BLK 131072u
+#define IO_WAIT_MS 5000
+
+static const struct weir_plugin *plug;
+static const struct weir_transport_ops *T;
+static void *G;
+static int lfd = -1;            /* the "control listener", non-blocking */
+static uint16_t lport;
+
+static const unsigned char COOKIE[WEIR_COOKIE_SIZE] = "abcdefghijklmnopqrstuvwxyz234567abcd";
+static const unsigned char WRONG[WEIR_COOKIE_SIZE] = "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int make_listener(int family, int backlog, int nonblock, uint16_t *port)
+{
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t len;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_addr = in6addr_loopback;
+        len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof *a;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                     : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+/* A port with nothing listening on it (bound, then released). */
+static uint16_t free_port(void)
+{
+    uint16_t port = 0;
+    int fd = make_listener(AF_INET, 1, 0, &port);
+    close(fd);
+    return port;
+}
+
+static struct weir_stream_config base_cfg(void)
+{
+    struct weir_stream_config c = {
+        .struct_size = sizeof c,
+        .family = AF_INET,
+        .host = "127.0.0.1",
+        .port = lport,
+        .sending = 1,
+        .blksize = BLK,
+        .tos = -1,
+        .timeout_ms = 2000,
+        .cookie = COOKIE,
+    };
+    return c;
+}
+
+static int wait_readable(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, ms) == 1;
+}
+
+/* A plain blocking client that connects to the test listener. */
+static int raw_connect(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* server_listen on lfd, wait for a connection, server_accept, unlisten. */
+static int accept_one(const struct weir_stream_config *cfg, void **ss)
+{
+    void *l = NULL;
+    int pfd = -1;
+    int rc = T->server_listen(G, cfg, lfd, &l, &pfd);
+    CU_ASSERT_EQUAL_FATAL(rc, WEIR_OK);
+    CU_ASSERT_EQUAL(pfd, lfd);
+    CU_ASSERT_TRUE(wait_readable(pfd, IO_WAIT_MS));
+    rc = T->server_accept(G, l, cfg, ss);
+    T->server_unlisten(G, l);
+    return rc;
+}
+
+static void open_pair(const struct weir_stream_config *ccfg, const struct weir_stream_config *scfg,
+                      void **cs, void **ss)
+{
+    *cs = *ss = NULL;
+    int rc = T->client_open(G, ccfg, cs);
+    if (rc != WEIR_OK)
+        fprintf(stderr, "client_open: %d %s\n", rc, mock_host_last_error_text());
+    CU_ASSERT_EQUAL_FATAL(rc, WEIR_OK);
+    rc = accept_one(scfg, ss);
+    CU_ASSERT_EQUAL_FATAL(rc, WEIR_OK);
+    CU_ASSERT_TRUE(T->stream_fd(*cs) >= 0);
+    CU_ASSERT_TRUE(T->stream_fd(*ss) >= 0);
+    /* The contract: streams are non-blocking once open. */
+    CU_ASSERT_TRUE(fcntl(T->stream_fd(*cs), F_GETFL) & O_NONBLOCK);
+    CU_ASSERT_TRUE(fcntl(T->stream_fd(*ss), F_GETFL) & O_NONBLOCK);
+}
+
+/* Move exactly n blocks from cs to ss, checking every call's accounting.
+ * max_per_call limits the blocks asked of each send(). */
+static void pump(void *cs, void *ss, uint32_t blk, uint64_t n, uint32_t max_per_call,
+                 struct weir_io *sio, struct weir_io *rio, int *saw_partial)
+{
+    struct weir_counters c;
+    memset(&c, 0, sizeof c);
+    while (sio->blocks < n || rio->bytes < sio->bytes) {
+        struct pollfd p[2] = {
+            { .fd = T->stream_fd(cs), .events = sio->blocks < n ? POLLOUT : 0 },
+            { .fd = T->stream_fd(ss), .events = POLLIN },
+        };
+        int r = poll(p, 2, IO_WAIT_MS);
+        CU_ASSERT_FATAL(r > 0);
+        if (p[0].revents & POLLOUT) {
+            uint64_t left = n - sio->blocks;
+            uint32_t ask = left < max_per_call ? (uint32_t)left : max_per_call;
+            struct weir_io d = { 0, 0 };
+            int rc = T->send(cs, ask, &c, &d);
+            CU_ASSERT(rc == WEIR_OK || rc == WEIR_E_AGAIN);
+            CU_ASSERT(d.blocks <= ask);
+            CU_ASSERT(d.bytes <= (uint64_t)blk * (d.blocks + 1));
+            if (rc == WEIR_E_AGAIN)
+                CU_ASSERT(d.bytes == 0 && d.blocks == 0);
+            if (saw_partial && d.bytes % blk != 0)
+                *saw_partial = 1;
+            sio->bytes += d.bytes;
+            sio->blocks += d.blocks;
+        }
+        if (p[1].revents & POLLIN) {
+            struct weir_io d = { 0, 0 };
+            int rc = T->recv(ss, &c, &d);
+            CU_ASSERT_FATAL(rc == WEIR_OK || rc == WEIR_E_AGAIN);
+            CU_ASSERT(d.blocks <= 16);
+            CU_ASSERT(d.bytes <= (uint64_t)blk * d.blocks);
+            CU_ASSERT(d.bytes >= d.blocks);
+            rio->bytes += d.bytes;
+            rio->blocks += d.blocks;
+        }
+    }
+}
+
+/* ---- tests ---- */
+
+static void test_descriptor(void)
+{
+    CU_ASSERT_EQUAL(plug->abi_major, WEIR_ABI_MAJOR);
+    CU_ASSERT_EQUAL(plug->struct_size, sizeof(struct weir_plugin));
+    CU_ASSERT_EQUAL(plug->kind, WEIR_PLUGIN_TRANSPORT);
+    CU_ASSERT_STRING_EQUAL(plug->name, "tcp");
+    CU_ASSERT_PTR_NOT_NULL(plug->description);
+    CU_ASSERT_PTR_NULL(plug->options);
+    CU_ASSERT_PTR_NULL(plug->reporter);
+    CU_ASSERT_EQUAL(T->struct_size, sizeof(struct weir_transport_ops));
+    CU_ASSERT_EQUAL(T->caps, WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
+                             WEIR_CAP_CONGESTION);
+    CU_ASSERT_STRING_EQUAL(T->wire_key, "tcp");
+    CU_ASSERT_STRING_EQUAL(T->wire_label, "TCP");
+    CU_ASSERT_EQUAL(T->default_blksize, 131072);
+    CU_ASSERT(T->client_open && T->server_listen && T->server_accept && T->server_unlisten &&
+              T->stream_fd && T->send && T->recv && T->info && T->close);
+}
+
+static void test_transfer_counts(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    struct weir_stream_config scfg = base_cfg();
+    scfg.host = NULL;
+    scfg.sending = 0;
+    void *cs, *ss;
+    open_pair(&cfg, &scfg, &cs, &ss);
+
+    const uint64_t n = 64;
+    struct weir_io sio = { 0, 0 }, rio = { 0, 0 };
+    pump(cs, ss, BLK, n, 8, &sio, &rio, NULL);
+    CU_ASSERT_EQUAL(sio.blocks, n);
+    CU_ASSERT_EQUAL(sio.bytes, n * BLK);
+    CU_ASSERT_EQUAL(rio.bytes, n * BLK);
+    /* One block per read, and no read returns more than a block. */
+    CU_ASSERT(rio.blocks >= n);
+
+    /* Nothing beyond the n blocks was sent. */
+    struct weir_counters c;
+    struct weir_io d = { 0, 0 };
+    memset(&c, 0, sizeof c);
+    CU_ASSERT_EQUAL(T->recv(ss, &c, &d), WEIR_E_AGAIN);
+    CU_ASSERT_EQUAL(d.bytes, 0);
+    CU_ASSERT_EQUAL(d.blocks, 0);
+
+    /* The other direction on the same pair. */
+    struct weir_io sio2 = { 0, 0 }, rio2 = { 0, 0 };
+    pump(ss, cs, BLK, 5, 1, &sio2, &rio2, NULL);
+    CU_ASSERT_EQUAL(sio2.blocks, 5);
+    CU_ASSERT_EQUAL(rio2.bytes, 5 * BLK);
+
+    T->close(cs);
+    T->close(ss);
+}
+
+static void test_single_block(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.blksize = 1000;
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    struct weir_counters c;
+    struct weir_io d = { 0, 0 };
+    memset(&c, 0, sizeof c);
+    CU_ASSERT_EQUAL(T->send(cs, 1, &c, &d), WEIR_OK);
+    CU_ASSERT_EQUAL(d.blocks, 1);
+    CU_ASSERT_EQUAL(d.bytes, 1000);
+    CU_ASSERT_TRUE(wait_readable(T->stream_fd(ss), IO_WAIT_MS));
+    struct weir_io r = { 0, 0 };
+    CU_ASSERT_EQUAL(T->recv(ss, &c, &r), WEIR_OK);
+    CU_ASSERT_EQUAL(r.bytes, 1000);
+    CU_ASSERT_EQUAL(r.blocks, 1);
+    T->close(cs);
+    T->close(ss);
+}
+
+/* A small send buffer and a large block force partial writes; the bytes on
+ * the wire must still be whole blocks of the repeating pattern. */
+static void test_partial_writes_keep_offset(void)
+{
+    const uint32_t blk = 1u << 20;
+    const uint64_t n = 6;
+    struct weir_stream_config cfg = base_cfg();
+    cfg.blksize = blk;
+    cfg.window = 65536;
+    cfg.repeating_payload = 1;
+    void *cs = NULL;
+    CU_ASSERT_EQUAL_FATAL(T->client_open(G, &cfg, &cs), WEIR_OK);
+
+    CU_ASSERT_TRUE_FATAL(wait_readable(lfd, IO_WAIT_MS));
+    int rfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    CU_ASSERT_FATAL(rfd >= 0);
+
+    unsigned char *buf = malloc(65536);
+    size_t cookie_got = 0;
+    unsigned char cookie[WEIR_COOKIE_SIZE];
+    uint64_t off = 0;   /* data bytes after the cookie */
+    int bad = 0, saw_partial = 0;
+    struct weir_io sio = { 0, 0 };
+    struct weir_counters c;
+    memset(&c, 0, sizeof c);
+
+    while (sio.blocks < n || off < sio.bytes) {
+        struct pollfd p[2] = {
+            { .fd = T->stream_fd(cs), .events = sio.blocks < n ? POLLOUT : 0 },
+            { .fd = rfd, .events = POLLIN },
+        };
+        CU_ASSERT_FATAL(poll(p, 2, IO_WAIT_MS) > 0);
+        if (p[0].revents & POLLOUT) {
+            struct weir_io d = { 0, 0 };
+            uint32_t ask = n - sio.blocks < 3 ? (uint32_t)(n - sio.blocks) : 3;
+            int rc = T->send(cs, ask, &c, &d);
+            CU_ASSERT(d.blocks <= ask);
+            CU_ASSERT(rc == WEIR_OK || rc == WEIR_E_AGAIN);
+            if (d.bytes % blk)
+                saw_partial = 1;
+            sio.bytes += d.bytes;
+            sio.blocks += d.blocks;
+        }
+        if (p[1].revents & POLLIN) {
+            ssize_t r = read(rfd, buf, 65536);
+            CU_ASSERT_FATAL(r > 0);
+            size_t have = (size_t)r, i = 0;
+            while (cookie_got < WEIR_COOKIE_SIZE && i < have)
+                cookie[cookie_got++] = buf[i++];
+            for (; i < have; i++, off++)
+                if (buf[i] != (unsigned char)('0' + (off % blk) % 10))
+                    bad++;
+        }
+    }
+    CU_ASSERT_EQUAL(memcmp(cookie, COOKIE, WEIR_COOKIE_SIZE), 0);
+    CU_ASSERT_TRUE(saw_partial);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(sio.blocks, n);
+    CU_ASSERT_EQUAL(sio.bytes, n * blk);
+    CU_ASSERT_EQUAL(off, n * blk);
+    free(buf);
+    close(rfd);
+    T->close(cs);
+}
+
+/* Read what a denied connection gets: expect exactly 0xFF then EOF. */
+static void expect_denied(int fd)
+{
+    unsigned char b[4];
+    CU_ASSERT_TRUE(wait_readable(fd, IO_WAIT_MS));
+    CU_ASSERT_EQUAL(read(fd, b, sizeof b), 1);
+    CU_ASSERT_EQUAL(b[0], 0xFF);
+    CU_ASSERT_TRUE(wait_readable(fd, IO_WAIT_MS));
+    CU_ASSERT_EQUAL(read(fd, b, sizeof b), 0);
+}
+
+static void expect_listener_still_works(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    T->close(cs);
+    T->close(ss);
+}
+
+static void test_wrong_cookie(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    int fd = raw_connect(lport);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, WRONG, sizeof WRONG), (ssize_t)sizeof WRONG);
+    void *ss = NULL;
+    CU_ASSERT_EQUAL(accept_one(&cfg, &ss), WEIR_E_AGAIN);
+    CU_ASSERT_PTR_NULL(ss);
+    expect_denied(fd);
+    close(fd);
+    expect_listener_still_works();
+}
+
+/* A peer that sends part of a cookie and stalls is dropped at the timeout. */
+static void test_short_cookie_stall(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.timeout_ms = 300;
+    int fd = raw_connect(lport);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, COOKIE, 10), 10);
+    void *ss = NULL;
+    uint64_t t0 = now_ms();
+    CU_ASSERT_EQUAL(accept_one(&cfg, &ss), WEIR_E_AGAIN);
+    uint64_t took = now_ms() - t0;
+    CU_ASSERT(took >= 250);
+    CU_ASSERT(took < 1500);
+    expect_denied(fd);
+    close(fd);
+    expect_listener_still_works();
+}
+
+/* A peer that sends part of a cookie and closes is dropped at once. */
+static void test_short_cookie_close(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    int fd = raw_connect(lport);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, COOKIE, 10), 10);
+    shutdown(fd, SHUT_WR);
+    void *ss = NULL;
+    uint64_t t0 = now_ms();
+    CU_ASSERT_EQUAL(accept_one(&cfg, &ss), WEIR_E_AGAIN);
+    CU_ASSERT(now_ms() - t0 < 1000);
+    close(fd);
+    expect_listener_still_works();
+}
+
+static void test_accept_nothing_pending(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    uint16_t port;
+    int bfd = make_listener(AF_INET, 4, 0, &port);     /* a blocking listener */
+    CU_ASSERT_FATAL(bfd >= 0);
+    void *l = NULL, *ss = NULL;
+    int pfd;
+    CU_ASSERT_EQUAL_FATAL(T->server_listen(G, &cfg, bfd, &l, &pfd), WEIR_OK);
+    uint64_t t0 = now_ms();
+    CU_ASSERT_EQUAL(T->server_accept(G, l, &cfg, &ss), WEIR_E_AGAIN);
+    CU_ASSERT(now_ms() - t0 < 500);
+    T->server_unlisten(G, l);
+    /* server_unlisten leaves the core's listener open. */
+    CU_ASSERT_NOT_EQUAL(fcntl(bfd, F_GETFD), -1);
+    close(bfd);
+}
+
+static void read_default_cc(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r");
+    if (!f)
+        return;
+    if (fgets(buf, (int)len, f))
+        buf[strcspn(buf, "\n")] = '\0';
+    fclose(f);
+}
+
+static void test_info(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    struct weir_io sio = { 0, 0 }, rio = { 0, 0 };
+    pump(cs, ss, BLK, 32, 4, &sio, &rio, NULL);
+
+    struct weir_stream_info si;
+    memset(&si, 0x5a, sizeof si);
+    si.struct_size = sizeof si;
+    CU_ASSERT_EQUAL(T->info(cs, &si), WEIR_OK);
+    CU_ASSERT_EQUAL(si.struct_size, sizeof si);
+    CU_ASSERT_EQUAL(si.valid, 1);
+    CU_ASSERT(si.snd_cwnd > 0);
+    CU_ASSERT(si.rtt_us > 0 && si.rtt_us < 1000000);
+    CU_ASSERT(si.rttvar_us < 1000000);
+    CU_ASSERT(si.pmtu >= 1280);
+    CU_ASSERT(si.retransmits < 1000);
+    CU_ASSERT(si.reorder < 1000000);
+    CU_ASSERT(si.snd_wnd < ((uint64_t)1 << 32));
+    char def[32];
+    read_default_cc(def, sizeof def);
+    CU_ASSERT(si.congestion[sizeof si.congestion - 1] == '\0');
+    if (def[0])
+        CU_ASSERT_STRING_EQUAL(si.congestion, def);
+
+    /* A caller built against a smaller struct gets only what it has. */
+    memset(&si, 0x5a, sizeof si);
+    si.struct_size = (uint32_t)offsetof(struct weir_stream_info, congestion);
+    CU_ASSERT_EQUAL(T->info(cs, &si), WEIR_OK);
+    CU_ASSERT_EQUAL(si.valid, 1);
+    CU_ASSERT_EQUAL((unsigned char)si.congestion[0], 0x5a);
+
+    T->close(cs);
+    T->close(ss);
+}
+
+static void test_congestion(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.congestion = "reno";    /* built into every kernel */
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    struct weir_stream_info si = { .struct_size = sizeof si };
+    CU_ASSERT_EQUAL(T->info(cs, &si), WEIR_OK);
+    CU_ASSERT_STRING_EQUAL(si.congestion, "reno");
+    memset(&si, 0, sizeof si);
+    si.struct_size = sizeof si;
+    CU_ASSERT_EQUAL(T->info(ss, &si), WEIR_OK);
+    CU_ASSERT_STRING_EQUAL(si.congestion, "reno");
+    T->close(cs);
+    T->close(ss);
+
+    /* Client: an unknown algorithm fails the open, with detail. */
+    cfg.congestion = "no-such-cc";
+    void *bad = NULL;
+    CU_ASSERT_EQUAL(T->client_open(G, &cfg, &bad), WEIR_E_SETCONGESTION);
+    CU_ASSERT_PTR_NULL(bad);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_SETCONGESTION);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "no-such-cc"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), strerror(ENOENT)));
+    /* Server: iperf3 only warns, so the stream is still accepted. */
+    struct weir_stream_config ccfg = base_cfg();
+    open_pair(&ccfg, &cfg, &cs, &ss);
+    T->close(cs);
+    T->close(ss);
+}
+
+static int get_int(int fd, int level, int name)
+{
+    int v = -1;
+    socklen_t len = sizeof v;
+    if (getsockopt(fd, level, name, &v, &len) < 0)
+        return -1;
+    return v;
+}
+
+static void test_options(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.nodelay = 1;
+    cfg.window = 65536;
+    cfg.tos = 0x10;
+    cfg.mss = 1000;
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    int fds[2] = { T->stream_fd(cs), T->stream_fd(ss) };
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(get_int(fds[i], IPPROTO_TCP, TCP_NODELAY), 1);
+        /* Linux doubles the value for its bookkeeping. */
+        CU_ASSERT(get_int(fds[i], SOL_SOCKET, SO_SNDBUF) >= 65536);
+        CU_ASSERT(get_int(fds[i], SOL_SOCKET, SO_RCVBUF) >= 65536);
+        CU_ASSERT_EQUAL(get_int(fds[i], IPPROTO_IP, IP_TOS), 0x10);
+    }
+    int mss = get_int(fds[0], IPPROTO_TCP, TCP_MAXSEG);
+    CU_ASSERT(mss > 0 && mss <= 1000);
+    T->close(cs);
+    T->close(ss);
+
+    /* Defaults leave the kernel's choices alone. */
+    cfg = base_cfg();
+    open_pair(&cfg, &cfg, &cs, &ss);
+    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_TCP, TCP_NODELAY), 0);
+    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_IP, IP_TOS), 0);
+    T->close(cs);
+    T->close(ss);
+
+    /* The kernel refuses an MSS below its minimum (88). */
+    cfg.mss = 1;
+    void *bad = NULL;
+    CU_ASSERT_EQUAL(T->client_open(G, &cfg, &bad), WEIR_E_SETMSS);
+    CU_ASSERT_PTR_NULL(bad);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_SETMSS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), strerror(EINVAL)));
+}
+
+static void test_bind_cport(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.bind_host = "127.0.0.1";
+    cfg.cport = free_port();
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    struct sockaddr_in peer;
+    socklen_t len = sizeof peer;
+    CU_ASSERT_EQUAL(getpeername(T->stream_fd(ss), (struct sockaddr *)&peer, &len), 0);
+    CU_ASSERT_EQUAL(ntohs(peer.sin_port), cfg.cport);
+    T->close(cs);
+    T->close(ss);
+}
+
+static void test_connect_refused(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.port = free_port();
+    void *cs = NULL;
+    CU_ASSERT_EQUAL(T->client_open(G, &cfg, &cs), WEIR_E_STREAMCONNECT);
+    CU_ASSERT_PTR_NULL(cs);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_STREAMCONNECT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), strerror(ECONNREFUSED)));
+
+    cfg.host = "no-such-host.invalid";
+    CU_ASSERT_EQUAL(T->client_open(G, &cfg, &cs), WEIR_E_STREAMCONNECT);
+    CU_ASSERT_PTR_NULL(cs);
+}
+
+/* A listener whose accept queue is full drops SYNs, so connect hangs: the
+ * open must give up at timeout_ms. */
+static void test_connect_timeout(void)
+{
+    uint16_t port;
+    int full = make_listener(AF_INET, 0, 1, &port);
+    CU_ASSERT_FATAL(full >= 0);
+    int filler[4];
+    for (int i = 0; i < 4; i++) {
+        filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        connect(filler[i], (struct sockaddr *)&a, sizeof a);
+    }
+    struct weir_stream_config cfg = base_cfg();
+    cfg.port = port;
+    cfg.timeout_ms = 300;
+    void *cs = NULL;
+    uint64_t t0 = now_ms();
+    int rc = T->client_open(G, &cfg, &cs);
+    uint64_t took = now_ms() - t0;
+    CU_ASSERT_EQUAL(rc, WEIR_E_STREAMCONNECT);
+    CU_ASSERT_PTR_NULL(cs);
+    CU_ASSERT(took >= 250 && took < 1500);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "timed out"));
+    if (cs)
+        T->close(cs);
+    for (int i = 0; i < 4; i++)
+        close(filler[i]);
+    close(full);
+}
+
+static void test_send_after_peer_closed(void)
+{
+    /* A SIGPIPE would kill the test program. */
+    signal(SIGPIPE, SIG_DFL);
+    struct weir_stream_config cfg = base_cfg();
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    T->close(ss);
+
+    struct weir_counters c;
+    memset(&c, 0, sizeof c);
+    int rc = WEIR_OK;
+    for (int i = 0; i < 400 && rc != WEIR_E_STREAMWRITE; i++) {
+        struct weir_io d = { 0, 0 };
+        rc = T->send(cs, 4, &c, &d);
+        CU_ASSERT(rc == WEIR_OK || rc == WEIR_E_AGAIN || rc == WEIR_E_STREAMWRITE);
+        if (rc != WEIR_E_STREAMWRITE)
+            usleep(5000);
+    }
+    CU_ASSERT_EQUAL(rc, WEIR_E_STREAMWRITE);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_STREAMWRITE);
+    T->close(cs);
+}
+
+static void test_recv_after_peer_closed(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    struct weir_counters c;
+    memset(&c, 0, sizeof c);
+    struct weir_io d = { 0, 0 };
+
+    CU_ASSERT_EQUAL(T->recv(ss, &c, &d), WEIR_E_AGAIN);
+    CU_ASSERT_EQUAL(T->send(cs, 1, &c, &d), WEIR_OK);
+    T->close(cs);
+
+    /* The block arrives first, then the close. */
+    struct weir_io r = { 0, 0 };
+    int rc = WEIR_E_AGAIN;
+    for (int i = 0; i < 100 && rc != WEIR_E_STREAMCLOSE; i++) {
+        CU_ASSERT_TRUE(wait_readable(T->stream_fd(ss), IO_WAIT_MS));
+        rc = T->recv(ss, &c, &r);
+        CU_ASSERT(rc == WEIR_OK || rc == WEIR_E_STREAMCLOSE);
+    }
+    CU_ASSERT_EQUAL(rc, WEIR_E_STREAMCLOSE);
+    CU_ASSERT_EQUAL(r.bytes, BLK);
+    T->close(ss);
+}
+
+static void test_ipv6(void)
+{
+    uint16_t port;
+    int l6 = make_listener(AF_INET6, 8, 1, &port);
+    if (l6 < 0) {
+        fprintf(stderr, "(no IPv6 loopback; skipped) ");
+        return;
+    }
+    int saved = lfd;
+    lfd = l6;
+    struct weir_stream_config cfg = base_cfg();
+    cfg.family = AF_INET6;
+    cfg.host = "::1";
+    cfg.port = port;
+    cfg.tos = 0x20;
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
+    CU_ASSERT_EQUAL(get_int(T->stream_fd(ss), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
+    struct weir_io sio = { 0, 0 }, rio = { 0, 0 };
+    pump(cs, ss, BLK, 4, 4, &sio, &rio, NULL);
+    CU_ASSERT_EQUAL(rio.bytes, 4 * BLK);
+    T->close(cs);
+    T->close(ss);
+    lfd = saved;
+    close(l6);
+}
+
+/* The core's default listener is IPv6 dual-stack: an IPv4 client arrives
+ * v4-mapped, and its TOS byte is IP_TOS, not IPV6_TCLASS. */
+static void test_dual_stack_tos(void)
+{
+    int l6 = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int zero = 0;
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6 };
+    socklen_t len = sizeof a;
+    if (l6 < 0 || setsockopt(l6, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) < 0 ||
+        inet_pton(AF_INET6, "::ffff:127.0.0.1", &a.sin6_addr) != 1 ||
+        bind(l6, (struct sockaddr *)&a, sizeof a) < 0 || listen(l6, 8) < 0 ||
+        getsockname(l6, (struct sockaddr *)&a, &len) < 0) {
+        fprintf(stderr, "(no dual-stack IPv6; skipped) ");
+        if (l6 >= 0)
+            close(l6);
+        return;
+    }
+    int saved = lfd;
+    lfd = l6;
+    struct weir_stream_config cfg = base_cfg();
+    cfg.port = ntohs(a.sin6_port);
+    cfg.tos = 0x28;
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);
+    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_IP, IP_TOS), 0x28);
+    CU_ASSERT_EQUAL(get_int(T->stream_fd(ss), IPPROTO_IP, IP_TOS), 0x28);
+    T->close(cs);
+    T->close(ss);
+    lfd = saved;
+    close(l6);
+}
+
+int main(void)
+{
+    /* Bound the run time whatever happens. */
+    alarm(120);
+    const char *dir = getenv("PLUGIN_BUILD_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tcp/.libs/tcp.so", dir ? dir : "../plugins");
+    plug = mock_host_load(path);
+    if (!plug || !plug->transport) {
+        fprintf(stderr, "cannot load %s\n", path);
+        return 1;
+    }
+    T = plug->transport;
+    if (T->init && T->init(mock_host(), &G) != WEIR_OK) {
+        fprintf(stderr, "tcp init failed\n");
+        return 1;
+    }
+    lfd = make_listener(AF_INET, 64, 1, &lport);
+    if (lfd < 0) {
+        perror("listener");
+        return 1;
+    }
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("tcp transport", NULL, NULL);
+    CU_add_test(s, "descriptor", test_descriptor);
+    CU_add_test(s, "transfer counts both sides", test_transfer_counts);
+    CU_add_test(s, "one block", test_single_block);
+    CU_add_test(s, "partial writes keep the offset", test_partial_writes_keep_offset);
+    CU_add_test(s, "wrong cookie gets 0xFF", test_wrong_cookie);
+    CU_add_test(s, "short cookie, stalled peer", test_short_cookie_stall);
+    CU_add_test(s, "short cookie, closed peer", test_short_cookie_close);
+    CU_add_test(s, "accept with nothing pending", test_accept_nothing_pending);
+    CU_add_test(s, "info", test_info);
+    CU_add_test(s, "congestion", test_congestion);
+    CU_add_test(s, "socket options", test_options);
+    CU_add_test(s, "bind and cport", test_bind_cport);
+    CU_add_test(s, "connect refused", test_connect_refused);
+    CU_add_test(s, "connect timeout", test_connect_timeout);
+    CU_add_test(s, "send after peer closed", test_send_after_peer_closed);
+    CU_add_test(s, "recv after peer closed", test_recv_after_peer_closed);
+    CU_add_test(s, "IPv6", test_ipv6);
+    CU_add_test(s, "dual-stack listener, IPv4 TOS", test_dual_stack_tos);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+
+    close(lfd);
+    if (T->fini)
+        T->fini(G);
+    return failed ? 1 : 0;
+}
