@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The plugin loader through the real binary: broken plugins each give one
+# clear line and exit status 1; the search order is --plugin-dir, then
+# WEIR_PLUGIN_PATH, then the installed directory.
+set -u
+: "${WEIR:?}" "${BROKEN_DIR:?}" "${PLUGIN_BUILD_DIR:?}"
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() {   # name, expected-substring, command...
+    local name=$1 want=$2
+    shift 2
+    timeout 20 "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    local lines
+    lines=$(grep -c . "$tmp/err")
+    if [ "$rc" -eq 1 ] && grep -qF -- "$want" "$tmp/err" && [ "$lines" -le 2 ]; then
+        echo "PASS: $name"
+    else
+        echo "FAIL: $name (exit $rc, want '$want')"
+        sed 's/^/    /' "$tmp/err"
+        failures=$((failures + 1))
+    fi
+}
+
+check "wrong ABI major" "built for plugin ABI 2.0 but this weir needs ABI 1.x" \
+    "$WEIR" --transport "$BROKEN_DIR/wrong_abi.so" -c 127.0.0.1
+check "missing required hook" "lacks the required transport hook 'send'" \
+    "$WEIR" --transport "$BROKEN_DIR/missing_hook.so" -c 127.0.0.1
+check "dlopen failure names the symbol" "weir_symbol_that_does_not_exist" \
+    "$WEIR" --transport "$BROKEN_DIR/undefined_symbol.so" -c 127.0.0.1
+check "not a weir plugin" "exports no weir_plugin_entry()" \
+    "$WEIR" --transport "$BROKEN_DIR/no_entry.so" -c 127.0.0.1
+check "missing file by path" "no such file" \
+    "$WEIR" --transport /nonexistent/dir/tcp.so -c 127.0.0.1
+check "missing plugin by name lists where it looked" "nosuch.so not found in" \
+    "$WEIR" --transport nosuch -c 127.0.0.1
+check "missing reporter" "cannot load reporter plugin 'nosuch'" \
+    "$WEIR" --reporter nosuch -c 127.0.0.1
+check "transport given as reporter" "it is a transport plugin, not a reporter plugin" \
+    "$WEIR" --reporter "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" -c 127.0.0.1
+check "WEIR_PLUGIN_PATH without the plugins" "tcp.so not found" \
+    env WEIR_PLUGIN_PATH="$tmp" "$WEIR" -c 127.0.0.1
+
+# --plugin-dir wins over WEIR_PLUGIN_PATH: a broken tcp.so in --plugin-dir
+# must be the one picked.
+mkdir -p "$tmp/first"
+cp "$BROKEN_DIR/wrong_abi.so" "$tmp/first/tcp.so"
+check "--plugin-dir searched first" "$tmp/first/tcp.so" \
+    "$WEIR" --plugin-dir "$tmp/first" -c 127.0.0.1
+# A directory named like a plugin is not a plugin (regular files only).
+mkdir -p "$tmp/dirs/tcp.so"
+check "directories are skipped" "not found in" \
+    env WEIR_PLUGIN_PATH="$tmp/dirs" "$WEIR" -c 127.0.0.1
+
+# And a good plugin by explicit path works end to end.
+if timeout 30 "$WEIR" --transport "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" --loopback -t 1 >"$tmp/out" 2>&1 \
+    && grep -q "receiver" "$tmp/out"; then
+    echo "PASS: plugin by path runs a test"
+else
+    echo "FAIL: plugin by path runs a test"
+    sed 's/^/    /' "$tmp/out"
+    failures=$((failures + 1))
+fi
+
+[ "$failures" -eq 0 ]
