@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Everything CI checks, in two out-of-tree builds: the plain build (make
+# check and make distcheck) and the ASan+UBSan build (make check).
+# Ends with one "N passed, N failed" line over both builds.
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+passed=0
+failed=0
+
+count() {   # add one build's test-suite.log totals
+    local log=$1/tests/test-suite.log
+    [ -f "$log" ] || return 0
+    local p f e
+    p=$(sed -n 's/^# PASS: *//p' "$log" | head -n1)
+    f=$(sed -n 's/^# FAIL: *//p' "$log" | head -n1)
+    e=$(sed -n 's/^# ERROR: *//p' "$log" | head -n1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0}))
+}
+
+run_build() {   # name, configure args...
+    local name=$1
+    shift
+    local dir=$top/_build/$name
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    echo "=== $name build: configure $*"
+    if ! (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" && make -j"$jobs" check); then
+        echo "=== $name build: FAILED"
+        [ -f "$dir/tests/test-suite.log" ] && cat "$dir/tests/test-suite.log"
+        status=1
+    fi
+    count "$dir"
+}
+
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+    ./autogen.sh >/dev/null 2>&1 || { echo "autogen.sh failed"; exit 1; }
+fi
+if [ -f Makefile ]; then
+    echo "The source tree is configured in place; run 'make distclean' first (builds here are out of tree)."
+    exit 1
+fi
+run_build plain
+run_build asan --enable-asan
+echo "=== distcheck"
+if ! (cd "$top/_build/plain" && make -s -j"$jobs" distcheck >"$top/_build/distcheck.log" 2>&1); then
+    tail -n 60 "$top/_build/distcheck.log"
+    echo "=== distcheck: FAILED"
+    status=1
+    failed=$((failed + 1))
+else
+    echo "=== distcheck: passed"
+    passed=$((passed + 1))
+fi
+echo "$passed passed, $failed failed"
+exit $status
