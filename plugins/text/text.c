@@ -47,8 +47,13 @@ static void put_raw(struct text *t, enum weir_channel ch, const char *s, size_t 
     t->sink.write(t->sink.ctx, ch, s, len);
 }
 
-static void putf(struct text *t, enum weir_channel ch, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
+static void putf(struct text *t, enum weir_channel ch, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 static void putf(struct text *t, enum weir_channel ch, const char *fmt, ...)
 {
