@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include <weir/weir.h>
 
@@ -35,6 +37,10 @@ struct text {
     int bidir;
     int num_streams;
     int blocks;                 /* interval blocks printed in this test */
+    /* Line prefixes (-T, --timestamps), on standard output only. */
+    char *title;
+    char *timestamps;
+    int mid_line;               /* the last write did not end a line */
 };
 
 static const char *nz(const char *s)
@@ -42,9 +48,39 @@ static const char *nz(const char *s)
     return s != NULL ? s : "";
 }
 
+/* Prefix of each output line: "--timestamps" stamp, then "TITLE:  ". */
+static void put_prefix(struct text *t)
+{
+    char stamp[128] = "";
+    if (t->timestamps) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, t->timestamps, &tm);
+        t->sink.write(t->sink.ctx, WEIR_OUT, stamp, strlen(stamp));
+    }
+    if (t->title) {
+        t->sink.write(t->sink.ctx, WEIR_OUT, t->title, strlen(t->title));
+        t->sink.write(t->sink.ctx, WEIR_OUT, ":  ", 3);
+    }
+}
+
 static void put_raw(struct text *t, enum weir_channel ch, const char *s, size_t len)
 {
-    t->sink.write(t->sink.ctx, ch, s, len);
+    if (ch != WEIR_OUT || (!t->title && !t->timestamps)) {
+        t->sink.write(t->sink.ctx, ch, s, len);
+        return;
+    }
+    while (len > 0) {
+        const char *nl = memchr(s, '\n', len);
+        size_t n = nl ? (size_t)(nl - s) + 1 : len;
+        if (!t->mid_line)
+            put_prefix(t);
+        t->sink.write(t->sink.ctx, ch, s, n);
+        t->mid_line = nl == NULL;
+        s += n;
+        len -= n;
+    }
 }
 
 #if defined(__GNUC__)
@@ -140,13 +176,20 @@ static int text_open(const struct weir_host *host, const char *arg,
     t->unit = weir_unit_valid(fmt->unit) ? fmt->unit : 'a';
     t->verbose = fmt->verbose;
     t->client = fmt->role == WEIR_ROLE_CLIENT;
+    if (fmt->struct_size >= offsetof(struct weir_report_format, timestamps) + sizeof fmt->timestamps) {
+        t->title = fmt->title ? strdup(fmt->title) : NULL;
+        t->timestamps = fmt->timestamps ? strdup(fmt->timestamps) : NULL;
+    }
     *ctx = t;
     return WEIR_OK;
 }
 
 static void text_close(void *ctx)
 {
-    free(ctx);
+    struct text *t = ctx;
+    free(t->title);
+    free(t->timestamps);
+    free(t);
 }
 
 static void text_server_listening(void *ctx, uint16_t port, int test_no)
