@@ -2,6 +2,7 @@
 #include "loader.h"
 #include "host.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,19 @@ char *report_capture_take(struct report_set *rs)
     rs->cap = NULL;
     rs->cap_len = rs->cap_alloc = 0;
     return c;
+}
+
+char *report_document(struct report_set *rs)
+{
+    if (rs->n == 0)
+        return NULL;
+    const struct weir_reporter_ops *ops = rs->inst[0].p->reporter;
+    /* Appended in the same ABI minor: only read it from a plugin whose
+     * ops struct is large enough to hold it. */
+    if (ops->struct_size < offsetof(struct weir_reporter_ops, document) + sizeof ops->document ||
+        !ops->document)
+        return NULL;
+    return ops->document(rs->inst[0].ctx);
 }
 
 void report_fill_connect(struct weir_report_connect *c, int role, const char *host, uint16_t port)

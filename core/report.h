@@ -27,6 +27,10 @@ void report_capture_begin(struct report_set *rs);
 /* The collected text (caller frees), capture stops. */
 char *report_capture_take(struct report_set *rs);
 
+/* The first reporter's document as JSON text (caller frees), or NULL when
+ * it keeps none: then the captured text is what a client gets. */
+char *report_document(struct report_set *rs);
+
 /* Fill the connect snapshot's version / uname / time fields. */
 void report_fill_connect(struct weir_report_connect *c, int role, const char *host, uint16_t port);
 

@@ -281,26 +281,24 @@ static int exchange_results(struct server_test *v)
     workers_stop(t);
     session_report_end(ss);
     char *captured = t->p.get_server_output ? report_capture_take(ss->rs) : NULL;
+    char *document = t->p.get_server_output ? report_document(ss->rs) : NULL;
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_EXCHANGE_RESULTS);
-    if (io != CTL_OK) {
-        free(captured);
-        return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
-    }
     struct json_object *peer = NULL;
-    io = ctl_recv_json(t->ctl_fd, CTL_MAX_RESULTS_LEN, &peer);
+    if (io == CTL_OK)
+        io = ctl_recv_json(t->ctl_fd, CTL_MAX_RESULTS_LEN, &peer);
     if (io != CTL_OK) {
         free(captured);
+        free(document);
         return ctl_fail(v, io, WEIR_E_RECVRESULTS);
     }
     char detail[256];
     int rc = results_from_json(t, peer, detail, sizeof detail);
     json_object_put(peer);
-    if (rc != WEIR_OK) {
-        free(captured);
-        return fail(v, rc, 1, "%s", detail);
-    }
-    struct json_object *mine = results_to_json(t, captured, NULL);
+    struct json_object *mine = rc == WEIR_OK ? results_to_json(t, document ? NULL : captured, document) : NULL;
     free(captured);
+    free(document);
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, "%s", detail);
     test_close_streams(t);
     io = ctl_send_json(t->ctl_fd, mine);
     json_object_put(mine);
@@ -337,13 +335,14 @@ static int serve_one(const struct weir_settings *s, struct report_set *rs, int l
     if (io != CTL_OK) {
         rc = io == CTL_EOF ? gone(&v) : ctl_fail(&v, io, WEIR_E_RECVCOOKIE);
     } else {
+        /* Captured from the first line, like iperf3's server output; kept
+         * only if the client asks for it. */
+        report_capture_begin(rs);
         struct weir_report_connect c;
         report_fill_connect(&c, WEIR_ROLE_SERVER, t->peer_host, t->peer_port);
         report_connected(rs, &c);
         rc = read_params(&v);
     }
-    if (rc == WEIR_OK && t->p.get_server_output)
-        report_capture_begin(rs);
     if (rc == WEIR_OK)
         rc = accept_streams(&v);
     if (rc == WEIR_OK)

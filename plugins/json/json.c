@@ -143,6 +143,23 @@ static void json_test_finish(void *ctx, const char *error)
     forget_test(r);
 }
 
+static char *json_document(void *ctx)
+{
+    struct json_rep *r = ctx;
+    struct json_object *doc = json_object_new_object();
+    if (doc == NULL)
+        return NULL;
+    struct json_object *start = r->start ? json_object_get(r->start) : json_object_new_object();
+    struct json_object *iv = r->intervals ? json_object_get(r->intervals) : json_object_new_array();
+    struct json_object *end = r->end ? json_object_get(r->end) : json_object_new_object();
+    json_object_object_add(doc, "start", start);
+    json_object_object_add(doc, "intervals", iv);
+    json_object_object_add(doc, "end", end);
+    char *text = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(doc);
+    return text;
+}
+
 static const struct weir_reporter_ops ops = {
     .struct_size = sizeof ops,
     .open = json_open,
@@ -152,6 +169,7 @@ static const struct weir_reporter_ops ops = {
     .interval = json_interval,
     .test_end = json_test_end,
     .test_finish = json_test_finish,
+    .document = json_document,
 };
 
 static const struct weir_plugin desc = {

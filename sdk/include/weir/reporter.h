@@ -187,6 +187,11 @@ struct weir_reporter_ops {
     void (*test_finish)(void *ctx, const char *error);
     /* optional: a free-form notice the user should see (warnings). */
     void (*message)(void *ctx, const char *text);
+    /* optional: the test's document so far as JSON text (start, intervals,
+     * end), in malloc'd memory the caller frees; NULL if the reporter
+     * keeps none. A server sends it to a client that asked for
+     * --get-server-output, before test_finish. */
+    char *(*document)(void *ctx);
 };
 
 #ifdef __cplusplus
