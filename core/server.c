@@ -280,7 +280,11 @@ static int exchange_results(struct server_test *v)
     struct weir_test *t = &ss->t;
     workers_stop(t);
     session_report_end(ss);
-    char *captured = t->p.get_server_output ? report_capture_take(ss->rs) : NULL;
+    char *captured = report_capture_take(ss->rs);
+    if (!t->p.get_server_output) {
+        free(captured);
+        captured = NULL;
+    }
     char *document = t->p.get_server_output ? report_document(ss->rs) : NULL;
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_EXCHANGE_RESULTS);
     struct json_object *peer = NULL;
