@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct loopback_server {
@@ -81,6 +82,16 @@ static int run_loopback(struct weir_settings *s, struct report_set *rs)
     return status;
 }
 
+/* Thousands of streams need more descriptors than the usual soft limit. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct weir_settings s;
@@ -90,6 +101,7 @@ int main(int argc, char **argv)
         return r > 0 ? 0 : 1;
     }
     session_install_signals();
+    raise_fd_limit();
     struct report_set *rs = report_open(&s, s.mode == MODE_SERVER);
     if (!rs) {
         loader_unload_all();
