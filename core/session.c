@@ -64,7 +64,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->streams = ss->sb.streams;
     snprintf(ss->weir_json, sizeof ss->weir_json,
              "{\"transport\":\"%s\",\"threads\":%d}", t->transport->name,
-             t->s->threads ? t->s->threads : 0);
+             workers_count(t));
     st->weir_json = ss->weir_json;
 }
 
@@ -73,16 +73,17 @@ int session_begin(struct session *ss)
     struct weir_test *t = &ss->t;
     if (stats_buf_init(&ss->sb, t->n_streams))
         return WEIR_E_NOMEM;
-    struct weir_report_start st;
-    session_start_report(ss, &st);
-    report_start(ss->rs, &st);
-    ss->started = 1;
-    /* Workers must not take the signals meant for the main thread. */
+    /* Workers must not take the signals meant for the main thread. They
+     * start idle; data moves once the phase is RUN. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     int rc = workers_start(t, t->s->threads);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    struct weir_report_start st;
+    session_start_report(ss, &st);
+    report_start(ss->rs, &st);
+    ss->started = 1;
     return rc;
 }
 

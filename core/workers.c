@@ -209,6 +209,11 @@ int workers_start(struct weir_test *t, int n)
     return WEIR_OK;
 }
 
+int workers_count(const struct weir_test *t)
+{
+    return t->workers ? t->workers->n : 0;
+}
+
 void workers_wake(struct weir_test *t)
 {
     if (!t->workers)

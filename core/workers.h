@@ -9,6 +9,8 @@ struct weir_test;
 /* Start n threads (0: one per online CPU, at most one per stream) and give
  * each its share of the test's streams. Data moves once phase is RUN. */
 int workers_start(struct weir_test *t, int n);
+/* Number of worker threads running (0 before start). */
+int workers_count(const struct weir_test *t);
 /* Tell workers the phase changed (they re-read it). */
 void workers_wake(struct weir_test *t);
 /* Set phase STOP, wake and join every worker, free the pool. */
