@@ -31,16 +31,20 @@ struct workers {
     struct worker w[];
 };
 
-/* Pacing for a stream with a rate: may it send now? If not, *due_ns says
- * when it may. Counters are this worker's own. */
-static int pacing_allows(const struct weir_stream *st, uint64_t rate, uint64_t since_ns,
-                         uint64_t now, uint64_t *due_ns)
+/* Pacing for a stream with a rate (iperf3's rule: send while the average
+ * since the start is below the target). Returns how many blocks may go now
+ * (0: none; then *due_ns says when one may). Sending the whole deficit in
+ * one call keeps the average on target and lets batching transports batch. */
+static uint32_t pacing_allowance(const struct weir_stream *st, uint64_t rate, uint32_t blksize,
+                                 uint64_t since_ns, uint64_t now, uint64_t *due_ns)
 {
-    /* Average since the stream started must stay at or below rate. */
-    uint64_t allowed_ns = (uint64_t)((double)st->ctr.bytes * 8.0 * 1e9 / (double)rate);
-    if (now - since_ns >= allowed_ns)
-        return 1;
-    *due_ns = since_ns + allowed_ns;
+    double allowed_bytes = (double)(now - since_ns) * (double)rate / 8e9;
+    double sent = (double)st->ctr.bytes;
+    if (sent <= allowed_bytes) {
+        double blocks = (allowed_bytes - sent) / (double)blksize + 1.0;
+        return blocks >= SEND_BATCH ? SEND_BATCH : (uint32_t)blocks;
+    }
+    *due_ns = since_ns + (uint64_t)(sent * 8e9 / (double)rate);
     return 0;
 }
 
@@ -104,10 +108,10 @@ static void *worker_main(void *arg)
             next_due = 0;
             for (int k = 0; k < w->count && phase == PHASE_RUN; k++) {
                 struct weir_stream *st = &t->streams[w->first + k * w->stride];
-                uint64_t due;
+                uint64_t due = 0;
                 if (!st->sending || st->failed)
                     continue;
-                if (pacing_allows(st, rate, t->running_since_ns, now, &due))
+                if (pacing_allowance(st, rate, t->p.len, t->running_since_ns, now, &due))
                     set_interest(w, st, EPOLLOUT);
                 else if (!next_due || due < next_due)
                     next_due = due;
@@ -133,14 +137,18 @@ static void *worker_main(void *arg)
                         max = (uint32_t)left;
                 }
                 if (rate) {
-                    uint64_t due;
-                    if (!pacing_allows(st, rate, t->running_since_ns, now, &due)) {
+                    uint64_t due = 0;
+                    uint32_t allow = pacing_allowance(st, rate, t->p.len, t->running_since_ns, now, &due);
+                    if (!allow) {
                         set_interest(w, st, 0);
                         if (!next_due || due < next_due)
                             next_due = due;
                         continue;
                     }
-                    max = t->p.burst ? t->p.burst : 1;
+                    /* -b RATE/BURST: at least BURST blocks back to back. */
+                    max = allow > t->p.burst ? allow : t->p.burst;
+                    if (st->budget_blocks && st->budget_blocks - st->ctr.blocks < max)
+                        max = (uint32_t)(st->budget_blocks - st->ctr.blocks);
                 }
                 rc = ops->send(st->ctx, max, &st->ctr, &io);
                 if (rc == WEIR_OK || rc == WEIR_E_AGAIN) {
