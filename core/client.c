@@ -308,8 +308,9 @@ int client_run(const struct weir_settings *s, struct report_set *rs)
     char err[1024];
     t->transport = loader_load(s->transport ? s->transport : "tcp", WEIR_PLUGIN_TRANSPORT, err, sizeof err);
     int rc = t->transport ? WEIR_OK : fail(&c, WEIR_E_PLUGIN, "%s", err);
+    host_clear_error();
     if (rc == WEIR_OK && (rc = loader_transport_global(t->transport, &t->tglobal)) != WEIR_OK)
-        fail(&c, rc, "transport '%s' failed to initialise", t->transport->name);
+        fail(&c, rc, "transport '%s' failed to initialise: %s", t->transport->name, host_take_error(NULL));
     if (rc == WEIR_OK)
         rc = connect_control(&c);
     if (rc == WEIR_OK)

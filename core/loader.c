@@ -2,6 +2,7 @@
 #include "host.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct loaded {
 static struct loaded plugins[MAX_PLUGINS];
 static int n_plugins;
 static const char *plugin_dir;
+/* --loopback runs a client and a server thread; both may load plugins. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void loader_set_plugin_dir(const char *dir)
 {
@@ -112,8 +115,20 @@ static const char *missing_hook(const struct weir_plugin *p)
     return NULL;
 }
 
+static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_kind kind,
+                                             char *err, size_t errlen);
+
 const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind kind,
                                       char *err, size_t errlen)
+{
+    pthread_mutex_lock(&lock);
+    const struct weir_plugin *p = load_locked(name, kind, err, errlen);
+    pthread_mutex_unlock(&lock);
+    return p;
+}
+
+static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_kind kind,
+                                             char *err, size_t errlen)
 {
     for (int i = 0; i < n_plugins; i++)
         if (strcmp(plugins[i].name, name) == 0 && plugins[i].desc->kind == kind)
@@ -127,7 +142,8 @@ const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind ki
     if (!resolve(name, l->path, sizeof l->path)) {
         char path[1024];
         loader_search_path(path, sizeof path);
-        if (strchr(name, '/'))
+        size_t nl = strlen(name);
+        if (strchr(name, '/') || (nl > 3 && strcmp(name + nl - 3, ".so") == 0))
             snprintf(err, errlen, "cannot load %s plugin '%s': no such file; give the path of a built .so",
                      kind_name(kind), name);
         else
@@ -187,22 +203,23 @@ const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind ki
 
 int loader_transport_global(const struct weir_plugin *p, void **global)
 {
+    pthread_mutex_lock(&lock);
+    int rc = WEIR_E_PLUGIN;
     for (int i = 0; i < n_plugins; i++) {
         struct loaded *l = &plugins[i];
         if (l->desc != p)
             continue;
-        if (!l->initialised) {
-            if (p->transport->init) {
-                int rc = p->transport->init(host_services(), &l->global);
-                if (rc != WEIR_OK)
-                    return rc;
-            }
+        rc = WEIR_OK;
+        if (!l->initialised && p->transport->init)
+            rc = p->transport->init(host_services(), &l->global);
+        if (rc == WEIR_OK) {
             l->initialised = 1;
+            *global = l->global;
         }
-        *global = l->global;
-        return WEIR_OK;
+        break;
     }
-    return WEIR_E_PLUGIN;
+    pthread_mutex_unlock(&lock);
+    return rc;
 }
 
 void loader_unload_all(void)

@@ -77,7 +77,7 @@ static const struct option core_options[] = {
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
 
-static const char short_options[] = "+p:f:i:1VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:dh";
+static const char short_options[] = "p:f:i:1VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:dh";
 
 static void usage_hint(void)
 {

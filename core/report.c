@@ -177,8 +177,8 @@ char *report_document(struct report_set *rs)
     if (rs->n == 0)
         return NULL;
     const struct weir_reporter_ops *ops = rs->inst[0].p->reporter;
-    /* Appended in the same ABI minor: only read it from a plugin whose
-     * ops struct is large enough to hold it. */
+    /* Added in ABI minor 1: read it only from a plugin whose ops struct
+     * is large enough to hold it. */
     if (ops->struct_size < offsetof(struct weir_reporter_ops, document) + sizeof ops->document ||
         !ops->document)
         return NULL;

@@ -120,9 +120,10 @@ static int read_params(struct server_test *v)
     if (t->p.parallel > MAX_PARALLEL_IPERF && !t->p.weir_transport && t->p.client_version &&
         strncmp(t->p.client_version, "weir", 4) != 0)
         return fail(v, WEIR_E_NUMSTREAMS, 1, "parallel %d", t->p.parallel);
+    host_clear_error();
     rc = loader_transport_global(t->transport, &t->tglobal);
     if (rc != WEIR_OK)
-        return fail(v, rc, 1, "transport '%s' failed to initialise", name);
+        return fail(v, rc, 1, "transport '%s' failed to initialise: %s", name, host_take_error(NULL));
     return WEIR_OK;
 }
 

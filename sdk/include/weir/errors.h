@@ -6,8 +6,7 @@
  * Codes from 1000 on are weir's own and never go on the wire.
  *
  * Hooks return WEIR_OK (0) or one of these codes; detail text goes through
- * weir_host.set_error(). Messages marked with a trailing ": " in iperf3 get
- * the OS error appended by the core when errno was set. */
+ * weir_host.set_error(); the core prints "MESSAGE: DETAIL". */
 #ifndef WEIR_ERRORS_H
 #define WEIR_ERRORS_H
 

@@ -4,8 +4,12 @@
  * A plugin is a shared object exporting exactly one symbol, WEIR_PLUGIN_ENTRY,
  * a function returning a pointer to a static, const weir_plugin descriptor.
  * The host checks abi_major (must equal its own), then reads only the fields
- * the plugin's abi_minor/struct_size says exist. Structs in this SDK grow by
- * appending; each group of appended fields names the minor that added it.
+ * the plugin's abi_minor/struct_size says exist. Structs that carry a
+ * struct_size grow by appending; each group of appended fields names the
+ * minor that added it. Structs without one (weir_counters, weir_io,
+ * weir_option, weir_report_sample, weir_report_stream,
+ * weir_report_end_stream) are embedded or used as arrays and stay fixed
+ * for the whole of major 1.
  *
  * Plugins never link against weir's executable: everything they need from the
  * host comes through struct weir_host. */
@@ -22,7 +26,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 0
+#define WEIR_ABI_MINOR 1
 
 #define WEIR_PLUGIN_ENTRY      weir_plugin_entry
 #define WEIR_PLUGIN_ENTRY_NAME "weir_plugin_entry"
@@ -55,13 +59,14 @@ struct weir_option {
 };
 
 /* Services the host provides. Valid for the plugin's whole lifetime.
- * All functions are thread safe. */
+ * All functions may be called from any thread. */
 struct weir_host {
     uint16_t abi_major;
     uint16_t abi_minor;
     uint32_t struct_size;
 
-    /* Printf-style log line on stderr (or the log file); no newline needed. */
+    /* Printf-style log line on stderr ("weir: LEVEL - text"); no newline
+     * needed. Debug lines show only with --debug. */
     void (*log)(enum weir_log_level level, const char *fmt, ...);
     /* Attach detail text to the error code the calling hook is about to
      * return. Per thread; the host reads it right after the hook returns. */
@@ -70,8 +75,9 @@ struct weir_host {
     uint64_t (*now_ns)(void);
     /* Value of a declared option: NULL when not given, "" for a given flag. */
     const char *(*option)(const char *name);
-    /* Another loaded transport's descriptor by name, so one transport can
-     * stack on another (tls on tcp). NULL when it cannot be loaded. */
+    /* Another transport's descriptor by name (loaded if needed), so one
+     * transport can stack on another (tls on tcp). NULL when it cannot be
+     * loaded. The caller runs the lower transport's init hook itself. */
     const struct weir_plugin *(*find_transport)(const char *name);
 };
 

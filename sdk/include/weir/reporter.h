@@ -14,7 +14,9 @@
  *
  * Every pointer handed to a hook is const and valid only during the call.
  * A reporter writes through the sink it got at open; the core routes the
- * output (stdout, --logfile, the server-output capture, -T prefix). */
+ * output (stdout/stderr, --logfile, the --get-server-output capture).
+ * Line prefixes (-T, --timestamps) are the text reporter's business: the
+ * core passes them in weir_report_format. */
 #ifndef WEIR_REPORTER_H
 #define WEIR_REPORTER_H
 
@@ -39,6 +41,7 @@ struct weir_report_format {
     char unit;                  /* -f: 'a' adaptive bits, k m g t bits, K M G T bytes */
     int verbose;                /* -V */
     int role;                   /* enum weir_role */
+    /* minor 1 */
     const char *title;          /* -T: text output prefixes lines "TITLE:  " */
     const char *timestamps;     /* --timestamps: strftime format to prefix text lines, or NULL */
 };
@@ -187,6 +190,7 @@ struct weir_reporter_ops {
     void (*test_finish)(void *ctx, const char *error);
     /* optional: a free-form notice the user should see (warnings). */
     void (*message)(void *ctx, const char *text);
+    /* minor 1 */
     /* optional: the test's document so far as JSON text (start, intervals,
      * end), in malloc'd memory the caller frees; NULL if the reporter
      * keeps none. A server sends it to a client that asked for

@@ -3,9 +3,12 @@
  * A transport moves the bytes of one data stream. The core owns the control
  * connection, the cookie, timing and statistics; it calls these hooks:
  *
- *   main thread:   init, client_open (client) or server_listen/server_accept/
- *                  server_unlisten (server), info, close, fini
- *   worker thread: send, recv (one worker owns a stream; never concurrently)
+ *   control thread: init, client_open (client) or server_listen/server_accept/
+ *                   server_unlisten (server), stream_fd, info, close, fini
+ *   worker thread:  send, recv (one worker owns a stream; never concurrently)
+ *
+ * A process has one control thread per role: with --loopback the client's
+ * and the server's run at the same time and share the plugin's global.
  *
  * Streams are non-blocking once open: the core polls the fd returned by
  * stream_fd with epoll and calls send/recv when it is ready.
