@@ -37,20 +37,28 @@ static enum ctl_io wait_fd(int fd, short events, int64_t deadline)
     }
 }
 
-enum ctl_io ctl_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got)
+/* begun: this read continues a message already under way, so the idle
+ * limit applies from its first byte. */
+static enum ctl_io read_part(int fd, void *buf, size_t len, int timeout_ms, size_t *got, int begun)
 {
     int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     size_t done = 0;
     enum ctl_io rc = CTL_OK;
     while (done < len) {
-        rc = wait_fd(fd, POLLIN, deadline);
+        /* Like iperf3 3.15+: once a message has begun, a silence longer
+         * than CTL_READ_TIMEOUT_MS ends it, whatever the overall budget. */
+        int64_t wait_until = deadline;
+        if (done > 0 || begun) {
+            int64_t idle = now_ms() + CTL_READ_TIMEOUT_MS;
+            if (wait_until < 0 || idle < wait_until)
+                wait_until = idle;
+        }
+        rc = wait_fd(fd, POLLIN, wait_until);
         if (rc != CTL_OK)
             break;
         ssize_t n = recv(fd, (char *)buf + done, len - done, MSG_DONTWAIT);
         if (n > 0) {
             done += (size_t)n;
-            /* Progress extends the wait like iperf3's per-read timeout,
-             * bounded by the overall message timeout below. */
             continue;
         }
         if (n == 0) {
@@ -65,6 +73,11 @@ enum ctl_io ctl_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got)
     if (got)
         *got = done;
     return done == len ? CTL_OK : rc;
+}
+
+enum ctl_io ctl_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got)
+{
+    return read_part(fd, buf, len, timeout_ms, got, 0);
 }
 
 enum ctl_io ctl_write(int fd, const void *buf, size_t len, int timeout_ms)
@@ -126,7 +139,7 @@ enum ctl_io ctl_recv_json(int fd, uint32_t max_len, struct json_object **out)
     char *text = malloc((size_t)len + 1);
     if (text == NULL)
         return CTL_ERROR;
-    rc = ctl_read(fd, text, len, CTL_MSG_TIMEOUT_MS, NULL);
+    rc = read_part(fd, text, len, CTL_MSG_TIMEOUT_MS, NULL, 1);
     if (rc != CTL_OK) {
         free(text);
         return rc;

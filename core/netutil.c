@@ -24,7 +24,9 @@ int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound
     }
     int fd = -1;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        /* Non-blocking: accept() after poll() must never wait for a peer
+         * that gave up in between. */
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
         if (fd < 0)
             continue;
         int one = 1, zero = 0;

@@ -7,7 +7,8 @@
 #include <sys/socket.h>
 
 /* Listen on port: a dual-stack IPv6 wildcard socket unless family or
- * bind_host say otherwise (as iperf3). Returns the fd or -1 (errno set).
+ * bind_host say otherwise (as iperf3); non-blocking. Returns the fd or -1
+ * (errno set).
  * port 0 picks an ephemeral port; *bound_port tells which. */
 int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound_port);
 /* Blocking TCP connect bounded by timeout_ms (0 = the OS's own limit).

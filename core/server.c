@@ -113,12 +113,18 @@ static int read_params(struct server_test *v)
     /* A plain iperf3 client names its protocol only by key; a weir client
      * may name a weir-only transport. */
     const char *name = t->p.weir_transport ? t->p.weir_transport : t->p.wire_key;
+    /* A name from the network is only ever looked up in the plugin
+     * directories: never a path, or a client could load any library. */
+    size_t nl = strlen(name);
+    if (nl == 0 || strchr(name, '/') || (nl > 3 && strcmp(name + nl - 3, ".so") == 0))
+        return fail(v, WEIR_E_PROTOCOL, 1, "refusing transport name '%s' from the client", name);
     char err[1024];
     t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
     if (!t->transport || strcmp(t->transport->transport->wire_key, t->p.wire_key) != 0)
         return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
-    if (t->p.parallel > MAX_PARALLEL_IPERF && !t->p.weir_transport && t->p.client_version &&
-        strncmp(t->p.client_version, "weir", 4) != 0)
+    /* iperf3's limit, lifted only for weir clients (which say so). */
+    if (t->p.parallel > MAX_PARALLEL_IPERF &&
+        !(t->p.client_version && strncmp(t->p.client_version, "weir", 4) == 0))
         return fail(v, WEIR_E_NUMSTREAMS, 1, "parallel %d", t->p.parallel);
     host_clear_error();
     rc = loader_transport_global(t->transport, &t->tglobal);
@@ -395,7 +401,7 @@ int server_serve(const struct weir_settings *s, struct report_set *rs, int liste
                 return 1;
             }
             if (pr > 0)
-                fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);   /* EAGAIN: poll again */
         }
         int r = serve_one(s, rs, listen_fd, fd);
         if (r < 0)

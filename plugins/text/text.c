@@ -467,7 +467,8 @@ static void text_test_finish(void *ctx, const char *error)
 {
     struct text *t = ctx;
     if (error != NULL)
-        putf(t, WEIR_ERR, "weir: error - %s\n", error);
+        /* iperf3 words a signal "interrupt - ...", everything else "error - ...". */
+        putf(t, WEIR_ERR, strncmp(error, "interrupt - ", 12) == 0 ? "weir: %s\n" : "weir: error - %s\n", error);
     else if (t->client)
         out(t, "\nweir Done.\n");
     t->blocks = 0;
