@@ -32,6 +32,8 @@
 
 struct client {
     struct session ss;
+    int needs_weir;             /* weir-only features asked for */
+    int weir_accepted;          /* the server answered WEIR_ACCEPT */
     int done;
     int error;                  /* weir_status */
     char detail[512];
@@ -96,8 +98,10 @@ static void fill_params(struct client *c)
     p->get_server_output = s->get_server_output;
     p->udp_counters_64bit = s->udp_counters_64bit;
     p->repeating_payload = s->repeating_payload;
-    if (ops->caps & WEIR_CAP_EXTENSION)
+    if (ops->caps & WEIR_CAP_EXTENSION) {
         p->weir_transport = strdup(t->transport->name);
+        c->needs_weir = 1;
+    }
 }
 
 static int on_param_exchange(struct client *c)
@@ -108,10 +112,26 @@ static int on_param_exchange(struct client *c)
     return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDPARAMS);
 }
 
+static int on_weir_accept(struct client *c)
+{
+    struct json_object *o = NULL;
+    enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
+    json_object_put(o);
+    c->weir_accepted = 1;
+    return WEIR_OK;
+}
+
 static int on_create_streams(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
     const struct weir_transport_ops *ops = t->transport->transport;
+    /* Stop before any data: a server that did not accept the extension is
+     * a plain iperf3 (or an older weir) and would misread the streams. */
+    if (c->needs_weir && !c->weir_accepted)
+        return fail(c, WEIR_E_UNSUPPORTED, "--transport %s needs a weir server, and this one "
+                    "answered like a plain iperf3 server", t->transport->name);
     int n = t->p.parallel * (t->p.bidir ? 2 : 1);
     /* Strictly one after another, so the server's accept order gives both
      * sides the same stream ids. Bidir: the sending half first. */
@@ -261,6 +281,7 @@ static int dispatch(struct client *c, signed char st)
 {
     switch (st) {
     case ST_PARAM_EXCHANGE:   return on_param_exchange(c);
+    case ST_WEIR_ACCEPT:      return on_weir_accept(c);
     case ST_CREATE_STREAMS:   return on_create_streams(c);
     case ST_TEST_START:       return on_test_start(c);
     case ST_TEST_RUNNING:     return on_test_running(c);

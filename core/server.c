@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #define COOKIE_TIMEOUT_MS   10000
 #define STREAMS_TIMEOUT_MS  30000
 #define DONE_TIMEOUT_MS     30000
@@ -95,6 +97,21 @@ static void deny_newcomers(int listen_fd)
     }
 }
 
+/* The client asked for weir-only features: say which we took on. A plain
+ * iperf3 client never sends weir keys, so it never sees this state. */
+static int accept_extensions(struct server_test *v)
+{
+    struct weir_test *t = &v->ss.t;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "version", json_object_new_string("weir " PACKAGE_VERSION));
+    json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_WEIR_ACCEPT);
+    if (io == CTL_OK)
+        io = ctl_send_json(t->ctl_fd, o);
+    json_object_put(o);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+}
+
 static int read_params(struct server_test *v)
 {
     struct weir_test *t = &v->ss.t;
@@ -130,7 +147,7 @@ static int read_params(struct server_test *v)
     rc = loader_transport_global(t->transport, &t->tglobal);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "transport '%s' failed to initialise: %s", name, host_take_error(NULL));
-    return WEIR_OK;
+    return t->p.weir_transport ? accept_extensions(v) : WEIR_OK;
 }
 
 static int accept_streams(struct server_test *v)

@@ -16,6 +16,11 @@
  *   16    IPERF_DONE         C->S       client finished
  *   -1    ACCESS_DENIED      S->C       server busy / wrong data cookie
  *   -2    SERVER_ERROR       S->C       followed by i_errno, errno (BE int32)
+ *
+ * weir's own, never seen by a plain iperf3 peer:
+ *   64    WEIR_ACCEPT        S->C       after PARAM_EXCHANGE, only to a client
+ *                                       that sent weir keys: a JSON frame
+ *                                       follows naming what the server took on
  */
 #ifndef WEIR_STATE_H
 #define WEIR_STATE_H
@@ -33,7 +38,8 @@ enum weir_state {
     ST_IPERF_START = 15,
     ST_IPERF_DONE = 16,
     ST_ACCESS_DENIED = -1,
-    ST_SERVER_ERROR = -2
+    ST_SERVER_ERROR = -2,
+    ST_WEIR_ACCEPT = 64
 };
 
 #endif

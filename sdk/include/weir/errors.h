@@ -91,7 +91,7 @@ extern "C" {
     X(PLUGIN,            1001, "plugin failed")                                           \
     X(NOMEM,             1002, "out of memory")                                           \
     X(USAGE,             1003, "invalid command line")                                    \
-    X(UNSUPPORTED,       1004, "the server does not support a feature this test needs")
+    X(UNSUPPORTED,       1004, "the server does not support this test")
 
 enum weir_status {
 #define WEIR_ERROR_ENUM_(name, num, msg) WEIR_E_##name = num,
