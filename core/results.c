@@ -146,10 +146,12 @@ int results_from_json(struct weir_test *t, struct json_object *obj, char *detail
         p->jitter = jitter;
         p->errors = errors;
         p->packets = packets;
-        p->omitted_errors = 0;
-        p->omitted_packets = 0;
-        need_int(so, "omitted_errors", &p->omitted_errors);
-        need_int(so, "omitted_packets", &p->omitted_packets);
+        /* Peers before iperf3 3.14 send no omitted_* keys: as iperf3 does,
+         * assume the omit period ended at the same count on both ends. */
+        if (need_int(so, "omitted_errors", &p->omitted_errors))
+            p->omitted_errors = (int64_t)st->at_omit.lost;
+        if (need_int(so, "omitted_packets", &p->omitted_packets))
+            p->omitted_packets = (int64_t)st->at_omit.packets;
         p->start_time = 0;
         p->end_time = 0;
         need_num(so, "start_time", &p->start_time);

@@ -1,0 +1,242 @@
+/* udp transport: iperf3's UDP data streams (protocol.md §4.3-4.6).
+ *
+ * Client: a connected UDP socket per stream, identified to the server by a
+ * 4-byte hello. Server: one unconnected socket on the server port receives
+ * the hello, is connected to its sender and becomes that stream; a fresh
+ * socket takes its place for the next hello. Every datagram is exactly
+ * blksize bytes and starts with a timestamp and a sequence number; the
+ * receiver derives loss, reordering and jitter from them.
+ *
+ * This file: the descriptor, init/fini, helpers and the stream life cycle. */
+#include "udp_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+int udp_fail(const struct udp_global *g, int code, const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+
+    if (!g || !g->host || !g->host->set_error)
+        return code;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    g->host->set_error((enum weir_status)code, "%s", text);
+    return code;
+}
+
+void udp_warn(const struct udp_global *g, const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+
+    if (!g || !g->host || !g->host->log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    g->host->log(WEIR_LOG_WARNING, "%s", text);
+}
+
+uint64_t udp_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t udp_deadline(unsigned timeout_ms)
+{
+    return udp_mono_ms() + (timeout_ms ? timeout_ms : UDP_DEFAULT_TIMEOUT_MS);
+}
+
+int udp_wait_fd(int fd, short events, uint64_t deadline)
+{
+    for (;;) {
+        uint64_t now = udp_mono_ms();
+        if (now >= deadline)
+            return 0;
+        uint64_t left = deadline - now;
+        struct pollfd p = { .fd = fd, .events = events };
+        int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+static int fill_payload(unsigned char *buf, size_t len, int repeating)
+{
+    if (repeating) {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (unsigned char)('0' + i % 10);
+        return 0;
+    }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n > 0)
+            got += (size_t)n;
+    }
+    return 0;
+}
+
+static void stream_free(struct udp_stream *s)
+{
+    free(s->payload);
+    free(s->rxbuf);
+    free(s->rxiov);
+    free(s->rxmsgs);
+    free(s->rxctl);
+    free(s);
+}
+
+/* Sending side: the payload and, when the kernel has it, GSO. */
+static int setup_sender(struct udp_stream *s, const struct weir_stream_config *cfg)
+{
+    s->payload = malloc(s->blksize);
+    if (!s->payload)
+        return udp_fail(s->g, WEIR_E_NOMEM, "payload of %u bytes", (unsigned)s->blksize);
+    if (fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
+        return udp_fail(s->g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(errno));
+    s->next_seq = 1;
+    uint32_t segs = UDP_MAX_BLKSIZE / s->blksize;
+    if (segs > UDP_GSO_MAX_SEGS)
+        segs = UDP_GSO_MAX_SEGS;
+    s->gso = segs >= 2 && udp_gso_supported(s->fd);
+    s->gso_segs = s->gso ? segs : 1;
+    if (s->gso) {
+        struct cmsghdr *cm = &s->gso_cmsg.align;
+        cm->cmsg_level = SOL_UDP;
+        cm->cmsg_type = UDP_SEGMENT;
+        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t gso_size = (uint16_t)s->blksize;
+        memcpy(CMSG_DATA(cm), &gso_size, sizeof gso_size);
+    }
+    return WEIR_OK;
+}
+
+/* Receiving side: one recvmmsg batch of buffers; UDP_GRO when the kernel
+ * has it (then each buffer must hold a whole coalesced run). */
+static int setup_receiver(struct udp_stream *s)
+{
+    s->gro = udp_gro_enable(s->fd);
+    s->slot_size = s->gro ? UDP_GRO_SLOT : s->blksize;
+    s->rx_slots = UDP_RECV_BYTES / s->slot_size;
+    if (s->rx_slots < 1)
+        s->rx_slots = 1;
+    if (s->rx_slots > UDP_RECV_MAX_SLOTS)
+        s->rx_slots = UDP_RECV_MAX_SLOTS;
+    s->rxbuf = malloc((size_t)s->rx_slots * s->slot_size);
+    s->rxiov = calloc(s->rx_slots, sizeof *s->rxiov);
+    s->rxmsgs = calloc(s->rx_slots, sizeof *s->rxmsgs);
+    s->rxctl = calloc(s->rx_slots, sizeof *s->rxctl);
+    if (!s->rxbuf || !s->rxiov || !s->rxmsgs || !s->rxctl)
+        return udp_fail(s->g, WEIR_E_NOMEM, "receive buffers of %u x %u bytes",
+                        (unsigned)s->rx_slots, (unsigned)s->slot_size);
+    for (uint32_t i = 0; i < s->rx_slots; i++) {
+        s->rxiov[i].iov_base = s->rxbuf + (size_t)i * s->slot_size;
+        s->rxiov[i].iov_len = s->slot_size;
+    }
+    return WEIR_OK;
+}
+
+int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
+                   struct udp_stream **out)
+{
+    if (cfg->blksize < UDP_MIN_BLKSIZE || cfg->blksize > UDP_MAX_BLKSIZE)
+        return udp_fail(g, WEIR_E_UDPBLOCKSIZE, "block size %u", (unsigned)cfg->blksize);
+    struct udp_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return udp_fail(g, WEIR_E_NOMEM, "stream");
+    s->g = g;
+    s->fd = fd;
+    s->sending = cfg->sending != 0;
+    s->blksize = cfg->blksize;
+    s->seq64 = cfg->udp_counters_64bit != 0;
+    s->hdrlen = s->seq64 ? UDP_HDR64 : UDP_HDR32;
+    int rc = s->sending ? setup_sender(s, cfg) : setup_receiver(s);
+    if (rc != WEIR_OK) {
+        stream_free(s);
+        return rc;
+    }
+    *out = s;
+    return WEIR_OK;
+}
+
+static int udp_stream_fd(void *stream)
+{
+    return ((struct udp_stream *)stream)->fd;
+}
+
+void udp_close(void *stream)
+{
+    struct udp_stream *s = stream;
+    if (!s)
+        return;
+    close(s->fd);
+    stream_free(s);
+}
+
+/* ---- descriptor ---- */
+
+static int udp_init(const struct weir_host *host, void **global)
+{
+    struct udp_global *g = malloc(sizeof *g);
+    if (!g)
+        return WEIR_E_NOMEM;
+    g->host = host;
+    *global = g;
+    return WEIR_OK;
+}
+
+static void udp_fini(void *global)
+{
+    free(global);
+}
+
+static const struct weir_transport_ops ops = {
+    .struct_size = sizeof ops,
+    .caps = WEIR_CAP_DATAGRAM,
+    .wire_key = "udp",
+    .wire_label = "UDP",
+    .default_blksize = 0,       /* the control connection's MSS, else 1460 */
+    .init = udp_init,
+    .fini = udp_fini,
+    .client_open = udp_client_open,
+    .server_listen = udp_server_listen,
+    .server_accept = udp_server_accept,
+    .server_unlisten = udp_server_unlisten,
+    .stream_fd = udp_stream_fd,
+    .send = udp_send,
+    .recv = udp_recv,
+    .info = NULL,               /* no kernel statistics worth reporting */
+    .close = udp_close,
+};
+
+static const struct weir_plugin desc = {
+    .abi_major = WEIR_ABI_MAJOR,
+    .abi_minor = WEIR_ABI_MINOR,
+    .struct_size = sizeof desc,
+    .kind = WEIR_PLUGIN_TRANSPORT,
+    .name = "udp",
+    .description = "UDP streams, iperf3-compatible (GSO/GRO and mmsg batching where available)",
+    .options = NULL,
+    .transport = &ops,
+};
+
+WEIR_PLUGIN_DEFINE(desc)

@@ -1,0 +1,160 @@
+/* Internals of the udp transport shared by its source files:
+ *
+ *   udp.c            descriptor, init/fini, error helpers, stream life cycle
+ *   udp_sock.c       sockets: bind, buffer rule, TOS, GSO/GRO detection
+ *   udp_handshake.c  the "9876"/"6789" hello (client) and the listener (server)
+ *   udp_io.c         send/recv: sendmmsg + UDP_SEGMENT, recvmmsg + UDP_GRO
+ *   udp_stats.c      receiver accounting: sequence, loss, order, jitter
+ */
+#ifndef WEIR_UDP_INT_H
+#define WEIR_UDP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <weir/weir.h>
+
+/* Datagram header (protocol.md §4.4): BE u32 seconds, BE u32 microseconds,
+ * then a BE u32 or (udp_counters_64bit) u64 sequence number. */
+#define UDP_HDR32 12u
+#define UDP_HDR64 16u
+#define UDP_MIN_BLKSIZE 16u         /* iperf3's minimum, room for either header */
+#define UDP_MAX_BLKSIZE 65507u      /* largest IPv4 UDP payload */
+
+/* Datagrams per send call at most (the core may ask for up to --burst). */
+#define UDP_SEND_MAX 64u
+/* Segments per GSO send: the kernel's UDP_MAX_SEGMENTS on every kernel
+ * that has UDP_SEGMENT (later kernels allow more). */
+#define UDP_GSO_MAX_SEGS 64u
+/* Receive buffer space per recv call; the slot count follows from it. */
+#define UDP_RECV_BYTES (256u * 1024u)
+#define UDP_RECV_MAX_SLOTS 32u
+/* A UDP_GRO buffer holds up to 64 KiB of coalesced datagrams. */
+#define UDP_GRO_SLOT 65536u
+
+/* Used when the core passes timeout_ms == 0, so no step waits forever. */
+#define UDP_DEFAULT_TIMEOUT_MS 10000u
+
+/* Receiver accounting: a sequence number more than this far from the
+ * highest one seen is not trusted on its own (see udp_stats.c). */
+#define UDP_SEQ_WINDOW 65536u
+
+/* What init hands to every hook: the host services. */
+struct udp_global {
+    const struct weir_host *host;
+};
+
+/* Receiver state that does not live in weir_counters. The counters
+ * (packets = highest sequence, lost, out_of_order, jitter_ns) are the rest
+ * of the state, so a caller that hands recv a scratch copy of them gets
+ * datagrams that leave no trace in the real ones. */
+struct udp_rx_state {
+    int64_t prev_transit_ns;
+    int have_transit;
+    uint64_t suspect_seq;       /* a far jump waiting for confirmation, 0 = none */
+};
+
+/* The counters one recv batch works on, loaded from and stored back to
+ * weir_counters once per batch (single writer, one store per field). */
+struct udp_acct {
+    uint64_t max_seq;
+    uint64_t lost;
+    uint64_t out_of_order;
+    uint64_t jitter_ns;
+};
+
+union udp_cmsg {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+};
+
+struct udp_stream {
+    const struct udp_global *g;
+    int fd;
+    int sending;
+    uint32_t blksize;
+    uint32_t hdrlen;            /* UDP_HDR32 or UDP_HDR64 */
+    int seq64;
+    int no_mmsg;                /* sendmmsg/recvmmsg said ENOSYS */
+
+    /* Sender. */
+    uint64_t next_seq;          /* first datagram is 1 */
+    int gso;                    /* multi-segment sends with UDP_SEGMENT */
+    uint32_t gso_segs;          /* segments per GSO send (>= 2 when gso) */
+    unsigned char *payload;     /* blksize bytes; the header overlays the start */
+    unsigned char hdr[UDP_SEND_MAX][UDP_HDR64];
+    struct iovec iov[2 * UDP_SEND_MAX];
+    struct mmsghdr msgs[UDP_SEND_MAX];
+    union udp_cmsg gso_cmsg;    /* UDP_SEGMENT = blksize, shared by all sends */
+
+    /* Receiver. */
+    int gro;                    /* UDP_GRO on: slots hold coalesced buffers */
+    uint32_t rx_slots;
+    uint32_t slot_size;
+    unsigned char *rxbuf;       /* rx_slots * slot_size */
+    struct iovec *rxiov;
+    struct mmsghdr *rxmsgs;
+    union udp_cmsg *rxctl;
+    struct udp_rx_state rx;
+};
+
+/* ---- udp.c ---- */
+
+/* Report code with formatted detail through the host; returns code. */
+int udp_fail(const struct udp_global *g, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void udp_warn(const struct udp_global *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Wrap a connected, non-blocking datagram socket. On failure fd is left
+ * open and nothing is allocated. */
+int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
+                   struct udp_stream **out);
+/* The close hook: close the socket, free the stream. */
+void udp_close(void *stream);
+/* Milliseconds on the monotonic clock, and a deadline timeout_ms from now
+ * (a default when 0). */
+uint64_t udp_mono_ms(void);
+uint64_t udp_deadline(unsigned timeout_ms);
+/* Wait for events on fd until the deadline: 1 ready, 0 timeout, -1 errno. */
+int udp_wait_fd(int fd, short events, uint64_t deadline);
+
+/* ---- udp_sock.c ---- */
+
+/* Apply the buffer rule (protocol.md §4.3) and TOS to a socket talking to
+ * peer. */
+int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
+                      const struct sockaddr *peer);
+/* Bind fd to -B and/or --cport in the given family. Returns 0, or -1 with
+ * a description in why. */
+int udp_bind_local(int fd, const struct weir_stream_config *cfg, int family,
+                   char *why, size_t whylen);
+/* Does the kernel take UDP_SEGMENT on this socket? */
+int udp_gso_supported(int fd);
+/* Turn UDP_GRO on; 1 when the kernel took it. */
+int udp_gro_enable(int fd);
+
+/* ---- udp_io.c ---- */
+
+int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io);
+int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io);
+/* Header of datagram seq sent at (sec, usec), into hdr (hdrlen bytes). */
+void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64);
+
+/* ---- udp_stats.c ---- */
+
+/* Account one received datagram of len bytes that arrived at now_ns
+ * (monotonic). Datagrams shorter than the header are not parsed. */
+void udp_rx_datagram(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
+                     size_t len, int seq64, uint64_t now_ns);
+
+/* ---- udp_handshake.c ---- */
+
+int udp_client_open(void *global, const struct weir_stream_config *cfg, void **stream);
+int udp_server_listen(void *global, const struct weir_stream_config *cfg, int control_fd,
+                      void **listener, int *poll_fd);
+int udp_server_accept(void *global, void *listener, const struct weir_stream_config *cfg,
+                      void **stream);
+void udp_server_unlisten(void *global, void *listener);
+
+#endif

@@ -1,0 +1,258 @@
+/* udp transport: the data path (worker threads).
+ *
+ * Send: up to UDP_SEND_MAX datagrams per call in one sendmmsg() (one
+ * sendmsg() per message where sendmmsg() is missing). Each
+ * datagram is two iovecs, its 12/16-byte header and the stream's payload
+ * after the header, so nothing is copied in user space. With GSO each
+ * message carries up to gso_segs datagrams and a UDP_SEGMENT cmsg, and the
+ * kernel (or the NIC) cuts it into blksize datagrams: the wire sees the
+ * same datagrams either way. A GSO send the kernel refuses (path MTU below
+ * blksize + headers, no checksum offload, ...) turns GSO off for the stream
+ * and the datagrams go again one per message. One clock reading per call
+ * stamps every datagram of the call.
+ *
+ * Receive: one recvmmsg() per call into rx_slots buffers (recvmsg() into
+ * one where recvmmsg() is missing). With UDP_GRO a
+ * buffer may hold several datagrams of the size given in its cmsg; they are
+ * split and accounted one by one. One clock reading per call is the arrival
+ * time of the batch.
+ *
+ * ECONNREFUSED is not fatal on either side. It reports, once, an ICMP port
+ * unreachable that an earlier datagram provoked (a peer that closed its
+ * socket first at the end of a test, a stale ICMP from a previous test on
+ * the port); the call it fails sent nothing, so it is retried once and the
+ * stream carries on. Whether the peer is gone is for the control
+ * connection to say: a UDP test to a vanished peer ends when the test
+ * time runs out or the control connection drops. */
+#include "udp_int.h"
+
+#include <errno.h>
+#include <netinet/udp.h>
+#include <string.h>
+#include <time.h>
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64)
+{
+    put32(hdr, sec);
+    put32(hdr + 4, usec);
+    if (seq64) {
+        put32(hdr + 8, (uint32_t)(seq >> 32));
+        put32(hdr + 12, (uint32_t)seq);
+    } else {
+        put32(hdr + 8, (uint32_t)seq);
+    }
+}
+
+/* sendmmsg(), or one sendmsg() per message where the kernel or a seccomp
+ * filter lacks it. Same return convention as sendmmsg(). */
+static int send_msgs(struct udp_stream *s, uint32_t m)
+{
+    if (!s->no_mmsg) {
+        int r = sendmmsg(s->fd, s->msgs, m, MSG_DONTWAIT);
+        if (r >= 0 || errno != ENOSYS)
+            return r;
+        s->no_mmsg = 1;
+    }
+    uint32_t i = 0;
+    for (; i < m; i++) {
+        ssize_t n = sendmsg(s->fd, &s->msgs[i].msg_hdr, MSG_DONTWAIT);
+        if (n < 0)
+            return i ? (int)i : -1;
+        s->msgs[i].msg_len = (unsigned)n;
+    }
+    return (int)i;
+}
+
+/* recvmmsg(), or recvmsg() into the first buffer where it is missing. */
+static int recv_msgs(struct udp_stream *s)
+{
+    if (!s->no_mmsg) {
+        int r = recvmmsg(s->fd, s->rxmsgs, s->rx_slots, MSG_DONTWAIT, NULL);
+        if (r >= 0 || errno != ENOSYS)
+            return r;
+        s->no_mmsg = 1;
+    }
+    ssize_t n = recvmsg(s->fd, &s->rxmsgs[0].msg_hdr, MSG_DONTWAIT);
+    if (n < 0)
+        return -1;
+    s->rxmsgs[0].msg_len = (unsigned)n;
+    return 1;
+}
+
+/* Messages for datagrams [from, n) of the prepared iovecs; returns how many. */
+static uint32_t build_msgs(struct udp_stream *s, uint32_t from, uint32_t n)
+{
+    uint32_t per = s->gso ? s->gso_segs : 1, m = 0;
+    for (uint32_t k = from; k < n; m++) {
+        uint32_t segs = n - k < per ? n - k : per;
+        struct msghdr *mh = &s->msgs[m].msg_hdr;
+        memset(mh, 0, sizeof *mh);
+        mh->msg_iov = &s->iov[2 * k];
+        mh->msg_iovlen = 2 * segs;
+        if (segs > 1) {
+            mh->msg_control = s->gso_cmsg.buf;
+            mh->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+        }
+        k += segs;
+    }
+    return m;
+}
+
+int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io)
+{
+    struct udp_stream *s = stream;
+    struct timespec ts;
+    uint32_t n = max_blocks == 0 ? 1 : max_blocks, done = 0;
+    int refused = 0;
+
+    if (!s->payload)
+        return udp_fail(s->g, WEIR_E_STREAMWRITE, "send on a receiving stream");
+    if (n > UDP_SEND_MAX)
+        n = UDP_SEND_MAX;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    for (uint32_t i = 0; i < n; i++) {
+        udp_put_header(s->hdr[i], (uint32_t)ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000),
+                       s->next_seq + i, s->seq64);
+        s->iov[2 * i].iov_base = s->hdr[i];
+        s->iov[2 * i].iov_len = s->hdrlen;
+        s->iov[2 * i + 1].iov_base = s->payload + s->hdrlen;
+        s->iov[2 * i + 1].iov_len = s->blksize - s->hdrlen;
+    }
+
+    while (done < n) {
+        uint32_t m = build_msgs(s, done, n);
+        int r = send_msgs(s, m);
+        if (r < 0) {
+            int e = errno;
+            if (e == EINTR)
+                continue;
+            if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
+                break;
+            if (e == ECONNREFUSED) {
+                if (refused++)
+                    break;
+                continue;
+            }
+            if (s->gso && (e == EINVAL || e == EIO || e == EMSGSIZE)) {
+                s->gso = 0;
+                s->gso_segs = 1;
+                continue;
+            }
+            if (done)
+                break;  /* report what went; the error comes back next call */
+            return udp_fail(s->g, WEIR_E_STREAMWRITE, "sendmmsg: %s", strerror(e));
+        }
+        for (int j = 0; j < r; j++)
+            done += (uint32_t)s->msgs[j].msg_hdr.msg_iovlen / 2;
+        if ((uint32_t)r < m)
+            break;      /* the socket buffer is full */
+    }
+    if (!done)
+        return WEIR_E_AGAIN;
+    s->next_seq += done;
+    c->packets += done;
+    io->blocks += done;
+    io->bytes += (uint64_t)done * s->blksize;
+    return WEIR_OK;
+}
+
+/* The GRO segment size of a received buffer, 0 when it holds one datagram. */
+static uint32_t gro_size(struct msghdr *mh)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+        if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+            cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int v;
+            memcpy(&v, CMSG_DATA(cm), sizeof v);
+            return v > 0 ? (uint32_t)v : 0;
+        }
+    }
+    return 0;
+}
+
+/* A stream opened for sending has no receive buffers; anything that
+ * arrives on it is read and counted, never parsed. */
+static int recv_plain(struct udp_stream *s, struct weir_io *io)
+{
+    unsigned char b[2048];
+    int moved = 0;
+    for (int i = 0; i < 16; i++) {
+        ssize_t n = recv(s->fd, b, sizeof b, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR || errno == ECONNREFUSED)
+                continue;
+            break;
+        }
+        moved = 1;
+        io->blocks++;
+        io->bytes += (uint64_t)n;
+    }
+    return moved ? WEIR_OK : WEIR_E_AGAIN;
+}
+
+int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
+{
+    struct udp_stream *s = stream;
+    int r, refused = 0;
+
+    if (!s->rxbuf)
+        return recv_plain(s, io);
+    for (uint32_t i = 0; i < s->rx_slots; i++) {
+        struct msghdr *mh = &s->rxmsgs[i].msg_hdr;
+        memset(mh, 0, sizeof *mh);
+        mh->msg_iov = &s->rxiov[i];
+        mh->msg_iovlen = 1;
+        if (s->gro) {
+            mh->msg_control = s->rxctl[i].buf;
+            mh->msg_controllen = sizeof s->rxctl[i].buf;
+        }
+    }
+    for (;;) {
+        r = recv_msgs(s);
+        if (r > 0)
+            break;
+        if (r == 0)
+            return WEIR_E_AGAIN;
+        if (errno == EINTR || (errno == ECONNREFUSED && !refused++))
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNREFUSED)
+            return WEIR_E_AGAIN;
+        return udp_fail(s->g, WEIR_E_STREAMREAD, "recvmmsg: %s", strerror(errno));
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+
+    struct udp_acct a = { c->packets, c->lost, c->out_of_order, c->jitter_ns };
+    for (int i = 0; i < r; i++) {
+        const unsigned char *p = s->rxiov[i].iov_base;
+        uint32_t len = s->rxmsgs[i].msg_len;
+        uint32_t seg = s->gro ? gro_size(&s->rxmsgs[i].msg_hdr) : 0;
+        if (len > s->slot_size)
+            len = s->slot_size;
+        if (seg == 0 || seg >= len)
+            seg = len;
+        uint32_t off = 0;
+        do {
+            uint32_t dlen = len - off < seg ? len - off : seg;
+            io->blocks++;
+            io->bytes += dlen;
+            udp_rx_datagram(&s->rx, &a, p + off, dlen, s->seq64, now);
+            off += dlen;
+        } while (off < len);
+    }
+    /* One store per field: the main thread reads these without locks. */
+    c->packets = a.max_seq;
+    c->lost = a.lost;
+    c->out_of_order = a.out_of_order;
+    c->jitter_ns = a.jitter_ns;
+    return WEIR_OK;
+}

@@ -1,0 +1,117 @@
+/* udp transport: socket options, local binding and the run-time probes for
+ * GSO (UDP_SEGMENT) and GRO (UDP_GRO). */
+#include "udp_int.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <string.h>
+
+static int set_int(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+static int get_int(int fd, int level, int name, int *value)
+{
+    socklen_t len = sizeof *value;
+    return getsockopt(fd, level, name, value, &len);
+}
+
+/* An IPv6 socket talking to a v4-mapped address sends IPv4 packets, whose
+ * TOS byte is IP_TOS, not IPV6_TCLASS. */
+static int peer_is_ipv4(const struct sockaddr *peer)
+{
+    if (peer->sa_family == AF_INET)
+        return 1;
+    if (peer->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)peer;
+        return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr);
+    }
+    return 0;
+}
+
+/* protocol.md §4.3: a window sets both buffers and must be granted; without
+ * one, buffers smaller than a datagram are raised to blksize + 1024. */
+static int apply_buffers(const struct udp_global *g, int fd, const struct weir_stream_config *cfg)
+{
+    int snd = 0, rcv = 0;
+
+    if (cfg->window > 0) {
+        if (set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
+            return udp_fail(g, WEIR_E_SETBUF, "SO_SNDBUF %d: %s", cfg->window, strerror(errno));
+        if (set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
+            return udp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
+        if (get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
+            return udp_fail(g, WEIR_E_SETBUF, "reading the socket buffer sizes: %s", strerror(errno));
+        if (snd < cfg->window || rcv < cfg->window)
+            return udp_fail(g, WEIR_E_SETBUF2, "asked for %d bytes, got send %d, receive %d "
+                            "(see sysctl net.core.wmem_max and rmem_max)", cfg->window, snd, rcv);
+        return WEIR_OK;
+    }
+    if (get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
+        return udp_fail(g, WEIR_E_SETBUF, "reading the socket buffer sizes: %s", strerror(errno));
+    if ((int64_t)cfg->blksize > snd || (int64_t)cfg->blksize > rcv) {
+        int want = (int)cfg->blksize + 1024;
+        udp_warn(g, "block size %u exceeds the socket buffers (send %d, receive %d); "
+                 "setting both to %d", (unsigned)cfg->blksize, snd, rcv, want);
+        if (set_int(fd, SOL_SOCKET, SO_SNDBUF, want) < 0 || set_int(fd, SOL_SOCKET, SO_RCVBUF, want) < 0)
+            return udp_fail(g, WEIR_E_SETBUF, "socket buffers of %d bytes: %s", want, strerror(errno));
+    }
+    return WEIR_OK;
+}
+
+int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
+                      const struct sockaddr *peer)
+{
+    int rc = apply_buffers(g, fd, cfg);
+    if (rc != WEIR_OK)
+        return rc;
+    if (cfg->tos >= 0) {
+        if (peer_is_ipv4(peer)) {
+            if (set_int(fd, IPPROTO_IP, IP_TOS, cfg->tos) < 0)
+                return udp_fail(g, WEIR_E_SETTOS, "IP_TOS %d: %s", cfg->tos, strerror(errno));
+        } else if (set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, cfg->tos) < 0) {
+            return udp_fail(g, WEIR_E_SETCOS, "IPV6_TCLASS %d: %s", cfg->tos, strerror(errno));
+        }
+    }
+    return WEIR_OK;
+}
+
+int udp_bind_local(int fd, const struct weir_stream_config *cfg, int family, char *why, size_t whylen)
+{
+    struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    struct addrinfo *res = NULL;
+    char port[8];
+
+    snprintf(port, sizeof port, "%u", (unsigned)cfg->cport);
+    int rc = getaddrinfo(cfg->bind_host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(why, whylen, "bind address %s: %s",
+                 cfg->bind_host ? cfg->bind_host : "*", gai_strerror(rc));
+        return -1;
+    }
+    rc = bind(fd, res->ai_addr, res->ai_addrlen);
+    if (rc < 0)
+        snprintf(why, whylen, "bind %s port %u: %s", cfg->bind_host ? cfg->bind_host : "*",
+                 (unsigned)cfg->cport, strerror(errno));
+    freeaddrinfo(res);
+    return rc;
+}
+
+/* The option exists (Linux 4.18+) when the kernel answers for it; whether
+ * a given send may use it (path MTU, checksum offload) shows only when it
+ * is sent, and udp_io.c falls back then. */
+int udp_gso_supported(int fd)
+{
+    int v = 0;
+    return get_int(fd, SOL_UDP, UDP_SEGMENT, &v) == 0;
+}
+
+int udp_gro_enable(int fd)
+{
+    return set_int(fd, SOL_UDP, UDP_GRO, 1) == 0;
+}

@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# UDP through the real binary (the udp transport plugin, -u), three pairings
+# per option set:
+#   weir -c -> weir -s,   weir -c -> iperf3 -s,   iperf3 -c -> weir -s
+# Both ends run one-off with -J and must exit 0. For every direction data
+# flowed in, the packet counts the two ends report must fit together:
+#   S = datagrams the sender sent          (sender's own document)
+#   R = highest sequence the receiver saw  (receiver's own document)
+#   L = datagrams the receiver counts lost, B = bytes it received
+#   - the client, which learns the peer's numbers in the results exchange,
+#     reports the same S, R and L as the two ends measured;
+#   - 0 < R <= S, 0 <= L < R, and the sender's bytes are S * len exactly;
+#   - B is a whole number D of len-byte datagrams, D <= R - L (distinct
+#     datagrams counted), and S - D, what never arrived or arrived too late,
+#     is under half of S: loopback loses little, but this never asserts
+#     zero loss or any speed.
+# Options without -t get a short one; -n 1M gets -b 10M so that it takes a
+# second rather than eight at UDP's default 1 Mbit/s.
+#
+# Self-contained (no shared library): a whole-script deadline, a private
+# temporary directory, servers killed by PID, one PASS/FAIL/SKIP line per
+# case; exit 0, 1, or 77 when nothing could run.
+if [ -z "${_UDP_E2E_UNDER_TIMEOUT:-}" ]; then
+    export _UDP_E2E_UNDER_TIMEOUT=1
+    exec timeout -k 5 "${E2E_DEADLINE:-110}" bash "$0" "$@"
+fi
+set -u
+
+TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+WEIR=${WEIR:-$TESTS_DIR/../core/weir}
+IPERF3=${IPERF3-$(command -v iperf3 || true)}
+: "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
+case ":$WEIR_PLUGIN_PATH:" in
+    *"/plugins/udp/.libs:"*) ;;
+    *) WEIR_PLUGIN_PATH=$WEIR_PLUGIN_PATH:$TESTS_DIR/../plugins/udp/.libs ;;
+esac
+export WEIR_PLUGIN_PATH
+
+CLIENT_TIMEOUT=20 SERVER_TIMEOUT=30 LISTEN_WAIT=10
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-udp-e2e.XXXXXX") || exit 99
+PIDS="" PASSED=0 FAILED=0 SKIPPED=0 CASE_FAILED=0 CASE_SKIP="" CASE_DIR=$TMP
+
+stop_servers() {
+    local pid
+    for pid in $PIDS; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in $PIDS; do
+        wait "$pid" 2>/dev/null
+    done
+    PIDS=""
+}
+trap 'stop_servers; rm -rf "$TMP"' EXIT
+trap 'echo "FAIL: interrupted (deadline or signal)"; exit 1' INT TERM HUP
+
+fail() {
+    CASE_FAILED=1
+    printf '    %s\n' "$*"
+    return 1
+}
+
+skip_case() { CASE_SKIP=$*; }
+
+# run_case NAME FUNC ARGS...
+run_case() {
+    local name=$1 f
+    shift
+    CASE_FAILED=0 CASE_SKIP=""
+    CASE_DIR=$(mktemp -d "$TMP/case.XXXXXX")
+    "$@"
+    stop_servers
+    if [ -n "$CASE_SKIP" ]; then
+        echo "SKIP: $name ($CASE_SKIP)"
+        SKIPPED=$((SKIPPED + 1))
+    elif [ "$CASE_FAILED" -ne 0 ]; then
+        echo "FAIL: $name"
+        for f in "$CASE_DIR"/*; do
+            [ -s "$f" ] || continue
+            echo "    --- ${f##*/} (last 30 lines)"
+            tail -n 30 "$f" | sed 's/^/    | /'
+        done
+        FAILED=$((FAILED + 1))
+    else
+        echo "PASS: $name"
+        PASSED=$((PASSED + 1))
+    fi
+}
+
+finish() {
+    echo "# passed $PASSED, failed $FAILED, skipped $SKIPPED"
+    [ "$FAILED" -eq 0 ] || exit 1
+    [ "$PASSED" -gt 0 ] || exit 77
+    exit 0
+}
+
+command -v jq >/dev/null 2>&1 || { echo "SKIP: jq not installed"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not installed"; exit 77; }
+[ -x "$WEIR" ] || { echo "FAIL: weir binary not found at $WEIR"; exit 99; }
+HAVE_IPERF3=1
+if [ -z "$IPERF3" ] || [ ! -x "$IPERF3" ]; then
+    HAVE_IPERF3=0
+fi
+
+# free_port: a port free for both TCP (control) and UDP (data), below the
+# ephemeral range so that no client socket takes it meanwhile.
+FREE_PORT_PY='
+import random, socket
+lo = 32768
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except Exception:
+    pass
+def free(p):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET6, kind)
+        try:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.bind(("::", p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+for _ in range(200):
+    p = random.randint(10000, max(10001, lo - 1))
+    if free(p):
+        print(p)
+        raise SystemExit(0)
+print(0)
+'
+free_port() {
+    python3 -c "$FREE_PORT_PY"
+}
+
+# port_listening PORT: is a TCP socket listening on PORT?
+port_listening() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v h="$hex" 'FNR > 1 { split($2, a, ":"); if (a[2] == h && $4 == "0A") f = 1 }
+                     END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# start_server KIND ARGS...: a weir or iperf3 server on a free port, output
+# in $CASE_DIR/server.out; waits until it listens. Sets PORT, SERVER_PID,
+# SRV. Retries with another port if the bind raced with someone.
+start_server() {
+    local kind=$1 bin attempt i
+    shift
+    if [ "$kind" = weir ]; then bin=$WEIR; else bin=$IPERF3; fi
+    SRV=$CASE_DIR/server.out
+    for attempt in 1 2 3; do
+        PORT=$(free_port)
+        timeout -k 3 "$SERVER_TIMEOUT" "$bin" -s -p "$PORT" "$@" \
+            >"$SRV" 2>"$CASE_DIR/server.err" </dev/null &
+        SERVER_PID=$!
+        PIDS="$PIDS $SERVER_PID"
+        for i in $(seq $((LISTEN_WAIT * 20))); do
+            port_listening "$PORT" && return 0
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+    done
+    fail "$kind server did not start listening"
+}
+
+json_get() { jq -r "$2" "$1" 2>/dev/null; }
+
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+
+# expect_int OP WHAT A B
+expect_int() {
+    local op=$1 what=$2 a=$3 b=$4
+    case $a in ''|*[!0-9-]*) fail "$what: '$a' is not an integer"; return 1 ;; esac
+    case $b in ''|*[!0-9-]*) fail "$what: '$b' is not an integer"; return 1 ;; esac
+    [ "$a" "$op" "$b" ] || fail "$what: $a $op $b does not hold"
+}
+
+# json_doc FILE LABEL: a JSON document with start/intervals/end, no error.
+json_doc() {
+    jq -e '(.start|type) == "object" and (.intervals|type) == "array" and (.end|type) == "object"' \
+        "$1" >/dev/null 2>&1 || { fail "$2: not a JSON document with start/intervals/end"; return 1; }
+    local err
+    err=$(json_get "$1" '.error // empty')
+    [ -z "$err" ] || fail "$2: JSON has \"error\": $err"
+}
+
+# udp_pair KIND ARGS...: KIND weir2weir, weir2iperf or iperf2weir. Runs the
+# pair; sets CLI and SRV (the JSON documents); returns 1 if unusable.
+udp_pair() {
+    local kind=$1 client server
+    shift
+    case $kind in
+        weir2weir)  client=$WEIR   server=weir ;;
+        weir2iperf) client=$WEIR   server=iperf3 ;;
+        iperf2weir) client=$IPERF3 server=weir ;;
+    esac
+    CLI=$CASE_DIR/client.json
+    start_server "$server" -1 -J || return 1
+    timeout -k 3 "$CLIENT_TIMEOUT" "$client" -c 127.0.0.1 -p "$PORT" -J "$@" \
+        >"$CLI" 2>"$CASE_DIR/client.err" </dev/null
+    expect_eq "client exit status" "$?" 0
+    wait "$SERVER_PID"
+    expect_eq "server exit status" "$?" 0
+    json_doc "$CLI" client || return 1
+    json_doc "$SRV" server || return 1
+    expect_eq "client test_start.protocol" "$(json_get "$CLI" .start.test_start.protocol)" UDP
+    expect_eq "server test_start.protocol" "$(json_get "$SRV" .start.test_start.protocol)" UDP
+}
+
+# udp_direction NAME SENDER-DOC SENT-KEY RECEIVER-DOC RECEIVED-KEY LEN
+# Checks one direction of data (see the header). SENT-KEY/RECEIVED-KEY are
+# the end.* sums of that direction (sum_sent, sum_received_bidir_reverse...).
+udp_direction() {
+    local name=$1 sdoc=$2 skey=$3 rdoc=$4 rkey=$5 len=$6
+    local s r l b sb d
+    s=$(json_get "$sdoc" ".end.$skey.packets")
+    sb=$(json_get "$sdoc" ".end.$skey.bytes")
+    r=$(json_get "$rdoc" ".end.$rkey.packets")
+    l=$(json_get "$rdoc" ".end.$rkey.lost_packets")
+    b=$(json_get "$rdoc" ".end.$rkey.bytes")
+    expect_int -gt "$name: sender's packets" "$s" 0 || return
+    expect_int -gt "$name: receiver's packets (highest sequence)" "$r" 0 || return
+    expect_int -ge "$name: receiver's lost" "$l" 0 || return
+    expect_int -gt "$name: receiver's bytes" "$b" 0 || return
+    expect_int -le "$name: receiver's highest sequence <= datagrams sent" "$r" $((s + OMIT_SKEW))
+    expect_int -lt "$name: lost < highest sequence" "$l" "$r"
+    expect_eq "$name: sender's bytes = packets * len" "$sb" $((s * len))
+    expect_eq "$name: receiver's bytes are whole datagrams" $((b % len)) 0
+    d=$((b / len))
+    expect_int -le "$name: datagrams received <= highest sequence - lost" "$d" $((r - l + OMIT_SKEW))
+    expect_int -lt "$name: datagrams missing at the receiver < half of those sent" \
+        $((2 * (s - d))) "$s"
+    # The client's document has both ends' numbers after the exchange.
+    expect_near "$name: client's $skey.packets vs sender's" "$(json_get "$CLI" ".end.$skey.packets")" "$s"
+    expect_near "$name: client's $rkey.packets vs receiver's" "$(json_get "$CLI" ".end.$rkey.packets")" "$r"
+    expect_near "$name: client's $rkey.lost_packets vs receiver's" \
+        "$(json_get "$CLI" ".end.$rkey.lost_packets")" "$l"
+}
+
+# expect_near WHAT GOT WANT: equal, or within OMIT_SKEW. With -O each end
+# subtracts the counts it saw when its own omit period ended, and the two
+# ends do not end it at the same instant: a datagram sent right at the
+# boundary is "omitted" at one end and not at the other.
+OMIT_SKEW=0
+expect_near() {
+    local what=$1 got=$2 want=$3
+    expect_int -ge "$what (got $got, want $want)" "$got" $((want - OMIT_SKEW)) &&
+        expect_int -le "$what (got $got, want $want)" "$got" $((want + OMIT_SKEW))
+}
+
+# udp_case KIND MODE NSTREAMS EXTRA ARGS...: MODE normal, reverse or bidir.
+udp_case() {
+    local kind=$1 mode=$2 np=$3 extra=$4 len
+    shift 4
+    if [ "$kind" != weir2weir ] && [ "$HAVE_IPERF3" = 0 ]; then
+        skip_case "iperf3 not found"
+        return
+    fi
+    udp_pair "$kind" "$@" || return
+    len=$(json_get "$CLI" .start.test_start.blksize)
+    expect_eq "server test_start.blksize" "$(json_get "$SRV" .start.test_start.blksize)" "$len"
+    expect_eq "client num_streams" "$(json_get "$CLI" .start.test_start.num_streams)" "$np"
+    local n=$np
+    [ "$mode" = bidir ] && n=$((2 * np))
+    expect_eq "client end.streams count" "$(json_get "$CLI" '.end.streams | length')" "$n"
+    expect_eq "server end.streams count" "$(json_get "$SRV" '.end.streams | length')" "$n"
+    case $mode in
+        normal)
+            udp_direction "client->server" "$CLI" sum_sent "$SRV" sum_received "$len" ;;
+        reverse)
+            udp_direction "server->client" "$SRV" sum_sent "$CLI" sum_received "$len" ;;
+        bidir)
+            udp_direction "client->server" "$CLI" sum_sent "$SRV" sum_received "$len"
+            udp_direction "server->client" "$SRV" sum_sent_bidir_reverse \
+                "$CLI" sum_received_bidir_reverse "$len" ;;
+    esac
+    "$extra"
+}
+
+# ------------------------------------------------------------ extra checks
+
+LEN_WANT="" BYTES_WANT=""
+no_extra() { :; }
+
+extra_len() {
+    expect_eq "client test_start.blksize" "$(json_get "$CLI" .start.test_start.blksize)" "$LEN_WANT"
+}
+
+extra_bytes() {
+    local sent len
+    sent=$(json_get "$CLI" .end.sum_sent.bytes)
+    len=$(json_get "$CLI" .start.test_start.blksize)
+    expect_int -ge "sender bytes >= -n" "$sent" "$BYTES_WANT"
+    expect_int -lt "sender bytes < -n + len" "$sent" $((BYTES_WANT + len))
+}
+
+extra_parallel() {
+    expect_eq "client: 4 distinct sockets" \
+        "$(json_get "$CLI" '[.start.connected[].socket] | unique | length')" 4
+    expect_eq "server: 4 streams on the server port" \
+        "$(json_get "$SRV" "[.start.connected[] | select(.local_port == $PORT)] | length")" 4
+}
+
+extra_omit() {
+    expect_eq "client test_start.omit" "$(json_get "$CLI" .start.test_start.omit)" 1
+    expect_eq "client: first interval omitted" "$(json_get "$CLI" '.intervals[0].sum.omitted')" true
+}
+
+# ------------------------------------------------------------ cases
+
+# udp_cases NAME MODE NSTREAMS EXTRA ARGS...: the three pairings.
+udp_cases() {
+    local name=$1
+    shift
+    run_case "weir -> weir: $name" udp_case weir2weir "$@"
+    run_case "weir -> iperf3: $name" udp_case weir2iperf "$@"
+    run_case "iperf3 -> weir: $name" udp_case iperf2weir "$@"
+}
+
+udp_cases "-u -t 2" normal 1 no_extra -u -t 2
+udp_cases "-u -b 100M" normal 1 no_extra -u -b 100M -t 1
+LEN_WANT=64
+udp_cases "-u -l 64 -b 10M" normal 1 extra_len -u -l 64 -b 10M -t 1
+udp_cases "-u -P 4" normal 4 extra_parallel -u -P 4 -t 1
+udp_cases "-u -R" reverse 1 no_extra -u -R -t 1
+udp_cases "-u --bidir" bidir 1 no_extra -u --bidir -t 1
+udp_cases "-u --udp-counters-64bit" normal 1 no_extra -u --udp-counters-64bit -b 10M -t 1
+OMIT_SKEW=2
+udp_cases "-u -O 1 -t 2" normal 1 extra_omit -u -O 1 -t 2
+OMIT_SKEW=0
+BYTES_WANT=1048576
+udp_cases "-u -n 1M" normal 1 extra_bytes -u -n 1M -b 10M
+
+finish
