@@ -111,5 +111,6 @@ void test_omit_check(struct weir_test *t, uint64_t now)
         st->at_omit = st->ctr;
         st->at_interval = st->ctr;
         st->retrans_omit = st->retrans_interval;
+        atomic_store_explicit(&st->omit_ended, 1, memory_order_relaxed);
     }
 }

@@ -165,6 +165,10 @@ static void *worker_main(void *arg)
             } else {
                 /* After the test, late datagrams must not move the
                  * stream's sequence or loss state: give them a scratch copy. */
+                if (atomic_load_explicit(&st->omit_ended, memory_order_relaxed)) {
+                    st->ctr.jitter_ns = 0;
+                    atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
+                }
                 struct weir_counters scratch = st->ctr;
                 rc = ops->recv(st->ctx, phase == PHASE_RUN ? &st->ctr : &scratch, &io);
                 if (phase == PHASE_RUN && (rc == WEIR_OK || rc == WEIR_E_AGAIN)) {
