@@ -6,7 +6,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 
 volatile int session_signal;
 
@@ -26,6 +29,36 @@ void session_install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+/* start.weir: what weir adds to iperf3's start object. */
+static char *weir_start_json(struct weir_test *t)
+{
+    const struct weir_transport_ops *ops = t->transport->transport;
+    int has_describe = ops->struct_size >= offsetof(struct weir_transport_ops, describe) + sizeof ops->describe
+                       && ops->describe;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
+    json_object_object_add(o, "threads", json_object_new_int(workers_count(t)));
+    if (has_describe) {
+        struct json_object *arr = json_object_new_array();
+        for (int i = 0; i < t->n_streams; i++) {
+            char buf[1024] = "";
+            struct json_object *d = NULL;
+            if (ops->describe(t->streams[i].ctx, buf, sizeof buf) == WEIR_OK)
+                d = json_tokener_parse(buf);
+            if (!d || !json_object_is_type(d, json_type_object)) {
+                json_object_put(d);
+                d = json_object_new_object();
+            }
+            json_object_object_add(d, "id", json_object_new_int(t->streams[i].id));
+            json_object_array_add(arr, d);
+        }
+        json_object_object_add(o, "streams", arr);
+    }
+    char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return text;
 }
 
 void session_start_report(struct session *ss, struct weir_report_start *st)
@@ -62,9 +95,8 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->extra_data = t->p.extra_data;
     st->n_streams = (size_t)t->n_streams;
     st->streams = ss->sb.streams;
-    snprintf(ss->weir_json, sizeof ss->weir_json,
-             "{\"transport\":\"%s\",\"threads\":%d}", t->transport->name,
-             workers_count(t));
+    free(ss->weir_json);
+    ss->weir_json = weir_start_json(t);
     st->weir_json = ss->weir_json;
 }
 
@@ -192,6 +224,8 @@ int session_stream_error(const struct session *ss, int sending_only)
 
 void session_free(struct session *ss)
 {
+    free(ss->weir_json);
+    ss->weir_json = NULL;
     workers_stop(&ss->t);
     test_free(&ss->t);
     stats_buf_free(&ss->sb);

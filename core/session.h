@@ -14,7 +14,7 @@ struct session {
     int started;                /* test_start reported */
     int ended;                  /* final summary reported */
     uint64_t next_interval_ns;
-    char weir_json[256];        /* start.weir object */
+    char *weir_json;            /* start.weir object, JSON text */
 };
 
 /* Signal handling: SIGINT, SIGTERM, SIGHUP set this flag; blocking calls

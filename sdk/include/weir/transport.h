@@ -143,6 +143,13 @@ struct weir_transport_ops {
     int (*info)(void *stream, struct weir_stream_info *out);
     /* required: close and free the stream. */
     void (*close)(void *stream);
+
+    /* minor 1 */
+    /* optional: weir-only facts about one stream for the JSON report
+     * (start.weir.streams[]), e.g. {"gso":true} or {"tls":"TLSv1.3"}: write
+     * one JSON object, NUL-terminated, into buf. Control thread, after the
+     * stream is open. Return WEIR_OK, or anything else to report nothing. */
+    int (*describe)(void *stream, char *buf, size_t len);
 };
 
 #ifdef __cplusplus
