@@ -97,6 +97,14 @@ static void fill_params(struct client *c)
     p->congestion = s->congestion ? strdup(s->congestion) : NULL;
     p->get_server_output = s->get_server_output;
     p->udp_counters_64bit = s->udp_counters_64bit;
+    p->gso = p->gro = -1;
+    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM)) {
+        /* iperf3 3.21's keys: ask for GSO/GRO; sizes as iperf3 picks them. */
+        p->gso = p->gro = 1;
+        p->gso_dg_size = p->len;
+        p->gso_bf_size = p->len * (65507 / p->len);
+        p->gro_bf_size = 65507;
+    }
     p->repeating_payload = s->repeating_payload;
     if (ops->caps & WEIR_CAP_EXTENSION) {
         p->weir_transport = strdup(t->transport->name);

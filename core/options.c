@@ -19,7 +19,7 @@ enum {
     OPT_GET_SERVER_OUTPUT, OPT_UDP64, OPT_REPEATING, OPT_LOGFILE, OPT_TIMESTAMPS,
     OPT_FORCEFLUSH, OPT_RCV_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_JSON_STREAM,
     OPT_LOOPBACK, OPT_TRANSPORT, OPT_REPORTER, OPT_PLUGIN_DIR, OPT_THREADS,
-    OPT_PACING_TIMER, OPT_PLUGIN_BASE = 2000
+    OPT_PACING_TIMER, OPT_GSRO, OPT_PLUGIN_BASE = 2000
 };
 
 static const struct option core_options[] = {
@@ -59,6 +59,7 @@ static const struct option core_options[] = {
     { "linux-congestion", required_argument, NULL, 'C' },
     { "get-server-output", no_argument, NULL, OPT_GET_SERVER_OUTPUT },
     { "udp-counters-64bit", no_argument, NULL, OPT_UDP64 },
+    { "gsro", no_argument, NULL, OPT_GSRO },
     { "repeating-payload", no_argument, NULL, OPT_REPEATING },
     { "logfile", required_argument, NULL, OPT_LOGFILE },
     { "timestamps", optional_argument, NULL, OPT_TIMESTAMPS },
@@ -162,6 +163,7 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --extra-data str          data string to include in client and server JSON\n"
 "  --get-server-output       get results from server\n"
 "  --udp-counters-64bit      use 64-bit counters in UDP test packets\n"
+"  --gsro                    ask for UDP GSO/GRO on both ends (iperf3 3.21's keys)\n"
 "  --repeating-payload       use repeating pattern in payload, instead of randomized payload\n"
 "  --connect-timeout #       timeout for control connection setup (ms)\n");
     for (int i = 0; i < n; i++)
@@ -414,6 +416,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case 'C': s->congestion = optarg; break;
             case OPT_GET_SERVER_OUTPUT: s->get_server_output = 1; break;
             case OPT_UDP64: s->udp_counters_64bit = 1; break;
+            case OPT_GSRO: s->gsro = 1; break;
             case OPT_REPEATING: s->repeating_payload = 1; break;
             case OPT_LOGFILE: s->logfile = optarg; break;
             case OPT_TIMESTAMPS: s->timestamps = optarg ? optarg : "%c "; break;

@@ -43,6 +43,7 @@ struct weir_settings {
     const char *extra_data;      /* --extra-data */
     int get_server_output;
     int udp_counters_64bit;
+    int gsro;                    /* --gsro: ask for UDP GSO/GRO (iperf3 3.21 keys) */
     int repeating_payload;
 
     char format;                 /* -f */

@@ -56,6 +56,13 @@ struct json_object *params_to_json(const struct test_params *p)
     add_int(o, "pacing_timer", p->pacing_timer);
     if (p->burst)
         add_int(o, "burst", p->burst);
+    if (p->gso > 0) {
+        add_int(o, "gso", p->gso);
+        add_int(o, "gso_dg_size", p->gso_dg_size);
+        add_int(o, "gso_bf_size", p->gso_bf_size);
+        add_int(o, "gro", p->gro < 0 ? 0 : p->gro);
+        add_int(o, "gro_bf_size", p->gro_bf_size);
+    }
     if (p->tos >= 0)
         add_int(o, "TOS", p->tos);
     add_str(o, "title", p->title);
@@ -104,6 +111,7 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     p->parallel = 1;
     p->tos = -1;
     p->pacing_timer = 1000;
+    p->gso = p->gro = -1;
 
 #define BAD_TYPE(k) do { snprintf(detail, detail_len, "parameter '%s' has the wrong type", k); \
                          return WEIR_E_RECVPARAMS; } while (0)
@@ -145,6 +153,19 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     if (r) { if (v < 0 || v > 1000000) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "pacing_timer", v); p->pacing_timer = (int)v; }
     if ((r = get_int(obj, "burst", &v)) < 0) BAD_TYPE("burst");
     if (r) { if (v < 0 || v > 1000) OUT_OF_RANGE(WEIR_E_BURST, "burst", v); p->burst = (uint32_t)v; }
+    static const char *const gsro_keys[] = { "gso", "gro", "gso_dg_size", "gso_bf_size", "gro_bf_size" };
+    int64_t g[5];
+    for (int i = 0; i < 5; i++) {
+        if ((r = get_int(obj, gsro_keys[i], &g[i])) < 0) BAD_TYPE(gsro_keys[i]);
+        if (r && (g[i] < 0 || g[i] > 0x7fffffff)) OUT_OF_RANGE(WEIR_E_RECVPARAMS, gsro_keys[i], g[i]);
+        if (!r)
+            g[i] = -1;
+    }
+    p->gso = g[0] < 0 ? -1 : g[0] != 0;
+    p->gro = g[1] < 0 ? -1 : g[1] != 0;
+    p->gso_dg_size = g[2] < 0 ? 0 : (uint32_t)g[2];
+    p->gso_bf_size = g[3] < 0 ? 0 : (uint32_t)g[3];
+    p->gro_bf_size = g[4] < 0 ? 0 : (uint32_t)g[4];
     if ((r = get_int(obj, "TOS", &v)) < 0) BAD_TYPE("TOS");
     if (r) { if (v < 0 || v > 255) OUT_OF_RANGE(WEIR_E_BADTOS, "TOS", v); p->tos = (int)v; }
 

@@ -29,6 +29,9 @@ struct test_params {
     char *congestion;
     int get_server_output;
     int udp_counters_64bit;
+    /* iperf3 3.21 --gsro keys; -1 when absent. */
+    int gso, gro;
+    uint32_t gso_dg_size, gso_bf_size, gro_bf_size;
     int repeating_payload;
     char *client_version;
     /* weir extensions: only a weir peer sends or answers them. */

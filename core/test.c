@@ -84,6 +84,9 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->congestion = t->p.congestion;
     cfg->repeating_payload = t->p.repeating_payload;
     cfg->udp_counters_64bit = t->p.udp_counters_64bit;
+    cfg->gso = t->p.gso;
+    cfg->gro = t->p.gro;
+    cfg->gso_dg_size = t->p.gso_dg_size;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
 }

@@ -58,6 +58,11 @@ struct weir_stream_config {
     int udp_counters_64bit;     /* 64-bit sequence numbers */
     unsigned timeout_ms;        /* bound for any blocking step in open/accept */
     const unsigned char *cookie; /* WEIR_COOKIE_SIZE bytes */
+    /* minor 1 */
+    int gso;                    /* datagram segmentation offload: -1 the
+                                   transport decides, 0 off, 1 asked for */
+    int gro;                    /* receive offload, same values */
+    uint32_t gso_dg_size;       /* iperf3 --gsro: datagram size, 0 = blksize */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
