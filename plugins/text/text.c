@@ -23,7 +23,6 @@
 
 /* Space runs of the layouts, named by length so the widths are visible. */
 #define SP10 "          "
-#define SP12 "            "
 #define SP13 "             "
 #define SP18 "                  "
 
@@ -35,6 +34,7 @@ struct text {
     /* Copied from test_start: the pointers there die with the call. */
     int datagram;
     int bidir;
+    int reverse;
     int num_streams;
     int blocks;                 /* interval blocks printed in this test */
     /* Line prefixes (-T, --timestamps), on standard output only. */
@@ -221,6 +221,7 @@ static void text_connected(void *ctx, const struct weir_report_connect *c)
 static void text_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct text *t = ctx;
+    t->reverse = s->reverse;
     t->datagram = s->datagram;
     t->bidir = s->bidir;
     t->num_streams = s->num_streams;
@@ -269,7 +270,9 @@ static void interval_header(struct text *t, const struct weir_report_interval *i
             sender_only ? "         Total Datagrams" : "         Jitter    Lost/Total Datagrams");
         return;
     }
-    int retr = 0;
+    /* iperf3 3.12 shows the Retr/Cwnd columns to a reverse-mode client
+     * too, above receiver lines that do not fill them. */
+    int retr = t->client && t->reverse;
     for (size_t i = 0; i < iv->n_streams; i++)
         retr |= iv->streams[i].has_retransmits;
     out(t, "%s" HDR_COLUMNS "%s\n", id, retr ? "         Retr  Cwnd" : "");
@@ -348,8 +351,9 @@ static void summary_line(struct text *t, const int *id, const char *role,
             out(t, "%s  %5.3f ms  %lld/%lld (%.2g%%)  %s\n", p, s->jitter_ms,
                 (long long)s->lost_packets, (long long)s->packets, s->lost_percent, word);
     } else if (retr) {
-        /* HEAD pads a stream's sender line one space less than a [SUM]'s. */
-        out(t, "%s  %3lld%s%s\n", p, (long long)s->retransmits, id ? SP12 : SP13, word);
+        /* iperf3 3.12 (Debian's) pads both with 13; HEAD pads a stream's
+         * sender line with 12. Scripts in the field parse 3.12's. */
+        out(t, "%s  %3lld" SP13 "%s\n", p, (long long)s->retransmits, word);
     } else {
         out(t, "%s" SP18 "%s\n", p, word);
     }
