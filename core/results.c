@@ -34,8 +34,8 @@ struct json_object *results_to_json(struct weir_test *t, const char *server_outp
         struct weir_stream *st = &t->streams[i];
         struct weir_counters c = st->ctr;
         int64_t retrans = -1;
-        struct weir_stream_info info = { .struct_size = sizeof info };
-        if (ops->info && ops->info(st->ctx, &info) == WEIR_OK && info.valid) {
+        if (st->final_info_valid) {
+            const struct weir_stream_info info = st->final_info;
             if (st->sending && (ops->caps & WEIR_CAP_RETRANSMITS))
                 retrans = (int64_t)(info.retransmits - st->retrans_omit);
             if (info.congestion[0] && !cc) {

@@ -285,6 +285,9 @@ static int run_test(struct server_test *v)
         switch (st) {
         case ST_TEST_END:
             session_stop(ss, host_now_ns());
+            /* Like iperf3: close the data streams now; a reverse-mode
+             * client may be blocked reading them until they close. */
+            test_close_streams(t);
             return WEIR_OK;
         case ST_TEST_START:
             continue;           /* iperf3 servers ignore it too */

@@ -183,8 +183,9 @@ void session_stop(struct session *ss, uint64_t now)
     struct weir_test *t = &ss->t;
     if (atomic_load(&t->phase) != PHASE_RUN)
         return;
-    atomic_store_explicit(&t->phase, PHASE_DRAIN, memory_order_release);
-    workers_wake(t);
+    /* Join the workers before the last sample: nothing is counted after
+     * it, so the intervals add up exactly to the totals. */
+    workers_stop(t);
     t->end_ns = now;
     if (t->omitting) {
         /* Ended inside the omit period: nothing is counted. */
@@ -199,6 +200,13 @@ void session_stop(struct session *ss, uint64_t now)
     if (t->s->interval > 0 && left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
         emit_interval(ss, now);
     cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
+    const struct weir_transport_ops *ops = t->transport->transport;
+    for (int i = 0; i < t->n_streams && ops->info; i++) {
+        struct weir_stream *st = &t->streams[i];
+        st->final_info.struct_size = sizeof st->final_info;
+        st->final_info_valid = st->ctx && ops->info(st->ctx, &st->final_info) == WEIR_OK
+                               && st->final_info.valid;
+    }
 }
 
 void session_report_end(struct session *ss)

@@ -172,8 +172,8 @@ static void local_sample(const struct weir_test *t, struct weir_stream *st, doub
     s->seconds = seconds;
     s->bytes = c.bytes - st->at_omit.bytes;
     s->bits_per_second = rate_of(s->bytes, seconds);
-    struct weir_stream_info info = { .struct_size = sizeof info };
-    if (ops->info && ops->info(st->ctx, &info) == WEIR_OK && info.valid) {
+    if (st->final_info_valid) {
+        const struct weir_stream_info info = st->final_info;
         if (st->sending && (ops->caps & WEIR_CAP_RETRANSMITS)) {
             s->has_retransmits = 1;
             s->retransmits = (int64_t)(info.retransmits - st->retrans_omit);

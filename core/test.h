@@ -56,6 +56,10 @@ struct weir_stream {
     uint32_t max_rtt, min_rtt;
     uint64_t rtt_sum, rtt_n;
     char congestion[32];
+    /* Kernel view taken when the test stopped, so the summary and the
+     * results survive the streams being closed. */
+    struct weir_stream_info final_info;
+    int final_info_valid;
     struct peer_stream peer;
 };
 

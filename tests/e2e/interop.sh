@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Interoperability with Debian's iperf3, both directions:
+#   weir -c  ->  iperf3 -s -1        and        iperf3 -c  ->  weir -s -1
+# Both ends run with -J; the byte counts both documents report must agree
+# (what one side measured is what the other reports), every key path of
+# iperf3's document must be in weir's, and weir's text output must have
+# iperf3's layout line for line.  Counts, formats and exit codes only --
+# never speed.
+#
+# WEIR_E2E_REFERENCE=1 runs the same cases with iperf3 in weir's place, to
+# check that what this script asserts is what iperf3 itself does.
+. "$(dirname "$0")/lib.sh"
+
+require_tools
+if [ -z "$IPERF3" ] || [ ! -x "$IPERF3" ]; then
+    skip_all "iperf3 not found (configure looked for it in PATH; install iperf3 to run the interop tests)"
+fi
+NAME_PREFIX=weir
+if [ -n "${WEIR_E2E_REFERENCE:-}" ]; then
+    WEIR=$IPERF3 NAME_PREFIX="iperf 3"
+fi
+
+# ------------------------------------------------------------ JSON, counts
+
+# pair DIRECTION ARGS...: DIRECTION weir2iperf (weir client, iperf3 server)
+# or iperf2weir.  Sets CLI/SRV; returns 1 when the documents are unusable.
+pair() {
+    local dir=$1 cv sv
+    shift
+    CLI=$CASE_DIR/client.json
+    if [ "$dir" = weir2iperf ]; then
+        start_server_retry iperf3 -1 -J || return 1
+        run_bounded "$CLI" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -J "$@"
+        cv=$NAME_PREFIX sv="iperf 3"
+    else
+        start_server_retry weir -1 -J || return 1
+        run_bounded "$CLI" "$CASE_DIR/client.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -J "$@"
+        cv="iperf 3" sv=$NAME_PREFIX
+    fi
+    SRV=$SERVER_OUT
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    expect_eq "server exit status" "$SERVER_RC" 0
+    check_docs "$cv" "$sv" || return 1
+}
+
+# interop_case DIRECTION MODE NSTREAMS SECONDS OMIT EXTRA-CHECK ARGS...
+interop_case() {
+    local dir=$1 mode=$2 np=$3 t=$4 o=$5 extra=$6
+    shift 6
+    pair "$dir" "$@" || return
+    check_counts "$mode" "$np"
+    [ "$t" = - ] || check_intervals "$t" "$o"
+    "$extra"
+    # For the key comparison that follows (only documents of a good run).
+    [ "$_E2E_CASE_FAILED" -eq 0 ] || return
+    if [ "$dir" = weir2iperf ]; then
+        WEIR_CLIENT_DOC=$CLI IPERF_SERVER_DOC=$SRV
+    else
+        IPERF_CLIENT_DOC=$CLI WEIR_SERVER_DOC=$SRV
+    fi
+}
+
+# Every key path in iperf3's documents is in weir's, for the same role and
+# options (weir may add keys: iperf3 3.13+ ones, its own "weir" object).
+json_keys_case() {
+    local role ref mine missing
+    for role in client server; do
+        if [ "$role" = client ]; then
+            ref=${IPERF_CLIENT_DOC:-} mine=${WEIR_CLIENT_DOC:-}
+        else
+            ref=${IPERF_SERVER_DOC:-} mine=${WEIR_SERVER_DOC:-}
+        fi
+        if [ -z "$ref" ] || [ -z "$mine" ]; then
+            skip_case "needs the two runs before it to pass"
+            return
+        fi
+        json_key_paths "$ref" >"$CASE_DIR/$role.iperf3.keys"
+        json_key_paths "$mine" >"$CASE_DIR/$role.weir.keys"
+        missing=$(comm -23 "$CASE_DIR/$role.iperf3.keys" "$CASE_DIR/$role.weir.keys" | tr '\n' ' ')
+        [ -z "$missing" ] || fail "$role: weir's document lacks iperf3's keys: $missing"
+    done
+    rm -f "$CASE_DIR"/*.keys
+}
+
+# mode_cases NAME MODE NSTREAMS SECONDS OMIT EXTRA ARGS...
+mode_cases() {
+    local name=$1
+    shift
+    WEIR_CLIENT_DOC="" IPERF_SERVER_DOC="" IPERF_CLIENT_DOC="" WEIR_SERVER_DOC=""
+    run_case "weir -c -> iperf3 -s: $name" interop_case weir2iperf "$@"
+    run_case "iperf3 -c -> weir -s: $name" interop_case iperf2weir "$@"
+    run_case "JSON key paths weir vs iperf3: $name" json_keys_case
+}
+
+# ------------------------------------------------------------ reverse drain
+
+# iperf3 3.12 as a -R client switches its data sockets back to blocking at
+# TEST_END and drains them with reads of up to -l bytes; an iperf3 server
+# closes its data sockets when TEST_END arrives, so that read ends.  A
+# server that keeps them open leaves the client blocked in read() with
+# EXCHANGE_RESULTS unread on the control socket.  Large blocks make the
+# window wide; a few short runs, stopping at the first failure.
+reverse_drain_case() {
+    local i
+    for i in 1 2 3 4; do
+        start_server_retry weir -1 || return
+        CLIENT_TIMEOUT=6 run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" \
+            "$IPERF3" -c 127.0.0.1 -p "$PORT" -R -t 1 -l 1M
+        wait_server
+        if [ "$RUN_RC" -ne 0 ] || [ "$SERVER_RC" -ne 0 ]; then
+            fail "run $i: iperf3 client exit status $RUN_RC (124 = hung, killed after 6 s), weir server $SERVER_RC"
+            return
+        fi
+    done
+}
+
+# ------------------------------------------------------------ text layout
+
+# Every line of a client's text output must match one of these patterns
+# (first match names the line).  Widths are iperf3's: "[%3d]", "%6.2f-%-6.2f",
+# 4-character numbers before units, "%3u" retransmits and the exact runs of
+# spaces between columns.
+ID='\[( {2}[0-9]| [0-9]{2}|[0-9]{3})\]'
+ROLE='(\[(TX|RX)-(C|S)\])?'
+T_START='( {2}[0-9]| [0-9]{2}|[0-9]{3})\.[0-9]{2}'
+T_END='([0-9]\.[0-9]{2}  |[0-9]{2}\.[0-9]{2} |[0-9]{3}\.[0-9]{2})'
+NUM4='([0-9]\.[0-9]{2}|[0-9]{2}\.[0-9]| [0-9]{3}|[0-9]{4})'
+BYTES="$NUM4 (Bytes|KBytes|MBytes|GBytes|TBytes)"
+RATE="$NUM4 (bits|Kbits|Mbits|Gbits|Tbits)/sec"
+RETR='( {2}[0-9]| [0-9]{2}|[0-9]{3,})'
+TAG='(\(omitted\))?'
+HOST='[0-9a-fA-F.:]+'
+STREAM="^$ID$ROLE $T_START-$T_END sec  $BYTES  $RATE"
+SUM="^\[SUM\]$ROLE $T_START-$T_END sec  $BYTES  $RATE"
+HDR='^\[ ID\](\[Role\])? Interval           Transfer     Bitrate'
+SP13='             '
+SP18='                  '
+LAYOUT_NAMES=(
+    connecting reverse-mode connected
+    header-retr-cwnd header-retr header
+    interval-sender interval-sum-sender interval-receiver interval-sum-receiver
+    separator
+    summary-sender summary-sum-sender summary-sender-no-retr summary-sum-sender-no-retr
+    summary-receiver summary-sum-receiver
+    blank "done"
+)
+LAYOUT_RES=(
+    '^Connecting to host [^ ]+, port [0-9]+$'
+    '^Reverse mode, remote host [^ ]+ is sending$'
+    "^$ID local $HOST port [0-9]+ connected to $HOST port [0-9]+\$"
+    "$HDR         Retr  Cwnd\$"
+    "$HDR         Retr\$"
+    "$HDR\$"
+    "$STREAM  $RETR   $BYTES       $TAG\$"
+    "$SUM  $RETR$SP13$TAG\$"
+    "$STREAM$SP18$TAG\$"
+    "$SUM$SP18$TAG\$"
+    '^- - - - - - - - - - - - - - - - - - - - - - - - -$'
+    "$STREAM  $RETR${SP13}sender\$"
+    "$SUM  $RETR${SP13}sender\$"
+    "$STREAM${SP18}sender\$"
+    "$SUM${SP18}sender\$"
+    "$STREAM${SP18}receiver\$"
+    "$SUM${SP18}receiver\$"
+    '^$'
+    '^(iperf|weir) Done\.$'
+)
+
+# classify FILE: one line per input line, "<name><role> | <text>", or
+# "UNMATCHED | <text>".
+classify() {
+    local line i name role
+    while IFS= read -r line || [ -n "$line" ]; do
+        name=UNMATCHED
+        for i in "${!LAYOUT_RES[@]}"; do
+            if [[ $line =~ ${LAYOUT_RES[$i]} ]]; then
+                name=${LAYOUT_NAMES[$i]}
+                break
+            fi
+        done
+        role=""
+        if [[ $line =~ ^\[[^]]*\](\[(TX|RX)-(C|S)\]) ]]; then
+            role=${BASH_REMATCH[1]}
+        fi
+        printf '%s%s | %s\n' "$name" "$role" "$line"
+    done <"$1"
+}
+
+# layout_case ARGS...: iperf3 -c and weir -c against iperf3 -s -1 (text),
+# same options; weir's lines must match the patterns in the same sequence.
+layout_case() {
+    local who out
+    for who in iperf3 weir; do
+        start_server_retry iperf3 -1 || return
+        out=$CASE_DIR/$who-client.out
+        if [ "$who" = iperf3 ]; then
+            run_bounded "$out" "$CASE_DIR/$who-client.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" "$@"
+        else
+            run_bounded "$out" "$CASE_DIR/$who-client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" "$@"
+        fi
+        wait_server
+        expect_eq "$who client exit status" "$RUN_RC" 0
+        expect_eq "iperf3 server exit status (with the $who client)" "$SERVER_RC" 0
+        mv "$SERVER_OUT" "$CASE_DIR/iperf3-server-for-$who.out"
+        classify "$out" >"$CASE_DIR/$who.classes"
+    done
+    local bad
+    bad=$(grep '^UNMATCHED' "$CASE_DIR/iperf3.classes" | sed 's/^[^|]*| //')
+    if [ -n "$bad" ]; then
+        fail "iperf3 lines that match no pattern (the test's patterns are incomplete):"
+        printf '%s\n' "$bad" | sed 's/^/      >/; s/$/</'
+    fi
+    bad=$(grep '^UNMATCHED' "$CASE_DIR/weir.classes" | sed 's/^[^|]*| //')
+    if [ -n "$bad" ]; then
+        fail "weir lines that match no iperf3 layout (between > and <):"
+        printf '%s\n' "$bad" | sed 's/^/      >/; s/$/</'
+    fi
+    # The sequences of line kinds must be the same; show where they differ.
+    local n_ref n_weir
+    n_ref=$(wc -l <"$CASE_DIR/iperf3.classes")
+    n_weir=$(wc -l <"$CASE_DIR/weir.classes")
+    [ "$n_ref" -eq "$n_weir" ] || fail "iperf3 printed $n_ref lines, weir $n_weir"
+    local diffs
+    diffs=$(paste -d'\t' "$CASE_DIR/iperf3.classes" "$CASE_DIR/weir.classes" | awk -F'\t' '
+        { split($1, a, " [|] "); split($2, b, " [|] ")
+          if (a[1] != b[1])
+              printf "      line %d: iperf3 %s >%s<\n              weir   %s >%s<\n", NR, a[1], a[2], b[1], b[2] }')
+    [ -z "$diffs" ] || { fail "weir's sequence of line kinds differs from iperf3's:"; printf '%s\n' "$diffs"; }
+    # Keep only the two client outputs for the failure report.
+    rm -f "$CASE_DIR"/*.classes "$CASE_DIR"/iperf3-server-for-* "$CASE_DIR"/*.err
+}
+
+# ------------------------------------------------------------ the cases
+
+mode_cases "-t 2 -J" normal 1 2 0 extra_start -t 2
+mode_cases "-t 2 -P 4" normal 4 2 0 extra_parallel -t 2 -P 4
+mode_cases "-t 2 -R" reverse 1 2 0 extra_reverse -t 2 -R
+mode_cases "-t 2 --bidir" bidir 1 2 0 extra_bidir -t 2 --bidir
+mode_cases "-n 10M" normal 1 - 0 extra_bytes -n 10M
+mode_cases "-k 200 -l 64K" normal 1 - 0 extra_blocks -k 200 -l 64K
+mode_cases "-O 1 -t 2" normal 1 2 1 extra_omit -O 1 -t 2
+
+run_case "iperf3 -c -R -l 1M -t 1 -> weir -s, 4 runs: the client's drain ends (no hang)" \
+    reverse_drain_case
+
+run_case "text layout as iperf3's: -P 2 -t 2" layout_case -P 2 -t 2
+run_case "text layout as iperf3's: -R -P 2 -t 1" layout_case -R -P 2 -t 1
+run_case "text layout as iperf3's: --bidir -t 1" layout_case --bidir -t 1
+run_case "text layout as iperf3's: -O 1 -t 1" layout_case -O 1 -t 1
+
+finish

@@ -1,0 +1,596 @@
+# Shared helpers for the end-to-end shell tests (sourced, not run).
+#
+# Environment (set by `make check`, see tests/Makefile.am):
+#   WEIR              path of the built weir binary
+#   WEIR_PLUGIN_PATH  where the freshly built plugins are
+#   IPERF3            path of iperf3, or empty (interop tests then SKIP)
+#   TESTS_DIR         absolute source directory of tests/
+# When run by hand from a built tree the defaults below find the binary and
+# the plugins next to the sources.
+#
+# Conventions: every external command runs under `timeout`; servers are
+# started in the background with their output in a private temporary
+# directory and are killed by PID (only ours) when a case or the script ends;
+# traffic stays on 127.0.0.1 / ::1; each case prints exactly one line
+# "PASS: name", "FAIL: name" or "SKIP: name"; the script exits 0, 1 or 77.
+
+# Whole-script deadline: re-run ourselves under timeout(1) once, so that
+# nothing can hang `make check`.  E2E_DEADLINE overrides the default.
+if [ -z "${_WEIR_E2E_UNDER_TIMEOUT:-}" ]; then
+    _WEIR_E2E_UNDER_TIMEOUT=1
+    export _WEIR_E2E_UNDER_TIMEOUT
+    exec timeout -k 5 "${E2E_DEADLINE:-85}" bash "$0" "$@"
+fi
+
+set -u
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${TESTS_DIR:=$(cd "$E2E_DIR/.." && pwd)}"
+: "${WEIR:=$TESTS_DIR/../core/weir}"
+: "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
+: "${IPERF3=}"
+export WEIR WEIR_PLUGIN_PATH IPERF3 TESTS_DIR
+
+# Bounds (seconds) for one client run, one server's life, waiting for a
+# server to listen.
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-12}
+SERVER_TIMEOUT=${SERVER_TIMEOUT:-20}
+LISTEN_WAIT=${LISTEN_WAIT:-10}
+
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-e2e.XXXXXX") || exit 99
+_E2E_PIDS=""            # background processes we started (timeout wrappers)
+_E2E_PASSED=0 _E2E_FAILED=0 _E2E_SKIPPED=0
+_E2E_CASE="" _E2E_CASE_FAILED=0 _E2E_CASE_SKIP=""
+CASE_DIR="$E2E_TMP"
+
+# ---------------------------------------------------------------- cleanup
+
+# _forget_pid PID: PID has been reaped (its number may be reused): never
+# signal it again.
+_forget_pid() {
+    local p kept=""
+    for p in $_E2E_PIDS; do
+        [ "$p" = "$1" ] || kept="$kept $p"
+    done
+    _E2E_PIDS=$kept
+}
+
+# Kill the servers we started (by PID) and reap them.  Only processes not
+# yet reaped are in the list, so a PID cannot have been reused.  The PIDs are those
+# of the timeout(1) wrappers, which pass the signal on to weir/iperf3.
+stop_servers() {
+    local pid
+    for pid in $_E2E_PIDS; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null
+        fi
+    done
+    for pid in $_E2E_PIDS; do
+        wait "$pid" 2>/dev/null
+    done
+    _E2E_PIDS=""
+}
+
+_e2e_exit() {
+    stop_servers
+    if [ -n "${WEIR_E2E_KEEP:-}" ]; then
+        echo "# temporary files kept in $E2E_TMP"
+    else
+        rm -rf "$E2E_TMP"
+    fi
+}
+trap _e2e_exit EXIT
+trap 'echo "FAIL: ${_E2E_CASE:-script} (interrupted: deadline or signal)"; exit 1' INT TERM HUP
+
+# ---------------------------------------------------------------- reporting
+
+# fail MSG: record a failed check of the current case (the case goes on,
+# so one run reports everything that is wrong); returns 1.
+fail() {
+    _E2E_CASE_FAILED=1
+    printf '    %s\n' "$*"
+    return 1
+}
+
+# skip_case MSG: the current case cannot run here.
+skip_case() {
+    _E2E_CASE_SKIP=$*
+}
+
+# pass: explicit no-op marker for readability; the verdict is made at the
+# end of the case.
+pass() { :; }
+
+# run_case NAME FUNC [ARGS...]: run one case, print its verdict line.
+# FUNC runs in this shell with CASE_DIR set to a fresh directory.
+run_case() {
+    local name=$1
+    shift
+    _E2E_CASE=$name
+    _E2E_CASE_FAILED=0
+    _E2E_CASE_SKIP=""
+    CASE_DIR=$(mktemp -d "$E2E_TMP/case.XXXXXX")
+    "$@"
+    stop_servers
+    if [ -n "$_E2E_CASE_SKIP" ]; then
+        echo "SKIP: $name ($_E2E_CASE_SKIP)"
+        _E2E_SKIPPED=$((_E2E_SKIPPED + 1))
+    elif [ "$_E2E_CASE_FAILED" -ne 0 ]; then
+        echo "FAIL: $name"
+        _e2e_dump_case
+        _E2E_FAILED=$((_E2E_FAILED + 1))
+    else
+        echo "PASS: $name"
+        _E2E_PASSED=$((_E2E_PASSED + 1))
+    fi
+    _E2E_CASE=""
+}
+
+# On failure, show what the processes printed (trimmed) so the .log file is
+# enough to diagnose.
+_e2e_dump_case() {
+    local f
+    for f in "$CASE_DIR"/*; do
+        [ -s "$f" ] || continue
+        if jq -e 'type == "object" and has("start")' "$f" >/dev/null 2>&1; then
+            # A JSON document: its version, error, interval sums and end sums.
+            echo "    --- ${f##*/} (JSON digest)"
+            jq -c '{version: .start.version, error,
+                    intervals: [.intervals[] | .sum | [.start, .end, .bytes, .omitted]],
+                    end: (.end | with_entries(select(.key | startswith("sum")))
+                          | map_values(.bytes)),
+                    streams: [.end.streams[] | [.sender.bytes, .receiver.bytes, .sender.sender]]}' \
+                "$f" | sed 's/^/    | /'
+        else
+            echo "    --- ${f##*/} (last 40 lines)"
+            tail -n 40 "$f" | sed 's/^/    | /'
+        fi
+    done
+}
+
+# finish: print the totals and exit 0 (all passed), 1 (a failure) or
+# 77 (nothing ran: everything skipped).
+finish() {
+    echo "# passed $_E2E_PASSED, failed $_E2E_FAILED, skipped $_E2E_SKIPPED"
+    if [ "$_E2E_FAILED" -ne 0 ]; then
+        exit 1
+    elif [ "$_E2E_PASSED" -eq 0 ]; then
+        exit 77
+    fi
+    exit 0
+}
+
+# skip_all MSG: the whole script cannot run here.
+skip_all() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+# require_tools: jq and an executable weir, else the whole script skips
+# (a missing binary is an error, not a skip).
+require_tools() {
+    command -v jq >/dev/null 2>&1 || skip_all "jq not installed"
+    command -v timeout >/dev/null 2>&1 || skip_all "timeout(1) not installed"
+    if [ ! -x "$WEIR" ]; then
+        echo "FAIL: weir binary not found at $WEIR (build core/ first)"
+        exit 99
+    fi
+}
+
+# ---------------------------------------------------------------- ports
+
+# _port_sockets PORT [STATE]: is there a TCP socket (v4 or v6) whose local
+# port is PORT (and, if given, whose state is STATE, e.g. 0A = LISTEN)?
+_port_sockets() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v h="$hex" -v st="${2:-}" '
+        FNR > 1 { split($2, a, ":"); if (a[2] == h && (st == "" || $4 == st)) f = 1 }
+        END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# port_listening PORT
+port_listening() {
+    _port_sockets "$1" 0A
+}
+
+# free_port: print a TCP port no socket uses, taken below the kernel's
+# ephemeral range (so no outgoing connection can grab it before our server
+# binds it); start_server_retry copes with the rare race with another
+# test picking the same number.
+free_port() {
+    local lo=32768 hi=60999 p i
+    read -r lo hi 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range
+    for i in $(seq 200); do
+        if [ "$lo" -gt 12000 ]; then
+            p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
+        else
+            p=$((1024 + (RANDOM * 32768 + RANDOM) % (65535 - 1024)))
+        fi
+        if ! _port_sockets "$p"; then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "free_port: found no free port" >&2
+    echo 0
+    return 1
+}
+
+# _listener_is_ours PORT PID: the socket listening on PORT belongs to PID
+# (a timeout(1) wrapper) or its child -- not to someone else who took the
+# same port meanwhile.
+_listener_is_ours() {
+    local hex inodes p fd link
+    hex=$(printf '%04X' "$1")
+    inodes=" $(awk -v h="$hex" 'FNR > 1 { split($2, a, ":"); if (a[2] == h && $4 == "0A") printf "%s ", $10 }' \
+               /proc/net/tcp /proc/net/tcp6 2>/dev/null)"
+    for p in "$2" $(cat "/proc/$2/task/$2/children" 2>/dev/null); do
+        for fd in /proc/"$p"/fd/*; do
+            link=$(readlink "$fd" 2>/dev/null) || continue
+            case $link in
+                "socket:["*"]") link=${link#socket:[}; link=${link%]} ;;
+                *) continue ;;
+            esac
+            case $inodes in *" $link "*) return 0 ;; esac
+        done
+    done
+    return 1
+}
+
+# have_ipv6_loopback: ::1 configured?
+have_ipv6_loopback() {
+    grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null
+}
+
+# ---------------------------------------------------------------- servers
+
+# _start_server NAME PORT CMD...: start CMD in the background under
+# timeout, output to $CASE_DIR/NAME.out and NAME.err; wait (bounded) until
+# PORT listens.  Sets SERVER_PID, SERVER_OUT, SERVER_ERR.  Returns 1 if the
+# server died or never listened.
+_start_server() {
+    local name=$1 port=$2
+    shift 2
+    SERVER_OUT=$CASE_DIR/$name.out
+    SERVER_ERR=$CASE_DIR/$name.err
+    timeout -k 3 "$SERVER_TIMEOUT" "$@" >"$SERVER_OUT" 2>"$SERVER_ERR" </dev/null &
+    SERVER_PID=$!
+    _E2E_PIDS="$_E2E_PIDS $SERVER_PID"
+    local i
+    for i in $(seq $((LISTEN_WAIT * 20))); do
+        if port_listening "$port"; then
+            _listener_is_ours "$port" "$SERVER_PID" && return 0
+            sleep 0.05
+            _listener_is_ours "$port" "$SERVER_PID" && return 0
+            echo "port $port: someone else's listener" >>"$SERVER_ERR"
+            return 1
+        fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            return 1
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# start_weir_server PORT [ARGS...]: `weir -s -p PORT ARGS...`
+start_weir_server() {
+    local port=$1
+    shift
+    _start_server weir-server "$port" "$WEIR" -s -p "$port" "$@"
+}
+
+# start_iperf3_server PORT [ARGS...]: `iperf3 -s -p PORT ARGS...`
+start_iperf3_server() {
+    local port=$1
+    shift
+    _start_server iperf3-server "$port" "$IPERF3" -s -p "$port" "$@"
+}
+
+# start_server_retry KIND ARGS...: pick a free port and start a weir or
+# iperf3 server on it, retrying with another port if the bind raced with
+# someone else.  Sets PORT (and what _start_server sets).
+start_server_retry() {
+    local kind=$1 attempt
+    shift
+    for attempt in 1 2 3; do
+        PORT=$(free_port)
+        if "start_${kind}_server" "$PORT" "$@"; then
+            return 0
+        fi
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+        _forget_pid "$SERVER_PID"
+    done
+    fail "$kind server did not start listening (port $PORT)"
+    return 1
+}
+
+# wait_server: wait for the (one-off) server to exit by itself; its exit
+# status in SERVER_RC (124 = killed by its timeout).
+wait_server() {
+    wait "$SERVER_PID"
+    SERVER_RC=$?
+    _forget_pid "$SERVER_PID"
+}
+
+# run_bounded OUT ERR CMD...: run CMD under timeout; status in RUN_RC.
+run_bounded() {
+    local out=$1 err=$2 pid
+    shift 2
+    # In the background + wait, so that a deadline signal is handled at
+    # once (bash defers traps while a foreground command runs).
+    timeout -k 3 "$CLIENT_TIMEOUT" "$@" >"$out" 2>"$err" </dev/null &
+    pid=$!
+    _E2E_PIDS="$_E2E_PIDS $pid"
+    wait "$pid"
+    RUN_RC=$?
+    _forget_pid "$pid"
+}
+
+# ---------------------------------------------------------------- JSON
+
+# json_get FILE JQEXPR: print the value (raw strings; "null" if absent).
+json_get() {
+    jq -r "$2" "$1" 2>/dev/null
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+    [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# Helpers for the jq check programs below.  A check program prints one
+# line per failed check and nothing when all hold.
+JQ_DEFS='
+def eq($w; $g; $x):
+    if $g == $x then empty else "\($w): got \($g | tojson), want \($x | tojson)" end;
+def ge($w; $g; $x):
+    if ($g | type) == "number" and $g >= $x then empty else "\($w): got \($g | tojson), want >= \($x)" end;
+def lt($w; $g; $x):
+    if ($g | type) == "number" and $g < $x then empty else "\($w): got \($g | tojson), want < \($x)" end;
+def gt($w; $g; $x):
+    if ($g | type) == "number" and $g > $x then empty else "\($w): got \($g | tojson), want > \($x)" end;
+def flags: map(tostring) | join(",");
+# per stream: the count this side measured itself (sending streams: bytes
+# sent; receiving streams: bytes received) and the one it got from its peer
+def own: if .sender.sender then .sender.bytes else .receiver.bytes end;
+def peer: if .sender.sender then .receiver.bytes else .sender.bytes end;
+'
+
+# jq_check [JQ-OPTIONS...] PROGRAM: run PROGRAM (with JQ_DEFS and, as $C /
+# $S, the client / server documents CLI / SRV when those are set) and turn
+# each line it prints into a failed check.
+jq_check() {
+    local prog=${!#} out line
+    local args=("${@:1:$#-1}")
+    local c=/dev/null s=/dev/null
+    [ -n "${CLI:-}" ] && [ -s "$CLI" ] && c=$CLI
+    [ -n "${SRV:-}" ] && [ -s "$SRV" ] && s=$SRV
+    if ! out=$(jq -nr --slurpfile c "$c" --slurpfile s "$s" --arg port "${PORT:-}" ${args[@]+"${args[@]}"} \
+                  "$JQ_DEFS \$c[0] as \$C | \$s[0] as \$S | (
+$prog
+)" 2>&1); then
+        fail "jq check failed: $out"
+        return 1
+    fi
+    while IFS= read -r line; do
+        [ -n "$line" ] && fail "$line"
+    done <<<"$out"
+    return 0
+}
+
+# check_docs CLIENT-VERSION-PREFIX SERVER-VERSION-PREFIX: CLI and SRV are
+# JSON documents with start/intervals/end, no "error", and the expected
+# start.version.  Returns 1 when they are unusable for further checks.
+check_docs() {
+    local f label
+    for label in client server; do
+        if [ $label = client ]; then f=$CLI; else f=$SRV; fi
+        if ! jq -e 'type == "object" and (.start | type) == "object"
+                    and (.intervals | type) == "array" and (.end | type) == "object"' \
+                "$f" >/dev/null 2>&1; then
+            fail "$label: output is not a JSON document with start, intervals and end"
+            return 1
+        fi
+    done
+    jq_check --arg cv "$1" --arg sv "$2" '
+        ($C.error // empty | "client: JSON has \"error\": \(.)"),
+        ($S.error // empty | "server: JSON has \"error\": \(.)"),
+        (if ($C.start.version | tostring | startswith($cv)) then empty
+         else "client: start.version is \($C.start.version | tojson), want \($cv)..." end),
+        (if ($S.start.version | tostring | startswith($sv)) then empty
+         else "server: start.version is \($S.start.version | tojson), want \($sv)..." end)'
+}
+
+# Sum keys of end{} that a side measures itself (the others it learns from
+# the peer, or -- on an iperf3 server, which prints before the results
+# exchange -- leaves at 0).  "Forward" is client -> server.
+#   ROLE client|server, MODE normal|reverse|bidir
+measured_keys() {
+    case $1/$2 in
+        client/normal)  echo '["sum_sent"]' ;;
+        client/reverse) echo '["sum_received"]' ;;
+        client/bidir)   echo '["sum_sent", "sum_received_bidir_reverse"]' ;;
+        server/normal)  echo '["sum_received"]' ;;
+        server/reverse) echo '["sum_sent"]' ;;
+        server/bidir)   echo '["sum_received", "sum_sent_bidir_reverse"]' ;;
+    esac
+}
+
+# check_counts MODE NSTREAMS: the byte counts the two documents CLI and SRV
+# report must agree:
+#  - what the server measured equals what the client reports for the same
+#    direction, in the sums and per stream;
+#  - the server's document has 0 for what it did not measure (iperf3);
+#  - within each document, sum_* are the totals over end.streams[].
+check_counts() {
+    jq_check --arg mode "$1" --argjson np "$2" --argjson smeasured "$(measured_keys server "$1")" '
+        ($mode == "bidir") as $bidir
+        | (if $bidir then 2 * $np else $np end) as $ns
+        | (["sum_sent", "sum_received"]
+           + if $bidir then ["sum_sent_bidir_reverse", "sum_received_bidir_reverse"] else [] end) as $keys
+        | eq("client start.test_start.num_streams"; $C.start.test_start.num_streams; $np),
+          eq("server start.test_start.num_streams"; $S.start.test_start.num_streams; $np),
+          eq("client: number of end.streams"; $C.end.streams | length; $ns),
+          eq("server: number of end.streams"; $S.end.streams | length; $ns),
+          eq("start.cookie, client vs server"; $C.start.cookie; $S.start.cookie),
+          ($keys[] as $k
+           | gt("client end.\($k).bytes"; $C.end[$k].bytes; 0),
+             if ($smeasured | index([$k])) then
+                 eq("end.\($k).bytes, client vs server (the server measured it)";
+                    $C.end[$k].bytes; $S.end[$k].bytes)
+             else
+                 eq("server end.\($k).bytes (not measured by the server: 0, as iperf3)";
+                    $S.end[$k].bytes; 0)
+             end),
+          eq("per-stream counts the server measured, client vs server";
+             [$C.end.streams[] | peer] | sort; [$S.end.streams[] | own] | sort),
+          eq("server end.streams[]: counts it did not measure (0, as iperf3)";
+             [$S.end.streams[] | peer | select(. != 0)]; []),
+          # Sums are the totals of the streams of their direction: forward
+          # streams are those the client sends and the server receives.
+          ([["client", $C, true], ["server", $S, false]][] as [$role, $d, $fwd]
+           | def tot($f; $side): [$d.end.streams[] | select(($bidir | not) or .sender.sender == $f)
+                                  | .[$side].bytes] | add // 0;
+             eq("\($role) end.sum_sent.bytes vs its end.streams[]"; $d.end.sum_sent.bytes; tot($fwd; "sender")),
+             eq("\($role) end.sum_received.bytes vs its end.streams[]"; $d.end.sum_received.bytes; tot($fwd; "receiver")),
+             if $bidir then
+                 eq("\($role) end.sum_sent_bidir_reverse.bytes vs its end.streams[]";
+                    $d.end.sum_sent_bidir_reverse.bytes; tot($fwd | not; "sender")),
+                 eq("\($role) end.sum_received_bidir_reverse.bytes vs its end.streams[]";
+                    $d.end.sum_received_bidir_reverse.bytes; tot($fwd | not; "receiver"))
+             else empty end)'
+}
+
+# check_interval_sums MODE: in each document the non-omitted intervals add
+# up to the end totals that side measured itself (iperf3 accounts every
+# byte to some interval: the last one runs to the final sample).
+check_interval_sums() {
+    jq_check --argjson cm "$(measured_keys client "$1")" --argjson sm "$(measured_keys server "$1")" '
+        [["client", $C, $cm], ["server", $S, $sm]][] as [$role, $d, $keys]
+        | ([$d.intervals[] | select(.sum.omitted | not) | .sum.bytes] | add // 0) as $fwd
+        | ([$d.intervals[] | select(.sum_bidir_reverse.omitted | not)
+            | .sum_bidir_reverse.bytes] | add // 0) as $rev
+        | eq("\($role): total of intervals[].sum.bytes vs end.\($keys[0]).bytes";
+             $fwd; $d.end[$keys[0]].bytes),
+          if ($keys | length) > 1 then
+              eq("\($role): total of intervals[].sum_bidir_reverse.bytes vs end.\($keys[1]).bytes";
+                 $rev; $d.end[$keys[1]].bytes)
+          else empty end'
+}
+
+# check_intervals SECONDS OMIT: with -t SECONDS -O OMIT (-i 1) the client
+# reports OMIT omitted intervals, then exactly SECONDS others; the server
+# the same plus possibly one short trailing interval (data that arrived
+# between its last tick and TEST_END).
+check_intervals() {
+    jq_check --argjson t "$1" --argjson o "$2" '
+        ([range($o) | true] + [range($t) | false]) as $want
+        | [["client", $C], ["server", $S]][] as [$role, $d]
+        | [$d.intervals[].sum.omitted] as $got
+        | if $role == "server" and ($got | length) == $o + $t + 1 then
+              (if $d.intervals[-1].sum.seconds < 1 then empty
+               else "server: \($got | length) intervals for -t \($t) -O \($o), and the last is not short" end),
+              eq("server: intervals[].sum.omitted for -t \($t) -O \($o)"; $got | flags; $want + [false] | flags)
+          else
+              eq("\($role): intervals[].sum.omitted for -t \($t) -O \($o)"; $got | flags; $want | flags)
+          end'
+}
+
+# json_key_paths DOC: every key path of the document, array indices as [].
+json_key_paths() {
+    jq -r '[paths | map(if type == "number" then "[]" else . end) | join(".")]
+           | unique | .[]' "$1"
+}
+
+# ---------------------------------------------------------------- per-mode checks
+# On a client/server pair of -J documents (CLI, SRV), after check_counts.
+
+# -t 2 -J: the start object and the interval roles.
+extra_start() {
+    jq_check '
+        eq("client start.connecting_to"; $C.start.connecting_to | "\(.host):\(.port)"; "127.0.0.1:\($port)"),
+        eq("server start.accepted_connection.host"; $S.start.accepted_connection.host; "127.0.0.1"),
+        ([["client", $C], ["server", $S]][] as [$role, $d]
+         | eq("\($role) start.test_start protocol/duration/omit/reverse/bytes/blocks";
+              $d.start.test_start | [.protocol, .duration, .omit, .reverse, .bytes, .blocks];
+              ["TCP", 2, 0, 0, 0, 0])),
+        eq("start.cookie length"; $C.start.cookie | length; 36),
+        eq("client start.connected[] remote"; [$C.start.connected[] | "\(.remote_host):\(.remote_port)"];
+           ["127.0.0.1:\($port)"]),
+        eq("server start.connected[] local port"; [$S.start.connected[].local_port | tostring]; [$port]),
+        eq("client intervals[].streams[].sender"; [$C.intervals[].streams[].sender] | unique; [true]),
+        eq("server intervals[].streams[].sender"; [$S.intervals[].streams[].sender] | unique; [false]),
+        eq("client end.streams[].sender.sender"; [$C.end.streams[].sender.sender]; [true]),
+        eq("server end.streams[].sender.sender"; [$S.end.streams[].sender.sender]; [false])'
+}
+
+# -P 4
+extra_parallel() {
+    jq_check '
+        [["client", $C], ["server", $S]][] as [$role, $d]
+        | eq("\($role): number of start.connected"; $d.start.connected | length; 4),
+          eq("\($role): distinct sockets in end.streams[]"; [$d.end.streams[].sender.socket] | unique | length; 4),
+          eq("\($role): streams per interval"; [$d.intervals[].streams | length] | unique; [4])'
+}
+
+# -R
+extra_reverse() {
+    jq_check '
+        eq("client start.test_start.reverse"; $C.start.test_start.reverse; 1),
+        eq("server start.test_start.reverse"; $S.start.test_start.reverse; 1),
+        eq("client end.streams[].sender.sender (the client receives)"; [$C.end.streams[].sender.sender]; [false]),
+        eq("server end.streams[].sender.sender (the server sends)"; [$S.end.streams[].sender.sender]; [true]),
+        eq("client intervals[].streams[].sender"; [$C.intervals[].streams[].sender] | unique; [false]),
+        eq("server intervals[].streams[].sender"; [$S.intervals[].streams[].sender] | unique; [true])'
+}
+
+# --bidir (-P 1)
+extra_bidir() {
+    jq_check '
+        ([["client", $C, true], ["server", $S, false]][] as [$role, $d, $fwd]
+         | eq("\($role): end has sum_sent_bidir_reverse and sum_received_bidir_reverse";
+              $d.end | has("sum_sent_bidir_reverse") and has("sum_received_bidir_reverse"); true),
+           eq("\($role): every interval has sum_bidir_reverse and 2 streams";
+              [$d.intervals[] | has("sum_bidir_reverse") and (.streams | length) == 2] | all; true),
+           eq("\($role): end.streams[].sender.sender, one sending and one receiving stream";
+              [$d.end.streams[].sender.sender] | sort; [false, true]),
+           eq("\($role): distinct sockets in end.streams[]"; [$d.end.streams[].sender.socket] | unique | length; 2),
+           eq("\($role): intervals[].sum / sum_bidir_reverse .sender (forward, then reverse)";
+              [$d.intervals[] | [.sum.sender, .sum_bidir_reverse.sender]] | unique; [[$fwd, ($fwd | not)]]))'
+}
+
+# -n 10M (-P 1, default -l 128K): the sender sent at least 10M, and less
+# than one more block per stream.
+extra_bytes() {
+    jq_check '
+        10485760 as $n | 131072 as $len
+        | ge("client end.sum_sent.bytes (-n 10M)"; $C.end.sum_sent.bytes; $n),
+          lt("client end.sum_sent.bytes (-n 10M, P = 1, len = 128K)"; $C.end.sum_sent.bytes; $n + $len),
+          eq("client start.test_start.bytes"; $C.start.test_start.bytes; $n),
+          eq("server start.test_start.bytes"; $S.start.test_start.bytes; $n)'
+}
+
+# -k 200 -l 64K (-P 1)
+extra_blocks() {
+    jq_check '
+        200 as $k | 65536 as $len
+        | ge("client end.sum_sent.bytes (-k 200 -l 64K)"; $C.end.sum_sent.bytes; $k * $len),
+          lt("client end.sum_sent.bytes (-k 200 -l 64K, P = 1)"; $C.end.sum_sent.bytes; ($k + 1) * $len),
+          eq("client start.test_start blocks, blksize"; $C.start.test_start | [.blocks, .blksize]; [$k, $len]),
+          eq("server start.test_start blocks, blksize"; $S.start.test_start | [.blocks, .blksize]; [$k, $len])'
+}
+
+# -O 1
+extra_omit() {
+    jq_check '
+        eq("client start.test_start.omit"; $C.start.test_start.omit; 1),
+        eq("server start.test_start.omit"; $S.start.test_start.omit; 1),
+        eq("client: per-stream omitted flags follow the sums";
+           [$C.intervals[] | (.streams[].omitted == .sum.omitted)] | all; true),
+        # Times restart at 0 when the omit period ends.
+        eq("client: omitted interval starts at 0, the first counted one at ~0";
+           $C.intervals[0].sum.start == 0 and $C.intervals[1].sum.start < 0.1; true)'
+}
