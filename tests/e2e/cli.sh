@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: bad options and values give one
+# error line plus the usage hint and exit 1; -v and -h exit 0; errors show
+# up as "weir: error - ..." on stderr, or in the JSON "error" key with -J.
+set -u
+: "${WEIR:?}"
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run() {   # expected-status, stderr-substring, args...
+    local want=$1 text=$2
+    shift 2
+    timeout 20 "$WEIR" "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" -eq "$want" ] && grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
+        echo "PASS: weir $*"
+    else
+        echo "FAIL: weir $* (exit $rc, want $want and '$text')"
+        sed 's/^/    /' "$tmp/err" "$tmp/out" | head -n 10
+        failures=$((failures + 1))
+    fi
+}
+
+usage() {   # args...: exit 1, an error line and the usage hint
+    run 1 "weir: error - " "$@"
+    if ! grep -q "^Usage: weir" "$tmp/err" || [ "$(grep -c '^weir: error' "$tmp/err")" -ne 1 ]; then
+        echo "FAIL: weir $* prints exactly one error line and the usage hint"
+        failures=$((failures + 1))
+    fi
+}
+
+usage --no-such-option
+usage -x
+usage -c 127.0.0.1 -p 70000
+usage -c 127.0.0.1 -p abc
+usage -c 127.0.0.1 -t -5
+usage -c 127.0.0.1 -P 0
+usage -c 127.0.0.1 -l 0
+usage -c 127.0.0.1 -l 2G
+usage -c 127.0.0.1 -f x
+usage -c 127.0.0.1 -b fast
+usage -c 127.0.0.1 -n 12Q
+usage -c 127.0.0.1 -i 0.01
+usage -c 127.0.0.1 -O 601
+usage -c 127.0.0.1 --dscp nonsense
+usage -c 127.0.0.1 -t 5 -n 1M
+usage -c 127.0.0.1 -R --bidir
+usage -s -c 127.0.0.1
+usage -s -R
+usage -c 127.0.0.1 -1
+usage -c
+usage
+run 0 "weir 0." -v
+run 0 "--transport NAME" -h
+run 0 "Usage: weir" --help
+
+# A closed port: iperf3's message and exit status.
+port=$(( (RANDOM % 2000) + 41000 ))
+run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1
+# With -J the error is in the document, which is still valid JSON.
+timeout 20 "$WEIR" -c 127.0.0.1 -p "$port" -t 1 -J >"$tmp/doc" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && jq -e '.error | test("unable to connect")' "$tmp/doc" >/dev/null 2>&1 \
+    && jq -e 'has("start") and has("intervals") and has("end")' "$tmp/doc" >/dev/null; then
+    echo "PASS: -J puts the error in the document"
+else
+    echo "FAIL: -J puts the error in the document (exit $rc)"
+    head -n 20 "$tmp/doc" "$tmp/err" | sed 's/^/    /'
+    failures=$((failures + 1))
+fi
+# An unknown host.
+run 1 "unable to connect to server" -c no-such-host.invalid -t 1
+
+[ "$failures" -eq 0 ]
