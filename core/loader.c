@@ -27,8 +27,10 @@ struct loaded {
 static struct loaded plugins[MAX_PLUGINS];
 static int n_plugins;
 static const char *plugin_dir;
-/* --loopback runs a client and a server thread; both may load plugins. */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* --loopback runs a client and a server thread; both may load plugins.
+ * Recursive: a transport's init may load the transport it stacks on
+ * (host find_transport) while loader_transport_global holds the lock. */
+static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 void loader_set_plugin_dir(const char *dir)
 {
@@ -224,14 +226,17 @@ int loader_transport_global(const struct weir_plugin *p, void **global)
 
 void loader_unload_all(void)
 {
+    /* Every fini before any dlclose: a stacked transport's fini runs the
+     * fini of the one beneath it, which may have been loaded after it. */
     for (int i = n_plugins - 1; i >= 0; i--) {
         struct loaded *l = &plugins[i];
         if (l->initialised && l->desc->kind == WEIR_PLUGIN_TRANSPORT && l->desc->transport->fini)
             l->desc->transport->fini(l->global);
-        /* Sanitizer builds keep the code mapped so leak reports can name it. */
-#ifndef __SANITIZE_ADDRESS__
-        dlclose(l->handle);
-#endif
     }
+    /* Sanitizer builds keep the code mapped so leak reports can name it. */
+#ifndef __SANITIZE_ADDRESS__
+    for (int i = n_plugins - 1; i >= 0; i--)
+        dlclose(plugins[i].handle);
+#endif
     n_plugins = 0;
 }

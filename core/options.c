@@ -278,13 +278,19 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     size_t n_long = N_CORE_OPTIONS;
     int want_help = 0;
 
+    /* Pass 0 does not know the plugins' options yet, so it must not
+     * permute argv ("-" first: non-options come back in place as 1): a
+     * plugin option's separate value would be moved away from it. */
+    char in_order[sizeof short_options + 1] = "-";
+    strcat(in_order, short_options);
+
     /* Mode and reporters first (cheap), then load, then the full parse. */
     for (int pass = 0; pass < 2; pass++) {
-        optind = 1;
+        optind = 0;             /* 0, not 1: glibc re-reads the ordering mode */
         opterr = 0;
         longopts[n_long] = (struct option){ 0 };
         int c, idx;
-        while ((c = getopt_long(argc, argv, short_options, longopts, &idx)) != -1) {
+        while ((c = getopt_long(argc, argv, pass == 0 ? in_order : short_options, longopts, &idx)) != -1) {
             if (pass == 0) {
                 switch (c) {
                 case 's': s->mode = s->mode == MODE_NONE || s->mode == MODE_SERVER ? MODE_SERVER : -1; break;

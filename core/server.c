@@ -20,6 +20,7 @@
 #include "workers.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -432,8 +433,37 @@ int server_serve(const struct weir_settings *s, struct report_set *rs, int liste
     }
 }
 
+/* weir -s --transport NAME: initialise that transport now and let it
+ * prepare (server_start), so what it has to say comes before any client. */
+static int start_transport(const struct weir_settings *s, char *msg, size_t len)
+{
+    char err[1024];
+    if (!s->transport)
+        return WEIR_OK;
+    const struct weir_plugin *p = loader_load(s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!p) {
+        weir_error_text(msg, len, WEIR_E_PLUGIN, err);
+        return WEIR_E_PLUGIN;
+    }
+    const struct weir_transport_ops *ops = p->transport;
+    void *global = NULL;
+    host_clear_error();
+    int rc = loader_transport_global(p, &global);
+    if (rc == WEIR_OK && ops->struct_size >= offsetof(struct weir_transport_ops, server_start) +
+                                              sizeof ops->server_start && ops->server_start)
+        rc = ops->server_start(global);
+    if (rc != WEIR_OK)
+        weir_error_text(msg, len, rc, host_take_error(NULL));
+    return rc;
+}
+
 int server_run(const struct weir_settings *s, struct report_set *rs)
 {
+    char why[1024];
+    if (start_transport(s, why, sizeof why) != WEIR_OK) {
+        report_finish(rs, why);
+        return 1;
+    }
     uint16_t port = s->port;
     int fd = net_listen(s->bind_host, s->port, s->family, &port);
     if (fd < 0) {

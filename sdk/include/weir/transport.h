@@ -3,8 +3,9 @@
  * A transport moves the bytes of one data stream. The core owns the control
  * connection, the cookie, timing and statistics; it calls these hooks:
  *
- *   control thread: init, client_open (client) or server_listen/server_accept/
- *                   server_unlisten (server), stream_fd, info, close, fini
+ *   control thread: init, client_open (client) or server_start/server_listen/
+ *                   server_accept/server_unlisten (server), stream_fd, info,
+ *                   describe, close, fini
  *   worker thread:  send, recv (one worker owns a stream; never concurrently)
  *
  * A process has one control thread per role: with --loopback the client's
@@ -155,6 +156,16 @@ struct weir_transport_ops {
      * one JSON object, NUL-terminated, into buf. Control thread, after the
      * stream is open. Return WEIR_OK, or anything else to report nothing. */
     int (*describe)(void *stream, char *buf, size_t len);
+
+    /* minor 2 */
+    /* optional: a server is starting and was told to use this transport
+     * (weir -s --transport NAME): prepare what every test will need and
+     * show what its user must know (a TLS certificate's fingerprint).
+     * Control thread, once, after init and before any client. Any code but
+     * WEIR_OK stops the server with the detail set. A server started
+     * without --transport NAME never calls it: the first server_listen
+     * must do the same lazily. */
+    int (*server_start)(void *global);
 };
 
 #ifdef __cplusplus

@@ -1,0 +1,157 @@
+/* Internals of the tls transport shared by its source files.
+ *
+ * tls is a filter stacked on another transport (style.md point 7, after
+ * curl's connection filters). The lower transport, tcp, found through
+ * host->find_transport("tcp"), connects, sends or checks the cookie in the
+ * clear, applies the socket options, reports TCP_INFO and owns and closes
+ * the socket. tls runs the handshake on that socket and moves the payload
+ * through OpenSSL. tls knows tcp only through its descriptor.
+ *
+ * On the wire, one stream is:
+ *   [37-byte cookie, clear] [TLS handshake] [server -> client: one byte
+ *   TLS_READY inside TLS] [payload, TLS records]
+ * The ready byte tells the client that the server accepted the handshake.
+ * In TLS 1.3 the client finishes first, so without it a client whose
+ * certificate the server rejects would only learn of that later, from a
+ * vague SERVER_ERROR. */
+#ifndef WEIR_TLS_INT_H
+#define WEIR_TLS_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <openssl/ssl.h>
+#include <weir/weir.h>
+
+#define TLS_FP_LEN 32                   /* SHA-256 */
+#define TLS_FP_TEXT (TLS_FP_LEN * 3)    /* "AB:CD:...:EF" and a NUL */
+#define TLS_READY 0x57                  /* 'W' */
+/* Used when the core passes timeout_ms == 0 (as tcp does). */
+#define TLS_DEFAULT_TIMEOUT_MS 10000u
+
+/* The options, parsed once by init; read-only afterwards. */
+struct tls_settings {
+    int version;                /* TLS1_2_VERSION or TLS1_3_VERSION */
+    const char *ciphers;        /* TLS 1.2 list */
+    const char *ciphersuites;   /* TLS 1.3 list */
+    /* client */
+    const char *ca_file;
+    int have_pin;
+    unsigned char pin[TLS_FP_LEN];
+    int insecure;
+    const char *sni;
+    const char *client_cert, *client_key;
+    /* server */
+    const char *cert, *key;
+    const char *verify_client;
+};
+
+struct tls_global {
+    const struct weir_host *host;
+    struct tls_settings set;
+    /* Guards everything below: with --loopback the client's and the
+     * server's control threads share this global. */
+    pthread_mutex_t lock;
+    int lower_state;            /* 0 not attached yet, 1 attached, -1 failed */
+    const struct weir_transport_ops *lower;
+    void *lower_global;
+    void *lower_dso;            /* our reference on the lower plugin's object */
+    SSL_CTX *client_ctx;
+    SSL_CTX *server_ctx;
+    int have_own;               /* the server's certificate is ephemeral, ours */
+    unsigned char own_fp[TLS_FP_LEN];
+};
+
+/* What verification saw during one handshake (SSL app data while it runs). */
+struct tls_handshake_state {
+    struct tls_global *g;
+    int is_client;
+    int have_leaf;
+    unsigned char leaf_fp[TLS_FP_LEN];
+    int pin_mismatch;
+};
+
+struct tls_stream {
+    struct tls_global *g;
+    const struct weir_transport_ops *lower;
+    void *lower_stream;         /* owns the socket */
+    SSL *ssl;
+    int fd;
+    int broken;                 /* fatal TLS error: no close_notify */
+    int eof;                    /* the peer closed (reported on the next recv) */
+    uint32_t blksize;
+    uint32_t offset;            /* bytes of the current block already written */
+    uint64_t since_rekey;       /* payload bytes under the current write key */
+    /* Reporting: what this stream negotiated. */
+    char peer[64];
+    const char *version;        /* "TLSv1.3" (OpenSSL's static string) */
+    const char *cipher;         /* "TLS_AES_128_GCM_SHA256" */
+    int ktls_tx, ktls_rx;
+    uint64_t handshake_ns;
+    unsigned char buf[];        /* one block: the payload, or receive space */
+};
+
+/* ---- tls.c: descriptor, init, the lower transport ---- */
+int tls_fail(const struct tls_global *g, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tls_log(const struct tls_global *g, enum weir_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Attach the lower transport on first use (not in init: see tls.c). */
+int tls_lower(struct tls_global *g);
+
+/* ---- tls_ctx.c: options and SSL_CTXs ---- */
+int tls_settings_read(struct tls_global *g);
+/* The context of a role, built on first use. NULL with the error set. */
+SSL_CTX *tls_client_ctx(struct tls_global *g);
+SSL_CTX *tls_server_ctx(struct tls_global *g);
+/* One line of what OpenSSL's error queue says (and empty the queue). */
+void tls_ssl_errors(char *buf, size_t len);
+
+/* ---- tls_cert.c: the ephemeral certificate, fingerprints ---- */
+int tls_make_cert(EVP_PKEY **key, X509 **cert, char *why, size_t whylen);
+int tls_fingerprint(X509 *cert, unsigned char fp[TLS_FP_LEN]);
+void tls_fp_text(const unsigned char fp[TLS_FP_LEN], char out[TLS_FP_TEXT]);
+/* Hex, with or without colons (or spaces). 0, or -1 when malformed. */
+int tls_fp_parse(const char *text, unsigned char fp[TLS_FP_LEN]);
+
+/* ---- tls_verify.c: the client's decision about the server ---- */
+int tls_verify_cb(int ok, X509_STORE_CTX *xs);
+/* Set the names to send (SNI) and check on the client's SSL. */
+int tls_verify_setup(struct tls_global *g, SSL *ssl, const char *host,
+                     char *why, size_t whylen);
+/* After a failed client handshake: explain a verification failure into
+ * buf and return 1, or return 0 when verification was not the cause. */
+int tls_verify_explain(const struct tls_handshake_state *hs, SSL *ssl,
+                       char *buf, size_t len);
+/* After a good client handshake: 0, or -1 with why (belt and braces). */
+int tls_verify_after(const struct tls_handshake_state *hs, SSL *ssl,
+                     char *why, size_t whylen);
+
+/* ---- tls_handshake.c ---- */
+/* Run the handshake on s (client or server side) and the ready byte,
+ * before deadline (host->now_ns), which ends the stream's timeout_ms.
+ * WEIR_OK, or a code with the error set. */
+int tls_handshake(struct tls_stream *s, int is_client, uint64_t deadline, unsigned timeout_ms);
+
+/* ---- tls_io.c: the hot path ---- */
+int tls_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
+             struct weir_io *io);
+int tls_recv(void *stream, struct weir_counters *c, struct weir_io *io);
+/* close_notify, non-blocking, best effort. */
+void tls_shutdown(struct tls_stream *s);
+
+/* ---- tls_stream.c: the stream hooks ---- */
+/* What a server needs before its first stream: the lower transport, the
+ * server context and its certificate (whose fingerprint it shows). */
+int tls_server_prepare(struct tls_global *g);
+int tls_client_open(void *global, const struct weir_stream_config *cfg, void **stream);
+int tls_server_listen(void *global, const struct weir_stream_config *cfg,
+                      int control_fd, void **listener, int *poll_fd);
+int tls_server_accept(void *global, void *listener,
+                      const struct weir_stream_config *cfg, void **stream);
+void tls_server_unlisten(void *global, void *listener);
+int tls_stream_fd(void *stream);
+int tls_info(void *stream, struct weir_stream_info *out);
+void tls_close(void *stream);
+int tls_describe(void *stream, char *buf, size_t len);
+
+#endif

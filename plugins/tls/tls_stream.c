@@ -1,0 +1,221 @@
+/* tls transport: the stream hooks. Each wraps the lower transport's hook
+ * and adds the TLS layer: open = lower open + handshake, close =
+ * close_notify + lower close, info = the lower's (TCP_INFO). */
+#include "tls_int.h"
+
+#include <netdb.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+struct tls_listener {
+    void *lower;
+};
+
+static unsigned timeout_of(const struct weir_stream_config *cfg)
+{
+    return cfg->timeout_ms ? cfg->timeout_ms : TLS_DEFAULT_TIMEOUT_MS;
+}
+
+/* The lower stream never moves payload (we do, through OpenSSL): it gets
+ * the smallest block, so it does not allocate and fill one of -l bytes
+ * per stream for nothing. Everything else it sees as given. */
+static struct weir_stream_config lower_config(const struct weir_stream_config *cfg)
+{
+    struct weir_stream_config lc = *cfg;
+    lc.blksize = 1;
+    return lc;
+}
+
+static void stream_free(struct tls_stream *s)
+{
+    SSL_free(s->ssl);           /* does not close the socket (SSL_set_fd) */
+    s->lower->close(s->lower_stream);
+    free(s);
+}
+
+/* Wrap an open lower stream. On failure the lower stream is closed. */
+static int stream_new(struct tls_global *g, void *lower_stream, const struct weir_stream_config *cfg,
+                      SSL_CTX *ctx, int code, struct tls_stream **out)
+{
+    struct tls_stream *s = cfg->blksize ? calloc(1, sizeof *s + cfg->blksize) : NULL;
+    if (!s) {
+        g->lower->close(lower_stream);
+        return cfg->blksize ? tls_fail(g, WEIR_E_NOMEM, "stream buffer of %u bytes", (unsigned)cfg->blksize)
+                            : tls_fail(g, WEIR_E_INITSTREAM, "block size is 0");
+    }
+    s->g = g;
+    s->lower = g->lower;
+    s->lower_stream = lower_stream;
+    s->fd = g->lower->stream_fd(lower_stream);
+    s->blksize = cfg->blksize;
+    snprintf(s->peer, sizeof s->peer, "?");
+    /* The content does not change what encryption costs; random unless the
+     * user asked for iperf3's repeating pattern. */
+    if (cfg->repeating_payload) {
+        for (uint32_t i = 0; i < s->blksize; i++)
+            s->buf[i] = (unsigned char)('0' + i % 10);
+    } else if (RAND_bytes(s->buf, (int)s->blksize) != 1) {
+        ERR_clear_error();
+        memset(s->buf, 0x5a, s->blksize);
+    }
+    s->ssl = SSL_new(ctx);
+    if (!s->ssl || SSL_set_fd(s->ssl, s->fd) != 1) {
+        char err[256];
+        tls_ssl_errors(err, sizeof err);
+        stream_free(s);
+        return tls_fail(g, code, "TLS: %s", err);
+    }
+    *out = s;
+    return WEIR_OK;
+}
+
+int tls_client_open(void *global, const struct weir_stream_config *cfg, void **stream)
+{
+    struct tls_global *g = global;
+    uint64_t start = g->host->now_ns();
+    unsigned timeout = timeout_of(cfg);
+    struct tls_stream *s = NULL;
+    void *lower_stream = NULL;
+    char why[256];
+
+    int rc = tls_lower(g);
+    if (rc != WEIR_OK)
+        return rc;
+    SSL_CTX *ctx = tls_client_ctx(g);
+    if (!ctx)
+        return WEIR_E_INITSTREAM;
+    struct weir_stream_config lc = lower_config(cfg);
+    rc = g->lower->client_open(g->lower_global, &lc, &lower_stream);
+    if (rc != WEIR_OK)
+        return rc;      /* the lower transport said why */
+    rc = stream_new(g, lower_stream, cfg, ctx, WEIR_E_STREAMCONNECT, &s);
+    if (rc != WEIR_OK)
+        return rc;
+    snprintf(s->peer, sizeof s->peer, "%s", cfg->host ? cfg->host : "?");
+    if (tls_verify_setup(g, s->ssl, cfg->host, why, sizeof why) < 0) {
+        stream_free(s);
+        return tls_fail(g, WEIR_E_STREAMCONNECT, "TLS: %s", why);
+    }
+    rc = tls_handshake(s, 1, start + (uint64_t)timeout * 1000000u, timeout);
+    if (rc != WEIR_OK) {
+        stream_free(s);
+        return rc;
+    }
+    *stream = s;
+    return WEIR_OK;
+}
+
+int tls_server_prepare(struct tls_global *g)
+{
+    int rc = tls_lower(g);
+    if (rc != WEIR_OK)
+        return rc;
+    return tls_server_ctx(g) ? WEIR_OK : WEIR_E_STREAMLISTEN;
+}
+
+int tls_server_listen(void *global, const struct weir_stream_config *cfg,
+                      int control_fd, void **listener, int *poll_fd)
+{
+    struct tls_global *g = global;
+    /* Once per process this makes the certificate and shows its
+     * fingerprint, before the first client's streams arrive. */
+    int rc = tls_server_prepare(g);
+    if (rc != WEIR_OK)
+        return rc;
+    struct tls_listener *l = calloc(1, sizeof *l);
+    if (!l)
+        return tls_fail(g, WEIR_E_NOMEM, "listener");
+    rc = g->lower->server_listen(g->lower_global, cfg, control_fd, &l->lower, poll_fd);
+    if (rc != WEIR_OK) {
+        free(l);
+        return rc;
+    }
+    *listener = l;
+    return WEIR_OK;
+}
+
+void tls_server_unlisten(void *global, void *listener)
+{
+    struct tls_global *g = global;
+    struct tls_listener *l = listener;
+    if (!l)
+        return;
+    g->lower->server_unlisten(g->lower_global, l->lower);
+    free(l);
+}
+
+int tls_server_accept(void *global, void *listener, const struct weir_stream_config *cfg, void **stream)
+{
+    struct tls_global *g = global;
+    struct tls_listener *l = listener;
+    uint64_t start = g->host->now_ns();
+    unsigned timeout = timeout_of(cfg);
+    struct tls_stream *s = NULL;
+    void *lower_stream = NULL;
+
+    SSL_CTX *ctx = tls_server_ctx(g);
+    if (!ctx)
+        return WEIR_E_STREAMACCEPT;
+    /* WEIR_E_AGAIN (nothing there, or a wrong cookie) passes through. */
+    struct weir_stream_config lc = lower_config(cfg);
+    int rc = g->lower->server_accept(g->lower_global, l->lower, &lc, &lower_stream);
+    if (rc != WEIR_OK)
+        return rc;
+    rc = stream_new(g, lower_stream, cfg, ctx, WEIR_E_STREAMACCEPT, &s);
+    if (rc != WEIR_OK)
+        return rc;
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    if (getpeername(s->fd, (struct sockaddr *)&peer, &plen) == 0)
+        getnameinfo((struct sockaddr *)&peer, plen, s->peer, sizeof s->peer, NULL, 0, NI_NUMERICHOST);
+    if (strncmp(s->peer, "::ffff:", 7) == 0 && strchr(s->peer + 7, '.'))
+        memmove(s->peer, s->peer + 7, strlen(s->peer + 7) + 1);     /* v4-mapped */
+    rc = tls_handshake(s, 0, start + (uint64_t)timeout * 1000000u, timeout);
+    if (rc != WEIR_OK) {
+        stream_free(s);
+        return rc;
+    }
+    *stream = s;
+    return WEIR_OK;
+}
+
+int tls_stream_fd(void *stream)
+{
+    return ((struct tls_stream *)stream)->fd;
+}
+
+int tls_info(void *stream, struct weir_stream_info *out)
+{
+    struct tls_stream *s = stream;
+    if (s->lower->info)
+        return s->lower->info(s->lower_stream, out);
+    if (out->struct_size >= offsetof(struct weir_stream_info, valid) + sizeof out->valid)
+        out->valid = 0;
+    return WEIR_OK;
+}
+
+/* What this stream negotiated, for start.weir.streams[] (JSON reports). */
+int tls_describe(void *stream, char *buf, size_t len)
+{
+    const struct tls_stream *s = stream;
+    int n = snprintf(buf, len, "{\"tls\":{\"version\":\"%s\",\"cipher\":\"%s\","
+                     "\"ktls_send\":%s,\"ktls_recv\":%s,\"handshake_ms\":%.3f}}",
+                     s->version ? s->version : "", s->cipher ? s->cipher : "",
+                     s->ktls_tx ? "true" : "false", s->ktls_rx ? "true" : "false",
+                     (double)s->handshake_ns / 1e6);
+    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
+}
+
+void tls_close(void *stream)
+{
+    struct tls_stream *s = stream;
+    if (!s)
+        return;
+    tls_shutdown(s);
+    stream_free(s);
+}
