@@ -416,5 +416,14 @@ else
     fail "--loopback --transport tls (exit $RC)" "$tmp/lo.err"
 fi
 
+# -V shows what the transport negotiated for each stream.
+timeout 30 "$WEIR" --loopback --transport tls -t 1 -V -P 2 >"$tmp/lov.out" 2>"$tmp/lov.err"
+RC=$?
+if [ "$RC" = 0 ] && [ "$(grep -cE '^\[ *[0-9]+\] tls: version TLSv1\.3, cipher TLS_AES_128_GCM_SHA256, ktls_send (yes|no), ktls_recv (yes|no), handshake_ms [0-9.]+$' "$tmp/lov.out")" = 2 ]; then
+    pass "-V prints each stream's TLS version, cipher, kTLS state and handshake time"
+else
+    fail "-V TLS lines (exit $RC)" "$tmp/lov.out"
+fi
+
 echo "tls.sh: $passes passed, $failures failed"
 [ "$failures" = 0 ]
