@@ -45,33 +45,6 @@ struct tcp_stream {
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
-int tcp_fail(const struct tcp_global *g, int code, const char *fmt, ...)
-{
-    char text[256];
-    va_list ap;
-
-    if (!g || !g->host || !g->host->set_error)
-        return code;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    g->host->set_error((enum weir_status)code, "%s", text);
-    return code;
-}
-
-void tcp_warn(const struct tcp_global *g, const char *fmt, ...)
-{
-    char text[256];
-    va_list ap;
-
-    if (!g || !g->host || !g->host->log)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    g->host->log(WEIR_LOG_WARNING, "%s", text);
-}
-
 /* ---- deadlines for the blocking steps of open and accept ---- */
 
 static uint64_t mono_ms(void)

@@ -5,16 +5,16 @@
 #include <sys/socket.h>
 #include <weir/weir.h>
 
+#include "hostcall.h"
+
 /* What init hands to every hook: the host services. */
 struct tcp_global {
     const struct weir_host *host;
 };
 
 /* Report code with formatted detail through the host; returns code. */
-int tcp_fail(const struct tcp_global *g, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void tcp_warn(const struct tcp_global *g, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+#define tcp_fail(g, code, ...) weir_host_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
+#define tcp_warn(g, ...) weir_host_log((g) ? (g)->host : NULL, WEIR_LOG_WARNING, __VA_ARGS__)
 
 /* Apply cfg's nodelay, mss, window and tos to fd, in that order; peer is the
  * address the socket talks to (it picks IP_TOS or IPV6_TCLASS). */

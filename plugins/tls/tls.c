@@ -10,33 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tls_fail(const struct tls_global *g, int code, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-
-    if (!g || !g->host || !g->host->set_error)
-        return code;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    g->host->set_error((enum weir_status)code, "%s", text);
-    return code;
-}
-
-void tls_log(const struct tls_global *g, enum weir_log_level level, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-
-    if (!g || !g->host || !g->host->log)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    g->host->log(level, "%s", text);
-}
-
 /* The lower transport is attached on first use rather than in init: the
  * host may run init while holding the lock its find_transport takes. */
 int tls_lower(struct tls_global *g)

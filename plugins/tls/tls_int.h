@@ -22,6 +22,8 @@
 #include <openssl/ssl.h>
 #include <weir/weir.h>
 
+#include "hostcall.h"
+
 #define TLS_FP_LEN 32                   /* SHA-256 */
 #define TLS_FP_TEXT (TLS_FP_LEN * 3)    /* "AB:CD:...:EF" and a NUL */
 #define TLS_READY 0x57                  /* 'W' */
@@ -91,10 +93,8 @@ struct tls_stream {
 };
 
 /* ---- tls.c: descriptor, init, the lower transport ---- */
-int tls_fail(const struct tls_global *g, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void tls_log(const struct tls_global *g, enum weir_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define tls_fail(g, code, ...) weir_host_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
+#define tls_log(g, level, ...) weir_host_log((g) ? (g)->host : NULL, (level), __VA_ARGS__)
 /* Attach the lower transport on first use (not in init: see tls.c). */
 int tls_lower(struct tls_global *g);
 
