@@ -6,6 +6,7 @@
  *   EXCHANGE_RESULTS -> DISPLAY_RESULTS (send IPERF_DONE, close)
  */
 #include "client.h"
+#include "auth.h"
 #include "control.h"
 #include "cookie.h"
 #include "errors.h"
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -64,6 +66,34 @@ static int ctl_fail(struct client *c, enum ctl_io io, int code)
     if (io == CTL_ERROR && session_signal)
         return fail(c, WEIR_E_CLIENTTERM, NULL);
     return fail(c, code, "%s", strerror(errno));
+}
+
+/* --username: the password and the server's public key, before any
+ * connection (iperf3 asks at option time too). */
+static int prepare_auth(struct client *c, EVP_PKEY **pub, char *password, size_t len)
+{
+    const struct weir_settings *s = c->ss.t.s;
+    char err[512];
+    if (!s->username)
+        return WEIR_OK;
+    if (!(*pub = auth_load_public_key(s->rsa_public_key, err, sizeof err)))
+        return fail(c, WEIR_E_SETCLIENTAUTH, "%s", err);
+    if (auth_get_password(s->username, password, len))
+        return fail(c, WEIR_E_SETCLIENTAUTH, "no password: set IPERF3_PASSWORD (or WEIR_PASSWORD) "
+                    "or run on a terminal");
+    return WEIR_OK;
+}
+
+/* The token is made when the parameters are, so its timestamp is fresh. */
+static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
+{
+    const struct weir_settings *s = c->ss.t.s;
+    char err[512];
+    if (!pub)
+        return WEIR_OK;
+    c->ss.t.p.authtoken = auth_make_token(pub, s->username, password, (int64_t)time(NULL),
+                                          s->use_pkcs1, err, sizeof err);
+    return c->ss.t.p.authtoken ? WEIR_OK : fail(c, WEIR_E_SETCLIENTAUTH, "%s", err);
 }
 
 static void fill_params(struct client *c)
@@ -335,8 +365,13 @@ int client_run(const struct weir_settings *s, struct report_set *rs)
     test_init(t, WEIR_ROLE_CLIENT, s);
 
     char err[1024];
-    t->transport = loader_load(s->transport ? s->transport : "tcp", WEIR_PLUGIN_TRANSPORT, err, sizeof err);
-    int rc = t->transport ? WEIR_OK : fail(&c, WEIR_E_PLUGIN, "%s", err);
+    EVP_PKEY *pub = NULL;
+    char password[AUTH_MAX_FIELD] = "";
+    int rc = prepare_auth(&c, &pub, password, sizeof password);
+    if (rc == WEIR_OK) {
+        t->transport = loader_load(s->transport ? s->transport : "tcp", WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+        rc = t->transport ? WEIR_OK : fail(&c, WEIR_E_PLUGIN, "%s", err);
+    }
     host_clear_error();
     if (rc == WEIR_OK && (rc = loader_transport_global(t->transport, &t->tglobal)) != WEIR_OK)
         fail(&c, rc, "transport '%s' failed to initialise: %s", t->transport->name, host_take_error(NULL));
@@ -344,6 +379,10 @@ int client_run(const struct weir_settings *s, struct report_set *rs)
         rc = connect_control(&c);
     if (rc == WEIR_OK)
         fill_params(&c);
+    if (rc == WEIR_OK)
+        rc = make_token(&c, pub, password);
+    OPENSSL_cleanse(password, sizeof password);
+    EVP_PKEY_free(pub);
 
     while (rc == WEIR_OK && !c.done) {
         signed char st;

@@ -19,7 +19,8 @@ enum {
     OPT_GET_SERVER_OUTPUT, OPT_UDP64, OPT_REPEATING, OPT_LOGFILE, OPT_TIMESTAMPS,
     OPT_FORCEFLUSH, OPT_RCV_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_JSON_STREAM,
     OPT_LOOPBACK, OPT_TRANSPORT, OPT_REPORTER, OPT_PLUGIN_DIR, OPT_THREADS,
-    OPT_PACING_TIMER, OPT_GSRO, OPT_PLUGIN_BASE = 2000
+    OPT_PACING_TIMER, OPT_GSRO, OPT_USERNAME, OPT_RSA_PUB, OPT_RSA_PRIV,
+    OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_PLUGIN_BASE = 2000
 };
 
 static const struct option core_options[] = {
@@ -74,6 +75,12 @@ static const struct option core_options[] = {
     { "reporter", required_argument, NULL, OPT_REPORTER },
     { "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
     { "threads", required_argument, NULL, OPT_THREADS },
+    { "username", required_argument, NULL, OPT_USERNAME },
+    { "rsa-public-key-path", required_argument, NULL, OPT_RSA_PUB },
+    { "rsa-private-key-path", required_argument, NULL, OPT_RSA_PRIV },
+    { "authorized-users-path", required_argument, NULL, OPT_AUTH_USERS },
+    { "time-skew-threshold", required_argument, NULL, OPT_SKEW },
+    { "use-pkcs1-padding", no_argument, NULL, OPT_PKCS1 },
 };
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
@@ -136,6 +143,13 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "Server specific:\n"
 "  -s, --server              run in server mode\n"
 "  -1, --one-off             handle one client connection then exit\n"
+"  --rsa-private-key-path    path to the RSA private key (PEM, no passphrase) used to\n"
+"                            decrypt authentication credentials\n"
+"  --authorized-users-path   path to the file of authorized users (username,sha256hex)\n"
+"  --time-skew-threshold #   time skew threshold (seconds) between server and client\n"
+"                            during authentication (default 10)\n"
+"  --use-pkcs1-padding       also accept PKCS#1 v1.5 padded credentials (iperf3 <= 3.16\n"
+"                            clients); on a client: send them (iperf3 <= 3.16 servers)\n"
 "Client specific:\n"
 "  -c, --client    <host>    run in client mode, connecting to <host>\n"
 "  --loopback                run a server on 127.0.0.1 in this process and test against it\n"
@@ -165,7 +179,11 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --udp-counters-64bit      use 64-bit counters in UDP test packets\n"
 "  --gsro                    ask for UDP GSO/GRO on both ends (iperf3 3.21's keys)\n"
 "  --repeating-payload       use repeating pattern in payload, instead of randomized payload\n"
-"  --connect-timeout #       timeout for control connection setup (ms)\n");
+"  --connect-timeout #       timeout for control connection setup (ms)\n"
+"  --username <name>         username for authentication (password from\n"
+"                            $IPERF3_PASSWORD, $WEIR_PASSWORD or a prompt)\n"
+"  --rsa-public-key-path     path to the RSA public key (PEM \"PUBLIC KEY\") used to\n"
+"                            encrypt authentication credentials\n");
     for (int i = 0; i < n; i++)
         print_plugin_options(plugins[i]);
 }
@@ -447,6 +465,16 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                     return usage_error("invalid number of threads '%s' (1 to 256)", optarg);
                 s->threads = (int)v;
                 break;
+            case OPT_USERNAME: s->username = optarg; break;
+            case OPT_RSA_PUB: s->rsa_public_key = optarg; break;
+            case OPT_RSA_PRIV: s->rsa_private_key = optarg; break;
+            case OPT_AUTH_USERS: s->authorized_users = optarg; break;
+            case OPT_SKEW:
+                if (parse_long(optarg, 1, INT_MAX, &v))
+                    return usage_error("skew threshold must be a positive number (got '%s')", optarg);
+                s->skew_threshold = (int)v;
+                break;
+            case OPT_PKCS1: s->use_pkcs1 = 1; break;
             case 'd': s->debug = 1; host_set_debug(1); break;
             case '?':
                 if (optopt && optopt < 256)
@@ -505,9 +533,16 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     if (s->mode == MODE_SERVER) {
         /* iperf3 refuses client-only options on a server. */
         if (s->reverse || s->bidir || s->bytes || s->blocks || s->duration_set || s->title ||
-            s->get_server_output || s->rate_set || s->blksize || s->parallel != 1 || s->omit)
+            s->get_server_output || s->rate_set || s->blksize || s->parallel != 1 || s->omit ||
+            s->username || s->rsa_public_key)
             return usage_error("%s", "some option you are trying to set is client only");
+        if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
+            return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");
     } else {
+        if (s->one_off || s->rsa_private_key || s->authorized_users || s->skew_threshold)
+            return usage_error("%s", "some option you are trying to set is server only");
+        if ((s->username != NULL) != (s->rsa_public_key != NULL))
+            return usage_error("%s", "you must specify a username, password, and path to a valid RSA public key");
         if (s->one_off)
             return usage_error("%s", "some option you are trying to set is server only");
         if ((s->bytes || s->blocks) && s->duration_set)

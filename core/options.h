@@ -63,6 +63,14 @@ struct weir_settings {
     const char *reporters[MAX_REPORTERS]; /* --reporter NAME[:ARG] */
     int n_reporters;
     const char *plugin_dir;      /* --plugin-dir */
+
+    /* Authentication (protocol.md §9). */
+    const char *username;        /* --username (client) */
+    const char *rsa_public_key;  /* --rsa-public-key-path (client) */
+    const char *rsa_private_key; /* --rsa-private-key-path (server) */
+    const char *authorized_users;/* --authorized-users-path (server) */
+    int skew_threshold;          /* --time-skew-threshold, seconds (server) */
+    int use_pkcs1;               /* --use-pkcs1-padding (server; weir: client too) */
 };
 
 /* Parse argv into s. Returns 0 to run, 1 when the program should exit 0

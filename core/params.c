@@ -13,6 +13,7 @@ void params_free(struct test_params *p)
     free(p->title);
     free(p->extra_data);
     free(p->congestion);
+    free(p->authtoken);
     free(p->client_version);
     free(p->weir_transport);
     memset(p, 0, sizeof *p);
@@ -75,6 +76,7 @@ struct json_object *params_to_json(const struct test_params *p)
     if (p->repeating_payload)
         add_int(o, "repeating_payload", 1);
     add_str(o, "weir_transport", p->weir_transport);
+    add_str(o, "authtoken", p->authtoken);
     add_str(o, "client_version", p->client_version ? p->client_version : "weir-" PACKAGE_VERSION);
     return o;
 }
@@ -184,6 +186,7 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     if (get_str(obj, "title", &p->title) < 0) BAD_TYPE("title");
     if (get_str(obj, "extra_data", &p->extra_data) < 0) BAD_TYPE("extra_data");
     if (get_str(obj, "congestion", &p->congestion) < 0) BAD_TYPE("congestion");
+    if (get_str(obj, "authtoken", &p->authtoken) < 0) BAD_TYPE("authtoken");
     if (get_str(obj, "client_version", &p->client_version) < 0) BAD_TYPE("client_version");
     if (get_str(obj, "weir_transport", &p->weir_transport) < 0) BAD_TYPE("weir_transport");
     return WEIR_OK;

@@ -33,6 +33,7 @@ struct test_params {
     int gso, gro;
     uint32_t gso_dg_size, gso_bf_size, gro_bf_size;
     int repeating_payload;
+    char *authtoken;            /* Base64 RSA token (protocol.md §9), or NULL */
     char *client_version;
     /* weir extensions: only a weir peer sends or answers them. */
     char *weir_transport;       /* transport plugin name when not plain iperf3 */

@@ -9,6 +9,7 @@
  * Every wait is bounded; any failure is answered with SERVER_ERROR (when
  * iperf3 has a number for it), reported, and the server listens again. */
 #include "server.h"
+#include "auth.h"
 #include "control.h"
 #include "cookie.h"
 #include "errors.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -35,6 +37,10 @@
 #define DONE_TIMEOUT_MS     30000
 /* iperf3's safety net: a test may overrun its duration by this much. */
 #define DURATION_GRACE_S    40
+
+/* --rsa-private-key-path: loaded once by server_run; NULL = no
+ * authentication (any authtoken is ignored, like iperf3). */
+static EVP_PKEY *auth_key;
 
 struct server_test {
     struct session ss;
@@ -128,6 +134,14 @@ static int read_params(struct server_test *v)
     json_object_put(o);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "%s", detail);
+    if (auth_key) {
+        const struct weir_settings *s = t->s;
+        char why[512];
+        int skew = s->skew_threshold > 0 ? s->skew_threshold : AUTH_DEFAULT_SKEW;
+        if (auth_server_check(auth_key, s->authorized_users, s->use_pkcs1, skew, t->p.authtoken,
+                              (int64_t)time(NULL), why, sizeof why) != 0)
+            return fail(v, WEIR_E_AUTHTEST, 1, "%s", why);
+    }
     /* A plain iperf3 client names its protocol only by key; a weir client
      * may name a weir-only transport. */
     const char *name = t->p.weir_transport ? t->p.weir_transport : t->p.wire_key;
@@ -347,7 +361,8 @@ static int exchange_results(struct server_test *v)
     return WEIR_OK;
 }
 
-/* One client, from accept to close. Returns 0 on success. */
+/* One client, from accept to close. Returns 0 on success, -1 when a
+ * signal ended it, 2 for a refused authentication, 1 for other errors. */
 static int serve_one(const struct weir_settings *s, struct report_set *rs, int listen_fd, int ctl_fd)
 {
     struct server_test v;
@@ -405,7 +420,9 @@ static int serve_one(const struct weir_settings *s, struct report_set *rs, int l
     }
     session_free(&v.ss);
     ctl_close(ctl_fd);
-    return rc == WEIR_OK ? 0 : (v.error == WEIR_E_SERVERTERM ? -1 : 1);
+    if (rc == WEIR_OK)
+        return 0;
+    return v.error == WEIR_E_SERVERTERM ? -1 : v.error == WEIR_E_AUTHTEST ? 2 : 1;
 }
 
 int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port)
@@ -427,8 +444,10 @@ int server_serve(const struct weir_settings *s, struct report_set *rs, int liste
         int r = serve_one(s, rs, listen_fd, fd);
         if (r < 0)
             return 1;           /* terminated by a signal mid-test */
-        status = r;
-        if (s->one_off)
+        /* Like iperf3, -1 does not count a refused authentication as
+         * its one test. */
+        status = r ? 1 : 0;
+        if (s->one_off && r != 2)
             return status;
     }
 }
@@ -457,9 +476,31 @@ static int start_transport(const struct weir_settings *s, char *msg, size_t len)
     return rc;
 }
 
+/* --rsa-private-key-path and --authorized-users-path, checked up front. */
+static int load_auth(const struct weir_settings *s, char *msg, size_t len)
+{
+    if (!s->rsa_private_key)
+        return WEIR_OK;
+    char err[512];
+    if (!(auth_key = auth_load_private_key(s->rsa_private_key, err, sizeof err))) {
+        weir_error_text(msg, len, WEIR_E_SETSERVERAUTH, err);
+        return WEIR_E_SETSERVERAUTH;
+    }
+    if (access(s->authorized_users, R_OK) != 0) {
+        snprintf(err, sizeof err, "'%s': %s", s->authorized_users, strerror(errno));
+        weir_error_text(msg, len, WEIR_E_SERVERAUTHUSERS, err);
+        return WEIR_E_SERVERAUTHUSERS;
+    }
+    return WEIR_OK;
+}
+
 int server_run(const struct weir_settings *s, struct report_set *rs)
 {
     char why[1024];
+    if (load_auth(s, why, sizeof why) != WEIR_OK) {
+        report_finish(rs, why);
+        return 1;
+    }
     if (start_transport(s, why, sizeof why) != WEIR_OK) {
         report_finish(rs, why);
         return 1;
@@ -474,5 +515,7 @@ int server_run(const struct weir_settings *s, struct report_set *rs)
     }
     int status = server_serve(s, rs, fd, port);
     close(fd);
+    EVP_PKEY_free(auth_key);
+    auth_key = NULL;
     return status;
 }

@@ -35,10 +35,14 @@ extern "C" {
     X(BIND,              19,  "--bind must be specified to use --cport")                  \
     X(UDPBLOCKSIZE,      20,  "block size invalid (minimum = 16 bytes, maximum = 65507 bytes)") \
     X(BADTOS,            21,  "bad TOS value (must be between 0 and 255 inclusive)")      \
+    X(SETCLIENTAUTH,     22,  "you must specify a username, password, and path to a valid RSA public key") \
+    X(SETSERVERAUTH,     23,  "you must specify a path to a valid RSA private key and a user credential file") \
     X(BADFORMAT,         24,  "bad format specifier (valid formats are in the set [kmgtKMGT])") \
     X(REVERSEBIDIR,      25,  "cannot be both reverse and bidirectional")                 \
     X(BADPORT,           26,  "port number must be between 1 and 65535 inclusive")        \
+    X(SKEWTHRESHOLD,     29,  "skew threshold must be a positive number")                \
     X(RCVTIMEOUT,        31,  "receive timeout value is incorrect or not in range")       \
+    X(SERVERAUTHUSERS,   35,  "cannot access authorized users file")                     \
     X(UNITVAL,           38,  "invalid unit value or suffix")                             \
     X(BADDSCP,           40,  "bad DSCP value")                                           \
     X(NEWTEST,           100, "unable to create a new test")                              \
