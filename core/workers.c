@@ -62,6 +62,30 @@ static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL);
 }
 
+/* Receive calls per stream, at most, when the run ends (a bound, so that a
+ * flood cannot hold the end back). */
+#define FINAL_READS 64
+
+/* The run is over: count what the receiving streams already have queued,
+ * so that nothing that arrived before the end is missing from the
+ * totals (workers_stop joins this thread before the last sample). */
+static void count_queued(struct worker *w, const struct weir_transport_ops *ops)
+{
+    for (int k = 0; k < w->count; k++) {
+        struct weir_stream *st = &w->t->streams[w->first + k * w->stride];
+        if (st->sending || st->failed)
+            continue;
+        for (int i = 0; i < FINAL_READS; i++) {
+            struct weir_io io = { 0, 0 };
+            int rc = ops->recv(st->ctx, &st->ctr, &io);
+            st->ctr.bytes += io.bytes;
+            st->ctr.blocks += io.blocks;
+            if (rc != WEIR_OK)
+                break;
+        }
+    }
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -72,27 +96,35 @@ static void *worker_main(void *arg)
     uint32_t batch = t->p.burst ? t->p.burst : batch_max;
     struct epoll_event evs[EVENTS_PER_WAIT];
     uint64_t next_due = 0;         /* earliest paced stream due, 0 = none */
-    int senders_on = 0;         /* streams start with no write interest */
+    /* Streams start with no interest at all: what arrives before this
+     * worker sees RUN stays queued in the socket and is counted once the
+     * run starts (iperf3 reads nothing before TEST_RUNNING either). At RUN
+     * senders want writability and receivers readability; after RUN
+     * senders want nothing and receivers read and discard. */
+    enum { ARMED_NONE, ARMED_RUN, ARMED_AFTER } armed = ARMED_NONE;
 
     for (;;) {
         int phase = atomic_load_explicit(&t->phase, memory_order_acquire);
-        if (phase == PHASE_STOP)
+        if (phase == PHASE_STOP) {
+            /* The run ends here: what already arrived counts. */
+            if (armed == ARMED_RUN)
+                count_queued(w, ops);
             break;
-        if (phase != PHASE_RUN && senders_on) {
-            /* Sending is over: stop asking for writability. */
+        }
+        if (phase == PHASE_RUN && armed == ARMED_NONE) {
             for (int k = 0; k < w->count; k++) {
                 struct weir_stream *st = &t->streams[w->first + k * w->stride];
-                if (st->sending)
-                    set_interest(w, st, 0);
+                if (!st->failed)
+                    set_interest(w, st, st->sending ? EPOLLOUT : EPOLLIN);
             }
-            senders_on = 0;
-        } else if (phase == PHASE_RUN && !senders_on) {
+            armed = ARMED_RUN;
+        } else if (phase > PHASE_RUN && armed != ARMED_AFTER) {
             for (int k = 0; k < w->count; k++) {
                 struct weir_stream *st = &t->streams[w->first + k * w->stride];
-                if (st->sending && !st->failed)
-                    set_interest(w, st, EPOLLOUT);
+                if (!st->failed)
+                    set_interest(w, st, st->sending ? 0 : EPOLLIN);
             }
-            senders_on = 1;
+            armed = ARMED_AFTER;
         }
 
         int timeout = -1;
@@ -104,6 +136,11 @@ static void *worker_main(void *arg)
         int n = epoll_wait(w->epfd, evs, EVENTS_PER_WAIT, timeout);
         if (n < 0 && errno != EINTR)
             break;
+        /* What came in while waiting belongs to the phase of now; at STOP
+         * the top of the loop counts it. */
+        phase = atomic_load_explicit(&t->phase, memory_order_acquire);
+        if (phase == PHASE_STOP)
+            continue;
         if (rate || next_due)
             now = host_now_ns();
         if (next_due && now >= next_due) {
@@ -214,7 +251,7 @@ int workers_start(struct weir_test *t, int n)
         epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
         for (int k = 0; k < w->count; k++) {
             struct weir_stream *st = &t->streams[w->first + k * w->stride];
-            ev.events = st->sending ? 0 : EPOLLIN;
+            ev.events = 0;      /* until RUN, see worker_main */
             ev.data.u64 = (uint64_t)(st - t->streams);
             epoll_ctl(w->epfd, EPOLL_CTL_ADD, st->fd, &ev);
         }

@@ -98,6 +98,7 @@ static int fill_payload(unsigned char *buf, size_t len, int repeating)
 static void stream_free(struct udp_stream *s)
 {
     free(s->payload);
+    free(s->train);
     free(s->rxbuf);
     free(s->rxiov);
     free(s->rxmsgs);
@@ -105,7 +106,28 @@ static void stream_free(struct udp_stream *s)
     free(s);
 }
 
-/* Sending side: the payload and, when the kernel has it, GSO. */
+/* Is one of the plugin's flags given? */
+static int opt_set(const struct udp_global *g, const char *name)
+{
+    return g && g->host && g->host->option && g->host->option(name) != NULL;
+}
+
+/* cfg->gso / cfg->gro, or -1 (the transport decides) when the core's
+ * config predates them (stream config minor 1). */
+static int cfg_offload(const struct weir_stream_config *cfg, size_t off)
+{
+    if (cfg->struct_size < off + sizeof(int))
+        return -1;
+    int v;
+    memcpy(&v, (const char *)cfg + off, sizeof v);
+    return v;
+}
+
+/* Sending side: the payload and, where it can be used, GSO. It is on
+ * unless something says no: --udp-no-gso, --udp-no-batch, or gso 0 in the
+ * config (an iperf3 3.21 peer without --gsro). Segmentation happens below
+ * UDP, so the wire sees the same datagrams either way. (gso_dg_size is not
+ * used: every datagram is blksize bytes, whatever a peer says.) */
 static int setup_sender(struct udp_stream *s, const struct weir_stream_config *cfg)
 {
     s->payload = malloc(s->blksize);
@@ -114,10 +136,19 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     if (fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
         return udp_fail(s->g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(errno));
     s->next_seq = 1;
+    /* Without the train each datagram goes as two iovecs (header, shared
+     * payload); with it, one iovec per message. */
+    if ((size_t)UDP_SEND_MAX * s->blksize <= UDP_TRAIN_MAX) {
+        s->train = malloc((size_t)UDP_SEND_MAX * s->blksize);
+        for (uint32_t i = 0; s->train && i < UDP_SEND_MAX; i++)
+            memcpy(s->train + (size_t)i * s->blksize, s->payload, s->blksize);
+    }
     uint32_t segs = UDP_MAX_BLKSIZE / s->blksize;
     if (segs > UDP_GSO_MAX_SEGS)
         segs = UDP_GSO_MAX_SEGS;
-    s->gso = segs >= 2 && udp_gso_supported(s->fd);
+    int want = cfg_offload(cfg, offsetof(struct weir_stream_config, gso)) != 0 &&
+               !s->plain && !opt_set(s->g, UDP_OPT_NO_GSO);
+    s->gso = want && segs >= 2 && udp_gso_usable(s->fd, s->blksize);
     s->gso_segs = s->gso ? segs : 1;
     if (s->gso) {
         struct cmsghdr *cm = &s->gso_cmsg.align;
@@ -130,11 +161,17 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     return WEIR_OK;
 }
 
-/* Receiving side: one recvmmsg batch of buffers; UDP_GRO when the kernel
- * has it (then each buffer must hold a whole coalesced run). */
-static int setup_receiver(struct udp_stream *s)
+/* Receiving side: one recvmmsg batch of buffers. UDP_GRO only when the
+ * config asks for it (--gsro on either end) and --udp-no-gro does not
+ * forbid it: a GRO receiver gets runs of datagrams that the kernel never
+ * handled one by one (on loopback a GSO send arrives whole), which is fast
+ * but not what a receiver of real datagrams does, so it is not the
+ * default. Each GRO buffer must hold a whole coalesced run. */
+static int setup_receiver(struct udp_stream *s, const struct weir_stream_config *cfg)
 {
-    s->gro = udp_gro_enable(s->fd);
+    int want = cfg_offload(cfg, offsetof(struct weir_stream_config, gro)) == 1 &&
+               !s->plain && !opt_set(s->g, UDP_OPT_NO_GRO);
+    s->gro = want && udp_gro_enable(s->fd);
     s->slot_size = s->gro ? UDP_GRO_SLOT : s->blksize;
     s->rx_slots = UDP_RECV_BYTES / s->slot_size;
     if (s->rx_slots < 1)
@@ -169,7 +206,9 @@ int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_
     s->blksize = cfg->blksize;
     s->seq64 = cfg->udp_counters_64bit != 0;
     s->hdrlen = s->seq64 ? UDP_HDR64 : UDP_HDR32;
-    int rc = s->sending ? setup_sender(s, cfg) : setup_receiver(s);
+    s->plain = opt_set(g, UDP_OPT_NO_BATCH);
+    s->no_mmsg = s->plain || !udp_mmsg_available(fd);
+    int rc = s->sending ? setup_sender(s, cfg) : setup_receiver(s, cfg);
     if (rc != WEIR_OK) {
         stream_free(s);
         return rc;
@@ -209,6 +248,13 @@ static void udp_fini(void *global)
     free(global);
 }
 
+static const struct weir_option options[] = {
+    { UDP_OPT_NO_GSO, NULL, "udp: never send with GSO (UDP_SEGMENT), even where the kernel has it" },
+    { UDP_OPT_NO_GRO, NULL, "udp: never receive with GRO (UDP_GRO), even when --gsro asks for it" },
+    { UDP_OPT_NO_BATCH, NULL, "udp: one datagram per send/receive call (no sendmmsg/recvmmsg, GSO, GRO)" },
+    { NULL, NULL, NULL }
+};
+
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     .caps = WEIR_CAP_DATAGRAM,
@@ -226,6 +272,7 @@ static const struct weir_transport_ops ops = {
     .recv = udp_recv,
     .info = NULL,               /* no kernel statistics worth reporting */
     .close = udp_close,
+    .describe = udp_describe,
 };
 
 static const struct weir_plugin desc = {
@@ -235,7 +282,7 @@ static const struct weir_plugin desc = {
     .kind = WEIR_PLUGIN_TRANSPORT,
     .name = "udp",
     .description = "UDP streams, iperf3-compatible (GSO/GRO and mmsg batching where available)",
-    .options = NULL,
+    .options = options,
     .transport = &ops,
 };
 

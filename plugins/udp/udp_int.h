@@ -27,11 +27,18 @@
 /* Segments per GSO send: the kernel's UDP_MAX_SEGMENTS on every kernel
  * that has UDP_SEGMENT (later kernels allow more). */
 #define UDP_GSO_MAX_SEGS 64u
+/* Largest datagram train (UDP_SEND_MAX datagrams back to back, udp_io.c);
+ * covers every block size GSO can use (at most 65507 / 2). */
+#define UDP_TRAIN_MAX (2u * 1024u * 1024u)
 /* Receive buffer space per recv call; the slot count follows from it. */
 #define UDP_RECV_BYTES (256u * 1024u)
 #define UDP_RECV_MAX_SLOTS 32u
 /* A UDP_GRO buffer holds up to 64 KiB of coalesced datagrams. */
 #define UDP_GRO_SLOT 65536u
+
+/* Receive buffer a receiving stream asks for when -w is not given (see
+ * udp_sock.c). */
+#define UDP_RCVBUF_WANT (4u * 1024u * 1024u)
 
 /* Used when the core passes timeout_ms == 0, so no step waits forever. */
 #define UDP_DEFAULT_TIMEOUT_MS 10000u
@@ -44,6 +51,12 @@
 struct udp_global {
     const struct weir_host *host;
 };
+
+/* The plugin's own options (declared in udp.c, read per stream so that
+ * they apply to every stream of the process): */
+#define UDP_OPT_NO_GSO   "udp-no-gso"     /* never UDP_SEGMENT */
+#define UDP_OPT_NO_GRO   "udp-no-gro"     /* never UDP_GRO, even when asked */
+#define UDP_OPT_NO_BATCH "udp-no-batch"   /* one datagram per system call */
 
 /* Receiver state that does not live in weir_counters. The counters
  * (packets = highest sequence, lost, out_of_order, jitter_ns) are the rest
@@ -76,16 +89,22 @@ struct udp_stream {
     uint32_t blksize;
     uint32_t hdrlen;            /* UDP_HDR32 or UDP_HDR64 */
     int seq64;
-    int no_mmsg;                /* sendmmsg/recvmmsg said ENOSYS */
+    int plain;                  /* --udp-no-batch: one datagram per call,
+                                   no GSO, no GRO */
+    int no_mmsg;                /* one message per call: plain, or
+                                   sendmmsg/recvmmsg said ENOSYS */
 
     /* Sender. */
     uint64_t next_seq;          /* first datagram is 1 */
     int gso;                    /* multi-segment sends with UDP_SEGMENT */
     uint32_t gso_segs;          /* segments per GSO send (>= 2 when gso) */
     unsigned char *payload;     /* blksize bytes; the header overlays the start */
+    unsigned char *train;       /* UDP_SEND_MAX copies of payload back to back,
+                                   headers written in place; NULL: too big */
     unsigned char hdr[UDP_SEND_MAX][UDP_HDR64];
     struct iovec iov[2 * UDP_SEND_MAX];
     struct mmsghdr msgs[UDP_SEND_MAX];
+    uint32_t msg_segs[UDP_SEND_MAX];    /* datagrams in each message */
     union udp_cmsg gso_cmsg;    /* UDP_SEGMENT = blksize, shared by all sends */
 
     /* Receiver. */
@@ -129,8 +148,11 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
  * a description in why. */
 int udp_bind_local(int fd, const struct weir_stream_config *cfg, int family,
                    char *why, size_t whylen);
-/* Does the kernel take UDP_SEGMENT on this socket? */
-int udp_gso_supported(int fd);
+/* Can a send on this connected socket use UDP_SEGMENT for blksize-byte
+ * datagrams: the kernel has the option and blksize fits the path MTU? */
+int udp_gso_usable(int fd, uint32_t blksize);
+/* Are sendmmsg/recvmmsg there (a call for zero messages)? */
+int udp_mmsg_available(int fd);
 /* Turn UDP_GRO on; 1 when the kernel took it. */
 int udp_gro_enable(int fd);
 
@@ -138,6 +160,8 @@ int udp_gro_enable(int fd);
 
 int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io);
 int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io);
+/* The describe hook: {"gso":..,"gro":..,"batch":".."}. */
+int udp_describe(void *stream, char *buf, size_t len);
 /* Header of datagram seq sent at (sec, usec), into hdr (hdrlen bytes). */
 void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64);
 

@@ -1,9 +1,12 @@
 /* udp transport: the data path (worker threads).
  *
  * Send: up to UDP_SEND_MAX datagrams per call in one sendmmsg() (one
- * sendmsg() per message where sendmmsg() is missing). Each
- * datagram is two iovecs, its 12/16-byte header and the stream's payload
- * after the header, so nothing is copied in user space. With GSO each
+ * sendmsg() per message where sendmmsg() is missing or --udp-no-batch
+ * asks for it). The datagrams of a call lie back to back in the stream's
+ * train (UDP_SEND_MAX copies of the payload, made once), each header written
+ * in place, so a message is one iovec whatever it carries; where the train
+ * would be too big (datagrams over 32 KiB) each datagram is two iovecs, its
+ * 12/16-byte header and the shared payload after it. With GSO each
  * message carries up to gso_segs datagrams and a UDP_SEGMENT cmsg, and the
  * kernel (or the NIC) cuts it into blksize datagrams: the wire sees the
  * same datagrams either way. A GSO send the kernel refuses (path MTU below
@@ -11,8 +14,8 @@
  * and the datagrams go again one per message. One clock reading per call
  * stamps every datagram of the call.
  *
- * Receive: one recvmmsg() per call into rx_slots buffers (recvmsg() into
- * one where recvmmsg() is missing). With UDP_GRO a
+ * Receive: one recvmmsg() per call into rx_slots buffers (one recvmsg()
+ * per buffer where recvmmsg() is missing or --udp-no-batch). With UDP_GRO a
  * buffer may hold several datagrams of the size given in its cmsg; they are
  * split and accounted one by one. One clock reading per call is the arrival
  * time of the batch.
@@ -28,6 +31,7 @@
 
 #include <errno.h>
 #include <netinet/udp.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -71,7 +75,9 @@ static int send_msgs(struct udp_stream *s, uint32_t m)
     return (int)i;
 }
 
-/* recvmmsg(), or recvmsg() into the first buffer where it is missing. */
+/* recvmmsg(), or one recvmsg() per buffer where it is missing or batching
+ * is off, until the socket is empty. Same return convention as
+ * recvmmsg(). */
 static int recv_msgs(struct udp_stream *s)
 {
     if (!s->no_mmsg) {
@@ -80,14 +86,18 @@ static int recv_msgs(struct udp_stream *s)
             return r;
         s->no_mmsg = 1;
     }
-    ssize_t n = recvmsg(s->fd, &s->rxmsgs[0].msg_hdr, MSG_DONTWAIT);
-    if (n < 0)
-        return -1;
-    s->rxmsgs[0].msg_len = (unsigned)n;
-    return 1;
+    uint32_t i = 0;
+    for (; i < s->rx_slots; i++) {
+        ssize_t n = recvmsg(s->fd, &s->rxmsgs[i].msg_hdr, MSG_DONTWAIT);
+        if (n < 0)
+            return i ? (int)i : -1;
+        s->rxmsgs[i].msg_len = (unsigned)n;
+    }
+    return (int)i;
 }
 
-/* Messages for datagrams [from, n) of the prepared iovecs; returns how many. */
+/* Messages for datagrams [from, n) of the prepared train or iovecs;
+ * returns how many. */
 static uint32_t build_msgs(struct udp_stream *s, uint32_t from, uint32_t n)
 {
     uint32_t per = s->gso ? s->gso_segs : 1, m = 0;
@@ -95,8 +105,16 @@ static uint32_t build_msgs(struct udp_stream *s, uint32_t from, uint32_t n)
         uint32_t segs = n - k < per ? n - k : per;
         struct msghdr *mh = &s->msgs[m].msg_hdr;
         memset(mh, 0, sizeof *mh);
-        mh->msg_iov = &s->iov[2 * k];
-        mh->msg_iovlen = 2 * segs;
+        if (s->train) {
+            s->iov[m].iov_base = s->train + (size_t)k * s->blksize;
+            s->iov[m].iov_len = (size_t)segs * s->blksize;
+            mh->msg_iov = &s->iov[m];
+            mh->msg_iovlen = 1;
+        } else {
+            mh->msg_iov = &s->iov[2 * k];
+            mh->msg_iovlen = 2 * segs;
+        }
+        s->msg_segs[m] = segs;
         if (segs > 1) {
             mh->msg_control = s->gso_cmsg.buf;
             mh->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
@@ -118,9 +136,13 @@ int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
     if (n > UDP_SEND_MAX)
         n = UDP_SEND_MAX;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint32_t sec = (uint32_t)ts.tv_sec, usec = (uint32_t)(ts.tv_nsec / 1000);
     for (uint32_t i = 0; i < n; i++) {
-        udp_put_header(s->hdr[i], (uint32_t)ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000),
-                       s->next_seq + i, s->seq64);
+        if (s->train) {
+            udp_put_header(s->train + (size_t)i * s->blksize, sec, usec, s->next_seq + i, s->seq64);
+            continue;
+        }
+        udp_put_header(s->hdr[i], sec, usec, s->next_seq + i, s->seq64);
         s->iov[2 * i].iov_base = s->hdr[i];
         s->iov[2 * i].iov_len = s->hdrlen;
         s->iov[2 * i + 1].iov_base = s->payload + s->hdrlen;
@@ -144,6 +166,8 @@ int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
             if (s->gso && (e == EINVAL || e == EIO || e == EMSGSIZE)) {
                 s->gso = 0;
                 s->gso_segs = 1;
+                udp_warn(s->g, "the kernel refused a GSO send (%s); "
+                         "sending one datagram per message from now on", strerror(e));
                 continue;
             }
             if (done)
@@ -151,7 +175,7 @@ int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
             return udp_fail(s->g, WEIR_E_STREAMWRITE, "sendmmsg: %s", strerror(e));
         }
         for (int j = 0; j < r; j++)
-            done += (uint32_t)s->msgs[j].msg_hdr.msg_iovlen / 2;
+            done += s->msg_segs[j];
         if ((uint32_t)r < m)
             break;      /* the socket buffer is full */
     }
@@ -255,4 +279,15 @@ int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     c->out_of_order = a.out_of_order;
     c->jitter_ns = a.jitter_ns;
     return WEIR_OK;
+}
+
+int udp_describe(void *stream, char *buf, size_t len)
+{
+    const struct udp_stream *s = stream;
+    const char *batch = s->sending ? (s->no_mmsg ? "sendmsg" : "sendmmsg")
+                                   : (s->no_mmsg ? "recvmsg" : "recvmmsg");
+    int n = snprintf(buf, len, "{\"gso\":%s,\"gro\":%s,\"batch\":\"%s\"}",
+                     s->sending && s->gso ? "true" : "false",
+                     !s->sending && s->gro ? "true" : "false", batch);
+    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
 }

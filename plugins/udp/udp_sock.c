@@ -59,7 +59,17 @@ static int apply_buffers(const struct udp_global *g, int fd, const struct weir_s
                  "setting both to %d", (unsigned)cfg->blksize, snd, rcv, want);
         if (set_int(fd, SOL_SOCKET, SO_SNDBUF, want) < 0 || set_int(fd, SOL_SOCKET, SO_RCVBUF, want) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "socket buffers of %d bytes: %s", want, strerror(errno));
+        rcv = want;
     }
+    /* UDP has no flow control: a receiver's buffer is all that carries the
+     * datagrams that arrive while its thread is not running (woken late,
+     * preempted), and the kernel's default (~200 KiB, about 90 datagrams
+     * of 1448 bytes) overflows in well under a millisecond at Gbit/s.
+     * Without -w a receiving stream asks for UDP_RCVBUF_WANT; the kernel
+     * caps it at net.core.rmem_max, quietly. Nothing of this is on the
+     * wire. */
+    if (!cfg->sending && rcv < (int)UDP_RCVBUF_WANT)
+        (void)set_int(fd, SOL_SOCKET, SO_RCVBUF, (int)UDP_RCVBUF_WANT);
     return WEIR_OK;
 }
 
@@ -102,13 +112,41 @@ int udp_bind_local(int fd, const struct weir_stream_config *cfg, int family, cha
     return rc;
 }
 
-/* The option exists (Linux 4.18+) when the kernel answers for it; whether
- * a given send may use it (path MTU, checksum offload) shows only when it
- * is sent, and udp_io.c falls back then. */
-int udp_gso_supported(int fd)
+/* The option exists (Linux 4.18+) when the kernel answers for it. A GSO
+ * segment must fit the path MTU whole (the kernel refuses to fragment
+ * one), which a connected socket can tell now. Other refusals (no checksum
+ * offload, IPsec) show only when a send is tried, and udp_io.c falls back
+ * then. */
+int udp_gso_usable(int fd, uint32_t blksize)
 {
     int v = 0;
-    return get_int(fd, SOL_UDP, UDP_SEGMENT, &v) == 0;
+    if (get_int(fd, SOL_UDP, UDP_SEGMENT, &v) < 0)
+        return 0;
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
+        return 1;
+    int mtu = 0, r;
+    uint32_t hdr;
+    if (peer.ss_family == AF_INET) {
+        r = get_int(fd, IPPROTO_IP, IP_MTU, &mtu);
+        hdr = 20 + 8;
+    } else {
+        r = get_int(fd, IPPROTO_IPV6, IPV6_MTU, &mtu);
+        hdr = (peer_is_ipv4((struct sockaddr *)&peer) ? 20 : 40) + 8;
+    }
+    return r < 0 || mtu <= 0 || (uint64_t)blksize + hdr <= (uint64_t)mtu;
+}
+
+/* A call for no message at all does nothing but say whether the system
+ * call exists (a seccomp filter may make it ENOSYS). */
+int udp_mmsg_available(int fd)
+{
+    if (sendmmsg(fd, NULL, 0, MSG_DONTWAIT) < 0 && errno == ENOSYS)
+        return 0;
+    if (recvmmsg(fd, NULL, 0, MSG_DONTWAIT, NULL) < 0 && errno == ENOSYS)
+        return 0;
+    return 1;
 }
 
 int udp_gro_enable(int fd)

@@ -147,6 +147,8 @@ static struct weir_stream_config base_cfg(int sending)
         .blksize = BLK,
         .tos = -1,
         .timeout_ms = 2000,
+        .gso = -1,              /* the core's defaults: the plugin decides */
+        .gro = -1,
     };
     return c;
 }
@@ -276,12 +278,13 @@ static void send_n(void *s, uint32_t n, struct weir_counters *c, struct weir_io 
 }
 
 /* A server stream whose peer is a plain socket: *peer is connected to the
- * server port and has done the hello. */
-static void *crafted_stream(int seq64, uint32_t blksize, int *peer)
+ * server port and has done the hello. gro as in the stream config. */
+static void *crafted_stream_gro(int seq64, uint32_t blksize, int gro, int *peer)
 {
     struct weir_stream_config cfg = base_cfg(0);
     cfg.udp_counters_64bit = seq64;
     cfg.blksize = blksize;
+    cfg.gro = gro;
     int pfd;
     void *l = listen_on(&cfg, &pfd);
     *peer = udp_peer(port);
@@ -296,6 +299,11 @@ static void *crafted_stream(int seq64, uint32_t blksize, int *peer)
     CU_ASSERT_EQUAL(recv(*peer, got, sizeof got, 0), 4);
     CU_ASSERT_EQUAL(memcmp(got, REPLY, 4), 0);
     return s;
+}
+
+static void *crafted_stream(int seq64, uint32_t blksize, int *peer)
+{
+    return crafted_stream_gro(seq64, blksize, -1, peer);
 }
 
 /* Send crafted datagrams with the given sequence numbers from peer. */
@@ -316,7 +324,16 @@ static void test_descriptor(void)
     CU_ASSERT_EQUAL(plug->abi_major, WEIR_ABI_MAJOR);
     CU_ASSERT_EQUAL(plug->kind, WEIR_PLUGIN_TRANSPORT);
     CU_ASSERT_STRING_EQUAL(plug->name, "udp");
-    CU_ASSERT_PTR_NULL(plug->options);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(plug->options);
+    const char *want[] = { "udp-no-gso", "udp-no-gro", "udp-no-batch" };
+    int k = 0;
+    for (const struct weir_option *o = plug->options; o->name; o++, k++) {
+        CU_ASSERT_FATAL(k < 3);
+        CU_ASSERT_STRING_EQUAL(o->name, want[k]);
+        CU_ASSERT_PTR_NULL(o->arg);             /* flags */
+        CU_ASSERT_PTR_NOT_NULL(o->help);
+    }
+    CU_ASSERT_EQUAL(k, 3);
     CU_ASSERT_EQUAL(T->struct_size, sizeof *T);
     CU_ASSERT_EQUAL(T->caps, WEIR_CAP_DATAGRAM);
     CU_ASSERT_STRING_EQUAL(T->wire_key, "udp");
@@ -331,6 +348,7 @@ static void test_descriptor(void)
     CU_ASSERT_PTR_NOT_NULL(T->recv);
     CU_ASSERT_PTR_NOT_NULL(T->close);
     CU_ASSERT_PTR_NULL(T->info);
+    CU_ASSERT_PTR_NOT_NULL(T->describe);
 }
 
 /* Client sends, server receives: exact counts both sides, both sockets
@@ -953,7 +971,9 @@ static void test_families(void)
 static void test_gro_split(void)
 {
     int peer;
-    void *s = crafted_stream(0, 1000, &peer);
+    void *s = crafted_stream_gro(0, 1000, 1, &peer);
+    char d[256];
+    CU_ASSERT_EQUAL(T->describe(s, d, sizeof d), WEIR_OK);
     int seg = 1000;
     if (setsockopt(peer, SOL_UDP, UDP_SEGMENT, &seg, sizeof seg) < 0) {
         T->close(s);
@@ -973,8 +993,113 @@ static void test_gro_split(void)
     CU_ASSERT_EQUAL(tot.bytes, 3500);
     CU_ASSERT_EQUAL(c.packets, 4);
     CU_ASSERT_EQUAL(c.lost, 0);
+    /* The socket took UDP_GRO (the kernel has it, as it has UDP_SEGMENT). */
+    CU_ASSERT_PTR_NOT_NULL(strstr(d, "\"gro\":true"));
     T->close(s);
     close(peer);
+}
+
+/* Does the kernel take this UDP option on a fresh socket? */
+static int kernel_has(int opt)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), v = 0;
+    socklen_t len = sizeof v;
+    int ok = fd >= 0 && getsockopt(fd, SOL_UDP, opt, &v, &len) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* One client-to-server pair with the given offload settings: what both
+ * ends describe (want_c, want_s: the JSON they must write), then 5 x 40
+ * datagrams counted exactly at both ends. */
+static void offload_case(int gso, int gro, const char *option, const char *want_c,
+                         const char *want_s)
+{
+    if (option)
+        mock_host_set_option(option, "");
+    struct weir_stream_config ccfg = base_cfg(1), scfg = base_cfg(0);
+    ccfg.gso = scfg.gso = gso;
+    ccfg.gro = scfg.gro = gro;
+    void *cs, *ss;
+    open_pair(&ccfg, &scfg, &cs, &ss);
+    char dc[256] = "", ds[256] = "";
+    CU_ASSERT_EQUAL(T->describe(cs, dc, sizeof dc), WEIR_OK);
+    CU_ASSERT_EQUAL(T->describe(ss, ds, sizeof ds), WEIR_OK);
+    if (strcmp(dc, want_c) != 0 || strcmp(ds, want_s) != 0) {
+        fprintf(stderr, "\n  gso %d gro %d option %s: client %s (want %s), server %s (want %s)\n",
+                gso, gro, option ? option : "-", dc, want_c, ds, want_s);
+        CU_FAIL("describe");
+    }
+    struct weir_counters cc, sc;
+    memset(&cc, 0, sizeof cc);
+    memset(&sc, 0, sizeof sc);
+    struct weir_io ct = { 0, 0 }, st = { 0, 0 };
+    for (uint32_t k = 1; k <= 5; k++) {
+        send_n(cs, 40 * k, &cc, &ct);
+        recv_n(ss, 40 * k, &sc, &st);
+    }
+    CU_ASSERT_EQUAL(ct.blocks, 200);
+    CU_ASSERT_EQUAL(st.blocks, 200);
+    CU_ASSERT_EQUAL(st.bytes, 200u * BLK);
+    CU_ASSERT_EQUAL(sc.packets, 200);
+    CU_ASSERT_EQUAL(sc.lost, 0);
+    CU_ASSERT_EQUAL(sc.out_of_order, 0);
+    T->close(cs);
+    T->close(ss);
+    if (option)
+        mock_host_set_option(option, NULL);
+}
+
+/* The describe hook says what each stream uses after run-time detection,
+ * and the choices follow the config (gso/gro: -1 the plugin decides, 0 off,
+ * 1 asked for) and the plugin's options. Defaults: GSO on, GRO only when
+ * asked. Every path counts exactly. */
+static void test_offload_choices(void)
+{
+    const char *gso_on = kernel_has(UDP_SEGMENT) ? "{\"gso\":true,\"gro\":false,\"batch\":\"sendmmsg\"}"
+                                                 : "{\"gso\":false,\"gro\":false,\"batch\":\"sendmmsg\"}";
+    const char *gro_on = kernel_has(UDP_GRO) ? "{\"gso\":false,\"gro\":true,\"batch\":\"recvmmsg\"}"
+                                             : "{\"gso\":false,\"gro\":false,\"batch\":\"recvmmsg\"}";
+    const char *snd = "{\"gso\":false,\"gro\":false,\"batch\":\"sendmmsg\"}";
+    const char *rcv = "{\"gso\":false,\"gro\":false,\"batch\":\"recvmmsg\"}";
+    const char *snd1 = "{\"gso\":false,\"gro\":false,\"batch\":\"sendmsg\"}";
+    const char *rcv1 = "{\"gso\":false,\"gro\":false,\"batch\":\"recvmsg\"}";
+
+    offload_case(-1, -1, NULL, gso_on, rcv);            /* defaults */
+    offload_case(1, 1, NULL, gso_on, gro_on);           /* --gsro */
+    offload_case(0, 0, NULL, snd, rcv);                 /* iperf3 3.21 without --gsro */
+    offload_case(-1, -1, "udp-no-gso", snd, rcv);
+    offload_case(1, 1, "udp-no-gso", snd, gro_on);
+    offload_case(1, 1, "udp-no-gro", gso_on, rcv);
+    offload_case(1, 1, "udp-no-batch", snd1, rcv1);     /* overrides --gsro */
+    offload_case(-1, -1, "udp-no-batch", snd1, rcv1);
+    /* A config from before stream config minor 1 (no gso/gro fields):
+     * the plugin's defaults. */
+    struct weir_stream_config ccfg = base_cfg(1), scfg = base_cfg(0);
+    ccfg.struct_size = scfg.struct_size = offsetof(struct weir_stream_config, gso);
+    ccfg.gso = scfg.gso = 0;    /* must not be read */
+    ccfg.gro = scfg.gro = 1;
+    void *cs, *ss;
+    open_pair(&ccfg, &scfg, &cs, &ss);
+    char d[256];
+    CU_ASSERT_EQUAL(T->describe(cs, d, sizeof d), WEIR_OK);
+    CU_ASSERT_STRING_EQUAL(d, gso_on);
+    CU_ASSERT_EQUAL(T->describe(ss, d, sizeof d), WEIR_OK);
+    CU_ASSERT_STRING_EQUAL(d, rcv);
+    /* Too small a buffer: nothing, and an error. */
+    CU_ASSERT_NOT_EQUAL(T->describe(cs, d, 10), WEIR_OK);
+    T->close(cs);
+    T->close(ss);
+
+    /* Without sendmmsg/recvmmsg (seccomp, old kernel): found at open time,
+     * so the report says so from the start; GSO and GRO still batch. */
+    mmsg_enosys = 1;
+    const char *gso1 = kernel_has(UDP_SEGMENT) ? "{\"gso\":true,\"gro\":false,\"batch\":\"sendmsg\"}" : snd1;
+    const char *gro1 = kernel_has(UDP_GRO) ? "{\"gso\":false,\"gro\":true,\"batch\":\"recvmsg\"}" : rcv1;
+    offload_case(-1, -1, NULL, gso1, rcv1);
+    offload_case(1, 1, NULL, gso1, gro1);
+    mmsg_enosys = 0;
 }
 
 /* Many streams one after another: the listener keeps answering on the
@@ -1066,6 +1191,7 @@ int main(void)
     CU_add_test(s, "dual stack and IPv6", test_families);
     CU_add_test(s, "GRO buffers split", test_gro_split);
     CU_add_test(s, "many streams", test_many_streams);
+    CU_add_test(s, "offload choices and describe", test_offload_choices);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Bad UDP peers through the real binary (the plugin-level cases -- short
+# datagrams, sequence 0, jumps of 2^31, other source addresses, storms of
+# hellos at one listener, a missing reply -- are in tests/plugin/test_udp.c):
+#
+#   hello never answered   udp_badpeer.py silent-server plays an iperf3
+#                          server up to CREATE_STREAMS, then reads the UDP
+#                          hello and answers nothing. `weir -c -u` must give
+#                          up after its bounded wait (10 s for a stream to
+#                          open), exit 1 with a message that says what was
+#                          missing, and close the control connection.
+#   hello storm            a persistent `weir -s` while udp_badpeer.py storm
+#                          sends "9876" from 50 sockets (50 source ports on
+#                          the client's own address) every half millisecond,
+#                          and a real `weir -c -u -P 2` connects (3 rounds). The UDP hello
+#                          carries no cookie (protocol.md 4.3), so a hello
+#                          from the client's own address cannot be told from
+#                          the client's: when the storm's hellos come first,
+#                          they take stream slots. What must hold: the client
+#                          finishes in bounded time, either with a complete
+#                          test (both streams carried its data) or with the
+#                          error that its hello went unanswered, never a
+#                          hang or a crash; the storm gets at most as many
+#                          replies as there were streams to open; and after
+#                          it the server serves a normal test, with no
+#                          descriptor left behind.
+UDP_DEADLINE=70
+. "$(dirname "$0")/udp_lib.sh"
+
+require_tools
+PEER=$TESTS_DIR/e2e/udp_badpeer.py
+[ -f "$PEER" ] || PEER=$(cd "$(dirname "$0")" && pwd)/udp_badpeer.py
+
+peer_value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+never_answered() {
+    local port i t0 t1 rc
+    port=$(free_port)
+    start_bg peer 25 python3 "$PEER" silent-server "$port" --timeout 20
+    local ppid=$BG_PID
+    for i in $(seq 100); do
+        grep -q READY "$CASE_DIR/peer.out" 2>/dev/null && break
+        kill -0 "$ppid" 2>/dev/null || break
+        sleep 0.05
+    done
+    grep -q READY "$CASE_DIR/peer.out" || { fail "the silent server did not start"; return; }
+    t0=$(date +%s%N)
+    timeout -k 3 30 "$WEIR" -c 127.0.0.1 -p "$port" -u -t 2 \
+        >"$CASE_DIR/client.out" 2>"$CASE_DIR/client.err" </dev/null
+    rc=$? t1=$(date +%s%N)
+    wait "$ppid"
+    local ms=$(((t1 - t0) / 1000000))
+    echo "    # the client gave up after $ms ms: $(head -c 300 "$CASE_DIR/client.err")"
+    expect_eq "client exit status" "$rc" 1
+    expect_int -ge "client's wait for the reply (ms)" "$ms" 9000
+    expect_int -le "client's wait for the reply (ms)" "$ms" 15000
+    grep -q "no reply to the hello within 10000 ms" "$CASE_DIR/client.err" ||
+        fail "client's error does not say that the hello went unanswered"
+    grep -q "^weir: error - " "$CASE_DIR/client.err" || fail "client's error is not a 'weir: error - ' line"
+    expect_eq "hellos the silent server got" "$(peer_value HELLOS "$CASE_DIR/peer.out")" 1
+    expect_eq "how the client left the control connection" "$(peer_value CONTROL_END "$CASE_DIR/peer.out")" eof
+}
+
+# fds PID: open descriptors of a process.
+fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+
+# storm_round N: one client against $PORT while the storm runs.
+storm_round() {
+    local n=$1 t0 t1 rc ms cli=$CASE_DIR/client$1.json storm=$CASE_DIR/storm$1.out
+    timeout -k 3 10 python3 "$PEER" storm "$PORT" --sockets 50 --seconds 2 --interval 0.5 \
+        >"$storm" 2>&1 &
+    local spid=$!
+    PIDS="$PIDS $spid"
+    sleep 0.3
+    t0=$(date +%s%N)
+    timeout -k 3 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J \
+        >"$cli" 2>"$CASE_DIR/client$n.err" </dev/null
+    rc=$? t1=$(date +%s%N)
+    wait "$spid"
+    ms=$(((t1 - t0) / 1000000))
+    expect_int -le "round $n: client's run (ms)" "$ms" 15000
+    local answered
+    answered=$(peer_value ANSWERED "$storm")
+    expect_int -le "round $n: storm sockets answered (at most one per stream)" "${answered:-x}" 2
+    if [ "$rc" = 0 ]; then
+        json_doc "$cli" "round $n client" || return
+        echo "    # round $n: the client's test completed in $ms ms; storm: $(tr '\n' ' ' <"$storm")"
+        expect_eq "round $n: streams that carried data (client's view of the server)" \
+            "$(json_get "$cli" '[.end.streams[] | select(.udp.packets > 0)] | length')" 2
+        expect_int -gt "round $n: bytes the server received" \
+            "$(json_get "$cli" .end.sum_received.bytes)" 0
+    else
+        echo "    # round $n: the storm took a stream slot; the client failed in $ms ms:" \
+             "$(json_get "$cli" .error)"
+        expect_eq "round $n: client exit status" "$rc" 1
+        json_get "$cli" .error | grep -Eq "no reply to the hello|reply.*(refused|Connection refused)" ||
+            fail "round $n: the client's error does not say its hello went unanswered"
+        expect_int -ge "round $n: storm sockets answered" "${answered:-0}" 1
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "round $n: the server died"
+}
+
+hello_storm() {
+    start_weir_server -J || return
+    local base
+    sleep 0.2
+    base=$(fds "$(pgrep -P "$SERVER_PID" -x weir || echo "$SERVER_PID")")
+    storm_round 1
+    storm_round 2
+    storm_round 3
+    # The same server, no storm: a normal test.
+    local cli=$CASE_DIR/after.json
+    timeout -k 3 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J \
+        >"$cli" 2>"$CASE_DIR/after.err" </dev/null
+    expect_eq "after the storm: client exit status" "$?" 0
+    json_doc "$cli" "after the storm: client" || return
+    expect_eq "after the storm: lost datagrams" "$(json_get "$cli" .end.sum_received.lost_packets)" 0
+    expect_eq "after the storm: streams that carried data" \
+        "$(json_get "$cli" '[.end.streams[] | select(.udp.packets > 0)] | length')" 2
+    sleep 0.2
+    expect_eq "server's open descriptors after the storm vs before" \
+        "$(fds "$(pgrep -P "$SERVER_PID" -x weir || echo "$SERVER_PID")")" "$base"
+}
+
+run_case "hello never answered: bounded wait, clear error, exit 1" never_answered
+run_case "hello storm from 50 source ports while weir -c -u -P 2 connects" hello_storm
+finish
