@@ -345,15 +345,20 @@ static int connect_control(struct client *c)
         return fail(c, WEIR_E_CONNECT, "%s", strerror(errno));
     }
     net_set_nodelay(t->ctl_fd);
-    t->control_mss = net_tcp_mss(t->ctl_fd);
     if (weir_cookie_make(t->cookie))
         return fail(c, WEIR_E_SENDCOOKIE, "no randomness");
+    enum ctl_io io = ctl_write(t->ctl_fd, t->cookie, WEIR_COOKIE_SIZE, CTL_MSG_TIMEOUT_MS);
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_SENDCOOKIE);
+    /* Read after the first send, as iperf3 does: the kernel's current MSS
+     * is only settled then (32768 rather than 32741 on loopback), and it
+     * is the UDP default block size. */
+    t->control_mss = net_tcp_mss(t->ctl_fd);
     struct weir_report_connect rc;
     report_fill_connect(&rc, WEIR_ROLE_CLIENT, s->host, s->port);
     rc.control_mss = t->control_mss;
     report_connected(c->ss.rs, &rc);
-    enum ctl_io io = ctl_write(t->ctl_fd, t->cookie, WEIR_COOKIE_SIZE, CTL_MSG_TIMEOUT_MS);
-    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDCOOKIE);
+    return WEIR_OK;
 }
 
 int client_run(const struct weir_settings *s, struct report_set *rs)
