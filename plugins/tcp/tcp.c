@@ -132,26 +132,6 @@ static ssize_t read_upto(int fd, void *buf, size_t len, uint64_t deadline)
 
 /* ---- streams ---- */
 
-static int fill_payload(unsigned char *buf, size_t len, int repeating)
-{
-    if (repeating) {
-        for (size_t i = 0; i < len; i++)
-            buf[i] = (unsigned char)('0' + i % 10);
-        return 0;
-    }
-    /* getrandom() may return short for large requests or on a signal. */
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = getrandom(buf + got, len - got, 0);
-        if (n < 0 && errno != EINTR)
-            return -1;
-        if (n > 0)
-            got += (size_t)n;
-    }
-    return 0;
-}
-
-/* Wrap a connected, non-blocking fd. On failure fd is left open. */
 static int stream_new(const struct tcp_global *g, int fd,
                       const struct weir_stream_config *cfg, struct tcp_stream **out)
 {
@@ -166,7 +146,7 @@ static int stream_new(const struct tcp_global *g, int fd,
     s->offset = 0;
     /* Filled whatever the direction: the core may pick a stream's direction
      * after accepting it (bidir), and one getrandom() per stream is cheap. */
-    if (fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
+    if (weir_fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
         int e = errno;
         free(s);
         return tcp_fail(g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(e));
@@ -259,32 +239,6 @@ static int tcp_info(void *stream, struct weir_stream_info *out)
 
 /* ---- client ---- */
 
-/* Bind to -B and/or --cport in the family of the address we connect to.
- * Returns 0, or -1 with a description in what. */
-static int bind_local(int fd, const struct weir_stream_config *cfg, int family,
-                      char *what, size_t whatlen)
-{
-    struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
-                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-    struct addrinfo *res = NULL;
-    char port[8];
-
-    snprintf(port, sizeof port, "%u", (unsigned)cfg->cport);
-    int rc = getaddrinfo(cfg->bind_host, port, &hints, &res);
-    if (rc != 0) {
-        snprintf(what, whatlen, "bind address %s: %s",
-                 cfg->bind_host ? cfg->bind_host : "*", gai_strerror(rc));
-        return -1;
-    }
-    rc = bind(fd, res->ai_addr, res->ai_addrlen);
-    if (rc < 0)
-        snprintf(what, whatlen, "bind %s port %u: %s", cfg->bind_host ? cfg->bind_host : "*",
-                 (unsigned)cfg->cport, strerror(errno));
-    freeaddrinfo(res);
-    return rc;
-}
-
-/* Connect fd to ai before the deadline. Returns 0, or -1 with errno. */
 static int connect_by(int fd, const struct addrinfo *ai, uint64_t deadline)
 {
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -347,7 +301,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
             goto fail;
         }
         if ((cfg->bind_host || cfg->cport) &&
-            bind_local(fd, cfg, ai->ai_family, why, sizeof why) < 0) {
+            weir_bind_local(fd, SOCK_STREAM, cfg, ai->ai_family, why, sizeof why) < 0) {
             close(fd);
             fd = -1;
             continue;

@@ -6,6 +6,7 @@
 #include <weir/weir.h>
 
 #include "hostcall.h"
+#include "sockutil.h"
 
 /* What init hands to every hook: the host services. */
 struct tcp_global {

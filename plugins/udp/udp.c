@@ -77,24 +77,6 @@ int udp_wait_fd(int fd, short events, uint64_t deadline)
     }
 }
 
-static int fill_payload(unsigned char *buf, size_t len, int repeating)
-{
-    if (repeating) {
-        for (size_t i = 0; i < len; i++)
-            buf[i] = (unsigned char)('0' + i % 10);
-        return 0;
-    }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = getrandom(buf + got, len - got, 0);
-        if (n < 0 && errno != EINTR)
-            return -1;
-        if (n > 0)
-            got += (size_t)n;
-    }
-    return 0;
-}
-
 static void stream_free(struct udp_stream *s)
 {
     free(s->payload);
@@ -133,7 +115,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     s->payload = malloc(s->blksize);
     if (!s->payload)
         return udp_fail(s->g, WEIR_E_NOMEM, "payload of %u bytes", (unsigned)s->blksize);
-    if (fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
+    if (weir_fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
         return udp_fail(s->g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(errno));
     s->next_seq = 1;
     /* Without the train each datagram goes as two iovecs (header, shared

@@ -105,7 +105,7 @@ static int open_one(const struct udp_global *g, const struct weir_stream_config 
         snprintf(why, whylen, "socket: %s", strerror(errno));
         return WEIR_E_AGAIN;
     }
-    if ((cfg->bind_host || cfg->cport) && udp_bind_local(fd, cfg, ai->ai_family, why, whylen) < 0) {
+    if ((cfg->bind_host || cfg->cport) && weir_bind_local(fd, SOCK_DGRAM, cfg, ai->ai_family, why, whylen) < 0) {
         close(fd);
         return WEIR_E_AGAIN;
     }

@@ -15,6 +15,8 @@
 #include <sys/uio.h>
 #include <weir/weir.h>
 
+#include "sockutil.h"
+
 /* Datagram header (protocol.md §4.4): BE u32 seconds, BE u32 microseconds,
  * then a BE u32 or (udp_counters_64bit) u64 sequence number. */
 #define UDP_HDR32 12u
@@ -144,10 +146,6 @@ int udp_wait_fd(int fd, short events, uint64_t deadline);
  * peer. */
 int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
                       const struct sockaddr *peer);
-/* Bind fd to -B and/or --cport in the given family. Returns 0, or -1 with
- * a description in why. */
-int udp_bind_local(int fd, const struct weir_stream_config *cfg, int family,
-                   char *why, size_t whylen);
 /* Can a send on this connected socket use UDP_SEGMENT for blksize-byte
  * datagrams: the kernel has the option and blksize fits the path MTU? */
 int udp_gso_usable(int fd, uint32_t blksize);

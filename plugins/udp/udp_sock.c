@@ -90,28 +90,6 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
     return WEIR_OK;
 }
 
-int udp_bind_local(int fd, const struct weir_stream_config *cfg, int family, char *why, size_t whylen)
-{
-    struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM,
-                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-    struct addrinfo *res = NULL;
-    char port[8];
-
-    snprintf(port, sizeof port, "%u", (unsigned)cfg->cport);
-    int rc = getaddrinfo(cfg->bind_host, port, &hints, &res);
-    if (rc != 0) {
-        snprintf(why, whylen, "bind address %s: %s",
-                 cfg->bind_host ? cfg->bind_host : "*", gai_strerror(rc));
-        return -1;
-    }
-    rc = bind(fd, res->ai_addr, res->ai_addrlen);
-    if (rc < 0)
-        snprintf(why, whylen, "bind %s port %u: %s", cfg->bind_host ? cfg->bind_host : "*",
-                 (unsigned)cfg->cport, strerror(errno));
-    freeaddrinfo(res);
-    return rc;
-}
-
 /* The option exists (Linux 4.18+) when the kernel answers for it. A GSO
  * segment must fit the path MTU whole (the kernel refuses to fragment
  * one), which a connected socket can tell now. Other refusals (no checksum
