@@ -98,6 +98,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     free(ss->weir_json);
     ss->weir_json = weir_start_json(t);
     st->weir_json = ss->weir_json;
+    st->transport = t->transport->name;
 }
 
 int session_begin(struct session *ss)

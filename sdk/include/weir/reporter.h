@@ -10,6 +10,7 @@
  *   interval *                 once per -i period (not with -i 0)
  *   test_end                   final summary (client: with the peer's results)
  *   test_finish                always last for a test, error text or NULL
+ *   [comparison]               after the last test of --transport A,B,...
  *   close                      once per process
  *
  * Every pointer handed to a hook is const and valid only during the call.
@@ -44,6 +45,11 @@ struct weir_report_format {
     /* minor 1 */
     const char *title;          /* -T: text output prefixes lines "TITLE:  " */
     const char *timestamps;     /* --timestamps: strftime format to prefix text lines, or NULL */
+    /* minor 3 */
+    int comparison;             /* --transport A,B,...: number of tests in the
+                                   comparison run (each a full test_start ..
+                                   test_finish), then one comparison call;
+                                   0 for an ordinary run */
 };
 
 struct weir_report_connect {
@@ -100,6 +106,8 @@ struct weir_report_start {
     size_t n_streams;
     const struct weir_report_stream *streams;
     const char *weir_json;      /* weir-specific "start.weir" object as JSON text */
+    /* minor 3 */
+    const char *transport;      /* transport plugin's name: "tcp", "udp", "tls" */
 };
 
 /* The numbers of one stream, or a sum of streams, over one span of time.
@@ -165,6 +173,40 @@ struct weir_report_end {
     const char *server_output_json;       /* JSON text of the server's document */
 };
 
+/* minor 3: one row per test of a comparison run (--transport A,B,...), in
+ * the order the tests ran. Numbers are the test's end summary: what the
+ * client sent and what the server received (reverse: the other way). */
+struct weir_report_comparison_row {
+    const char *transport;      /* plugin name */
+    const char *protocol;       /* wire label, as in weir_report_start */
+    const char *error;          /* the test failed: its message; NULL if it ran */
+    int datagram;               /* loss, jitter and packets apply */
+    int reliable;               /* retransmits may apply */
+    uint64_t target_bitrate;    /* -b per stream, 0 = unlimited */
+    int num_streams;
+    double seconds;             /* sender's measured duration */
+    uint64_t bytes_sent, bytes_received;
+    double sender_bits_per_second, receiver_bits_per_second;
+    int has_retransmits;
+    int64_t retransmits;
+    int64_t lost_packets, packets;
+    double lost_percent;
+    double jitter_ms;
+    double setup_seconds;       /* connecting every data stream, handshakes
+                                   included (TLS), measured by the client */
+    double host_cpu_total;      /* percent, this side */
+    int has_remote_cpu;
+    double remote_cpu_total;    /* percent, the peer */
+};
+
+struct weir_report_comparison {
+    uint32_t struct_size;
+    size_t n_rows;
+    const struct weir_report_comparison_row *rows;
+    const char *note;           /* a line the user should read with the table
+                                   (e.g. how UDP's rate was chosen), or NULL */
+};
+
 struct weir_reporter_ops {
     uint32_t struct_size;       /* sizeof(struct weir_reporter_ops) */
 
@@ -196,6 +238,10 @@ struct weir_reporter_ops {
      * keeps none. A server sends it to a client that asked for
      * --get-server-output, before test_finish. */
     char *(*document)(void *ctx);
+    /* minor 3 */
+    /* optional: a comparison run is over; called once after its last
+     * test_finish, before close. */
+    void (*comparison)(void *ctx, const struct weir_report_comparison *c);
 };
 
 #ifdef __cplusplus
