@@ -278,6 +278,31 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
     return 0;
 }
 
+/* Standard output always gets a reporter: the one -J / --json-stream /
+ * neither asks for (json, json-stream, text), unless a --reporter without
+ * a file argument already writes there. So `--reporter csv:run.csv` keeps
+ * the text output, and `-J --reporter svg:run.svg` the JSON. */
+static int add_stdout_reporter(struct weir_settings *s)
+{
+    const char *want = s->json ? "json" : s->json_stream ? "json-stream" : "text";
+    int to_stdout = 0, wanted = 0;
+    for (int i = 0; i < s->n_reporters; i++) {
+        if (strchr(s->reporters[i], ':'))
+            continue;
+        to_stdout = 1;
+        wanted |= strcmp(s->reporters[i], want) == 0;
+    }
+    if ((to_stdout && !s->json && !s->json_stream) || wanted)
+        return 0;
+    if (s->n_reporters == MAX_REPORTERS)
+        return usage_error("too many --reporter options (at most %s)", "8");
+    /* First, so that --get-server-output captures the stdout reporter. */
+    memmove(&s->reporters[1], &s->reporters[0], (size_t)s->n_reporters * sizeof s->reporters[0]);
+    s->reporters[0] = want;
+    s->n_reporters++;
+    return 0;
+}
+
 /* --transport A,B,...: split the list into s->compare. A single name is
  * an ordinary run (n_compare 0). */
 static int split_transports(struct weir_settings *s)
@@ -536,8 +561,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         /* Between the passes: check the mode, load the named plugins. */
         if ((int)s->mode == -1)
             return usage_error("%s", "cannot be both server and client");
-        if (s->n_reporters == 0)
-            s->reporters[s->n_reporters++] = s->json ? "json" : s->json_stream ? "json-stream" : "text";
+        if (add_stdout_reporter(s))
+            return -1;
         if (split_transports(s))
             return -1;
         if (s->n_compare && s->mode == MODE_SERVER)

@@ -105,6 +105,22 @@ case_reporter_hook_fails() {
     expect_eq "json complete" "$(jq -r '.end.sum_received.bytes > 0' "$json" 2>&1)" true
 }
 
+case_stdout_reporter() {
+    local f=$CASE_DIR/run.json
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 --reporter "json:$f"
+    expect_eq "exit status" "$RUN_RC" 0
+    grep -q '^weir Done.' "$CASE_DIR/out" || fail "a file reporter alone dropped the text output"
+    expect_eq "file document" "$(jq -r '.end.sum_sent.bytes > 0' "$f" 2>&1)" true
+    rm -f "$f"
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 -J --reporter "json-stream:$f"
+    expect_eq "exit status (-J)" "$RUN_RC" 0
+    expect_eq "-J still on stdout" "$(jq -r '.end.sum_sent.bytes > 0' "$CASE_DIR/out" 2>&1)" true
+    expect_eq "json-stream file ends" "$(tail -n 1 "$f" | jq -r .event 2>&1)" end
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 --reporter json
+    expect_eq "--reporter json replaces text" "$(jq -r '.end.sum_sent.bytes > 0' "$CASE_DIR/out" 2>&1)" true
+}
+
+run_case "standard output keeps its reporter (-J, text)" case_stdout_reporter
 run_case "loopback comparison table (tcp,udp,tls)" case_loopback_table
 run_case "client comparison JSON against weir -s" case_client_json
 run_case "comparison against iperf3 -s: tls refused, tcp runs" case_iperf3_server
