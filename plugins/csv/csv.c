@@ -64,7 +64,7 @@ struct csv {
     struct weir_sink sink;
     FILE *file;                 /* csv:PATH, else NULL: the sink */
     const char *path;
-    int write_failed;           /* reported once */
+    int write_failed;           /* reported; close stays quiet */
     const char *role;
     int finished;               /* tests finished; the current one is finished + 1 */
     /* The current test, copied: snapshot pointers die with their hook. */
@@ -88,9 +88,12 @@ static void put(struct csv *c, const char *line, size_t len)
         c->sink.write(c->sink.ctx, WEIR_OUT, line, len);
         return;
     }
-    if ((fwrite(line, 1, len, c->file) != len || fflush(c->file) != 0) && !c->write_failed) {
+    /* The host stops calling a reporter that reports an error, and the
+     * exit status says so. */
+    if (fwrite(line, 1, len, c->file) != len || fflush(c->file) != 0) {
         c->write_failed = 1;
-        c->host->log(WEIR_LOG_ERROR, "csv reporter: cannot write %s: %s", c->path, strerror(errno));
+        c->host->set_error(WEIR_E_LOGFILE, "csv reporter: cannot write %s: %s", c->path,
+                           strerror(errno));
     }
 }
 

@@ -78,8 +78,10 @@ static void emit(struct om *o)
         o->sink.write(o->sink.ctx, WEIR_OUT, text, len);
     } else {
         char err[1024];
+        /* The host stops calling a reporter that reports an error, and
+         * the exit status says so. */
         if (promfile_replace(o->path, text, len, o->umask_bits, err, sizeof err) != 0)
-            o->host->log(WEIR_LOG_ERROR, "openmetrics reporter: %s", err);
+            o->host->set_error(WEIR_E_LOGFILE, "openmetrics reporter: %s", err);
     }
     free(text);
 }

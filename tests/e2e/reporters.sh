@@ -105,6 +105,25 @@ pair_tcp() { pair tcp tcp upload; }
 pair_tcp_reverse() { pair tcpr tcp download -R; }
 pair_udp() { pair udp udp upload -u -b 10M; }
 
+# --transport tcp,udp: per-test rows and one comparison row per transport
+# in the csv, each transport's series in one metrics text (printed once,
+# after the run, when the reporter writes to standard output).
+comparison() {
+    local p=$CASE_DIR/cmp
+    run_bounded "$p.out" "$p.err" "$WEIR" --loopback --transport tcp,udp -t 1 -P 2 -b 20M \
+        --reporter "csv:$p.csv" --reporter "openmetrics:$p.prom" --reporter "json:$p.json"
+    expect_eq "exit status" "$RUN_RC" 0
+    check_py compare "$p.csv" "$p.prom" "$p.json"
+    promtool_check "$p.prom"
+    openmetrics_parse "$p.prom"
+    run_bounded "$p.stdout" "$p.err" "$WEIR" --loopback --transport tcp,udp -t 1 -b 20M \
+        --reporter openmetrics
+    expect_eq "exit status (openmetrics on standard output)" "$RUN_RC" 0
+    expect_eq "one # EOF on standard output" "$(grep -c '^# EOF$' "$p.stdout")" 1
+    expect_eq "weir_test_success series" "$(grep -c '^weir_test_success{' "$p.stdout")" 2
+    promtool_check "$p.stdout"
+}
+
 # csv:/nonexistent/dir/x.csv: one error line naming the file, status 1;
 # the run goes on and the other reporters' files are complete.
 unwritable() {
@@ -137,5 +156,6 @@ run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
 run_case "weir -s / -c TCP -P 2, both sides" pair_tcp
 run_case "weir -s / -c TCP -P 2 -R, both sides" pair_tcp_reverse
 run_case "weir -s / -c UDP -P 2 -b 10M, both sides" pair_udp
+run_case "comparison run --transport tcp,udp: csv and openmetrics" comparison
 run_case "an unwritable reporter file: one error, status 1, others complete" unwritable
 finish

@@ -5,6 +5,8 @@ hold, 1 otherwise.
 
   reporters_check.py csv FILE JSON ROLE TRANSPORT DIRECTION
   reporters_check.py om FILE JSON ROLE TRANSPORT DIRECTION
+  reporters_check.py compare CSV PROM JSON   (a comparison run's files
+                                             against its {tests, comparison})
   reporters_check.py om-parse FILE   (OpenMetrics parser of
                                       prometheus_client; exit 77 without it)
 """
@@ -146,6 +148,46 @@ def check_om(path, doc, role, transport, direction):
                                 if n == "weir_transferred_bytes"}, {direction})
 
 
+def check_compare(csv_path, prom_path, doc):
+    """--transport A,B,... on a client: per-test rows numbered 1, 2, ...,
+    one comparison row per transport, one metrics text with each
+    transport's series."""
+    tests, rows_json = doc["tests"], doc["comparison"]["transports"]
+    names = [t["transport"] for t in rows_json]
+    with open(csv_path, newline="") as f:
+        rows = list(csv.reader(f, strict=True))
+    expect("csv header", rows[0] if rows else None, HEADER)
+    rows = [dict(zip(HEADER, r)) for r in rows[1:]]
+    for i, t in enumerate(tests):
+        mine = [r for r in rows if r["test"] == str(i + 1) and r["kind"] == "interval"]
+        expect(f"csv test {i + 1}: interval rows (streams x intervals)", len(mine),
+               sum(len(iv["streams"]) for iv in t["intervals"]))
+        expect(f"csv test {i + 1}: transport", {r["transport"] for r in mine}, {names[i]})
+        got = [int(r["bytes"]) for r in rows
+               if r["test"] == str(i + 1) and r["kind"] == "end-receiver-sum"]
+        expect(f"csv test {i + 1}: end-receiver-sum bytes", got, [t["end"]["sum_received"]["bytes"]])
+    cmp_rows = [r for r in rows if r["kind"] == "comparison"]
+    expect("csv comparison rows: transports", [r["transport"] for r in cmp_rows], names)
+    expect("csv comparison rows: tests", [r["test"] for r in cmp_rows],
+           [str(i + 1) for i in range(len(names))])
+    expect("csv comparison rows: bytes", [int(r["bytes"]) for r in cmp_rows],
+           [t["bytes_received"] for t in rows_json])
+    expect("csv comparison rows: setup_seconds present",
+           all(float(r["setup_seconds"]) >= 0 for r in cmp_rows), True)
+
+    samples = parse_om(prom_path)
+    for i, name in enumerate(names):
+        got = [v for n, l, v in samples if n == "weir_transferred_bytes" and
+               l.get("transport") == name and l.get("stream") == "sum" and l.get("side") == "receiver"]
+        expect(f"openmetrics {name}: receiver sum bytes", got,
+               [float(tests[i]["end"]["sum_received"]["bytes"])])
+        for fam in ("weir_test_success", "weir_setup_seconds"):
+            got = [v for n, l, v in samples if n == fam and l.get("transport") == name]
+            expect(f"openmetrics {name}: {fam} series", len(got), 1)
+        expect(f"openmetrics {name}: success", [v for n, l, v in samples if n == "weir_test_success"
+                                                and l.get("transport") == name], [1.0])
+
+
 def om_parse(path):
     try:
         from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -161,6 +203,9 @@ def main():
     mode = sys.argv[1]
     if mode == "om-parse":
         om_parse(sys.argv[2])
+    elif mode == "compare":
+        with open(sys.argv[4]) as f:
+            check_compare(sys.argv[2], sys.argv[3], json.load(f))
     else:
         with open(sys.argv[3]) as f:
             doc = json.load(f)
