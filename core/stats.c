@@ -38,6 +38,19 @@ static double rate_of(uint64_t bytes, double seconds)
     return seconds > 0 ? (double)bytes * 8.0 / seconds : 0;
 }
 
+/* Differences and sums of counts that may come from the peer's results,
+ * which can hold any int64: they wrap instead of overflowing (undefined
+ * behaviour). A lying peer gets nonsense numbers, never a crash. */
+static int64_t wrap_sub(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 static double loss_percent(int64_t lost, int64_t packets)
 {
     return packets > 0 ? 100.0 * (double)lost / (double)packets : 0;
@@ -60,11 +73,11 @@ void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_
             out->end = v[i]->end;
         if (v[i]->seconds > out->seconds)
             out->seconds = v[i]->seconds;
-        out->retransmits += v[i]->retransmits > 0 ? v[i]->retransmits : 0;
+        out->retransmits = wrap_add(out->retransmits, v[i]->retransmits > 0 ? v[i]->retransmits : 0);
         jitter += v[i]->jitter_ms;
-        out->lost_packets += v[i]->lost_packets;
-        out->packets += v[i]->packets;
-        out->out_of_order += v[i]->out_of_order;
+        out->lost_packets = wrap_add(out->lost_packets, v[i]->lost_packets);
+        out->packets = wrap_add(out->packets, v[i]->packets);
+        out->out_of_order = wrap_add(out->out_of_order, v[i]->out_of_order);
     }
     out->jitter_ms = jitter / (double)n;
     out->bits_per_second = rate_of(out->bytes, out->seconds);
@@ -211,10 +224,10 @@ static void peer_sample(const struct weir_test *t, const struct weir_stream *st,
     }
     if (test_is_datagram(t)) {
         s->datagram = 1;
-        s->packets = p->packets - p->omitted_packets;
+        s->packets = wrap_sub(p->packets, p->omitted_packets);
         if (st->sending) {
             s->jitter_ms = p->jitter * 1000.0;
-            s->lost_packets = p->errors - p->omitted_errors;
+            s->lost_packets = wrap_sub(p->errors, p->omitted_errors);
             s->lost_percent = loss_percent(s->lost_packets, s->packets);
         }
     }

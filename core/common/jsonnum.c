@@ -9,7 +9,8 @@
 
 struct json_object *weir_json_number(double v)
 {
-    if (isfinite(v) && v == (double)(int64_t)v && fabs(v) < 9.2e18)
+    /* Range first: converting a double beyond int64 is undefined. */
+    if (isfinite(v) && fabs(v) < 9.2e18 && v == (double)(int64_t)v)
         return json_object_new_int64((int64_t)v);
     if (!isfinite(v))
         return json_object_new_int64(0);

@@ -26,10 +26,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HELLO_LEN 4
-static const unsigned char HELLO[HELLO_LEN] = { 0x39, 0x38, 0x37, 0x36 };        /* "9876" */
-static const unsigned char REPLY[HELLO_LEN] = { 0x36, 0x37, 0x38, 0x39 };        /* "6789" */
-static const unsigned char LEGACY_REPLY[HELLO_LEN] = { 0xb1, 0x68, 0xde, 0x3a }; /* 987654321 LE */
 
 /* At most this many stray datagrams are thrown away from a new stream. */
 #define DRAIN_MAX 4096
@@ -45,8 +41,8 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
                                char *why, size_t whylen)
 {
     for (;;) {
-        ssize_t n = send(fd, HELLO, HELLO_LEN, MSG_NOSIGNAL);
-        if (n == HELLO_LEN)
+        ssize_t n = send(fd, udp_hello_bytes, UDP_HELLO_LEN, MSG_NOSIGNAL);
+        if (n == UDP_HELLO_LEN)
             break;
         if (n < 0 && errno == ECONNREFUSED) {
             snprintf(why, whylen, "server refused the hello: %s", strerror(errno));
@@ -59,7 +55,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
         return HELLO_FAILED;
     }
 
-    uint64_t skipped = 0, limit = HELLO_LEN + 2 * (uint64_t)cfg->blksize;
+    uint64_t skipped = 0, limit = UDP_HELLO_LEN + 2 * (uint64_t)cfg->blksize;
     for (;;) {
         int r = udp_wait_fd(fd, POLLIN, deadline);
         if (r <= 0) {
@@ -70,7 +66,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
                 snprintf(why, whylen, "waiting for the server's reply: %s", strerror(errno));
             return HELLO_FAILED;
         }
-        unsigned char got[HELLO_LEN];
+        unsigned char got[UDP_HELLO_LEN];
         ssize_t n = recv(fd, got, sizeof got, 0);
         if (n < 0) {
             int e = errno;
@@ -79,11 +75,10 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
             snprintf(why, whylen, "waiting for the server's reply: %s", strerror(e));
             return e == ECONNREFUSED ? HELLO_REFUSED : HELLO_FAILED;
         }
-        if (n == HELLO_LEN && (memcmp(got, REPLY, HELLO_LEN) == 0 ||
-                               memcmp(got, LEGACY_REPLY, HELLO_LEN) == 0))
+        enum udp_hello_verdict v = udp_hello_verdict(got, (size_t)n, &skipped, limit);
+        if (v == UDP_HELLO_REPLY)
             return HELLO_OK;
-        skipped += (uint64_t)n;
-        if (skipped > limit) {
+        if (v == UDP_HELLO_GIVE_UP) {
             snprintf(why, whylen, "%llu bytes of datagrams but no reply to the hello",
                      (unsigned long long)skipped);
             return HELLO_FAILED;
@@ -296,7 +291,7 @@ int udp_server_accept(void *global, void *listener, const struct weir_stream_con
     struct udp_listener *l = listener;
     struct sockaddr_storage peer;
     socklen_t plen = sizeof peer;
-    unsigned char got[HELLO_LEN];
+    unsigned char got[UDP_HELLO_LEN];
 
     /* iperf3 reads 4 bytes and does not look at them. */
     ssize_t n = recvfrom(l->fd, got, sizeof got, MSG_DONTWAIT, (struct sockaddr *)&peer, &plen);
@@ -329,7 +324,7 @@ int udp_server_accept(void *global, void *listener, const struct weir_stream_con
         close(fd);
         return rc;
     }
-    if (send(fd, REPLY, HELLO_LEN, MSG_NOSIGNAL | MSG_DONTWAIT) != HELLO_LEN) {
+    if (send(fd, udp_reply_bytes, UDP_HELLO_LEN, MSG_NOSIGNAL | MSG_DONTWAIT) != UDP_HELLO_LEN) {
         int e = errno;
         udp_close(*stream);
         *stream = NULL;

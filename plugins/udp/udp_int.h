@@ -2,6 +2,7 @@
  *
  *   udp.c            descriptor, init/fini, error helpers, stream life cycle
  *   udp_sock.c       sockets: bind, buffer rule, TOS, GSO/GRO detection
+ *   udp_hello.c      the hello's bytes and what a reply datagram means
  *   udp_handshake.c  the "9876"/"6789" hello (client) and the listener (server)
  *   udp_io.c         send/recv: sendmmsg + UDP_SEGMENT, recvmmsg + UDP_GRO
  *   udp_stats.c      receiver accounting: sequence, loss, order, jitter
@@ -169,6 +170,32 @@ void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t se
  * (monotonic). Datagrams shorter than the header are not parsed. */
 void udp_rx_datagram(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
                      size_t len, int seq64, uint64_t now_ns);
+/* Account one received buffer of len bytes: a single datagram, or with
+ * UDP_GRO (seg > 0 and below len) datagrams of seg bytes back to back, the
+ * last one shorter. Adds each datagram to io (blocks, bytes). The whole of
+ * the receive path's parsing, with no system call: the fuzz target
+ * tests/fuzz/udp_datagram.c drives it. */
+void udp_rx_buffer(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
+                   uint32_t len, uint32_t seg, int seq64, uint64_t now_ns, struct weir_io *io);
+
+/* ---- udp_hello.c ---- */
+
+#define UDP_HELLO_LEN 4
+extern const unsigned char udp_hello_bytes[UDP_HELLO_LEN];   /* "9876" */
+extern const unsigned char udp_reply_bytes[UDP_HELLO_LEN];   /* "6789" */
+
+enum udp_hello_verdict {
+    UDP_HELLO_REPLY,        /* the server's reply: the stream is open */
+    UDP_HELLO_SKIP,         /* something else (early data): keep waiting */
+    UDP_HELLO_GIVE_UP       /* too much that is not the reply */
+};
+/* Client: what one datagram read while waiting for the reply means. got
+ * holds the n bytes recv() returned for it (at most UDP_HELLO_LEN are
+ * read, so a longer datagram arrives cut to that). *skipped adds up the
+ * bytes of datagrams that were not the reply; past limit the client gives
+ * up. Pure: the fuzz target tests/fuzz/udp_hello.c drives it. */
+enum udp_hello_verdict udp_hello_verdict(const unsigned char *got, size_t n, uint64_t *skipped,
+                                         uint64_t limit);
 
 /* ---- udp_handshake.c ---- */
 

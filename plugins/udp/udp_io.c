@@ -262,16 +262,7 @@ int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
         uint32_t seg = s->gro ? gro_size(&s->rxmsgs[i].msg_hdr) : 0;
         if (len > s->slot_size)
             len = s->slot_size;
-        if (seg == 0 || seg >= len)
-            seg = len;
-        uint32_t off = 0;
-        do {
-            uint32_t dlen = len - off < seg ? len - off : seg;
-            io->blocks++;
-            io->bytes += dlen;
-            udp_rx_datagram(&s->rx, &a, p + off, dlen, s->seq64, now);
-            off += dlen;
-        } while (off < len);
+        udp_rx_buffer(&s->rx, &a, p, len, seg, s->seq64, now, io);
     }
     /* One store per field: the main thread reads these without locks. */
     c->packets = a.max_seq;

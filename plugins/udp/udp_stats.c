@@ -111,3 +111,19 @@ void udp_rx_datagram(struct udp_rx_state *rx, struct udp_acct *a, const unsigned
     count_seq(a, seq);
     update_jitter(rx, a, p, now_ns);
 }
+
+void udp_rx_buffer(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
+                   uint32_t len, uint32_t seg, int seq64, uint64_t now_ns, struct weir_io *io)
+{
+    if (seg == 0 || seg >= len)
+        seg = len;
+    uint32_t off = 0;
+    /* do-while: an empty datagram is one block of 0 bytes. */
+    do {
+        uint32_t dlen = len - off < seg ? len - off : seg;
+        io->blocks++;
+        io->bytes += dlen;
+        udp_rx_datagram(rx, a, p + off, dlen, seq64, now_ns);
+        off += dlen;
+    } while (off < len);
+}

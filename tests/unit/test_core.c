@@ -297,6 +297,14 @@ static void test_jsonnum(void)
     n = weir_json_number(4742650873.8121433);
     CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "4742650873.8121433");
     json_object_put(n);
+    /* Beyond int64 (a peer's jitter echoed back): a double, and no
+     * out-of-range conversion on the way (found by fuzz/results_json). */
+    n = weir_json_number(9.3e18);
+    CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "9.3e+18");
+    json_object_put(n);
+    n = weir_json_number(-1e300);
+    CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "-1e+300");
+    json_object_put(n);
 }
 
 /* ---- results and summary arithmetic, with a fake transport ---- */
@@ -437,6 +445,28 @@ static void test_summary_arithmetic(void)
     test_free(&t);
 }
 
+/* The peer's results may hold any int64: sums and differences of them wrap
+ * rather than overflow (found by fuzz/results_json; UBSan aborts on the
+ * overflow in an --enable-asan build). */
+static void test_summary_extremes(void)
+{
+    struct weir_report_sample a, b, sum;
+    memset(&a, 0, sizeof a);
+    a.packets = INT64_MAX;
+    a.lost_packets = INT64_MAX;
+    a.out_of_order = INT64_MAX;
+    a.retransmits = INT64_MAX;
+    b = a;
+    const struct weir_report_sample *v[] = { &a, &b };
+    stats_sum(v, 2, &sum);
+    CU_ASSERT_EQUAL(sum.packets, -2);
+    CU_ASSERT_EQUAL(sum.lost_packets, -2);
+    CU_ASSERT_EQUAL(sum.out_of_order, -2);
+    CU_ASSERT_EQUAL(sum.retransmits, -2);
+    /* A negative packet count gives no loss percentage. */
+    CU_ASSERT_DOUBLE_EQUAL(sum.lost_percent, 0.0, 1e-9);
+}
+
 static void test_stream_ids(void)
 {
     /* iperf3 numbers streams 1, 3, 4, 5, ... (2 is never used). */
@@ -488,6 +518,7 @@ int main(void)
     CU_add_test(s, "JSON numbers", test_jsonnum);
     CU_add_test(s, "results JSON both ways", test_results_roundtrip);
     CU_add_test(s, "interval and summary arithmetic", test_summary_arithmetic);
+    CU_add_test(s, "summary with peer numbers at the int64 limits", test_summary_extremes);
     CU_add_test(s, "stream ids", test_stream_ids);
     CU_add_test(s, "error table", test_error_table);
     CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -1,0 +1,81 @@
+/* Fuzz target: the parameter JSON a client sends (core/params.c), parsed
+ * and range-checked as the server does. Whatever the server accepts must
+ * survive the client's encoding unchanged: parameters that parse are
+ * written back with params_to_json and must parse to the same values.
+ *
+ * Input: the JSON text (unframed). */
+#include "fuzz.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "options.h"
+#include "params.h"
+#include <weir/errors.h>
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void round_trip(const struct test_params *p)
+{
+    struct json_object *o = params_to_json(p);
+    const char *text = json_object_to_json_string(o);
+    FUZZ_CHECK(text != NULL);
+    struct json_object *back = json_tokener_parse(text);
+    FUZZ_CHECK(back != NULL);
+    struct test_params q;
+    char detail[256] = "";
+    int rc = params_from_json(back, &q, MAX_PARALLEL, detail, sizeof detail);
+    if (rc != WEIR_OK)
+        fprintf(stderr, "round trip refused: %s (%s)\n", detail, text);
+    FUZZ_CHECK(rc == WEIR_OK);
+    FUZZ_CHECK(strcmp(p->wire_key, q.wire_key) == 0);
+    FUZZ_CHECK(p->omit == q.omit && p->time == q.time);
+    FUZZ_CHECK(p->num == q.num && p->blockcount == q.blockcount);
+    FUZZ_CHECK(p->mss == q.mss && p->nodelay == q.nodelay && p->parallel == q.parallel);
+    FUZZ_CHECK(p->reverse == q.reverse && p->bidir == q.bidir && p->window == q.window);
+    FUZZ_CHECK(p->len == q.len && p->bandwidth == q.bandwidth);
+    FUZZ_CHECK(p->pacing_timer == q.pacing_timer && p->burst == q.burst && p->tos == q.tos);
+    FUZZ_CHECK(p->get_server_output == q.get_server_output);
+    FUZZ_CHECK(p->udp_counters_64bit == q.udp_counters_64bit);
+    FUZZ_CHECK(p->repeating_payload == q.repeating_payload);
+    FUZZ_CHECK(same_str(p->title, q.title) && same_str(p->extra_data, q.extra_data));
+    FUZZ_CHECK(same_str(p->congestion, q.congestion) && same_str(p->authtoken, q.authtoken));
+    FUZZ_CHECK(same_str(p->weir_transport, q.weir_transport));
+    /* A client that sent no version gets weir's own. */
+    FUZZ_CHECK(!p->client_version || same_str(p->client_version, q.client_version));
+    params_free(&q);
+    json_object_put(back);
+    json_object_put(o);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return 0;
+    struct json_object *obj = json_tokener_parse_ex(tok, (const char *)data, (int)size);
+    int complete = json_tokener_get_error(tok) == json_tokener_success;
+    json_tokener_free(tok);
+    if (!complete || !obj) {
+        json_object_put(obj);
+        return 0;
+    }
+    struct test_params p;
+    char detail[256] = "";
+    int rc = params_from_json(obj, &p, MAX_PARALLEL, detail, sizeof detail);
+    json_object_put(obj);
+    if (rc == WEIR_OK) {
+        FUZZ_CHECK(p.parallel >= 1 && p.parallel <= MAX_PARALLEL);
+        /* The server's default when the key is absent does not go back
+         * on the wire: a client always sends a length. */
+        if (p.len)
+            round_trip(&p);
+    } else {
+        FUZZ_CHECK(detail[0] != '\0');
+    }
+    params_free(&p);
+    return 0;
+}

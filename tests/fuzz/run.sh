@@ -1,0 +1,96 @@
+#!/bin/sh
+# make fuzz: build every fuzz target with libFuzzer, ASan and UBSan, then
+# run each for FUZZ_SECONDS (default 60) on a scratch copy of its corpus.
+# Called from tests/ by the fuzz rule in fuzz.am, which passes FUZZ_CC,
+# TOP_SRCDIR, TOP_BUILDDIR, FUZZ_INCLUDES and FUZZ_LIBS.
+#   FUZZ_TARGETS  targets to run (default: all)
+#   FUZZ_MERGE=1  afterwards, merge what the run found into the source
+#                 tree's corpus (only inputs that add coverage)
+# Crashes, leaks and UBSan reports stop a target and leave the input in
+# fuzz/artifacts/; the script then fails.
+set -u
+
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+TARGETS=${FUZZ_TARGETS:-"server_control client_control params_json results_json udp_rx udp_hello_reply"}
+FUZZ_DIR=$TOP_SRCDIR/tests/fuzz
+BIN=fuzz/bin
+ARTIFACTS=fuzz/artifacts
+
+CORE_SRC="control.c cookie.c params.c results.c test.c stats.c netutil.c cpu.c errors.c common/jsonnum.c"
+UDP_SRC="udp_hello.c udp_stats.c"
+
+# -max_len: room for a real message and its edge cases, no more (the
+# control targets: the 8 KiB parameter limit plus results).
+max_len() {
+    case $1 in
+        server_control|client_control) echo 20000 ;;
+        params_json|results_json) echo 12000 ;;
+        udp_rx) echo 70000 ;;
+        *) echo 1024 ;;
+    esac
+}
+
+sources() {
+    case $1 in
+        udp_*) for f in $UDP_SRC; do echo "$TOP_SRCDIR/plugins/udp/$f"; done ;;
+        *)
+            for f in $CORE_SRC; do echo "$TOP_SRCDIR/core/$f"; done
+            case $1 in params_json) ;; *) echo "$FUZZ_DIR/fuzz_util.c" ;; esac ;;
+    esac
+}
+
+build() {
+    t=$1
+    srcs="$FUZZ_DIR/$t.c $(sources "$t")"
+    # Rebuild only when a source or header is newer than the binary.
+    if [ -x "$BIN/$t" ] && [ -z "$(find "$FUZZ_DIR" "$TOP_SRCDIR/core" "$TOP_SRCDIR/plugins/udp" \
+            "$TOP_SRCDIR/sdk/include" -name '*.[ch]' -newer "$BIN/$t" | head -n 1)" ]; then
+        return 0
+    fi
+    echo "  FUZZCC   $BIN/$t"
+    # shellcheck disable=SC2086
+    $FUZZ_CC -g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer \
+        -Wno-gnu-variable-sized-type-not-at-end \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -I"$TOP_BUILDDIR" -I"$TOP_SRCDIR/sdk/include" -I"$TOP_SRCDIR/core" \
+        -I"$TOP_SRCDIR/core/common" -I"$TOP_SRCDIR/plugins/udp" -I"$FUZZ_DIR" $FUZZ_INCLUDES \
+        -DFUZZ_TARGET="\"$t\"" $srcs -o "$BIN/$t" $FUZZ_LIBS -lm
+}
+
+mkdir -p "$BIN" "$ARTIFACTS" || exit 1
+for t in $TARGETS; do
+    [ -f "$FUZZ_DIR/$t.c" ] || { echo "make fuzz: no target '$t'" >&2; exit 1; }
+    build "$t" || { echo "make fuzz: building $t failed" >&2; exit 1; }
+done
+
+failed=""
+for t in $TARGETS; do
+    scratch=$(mktemp -d "${TMPDIR:-/tmp}/weir-fuzz-$t.XXXXXX") || exit 1
+    cp "$FUZZ_DIR/corpus/$t"/* "$scratch"/ 2>/dev/null
+    dict=""
+    case $t in udp_*) ;; *) dict="-dict=$FUZZ_DIR/json.dict" ;; esac
+    echo "== $t: $SECONDS_EACH s, corpus $(ls "$scratch" | wc -l) inputs"
+    # Bounded twice: libFuzzer's own clock, and timeout(1) should it hang.
+    # shellcheck disable=SC2086
+    timeout -k 10 $((SECONDS_EACH + 120)) nice "$BIN/$t" -max_total_time="$SECONDS_EACH" \
+        -max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$ARTIFACTS/$t-" $dict "$scratch" > "$ARTIFACTS/$t.log" 2>&1
+    rc=$?
+    grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|cov:' "$ARTIFACTS/$t.log" |
+        tail -n 3
+    if [ $rc -ne 0 ]; then
+        echo "== $t FAILED (exit $rc): see $ARTIFACTS/$t.log"
+        grep -E 'ERROR:|runtime error|invariant failed|Test unit written' "$ARTIFACTS/$t.log" | head -n 5
+        failed="$failed $t"
+    elif [ "${FUZZ_MERGE:-0}" = 1 ]; then
+        "$BIN/$t" -merge=1 -max_len="$(max_len "$t")" "$FUZZ_DIR/corpus/$t" "$scratch" \
+            > "$ARTIFACTS/$t.merge.log" 2>&1 || failed="$failed $t(merge)"
+        echo "== $t: corpus now $(ls "$FUZZ_DIR/corpus/$t" | wc -l) inputs"
+    fi
+    rm -rf "$scratch"
+done
+if [ -n "$failed" ]; then
+    echo "make fuzz: failed:$failed" >&2
+    exit 1
+fi
+echo "make fuzz: every target ran $SECONDS_EACH s without a finding"
