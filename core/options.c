@@ -137,7 +137,7 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  -v, --version             show version information and quit\n"
 "  -h, --help                show this message and quit\n"
 "  --transport NAME|PATH.so  data transport plugin (default tcp; -u = udp)\n"
-"  --reporter NAME[:ARG]     output plugin, repeatable (text, json, json-stream)\n"
+"  --reporter NAME[:ARG]     output plugin, repeatable (text, json, json-stream, svg)\n"
 "  --plugin-dir DIR          look for plugins in DIR first\n"
 "  --threads N               data worker threads (default: one per core)\n"
 "Server specific:\n"

@@ -91,10 +91,16 @@ struct report_set *report_open(const struct weir_settings *s, int role)
         in->rs = rs;
         in->sink.ctx = in;
         in->sink.write = sink_write;
+        host_clear_error();
         int rc = p->reporter->open(host_services(), arg, &fmt, &in->sink, &in->ctx);
         if (rc != WEIR_OK) {
-            fprintf(stderr, "weir: error - reporter '%s' failed to start%s%s\n", name,
-                    arg ? " with argument " : "", arg ? arg : "");
+            /* The reporter's own detail (set_error) says why, when it gave one. */
+            const char *detail = host_take_error(NULL);
+            if (detail[0] != '\0')
+                fprintf(stderr, "weir: error - reporter '%s' failed to start: %s\n", name, detail);
+            else
+                fprintf(stderr, "weir: error - reporter '%s' failed to start%s%s\n", name,
+                        arg ? " with argument " : "", arg ? arg : "");
             report_close(rs);
             return NULL;
         }
