@@ -6,6 +6,8 @@
 #define EPS 1e-9
 /* How close (in steps) an exact range end must be to a tick to reach it. */
 #define SNAP 0.05
+/* How far (in steps) a value may pass a tick and still be drawn below it. */
+#define SLACK 1e-3
 
 const char *axis_rate_unit(double max_bps, double *scale)
 {
@@ -45,8 +47,10 @@ void axis_ticks(double lo, double hi, int target, int round_out, struct axis_tic
     t->step = axis_nice_step(hi - lo, target);
     double first, last;
     if (round_out) {
-        first = floor(lo / t->step + EPS);
-        last = ceil(hi / t->step - EPS);
+        /* A maximum a hair above a tick (per-stream rates are kept as
+         * floats) stays under it: the overshoot is far below a pixel. */
+        first = floor(lo / t->step + SLACK);
+        last = ceil(hi / t->step - SLACK);
         lo = first * t->step;
         hi = last * t->step;
     } else {
