@@ -39,6 +39,7 @@ struct client {
     int done;
     int error;                  /* weir_status */
     char detail[512];
+    uint64_t setup_ns;          /* connecting the data streams */
 };
 
 static int fail(struct client *c, int code, const char *fmt, ...)
@@ -171,6 +172,7 @@ static int on_create_streams(struct client *c)
         return fail(c, WEIR_E_UNSUPPORTED, "--transport %s needs a weir server, and this one "
                     "answered like a plain iperf3 server", t->transport->name);
     int n = t->p.parallel * (t->p.bidir ? 2 : 1);
+    uint64_t setup_from = host_now_ns();
     /* Strictly one after another, so the server's accept order gives both
      * sides the same stream ids. Bidir: the sending half first. */
     for (int i = 0; i < n; i++) {
@@ -201,6 +203,7 @@ static int on_create_streams(struct client *c)
     for (int i = 0; i < t->n_streams && total && senders; i++)
         if (t->streams[i].sending)
             t->streams[i].budget_blocks = (total + (uint64_t)senders - 1) / (uint64_t)senders;
+    c->setup_ns = host_now_ns() - setup_from;
     return WEIR_OK;
 }
 
@@ -361,7 +364,25 @@ static int connect_control(struct client *c)
     return WEIR_OK;
 }
 
-int client_run(const struct weir_settings *s, struct report_set *rs)
+static void fill_outcome(const struct client *c, const char *error, struct client_outcome *out)
+{
+    const struct weir_test *t = &c->ss.t;
+    memset(out, 0, sizeof *out);
+    out->summarized = c->ss.ended;
+    out->end = c->ss.summary;
+    out->setup_seconds = (double)c->setup_ns / 1e9;
+    if (t->transport) {
+        const struct weir_transport_ops *ops = t->transport->transport;
+        out->protocol = ops->wire_label;
+        out->reliable = (ops->caps & WEIR_CAP_RELIABLE) != 0;
+        out->datagram = (ops->caps & WEIR_CAP_DATAGRAM) != 0;
+    }
+    out->target_bitrate = t->p.bandwidth;
+    out->num_streams = t->p.parallel;
+    snprintf(out->error, sizeof out->error, "%s", error ? error : "");
+}
+
+int client_run(const struct weir_settings *s, struct report_set *rs, struct client_outcome *out)
 {
     struct client c;
     memset(&c, 0, sizeof c);
@@ -419,8 +440,12 @@ int client_run(const struct weir_settings *s, struct report_set *rs)
         if (c.error == WEIR_E_CLIENTTERM)
             snprintf(msg, sizeof msg, "interrupt - the client has terminated");
         report_finish(rs, msg);
+        if (out)
+            fill_outcome(&c, msg, out);
     } else {
         report_finish(rs, NULL);
+        if (out)
+            fill_outcome(&c, NULL, out);
     }
     workers_stop(t);
     test_close_streams(t);

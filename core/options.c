@@ -136,7 +136,9 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  -d, --debug               emit debugging output\n"
 "  -v, --version             show version information and quit\n"
 "  -h, --help                show this message and quit\n"
-"  --transport NAME|PATH.so  data transport plugin (default tcp; -u = udp)\n"
+"  --transport NAME|PATH.so  data transport plugin (default tcp; -u = udp);\n"
+"                            a list A,B,... runs one test per transport and\n"
+"                            compares them side by side\n"
 "  --reporter NAME[:ARG]     output plugin, repeatable (text, json, json-stream, svg)\n"
 "  --plugin-dir DIR          look for plugins in DIR first\n"
 "  --threads N               data worker threads (default: one per core)\n"
@@ -245,13 +247,20 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
     char err[1024];
     *n = 0;
     if (s->mode != MODE_SERVER || s->transport) {
-        const struct weir_plugin *t = loader_load(s->transport ? s->transport : "tcp",
-                                                  WEIR_PLUGIN_TRANSPORT, err, sizeof err);
-        if (!t) {
-            fprintf(stderr, "weir: error - %s\n", err);
-            return -1;
+        int n_transports = s->n_compare ? s->n_compare : 1;
+        for (int i = 0; i < n_transports; i++) {
+            const char *name = s->n_compare ? s->compare[i] : s->transport ? s->transport : "tcp";
+            const struct weir_plugin *t = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+            if (!t) {
+                fprintf(stderr, "weir: error - %s\n", err);
+                return -1;
+            }
+            int seen = 0;
+            for (int k = 0; k < *n; k++)
+                seen |= plugins[k] == t;
+            if (!seen)
+                plugins[(*n)++] = t;
         }
-        plugins[(*n)++] = t;
     }
     for (int i = 0; i < s->n_reporters; i++) {
         char name[256];
@@ -266,6 +275,57 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
         }
         plugins[(*n)++] = r;
     }
+    return 0;
+}
+
+/* Standard output always gets a reporter: the one -J / --json-stream /
+ * neither asks for (json, json-stream, text), unless a --reporter without
+ * a file argument already writes there. So `--reporter csv:run.csv` keeps
+ * the text output, and `-J --reporter svg:run.svg` the JSON. */
+static int add_stdout_reporter(struct weir_settings *s)
+{
+    const char *want = s->json ? "json" : s->json_stream ? "json-stream" : "text";
+    int to_stdout = 0, wanted = 0;
+    for (int i = 0; i < s->n_reporters; i++) {
+        if (strchr(s->reporters[i], ':'))
+            continue;
+        to_stdout = 1;
+        wanted |= strcmp(s->reporters[i], want) == 0;
+    }
+    if ((to_stdout && !s->json && !s->json_stream) || wanted)
+        return 0;
+    if (s->n_reporters == MAX_REPORTERS)
+        return usage_error("too many --reporter options (at most %s)", "8");
+    /* First, so that --get-server-output captures the stdout reporter. */
+    memmove(&s->reporters[1], &s->reporters[0], (size_t)s->n_reporters * sizeof s->reporters[0]);
+    s->reporters[0] = want;
+    s->n_reporters++;
+    return 0;
+}
+
+/* --transport A,B,...: split the list into s->compare. A single name is
+ * an ordinary run (n_compare 0). */
+static int split_transports(struct weir_settings *s)
+{
+    s->n_compare = 0;
+    if (!s->transport || !strchr(s->transport, ','))
+        return 0;
+    if (strlen(s->transport) >= sizeof s->compare_buf)
+        return usage_error("transport list too long: '%s'", s->transport);
+    strcpy(s->compare_buf, s->transport);
+    for (char *save = NULL, *name = strtok_r(s->compare_buf, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        if (s->n_compare == MAX_COMPARE)
+            return usage_error("at most %s transports can be compared", "8");
+        s->compare[s->n_compare++] = name;
+    }
+    /* strtok_r skips empty fields: count commas to refuse "tcp,,udp". */
+    int commas = 0;
+    for (const char *c = s->transport; *c; c++)
+        commas += *c == ',';
+    if (commas + 1 != s->n_compare)
+        return usage_error("empty name in transport list '%s'", s->transport);
+    s->transport = s->compare[0];
     return 0;
 }
 
@@ -315,6 +375,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 case 'c': s->mode = s->mode == MODE_NONE || s->mode == MODE_CLIENT ? MODE_CLIENT : -1; s->host = optarg; break;
                 case OPT_LOOPBACK: s->mode = s->mode == MODE_NONE ? MODE_LOOPBACK : -1; break;
                 case 'u': s->transport = "udp"; break;
+                case OPT_TRANSPORT: s->transport = optarg; break;
                 case 'J': s->json = 1; break;
                 case OPT_JSON_STREAM: s->json_stream = 1; break;
                 case 'h': want_help = 1; break;
@@ -331,9 +392,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             uint64_t u;
             switch (c) {
             case 's': case 'c': case 'u': case 'J': case OPT_JSON_STREAM: case 'h':
-            case OPT_REPORTER: case OPT_LOOPBACK: case OPT_PLUGIN_DIR:
+            case OPT_REPORTER: case OPT_LOOPBACK: case OPT_PLUGIN_DIR: case OPT_TRANSPORT:
                 break;
-            case OPT_TRANSPORT: s->transport = optarg; break;
             case 'p':
                 if (parse_long(optarg, 1, 65535, &v))
                     return usage_error("port number must be between 1 and 65535 inclusive (got '%s')", optarg);
@@ -501,9 +561,14 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         /* Between the passes: check the mode, load the named plugins. */
         if ((int)s->mode == -1)
             return usage_error("%s", "cannot be both server and client");
-        if (s->n_reporters == 0)
-            s->reporters[s->n_reporters++] = s->json ? "json" : s->json_stream ? "json-stream" : "text";
-        const struct weir_plugin *plugins[MAX_REPORTERS + 1];
+        if (add_stdout_reporter(s))
+            return -1;
+        if (split_transports(s))
+            return -1;
+        if (s->n_compare && s->mode == MODE_SERVER)
+            return usage_error("%s", "a transport list (--transport A,B,...) is a client option; "
+                               "a server serves whichever transport each client asks for");
+        const struct weir_plugin *plugins[MAX_REPORTERS + MAX_COMPARE];
         int n_plugins = 0;
         if (s->mode != MODE_NONE || want_help) {
             if (load_plugin_list(s, plugins, &n_plugins))

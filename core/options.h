@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #define MAX_REPORTERS 8
+#define MAX_COMPARE 8               /* --transport A,B,... */
 #define MAX_PARALLEL_IPERF 128     /* what a plain iperf3 peer accepts */
 #define MAX_PARALLEL 4096          /* weir <-> weir */
 
@@ -60,6 +61,12 @@ struct weir_settings {
     int threads;                 /* --threads, 0 = one per core */
 
     const char *transport;       /* --transport NAME|PATH, default "tcp" */
+    /* --transport A,B,...: a comparison run, one test per transport, in
+     * order; transport is then the first. The names point into
+     * compare_buf. */
+    const char *compare[MAX_COMPARE];
+    int n_compare;
+    char compare_buf[512];
     const char *reporters[MAX_REPORTERS]; /* --reporter NAME[:ARG] */
     int n_reporters;
     const char *plugin_dir;      /* --plugin-dir */

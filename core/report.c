@@ -17,11 +17,13 @@ struct instance {
     void *ctx;
     struct weir_sink sink;
     struct report_set *rs;
+    int failed;                 /* reported an error: no more hooks */
 };
 
 struct report_set {
     struct instance inst[MAX_REPORTERS];
     int n;
+    int failed;                 /* some reporter failed; the others went on */
     FILE *log;                  /* --logfile, or NULL */
     int capturing;
     char *cap;
@@ -72,7 +74,7 @@ struct report_set *report_open(const struct weir_settings *s, int role)
     }
     struct weir_report_format fmt = {
         .struct_size = sizeof fmt, .unit = s->format, .verbose = s->verbose, .role = role,
-        .title = s->title, .timestamps = s->timestamps,
+        .title = s->title, .timestamps = s->timestamps, .comparison = s->n_compare,
     };
     for (int i = 0; i < s->n_reporters; i++) {
         char name[256], err[1024];
@@ -94,17 +96,19 @@ struct report_set *report_open(const struct weir_settings *s, int role)
         host_clear_error();
         int rc = p->reporter->open(host_services(), arg, &fmt, &in->sink, &in->ctx);
         if (rc != WEIR_OK) {
-            /* The reporter's own detail (set_error) says why, when it gave one. */
-            const char *detail = host_take_error(NULL);
-            if (detail[0] != '\0')
-                fprintf(stderr, "weir: error - reporter '%s' failed to start: %s\n", name, detail);
-            else
-                fprintf(stderr, "weir: error - reporter '%s' failed to start%s%s\n", name,
-                        arg ? " with argument " : "", arg ? arg : "");
-            report_close(rs);
-            return NULL;
+            /* Contained: the other reporters still present the results,
+             * and the exit status says that one did not. */
+            const char *why = host_take_error(NULL);
+            fprintf(stderr, "weir: error - reporter '%s' failed to start%s%s%s%s\n", name,
+                    arg ? " with argument " : "", arg ? arg : "", *why ? ": " : "", why);
+            rs->failed = 1;
+            continue;
         }
         rs->n++;
+    }
+    if (rs->n == 0 && s->n_reporters > 0) {
+        report_close(rs);
+        return NULL;
     }
     return rs;
 }
@@ -121,10 +125,33 @@ void report_close(struct report_set *rs)
     free(rs);
 }
 
+/* Does this reporter's ops struct (of whatever minor) have the hook? */
+#define HAS_HOOK(ops, hook)                                                        \
+    ((ops)->struct_size >= offsetof(struct weir_reporter_ops, hook) + sizeof (ops)->hook && \
+     (ops)->hook)
+
+/* A reporter that reports an error from a hook (host set_error) gets no
+ * more hooks but close; the others carry on. */
+static void contain(struct instance *in)
+{
+    int code = 0;
+    const char *why = host_take_error(&code);
+    if (code == 0)
+        return;
+    fprintf(stderr, "weir: error - reporter '%s': %s\n", in->p->name, *why ? why : "failed");
+    in->failed = 1;
+    in->rs->failed = 1;
+}
+
 #define EACH(rs, hook, ...)                                                 \
-    for (int i_ = 0; i_ < (rs)->n; i_++)                                    \
-        if ((rs)->inst[i_].p->reporter->hook)                               \
-            (rs)->inst[i_].p->reporter->hook((rs)->inst[i_].ctx, __VA_ARGS__)
+    for (int i_ = 0; i_ < (rs)->n; i_++) {                                  \
+        struct instance *in_ = &(rs)->inst[i_];                             \
+        if (in_->failed || !HAS_HOOK(in_->p->reporter, hook))               \
+            continue;                                                       \
+        host_clear_error();                                                 \
+        in_->p->reporter->hook(in_->ctx, __VA_ARGS__);                      \
+        contain(in_);                                                       \
+    }
 
 void report_server_listening(struct report_set *rs, uint16_t port, int test_no)
 {
@@ -161,6 +188,16 @@ void report_message(struct report_set *rs, const char *text)
     EACH(rs, message, text);
 }
 
+void report_comparison(struct report_set *rs, const struct weir_report_comparison *c)
+{
+    EACH(rs, comparison, c);
+}
+
+int report_failed(const struct report_set *rs)
+{
+    return rs->failed;
+}
+
 void report_capture_begin(struct report_set *rs)
 {
     rs->capturing = 1;
@@ -180,13 +217,12 @@ char *report_capture_take(struct report_set *rs)
 
 char *report_document(struct report_set *rs)
 {
-    if (rs->n == 0)
+    if (rs->n == 0 || rs->inst[0].failed)
         return NULL;
     const struct weir_reporter_ops *ops = rs->inst[0].p->reporter;
     /* Added in ABI minor 1: read it only from a plugin whose ops struct
      * is large enough to hold it. */
-    if (ops->struct_size < offsetof(struct weir_reporter_ops, document) + sizeof ops->document ||
-        !ops->document)
+    if (!HAS_HOOK(ops, document))
         return NULL;
     return ops->document(rs->inst[0].ctx);
 }

@@ -20,6 +20,11 @@ void report_interval(struct report_set *rs, const struct weir_report_interval *i
 void report_end(struct report_set *rs, const struct weir_report_end *e);
 void report_finish(struct report_set *rs, const char *error);
 void report_message(struct report_set *rs, const char *text);
+/* After the last test of a comparison run. */
+void report_comparison(struct report_set *rs, const struct weir_report_comparison *c);
+/* A reporter failed to start or reported an error; the run's exit status
+ * must say so even though the others presented the results. */
+int report_failed(const struct report_set *rs);
 
 /* Collect what reporters print (their WEIR_OUT channel) until
  * report_capture_take, for --get-server-output. */

@@ -218,6 +218,11 @@ void session_report_end(struct session *ss)
     stats_end(&ss->t, &ss->sb, &e);
     report_end(ss->rs, &e);
     ss->ended = 1;
+    ss->summary = e;
+    ss->summary.n_streams = 0;
+    ss->summary.streams = NULL;
+    ss->summary.sender_tcp_congestion = ss->summary.receiver_tcp_congestion = NULL;
+    ss->summary.server_output_text = ss->summary.server_output_json = NULL;
 }
 
 int session_stream_error(const struct session *ss, int sending_only)

@@ -15,6 +15,9 @@ struct session {
     int ended;                  /* final summary reported */
     uint64_t next_interval_ns;
     char *weir_json;            /* start.weir object, JSON text */
+    /* The final summary as reported: sums, CPU, flags. Its pointers
+     * (streams, strings) are cleared; they do not outlive the report. */
+    struct weir_report_end summary;
 };
 
 /* Signal handling: SIGINT, SIGTERM, SIGHUP set this flag; blocking calls

@@ -98,6 +98,11 @@ static void stream_test_finish(void *ctx, const char *error)
     jsondoc_test_reset(&r->test);
 }
 
+static void stream_comparison(void *ctx, const struct weir_report_comparison *c)
+{
+    emit(ctx, "comparison", jsondoc_comparison(c));
+}
+
 static const struct weir_reporter_ops ops = {
     .struct_size = sizeof ops,
     .open = stream_open,
@@ -107,6 +112,7 @@ static const struct weir_reporter_ops ops = {
     .interval = stream_interval,
     .test_end = stream_test_end,
     .test_finish = stream_test_finish,
+    .comparison = stream_comparison,
 };
 
 static const struct weir_plugin desc = {

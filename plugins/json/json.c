@@ -1,6 +1,9 @@
 /* Reporter "json": iperf3's -J document, written whole when a test finishes
  * (the server writes one per test). --reporter json:PATH appends the
- * documents to PATH instead of the output. */
+ * documents to PATH instead of the output. A comparison run
+ * (--transport A,B,...) writes one document instead:
+ * {"tests":[iperf3 document per transport], "comparison":{...}}. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,9 @@ struct json_rep {
     struct json_object *end;
     struct json_object *server_json;
     char *server_text;
+    /* Comparison run: the finished tests' documents, written together. */
+    int comparison;
+    struct json_object *tests;
 };
 
 static void forget_test(struct json_rep *r)
@@ -51,6 +57,8 @@ static int json_open(const struct weir_host *host, const char *arg,
     }
     r->host = host;
     jsondoc_test_init(&r->test, fmt->role);
+    if (fmt->struct_size >= offsetof(struct weir_report_format, comparison) + sizeof fmt->comparison)
+        r->comparison = fmt->comparison > 0;
     *ctx = r;
     return WEIR_OK;
 }
@@ -59,6 +67,7 @@ static void json_close(void *ctx)
 {
     struct json_rep *r = ctx;
     forget_test(r);
+    json_object_put(r->tests);
     jsondoc_out_close(&r->out);
     free(r);
 }
@@ -138,9 +147,31 @@ static void json_test_finish(void *ctx, const char *error)
     if (r->server_text != NULL)
         json_object_object_add(doc, "server_output_text",
                                json_object_new_string(r->server_text));
+    if (r->comparison) {
+        if (r->tests == NULL)
+            r->tests = json_object_new_array();
+        if (r->tests != NULL)
+            json_object_array_add(r->tests, doc);
+        else
+            json_object_put(doc);
+    } else {
+        jsondoc_out_write(&r->out, doc, DOC_FLAGS);
+        json_object_put(doc);
+    }
+    forget_test(r);
+}
+
+static void json_comparison(void *ctx, const struct weir_report_comparison *c)
+{
+    struct json_rep *r = ctx;
+    struct json_object *doc = json_object_new_object();
+    if (doc == NULL)
+        return;
+    json_object_object_add(doc, "tests", r->tests != NULL ? r->tests : json_object_new_array());
+    r->tests = NULL;
+    json_object_object_add(doc, "comparison", jsondoc_comparison(c));
     jsondoc_out_write(&r->out, doc, DOC_FLAGS);
     json_object_put(doc);
-    forget_test(r);
 }
 
 static char *json_document(void *ctx)
@@ -170,6 +201,7 @@ static const struct weir_reporter_ops ops = {
     .test_end = json_test_end,
     .test_finish = json_test_finish,
     .document = json_document,
+    .comparison = json_comparison,
 };
 
 static const struct weir_plugin desc = {

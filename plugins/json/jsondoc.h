@@ -38,6 +38,9 @@ struct json_object *jsondoc_start(struct jsondoc_test *t, const struct weir_repo
 struct json_object *jsondoc_interval(const struct weir_report_interval *iv);
 struct json_object *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e);
 
+/* {"transports":[row...],"note":...} of a comparison run. */
+struct json_object *jsondoc_comparison(const struct weir_report_comparison *c);
+
 /* Where a reporter's text goes: the file named by its ARG (appended to),
  * or the sink. */
 struct jsondoc_out {

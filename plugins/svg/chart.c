@@ -70,7 +70,8 @@ static void end(struct svgbuf *b)
 
 /* Caption items (plain text) packed onto at most CAPTION_LINES lines: a
  * line takes the next item when it fits, after " " when the item goes on
- * with the one before, after "   " when it starts something new. */
+ * with the one before, after "; " when it starts something new (SVG
+ * collapses runs of spaces, so spaces alone would not separate them). */
 struct caption {
     char items[12][320];
     int goes_on[12];
@@ -96,7 +97,7 @@ static void caption_draw(struct svgbuf *b, const struct caption *c)
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++) {
         const char *item = c->items[i];
-        const char *sep = c->goes_on[i] ? " " : "   ";
+        const char *sep = c->goes_on[i] ? " " : "; ";
         if (n > 0 && strlen(lines[n - 1]) + strlen(sep) + strlen(item) <= CAPTION_CHARS) {
             strcat(lines[n - 1], sep);
             strcat(lines[n - 1], item);
@@ -412,7 +413,7 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
         }
         bars_draw(b, c, colours, LEGEND_X, BARS_TOP, WIDTH - MARGIN / 2, PLOT_BOTTOM);
         if (c->note != NULL)
-            caption_add(&cap, "%s", c->note);
+            caption_add(&cap, "Note: %s", c->note);
     } else {
         for (size_t i = 0; i < n; i++) {
             const struct svg_test *t = tests[i];

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 #include <weir/weir.h>
 
+#include "text_compare.h"
 #include "units.h"
 
 #define DASH_LINE "-----------------------------------------------------------\n"
@@ -540,6 +541,17 @@ static void text_message(void *ctx, const char *msg)
     putf(ctx, WEIR_ERR, "%s\n", msg);
 }
 
+static void comparison_line(void *arg, const char *line)
+{
+    out(arg, "%s", line);
+}
+
+static void text_comparison_hook(void *ctx, const struct weir_report_comparison *c)
+{
+    struct text *t = ctx;
+    text_comparison(c, t->unit, comparison_line, t);
+}
+
 static const struct weir_reporter_ops ops = {
     .struct_size = sizeof ops,
     .open = text_open,
@@ -551,6 +563,7 @@ static const struct weir_reporter_ops ops = {
     .test_end = text_test_end,
     .test_finish = text_test_finish,
     .message = text_message,
+    .comparison = text_comparison_hook,
 };
 
 static const struct weir_plugin desc = {

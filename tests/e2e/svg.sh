@@ -10,7 +10,9 @@
 #     (Kbits/s, Mbits/s, Gbits/s), its top tick the first at or above it;
 #     numeric tick labels, "Time (s)";
 #   - the title (-T escaped), the subtitle's transport and direction, the
-#     caption's summary, the -O shading.
+#     caption's summary, the -O shading;
+# and a comparison run (--transport tcp,udp) against its {tests, comparison}
+# document: one summed line per transport, bars from the comparison rows.
 # Then every chart must parse (xmllint --noout, Debian libxml2-utils) and
 # render (rsvg-convert, Debian librsvg2-bin) to a 960x540 PNG; those two
 # cases SKIP without their tool. Never asserts speed.
@@ -205,6 +207,42 @@ udp_case() {
     caption_has "$SVG_C" " lost "
 }
 
+# --transport tcp,udp: one chart of both tests after the comparison, checked
+# against the {tests, comparison} document of the same run.
+comparison_case() {
+    local svg=$CASE_DIR/compare.svg doc=$CASE_DIR/compare.json got want
+    run_bounded "$CASE_DIR/stdout" "$CASE_DIR/stderr" "$WEIR" --loopback -t 2 -b 50M \
+        --transport tcp,udp -T "$TITLE" --reporter "svg:$svg" --reporter "json:$doc"
+    expect_eq "exit status" "$RUN_RC" 0
+    grep -q 'Comparison, one test per transport' "$CASE_DIR/stdout" || fail "no comparison table on stdout"
+    if [ ! -s "$svg" ] || ! jq -e '(.tests | length) == 2' "$doc" >/dev/null 2>&1; then
+        fail "no chart, or no {tests, comparison} document with two tests"
+        return
+    fi
+    CHARTS="$CHARTS $svg"
+    expect_eq "documents in the file" "$(grep -c '^<svg ' "$svg")" 1
+    expect_eq "transport polylines" "$(svg_lines "$svg" transport)" 2
+    expect_eq "stream polylines" "$(svg_lines "$svg" stream)" 0
+    expect_eq "points per transport (= its test's intervals)" "$(svg_points "$svg" | tr '\n' ' ')" \
+        "$(jq -r '[.tests[].intervals | length] | join(" ")' "$doc") "
+    expect_eq "legend" "$(svg_texts "$svg" legend | tr '\n' ' ')" "tcp udp "
+    expect_eq "bar labels" "$(svg_texts "$svg" bar-label | tr '\n' ' ')" "tcp udp "
+    expect_eq "sender bars" "$(grep -c '<rect class="bar sender"' "$svg")" 2
+    expect_eq "receiver bars" "$(grep -c '<rect class="bar receiver"' "$svg")" 2
+    expect_eq "title (-T escaped)" "$(svg_texts "$svg" title)" "$TITLE_XML"
+    subtitle_has "$svg" "Comparison of tcp, udp: client sending to 127.0.0.1 port "
+    # Units: the lines' from the largest summed interval rate, the bars'
+    # from the largest final average (50M paced: Mbits/s for both).
+    want=$(jq -r '[.tests[].intervals[].sum.bits_per_second] | max
+                  | if . >= 1e9 then "Gbits/s" elif . >= 1e6 then "Mbits/s" else "Kbits/s" end' "$doc")
+    expect_eq "y axis title" "$(svg_texts "$svg" ylabel)" "Throughput ($want)"
+    want=$(jq -r '[.comparison.transports[] | .sender_bits_per_second, .receiver_bits_per_second] | max
+                  | if . >= 1e9 then "Gbits/s" elif . >= 1e6 then "Mbits/s" else "Kbits/s" end' "$doc")
+    expect_eq "bar chart title" "$(svg_texts "$svg" bars-title)" "Final average ($want)"
+    caption_has "$svg" "tcp: sender "
+    caption_has "$svg" "; udp: sender "
+}
+
 # Without a path the chart is the output.
 stdout_case() {
     local svg=$CASE_DIR/stdout.svg
@@ -217,18 +255,20 @@ stdout_case() {
     CHARTS="$CHARTS $svg"
 }
 
-# A chart that cannot be written is refused before the test, in one line.
+# A chart that cannot be written: one clear line at the start, the text
+# output goes on, and the exit status says that a reporter failed.
 bad_path_case() {
     local path=$CASE_DIR/missing/chart.svg
     run_bounded "$CASE_DIR/stdout" "$CASE_DIR/stderr" "$WEIR" --loopback -t 1 --reporter "svg:$path"
     expect_eq "exit status" "$RUN_RC" 1
     expect_eq "stderr" "$(cat "$CASE_DIR/stderr")" \
-        "weir: error - reporter 'svg' failed to start: svg reporter: cannot open $path: No such file or directory"
-    expect_eq "stdout" "$(cat "$CASE_DIR/stdout")" ""
+        "weir: error - reporter 'svg' failed to start with argument $path: svg reporter: cannot open $path: No such file or directory"
+    grep -q 'weir Done\.$' "$CASE_DIR/stdout" || fail "the text output did not go on"
+    [ -e "$CASE_DIR/missing" ] && fail "$CASE_DIR/missing was created"
     run_bounded "$CASE_DIR/stdout" "$CASE_DIR/stderr" "$WEIR" --loopback -t 1 --reporter "svg:$CASE_DIR"
     expect_eq "exit status (a directory)" "$RUN_RC" 1
     expect_eq "stderr (a directory)" "$(cat "$CASE_DIR/stderr")" \
-        "weir: error - reporter 'svg' failed to start: svg reporter: cannot open $CASE_DIR: Is a directory"
+        "weir: error - reporter 'svg' failed to start with argument $CASE_DIR: svg reporter: cannot open $CASE_DIR: Is a directory"
 }
 
 xmllint_case() {
@@ -275,8 +315,9 @@ run_case "weir -s / weir -c -P 3: both sides' charts" parallel_case
 run_case "weir -s / weir -c -P 2 -R" reverse_case
 run_case "weir -s / weir -c -P 2 --bidir" bidir_case
 run_case "weir -s / weir -c -u -b 20M -P 2" udp_case
+run_case "--loopback --transport tcp,udp: comparison chart" comparison_case
 run_case "--reporter svg (no path): the chart on stdout" stdout_case
-run_case "svg:PATH that cannot be written: one line, exit 1" bad_path_case
+run_case "svg:PATH that cannot be written: one line, text goes on, exit 1" bad_path_case
 run_case "every chart parses (xmllint --noout)" xmllint_case
 run_case "every chart renders (rsvg-convert): 960x540 PNG" rsvg_case
 finish

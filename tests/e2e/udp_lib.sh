@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# Shared by udp_netns.sh, udp_pacing.sh and udp_bad.sh (sourced, not run).
+# Shared by udp_interop.sh, udp_netns.sh, udp_pacing.sh and udp_bad.sh
+# (sourced, not run).
 #
 # Environment (set by `make check`, see tests/Makefile.am; defaults find a
 # built tree next to the sources): WEIR, WEIR_PLUGIN_PATH, TESTS_DIR.
 # A script sets UDP_DEADLINE (seconds for the whole script) before sourcing;
 # E2E_DEADLINE overrides it.
 #
-# Conventions as in udp_interop.sh: the script re-runs itself under
+# Conventions: the script re-runs itself under
 # timeout(1); a private temporary directory; processes started in the
 # background are remembered by PID and only those are killed; one line
 # "PASS: name", "FAIL: name" or "SKIP: name (why)" per case; exit 0, 1, or
@@ -183,20 +184,25 @@ wait_listening() {
     return 1
 }
 
-# start_weir_server ARGS...: `weir -s -p PORT ARGS` on a free port (retried
-# if the bind raced with someone). Sets PORT, SERVER_PID, SRV (its stdout).
-start_weir_server() {
-    local attempt
+# start_server KIND ARGS...: `weir -s` (KIND weir) or `iperf3 -s` (KIND
+# iperf3) with ARGS on a free port (retried if the bind raced with
+# someone), under SERVER_TIMEOUT. Sets PORT, SERVER_PID, SRV (its stdout).
+start_server() {
+    local kind=$1 bin attempt
+    shift
+    if [ "$kind" = weir ]; then bin=$WEIR; else bin=$IPERF3; fi
     for attempt in 1 2 3; do
         PORT=$(free_port)
-        start_bg server 40 "$WEIR" -s -p "$PORT" "$@"
+        start_bg server "${SERVER_TIMEOUT:-40}" "$bin" -s -p "$PORT" "$@"
         SERVER_PID=$BG_PID SRV=$CASE_DIR/server.out
         wait_listening "$PORT" "$SERVER_PID" && return 0
         kill -TERM "$SERVER_PID" 2>/dev/null
         wait "$SERVER_PID" 2>/dev/null
     done
-    fail "weir server did not start listening"
+    fail "$kind server did not start listening"
 }
+
+start_weir_server() { start_server weir "$@"; }
 
 # kernel_has_udp_gso: does this kernel take UDP_SEGMENT (Linux 4.18+)?
 kernel_has_udp_gso() {

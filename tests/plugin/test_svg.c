@@ -376,7 +376,7 @@ static void test_comparison(void)
     texts_of(doc, "caption", got, sizeof got);
     CU_ASSERT(strstr(got, "tcp: sender 9.00 Gbits/sec, receiver 8.90 Gbits/sec") != NULL);
     CU_ASSERT(strstr(got, "tls failed: handshake &lt;failed&gt;") != NULL);
-    CU_ASSERT(strstr(got, "UDP ran at -b 1M") != NULL);
+    CU_ASSERT(strstr(got, "Note: UDP ran at -b 1M") != NULL);
     CU_ASSERT(strstr(doc, "Comparison of tcp, udp, tls: client sending to 127.0.0.1") != NULL);
     /* Each transport's line and bars share a colour. */
     CU_ASSERT(strstr(doc, "data-label=\"tcp\" fill=\"none\" stroke-linejoin=\"round\" "
