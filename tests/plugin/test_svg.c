@@ -386,6 +386,26 @@ static void test_comparison(void)
     run_close(&r);
 }
 
+/* A comparison run that ends before its comparison hook (interrupted)
+ * still gets the chart of its tests, without bars, when the reporter
+ * closes. */
+static void test_comparison_cut_short(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 2), WEIR_OK);
+    whole_test(&r, "tcp", 2, 1e9);
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    r.ops->close(r.ctx);
+    const char *doc = r.sink.out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series transport\""), 1);
+    CU_ASSERT_EQUAL(count(doc, "class=\"bar "), 0);
+    char got[1024];
+    texts_of(doc, "caption", got, sizeof got);
+    CU_ASSERT(strncmp(got, "tcp: sender 1.00 Gbits/sec", 26) == 0);
+    mock_sink_free(&r.sink);
+}
+
 /* ---- the file ---- */
 
 static int entries(const char *dir)
@@ -489,6 +509,7 @@ int main(void)
     CU_add_test(s, "-P 12: series and a limited legend", test_streams_and_legend);
     CU_add_test(s, "bidir directions and -O shading", test_bidir_and_omitted);
     CU_add_test(s, "comparison chart", test_comparison);
+    CU_add_test(s, "comparison cut short: chart at close", test_comparison_cut_short);
     CU_add_test(s, "svg:PATH written whole, open errors", test_file);
     CU_add_test(s, "failed tests", test_failures);
 
