@@ -32,7 +32,7 @@
 #define CAPTION_LINES  4
 #define CAPTION_CHARS  145
 #define TITLE_CHARS    84
-#define SUBTITLE_CHARS 120
+#define SUBTITLE_CHARS 138
 
 #define STREAM_WIDTH 1.5
 #define SUM_WIDTH    3.0
