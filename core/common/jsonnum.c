@@ -1,4 +1,5 @@
 #include "jsonnum.h"
+#include "units.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,9 +14,7 @@ struct json_object *weir_json_number(double v)
     if (!isfinite(v))
         return json_object_new_int64(0);
     char buf[64];
-    snprintf(buf, sizeof buf, "%1.15g", v);
-    if (strtod(buf, NULL) != v)
-        snprintf(buf, sizeof buf, "%1.17g", v);
+    weir_format_number(buf, sizeof buf, v);
     return json_object_new_double_s(v, buf);
 }
 

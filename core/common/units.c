@@ -121,3 +121,18 @@ void weir_format_rate(char *buf, size_t len, double bytes_per_sec, char unit)
         weir_format_value(buf, len, bytes_per_sec / pow(1024.0, i), suffix);
     }
 }
+
+void weir_format_number(char *buf, size_t len, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "NaN");
+    } else if (isinf(v)) {
+        snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+    } else if (v == (double)(int64_t)v && fabs(v) < 9.2e18) {
+        snprintf(buf, len, "%lld", (long long)(int64_t)v);
+    } else {
+        snprintf(buf, len, "%1.15g", v);
+        if (strtod(buf, NULL) != v)
+            snprintf(buf, len, "%1.17g", v);
+    }
+}

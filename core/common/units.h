@@ -23,4 +23,9 @@ void weir_format_rate(char *buf, size_t len, double bytes_per_sec, char unit);
 /* Shared by both: value in a 4-wide field with iperf3's precision steps. */
 void weir_format_value(char *buf, size_t len, double value, const char *suffix);
 
+/* A number for machines (JSON, CSV, metrics): integral values as integers,
+ * others with 15 significant digits, or 17 when 15 do not read back as the
+ * same double. Non-finite values print as "NaN", "+Inf", "-Inf". */
+void weir_format_number(char *buf, size_t len, double v);
+
 #endif

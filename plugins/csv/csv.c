@@ -1,0 +1,457 @@
+/* Reporter "csv": every interval and summary number as CSV rows, for
+ * spreadsheets and scripts.
+ *
+ * --reporter csv writes to the output; --reporter csv:PATH appends to PATH
+ * (created if missing), so repeated runs and a server's tests collect in one
+ * file. The header line is written once: at open, unless PATH already has
+ * content.
+ *
+ * Format: RFC 4180 fields (a field holding a comma, a double quote, CR or LF
+ * is enclosed in double quotes, its quotes doubled), lines ended by LF (not
+ * RFC 4180's CRLF: Unix tools read LF, and CSV readers accept both). An
+ * empty field means "does not apply". Numbers are plain: integers, or
+ * decimals with up to 17 significant digits that read back exactly; C
+ * locale (a '.' decimal point) always.
+ *
+ * Columns (fixed order; new columns are only ever appended):
+ *   time          Unix time (seconds) the test's control connection was made
+ *   test          1 for the first test this weir process ran, 2 for the next
+ *                 (a server's tests, each transport of a comparison run)
+ *   role          client or server: the end that wrote the row
+ *   peer          client: the server as given; server: the client's address
+ *   transport     transport plugin: tcp, udp, tls
+ *   direction     upload (client to server) or download (server to client)
+ *   kind          interval      one stream over one -i period
+ *                 interval-sum  all streams of one direction over that period
+ *                               (written for -P 1 too)
+ *                 end-sender    one stream over the test, as its sender saw it
+ *                 end-receiver  the same, as its receiver saw it
+ *                 end-sender-sum, end-receiver-sum  all streams of a direction
+ *                 comparison    one transport of --transport A,B,...
+ *                               (its receiver's bytes and rate)
+ *                 error         the test failed: see the error column
+ *   stream        iperf3 stream id (1, 3, 4, ...); empty in sums
+ *   start, end    seconds since the test started (the -O period has its own
+ *                 clock from 0, as in iperf3); seconds = end - start
+ *   bytes, bits_per_second
+ *   retransmits   TCP sender rows, when the transport counts them
+ *   snd_cwnd      bytes; interval rows: at the interval's end; end-sender
+ *                 rows: the largest seen in the test
+ *   rtt_us        microseconds, smoothed; interval rows: at the interval's
+ *                 end; end-sender rows: the test's mean
+ *   jitter_ms, lost_packets, packets, lost_percent
+ *                 datagram transports (udp)
+ *   omitted       1 for an interval in the -O period, else 0
+ *   cpu_local_percent, cpu_remote_percent
+ *                 end-*-sum and comparison rows: CPU use of this side and of
+ *                 the peer (empty when the peer's results are unknown)
+ *   setup_seconds comparison rows: connecting every data stream, TLS
+ *                 handshakes included
+ *   error         error rows, and comparison rows of a transport that failed
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <weir/weir.h>
+
+#include "csvrec.h"
+
+struct csv {
+    const struct weir_host *host;
+    struct weir_sink sink;
+    FILE *file;                 /* csv:PATH, else NULL: the sink */
+    const char *path;
+    int write_failed;           /* reported; close stays quiet */
+    const char *role;
+    int finished;               /* tests finished; the current one is finished + 1 */
+    /* The current test, copied: snapshot pointers die with their hook. */
+    int have_time;
+    int64_t time;
+    char *peer;
+    char *transport;
+    int reverse;
+    int bidir;
+    size_t n_ids;
+    int *ids;                   /* stream ids in start.streams order */
+    /* The comparison run so far: its first test's time and direction. */
+    int run_have_time;
+    int64_t run_time;
+    int run_reverse;
+};
+
+static void put(struct csv *c, const char *line, size_t len)
+{
+    if (c->file == NULL) {
+        c->sink.write(c->sink.ctx, WEIR_OUT, line, len);
+        return;
+    }
+    /* The host stops calling a reporter that reports an error, and the
+     * exit status says so. */
+    if (fwrite(line, 1, len, c->file) != len || fflush(c->file) != 0) {
+        c->write_failed = 1;
+        c->host->set_error(WEIR_E_LOGFILE, "csv reporter: cannot write %s: %s", c->path,
+                           strerror(errno));
+    }
+}
+
+static void put_record(struct csv *c, const struct csv_record *r)
+{
+    size_t len = 0;
+    char *line = csv_line(r, &len);
+    if (line == NULL) {
+        c->host->log(WEIR_LOG_ERROR, "csv reporter: out of memory, a row is missing");
+        return;
+    }
+    put(c, line, len);
+    free(line);
+}
+
+/* The columns every row of the current test shares. */
+static void record_for_test(const struct csv *c, struct csv_record *r, const char *kind)
+{
+    csv_record_clear(r);
+    if (c->have_time)
+        csv_set_int(r, CSV_TIME, c->time);
+    csv_set_int(r, CSV_TEST, c->finished + 1);
+    csv_set_text(r, CSV_ROLE, c->role);
+    csv_set_text(r, CSV_PEER, c->peer);
+    csv_set_text(r, CSV_TRANSPORT, c->transport);
+    csv_set_text(r, CSV_KIND, kind);
+}
+
+static const char *direction(int upload)
+{
+    return upload ? "upload" : "download";
+}
+
+/* A stream's direction from whether this side sends on it. */
+static int stream_uploads(const struct csv *c, int this_side_sends)
+{
+    int client = strcmp(c->role, "client") == 0;
+    return client == (this_side_sends != 0);
+}
+
+static void set_sample(struct csv_record *r, const struct weir_report_sample *s)
+{
+    csv_set_number(r, CSV_START, s->start);
+    csv_set_number(r, CSV_END, s->end);
+    csv_set_number(r, CSV_SECONDS, s->seconds);
+    csv_set_uint(r, CSV_BYTES, s->bytes);
+    csv_set_number(r, CSV_BITS_PER_SECOND, s->bits_per_second);
+    if (s->has_retransmits)
+        csv_set_int(r, CSV_RETRANSMITS, s->retransmits);
+    if (s->has_tcpinfo) {
+        csv_set_uint(r, CSV_SND_CWND, s->snd_cwnd);
+        csv_set_uint(r, CSV_RTT_US, s->rtt);
+    }
+    if (s->datagram) {
+        csv_set_number(r, CSV_JITTER_MS, s->jitter_ms);
+        csv_set_int(r, CSV_LOST_PACKETS, s->lost_packets);
+        csv_set_int(r, CSV_PACKETS, s->packets);
+        csv_set_number(r, CSV_LOST_PERCENT, s->lost_percent);
+    }
+    csv_set_int(r, CSV_OMITTED, s->omitted != 0);
+}
+
+static void forget_test(struct csv *c)
+{
+    free(c->transport);
+    free(c->ids);
+    c->transport = NULL;
+    c->ids = NULL;
+    c->n_ids = 0;
+    c->have_time = 0;
+    c->reverse = c->bidir = 0;
+}
+
+static int open_file(struct csv *c, const char *path)
+{
+    c->file = fopen(path, "a");
+    if (c->file == NULL) {
+        c->host->set_error(WEIR_E_LOGFILE, "csv reporter: cannot open %s: %s", path,
+                           strerror(errno));
+        return WEIR_E_LOGFILE;
+    }
+    /* Appending to earlier rows: they already have their header. */
+    if (fseek(c->file, 0, SEEK_END) != 0 || ftell(c->file) > 0)
+        return WEIR_OK;
+    const char *h = csv_header();
+    if (fputs(h, c->file) == EOF || fflush(c->file) != 0) {
+        c->host->set_error(WEIR_E_LOGFILE, "csv reporter: cannot write %s: %s", path,
+                           strerror(errno));
+        fclose(c->file);
+        c->file = NULL;
+        return WEIR_E_LOGFILE;
+    }
+    return WEIR_OK;
+}
+
+static int csv_open(const struct weir_host *host, const char *arg,
+                    const struct weir_report_format *fmt, const struct weir_sink *sink,
+                    void **ctx)
+{
+    struct csv *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        host->set_error(WEIR_E_NOMEM, "csv reporter: out of memory");
+        return WEIR_E_NOMEM;
+    }
+    c->host = host;
+    c->sink = *sink;
+    c->role = fmt->role == WEIR_ROLE_SERVER ? "server" : "client";
+    if (arg != NULL && *arg != '\0') {
+        c->path = strdup(arg);
+        int rc = c->path != NULL ? open_file(c, arg) : WEIR_E_NOMEM;
+        if (rc != WEIR_OK) {
+            if (rc == WEIR_E_NOMEM)
+                host->set_error(rc, "csv reporter: out of memory");
+            free((char *)c->path);
+            free(c);
+            return rc;
+        }
+    } else {
+        const char *h = csv_header();
+        c->sink.write(c->sink.ctx, WEIR_OUT, h, strlen(h));
+    }
+    *ctx = c;
+    return WEIR_OK;
+}
+
+static void csv_close(void *ctx)
+{
+    struct csv *c = ctx;
+    forget_test(c);
+    free(c->peer);
+    if (c->file != NULL && fclose(c->file) != 0 && !c->write_failed)
+        c->host->log(WEIR_LOG_ERROR, "csv reporter: cannot write %s: %s", c->path, strerror(errno));
+    free((char *)c->path);
+    free(c);
+}
+
+static void csv_connected(void *ctx, const struct weir_report_connect *conn)
+{
+    struct csv *c = ctx;
+    c->have_time = 1;
+    c->time = conn->timesecs;
+    free(c->peer);
+    c->peer = conn->host != NULL ? strdup(conn->host) : NULL;
+    if (!c->run_have_time) {
+        c->run_have_time = 1;
+        c->run_time = conn->timesecs;
+    }
+}
+
+static void csv_test_start(void *ctx, const struct weir_report_start *s)
+{
+    struct csv *c = ctx;
+    free(c->transport);
+    free(c->ids);
+    c->ids = NULL;
+    c->n_ids = 0;
+    const char *name = NULL;
+    /* start.transport came with ABI minor 3. */
+    if (s->struct_size >= offsetof(struct weir_report_start, transport) + sizeof s->transport)
+        name = s->transport;
+    c->transport = name != NULL ? strdup(name) : NULL;
+    c->reverse = s->reverse != 0;
+    c->bidir = s->bidir != 0;
+    c->run_reverse = c->reverse;
+    if (c->peer == NULL && s->host != NULL)
+        c->peer = strdup(s->host);
+    if (s->n_streams > 0) {
+        c->ids = calloc(s->n_streams, sizeof *c->ids);
+        if (c->ids != NULL) {
+            c->n_ids = s->n_streams;
+            for (size_t i = 0; i < s->n_streams; i++)
+                c->ids[i] = s->streams[i].id;
+        }
+    }
+}
+
+/* Non-bidir runs have one direction: reverse says which. Bidir sums: the
+ * first is client to server, the second the other way. */
+static int sum_uploads(const struct csv *c, int reverse_sum)
+{
+    if (c->bidir)
+        return !reverse_sum;
+    return !c->reverse;
+}
+
+static void csv_interval(void *ctx, const struct weir_report_interval *iv)
+{
+    struct csv *c = ctx;
+    struct csv_record r;
+    for (size_t i = 0; i < iv->n_streams; i++) {
+        const struct weir_report_sample *s = &iv->streams[i];
+        record_for_test(c, &r, "interval");
+        csv_set_text(&r, CSV_DIRECTION, direction(stream_uploads(c, s->sender)));
+        if (i < c->n_ids)
+            csv_set_int(&r, CSV_STREAM, c->ids[i]);
+        set_sample(&r, s);
+        put_record(c, &r);
+    }
+    record_for_test(c, &r, "interval-sum");
+    csv_set_text(&r, CSV_DIRECTION, direction(sum_uploads(c, 0)));
+    set_sample(&r, &iv->sum);
+    put_record(c, &r);
+    if (iv->bidir) {
+        record_for_test(c, &r, "interval-sum");
+        csv_set_text(&r, CSV_DIRECTION, direction(sum_uploads(c, 1)));
+        set_sample(&r, &iv->sum_bidir_reverse);
+        put_record(c, &r);
+    }
+}
+
+static void end_stream_rows(struct csv *c, const struct weir_report_end_stream *st)
+{
+    struct csv_record r;
+    const char *dir = direction(stream_uploads(c, st->sending));
+    if (st->has_sender) {
+        record_for_test(c, &r, "end-sender");
+        csv_set_text(&r, CSV_DIRECTION, dir);
+        csv_set_int(&r, CSV_STREAM, st->id);
+        set_sample(&r, &st->sender);
+        /* The test-long TCP_INFO figures replace the sample's last ones. */
+        r.field[CSV_SND_CWND] = r.field[CSV_RTT_US] = NULL;
+        if (st->has_tcpinfo) {
+            csv_set_uint(&r, CSV_SND_CWND, st->max_snd_cwnd);
+            csv_set_uint(&r, CSV_RTT_US, st->mean_rtt);
+        }
+        put_record(c, &r);
+    }
+    if (st->has_receiver) {
+        record_for_test(c, &r, "end-receiver");
+        csv_set_text(&r, CSV_DIRECTION, dir);
+        csv_set_int(&r, CSV_STREAM, st->id);
+        set_sample(&r, &st->receiver);
+        put_record(c, &r);
+    }
+}
+
+static void end_sum_row(struct csv *c, const struct weir_report_end *e, const char *kind,
+                        int upload, const struct weir_report_sample *s)
+{
+    struct csv_record r;
+    record_for_test(c, &r, kind);
+    csv_set_text(&r, CSV_DIRECTION, direction(upload));
+    set_sample(&r, s);
+    csv_set_number(&r, CSV_CPU_LOCAL_PERCENT, e->host_total);
+    if (e->has_peer)
+        csv_set_number(&r, CSV_CPU_REMOTE_PERCENT, e->remote_total);
+    put_record(c, &r);
+}
+
+/* The sums of one direction, when some stream of it has those numbers
+ * (a server without the client's results knows only its own side). */
+static void end_sums(struct csv *c, const struct weir_report_end *e, int upload,
+                     const struct weir_report_sample *sent,
+                     const struct weir_report_sample *received)
+{
+    int any_sender = 0, any_receiver = 0;
+    for (size_t i = 0; i < e->n_streams; i++) {
+        const struct weir_report_end_stream *st = &e->streams[i];
+        if (c->bidir && stream_uploads(c, st->sending) != upload)
+            continue;
+        any_sender |= st->has_sender;
+        any_receiver |= st->has_receiver;
+    }
+    if (any_sender)
+        end_sum_row(c, e, "end-sender-sum", upload, sent);
+    if (any_receiver)
+        end_sum_row(c, e, "end-receiver-sum", upload, received);
+}
+
+static void csv_test_end(void *ctx, const struct weir_report_end *e)
+{
+    struct csv *c = ctx;
+    for (size_t i = 0; i < e->n_streams; i++)
+        end_stream_rows(c, &e->streams[i]);
+    end_sums(c, e, sum_uploads(c, 0), &e->sum_sent, &e->sum_received);
+    if (e->bidir)
+        end_sums(c, e, sum_uploads(c, 1), &e->sum_sent_bidir_reverse,
+                 &e->sum_received_bidir_reverse);
+}
+
+static void csv_test_finish(void *ctx, const char *error)
+{
+    struct csv *c = ctx;
+    if (error != NULL) {
+        struct csv_record r;
+        record_for_test(c, &r, "error");
+        csv_set_text(&r, CSV_ERROR, error);
+        put_record(c, &r);
+    }
+    forget_test(c);
+    c->finished++;
+}
+
+static void csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
+{
+    struct csv *c = ctx;
+    /* The run's tests were the last n_rows that finished. */
+    int first = c->finished - (int)cmp->n_rows + 1;
+    for (size_t i = 0; i < cmp->n_rows; i++) {
+        const struct weir_report_comparison_row *row = &cmp->rows[i];
+        struct csv_record r;
+        csv_record_clear(&r);
+        if (c->run_have_time)
+            csv_set_int(&r, CSV_TIME, c->run_time);
+        if (first >= 1)
+            csv_set_int(&r, CSV_TEST, first + (int)i);
+        csv_set_text(&r, CSV_ROLE, c->role);
+        csv_set_text(&r, CSV_PEER, c->peer);
+        csv_set_text(&r, CSV_TRANSPORT, row->transport);
+        csv_set_text(&r, CSV_DIRECTION, direction(!c->run_reverse));
+        csv_set_text(&r, CSV_KIND, "comparison");
+        if (row->error != NULL) {
+            csv_set_text(&r, CSV_ERROR, row->error);
+            put_record(c, &r);
+            continue;
+        }
+        csv_set_number(&r, CSV_START, 0);
+        csv_set_number(&r, CSV_END, row->seconds);
+        csv_set_number(&r, CSV_SECONDS, row->seconds);
+        csv_set_uint(&r, CSV_BYTES, row->bytes_received);
+        csv_set_number(&r, CSV_BITS_PER_SECOND, row->receiver_bits_per_second);
+        if (row->has_retransmits)
+            csv_set_int(&r, CSV_RETRANSMITS, row->retransmits);
+        if (row->datagram) {
+            csv_set_number(&r, CSV_JITTER_MS, row->jitter_ms);
+            csv_set_int(&r, CSV_LOST_PACKETS, row->lost_packets);
+            csv_set_int(&r, CSV_PACKETS, row->packets);
+            csv_set_number(&r, CSV_LOST_PERCENT, row->lost_percent);
+        }
+        csv_set_number(&r, CSV_CPU_LOCAL_PERCENT, row->host_cpu_total);
+        if (row->has_remote_cpu)
+            csv_set_number(&r, CSV_CPU_REMOTE_PERCENT, row->remote_cpu_total);
+        csv_set_number(&r, CSV_SETUP_SECONDS, row->setup_seconds);
+        put_record(c, &r);
+    }
+    c->run_have_time = 0;
+}
+
+static const struct weir_reporter_ops ops = {
+    .struct_size = sizeof ops,
+    .open = csv_open,
+    .close = csv_close,
+    .connected = csv_connected,
+    .test_start = csv_test_start,
+    .interval = csv_interval,
+    .test_end = csv_test_end,
+    .test_finish = csv_test_finish,
+    .comparison = csv_comparison,
+};
+
+static const struct weir_plugin desc = {
+    .abi_major = WEIR_ABI_MAJOR,
+    .abi_minor = WEIR_ABI_MINOR,
+    .struct_size = sizeof desc,
+    .kind = WEIR_PLUGIN_REPORTER,
+    .name = "csv",
+    .description = "intervals and summaries as CSV rows (csv:PATH appends to a file)",
+    .reporter = &ops,
+};
+
+WEIR_PLUGIN_DEFINE(desc)

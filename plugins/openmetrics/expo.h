@@ -1,0 +1,73 @@
+/* The "openmetrics" reporter's metric families and the exposition text:
+ * samples are collected in any order and written grouped by family, each
+ * family once with its # HELP, # TYPE and # UNIT lines, then "# EOF".
+ *
+ * The text is OpenMetrics 1.0 and, at the same time, valid Prometheus text
+ * format 0.0.4 (what node_exporter's textfile collector and
+ * `promtool check metrics` read): every family is a gauge (a test's result
+ * is a value, not a counter that grows across runs), so names carry no
+ * _total suffix, and the Prometheus parser takes "# UNIT" and "# EOF" as
+ * comments. */
+#ifndef WEIR_EXPO_H
+#define WEIR_EXPO_H
+
+#include <stddef.h>
+
+enum om_family {
+    OM_TEST_SUCCESS,
+    OM_TEST_TIMESTAMP,
+    OM_BYTES,
+    OM_RATE,
+    OM_DURATION,
+    OM_RETRANSMITS,
+    OM_JITTER,
+    OM_PACKETS,
+    OM_LOST_PACKETS,
+    OM_LOSS,
+    OM_CPU,
+    OM_SETUP,
+    OM_NFAMILIES
+};
+
+/* The labels of one sample, written in this order; NULL or "" leaves a
+ * label out (Prometheus treats an empty label as an absent one). */
+struct om_labels {
+    const char *transport;      /* tcp, udp, tls */
+    const char *peer;           /* client: the server as given; server: the client */
+    const char *direction;      /* upload (client to server), download */
+    const char *side;           /* sender, receiver: whose count */
+    const char *stream;         /* iperf3 stream id, or "sum" */
+    const char *machine;        /* client, server: whose CPU */
+};
+
+struct om_sample {
+    enum om_family family;
+    char *labels;               /* rendered: name="escaped value",... */
+    char *transport;            /* copy of the label, for om_drop_transport */
+    int test;                   /* the test that made it */
+    double value;
+};
+
+struct om_set {
+    struct om_sample *v;
+    size_t n, cap;
+};
+
+/* Returns 0, or -1 when out of memory (the sample is lost). */
+int om_add(struct om_set *set, enum om_family family, const struct om_labels *l,
+           int test, double value);
+/* Forget the samples of tests before `test` with this transport label
+ * (NULL: without one), so that no series appears twice when a comparison
+ * run tests a transport again. */
+void om_drop_transport(struct om_set *set, const char *transport, int test);
+void om_drop_family(struct om_set *set, enum om_family family);
+void om_clear(struct om_set *set);
+
+/* The exposition text (malloc'd, NUL-terminated); NULL when out of memory. */
+char *om_render(const struct om_set *set, size_t *len);
+
+/* A label value escaped as both formats ask: \ " and newline as \\ \" \n.
+ * malloc'd; NULL when out of memory. */
+char *om_escape(const char *value);
+
+#endif

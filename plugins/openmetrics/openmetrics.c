@@ -1,0 +1,302 @@
+/* Reporter "openmetrics": a test's final results as metrics (expo.h says
+ * which text format and why it suits both Prometheus and OpenMetrics
+ * readers).
+ *
+ * --reporter openmetrics prints the text when a test finishes;
+ * --reporter openmetrics:PATH replaces PATH (atomically, promfile.h) with
+ * each finished test's results, so node_exporter's textfile collector can
+ * read PATH at any time. A comparison run (--transport A,B,...) keeps every
+ * transport's series in one text, told apart by the transport label: the
+ * file is rewritten after each test and once more when the run is over
+ * (with weir_setup_seconds); printed output comes once, at the end.
+ *
+ * Series: per stream (stream="1", "3", ...) and summed (stream="sum"), for
+ * each side whose numbers are known (side="sender" / "receiver", the
+ * sender's or the receiver's count) and direction (direction="upload",
+ * client to server, or "download"): weir_transferred_bytes,
+ * weir_throughput_bytes_per_second, weir_duration_seconds, and where they
+ * apply weir_retransmits (TCP sender), weir_packets, weir_lost_packets,
+ * weir_jitter_seconds, weir_loss_ratio (datagrams). Per test:
+ * weir_test_success, weir_test_start_timestamp_seconds and
+ * weir_cpu_utilization_ratio{machine="client"|"server"}. All carry
+ * transport and peer labels. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <weir/weir.h>
+
+#include "expo.h"
+#include "promfile.h"
+
+struct om {
+    const struct weir_host *host;
+    struct weir_sink sink;
+    char *path;                 /* openmetrics:PATH, else NULL: the sink */
+    mode_t umask_bits;
+    int client;
+    int comparison;             /* tests in this comparison run, 0 if none */
+    int unprinted;              /* the sink has not had the collected series */
+    int finished;               /* tests finished; the current one is finished + 1 */
+    struct om_set set;
+    /* The current test, copied: snapshot pointers die with their hook. */
+    char *peer;
+    char *transport;
+    int reverse;
+    int have_time;
+    double time;
+};
+
+static int test_no(const struct om *o)
+{
+    return o->finished + 1;
+}
+
+static void add(struct om *o, enum om_family f, const struct om_labels *l, double v)
+{
+    if (om_add(&o->set, f, l, test_no(o), v) != 0)
+        o->host->log(WEIR_LOG_ERROR, "openmetrics reporter: out of memory, a series is missing");
+}
+
+static struct om_labels test_labels(const struct om *o)
+{
+    struct om_labels l = { .transport = o->transport, .peer = o->peer };
+    return l;
+}
+
+static void emit(struct om *o)
+{
+    size_t len = 0;
+    char *text = om_render(&o->set, &len);
+    if (text == NULL) {
+        o->host->log(WEIR_LOG_ERROR, "openmetrics reporter: out of memory, no metrics written");
+        return;
+    }
+    if (o->path == NULL) {
+        o->sink.write(o->sink.ctx, WEIR_OUT, text, len);
+    } else {
+        char err[1024];
+        /* The host stops calling a reporter that reports an error, and
+         * the exit status says so. */
+        if (promfile_replace(o->path, text, len, o->umask_bits, err, sizeof err) != 0)
+            o->host->set_error(WEIR_E_LOGFILE, "openmetrics reporter: %s", err);
+    }
+    free(text);
+}
+
+static int om_open(const struct weir_host *host, const char *arg,
+                   const struct weir_report_format *fmt, const struct weir_sink *sink, void **ctx)
+{
+    struct om *o = calloc(1, sizeof *o);
+    if (o == NULL || (arg != NULL && *arg != '\0' && (o->path = strdup(arg)) == NULL)) {
+        free(o);
+        host->set_error(WEIR_E_NOMEM, "openmetrics reporter: out of memory");
+        return WEIR_E_NOMEM;
+    }
+    char err[1024];
+    if (o->path != NULL && promfile_check(o->path, err, sizeof err) != 0) {
+        host->set_error(WEIR_E_LOGFILE, "openmetrics reporter: %s", err);
+        free(o->path);
+        free(o);
+        return WEIR_E_LOGFILE;
+    }
+    o->host = host;
+    o->sink = *sink;
+    /* Read once, here: reporters open before any other thread runs. */
+    o->umask_bits = umask(022);
+    umask(o->umask_bits);
+    o->client = fmt->role == WEIR_ROLE_CLIENT;
+    /* format.comparison came with ABI minor 3. */
+    if (fmt->struct_size >= offsetof(struct weir_report_format, comparison) + sizeof fmt->comparison)
+        o->comparison = fmt->comparison;
+    *ctx = o;
+    return WEIR_OK;
+}
+
+static void om_close(void *ctx)
+{
+    struct om *o = ctx;
+    /* A comparison run cut short still prints what it measured. */
+    if (o->unprinted && o->path == NULL)
+        emit(o);
+    om_clear(&o->set);
+    free(o->peer);
+    free(o->transport);
+    free(o->path);
+    free(o);
+}
+
+static void om_connected(void *ctx, const struct weir_report_connect *c)
+{
+    struct om *o = ctx;
+    free(o->peer);
+    o->peer = c->host != NULL ? strdup(c->host) : NULL;
+    o->have_time = 1;
+    o->time = (double)c->timemillisecs / 1000.0;
+}
+
+static void om_test_start(void *ctx, const struct weir_report_start *s)
+{
+    struct om *o = ctx;
+    free(o->transport);
+    const char *name = NULL;
+    /* start.transport came with ABI minor 3. */
+    if (s->struct_size >= offsetof(struct weir_report_start, transport) + sizeof s->transport)
+        name = s->transport;
+    o->transport = name != NULL ? strdup(name) : NULL;
+    o->reverse = s->reverse != 0;
+    if (o->peer == NULL && s->host != NULL)
+        o->peer = strdup(s->host);
+}
+
+static void om_interval(void *ctx, const struct weir_report_interval *iv)
+{
+    /* Final results only: Prometheus scrapes a state, not a time series. */
+    (void)ctx;
+    (void)iv;
+}
+
+static void sample_series(struct om *o, const char *direction, const char *stream, int sender,
+                          const struct weir_report_sample *s)
+{
+    struct om_labels l = test_labels(o);
+    l.direction = direction;
+    l.side = sender ? "sender" : "receiver";
+    l.stream = stream;
+    add(o, OM_BYTES, &l, (double)s->bytes);
+    add(o, OM_RATE, &l, s->bits_per_second / 8.0);
+    add(o, OM_DURATION, &l, s->seconds);
+    if (sender && s->has_retransmits)
+        add(o, OM_RETRANSMITS, &l, (double)s->retransmits);
+    if (!s->datagram)
+        return;
+    add(o, OM_PACKETS, &l, (double)s->packets);
+    if (sender)
+        return;
+    add(o, OM_LOST_PACKETS, &l, (double)s->lost_packets);
+    add(o, OM_JITTER, &l, s->jitter_ms / 1000.0);
+    add(o, OM_LOSS, &l, s->lost_percent / 100.0);
+}
+
+static const char *direction(int upload)
+{
+    return upload ? "upload" : "download";
+}
+
+static int stream_uploads(const struct om *o, int this_side_sends)
+{
+    return o->client == (this_side_sends != 0);
+}
+
+/* The sums of one direction, for the sides some stream of it has numbers
+ * for (a server without the client's results knows only its own side). */
+static void sums(struct om *o, const struct weir_report_end *e, int upload,
+                 const struct weir_report_sample *sent, const struct weir_report_sample *received)
+{
+    int any_sender = 0, any_receiver = 0;
+    for (size_t i = 0; i < e->n_streams; i++) {
+        const struct weir_report_end_stream *st = &e->streams[i];
+        if (e->bidir && stream_uploads(o, st->sending) != upload)
+            continue;
+        any_sender |= st->has_sender;
+        any_receiver |= st->has_receiver;
+    }
+    if (any_sender)
+        sample_series(o, direction(upload), "sum", 1, sent);
+    if (any_receiver)
+        sample_series(o, direction(upload), "sum", 0, received);
+}
+
+static void om_test_end(void *ctx, const struct weir_report_end *e)
+{
+    struct om *o = ctx;
+    for (size_t i = 0; i < e->n_streams; i++) {
+        const struct weir_report_end_stream *st = &e->streams[i];
+        char id[16];
+        snprintf(id, sizeof id, "%d", st->id);
+        const char *dir = direction(stream_uploads(o, st->sending));
+        if (st->has_sender)
+            sample_series(o, dir, id, 1, &st->sender);
+        if (st->has_receiver)
+            sample_series(o, dir, id, 0, &st->receiver);
+    }
+    /* Bidir: the first sums are client to server; otherwise -R says. */
+    sums(o, e, e->bidir || !o->reverse, &e->sum_sent, &e->sum_received);
+    if (e->bidir)
+        sums(o, e, 0, &e->sum_sent_bidir_reverse, &e->sum_received_bidir_reverse);
+    struct om_labels l = test_labels(o);
+    l.machine = o->client ? "client" : "server";
+    add(o, OM_CPU, &l, e->host_total / 100.0);
+    if (e->has_peer) {
+        l.machine = o->client ? "server" : "client";
+        add(o, OM_CPU, &l, e->remote_total / 100.0);
+    }
+}
+
+static void om_test_finish(void *ctx, const char *error)
+{
+    struct om *o = ctx;
+    /* A transport tested again in a comparison run: the newest counts. */
+    om_drop_transport(&o->set, o->transport, test_no(o));
+    struct om_labels l = test_labels(o);
+    add(o, OM_TEST_SUCCESS, &l, error == NULL ? 1 : 0);
+    if (o->have_time)
+        add(o, OM_TEST_TIMESTAMP, &l, o->time);
+    if (o->path != NULL || o->comparison == 0)
+        emit(o);
+    else
+        o->unprinted = 1;
+    o->finished++;
+    free(o->transport);
+    o->transport = NULL;
+    o->have_time = 0;
+    o->reverse = 0;
+    /* An ordinary run's file or output holds the latest test only. */
+    if (o->comparison == 0)
+        om_clear(&o->set);
+}
+
+static void om_comparison(void *ctx, const struct weir_report_comparison *c)
+{
+    struct om *o = ctx;
+    /* The rows are the run's verdicts, failures before a test started
+     * included; setup time is only known here. */
+    om_drop_family(&o->set, OM_TEST_SUCCESS);
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const struct weir_report_comparison_row *row = &c->rows[i];
+        struct om_labels l = { .transport = row->transport, .peer = o->peer };
+        add(o, OM_TEST_SUCCESS, &l, row->error == NULL ? 1 : 0);
+        if (row->error == NULL)
+            add(o, OM_SETUP, &l, row->setup_seconds);
+    }
+    emit(o);
+    o->unprinted = 0;
+    om_clear(&o->set);
+}
+
+static const struct weir_reporter_ops ops = {
+    .struct_size = sizeof ops,
+    .open = om_open,
+    .close = om_close,
+    .connected = om_connected,
+    .test_start = om_test_start,
+    .interval = om_interval,
+    .test_end = om_test_end,
+    .test_finish = om_test_finish,
+    .comparison = om_comparison,
+};
+
+static const struct weir_plugin desc = {
+    .abi_major = WEIR_ABI_MAJOR,
+    .abi_minor = WEIR_ABI_MINOR,
+    .struct_size = sizeof desc,
+    .kind = WEIR_PLUGIN_REPORTER,
+    .name = "openmetrics",
+    .description = "final results as Prometheus/OpenMetrics text "
+                   "(openmetrics:PATH replaces a file, e.g. for node_exporter)",
+    .reporter = &ops,
+};
+
+WEIR_PLUGIN_DEFINE(desc)

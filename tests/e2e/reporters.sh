@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The csv and openmetrics reporters through the real binary, several
+# reporters at once (text, csv:FILE, openmetrics:FILE, json:FILE), on
+# --loopback and on a weir -s / weir -c pair (TCP and UDP, -P 2, -R).
+# Each file is checked against the json reporter's document of the same
+# run by reporters_check.py: csv parses with python3's csv module, has the
+# header, streams x intervals interval rows and the same byte counts;
+# openmetrics has the same byte counts and passes `promtool check metrics`
+# (Debian's prometheus package; a SKIP line without it) and, where
+# python3-prometheus-client is installed, its OpenMetrics parser.
+# A reporter whose file cannot be opened is one clear error: the run still
+# ends with status 1 and the other reporters' files are complete.
+. "$(dirname "$0")/lib.sh"
+
+require_tools
+command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
+CHECK=$TESTS_DIR/e2e/reporters_check.py
+
+# check_py ARGS...: run the checker, each line it prints a failed check.
+check_py() {
+    local out line
+    out=$(timeout 30 python3 "$CHECK" "$@" 2>&1)
+    while IFS= read -r line; do
+        [ -n "$line" ] && fail "$line"
+    done <<<"$out"
+}
+
+# promtool_check FILE: `promtool check metrics` passes (a SKIP line when
+# promtool is absent: the other checks still count).
+promtool_check() {
+    if ! command -v promtool >/dev/null 2>&1; then
+        echo "SKIP: promtool check metrics of ${1##*/} (promtool not installed; Debian package prometheus)"
+        return 0
+    fi
+    local out
+    out=$(timeout 30 promtool check metrics <"$1" 2>&1) ||
+        fail "promtool check metrics ${1##*/}: $out"
+}
+
+# openmetrics_parse FILE: prometheus_client's OpenMetrics parser takes it,
+# from python3 or Debian's /usr/bin/python3 (a SKIP line without either).
+openmetrics_parse() {
+    local py rc out
+    for py in python3 /usr/bin/python3; do
+        command -v "$py" >/dev/null 2>&1 || continue
+        out=$(timeout 30 "$py" "$CHECK" om-parse "$1" 2>&1)
+        rc=$?
+        [ "$rc" -eq 77 ] && continue
+        [ "$rc" -eq 0 ] || fail "OpenMetrics parser on ${1##*/}: $out"
+        return 0
+    done
+    echo "SKIP: OpenMetrics parse of ${1##*/} (no python3-prometheus-client)"
+}
+
+# check_files PREFIX ROLE TRANSPORT DIRECTION: PREFIX.csv, PREFIX.prom
+# against PREFIX.json.
+check_files() {
+    local p=$1
+    for f in "$p.csv" "$p.prom" "$p.json"; do
+        [ -s "$f" ] || { fail "${f##*/} missing or empty"; return 1; }
+    done
+    check_py csv "$p.csv" "$p.json" "$2" "$3" "$4"
+    check_py om "$p.prom" "$p.json" "$2" "$3" "$4"
+    promtool_check "$p.prom"
+    openmetrics_parse "$p.prom"
+    # The atomic replace leaves no temporary beside the file.
+    local left
+    left=$(find "${p%/*}" -name ".${p##*/}.prom.*" | head -n 3)
+    [ -z "$left" ] || fail "temporary files left: $left"
+}
+
+# reporters PREFIX: the four reporters, files PREFIX.{csv,prom,json}.
+reporters() {
+    echo --reporter text --reporter "csv:$1.csv" --reporter "openmetrics:$1.prom" \
+        --reporter "json:$1.json"
+}
+
+loopback_tcp() {
+    local p=$CASE_DIR/lo
+    run_bounded "$CASE_DIR/text.out" "$CASE_DIR/text.err" \
+        "$WEIR" --loopback -t 2 -P 2 $(reporters "$p")
+    expect_eq "exit status" "$RUN_RC" 0
+    grep -q '^weir Done\.$' "$CASE_DIR/text.out" || fail "text reporter: no 'weir Done.'"
+    expect_eq "JSON intervals (-t 2)" "$(json_get "$p.json" '.intervals | length')" 2
+    check_files "$p" client tcp upload
+}
+
+# pair NAME TRANSPORT DIRECTION CLIENT-ARGS...: weir -s -1 and weir -c, both
+# with the four reporters; both sides' files checked.
+pair() {
+    local name=$1 transport=$2 direction=$3
+    shift 3
+    local c=$CASE_DIR/$name-client s=$CASE_DIR/$name-server
+    start_server_retry weir -1 $(reporters "$s") || return 1
+    run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" \
+        "$WEIR" -c 127.0.0.1 -p "$PORT" -t 2 -P 2 "$@" $(reporters "$c")
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    expect_eq "server exit status" "$SERVER_RC" 0
+    check_files "$c" client "$transport" "$direction"
+    check_files "$s" server "$transport" "$direction"
+}
+
+pair_tcp() { pair tcp tcp upload; }
+pair_tcp_reverse() { pair tcpr tcp download -R; }
+pair_udp() { pair udp udp upload -u -b 10M; }
+
+# --transport tcp,udp: per-test rows and one comparison row per transport
+# in the csv, each transport's series in one metrics text (printed once,
+# after the run, when the reporter writes to standard output).
+comparison() {
+    local p=$CASE_DIR/cmp
+    run_bounded "$p.out" "$p.err" "$WEIR" --loopback --transport tcp,udp -t 1 -P 2 -b 20M \
+        --reporter "csv:$p.csv" --reporter "openmetrics:$p.prom" --reporter "json:$p.json"
+    expect_eq "exit status" "$RUN_RC" 0
+    check_py compare "$p.csv" "$p.prom" "$p.json"
+    promtool_check "$p.prom"
+    openmetrics_parse "$p.prom"
+    run_bounded "$p.stdout" "$p.err" "$WEIR" --loopback --transport tcp,udp -t 1 -b 20M \
+        --reporter openmetrics
+    expect_eq "exit status (openmetrics on standard output)" "$RUN_RC" 0
+    expect_eq "one # EOF on standard output" "$(grep -c '^# EOF$' "$p.stdout")" 1
+    expect_eq "weir_test_success series" "$(grep -c '^weir_test_success{' "$p.stdout")" 2
+    promtool_check "$p.stdout"
+}
+
+# csv:/nonexistent/dir/x.csv: one error line naming the file, status 1;
+# the run goes on and the other reporters' files are complete.
+unwritable() {
+    local p=$CASE_DIR/bad bad=/nonexistent/dir/x.csv
+    run_bounded "$CASE_DIR/text.out" "$CASE_DIR/text.err" \
+        "$WEIR" --loopback -t 1 --reporter text --reporter "csv:$bad" \
+        --reporter "openmetrics:$p.prom" --reporter "json:$p.json"
+    expect_eq "exit status" "$RUN_RC" 1
+    local lines
+    lines=$(grep -c "$bad" "$CASE_DIR/text.err")
+    expect_eq "error lines naming $bad" "$lines" 1
+    grep -q "^weir: error - .*$bad" "$CASE_DIR/text.err" ||
+        fail "no 'weir: error - ...' line naming $bad"
+    [ ! -e "$bad" ] || fail "$bad exists"
+    grep -q '^weir Done\.$' "$CASE_DIR/text.out" || fail "text reporter: no 'weir Done.'"
+    [ -s "$p.json" ] && [ -s "$p.prom" ] || { fail "json or openmetrics file missing"; return; }
+    expect_eq "JSON intervals (-t 1)" "$(json_get "$p.json" '.intervals | length')" 1
+    check_py om "$p.prom" "$p.json" client tcp upload
+    promtool_check "$p.prom"
+    # And the same for a metrics file that cannot be replaced.
+    run_bounded "$CASE_DIR/om.out" "$CASE_DIR/om.err" \
+        "$WEIR" --loopback -t 1 --reporter "openmetrics:/nonexistent/dir/x.prom" \
+        --reporter "csv:$p.csv"
+    expect_eq "exit status (openmetrics)" "$RUN_RC" 1
+    expect_eq "error lines naming x.prom" "$(grep -c /nonexistent/dir/x.prom "$CASE_DIR/om.err")" 1
+    [ "$(grep -c ',interval,' "$p.csv")" -eq 1 ] || fail "csv: want 1 interval row"
+}
+
+run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
+run_case "weir -s / -c TCP -P 2, both sides" pair_tcp
+run_case "weir -s / -c TCP -P 2 -R, both sides" pair_tcp_reverse
+run_case "weir -s / -c UDP -P 2 -b 10M, both sides" pair_udp
+run_case "comparison run --transport tcp,udp: csv and openmetrics" comparison
+run_case "an unwritable reporter file: one error, status 1, others complete" unwritable
+finish

@@ -1,0 +1,679 @@
+/* The csv and openmetrics reporters loaded from their built .so files and
+ * fed synthetic snapshots through the mock host.
+ *
+ * csv: whole outputs compared byte for byte (header, column order, empty
+ * fields, number text), RFC 4180 quoting of commas, quotes, CR and LF, the
+ * append-to-a-file rule (one header) and comparison rows.
+ * openmetrics: whole outputs compared byte for byte for one test, label
+ * escaping, families grouped once each, the atomic file replacement (no
+ * temporary left behind, mode from the umask, the latest test only) and a
+ * comparison run's one output. */
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mockhost.h"
+
+static const struct weir_plugin *csv_plugin, *om_plugin;
+
+static const struct weir_plugin *load(const char *name)
+{
+    const char *base = getenv("PLUGIN_BUILD_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/.libs/%s.so", base ? base : "../plugins", name, name);
+    return mock_host_load(path);
+}
+
+static int suite_init(void)
+{
+    csv_plugin = load("csv");
+    om_plugin = load("openmetrics");
+    return csv_plugin && om_plugin ? 0 : -1;
+}
+
+/* ---- driving a reporter ---- */
+
+struct run {
+    const struct weir_reporter_ops *ops;
+    void *ctx;
+    struct mock_sink sink;
+    int role;
+};
+
+static int run_open(struct run *r, const struct weir_plugin *p, int role, const char *arg,
+                    int comparison)
+{
+    struct weir_report_format f = {
+        .struct_size = sizeof f, .unit = 'a', .role = role, .comparison = comparison,
+    };
+    mock_sink_init(&r->sink);
+    r->ops = p->reporter;
+    r->role = role;
+    return r->ops->open(mock_host(), arg, &f, &r->sink.sink, &r->ctx);
+}
+
+static void run_close(struct run *r)
+{
+    r->ops->close(r->ctx);
+    mock_sink_free(&r->sink);
+}
+
+static const char *out(const struct run *r)
+{
+    return r->sink.out ? r->sink.out : "";
+}
+
+static void connected(struct run *r, const char *host)
+{
+    struct weir_report_connect c = {
+        .struct_size = sizeof c, .role = r->role, .host = host, .port = 5201,
+        .version = "weir 0.1.0", .system_info = "Linux", .timestamp = "x",
+        .timesecs = 1795980325, .timemillisecs = 1795980325250,
+    };
+    r->ops->connected(r->ctx, &c);
+}
+
+static struct weir_report_stream stream(int id, int sending)
+{
+    struct weir_report_stream s = {
+        .id = id, .socket = id + 4, .sending = sending, .local_host = "127.0.0.1",
+        .local_port = 40000, .remote_host = "127.0.0.1", .remote_port = 5201,
+    };
+    return s;
+}
+
+static void start(struct run *r, const char *transport, const struct weir_report_stream *st,
+                  size_t n, int reverse, int bidir)
+{
+    int udp = strcmp(transport, "udp") == 0;
+    struct weir_report_start s = {
+        .struct_size = sizeof s, .role = r->role, .host = "127.0.0.1", .port = 5201,
+        .cookie = "6u2gq6aqwll7boh6loybc6ehyur2ylwft2aw", .protocol = udp ? "UDP" : "TCP",
+        .reliable = !udp, .datagram = udp, .num_streams = (int)(bidir ? n / 2 : n),
+        .blksize = 131072, .duration = 2, .interval = 1, .reverse = reverse, .bidir = bidir,
+        .n_streams = n, .streams = st, .transport = transport,
+    };
+    r->ops->test_start(r->ctx, &s);
+}
+
+static struct weir_report_sample tcp(int sender, double start, double end, uint64_t bytes)
+{
+    struct weir_report_sample s = {
+        .sender = sender, .start = start, .end = end, .seconds = end - start,
+        .bytes = bytes, .bits_per_second = (double)bytes * 8 / (end - start),
+    };
+    return s;
+}
+
+static struct weir_report_sample retr(struct weir_report_sample s, int64_t n, uint64_t cwnd,
+                                      uint32_t rtt)
+{
+    s.has_retransmits = 1;
+    s.retransmits = n;
+    if (cwnd) {
+        s.has_tcpinfo = 1;
+        s.snd_cwnd = cwnd;
+        s.rtt = rtt;
+    }
+    return s;
+}
+
+static struct weir_report_sample udp(int sender, double start, double end, uint64_t bytes,
+                                     int64_t packets, double jitter_ms, int64_t lost)
+{
+    struct weir_report_sample s = tcp(sender, start, end, bytes);
+    s.datagram = 1;
+    s.packets = packets;
+    s.jitter_ms = jitter_ms;
+    s.lost_packets = lost;
+    s.lost_percent = packets ? 100.0 * (double)lost / (double)packets : 0;
+    return s;
+}
+
+static void interval(struct run *r, const struct weir_report_sample *st, size_t n,
+                     struct weir_report_sample sum)
+{
+    struct weir_report_interval iv = {
+        .struct_size = sizeof iv, .n_streams = n, .streams = st, .sum = sum,
+    };
+    r->ops->interval(r->ctx, &iv);
+}
+
+static struct weir_report_end_stream end_stream(int id, int sending,
+                                                const struct weir_report_sample *snd,
+                                                const struct weir_report_sample *rcv)
+{
+    struct weir_report_end_stream e = { .id = id, .socket = id + 4, .sending = sending };
+    if (snd) {
+        e.has_sender = 1;
+        e.sender = *snd;
+    }
+    if (rcv) {
+        e.has_receiver = 1;
+        e.receiver = *rcv;
+    }
+    return e;
+}
+
+static void end(struct run *r, const struct weir_report_end_stream *st, size_t n,
+                struct weir_report_sample sent, struct weir_report_sample received, int has_peer)
+{
+    struct weir_report_end e = {
+        .struct_size = sizeof e, .n_streams = n, .streams = st, .has_peer = has_peer,
+        .sum_sent = sent, .sum_received = received, .host_total = 97.5, .remote_total = 36.25,
+    };
+    r->ops->test_end(r->ctx, &e);
+}
+
+/* A TCP client test, -P 2 -t 2 -i 1, forward. */
+static void sc_tcp_p2(struct run *r, const char *peer)
+{
+    connected(r, peer);
+    struct weir_report_stream st[] = { stream(1, 1), stream(3, 1) };
+    start(r, "tcp", st, 2, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        struct weir_report_sample s[] = {
+            retr(tcp(1, i, i + 1, 1000), i, 65536, 59),
+            retr(tcp(1, i, i + 1, 3000), 0, 131072, 60),
+        };
+        interval(r, s, 2, retr(tcp(1, i, i + 1, 4000), i, 0, 0));
+    }
+    struct weir_report_sample s1 = retr(tcp(1, 0, 2, 2000), 1, 0, 0), r1 = tcp(1, 0, 2, 1900);
+    struct weir_report_sample s3 = retr(tcp(1, 0, 2, 6000), 0, 0, 0), r3 = tcp(1, 0, 2, 6000);
+    struct weir_report_end_stream es[] = { end_stream(1, 1, &s1, &r1), end_stream(3, 1, &s3, &r3) };
+    es[0].has_tcpinfo = 1;
+    es[0].max_snd_cwnd = 70000;
+    es[0].mean_rtt = 58;
+    end(r, es, 2, retr(tcp(1, 0, 2, 8000), 1, 0, 0), tcp(1, 0, 2, 7900), 1);
+    r->ops->test_finish(r->ctx, NULL);
+}
+
+#define CSV_HEADER                                                                          \
+    "time,test,role,peer,transport,direction,kind,stream,start,end,seconds,bytes,"           \
+    "bits_per_second,retransmits,snd_cwnd,rtt_us,jitter_ms,lost_packets,packets,"           \
+    "lost_percent,omitted,cpu_local_percent,cpu_remote_percent,setup_seconds,error\n"
+#define T1 "1795980325,1,client,127.0.0.1,tcp,upload,"
+
+static const char want_csv_tcp_p2[] =
+    CSV_HEADER
+    T1 "interval,1,0,1,1,1000,8000,0,65536,59,,,,,0,,,,\n"
+    T1 "interval,3,0,1,1,3000,24000,0,131072,60,,,,,0,,,,\n"
+    T1 "interval-sum,,0,1,1,4000,32000,0,,,,,,,0,,,,\n"
+    T1 "interval,1,1,2,1,1000,8000,1,65536,59,,,,,0,,,,\n"
+    T1 "interval,3,1,2,1,3000,24000,0,131072,60,,,,,0,,,,\n"
+    T1 "interval-sum,,1,2,1,4000,32000,1,,,,,,,0,,,,\n"
+    T1 "end-sender,1,0,2,2,2000,8000,1,70000,58,,,,,0,,,,\n"
+    T1 "end-receiver,1,0,2,2,1900,7600,,,,,,,,0,,,,\n"
+    T1 "end-sender,3,0,2,2,6000,24000,0,,,,,,,0,,,,\n"
+    T1 "end-receiver,3,0,2,2,6000,24000,,,,,,,,0,,,,\n"
+    T1 "end-sender-sum,,0,2,2,8000,32000,1,,,,,,,0,97.5,36.25,,\n"
+    T1 "end-receiver-sum,,0,2,2,7900,31600,,,,,,,,0,97.5,36.25,,\n";
+
+static void test_csv_tcp(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_tcp_p2(&r, "127.0.0.1");
+    CU_ASSERT_STRING_EQUAL(out(&r), want_csv_tcp_p2);
+    if (strcmp(out(&r), want_csv_tcp_p2) != 0)
+        fprintf(stderr, "\n--- got\n%s", out(&r));
+    CU_ASSERT_EQUAL(r.sink.err_len, 0);
+    run_close(&r);
+}
+
+/* UDP, reverse, server side: the server sends (download) and has only its
+ * own numbers; jitter and loss columns; a second test numbered 2. */
+static void test_csv_udp_server(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_SERVER, NULL, 0), WEIR_OK);
+    for (int t = 0; t < 2; t++) {
+        connected(&r, "::1");
+        struct weir_report_stream st[] = { stream(1, 1) };
+        start(&r, "udp", st, 1, 1, 0);
+        struct weir_report_sample s = udp(1, 0, 0.5, 65536, 2, 0, 0);
+        interval(&r, &s, 1, s);
+        struct weir_report_sample snd = udp(1, 0, 0.5, 65536, 2, 0, 0);
+        struct weir_report_end_stream es[] = { end_stream(1, 1, &snd, NULL) };
+        struct weir_report_sample none = { 0 };
+        end(&r, es, 1, snd, none, 0);
+        r.ops->test_finish(r.ctx, NULL);
+    }
+    static const char want[] =
+        CSV_HEADER
+        "1795980325,1,server,::1,udp,download,interval,1,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
+        "1795980325,1,server,::1,udp,download,interval-sum,,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender,1,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender-sum,,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,97.5,,,\n"
+        "1795980325,2,server,::1,udp,download,interval,1,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
+        "1795980325,2,server,::1,udp,download,interval-sum,,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender,1,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender-sum,,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,97.5,,,\n";
+    CU_ASSERT_STRING_EQUAL(out(&r), want);
+    if (strcmp(out(&r), want) != 0)
+        fprintf(stderr, "\n--- got\n%s", out(&r));
+    run_close(&r);
+}
+
+/* RFC 4180: comma, quote, CR, LF make a field quoted, quotes doubled;
+ * plain fields stay bare. Numbers that are not integral read back. */
+static void test_csv_quoting(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    connected(&r, "host,with\"comma");
+    r.ops->test_finish(r.ctx, "unable to connect: \"no\", said\r\nthe peer");
+    connected(&r, "plain-host");
+    r.ops->test_finish(r.ctx, "x");
+    static const char want[] =
+        CSV_HEADER
+        "1795980325,1,client,\"host,with\"\"comma\",,,error,,,,,,,,,,,,,,,,,,"
+        "\"unable to connect: \"\"no\"\", said\r\nthe peer\"\n"
+        "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x\n";
+    CU_ASSERT_STRING_EQUAL(out(&r), want);
+    if (strcmp(out(&r), want) != 0)
+        fprintf(stderr, "\n--- got\n%s", out(&r));
+    run_close(&r);
+
+    /* Precision: 1/3 s and a rate that needs 17 digits come out exact. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    connected(&r, "h");
+    struct weir_report_stream st[] = { stream(1, 1) };
+    start(&r, "tcp", st, 1, 0, 0);
+    struct weir_report_sample s = tcp(1, 0, 1.0 / 3, 18446744073709551615ull);
+    s.bits_per_second = 0.1 + 0.2;
+    interval(&r, &s, 1, s);
+    const char *line = strstr(out(&r), "interval,1,");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+    const char *want_line = "interval,1,0,0.33333333333333331,0.33333333333333331,"
+                            "18446744073709551615,0.30000000000000004,";
+    CU_ASSERT_NSTRING_EQUAL(line, want_line, strlen(want_line));
+    CU_ASSERT_EQUAL(strtod("0.33333333333333331", NULL), 1.0 / 3);
+    run_close(&r);
+}
+
+/* bidir: per-stream directions from who sends, sums client->server then
+ * server->client. */
+static void test_csv_bidir(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_SERVER, NULL, 0), WEIR_OK);
+    struct weir_report_stream st[] = { stream(1, 0), stream(3, 1) };
+    start(&r, "tcp", st, 2, 0, 1);
+    struct weir_report_sample s[] = { tcp(0, 0, 1, 100), tcp(1, 0, 1, 200) };
+    struct weir_report_interval iv = {
+        .struct_size = sizeof iv, .n_streams = 2, .streams = s, .sum = s[0],
+        .bidir = 1, .sum_bidir_reverse = s[1],
+    };
+    r.ops->interval(r.ctx, &iv);
+    const char *o = out(&r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,upload,interval,1,0,1,1,100,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,download,interval,3,0,1,1,200,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,upload,interval-sum,,0,1,1,100,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,download,interval-sum,,0,1,1,200,"));
+    run_close(&r);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 1 << 16);
+    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+    (void)n;
+    fclose(f);
+    return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* csv:PATH appends; the header only goes into an empty file. */
+static void test_csv_file(void)
+{
+    char dir[] = "/tmp/weir-csvtest.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/run.csv", dir);
+    for (int i = 0; i < 2; i++) {
+        struct run r;
+        CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_OK);
+        sc_tcp_p2(&r, "127.0.0.1");
+        CU_ASSERT_EQUAL(r.sink.out_len, 0);
+        run_close(&r);
+    }
+    char *text = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_EQUAL(count(text, "time,test,"), 1);
+    CU_ASSERT_EQUAL(strncmp(text, want_csv_tcp_p2, strlen(want_csv_tcp_p2)), 0);
+    CU_ASSERT_STRING_EQUAL(text + strlen(want_csv_tcp_p2), want_csv_tcp_p2 + strlen(CSV_HEADER));
+    free(text);
+    unlink(path);
+
+    /* A file that cannot be opened: a clear error, no instance. */
+    snprintf(path, sizeof path, "%s/missing/run.csv", dir);
+    struct run r;
+    CU_ASSERT_EQUAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_E_LOGFILE);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_LOGFILE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), path));
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "No such file or directory"));
+    mock_sink_free(&r.sink);
+    rmdir(dir);
+}
+
+static void comparison(struct run *r, int fail_second)
+{
+    struct weir_report_comparison_row rows[] = {
+        { .transport = "tcp", .protocol = "TCP", .reliable = 1, .num_streams = 1,
+          .seconds = 2, .bytes_sent = 8000, .bytes_received = 7900,
+          .sender_bits_per_second = 32000, .receiver_bits_per_second = 31600,
+          .has_retransmits = 1, .retransmits = 3, .setup_seconds = 0.00025,
+          .host_cpu_total = 50, .has_remote_cpu = 1, .remote_cpu_total = 25 },
+        { .transport = "udp", .protocol = "UDP", .datagram = 1, .num_streams = 1,
+          .seconds = 2, .bytes_sent = 4000, .bytes_received = 3000,
+          .sender_bits_per_second = 16000, .receiver_bits_per_second = 12000,
+          .lost_packets = 1, .packets = 4, .lost_percent = 25, .jitter_ms = 0.5,
+          .setup_seconds = 0.001, .host_cpu_total = 10 },
+    };
+    if (fail_second)
+        rows[1].error = "unable to connect, \"udp\"";
+    struct weir_report_comparison c = {
+        .struct_size = sizeof c, .n_rows = 2, .rows = rows,
+    };
+    r->ops->comparison(r->ctx, &c);
+}
+
+/* One row per transport from the comparison hook, numbered as its test. */
+static void test_csv_comparison(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
+    connected(&r, "h");
+    r.ops->test_finish(r.ctx, NULL);
+    connected(&r, "h");
+    r.ops->test_finish(r.ctx, "unable to connect, \"udp\"");
+    mock_sink_reset(&r.sink);
+    comparison(&r, 1);
+    static const char want[] =
+        "1795980325,1,client,h,tcp,upload,comparison,,0,2,2,7900,31600,3,,,,,,,,50,25,0.00025,\n"
+        "1795980325,2,client,h,udp,upload,comparison,,,,,,,,,,,,,,,,,,"
+        "\"unable to connect, \"\"udp\"\"\"\n";
+    CU_ASSERT_STRING_EQUAL(out(&r), want);
+    if (strcmp(out(&r), want) != 0)
+        fprintf(stderr, "\n--- got\n%s", out(&r));
+    mock_sink_reset(&r.sink);
+    comparison(&r, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out(&r), "udp,upload,comparison,,0,2,2,3000,12000,,,,0.5,1,4,25,,10,,0.001,\n"));
+    run_close(&r);
+}
+
+/* ---- openmetrics ---- */
+
+static const char want_om_tcp[] =
+    "# HELP weir_test_success 1 if the test ran to its end, 0 if it failed.\n"
+    "# TYPE weir_test_success gauge\n"
+    "weir_test_success{transport=\"tcp\",peer=\"srv\"} 1\n"
+    "# HELP weir_test_start_timestamp_seconds Unix time the test's control connection was made.\n"
+    "# TYPE weir_test_start_timestamp_seconds gauge\n"
+    "# UNIT weir_test_start_timestamp_seconds seconds\n"
+    "weir_test_start_timestamp_seconds{transport=\"tcp\",peer=\"srv\"} 1795980325.25\n"
+    "# HELP weir_transferred_bytes Test data over the whole test: sent by the sender or received by the receiver.\n"
+    "# TYPE weir_transferred_bytes gauge\n"
+    "# UNIT weir_transferred_bytes bytes\n"
+    "weir_transferred_bytes{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"1\"} 2000\n"
+    "weir_transferred_bytes{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"1\"} 1900\n"
+    "weir_transferred_bytes{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"sum\"} 2000\n"
+    "weir_transferred_bytes{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"sum\"} 1900\n"
+    "# HELP weir_throughput_bytes_per_second Average rate over the test as the sender or the receiver measured it.\n"
+    "# TYPE weir_throughput_bytes_per_second gauge\n"
+    "# UNIT weir_throughput_bytes_per_second bytes_per_second\n"
+    "weir_throughput_bytes_per_second{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"1\"} 1000\n"
+    "weir_throughput_bytes_per_second{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"1\"} 950\n"
+    "weir_throughput_bytes_per_second{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"sum\"} 1000\n"
+    "weir_throughput_bytes_per_second{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"sum\"} 950\n"
+    "# HELP weir_duration_seconds Time the sender or the receiver measured over.\n"
+    "# TYPE weir_duration_seconds gauge\n"
+    "# UNIT weir_duration_seconds seconds\n"
+    "weir_duration_seconds{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"1\"} 2\n"
+    "weir_duration_seconds{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"1\"} 2\n"
+    "weir_duration_seconds{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"sum\"} 2\n"
+    "weir_duration_seconds{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"sum\"} 2\n"
+    "# HELP weir_retransmits TCP segments the sender retransmitted.\n"
+    "# TYPE weir_retransmits gauge\n"
+    "weir_retransmits{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"1\"} 4\n"
+    "weir_retransmits{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"sum\"} 4\n"
+    "# HELP weir_cpu_utilization_ratio CPU time weir used on the client or the server over the test time (1 = one CPU).\n"
+    "# TYPE weir_cpu_utilization_ratio gauge\n"
+    "# UNIT weir_cpu_utilization_ratio ratio\n"
+    "weir_cpu_utilization_ratio{transport=\"tcp\",peer=\"srv\",machine=\"client\"} 0.975\n"
+    "weir_cpu_utilization_ratio{transport=\"tcp\",peer=\"srv\",machine=\"server\"} 0.3625\n"
+    "# EOF\n";
+
+/* -R client, one TCP stream: download, the server's sender numbers. */
+static void sc_om_tcp_reverse(struct run *r, const char *transport)
+{
+    connected(r, "srv");
+    struct weir_report_stream st[] = { stream(1, 0) };
+    start(r, transport, st, 1, 1, 0);
+    struct weir_report_sample snd = retr(tcp(0, 0, 2, 2000), 4, 0, 0), rcv = tcp(0, 0, 2, 1900);
+    struct weir_report_end_stream es[] = { end_stream(1, 0, &snd, &rcv) };
+    end(r, es, 1, snd, rcv, 1);
+}
+
+static void test_om_tcp(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_om_tcp_reverse(&r, "tcp");
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);     /* nothing before the test is over */
+    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_STRING_EQUAL(out(&r), want_om_tcp);
+    if (strcmp(out(&r), want_om_tcp) != 0)
+        fprintf(stderr, "\n--- got\n%s", out(&r));
+    run_close(&r);
+}
+
+/* Every family's HELP once, its samples together, # EOF last. */
+static void check_grouped(const char *text)
+{
+    char *copy = strdup(text), *save = NULL;
+    char seen[64][64];
+    int n_seen = 0;
+    char current[64] = "";
+    int eof = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        CU_ASSERT_FALSE(eof);
+        if (strcmp(line, "# EOF") == 0) {
+            eof = 1;
+            continue;
+        }
+        if (strncmp(line, "# ", 2) == 0)
+            continue;
+        char name[64];
+        size_t len = strcspn(line, "{ ");
+        snprintf(name, sizeof name, "%.*s", (int)len, line);
+        if (strcmp(name, current) == 0)
+            continue;
+        for (int i = 0; i < n_seen; i++)
+            CU_ASSERT_STRING_NOT_EQUAL(seen[i], name);
+        if (n_seen < 64)
+            snprintf(seen[n_seen++], sizeof seen[0], "%s", name);
+        snprintf(current, sizeof current, "%s", name);
+        CU_ASSERT_EQUAL(count(text, "# HELP "), count(text, "# TYPE "));
+    }
+    CU_ASSERT_TRUE(eof);
+    free(copy);
+}
+
+/* UDP forward -P 2, label escaping of an odd peer name. */
+static void test_om_udp_escaping(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    connected(&r, "a\"b\\c\nd");
+    struct weir_report_stream st[] = { stream(1, 1), stream(3, 1) };
+    start(&r, "udp", st, 2, 0, 0);
+    struct weir_report_sample s1 = udp(1, 0, 2, 4000, 4, 0, 0), r1 = udp(1, 0, 2, 3000, 4, 0.5, 1);
+    struct weir_report_end_stream es[] = { end_stream(1, 1, &s1, &r1), end_stream(3, 1, &s1, &r1) };
+    end(&r, es, 2, udp(1, 0, 2, 8000, 8, 0, 0), udp(1, 0, 2, 6000, 8, 0.5, 2), 1);
+    r.ops->test_finish(r.ctx, NULL);
+    const char *o = out(&r);
+    check_grouped(o);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_loss_ratio{transport=\"udp\",peer=\"a\\\"b\\\\c\\nd\","
+                                     "direction=\"upload\",side=\"receiver\",stream=\"sum\"} 0.25\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_jitter_seconds{transport=\"udp\",peer=\"a\\\"b\\\\c\\nd\","
+                                     "direction=\"upload\",side=\"receiver\",stream=\"3\"} 0.0005\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "side=\"sender\",stream=\"sum\"} 8\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_lost_packets{transport=\"udp\",peer=\"a\\\"b\\\\c\\nd\","
+                                     "direction=\"upload\",side=\"receiver\",stream=\"sum\"} 2\n"));
+    /* Sender series carry no loss, receivers no retransmits. */
+    CU_ASSERT_PTR_NULL(strstr(o, "weir_lost_packets{transport=\"udp\",peer=\"a\\\"b\\\\c\\nd\","
+                                 "direction=\"upload\",side=\"sender\""));
+    CU_ASSERT_PTR_NULL(strstr(o, "weir_retransmits"));
+    CU_ASSERT_EQUAL(count(o, "# HELP weir_packets "), 1);
+    CU_ASSERT_EQUAL(count(o, "\nweir_packets{"), 6);
+    run_close(&r);
+}
+
+static int dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* openmetrics:PATH: replaced whole per test, mode from the umask, no
+ * temporary left; unwritable places fail at open. */
+static void test_om_file(void)
+{
+    char dir[] = "/tmp/weir-omtest.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/weir.prom", dir);
+    mode_t old = umask(027);
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_OK);
+    umask(old);
+    CU_ASSERT_EQUAL(dir_entries(dir), 0);   /* the open-time check leaves nothing */
+    sc_om_tcp_reverse(&r, "tcp");
+    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    char *text = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_STRING_EQUAL(text, want_om_tcp);
+    free(text);
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0640);
+    CU_ASSERT_EQUAL(dir_entries(dir), 1);
+
+    /* The next test replaces the file: it failed, so only the verdict. */
+    connected(&r, "srv");
+    r.ops->test_finish(r.ctx, "unable to connect to server");
+    text = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_STRING_EQUAL(text,
+        "# HELP weir_test_success 1 if the test ran to its end, 0 if it failed.\n"
+        "# TYPE weir_test_success gauge\n"
+        "weir_test_success{peer=\"srv\"} 0\n"
+        "# HELP weir_test_start_timestamp_seconds Unix time the test's control connection was made.\n"
+        "# TYPE weir_test_start_timestamp_seconds gauge\n"
+        "# UNIT weir_test_start_timestamp_seconds seconds\n"
+        "weir_test_start_timestamp_seconds{peer=\"srv\"} 1795980325.25\n"
+        "# EOF\n");
+    free(text);
+    CU_ASSERT_EQUAL(dir_entries(dir), 1);
+    run_close(&r);
+    unlink(path);
+
+    snprintf(path, sizeof path, "%s/missing/weir.prom", dir);
+    CU_ASSERT_EQUAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_E_LOGFILE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "missing/weir.prom"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "No such file or directory"));
+    CU_ASSERT_EQUAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, dir, 0), WEIR_E_LOGFILE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "is a directory"));
+    mock_sink_free(&r.sink);
+    CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
+/* A comparison run prints once, after the hook: each transport's series,
+ * the rows' verdicts and setup times; a transport tested twice keeps its
+ * newest numbers only. */
+static void test_om_comparison(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 3), WEIR_OK);
+    sc_om_tcp_reverse(&r, "tcp");
+    r.ops->test_finish(r.ctx, NULL);
+    sc_om_tcp_reverse(&r, "udp");
+    r.ops->test_finish(r.ctx, NULL);
+    sc_om_tcp_reverse(&r, "tcp");
+    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    comparison(&r, 1);
+    const char *o = out(&r);
+    check_grouped(o);
+    CU_ASSERT_EQUAL(count(o, "# EOF"), 1);
+    CU_ASSERT_EQUAL(count(o, "\nweir_transferred_bytes{transport=\"tcp\""), 4);
+    CU_ASSERT_EQUAL(count(o, "\nweir_transferred_bytes{transport=\"udp\""), 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_test_success{transport=\"tcp\",peer=\"srv\"} 1\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_test_success{transport=\"udp\",peer=\"srv\"} 0\n"));
+    CU_ASSERT_EQUAL(count(o, "weir_test_success{"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_setup_seconds{transport=\"tcp\",peer=\"srv\"} 0.00025\n"));
+    CU_ASSERT_EQUAL(count(o, "weir_setup_seconds{"), 1);
+    CU_ASSERT_EQUAL(count(o, "weir_test_start_timestamp_seconds{"), 2);
+    run_close(&r);
+
+    /* Cut short before the hook: close still prints what there is. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
+    sc_om_tcp_reverse(&r, "tcp");
+    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    r.ops->close(r.ctx);
+    CU_ASSERT_STRING_EQUAL(out(&r), want_om_tcp);
+    mock_sink_free(&r.sink);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return CU_get_error();
+    CU_pSuite csv = CU_add_suite("csv reporter", suite_init, NULL);
+    CU_pSuite om = CU_add_suite("openmetrics reporter", suite_init, NULL);
+    if (csv == NULL || om == NULL) {
+        CU_cleanup_registry();
+        return CU_get_error();
+    }
+    CU_add_test(csv, "TCP client -P 2, whole output", test_csv_tcp);
+    CU_add_test(csv, "UDP reverse server, two tests", test_csv_udp_server);
+    CU_add_test(csv, "RFC 4180 quoting and number precision", test_csv_quoting);
+    CU_add_test(csv, "bidir directions", test_csv_bidir);
+    CU_add_test(csv, "csv:PATH appends, one header; unopenable path", test_csv_file);
+    CU_add_test(csv, "comparison rows", test_csv_comparison);
+    CU_add_test(om, "TCP reverse client, whole output", test_om_tcp);
+    CU_add_test(om, "UDP -P 2, grouping and label escaping", test_om_udp_escaping);
+    CU_add_test(om, "openmetrics:PATH atomic replace, mode, errors", test_om_file);
+    CU_add_test(om, "comparison run", test_om_comparison);
+
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+    CU_cleanup_registry();
+    return failed == 0 ? 0 : 1;
+}
