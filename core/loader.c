@@ -1,6 +1,7 @@
 #include "loader.h"
 #include "host.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <limits.h>
@@ -129,6 +130,46 @@ const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind ki
     return p;
 }
 
+/* Why the plugin behind handle h cannot be used as a plugin of kind want
+ * (0: of the kind it declares), or NULL with *out set to its descriptor. */
+static const char *check_plugin(void *h, enum weir_plugin_kind want, const struct weir_plugin **out,
+                                char *detail, size_t len)
+{
+    weir_plugin_entry_fn entry;
+    *(void **)&entry = dlsym(h, WEIR_PLUGIN_ENTRY_NAME);
+    const struct weir_plugin *d = entry ? entry() : NULL;
+    if (!entry) {
+        snprintf(detail, len, "it exports no %s() (is it a weir plugin? build it against weir-sdk)",
+                 WEIR_PLUGIN_ENTRY_NAME);
+        return detail;
+    }
+    if (!d)
+        return "its entry point returned no descriptor";
+    if (d->abi_major != WEIR_ABI_MAJOR) {
+        snprintf(detail, len, "it was built for plugin ABI %u.%u but this weir needs ABI %d.x "
+                 "(rebuild it against weir-sdk %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
+        return detail;
+    }
+    if (d->struct_size < offsetof(struct weir_plugin, reporter) + sizeof(void *))
+        return "its descriptor is truncated (struct_size too small)";
+    if (d->kind != WEIR_PLUGIN_TRANSPORT && d->kind != WEIR_PLUGIN_REPORTER)
+        return "its descriptor has an unknown kind";
+    if (want && d->kind != want) {
+        snprintf(detail, len, "it is a %s plugin, not a %s plugin", kind_name(d->kind), kind_name(want));
+        return detail;
+    }
+    if (!d->name || !d->description)
+        return "its descriptor has no name or description";
+    const char *hook = missing_hook(d);
+    if (hook) {
+        snprintf(detail, len, "it lacks the required %s hook '%s' (see the SDK guide, sdk/README.md)",
+                 kind_name(d->kind), hook);
+        return detail;
+    }
+    *out = d;
+    return NULL;
+}
+
 static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_kind kind,
                                              char *err, size_t errlen)
 {
@@ -153,44 +194,14 @@ static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_
                      "use --plugin-dir DIR or WEIR_PLUGIN_PATH", kind_name(kind), name, name, path);
         return NULL;
     }
+    char detail[256];
     void *h = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         snprintf(err, errlen, "cannot load %s plugin %s: %s (check its dependencies with ldd(1))",
                  kind_name(kind), l->path, dlerror());
         return NULL;
     }
-    weir_plugin_entry_fn entry;
-    *(void **)&entry = dlsym(h, WEIR_PLUGIN_ENTRY_NAME);
-    const struct weir_plugin *d = entry ? entry() : NULL;
-    const char *problem = NULL;
-    char detail[256] = "";
-    if (!entry) {
-        snprintf(detail, sizeof detail, "it exports no %s() (is it a weir plugin? build it against weir-sdk)",
-                 WEIR_PLUGIN_ENTRY_NAME);
-        problem = detail;
-    } else if (!d) {
-        problem = "its entry point returned no descriptor";
-    } else if (d->abi_major != WEIR_ABI_MAJOR) {
-        snprintf(detail, sizeof detail, "it was built for plugin ABI %u.%u but this weir needs ABI %d.x "
-                 "(rebuild it against weir-sdk %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
-        problem = detail;
-    } else if (d->struct_size < offsetof(struct weir_plugin, reporter) + sizeof(void *)) {
-        problem = "its descriptor is truncated (struct_size too small)";
-    } else if (d->kind != kind) {
-        snprintf(detail, sizeof detail, "it is a %s plugin, not a %s plugin",
-                 d->kind == WEIR_PLUGIN_TRANSPORT ? "transport" :
-                 d->kind == WEIR_PLUGIN_REPORTER ? "reporter" : "unknown-kind", kind_name(kind));
-        problem = detail;
-    } else if (!d->name || !d->description) {
-        problem = "its descriptor has no name or description";
-    } else {
-        const char *hook = missing_hook(d);
-        if (hook) {
-            snprintf(detail, sizeof detail, "it lacks the required %s hook '%s' (see the SDK guide)",
-                     kind_name(kind), hook);
-            problem = detail;
-        }
-    }
+    const char *problem = check_plugin(h, kind, &l->desc, detail, sizeof detail);
     if (problem) {
         snprintf(err, errlen, "cannot use %s plugin %s: %s", kind_name(kind), l->path, problem);
         dlclose(h);
@@ -198,9 +209,8 @@ static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_
     }
     snprintf(l->name, sizeof l->name, "%s", name);
     l->handle = h;
-    l->desc = d;
     n_plugins++;
-    return d;
+    return l->desc;
 }
 
 int loader_transport_global(const struct weir_plugin *p, void **global)
@@ -239,4 +249,108 @@ void loader_unload_all(void)
         dlclose(plugins[i].handle);
 #endif
     n_plugins = 0;
+}
+
+/* --list-plugins: every plugin a bare NAME would find, as the search would
+ * find it (the first NAME.so on the path wins, broken or not). */
+struct listed {
+    char name[64];
+    enum weir_plugin_kind kind;     /* 0: the file that wins is not usable */
+    char description[160];
+};
+
+struct listing {
+    struct listed *items;
+    size_t n, cap;
+};
+
+static int ends_in_so(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 3 && n - 3 < sizeof ((struct listed *)0)->name && strcmp(e->d_name + n - 3, ".so") == 0;
+}
+
+static int already_listed(const struct listing *ls, const char *name)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        if (strcmp(ls->items[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+static void list_one(struct listing *ls, const char *path, const char *file)
+{
+    struct listed it = { .kind = 0 };
+    snprintf(it.name, sizeof it.name, "%.*s", (int)(strlen(file) - 3), file);
+    if (already_listed(ls, it.name) || !is_regular(path))
+        return;
+    if (ls->n == ls->cap) {
+        size_t cap = ls->cap ? ls->cap * 2 : 16;
+        struct listed *p = realloc(ls->items, cap * sizeof *p);
+        if (!p)
+            return;
+        ls->items = p;
+        ls->cap = cap;
+    }
+    char detail[256];
+    const struct weir_plugin *d = NULL;
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    const char *problem = h ? check_plugin(h, 0, &d, detail, sizeof detail) : dlerror();
+    if (problem) {
+        fprintf(stderr, "weir: warning - %s does not load as a plugin: %s\n", path, problem);
+    } else {
+        it.kind = d->kind;
+        snprintf(it.description, sizeof it.description, "%s", d->description);
+    }
+    if (h)
+        dlclose(h);
+    ls->items[ls->n++] = it;    /* listed even if broken: it hides later files of its name */
+}
+
+static void list_dir(struct listing *ls, const char *dir, size_t dirlen)
+{
+    char path[PATH_MAX];
+    if (dirlen == 0 || dirlen >= sizeof path - 1)
+        return;
+    snprintf(path, sizeof path, "%.*s", (int)dirlen, dir);
+    struct dirent **names;
+    int n = scandir(path, &names, ends_in_so, alphasort);
+    for (int i = 0; i < n; i++) {
+        char file[PATH_MAX];
+        if ((size_t)snprintf(file, sizeof file, "%s/%s", path, names[i]->d_name) < sizeof file)
+            list_one(ls, file, names[i]->d_name);
+        free(names[i]);
+    }
+    if (n >= 0)
+        free(names);
+}
+
+static int by_kind_then_name(const void *a, const void *b)
+{
+    const struct listed *x = a, *y = b;
+    if (x->kind != y->kind)
+        return (int)x->kind - (int)y->kind;
+    return strcmp(x->name, y->name);
+}
+
+void loader_list(FILE *out)
+{
+    struct listing ls = { 0 };
+    if (plugin_dir)
+        list_dir(&ls, plugin_dir, strlen(plugin_dir));
+    const char *env = getenv("WEIR_PLUGIN_PATH");
+    while (env && *env) {
+        const char *colon = strchr(env, ':');
+        size_t len = colon ? (size_t)(colon - env) : strlen(env);
+        list_dir(&ls, env, len);
+        env = colon ? colon + 1 : NULL;
+    }
+    list_dir(&ls, WEIR_PLUGIN_DIR, strlen(WEIR_PLUGIN_DIR));
+    if (ls.n)
+        qsort(ls.items, ls.n, sizeof *ls.items, by_kind_then_name);
+    for (size_t i = 0; i < ls.n; i++)
+        if (ls.items[i].kind)
+            fprintf(out, "%-9s  %-18s %s\n", kind_name(ls.items[i].kind), ls.items[i].name,
+                    ls.items[i].description);
+    free(ls.items);
 }

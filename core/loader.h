@@ -6,6 +6,7 @@
 #define WEIR_LOADER_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <weir/weir.h>
 
 /* Directory given with --plugin-dir (NULL: none). */
@@ -22,6 +23,11 @@ int loader_transport_global(const struct weir_plugin *p, void **global);
 
 /* Run fini hooks and unload everything (at exit). */
 void loader_unload_all(void);
+
+/* --list-plugins: one line per plugin a bare NAME finds on the search
+ * path, "KIND NAME DESCRIPTION", transports first, each kind by name. A
+ * file that does not load is named on stderr and left out. */
+void loader_list(FILE *out);
 
 /* The comma-separated list of directories searched, for messages. */
 void loader_search_path(char *buf, size_t len);

@@ -20,7 +20,7 @@ enum {
     OPT_FORCEFLUSH, OPT_RCV_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_JSON_STREAM,
     OPT_LOOPBACK, OPT_TRANSPORT, OPT_REPORTER, OPT_PLUGIN_DIR, OPT_THREADS,
     OPT_PACING_TIMER, OPT_GSRO, OPT_USERNAME, OPT_RSA_PUB, OPT_RSA_PRIV,
-    OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_PLUGIN_BASE = 2000
+    OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_PLUGIN_BASE = 2000
 };
 
 static const struct option core_options[] = {
@@ -75,6 +75,7 @@ static const struct option core_options[] = {
     { "reporter", required_argument, NULL, OPT_REPORTER },
     { "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
     { "threads", required_argument, NULL, OPT_THREADS },
+    { "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
     { "username", required_argument, NULL, OPT_USERNAME },
     { "rsa-public-key-path", required_argument, NULL, OPT_RSA_PUB },
     { "rsa-private-key-path", required_argument, NULL, OPT_RSA_PRIV },
@@ -141,6 +142,7 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "                            compares them side by side\n"
 "  --reporter NAME[:ARG]     output plugin, repeatable (text, json, json-stream, svg)\n"
 "  --plugin-dir DIR          look for plugins in DIR first\n"
+"  --list-plugins            list the transports and reporters found, then quit\n"
 "  --threads N               data worker threads (default: one per core)\n"
 "Server specific:\n"
 "  -s, --server              run in server mode\n"
@@ -417,6 +419,9 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case 'v':
                 printf("weir %s (plugin ABI %d.%d, iperf3 protocol compatible)\n",
                        PACKAGE_VERSION, WEIR_ABI_MAJOR, WEIR_ABI_MINOR);
+                return 1;
+            case OPT_LIST_PLUGINS:
+                loader_list(stdout);
                 return 1;
             case 'b': {
                 char buf[64];

@@ -25,9 +25,10 @@
  * column names first (to a file only when the file is empty).
  *
  * Every hook of struct weir_reporter_ops appears below in the struct's
- * order, each with: required or optional, when the core calls it, what it
- * gets. All hooks run on the main thread. Every pointer a hook receives is
- * const and valid only during the call: copy what you keep. The exceptions
+ * order, each marked required or optional, with when the core calls it
+ * and what it gets. All hooks run on the main thread. Every pointer a hook
+ * receives is const and valid only during the call: copy what you keep.
+ * The exceptions
  * are the host table (valid while the plugin is loaded) and the sink's
  * ctx/write pair (valid until close). */
 #define _POSIX_C_SOURCE 200809L
@@ -259,9 +260,38 @@ static void skel_test_finish(void *ctx, const char *error)
  * thread at any time between open and close. Left NULL: the text and json
  * reporters show these; a CSV file is no place for prose. */
 
-/* optional — document: the test's results so far as JSON text in memory
- * the core frees, for a server's --get-server-output; only the first
- * --reporter is asked. Left NULL: this reporter keeps no document. */
+/* optional (minor 1) — document: the test's results so far as JSON text
+ * in memory the core frees, for a server's --get-server-output; only the
+ * first --reporter is asked. Left NULL: this reporter keeps no document. */
+
+/* optional (minor 3) — comparison: after the last test of a comparison run
+ * (weir --transport tcp,udp,tls), one row per transport in the order they
+ * ran; each test already went through test_start .. test_finish. A
+ * reporter that wants to hold its output until then reads
+ * fmt->comparison (the number of tests) at open, checking struct_size
+ * first (HAS_FIELD). This one writes a line per transport, with the
+ * transport's name in the protocol column. */
+static void skel_comparison(void *ctx, const struct weir_report_comparison *c)
+{
+    struct skel_rep *r = ctx;
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const struct weir_report_comparison_row *row = &c->rows[i];
+        if (row->error != NULL)
+            continue;           /* its test_finish already said why */
+        char line[256], rt[24];
+        snprintf(line, sizeof line, "%s,%s,%s,%d,%.3f,%llu,%llu,%.0f,%.0f,%s\n", r->timestamp,
+                 r->role, row->transport, row->num_streams, row->seconds,
+                 (unsigned long long)row->bytes_sent, (unsigned long long)row->bytes_received,
+                 row->sender_bits_per_second, row->receiver_bits_per_second,
+                 row->has_retransmits ? (snprintf(rt, sizeof rt, "%lld",
+                                                  (long long)row->retransmits), rt) : "");
+        put(r, line);
+    }
+}
+
+/* Hooks a later ABI minor appends to struct weir_reporter_ops come here,
+ * after comparison, in the struct's order; all are optional, and weir
+ * reads one only when the ops struct_size shows it. */
 
 static const struct weir_reporter_ops ops = {
     .struct_size = sizeof ops,
@@ -274,7 +304,11 @@ static const struct weir_reporter_ops ops = {
     .test_end = skel_test_end,
     .test_finish = skel_test_finish,
     .message = NULL,
+    /* minor 1 */
     .document = NULL,
+    /* minor 3 */
+    .comparison = skel_comparison,
+    /* later minors: their hooks here */
 };
 
 /* Options this plugin declares, ended by a zeroed entry. The host parses

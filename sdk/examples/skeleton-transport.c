@@ -1,9 +1,9 @@
-/* skeleton-transport.c: the smallest complete weir transport, to copy from.
+/* skeleton-transport.c: a small complete weir transport, to copy from.
  *
  * It speaks iperf3's TCP data streams (cookie first, then blocks with no
  * framing), so it works against weir and iperf3 peers alike. It keeps to
- * what the contract demands and leaves out what the shipped "tcp" transport
- * adds (socket options beyond -w/-N, TCP_INFO, congestion control).
+ * what the contract demands and leaves out most of what the shipped "tcp"
+ * transport adds (socket options beyond -w/-N, congestion control, pacing).
  *
  * Build it out of tree with the Makefile beside it (needs weir-sdk.pc):
  *     make
@@ -11,11 +11,15 @@
  * The loader also finds it by name (--transport skeleton-transport) in
  * --plugin-dir, $WEIR_PLUGIN_PATH or the installed plugin directory.
  *
- * Every hook of struct weir_transport_ops appears below in the struct's
- * order, each with: required or optional, who calls it, what it returns.
- * Hooks return WEIR_OK or a weir_status code and give detail text through
+ * Every hook of struct weir_transport_ops appears below, each marked
+ * required or optional, with who calls it and what it returns; the ops
+ * table at the end lists them in the struct's order. Hooks a later ABI
+ * minor appended (describe: 1, server_start: 2) are read by weir only when
+ * the ops struct_size shows them, so the plugin still loads into an older
+ * weir of the same major, which just never calls them. Hooks return WEIR_OK or a weir_status code and give detail text through
  * host->set_error(). */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE         /* struct tcp_info (Linux) */
 
 #include <weir/weir.h>
 
@@ -307,6 +311,66 @@ static int skel_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     }
 }
 
+/* optional — info: called on the main thread at any time, also while the
+ * worker sends (the core asks sending streams when caps has
+ * WEIR_CAP_RETRANSMITS). Fills the caller's weir_stream_info with the
+ * kernel's view; every field written here is in ABI 1.0, so within the
+ * struct_size any weir of major 1 passes. Returns WEIR_OK (valid = 0 when
+ * there is nothing to say), or an error to report nothing. */
+static int skel_info(void *stream, struct weir_stream_info *out)
+{
+    const struct skel_stream *s = stream;
+    out->valid = 0;
+#ifdef TCP_INFO
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+        return WEIR_E_STREAMREAD;
+    out->valid = 1;
+    out->retransmits = ti.tcpi_total_retrans;
+    out->snd_cwnd = (uint64_t)ti.tcpi_snd_cwnd * ti.tcpi_snd_mss;
+    out->rtt_us = ti.tcpi_rtt;
+    out->rttvar_us = ti.tcpi_rttvar;
+    out->pmtu = ti.tcpi_pmtu;
+#else
+    (void)s;
+#endif
+    return WEIR_OK;
+}
+
+/* optional (minor 1) — describe: called on the main thread once per stream
+ * after it is open, for the JSON report's start.weir.streams[]: write one
+ * JSON object with weir-only facts about the stream, NUL-terminated, into
+ * buf. Here: the socket buffer sizes the kernel actually granted (-w asks,
+ * the kernel decides). Return anything but WEIR_OK to report nothing. */
+static int skel_describe(void *stream, char *buf, size_t len)
+{
+    const struct skel_stream *s = stream;
+    int snd = 0, rcv = 0;
+    socklen_t sl = sizeof snd, rl = sizeof rcv;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &snd, &sl) < 0 ||
+        getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, &rl) < 0)
+        return WEIR_E_PLUGIN;
+    int n = snprintf(buf, len, "{\"sndbuf\":%d,\"rcvbuf\":%d}", snd, rcv);
+    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_PLUGIN;
+}
+
+/* optional (minor 2) — server_start: called on the main thread once when a
+ * server is started with this transport named (weir -s --transport
+ * skeleton-transport), after init and before any client. Prepares what
+ * every test needs and tells the user what they must know (the tls
+ * transport prints its certificate's fingerprint here). A server started
+ * without --transport never calls it: weir loads the transport when a
+ * client asks, and the first server_listen must cope alone. Any code but
+ * WEIR_OK stops the server with the detail set. */
+static int skel_server_start(void *global)
+{
+    const struct skel_global *g = global;
+    g->host->log(WEIR_LOG_INFO, "skeleton-transport: ready; data streams connect to the control "
+                 "port, cookie first (iperf3 TCP)");
+    return WEIR_OK;
+}
+
 /* required — close: called on the main thread once per stream, after its
  * worker stopped using it. Closes and frees everything open/accept made. */
 static void skel_close(void *stream)
@@ -319,11 +383,17 @@ static void skel_close(void *stream)
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     /* What the core may rely on; it branches on these, never on the name.
-     * No WEIR_CAP_RETRANSMITS (no info hook) and no WEIR_CAP_CONGESTION. */
+     * No WEIR_CAP_CONGESTION: -C is not honoured here. */
+#ifdef TCP_INFO
+    .caps = WEIR_CAP_RELIABLE | WEIR_CAP_CONTROL_PORT | WEIR_CAP_RETRANSMITS,
+#else
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_CONTROL_PORT,
-    .wire_key = "tcp",          /* parameter key: the peer sees plain TCP */
-    .wire_label = "TCP",        /* protocol name in reports */
-    .default_blksize = 131072,  /* -l default, as iperf3's TCP */
+#endif
+    /* required: the parameter key (the peer sees plain TCP, and a weir
+     * server serves it with its own tcp transport) and the report label */
+    .wire_key = "tcp",
+    .wire_label = "TCP",
+    .default_blksize = 131072,  /* -l default, as iperf3's TCP; 0: "control MSS or 1460" */
     .init = skel_init,
     .fini = skel_fini,
     .client_open = skel_client_open,
@@ -333,13 +403,12 @@ static const struct weir_transport_ops ops = {
     .stream_fd = skel_stream_fd,
     .send = skel_send,
     .recv = skel_recv,
-    /* optional — info: called on the main thread at any time, also while a
-     * worker sends. Fills the caller's weir_stream_info (no more than its
-     * struct_size) with kernel state (retransmits, cwnd, rtt); valid = 0
-     * when there is nothing to report. Left NULL here, which is why caps
-     * lacks WEIR_CAP_RETRANSMITS. */
-    .info = NULL,
+    .info = skel_info,
     .close = skel_close,
+    /* minor 1 */
+    .describe = skel_describe,
+    /* minor 2 */
+    .server_start = skel_server_start,
 };
 
 static const struct weir_plugin desc = {

@@ -54,6 +54,35 @@ mkdir -p "$tmp/dirs/tcp.so"
 check "directories are skipped" "not found in" \
     env WEIR_PLUGIN_PATH="$tmp/dirs" "$WEIR" -c 127.0.0.1
 
+# --list-plugins shows what a bare NAME finds: the first NAME.so on the
+# path, so a broken tcp.so in --plugin-dir hides the good one; it is named
+# on stderr, left out of the list, and the listing still exits 0.
+list_check() {  # name, want-in-stdout (KIND NAME, or "" for none), not-in-stdout, want-in-stderr, args...
+    local name=$1 want=$2 unwanted=$3 warn=$4
+    shift 4
+    timeout 20 "$@" --list-plugins >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" -eq 0 ] &&
+       { [ -z "$want" ] || awk -v k="${want% *}" -v n="${want#* }" '$1 == k && $2 == n { f = 1 } END { exit !f }' "$tmp/out"; } &&
+       { [ -z "$unwanted" ] || ! awk -v n="$unwanted" '$2 == n { f = 1 } END { exit !f }' "$tmp/out"; } &&
+       { [ -z "$warn" ] || grep -qF -- "$warn" "$tmp/err"; } &&
+       ! grep -qv '^\(transport\|reporter\) ' "$tmp/out"; then
+        echo "PASS: $name"
+    else
+        echo "FAIL: $name (exit $rc)"
+        sed 's/^/    /' "$tmp/out" "$tmp/err"
+        failures=$((failures + 1))
+    fi
+}
+list_check "--list-plugins: transports and reporters with their kind" "transport tcp" "" "" "$WEIR"
+list_check "--list-plugins: reporters too" "reporter json-stream" "" "" "$WEIR"
+list_check "--list-plugins: a broken tcp.so first on the path hides tcp and is named" \
+    "reporter text" "tcp" "$tmp/first/tcp.so" "$WEIR" --plugin-dir "$tmp/first"
+cp "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" "$tmp/first/extra.so"
+list_check "--list-plugins: --plugin-dir is searched" "transport extra" "" "" "$WEIR" --plugin-dir "$tmp/first"
+list_check "--list-plugins: not a plugin is named, not listed" "transport tcp" "no_entry" \
+    "exports no weir_plugin_entry()" env WEIR_PLUGIN_PATH="$BROKEN_DIR:$WEIR_PLUGIN_PATH" "$WEIR"
+
 # And a good plugin by explicit path works end to end.
 if timeout 30 "$WEIR" --transport "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" --loopback -t 1 >"$tmp/out" 2>&1 \
     && grep -q "receiver" "$tmp/out"; then

@@ -1,196 +1,252 @@
 #!/usr/bin/env bash
-# A plugin built out of tree with only the installed SDK must load.
+# The SDK is all a stranger needs. From a real `make install` (DESTDIR, into
+# a temporary directory) of weir, its plugins and its SDK:
+#   - every installed header compiles alone (C99 -pedantic, and as C++);
+#   - the installed example reporter and transport build outside the tree
+#     with one cc line and `pkg-config --cflags --libs weir-sdk` alone, and
+#     with the examples' own Makefile;
+#   - the installed weir loads them by path and by name over loopback and
+#     their output is right: the reporter's CSV line carries the test's byte
+#     counts, the transport moves a test between two processes (server_start,
+#     describe and info included);
+#   - a plugin built against another ABI major is refused with one line
+#     naming both versions.
 #
-# Installs just the SDK into a temp prefix (the public headers and a
-# weir-sdk.pc pointing there), copies sdk/examples/ outside the source tree,
-# builds it with its own Makefile through pkg-config alone, then runs the
-# built skeleton plugins through the real weir binary over loopback.
-#
-# Environment (tests/Makefile.am): WEIR, TESTS_DIR (tests/ in the source
-# tree), PLUGIN_BUILD_DIR (plugins/ in the build tree), WEIR_PLUGIN_PATH (the
-# built tcp, text and json plugins). Exit 0 all passed, 1 a failure, 77 skip
-# (no cc or make).
-set -u
-: "${WEIR:?}" "${TESTS_DIR:?}" "${PLUGIN_BUILD_DIR:?}"
+# Environment (tests/Makefile.am): WEIR (unused: the installed one runs),
+# TESTS_DIR, PLUGIN_BUILD_DIR (plugins/ in the build tree). Exit 0 all
+# passed, 1 a failure, 77 skip (no cc, make or pkg-config).
+E2E_DEADLINE=${E2E_DEADLINE:-240}
+. "$(dirname "$0")/lib.sh"
+: "${PLUGIN_BUILD_DIR:?}"
+require_tools
 TOP_SRCDIR=$(cd "$TESTS_DIR/.." && pwd)
 TOP_BUILDDIR=$(cd "$PLUGIN_BUILD_DIR/.." && pwd)
 CC=${CC:-cc}
-
-for tool in "${CC%% *}" make; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: $tool not found"
-        exit 77
-    fi
+CXX=${CXX:-c++}
+for tool in "${CC%% *}" make pkg-config; do
+    command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not found"
 done
-
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-case "$tmp/" in
+case "$E2E_TMP/" in
 "$TOP_SRCDIR"/* | "$TOP_BUILDDIR"/*)
-    echo "FAIL: temp dir $tmp is inside the tree; set TMPDIR elsewhere"
+    echo "FAIL: temp dir $E2E_TMP is inside the tree; set TMPDIR elsewhere"
     exit 1 ;;
 esac
 
-pass() { echo "PASS: $1"; }
-fail() {    # name, file with the evidence (optional)
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -n 40
-    failures=$((failures + 1))
-}
+# The outer make's flags must not reach the makes run here.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
-# Runs weir with a time bound; output in $tmp/out, errors in $tmp/err.
-run() {
-    timeout 30 "$WEIR" "$@" >"$tmp/out" 2>"$tmp/err"
-}
-
-# The value of "bytes" in the JSON object "NAME": {...} of a -J document.
-json_bytes() {  # file, name
-    tr -d ' \n\t' <"$1" | grep -o "\"$2\":{[^}]*}" | head -n 1 | grep -o '"bytes":[0-9]*' | cut -d: -f2
-}
-
-# --- 1. Install the SDK alone: headers and a weir-sdk.pc for this prefix. ---
-sdk=$tmp/sdk
-mkdir -p "$sdk/include/weir" "$sdk/lib/pkgconfig"
-cp "$TOP_SRCDIR"/sdk/include/weir/*.h "$sdk/include/weir/"
-# shellcheck disable=SC2016 # ${prefix} is pkg-config's, kept literally
-sed -e "s|^prefix=.*|prefix=$sdk|" \
-    -e 's|^exec_prefix=.*|exec_prefix=${prefix}|' \
-    -e 's|^includedir=.*|includedir=${prefix}/include|' \
-    -e 's|^libdir=.*|libdir=${exec_prefix}/lib|' \
-    "$TOP_BUILDDIR/sdk/weir-sdk.pc" >"$sdk/lib/pkgconfig/weir-sdk.pc"
-export PKG_CONFIG_PATH=$sdk/lib/pkgconfig
-cflags=$(pkg-config --cflags weir-sdk 2>&1 | sed 's/ *$//')     # it ends with a space
-if [ "$cflags" = "-I$sdk/include" ] &&
-   [ "$(pkg-config --variable=plugindir weir-sdk 2>&1)" = "$sdk/lib/weir" ]; then
-    pass "SDK installed alone: pkg-config gives its include and plugin dirs"
-else
-    fail "SDK installed alone: pkg-config gives its include and plugin dirs" "$sdk/lib/pkgconfig/weir-sdk.pc"
-fi
-
-# --- 2. Build the examples out of tree with their Makefile. ---
-# Only the shipped files (not objects someone built in the tree); writable,
-# as a distcheck source tree is read-only. The outer make's flags stay out.
-ex=$tmp/ex
-mkdir -p "$ex"
-cp "$TOP_SRCDIR/sdk/examples/Makefile" "$TOP_SRCDIR"/sdk/examples/*.c "$ex/"
-chmod -R u+w "$ex"
-(
-    unset MAKEFLAGS MFLAGS MAKELEVEL
-    cd "$ex" && make PKG_CONFIG_PATH="$sdk/lib/pkgconfig" CC="$CC" \
-        CFLAGS="-O2 -g -Wall -Wextra -Werror -MD"
-) >"$tmp/build.log" 2>&1
-build_rc=$?
-# -MD lists every header each plugin read: the weir ones must all come from
-# the installed SDK, none from the source tree.
-weir_hdrs=$(cat "$ex"/*.d 2>/dev/null | tr -s ' \\' '\n' | grep '/weir/.*\.h$' | sort -u)
-stray=$(printf '%s\n' "$weir_hdrs" | grep -v "^$sdk/include/weir/" || true)
-if [ "$build_rc" -eq 0 ] && [ -f "$ex/skeleton-transport.so" ] && [ -f "$ex/skeleton-reporter.so" ] &&
-   [ -n "$weir_hdrs" ] && [ -z "$stray" ] && ! grep -qF "$TOP_SRCDIR" "$tmp/build.log"; then
-    pass "examples build out of tree against the SDK alone, -Wall -Wextra -Werror"
-else
-    { cat "$tmp/build.log"; echo "weir headers used:"; printf '%s\n' "$weir_hdrs"; } >"$tmp/why"
-    fail "examples build out of tree against the SDK alone, -Wall -Wextra -Werror" "$tmp/why"
-    exit 1      # nothing below can run without the plugins
-fi
-if command -v nm >/dev/null 2>&1; then
-    exports=$(nm -D --defined-only "$ex"/skeleton-*.so | awk 'NF == 3 { print $3 }' | sort -u)
-    if [ "$exports" = "weir_plugin_entry" ]; then
-        pass "the built plugins export only weir_plugin_entry"
-    else
-        echo "$exports" >"$tmp/why"
-        fail "the built plugins export only weir_plugin_entry" "$tmp/why"
+# --- Install: what `make install` puts in place, under DESTDIR. ---
+DEST=$E2E_TMP/dest
+for dir in core plugins/tcp plugins/udp plugins/tls plugins/text plugins/json sdk; do
+    if ! timeout 120 make -C "$TOP_BUILDDIR/$dir" install DESTDIR="$DEST" >>"$E2E_TMP/install.log" 2>&1; then
+        echo "FAIL: make install DESTDIR=... in $dir"
+        tail -n 30 "$E2E_TMP/install.log" | sed 's/^/    /'
+        exit 1
     fi
+done
+pc=$(find "$DEST" -name weir-sdk.pc)
+IWEIR=$(find "$DEST" -path '*/bin/weir' -type f)
+examples=$(dirname "$(find "$DEST" -path '*/sdk/examples/skeleton-reporter.c')")
+guide=$(find "$DEST" -path '*/sdk/README.md')
+# pkg-config as for a staged install: the .pc's paths under DESTDIR.
+export PKG_CONFIG_SYSROOT_DIR=$DEST PKG_CONFIG_LIBDIR=${pc%/*} PKG_CONFIG_PATH=
+INCDIR=$(pkg-config --cflags-only-I weir-sdk | sed 's/^-I//; s/ *$//')
+PLUGINDIR=$(pkg-config --variable=plugindir weir-sdk)
+if [ -z "$pc" ] || [ ! -x "$IWEIR" ] || [ ! -f "$examples/Makefile" ] || [ -z "$guide" ] ||
+   [ "${INCDIR#"$DEST"/}" = "$INCDIR" ] || [ ! -f "$PLUGINDIR/tcp.so" ]; then
+    echo "FAIL: make install put weir, weir-sdk.pc, the headers, the guide and the examples in place"
+    echo "    pc=$pc weir=$IWEIR examples=$examples guide=$guide include=$INCDIR plugindir=$PLUGINDIR"
+    find "$DEST" -type f | sed 's/^/    /'
+    exit 1
 fi
+# From here on only the installed weir and its installed plugins.
+WEIR=$IWEIR
+WEIR_PLUGIN_PATH=$PLUGINDIR
+export WEIR WEIR_PLUGIN_PATH
 
-# --- 3. The skeleton transport by path, through the real loader. ---
-if run --transport "$ex/skeleton-transport.so" --reporter text --reporter "json:$tmp/t.json" \
-       --loopback -t 1 &&
-   grep -q ' sender$' "$tmp/out" && grep -q ' receiver$' "$tmp/out" &&
-   grep -Eq '"transport": *"skeleton-transport"' "$tmp/t.json"; then
-    pass "skeleton-transport by path runs a loopback test"
-else
-    cat "$tmp/out" "$tmp/err" >"$tmp/why"
-    fail "skeleton-transport by path runs a loopback test" "$tmp/why"
-fi
+EX=$E2E_TMP/ex                  # the examples, copied from the install
+mkdir -p "$EX"
+cp "$examples"/* "$EX/"
+chmod -R u+w "$EX"
+# One cc line each, pkg-config alone for the SDK.
+build_plugin() {    # out.so src.c [extra cc args...]
+    local out=$1 src=$2
+    shift 2
+    # shellcheck disable=SC2046 # pkg-config's words are meant to split
+    timeout 60 $CC -shared -fPIC -fvisibility=hidden $(pkg-config --cflags --libs weir-sdk) \
+        -O2 -g -Wall -Wextra -Werror "$@" -o "$out" "$src"
+}
 
-# Both ends on the skeleton: the loopback server loads its transport by the
-# wire key, "tcp", so a copy named tcp.so in --plugin-dir serves both ends;
-# --bidir makes each end send and receive.
-mkdir -p "$tmp/astcp"
-cp "$ex/skeleton-transport.so" "$tmp/astcp/tcp.so"
-if run --plugin-dir "$tmp/astcp" --loopback -t 1 --bidir &&
-   [ "$(grep -c ' receiver$' "$tmp/out")" -eq 2 ] && [ "$(grep -c ' sender$' "$tmp/out")" -eq 2 ]; then
-    pass "skeleton-transport on both ends, --bidir"
-else
-    cat "$tmp/out" "$tmp/err" >"$tmp/why"
-    fail "skeleton-transport on both ends, --bidir" "$tmp/why"
-fi
+case_headers() {
+    local want got h
+    want=$(cd "$TOP_SRCDIR/sdk/include/weir" && ls ./*.h | sed 's|^\./||')
+    got=$(cd "$INCDIR/weir" && ls ./*.h | sed 's|^\./||')
+    expect_eq "installed headers" "$(echo $got)" "$(echo $want)"
+    for h in $got; do
+        # shellcheck disable=SC2046
+        printf '#include <weir/%s>\n' "$h" |
+            timeout 30 $CC -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only \
+                $(pkg-config --cflags weir-sdk) -x c - >"$CASE_DIR/cc-$h.err" 2>&1 ||
+            fail "<weir/$h> alone does not compile as C99: $(head -n 3 "$CASE_DIR/cc-$h.err")"
+        if command -v "${CXX%% *}" >/dev/null 2>&1; then
+            # shellcheck disable=SC2046
+            printf '#include <weir/%s>\n' "$h" |
+                timeout 30 $CXX -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only \
+                    $(pkg-config --cflags weir-sdk) -x c++ - >"$CASE_DIR/cxx-$h.err" 2>&1 ||
+                fail "<weir/$h> alone does not compile as C++11: $(head -n 3 "$CASE_DIR/cxx-$h.err")"
+        fi
+    done
+}
 
-# --- 4. The skeleton reporter by name from --plugin-dir, beside text. ---
-# Its line must be well formed and hold the numbers the json reporter got
-# from the same snapshot.
-csv_re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z,client,TCP,1,[0-9]+\.[0-9]{3},[1-9][0-9]*,[1-9][0-9]*,[1-9][0-9]*,[1-9][0-9]*,[0-9]*$'
-if run --reporter text --reporter "skeleton-reporter:$tmp/out.csv" --reporter "json:$tmp/r.json" \
-       --plugin-dir "$ex" --loopback -t 1 &&
-   grep -q ' receiver$' "$tmp/out" &&
-   [ "$(wc -l <"$tmp/out.csv")" -eq 1 ] && grep -Eq "$csv_re" "$tmp/out.csv"; then
-    IFS=, read -r _ _ _ _ _ sent received _ <"$tmp/out.csv"
-    if [ "$sent" = "$(json_bytes "$tmp/r.json" sum_sent)" ] &&
-       [ "$received" = "$(json_bytes "$tmp/r.json" sum_received)" ]; then
-        pass "skeleton-reporter:FILE writes one summary line with the test's byte counts"
-    else
-        { cat "$tmp/out.csv"; echo "json sum_sent/sum_received bytes:" \
-            "$(json_bytes "$tmp/r.json" sum_sent)" "$(json_bytes "$tmp/r.json" sum_received)"; } >"$tmp/why"
-        fail "skeleton-reporter:FILE writes one summary line with the test's byte counts" "$tmp/why"
+case_build() {
+    local p hdrs stray exports
+    for p in skeleton-reporter skeleton-transport; do
+        build_plugin "$EX/$p.so" "$EX/$p.c" -MD -MF "$EX/$p.d" >"$CASE_DIR/build-$p.log" 2>&1 ||
+            fail "$p: cc failed"
+    done
+    # -MD lists every header read: the weir ones must all be the installed ones.
+    hdrs=$(cat "$EX"/*.d 2>/dev/null | tr -s ' \\' '\n' | grep '/weir/.*\.h$' | sort -u)
+    stray=$(printf '%s\n' "$hdrs" | grep -v "^$INCDIR/weir/" || true)
+    [ -n "$hdrs" ] && [ -z "$stray" ] || fail "weir headers not from the install: $stray"
+    if command -v nm >/dev/null 2>&1; then
+        exports=$(nm -D --defined-only "$EX"/skeleton-*.so | awk 'NF == 3 { print $3 }' | sort -u)
+        expect_eq "symbols the plugins export" "$exports" "weir_plugin_entry"
     fi
-else
-    cat "$tmp/out" "$tmp/err" "$tmp/out.csv" >"$tmp/why" 2>/dev/null
-    fail "skeleton-reporter:FILE writes one summary line with the test's byte counts" "$tmp/why"
-fi
+}
 
-# --- 5. The reporter's declared option: listed in --help, and it works. ---
-if run --reporter skeleton-reporter --plugin-dir "$ex" --help &&
-   grep -Eq '^ +--skeleton-header +' "$tmp/out"; then
-    pass "--help lists the reporter's --skeleton-header option"
-else
-    cat "$tmp/out" "$tmp/err" >"$tmp/why"
-    fail "--help lists the reporter's --skeleton-header option" "$tmp/why"
-fi
-header='timestamp,role,protocol,streams,seconds,sent_bytes,received_bytes,sent_bps,received_bps,retransmits'
-if run --reporter skeleton-reporter --skeleton-header --plugin-dir "$ex" --loopback -t 1 &&
-   [ "$(wc -l <"$tmp/out")" -eq 2 ] && [ "$(head -n 1 "$tmp/out")" = "$header" ] &&
-   tail -n 1 "$tmp/out" | grep -Eq "$csv_re"; then
-    pass "--skeleton-header: header then the line, through the sink"
-else
-    cat "$tmp/out" "$tmp/err" >"$tmp/why"
-    fail "--skeleton-header: header then the line, through the sink" "$tmp/why"
-fi
+# The value of "bytes" of end.NAME in a JSON document.
+end_bytes() { json_get "$1" ".end.$2.bytes"; }
 
-# --- 6. A reporter that cannot start: one clear error, exit 1. ---
-if run --reporter "skeleton-reporter:$tmp/no/such/dir/x.csv" --plugin-dir "$ex" --loopback -t 1; then
-    rc=0
-else
-    rc=$?
-fi
-if [ "$rc" -eq 1 ] && grep -q "cannot open $tmp/no/such/dir/x.csv" "$tmp/err"; then
-    pass "skeleton-reporter with an unwritable file fails with its reason"
-else
-    cat "$tmp/out" "$tmp/err" >"$tmp/why"
-    fail "skeleton-reporter with an unwritable file fails with its reason (exit $rc)" "$tmp/why"
-fi
+case_reporter_by_path() {
+    local csv=$CASE_DIR/out.csv re sent received
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 --reporter text \
+        --reporter "$EX/skeleton-reporter.so:$csv" --reporter "json:$CASE_DIR/r.json"
+    expect_eq "exit status" "$RUN_RC" 0
+    grep -q ' receiver$' "$CASE_DIR/out" || fail "the text reporter beside it printed no receiver line"
+    re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z,client,TCP,1,[0-9]+\.[0-9]{3},[1-9][0-9]*,[1-9][0-9]*,[1-9][0-9]*,[1-9][0-9]*,[0-9]*$'
+    expect_eq "CSV lines" "$(wc -l <"$csv" 2>/dev/null)" 1
+    grep -Eq "$re" "$csv" || fail "CSV line malformed: $(cat "$csv")"
+    IFS=, read -r _ _ _ _ _ sent received _ <"$csv"
+    expect_eq "CSV sent_bytes vs json end.sum_sent.bytes" "$sent" "$(end_bytes "$CASE_DIR/r.json" sum_sent)"
+    expect_eq "CSV received_bytes vs json end.sum_received.bytes" "$received" \
+        "$(end_bytes "$CASE_DIR/r.json" sum_received)"
+}
 
-# --- 7. make install puts them in pkg-config's plugindir; found by name. ---
-if (unset MAKEFLAGS MFLAGS MAKELEVEL; make -C "$ex" install PKG_CONFIG_PATH="$sdk/lib/pkgconfig" \
-        CC="$CC" CFLAGS="-O2 -g -Wall -Wextra -Werror") >"$tmp/install.log" 2>&1 &&
-   [ -f "$sdk/lib/weir/skeleton-transport.so" ] && [ -f "$sdk/lib/weir/skeleton-reporter.so" ] &&
-   WEIR_PLUGIN_PATH="$sdk/lib/weir:${WEIR_PLUGIN_PATH:-}" \
-       run --transport skeleton-transport --reporter text --reporter skeleton-reporter --loopback -t 1 &&
-   grep -q ' receiver$' "$tmp/out" && grep -Eq "$csv_re" "$tmp/out"; then
-    pass "make install to the plugindir; both found by name via WEIR_PLUGIN_PATH"
-else
-    cat "$tmp/install.log" "$tmp/out" "$tmp/err" >"$tmp/why" 2>/dev/null
-    fail "make install to the plugindir; both found by name via WEIR_PLUGIN_PATH" "$tmp/why"
-fi
+case_reporter_option() {
+    local header='timestamp,role,protocol,streams,seconds,sent_bytes,received_bytes,sent_bps,received_bps,retransmits'
+    run_bounded "$CASE_DIR/help" "$CASE_DIR/help.err" "$WEIR" --reporter "$EX/skeleton-reporter.so" --help
+    grep -Eq '^ +--skeleton-header +write the CSV column names' "$CASE_DIR/help" ||
+        fail "--help does not list --skeleton-header"
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 \
+        --reporter "$EX/skeleton-reporter.so" --skeleton-header
+    expect_eq "exit status" "$RUN_RC" 0
+    expect_eq "lines" "$(wc -l <"$CASE_DIR/out")" 2
+    expect_eq "first line" "$(head -n 1 "$CASE_DIR/out")" "$header"
+    tail -n 1 "$CASE_DIR/out" | grep -Eq '^[0-9TZ:-]+,client,TCP,1,' || fail "no summary line after the header"
+}
 
-[ "$failures" -eq 0 ]
+case_reporter_cannot_start() {
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 \
+        --reporter "$EX/skeleton-reporter.so:$CASE_DIR/no/such/dir/x.csv"
+    expect_eq "exit status" "$RUN_RC" 1
+    grep -q "cannot open $CASE_DIR/no/such/dir/x.csv" "$CASE_DIR/err" || fail "the reason is not shown"
+}
+
+case_transport_loopback() {
+    CLI=$CASE_DIR/client.json
+    run_bounded "$CLI" "$CASE_DIR/client.err" "$WEIR" --loopback -t 1 -J --transport "$EX/skeleton-transport.so"
+    expect_eq "exit status" "$RUN_RC" 0
+    jq_check '
+        eq("start.weir.transport"; $C.start.weir.transport; "skeleton-transport"),
+        gt("describe: start.weir.streams[0].sndbuf"; $C.start.weir.streams[0].sndbuf; 0),
+        gt("describe: start.weir.streams[0].rcvbuf"; $C.start.weir.streams[0].rcvbuf; 0),
+        eq("info: end.sum_sent has retransmits"; ($C.end.sum_sent | has("retransmits")); true),
+        gt("end.sum_sent.bytes"; $C.end.sum_sent.bytes; 0),
+        eq("bytes received vs sent"; $C.end.sum_received.bytes; $C.end.sum_sent.bytes)'
+}
+
+# Two processes: the server on the skeleton too. A server picks a test's
+# transport by the client's wire key ("tcp"), so it gets the skeleton as
+# tcp.so in --plugin-dir; --transport PATH makes it run server_start.
+case_transport_two_processes() {
+    mkdir -p "$CASE_DIR/astcp"
+    cp "$EX/skeleton-transport.so" "$CASE_DIR/astcp/tcp.so"
+    start_server_retry weir -1 -J --plugin-dir "$CASE_DIR/astcp" --transport "$EX/skeleton-transport.so" || return
+    CLI=$CASE_DIR/client.json SRV=$SERVER_OUT
+    run_bounded "$CLI" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -P 2 -J \
+        --transport "$EX/skeleton-transport.so"
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    expect_eq "server exit status" "$SERVER_RC" 0
+    grep -q "weir: info - skeleton-transport: ready" "$SERVER_ERR" || fail "server_start said nothing"
+    jq_check '
+        eq("client start.weir.transport"; $C.start.weir.transport; "skeleton-transport"),
+        eq("server start.weir.transport"; $S.start.weir.transport; "skeleton-transport"),
+        eq("server streams described"; ($S.start.weir.streams | length); 2),
+        gt("client end.sum_sent.bytes"; $C.end.sum_sent.bytes; 0),
+        eq("server received what the client sent"; $S.end.sum_received.bytes; $C.end.sum_sent.bytes)'
+}
+
+case_transport_bidir() {
+    mkdir -p "$CASE_DIR/astcp"
+    cp "$EX/skeleton-transport.so" "$CASE_DIR/astcp/tcp.so"
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --plugin-dir "$CASE_DIR/astcp" --loopback -t 1 --bidir
+    expect_eq "exit status" "$RUN_RC" 0
+    expect_eq "receiver lines" "$(grep -c ' receiver$' "$CASE_DIR/out")" 2
+    expect_eq "sender lines" "$(grep -c ' sender$' "$CASE_DIR/out")" 2
+}
+
+case_makefile_install() {
+    local mk=$E2E_TMP/mk
+    mkdir -p "$mk"
+    cp "$examples"/* "$mk/"
+    chmod -R u+w "$mk"
+    timeout 120 make -C "$mk" install CC="$CC" CFLAGS="-O2 -g -Wall -Wextra -Werror" \
+        >"$CASE_DIR/make.log" 2>&1 || { fail "make install in the examples failed"; return; }
+    [ -f "$PLUGINDIR/skeleton-transport.so" ] && [ -f "$PLUGINDIR/skeleton-reporter.so" ] ||
+        fail "not installed into pkg-config's plugindir $PLUGINDIR"
+    run_bounded "$CASE_DIR/list" "$CASE_DIR/list.err" "$WEIR" --list-plugins
+    grep -Eq '^transport +skeleton-transport ' "$CASE_DIR/list" || fail "--list-plugins lacks skeleton-transport"
+    grep -Eq '^reporter +skeleton-reporter ' "$CASE_DIR/list" || fail "--list-plugins lacks skeleton-reporter"
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 --transport skeleton-transport \
+        --reporter text --reporter skeleton-reporter
+    expect_eq "exit status" "$RUN_RC" 0
+    grep -q ' receiver$' "$CASE_DIR/out" || fail "no receiver line"
+    grep -Eq '^[0-9TZ:-]+,client,TCP,1,' "$CASE_DIR/out" || fail "no CSV line by name"
+}
+
+# Built against an SDK of the next major: the same source, the headers of
+# the install with WEIR_ABI_MAJOR raised.
+case_other_major() {
+    local inc=$CASE_DIR/sdk-next/include major next
+    mkdir -p "$inc"
+    cp -r "$INCDIR/weir" "$inc/"
+    chmod -R u+w "$inc"
+    major=$(sed -n 's/^#define WEIR_ABI_MAJOR \([0-9]*\)$/\1/p' "$inc/weir/plugin.h")
+    next=$((major + 1))
+    sed -i "s/^#define WEIR_ABI_MAJOR $major\$/#define WEIR_ABI_MAJOR $next/" "$inc/weir/plugin.h"
+    timeout 60 $CC -shared -fPIC -fvisibility=hidden -I"$inc" -O2 -Wall -Werror \
+        -o "$CASE_DIR/next.so" "$EX/skeleton-reporter.c" >"$CASE_DIR/build.log" 2>&1 ||
+        { fail "build against the next major failed"; return; }
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 --reporter "$CASE_DIR/next.so"
+    expect_eq "exit status" "$RUN_RC" 1
+    expect_eq "stderr lines" "$(grep -c . "$CASE_DIR/err")" 1
+    grep -qF "weir: error - cannot use reporter plugin $CASE_DIR/next.so: it was built for plugin ABI $next." \
+        "$CASE_DIR/err" || fail "the error does not name the plugin's ABI $next"
+    grep -qF "but this weir needs ABI $major.x (rebuild it against weir-sdk $major)" "$CASE_DIR/err" ||
+        fail "the error does not name weir's ABI $major"
+    [ ! -s "$CASE_DIR/out" ] || fail "a refused plugin still produced output"
+}
+
+run_case "installed headers each compile alone (C99 -pedantic, C++11)" case_headers
+run_case "examples build out of tree: one cc line, pkg-config --cflags --libs weir-sdk" case_build
+run_case "example reporter by path: its CSV line carries the test's byte counts" case_reporter_by_path
+run_case "example reporter's declared option: in --help, and it works" case_reporter_option
+run_case "example reporter that cannot open its file: exit 1 and the reason" case_reporter_cannot_start
+run_case "example transport by path over loopback: describe and info in the JSON" case_transport_loopback
+run_case "example transport on both ends, two processes: server_start, byte counts agree" \
+    case_transport_two_processes
+run_case "example transport on both ends, --bidir" case_transport_bidir
+run_case "examples' Makefile installs into the plugindir; found by name and listed" case_makefile_install
+run_case "a plugin built for another ABI major is refused, both versions named" case_other_major
+finish

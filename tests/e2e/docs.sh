@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The man page documents every option: each option `weir --help` lists, and
+# each option a bundled plugin declares (`weir --transport NAME --help`,
+# `weir --reporter NAME --help` for every plugin --list-plugins finds in the
+# build tree), must have an item of its own in core/weir.1 (the tag line
+# after a .TP). A new option without documentation fails here. Then weir.1
+# must render without a warning through groff -ww and man -l (skipped where
+# they are missing).
+#
+# Environment (tests/Makefile.am): WEIR, TESTS_DIR, WEIR_PLUGIN_PATH (the
+# built plugins). Exit 0 all passed, 1 a failure.
+set -u
+: "${WEIR:?}" "${TESTS_DIR:?}"
+MAN=$TESTS_DIR/../core/weir.1
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { echo "PASS: $1"; }
+fail() {    # name, file with the evidence (optional)
+    echo "FAIL: $1"
+    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -n 40
+    failures=$((failures + 1))
+}
+
+# Option names in a --help text: a line that starts with two spaces and a
+# dash lists them in its first column (up to the first run of 2+ spaces).
+help_options() {
+    awk '/^  -/ {
+            split(substr($0, 3), col, /  +/)
+            n = split(col[1], tok, /[ ,]+/)
+            for (i = 1; i <= n; i++)
+                if (tok[i] ~ /^--?[A-Za-z0-9]/) { sub(/<.*/, "", tok[i]); print tok[i] }
+         }' "$@" | sort -u
+}
+
+# --- 1. The plugins to ask: every one the build tree has. ---
+if ! timeout 20 "$WEIR" --list-plugins >"$tmp/plugins" 2>"$tmp/err"; then
+    cat "$tmp/plugins" "$tmp/err" >"$tmp/why"
+    fail "weir --list-plugins runs" "$tmp/why"
+    exit 1
+fi
+missing=""
+for want in "transport tcp" "transport udp" "transport tls" "reporter text" "reporter json" \
+            "reporter json-stream"; do
+    awk -v k="${want% *}" -v n="${want#* }" '$1 == k && $2 == n { f = 1 } END { exit !f }' \
+        "$tmp/plugins" || missing="$missing ${want#* }"
+done
+if [ -z "$missing" ]; then
+    pass "--list-plugins finds every bundled plugin"
+else
+    fail "--list-plugins finds every bundled plugin (missing:$missing)" "$tmp/plugins"
+fi
+
+# --- 2. Every option of every --help is an item in weir.1. ---
+i=0
+timeout 20 "$WEIR" --help >"$tmp/help.$i" 2>&1 || fail "weir --help exits 0" "$tmp/help.$i"
+while read -r kind name _; do
+    i=$((i + 1))
+    timeout 20 "$WEIR" "--$kind" "$name" --help >"$tmp/help.$i" 2>&1 ||
+        fail "weir --$kind $name --help exits 0" "$tmp/help.$i"
+done <"$tmp/plugins"
+help_options "$tmp"/help.* >"$tmp/options"
+
+# The item tags: the line after each .TP, with font escapes and macro names
+# dropped and "\-" made "-".
+awk 'tag { print; tag = 0 } /^\.TP/ { tag = 1 }' "$MAN" |
+    sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e 's/^\.[A-Z]* //' -e 's/"//g' >"$tmp/tags"
+undocumented=""
+while read -r opt; do
+    grep -Eq -- "(^|[^A-Za-z0-9-])$opt([^A-Za-z0-9-]|\$)" "$tmp/tags" || undocumented="$undocumented $opt"
+done <"$tmp/options"
+count=$(wc -l <"$tmp/options")
+if [ "$count" -lt 60 ]; then
+    fail "found the options in --help ($count only: is the help layout still two spaces and a dash?)" "$tmp/options"
+elif [ -z "$undocumented" ]; then
+    pass "weir.1 has an item for each of the $count options of weir's and the plugins' --help"
+else
+    echo "options --help lists but weir.1 has no .TP item for:$undocumented" >"$tmp/why"
+    fail "weir.1 documents every option" "$tmp/why"
+fi
+
+# The sections a reader looks for.
+absent=""
+for sec in OPTIONS TRANSPORTS REPORTERS PLUGINS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
+    grep -q "^\.SH \"\{0,1\}$sec\"\{0,1\}\$" "$MAN" || absent="$absent '$sec'"
+done
+for var in WEIR_PLUGIN_PATH IPERF3_PASSWORD WEIR_PASSWORD; do
+    awk -v v="$var" '/^\.SH ENVIRONMENT/ { s = 1; next } /^\.SH/ { s = 0 } s && $0 ~ v { f = 1 } END { exit !f }' \
+        "$MAN" || absent="$absent $var"
+done
+if [ -z "$absent" ]; then
+    pass "weir.1 has its sections and environment variables"
+else
+    fail "weir.1 lacks:$absent"
+fi
+
+# --- 3. It renders without warnings. ---
+export LC_ALL=C.UTF-8
+if command -v groff >/dev/null 2>&1; then
+    # grotty emboldens by overstriking or with SGR escapes: drop both.
+    if timeout 20 groff -man -Tutf8 -ww "$MAN" >"$tmp/rendered" 2>"$tmp/warn" && [ ! -s "$tmp/warn" ] &&
+       sed -e 's/.\x08//g' -e 's/\x1b\[[0-9;]*m//g' "$tmp/rendered" | grep -q "EXIT STATUS"; then
+        pass "groff -man -Tutf8 -ww renders weir.1 without a warning"
+    else
+        fail "groff -man -Tutf8 -ww renders weir.1 without a warning" "$tmp/warn"
+    fi
+else
+    echo "SKIP: groff not found: rendering not checked"
+fi
+if command -v man >/dev/null 2>&1; then
+    if MANWIDTH=80 timeout 20 man -l "$MAN" >"$tmp/man" 2>"$tmp/warn" && [ ! -s "$tmp/warn" ] &&
+       grep -q -- "--list-plugins" "$tmp/man"; then
+        pass "man -l renders weir.1 without a warning"
+    else
+        fail "man -l renders weir.1 without a warning" "$tmp/warn"
+    fi
+else
+    echo "SKIP: man not found: man -l not checked"
+fi
+
+[ "$failures" -eq 0 ]
