@@ -140,7 +140,7 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --transport NAME|PATH.so  data transport plugin (default tcp; -u = udp);\n"
 "                            a list A,B,... runs one test per transport and\n"
 "                            compares them side by side\n"
-"  --reporter NAME[:ARG]     output plugin, repeatable (text, json, json-stream)\n"
+"  --reporter NAME[:ARG]     output plugin, repeatable (text, json, json-stream, svg)\n"
 "  --plugin-dir DIR          look for plugins in DIR first\n"
 "  --list-plugins            list the transports and reporters found, then quit\n"
 "  --threads N               data worker threads (default: one per core)\n"

@@ -1,0 +1,433 @@
+#include "chart.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bars.h"
+#include "plot.h"
+#include "units.h"
+
+/* Layout of the 960 x 540 picture: title lines on top, the plot on the
+ * left, legend (and a comparison's bar chart) on the right, the caption
+ * below. Character limits keep text inside its box at the font sizes
+ * used (an average sans-serif character is ~0.55 em wide). */
+#define WIDTH          960
+#define HEIGHT         540
+#define MARGIN         20
+#define PLOT_LEFT      88
+#define PLOT_TOP       78
+#define PLOT_RIGHT     740
+#define PLOT_BOTTOM    420
+#define LEGEND_X       760
+#define LEGEND_Y       86
+#define LEGEND_CHARS   24
+#define LEGEND_STREAMS 8        /* stream rows before "+N more streams" */
+#define LEGEND_TRANSPORTS 6     /* comparison rows, above the bar chart */
+#define BARS_TOP       240
+#define CAPTION_Y      476
+#define CAPTION_ROW    16
+#define CAPTION_LINES  4
+#define CAPTION_CHARS  145
+#define TITLE_CHARS    84
+#define SUBTITLE_CHARS 138
+
+#define STREAM_WIDTH 1.5
+#define SUM_WIDTH    3.0
+#define TRANSPORT_WIDTH 2.5
+
+/* ---- title and caption ---- */
+
+static void begin(struct svgbuf *b, const char *title, const char *subtitle)
+{
+    const char *h1 = title != NULL && *title != '\0' ? title : "weir throughput";
+    sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    sb_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                 "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
+              WIDTH, HEIGHT, WIDTH, HEIGHT);
+    sb_puts(b, "<title>");
+    sb_escaped(b, h1, 0);
+    sb_puts(b, " - ");
+    sb_escaped(b, subtitle, 0);
+    sb_puts(b, "</title>\n");
+    sb_puts(b, "<rect width=\"100%\" height=\"100%\" fill=\"#FFFFFF\"/>\n");
+    sb_printf(b, "<text class=\"title\" x=\"%d\" y=\"30\" font-size=\"18\" font-weight=\"bold\" "
+                 "fill=\"#111111\">", MARGIN);
+    sb_escaped(b, h1, TITLE_CHARS);
+    sb_puts(b, "</text>\n");
+    sb_printf(b, "<text class=\"subtitle\" x=\"%d\" y=\"52\" font-size=\"13\" fill=\"#444444\">",
+              MARGIN);
+    sb_escaped(b, subtitle, SUBTITLE_CHARS);
+    sb_puts(b, "</text>\n");
+}
+
+static void end(struct svgbuf *b)
+{
+    sb_puts(b, "</svg>\n");
+}
+
+/* Caption items (plain text) packed onto at most CAPTION_LINES lines: a
+ * line takes the next item when it fits, after " " when the item goes on
+ * with the one before, after "; " when it starts something new (SVG
+ * collapses runs of spaces, so spaces alone would not separate them). */
+struct caption {
+    char items[12][320];
+    int goes_on[12];
+    size_t n;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void caption_add(struct caption *c, const char *fmt, ...)
+{
+    if (c->n == sizeof c->items / sizeof c->items[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->items[c->n++], sizeof c->items[0], fmt, ap);
+    va_end(ap);
+}
+
+static void caption_draw(struct svgbuf *b, const struct caption *c)
+{
+    char lines[CAPTION_LINES][1024];
+    size_t n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *item = c->items[i];
+        const char *sep = c->goes_on[i] ? " " : "; ";
+        if (n > 0 && strlen(lines[n - 1]) + strlen(sep) + strlen(item) <= CAPTION_CHARS) {
+            strcat(lines[n - 1], sep);
+            strcat(lines[n - 1], item);
+        } else if (n < CAPTION_LINES) {
+            snprintf(lines[n++], sizeof lines[0], "%s", item);
+        } else {
+            /* Out of lines: the last one gets cut with "...". */
+            size_t used = strlen(lines[n - 1]);
+            snprintf(lines[n - 1] + used, sizeof lines[0] - used, "%s%s", sep, item);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        sb_printf(b, "<text class=\"caption\" x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#222222\">",
+                  MARGIN, CAPTION_Y + (int)i * CAPTION_ROW);
+        sb_escaped(b, lines[i], CAPTION_CHARS);
+        sb_puts(b, "</text>\n");
+    }
+}
+
+/* weir_format_* pad to a column width; a caption wants none. */
+static const char *trimmed(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    return s;
+}
+
+static void rate_text(char *buf, size_t len, double bps, char unit)
+{
+    char raw[48];
+    weir_format_rate(raw, sizeof raw, bps / 8.0, unit);
+    snprintf(buf, len, "%s", trimmed(raw));
+}
+
+/* "sender 9.41 Gbits/sec (3.29 GBytes in 3.00 s)" */
+static void sender_text(char *buf, size_t len, const struct svg_summary *s, char unit)
+{
+    char rate[48], bytes[48];
+    if (!s->has_sender) {
+        snprintf(buf, len, "sender n/a");
+        return;
+    }
+    rate_text(rate, sizeof rate, s->sender.bits_per_second, unit);
+    weir_format_bytes(bytes, sizeof bytes, (double)s->sender.bytes);
+    snprintf(buf, len, "sender %s (%s in %.2f s)", rate, trimmed(bytes), s->sender.seconds);
+}
+
+/* "receiver 9.40 Gbits/sec (...)", with jitter and loss for datagrams */
+static void receiver_text(char *buf, size_t len, const struct svg_summary *s, int datagram,
+                          char unit)
+{
+    char rate[48], bytes[48];
+    if (!s->has_receiver) {
+        snprintf(buf, len, "receiver n/a");
+        return;
+    }
+    rate_text(rate, sizeof rate, s->receiver.bits_per_second, unit);
+    weir_format_bytes(bytes, sizeof bytes, (double)s->receiver.bytes);
+    int n = snprintf(buf, len, "receiver %s (%s in %.2f s)", rate, trimmed(bytes),
+                     s->receiver.seconds);
+    if (datagram && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, ", jitter %.3f ms, lost %lld/%lld (%.2g%%)",
+                 s->receiver.jitter_ms, (long long)s->receiver.lost_packets,
+                 (long long)s->receiver.packets, s->receiver.lost_percent);
+}
+
+/* One direction's summary as two caption items, so that a narrow caption
+ * breaks between sender and receiver. */
+static void caption_summary(struct caption *c, const char *prefix, const struct svg_summary *s,
+                            int datagram, char unit)
+{
+    char text[200];
+    sender_text(text, sizeof text, s, unit);
+    caption_add(c, "%s%s,", prefix, text);
+    receiver_text(text, sizeof text, s, datagram, unit);
+    caption_add(c, "%s", text);
+    c->goes_on[c->n - 1] = 1;
+}
+
+/* ---- what the test was ---- */
+
+/* "TCP", or "tls (TCP)" when the plugin's name is not the protocol's. */
+static void transport_text(char *buf, size_t len, const struct svg_test *t)
+{
+    if (strcasecmp(t->transport, t->protocol) == 0)
+        snprintf(buf, len, "%s", t->protocol);
+    else
+        snprintf(buf, len, "%s (%s)", t->transport, t->protocol);
+}
+
+static void direction_text(char *buf, size_t len, const struct svg_test *t)
+{
+    const char *host = t->host != NULL ? t->host : "?";
+    char where[320];
+    if (t->client)
+        snprintf(where, sizeof where, "%s port %u", host, (unsigned)t->port);
+    else
+        snprintf(where, sizeof where, "%s", host);
+    const char *who = t->client ? "client" : "server";
+    if (t->bidir)
+        snprintf(buf, len, "%s sending to and receiving from %s (bidir)", who, where);
+    else if (t->client == !t->reverse)
+        snprintf(buf, len, "%s sending to %s%s", who, where, t->reverse ? " (reverse)" : "");
+    else
+        snprintf(buf, len, "%s receiving from %s%s", who, where, t->reverse ? " (reverse)" : "");
+}
+
+/* "3 s, 2 streams, first 1 s omitted" */
+static void amount_text(char *buf, size_t len, const struct svg_test *t, const char *each)
+{
+    char amount[64], bytes[48];
+    if (t->bytes != 0) {
+        weir_format_bytes(bytes, sizeof bytes, (double)t->bytes);
+        snprintf(amount, sizeof amount, "%s%s", trimmed(bytes), each);
+    } else if (t->blocks != 0) {
+        snprintf(amount, sizeof amount, "%llu blocks%s", (unsigned long long)t->blocks, each);
+    } else {
+        snprintf(amount, sizeof amount, "%d s%s", t->duration, each);
+    }
+    int n = t->num_streams > 0 ? t->num_streams : (int)t->n_streams;
+    char omit[48] = "";
+    if (t->omit > 0)
+        snprintf(omit, sizeof omit, ", first %d s omitted", t->omit);
+    snprintf(buf, len, "%s, %d stream%s%s", amount, n, n == 1 ? "" : "s", omit);
+}
+
+/* ---- one test ---- */
+
+static const char *side(int sending)
+{
+    return sending ? "sending" : "receiving";
+}
+
+void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title, char unit)
+{
+    char what[96], dir[400], amount[160], subtitle[800];
+    transport_text(what, sizeof what, t);
+    direction_text(dir, sizeof dir, t);
+    amount_text(amount, sizeof amount, t, "");
+    snprintf(subtitle, sizeof subtitle, "%s, %s, %s", what, dir, amount);
+    begin(b, title, subtitle);
+
+    /* Streams first, sums last so that they are drawn on top; then the
+     * same lines in legend order, sums first. */
+    size_t n_streams = t->stream_bps != NULL ? t->n_streams : 0;
+    struct plot_line *lines = calloc(2 * (n_streams + 2), sizeof *lines);
+    if (lines == NULL) {
+        b->failed = 1;
+        return;
+    }
+    struct plot_line *order = lines + n_streams + 2;
+    size_t n = 0;
+    for (size_t k = 0; k < n_streams; k++) {
+        const struct svg_stream *st = &t->streams[k];
+        struct plot_line *l = &lines[n++];
+        memset(l, 0, sizeof *l);
+        l->t = t;
+        l->kind = PLOT_STREAM;
+        l->stream = k;
+        l->cls = "stream";
+        l->legend = k < LEGEND_STREAMS;
+        l->colour = l->legend ? plot_colour(k) : PLOT_MUTED_COLOUR;
+        l->width = STREAM_WIDTH;
+        l->dashed = t->bidir && !st->sending;
+        if (t->bidir)
+            snprintf(l->label, sizeof l->label, "stream %d, %s", st->socket, side(st->sending));
+        else
+            snprintf(l->label, sizeof l->label, "stream %d", st->socket);
+    }
+    /* The forward sum is what the client sends: sending for a client. */
+    for (int rev = 0; rev <= t->bidir; rev++) {
+        struct plot_line *l = &lines[n++];
+        memset(l, 0, sizeof *l);
+        l->t = t;
+        l->kind = rev ? PLOT_REVERSE_SUM : PLOT_SUM;
+        l->cls = "sum";
+        l->legend = 1;
+        l->colour = PLOT_SUM_COLOUR;
+        l->width = SUM_WIDTH;
+        int sending = rev ? !t->client : t->client;
+        l->dashed = t->bidir && !sending;
+        if (t->bidir)
+            snprintf(l->label, sizeof l->label, "sum, %s", side(sending));
+        else
+            snprintf(l->label, sizeof l->label, "sum");
+    }
+
+    struct plot_frame f;
+    plot_fit(&f, lines, n, PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM);
+    plot_draw_frame(b, &f);
+    for (size_t k = 0; k < n; k++)
+        plot_draw_line(b, &f, &lines[k]);
+
+    size_t m = 0;
+    for (size_t k = n_streams; k < n; k++)
+        order[m++] = lines[k];
+    for (size_t k = 0; k < n_streams; k++)
+        order[m++] = lines[k];
+    plot_draw_legend(b, &f, LEGEND_X, LEGEND_Y, order, m, (size_t)(t->bidir + 1) + LEGEND_STREAMS,
+                     LEGEND_CHARS, "streams");
+    free(lines);
+
+    struct caption c = { .n = 0 };
+    if (t->have_end && t->bidir) {
+        caption_summary(&c, "Client to server: ", &t->fwd, t->datagram, unit);
+        caption_summary(&c, "Server to client: ", &t->rev, t->datagram, unit);
+    } else if (t->have_end) {
+        caption_summary(&c, "Average: ", &t->fwd, t->datagram, unit);
+    }
+    if (t->error != NULL)
+        caption_add(&c, "Test failed: %s", t->error);
+    if (t->streams_dropped)
+        caption_add(&c, "Per-stream lines not kept (too many values); the sums are complete.");
+    caption_draw(b, &c);
+    end(b);
+}
+
+/* ---- a comparison run ---- */
+
+/* A transport's colour: its place among the comparison rows (or, without
+ * them, among the tests), so that its line and its bars match. */
+static size_t colour_index(const char *transport, const struct weir_report_comparison *c,
+                           struct svg_test *const *tests, size_t n, size_t fallback)
+{
+    if (c != NULL) {
+        for (size_t i = 0; i < c->n_rows; i++)
+            if (c->rows[i].transport != NULL && strcmp(c->rows[i].transport, transport) == 0)
+                return i;
+        return fallback;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(tests[i]->transport, transport) == 0)
+            return i;
+    return fallback;
+}
+
+static void comparison_subtitle(char *buf, size_t len, struct svg_test *const *tests, size_t n,
+                                const struct weir_report_comparison *c)
+{
+    char names[256] = "";
+    size_t used = 0, count = c != NULL ? c->n_rows : n;
+    for (size_t i = 0; i < count && used < sizeof names; i++) {
+        const char *name = c != NULL ? c->rows[i].transport : tests[i]->transport;
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 name != NULL ? name : "?");
+    }
+    if (n == 0) {
+        snprintf(buf, len, "Comparison of %s: no test ran", names);
+        return;
+    }
+    char dir[400], amount[160];
+    direction_text(dir, sizeof dir, tests[0]);
+    amount_text(amount, sizeof amount, tests[0], " each");
+    snprintf(buf, len, "Comparison of %s: %s, %s", names, dir, amount);
+}
+
+void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
+                      const struct weir_report_comparison *c, const char *title, char unit)
+{
+    char subtitle[800];
+    comparison_subtitle(subtitle, sizeof subtitle, tests, n, c);
+    begin(b, title, subtitle);
+
+    struct plot_line *lines = calloc(2 * n + 1, sizeof *lines);
+    const char **colours = calloc((c != NULL ? c->n_rows : 0) + 1, sizeof *colours);
+    if (lines == NULL || colours == NULL) {
+        free(lines);
+        free(colours);
+        b->failed = 1;
+        return;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct svg_test *t = tests[i];
+        const char *colour = plot_colour(colour_index(t->transport, c, tests, n, i));
+        for (int rev = 0; rev <= t->bidir; rev++) {
+            struct plot_line *l = &lines[m++];
+            l->t = t;
+            l->kind = rev ? PLOT_REVERSE_SUM : PLOT_SUM;
+            l->cls = "transport";
+            l->legend = 1;
+            l->colour = colour;
+            l->width = TRANSPORT_WIDTH;
+            int sending = rev ? !t->client : t->client;
+            l->dashed = t->bidir && !sending;
+            if (t->bidir)
+                snprintf(l->label, sizeof l->label, "%s, %s", t->transport, side(sending));
+            else
+                snprintf(l->label, sizeof l->label, "%s", t->transport);
+        }
+    }
+    struct plot_frame f;
+    plot_fit(&f, lines, m, PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM);
+    plot_draw_frame(b, &f);
+    for (size_t k = 0; k < m; k++)
+        plot_draw_line(b, &f, &lines[k]);
+    plot_draw_legend(b, &f, LEGEND_X, LEGEND_Y, lines, m, LEGEND_TRANSPORTS, LEGEND_CHARS, "lines");
+
+    struct caption cap = { .n = 0 };
+    char sender[48], receiver[48];
+    if (c != NULL) {
+        for (size_t i = 0; i < c->n_rows; i++) {
+            const struct weir_report_comparison_row *r = &c->rows[i];
+            const char *name = r->transport != NULL ? r->transport : "?";
+            colours[i] = plot_colour(colour_index(name, c, tests, n, i));
+            if (r->error != NULL) {
+                caption_add(&cap, "%s failed: %s", name, r->error);
+                continue;
+            }
+            rate_text(sender, sizeof sender, r->sender_bits_per_second, unit);
+            rate_text(receiver, sizeof receiver, r->receiver_bits_per_second, unit);
+            caption_add(&cap, "%s: sender %s, receiver %s", name, sender, receiver);
+        }
+        bars_draw(b, c, colours, LEGEND_X, BARS_TOP, WIDTH - MARGIN / 2, PLOT_BOTTOM);
+        if (c->note != NULL)
+            caption_add(&cap, "Note: %s", c->note);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const struct svg_test *t = tests[i];
+            if (t->have_end) {
+                char prefix[64];
+                snprintf(prefix, sizeof prefix, "%s: ", t->transport);
+                caption_summary(&cap, prefix, &t->fwd, t->datagram, unit);
+            }
+            if (t->error != NULL)
+                caption_add(&cap, "%s failed: %s", t->transport, t->error);
+        }
+    }
+    caption_draw(b, &cap);
+    free(lines);
+    free(colours);
+    end(b);
+}

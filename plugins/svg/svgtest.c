@@ -1,0 +1,163 @@
+#include "svgtest.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Per-stream values kept at most (64 MB of floats): beyond that, e.g. -P
+ * 128 for a day at -i 0.1, the chart shows the sums only. */
+#define MAX_STREAM_VALUES ((size_t)1 << 24)
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+struct svg_test *svgtest_new(const struct weir_report_start *s, int client)
+{
+    struct svg_test *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    const char *transport = NULL;
+    /* start.transport arrived with ABI minor 3. */
+    if (s->struct_size >= offsetof(struct weir_report_start, transport) + sizeof s->transport)
+        transport = s->transport;
+    t->protocol = strdup(s->protocol != NULL ? s->protocol : "?");
+    t->transport = strdup(transport != NULL ? transport : t->protocol ? t->protocol : "?");
+    t->host = dup_or_null(s->host);
+    t->port = s->port;
+    t->client = client;
+    t->reverse = s->reverse;
+    t->bidir = s->bidir;
+    t->datagram = s->datagram;
+    t->omit = s->omit;
+    t->duration = s->duration;
+    t->num_streams = s->num_streams;
+    t->bytes = s->bytes;
+    t->blocks = s->blocks;
+    if (s->n_streams > 0) {
+        t->streams = calloc(s->n_streams, sizeof *t->streams);
+        if (t->streams != NULL) {
+            t->n_streams = s->n_streams;
+            for (size_t i = 0; i < s->n_streams; i++) {
+                t->streams[i].socket = s->streams[i].socket;
+                t->streams[i].sending = s->streams[i].sending;
+            }
+        }
+    }
+    if (t->protocol == NULL || t->transport == NULL || (s->n_streams > 0 && t->streams == NULL)) {
+        svgtest_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void svgtest_free(struct svg_test *t)
+{
+    if (t == NULL)
+        return;
+    free(t->transport);
+    free(t->protocol);
+    free(t->host);
+    free(t->streams);
+    free(t->t_end);
+    free(t->omitted);
+    free(t->sum_bps);
+    free(t->rev_bps);
+    free(t->stream_bps);
+    free(t->error);
+    free(t);
+}
+
+static int grow(void **p, size_t n, size_t size)
+{
+    void *q = realloc(*p, n * size);
+    if (q == NULL)
+        return -1;
+    *p = q;
+    return 0;
+}
+
+static int reserve(struct svg_test *t)
+{
+    if (t->n_iv < t->cap_iv)
+        return 0;
+    size_t cap = t->cap_iv ? t->cap_iv * 2 : 64;
+    if (grow((void **)&t->t_end, cap, sizeof *t->t_end) != 0 ||
+        grow((void **)&t->omitted, cap, sizeof *t->omitted) != 0 ||
+        grow((void **)&t->sum_bps, cap, sizeof *t->sum_bps) != 0 ||
+        grow((void **)&t->rev_bps, cap, sizeof *t->rev_bps) != 0)
+        return -1;
+    if (t->n_streams > 0 && !t->streams_dropped) {
+        if (cap * t->n_streams > MAX_STREAM_VALUES ||
+            grow((void **)&t->stream_bps, cap * t->n_streams, sizeof *t->stream_bps) != 0) {
+            free(t->stream_bps);
+            t->stream_bps = NULL;
+            t->streams_dropped = 1;
+        }
+    }
+    t->cap_iv = cap;
+    return 0;
+}
+
+int svgtest_interval(struct svg_test *t, const struct weir_report_interval *iv)
+{
+    if (reserve(t) != 0)
+        return -1;
+    size_t i = t->n_iv;
+    double seconds = iv->sum.seconds > 0 ? iv->sum.seconds : iv->sum.end - iv->sum.start;
+    if (seconds < 0)
+        seconds = 0;
+    t->t_end[i] = (i > 0 ? t->t_end[i - 1] : 0) + seconds;
+    t->omitted[i] = iv->sum.omitted != 0;
+    if (t->omitted[i])
+        t->omitted_seconds += seconds;
+    t->sum_bps[i] = iv->sum.bits_per_second;
+    t->rev_bps[i] = iv->bidir ? iv->sum_bidir_reverse.bits_per_second : 0;
+    if (t->stream_bps != NULL) {
+        float *row = &t->stream_bps[i * t->n_streams];
+        for (size_t k = 0; k < t->n_streams; k++)
+            row[k] = k < iv->n_streams ? (float)iv->streams[k].bits_per_second : 0.0f;
+    }
+    t->n_iv++;
+    return 0;
+}
+
+int svgtest_forward(const struct svg_test *t, const struct svg_stream *st)
+{
+    if (!t->bidir)
+        return 1;
+    return t->client ? st->sending : !st->sending;
+}
+
+void svgtest_end(struct svg_test *t, const struct weir_report_end *e)
+{
+    t->have_end = 1;
+    t->fwd.sender = e->sum_sent;
+    t->fwd.receiver = e->sum_received;
+    t->rev.sender = e->sum_sent_bidir_reverse;
+    t->rev.receiver = e->sum_received_bidir_reverse;
+    t->fwd.has_sender = t->fwd.has_receiver = 0;
+    t->rev.has_sender = t->rev.has_receiver = 0;
+    /* A sum counts only when a stream of its direction had the numbers
+     * (a server may lack its peer's). */
+    for (size_t i = 0; i < e->n_streams; i++) {
+        const struct weir_report_end_stream *es = &e->streams[i];
+        struct svg_stream st = { .socket = es->socket, .sending = es->sending };
+        struct svg_summary *sum = svgtest_forward(t, &st) ? &t->fwd : &t->rev;
+        sum->has_sender |= es->has_sender;
+        sum->has_receiver |= es->has_receiver;
+    }
+}
+
+void svgtest_set_error(struct svg_test *t, const char *error)
+{
+    free(t->error);
+    t->error = dup_or_null(error);
+}
+
+double svgtest_time(const struct svg_test *t, size_t i)
+{
+    double start = i > 0 ? t->t_end[i - 1] : 0;
+    return (start + t->t_end[i]) / 2 - t->omitted_seconds;
+}

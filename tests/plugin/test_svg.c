@@ -1,0 +1,521 @@
+/* The svg reporter loaded from its built .so and fed synthetic snapshots
+ * through the mock host. The documents it writes are taken apart by their
+ * class attributes: the unit and tick labels each data range must get
+ * (1/2/5 steps), the escaping of the user's and the peer's text, the series
+ * and legend rows per stream and direction, the -O shading, the comparison
+ * chart, and the file written whole (or a clear error at open). */
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mockhost.h"
+
+static const struct weir_plugin *svg_plugin;
+
+static int suite_init(void)
+{
+    const char *base = getenv("PLUGIN_BUILD_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/svg/.libs/svg.so", base ? base : "../plugins");
+    svg_plugin = mock_host_load(path);
+    return svg_plugin != NULL ? 0 : -1;
+}
+
+/* ---- driving the reporter ---- */
+
+struct run {
+    const struct weir_reporter_ops *ops;
+    void *ctx;
+    struct mock_sink sink;
+};
+
+static int run_open(struct run *r, const char *arg, const char *title, int comparison)
+{
+    struct weir_report_format f = {
+        .struct_size = sizeof f, .unit = 'a', .role = WEIR_ROLE_CLIENT,
+        .title = title, .comparison = comparison,
+    };
+    mock_sink_init(&r->sink);
+    r->ops = svg_plugin->reporter;
+    r->ctx = NULL;
+    return r->ops->open(mock_host(), arg, &f, &r->sink.sink, &r->ctx);
+}
+
+static void run_close(struct run *r)
+{
+    r->ops->close(r->ctx);
+    mock_sink_free(&r->sink);
+}
+
+/* A test of n_streams streams (sockets 5, 6, ...); with bidir the odd ones
+ * are received. */
+static void start(struct run *r, const char *transport, const char *host, size_t n_streams,
+                  int bidir, int omit)
+{
+    struct weir_report_stream st[64];
+    for (size_t i = 0; i < n_streams; i++) {
+        st[i] = (struct weir_report_stream){
+            .id = (int)i + 1, .socket = 5 + (int)i, .sending = !bidir || i % 2 == 0,
+            .local_host = "127.0.0.1", .local_port = 40000, .remote_host = host,
+            .remote_port = 5201,
+        };
+    }
+    struct weir_report_start s = {
+        .struct_size = sizeof s, .role = WEIR_ROLE_CLIENT, .host = host, .port = 5201,
+        .protocol = strcmp(transport, "udp") == 0 ? "UDP" : "TCP", .reliable = 1,
+        .num_streams = (int)(bidir ? n_streams / 2 : n_streams), .blksize = 131072,
+        .omit = omit, .duration = 3, .bidir = bidir, .interval = 1.0,
+        .n_streams = n_streams, .streams = st, .transport = transport,
+    };
+    r->ops->test_start(r->ctx, &s);
+}
+
+/* One interval of `seconds` where every stream ran at bps and the sums are
+ * their totals (per direction with bidir). */
+static void interval(struct run *r, size_t n_streams, int bidir, double t0, double seconds,
+                     double bps, int omitted)
+{
+    struct weir_report_sample st[64];
+    size_t fwd = 0;
+    for (size_t i = 0; i < n_streams; i++) {
+        st[i] = (struct weir_report_sample){
+            .socket = 5 + (int)i, .sender = !bidir || i % 2 == 0, .omitted = omitted,
+            .start = t0, .end = t0 + seconds, .seconds = seconds,
+            .bytes = (uint64_t)(bps * seconds / 8), .bits_per_second = bps,
+        };
+        fwd += st[i].sender;
+    }
+    struct weir_report_sample sum = st[0], rev = st[0];
+    sum.bits_per_second = bps * (double)fwd;
+    rev.bits_per_second = bps * (double)(n_streams - fwd);
+    struct weir_report_interval iv = {
+        .struct_size = sizeof iv, .n_streams = n_streams, .streams = st, .sum = sum,
+        .bidir = bidir, .sum_bidir_reverse = rev,
+    };
+    r->ops->interval(r->ctx, &iv);
+}
+
+static void end_test(struct run *r, double bps, double seconds)
+{
+    struct weir_report_sample snd = {
+        .sender = 1, .end = seconds, .seconds = seconds,
+        .bytes = (uint64_t)(bps * seconds / 8), .bits_per_second = bps,
+    };
+    struct weir_report_sample rcv = snd;
+    rcv.sender = 0;
+    struct weir_report_end_stream es = {
+        .id = 1, .socket = 5, .sending = 1, .has_sender = 1, .has_receiver = 1,
+        .sender = snd, .receiver = rcv,
+    };
+    struct weir_report_end e = {
+        .struct_size = sizeof e, .n_streams = 1, .streams = &es, .has_peer = 1,
+        .sum_sent = snd, .sum_received = rcv,
+    };
+    r->ops->test_end(r->ctx, &e);
+}
+
+/* A whole single-stream test of n one-second intervals at bps. */
+static void whole_test(struct run *r, const char *transport, int n, double bps)
+{
+    start(r, transport, "127.0.0.1", 1, 0, 0);
+    for (int i = 0; i < n; i++)
+        interval(r, 1, 0, i, 1.0, bps, 0);
+    end_test(r, bps, n);
+    r->ops->test_finish(r->ctx, NULL);
+}
+
+/* ---- taking the document apart ---- */
+
+/* The texts of every <text> element with class CLS, joined by ",". */
+static void texts_of(const char *doc, const char *cls, char *out, size_t len)
+{
+    char key[64];
+    snprintf(key, sizeof key, "<text class=\"%s\"", cls);
+    out[0] = '\0';
+    size_t used = 0;
+    for (const char *p = doc ? strstr(doc, key) : NULL; p != NULL; p = strstr(p + 1, key)) {
+        const char *b = strchr(p, '>'), *e = b ? strstr(b, "</text>") : NULL;
+        if (b == NULL || e == NULL)
+            break;
+        used += (size_t)snprintf(out + used, len - used, "%s%.*s", used ? "," : "",
+                                 (int)(e - b - 1), b + 1);
+        if (used >= len)
+            break;
+    }
+}
+
+static int count(const char *doc, const char *what)
+{
+    int n = 0;
+    for (const char *p = doc ? strstr(doc, what) : NULL; p != NULL; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* Number of x,y pairs in the points of the first polyline with class CLS. */
+static int points_of(const char *doc, const char *cls)
+{
+    char key[80];
+    snprintf(key, sizeof key, "<polyline class=\"series %s\"", cls);
+    const char *p = doc ? strstr(doc, key) : NULL;
+    if (p == NULL)
+        return -1;
+    p = strstr(p, "points=\"");
+    if (p == NULL)
+        return -1;
+    int n = 0;
+    for (p += 8; *p != '"' && *p != '\0'; p++)
+        n += *p == ',';
+    return n;
+}
+
+/* ---- units and ticks ---- */
+
+static void check_axis(double bps, const char *unit_label, const char *yticks)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    whole_test(&r, "tcp", 3, bps);
+    char got[1024];
+    texts_of(r.sink.out, "ylabel", got, sizeof got);
+    if (strcmp(got, unit_label) != 0)
+        fprintf(stderr, "\n  %g bits/s: y label '%s', want '%s'\n", bps, got, unit_label);
+    CU_ASSERT_STRING_EQUAL(got, unit_label);
+    texts_of(r.sink.out, "ytick", got, sizeof got);
+    if (strcmp(got, yticks) != 0)
+        fprintf(stderr, "\n  %g bits/s: y ticks '%s', want '%s'\n", bps, got, yticks);
+    CU_ASSERT_STRING_EQUAL(got, yticks);
+    run_close(&r);
+}
+
+static void test_units_and_ticks(void)
+{
+    check_axis(2.3e9, "Throughput (Gbits/s)", "0.0,0.5,1.0,1.5,2.0,2.5");
+    check_axis(9.41e9, "Throughput (Gbits/s)", "0,2,4,6,8,10");
+    check_axis(730e6, "Throughput (Mbits/s)", "0,200,400,600,800");
+    check_axis(1.0e6, "Throughput (Mbits/s)", "0.0,0.2,0.4,0.6,0.8,1.0");
+    check_axis(45e3, "Throughput (Kbits/s)", "0,10,20,30,40,50");
+    check_axis(120, "Throughput (bits/s)", "0,50,100,150");
+    check_axis(1.5e12, "Throughput (Tbits/s)", "0.0,0.5,1.0,1.5");
+    /* Nothing moved: an axis still, from 0 */
+    check_axis(0, "Throughput (bits/s)", "0.0,0.2,0.4,0.6,0.8,1.0");
+}
+
+static void check_time_axis(int seconds, const char *xticks)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    whole_test(&r, "tcp", seconds, 1e9);
+    char got[1024];
+    texts_of(r.sink.out, "xtick", got, sizeof got);
+    if (strcmp(got, xticks) != 0)
+        fprintf(stderr, "\n  -t %d: x ticks '%s', want '%s'\n", seconds, got, xticks);
+    CU_ASSERT_STRING_EQUAL(got, xticks);
+    texts_of(r.sink.out, "xlabel", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "Time (s)");
+    CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), seconds);
+    run_close(&r);
+}
+
+static void test_time_ticks(void)
+{
+    check_time_axis(3, "0.0,0.5,1.0,1.5,2.0,2.5,3.0");
+    check_time_axis(10, "0,1,2,3,4,5,6,7,8,9,10");
+    check_time_axis(30, "0,5,10,15,20,25,30");
+    check_time_axis(60, "0,10,20,30,40,50,60");
+}
+
+/* ---- escaping ---- */
+
+static void test_escaping(void)
+{
+    struct run r;
+    const char *title = "a<b&c>\"d'e \x01 \xff end";
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, title, 0), WEIR_OK);
+    start(&r, "tcp", "<evil&host>", 1, 0, 0);
+    interval(&r, 1, 0, 0, 1, 1e9, 0);
+    r.ops->test_finish(r.ctx, "peer said <b>&\"bye\"");
+    const char *doc = r.sink.out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    char got[1024];
+    texts_of(doc, "title", got, sizeof got);
+    /* The control byte and the stray 0xff byte become U+FFFD. */
+    CU_ASSERT_STRING_EQUAL(got, "a&lt;b&amp;c&gt;&quot;d&apos;e \xEF\xBF\xBD \xEF\xBF\xBD end");
+    CU_ASSERT(strstr(doc, "&lt;evil&amp;host&gt;") != NULL);
+    CU_ASSERT(strstr(doc, "Test failed: peer said &lt;b&gt;&amp;&quot;bye&quot;") != NULL);
+    CU_ASSERT(strstr(doc, "<evil") == NULL);
+    CU_ASSERT(strstr(doc, "<b>") == NULL);
+    CU_ASSERT(strchr(doc, '\x01') == NULL);
+    CU_ASSERT(strchr(doc, '\xff') == NULL);
+    /* The SVG's own <title> element carries the same escaped text. */
+    CU_ASSERT(strstr(doc, "<title>a&lt;b&amp;c&gt;&quot;d&apos;e") != NULL);
+    run_close(&r);
+
+    /* A long title is cut, with "...", on a character boundary (each é is
+     * two bytes: the cut must not split one). */
+    char longer[400] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(longer, "\xC3\xA9<");
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, longer, 0), WEIR_OK);
+    whole_test(&r, "tcp", 2, 1e9);
+    texts_of(r.sink.out, "title", got, sizeof got);
+    size_t len = strlen(got);
+    CU_ASSERT(len > 3 && strcmp(got + len - 3, "...") == 0);
+    CU_ASSERT(len >= 4 && (got[len - 4] == ';' || (unsigned char)got[len - 4] == 0xA9));
+    CU_ASSERT(strstr(got, "\xC3\xA9&lt;\xC3\xA9&lt;") != NULL);
+    /* ... while <title> keeps all of it. */
+    CU_ASSERT(count(r.sink.out, "\xC3\xA9&lt;") > 100);
+    run_close(&r);
+}
+
+/* ---- series, legend, directions, -O ---- */
+
+static void test_streams_and_legend(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    start(&r, "tcp", "127.0.0.1", 12, 0, 0);
+    for (int i = 0; i < 4; i++)
+        interval(&r, 12, 0, i, 1, 1e8, 0);
+    end_test(&r, 1.2e9, 4);
+    r.ops->test_finish(r.ctx, NULL);
+    const char *doc = r.sink.out;
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series stream\""), 12);
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series sum\""), 1);
+    CU_ASSERT_EQUAL(points_of(doc, "stream"), 4);
+    CU_ASSERT_EQUAL(points_of(doc, "sum"), 4);
+    char got[1024];
+    texts_of(doc, "legend", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "sum,stream 5,stream 6,stream 7,stream 8,stream 9,stream 10,"
+                                "stream 11,stream 12");
+    texts_of(doc, "legend more", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "+4 more streams");
+    /* 12 x 100 Mbits/s summed: 1.2 Gbits/s. */
+    texts_of(doc, "ylabel", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "Throughput (Gbits/s)");
+    texts_of(doc, "caption", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "Average: sender 1.20 Gbits/sec (572 MBytes in 4.00 s), "
+                                "receiver 1.20 Gbits/sec (572 MBytes in 4.00 s)");
+    CU_ASSERT(strstr(doc, "TCP, client sending to 127.0.0.1 port 5201, 3 s, 12 streams") != NULL);
+    CU_ASSERT(strstr(doc, "class=\"omitted\"") == NULL);
+    run_close(&r);
+}
+
+static void test_bidir_and_omitted(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    start(&r, "tcp", "127.0.0.1", 2, 1, 1);
+    interval(&r, 2, 1, 0, 1, 5e8, 1);
+    for (int i = 0; i < 3; i++)
+        interval(&r, 2, 1, i, 1, 5e8, 0);
+    r.ops->test_finish(r.ctx, NULL);
+    const char *doc = r.sink.out;
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series stream\""), 2);
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series sum\""), 2);
+    CU_ASSERT_EQUAL(points_of(doc, "sum"), 4);
+    char got[1024];
+    texts_of(doc, "legend", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "sum, sending,sum, receiving,stream 5, sending,stream 6, receiving");
+    /* The receiving direction is dashed: one sum and one stream. */
+    CU_ASSERT(strstr(doc, "data-label=\"stream 6, receiving\"") != NULL);
+    CU_ASSERT_EQUAL(count(doc, "stroke-dasharray"), 4);   /* 2 lines + 2 legend swatches */
+    /* The -O second is shaded, before 0 on the time axis. */
+    CU_ASSERT_EQUAL(count(doc, "<rect class=\"omitted\""), 1);
+    texts_of(doc, "legend omitted", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "omitted (-O)");
+    texts_of(doc, "xtick", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "-1.0,-0.5,0.0,0.5,1.0,1.5,2.0,2.5,3.0");
+    CU_ASSERT(strstr(doc, "client sending to and receiving from 127.0.0.1 port 5201 (bidir)") != NULL);
+    CU_ASSERT(strstr(doc, "first 1 s omitted") != NULL);
+    run_close(&r);
+}
+
+/* ---- comparison ---- */
+
+static void test_comparison(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, "cmp", 3), WEIR_OK);
+    whole_test(&r, "tcp", 3, 9e9);
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);         /* nothing before the comparison */
+    whole_test(&r, "udp", 3, 1e6);
+    r.ops->test_finish(r.ctx, "tls: handshake failed");  /* never started */
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    struct weir_report_comparison_row rows[] = {
+        { .transport = "tcp", .protocol = "TCP", .num_streams = 1, .seconds = 3,
+          .sender_bits_per_second = 9e9, .receiver_bits_per_second = 8.9e9 },
+        { .transport = "udp", .protocol = "UDP", .datagram = 1, .num_streams = 1, .seconds = 3,
+          .sender_bits_per_second = 1e6, .receiver_bits_per_second = 1e6 },
+        { .transport = "tls", .protocol = "TCP", .error = "handshake <failed>" },
+    };
+    struct weir_report_comparison c = {
+        .struct_size = sizeof c, .n_rows = 3, .rows = rows, .note = "UDP ran at -b 1M",
+    };
+    r.ops->comparison(r.ctx, &c);
+    const char *doc = r.sink.out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT_EQUAL(count(doc, "<?xml"), 1);
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series transport\""), 2);
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series stream\""), 0);
+    CU_ASSERT_EQUAL(points_of(doc, "transport"), 3);
+    char got[1024];
+    texts_of(doc, "legend", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "tcp,udp");
+    CU_ASSERT_EQUAL(count(doc, "<rect class=\"bar sender\""), 2);
+    CU_ASSERT_EQUAL(count(doc, "<rect class=\"bar receiver\""), 2);
+    texts_of(doc, "bar-label", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "tcp,udp,tls");
+    CU_ASSERT_EQUAL(count(doc, "class=\"bar-failed\""), 1);
+    texts_of(doc, "bars-title", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "Final average (Gbits/s)");
+    texts_of(doc, "caption", got, sizeof got);
+    CU_ASSERT(strstr(got, "tcp: sender 9.00 Gbits/sec, receiver 8.90 Gbits/sec") != NULL);
+    CU_ASSERT(strstr(got, "tls failed: handshake &lt;failed&gt;") != NULL);
+    CU_ASSERT(strstr(got, "Note: UDP ran at -b 1M") != NULL);
+    CU_ASSERT(strstr(doc, "Comparison of tcp, udp, tls: client sending to 127.0.0.1") != NULL);
+    /* Each transport's line and bars share a colour. */
+    CU_ASSERT(strstr(doc, "data-label=\"tcp\" fill=\"none\" stroke-linejoin=\"round\" "
+                          "stroke-linecap=\"round\" stroke=\"#0072B2\"") != NULL);
+    CU_ASSERT(strstr(doc, "<rect class=\"bar sender\" x=") != NULL);
+    CU_ASSERT(count(doc, "fill=\"#0072B2\" fill-opacity=") == 2);
+    run_close(&r);
+}
+
+/* A comparison run that ends before its comparison hook (interrupted)
+ * still gets the chart of its tests, without bars, when the reporter
+ * closes. */
+static void test_comparison_cut_short(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 2), WEIR_OK);
+    whole_test(&r, "tcp", 2, 1e9);
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    r.ops->close(r.ctx);
+    const char *doc = r.sink.out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series transport\""), 1);
+    CU_ASSERT_EQUAL(count(doc, "class=\"bar "), 0);
+    char got[1024];
+    texts_of(doc, "caption", got, sizeof got);
+    CU_ASSERT(strncmp(got, "tcp: sender 1.00 Gbits/sec", 26) == 0);
+    mock_sink_free(&r.sink);
+}
+
+/* ---- the file ---- */
+
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (d == NULL)
+        return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_file(void)
+{
+    char dir[] = "/tmp/weir-svg-test.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/chart.svg", dir);
+
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, path, NULL, 0), WEIR_OK);
+    CU_ASSERT_EQUAL(entries(dir), 0);           /* open only checked */
+    whole_test(&r, "tcp", 3, 2e9);
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    CU_ASSERT_EQUAL(entries(dir), 1);           /* no temporary file left */
+    const char *doc = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT(strncmp(doc, "<?xml", 5) == 0);
+    CU_ASSERT(strstr(doc, "</svg>\n") != NULL);
+    CU_ASSERT(strstr(doc, "Throughput (Gbits/s)") != NULL);
+    /* The next test replaces the chart. */
+    whole_test(&r, "tcp", 3, 5e6);
+    doc = slurp(path);
+    CU_ASSERT(strstr(doc, "Throughput (Mbits/s)") != NULL);
+    CU_ASSERT_EQUAL(count(doc, "<?xml"), 1);
+    CU_ASSERT_EQUAL(entries(dir), 1);
+    run_close(&r);
+    unlink(path);
+
+    /* Places that cannot take the file fail at open, saying why. */
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/missing/chart.svg", dir);
+    CU_ASSERT_NOT_EQUAL(run_open(&r, bad, NULL, 0), WEIR_OK);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_LOGFILE);
+    CU_ASSERT(strstr(mock_host_last_error_text(), bad) != NULL);
+    CU_ASSERT(strstr(mock_host_last_error_text(), "No such file or directory") != NULL);
+    mock_sink_free(&r.sink);
+    CU_ASSERT_NOT_EQUAL(run_open(&r, dir, NULL, 0), WEIR_OK);
+    CU_ASSERT(strstr(mock_host_last_error_text(), "Is a directory") != NULL);
+    mock_sink_free(&r.sink);
+    CU_ASSERT_EQUAL(entries(dir), 0);
+    rmdir(dir);
+}
+
+/* A test that fails before it starts draws nothing; one that fails midway
+ * is drawn with its error. */
+static void test_failures(void)
+{
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    r.ops->test_finish(r.ctx, "unable to connect to server");
+    CU_ASSERT_EQUAL(r.sink.out_len, 0);
+    start(&r, "tcp", "127.0.0.1", 1, 0, 0);
+    interval(&r, 1, 0, 0, 1, 1e9, 0);
+    r.ops->test_finish(r.ctx, "the server has terminated");
+    char got[1024];
+    texts_of(r.sink.out, "caption", got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "Test failed: the server has terminated");
+    /* One interval: a marked point besides the (one-point) line. */
+    CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), 1);
+    CU_ASSERT_EQUAL(count(r.sink.out, "<circle class=\"point\""), 2);
+    run_close(&r);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return CU_get_error();
+    CU_pSuite s = CU_add_suite("svg reporter", suite_init, NULL);
+    if (s == NULL) {
+        CU_cleanup_registry();
+        return CU_get_error();
+    }
+    CU_add_test(s, "unit and y ticks from the data's maximum", test_units_and_ticks);
+    CU_add_test(s, "time ticks", test_time_ticks);
+    CU_add_test(s, "escaping of user and peer text", test_escaping);
+    CU_add_test(s, "-P 12: series and a limited legend", test_streams_and_legend);
+    CU_add_test(s, "bidir directions and -O shading", test_bidir_and_omitted);
+    CU_add_test(s, "comparison chart", test_comparison);
+    CU_add_test(s, "comparison cut short: chart at close", test_comparison_cut_short);
+    CU_add_test(s, "svg:PATH written whole, open errors", test_file);
+    CU_add_test(s, "failed tests", test_failures);
+
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+    CU_cleanup_registry();
+    return failed == 0 ? 0 : 1;
+}
