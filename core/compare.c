@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <weir/weir.h>
 
 /* A datagram transport is paced to 1 Mbit/s by default; compared with
@@ -72,6 +73,11 @@ int compare_run(struct weir_settings *s, struct report_set *rs)
             snprintf(note, sizeof note, "datagram transports ran at an unlimited rate (-b 0); "
                      "give -b to pace them");
         }
+        /* A server whose client just gave up on it (an iperf3 server
+         * asked for tls) may still be tearing that test down and reset
+         * the next connection: give it a moment. */
+        if (i > 0 && outcomes[i - 1].error[0] && s->mode != MODE_LOOPBACK)
+            nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
         int r = s->mode == MODE_LOOPBACK ? loopback_run(&one, rs, &outcomes[i])
                                          : client_run(&one, rs, &outcomes[i]);
         fill_row(&rows[i], s->compare[i], &outcomes[i]);
