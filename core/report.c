@@ -187,7 +187,8 @@ char *report_document(struct report_set *rs)
 
 void report_fill_connect(struct weir_report_connect *c, int role, const char *host, uint16_t port)
 {
-    static char sysinfo[512], stamp[64];
+    /* Per thread: every test of a server reports from its own. */
+    static _Thread_local char sysinfo[512], stamp[64];
     struct utsname u;
     if (uname(&u) == 0)
         snprintf(sysinfo, sizeof sysinfo, "%s %s %s %s %s", u.sysname, u.nodename, u.release,

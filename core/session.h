@@ -15,6 +15,7 @@ struct session {
     int ended;                  /* final summary reported */
     uint64_t next_interval_ns;
     char *weir_json;            /* start.weir object, JSON text */
+    int test_no;                /* server: the test's number, from 1 */
 };
 
 /* Signal handling: SIGINT, SIGTERM, SIGHUP set this flag; blocking calls

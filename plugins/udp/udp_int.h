@@ -2,13 +2,15 @@
  *
  *   udp.c            descriptor, init/fini, error helpers, stream life cycle
  *   udp_sock.c       sockets: bind, buffer rule, TOS, GSO/GRO detection
- *   udp_handshake.c  the "9876"/"6789" hello (client) and the listener (server)
+ *   udp_handshake.c  the "9876"/"6789" hello (client)
+ *   udp_listen.c     the server's listener, shared by concurrent tests
  *   udp_io.c         send/recv: sendmmsg + UDP_SEGMENT, recvmmsg + UDP_GRO
  *   udp_stats.c      receiver accounting: sequence, loss, order, jitter
  */
 #ifndef WEIR_UDP_INT_H
 #define WEIR_UDP_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -49,9 +51,26 @@
  * highest one seen is not trusted on its own (see udp_stats.c). */
 #define UDP_SEQ_WINDOW 65536u
 
-/* What init hands to every hook: the host services. */
+/* The hello: "9876", then (when both ends agreed, cfg->stream_tag) the
+ * 37-byte cookie; the reply "6789". */
+#define UDP_HELLO_LEN 4u
+#define UDP_TAGGED_HELLO_LEN (UDP_HELLO_LEN + WEIR_COOKIE_SIZE)
+extern const unsigned char udp_hello[UDP_HELLO_LEN];
+extern const unsigned char udp_reply[UDP_HELLO_LEN];
+
+/* A field appended to a struct the host hands us is there (an older host
+ * passes a shorter struct). */
+#define HAS_FIELD(p, field) \
+    ((p)->struct_size >= offsetof(__typeof__(*(p)), field) + sizeof((p)->field))
+
+struct udp_port;
+
+/* What init hands to every hook: the host services, and the server ports
+ * that tests are taking streams on (udp_listen.c), under lock. */
 struct udp_global {
     const struct weir_host *host;
+    pthread_mutex_t lock;
+    struct udp_port *ports;
 };
 
 /* The plugin's own options (declared in udp.c, read per stream so that
@@ -173,6 +192,9 @@ void udp_rx_datagram(struct udp_rx_state *rx, struct udp_acct *a, const unsigned
 /* ---- udp_handshake.c ---- */
 
 int udp_client_open(void *global, const struct weir_stream_config *cfg, void **stream);
+
+/* ---- udp_listen.c ---- */
+
 int udp_server_listen(void *global, const struct weir_stream_config *cfg, int control_fd,
                       void **listener, int *poll_fd);
 int udp_server_accept(void *global, void *listener, const struct weir_stream_config *cfg,
