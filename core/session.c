@@ -44,6 +44,8 @@ static char *weir_start_json(const struct session *ss)
     /* Several tests may run at once on a server: which one this is. */
     if (ss->test_no > 0)
         json_object_object_add(o, "test", json_object_new_int(ss->test_no));
+    if (t->stream_tag)
+        json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
     if (has_describe) {
         struct json_object *arr = json_object_new_array();
         for (int i = 0; i < t->n_streams; i++) {
