@@ -321,7 +321,8 @@ static void drop_pending(struct dispatch *d, int i, int tell)
     if (tell)
         ctl_send_server_error(d->pend[i].fd, WEIR_E_RECVCOOKIE, 0);
     close(d->pend[i].fd);
-    d->pend[i] = d->pend[--d->n_pend];
+    memmove(d->pend + i, d->pend + i + 1, (size_t)(d->n_pend - i - 1) * sizeof *d->pend);
+    d->n_pend--;
 }
 
 static void queue_stream(struct test_link *l, int fd)
@@ -363,13 +364,8 @@ static void route(struct dispatch *d, int fd, const unsigned char *cookie)
 
 static void add_pending(struct dispatch *d, int fd)
 {
-    if (d->n_pend == MAX_PENDING) {
-        int oldest = 0;
-        for (int i = 1; i < d->n_pend; i++)
-            if (d->pend[i].deadline_ns < d->pend[oldest].deadline_ns)
-                oldest = i;
-        drop_pending(d, oldest, 1);
-    }
+    if (d->n_pend == MAX_PENDING)
+        drop_pending(d, 0, 1);          /* the oldest: they are in accept order */
     struct pending *p = &d->pend[d->n_pend++];
     memset(p, 0, sizeof *p);
     p->fd = fd;
@@ -398,34 +394,38 @@ static void accept_new(struct dispatch *d)
     }
 }
 
-/* Read what arrived of pending cookies; drop the ones out of time. p[k]
- * was polled for pend[k]: walking down keeps that true while entries
- * leave (the last one moves into the gap). */
+/* Read what arrived of pending cookies (p[k] was polled for pend[k]); drop
+ * the ones out of time. In accept order: a test's streams must reach it in
+ * the order the client opened them (bidir: its sending ones first). */
 static void read_cookies(struct dispatch *d, const struct pollfd *p, int n)
 {
     uint64_t now = host_now_ns();
-    for (int k = n - 1; k >= 0; k--) {
+    for (int k = 0; k < n; k++) {
         struct pending *c = &d->pend[k];
-        if (!p[k].revents) {
-            if (now >= c->deadline_ns)
-                drop_pending(d, k, 1);
-            continue;
+        ssize_t r = -1;
+        if (p[k].revents) {
+            r = recv(c->fd, c->cookie + c->got, WEIR_COOKIE_SIZE - c->got, MSG_DONTWAIT);
+            if (r > 0)
+                c->got += (size_t)r;
         }
-        ssize_t r = recv(c->fd, c->cookie + c->got, WEIR_COOKIE_SIZE - c->got, MSG_DONTWAIT);
-        if (r > 0)
-            c->got += (size_t)r;
         if (c->got == WEIR_COOKIE_SIZE) {
-            int fd = c->fd;
-            unsigned char cookie[WEIR_COOKIE_SIZE];
-            memcpy(cookie, c->cookie, sizeof cookie);
-            d->pend[k] = d->pend[--d->n_pend];
-            route(d, fd, cookie);
-        } else if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            drop_pending(d, k, 0);      /* it left */
+            route(d, c->fd, c->cookie);
+            c->fd = -1;
+        } else if (p[k].revents && (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+                                               errno != EINTR))) {
+            close(c->fd);       /* it left */
+            c->fd = -1;
         } else if (now >= c->deadline_ns) {
-            drop_pending(d, k, 1);
+            ctl_send_server_error(c->fd, WEIR_E_RECVCOOKIE, 0);
+            close(c->fd);
+            c->fd = -1;
         }
     }
+    int kept = 0;
+    for (int i = 0; i < d->n_pend; i++)
+        if (d->pend[i].fd >= 0)
+            d->pend[kept++] = d->pend[i];
+    d->n_pend = kept;
 }
 
 static int poll_timeout(const struct dispatch *d)

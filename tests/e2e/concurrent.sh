@@ -82,11 +82,11 @@ pair_counts() {
 
 # ------------------------------------------------------------ weir clients
 
-# Three weir clients at once: TCP, TCP -R and UDP (its hello carries the
+# Three weir clients at once: TCP (-P 3), TCP -R and UDP (its hello carries the
 # cookie: start.weir.stream_tag on both ends). All must overlap in time.
 three_weir() {
     start_server_retry weir -J --max-tests 3 || return
-    start_client tcp "$WEIR" -c 127.0.0.1 -p "$PORT" -J -t 4
+    start_client tcp "$WEIR" -c 127.0.0.1 -p "$PORT" -J -t 4 -P 3
     start_client rev "$WEIR" -c 127.0.0.1 -p "$PORT" -J -t 4 -R
     start_client udp "$WEIR" -c 127.0.0.1 -p "$PORT" -J -t 4 -u -b 10M -l 1000
     wait_clients
