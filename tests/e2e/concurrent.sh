@@ -52,23 +52,25 @@ server_doc() {
         { fail "$1: no single server document with cookie '$cookie'"; return 1; }
 }
 
-# pair_counts NAME DIR [UDP]: client NAME and its server document agree on
-# the bytes (and for UDP the datagrams) of direction DIR (fwd: the client
-# sends; rev: the server sends), measured by the receiver. UDP from the
-# server: the client stops counting at TEST_END, so the last datagrams may
-# still be in flight; what it counted must add up.
+# pair_counts NAME MODE NSTREAMS [udp]: client NAME and its server document
+# agree on the counts (MODE normal: the client sends; reverse: the server
+# sends). TCP: lib.sh's check_counts (what a side measured equals the
+# peer's copy). UDP: the receiver's datagrams and bytes against the
+# sender's; from the server the client stops counting at TEST_END, so the
+# last datagrams may still be in flight, but what it counted must add up.
 pair_counts() {
-    local name=$1 dir=$2 udp=${3:-}
+    local name=$1 mode=$2 np=$3 udp=${4:-}
     CLI=$CASE_DIR/$name.json SRV=$CASE_DIR/$name.server.json
-    jq_check --arg dir "$dir" --arg udp "$udp" --arg name "$name" '
-        (if $dir == "fwd" then [$C, $S] else [$S, $C] end) as [$tx, $rx]
+    if [ -z "$udp" ]; then
+        check_counts "$mode" "$np"
+        return
+    fi
+    jq_check --arg mode "$mode" --arg name "$name" '
+        (if $mode == "normal" then [$C, $S] else [$S, $C] end) as [$tx, $rx]
         | ($rx.end.sum_received) as $r | ($tx.end.sum_sent) as $t
-        | gt("\($name): bytes sent"; $t.bytes; 0),
-          if $udp == "" or $dir == "fwd" then
-              eq("\($name): bytes received vs sent"; $r.bytes; $t.bytes)
-          else empty end,
-          if $udp == "" then empty
-          elif $dir == "fwd" then
+        | gt("\($name): datagrams sent"; $t.packets; 0),
+          if $mode == "normal" then
+              eq("\($name): bytes received vs sent"; $r.bytes; $t.bytes),
               eq("\($name): datagrams received vs sent"; $r.packets; $t.packets),
               eq("\($name): datagrams lost"; $r.lost_packets; 0)
           else
@@ -95,9 +97,9 @@ three_weir() {
     for n in tcp rev udp; do
         server_doc "$n" || return
     done
-    pair_counts tcp fwd
-    pair_counts rev rev
-    pair_counts udp fwd udp
+    pair_counts tcp normal 3
+    pair_counts rev reverse 1
+    pair_counts udp normal 1 udp
     CLI=$CASE_DIR/udp.json SRV=$CASE_DIR/udp.server.json jq_check '
         eq("UDP stream tag (client, server)"; [$C.start.weir.stream_tag, $S.start.weir.stream_tag]; [true, true])'
     # One document per test, numbered 1..3, and the three ran at once:
@@ -159,8 +161,8 @@ iperf3_pair() {
     start_client udp "$IPERF3" -c 127.0.0.1 -p "$PORT" -J -t 3 -u -b 10M -l 1000
     wait_clients
     stop_servers
-    server_doc tcp && pair_counts tcp fwd
-    server_doc udp && pair_counts udp fwd udp
+    server_doc tcp && pair_counts tcp normal 1
+    server_doc udp && pair_counts udp normal 1 udp
     CLI=$CASE_DIR/udp.json SRV=$CASE_DIR/udp.server.json jq_check '
         eq("UDP stream tag with an iperf3 client (server)"; $S.start.weir.stream_tag; null)'
 }
@@ -174,8 +176,8 @@ iperf3_udp_pair() {
     start_client down "$IPERF3" -c 127.0.0.1 -p "$PORT" -J -t 3 -u -b 10M -l 1000 -P 2 -R
     wait_clients
     stop_servers
-    server_doc up && pair_counts up fwd udp
-    server_doc down && pair_counts down rev udp
+    server_doc up && pair_counts up normal 2 udp
+    server_doc down && pair_counts down reverse 2 udp
 }
 
 run_case "three weir clients at once (TCP, TCP -R, UDP), --max-tests 3" three_weir
