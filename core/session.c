@@ -11,7 +11,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-volatile int session_signal;
+_Atomic int session_signal;    /* lock-free: set in a signal handler, read by every thread */
 
 static void on_signal(int sig)
 {
