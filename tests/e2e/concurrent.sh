@@ -180,6 +180,19 @@ iperf3_udp_pair() {
     server_doc down && pair_counts down reverse 2 udp
 }
 
+# --max-tests is a server option taking 1 to 128.
+bad_values() {
+    local args
+    for args in "-s --max-tests 0" "-s --max-tests 129" "-s --max-tests two" "-c 127.0.0.1 --max-tests 2"; do
+        # shellcheck disable=SC2086
+        run_bounded "$CASE_DIR/bad.out" "$CASE_DIR/bad.err" "$WEIR" $args
+        expect_eq "weir $args: exit status" "$RUN_RC" 1
+        grep -Eq "^weir: error - (invalid number of tests|some option you are trying to set is server only)" \
+            "$CASE_DIR/bad.err" || fail "weir $args: no one-line error"
+    done
+}
+
+run_case "--max-tests: out of range, not a number, on a client" bad_values
 run_case "three weir clients at once (TCP, TCP -R, UDP), --max-tests 3" three_weir
 run_case "a fourth client beyond --max-tests 3 is denied, then served" fourth_denied
 run_case "--max-tests 1: a second client is told the server is busy" one_at_a_time
