@@ -137,6 +137,9 @@ static void fill_params(struct client *c)
         p->gro_bf_size = 65507;
     }
     p->repeating_payload = s->repeating_payload;
+    /* Offered, not needed: a server running several tests uses it to tell
+     * their streams apart. iperf3 ignores the key. */
+    p->weir_stream_tag = (ops->caps & WEIR_CAP_STREAM_TAG) != 0;
     if (ops->caps & WEIR_CAP_EXTENSION) {
         p->weir_transport = strdup(t->transport->name);
         c->needs_weir = 1;
@@ -157,6 +160,9 @@ static int on_weir_accept(struct client *c)
     enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
     if (io != CTL_OK)
         return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
+    struct json_object *tag = NULL;
+    c->ss.t.stream_tag = c->ss.t.p.weir_stream_tag && json_object_object_get_ex(o, "stream_tag", &tag)
+                         && json_object_get_boolean(tag);
     json_object_put(o);
     c->weir_accepted = 1;
     return WEIR_OK;

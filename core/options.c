@@ -20,7 +20,7 @@ enum {
     OPT_FORCEFLUSH, OPT_RCV_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_JSON_STREAM,
     OPT_LOOPBACK, OPT_TRANSPORT, OPT_REPORTER, OPT_PLUGIN_DIR, OPT_THREADS,
     OPT_PACING_TIMER, OPT_GSRO, OPT_USERNAME, OPT_RSA_PUB, OPT_RSA_PRIV,
-    OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_PLUGIN_BASE = 2000
+    OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS, OPT_PLUGIN_BASE = 2000
 };
 
 static const struct option core_options[] = {
@@ -28,6 +28,7 @@ static const struct option core_options[] = {
     { "format", required_argument, NULL, 'f' },
     { "interval", required_argument, NULL, 'i' },
     { "one-off", no_argument, NULL, '1' },
+    { "max-tests", required_argument, NULL, OPT_MAX_TESTS },
     { "verbose", no_argument, NULL, 'V' },
     { "json", no_argument, NULL, 'J' },
     { "json-stream", no_argument, NULL, OPT_JSON_STREAM },
@@ -148,6 +149,8 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "Server specific:\n"
 "  -s, --server              run in server mode\n"
 "  -1, --one-off             handle one client connection then exit\n"
+"  --max-tests N             run up to N tests at once (1 to 128, default 1: a\n"
+"                            second client is told the server is busy)\n"
 "  --rsa-private-key-path    path to the RSA private key (PEM, no passphrase) used to\n"
 "                            decrypt authentication credentials\n"
 "  --authorized-users-path   path to the file of authorized users (username,sha256hex)\n"
@@ -526,6 +529,11 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                     return usage_error("invalid pacing timer '%s' (microseconds)", optarg);
                 s->pacing_timer = (int)v;
                 break;
+            case OPT_MAX_TESTS:
+                if (parse_long(optarg, 1, 128, &v))
+                    return usage_error("invalid number of tests '%s' (1 to 128)", optarg);
+                s->max_tests = (int)v;
+                break;
             case OPT_THREADS:
                 if (parse_long(optarg, 1, 256, &v))
                     return usage_error("invalid number of threads '%s' (1 to 256)", optarg);
@@ -610,7 +618,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
             return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");
     } else {
-        if (s->one_off || s->rsa_private_key || s->authorized_users || s->skew_threshold)
+        if (s->one_off || s->max_tests || s->rsa_private_key || s->authorized_users || s->skew_threshold)
             return usage_error("%s", "some option you are trying to set is server only");
         if ((s->username != NULL) != (s->rsa_public_key != NULL))
             return usage_error("%s", "you must specify a username, password, and path to a valid RSA public key");

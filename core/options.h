@@ -56,6 +56,7 @@ struct weir_settings {
     const char *timestamps;      /* --timestamps[=FORMAT] */
     int forceflush;
     int one_off;                 /* -1 */
+    int max_tests;               /* --max-tests, 0 = unset (1, like iperf3) */
     int rcv_timeout_ms;          /* --rcv-timeout */
     int connect_timeout_ms;      /* --connect-timeout */
     int threads;                 /* --threads, 0 = one per core */

@@ -76,6 +76,8 @@ struct json_object *params_to_json(const struct test_params *p)
     if (p->repeating_payload)
         add_int(o, "repeating_payload", 1);
     add_str(o, "weir_transport", p->weir_transport);
+    if (p->weir_stream_tag)
+        add_int(o, "weir_stream_tag", 1);
     add_str(o, "authtoken", p->authtoken);
     add_str(o, "client_version", p->client_version ? p->client_version : "weir-" PACKAGE_VERSION);
     return o;
@@ -189,6 +191,7 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     if (get_str(obj, "authtoken", &p->authtoken) < 0) BAD_TYPE("authtoken");
     if (get_str(obj, "client_version", &p->client_version) < 0) BAD_TYPE("client_version");
     if (get_str(obj, "weir_transport", &p->weir_transport) < 0) BAD_TYPE("weir_transport");
+    p->weir_stream_tag = weir_json_get(obj, "weir_stream_tag") != NULL;
     return WEIR_OK;
 #undef BAD_TYPE
 #undef OUT_OF_RANGE

@@ -37,6 +37,8 @@ struct test_params {
     char *client_version;
     /* weir extensions: only a weir peer sends or answers them. */
     char *weir_transport;       /* transport plugin name when not plain iperf3 */
+    int weir_stream_tag;        /* the client can put the cookie in streams
+                                   that iperf3 leaves anonymous (UDP) */
 };
 
 void params_free(struct test_params *p);

@@ -125,11 +125,6 @@ void report_close(struct report_set *rs)
     free(rs);
 }
 
-/* Does this reporter's ops struct (of whatever minor) have the hook? */
-#define HAS_HOOK(ops, hook)                                                        \
-    ((ops)->struct_size >= offsetof(struct weir_reporter_ops, hook) + sizeof (ops)->hook && \
-     (ops)->hook)
-
 /* A reporter that reports an error from a hook (host set_error) gets no
  * more hooks but close; the others carry on. */
 static void contain(struct instance *in)
@@ -229,7 +224,8 @@ char *report_document(struct report_set *rs)
 
 void report_fill_connect(struct weir_report_connect *c, int role, const char *host, uint16_t port)
 {
-    static char sysinfo[512], stamp[64];
+    /* Per thread: every test of a server reports from its own. */
+    static _Thread_local char sysinfo[512], stamp[64];
     struct utsname u;
     if (uname(&u) == 0)
         snprintf(sysinfo, sizeof sysinfo, "%s %s %s %s %s", u.sysname, u.nodename, u.release,

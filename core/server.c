@@ -1,17 +1,19 @@
-/* Server state machine, one test at a time:
+/* Server state machine for one test, on its own thread (the front door in
+ * dispatch.c accepted the control connection and read its cookie):
  *
- *   accept control, read cookie -> send PARAM_EXCHANGE, read parameters ->
+ *   send PARAM_EXCHANGE, read parameters, claim a test slot ->
  *   listen for streams, send CREATE_STREAMS, accept them -> send TEST_START,
  *   TEST_RUNNING -> run until the client's TEST_END -> send EXCHANGE_RESULTS,
  *   read the client's results, send ours -> send DISPLAY_RESULTS -> wait for
- *   IPERF_DONE, close.
+ *   IPERF_DONE.
  *
  * Every wait is bounded; any failure is answered with SERVER_ERROR (when
- * iperf3 has a number for it), reported, and the server listens again. */
+ * iperf3 has a number for it) and reported. */
 #include "server.h"
 #include "auth.h"
 #include "control.h"
 #include "cookie.h"
+#include "dispatch.h"
 #include "errors.h"
 #include "host.h"
 #include "loader.h"
@@ -32,19 +34,20 @@
 
 #include "config.h"
 
-#define COOKIE_TIMEOUT_MS   10000
+#define STREAM_TIMEOUT_MS   10000
 #define STREAMS_TIMEOUT_MS  30000
 #define DONE_TIMEOUT_MS     30000
 /* iperf3's safety net: a test may overrun its duration by this much. */
 #define DURATION_GRACE_S    40
 
-/* --rsa-private-key-path: loaded once by server_run; NULL = no
- * authentication (any authtoken is ignored, like iperf3). */
+/* --rsa-private-key-path: loaded once by server_run, then only read (by
+ * every test thread); NULL = no authentication (any authtoken is ignored,
+ * like iperf3). */
 static EVP_PKEY *auth_key;
 
 struct server_test {
     struct session ss;
-    int listen_fd;
+    struct test_link *link;
     int error;
     char detail[512];
     int tell_client;            /* send SERVER_ERROR for this error */
@@ -89,21 +92,6 @@ static int ctl_fail(struct server_test *v, enum ctl_io io, int code)
     return fail(v, code, 1, "%s", strerror(errno));
 }
 
-/* A connection that arrives while a test runs gets ACCESS_DENIED unread. */
-static void deny_newcomers(int listen_fd)
-{
-    for (;;) {
-        int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return;
-        signed char b = (signed char)ST_ACCESS_DENIED;
-        if (send(fd, &b, 1, MSG_NOSIGNAL) < 0) {
-            /* It left already; nothing to tell. */
-        }
-        close(fd);
-    }
-}
-
 /* The client asked for weir-only features: say which we took on. A plain
  * iperf3 client never sends weir keys, so it never sees this state. */
 static int accept_extensions(struct server_test *v)
@@ -112,6 +100,8 @@ static int accept_extensions(struct server_test *v)
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "version", json_object_new_string("weir " PACKAGE_VERSION));
     json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
+    if (t->stream_tag)
+        json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_WEIR_ACCEPT);
     if (io == CTL_OK)
         io = ctl_send_json(t->ctl_fd, o);
@@ -119,19 +109,23 @@ static int accept_extensions(struct server_test *v)
     return io == CTL_OK ? WEIR_OK : ctl_fail(v, io, WEIR_E_SENDMESSAGE);
 }
 
-static int read_params(struct server_test *v)
+/* PARAM_EXCHANGE, and the parameter frame (*o) if it came whole. */
+static int recv_params(struct server_test *v, struct json_object **o)
 {
     struct weir_test *t = &v->ss.t;
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_PARAM_EXCHANGE);
     if (io != CTL_OK)
         return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
-    struct json_object *o = NULL;
-    io = ctl_recv_json(t->ctl_fd, CTL_MAX_PARAMS_LEN, &o);
-    if (io != CTL_OK)
-        return ctl_fail(v, io, WEIR_E_RECVPARAMS);
+    io = ctl_recv_json(t->ctl_fd, CTL_MAX_PARAMS_LEN, o);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(v, io, WEIR_E_RECVPARAMS);
+}
+
+/* Check the parameters and take on the transport they name. */
+static int use_params(struct server_test *v, struct json_object *o)
+{
+    struct weir_test *t = &v->ss.t;
     char detail[256] = "";
     int rc = params_from_json(o, &t->p, MAX_PARALLEL, detail, sizeof detail);
-    json_object_put(o);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "%s", detail);
     if (auth_key) {
@@ -162,30 +156,75 @@ static int read_params(struct server_test *v)
     rc = loader_transport_global(t->transport, &t->tglobal);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "transport '%s' failed to initialise: %s", name, host_take_error(NULL));
-    return t->p.weir_transport ? accept_extensions(v) : WEIR_OK;
+    /* Streams that carry the cookie, where iperf3's do not (UDP). */
+    t->stream_tag = t->p.weir_stream_tag && (t->transport->transport->caps & WEIR_CAP_STREAM_TAG);
+    return t->p.weir_transport || t->p.weir_stream_tag ? accept_extensions(v) : WEIR_OK;
+}
+
+/* How this test's streams reach it (see dispatch.h). */
+struct stream_path {
+    int adopt;          /* the front door hands over cookie-checked connections */
+    int lend;           /* the transport accepts on the control listener itself */
+    int gated;          /* only the order of arrival says whose a stream is */
+};
+
+static struct stream_path stream_path(const struct weir_test *t)
+{
+    const struct weir_plugin *p = t->transport;
+    const struct weir_transport_ops *ops = p->transport;
+    struct stream_path sp;
+    int control_port = (ops->caps & WEIR_CAP_CONTROL_PORT) != 0;
+    sp.adopt = control_port && HAS_HOOK(ops, server_adopt);
+    sp.lend = control_port && !sp.adopt;
+    /* A plugin from before minor 3 was promised one test at a time. */
+    sp.gated = sp.lend || (!control_port && !t->stream_tag) || p->abi_minor < 3;
+    return sp;
+}
+
+/* One stream from the listener: the next connection the front door
+ * routed here, or whatever the transport accepts. */
+static int take_stream(struct server_test *v, const struct stream_path *sp, void *listener,
+                       const struct weir_stream_config *cfg, void **ctx)
+{
+    struct weir_test *t = &v->ss.t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    if (!sp->adopt)
+        return ops->server_accept(t->tglobal, listener, cfg, ctx);
+    int fd = link_take_stream(v->link);
+    if (fd < 0)
+        return WEIR_E_AGAIN;
+    return ops->server_adopt(t->tglobal, listener, cfg, fd, ctx);
 }
 
 static int accept_streams(struct server_test *v)
 {
     struct weir_test *t = &v->ss.t;
     const struct weir_transport_ops *ops = t->transport->transport;
+    const struct stream_path sp = stream_path(t);
     struct weir_stream_config cfg;
     test_stream_config(t, 0, 0, &cfg);
-    cfg.timeout_ms = COOKIE_TIMEOUT_MS;
+    cfg.timeout_ms = STREAM_TIMEOUT_MS;
     void *listener = NULL;
     int poll_fd = -1;
+    if (sp.gated && !link_gate_enter(v->link))
+        return fail(v, WEIR_E_SERVERTERM, 0, NULL);
+    if (sp.lend)
+        link_lend_listener(v->link);
     host_clear_error();
-    int rc = ops->server_listen(t->tglobal, &cfg, v->listen_fd, &listener, &poll_fd);
-    if (rc != WEIR_OK)
-        return fail(v, rc, 1, "%s", host_take_error(NULL));
+    int rc = ops->server_listen(t->tglobal, &cfg, v->link->listen_fd, &listener, &poll_fd);
+    if (rc != WEIR_OK) {
+        fail(v, rc, 1, "%s", host_take_error(NULL));
+        goto out;
+    }
+    if (sp.adopt)
+        poll_fd = link_expect_streams(v->link);
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_CREATE_STREAMS);
     if (io != CTL_OK) {
-        ops->server_unlisten(t->tglobal, listener);
-        return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+        rc = ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+        goto out;
     }
     int want = t->p.parallel * (t->p.bidir ? 2 : 1);
     uint64_t deadline = host_now_ns() + (uint64_t)STREAMS_TIMEOUT_MS * 1000000u;
-    rc = WEIR_OK;
     while (t->n_streams < want) {
         uint64_t now = host_now_ns();
         if (now >= deadline) {
@@ -214,10 +253,10 @@ static int accept_streams(struct server_test *v)
         int index = t->n_streams;
         int sending = t->p.bidir ? index >= t->p.parallel : t->p.reverse;
         test_stream_config(t, sending, index, &cfg);
-        cfg.timeout_ms = COOKIE_TIMEOUT_MS;
+        cfg.timeout_ms = STREAM_TIMEOUT_MS;
         void *ctx = NULL;
         host_clear_error();
-        rc = ops->server_accept(t->tglobal, listener, &cfg, &ctx);
+        rc = take_stream(v, &sp, listener, &cfg, &ctx);
         if (rc == WEIR_E_AGAIN) {
             rc = WEIR_OK;
             continue;
@@ -232,7 +271,15 @@ static int accept_streams(struct server_test *v)
             break;
         }
     }
-    ops->server_unlisten(t->tglobal, listener);
+out:
+    if (sp.adopt)
+        link_end_streams(v->link);
+    if (listener)
+        ops->server_unlisten(t->tglobal, listener);
+    if (sp.lend)
+        link_return_listener(v->link);
+    if (sp.gated)
+        link_gate_leave(v->link);
     return rc;
 }
 
@@ -283,15 +330,11 @@ static int run_test(struct server_test *v)
         }
         if ((rc = session_stream_error(ss, 1)) != 0)
             return fail(v, rc, 1, NULL);
-        struct pollfd p[2] = { { .fd = t->ctl_fd, .events = POLLIN }, { .fd = v->listen_fd, .events = POLLIN } };
-        int pr = poll(p, 2, session_timeout_ms(ss, now, 100));
+        struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
+        int pr = poll(&p, 1, session_timeout_ms(ss, now, 100));
         if (session_signal)
             return fail(v, WEIR_E_SERVERTERM, 0, NULL);
         if (pr <= 0)
-            continue;
-        if (p[1].revents)
-            deny_newcomers(v->listen_fd);
-        if (!p[0].revents)
             continue;
         signed char st;
         io = ctl_recv_state(t->ctl_fd, 0, &st);
@@ -361,35 +404,45 @@ static int exchange_results(struct server_test *v)
     return WEIR_OK;
 }
 
-/* One client, from accept to close. Returns 0 on success, -1 when a
- * signal ended it, 2 for a refused authentication, 1 for other errors. */
-static int serve_one(const struct weir_settings *s, struct report_set *rs, int listen_fd, int ctl_fd)
+/* One control connection, from its cookie (read by the front door) to
+ * IPERF_DONE; the front door closes it. Returns as dispatch_test_fn says. */
+static int serve_one(struct test_link *link)
 {
     struct server_test v;
     memset(&v, 0, sizeof v);
-    v.listen_fd = listen_fd;
-    v.ss.rs = rs;
+    v.link = link;
     struct weir_test *t = &v.ss.t;
-    test_init(t, WEIR_ROLE_SERVER, s);
-    t->ctl_fd = ctl_fd;
-    net_set_nodelay(ctl_fd);
-    net_peer_addr(ctl_fd, t->peer_host, sizeof t->peer_host, &t->peer_port);
-
-    int rc;
-    size_t got = 0;
-    enum ctl_io io = ctl_read(ctl_fd, t->cookie, WEIR_COOKIE_SIZE, COOKIE_TIMEOUT_MS, &got);
+    test_init(t, WEIR_ROLE_SERVER, link->s);
+    t->ctl_fd = link->ctl_fd;
+    memcpy(t->cookie, link->cookie, WEIR_COOKIE_SIZE);
     t->cookie[WEIR_COOKIE_SIZE - 1] = '\0';
-    if (io != CTL_OK) {
-        rc = io == CTL_EOF ? gone(&v) : ctl_fail(&v, io, WEIR_E_RECVCOOKIE);
-    } else {
-        /* Captured from the first line, like iperf3's server output; kept
-         * only if the client asks for it. */
-        report_capture_begin(rs);
-        struct weir_report_connect c;
-        report_fill_connect(&c, WEIR_ROLE_SERVER, t->peer_host, t->peer_port);
-        report_connected(rs, &c);
-        rc = read_params(&v);
+    net_set_nodelay(t->ctl_fd);
+    net_peer_addr(t->ctl_fd, t->peer_host, sizeof t->peer_host, &t->peer_port);
+
+    struct json_object *params = NULL;
+    int rc = recv_params(&v, &params);
+    /* Only now, with cookie and parameters in (or a client that failed to
+     * send them, which iperf3 counts as a test too), is this a test. */
+    if ((rc != WEIR_OK && v.error == WEIR_E_SERVERTERM) || !link_claim(link)) {
+        if (rc == WEIR_OK)
+            ctl_send_state(t->ctl_fd, ST_ACCESS_DENIED);
+        else if (v.tell_client && !v.client_gone && v.error < 1000)
+            ctl_send_server_error(t->ctl_fd, v.error, 0);
+        json_object_put(params);
+        session_free(&v.ss);
+        return rc == WEIR_OK ? 3 : v.error == WEIR_E_SERVERTERM ? -1 : 3;
     }
+    struct report_set *rs = v.ss.rs = link->rs;
+    v.ss.test_no = link->test_no;
+    /* Captured from the first line, like iperf3's server output; kept only
+     * if the client asks for it. */
+    report_capture_begin(rs);
+    struct weir_report_connect c;
+    report_fill_connect(&c, WEIR_ROLE_SERVER, t->peer_host, t->peer_port);
+    report_connected(rs, &c);
+    if (rc == WEIR_OK)
+        rc = use_params(&v, params);
+    json_object_put(params);
     if (rc == WEIR_OK)
         rc = accept_streams(&v);
     if (rc == WEIR_OK)
@@ -399,7 +452,7 @@ static int serve_one(const struct weir_settings *s, struct report_set *rs, int l
 
     if (rc != WEIR_OK) {
         if (v.tell_client && !v.client_gone && v.error < 1000)
-            ctl_send_server_error(ctl_fd, v.error, 0);
+            ctl_send_server_error(t->ctl_fd, v.error, 0);
         if (v.ss.started) {
             session_stop(&v.ss, host_now_ns());
             workers_stop(t);
@@ -414,42 +467,20 @@ static int serve_one(const struct weir_settings *s, struct report_set *rs, int l
         free(report_capture_take(rs));
         report_finish(rs, msg);
         if (v.error == WEIR_E_SERVERTERM)
-            ctl_send_state(ctl_fd, ST_SERVER_TERMINATE);
+            ctl_send_state(t->ctl_fd, ST_SERVER_TERMINATE);
     } else {
         report_finish(rs, NULL);
     }
     session_free(&v.ss);
-    ctl_close(ctl_fd);
     if (rc == WEIR_OK)
         return 0;
     return v.error == WEIR_E_SERVERTERM ? -1 : v.error == WEIR_E_AUTHTEST ? 2 : 1;
 }
 
-int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port)
+int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port,
+                 int stop_fd)
 {
-    int status = 0;
-    for (int test_no = 1;; test_no++) {
-        report_server_listening(rs, port, test_no);
-        int fd = -1;
-        while (fd < 0) {
-            struct pollfd p = { .fd = listen_fd, .events = POLLIN };
-            int pr = poll(&p, 1, -1);
-            if (session_signal) {
-                fprintf(stderr, "weir: interrupt - the server has terminated\n");
-                return 1;
-            }
-            if (pr > 0)
-                fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);   /* EAGAIN: poll again */
-        }
-        int r = serve_one(s, rs, listen_fd, fd);
-        if (r < 0)
-            return 1;           /* terminated by a signal mid-test */
-        /* Like iperf3, -1 does not count a refused authentication as
-         * its one test. */
-        status = r ? 1 : 0;
-        if (s->one_off && r != 2)
-            return status;
-    }
+    return dispatch_serve(s, rs, listen_fd, port, stop_fd, serve_one);
 }
 
 /* weir -s --transport NAME: initialise that transport now and let it
@@ -468,8 +499,7 @@ static int start_transport(const struct weir_settings *s, char *msg, size_t len)
     void *global = NULL;
     host_clear_error();
     int rc = loader_transport_global(p, &global);
-    if (rc == WEIR_OK && ops->struct_size >= offsetof(struct weir_transport_ops, server_start) +
-                                              sizeof ops->server_start && ops->server_start)
+    if (rc == WEIR_OK && HAS_HOOK(ops, server_start))
         rc = ops->server_start(global);
     if (rc != WEIR_OK)
         weir_error_text(msg, len, rc, host_take_error(NULL));
@@ -513,7 +543,7 @@ int server_run(const struct weir_settings *s, struct report_set *rs)
         report_finish(rs, msg);
         return 1;
     }
-    int status = server_serve(s, rs, fd, port);
+    int status = server_serve(s, rs, fd, port, -1);
     close(fd);
     EVP_PKEY_free(auth_key);
     auth_key = NULL;

@@ -5,9 +5,11 @@
 #include "options.h"
 #include "report.h"
 
-/* Serve tests one after another on listen_fd (already listening) until a
- * signal, or after one test with -1. Returns the process exit status. */
-int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port);
+/* Serve tests on listen_fd (already listening), up to --max-tests at once,
+ * until a signal, a byte on stop_fd (-1: none), or after one test with -1.
+ * Returns the process exit status. */
+int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port,
+                 int stop_fd);
 
 /* Listen per the settings and serve. */
 int server_run(const struct weir_settings *s, struct report_set *rs);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-volatile int session_signal;
+_Atomic int session_signal;    /* lock-free: set in a signal handler, read by every thread */
 
 static void on_signal(int sig)
 {
@@ -32,14 +32,20 @@ void session_install_signals(void)
 }
 
 /* start.weir: what weir adds to iperf3's start object. */
-static char *weir_start_json(struct weir_test *t)
+static char *weir_start_json(const struct session *ss)
 {
+    const struct weir_test *t = &ss->t;
     const struct weir_transport_ops *ops = t->transport->transport;
     int has_describe = ops->struct_size >= offsetof(struct weir_transport_ops, describe) + sizeof ops->describe
                        && ops->describe;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
     json_object_object_add(o, "threads", json_object_new_int(workers_count(t)));
+    /* Several tests may run at once on a server: which one this is. */
+    if (ss->test_no > 0)
+        json_object_object_add(o, "test", json_object_new_int(ss->test_no));
+    if (t->stream_tag)
+        json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
     if (has_describe) {
         struct json_object *arr = json_object_new_array();
         for (int i = 0; i < t->n_streams; i++) {
@@ -96,7 +102,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->n_streams = (size_t)t->n_streams;
     st->streams = ss->sb.streams;
     free(ss->weir_json);
-    ss->weir_json = weir_start_json(t);
+    ss->weir_json = weir_start_json(ss);
     st->weir_json = ss->weir_json;
     st->transport = t->transport->name;
 }

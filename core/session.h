@@ -18,11 +18,13 @@ struct session {
     /* The final summary as reported: sums, CPU, flags. Its pointers
      * (streams, strings) are cleared; they do not outlive the report. */
     struct weir_report_end summary;
+    int test_no;                /* server: the test's number, from 1 */
 };
 
-/* Signal handling: SIGINT, SIGTERM, SIGHUP set this flag; blocking calls
+/* Signal handling: SIGINT, SIGTERM, SIGHUP set this flag (read by every
+ * thread, hence atomic); blocking calls
  * return early so the state machines can notice it. */
-extern volatile int session_signal;
+extern _Atomic int session_signal;
 void session_install_signals(void);
 
 /* Streams are open: report test_start, start workers (idle). */

@@ -21,6 +21,8 @@
  *   64    WEIR_ACCEPT        S->C       after PARAM_EXCHANGE, only to a client
  *                                       that sent weir keys: a JSON frame
  *                                       follows naming what the server took on
+ *                                       ("transport", "stream_tag": the UDP
+ *                                       hellos carry the cookie)
  */
 #ifndef WEIR_STATE_H
 #define WEIR_STATE_H

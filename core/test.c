@@ -89,6 +89,7 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->gso_dg_size = t->p.gso_dg_size;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
+    cfg->stream_tag = t->stream_tag;
 }
 
 int test_is_datagram(const struct weir_test *t)

@@ -74,6 +74,7 @@ struct weir_test {
     char peer_host[64];         /* the control connection's peer */
     uint16_t peer_port;
     int control_mss;
+    int stream_tag;             /* both ends agreed: streams carry the cookie */
 
     struct weir_stream *streams;
     int n_streams;

@@ -7,6 +7,7 @@
 #include "tcp_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -370,6 +371,25 @@ static void deny(int fd)
     close(fd);
 }
 
+/* The connection is ours (its cookie matched): options, then the stream. */
+static int take_stream(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
+                       const struct sockaddr *peer, void **stream)
+{
+    int rc = tcp_apply_options(g, fd, cfg, peer);
+    /* iperf3's server only warns about an unknown algorithm: the client asked
+     * for it and reads back what is in use. */
+    if (rc == WEIR_OK && cfg->congestion && tcp_set_congestion(fd, cfg->congestion) < 0) {
+        int e = errno;
+        tcp_warn(g, "TCP_CONGESTION \"%s\": %s%s; using the default", cfg->congestion,
+                 strerror(e), e == ENOENT ? CONGESTION_HINT : "");
+    }
+    if (rc == WEIR_OK)
+        rc = stream_new(g, fd, cfg, (struct tcp_stream **)stream);
+    if (rc != WEIR_OK)
+        close(fd);
+    return rc;
+}
+
 static int tcp_server_accept(void *global, void *listener,
                              const struct weir_stream_config *cfg, void **stream)
 {
@@ -379,7 +399,6 @@ static int tcp_server_accept(void *global, void *listener,
     socklen_t plen = sizeof peer;
     unsigned char got[WEIR_COOKIE_SIZE];
     char host[64] = "?";
-    int rc;
 
     if (!cfg->cookie)
         return tcp_fail(g, WEIR_E_STREAMACCEPT, "no cookie to match streams against");
@@ -414,20 +433,30 @@ static int tcp_server_accept(void *global, void *listener,
         deny(fd);
         return WEIR_E_AGAIN;
     }
+    return take_stream(g, fd, cfg, (struct sockaddr *)&peer, stream);
+}
 
-    rc = tcp_apply_options(g, fd, cfg, (struct sockaddr *)&peer);
-    /* iperf3's server only warns about an unknown algorithm: the client asked
-     * for it and reads back what is in use. */
-    if (rc == WEIR_OK && cfg->congestion && tcp_set_congestion(fd, cfg->congestion) < 0) {
+/* The core accepted the connection and matched its cookie already. */
+static int tcp_server_adopt(void *global, void *listener, const struct weir_stream_config *cfg,
+                            int fd, void **stream)
+{
+    const struct tcp_global *g = global;
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+
+    (void)listener;
+    if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0) {
         int e = errno;
-        tcp_warn(g, "TCP_CONGESTION \"%s\": %s%s; using the default", cfg->congestion,
-                 strerror(e), e == ENOENT ? CONGESTION_HINT : "");
-    }
-    if (rc == WEIR_OK)
-        rc = stream_new(g, fd, cfg, (struct tcp_stream **)stream);
-    if (rc != WEIR_OK)
         close(fd);
-    return rc;
+        return tcp_fail(g, WEIR_E_STREAMACCEPT, "data connection: %s", strerror(e));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        int e = errno;
+        close(fd);
+        return tcp_fail(g, WEIR_E_STREAMACCEPT, "data connection: %s", strerror(e));
+    }
+    return take_stream(g, fd, cfg, (struct sockaddr *)&peer, stream);
 }
 
 /* ---- descriptor ---- */
@@ -460,6 +489,7 @@ static const struct weir_transport_ops ops = {
     .server_listen = tcp_server_listen,
     .server_accept = tcp_server_accept,
     .server_unlisten = tcp_server_unlisten,
+    .server_adopt = tcp_server_adopt,
     .stream_fd = tcp_stream_fd,
     .send = tcp_send,
     .recv = tcp_recv,

@@ -126,6 +126,7 @@ static const struct weir_transport_ops ops = {
     .server_listen = tls_server_listen,
     .server_accept = tls_server_accept,
     .server_unlisten = tls_server_unlisten,
+    .server_adopt = tls_server_adopt,
     .stream_fd = tls_stream_fd,
     .send = tls_send,
     .recv = tls_recv,

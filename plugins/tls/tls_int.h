@@ -18,6 +18,7 @@
 #define WEIR_TLS_INT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <openssl/ssl.h>
 #include <weir/weir.h>
@@ -149,6 +150,11 @@ int tls_server_listen(void *global, const struct weir_stream_config *cfg,
 int tls_server_accept(void *global, void *listener,
                       const struct weir_stream_config *cfg, void **stream);
 void tls_server_unlisten(void *global, void *listener);
+int tls_server_adopt(void *global, void *listener, const struct weir_stream_config *cfg, int fd,
+                     void **stream);
+/* The lower transport's ops include server_adopt (minor 3) and set it. */
+#define HAS_ADOPT(ops) ((ops)->struct_size >= offsetof(struct weir_transport_ops, server_adopt) + \
+                        sizeof (ops)->server_adopt && (ops)->server_adopt)
 int tls_stream_fd(void *stream);
 int tls_info(void *stream, struct weir_stream_info *out);
 void tls_close(void *stream);

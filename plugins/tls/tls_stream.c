@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
@@ -149,24 +150,12 @@ void tls_server_unlisten(void *global, void *listener)
     free(l);
 }
 
-int tls_server_accept(void *global, void *listener, const struct weir_stream_config *cfg, void **stream)
+/* The lower stream is up (cookie checked): run the TLS handshake on it. */
+static int secure(struct tls_global *g, SSL_CTX *ctx, void *lower_stream,
+                  const struct weir_stream_config *cfg, uint64_t start, unsigned timeout, void **stream)
 {
-    struct tls_global *g = global;
-    struct tls_listener *l = listener;
-    uint64_t start = g->host->now_ns();
-    unsigned timeout = timeout_of(cfg);
     struct tls_stream *s = NULL;
-    void *lower_stream = NULL;
-
-    SSL_CTX *ctx = tls_server_ctx(g);
-    if (!ctx)
-        return WEIR_E_STREAMACCEPT;
-    /* WEIR_E_AGAIN (nothing there, or a wrong cookie) passes through. */
-    struct weir_stream_config lc = lower_config(cfg);
-    int rc = g->lower->server_accept(g->lower_global, l->lower, &lc, &lower_stream);
-    if (rc != WEIR_OK)
-        return rc;
-    rc = stream_new(g, lower_stream, cfg, ctx, WEIR_E_STREAMACCEPT, &s);
+    int rc = stream_new(g, lower_stream, cfg, ctx, WEIR_E_STREAMACCEPT, &s);
     if (rc != WEIR_OK)
         return rc;
     struct sockaddr_storage peer;
@@ -182,6 +171,47 @@ int tls_server_accept(void *global, void *listener, const struct weir_stream_con
     }
     *stream = s;
     return WEIR_OK;
+}
+
+int tls_server_accept(void *global, void *listener, const struct weir_stream_config *cfg, void **stream)
+{
+    struct tls_global *g = global;
+    struct tls_listener *l = listener;
+    uint64_t start = g->host->now_ns();
+    void *lower_stream = NULL;
+
+    SSL_CTX *ctx = tls_server_ctx(g);
+    if (!ctx)
+        return WEIR_E_STREAMACCEPT;
+    /* WEIR_E_AGAIN (nothing there, or a wrong cookie) passes through. */
+    struct weir_stream_config lc = lower_config(cfg);
+    int rc = g->lower->server_accept(g->lower_global, l->lower, &lc, &lower_stream);
+    if (rc != WEIR_OK)
+        return rc;
+    return secure(g, ctx, lower_stream, cfg, start, timeout_of(cfg), stream);
+}
+
+int tls_server_adopt(void *global, void *listener, const struct weir_stream_config *cfg, int fd,
+                     void **stream)
+{
+    struct tls_global *g = global;
+    struct tls_listener *l = listener;
+    uint64_t start = g->host->now_ns();
+    void *lower_stream = NULL;
+
+    SSL_CTX *ctx = tls_server_ctx(g);
+    /* tls_lower checked the lower transport is on the control port; one
+     * built before minor 3 has no adopt hook. */
+    if (!ctx || !HAS_ADOPT(g->lower)) {
+        close(fd);
+        return ctx ? tls_fail(g, WEIR_E_STREAMACCEPT, "the tcp transport cannot adopt streams")
+                   : WEIR_E_STREAMACCEPT;
+    }
+    struct weir_stream_config lc = lower_config(cfg);
+    int rc = g->lower->server_adopt(g->lower_global, l->lower, &lc, fd, &lower_stream);
+    if (rc != WEIR_OK)
+        return rc;
+    return secure(g, ctx, lower_stream, cfg, start, timeout_of(cfg), stream);
 }
 
 int tls_stream_fd(void *stream)

@@ -1,9 +1,10 @@
 /* udp transport: iperf3's UDP data streams (protocol.md §4.3-4.6).
  *
  * Client: a connected UDP socket per stream, identified to the server by a
- * 4-byte hello. Server: one unconnected socket on the server port receives
- * the hello, is connected to its sender and becomes that stream; a fresh
- * socket takes its place for the next hello. Every datagram is exactly
+ * 4-byte hello (with the cookie after it between weir peers). Server: one
+ * unconnected socket on the server port receives the hellos; for each, a
+ * new socket bound to the port and connected to the hello's sender becomes
+ * the stream. Every datagram is exactly
  * blksize bytes and starts with a timestamp and a sequence number; the
  * receiver derives loss, reordering and jitter from them.
  *
@@ -221,13 +222,17 @@ static int udp_init(const struct weir_host *host, void **global)
     if (!g)
         return WEIR_E_NOMEM;
     g->host = host;
+    g->ports = NULL;
+    pthread_mutex_init(&g->lock, NULL);
     *global = g;
     return WEIR_OK;
 }
 
 static void udp_fini(void *global)
 {
-    free(global);
+    struct udp_global *g = global;
+    pthread_mutex_destroy(&g->lock);
+    free(g);
 }
 
 static const struct weir_option options[] = {
@@ -239,7 +244,7 @@ static const struct weir_option options[] = {
 
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
-    .caps = WEIR_CAP_DATAGRAM,
+    .caps = WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG,
     .wire_key = "udp",
     .wire_label = "UDP",
     .default_blksize = 0,       /* the control connection's MSS, else 1460 */

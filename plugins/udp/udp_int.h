@@ -3,13 +3,15 @@
  *   udp.c            descriptor, init/fini, error helpers, stream life cycle
  *   udp_sock.c       sockets: bind, buffer rule, TOS, GSO/GRO detection
  *   udp_hello.c      the hello's bytes and what a reply datagram means
- *   udp_handshake.c  the "9876"/"6789" hello (client) and the listener (server)
+ *   udp_handshake.c  the "9876"/"6789" hello (client)
+ *   udp_listen.c     the server's listener, shared by concurrent tests
  *   udp_io.c         send/recv: sendmmsg + UDP_SEGMENT, recvmmsg + UDP_GRO
  *   udp_stats.c      receiver accounting: sequence, loss, order, jitter
  */
 #ifndef WEIR_UDP_INT_H
 #define WEIR_UDP_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -50,9 +52,24 @@
  * highest one seen is not trusted on its own (see udp_stats.c). */
 #define UDP_SEQ_WINDOW 65536u
 
-/* What init hands to every hook: the host services. */
+/* The hello: "9876", then (when both ends agreed, cfg->stream_tag) the
+ * 37-byte cookie; the reply "6789". */
+#define UDP_HELLO_LEN 4u        /* the hello's and the reply's bytes: udp_hello.c */
+#define UDP_TAGGED_HELLO_LEN (UDP_HELLO_LEN + WEIR_COOKIE_SIZE)
+
+/* A field appended to a struct the host hands us is there (an older host
+ * passes a shorter struct). */
+#define HAS_FIELD(p, field) \
+    ((p)->struct_size >= offsetof(__typeof__(*(p)), field) + sizeof((p)->field))
+
+struct udp_port;
+
+/* What init hands to every hook: the host services, and the server ports
+ * that tests are taking streams on (udp_listen.c), under lock. */
 struct udp_global {
     const struct weir_host *host;
+    pthread_mutex_t lock;
+    struct udp_port *ports;
 };
 
 /* The plugin's own options (declared in udp.c, read per stream so that
@@ -180,7 +197,6 @@ void udp_rx_buffer(struct udp_rx_state *rx, struct udp_acct *a, const unsigned c
 
 /* ---- udp_hello.c ---- */
 
-#define UDP_HELLO_LEN 4
 extern const unsigned char udp_hello_bytes[UDP_HELLO_LEN];   /* "9876" */
 extern const unsigned char udp_reply_bytes[UDP_HELLO_LEN];   /* "6789" */
 
@@ -200,6 +216,9 @@ enum udp_hello_verdict udp_hello_verdict(const unsigned char *got, size_t n, uin
 /* ---- udp_handshake.c ---- */
 
 int udp_client_open(void *global, const struct weir_stream_config *cfg, void **stream);
+
+/* ---- udp_listen.c ---- */
+
 int udp_server_listen(void *global, const struct weir_stream_config *cfg, int control_fd,
                       void **listener, int *poll_fd);
 int udp_server_accept(void *global, void *listener, const struct weir_stream_config *cfg,

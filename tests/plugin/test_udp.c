@@ -335,7 +335,7 @@ static void test_descriptor(void)
     }
     CU_ASSERT_EQUAL(k, 3);
     CU_ASSERT_EQUAL(T->struct_size, sizeof *T);
-    CU_ASSERT_EQUAL(T->caps, WEIR_CAP_DATAGRAM);
+    CU_ASSERT_EQUAL(T->caps, WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG);
     CU_ASSERT_STRING_EQUAL(T->wire_key, "udp");
     CU_ASSERT_STRING_EQUAL(T->wire_label, "UDP");
     CU_ASSERT_EQUAL(T->default_blksize, 0);
@@ -828,6 +828,105 @@ static void test_hello_storm(void)
     CU_ASSERT_EQUAL(open_fds(), fds0);
 }
 
+/* Several tests take streams on the one port (weir -s --max-tests): a hello
+ * with a cookie goes to the listener with that cookie, a plain one to the
+ * only listener taking plain hellos, whatever order they arrive in; one
+ * that names no listener is dropped. */
+static uint16_t local_port_of(int fd)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    return getsockname(fd, (struct sockaddr *)&a, &len) == 0 ? ntohs(a.sin_port) : 0;
+}
+
+static uint16_t peer_port_of(void *s)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    return getpeername(T->stream_fd(s), (struct sockaddr *)&a, &len) == 0 ? ntohs(a.sin_port) : 0;
+}
+
+static void test_tagged_hellos(void)
+{
+    int fds0 = open_fds();
+    static const unsigned char ca[37] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    static const unsigned char cb[37] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    static const unsigned char cx[37] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    struct weir_stream_config fa = base_cfg(0), fb = base_cfg(0), fp = base_cfg(0);
+    fa.stream_tag = fb.stream_tag = 1;
+    fa.cookie = ca;
+    fb.cookie = cb;
+    fp.cookie = cx;             /* untagged: the cookie is not looked at */
+    int pa, pb, pp, pq;
+    void *la = listen_on(&fa, &pa), *lb = listen_on(&fb, &pb), *lp = listen_on(&fp, &pp);
+    /* A second listener for plain hellos could not tell whose they are. */
+    void *lq = NULL;
+    CU_ASSERT_EQUAL(T->server_listen(G, &fp, ctl_fd, &lq, &pq), WEIR_E_STREAMLISTEN);
+
+    enum { B, PLAIN, A, UNKNOWN, N };
+    const unsigned char *tags[N] = { cb, NULL, ca, cx };
+    int peers[N];
+    for (int i = 0; i < N; i++) {
+        unsigned char msg[41];
+        memcpy(msg, HELLO, 4);
+        size_t len = 4;
+        if (tags[i]) {
+            memcpy(msg + 4, tags[i], 37);
+            len = 41;
+        }
+        peers[i] = udp_peer(port);
+        CU_ASSERT_FATAL(peers[i] >= 0);
+        CU_ASSERT_EQUAL(send(peers[i], msg, len, 0), (ssize_t)len);
+    }
+    void *sa = NULL, *sb = NULL, *sp = NULL;
+    CU_ASSERT_EQUAL(accept_one(la, pa, &fa, &sa), WEIR_OK);
+    CU_ASSERT_EQUAL(accept_one(lp, pp, &fp, &sp), WEIR_OK);
+    CU_ASSERT_EQUAL(accept_one(lb, pb, &fb, &sb), WEIR_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sp);
+    CU_ASSERT_EQUAL(peer_port_of(sa), local_port_of(peers[A]));
+    CU_ASSERT_EQUAL(peer_port_of(sb), local_port_of(peers[B]));
+    CU_ASSERT_EQUAL(peer_port_of(sp), local_port_of(peers[PLAIN]));
+    /* Nothing more for anyone: the unknown cookie was dropped. */
+    void *extra = NULL;
+    CU_ASSERT_EQUAL(T->server_accept(G, la, &fa, &extra), WEIR_E_AGAIN);
+    CU_ASSERT_EQUAL(T->server_accept(G, lb, &fb, &extra), WEIR_E_AGAIN);
+    CU_ASSERT_EQUAL(T->server_accept(G, lp, &fp, &extra), WEIR_E_AGAIN);
+    unsigned char got[8];
+    CU_ASSERT_FALSE(wait_readable(peers[UNKNOWN], 50));
+    for (int i = 0; i < UNKNOWN; i++) {
+        CU_ASSERT_TRUE(wait_readable(peers[i], IO_WAIT_MS));
+        CU_ASSERT_EQUAL(recv(peers[i], got, sizeof got, 0), 4);
+    }
+
+    /* Through the plugin on both ends: the client tags when told to. */
+    struct weir_stream_config cc = base_cfg(1);
+    cc.stream_tag = 1;
+    cc.cookie = cb;
+    struct opener o;
+    open_start(&o, &cc);
+    void *s2 = NULL;
+    CU_ASSERT_EQUAL(accept_one(lb, pb, &fb, &s2), WEIR_OK);
+    CU_ASSERT_EQUAL(open_finish(&o), WEIR_OK);
+    CU_ASSERT_EQUAL(T->server_accept(G, la, &fa, &extra), WEIR_E_AGAIN);
+    CU_ASSERT_EQUAL(T->server_accept(G, lp, &fp, &extra), WEIR_E_AGAIN);
+    if (o.stream)
+        T->close(o.stream);
+    if (s2)
+        T->close(s2);
+
+    T->server_unlisten(G, la);
+    T->server_unlisten(G, lb);
+    T->server_unlisten(G, lp);
+    T->close(sa);
+    T->close(sb);
+    T->close(sp);
+    for (int i = 0; i < N; i++)
+        close(peers[i]);
+    CU_ASSERT_EQUAL(open_fds(), fds0);
+}
+
 /* A sending stream whose peer went away keeps going (ECONNREFUSED from the
  * ICMP port unreachable is not fatal). */
 static void test_send_after_peer_closed(void)
@@ -1184,6 +1283,7 @@ int main(void)
     CU_add_test(s, "jitter", test_jitter);
     CU_add_test(s, "other source addresses", test_other_sources);
     CU_add_test(s, "hello storm", test_hello_storm);
+    CU_add_test(s, "tagged hellos, several listeners", test_tagged_hellos);
     CU_add_test(s, "send after peer closed", test_send_after_peer_closed);
     CU_add_test(s, "socket options", test_options);
     CU_add_test(s, "bind and cport", test_bind_cport);

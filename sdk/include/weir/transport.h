@@ -4,12 +4,16 @@
  * connection, the cookie, timing and statistics; it calls these hooks:
  *
  *   control thread: init, client_open (client) or server_start/server_listen/
- *                   server_accept/server_unlisten (server), stream_fd, info,
- *                   describe, close, fini
+ *                   server_accept/server_adopt/server_unlisten (server),
+ *                   stream_fd, info, describe, close, fini
  *   worker thread:  send, recv (one worker owns a stream; never concurrently)
  *
- * A process has one control thread per role: with --loopback the client's
- * and the server's run at the same time and share the plugin's global.
+ * With --loopback the client's and the server's control threads run at the
+ * same time and share the plugin's global. A server with --max-tests N runs
+ * one control thread per test: for a plugin built with ABI minor 3 or later
+ * their server hooks run concurrently (for different listeners), so keep
+ * the global read-only after init, or lock. For an older plugin the core
+ * sets up one test's streams at a time.
  *
  * Streams are non-blocking once open: the core polls the fd returned by
  * stream_fd with epoll and calls send/recv when it is ready.
@@ -35,6 +39,12 @@ extern "C" {
 #define WEIR_CAP_CONGESTION    (1u << 4) /* honours congestion and reports it */
 #define WEIR_CAP_EXTENSION     (1u << 5) /* weir-only: a plain iperf3 peer cannot
                                             take part; the core negotiates it */
+/* minor 3 */
+#define WEIR_CAP_STREAM_TAG    (1u << 6) /* streams of a transport without
+                                            CONTROL_PORT carry the cookie when
+                                            cfg->stream_tag is set (weir peers
+                                            only), so a server running several
+                                            tests tells them apart */
 
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
 
@@ -64,6 +74,11 @@ struct weir_stream_config {
                                    transport decides, 0 off, 1 asked for */
     int gro;                    /* receive offload, same values */
     uint32_t gso_dg_size;       /* iperf3 --gsro: datagram size, 0 = blksize */
+    /* minor 3 */
+    int stream_tag;             /* 1: both ends are weir and agreed that each
+                                   stream carries the cookie (WEIR_CAP_STREAM_TAG):
+                                   client, put it in the stream's opening;
+                                   server, take only streams that carry it */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
@@ -166,6 +181,18 @@ struct weir_transport_ops {
      * without --transport NAME never calls it: the first server_listen
      * must do the same lazily. */
     int (*server_start)(void *global);
+
+    /* minor 3 */
+    /* optional, for WEIR_CAP_CONTROL_PORT: adopt one stream the core
+     * accepted on the control listener and whose 37-byte cookie it read and
+     * matched to this test (it was sent first, so the next bytes on fd are
+     * the transport's own). Apply options, finish any handshake (bounded by
+     * cfg->timeout_ms) and return the stream. fd is the plugin's from the
+     * call on: close it on failure. The core then never calls server_accept.
+     * Without this hook the core lends the control listener to the test
+     * while its streams arrive and calls server_accept, one test at a time. */
+    int (*server_adopt)(void *global, void *listener,
+                        const struct weir_stream_config *cfg, int fd, void **stream);
 };
 
 #ifdef __cplusplus

@@ -1,0 +1,340 @@
+/* udp transport: the server's side of opening streams (protocol.md §4.3).
+ *
+ * One unconnected socket bound to the server port (the port's "door")
+ * takes every hello. For each, a new socket is bound to the same address
+ * and port (SO_REUSEADDR), connected to the hello's sender, and answers
+ * "6789"; it is the stream. Connected sockets win the kernel's lookup for
+ * their peer's datagrams, so data goes to the stream and other hellos keep
+ * queueing at the door. (iperf3 does it the other way round: the socket
+ * that got the hello becomes the stream. The wire cannot tell.)
+ *
+ * Several tests can wait for streams at once (weir -s --max-tests), and a
+ * port has only one door, so the door is shared: each test has a listener
+ * with a queue of hellos, and whichever test reads the door hands every
+ * hello to the test it belongs to. A hello that carries a cookie (weir
+ * peers that agreed, cfg->stream_tag) goes to the test with that cookie;
+ * a plain one (iperf3's) to the one test taking plain hellos, which the
+ * core admits one at a time. Hellos that belong to no one are dropped: their
+ * senders time out as with iperf3. */
+#include "udp_int.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* Hellos waiting for one test; more are dropped (iperf3 has a backlog of
+ * one: the next hello waits in the socket until the previous is done). */
+#define HELLO_QUEUE 256
+/* Datagrams read from the door per accept call at most. */
+#define PUMP_MAX 256
+/* At most this many stray datagrams are taken off a new stream socket. */
+#define DRAIN_MAX 4096
+
+struct hello {
+    struct sockaddr_storage peer;
+    socklen_t len;
+};
+
+struct udp_port {
+    struct udp_port *next;
+    int fd;                         /* the door: unconnected, bound to addr */
+    struct sockaddr_storage addr;   /* where the door and every stream bind */
+    socklen_t addrlen;
+    int dual_stack;                 /* IPV6_V6ONLY off */
+    struct udp_listener *users;     /* tests taking streams here */
+};
+
+struct udp_listener {
+    struct udp_port *port;
+    struct udp_listener *next;
+    int tagged;                     /* takes only hellos with its cookie */
+    unsigned char cookie[WEIR_COOKIE_SIZE];
+    int event;                      /* eventfd: hellos wait in queue */
+    int epfd;                       /* the door and event: what the core polls */
+    struct hello queue[HELLO_QUEUE];
+    int n_queued;
+};
+
+/* A new socket bound to the port's address. Returns the fd, or -1 with
+ * errno. */
+static int bind_port(const struct udp_port *p)
+{
+    int fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+    if (fd < 0)
+        return -1;
+    int one = 1, zero = 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        (p->dual_stack && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) < 0) ||
+        bind(fd, (const struct sockaddr *)&p->addr, p->addrlen) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static uint16_t local_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
+/* The door for cfg on port, bound like the control listener: -B if given,
+ * else the IPv6 wildcard, dual-stack unless a family was asked for. The
+ * one already open for the same address is shared. Under the lock. */
+static struct udp_port *open_port(struct udp_global *g, const struct weir_stream_config *cfg,
+                                  uint16_t port, char *why, size_t whylen)
+{
+    struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    hints.ai_family = cfg->family != AF_UNSPEC ? cfg->family
+                                               : (cfg->bind_host ? AF_UNSPEC : AF_INET6);
+    struct addrinfo *res = NULL;
+    char portstr[8];
+
+    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+    int rc = getaddrinfo(cfg->bind_host, portstr, &hints, &res);
+    if (rc != 0) {
+        snprintf(why, whylen, "%s: %s", cfg->bind_host ? cfg->bind_host : "wildcard address",
+                 gai_strerror(rc));
+        return NULL;
+    }
+    struct udp_port *p = calloc(1, sizeof *p);
+    if (!p) {
+        freeaddrinfo(res);
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    p->fd = -1;
+    for (const struct addrinfo *ai = res; ai && p->fd < 0; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof p->addr)
+            continue;
+        memcpy(&p->addr, ai->ai_addr, ai->ai_addrlen);
+        p->addrlen = ai->ai_addrlen;
+        p->dual_stack = ai->ai_family == AF_INET6 && cfg->family == AF_UNSPEC;
+        for (struct udp_port *o = g->ports; o; o = o->next)
+            if (o->addrlen == p->addrlen && o->dual_stack == p->dual_stack &&
+                memcmp(&o->addr, &p->addr, p->addrlen) == 0) {
+                freeaddrinfo(res);
+                free(p);
+                return o;
+            }
+        p->fd = bind_port(p);
+        if (p->fd < 0)
+            snprintf(why, whylen, "bind UDP port %u: %s", (unsigned)port, strerror(errno));
+    }
+    freeaddrinfo(res);
+    if (p->fd < 0) {
+        free(p);
+        return NULL;
+    }
+    p->next = g->ports;
+    g->ports = p;
+    return p;
+}
+
+static void close_port(struct udp_global *g, struct udp_port *p)
+{
+    for (struct udp_port **pp = &g->ports; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    /* Hellos still queued here were beyond the streams the tests wanted;
+     * closing drops them and their senders time out. */
+    close(p->fd);
+    free(p);
+}
+
+/* Hand one datagram that arrived for the port to the test it belongs to.
+ * Under the lock. */
+static void route(struct udp_port *p, const unsigned char *buf, ssize_t n,
+                  const struct sockaddr_storage *peer, socklen_t plen)
+{
+    int tagged = n == (ssize_t)UDP_TAGGED_HELLO_LEN && memcmp(buf, udp_hello_bytes, UDP_HELLO_LEN) == 0;
+    struct udp_listener *l = p->users;
+    /* iperf3 reads 4 bytes of a hello and does not look at them. */
+    while (l && !(tagged ? l->tagged && strncmp((const char *)l->cookie,
+                                                (const char *)buf + UDP_HELLO_LEN, WEIR_COOKIE_SIZE) == 0
+                         : !l->tagged))
+        l = l->next;
+    if (!l || l->n_queued == HELLO_QUEUE)
+        return;
+    struct hello *h = &l->queue[l->n_queued++];
+    memcpy(&h->peer, peer, plen);
+    h->len = plen;
+    uint64_t one = 1;
+    if (write(l->event, &one, sizeof one) < 0) {
+        /* already signalled */
+    }
+}
+
+/* Route whatever fd holds (the door, or a new stream socket that matched
+ * the port's datagrams before it was connected). Under the lock. */
+static void pump(struct udp_port *p, int fd, int max)
+{
+    unsigned char buf[UDP_TAGGED_HELLO_LEN + 1];
+    for (int i = 0; i < max; i++) {
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof peer;
+        ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&peer, &plen);
+        if (n < 0) {
+            if (errno == EINTR || errno == ECONNREFUSED)
+                continue;
+            return;             /* EAGAIN: empty */
+        }
+        if (plen <= sizeof peer)
+            route(p, buf, n, &peer, plen);
+    }
+}
+
+int udp_server_listen(void *global, const struct weir_stream_config *cfg, int control_fd,
+                      void **listener, int *poll_fd)
+{
+    struct udp_global *g = global;
+    char why[256] = "no usable address";
+    /* The control listener knows the real port if it was chosen at bind
+     * time (port 0). */
+    uint16_t port = cfg->port ? cfg->port : local_port(control_fd);
+    struct udp_listener *l = calloc(1, sizeof *l);
+
+    if (!l)
+        return udp_fail(g, WEIR_E_NOMEM, "listener");
+    l->tagged = HAS_FIELD(cfg, stream_tag) && cfg->stream_tag && cfg->cookie;
+    if (l->tagged)
+        memcpy(l->cookie, cfg->cookie, WEIR_COOKIE_SIZE);
+    l->event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (l->event < 0 || l->epfd < 0) {
+        int e = errno;
+        udp_server_unlisten(g, l);
+        return udp_fail(g, WEIR_E_STREAMLISTEN, "listener: %s", strerror(e));
+    }
+
+    pthread_mutex_lock(&g->lock);
+    l->port = open_port(g, cfg, port, why, sizeof why);
+    int busy = 0;
+    for (const struct udp_listener *o = l->port ? l->port->users : NULL; o; o = o->next)
+        busy |= !l->tagged && !o->tagged;
+    int rc = WEIR_OK;
+    struct epoll_event ev = { .events = EPOLLIN };
+    if (!l->port) {
+        rc = udp_fail(g, WEIR_E_STREAMLISTEN, "%s", why);
+    } else if (busy) {
+        /* The core admits one test with plain hellos at a time: two could
+         * not tell whose a hello is. */
+        rc = udp_fail(g, WEIR_E_STREAMLISTEN, "another test is taking plain UDP hellos on port %u",
+                      (unsigned)port);
+    } else if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->port->fd, &ev) < 0 ||
+               epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->event, &ev) < 0) {
+        rc = udp_fail(g, WEIR_E_STREAMLISTEN, "epoll: %s", strerror(errno));
+    } else {
+        l->next = l->port->users;
+        l->port->users = l;
+    }
+    if (rc != WEIR_OK && l->port && !l->port->users)
+        close_port(g, l->port);
+    if (rc != WEIR_OK)
+        l->port = NULL;
+    pthread_mutex_unlock(&g->lock);
+    if (rc != WEIR_OK) {
+        udp_server_unlisten(g, l);
+        return rc;
+    }
+    *listener = l;
+    *poll_fd = l->epfd;
+    return WEIR_OK;
+}
+
+void udp_server_unlisten(void *global, void *listener)
+{
+    struct udp_global *g = global;
+    struct udp_listener *l = listener;
+    if (!l)
+        return;
+    if (l->port) {
+        pthread_mutex_lock(&g->lock);
+        for (struct udp_listener **pp = &l->port->users; *pp; pp = &(*pp)->next)
+            if (*pp == l) {
+                *pp = l->next;
+                break;
+            }
+        if (!l->port->users)
+            close_port(g, l->port);
+        pthread_mutex_unlock(&g->lock);
+    }
+    if (l->epfd >= 0)
+        close(l->epfd);
+    if (l->event >= 0)
+        close(l->event);
+    free(l);
+}
+
+int udp_server_accept(void *global, void *listener, const struct weir_stream_config *cfg,
+                      void **stream)
+{
+    struct udp_global *g = global;
+    struct udp_listener *l = listener;
+    struct udp_port *p = l->port;
+    struct hello h;
+
+    pthread_mutex_lock(&g->lock);
+    pump(p, p->fd, PUMP_MAX);
+    if (l->n_queued == 0) {
+        pthread_mutex_unlock(&g->lock);
+        return WEIR_E_AGAIN;
+    }
+    h = l->queue[0];
+    memmove(l->queue, l->queue + 1, (size_t)(--l->n_queued) * sizeof *l->queue);
+    if (l->n_queued == 0) {
+        uint64_t v;
+        if (read(l->event, &v, sizeof v) < 0) {
+            /* already reset */
+        }
+    }
+    int fd = bind_port(p);
+    int e = errno;
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&h.peer, h.len) < 0) {
+        e = errno;
+        close(fd);
+        fd = -2;
+    }
+    /* Bound but not yet connected, the socket took datagrams for the port
+     * like the door: hellos of other streams, which go where they belong.
+     * Its own peer sends nothing before our reply. */
+    if (fd >= 0)
+        pump(p, fd, DRAIN_MAX);
+    pthread_mutex_unlock(&g->lock);
+    if (fd == -1)
+        return udp_fail(g, WEIR_E_STREAMACCEPT, "binding a socket to the UDP port: %s", strerror(e));
+    if (fd < 0)
+        return udp_fail(g, WEIR_E_STREAMACCEPT, "connect to the hello's sender: %s", strerror(e));
+
+    int rc = udp_apply_options(g, fd, cfg, (struct sockaddr *)&h.peer);
+    if (rc == WEIR_OK)
+        rc = udp_stream_new(g, fd, cfg, (struct udp_stream **)stream);
+    if (rc != WEIR_OK) {
+        close(fd);
+        return rc;
+    }
+    if (send(fd, udp_reply_bytes, UDP_HELLO_LEN, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)UDP_HELLO_LEN) {
+        int se = errno;
+        udp_close(*stream);
+        *stream = NULL;
+        return udp_fail(g, WEIR_E_STREAMWRITE, "sending the reply: %s", strerror(se));
+    }
+    return WEIR_OK;
+}
