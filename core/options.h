@@ -55,6 +55,8 @@ struct weir_settings {
     const char *timestamps;      /* --timestamps[=FORMAT] */
     int forceflush;
     int one_off;                 /* -1 */
+    int daemon;                  /* -D */
+    const char *pidfile;         /* -I */
     int rcv_timeout_ms;          /* --rcv-timeout */
     int connect_timeout_ms;      /* --connect-timeout */
     int threads;                 /* --threads, 0 = one per core */

@@ -115,6 +115,11 @@ void report_close(struct report_set *rs)
     free(rs);
 }
 
+int report_log_fd(const struct report_set *rs)
+{
+    return rs->log ? fileno(rs->log) : -1;
+}
+
 #define EACH(rs, hook, ...)                                                 \
     for (int i_ = 0; i_ < (rs)->n; i_++)                                    \
         if ((rs)->inst[i_].p->reporter->hook)                               \
