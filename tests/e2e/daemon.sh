@@ -230,6 +230,8 @@ term_removes_pidfile() {
     [ ! -e "$CASE_DIR/weir.pid" ] || fail "pid file left after SIGTERM"
     grep -q "weir: interrupt - the server has terminated" "$CASE_DIR/weir.log" ||
         fail "no 'interrupt - the server has terminated' in the log"
+    # Under ASan the daemon's leak report would land in the log (stderr).
+    ! grep -q "Sanitizer" "$CASE_DIR/weir.log" || fail "sanitizer report in the log"
     ! port_listening "$PORT" || fail "port $PORT still listening"
 }
 
@@ -335,6 +337,25 @@ one_off() {
     fi
 }
 
+# contrib/weir.service: every directive known to this systemd, the
+# command found. (Offline: the sandbox itself needs a running systemd.)
+unit_verifies() {
+    command -v systemd-analyze >/dev/null 2>&1 || { skip_case "no systemd-analyze"; return; }
+    local unit=$CASE_DIR/weir.service
+    sed "s|@bindir@|$(dirname "$WEIR_REAL")|g" "$TESTS_DIR/../contrib/weir.service.in" >"$unit"
+    timeout 30 systemd-analyze verify --man=no "$unit" >"$CASE_DIR/verify.out" 2>&1
+    local rc=$?
+    if grep -q "Failed to initialize manager\|Failed to setup working directory" "$CASE_DIR/verify.out"; then
+        skip_case "systemd-analyze cannot run here: $(head -n 1 "$CASE_DIR/verify.out")"
+        return
+    fi
+    expect_eq "systemd-analyze verify exit status" "$rc" 0
+    ! grep -q "weir.service" "$CASE_DIR/verify.out" ||
+        fail "systemd-analyze: $(grep "weir.service" "$CASE_DIR/verify.out" | head -n 3)"
+    grep -q "^ExecStart=$(dirname "$WEIR_REAL")/weir --server --daemon --pidfile /run/weir/weir.pid" "$unit" ||
+        fail "ExecStart does not start the daemon with its pid file"
+}
+
 run_dcase "-D -I: returns once listening, detached, pid file names it" starts_detached
 run_dcase "-D without --logfile: stdout and stderr to /dev/null" stdio_null
 run_dcase "-I: a second server with the same pid file is refused" second_refused
@@ -347,4 +368,5 @@ run_dcase "--logfile --forceflush --timestamps" log_flush_stamps plain
 run_dcase "--logfile --forceflush --timestamps with -D" log_flush_stamps daemon
 run_dcase "-1 exits after one test" one_off plain
 run_dcase "-1 with -D exits after one test" one_off daemon
+run_dcase "contrib/weir.service passes systemd-analyze verify" unit_verifies
 finish

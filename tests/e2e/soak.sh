@@ -131,6 +131,12 @@ soak() {
     echo "# after $SOAK_TESTS tests and $HOSTILE_RUN hostile peers ($((SECONDS - t0)) s):" \
          "$FD_END open descriptors, VmRSS $RSS_END kB${ASAN:+ (ASan build)}"
     SOAK_READY=1
+    # It ends as usual on SIGTERM (status 1, as iperf3), with nothing from
+    # a sanitizer.
+    kill -TERM "$pid"
+    wait_server
+    expect_eq "server exit status on SIGTERM" "$SERVER_RC" 1
+    ! grep -q "Sanitizer" "$SERVER_ERR" || fail "sanitizer report: $(grep -m 3 "Sanitizer" "$SERVER_ERR")"
 }
 
 all_valid() {
