@@ -198,17 +198,6 @@ static int on_create_streams(struct client *c)
             return fail(c, WEIR_E_NOMEM, NULL);
         }
     }
-    /* -n/-k: give each sending stream its share so the total stops at the
-     * requested amount (rounded up to whole blocks per stream). */
-    uint64_t total = t->p.blockcount;
-    if (t->p.num)
-        total = (t->p.num + t->p.len - 1) / t->p.len;
-    int senders = 0;
-    for (int i = 0; i < t->n_streams; i++)
-        senders += t->streams[i].sending;
-    for (int i = 0; i < t->n_streams && total && senders; i++)
-        if (t->streams[i].sending)
-            t->streams[i].budget_blocks = (total + (uint64_t)senders - 1) / (uint64_t)senders;
     c->setup_ns = host_now_ns() - setup_from;
     return WEIR_OK;
 }

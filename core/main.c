@@ -3,9 +3,11 @@
  * client, server or in-process loopback pair. */
 #include "client.h"
 #include "compare.h"
+#include "daemon.h"
 #include "loopback.h"
 #include "loader.h"
 #include "options.h"
+#include "pidfile.h"
 #include "report.h"
 #include "server.h"
 #include "session.h"
@@ -23,6 +25,31 @@ static void raise_fd_limit(void)
     }
 }
 
+/* Reporters, then the client, server or loopback pair. */
+static int run(struct weir_settings *s)
+{
+    raise_fd_limit();
+    struct report_set *rs = report_open(s, s->mode == MODE_SERVER);
+    if (!rs)
+        return 1;
+    /* A server's log file is reopened on SIGHUP (logrotate). */
+    if (s->mode == MODE_SERVER && s->logfile && daemon_reopen_log_on_hup(s->logfile, report_log_fd(rs)) != 0) {
+        report_close(rs);
+        return 1;
+    }
+    int status;
+    switch (s->mode) {
+    case MODE_SERVER:   status = server_run(s, rs); break;
+    case MODE_LOOPBACK: status = s->n_compare ? compare_run(s, rs) : loopback_run(s, rs, NULL); break;
+    default:            status = s->n_compare ? compare_run(s, rs) : client_run(s, rs, NULL); break;
+    }
+    if (status == 0 && report_failed(rs))
+        status = 1;
+    daemon_stop_log_reopen();
+    report_close(rs);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct weir_settings s;
@@ -31,22 +58,18 @@ int main(int argc, char **argv)
         loader_unload_all();
         return r > 0 ? 0 : 1;
     }
-    session_install_signals();
-    raise_fd_limit();
-    struct report_set *rs = report_open(&s, s.mode == MODE_SERVER);
-    if (!rs) {
+    int status = 1;
+    /* -D: the original process returns here once the daemon listens. */
+    if (s.daemon && daemon_start(&s, &status)) {
         loader_unload_all();
-        return 1;
+        return status;
     }
-    int status;
-    switch (s.mode) {
-    case MODE_SERVER:   status = server_run(&s, rs); break;
-    case MODE_LOOPBACK: status = s.n_compare ? compare_run(&s, rs) : loopback_run(&s, rs, NULL); break;
-    default:            status = s.n_compare ? compare_run(&s, rs) : client_run(&s, rs, NULL); break;
+    session_install_signals();
+    status = 1;
+    if (!s.pidfile || pidfile_claim(s.pidfile) == 0) {
+        status = run(&s);
+        pidfile_release();
     }
-    if (status == 0 && report_failed(rs))
-        status = 1;
-    report_close(rs);
     loader_unload_all();
     return status;
 }

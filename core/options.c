@@ -29,6 +29,8 @@ static const struct option core_options[] = {
     { "interval", required_argument, NULL, 'i' },
     { "one-off", no_argument, NULL, '1' },
     { "max-tests", required_argument, NULL, OPT_MAX_TESTS },
+    { "daemon", no_argument, NULL, 'D' },
+    { "pidfile", required_argument, NULL, 'I' },
     { "verbose", no_argument, NULL, 'V' },
     { "json", no_argument, NULL, 'J' },
     { "json-stream", no_argument, NULL, OPT_JSON_STREAM },
@@ -87,7 +89,7 @@ static const struct option core_options[] = {
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
 
-static const char short_options[] = "p:f:i:1VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:dh";
+static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:dh";
 
 static void usage_hint(void)
 {
@@ -131,7 +133,7 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  -V, --verbose             more detailed output\n"
 "  -J, --json                output in JSON format\n"
 "  --json-stream             output in line-delimited JSON format\n"
-"  --logfile f               send output to a log file\n"
+"  --logfile f               send output to a log file (a server reopens it on SIGHUP)\n"
 "  --forceflush              force flushing output at every interval\n"
 "  --timestamps<=format>     emit a timestamp at the start of each output line\n"
 "  --rcv-timeout #           idle timeout for receiving data (default 120000 ms)\n"
@@ -151,6 +153,10 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  -1, --one-off             handle one client connection then exit\n"
 "  --max-tests N             run up to N tests at once (1 to 128, default 1: a\n"
 "                            second client is told the server is busy)\n"
+"  -D, --daemon              run the server as a daemon (the command returns once it\n"
+"                            listens; output goes to --logfile, else nowhere)\n"
+"  -I, --pidfile file        write the server's PID to file, remove it on exit, and\n"
+"                            refuse to start while another live server holds it\n"
 "  --rsa-private-key-path    path to the RSA private key (PEM, no passphrase) used to\n"
 "                            decrypt authentication credentials\n"
 "  --authorized-users-path   path to the file of authorized users (username,sha256hex)\n"
@@ -419,6 +425,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 break;
             }
             case '1': s->one_off = 1; break;
+            case 'D': s->daemon = 1; break;
+            case 'I': s->pidfile = optarg; break;
             case 'V': s->verbose = 1; break;
             case 'v':
                 printf("weir %s (plugin ABI %d.%d, iperf3 protocol compatible)\n",
@@ -618,7 +626,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
             return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");
     } else {
-        if (s->one_off || s->max_tests || s->rsa_private_key || s->authorized_users || s->skew_threshold)
+        if (s->one_off || s->max_tests || s->daemon || s->pidfile || s->rsa_private_key ||
+            s->authorized_users || s->skew_threshold)
             return usage_error("%s", "some option you are trying to set is server only");
         if ((s->username != NULL) != (s->rsa_public_key != NULL))
             return usage_error("%s", "you must specify a username, password, and path to a valid RSA public key");

@@ -57,6 +57,8 @@ struct weir_settings {
     int forceflush;
     int one_off;                 /* -1 */
     int max_tests;               /* --max-tests, 0 = unset (1, like iperf3) */
+    int daemon;                  /* -D */
+    const char *pidfile;         /* -I */
     int rcv_timeout_ms;          /* --rcv-timeout */
     int connect_timeout_ms;      /* --connect-timeout */
     int threads;                 /* --threads, 0 = one per core */

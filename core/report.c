@@ -138,6 +138,11 @@ static void contain(struct instance *in)
     in->rs->failed = 1;
 }
 
+int report_log_fd(const struct report_set *rs)
+{
+    return rs->log ? fileno(rs->log) : -1;
+}
+
 #define EACH(rs, hook, ...)                                                 \
     for (int i_ = 0; i_ < (rs)->n; i_++) {                                  \
         struct instance *in_ = &(rs)->inst[i_];                             \

@@ -12,6 +12,8 @@ struct report_set;
  * returns NULL. */
 struct report_set *report_open(const struct weir_settings *s, int role);
 void report_close(struct report_set *rs);
+/* The --logfile stream's descriptor, or -1. */
+int report_log_fd(const struct report_set *rs);
 
 void report_server_listening(struct report_set *rs, uint16_t port, int test_no);
 void report_connected(struct report_set *rs, const struct weir_report_connect *c);

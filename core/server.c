@@ -14,6 +14,7 @@
 #include "control.h"
 #include "cookie.h"
 #include "dispatch.h"
+#include "daemon.h"
 #include "errors.h"
 #include "host.h"
 #include "loader.h"
@@ -462,6 +463,8 @@ static int serve_one(struct test_link *link)
         if (v.error == WEIR_E_CTRLCLOSE || v.error == WEIR_E_CLIENTTERM)
             snprintf(msg, sizeof msg, "%s", v.error == WEIR_E_CLIENTTERM ? "the client has terminated"
                                                                          : "the client has unexpectedly closed the connection");
+        else if (v.error == WEIR_E_SERVERTERM)
+            snprintf(msg, sizeof msg, "interrupt - the server has terminated");   /* as iperf3 */
         else
             weir_error_text(msg, sizeof msg, v.error, v.detail);
         free(report_capture_take(rs));
@@ -543,6 +546,7 @@ int server_run(const struct weir_settings *s, struct report_set *rs)
         report_finish(rs, msg);
         return 1;
     }
+    daemon_ready();             /* -D: the caller may return now */
     int status = server_serve(s, rs, fd, port, -1);
     close(fd);
     EVP_PKEY_free(auth_key);

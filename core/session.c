@@ -112,6 +112,7 @@ int session_begin(struct session *ss)
     struct weir_test *t = &ss->t;
     if (stats_buf_init(&ss->sb, t->n_streams))
         return WEIR_E_NOMEM;
+    test_share_budget(t);
     /* Workers must not take the signals meant for the main thread. They
      * start idle; data moves once the phase is RUN. */
     sigset_t all, old;

@@ -102,6 +102,19 @@ int test_has_retransmits(const struct weir_test *t)
     return (t->transport->transport->caps & WEIR_CAP_RETRANSMITS) != 0;
 }
 
+void test_share_budget(struct weir_test *t)
+{
+    uint64_t total = t->p.blockcount;
+    if (t->p.num)
+        total = (t->p.num + t->p.len - 1) / t->p.len;
+    int senders = 0;
+    for (int i = 0; i < t->n_streams; i++)
+        senders += t->streams[i].sending;
+    for (int i = 0; i < t->n_streams && total && senders; i++)
+        if (t->streams[i].sending)
+            t->streams[i].budget_blocks = (total + (uint64_t)senders - 1) / (uint64_t)senders;
+}
+
 void test_omit_check(struct weir_test *t, uint64_t now)
 {
     if (!t->omitting || now < t->running_since_ns + (uint64_t)t->p.omit * 1000000000u)

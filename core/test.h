@@ -116,6 +116,10 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
 
 int test_is_datagram(const struct weir_test *t);
 int test_has_retransmits(const struct weir_test *t);
+/* -n/-k: give each sending stream its share so the total stops at the
+ * requested amount (rounded up to whole blocks per stream). Either end:
+ * with -R the server is the sender. */
+void test_share_budget(struct weir_test *t);
 /* Called from the main loop: ends the omit period when due. */
 void test_omit_check(struct weir_test *t, uint64_t now);
 

@@ -106,8 +106,10 @@ static void *worker_main(void *arg)
     for (;;) {
         int phase = atomic_load_explicit(&t->phase, memory_order_acquire);
         if (phase == PHASE_STOP) {
-            /* The run ends here: what already arrived counts. */
-            if (armed == ARMED_RUN)
+            /* The run ends here: what already arrived counts -- also
+             * when it ended before this worker ever saw RUN (a short -n
+             * test whose TEST_END came at once). */
+            if (armed == ARMED_RUN || (armed == ARMED_NONE && t->running_since_ns))
                 count_queued(w, ops);
             break;
         }

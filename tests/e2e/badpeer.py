@@ -258,6 +258,25 @@ def sc_wrong_cookie(peer):
     print("ELAPSED %.3f" % (time.monotonic() - t0))
 
 
+def sc_garbage(peer):
+    """Random bytes where the cookie belongs, then the peer closes."""
+    peer.ctl = connect(peer.host, peer.port, peer.timeout)
+    t0 = time.monotonic()
+    peer.ctl.sendall(os.urandom(64))
+    peer.ctl.shutdown(socket.SHUT_WR)
+    emit_answer(peer.ctl, peer.timeout, t0)
+
+
+def sc_cookie_vanish(peer):
+    """A valid cookie, then the peer is gone without reading a byte."""
+    peer.ctl = connect(peer.host, peer.port, peer.timeout)
+    peer.ctl.sendall(peer.cookie)
+    peer.ctl.close()
+    peer.ctl = None
+    print("ANSWER -")
+    print("END left")
+
+
 LEN_OVER = 9000
 
 SCENARIOS = {
@@ -289,6 +308,10 @@ SCENARIOS = {
     "wrong_cookie": sc_wrong_cookie,
     # "weir_transport" naming a file on the server (--arg PATH)
     "transport_path": sc_transport_path,
+    # garbage instead of a cookie, then close
+    "garbage": sc_garbage,
+    # a cookie, then close at once
+    "cookie_vanish": sc_cookie_vanish,
 }
 
 

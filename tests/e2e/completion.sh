@@ -27,7 +27,7 @@ script=$TESTS_DIR/../contrib/bash-completion/weir
 if [ -z "$dir" ]; then
     echo "SKIP: configured --without-bash-completion-dir: install not checked"
 elif (unset MAKEFLAGS MFLAGS MAKELEVEL
-      timeout 60 make -C "$TOP_BUILDDIR" install-bashcompletionDATA DESTDIR="$tmp/dest") >"$tmp/install.log" 2>&1; then
+      timeout 60 make -C "$TOP_BUILDDIR/contrib" install-bashcompletionDATA DESTDIR="$tmp/dest") >"$tmp/install.log" 2>&1; then
     installed=$(find "$tmp/dest" -type f -name weir)
     prefix=$(sed -n 's/^prefix = //p' "$TOP_BUILDDIR/Makefile")
     datadir=$(sed -n 's/^datadir = //p' "$TOP_BUILDDIR/Makefile")
