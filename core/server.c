@@ -17,7 +17,9 @@
 #include "loader.h"
 #include "netutil.h"
 #include "results.h"
+#include "serverlimits.h"
 #include "session.h"
+#include "timeouts.h"
 #include "workers.h"
 
 #include <errno.h>
@@ -134,6 +136,9 @@ static int read_params(struct server_test *v)
     json_object_put(o);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "%s", detail);
+    /* --server-max-duration, --server-bitrate-limit */
+    if ((rc = limits_check_params(t->s, &t->p, detail, sizeof detail)) != WEIR_OK)
+        return fail(v, rc, 1, "%s", detail);
     if (auth_key) {
         const struct weir_settings *s = t->s;
         char why[512];
@@ -184,7 +189,7 @@ static int accept_streams(struct server_test *v)
         return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
     }
     int want = t->p.parallel * (t->p.bidir ? 2 : 1);
-    uint64_t deadline = host_now_ns() + (uint64_t)STREAMS_TIMEOUT_MS * 1000000u;
+    uint64_t deadline = host_now_ns() + (uint64_t)timeouts_wait_ms(t->s, STREAMS_TIMEOUT_MS) * 1000000u;
     rc = WEIR_OK;
     while (t->n_streams < want) {
         uint64_t now = host_now_ns();
@@ -236,15 +241,6 @@ static int accept_streams(struct server_test *v)
     return rc;
 }
 
-static uint64_t received_bytes(const struct weir_test *t)
-{
-    uint64_t sum = 0;
-    for (int i = 0; i < t->n_streams; i++)
-        if (!t->streams[i].sending)
-            sum += t->streams[i].ctr.bytes;
-    return sum;
-}
-
 /* Run until the client's TEST_END. */
 static int run_test(struct server_test *v)
 {
@@ -260,27 +256,22 @@ static int run_test(struct server_test *v)
         return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
     uint64_t now = host_now_ns();
     session_run(ss, now);
-    int receives = 0;
-    for (int i = 0; i < t->n_streams; i++)
-        receives |= !t->streams[i].sending;
     uint64_t safety = t->p.time ? now + (uint64_t)(t->p.time + t->p.omit + DURATION_GRACE_S) * 1000000000u : 0;
-    uint64_t last_bytes = 0, last_progress = now;
-    const uint64_t rcv_timeout = (uint64_t)t->s->rcv_timeout_ms * 1000000u;
+    struct rcv_watch rcv;                   /* --rcv-timeout */
+    rcv_watch_start(&rcv, t, now);
+    struct rate_window rate;                /* --server-bitrate-limit */
+    rate_window_start(&rate, t->s, now);
+    char why[256];
 
     for (;;) {
         now = host_now_ns();
         session_tick(ss, now);
         if (safety && now >= safety)
             return fail(v, WEIR_E_SERVERTESTDURATIONEXPIRED, 1, NULL);
-        if (receives) {
-            uint64_t b = received_bytes(t);
-            if (b != last_bytes) {
-                last_bytes = b;
-                last_progress = now;
-            } else if (now - last_progress >= rcv_timeout) {
-                return fail(v, WEIR_E_NOMSG, 1, NULL);
-            }
-        }
+        if (rcv_watch_expired(&rcv, t, now))
+            return fail(v, WEIR_E_NOMSG, 1, NULL);
+        if ((rc = rate_window_check(&rate, t, now, why, sizeof why)) != WEIR_OK)
+            return fail(v, rc, 1, "%s", why);
         if ((rc = session_stream_error(ss, 1)) != 0)
             return fail(v, rc, 1, NULL);
         struct pollfd p[2] = { { .fd = t->ctl_fd, .events = POLLIN }, { .fd = v->listen_fd, .events = POLLIN } };
@@ -353,7 +344,7 @@ static int exchange_results(struct server_test *v)
     if (io != CTL_OK)
         return ctl_fail(v, io, WEIR_E_SENDRESULTS);
     signed char st;
-    io = ctl_recv_state(t->ctl_fd, DONE_TIMEOUT_MS, &st);
+    io = ctl_recv_state(t->ctl_fd, timeouts_wait_ms(t->s, DONE_TIMEOUT_MS), &st);
     if (io != CTL_OK)
         return ctl_fail(v, io, WEIR_E_CTRLREAD);
     if (st != ST_IPERF_DONE)
@@ -377,7 +368,7 @@ static int serve_one(const struct weir_settings *s, struct report_set *rs, int l
 
     int rc;
     size_t got = 0;
-    enum ctl_io io = ctl_read(ctl_fd, t->cookie, WEIR_COOKIE_SIZE, COOKIE_TIMEOUT_MS, &got);
+    enum ctl_io io = ctl_read(ctl_fd, t->cookie, WEIR_COOKIE_SIZE, timeouts_wait_ms(s, COOKIE_TIMEOUT_MS), &got);
     t->cookie[WEIR_COOKIE_SIZE - 1] = '\0';
     if (io != CTL_OK) {
         rc = io == CTL_EOF ? gone(&v) : ctl_fail(&v, io, WEIR_E_RECVCOOKIE);
@@ -388,7 +379,12 @@ static int serve_one(const struct weir_settings *s, struct report_set *rs, int l
         struct weir_report_connect c;
         report_fill_connect(&c, WEIR_ROLE_SERVER, t->peer_host, t->peer_port);
         report_connected(rs, &c);
-        rc = read_params(&v);
+        char why[256];
+        rc = timeouts_apply_control(s, ctl_fd, why, sizeof why);    /* --snd-timeout, --cntl-ka */
+        if (rc != WEIR_OK)
+            fail(&v, rc, 1, "%s", why);
+        else
+            rc = read_params(&v);
     }
     if (rc == WEIR_OK)
         rc = accept_streams(&v);
@@ -430,16 +426,24 @@ int server_serve(const struct weir_settings *s, struct report_set *rs, int liste
     int status = 0;
     for (int test_no = 1;; test_no++) {
         report_server_listening(rs, port, test_no);
-        int fd = -1;
-        while (fd < 0) {
+        int fd = -1, idle = 0;
+        while (fd < 0 && !idle) {
             struct pollfd p = { .fd = listen_fd, .events = POLLIN };
-            int pr = poll(&p, 1, -1);
+            int pr = poll(&p, 1, timeouts_idle_ms(s));
             if (session_signal) {
                 fprintf(stderr, "weir: interrupt - the server has terminated\n");
                 return 1;
             }
+            idle = pr == 0;
             if (pr > 0)
                 fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);   /* EAGAIN: poll again */
+        }
+        /* --idle-timeout: nobody came. Like iperf3, start over (with -1:
+         * exit 0); the listening socket stays, so no client is refused. */
+        if (idle) {
+            if (s->one_off)
+                return 0;
+            continue;
         }
         int r = serve_one(s, rs, listen_fd, fd);
         if (r < 0)

@@ -258,6 +258,27 @@ def sc_wrong_cookie(peer):
     print("ELAPSED %.3f" % (time.monotonic() - t0))
 
 
+def sc_params_arg(peer):
+    """Valid parameters with the keys of the --arg JSON object merged in
+    (range checks: "--arg '{\"omit\":601}'")."""
+    peer.open_control()
+    t0 = time.monotonic()
+    peer.ctl.sendall(frame(valid_params(**json.loads(peer.arg or "{}"))))
+    emit_answer(peer.ctl, peer.timeout, t0)
+
+
+def sc_overrun(peer):
+    """A reverse test of "time":1 whose TEST_END never comes: the server's
+    duration safety timer (time + omit + 40 s) must end it. The data
+    stream is left unread."""
+    peer.open_control()
+    peer.send_valid_params(time=1, reverse=True)
+    peer.open_data(peer.cookie)
+    peer.wait_running()
+    t0 = time.monotonic()
+    emit_answer(peer.ctl, peer.timeout, t0)
+
+
 LEN_OVER = 9000
 
 SCENARIOS = {
@@ -289,6 +310,10 @@ SCENARIOS = {
     "wrong_cookie": sc_wrong_cookie,
     # "weir_transport" naming a file on the server (--arg PATH)
     "transport_path": sc_transport_path,
+    # valid parameters with the --arg JSON object's keys merged in
+    "params": sc_params_arg,
+    # a test that runs past its duration without TEST_END
+    "overrun": sc_overrun,
 }
 
 

@@ -64,6 +64,12 @@ struct weir_stream_config {
                                    transport decides, 0 off, 1 asked for */
     int gro;                    /* receive offload, same values */
     uint32_t gso_dg_size;       /* iperf3 --gsro: datagram size, 0 = blksize */
+    /* minor 3 */
+    unsigned snd_timeout_ms;    /* --snd-timeout: how long sent data may stay
+                                   unacknowledged before the stream fails
+                                   (TCP_USER_TIMEOUT); 0 = the OS default.
+                                   Transports without acknowledgements
+                                   ignore it. */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
