@@ -15,6 +15,7 @@
 #include "netutil.h"
 #include "results.h"
 #include "session.h"
+#include "timeouts.h"
 #include "workers.h"
 
 #include <errno.h>
@@ -241,6 +242,8 @@ static int on_test_running(struct client *c)
     struct weir_test *t = &ss->t;
     session_run(ss, host_now_ns());
     int byte_limit = t->p.num || t->p.blockcount;
+    struct rcv_watch rcv;               /* --rcv-timeout (-R, --bidir) */
+    rcv_watch_start(&rcv, t, host_now_ns());
     for (;;) {
         uint64_t now = host_now_ns();
         uint64_t deadline = end_deadline(t);
@@ -252,6 +255,8 @@ static int on_test_running(struct client *c)
         int rc = session_stream_error(ss, 1);
         if (rc)
             return fail(c, rc, NULL);
+        if (rcv_watch_expired(&rcv, t, now))
+            return fail(c, WEIR_E_NOMSG, NULL);
         int timeout = session_timeout_ms(ss, now, byte_limit ? 2 : 1000);
         if (deadline) {
             uint64_t ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 0;
@@ -343,6 +348,10 @@ static int connect_control(struct client *c)
         return fail(c, WEIR_E_CONNECT, "%s", strerror(errno));
     }
     net_set_nodelay(t->ctl_fd);
+    char why[256];
+    int opt_rc = timeouts_apply_control(s, t->ctl_fd, why, sizeof why);    /* --snd-timeout, --cntl-ka */
+    if (opt_rc != WEIR_OK)
+        return fail(c, opt_rc, "%s", why);
     if (weir_cookie_make(t->cookie))
         return fail(c, WEIR_E_SENDCOOKIE, "no randomness");
     enum ctl_io io = ctl_write(t->ctl_fd, t->cookie, WEIR_COOKIE_SIZE, CTL_MSG_TIMEOUT_MS);
@@ -407,7 +416,7 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
 
     while (rc == WEIR_OK && !c.done) {
         signed char st;
-        enum ctl_io io = ctl_recv_state(t->ctl_fd, SERVER_REPLY_TIMEOUT_MS, &st);
+        enum ctl_io io = ctl_recv_state(t->ctl_fd, timeouts_wait_ms(s, SERVER_REPLY_TIMEOUT_MS), &st);
         if (session_signal) {
             rc = fail(&c, WEIR_E_CLIENTTERM, NULL);
             break;

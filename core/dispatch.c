@@ -2,6 +2,7 @@
 #include "control.h"
 #include "host.h"
 #include "session.h"
+#include "timeouts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -227,18 +228,16 @@ static void *test_main(void *arg)
 
     int r = d->run(l);
 
+    /* The test is over: its slot is free before the control connection's
+     * lingering close (up to 2 s for a peer that vanished), so the next
+     * client is served, not told the server is busy. */
     pthread_mutex_lock(&d->lock);
     l->closing = 1;
-    pthread_mutex_unlock(&d->lock);
-    ctl_close(l->ctl_fd);
-    if (l->rs && l->rs != d->rs)
-        report_close(l->rs);
-
-    pthread_mutex_lock(&d->lock);
     end_streams_locked(l);
     if (l->lent)
         d->lent = l->lent = 0;
     if (l->claimed) {
+        l->claimed = 0;
         d->n_claimed--;
         /* Like iperf3, -1 does not count a refused authentication. */
         if (r != 2) {
@@ -248,8 +247,15 @@ static void *test_main(void *arg)
         }
     }
     l->status = r;
-    l->finished = 1;
     announce(d);
+    pthread_mutex_unlock(&d->lock);
+    wake(d);
+
+    ctl_close(l->ctl_fd);
+    if (l->rs && l->rs != d->rs)
+        report_close(l->rs);
+    pthread_mutex_lock(&d->lock);
+    l->finished = 1;
     pthread_mutex_unlock(&d->lock);
     wake(d);
     return NULL;
@@ -350,7 +356,9 @@ static void route(struct dispatch *d, int fd, const unsigned char *cookie)
     pthread_mutex_lock(&d->lock);
     struct test_link *l = d->links;
     /* iperf3 compares cookies as strings of at most 37 bytes. */
-    while (l && !(l->claimed && !l->finished &&
+    /* A test that ended but still closes its control connection keeps
+     * its cookie: a late stream of it is refused, not taken for a test. */
+    while (l && !((l->claimed || l->closing) && !l->finished &&
                   strncmp((const char *)l->cookie, (const char *)cookie, WEIR_COOKIE_SIZE) == 0))
         l = l->next;
     if (l && l->expecting)
@@ -369,7 +377,7 @@ static void add_pending(struct dispatch *d, int fd)
     struct pending *p = &d->pend[d->n_pend++];
     memset(p, 0, sizeof *p);
     p->fd = fd;
-    p->deadline_ns = host_now_ns() + ms_to_ns(COOKIE_TIMEOUT_MS);
+    p->deadline_ns = host_now_ns() + ms_to_ns(timeouts_wait_ms(d->s, COOKIE_TIMEOUT_MS));
 }
 
 /* Take what waits on the listener. While every slot is taken and no test
@@ -506,20 +514,45 @@ int dispatch_serve(const struct weir_settings *s, struct report_set *rs, int lis
 
     struct pollfd *p = calloc(MAX_PENDING + 3, sizeof *p);
     int stopped = !p;
+    /* --idle-timeout: since when nothing has happened (no test, no
+     * connection waiting). */
+    int idle_ms = timeouts_idle_ms(s);
+    uint64_t idle_since = host_now_ns();
     while (!stopped && !session_signal) {
         reap(&d);
         pthread_mutex_lock(&d.lock);
-        int lent = d.lent, done = d.done;
+        int lent = d.lent, done = d.done, quiet = d.n_links == 0 && d.n_pend == 0;
         pthread_mutex_unlock(&d.lock);
         if (done)
             break;
+        uint64_t now = host_now_ns();
+        if (!quiet) {
+            idle_since = now;
+        } else if (idle_ms >= 0 && now - idle_since >= ms_to_ns(idle_ms)) {
+            /* Nobody came: like iperf3, start over (with -1: exit 0). The
+             * listening socket stays, so no client is refused meanwhile. */
+            if (s->one_off)
+                break;
+            pthread_mutex_lock(&d.lock);
+            d.next_no++;        /* a listening round of its own, as before */
+            announce(&d);
+            pthread_mutex_unlock(&d.lock);
+            idle_since = now;
+        }
         int n = 0;
         p[n++] = (struct pollfd){ .fd = d.wake[0], .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = lent ? -1 : listen_fd, .events = POLLIN };
         for (int i = 0; i < d.n_pend; i++)
             p[n++] = (struct pollfd){ .fd = d.pend[i].fd, .events = POLLIN };
-        int pr = poll(p, (nfds_t)n, poll_timeout(&d));
+        int wait_ms = poll_timeout(&d);
+        if (quiet && idle_ms >= 0) {
+            uint64_t left = idle_since + ms_to_ns(idle_ms) - now;
+            int left_ms = (int)((left + 999999u) / 1000000u);
+            if (left_ms < wait_ms)
+                wait_ms = left_ms;
+        }
+        int pr = poll(p, (nfds_t)n, wait_ms);
         if (session_signal)
             break;
         if (pr < 0 && errno != EINTR)

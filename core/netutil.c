@@ -161,3 +161,29 @@ void net_bufsizes(int fd, int *snd, int *rcv)
     sl = sizeof *rcv;
     getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, &sl);
 }
+
+int net_set_user_timeout(int fd, unsigned ms)
+{
+    unsigned v = ms;
+    return setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v);
+}
+
+int net_set_keepalive(int fd, int idle_s, int intvl_s, int cnt, const char **failed)
+{
+    static const struct { int level, name; const char *label; } opts[] = {
+        { SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE" },
+        { IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE" },
+        { IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL" },
+        { IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT" },
+    };
+    const int values[] = { 1, idle_s, intvl_s, cnt };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (values[i] <= 0)
+            continue;
+        if (setsockopt(fd, opts[i].level, opts[i].name, &values[i], sizeof values[i]) != 0) {
+            *failed = opts[i].label;
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -21,6 +21,13 @@ void net_local_addr(int fd, char *host, size_t hostlen, uint16_t *port);
 void net_peer_addr(int fd, char *host, size_t hostlen, uint16_t *port);
 int net_tcp_mss(int fd);
 void net_set_nodelay(int fd);
+/* TCP_USER_TIMEOUT: sent data may stay unacknowledged this long before the
+ * connection fails. Returns 0 or -1 (errno set). */
+int net_set_user_timeout(int fd, unsigned ms);
+/* SO_KEEPALIVE, then TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT for each
+ * value above 0 (0 keeps the OS default). Returns 0, or -1 with errno set
+ * and *failed naming the option that was refused. */
+int net_set_keepalive(int fd, int idle_s, int intvl_s, int cnt, const char **failed);
 /* SO_SNDBUF / SO_RCVBUF as the kernel reports them. */
 void net_bufsizes(int fd, int *snd, int *rcv);
 

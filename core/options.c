@@ -2,6 +2,8 @@
 #include "errors.h"
 #include "host.h"
 #include "loader.h"
+#include "serverlimits.h"
+#include "timeouts.h"
 #include "units.h"
 #include "config.h"
 
@@ -20,7 +22,9 @@ enum {
     OPT_FORCEFLUSH, OPT_RCV_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_JSON_STREAM,
     OPT_LOOPBACK, OPT_TRANSPORT, OPT_REPORTER, OPT_PLUGIN_DIR, OPT_THREADS,
     OPT_PACING_TIMER, OPT_GSRO, OPT_USERNAME, OPT_RSA_PUB, OPT_RSA_PRIV,
-    OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS, OPT_PLUGIN_BASE = 2000
+    OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS,
+    OPT_SND_TIMEOUT, OPT_CNTL_KA, OPT_IDLE_TIMEOUT, OPT_SERVER_MAX_DURATION,
+    OPT_SERVER_BITRATE_LIMIT, OPT_PLUGIN_BASE = 2000
 };
 
 static const struct option core_options[] = {
@@ -70,6 +74,11 @@ static const struct option core_options[] = {
     { "forceflush", no_argument, NULL, OPT_FORCEFLUSH },
     { "rcv-timeout", required_argument, NULL, OPT_RCV_TIMEOUT },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+    { "snd-timeout", required_argument, NULL, OPT_SND_TIMEOUT },
+    { "cntl-ka", optional_argument, NULL, OPT_CNTL_KA },
+    { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+    { "server-max-duration", required_argument, NULL, OPT_SERVER_MAX_DURATION },
+    { "server-bitrate-limit", required_argument, NULL, OPT_SERVER_BITRATE_LIMIT },
     { "pacing-timer", required_argument, NULL, OPT_PACING_TIMER },
     { "debug", no_argument, NULL, 'd' },
     { "help", no_argument, NULL, 'h' },
@@ -136,7 +145,13 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --logfile f               send output to a log file (a server reopens it on SIGHUP)\n"
 "  --forceflush              force flushing output at every interval\n"
 "  --timestamps<=format>     emit a timestamp at the start of each output line\n"
-"  --rcv-timeout #           idle timeout for receiving data (default 120000 ms)\n"
+"  --rcv-timeout #           idle timeout for receiving data (default 120000 ms;\n"
+"                            a client only in receiving mode, -R or --bidir)\n"
+"  --snd-timeout #           timeout for unacknowledged TCP data on the control\n"
+"                            and data connections (ms, default: the OS's)\n"
+"  --cntl-ka<=#/#/#>         TCP keepalive on the control connection, with\n"
+"                            optional idle/interval/count (s/s/probes; empty\n"
+"                            fields keep the OS defaults)\n"
 "  -d, --debug               emit debugging output\n"
 "  -v, --version             show version information and quit\n"
 "  -h, --help                show this message and quit\n"
@@ -157,6 +172,14 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "                            listens; output goes to --logfile, else nowhere)\n"
 "  -I, --pidfile file        write the server's PID to file, remove it on exit, and\n"
 "                            refuse to start while another live server holds it\n"
+"  --idle-timeout #          listen afresh after # seconds without a client (with\n"
+"                            -1: exit); a client setting up a test may also be\n"
+"                            silent at most that long (default: no timeout)\n"
+"  --server-max-duration #   refuse tests longer than # seconds (time + omit) and\n"
+"                            tests without a time limit (-n, -k)\n"
+"  --server-bitrate-limit #[KMG][/#]  refuse tests asking for more than # bits/sec\n"
+"                            in total, and end those whose average rate over\n"
+"                            the last /# seconds (default 5) exceeds it\n"
 "  --rsa-private-key-path    path to the RSA private key (PEM, no passphrase) used to\n"
 "                            decrypt authentication credentials\n"
 "  --authorized-users-path   path to the file of authorized users (username,sha256hex)\n"
@@ -526,7 +549,37 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 if (parse_long(optarg, 100, 86400000, &v))
                     return usage_error("receive timeout value is incorrect or not in range: '%s'", optarg);
                 s->rcv_timeout_ms = (int)v;
+                s->rcv_timeout_set = 1;
                 break;
+            case OPT_SND_TIMEOUT:
+                if (parse_long(optarg, 0, 86400000, &v))
+                    return usage_error("send timeout value is incorrect or not in range: '%s' (0 to 86400000 ms)", optarg);
+                s->snd_timeout_ms = (int)v;
+                break;
+            case OPT_CNTL_KA: {
+                char why[200];
+                if (timeouts_parse_cntl_ka(optarg, s, why, sizeof why) != WEIR_OK)
+                    return usage_error("--cntl-ka: %s", why);
+                break;
+            }
+            case OPT_IDLE_TIMEOUT:
+                if (parse_long(optarg, 1, 86400, &v))
+                    return usage_error("idle timeout parameter is not positive or larger than allowed limit: '%s' (1 to 86400 seconds)", optarg);
+                s->idle_timeout_s = (int)v;
+                break;
+            case OPT_SERVER_MAX_DURATION:
+                if (parse_long(optarg, 1, 86400, &v))
+                    return usage_error("invalid server maximum duration '%s' (1 to 86400 seconds)", optarg);
+                s->server_max_duration_s = (int)v;
+                break;
+            case OPT_SERVER_BITRATE_LIMIT: {
+                int r = limits_parse_bitrate(optarg, &s->server_bitrate_limit, &s->server_bitrate_window_s);
+                if (r == WEIR_E_TOTALINTERVAL)
+                    return usage_error("invalid time interval for calculating average data rate: '%s' (above 0, at most 86400 seconds)", optarg);
+                if (r != WEIR_OK)
+                    return usage_error("invalid unit value or suffix: '%s'", optarg);
+                break;
+            }
             case OPT_CONNECT_TIMEOUT:
                 if (parse_long(optarg, 1, 86400000, &v))
                     return usage_error("invalid connect timeout '%s' (milliseconds)", optarg);
@@ -621,14 +674,18 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         /* iperf3 refuses client-only options on a server. */
         if (s->reverse || s->bidir || s->bytes || s->blocks || s->duration_set || s->title ||
             s->get_server_output || s->rate_set || s->blksize || s->parallel != 1 || s->omit ||
-            s->username || s->rsa_public_key)
+            s->username || s->rsa_public_key || s->connect_timeout_ms)
             return usage_error("%s", "some option you are trying to set is client only");
         if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
             return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");
     } else {
         if (s->one_off || s->max_tests || s->daemon || s->pidfile || s->rsa_private_key ||
-            s->authorized_users || s->skew_threshold)
+            s->authorized_users || s->skew_threshold || s->idle_timeout_s ||
+            s->server_max_duration_s || s->server_bitrate_limit)
             return usage_error("%s", "some option you are trying to set is server only");
+        /* iperf3: a sending client never waits for data. */
+        if (s->rcv_timeout_set && !s->reverse && !s->bidir)
+            return usage_error("%s", "client receive timeout is valid only in receiving mode");
         if ((s->username != NULL) != (s->rsa_public_key != NULL))
             return usage_error("%s", "you must specify a username, password, and path to a valid RSA public key");
         if (s->one_off)

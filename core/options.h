@@ -61,6 +61,17 @@ struct weir_settings {
     const char *pidfile;         /* -I */
     int rcv_timeout_ms;          /* --rcv-timeout */
     int connect_timeout_ms;      /* --connect-timeout */
+    /* Timeouts and server limits (core/timeouts.c, core/limits.c). */
+    int rcv_timeout_set;         /* --rcv-timeout given */
+    int snd_timeout_ms;          /* --snd-timeout: TCP_USER_TIMEOUT, 0 = OS default */
+    int cntl_ka;                 /* --cntl-ka: SO_KEEPALIVE on the control connection */
+    int cntl_ka_idle;            /* its TCP_KEEPIDLE, TCP_KEEPINTVL (s) and */
+    int cntl_ka_intvl;           /* TCP_KEEPCNT; 0 = the OS default */
+    int cntl_ka_cnt;
+    int idle_timeout_s;          /* --idle-timeout (server), 0 = none */
+    int server_max_duration_s;   /* --server-max-duration, 0 = none */
+    uint64_t server_bitrate_limit; /* --server-bitrate-limit, bits/s, 0 = none */
+    int server_bitrate_window_s; /* its averaging window (default 5 s) */
     int threads;                 /* --threads, 0 = one per core */
 
     const char *transport;       /* --transport NAME|PATH, default "tcp" */

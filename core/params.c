@@ -153,6 +153,13 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
         OUT_OF_RANGE(WEIR_E_UDPBLOCKSIZE, "len", (long long)p->len);
     if ((r = get_int(obj, "bandwidth", &v)) < 0) BAD_TYPE("bandwidth");
     if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "bandwidth", v); p->bandwidth = (uint64_t)v; }
+    if ((r = get_int(obj, "fqrate", &v)) < 0) BAD_TYPE("fqrate");
+    if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "fqrate", v); p->fqrate = (uint64_t)v; }
+    /* Keys weir does not act on, still held to iperf3's ranges. */
+    if ((r = get_int(obj, "server_affinity", &v)) < 0) BAD_TYPE("server_affinity");
+    if (r && (v < 0 || v > 1024)) OUT_OF_RANGE(WEIR_E_AFFINITY, "server_affinity", v);
+    if ((r = get_int(obj, "flowlabel", &v)) < 0) BAD_TYPE("flowlabel");
+    if (r && (v < 1 || v > 0xFFFFF)) OUT_OF_RANGE(WEIR_E_SETFLOW, "flowlabel", v);
     if ((r = get_int(obj, "pacing_timer", &v)) < 0) BAD_TYPE("pacing_timer");
     if (r) { if (v < 0 || v > 1000000) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "pacing_timer", v); p->pacing_timer = (int)v; }
     if ((r = get_int(obj, "burst", &v)) < 0) BAD_TYPE("burst");

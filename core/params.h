@@ -21,6 +21,8 @@ struct test_params {
     int window;
     uint32_t len;
     uint64_t bandwidth;
+    uint64_t fqrate;            /* iperf3 --fq-rate, bits/s per stream (checked
+                                   against --server-bitrate-limit only) */
     int pacing_timer;
     uint32_t burst;
     int tos;                    /* -1 unset */

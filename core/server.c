@@ -20,7 +20,9 @@
 #include "loader.h"
 #include "netutil.h"
 #include "results.h"
+#include "serverlimits.h"
 #include "session.h"
+#include "timeouts.h"
 #include "workers.h"
 
 #include <errno.h>
@@ -129,6 +131,9 @@ static int use_params(struct server_test *v, struct json_object *o)
     int rc = params_from_json(o, &t->p, MAX_PARALLEL, detail, sizeof detail);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "%s", detail);
+    /* --server-max-duration, --server-bitrate-limit */
+    if ((rc = limits_check_params(t->s, &t->p, detail, sizeof detail)) != WEIR_OK)
+        return fail(v, rc, 1, "%s", detail);
     if (auth_key) {
         const struct weir_settings *s = t->s;
         char why[512];
@@ -225,7 +230,7 @@ static int accept_streams(struct server_test *v)
         goto out;
     }
     int want = t->p.parallel * (t->p.bidir ? 2 : 1);
-    uint64_t deadline = host_now_ns() + (uint64_t)STREAMS_TIMEOUT_MS * 1000000u;
+    uint64_t deadline = host_now_ns() + (uint64_t)timeouts_wait_ms(t->s, STREAMS_TIMEOUT_MS) * 1000000u;
     while (t->n_streams < want) {
         uint64_t now = host_now_ns();
         if (now >= deadline) {
@@ -284,15 +289,6 @@ out:
     return rc;
 }
 
-static uint64_t received_bytes(const struct weir_test *t)
-{
-    uint64_t sum = 0;
-    for (int i = 0; i < t->n_streams; i++)
-        if (!t->streams[i].sending)
-            sum += t->streams[i].ctr.bytes;
-    return sum;
-}
-
 /* Run until the client's TEST_END. */
 static int run_test(struct server_test *v)
 {
@@ -308,27 +304,22 @@ static int run_test(struct server_test *v)
         return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
     uint64_t now = host_now_ns();
     session_run(ss, now);
-    int receives = 0;
-    for (int i = 0; i < t->n_streams; i++)
-        receives |= !t->streams[i].sending;
     uint64_t safety = t->p.time ? now + (uint64_t)(t->p.time + t->p.omit + DURATION_GRACE_S) * 1000000000u : 0;
-    uint64_t last_bytes = 0, last_progress = now;
-    const uint64_t rcv_timeout = (uint64_t)t->s->rcv_timeout_ms * 1000000u;
+    struct rcv_watch rcv;                   /* --rcv-timeout */
+    rcv_watch_start(&rcv, t, now);
+    struct rate_window rate;                /* --server-bitrate-limit */
+    rate_window_start(&rate, t->s, now);
+    char why[256];
 
     for (;;) {
         now = host_now_ns();
         session_tick(ss, now);
         if (safety && now >= safety)
             return fail(v, WEIR_E_SERVERTESTDURATIONEXPIRED, 1, NULL);
-        if (receives) {
-            uint64_t b = received_bytes(t);
-            if (b != last_bytes) {
-                last_bytes = b;
-                last_progress = now;
-            } else if (now - last_progress >= rcv_timeout) {
-                return fail(v, WEIR_E_NOMSG, 1, NULL);
-            }
-        }
+        if (rcv_watch_expired(&rcv, t, now))
+            return fail(v, WEIR_E_NOMSG, 1, NULL);
+        if ((rc = rate_window_check(&rate, t, now, why, sizeof why)) != WEIR_OK)
+            return fail(v, rc, 1, "%s", why);
         if ((rc = session_stream_error(ss, 1)) != 0)
             return fail(v, rc, 1, NULL);
         struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
@@ -397,7 +388,7 @@ static int exchange_results(struct server_test *v)
     if (io != CTL_OK)
         return ctl_fail(v, io, WEIR_E_SENDRESULTS);
     signed char st;
-    io = ctl_recv_state(t->ctl_fd, DONE_TIMEOUT_MS, &st);
+    io = ctl_recv_state(t->ctl_fd, timeouts_wait_ms(t->s, DONE_TIMEOUT_MS), &st);
     if (io != CTL_OK)
         return ctl_fail(v, io, WEIR_E_CTRLREAD);
     if (st != ST_IPERF_DONE)
@@ -421,7 +412,12 @@ static int serve_one(struct test_link *link)
     net_peer_addr(t->ctl_fd, t->peer_host, sizeof t->peer_host, &t->peer_port);
 
     struct json_object *params = NULL;
-    int rc = recv_params(&v, &params);
+    char why[256];
+    int rc = timeouts_apply_control(link->s, t->ctl_fd, why, sizeof why);  /* --snd-timeout, --cntl-ka */
+    if (rc != WEIR_OK)
+        fail(&v, rc, 1, "%s", why);
+    else
+        rc = recv_params(&v, &params);
     /* Only now, with cookie and parameters in (or a client that failed to
      * send them, which iperf3 counts as a test too), is this a test. */
     if ((rc != WEIR_OK && v.error == WEIR_E_SERVERTERM) || !link_claim(link)) {

@@ -87,6 +87,7 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->gso = t->p.gso;
     cfg->gro = t->p.gro;
     cfg->gso_dg_size = t->p.gso_dg_size;
+    cfg->snd_timeout_ms = (unsigned)s->snd_timeout_ms;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;

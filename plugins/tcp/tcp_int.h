@@ -17,7 +17,7 @@ struct tcp_global {
 #define tcp_fail(g, code, ...) weir_host_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
 #define tcp_warn(g, ...) weir_host_log((g) ? (g)->host : NULL, WEIR_LOG_WARNING, __VA_ARGS__)
 
-/* Apply cfg's nodelay, mss, window and tos to fd, in that order; peer is the
+/* Apply cfg's nodelay, mss, window, snd_timeout and tos to fd, in that order; peer is the
  * address the socket talks to (it picks IP_TOS or IPV6_TCLASS). */
 int tcp_apply_options(const struct tcp_global *g, int fd,
                       const struct weir_stream_config *cfg,

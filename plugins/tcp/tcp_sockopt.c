@@ -43,6 +43,12 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
         if (set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
             return tcp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
     }
+    /* --snd-timeout, in the config from stream config minor 3 on. */
+    if (cfg->struct_size >= offsetof(struct weir_stream_config, snd_timeout_ms) + sizeof cfg->snd_timeout_ms &&
+        cfg->snd_timeout_ms > 0 &&
+        set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
+        return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", cfg->snd_timeout_ms,
+                        strerror(errno));
     if (cfg->tos >= 0) {
         if (peer_is_ipv4(peer)) {
             if (set_int(fd, IPPROTO_IP, IP_TOS, cfg->tos) < 0)

@@ -277,6 +277,27 @@ def sc_cookie_vanish(peer):
     print("END left")
 
 
+def sc_params_arg(peer):
+    """Valid parameters with the keys of the --arg JSON object merged in
+    (range checks: "--arg '{\"omit\":601}'")."""
+    peer.open_control()
+    t0 = time.monotonic()
+    peer.ctl.sendall(frame(valid_params(**json.loads(peer.arg or "{}"))))
+    emit_answer(peer.ctl, peer.timeout, t0)
+
+
+def sc_overrun(peer):
+    """A reverse test of "time":1 whose TEST_END never comes: the server's
+    duration safety timer (time + omit + 40 s) must end it. The data
+    stream is left unread."""
+    peer.open_control()
+    peer.send_valid_params(time=1, reverse=True)
+    peer.open_data(peer.cookie)
+    peer.wait_running()
+    t0 = time.monotonic()
+    emit_answer(peer.ctl, peer.timeout, t0)
+
+
 LEN_OVER = 9000
 
 SCENARIOS = {
@@ -312,6 +333,10 @@ SCENARIOS = {
     "garbage": sc_garbage,
     # a cookie, then close at once
     "cookie_vanish": sc_cookie_vanish,
+    # valid parameters with the --arg JSON object's keys merged in
+    "params": sc_params_arg,
+    # a test that runs past its duration without TEST_END
+    "overrun": sc_overrun,
 }
 
 

@@ -40,9 +40,16 @@ extern "C" {
     X(BADFORMAT,         24,  "bad format specifier (valid formats are in the set [kmgtKMGT])") \
     X(REVERSEBIDIR,      25,  "cannot be both reverse and bidirectional")                 \
     X(BADPORT,           26,  "port number must be between 1 and 65535 inclusive")        \
+    X(TOTALRATE,         27,  "total required bandwidth is larger than server limit")     \
+    X(TOTALINTERVAL,     28,  "invalid time interval for calculating average data rate")  \
     X(SKEWTHRESHOLD,     29,  "skew threshold must be a positive number")                \
+    X(IDLETIMEOUT,       30,  "idle timeout parameter is not positive or larger than allowed limit") \
     X(RCVTIMEOUT,        31,  "receive timeout value is incorrect or not in range")       \
+    X(RVRSONLYRCVTIMEOUT, 32, "client receive timeout is valid only in receiving mode")    \
+    X(SNDTIMEOUT,        33,  "send timeout value is incorrect or not in range")          \
     X(SERVERAUTHUSERS,   35,  "cannot access authorized users file")                     \
+    X(CNTLKA,            36,  "control connection Keepalive period should be larger than the full retry period (interval * count)") \
+    X(MAXSERVERTESTDURATIONEXCEEDED, 37, "client's requested duration exceeds the server's maximum permitted limit") \
     X(UNITVAL,           38,  "invalid unit value or suffix")                             \
     X(BADDSCP,           40,  "bad DSCP value")                                           \
     X(NEWTEST,           100, "unable to create a new test")                              \
@@ -72,15 +79,22 @@ extern "C" {
     X(SETBUF,            124, "unable to set socket buffer size")                         \
     X(SETTOS,            125, "unable to set IP TOS")                                     \
     X(SETCOS,            126, "unable to set IPv6 traffic class")                         \
+    X(SETFLOW,           127, "unable to set IPv6 flow label")                            \
     X(REUSEADDR,         128, "unable to reuse address on socket")                        \
     X(NONBLOCKING,       129, "unable to set socket to non-blocking")                     \
     X(PROTOCOL,          131, "protocol does not exist")                                  \
+    X(AFFINITY,          132, "unable to set CPU affinity")                               \
     X(SETCONGESTION,     134, "unable to set TCP_CONGESTION")                             \
     X(SETPACING,         140, "unable to set socket pacing")                              \
     X(SETBUF2,           141, "socket buffer size not set correctly")                     \
     X(AUTHTEST,          142, "test authorization failed")                                \
     X(NOMSG,             144, "idle timeout for receiving data")                          \
+    X(SETUSERTIMEOUT,    148, "unable to set TCP USER_TIMEOUT")                           \
     X(PTHREADCREATE,     150, "unable to create thread")                                  \
+    X(SETCNTLKA,         155, "unable to set socket keepalive (SO_KEEPALIVE) option")     \
+    X(SETCNTLKAKEEPIDLE, 156, "unable to set socket keepalive TCP period (TCP_KEEPIDLE) option") \
+    X(SETCNTLKAINTERVAL, 157, "unable to set/get socket keepalive TCP retry interval (TCP_KEEPINTVL) option") \
+    X(SETCNTLKACOUNT,    158, "unable to set/get socket keepalive TCP number of retries (TCP_KEEPCNT) option") \
     X(SERVERTESTDURATIONEXPIRED, 160, "server test duration expired")                    \
     X(CREATESTREAM,      200, "unable to create a new stream")                            \
     X(INITSTREAM,        201, "unable to initialize stream")                              \

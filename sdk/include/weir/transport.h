@@ -79,6 +79,11 @@ struct weir_stream_config {
                                    stream carries the cookie (WEIR_CAP_STREAM_TAG):
                                    client, put it in the stream's opening;
                                    server, take only streams that carry it */
+    unsigned snd_timeout_ms;    /* --snd-timeout: how long sent data may stay
+                                   unacknowledged before the stream fails
+                                   (TCP_USER_TIMEOUT); 0 = the OS default.
+                                   Transports without acknowledgements
+                                   ignore it. */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
