@@ -123,6 +123,25 @@ static int recv_params(struct server_test *v, struct json_object **o)
     return io == CTL_OK ? WEIR_OK : ctl_fail(v, io, WEIR_E_RECVPARAMS);
 }
 
+/* weir -s --transport NAME|PATH serves the tests its plugin can: those that
+ * name it, and a plain client's whose protocol key is the plugin's wire key
+ * (a replacement tcp.so, say), unless the plugin is weir-only (tls: a plain
+ * TCP client must not get TLS). NULL: load by the client's name. */
+static const struct weir_plugin *operator_transport(const struct weir_settings *s,
+                                                    const struct test_params *p)
+{
+    char err[512];
+    if (!s->transport)
+        return NULL;
+    const struct weir_plugin *op = loader_load(s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!op)
+        return NULL;
+    if (p->weir_transport)
+        return strcmp(op->name, p->weir_transport) == 0 ? op : NULL;
+    const struct weir_transport_ops *ops = op->transport;
+    return strcmp(ops->wire_key, p->wire_key) == 0 && !(ops->caps & WEIR_CAP_EXTENSION) ? op : NULL;
+}
+
 /* Check the parameters and take on the transport they name. */
 static int use_params(struct server_test *v, struct json_object *o)
 {
@@ -151,7 +170,9 @@ static int use_params(struct server_test *v, struct json_object *o)
     if (nl == 0 || strchr(name, '/') || (nl > 3 && strcmp(name + nl - 3, ".so") == 0))
         return fail(v, WEIR_E_PROTOCOL, 1, "refusing transport name '%s' from the client", name);
     char err[1024];
-    t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    t->transport = operator_transport(t->s, &t->p);
+    if (!t->transport)
+        t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
     if (!t->transport || strcmp(t->transport->transport->wire_key, t->p.wire_key) != 0)
         return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
     /* iperf3's limit, lifted only for weir clients (which say so). */

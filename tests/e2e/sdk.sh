@@ -165,13 +165,11 @@ case_transport_loopback() {
         eq("bytes received vs sent"; $C.end.sum_received.bytes; $C.end.sum_sent.bytes)'
 }
 
-# Two processes: the server on the skeleton too. A server picks a test's
-# transport by the client's wire key ("tcp"), so it gets the skeleton as
-# tcp.so in --plugin-dir; --transport PATH makes it run server_start.
+# Two processes: the server on the skeleton too. `weir -s --transport PATH`
+# runs its server_start and serves with it the tests whose wire key
+# ("tcp") is the plugin's.
 case_transport_two_processes() {
-    mkdir -p "$CASE_DIR/astcp"
-    cp "$EX/skeleton-transport.so" "$CASE_DIR/astcp/tcp.so"
-    start_server_retry weir -1 -J --plugin-dir "$CASE_DIR/astcp" --transport "$EX/skeleton-transport.so" || return
+    start_server_retry weir -1 -J --transport "$EX/skeleton-transport.so" || return
     CLI=$CASE_DIR/client.json SRV=$SERVER_OUT
     run_bounded "$CLI" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -P 2 -J \
         --transport "$EX/skeleton-transport.so"
