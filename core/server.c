@@ -40,6 +40,8 @@
 #define STREAM_TIMEOUT_MS   10000
 #define STREAMS_TIMEOUT_MS  30000
 #define DONE_TIMEOUT_MS     30000
+/* How long a client told of an error mid-test gets to hang up first. */
+#define HANGUP_WAIT_MS      1000
 /* iperf3's safety net: a test may overrun its duration by this much. */
 #define DURATION_GRACE_S    40
 
@@ -419,6 +421,22 @@ static int exchange_results(struct server_test *v)
 
 /* One control connection, from its cookie (read by the front door) to
  * IPERF_DONE; the front door closes it. Returns as dispatch_test_fn says. */
+/* Wait at most ms for the peer to close the control connection (or to
+ * send anything): then it has read what we sent. */
+static void await_hangup(int fd, int ms)
+{
+    uint64_t deadline = host_now_ns() + (uint64_t)ms * 1000000u;
+    for (;;) {
+        uint64_t now = host_now_ns();
+        if (now >= deadline || session_signal)
+            return;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int r = poll(&p, 1, (int)((deadline - now) / 1000000u) + 1);
+        if (r > 0 || (r < 0 && errno != EINTR))
+            return;
+    }
+}
+
 static int serve_one(struct test_link *link)
 {
     struct server_test v;
@@ -488,6 +506,14 @@ static int serve_one(struct test_link *link)
         report_finish(rs, msg);
         if (v.error == WEIR_E_SERVERTERM)
             ctl_send_state(t->ctl_fd, ST_SERVER_TERMINATE);
+        /* Told of an error mid-test, a client must read it on the control
+         * connection before its data streams break under it, or it
+         * reports a broken pipe instead of our reason (iperf3's does).
+         * Not for a client that went silent or broke its streams: it is
+         * likely gone, and the slot should not wait for it. */
+        if (v.ss.started && v.tell_client && !v.client_gone && v.error != WEIR_E_NOMSG &&
+            !session_stream_error(&v.ss, 0))
+            await_hangup(t->ctl_fd, HANGUP_WAIT_MS);
     } else {
         report_finish(rs, NULL);
     }
