@@ -1,5 +1,6 @@
 #include "workers.h"
 #include "host.h"
+#include "loader.h"
 #include "test.h"
 
 #include <errno.h>
@@ -86,6 +87,46 @@ static void count_queued(struct worker *w, const struct weir_transport_ops *ops)
     }
 }
 
+/* How long a receive may sleep in recv_wait before the worker looks at the
+ * phase again: the bound on noticing the end of the run. */
+#define RECV_WAIT_MS 10
+
+/* A worker that owns one receiving stream, of a transport that can wait
+ * in its receive call (recv_wait), spends the run there instead of in
+ * epoll, as iperf3's blocking reader does: the sender's side then pays
+ * less per byte (design.md: -P 1 as fast as a dedicated thread). Returns
+ * when the run is over or the stream failed. */
+static void receive_dedicated(struct worker *w, struct weir_stream *st)
+{
+    struct weir_test *t = w->t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    /* Out of epoll meanwhile: its callback would run for every arriving
+     * segment on the sender's side, the very cost this avoids. */
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL);
+    while (atomic_load_explicit(&t->phase, memory_order_acquire) == PHASE_RUN) {
+        if (atomic_load_explicit(&st->omit_ended, memory_order_relaxed)) {
+            st->ctr.jitter_ns = 0;
+            atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
+        }
+        struct weir_io io = { 0, 0 };
+        int rc = ops->recv_wait(st->ctx, &st->ctr, &io, RECV_WAIT_MS);
+        st->ctr.bytes += io.bytes;
+        st->ctr.blocks += io.blocks;
+        if (rc != WEIR_OK && rc != WEIR_E_AGAIN) {
+            stream_failed(w, st, rc);
+            return;
+        }
+    }
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(st - t->streams) };
+    epoll_ctl(w->epfd, EPOLL_CTL_ADD, st->fd, &ev);
+}
+
+static int dedicated_receiver(const struct worker *w)
+{
+    const struct weir_transport_ops *ops = w->t->transport->transport;
+    return w->count == 1 && !w->t->streams[w->first].sending && HAS_HOOK(ops, recv_wait);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -120,6 +161,10 @@ static void *worker_main(void *arg)
                     set_interest(w, st, st->sending ? EPOLLOUT : EPOLLIN);
             }
             armed = ARMED_RUN;
+            if (dedicated_receiver(w) && !t->streams[w->first].failed) {
+                receive_dedicated(w, &t->streams[w->first]);
+                continue;       /* STOP and after: the epoll path below */
+            }
         } else if (phase > PHASE_RUN && armed != ARMED_AFTER) {
             for (int k = 0; k < w->count; k++) {
                 struct weir_stream *st = &t->streams[w->first + k * w->stride];

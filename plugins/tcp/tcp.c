@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ struct tcp_stream {
     int fd;
     uint32_t blksize;
     uint32_t offset;            /* bytes of the current block already sent */
+    int wait_ms;                /* recv_wait made the socket blocking with this
+                                   SO_RCVTIMEO; 0 = still non-blocking */
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
@@ -145,6 +148,7 @@ static int stream_new(const struct tcp_global *g, int fd,
     s->fd = fd;
     s->blksize = cfg->blksize;
     s->offset = 0;
+    s->wait_ms = 0;
     /* Filled whatever the direction: the core may pick a stream's direction
      * after accepting it (bidir), and one getrandom() per stream is cheap. */
     if (weir_fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
@@ -183,7 +187,7 @@ static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
     if (max_blocks == 0)
         max_blocks = 1;
     while (done < max_blocks) {
-        ssize_t n = send(s->fd, s->buf + s->offset, s->blksize - s->offset, MSG_NOSIGNAL);
+        ssize_t n = send(s->fd, s->buf + s->offset, s->blksize - s->offset, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -213,7 +217,8 @@ static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
 
     (void)c;
     for (int i = 0; i < TCP_RECV_BATCH; i++) {
-        ssize_t n = recv(s->fd, s->buf, s->blksize, 0);
+        /* MSG_DONTWAIT: after recv_wait the socket is blocking. */
+        ssize_t n = recv(s->fd, s->buf, s->blksize, MSG_DONTWAIT);
         if (n > 0) {
             moved = 1;
             io->bytes += (uint64_t)n;
@@ -231,6 +236,38 @@ static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
         return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
     }
     return moved ? WEIR_OK : WEIR_E_AGAIN;
+}
+
+/* One stream per worker: sleep in recv itself rather than in epoll (see
+ * transport.h). The socket turns blocking, with SO_RCVTIMEO as the bound,
+ * on the first call and stays so; every other call passes MSG_DONTWAIT. */
+static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms)
+{
+    struct tcp_stream *s = stream;
+
+    (void)c;
+    if (s->wait_ms != timeout_ms) {
+        struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+        int fl = fcntl(s->fd, F_GETFL);
+        if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+            setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+            return tcp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
+        s->wait_ms = timeout_ms;
+    }
+    for (;;) {
+        ssize_t n = recv(s->fd, s->buf, s->blksize, 0);
+        if (n > 0) {
+            io->bytes += (uint64_t)n;
+            io->blocks++;
+            return WEIR_OK;
+        }
+        if (n == 0)
+            return WEIR_E_STREAMCLOSE;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WEIR_E_AGAIN;
+        if (errno != EINTR)
+            return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
+    }
 }
 
 static int tcp_info(void *stream, struct weir_stream_info *out)
@@ -493,6 +530,7 @@ static const struct weir_transport_ops ops = {
     .stream_fd = tcp_stream_fd,
     .send = tcp_send,
     .recv = tcp_recv,
+    .recv_wait = tcp_recv_wait,
     .info = tcp_info,
     .close = tcp_close,
 };
