@@ -51,6 +51,7 @@ struct skel_stream {
     int fd;
     uint32_t blksize;
     uint32_t offset;            /* bytes of the current block already sent */
+    int wait_ms;                /* recv_wait made the fd blocking (0: not yet) */
     unsigned char buf[];        /* one block */
 };
 
@@ -79,6 +80,7 @@ static int stream_new(int fd, const struct weir_stream_config *cfg, void **out)
     s->fd = fd;
     s->blksize = cfg->blksize;
     s->offset = 0;
+    s->wait_ms = 0;
     /* The payload is sent unchanged; iperf3 uses random bytes unless
      * --repeating-payload asks for this pattern. */
     for (uint32_t i = 0; i < cfg->blksize; i++)
@@ -266,7 +268,7 @@ static int skel_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
     (void)c;    /* byte-stream transports leave the datagram counters alone */
 
     while (done < limit) {
-        ssize_t n = send(s->fd, s->buf + s->offset, s->blksize - s->offset, MSG_NOSIGNAL);
+        ssize_t n = send(s->fd, s->buf + s->offset, s->blksize - s->offset, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
@@ -295,6 +297,42 @@ static int skel_recv(void *stream, struct weir_counters *c, struct weir_io *io)
 {
     struct skel_stream *s = stream;
     (void)c;
+    for (;;) {
+        /* MSG_DONTWAIT: recv_wait may have made the fd blocking. */
+        ssize_t n = recv(s->fd, s->buf, s->blksize, MSG_DONTWAIT);
+        if (n > 0) {
+            io->bytes += (uint64_t)n;
+            io->blocks++;
+            return WEIR_OK;
+        }
+        if (n == 0)
+            return WEIR_E_STREAMCLOSE;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WEIR_E_AGAIN;
+        if (errno != EINTR)
+            return WEIR_E_STREAMREAD;
+    }
+}
+
+/* optional (minor 3) — recv_wait: like recv, on the worker thread, but may
+ * sleep in the receive call up to timeout_ms for data (WEIR_E_AGAIN if none
+ * came). weir calls it instead of waiting in epoll when a worker owns just
+ * this one receiving stream: a reader asleep in recv() makes the sender's
+ * side cheaper per byte. Here: the fd turns blocking with SO_RCVTIMEO on
+ * the first call and stays so, which is why send and recv pass
+ * MSG_DONTWAIT. */
+static int skel_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms)
+{
+    struct skel_stream *s = stream;
+    (void)c;
+    if (s->wait_ms != timeout_ms) {
+        struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+        int fl = fcntl(s->fd, F_GETFL);
+        if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+            setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+            return WEIR_E_STREAMREAD;
+        s->wait_ms = timeout_ms;
+    }
     for (;;) {
         ssize_t n = recv(s->fd, s->buf, s->blksize, 0);
         if (n > 0) {
@@ -409,6 +447,9 @@ static const struct weir_transport_ops ops = {
     .describe = skel_describe,
     /* minor 2 */
     .server_start = skel_server_start,
+    /* minor 3: server_adopt is left NULL, so weir lends this transport
+     * the control listener and calls server_accept (one test at a time). */
+    .recv_wait = skel_recv_wait,
 };
 
 static const struct weir_plugin desc = {

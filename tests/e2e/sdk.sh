@@ -182,7 +182,11 @@ case_transport_two_processes() {
         eq("server start.weir.transport"; $S.start.weir.transport; "skeleton-transport"),
         eq("server streams described"; ($S.start.weir.streams | length); 2),
         gt("client end.sum_sent.bytes"; $C.end.sum_sent.bytes; 0),
-        eq("server received what the client sent"; $S.end.sum_received.bytes; $C.end.sum_sent.bytes)'
+        # TCP: what is still in flight when the client ends the test is not
+        # counted (iperf3 alike), so the server may have a little less.
+        eq("the client reports what the server received"; $C.end.sum_received.bytes; $S.end.sum_received.bytes),
+        gt("server received"; $S.end.sum_received.bytes; 0),
+        ge("client sent at least what the server received"; $C.end.sum_sent.bytes; $S.end.sum_received.bytes)'
 }
 
 case_transport_bidir() {
