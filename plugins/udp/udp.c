@@ -257,6 +257,7 @@ static const struct weir_transport_ops ops = {
     .stream_fd = udp_stream_fd,
     .send = udp_send,
     .recv = udp_recv,
+    .recv_wait = udp_recv_wait,
     .info = NULL,               /* no kernel statistics worth reporting */
     .close = udp_close,
     .describe = udp_describe,

@@ -105,6 +105,8 @@ union udp_cmsg {
 struct udp_stream {
     const struct udp_global *g;
     int fd;
+    int wait_ms;                /* udp_recv_wait made fd blocking with this
+                                   SO_RCVTIMEO; 0 = non-blocking */
     int sending;
     uint32_t blksize;
     uint32_t hdrlen;            /* UDP_HDR32 or UDP_HDR64 */
@@ -176,6 +178,7 @@ int udp_gro_enable(int fd);
 
 int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io);
 int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io);
+int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms);
 /* The describe hook: {"gso":..,"gro":..,"batch":".."}. */
 int udp_describe(void *stream, char *buf, size_t len);
 /* Header of datagram seq sent at (sec, usec), into hdr (hdrlen bytes). */

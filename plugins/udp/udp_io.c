@@ -30,9 +30,12 @@
 #include "udp_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/udp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 static void put32(unsigned char *p, uint32_t v)
@@ -78,17 +81,18 @@ static int send_msgs(struct udp_stream *s, uint32_t m)
 /* recvmmsg(), or one recvmsg() per buffer where it is missing or batching
  * is off, until the socket is empty. Same return convention as
  * recvmmsg(). */
-static int recv_msgs(struct udp_stream *s)
+static int recv_msgs(struct udp_stream *s, int wait)
 {
     if (!s->no_mmsg) {
-        int r = recvmmsg(s->fd, s->rxmsgs, s->rx_slots, MSG_DONTWAIT, NULL);
+        /* wait: sleep (up to SO_RCVTIMEO) for the first datagram only. */
+        int r = recvmmsg(s->fd, s->rxmsgs, s->rx_slots, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
         if (r >= 0 || errno != ENOSYS)
             return r;
         s->no_mmsg = 1;
     }
     uint32_t i = 0;
     for (; i < s->rx_slots; i++) {
-        ssize_t n = recvmsg(s->fd, &s->rxmsgs[i].msg_hdr, MSG_DONTWAIT);
+        ssize_t n = recvmsg(s->fd, &s->rxmsgs[i].msg_hdr, wait && i == 0 ? 0 : MSG_DONTWAIT);
         if (n < 0)
             return i ? (int)i : -1;
         s->rxmsgs[i].msg_len = (unsigned)n;
@@ -222,9 +226,8 @@ static int recv_plain(struct udp_stream *s, struct weir_io *io)
     return moved ? WEIR_OK : WEIR_E_AGAIN;
 }
 
-int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
+static int receive(struct udp_stream *s, struct weir_counters *c, struct weir_io *io, int wait)
 {
-    struct udp_stream *s = stream;
     int r, refused = 0;
 
     if (!s->rxbuf)
@@ -240,7 +243,7 @@ int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
         }
     }
     for (;;) {
-        r = recv_msgs(s);
+        r = recv_msgs(s, wait);
         if (r > 0)
             break;
         if (r == 0)
@@ -270,6 +273,31 @@ int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     c->out_of_order = a.out_of_order;
     c->jitter_ns = a.jitter_ns;
     return WEIR_OK;
+}
+
+int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
+{
+    return receive(stream, c, io, 0);
+}
+
+/* One stream per worker: sleep in recvmmsg for the first datagram rather
+ * than in epoll (see transport.h). The socket turns blocking, bounded by
+ * SO_RCVTIMEO, on the first call and stays so: every other call passes
+ * MSG_DONTWAIT. */
+int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms)
+{
+    struct udp_stream *s = stream;
+    if (!s->rxbuf)
+        return recv_plain(s, io);
+    if (s->wait_ms != timeout_ms) {
+        struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+        int fl = fcntl(s->fd, F_GETFL);
+        if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+            setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+            return udp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
+        s->wait_ms = timeout_ms;
+    }
+    return receive(s, c, io, 1);
 }
 
 int udp_describe(void *stream, char *buf, size_t len)
