@@ -1,11 +1,16 @@
 #include "sockutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 
 int weir_fill_payload(unsigned char *buf, size_t len, int repeating)
 {
@@ -47,4 +52,37 @@ int weir_bind_local(int fd, int socktype, const struct weir_stream_config *cfg, 
                  (unsigned)cfg->cport, strerror(errno));
     freeaddrinfo(res);
     return rc;
+}
+
+uint64_t weir_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int weir_wait_fd(int fd, short events, uint64_t deadline_ms)
+{
+    for (;;) {
+        uint64_t now = weir_mono_ms();
+        if (now >= deadline_ms)
+            return 0;
+        uint64_t left = deadline_ms - now;
+        struct pollfd p = { .fd = fd, .events = events };
+        int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+int weir_block_receives(int fd, int timeout_ms)
+{
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        return -1;
+    return 0;
 }

@@ -3,6 +3,7 @@
 #define WEIR_SOCKUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <weir/weir.h>
 
 /* One block of payload: random bytes, or iperf3's repeating "0123456789"
@@ -13,5 +14,16 @@ int weir_fill_payload(unsigned char *buf, size_t len, int repeating);
  * the given family. Returns 0, or -1 with a description in why. */
 int weir_bind_local(int fd, int socktype, const struct weir_stream_config *cfg, int family,
                     char *why, size_t whylen);
+
+/* Monotonic clock in milliseconds, for the deadlines of open and accept. */
+uint64_t weir_mono_ms(void);
+
+/* Wait for events on fd until the deadline (weir_mono_ms). Returns 1 when
+ * ready, 0 on timeout, -1 with errno on error. */
+int weir_wait_fd(int fd, short events, uint64_t deadline_ms);
+
+/* For recv_wait: make fd blocking, its receives bounded by timeout_ms
+ * (SO_RCVTIMEO). Returns 0, or -1 with errno. */
+int weir_block_receives(int fd, int timeout_ms);
 
 #endif

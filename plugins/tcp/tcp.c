@@ -51,34 +51,9 @@ struct tcp_stream {
 
 /* ---- deadlines for the blocking steps of open and accept ---- */
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static uint64_t deadline_after(unsigned timeout_ms)
 {
-    return mono_ms() + (timeout_ms ? timeout_ms : TCP_DEFAULT_TIMEOUT_MS);
-}
-
-/* Wait for events on fd until the deadline. Returns 1 when ready, 0 on
- * timeout, -1 with errno on error. */
-static int wait_fd(int fd, short events, uint64_t deadline)
-{
-    for (;;) {
-        uint64_t now = mono_ms();
-        if (now >= deadline)
-            return 0;
-        uint64_t left = deadline - now;
-        struct pollfd p = { .fd = fd, .events = events };
-        int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
-        if (r > 0)
-            return 1;
-        if (r < 0 && errno != EINTR)
-            return -1;
-    }
+    return weir_mono_ms() + (timeout_ms ? timeout_ms : TCP_DEFAULT_TIMEOUT_MS);
 }
 
 /* Write all of buf on a non-blocking socket before the deadline. Returns 0,
@@ -97,7 +72,7 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t deadline)
             continue;
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
             return -1;
-        int r = wait_fd(fd, POLLOUT, deadline);
+        int r = weir_wait_fd(fd, POLLOUT, deadline);
         if (r <= 0) {
             if (r == 0)
                 errno = ETIMEDOUT;
@@ -125,7 +100,7 @@ static ssize_t read_upto(int fd, void *buf, size_t len, uint64_t deadline)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return -1;
-        int r = wait_fd(fd, POLLIN, deadline);
+        int r = weir_wait_fd(fd, POLLIN, deadline);
         if (r < 0)
             return -1;
         if (r == 0)
@@ -247,10 +222,7 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
 
     (void)c;
     if (s->wait_ms != timeout_ms) {
-        struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-        int fl = fcntl(s->fd, F_GETFL);
-        if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
-            setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        if (weir_block_receives(s->fd, timeout_ms) < 0)
             return tcp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
         s->wait_ms = timeout_ms;
     }
@@ -283,7 +255,7 @@ static int connect_by(int fd, const struct addrinfo *ai, uint64_t deadline)
         return 0;
     if (errno != EINPROGRESS && errno != EINTR)
         return -1;
-    int r = wait_fd(fd, POLLOUT, deadline);
+    int r = weir_wait_fd(fd, POLLOUT, deadline);
     if (r <= 0) {
         if (r == 0)
             errno = ETIMEDOUT;

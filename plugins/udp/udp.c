@@ -50,32 +50,9 @@ void udp_warn(const struct udp_global *g, const char *fmt, ...)
     g->host->log(WEIR_LOG_WARNING, "%s", text);
 }
 
-uint64_t udp_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 uint64_t udp_deadline(unsigned timeout_ms)
 {
-    return udp_mono_ms() + (timeout_ms ? timeout_ms : UDP_DEFAULT_TIMEOUT_MS);
-}
-
-int udp_wait_fd(int fd, short events, uint64_t deadline)
-{
-    for (;;) {
-        uint64_t now = udp_mono_ms();
-        if (now >= deadline)
-            return 0;
-        uint64_t left = deadline - now;
-        struct pollfd p = { .fd = fd, .events = events };
-        int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
-        if (r > 0)
-            return 1;
-        if (r < 0 && errno != EINTR)
-            return -1;
-    }
+    return weir_mono_ms() + (timeout_ms ? timeout_ms : UDP_DEFAULT_TIMEOUT_MS);
 }
 
 static void stream_free(struct udp_stream *s)

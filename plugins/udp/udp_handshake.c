@@ -41,7 +41,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
             return HELLO_REFUSED;
         }
         if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) &&
-            udp_wait_fd(fd, POLLOUT, deadline) > 0)
+            weir_wait_fd(fd, POLLOUT, deadline) > 0)
             continue;
         snprintf(why, whylen, "sending the hello: %s", n < 0 ? strerror(errno) : "short write");
         return HELLO_FAILED;
@@ -49,7 +49,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
 
     uint64_t skipped = 0, limit = UDP_HELLO_LEN + 2 * (uint64_t)cfg->blksize;
     for (;;) {
-        int r = udp_wait_fd(fd, POLLIN, deadline);
+        int r = weir_wait_fd(fd, POLLIN, deadline);
         if (r <= 0) {
             if (r == 0)
                 snprintf(why, whylen, "no reply to the hello within %u ms",

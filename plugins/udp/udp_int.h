@@ -153,12 +153,8 @@ int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_
                    struct udp_stream **out);
 /* The close hook: close the socket, free the stream. */
 void udp_close(void *stream);
-/* Milliseconds on the monotonic clock, and a deadline timeout_ms from now
- * (a default when 0). */
-uint64_t udp_mono_ms(void);
+/* A deadline (weir_mono_ms) timeout_ms from now (a default when 0). */
 uint64_t udp_deadline(unsigned timeout_ms);
-/* Wait for events on fd until the deadline: 1 ready, 0 timeout, -1 errno. */
-int udp_wait_fd(int fd, short events, uint64_t deadline);
 
 /* ---- udp_sock.c ---- */
 

@@ -30,12 +30,9 @@
 #include "udp_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/udp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 
 static void put32(unsigned char *p, uint32_t v)
@@ -290,10 +287,7 @@ int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int
     if (!s->rxbuf)
         return recv_plain(s, io);
     if (s->wait_ms != timeout_ms) {
-        struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-        int fl = fcntl(s->fd, F_GETFL);
-        if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
-            setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        if (weir_block_receives(s->fd, timeout_ms) < 0)
             return udp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
         s->wait_ms = timeout_ms;
     }
