@@ -79,6 +79,8 @@ static SSL_CTX *ctx_common(const struct tls_global *g, const SSL_METHOD *method,
      * buffer, as OpenSSL requires. */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    /* Sized now: OpenSSL allocates it at the first read, in the handshake. */
+    SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUFFER);
     const char *suites = set->ciphersuites ? set->ciphersuites : DEFAULT_SUITES;
     if (!SSL_CTX_set_ciphersuites(ctx, suites)) {
         ERR_clear_error();

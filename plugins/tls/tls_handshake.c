@@ -234,6 +234,11 @@ int tls_handshake(struct tls_stream *s, int is_client, uint64_t deadline, unsign
     s->cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(s->ssl));
     s->ktls_tx = BIO_get_ktls_send(SSL_get_wbio(s->ssl)) > 0;
     s->ktls_rx = BIO_get_ktls_recv(SSL_get_rbio(s->ssl)) > 0;
+    /* Read-ahead only for the data (tls_io.c): the handshake and the ready
+     * byte read exactly what they need. The kernel reads records itself
+     * when it decrypts them. */
+    if (!s->ktls_rx)
+        SSL_set_read_ahead(s->ssl, 1);
     tls_log(s->g, WEIR_LOG_DEBUG, "TLS stream with %s: %s %s, kTLS send %s, receive %s, handshake %.2f ms",
             s->peer, s->version, s->cipher, s->ktls_tx ? "on" : "off", s->ktls_rx ? "on" : "off",
             (double)s->handshake_ns / 1e6);

@@ -30,6 +30,9 @@
 #define TLS_READY 0x57                  /* 'W' */
 /* Used when the core passes timeout_ms == 0 (as tcp does). */
 #define TLS_DEFAULT_TIMEOUT_MS 10000u
+/* OpenSSL's read buffer once data flows: room for four full records, so one
+ * read() takes what the socket holds instead of a header and then a body. */
+#define TLS_READ_BUFFER (64u * 1024u)
 
 /* The options, parsed once by init; read-only afterwards. */
 struct tls_settings {
