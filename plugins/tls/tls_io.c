@@ -14,10 +14,9 @@
  * spin.
  *
  * Buffered data. Once data flows, read-ahead is on (tls_handshake.c): one
- * read() takes up to TLS_READ_BUFFER bytes, several records, where OpenSSL
+ * read() takes up to TLS_READ_BUFFER bytes, up to two records, where OpenSSL
  * would otherwise read a record's header and then its body, two system
- * calls per 16 KiB (single-stream TLS on loopback went from 0.59x to about
- * 0.65x of TCP with it). OpenSSL may then hold whole records not yet
+ * calls per 16 KiB. OpenSSL may then hold whole records not yet
  * decrypted, and the rest of one that did not fit the caller's buffer (-l
  * below 16 KiB). Past its batch, recv goes on while OpenSSL holds data and
  * the socket has none (must_drain): level-triggered epoll, which sees only
