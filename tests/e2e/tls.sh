@@ -187,6 +187,9 @@ data_case bidir  bidir   "--bidir -t 1"
 data_case p4     normal  "-P 4 -t 1"
 data_case n10m   normal  "-n 10M" bytes=10485760
 data_case k100   normal  "-k 100" blocks=100:131072
+# Records smaller than the read-ahead buffer: many per read(), drained from
+# what OpenSSL holds (tls_io.c).
+data_case l1000  normal  "-l 1000 -k 3000" blocks=3000:1000
 data_case omit   normal  "-O 1 -t 1"
 data_case w256k  normal  "-w 256K -t 1"
 data_case mss    normal  "-M 1400 -t 1"
