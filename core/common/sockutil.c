@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,35 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+
+int weir_set_int(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+int weir_get_int(int fd, int level, int name, int *value)
+{
+    socklen_t len = sizeof *value;
+    return getsockopt(fd, level, name, value, &len);
+}
+
+int weir_peer_is_ipv4(const struct sockaddr *peer)
+{
+    if (peer->sa_family == AF_INET)
+        return 1;
+    if (peer->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)peer;
+        return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr);
+    }
+    return 0;
+}
+
+int weir_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass)
+{
+    *tclass = !weir_peer_is_ipv4(peer);
+    return *tclass ? weir_set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, tos)
+                   : weir_set_int(fd, IPPROTO_IP, IP_TOS, tos);
+}
 
 int weir_fill_payload(unsigned char *buf, size_t len, int repeating)
 {

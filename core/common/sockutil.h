@@ -4,7 +4,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <weir/weir.h>
+
+/* setsockopt and getsockopt of one int. */
+int weir_set_int(int fd, int level, int name, int value);
+int weir_get_int(int fd, int level, int name, int *value);
+
+/* An IPv4 peer, or a v4-mapped one on an IPv6 socket (which then sends
+ * IPv4 packets). */
+int weir_peer_is_ipv4(const struct sockaddr *peer);
+
+/* -S: the TOS byte, which is IP_TOS for IPv4 packets and IPV6_TCLASS for
+ * IPv6 ones. Returns 0, or -1 with errno and *tclass saying which failed. */
+int weir_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass);
 
 /* One block of payload: random bytes, or iperf3's repeating "0123456789"
  * pattern. Returns 0, or -1 with errno set. */

@@ -11,52 +11,30 @@
  * before tcpi_snd_wnd and tcpi_reord_seen. */
 #include <linux/tcp.h>
 
-static int set_int(int fd, int level, int name, int value)
-{
-    return setsockopt(fd, level, name, &value, sizeof value);
-}
-
-/* An IPv6 socket talking to a v4-mapped address sends IPv4 packets, whose
- * TOS byte is IP_TOS, not IPV6_TCLASS. */
-static int peer_is_ipv4(const struct sockaddr *peer)
-{
-    if (peer->sa_family == AF_INET)
-        return 1;
-    if (peer->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)peer;
-        return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr);
-    }
-    return 0;
-}
-
 int tcp_apply_options(const struct tcp_global *g, int fd,
                       const struct weir_stream_config *cfg,
                       const struct sockaddr *peer)
 {
-    if (cfg->nodelay && set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
+    if (cfg->nodelay && weir_set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
         return tcp_fail(g, WEIR_E_SETNODELAY, "TCP_NODELAY: %s", strerror(errno));
-    if (cfg->mss > 0 && set_int(fd, IPPROTO_TCP, TCP_MAXSEG, cfg->mss) < 0)
+    if (cfg->mss > 0 && weir_set_int(fd, IPPROTO_TCP, TCP_MAXSEG, cfg->mss) < 0)
         return tcp_fail(g, WEIR_E_SETMSS, "TCP_MAXSEG %d: %s", cfg->mss, strerror(errno));
     if (cfg->window > 0) {
-        if (set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
+        if (weir_set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
             return tcp_fail(g, WEIR_E_SETBUF, "SO_SNDBUF %d: %s", cfg->window, strerror(errno));
-        if (set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
+        if (weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
             return tcp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
     }
     /* --snd-timeout, in the config from stream config minor 3 on. */
     if (cfg->struct_size >= offsetof(struct weir_stream_config, snd_timeout_ms) + sizeof cfg->snd_timeout_ms &&
         cfg->snd_timeout_ms > 0 &&
-        set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
+        weir_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
         return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", cfg->snd_timeout_ms,
                         strerror(errno));
-    if (cfg->tos >= 0) {
-        if (peer_is_ipv4(peer)) {
-            if (set_int(fd, IPPROTO_IP, IP_TOS, cfg->tos) < 0)
-                return tcp_fail(g, WEIR_E_SETTOS, "IP_TOS %d: %s", cfg->tos, strerror(errno));
-        } else if (set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, cfg->tos) < 0) {
-            return tcp_fail(g, WEIR_E_SETCOS, "IPV6_TCLASS %d: %s", cfg->tos, strerror(errno));
-        }
-    }
+    int tclass = 0;
+    if (cfg->tos >= 0 && weir_set_tos(fd, peer, cfg->tos, &tclass) < 0)
+        return tcp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
+                        tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
     return WEIR_OK;
 }
 

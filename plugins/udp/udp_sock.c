@@ -9,30 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int set_int(int fd, int level, int name, int value)
-{
-    return setsockopt(fd, level, name, &value, sizeof value);
-}
-
-static int get_int(int fd, int level, int name, int *value)
-{
-    socklen_t len = sizeof *value;
-    return getsockopt(fd, level, name, value, &len);
-}
-
-/* An IPv6 socket talking to a v4-mapped address sends IPv4 packets, whose
- * TOS byte is IP_TOS, not IPV6_TCLASS. */
-static int peer_is_ipv4(const struct sockaddr *peer)
-{
-    if (peer->sa_family == AF_INET)
-        return 1;
-    if (peer->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)peer;
-        return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr);
-    }
-    return 0;
-}
-
 /* protocol.md §4.3: a window sets both buffers and must be granted; without
  * one, buffers smaller than a datagram are raised to blksize + 1024. */
 static int apply_buffers(const struct udp_global *g, int fd, const struct weir_stream_config *cfg)
@@ -40,24 +16,24 @@ static int apply_buffers(const struct udp_global *g, int fd, const struct weir_s
     int snd = 0, rcv = 0;
 
     if (cfg->window > 0) {
-        if (set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
+        if (weir_set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "SO_SNDBUF %d: %s", cfg->window, strerror(errno));
-        if (set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
+        if (weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
-        if (get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
+        if (weir_get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || weir_get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "reading the socket buffer sizes: %s", strerror(errno));
         if (snd < cfg->window || rcv < cfg->window)
             return udp_fail(g, WEIR_E_SETBUF2, "asked for %d bytes, got send %d, receive %d "
                             "(see sysctl net.core.wmem_max and rmem_max)", cfg->window, snd, rcv);
         return WEIR_OK;
     }
-    if (get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
+    if (weir_get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || weir_get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
         return udp_fail(g, WEIR_E_SETBUF, "reading the socket buffer sizes: %s", strerror(errno));
     if ((int64_t)cfg->blksize > snd || (int64_t)cfg->blksize > rcv) {
         int want = (int)cfg->blksize + 1024;
         udp_warn(g, "block size %u exceeds the socket buffers (send %d, receive %d); "
                  "setting both to %d", (unsigned)cfg->blksize, snd, rcv, want);
-        if (set_int(fd, SOL_SOCKET, SO_SNDBUF, want) < 0 || set_int(fd, SOL_SOCKET, SO_RCVBUF, want) < 0)
+        if (weir_set_int(fd, SOL_SOCKET, SO_SNDBUF, want) < 0 || weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, want) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "socket buffers of %d bytes: %s", want, strerror(errno));
         rcv = want;
     }
@@ -69,7 +45,7 @@ static int apply_buffers(const struct udp_global *g, int fd, const struct weir_s
      * caps it at net.core.rmem_max, quietly. Nothing of this is on the
      * wire. */
     if (!cfg->sending && rcv < (int)UDP_RCVBUF_WANT)
-        (void)set_int(fd, SOL_SOCKET, SO_RCVBUF, (int)UDP_RCVBUF_WANT);
+        (void)weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, (int)UDP_RCVBUF_WANT);
     return WEIR_OK;
 }
 
@@ -79,14 +55,10 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
     int rc = apply_buffers(g, fd, cfg);
     if (rc != WEIR_OK)
         return rc;
-    if (cfg->tos >= 0) {
-        if (peer_is_ipv4(peer)) {
-            if (set_int(fd, IPPROTO_IP, IP_TOS, cfg->tos) < 0)
-                return udp_fail(g, WEIR_E_SETTOS, "IP_TOS %d: %s", cfg->tos, strerror(errno));
-        } else if (set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, cfg->tos) < 0) {
-            return udp_fail(g, WEIR_E_SETCOS, "IPV6_TCLASS %d: %s", cfg->tos, strerror(errno));
-        }
-    }
+    int tclass = 0;
+    if (cfg->tos >= 0 && weir_set_tos(fd, peer, cfg->tos, &tclass) < 0)
+        return udp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
+                        tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
     return WEIR_OK;
 }
 
@@ -98,7 +70,7 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
 int udp_gso_usable(int fd, uint32_t blksize)
 {
     int v = 0;
-    if (get_int(fd, SOL_UDP, UDP_SEGMENT, &v) < 0)
+    if (weir_get_int(fd, SOL_UDP, UDP_SEGMENT, &v) < 0)
         return 0;
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
@@ -107,11 +79,11 @@ int udp_gso_usable(int fd, uint32_t blksize)
     int mtu = 0, r;
     uint32_t hdr;
     if (peer.ss_family == AF_INET) {
-        r = get_int(fd, IPPROTO_IP, IP_MTU, &mtu);
+        r = weir_get_int(fd, IPPROTO_IP, IP_MTU, &mtu);
         hdr = 20 + 8;
     } else {
-        r = get_int(fd, IPPROTO_IPV6, IPV6_MTU, &mtu);
-        hdr = (peer_is_ipv4((struct sockaddr *)&peer) ? 20 : 40) + 8;
+        r = weir_get_int(fd, IPPROTO_IPV6, IPV6_MTU, &mtu);
+        hdr = (weir_peer_is_ipv4((struct sockaddr *)&peer) ? 20 : 40) + 8;
     }
     return r < 0 || mtu <= 0 || (uint64_t)blksize + hdr <= (uint64_t)mtu;
 }
@@ -129,5 +101,5 @@ int udp_mmsg_available(int fd)
 
 int udp_gro_enable(int fd)
 {
-    return set_int(fd, SOL_UDP, UDP_GRO, 1) == 0;
+    return weir_set_int(fd, SOL_UDP, UDP_GRO, 1) == 0;
 }
