@@ -6,6 +6,7 @@
  *   EXCHANGE_RESULTS -> DISPLAY_RESULTS (send IPERF_DONE, close)
  */
 #include "client.h"
+#include "affinity.h"
 #include "auth.h"
 #include "control.h"
 #include "cookie.h"
@@ -19,6 +20,7 @@
 #include "workers.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -138,6 +140,9 @@ static void fill_params(struct client *c)
         p->gro_bf_size = 65507;
     }
     p->repeating_payload = s->repeating_payload;
+    p->dont_fragment = s->dont_fragment;
+    p->fqrate = s->fq_rate;
+    p->server_affinity = s->server_affinity;
     /* Offered, not needed: a server running several tests uses it to tell
      * their streams apart. iperf3 ignores the key. */
     p->weir_stream_tag = (ops->caps & WEIR_CAP_STREAM_TAG) != 0;
@@ -247,14 +252,17 @@ static int on_test_running(struct client *c)
     for (;;) {
         uint64_t now = host_now_ns();
         uint64_t deadline = end_deadline(t);
+        /* Before the end: a stream that failed in the last wait (a send
+         * refused at once, in a 1 s test) fails the test. */
+        const char *why = "";
+        int rc = session_stream_error(ss, 1, &why);
+        if (rc)
+            return fail(c, rc, "%s", why);
         /* Checked before the interval timer, so an interval due at the same
          * instant as the end is reported as the final one, not twice. */
         if (end_reached(t, now))
             break;
         session_tick(ss, now);
-        int rc = session_stream_error(ss, 1);
-        if (rc)
-            return fail(c, rc, NULL);
         if (rcv_watch_expired(&rcv, t, now))
             return fail(c, WEIR_E_NOMSG, NULL);
         int timeout = session_timeout_ms(ss, now, byte_limit ? 2 : 1000);
@@ -341,7 +349,10 @@ static int connect_control(struct client *c)
     struct weir_test *t = &c->ss.t;
     const struct weir_settings *s = t->s;
     int gai = 0;
-    t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->connect_timeout_ms, &gai);
+    if (s->bind_dev && if_nametoindex(s->bind_dev) == 0)
+        return fail(c, WEIR_E_BINDDEV, "%s: %s", s->bind_dev, strerror(errno));
+    t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->bind_dev,
+                            s->connect_timeout_ms, &gai);
     if (t->ctl_fd < 0) {
         if (gai)
             return fail(c, WEIR_E_CONNECT, "%s", gai_strerror(gai));
@@ -398,6 +409,9 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
     EVP_PKEY *pub = NULL;
     char password[AUTH_MAX_FIELD] = "";
     int rc = prepare_auth(&c, &pub, password, sizeof password);
+    /* -A n: before any thread starts, so that all run there. */
+    if (rc == WEIR_OK && s->affinity >= 0 && affinity_pin_self(s->affinity) != 0)
+        rc = fail(&c, WEIR_E_AFFINITY, "CPU %d: %s", s->affinity, strerror(errno));
     if (rc == WEIR_OK) {
         t->transport = loader_load(s->transport ? s->transport : "tcp", WEIR_PLUGIN_TRANSPORT, err, sizeof err);
         rc = t->transport ? WEIR_OK : fail(&c, WEIR_E_PLUGIN, "%s", err);

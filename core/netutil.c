@@ -48,8 +48,13 @@ int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound
     return fd;
 }
 
+int net_bind_device(int fd, const char *dev)
+{
+    return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev));
+}
+
 int net_connect(const char *host, uint16_t port, int family, const char *bind_host,
-                int timeout_ms, int *gai_err)
+                const char *bind_dev, int timeout_ms, int *gai_err)
 {
     struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_NUMERICSERV };
@@ -64,6 +69,13 @@ int net_connect(const char *host, uint16_t port, int family, const char *bind_ho
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
         if (fd < 0)
             continue;
+        if (bind_dev && net_bind_device(fd, bind_dev) != 0) {
+            int e = errno;
+            close(fd);
+            fd = -1;
+            errno = e;
+            break;          /* the same for every address */
+        }
         if (bind_host) {
             struct addrinfo bh = { .ai_family = ai->ai_family, .ai_socktype = SOCK_STREAM,
                                    .ai_flags = AI_PASSIVE }, *br = NULL;

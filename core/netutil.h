@@ -11,10 +11,13 @@
  * (errno set).
  * port 0 picks an ephemeral port; *bound_port tells which. */
 int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound_port);
-/* Blocking TCP connect bounded by timeout_ms (0 = the OS's own limit).
- * Returns the fd or -1 with *gai_err or errno describing the failure. */
+/* Blocking TCP connect bounded by timeout_ms (0 = the OS's own limit),
+ * from bind_host and through the interface bind_dev where given. Returns
+ * the fd or -1 with *gai_err or errno describing the failure. */
 int net_connect(const char *host, uint16_t port, int family, const char *bind_host,
-                int timeout_ms, int *gai_err);
+                const char *bind_dev, int timeout_ms, int *gai_err);
+/* --bind-dev: SO_BINDTODEVICE. Returns 0 or -1 (errno set). */
+int net_bind_device(int fd, const char *dev);
 /* Numeric host and port of an address; IPv4-mapped IPv6 shown as IPv4. */
 void net_addr_str(const struct sockaddr *sa, char *host, size_t hostlen, uint16_t *port);
 void net_local_addr(int fd, char *host, size_t hostlen, uint16_t *port);

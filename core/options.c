@@ -24,7 +24,8 @@ enum {
     OPT_PACING_TIMER, OPT_GSRO, OPT_USERNAME, OPT_RSA_PUB, OPT_RSA_PRIV,
     OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS,
     OPT_SND_TIMEOUT, OPT_CNTL_KA, OPT_IDLE_TIMEOUT, OPT_SERVER_MAX_DURATION,
-    OPT_SERVER_BITRATE_LIMIT, OPT_PLUGIN_BASE = 2000
+    OPT_SERVER_BITRATE_LIMIT, OPT_DONT_FRAGMENT, OPT_FQ_RATE, OPT_BIND_DEV,
+    OPT_PLUGIN_BASE = 2000
 };
 
 static const struct option core_options[] = {
@@ -69,6 +70,10 @@ static const struct option core_options[] = {
     { "udp-counters-64bit", no_argument, NULL, OPT_UDP64 },
     { "gsro", no_argument, NULL, OPT_GSRO },
     { "repeating-payload", no_argument, NULL, OPT_REPEATING },
+    { "dont-fragment", no_argument, NULL, OPT_DONT_FRAGMENT },
+    { "fq-rate", required_argument, NULL, OPT_FQ_RATE },
+    { "bind-dev", required_argument, NULL, OPT_BIND_DEV },
+    { "affinity", required_argument, NULL, 'A' },
     { "logfile", required_argument, NULL, OPT_LOGFILE },
     { "timestamps", optional_argument, NULL, OPT_TIMESTAMPS },
     { "forceflush", no_argument, NULL, OPT_FORCEFLUSH },
@@ -98,7 +103,7 @@ static const struct option core_options[] = {
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
 
-static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:dh";
+static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:dh";
 
 static void usage_hint(void)
 {
@@ -152,6 +157,10 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --cntl-ka<=#/#/#>         TCP keepalive on the control connection, with\n"
 "                            optional idle/interval/count (s/s/probes; empty\n"
 "                            fields keep the OS defaults)\n"
+"  -A, --affinity n/n,m      set CPU affinity (n: this process; m: the server's\n"
+"                            threads for this test)\n"
+"  --bind-dev <dev>          bind sockets to the network interface <dev>\n"
+"                            (SO_BINDTODEVICE)\n"
 "  -d, --debug               emit debugging output\n"
 "  -v, --version             show version information and quit\n"
 "  -h, --help                show this message and quit\n"
@@ -216,6 +225,10 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --udp-counters-64bit      use 64-bit counters in UDP test packets\n"
 "  --gsro                    ask for UDP GSO/GRO on both ends (iperf3 3.21's keys)\n"
 "  --repeating-payload       use repeating pattern in payload, instead of randomized payload\n"
+"  --dont-fragment           set IPv4 Don't Fragment flag (UDP; larger datagrams\n"
+"                            than the path MTU then fail instead of fragmenting)\n"
+"  --fq-rate #[KMG]          pace each stream to at most # bits/sec in the kernel\n"
+"                            (SO_MAX_PACING_RATE)\n"
 "  --connect-timeout #       timeout for control connection setup (ms)\n"
 "  --username <name>         username for authentication (password from\n"
 "                            $IPERF3_PASSWORD, $WEIR_PASSWORD or a prompt)\n"
@@ -254,6 +267,25 @@ static int parse_long(const char *v, long min, long max, long *out)
     if (*end != '\0' || x < min || x > max)
         return -1;
     *out = x;
+    return 0;
+}
+
+/* -A n (this process) or n,m (and the server's threads for the test). */
+static int parse_affinity(const char *v, struct weir_settings *s)
+{
+    char buf[32];
+    long n, m = -1;
+    snprintf(buf, sizeof buf, "%s", v);
+    char *comma = strchr(buf, ',');
+    if (comma) {
+        *comma = '\0';
+        if (parse_long(comma + 1, 0, 1024, &m))
+            return -1;
+    }
+    if (parse_long(buf, 0, 1024, &n))
+        return -1;
+    s->affinity = (int)n;
+    s->server_affinity = (int)m;
     return 0;
 }
 
@@ -373,6 +405,8 @@ static void defaults(struct weir_settings *s)
     s->interval = 1.0;
     s->parallel = 1;
     s->tos = -1;
+    s->affinity = -1;
+    s->server_affinity = -1;
     s->format = 'a';
     s->pacing_timer = 1000;
     s->rcv_timeout_ms = 120000;
@@ -542,6 +576,17 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case OPT_UDP64: s->udp_counters_64bit = 1; break;
             case OPT_GSRO: s->gsro = 1; break;
             case OPT_REPEATING: s->repeating_payload = 1; break;
+            case OPT_DONT_FRAGMENT: s->dont_fragment = 1; break;
+            case OPT_FQ_RATE:
+                if (weir_parse_rate(optarg, &u))
+                    return usage_error("invalid unit value or suffix: '%s'", optarg);
+                s->fq_rate = u;
+                break;
+            case OPT_BIND_DEV: s->bind_dev = optarg; break;
+            case 'A':
+                if (parse_affinity(optarg, s))
+                    return usage_error("bad CPU affinity '%s' (n or n,m: CPU numbers from 0 to 1024)", optarg);
+                break;
             case OPT_LOGFILE: s->logfile = optarg; break;
             case OPT_TIMESTAMPS: s->timestamps = optarg ? optarg : "%c "; break;
             case OPT_FORCEFLUSH: s->forceflush = 1; break;
@@ -674,7 +719,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         /* iperf3 refuses client-only options on a server. */
         if (s->reverse || s->bidir || s->bytes || s->blocks || s->duration_set || s->title ||
             s->get_server_output || s->rate_set || s->blksize || s->parallel != 1 || s->omit ||
-            s->username || s->rsa_public_key || s->connect_timeout_ms)
+            s->username || s->rsa_public_key || s->connect_timeout_ms || s->fq_rate ||
+            s->dont_fragment || s->server_affinity >= 0)
             return usage_error("%s", "some option you are trying to set is client only");
         if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
             return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");

@@ -46,6 +46,11 @@ struct weir_settings {
     int udp_counters_64bit;
     int gsro;                    /* --gsro: ask for UDP GSO/GRO (iperf3 3.21 keys) */
     int repeating_payload;
+    int dont_fragment;           /* --dont-fragment */
+    uint64_t fq_rate;            /* --fq-rate, bits/s per stream, 0 = none */
+    const char *bind_dev;        /* --bind-dev */
+    int affinity;                /* -A n: this process's CPU, -1 = unset */
+    int server_affinity;         /* -A n,m: the server's CPU for this test, -1 = unset */
 
     char format;                 /* -f */
     int verbose;                 /* -V */

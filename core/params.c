@@ -37,6 +37,8 @@ struct json_object *params_to_json(const struct test_params *p)
      * as "on" whatever its value. */
     json_object_object_add(o, p->wire_key, json_object_new_boolean(1));
     add_int(o, "omit", p->omit);
+    if (p->server_affinity >= 0)
+        add_int(o, "server_affinity", p->server_affinity);
     add_int(o, "time", p->time);
     add_int(o, "num", (int64_t)p->num);
     add_int(o, "blockcount", (int64_t)p->blockcount);
@@ -54,6 +56,8 @@ struct json_object *params_to_json(const struct test_params *p)
     add_int(o, "len", p->len);
     if (p->bandwidth)
         add_int(o, "bandwidth", (int64_t)p->bandwidth);
+    if (p->fqrate)
+        add_int(o, "fqrate", (int64_t)p->fqrate);
     add_int(o, "pacing_timer", p->pacing_timer);
     if (p->burst)
         add_int(o, "burst", p->burst);
@@ -75,6 +79,8 @@ struct json_object *params_to_json(const struct test_params *p)
         add_int(o, "udp_counters_64bit", 1);
     if (p->repeating_payload)
         add_int(o, "repeating_payload", 1);
+    if (p->dont_fragment)
+        add_int(o, "dont_fragment", 1);
     add_str(o, "weir_transport", p->weir_transport);
     if (p->weir_stream_tag)
         add_int(o, "weir_stream_tag", 1);
@@ -155,9 +161,10 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "bandwidth", v); p->bandwidth = (uint64_t)v; }
     if ((r = get_int(obj, "fqrate", &v)) < 0) BAD_TYPE("fqrate");
     if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "fqrate", v); p->fqrate = (uint64_t)v; }
-    /* Keys weir does not act on, still held to iperf3's ranges. */
     if ((r = get_int(obj, "server_affinity", &v)) < 0) BAD_TYPE("server_affinity");
     if (r && (v < 0 || v > 1024)) OUT_OF_RANGE(WEIR_E_AFFINITY, "server_affinity", v);
+    p->server_affinity = r ? (int)v : -1;
+    /* Keys weir does not act on, still held to iperf3's ranges. */
     if ((r = get_int(obj, "flowlabel", &v)) < 0) BAD_TYPE("flowlabel");
     if (r && (v < 1 || v > 0xFFFFF)) OUT_OF_RANGE(WEIR_E_SETFLOW, "flowlabel", v);
     if ((r = get_int(obj, "pacing_timer", &v)) < 0) BAD_TYPE("pacing_timer");
@@ -187,6 +194,8 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     p->get_server_output = weir_json_get(obj, "get_server_output") != NULL;
     p->udp_counters_64bit = weir_json_get(obj, "udp_counters_64bit") != NULL;
     p->repeating_payload = weir_json_get(obj, "repeating_payload") != NULL;
+    if ((r = get_int(obj, "dont_fragment", &v)) < 0) BAD_TYPE("dont_fragment");
+    p->dont_fragment = r && v != 0;
     if (p->reverse && p->bidir) {
         snprintf(detail, detail_len, "both reverse and bidirectional requested");
         return WEIR_E_REVERSEBIDIR;

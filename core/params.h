@@ -35,6 +35,8 @@ struct test_params {
     int gso, gro;
     uint32_t gso_dg_size, gso_bf_size, gro_bf_size;
     int repeating_payload;
+    int dont_fragment;          /* --dont-fragment */
+    int server_affinity;        /* -A n,m: CPU for the server's threads, -1 = none */
     char *authtoken;            /* Base64 RSA token (protocol.md §9), or NULL */
     char *client_version;
     /* weir extensions: only a weir peer sends or answers them. */

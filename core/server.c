@@ -10,6 +10,7 @@
  * Every wait is bounded; any failure is answered with SERVER_ERROR (when
  * iperf3 has a number for it) and reported. */
 #include "server.h"
+#include "affinity.h"
 #include "auth.h"
 #include "control.h"
 #include "cookie.h"
@@ -155,6 +156,9 @@ static int use_params(struct server_test *v, struct json_object *o)
     /* --server-max-duration, --server-bitrate-limit */
     if ((rc = limits_check_params(t->s, &t->p, detail, sizeof detail)) != WEIR_OK)
         return fail(v, rc, 1, "%s", detail);
+    /* -A n,m: the data workers will run on CPU m (workers.c). */
+    if (t->p.server_affinity >= 0 && !affinity_cpu_allowed(t->p.server_affinity))
+        return fail(v, WEIR_E_AFFINITY, 1, "CPU %d is not available to this server", t->p.server_affinity);
     if (auth_key) {
         const struct weir_settings *s = t->s;
         char why[512];
@@ -343,8 +347,9 @@ static int run_test(struct server_test *v)
             return fail(v, WEIR_E_NOMSG, 1, NULL);
         if ((rc = rate_window_check(&rate, t, now, why, sizeof why)) != WEIR_OK)
             return fail(v, rc, 1, "%s", why);
-        if ((rc = session_stream_error(ss, 1)) != 0)
-            return fail(v, rc, 1, NULL);
+        const char *stream_why = "";
+        if ((rc = session_stream_error(ss, 1, &stream_why)) != 0)
+            return fail(v, rc, 1, "%s", stream_why);
         struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
         int pr = poll(&p, 1, session_timeout_ms(ss, now, 100));
         if (session_signal)
@@ -512,7 +517,7 @@ static int serve_one(struct test_link *link)
          * Not for a client that went silent or broke its streams: it is
          * likely gone, and the slot should not wait for it. */
         if (v.ss.started && v.tell_client && !v.client_gone && v.error != WEIR_E_NOMSG &&
-            !session_stream_error(&v.ss, 0))
+            !session_stream_error(&v.ss, 0, NULL))
             await_hangup(t->ctl_fd, HANGUP_WAIT_MS);
     } else {
         report_finish(rs, NULL);
@@ -570,6 +575,15 @@ static int load_auth(const struct weir_settings *s, char *msg, size_t len)
     return WEIR_OK;
 }
 
+/* The server cannot start: say why, as iperf3 does, and exit 1. */
+static int server_refuse_start(struct report_set *rs, int code, const char *detail)
+{
+    char msg[1200];
+    weir_error_text(msg, sizeof msg, code, detail);
+    report_finish(rs, msg);
+    return 1;
+}
+
 int server_run(const struct weir_settings *s, struct report_set *rs)
 {
     char why[1024];
@@ -581,13 +595,21 @@ int server_run(const struct weir_settings *s, struct report_set *rs)
         report_finish(rs, why);
         return 1;
     }
+    /* -A n: before any thread starts, so that all run there. */
+    if (s->affinity >= 0 && affinity_pin_self(s->affinity) != 0) {
+        snprintf(why, sizeof why, "CPU %d: %s", s->affinity, strerror(errno));
+        return server_refuse_start(rs, WEIR_E_AFFINITY, why);
+    }
     uint16_t port = s->port;
     int fd = net_listen(s->bind_host, s->port, s->family, &port);
-    if (fd < 0) {
-        char msg[512];
-        weir_error_text(msg, sizeof msg, WEIR_E_LISTEN, strerror(errno));
-        report_finish(rs, msg);
-        return 1;
+    if (fd < 0)
+        return server_refuse_start(rs, WEIR_E_LISTEN, strerror(errno));
+    /* --bind-dev: connections only through that interface; accepted
+     * sockets inherit it. */
+    if (s->bind_dev && net_bind_device(fd, s->bind_dev) != 0) {
+        snprintf(why, sizeof why, "%s: %s", s->bind_dev, strerror(errno));
+        close(fd);
+        return server_refuse_start(rs, WEIR_E_BINDDEV, why);
     }
     daemon_ready();             /* -D: the caller may return now */
     int status = server_serve(s, rs, fd, port, -1);

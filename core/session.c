@@ -84,6 +84,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->tcp_mss_default = t->role == WEIR_ROLE_CLIENT && !t->p.mss ? t->control_mss : 0;
     st->tcp_mss = t->p.mss;
     st->target_bitrate = t->p.bandwidth;
+    st->fq_rate = t->p.fqrate;
     st->sock_bufsize = t->p.window;
     if (t->n_streams > 0)
         net_bufsizes(t->streams[0].fd, &st->sndbuf_actual, &st->rcvbuf_actual);
@@ -232,13 +233,16 @@ void session_report_end(struct session *ss)
     ss->summary.server_output_text = ss->summary.server_output_json = NULL;
 }
 
-int session_stream_error(const struct session *ss, int sending_only)
+int session_stream_error(const struct session *ss, int sending_only, const char **why)
 {
     for (int i = 0; i < ss->t.n_streams; i++) {
         const struct weir_stream *st = &ss->t.streams[i];
-        int rc = atomic_load_explicit(&st->failed, memory_order_relaxed);
-        if (rc && (!sending_only || st->sending))
+        int rc = atomic_load_explicit(&st->failed, memory_order_acquire);
+        if (rc && (!sending_only || st->sending)) {
+            if (why)
+                *why = st->failed_why;
             return rc;
+        }
     }
     return 0;
 }

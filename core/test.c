@@ -88,6 +88,9 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->gro = t->p.gro;
     cfg->gso_dg_size = t->p.gso_dg_size;
     cfg->snd_timeout_ms = (unsigned)s->snd_timeout_ms;
+    cfg->dont_fragment = t->p.dont_fragment;
+    cfg->fq_rate = t->p.fqrate;
+    cfg->bind_dev = s->bind_dev;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;

@@ -1,4 +1,5 @@
 #include "workers.h"
+#include "affinity.h"
 #include "host.h"
 #include "loader.h"
 #include "test.h"
@@ -59,7 +60,9 @@ static void set_interest(struct worker *w, struct weir_stream *st, uint32_t even
 
 static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
 {
-    atomic_store_explicit(&st->failed, rc, memory_order_relaxed);
+    const char *why = host_take_error(NULL);
+    snprintf(st->failed_why, sizeof st->failed_why, "%s", why ? why : "");
+    atomic_store_explicit(&st->failed, rc, memory_order_release);
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL);
 }
 
@@ -307,6 +310,9 @@ int workers_start(struct weir_test *t, int n)
         if (pthread_create(&ws->w[i].thread, NULL, worker_main, &ws->w[i]) != 0)
             return WEIR_E_PTHREADCREATE;
         ws->w[i].started = 1;
+        /* A client's -A n,m: checked when the parameters came (server.c). */
+        if (t->role == WEIR_ROLE_SERVER && t->p.server_affinity >= 0)
+            (void)affinity_pin_thread(ws->w[i].thread, t->p.server_affinity);
     }
     return WEIR_OK;
 }

@@ -42,6 +42,39 @@ int weir_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass)
                    : weir_set_int(fd, IPPROTO_IP, IP_TOS, tos);
 }
 
+int weir_bind_device(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen)
+{
+    if (!WEIR_CFG_HAS(cfg, bind_dev) || !cfg->bind_dev)
+        return WEIR_OK;
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->bind_dev, (socklen_t)strlen(cfg->bind_dev)) < 0) {
+        snprintf(why, whylen, "SO_BINDTODEVICE %s: %s", cfg->bind_dev, strerror(errno));
+        return WEIR_E_BINDDEV;
+    }
+    return WEIR_OK;
+}
+
+int weir_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen)
+{
+    if (!WEIR_CFG_HAS(cfg, fq_rate) || !cfg->fq_rate)
+        return WEIR_OK;
+    /* The kernel takes 32 bits, or 64 from Linux 4.20 on: the narrow form
+     * whenever the rate fits, so older kernels work too. */
+    uint64_t bytes = cfg->fq_rate / 8;
+    int r;
+    if (bytes < UINT32_MAX) {
+        unsigned int narrow = (unsigned int)bytes;
+        r = setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &narrow, sizeof narrow);
+    } else {
+        r = setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &bytes, sizeof bytes);
+    }
+    if (r < 0) {
+        snprintf(why, whylen, "SO_MAX_PACING_RATE %llu bytes/s: %s", (unsigned long long)bytes,
+                 strerror(errno));
+        return WEIR_E_SETPACING;
+    }
+    return WEIR_OK;
+}
+
 int weir_fill_payload(unsigned char *buf, size_t len, int repeating)
 {
     if (repeating) {

@@ -19,6 +19,19 @@ int weir_peer_is_ipv4(const struct sockaddr *peer);
  * IPv6 ones. Returns 0, or -1 with errno and *tclass saying which failed. */
 int weir_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass);
 
+/* A field of the stream config that the core passing it knows (a core
+ * from before the field's minor passes a shorter struct). */
+#define WEIR_CFG_HAS(cfg, field) \
+    ((cfg)->struct_size >= offsetof(struct weir_stream_config, field) + sizeof (cfg)->field)
+
+/* --bind-dev (SO_BINDTODEVICE), before connect. Returns WEIR_OK, or
+ * WEIR_E_BINDDEV with why filled. */
+int weir_bind_device(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);
+
+/* --fq-rate (SO_MAX_PACING_RATE, bytes/s in the kernel). Returns WEIR_OK,
+ * or WEIR_E_SETPACING with why filled. */
+int weir_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);
+
 /* One block of payload: random bytes, or iperf3's repeating "0123456789"
  * pattern. Returns 0, or -1 with errno set. */
 int weir_fill_payload(unsigned char *buf, size_t len, int repeating);

@@ -26,8 +26,7 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
             return tcp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
     }
     /* --snd-timeout, in the config from stream config minor 3 on. */
-    if (cfg->struct_size >= offsetof(struct weir_stream_config, snd_timeout_ms) + sizeof cfg->snd_timeout_ms &&
-        cfg->snd_timeout_ms > 0 &&
+    if (WEIR_CFG_HAS(cfg, snd_timeout_ms) && cfg->snd_timeout_ms > 0 &&
         weir_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
         return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", cfg->snd_timeout_ms,
                         strerror(errno));
@@ -35,7 +34,12 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
     if (cfg->tos >= 0 && weir_set_tos(fd, peer, cfg->tos, &tclass) < 0)
         return tcp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
                         tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
-    return WEIR_OK;
+    /* --bind-dev and --fq-rate (minor 4); the device before connect. */
+    char why[160];
+    int rc = weir_bind_device(fd, cfg, why, sizeof why);
+    if (rc == WEIR_OK)
+        rc = weir_set_pacing(fd, cfg, why, sizeof why);
+    return rc == WEIR_OK ? WEIR_OK : tcp_fail(g, rc, "%s", why);
 }
 
 int tcp_set_congestion(int fd, const char *name)

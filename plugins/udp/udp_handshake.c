@@ -96,13 +96,18 @@ static int open_one(const struct udp_global *g, const struct weir_stream_config 
         close(fd);
         return WEIR_E_AGAIN;
     }
+    int rc = weir_bind_device(fd, cfg, why, whylen);    /* before connect: routing */
+    if (rc != WEIR_OK) {
+        close(fd);
+        return udp_fail(g, rc, "%s", why);
+    }
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
         snprintf(why, whylen, "connect to %s port %u: %s", cfg->host, (unsigned)cfg->port,
                  strerror(errno));
         close(fd);
         return WEIR_E_AGAIN;
     }
-    int rc = udp_apply_options(g, fd, cfg, ai->ai_addr);
+    rc = udp_apply_options(g, fd, cfg, ai->ai_addr);
     if (rc != WEIR_OK) {
         close(fd);
         return rc;

@@ -59,7 +59,23 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
     if (cfg->tos >= 0 && weir_set_tos(fd, peer, cfg->tos, &tclass) < 0)
         return udp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
                         tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
-    return WEIR_OK;
+    /* --dont-fragment: DF on every datagram, and one larger than the path
+     * MTU fails to send (EMSGSIZE) instead of leaving in fragments. Linux
+     * sets DF on datagrams that fit anyway; what changes is the rest. */
+    if (WEIR_CFG_HAS(cfg, dont_fragment) && cfg->dont_fragment) {
+        int v4 = weir_peer_is_ipv4(peer);
+        if ((v4 ? weir_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
+                : weir_set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1)) < 0)
+            return udp_fail(g, WEIR_E_SETDONTFRAGMENT, "%s: %s", v4 ? "IP_MTU_DISCOVER" : "IPV6_DONTFRAG",
+                            strerror(errno));
+    }
+    /* --bind-dev here for accepted streams (the client's is bound before it
+     * connects), --fq-rate for both. */
+    char why[160];
+    rc = weir_bind_device(fd, cfg, why, sizeof why);
+    if (rc == WEIR_OK)
+        rc = weir_set_pacing(fd, cfg, why, sizeof why);
+    return rc == WEIR_OK ? WEIR_OK : udp_fail(g, rc, "%s", why);
 }
 
 /* The option exists (Linux 4.18+) when the kernel answers for it. A GSO

@@ -72,10 +72,117 @@ unknown_congestion() {
     stop_servers
 }
 
+# at_most WHAT BITS_PER_SECOND LIMIT: kernel pacing lets no more through
+# (a busy machine can only make it slower).
+at_most() {
+    awk -v v="$2" -v l="$3" 'BEGIN { exit !(v > 0 && v <= l) }' ||
+        fail "$1: $2 bits/s, want more than 0 and at most $3"
+}
+
+# --fq-rate: SO_MAX_PACING_RATE on the sender's sockets, which TCP honours
+# without the fq qdisc; the key goes to the server, which paces with -R.
+fq_rate() {
+    opts_pair weir --fq-rate 20M -t 2 || return
+    expect_eq "client test_start.fqrate" "$(json_get "$CLI" .start.test_start.fqrate)" 20000000
+    expect_eq "server test_start.fqrate" "$(json_get "$SRV" .start.test_start.fqrate)" 20000000
+    at_most "paced client's rate" "$(json_get "$CLI" .end.sum_received.bits_per_second)" 30000000
+    opts_pair weir --fq-rate 20M -t 2 -R || return
+    at_most "paced server's rate (-R)" "$(json_get "$CLI" .end.sum_received.bits_per_second)" 30000000
+}
+
+# (iperf3 3.12 paces only its client's sockets, so a weir client's key
+# shows at an iperf3 server only as a test it accepts.)
+fq_rate_iperf3() {
+    [ -n "$IPERF3" ] || { skip_case "no iperf3"; return; }
+    opts_pair iperf3 --fq-rate 20M -t 2 || return
+    at_most "weir client paced against an iperf3 server" \
+        "$(json_get "$CLI" .end.sum_received.bits_per_second)" 30000000
+    CLI=$CASE_DIR/iperf3-client.json
+    start_server_retry weir -1 || return
+    run_bounded "$CLI" "$CASE_DIR/iperf3-client.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -J -t 2 -R --fq-rate 20M
+    wait_server
+    expect_eq "iperf3 client exit status" "$RUN_RC" 0
+    at_most "weir server paced by iperf3's fqrate key" \
+        "$(json_get "$CLI" .end.sum_received.bits_per_second)" 30000000
+}
+
+# cpus_of PID: the CPU lists its threads may run on, one per thread, sorted.
+cpus_of() {
+    local f
+    for f in /proc/"$1"/task/*/status; do
+        awk '/^Cpus_allowed_list:/ { print $2 }' "$f" 2>/dev/null
+    done | sort -u | tr '\n' ' '
+}
+
+# -A n pins the client; -A n,m asks the server to pin the test's data
+# workers to m (server_affinity); a CPU the server cannot use is refused
+# with iperf3's IEAFFINITY, and the server goes on serving.
+affinity() {
+    [ "$(nproc)" -ge 2 ] || { skip_case "needs 2 CPUs"; return; }
+    start_server_retry weir || return
+    local srv
+    srv=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null)
+    srv=${srv%% *}
+    timeout -k 3 "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3 -P 2 -A 0,1 \
+        >"$CASE_DIR/pinned.out" 2>"$CASE_DIR/pinned.err" </dev/null &
+    local cpid=$! i seen_c="" seen_s=""
+    _E2E_PIDS="$_E2E_PIDS $cpid"
+    for i in $(seq 40); do
+        sleep 0.1
+        grep -q "sec" "$CASE_DIR/pinned.out" 2>/dev/null || continue
+        local child
+        child=$(cat "/proc/$cpid/task/$cpid/children" 2>/dev/null)
+        seen_c=$(cpus_of "${child%% *}")
+        seen_s=$(cpus_of "$srv")
+        break
+    done
+    wait "$cpid"
+    local rc=$?
+    _forget_pid "$cpid"
+    expect_eq "client exit status" "$rc" 0
+    expect_eq "client threads' CPUs with -A 0" "$seen_c" "0 "
+    case " $seen_s" in
+        *" 1 "*) ;;
+        *) fail "no server thread pinned to CPU 1 during the test (saw: $seen_s)" ;;
+    esac
+    run_bounded "$CASE_DIR/far.out" "$CASE_DIR/far.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -A 0,1023
+    expect_eq "client exit status for -A 0,1023" "$RUN_RC" 1
+    grep -q "unable to set CPU affinity" "$CASE_DIR/far.err" ||
+        fail "no IEAFFINITY line: $(cat "$CASE_DIR/far.err")"
+    run_bounded "$CASE_DIR/self.out" "$CASE_DIR/self.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -A 1023
+    expect_eq "client exit status for -A 1023" "$RUN_RC" 1
+    grep -q "unable to set CPU affinity" "$CASE_DIR/self.err" ||
+        fail "no IEAFFINITY line: $(cat "$CASE_DIR/self.err")"
+    run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
+    expect_eq "the next client after a refused one" "$RUN_RC" 0
+    if [ -n "$IPERF3" ]; then
+        run_bounded "$CASE_DIR/iperf3.out" "$CASE_DIR/iperf3.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1 -A 0,1
+        expect_eq "iperf3 client -A 0,1 exit status" "$RUN_RC" 0
+    fi
+}
+
+# --bind-dev: SO_BINDTODEVICE on the control and data sockets.
+bind_dev() {
+    opts_pair weir --bind-dev lo || return
+    run_bounded "$CASE_DIR/nodev.out" "$CASE_DIR/nodev.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 \
+        --bind-dev weir-no-such0
+    expect_eq "client exit status, no such device" "$RUN_RC" 1
+    grep -q "bind-to-device.*weir-no-such0" "$CASE_DIR/nodev.err" ||
+        fail "no IEBINDDEV line: $(cat "$CASE_DIR/nodev.err")"
+    run_bounded "$CASE_DIR/srv.out" "$CASE_DIR/srv.err" "$WEIR" -s -p "$(free_port)" --bind-dev weir-no-such0
+    expect_eq "server exit status, no such device" "$RUN_RC" 1
+    grep -q "bind-to-device" "$CASE_DIR/srv.err" ||
+        fail "no IEBINDDEV line from the server: $(cat "$CASE_DIR/srv.err")"
+}
+
 run_case "-w 256K -M 1400 -N" window_mss_nodelay
 run_case "-C reno, both ends" congestion
 run_case "-C reno against iperf3" congestion_iperf3
 run_case "-S and --dscp" tos_and_dscp
 run_case "--cport -B -4 -P 2" cport_and_bind
 run_case "unknown -C algorithm" unknown_congestion
+run_case "--fq-rate, both directions" fq_rate
+run_case "--fq-rate with iperf3, both ways" fq_rate_iperf3
+run_case "-A n,m: client and server threads pinned, bad CPUs refused" affinity
+run_case "--bind-dev" bind_dev
 finish

@@ -172,6 +172,7 @@ static void test_param_key_order(void)
     snprintf(p.wire_key, sizeof p.wire_key, "tcp");
     p.parallel = 1;
     p.tos = -1;
+    p.server_affinity = -1;
     p.len = 131072;
     p.pacing_timer = 1000;
     p.repeating_payload = 1;

@@ -88,7 +88,9 @@ extern "C" {
     X(SETPACING,         140, "unable to set socket pacing")                              \
     X(SETBUF2,           141, "socket buffer size not set correctly")                     \
     X(AUTHTEST,          142, "test authorization failed")                                \
+    X(BINDDEV,           143, "Unable to bind-to-device (check perror, maybe permissions?)") \
     X(NOMSG,             144, "idle timeout for receiving data")                          \
+    X(SETDONTFRAGMENT,   145, "unable to set IP Do-Not-Fragment flag")                    \
     X(SETUSERTIMEOUT,    148, "unable to set TCP USER_TIMEOUT")                           \
     X(PTHREADCREATE,     150, "unable to create thread")                                  \
     X(SETCNTLKA,         155, "unable to set socket keepalive (SO_KEEPALIVE) option")     \

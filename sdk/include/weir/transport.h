@@ -85,6 +85,17 @@ struct weir_stream_config {
                                    (TCP_USER_TIMEOUT); 0 = the OS default.
                                    Transports without acknowledgements
                                    ignore it. */
+    /* minor 4 */
+    int dont_fragment;          /* --dont-fragment: never fragment this
+                                   stream's IPv4 datagrams (DF set; a datagram
+                                   larger than the path MTU fails to send).
+                                   Byte-stream transports ignore it. */
+    uint64_t fq_rate;           /* --fq-rate: bits/s this stream's socket may
+                                   be paced to at most (SO_MAX_PACING_RATE),
+                                   0 = no cap */
+    const char *bind_dev;       /* --bind-dev: the network interface the
+                                   stream's socket is bound to
+                                   (SO_BINDTODEVICE), or NULL */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
