@@ -105,6 +105,14 @@ const struct weir_plugin *mock_host_load(const char *path)
     return fn();
 }
 
+const struct weir_plugin *mock_host_load_built(const char *dir, const char *name)
+{
+    const char *base = getenv("PLUGIN_BUILD_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/.libs/%s.so", base ? base : "../plugins", dir, name);
+    return mock_host_load(path);
+}
+
 static void sink_write(void *ctx, enum weir_channel ch, const char *buf, size_t len)
 {
     struct mock_sink *s = ctx;

@@ -14,6 +14,9 @@ enum weir_status mock_host_last_error(void);
 const char *mock_host_last_error_text(void);
 /* Load a built plugin .so and return its descriptor (NULL on failure). */
 const struct weir_plugin *mock_host_load(const char *path);
+/* The same for a plugin of this build tree: DIR/.libs/NAME.so under
+ * $PLUGIN_BUILD_DIR (../plugins when unset). */
+const struct weir_plugin *mock_host_load_built(const char *dir, const char *name);
 
 /* A sink that collects everything written, per channel. */
 struct mock_sink {

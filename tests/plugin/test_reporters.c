@@ -13,7 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mockhost.h"
+#include "reporter_fixture.h"
+#include "run_suites.h"
 
 #define KB(x) ((uint64_t)((x) * 1024.0))
 #define MB(x) ((uint64_t)((x) * 1048576.0))
@@ -21,59 +22,36 @@
 
 #define SEP "- - - - - - - - - - - - - - - - - - - - - - - - -\n"
 #define DASHES "-----------------------------------------------------------\n"
+#define REFUSED "unable to connect to server: Connection refused"
 
 static const struct weir_plugin *text_plugin, *json_plugin, *stream_plugin;
 
-static const struct weir_plugin *load(const char *dir, const char *name)
-{
-    const char *base = getenv("PLUGIN_BUILD_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/.libs/%s.so", base ? base : "../plugins", dir, name);
-    return mock_host_load(path);
-}
-
 static int suite_init(void)
 {
-    text_plugin = load("text", "text");
-    json_plugin = load("json", "json");
-    stream_plugin = load("json", "json-stream");
+    text_plugin = mock_host_load_built("text", "text");
+    json_plugin = mock_host_load_built("json", "json");
+    stream_plugin = mock_host_load_built("json", "json-stream");
     return text_plugin && json_plugin && stream_plugin ? 0 : -1;
 }
 
 /* ---- driving a reporter ---- */
 
-struct run {
-    const struct weir_reporter_ops *ops;
-    void *ctx;
-    struct mock_sink sink;
-    int role;
-};
-
-static int run_open_arg(struct run *r, const struct weir_plugin *p, int role, int verbose,
+static int run_open_arg(struct reporter_run *r, const struct weir_plugin *p, int role, int verbose,
                         char unit, const char *arg)
 {
     struct weir_report_format f = {
         .struct_size = sizeof f, .unit = unit, .verbose = verbose, .role = role,
     };
-    mock_sink_init(&r->sink);
-    r->ops = p->reporter;
-    r->role = role;
-    return r->ops->open(mock_host(), arg, &f, &r->sink.sink, &r->ctx);
+    return reporter_open(r, p, &f, arg);
 }
 
-static void run_open(struct run *r, const struct weir_plugin *p, int role, int verbose, char unit)
+static void run_open(struct reporter_run *r, const struct weir_plugin *p, int role, int verbose, char unit)
 {
     int rc = run_open_arg(r, p, role, verbose, unit, NULL);
     CU_ASSERT_EQUAL_FATAL(rc, WEIR_OK);
 }
 
-static void run_close(struct run *r)
-{
-    r->ops->close(r->ctx);
-    mock_sink_free(&r->sink);
-}
-
-static void connected(struct run *r, const char *host, uint16_t port, const char *when)
+static void connected(struct reporter_run *r, const char *host, uint16_t port, const char *when)
 {
     struct weir_report_connect c = {
         .struct_size = sizeof c,
@@ -91,7 +69,7 @@ static void connected(struct run *r, const char *host, uint16_t port, const char
 }
 
 /* server_listening is optional: json reporters leave it out. */
-static void listening(struct run *r, uint16_t port, int test_no)
+static void listening(struct reporter_run *r, uint16_t port, int test_no)
 {
     if (r->ops->server_listening != NULL)
         r->ops->server_listening(r->ctx, port, test_no);
@@ -188,16 +166,19 @@ static struct weir_report_sample udp(int sock, int sender, double start, double 
     return s;
 }
 
-static void interval(struct run *r, const struct weir_report_sample *st, size_t n,
-                     struct weir_report_sample sum)
+/* An interval of one stream; its sum is the same numbers under socket 0,
+ * without the per-socket TCP info. */
+static void single_interval(struct reporter_run *r, struct weir_report_sample st)
 {
-    struct weir_report_interval iv = {
-        .struct_size = sizeof iv, .n_streams = n, .streams = st, .sum = sum,
-    };
-    r->ops->interval(r->ctx, &iv);
+    struct weir_report_sample sum = st;
+    sum.socket = 0;
+    sum.has_tcpinfo = 0;
+    sum.snd_cwnd = sum.snd_wnd = 0;
+    sum.rtt = sum.rttvar = sum.pmtu = 0;
+    reporter_interval(r, &st, 1, sum);
 }
 
-static void interval_bidir(struct run *r, const struct weir_report_sample *st, size_t n,
+static void interval_bidir(struct reporter_run *r, const struct weir_report_sample *st, size_t n,
                            struct weir_report_sample sum, struct weir_report_sample rev)
 {
     struct weir_report_interval iv = {
@@ -207,20 +188,12 @@ static void interval_bidir(struct run *r, const struct weir_report_sample *st, s
     r->ops->interval(r->ctx, &iv);
 }
 
+/* Streams here are numbered by their sockets. */
 static struct weir_report_end_stream end_stream(int sock, int sending,
                                                 const struct weir_report_sample *snd,
                                                 const struct weir_report_sample *rcv)
 {
-    struct weir_report_end_stream e = { .id = sock, .socket = sock, .sending = sending };
-    if (snd != NULL) {
-        e.has_sender = 1;
-        e.sender = *snd;
-    }
-    if (rcv != NULL) {
-        e.has_receiver = 1;
-        e.receiver = *rcv;
-    }
-    return e;
+    return report_end_stream(sock, sock, sending, snd, rcv);
 }
 
 static struct weir_report_end end_of(const struct weir_report_end_stream *st, size_t n,
@@ -236,10 +209,43 @@ static struct weir_report_end end_of(const struct weir_report_end_stream *st, si
     return e;
 }
 
+/* The end of a test seen by the side that only received (a server):
+ * nothing sent, and with has_peer 0 no numbers from the other side. */
+static struct weir_report_end end_received(const struct weir_report_end_stream *st, size_t n,
+                                           struct weir_report_sample received, int has_peer)
+{
+    struct weir_report_sample none = { 0 };
+    struct weir_report_end e = end_of(st, n, none, received);
+    e.has_peer = has_peer;
+    return e;
+}
+
+static void end_and_finish(struct reporter_run *r, const struct weir_report_end *e)
+{
+    r->ops->test_end(r->ctx, e);
+    r->ops->test_finish(r->ctx, NULL);
+}
+
 /* ---- scenarios, usable with any reporter ---- */
 
+typedef struct weir_report_start start_fn(int role, const struct weir_report_stream *st, size_t n,
+                                          int num_streams);
+
+/* The server's start in protocol.md 8.3's captures: test test_no on 5299,
+ * the client's control connection from 48990, one stream from data_port. */
+static void server_begin(struct reporter_run *r, int test_no, const char *when, start_fn *start,
+                         uint16_t data_port)
+{
+    listening(r, 5299, test_no);
+    connected(r, "127.0.0.1", 48990, when);
+    struct weir_report_stream st[] = { stream(5, 0, 5299, data_port) };
+    struct weir_report_start s = start(WEIR_ROLE_SERVER, st, 1, 1);
+    s.port = 48990;
+    r->ops->test_start(r->ctx, &s);
+}
+
 /* protocol.md 8.3, "TCP client, -t 2". */
-static void sc_tcp_client(struct run *r)
+static void sc_tcp_client(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
@@ -248,10 +254,8 @@ static void sc_tcp_client(struct run *r)
     s.title = "mytitle";
     r->ops->test_start(r->ctx, &s);
 
-    struct weir_report_sample i1 = retr(tcp(5, 1, 0, 1.00156, MB(499), 4.18e9), 7, KB(1023));
-    interval(r, &i1, 1, retr(tcp(0, 1, 0, 1.00156, MB(499), 4.18e9), 7, 0));
-    struct weir_report_sample i2 = retr(tcp(5, 1, 1.00156, 2.0, MB(346), 2.90e9), 0, KB(1023));
-    interval(r, &i2, 1, retr(tcp(0, 1, 1.00156, 2.0, MB(346), 2.90e9), 0, 0));
+    single_interval(r, retr(tcp(5, 1, 0, 1.00156, MB(499), 4.18e9), 7, KB(1023)));
+    single_interval(r, retr(tcp(5, 1, 1.00156, 2.0, MB(346), 2.90e9), 0, KB(1023)));
 
     struct weir_report_sample snd = retr(tcp(5, 1, 0, 2.0, MB(845), 3.54e9), 7, 0);
     struct weir_report_sample rcv = tcp(5, 1, 0, 2.0, MB(840), 3.52e9);
@@ -264,8 +268,7 @@ static void sc_tcp_client(struct run *r)
     e.show_retransmits = 1;
     e.sender_tcp_congestion = "bbr";
     e.receiver_tcp_congestion = "bbr";
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_tcp_client[] =
@@ -282,30 +285,19 @@ static const char want_tcp_client[] =
     "weir Done.\n";
 
 /* protocol.md 8.3, the matching server. */
-static void sc_tcp_server(struct run *r)
+static void sc_tcp_server(struct reporter_run *r)
 {
-    listening(r, 5299, 1);
-    connected(r, "127.0.0.1", 48990, "Sun, 29 Nov 2026 19:25:25 GMT");
-    struct weir_report_stream st[] = { stream(5, 0, 5299, 49006) };
-    struct weir_report_start s = start_tcp(WEIR_ROLE_SERVER, st, 1, 1);
-    s.port = 48990;
-    r->ops->test_start(r->ctx, &s);
+    server_begin(r, 1, "Sun, 29 Nov 2026 19:25:25 GMT", start_tcp, 49006);
 
-    struct weir_report_sample i1 = tcp(5, 0, 0, 1.0, MB(494), 4.14e9);
-    interval(r, &i1, 1, tcp(0, 0, 0, 1.0, MB(494), 4.14e9));
-    struct weir_report_sample i2 = tcp(5, 0, 1.0, 2.0, MB(346), 2.90e9);
-    interval(r, &i2, 1, tcp(0, 0, 1.0, 2.0, MB(346), 2.90e9));
-    struct weir_report_sample i3 = tcp(5, 0, 2.0, 2.0017, KB(256), 1.18e9);
-    interval(r, &i3, 1, tcp(0, 0, 2.0, 2.0017, KB(256), 1.18e9));
+    single_interval(r, tcp(5, 0, 0, 1.0, MB(494), 4.14e9));
+    single_interval(r, tcp(5, 0, 1.0, 2.0, MB(346), 2.90e9));
+    single_interval(r, tcp(5, 0, 2.0, 2.0017, KB(256), 1.18e9));
 
     struct weir_report_sample rcv = tcp(5, 0, 0, 2.0017, MB(840), 3.52e9);
     struct weir_report_end_stream es[] = { end_stream(5, 0, NULL, &rcv) };
-    struct weir_report_sample none = { 0 };
-    struct weir_report_end e = end_of(es, 1, none, tcp(0, 0, 0, 2.0017, MB(840), 3.52e9));
-    e.has_peer = 0;
+    struct weir_report_end e = end_received(es, 1, tcp(0, 0, 0, 2.0017, MB(840), 3.52e9), 0);
     e.receiver_tcp_congestion = "bbr";
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_tcp_server[] =
@@ -323,7 +315,7 @@ static const char want_tcp_server[] =
     "[  5]   0.00-2.00   sec   840 MBytes  3.52 Gbits/sec                  receiver\n";
 
 /* protocol.md 8.3, "TCP reverse, -R -P 2 -t 2, client". */
-static void sc_reverse_p2(struct run *r)
+static void sc_reverse_p2(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
     struct weir_report_stream st[] = { stream(5, 0, 60448, 5299), stream(7, 0, 60462, 5299) };
@@ -333,10 +325,10 @@ static void sc_reverse_p2(struct run *r)
 
     struct weir_report_sample a[] = { tcp(5, 0, 0, 1, MB(1001), 8.39e9),
                                       tcp(7, 0, 0, 1, MB(986), 8.27e9) };
-    interval(r, a, 2, tcp(0, 0, 0, 1, GB(1.94), 16.7e9));
+    reporter_interval(r, a, 2, tcp(0, 0, 0, 1, GB(1.94), 16.7e9));
     struct weir_report_sample b[] = { tcp(5, 0, 1, 2, MB(958), 8.04e9),
                                       tcp(7, 0, 1, 2, MB(938), 7.87e9) };
-    interval(r, b, 2, tcp(0, 0, 1, 2, GB(1.85), 15.9e9));
+    reporter_interval(r, b, 2, tcp(0, 0, 1, 2, GB(1.85), 15.9e9));
 
     struct weir_report_sample s5 = retr(tcp(5, 0, 0, 2, GB(1.92), 8.23e9), 0, 0);
     struct weir_report_sample r5 = tcp(5, 0, 0, 2, GB(1.91), 8.22e9);
@@ -349,8 +341,7 @@ static void sc_reverse_p2(struct run *r)
     e.show_retransmits = 1;
     e.sender_tcp_congestion = "bbr";
     e.receiver_tcp_congestion = "bbr";
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_reverse_p2[] =
@@ -380,24 +371,21 @@ static const char want_reverse_p2[] =
     "weir Done.\n";
 
 /* protocol.md 8.3, "UDP client, -u -t 2". */
-static void sc_udp_client(struct run *r)
+static void sc_udp_client(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:27:31 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 34193, 5299) };
     struct weir_report_start s = start_udp(WEIR_ROLE_CLIENT, st, 1, 1);
     r->ops->test_start(r->ctx, &s);
 
-    for (int i = 0; i < 2; i++) {
-        struct weir_report_sample a = udp(5, 1, i, i + 1, KB(128), 1048576, 4, 0, 0, 0);
-        interval(r, &a, 1, udp(0, 1, i, i + 1, KB(128), 1048576, 4, 0, 0, 0));
-    }
+    for (int i = 0; i < 2; i++)
+        single_interval(r, udp(5, 1, i, i + 1, KB(128), 1048576, 4, 0, 0, 0));
     struct weir_report_sample snd = udp(5, 1, 0, 2, KB(256), 1048576, 8, 0, 0, 0);
     struct weir_report_sample rcv = udp(5, 1, 0, 2.0004, KB(256), 1048576, 8, 0.0201, 0, 0);
     struct weir_report_end_stream es[] = { end_stream(5, 1, &snd, &rcv) };
     struct weir_report_end e = end_of(es, 1, snd, rcv);
     e.sum_sent.socket = e.sum_received.socket = 0;
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_udp_client[] =
@@ -414,27 +402,17 @@ static const char want_udp_client[] =
     "weir Done.\n";
 
 /* protocol.md 8.3, "UDP server for the same test". */
-static void sc_udp_server(struct run *r)
+static void sc_udp_server(struct reporter_run *r)
 {
-    listening(r, 5299, 2);
-    connected(r, "127.0.0.1", 48990, "Sun, 29 Nov 2026 19:27:31 GMT");
-    struct weir_report_stream st[] = { stream(5, 0, 5299, 34193) };
-    struct weir_report_start s = start_udp(WEIR_ROLE_SERVER, st, 1, 1);
-    s.port = 48990;
-    r->ops->test_start(r->ctx, &s);
+    server_begin(r, 2, "Sun, 29 Nov 2026 19:27:31 GMT", start_udp, 34193);
 
-    struct weir_report_sample a = udp(5, 0, 0, 1, KB(128), 1048576, 4, 0.0123, 0, 0);
-    interval(r, &a, 1, udp(0, 0, 0, 1, KB(128), 1048576, 4, 0.0123, 0, 0));
-    struct weir_report_sample b = udp(5, 0, 1, 2, KB(128), 1048576, 4, 0.0201, 0, 0);
-    interval(r, &b, 1, udp(0, 0, 1, 2, KB(128), 1048576, 4, 0.0201, 0, 0));
+    single_interval(r, udp(5, 0, 0, 1, KB(128), 1048576, 4, 0.0123, 0, 0));
+    single_interval(r, udp(5, 0, 1, 2, KB(128), 1048576, 4, 0.0201, 0, 0));
 
     struct weir_report_sample rcv = udp(5, 0, 0, 2, KB(256), 1048576, 8, 0.0201, 0, 0);
     struct weir_report_end_stream es[] = { end_stream(5, 0, NULL, &rcv) };
-    struct weir_report_sample none = { 0 };
-    struct weir_report_end e = end_of(es, 1, none, rcv);
-    e.has_peer = 0;
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    struct weir_report_end e = end_received(es, 1, rcv, 0);
+    end_and_finish(r, &e);
 }
 
 static const char want_udp_server[] =
@@ -451,7 +429,7 @@ static const char want_udp_server[] =
     "[  5]   0.00-2.00   sec   256 KBytes  1.05 Mbits/sec  0.020 ms  0/8 (0%)  receiver\n";
 
 /* protocol.md 8.3, "UDP -P 2 -b 1M -l 1000 -t 1, client". */
-static void sc_udp_p2(struct run *r)
+static void sc_udp_p2(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:27:31 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 40001, 5299), stream(7, 1, 40002, 5299) };
@@ -463,7 +441,7 @@ static void sc_udp_p2(struct run *r)
 
     struct weir_report_sample a[] = { udp(5, 1, 0, 1, 125000, 999960, 125, 0, 0, 0),
                                       udp(7, 1, 0, 1, 125000, 999960, 125, 0, 0, 0) };
-    interval(r, a, 2, udp(0, 1, 0, 1, 250000, 2e6, 250, 0, 0, 0));
+    reporter_interval(r, a, 2, udp(0, 1, 0, 1, 250000, 2e6, 250, 0, 0, 0));
 
     struct weir_report_sample s5 = a[0], s7 = a[1];
     struct weir_report_sample r5 = udp(5, 1, 0, 1, 125000, 999400, 125, 0.021, 0, 0);
@@ -472,8 +450,7 @@ static void sc_udp_p2(struct run *r)
                                            end_stream(7, 1, &s7, &r7) };
     struct weir_report_end e = end_of(es, 2, udp(0, 1, 0, 1, 250000, 2e6, 250, 0, 0, 0),
                                       udp(0, 1, 0, 1, 250000, 1.9988e6, 250, 0.0203, 0, 0));
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_udp_p2[] =
@@ -497,7 +474,7 @@ static const char want_udp_p2[] =
 
 /* protocol.md 8.3, "Bidir, --bidir -P 2 -t 1, client"; the summary's
  * elided lines follow the same layout. */
-static void sc_bidir_p2(struct run *r)
+static void sc_bidir_p2(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 50001, 5299), stream(7, 1, 50002, 5299),
@@ -534,8 +511,7 @@ static void sc_bidir_p2(struct run *r)
     e.sum_sent_bidir_reverse = retr(tcp(0, 0, 0, 1, GB(1.24), 10.6e9), 1, 0);
     e.sum_received_bidir_reverse = tcp(0, 0, 0, 1.0072, GB(1.22), 10.4e9);
     e.show_retransmits = 1;
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_bidir_p2[] =
@@ -570,7 +546,7 @@ static const char want_bidir_p2[] =
 
 /* Captured from iperf3 3.12 -s -V with a --bidir -P 2 client: server role
  * tags, per-direction -V lines, "not available" lines. */
-static void sc_bidir_server_verbose(struct run *r)
+static void sc_bidir_server_verbose(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 53700, "Sun, 29 Nov 2026 20:38:10 GMT");
     struct weir_report_stream st[] = { stream(5, 0, 5399, 53710), stream(8, 0, 5399, 53722),
@@ -606,10 +582,8 @@ static void sc_bidir_server_verbose(struct run *r)
         end_stream(5, 0, NULL, &r5), end_stream(8, 0, NULL, &r8),
         end_stream(11, 1, &s11, NULL), end_stream(13, 1, &s13, NULL),
     };
-    struct weir_report_sample none = { 0 };
-    struct weir_report_end e = end_of(es, 4, none, tcp(0, 0, 0, 1, GB(2.19), 18.8e9));
+    struct weir_report_end e = end_received(es, 4, tcp(0, 0, 0, 1, GB(2.19), 18.8e9), 0);
     e.bidir = 1;
-    e.has_peer = 0;
     e.sum_sent_bidir_reverse = retr(tcp(0, 1, 0, 1, MB(231), 1.94e9), 0, 0);
     e.show_retransmits = 1;
     e.host_total = 41.83;
@@ -618,8 +592,7 @@ static void sc_bidir_server_verbose(struct run *r)
     e.remote_total = e.remote_user = e.remote_system = 0;
     e.sender_tcp_congestion = "bbr";
     e.receiver_tcp_congestion = "bbr";
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_bidir_server_verbose[] =
@@ -667,7 +640,7 @@ static const char want_bidir_server_verbose[] =
     "snd_tcp_congestion bbr\n";
 
 /* Captured from iperf3 3.12 -c -V -t 2. */
-static void sc_tcp_client_verbose(struct run *r)
+static void sc_tcp_client_verbose(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5399, "Sun, 29 Nov 2026 20:37:30 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 59626, 5399) };
@@ -675,10 +648,8 @@ static void sc_tcp_client_verbose(struct run *r)
     s.cookie = "yecegmp6bpvkpxzayoivvhb5uzlkwwez2q4b";
     r->ops->test_start(r->ctx, &s);
 
-    struct weir_report_sample a = retr(tcp(5, 1, 0, 1, GB(2.26), 19.4e9), 10, MB(1.12));
-    interval(r, &a, 1, retr(tcp(0, 1, 0, 1, GB(2.26), 19.4e9), 10, 0));
-    struct weir_report_sample b = retr(tcp(5, 1, 1, 2, GB(2.23), 19.2e9), 20, KB(767));
-    interval(r, &b, 1, retr(tcp(0, 1, 1, 2, GB(2.23), 19.2e9), 20, 0));
+    single_interval(r, retr(tcp(5, 1, 0, 1, GB(2.26), 19.4e9), 10, MB(1.12)));
+    single_interval(r, retr(tcp(5, 1, 1, 2, GB(2.23), 19.2e9), 20, KB(767)));
 
     struct weir_report_sample snd = retr(tcp(5, 1, 0, 2, GB(4.49), 19.3e9), 30, 0);
     struct weir_report_sample rcv = tcp(5, 1, 0, 2, GB(4.49), 19.3e9);
@@ -687,8 +658,7 @@ static void sc_tcp_client_verbose(struct run *r)
     e.show_retransmits = 1;
     e.sender_tcp_congestion = "bbr";
     e.receiver_tcp_congestion = "bbr";
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    end_and_finish(r, &e);
 }
 
 static const char want_tcp_client_verbose[] =
@@ -717,7 +687,7 @@ static const char want_tcp_client_verbose[] =
 
 /* Captured from iperf3 3.12 -s -V with a UDP client: -V start lines for a
  * rate-limited test, "not available" for the sender side. */
-static void sc_udp_server_verbose(struct run *r)
+static void sc_udp_server_verbose(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 44574, "Sun, 29 Nov 2026 20:37:48 GMT");
     struct weir_report_stream st[] = { stream(5, 0, 5399, 56714) };
@@ -729,14 +699,11 @@ static void sc_udp_server_verbose(struct run *r)
     r->ops->test_start(r->ctx, &s);
 
     struct weir_report_sample a = udp(5, 0, 0, 1, 125000, 999960, 125, 0.0251, 0, 0);
-    interval(r, &a, 1, a);
+    reporter_interval(r, &a, 1, a);
     struct weir_report_sample rcv = udp(5, 0, 0, 1, 125000, 999400, 125, 0.0251, 0, 0);
     struct weir_report_end_stream es[] = { end_stream(5, 0, NULL, &rcv) };
-    struct weir_report_sample none = { 0 };
-    struct weir_report_end e = end_of(es, 1, none, rcv);
-    e.has_peer = 0;
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    struct weir_report_end e = end_received(es, 1, rcv, 0);
+    end_and_finish(r, &e);
 }
 
 static const char want_udp_server_verbose[] =
@@ -755,7 +722,7 @@ static const char want_udp_server_verbose[] =
     "[  5]   0.00-1.00   sec   122 KBytes   999 Kbits/sec  0.025 ms  0/125 (0%)  receiver\n";
 
 /* Captured from iperf3 3.12 -O 1 -t 1: the omitted interval on both sides. */
-static void sc_omit(struct run *r)
+static void sc_omit(struct reporter_run *r)
 {
     int client = r->role == WEIR_ROLE_CLIENT;
     connected(r, "127.0.0.1", client ? 5299 : 53754, "Sun, 29 Nov 2026 20:38:12 GMT");
@@ -773,8 +740,8 @@ static void sc_omit(struct run *r)
         b = retr(b, 10, MB(1.12));
     }
     a = omitted(a);
-    interval(r, &a, 1, a);
-    interval(r, &b, 1, b);
+    reporter_interval(r, &a, 1, a);
+    reporter_interval(r, &b, 1, b);
     r->ops->test_finish(r->ctx, "interrupted for the test");
 }
 
@@ -793,21 +760,19 @@ static const char want_omit_server[] =
     "[  5]   0.00-1.00   sec  2.24 GBytes  19.3 Gbits/sec                  \n";
 
 /* protocol.md 8.3: a server that saw one lost and one reordered datagram. */
-static void sc_udp_out_of_order(struct run *r)
+static void sc_udp_out_of_order(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 48000, "Sun, 29 Nov 2026 20:40:00 GMT");
     struct weir_report_stream st[] = { stream(5, 0, 5299, 48001) };
     struct weir_report_start s = start_udp(WEIR_ROLE_SERVER, st, 1, 1);
     r->ops->test_start(r->ctx, &s);
     struct weir_report_sample a = udp(5, 0, 0, 0.2817, 800, 22.7e3, 9, 0.0091, 1, 100.0 / 9);
-    interval(r, &a, 1, a);
+    reporter_interval(r, &a, 1, a);
     struct weir_report_sample rcv = a;
     rcv.out_of_order = 1;
     struct weir_report_end_stream es[] = { end_stream(5, 0, NULL, &rcv) };
-    struct weir_report_sample none = { 0 };
-    struct weir_report_end e = end_of(es, 1, none, rcv);
-    r->ops->test_end(r->ctx, &e);
-    r->ops->test_finish(r->ctx, NULL);
+    struct weir_report_end e = end_received(es, 1, rcv, 1);
+    end_and_finish(r, &e);
 }
 
 static const char want_udp_out_of_order[] =
@@ -819,6 +784,18 @@ static const char want_udp_out_of_order[] =
     "[ ID] Interval           Transfer     Bitrate         Jitter    Lost/Total Datagrams\n"
     "[SUM]  0.0- 0.3 sec  1 datagrams received out-of-order\n"
     "[  5]   0.00-0.28   sec   800 Bytes  22.7 Kbits/sec  0.009 ms  1/9 (11%)  receiver\n";
+
+/* The test never got going: no connection, or a busy server. */
+static void sc_refused(struct reporter_run *r)
+{
+    r->ops->test_finish(r->ctx, REFUSED);
+}
+
+static void sc_busy_after_connect(struct reporter_run *r)
+{
+    connected(r, "192.0.2.1", 5201, "Sun, 29 Nov 2026 20:40:00 GMT");
+    r->ops->test_finish(r->ctx, "the server is busy running a test. try again later");
+}
 
 /* ---- text assertions ---- */
 
@@ -850,14 +827,14 @@ static void expect_text(const char *got, const char *want, const char *what)
     CU_ASSERT_STRING_EQUAL(got, want);
 }
 
-static void text_case(void (*scenario)(struct run *), int role, int verbose, const char *want,
+static void text_case(void (*scenario)(struct reporter_run *), int role, int verbose, const char *want,
                       const char *what)
 {
-    struct run r;
+    struct reporter_run r;
     run_open(&r, text_plugin, role, verbose, 'a');
     scenario(&r);
     expect_text(r.sink.out, want, what);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 static void test_text_tcp_client(void)
@@ -893,16 +870,13 @@ static void test_text_bidir(void)
 
 static void test_text_omitted(void)
 {
-    struct run r;
+    struct reporter_run r;
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
     sc_omit(&r);
     expect_text(r.sink.out, want_omit_client, "omit client");
     expect_text(r.sink.err, "weir: error - interrupted for the test\n", "omit client stderr");
-    run_close(&r);
-    run_open(&r, text_plugin, WEIR_ROLE_SERVER, 0, 'a');
-    sc_omit(&r);
-    expect_text(r.sink.out, want_omit_server, "omit server");
-    run_close(&r);
+    reporter_close(&r);
+    text_case(sc_omit, WEIR_ROLE_SERVER, 0, want_omit_server, "omit server");
 }
 
 static void test_text_verbose(void)
@@ -913,7 +887,7 @@ static void test_text_verbose(void)
               "udp server -V");
 
     /* The -V server banner names this build before the listening lines. */
-    struct run r;
+    struct reporter_run r;
     run_open(&r, text_plugin, WEIR_ROLE_SERVER, 1, 'a');
     r.ops->server_listening(r.ctx, 5201, 3);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
@@ -924,36 +898,36 @@ static void test_text_verbose(void)
     for (const char *p = r.sink.out; banner && p < banner; p++)
         lines_before += *p == '\n';
     CU_ASSERT_EQUAL(lines_before, 2);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 static void test_text_rate_unit(void)
 {
-    struct run r;
+    struct reporter_run r;
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'M');
     struct weir_report_stream st[] = { stream(5, 1, 47822, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
     r.ops->test_start(r.ctx, &s);
     struct weir_report_sample a = retr(tcp(5, 1, 0, 1, GB(2.21), 2262.0 * 1048576 * 8), 12,
                                        KB(1023));
-    interval(&r, &a, 1, a);
+    reporter_interval(&r, &a, 1, a);
     expect_text(r.sink.out,
                 "[  5] local 127.0.0.1 port 47822 connected to 127.0.0.1 port 5299\n"
                 "[ ID] Interval           Transfer     Bitrate         Retr  Cwnd\n"
                 "[  5]   0.00-1.00   sec  2.21 GBytes  2262 MBytes/sec   12   1023 KBytes       \n",
                 "-f M");
-    run_close(&r);
+    reporter_close(&r);
 }
 
 static void test_text_errors_and_server_output(void)
 {
-    struct run r;
+    struct reporter_run r;
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
     r.ops->test_finish(r.ctx, "the server is busy running a test. try again later");
     CU_ASSERT_PTR_NULL(r.sink.out);
     expect_text(r.sink.err, "weir: error - the server is busy running a test. try again later\n",
                 "busy error");
-    run_close(&r);
+    reporter_close(&r);
 
     /* --get-server-output against a text server: the captured text follows
      * the summary, then an empty line before "Done" (iperf3 3.12). */
@@ -968,8 +942,7 @@ static void test_text_errors_and_server_output(void)
     e.show_retransmits = 1;
     e.server_output_text = "Accepted connection from 127.0.0.1, port 47808\n"
                            "[  5]   0.00-1.00   sec  2.21 GBytes  19.0 Gbits/sec                  receiver\n";
-    r.ops->test_end(r.ctx, &e);
-    r.ops->test_finish(r.ctx, NULL);
+    end_and_finish(&r, &e);
     expect_text(r.sink.out,
                 "[  5] local 127.0.0.1 port 47822 connected to 127.0.0.1 port 5299\n"
                 SEP
@@ -984,7 +957,7 @@ static void test_text_errors_and_server_output(void)
                 "\n"
                 "weir Done.\n",
                 "server output");
-    run_close(&r);
+    reporter_close(&r);
 }
 
 /* ---- json assertions ---- */
@@ -1061,34 +1034,39 @@ static void expect_keys(struct json_object *o, const char *want, const char *wha
     CU_ASSERT_STRING_EQUAL(got, want);
 }
 
-static struct json_object *json_case(void (*scenario)(struct run *), int role,
-                                     char **text_out)
+/* What the json reporter wrote for scenario (malloc'd). */
+static char *json_output(void (*scenario)(struct reporter_run *), int role)
 {
-    struct run r;
+    struct reporter_run r;
     run_open(&r, json_plugin, role, 0, 'a');
     scenario(&r);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
-    struct json_object *doc = json_tokener_parse(r.sink.out);
-    CU_ASSERT_PTR_NOT_NULL(doc);
-    if (text_out != NULL)
-        *text_out = strdup(r.sink.out);
-    run_close(&r);
-    return doc;
+    char *text = strdup(r.sink.out);
+    reporter_close(&r);
+    return text;
 }
 
-static void test_json_tcp_client(void)
+/* If text parses, hands the document to check. */
+static void check_document(const char *text, void (*check)(struct json_object *d))
 {
-    char *text = NULL;
-    struct json_object *d = json_case(sc_tcp_client, WEIR_ROLE_CLIENT, &text);
-    if (d == NULL) {
-        free(text);
-        return;
+    struct json_object *doc = json_tokener_parse(text);
+    CU_ASSERT_PTR_NOT_NULL(doc);
+    if (doc != NULL) {
+        check(doc);
+        json_object_put(doc);
     }
-    /* cJSON-like layout: tabs, one document, newline-terminated. */
-    CU_ASSERT_EQUAL(strncmp(text, "{\n\t\"start\":", 11), 0);
-    CU_ASSERT_EQUAL(text[strlen(text) - 1], '\n');
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "1.0015599727630615"));
+}
+
+static void json_case(void (*scenario)(struct reporter_run *), int role,
+                      void (*check)(struct json_object *d))
+{
+    char *text = json_output(scenario, role);
+    check_document(text, check);
     free(text);
+}
+
+static void check_tcp_client_doc(struct json_object *d)
+{
 
     expect_keys(d, "start intervals end title", "top");
     expect_keys(get(d, "start"),
@@ -1148,125 +1126,130 @@ static void test_json_tcp_client(void)
     CU_ASSERT_TRUE(get_bool(d, "end.streams.0.receiver.sender"));
     CU_ASSERT_STRING_EQUAL(get_str(d, "end.sender_tcp_congestion"), "bbr");
     CU_ASSERT_STRING_EQUAL(get_str(d, "title"), "mytitle");
-    json_object_put(d);
+}
+
+static void test_json_tcp_client(void)
+{
+    char *text = json_output(sc_tcp_client, WEIR_ROLE_CLIENT);
+    /* cJSON-like layout: tabs, one document, newline-terminated. */
+    CU_ASSERT_EQUAL(strncmp(text, "{\n\t\"start\":", 11), 0);
+    CU_ASSERT_EQUAL(text[strlen(text) - 1], '\n');
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "1.0015599727630615"));
+    check_document(text, check_tcp_client_doc);
+    free(text);
+}
+
+static void check_udp_client_doc(struct json_object *d)
+{
+    CU_ASSERT_STRING_EQUAL(get_str(d, "start.test_start.protocol"), "UDP");
+    CU_ASSERT_FALSE(has(d, "start.tcp_mss_default"));
+    expect_keys(get(d, "intervals.0.streams.0"),
+                "socket start end seconds bytes bits_per_second packets omitted sender",
+                "udp sender interval");
+    expect_keys(get(d, "end"),
+                "streams sum sum_sent sum_received cpu_utilization_percent", "udp end");
+    expect_keys(get(d, "end.streams.0.udp"),
+                "socket start end seconds bytes bits_per_second jitter_ms lost_packets "
+                "packets lost_percent out_of_order sender", "udp end stream");
+    expect_keys(get(d, "end.sum_sent"),
+                "start end seconds bytes bits_per_second jitter_ms lost_packets packets "
+                "lost_percent sender", "udp sum_sent");
+    CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.packets"), 8);
+    CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.bytes"), KB(256));
+    CU_ASSERT_DOUBLE_EQUAL(json_object_get_double(get(d, "end.streams.0.udp.jitter_ms")),
+                           0.0201, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(json_object_get_double(get(d, "end.sum.end")), 2.0004, 1e-12);
+    CU_ASSERT_EQUAL(get_int(d, "end.sum_sent.jitter_ms"), 0);
+    CU_ASSERT_TRUE(get_bool(d, "end.sum_sent.sender"));
+    CU_ASSERT_FALSE(get_bool(d, "end.sum_received.sender"));
+    CU_ASSERT_TRUE(get_bool(d, "end.sum.sender"));
+}
+
+static void check_udp_server_doc(struct json_object *d)
+{
+    CU_ASSERT_TRUE(has(d, "start.accepted_connection"));
+    CU_ASSERT_FALSE(has(d, "start.connecting_to"));
+    expect_keys(get(d, "intervals.0.streams.0"),
+                "socket start end seconds bytes bits_per_second jitter_ms lost_packets "
+                "packets lost_percent omitted sender", "udp receiver interval");
+    CU_ASSERT_FALSE(get_bool(d, "intervals.0.streams.0.sender"));
+    /* The server has no sender numbers: bytes 0, the receiver's span. */
+    CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.bytes"), 0);
+    CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.end"), 2);
+    CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.packets"), 8);
+    CU_ASSERT_EQUAL(get_int(d, "end.sum_sent.end"), 2);
+    CU_ASSERT_FALSE(get_bool(d, "end.sum.sender"));
 }
 
 static void test_json_udp(void)
 {
-    struct json_object *d = json_case(sc_udp_client, WEIR_ROLE_CLIENT, NULL);
-    if (d != NULL) {
-        CU_ASSERT_STRING_EQUAL(get_str(d, "start.test_start.protocol"), "UDP");
-        CU_ASSERT_FALSE(has(d, "start.tcp_mss_default"));
-        expect_keys(get(d, "intervals.0.streams.0"),
-                    "socket start end seconds bytes bits_per_second packets omitted sender",
-                    "udp sender interval");
-        expect_keys(get(d, "end"),
-                    "streams sum sum_sent sum_received cpu_utilization_percent", "udp end");
-        expect_keys(get(d, "end.streams.0.udp"),
-                    "socket start end seconds bytes bits_per_second jitter_ms lost_packets "
-                    "packets lost_percent out_of_order sender", "udp end stream");
-        expect_keys(get(d, "end.sum_sent"),
-                    "start end seconds bytes bits_per_second jitter_ms lost_packets packets "
-                    "lost_percent sender", "udp sum_sent");
-        CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.packets"), 8);
-        CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.bytes"), KB(256));
-        CU_ASSERT_DOUBLE_EQUAL(json_object_get_double(get(d, "end.streams.0.udp.jitter_ms")),
-                               0.0201, 1e-12);
-        CU_ASSERT_DOUBLE_EQUAL(json_object_get_double(get(d, "end.sum.end")), 2.0004, 1e-12);
-        CU_ASSERT_EQUAL(get_int(d, "end.sum_sent.jitter_ms"), 0);
-        CU_ASSERT_TRUE(get_bool(d, "end.sum_sent.sender"));
-        CU_ASSERT_FALSE(get_bool(d, "end.sum_received.sender"));
-        CU_ASSERT_TRUE(get_bool(d, "end.sum.sender"));
-        json_object_put(d);
-    }
+    json_case(sc_udp_client, WEIR_ROLE_CLIENT, check_udp_client_doc);
+    json_case(sc_udp_server, WEIR_ROLE_SERVER, check_udp_server_doc);
+}
 
-    d = json_case(sc_udp_server, WEIR_ROLE_SERVER, NULL);
-    if (d != NULL) {
-        CU_ASSERT_TRUE(has(d, "start.accepted_connection"));
-        CU_ASSERT_FALSE(has(d, "start.connecting_to"));
-        expect_keys(get(d, "intervals.0.streams.0"),
-                    "socket start end seconds bytes bits_per_second jitter_ms lost_packets "
-                    "packets lost_percent omitted sender", "udp receiver interval");
-        CU_ASSERT_FALSE(get_bool(d, "intervals.0.streams.0.sender"));
-        /* The server has no sender numbers: bytes 0, the receiver's span. */
-        CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.bytes"), 0);
-        CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.end"), 2);
-        CU_ASSERT_EQUAL(get_int(d, "end.streams.0.udp.packets"), 8);
-        CU_ASSERT_EQUAL(get_int(d, "end.sum_sent.end"), 2);
-        CU_ASSERT_FALSE(get_bool(d, "end.sum.sender"));
-        json_object_put(d);
-    }
+static void check_tcp_server_doc(struct json_object *d)
+{
+    CU_ASSERT_EQUAL(get_int(d, "start.tcp_mss_default"), 0);
+    CU_ASSERT_EQUAL(get_int(d, "start.accepted_connection.port"), 48990);
+    expect_keys(get(d, "intervals.0.streams.0"),
+                "socket start end seconds bytes bits_per_second omitted sender",
+                "tcp receiver interval");
+    expect_keys(get(d, "end.streams.0.sender"),
+                "socket start end seconds bytes bits_per_second sender", "server sender");
+    CU_ASSERT_EQUAL(get_int(d, "end.streams.0.sender.bytes"), 0);
+    CU_ASSERT_FALSE(get_bool(d, "end.streams.0.sender.sender"));
+    CU_ASSERT_FALSE(has(d, "end.sender_tcp_congestion"));
+    CU_ASSERT_STRING_EQUAL(get_str(d, "end.receiver_tcp_congestion"), "bbr");
+}
+
+static void check_bidir_doc(struct json_object *d)
+{
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.bidir"), 1);
+    expect_keys(get(d, "intervals.0"), "streams sum sum_bidir_reverse", "bidir interval");
+    CU_ASSERT_FALSE(get_bool(d, "intervals.0.sum_bidir_reverse.sender"));
+    CU_ASSERT_EQUAL(get_int(d, "intervals.0.sum_bidir_reverse.bytes"), GB(1.22));
+    expect_keys(get(d, "end"),
+                "streams sum_sent sum_received sum_sent_bidir_reverse "
+                "sum_received_bidir_reverse cpu_utilization_percent", "bidir end");
+    CU_ASSERT_EQUAL(get_int(d, "end.sum_sent_bidir_reverse.retransmits"), 1);
+    CU_ASSERT_EQUAL(json_object_array_length(get(d, "end.streams")), 4);
+    CU_ASSERT_FALSE(get_bool(d, "end.streams.2.sender.sender"));
 }
 
 static void test_json_tcp_server_and_bidir(void)
 {
-    struct json_object *d = json_case(sc_tcp_server, WEIR_ROLE_SERVER, NULL);
-    if (d != NULL) {
-        CU_ASSERT_EQUAL(get_int(d, "start.tcp_mss_default"), 0);
-        CU_ASSERT_EQUAL(get_int(d, "start.accepted_connection.port"), 48990);
-        expect_keys(get(d, "intervals.0.streams.0"),
-                    "socket start end seconds bytes bits_per_second omitted sender",
-                    "tcp receiver interval");
-        expect_keys(get(d, "end.streams.0.sender"),
-                    "socket start end seconds bytes bits_per_second sender", "server sender");
-        CU_ASSERT_EQUAL(get_int(d, "end.streams.0.sender.bytes"), 0);
-        CU_ASSERT_FALSE(get_bool(d, "end.streams.0.sender.sender"));
-        CU_ASSERT_FALSE(has(d, "end.sender_tcp_congestion"));
-        CU_ASSERT_STRING_EQUAL(get_str(d, "end.receiver_tcp_congestion"), "bbr");
-        json_object_put(d);
-    }
-
-    d = json_case(sc_bidir_p2, WEIR_ROLE_CLIENT, NULL);
-    if (d != NULL) {
-        CU_ASSERT_EQUAL(get_int(d, "start.test_start.bidir"), 1);
-        expect_keys(get(d, "intervals.0"), "streams sum sum_bidir_reverse", "bidir interval");
-        CU_ASSERT_FALSE(get_bool(d, "intervals.0.sum_bidir_reverse.sender"));
-        CU_ASSERT_EQUAL(get_int(d, "intervals.0.sum_bidir_reverse.bytes"), GB(1.22));
-        expect_keys(get(d, "end"),
-                    "streams sum_sent sum_received sum_sent_bidir_reverse "
-                    "sum_received_bidir_reverse cpu_utilization_percent", "bidir end");
-        CU_ASSERT_EQUAL(get_int(d, "end.sum_sent_bidir_reverse.retransmits"), 1);
-        CU_ASSERT_EQUAL(json_object_array_length(get(d, "end.streams")), 4);
-        CU_ASSERT_FALSE(get_bool(d, "end.streams.2.sender.sender"));
-        json_object_put(d);
-    }
+    json_case(sc_tcp_server, WEIR_ROLE_SERVER, check_tcp_server_doc);
+    json_case(sc_bidir_p2, WEIR_ROLE_CLIENT, check_bidir_doc);
 }
 
-static void test_json_early_error(void)
+static void check_refused_doc(struct json_object *d)
 {
-    struct run r;
-    run_open(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a');
-    r.ops->test_finish(r.ctx, "unable to connect to server: Connection refused");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
-    struct json_object *d = json_tokener_parse(r.sink.out);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     expect_keys(d, "start intervals end error", "error document");
     expect_keys(get(d, "start"), "connected version system_info", "error start");
     CU_ASSERT_EQUAL(json_object_array_length(get(d, "start.connected")), 0);
     CU_ASSERT_EQUAL(json_object_array_length(get(d, "intervals")), 0);
     CU_ASSERT_EQUAL(json_object_object_length(get(d, "end")), 0);
-    CU_ASSERT_STRING_EQUAL(get_str(d, "error"),
-                           "unable to connect to server: Connection refused");
-    json_object_put(d);
-    run_close(&r);
+    CU_ASSERT_STRING_EQUAL(get_str(d, "error"), REFUSED);
+}
 
-    /* An error after connecting but before the streams: what is known so far. */
-    run_open(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a');
-    connected(&r, "192.0.2.1", 5201, "Sun, 29 Nov 2026 20:40:00 GMT");
-    r.ops->test_finish(r.ctx, "the server is busy running a test. try again later");
-    d = json_tokener_parse(r.sink.out);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+static void check_busy_doc(struct json_object *d)
+{
     expect_keys(get(d, "start"), "connected version system_info timestamp connecting_to",
                 "busy start");
     CU_ASSERT_STRING_EQUAL(get_str(d, "start.connecting_to.host"), "192.0.2.1");
-    json_object_put(d);
-    run_close(&r);
+}
+
+static void test_json_early_error(void)
+{
+    json_case(sc_refused, WEIR_ROLE_CLIENT, check_refused_doc);
+    /* An error after connecting but before the streams: what is known so far. */
+    json_case(sc_busy_after_connect, WEIR_ROLE_CLIENT, check_busy_doc);
 }
 
 static void test_json_server_documents(void)
 {
     /* One document per test, and the second carries nothing of the first. */
-    struct run r;
+    struct reporter_run r;
     run_open(&r, json_plugin, WEIR_ROLE_SERVER, 0, 'a');
     sc_tcp_server(&r);
     size_t first = r.sink.out_len;
@@ -1288,7 +1271,7 @@ static void test_json_server_documents(void)
     json_object_put(a);
     json_object_put(b);
     json_tokener_free(tok);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 static void test_json_file_and_server_output(void)
@@ -1298,7 +1281,7 @@ static void test_json_file_and_server_output(void)
     CU_ASSERT_TRUE_FATAL(fd >= 0);
     close(fd);
 
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open_arg(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a', path), WEIR_OK);
     connected(&r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 20:40:00 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 47822, 5299) };
@@ -1309,10 +1292,9 @@ static void test_json_file_and_server_output(void)
     struct weir_report_end_stream es[] = { end_stream(5, 1, &snd, &rcv) };
     struct weir_report_end e = end_of(es, 1, snd, rcv);
     e.server_output_json = "{\"start\":{\"version\":\"iperf 3.12\"},\"intervals\":[],\"end\":{}}";
-    r.ops->test_end(r.ctx, &e);
-    r.ops->test_finish(r.ctx, NULL);
+    end_and_finish(&r, &e);
     CU_ASSERT_PTR_NULL(r.sink.out);
-    run_close(&r);
+    reporter_close(&r);
 
     struct json_object *d = json_object_from_file(path);
     CU_ASSERT_PTR_NOT_NULL(d);
@@ -1359,12 +1341,25 @@ static void stream_events(const char *out, char *events, size_t len,
     }
 }
 
-static void test_json_stream(void)
+/* Runs scenario through json-stream, whose events must be want_events;
+ * returns the first event's data for the caller to check and put. */
+static struct json_object *stream_case(void (*scenario)(struct reporter_run *),
+                                       const char *want_events)
 {
-    struct run r;
+    struct reporter_run r;
     char events[256];
     struct json_object *data = NULL;
+    run_open(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    scenario(&r);
+    stream_events(r.sink.out, events, sizeof events, &data);
+    CU_ASSERT_STRING_EQUAL(events, want_events);
+    reporter_close(&r);
+    return data;
+}
 
+static void test_json_stream(void)
+{
+    struct reporter_run r;
     run_open(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a');
     connected(&r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
     size_t before_start = r.sink.out_len;
@@ -1374,64 +1369,48 @@ static void test_json_stream(void)
     /* Written when it happens, not at the end. */
     CU_ASSERT_EQUAL(before_start, 0);
     CU_ASSERT_TRUE(r.sink.out_len > 0);
-    run_close(&r);
+    reporter_close(&r);
 
-    run_open(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a');
-    sc_tcp_client(&r);
-    stream_events(r.sink.out, events, sizeof events, &data);
-    CU_ASSERT_STRING_EQUAL(events, "start interval interval end");
+    struct json_object *data = stream_case(sc_tcp_client, "start interval interval end");
     CU_ASSERT_STRING_EQUAL(get_str(data, "test_start.protocol"), "TCP");
     CU_ASSERT_STRING_EQUAL(get_str(data, "version"), "weir 0.1.0");
     json_object_put(data);
-    run_close(&r);
 
-    run_open(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a');
-    sc_omit(&r);
-    stream_events(r.sink.out, events, sizeof events, &data);
-    CU_ASSERT_STRING_EQUAL(events, "start interval interval error");
-    json_object_put(data);
-    run_close(&r);
+    json_object_put(stream_case(sc_omit, "start interval interval error"));
 
-    run_open(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a');
-    r.ops->test_finish(r.ctx, "unable to connect to server: Connection refused");
-    stream_events(r.sink.out, events, sizeof events, &data);
-    CU_ASSERT_STRING_EQUAL(events, "error");
-    CU_ASSERT_STRING_EQUAL(json_object_get_string(data),
-                           "unable to connect to server: Connection refused");
+    data = stream_case(sc_refused, "error");
+    CU_ASSERT_STRING_EQUAL(json_object_get_string(data), REFUSED);
     json_object_put(data);
-    run_close(&r);
 }
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    CU_pSuite text = CU_add_suite("text reporter", suite_init, NULL);
-    CU_pSuite json = CU_add_suite("json reporters", suite_init, NULL);
-    if (text == NULL || json == NULL) {
-        CU_cleanup_registry();
-        return CU_get_error();
-    }
-    CU_add_test(text, "TCP client", test_text_tcp_client);
-    CU_add_test(text, "TCP server", test_text_tcp_server);
-    CU_add_test(text, "reverse -P 2 with [SUM] and separators", test_text_reverse_parallel);
-    CU_add_test(text, "UDP client, server, -P 2, out-of-order", test_text_udp);
-    CU_add_test(text, "bidir role tags, client and server", test_text_bidir);
-    CU_add_test(text, "omitted tag", test_text_omitted);
-    CU_add_test(text, "-V lines", test_text_verbose);
-    CU_add_test(text, "-f M rate column", test_text_rate_unit);
-    CU_add_test(text, "errors and server output", test_text_errors_and_server_output);
-    CU_add_test(json, "json TCP client document", test_json_tcp_client);
-    CU_add_test(json, "json UDP client and server", test_json_udp);
-    CU_add_test(json, "json TCP server and bidir", test_json_tcp_server_and_bidir);
-    CU_add_test(json, "json error before the test", test_json_early_error);
-    CU_add_test(json, "json server: one document per test", test_json_server_documents);
-    CU_add_test(json, "json:PATH and server output", test_json_file_and_server_output);
-    CU_add_test(json, "json-stream lines", test_json_stream);
-
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return failed == 0 ? 0 : 1;
+    static CU_TestInfo text_tests[] = {
+        { "TCP client", test_text_tcp_client },
+        { "TCP server", test_text_tcp_server },
+        { "reverse -P 2 with [SUM] and separators", test_text_reverse_parallel },
+        { "UDP client, server, -P 2, out-of-order", test_text_udp },
+        { "bidir role tags, client and server", test_text_bidir },
+        { "omitted tag", test_text_omitted },
+        { "-V lines", test_text_verbose },
+        { "-f M rate column", test_text_rate_unit },
+        { "errors and server output", test_text_errors_and_server_output },
+        CU_TEST_INFO_NULL,
+    };
+    static CU_TestInfo json_tests[] = {
+        { "json TCP client document", test_json_tcp_client },
+        { "json UDP client and server", test_json_udp },
+        { "json TCP server and bidir", test_json_tcp_server_and_bidir },
+        { "json error before the test", test_json_early_error },
+        { "json server: one document per test", test_json_server_documents },
+        { "json:PATH and server output", test_json_file_and_server_output },
+        { "json-stream lines", test_json_stream },
+        CU_TEST_INFO_NULL,
+    };
+    static CU_SuiteInfo suites[] = {
+        { .pName = "text reporter", .pInitFunc = suite_init, .pTests = text_tests },
+        { .pName = "json reporters", .pInitFunc = suite_init, .pTests = json_tests },
+        CU_SUITE_INFO_NULL,
+    };
+    return run_suites(suites);
 }

@@ -5,55 +5,37 @@
  * and legend rows per stream and direction, the -O shading, the comparison
  * chart, and the file written whole (or a clear error at open). */
 #include <CUnit/Basic.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mockhost.h"
+#include "reporter_fixture.h"
+#include "run_suites.h"
 
 static const struct weir_plugin *svg_plugin;
 
 static int suite_init(void)
 {
-    const char *base = getenv("PLUGIN_BUILD_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/svg/.libs/svg.so", base ? base : "../plugins");
-    svg_plugin = mock_host_load(path);
+    svg_plugin = mock_host_load_built("svg", "svg");
     return svg_plugin != NULL ? 0 : -1;
 }
 
 /* ---- driving the reporter ---- */
 
-struct run {
-    const struct weir_reporter_ops *ops;
-    void *ctx;
-    struct mock_sink sink;
-};
-
-static int run_open(struct run *r, const char *arg, const char *title, int comparison)
+static int run_open(struct reporter_run *r, const char *arg, const char *title, int comparison)
 {
     struct weir_report_format f = {
         .struct_size = sizeof f, .unit = 'a', .role = WEIR_ROLE_CLIENT,
         .title = title, .comparison = comparison,
     };
-    mock_sink_init(&r->sink);
-    r->ops = svg_plugin->reporter;
-    r->ctx = NULL;
-    return r->ops->open(mock_host(), arg, &f, &r->sink.sink, &r->ctx);
-}
-
-static void run_close(struct run *r)
-{
-    r->ops->close(r->ctx);
-    mock_sink_free(&r->sink);
+    return reporter_open(r, svg_plugin, &f, arg);
 }
 
 /* A test of n_streams streams (sockets 5, 6, ...); with bidir the odd ones
  * are received. */
-static void start(struct run *r, const char *transport, const char *host, size_t n_streams,
+static void start(struct reporter_run *r, const char *transport, const char *host, size_t n_streams,
                   int bidir, int omit)
 {
     struct weir_report_stream st[64];
@@ -76,7 +58,7 @@ static void start(struct run *r, const char *transport, const char *host, size_t
 
 /* One interval of `seconds` where every stream ran at bps and the sums are
  * their totals (per direction with bidir). */
-static void interval(struct run *r, size_t n_streams, int bidir, double t0, double seconds,
+static void interval(struct reporter_run *r, size_t n_streams, int bidir, double t0, double seconds,
                      double bps, int omitted)
 {
     struct weir_report_sample st[64];
@@ -99,7 +81,7 @@ static void interval(struct run *r, size_t n_streams, int bidir, double t0, doub
     r->ops->interval(r->ctx, &iv);
 }
 
-static void end_test(struct run *r, double bps, double seconds)
+static void end_test(struct reporter_run *r, double bps, double seconds)
 {
     struct weir_report_sample snd = {
         .sender = 1, .end = seconds, .seconds = seconds,
@@ -119,7 +101,7 @@ static void end_test(struct run *r, double bps, double seconds)
 }
 
 /* A whole single-stream test of n one-second intervals at bps. */
-static void whole_test(struct run *r, const char *transport, int n, double bps)
+static void whole_test(struct reporter_run *r, const char *transport, int n, double bps)
 {
     start(r, transport, "127.0.0.1", 1, 0, 0);
     for (int i = 0; i < n; i++)
@@ -148,15 +130,17 @@ static void texts_of(const char *doc, const char *cls, char *out, size_t len)
     }
 }
 
-static int count(const char *doc, const char *what)
+/* Number of x,y pairs in the points of the first polyline with class CLS. */
+/* The texts of class cls must be want (shown on a mismatch). */
+static void expect_texts(const char *doc, const char *cls, const char *want)
 {
-    int n = 0;
-    for (const char *p = doc ? strstr(doc, what) : NULL; p != NULL; p = strstr(p + 1, what))
-        n++;
-    return n;
+    char got[1024];
+    texts_of(doc, cls, got, sizeof got);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\n  %s texts '%s', want '%s'\n", cls, got, want);
+    CU_ASSERT_STRING_EQUAL(got, want);
 }
 
-/* Number of x,y pairs in the points of the first polyline with class CLS. */
 static int points_of(const char *doc, const char *cls)
 {
     char key[80];
@@ -177,19 +161,12 @@ static int points_of(const char *doc, const char *cls)
 
 static void check_axis(double bps, const char *unit_label, const char *yticks)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
     whole_test(&r, "tcp", 3, bps);
-    char got[1024];
-    texts_of(r.sink.out, "ylabel", got, sizeof got);
-    if (strcmp(got, unit_label) != 0)
-        fprintf(stderr, "\n  %g bits/s: y label '%s', want '%s'\n", bps, got, unit_label);
-    CU_ASSERT_STRING_EQUAL(got, unit_label);
-    texts_of(r.sink.out, "ytick", got, sizeof got);
-    if (strcmp(got, yticks) != 0)
-        fprintf(stderr, "\n  %g bits/s: y ticks '%s', want '%s'\n", bps, got, yticks);
-    CU_ASSERT_STRING_EQUAL(got, yticks);
-    run_close(&r);
+    expect_texts(r.sink.out, "ylabel", unit_label);
+    expect_texts(r.sink.out, "ytick", yticks);
+    reporter_close(&r);
 }
 
 static void test_units_and_ticks(void)
@@ -207,18 +184,13 @@ static void test_units_and_ticks(void)
 
 static void check_time_axis(int seconds, const char *xticks)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
     whole_test(&r, "tcp", seconds, 1e9);
-    char got[1024];
-    texts_of(r.sink.out, "xtick", got, sizeof got);
-    if (strcmp(got, xticks) != 0)
-        fprintf(stderr, "\n  -t %d: x ticks '%s', want '%s'\n", seconds, got, xticks);
-    CU_ASSERT_STRING_EQUAL(got, xticks);
-    texts_of(r.sink.out, "xlabel", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "Time (s)");
+    expect_texts(r.sink.out, "xtick", xticks);
+    expect_texts(r.sink.out, "xlabel", "Time (s)");
     CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), seconds);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 static void test_time_ticks(void)
@@ -233,7 +205,7 @@ static void test_time_ticks(void)
 
 static void test_escaping(void)
 {
-    struct run r;
+    struct reporter_run r;
     const char *title = "a<b&c>\"d'e \x01 \xff end";
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, title, 0), WEIR_OK);
     start(&r, "tcp", "<evil&host>", 1, 0, 0);
@@ -253,7 +225,7 @@ static void test_escaping(void)
     CU_ASSERT(strchr(doc, '\xff') == NULL);
     /* The SVG's own <title> element carries the same escaped text. */
     CU_ASSERT(strstr(doc, "<title>a&lt;b&amp;c&gt;&quot;d&apos;e") != NULL);
-    run_close(&r);
+    reporter_close(&r);
 
     /* A long title is cut, with "...", on a character boundary (each é is
      * two bytes: the cut must not split one). */
@@ -268,15 +240,15 @@ static void test_escaping(void)
     CU_ASSERT(len >= 4 && (got[len - 4] == ';' || (unsigned char)got[len - 4] == 0xA9));
     CU_ASSERT(strstr(got, "\xC3\xA9&lt;\xC3\xA9&lt;") != NULL);
     /* ... while <title> keeps all of it. */
-    CU_ASSERT(count(r.sink.out, "\xC3\xA9&lt;") > 100);
-    run_close(&r);
+    CU_ASSERT(count_of(r.sink.out, "\xC3\xA9&lt;") > 100);
+    reporter_close(&r);
 }
 
 /* ---- series, legend, directions, -O ---- */
 
 static void test_streams_and_legend(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
     start(&r, "tcp", "127.0.0.1", 12, 0, 0);
     for (int i = 0; i < 4; i++)
@@ -284,30 +256,26 @@ static void test_streams_and_legend(void)
     end_test(&r, 1.2e9, 4);
     r.ops->test_finish(r.ctx, NULL);
     const char *doc = r.sink.out;
-    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series stream\""), 12);
-    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series sum\""), 1);
+    CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 12);
+    CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series sum\""), 1);
     CU_ASSERT_EQUAL(points_of(doc, "stream"), 4);
     CU_ASSERT_EQUAL(points_of(doc, "sum"), 4);
-    char got[1024];
-    texts_of(doc, "legend", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "sum,stream 5,stream 6,stream 7,stream 8,stream 9,stream 10,"
-                                "stream 11,stream 12");
-    texts_of(doc, "legend more", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "+4 more streams");
+    expect_texts(doc, "legend",
+                 "sum,stream 5,stream 6,stream 7,stream 8,stream 9,stream 10,stream 11,stream 12");
+    expect_texts(doc, "legend more", "+4 more streams");
     /* 12 x 100 Mbits/s summed: 1.2 Gbits/s. */
-    texts_of(doc, "ylabel", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "Throughput (Gbits/s)");
-    texts_of(doc, "caption", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "Average: sender 1.20 Gbits/sec (572 MBytes in 4.00 s), "
-                                "receiver 1.20 Gbits/sec (572 MBytes in 4.00 s)");
+    expect_texts(doc, "ylabel", "Throughput (Gbits/s)");
+    expect_texts(doc, "caption",
+                 "Average: sender 1.20 Gbits/sec (572 MBytes in 4.00 s), "
+                 "receiver 1.20 Gbits/sec (572 MBytes in 4.00 s)");
     CU_ASSERT(strstr(doc, "TCP, client sending to 127.0.0.1 port 5201, 3 s, 12 streams") != NULL);
     CU_ASSERT(strstr(doc, "class=\"omitted\"") == NULL);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 static void test_bidir_and_omitted(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
     start(&r, "tcp", "127.0.0.1", 2, 1, 1);
     interval(&r, 2, 1, 0, 1, 5e8, 1);
@@ -315,31 +283,27 @@ static void test_bidir_and_omitted(void)
         interval(&r, 2, 1, i, 1, 5e8, 0);
     r.ops->test_finish(r.ctx, NULL);
     const char *doc = r.sink.out;
-    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series stream\""), 2);
-    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series sum\""), 2);
+    CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 2);
+    CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series sum\""), 2);
     CU_ASSERT_EQUAL(points_of(doc, "sum"), 4);
-    char got[1024];
-    texts_of(doc, "legend", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "sum, sending,sum, receiving,stream 5, sending,stream 6, receiving");
+    expect_texts(doc, "legend", "sum, sending,sum, receiving,stream 5, sending,stream 6, receiving");
     /* The receiving direction is dashed: one sum and one stream. */
     CU_ASSERT(strstr(doc, "data-label=\"stream 6, receiving\"") != NULL);
-    CU_ASSERT_EQUAL(count(doc, "stroke-dasharray"), 4);   /* 2 lines + 2 legend swatches */
+    CU_ASSERT_EQUAL(count_of(doc, "stroke-dasharray"), 4);   /* 2 lines + 2 legend swatches */
     /* The -O second is shaded, before 0 on the time axis. */
-    CU_ASSERT_EQUAL(count(doc, "<rect class=\"omitted\""), 1);
-    texts_of(doc, "legend omitted", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "omitted (-O)");
-    texts_of(doc, "xtick", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "-1.0,-0.5,0.0,0.5,1.0,1.5,2.0,2.5,3.0");
+    CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"omitted\""), 1);
+    expect_texts(doc, "legend omitted", "omitted (-O)");
+    expect_texts(doc, "xtick", "-1.0,-0.5,0.0,0.5,1.0,1.5,2.0,2.5,3.0");
     CU_ASSERT(strstr(doc, "client sending to and receiving from 127.0.0.1 port 5201 (bidir)") != NULL);
     CU_ASSERT(strstr(doc, "first 1 s omitted") != NULL);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 /* ---- comparison ---- */
 
 static void test_comparison(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, "cmp", 3), WEIR_OK);
     whole_test(&r, "tcp", 3, 9e9);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);         /* nothing before the comparison */
@@ -359,20 +323,17 @@ static void test_comparison(void)
     r.ops->comparison(r.ctx, &c);
     const char *doc = r.sink.out;
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-    CU_ASSERT_EQUAL(count(doc, "<?xml"), 1);
-    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series transport\""), 2);
-    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series stream\""), 0);
+    CU_ASSERT_EQUAL(count_of(doc, "<?xml"), 1);
+    CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series transport\""), 2);
+    CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 0);
     CU_ASSERT_EQUAL(points_of(doc, "transport"), 3);
     char got[1024];
-    texts_of(doc, "legend", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "tcp,udp");
-    CU_ASSERT_EQUAL(count(doc, "<rect class=\"bar sender\""), 2);
-    CU_ASSERT_EQUAL(count(doc, "<rect class=\"bar receiver\""), 2);
-    texts_of(doc, "bar-label", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "tcp,udp,tls");
-    CU_ASSERT_EQUAL(count(doc, "class=\"bar-failed\""), 1);
-    texts_of(doc, "bars-title", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "Final average (Gbits/s)");
+    expect_texts(doc, "legend", "tcp,udp");
+    CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"bar sender\""), 2);
+    CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"bar receiver\""), 2);
+    expect_texts(doc, "bar-label", "tcp,udp,tls");
+    CU_ASSERT_EQUAL(count_of(doc, "class=\"bar-failed\""), 1);
+    expect_texts(doc, "bars-title", "Final average (Gbits/s)");
     texts_of(doc, "caption", got, sizeof got);
     CU_ASSERT(strstr(got, "tcp: sender 9.00 Gbits/sec, receiver 8.90 Gbits/sec") != NULL);
     CU_ASSERT(strstr(got, "tls failed: handshake &lt;failed&gt;") != NULL);
@@ -382,8 +343,8 @@ static void test_comparison(void)
     CU_ASSERT(strstr(doc, "data-label=\"tcp\" fill=\"none\" stroke-linejoin=\"round\" "
                           "stroke-linecap=\"round\" stroke=\"#0072B2\"") != NULL);
     CU_ASSERT(strstr(doc, "<rect class=\"bar sender\" x=") != NULL);
-    CU_ASSERT(count(doc, "fill=\"#0072B2\" fill-opacity=") == 2);
-    run_close(&r);
+    CU_ASSERT(count_of(doc, "fill=\"#0072B2\" fill-opacity=") == 2);
+    reporter_close(&r);
 }
 
 /* A comparison run that ends before its comparison hook (interrupted)
@@ -391,15 +352,15 @@ static void test_comparison(void)
  * closes. */
 static void test_comparison_cut_short(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 2), WEIR_OK);
     whole_test(&r, "tcp", 2, 1e9);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     r.ops->close(r.ctx);
     const char *doc = r.sink.out;
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-    CU_ASSERT_EQUAL(count(doc, "<polyline class=\"series transport\""), 1);
-    CU_ASSERT_EQUAL(count(doc, "class=\"bar "), 0);
+    CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series transport\""), 1);
+    CU_ASSERT_EQUAL(count_of(doc, "class=\"bar "), 0);
     char got[1024];
     texts_of(doc, "caption", got, sizeof got);
     CU_ASSERT(strncmp(got, "tcp: sender 1.00 Gbits/sec", 26) == 0);
@@ -408,55 +369,32 @@ static void test_comparison_cut_short(void)
 
 /* ---- the file ---- */
 
-static int entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (d == NULL)
-        return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void test_file(void)
 {
-    char dir[] = "/tmp/weir-svg-test.XXXXXX";
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/chart.svg", dir);
+    char dir[] = "/tmp/weir-svg-test.XXXXXX", path[256];
+    temp_dir_and_path(dir, "chart.svg", path, sizeof path);
 
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, path, NULL, 0), WEIR_OK);
-    CU_ASSERT_EQUAL(entries(dir), 0);           /* open only checked */
+    CU_ASSERT_EQUAL(dir_entries(dir), 0);           /* open only checked */
     whole_test(&r, "tcp", 3, 2e9);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
-    CU_ASSERT_EQUAL(entries(dir), 1);           /* no temporary file left */
-    const char *doc = slurp(path);
+    CU_ASSERT_EQUAL(dir_entries(dir), 1);           /* no temporary file left */
+    char *doc = slurp(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     CU_ASSERT(strncmp(doc, "<?xml", 5) == 0);
     CU_ASSERT(strstr(doc, "</svg>\n") != NULL);
     CU_ASSERT(strstr(doc, "Throughput (Gbits/s)") != NULL);
+    free(doc);
     /* The next test replaces the chart. */
     whole_test(&r, "tcp", 3, 5e6);
     doc = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     CU_ASSERT(strstr(doc, "Throughput (Mbits/s)") != NULL);
-    CU_ASSERT_EQUAL(count(doc, "<?xml"), 1);
-    CU_ASSERT_EQUAL(entries(dir), 1);
-    run_close(&r);
+    CU_ASSERT_EQUAL(count_of(doc, "<?xml"), 1);
+    free(doc);
+    CU_ASSERT_EQUAL(dir_entries(dir), 1);
+    reporter_close(&r);
     unlink(path);
 
     /* Places that cannot take the file fail at open, saying why. */
@@ -470,7 +408,7 @@ static void test_file(void)
     CU_ASSERT_NOT_EQUAL(run_open(&r, dir, NULL, 0), WEIR_OK);
     CU_ASSERT(strstr(mock_host_last_error_text(), "Is a directory") != NULL);
     mock_sink_free(&r.sink);
-    CU_ASSERT_EQUAL(entries(dir), 0);
+    CU_ASSERT_EQUAL(dir_entries(dir), 0);
     rmdir(dir);
 }
 
@@ -478,44 +416,33 @@ static void test_file(void)
  * is drawn with its error. */
 static void test_failures(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
     r.ops->test_finish(r.ctx, "unable to connect to server");
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     start(&r, "tcp", "127.0.0.1", 1, 0, 0);
     interval(&r, 1, 0, 0, 1, 1e9, 0);
     r.ops->test_finish(r.ctx, "the server has terminated");
-    char got[1024];
-    texts_of(r.sink.out, "caption", got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, "Test failed: the server has terminated");
+    expect_texts(r.sink.out, "caption", "Test failed: the server has terminated");
     /* One interval: a marked point besides the (one-point) line. */
     CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), 1);
-    CU_ASSERT_EQUAL(count(r.sink.out, "<circle class=\"point\""), 2);
-    run_close(&r);
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "<circle class=\"point\""), 2);
+    reporter_close(&r);
 }
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    CU_pSuite s = CU_add_suite("svg reporter", suite_init, NULL);
-    if (s == NULL) {
-        CU_cleanup_registry();
-        return CU_get_error();
-    }
-    CU_add_test(s, "unit and y ticks from the data's maximum", test_units_and_ticks);
-    CU_add_test(s, "time ticks", test_time_ticks);
-    CU_add_test(s, "escaping of user and peer text", test_escaping);
-    CU_add_test(s, "-P 12: series and a limited legend", test_streams_and_legend);
-    CU_add_test(s, "bidir directions and -O shading", test_bidir_and_omitted);
-    CU_add_test(s, "comparison chart", test_comparison);
-    CU_add_test(s, "comparison cut short: chart at close", test_comparison_cut_short);
-    CU_add_test(s, "svg:PATH written whole, open errors", test_file);
-    CU_add_test(s, "failed tests", test_failures);
-
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return failed == 0 ? 0 : 1;
+    static CU_TestInfo tests[] = {
+        { "unit and y ticks from the data's maximum", test_units_and_ticks },
+        { "time ticks", test_time_ticks },
+        { "escaping of user and peer text", test_escaping },
+        { "-P 12: series and a limited legend", test_streams_and_legend },
+        { "bidir directions and -O shading", test_bidir_and_omitted },
+        { "comparison chart", test_comparison },
+        { "comparison cut short: chart at close", test_comparison_cut_short },
+        { "svg:PATH written whole, open errors", test_file },
+        { "failed tests", test_failures },
+        CU_TEST_INFO_NULL,
+    };
+    return run_suite("svg reporter", suite_init, tests);
 }

@@ -9,65 +9,45 @@
  * temporary left behind, mode from the umask, the latest test only) and a
  * comparison run's one output. */
 #include <CUnit/Basic.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mockhost.h"
+#include "reporter_fixture.h"
+#include "run_suites.h"
 
 static const struct weir_plugin *csv_plugin, *om_plugin;
 
-static const struct weir_plugin *load(const char *name)
-{
-    const char *base = getenv("PLUGIN_BUILD_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/.libs/%s.so", base ? base : "../plugins", name, name);
-    return mock_host_load(path);
-}
-
 static int suite_init(void)
 {
-    csv_plugin = load("csv");
-    om_plugin = load("openmetrics");
+    csv_plugin = mock_host_load_built("csv", "csv");
+    om_plugin = mock_host_load_built("openmetrics", "openmetrics");
     return csv_plugin && om_plugin ? 0 : -1;
 }
 
 /* ---- driving a reporter ---- */
 
-struct run {
-    const struct weir_reporter_ops *ops;
-    void *ctx;
-    struct mock_sink sink;
-    int role;
-};
-
-static int run_open(struct run *r, const struct weir_plugin *p, int role, const char *arg,
-                    int comparison)
+static int run_open(struct reporter_run *r, const struct weir_plugin *p, int role,
+                    const char *arg, int comparison)
 {
     struct weir_report_format f = {
         .struct_size = sizeof f, .unit = 'a', .role = role, .comparison = comparison,
     };
-    mock_sink_init(&r->sink);
-    r->ops = p->reporter;
-    r->role = role;
-    return r->ops->open(mock_host(), arg, &f, &r->sink.sink, &r->ctx);
+    return reporter_open(r, p, &f, arg);
 }
 
-static void run_close(struct run *r)
+/* The whole output, shown on a mismatch. */
+static void expect_out(const struct reporter_run *r, const char *want)
 {
-    r->ops->close(r->ctx);
-    mock_sink_free(&r->sink);
+    const char *got = reporter_out(r);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\n--- got\n%s", got);
+    CU_ASSERT_STRING_EQUAL(got, want);
 }
 
-static const char *out(const struct run *r)
-{
-    return r->sink.out ? r->sink.out : "";
-}
-
-static void connected(struct run *r, const char *host)
+static void connected(struct reporter_run *r, const char *host)
 {
     struct weir_report_connect c = {
         .struct_size = sizeof c, .role = r->role, .host = host, .port = 5201,
@@ -86,7 +66,7 @@ static struct weir_report_stream stream(int id, int sending)
     return s;
 }
 
-static void start(struct run *r, const char *transport, const struct weir_report_stream *st,
+static void start(struct reporter_run *r, const char *transport, const struct weir_report_stream *st,
                   size_t n, int reverse, int bidir)
 {
     int udp = strcmp(transport, "udp") == 0;
@@ -134,32 +114,15 @@ static struct weir_report_sample udp(int sender, double start, double end, uint6
     return s;
 }
 
-static void interval(struct run *r, const struct weir_report_sample *st, size_t n,
-                     struct weir_report_sample sum)
-{
-    struct weir_report_interval iv = {
-        .struct_size = sizeof iv, .n_streams = n, .streams = st, .sum = sum,
-    };
-    r->ops->interval(r->ctx, &iv);
-}
-
+/* Socket numbers as stream() gives them. */
 static struct weir_report_end_stream end_stream(int id, int sending,
                                                 const struct weir_report_sample *snd,
                                                 const struct weir_report_sample *rcv)
 {
-    struct weir_report_end_stream e = { .id = id, .socket = id + 4, .sending = sending };
-    if (snd) {
-        e.has_sender = 1;
-        e.sender = *snd;
-    }
-    if (rcv) {
-        e.has_receiver = 1;
-        e.receiver = *rcv;
-    }
-    return e;
+    return report_end_stream(id, id + 4, sending, snd, rcv);
 }
 
-static void end(struct run *r, const struct weir_report_end_stream *st, size_t n,
+static void end(struct reporter_run *r, const struct weir_report_end_stream *st, size_t n,
                 struct weir_report_sample sent, struct weir_report_sample received, int has_peer)
 {
     struct weir_report_end e = {
@@ -170,7 +133,7 @@ static void end(struct run *r, const struct weir_report_end_stream *st, size_t n
 }
 
 /* A TCP client test, -P 2 -t 2 -i 1, forward. */
-static void sc_tcp_p2(struct run *r, const char *peer)
+static void sc_tcp_p2(struct reporter_run *r, const char *peer)
 {
     connected(r, peer);
     struct weir_report_stream st[] = { stream(1, 1), stream(3, 1) };
@@ -180,7 +143,7 @@ static void sc_tcp_p2(struct run *r, const char *peer)
             retr(tcp(1, i, i + 1, 1000), i, 65536, 59),
             retr(tcp(1, i, i + 1, 3000), 0, 131072, 60),
         };
-        interval(r, s, 2, retr(tcp(1, i, i + 1, 4000), i, 0, 0));
+        reporter_interval(r, s, 2, retr(tcp(1, i, i + 1, 4000), i, 0, 0));
     }
     struct weir_report_sample s1 = retr(tcp(1, 0, 2, 2000), 1, 0, 0), r1 = tcp(1, 0, 2, 1900);
     struct weir_report_sample s3 = retr(tcp(1, 0, 2, 6000), 0, 0, 0), r3 = tcp(1, 0, 2, 6000);
@@ -215,28 +178,26 @@ static const char want_csv_tcp_p2[] =
 
 static void test_csv_tcp(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
     sc_tcp_p2(&r, "127.0.0.1");
-    CU_ASSERT_STRING_EQUAL(out(&r), want_csv_tcp_p2);
-    if (strcmp(out(&r), want_csv_tcp_p2) != 0)
-        fprintf(stderr, "\n--- got\n%s", out(&r));
+    expect_out(&r, want_csv_tcp_p2);
     CU_ASSERT_EQUAL(r.sink.err_len, 0);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 /* UDP, reverse, server side: the server sends (download) and has only its
  * own numbers; jitter and loss columns; a second test numbered 2. */
 static void test_csv_udp_server(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_SERVER, NULL, 0), WEIR_OK);
     for (int t = 0; t < 2; t++) {
         connected(&r, "::1");
         struct weir_report_stream st[] = { stream(1, 1) };
         start(&r, "udp", st, 1, 1, 0);
         struct weir_report_sample s = udp(1, 0, 0.5, 65536, 2, 0, 0);
-        interval(&r, &s, 1, s);
+        reporter_interval(&r, &s, 1, s);
         struct weir_report_sample snd = udp(1, 0, 0.5, 65536, 2, 0, 0);
         struct weir_report_end_stream es[] = { end_stream(1, 1, &snd, NULL) };
         struct weir_report_sample none = { 0 };
@@ -253,17 +214,15 @@ static void test_csv_udp_server(void)
         "1795980325,2,server,::1,udp,download,interval-sum,,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
         "1795980325,2,server,::1,udp,download,end-sender,1,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,,,,\n"
         "1795980325,2,server,::1,udp,download,end-sender-sum,,0,0.5,0.5,65536,1048576,,,,0,0,2,0,0,97.5,,,\n";
-    CU_ASSERT_STRING_EQUAL(out(&r), want);
-    if (strcmp(out(&r), want) != 0)
-        fprintf(stderr, "\n--- got\n%s", out(&r));
-    run_close(&r);
+    expect_out(&r, want);
+    reporter_close(&r);
 }
 
 /* RFC 4180: comma, quote, CR, LF make a field quoted, quotes doubled;
  * plain fields stay bare. Numbers that are not integral read back. */
 static void test_csv_quoting(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
     connected(&r, "host,with\"comma");
     r.ops->test_finish(r.ctx, "unable to connect: \"no\", said\r\nthe peer");
@@ -274,10 +233,8 @@ static void test_csv_quoting(void)
         "1795980325,1,client,\"host,with\"\"comma\",,,error,,,,,,,,,,,,,,,,,,"
         "\"unable to connect: \"\"no\"\", said\r\nthe peer\"\n"
         "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x\n";
-    CU_ASSERT_STRING_EQUAL(out(&r), want);
-    if (strcmp(out(&r), want) != 0)
-        fprintf(stderr, "\n--- got\n%s", out(&r));
-    run_close(&r);
+    expect_out(&r, want);
+    reporter_close(&r);
 
     /* Precision: 1/3 s and a rate that needs 17 digits come out exact. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
@@ -286,21 +243,21 @@ static void test_csv_quoting(void)
     start(&r, "tcp", st, 1, 0, 0);
     struct weir_report_sample s = tcp(1, 0, 1.0 / 3, 18446744073709551615ull);
     s.bits_per_second = 0.1 + 0.2;
-    interval(&r, &s, 1, s);
-    const char *line = strstr(out(&r), "interval,1,");
+    reporter_interval(&r, &s, 1, s);
+    const char *line = strstr(reporter_out(&r), "interval,1,");
     CU_ASSERT_PTR_NOT_NULL_FATAL(line);
     const char *want_line = "interval,1,0,0.33333333333333331,0.33333333333333331,"
                             "18446744073709551615,0.30000000000000004,";
     CU_ASSERT_NSTRING_EQUAL(line, want_line, strlen(want_line));
     CU_ASSERT_EQUAL(strtod("0.33333333333333331", NULL), 1.0 / 3);
-    run_close(&r);
+    reporter_close(&r);
 }
 
 /* bidir: per-stream directions from who sends, sums client->server then
  * server->client. */
 static void test_csv_bidir(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_SERVER, NULL, 0), WEIR_OK);
     struct weir_report_stream st[] = { stream(1, 0), stream(3, 1) };
     start(&r, "tcp", st, 2, 0, 1);
@@ -310,51 +267,29 @@ static void test_csv_bidir(void)
         .bidir = 1, .sum_bidir_reverse = s[1],
     };
     r.ops->interval(r.ctx, &iv);
-    const char *o = out(&r);
+    const char *o = reporter_out(&r);
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,upload,interval,1,0,1,1,100,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,download,interval,3,0,1,1,200,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,upload,interval-sum,,0,1,1,100,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,download,interval-sum,,0,1,1,200,"));
-    run_close(&r);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = calloc(1, 1 << 16);
-    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
-    (void)n;
-    fclose(f);
-    return buf;
-}
-
-static int count(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
+    reporter_close(&r);
 }
 
 /* csv:PATH appends; the header only goes into an empty file. */
 static void test_csv_file(void)
 {
-    char dir[] = "/tmp/weir-csvtest.XXXXXX";
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/run.csv", dir);
+    char dir[] = "/tmp/weir-csvtest.XXXXXX", path[256];
+    temp_dir_and_path(dir, "run.csv", path, sizeof path);
     for (int i = 0; i < 2; i++) {
-        struct run r;
+        struct reporter_run r;
         CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_OK);
         sc_tcp_p2(&r, "127.0.0.1");
         CU_ASSERT_EQUAL(r.sink.out_len, 0);
-        run_close(&r);
+        reporter_close(&r);
     }
     char *text = slurp(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-    CU_ASSERT_EQUAL(count(text, "time,test,"), 1);
+    CU_ASSERT_EQUAL(count_of(text, "time,test,"), 1);
     CU_ASSERT_EQUAL(strncmp(text, want_csv_tcp_p2, strlen(want_csv_tcp_p2)), 0);
     CU_ASSERT_STRING_EQUAL(text + strlen(want_csv_tcp_p2), want_csv_tcp_p2 + strlen(CSV_HEADER));
     free(text);
@@ -362,7 +297,7 @@ static void test_csv_file(void)
 
     /* A file that cannot be opened: a clear error, no instance. */
     snprintf(path, sizeof path, "%s/missing/run.csv", dir);
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_E_LOGFILE);
     CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_LOGFILE);
     CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), path));
@@ -371,7 +306,7 @@ static void test_csv_file(void)
     rmdir(dir);
 }
 
-static void comparison(struct run *r, int fail_second)
+static void comparison(struct reporter_run *r, int fail_second)
 {
     struct weir_report_comparison_row rows[] = {
         { .transport = "tcp", .protocol = "TCP", .reliable = 1, .num_streams = 1,
@@ -396,7 +331,7 @@ static void comparison(struct run *r, int fail_second)
 /* One row per transport from the comparison hook, numbered as its test. */
 static void test_csv_comparison(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
     connected(&r, "h");
     r.ops->test_finish(r.ctx, NULL);
@@ -408,13 +343,11 @@ static void test_csv_comparison(void)
         "1795980325,1,client,h,tcp,upload,comparison,,0,2,2,7900,31600,3,,,,,,,,50,25,0.00025,\n"
         "1795980325,2,client,h,udp,upload,comparison,,,,,,,,,,,,,,,,,,"
         "\"unable to connect, \"\"udp\"\"\"\n";
-    CU_ASSERT_STRING_EQUAL(out(&r), want);
-    if (strcmp(out(&r), want) != 0)
-        fprintf(stderr, "\n--- got\n%s", out(&r));
+    expect_out(&r, want);
     mock_sink_reset(&r.sink);
     comparison(&r, 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out(&r), "udp,upload,comparison,,0,2,2,3000,12000,,,,0.5,1,4,25,,10,,0.001,\n"));
-    run_close(&r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), "udp,upload,comparison,,0,2,2,3000,12000,,,,0.5,1,4,25,,10,,0.001,\n"));
+    reporter_close(&r);
 }
 
 /* ---- openmetrics ---- */
@@ -460,7 +393,7 @@ static const char want_om_tcp[] =
     "# EOF\n";
 
 /* -R client, one TCP stream: download, the server's sender numbers. */
-static void sc_om_tcp_reverse(struct run *r, const char *transport)
+static void sc_om_tcp_reverse(struct reporter_run *r, const char *transport)
 {
     connected(r, "srv");
     struct weir_report_stream st[] = { stream(1, 0) };
@@ -472,15 +405,13 @@ static void sc_om_tcp_reverse(struct run *r, const char *transport)
 
 static void test_om_tcp(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
     sc_om_tcp_reverse(&r, "tcp");
     CU_ASSERT_EQUAL(r.sink.out_len, 0);     /* nothing before the test is over */
     r.ops->test_finish(r.ctx, NULL);
-    CU_ASSERT_STRING_EQUAL(out(&r), want_om_tcp);
-    if (strcmp(out(&r), want_om_tcp) != 0)
-        fprintf(stderr, "\n--- got\n%s", out(&r));
-    run_close(&r);
+    expect_out(&r, want_om_tcp);
+    reporter_close(&r);
 }
 
 /* Every family's HELP once, its samples together, # EOF last. */
@@ -509,7 +440,7 @@ static void check_grouped(const char *text)
         if (n_seen < 64)
             snprintf(seen[n_seen++], sizeof seen[0], "%s", name);
         snprintf(current, sizeof current, "%s", name);
-        CU_ASSERT_EQUAL(count(text, "# HELP "), count(text, "# TYPE "));
+        CU_ASSERT_EQUAL(count_of(text, "# HELP "), count_of(text, "# TYPE "));
     }
     CU_ASSERT_TRUE(eof);
     free(copy);
@@ -518,7 +449,7 @@ static void check_grouped(const char *text)
 /* UDP forward -P 2, label escaping of an odd peer name. */
 static void test_om_udp_escaping(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
     connected(&r, "a\"b\\c\nd");
     struct weir_report_stream st[] = { stream(1, 1), stream(3, 1) };
@@ -527,7 +458,7 @@ static void test_om_udp_escaping(void)
     struct weir_report_end_stream es[] = { end_stream(1, 1, &s1, &r1), end_stream(3, 1, &s1, &r1) };
     end(&r, es, 2, udp(1, 0, 2, 8000, 8, 0, 0), udp(1, 0, 2, 6000, 8, 0.5, 2), 1);
     r.ops->test_finish(r.ctx, NULL);
-    const char *o = out(&r);
+    const char *o = reporter_out(&r);
     check_grouped(o);
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_loss_ratio{transport=\"udp\",peer=\"a\\\"b\\\\c\\nd\","
                                      "direction=\"upload\",side=\"receiver\",stream=\"sum\"} 0.25\n"));
@@ -540,34 +471,19 @@ static void test_om_udp_escaping(void)
     CU_ASSERT_PTR_NULL(strstr(o, "weir_lost_packets{transport=\"udp\",peer=\"a\\\"b\\\\c\\nd\","
                                  "direction=\"upload\",side=\"sender\""));
     CU_ASSERT_PTR_NULL(strstr(o, "weir_retransmits"));
-    CU_ASSERT_EQUAL(count(o, "# HELP weir_packets "), 1);
-    CU_ASSERT_EQUAL(count(o, "\nweir_packets{"), 6);
-    run_close(&r);
-}
-
-static int dir_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
+    CU_ASSERT_EQUAL(count_of(o, "# HELP weir_packets "), 1);
+    CU_ASSERT_EQUAL(count_of(o, "\nweir_packets{"), 6);
+    reporter_close(&r);
 }
 
 /* openmetrics:PATH: replaced whole per test, mode from the umask, no
  * temporary left; unwritable places fail at open. */
 static void test_om_file(void)
 {
-    char dir[] = "/tmp/weir-omtest.XXXXXX";
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/weir.prom", dir);
+    char dir[] = "/tmp/weir-omtest.XXXXXX", path[256];
+    temp_dir_and_path(dir, "weir.prom", path, sizeof path);
     mode_t old = umask(027);
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_OK);
     umask(old);
     CU_ASSERT_EQUAL(dir_entries(dir), 0);   /* the open-time check leaves nothing */
@@ -599,7 +515,7 @@ static void test_om_file(void)
         "# EOF\n");
     free(text);
     CU_ASSERT_EQUAL(dir_entries(dir), 1);
-    run_close(&r);
+    reporter_close(&r);
     unlink(path);
 
     snprintf(path, sizeof path, "%s/missing/weir.prom", dir);
@@ -617,7 +533,7 @@ static void test_om_file(void)
  * newest numbers only. */
 static void test_om_comparison(void)
 {
-    struct run r;
+    struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 3), WEIR_OK);
     sc_om_tcp_reverse(&r, "tcp");
     r.ops->test_finish(r.ctx, NULL);
@@ -627,18 +543,18 @@ static void test_om_comparison(void)
     r.ops->test_finish(r.ctx, NULL);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     comparison(&r, 1);
-    const char *o = out(&r);
+    const char *o = reporter_out(&r);
     check_grouped(o);
-    CU_ASSERT_EQUAL(count(o, "# EOF"), 1);
-    CU_ASSERT_EQUAL(count(o, "\nweir_transferred_bytes{transport=\"tcp\""), 4);
-    CU_ASSERT_EQUAL(count(o, "\nweir_transferred_bytes{transport=\"udp\""), 4);
+    CU_ASSERT_EQUAL(count_of(o, "# EOF"), 1);
+    CU_ASSERT_EQUAL(count_of(o, "\nweir_transferred_bytes{transport=\"tcp\""), 4);
+    CU_ASSERT_EQUAL(count_of(o, "\nweir_transferred_bytes{transport=\"udp\""), 4);
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_test_success{transport=\"tcp\",peer=\"srv\"} 1\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_test_success{transport=\"udp\",peer=\"srv\"} 0\n"));
-    CU_ASSERT_EQUAL(count(o, "weir_test_success{"), 2);
+    CU_ASSERT_EQUAL(count_of(o, "weir_test_success{"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_setup_seconds{transport=\"tcp\",peer=\"srv\"} 0.00025\n"));
-    CU_ASSERT_EQUAL(count(o, "weir_setup_seconds{"), 1);
-    CU_ASSERT_EQUAL(count(o, "weir_test_start_timestamp_seconds{"), 2);
-    run_close(&r);
+    CU_ASSERT_EQUAL(count_of(o, "weir_setup_seconds{"), 1);
+    CU_ASSERT_EQUAL(count_of(o, "weir_test_start_timestamp_seconds{"), 2);
+    reporter_close(&r);
 
     /* Cut short before the hook: close still prints what there is. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
@@ -646,34 +562,32 @@ static void test_om_comparison(void)
     r.ops->test_finish(r.ctx, NULL);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     r.ops->close(r.ctx);
-    CU_ASSERT_STRING_EQUAL(out(&r), want_om_tcp);
+    CU_ASSERT_STRING_EQUAL(reporter_out(&r), want_om_tcp);
     mock_sink_free(&r.sink);
 }
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    CU_pSuite csv = CU_add_suite("csv reporter", suite_init, NULL);
-    CU_pSuite om = CU_add_suite("openmetrics reporter", suite_init, NULL);
-    if (csv == NULL || om == NULL) {
-        CU_cleanup_registry();
-        return CU_get_error();
-    }
-    CU_add_test(csv, "TCP client -P 2, whole output", test_csv_tcp);
-    CU_add_test(csv, "UDP reverse server, two tests", test_csv_udp_server);
-    CU_add_test(csv, "RFC 4180 quoting and number precision", test_csv_quoting);
-    CU_add_test(csv, "bidir directions", test_csv_bidir);
-    CU_add_test(csv, "csv:PATH appends, one header; unopenable path", test_csv_file);
-    CU_add_test(csv, "comparison rows", test_csv_comparison);
-    CU_add_test(om, "TCP reverse client, whole output", test_om_tcp);
-    CU_add_test(om, "UDP -P 2, grouping and label escaping", test_om_udp_escaping);
-    CU_add_test(om, "openmetrics:PATH atomic replace, mode, errors", test_om_file);
-    CU_add_test(om, "comparison run", test_om_comparison);
-
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return failed == 0 ? 0 : 1;
+    static CU_TestInfo csv_tests[] = {
+        { "TCP client -P 2, whole output", test_csv_tcp },
+        { "UDP reverse server, two tests", test_csv_udp_server },
+        { "RFC 4180 quoting and number precision", test_csv_quoting },
+        { "bidir directions", test_csv_bidir },
+        { "csv:PATH appends, one header; unopenable path", test_csv_file },
+        { "comparison rows", test_csv_comparison },
+        CU_TEST_INFO_NULL,
+    };
+    static CU_TestInfo om_tests[] = {
+        { "TCP reverse client, whole output", test_om_tcp },
+        { "UDP -P 2, grouping and label escaping", test_om_udp_escaping },
+        { "openmetrics:PATH atomic replace, mode, errors", test_om_file },
+        { "comparison run", test_om_comparison },
+        CU_TEST_INFO_NULL,
+    };
+    static CU_SuiteInfo suites[] = {
+        { .pName = "csv reporter", .pInitFunc = suite_init, .pTests = csv_tests },
+        { .pName = "openmetrics reporter", .pInitFunc = suite_init, .pTests = om_tests },
+        CU_SUITE_INFO_NULL,
+    };
+    return run_suites(suites);
 }

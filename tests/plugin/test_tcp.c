@@ -1,6 +1,7 @@
 /* The tcp transport plugin against the mock host, over loopback, with a
  * listener the test makes itself (as the core's control listener). */
-#include "mockhost.h"
+#include "run_suites.h"
+#include "transport_fixture.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BLK 131072u
@@ -29,86 +29,20 @@ static uint16_t lport;
 static const unsigned char COOKIE[WEIR_COOKIE_SIZE] = "abcdefghijklmnopqrstuvwxyz234567abcd";
 static const unsigned char WRONG[WEIR_COOKIE_SIZE] = "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int make_listener(int family, int backlog, int nonblock, uint16_t *port)
-{
-    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    socklen_t len;
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        a->sin6_addr = in6addr_loopback;
-        len = sizeof *a;
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        len = sizeof *a;
-    }
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0 ||
-        getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-        close(fd);
-        return -1;
-    }
-    *port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                     : ((struct sockaddr_in *)&ss)->sin_port);
-    return fd;
-}
-
 /* A port with nothing listening on it (bound, then released). */
 static uint16_t free_port(void)
 {
     uint16_t port = 0;
-    int fd = make_listener(AF_INET, 1, 0, &port);
+    int fd = loopback_listener(AF_INET, 1, 0, &port);
     close(fd);
     return port;
 }
 
 static struct weir_stream_config base_cfg(void)
 {
-    struct weir_stream_config c = {
-        .struct_size = sizeof c,
-        .family = AF_INET,
-        .host = "127.0.0.1",
-        .port = lport,
-        .sending = 1,
-        .blksize = BLK,
-        .tos = -1,
-        .timeout_ms = 2000,
-        .cookie = COOKIE,
-    };
+    struct weir_stream_config c = loopback_stream_config(lport, 1, BLK);
+    c.cookie = COOKIE;
     return c;
-}
-
-static int wait_readable(int fd, int ms)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    return poll(&p, 1, ms) == 1;
-}
-
-/* A plain blocking client that connects to the test listener. */
-static int raw_connect(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
 }
 
 /* server_listen on lfd, wait for a connection, server_accept, unlisten. */
@@ -188,18 +122,13 @@ static void pump(void *cs, void *ss, uint32_t blk, uint64_t n, uint32_t max_per_
 
 static void test_descriptor(void)
 {
-    CU_ASSERT_EQUAL(plug->abi_major, WEIR_ABI_MAJOR);
-    CU_ASSERT_EQUAL(plug->struct_size, sizeof(struct weir_plugin));
-    CU_ASSERT_EQUAL(plug->kind, WEIR_PLUGIN_TRANSPORT);
-    CU_ASSERT_STRING_EQUAL(plug->name, "tcp");
+    expect_transport_descriptor(plug, "tcp",
+                                WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS |
+                                    WEIR_CAP_CONTROL_PORT | WEIR_CAP_CONGESTION,
+                                "tcp", "TCP");
     CU_ASSERT_PTR_NOT_NULL(plug->description);
     CU_ASSERT_PTR_NULL(plug->options);
     CU_ASSERT_PTR_NULL(plug->reporter);
-    CU_ASSERT_EQUAL(T->struct_size, sizeof(struct weir_transport_ops));
-    CU_ASSERT_EQUAL(T->caps, WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
-                             WEIR_CAP_CONGESTION);
-    CU_ASSERT_STRING_EQUAL(T->wire_key, "tcp");
-    CU_ASSERT_STRING_EQUAL(T->wire_label, "TCP");
     CU_ASSERT_EQUAL(T->default_blksize, 131072);
     CU_ASSERT(T->client_open && T->server_listen && T->server_accept && T->server_unlisten &&
               T->stream_fd && T->send && T->recv && T->info && T->close);
@@ -350,7 +279,7 @@ static void expect_listener_still_works(void)
 static void test_wrong_cookie(void)
 {
     struct weir_stream_config cfg = base_cfg();
-    int fd = raw_connect(lport);
+    int fd = loopback_connect(lport);
     CU_ASSERT_FATAL(fd >= 0);
     CU_ASSERT_EQUAL(write(fd, WRONG, sizeof WRONG), (ssize_t)sizeof WRONG);
     void *ss = NULL;
@@ -366,7 +295,7 @@ static void test_short_cookie_stall(void)
 {
     struct weir_stream_config cfg = base_cfg();
     cfg.timeout_ms = 300;
-    int fd = raw_connect(lport);
+    int fd = loopback_connect(lport);
     CU_ASSERT_FATAL(fd >= 0);
     CU_ASSERT_EQUAL(write(fd, COOKIE, 10), 10);
     void *ss = NULL;
@@ -384,7 +313,7 @@ static void test_short_cookie_stall(void)
 static void test_short_cookie_close(void)
 {
     struct weir_stream_config cfg = base_cfg();
-    int fd = raw_connect(lport);
+    int fd = loopback_connect(lport);
     CU_ASSERT_FATAL(fd >= 0);
     CU_ASSERT_EQUAL(write(fd, COOKIE, 10), 10);
     shutdown(fd, SHUT_WR);
@@ -400,7 +329,7 @@ static void test_accept_nothing_pending(void)
 {
     struct weir_stream_config cfg = base_cfg();
     uint16_t port;
-    int bfd = make_listener(AF_INET, 4, 0, &port);     /* a blocking listener */
+    int bfd = loopback_listener(AF_INET, 4, 0, &port);     /* a blocking listener */
     CU_ASSERT_FATAL(bfd >= 0);
     void *l = NULL, *ss = NULL;
     int pfd;
@@ -494,15 +423,6 @@ static void test_congestion(void)
     T->close(ss);
 }
 
-static int get_int(int fd, int level, int name)
-{
-    int v = -1;
-    socklen_t len = sizeof v;
-    if (getsockopt(fd, level, name, &v, &len) < 0)
-        return -1;
-    return v;
-}
-
 static void test_options(void)
 {
     struct weir_stream_config cfg = base_cfg();
@@ -514,13 +434,13 @@ static void test_options(void)
     open_pair(&cfg, &cfg, &cs, &ss);
     int fds[2] = { T->stream_fd(cs), T->stream_fd(ss) };
     for (int i = 0; i < 2; i++) {
-        CU_ASSERT_EQUAL(get_int(fds[i], IPPROTO_TCP, TCP_NODELAY), 1);
+        CU_ASSERT_EQUAL(sockopt_int(fds[i], IPPROTO_TCP, TCP_NODELAY), 1);
         /* Linux doubles the value for its bookkeeping. */
-        CU_ASSERT(get_int(fds[i], SOL_SOCKET, SO_SNDBUF) >= 65536);
-        CU_ASSERT(get_int(fds[i], SOL_SOCKET, SO_RCVBUF) >= 65536);
-        CU_ASSERT_EQUAL(get_int(fds[i], IPPROTO_IP, IP_TOS), 0x10);
+        CU_ASSERT(sockopt_int(fds[i], SOL_SOCKET, SO_SNDBUF) >= 65536);
+        CU_ASSERT(sockopt_int(fds[i], SOL_SOCKET, SO_RCVBUF) >= 65536);
+        CU_ASSERT_EQUAL(sockopt_int(fds[i], IPPROTO_IP, IP_TOS), 0x10);
     }
-    int mss = get_int(fds[0], IPPROTO_TCP, TCP_MAXSEG);
+    int mss = sockopt_int(fds[0], IPPROTO_TCP, TCP_MAXSEG);
     CU_ASSERT(mss > 0 && mss <= 1000);
     T->close(cs);
     T->close(ss);
@@ -528,8 +448,8 @@ static void test_options(void)
     /* Defaults leave the kernel's choices alone. */
     cfg = base_cfg();
     open_pair(&cfg, &cfg, &cs, &ss);
-    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_TCP, TCP_NODELAY), 0);
-    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_IP, IP_TOS), 0);
+    CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(cs), IPPROTO_TCP, TCP_NODELAY), 0);
+    CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(cs), IPPROTO_IP, IP_TOS), 0);
     T->close(cs);
     T->close(ss);
 
@@ -577,7 +497,7 @@ static void test_connect_refused(void)
 static void test_connect_timeout(void)
 {
     uint16_t port;
-    int full = make_listener(AF_INET, 0, 1, &port);
+    int full = loopback_listener(AF_INET, 0, 1, &port);
     CU_ASSERT_FATAL(full >= 0);
     int filler[4];
     for (int i = 0; i < 4; i++) {
@@ -657,7 +577,7 @@ static void test_recv_after_peer_closed(void)
 static void test_ipv6(void)
 {
     uint16_t port;
-    int l6 = make_listener(AF_INET6, 8, 1, &port);
+    int l6 = loopback_listener(AF_INET6, 8, 1, &port);
     if (l6 < 0) {
         fprintf(stderr, "(no IPv6 loopback; skipped) ");
         return;
@@ -671,8 +591,8 @@ static void test_ipv6(void)
     cfg.tos = 0x20;
     void *cs, *ss;
     open_pair(&cfg, &cfg, &cs, &ss);
-    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
-    CU_ASSERT_EQUAL(get_int(T->stream_fd(ss), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
+    CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(cs), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
+    CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(ss), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
     struct weir_io sio = { 0, 0 }, rio = { 0, 0 };
     pump(cs, ss, BLK, 4, 4, &sio, &rio, NULL);
     CU_ASSERT_EQUAL(rio.bytes, 4 * BLK);
@@ -706,8 +626,8 @@ static void test_dual_stack_tos(void)
     cfg.tos = 0x28;
     void *cs, *ss;
     open_pair(&cfg, &cfg, &cs, &ss);
-    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_IP, IP_TOS), 0x28);
-    CU_ASSERT_EQUAL(get_int(T->stream_fd(ss), IPPROTO_IP, IP_TOS), 0x28);
+    CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(cs), IPPROTO_IP, IP_TOS), 0x28);
+    CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(ss), IPPROTO_IP, IP_TOS), 0x28);
     T->close(cs);
     T->close(ss);
     lfd = saved;
@@ -718,53 +638,40 @@ int main(void)
 {
     /* Bound the run time whatever happens. */
     alarm(120);
-    const char *dir = getenv("PLUGIN_BUILD_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tcp/.libs/tcp.so", dir ? dir : "../plugins");
-    plug = mock_host_load(path);
-    if (!plug || !plug->transport) {
-        fprintf(stderr, "cannot load %s\n", path);
+    T = load_transport("tcp", &plug, &G);
+    if (T == NULL)
         return 1;
-    }
-    T = plug->transport;
-    if (T->init && T->init(mock_host(), &G) != WEIR_OK) {
-        fprintf(stderr, "tcp init failed\n");
-        return 1;
-    }
-    lfd = make_listener(AF_INET, 64, 1, &lport);
+    lfd = loopback_listener(AF_INET, 64, 1, &lport);
     if (lfd < 0) {
         perror("listener");
         return 1;
     }
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("tcp transport", NULL, NULL);
-    CU_add_test(s, "descriptor", test_descriptor);
-    CU_add_test(s, "transfer counts both sides", test_transfer_counts);
-    CU_add_test(s, "one block", test_single_block);
-    CU_add_test(s, "partial writes keep the offset", test_partial_writes_keep_offset);
-    CU_add_test(s, "wrong cookie gets 0xFF", test_wrong_cookie);
-    CU_add_test(s, "short cookie, stalled peer", test_short_cookie_stall);
-    CU_add_test(s, "short cookie, closed peer", test_short_cookie_close);
-    CU_add_test(s, "accept with nothing pending", test_accept_nothing_pending);
-    CU_add_test(s, "info", test_info);
-    CU_add_test(s, "congestion", test_congestion);
-    CU_add_test(s, "socket options", test_options);
-    CU_add_test(s, "bind and cport", test_bind_cport);
-    CU_add_test(s, "connect refused", test_connect_refused);
-    CU_add_test(s, "connect timeout", test_connect_timeout);
-    CU_add_test(s, "send after peer closed", test_send_after_peer_closed);
-    CU_add_test(s, "recv after peer closed", test_recv_after_peer_closed);
-    CU_add_test(s, "IPv6", test_ipv6);
-    CU_add_test(s, "dual-stack listener, IPv4 TOS", test_dual_stack_tos);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    static CU_TestInfo tests[] = {
+        { "descriptor", test_descriptor },
+        { "transfer counts both sides", test_transfer_counts },
+        { "one block", test_single_block },
+        { "partial writes keep the offset", test_partial_writes_keep_offset },
+        { "wrong cookie gets 0xFF", test_wrong_cookie },
+        { "short cookie, stalled peer", test_short_cookie_stall },
+        { "short cookie, closed peer", test_short_cookie_close },
+        { "accept with nothing pending", test_accept_nothing_pending },
+        { "info", test_info },
+        { "congestion", test_congestion },
+        { "socket options", test_options },
+        { "bind and cport", test_bind_cport },
+        { "connect refused", test_connect_refused },
+        { "connect timeout", test_connect_timeout },
+        { "send after peer closed", test_send_after_peer_closed },
+        { "recv after peer closed", test_recv_after_peer_closed },
+        { "IPv6", test_ipv6 },
+        { "dual-stack listener, IPv4 TOS", test_dual_stack_tos },
+        CU_TEST_INFO_NULL,
+    };
+    int status = run_suite("tcp transport", NULL, tests);
 
     close(lfd);
     if (T->fini)
         T->fini(G);
-    return failed ? 1 : 0;
+    return status;
 }

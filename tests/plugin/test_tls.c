@@ -3,14 +3,16 @@
  * tls stacks on tcp through host->find_transport, which the shared mock
  * host answers with NULL. This test hands the plugin its own host table:
  * the mock host's services, except find_transport (loads the built tcp.so
- * through mock_host_load), set_error (per thread, as weir's is: a client
- * and a server thread run at once here) and log (kept, to read the
- * server's fingerprint line). mockhost.c itself is unchanged.
+ * through mock_host_load_built), set_error (per thread, as weir's is: a
+ * client and a server thread run at once here) and log (kept, to read the
+ * server's fingerprint line). The shared mock host's services stay as
+ * they are.
  *
  * Client and server are two separate inits of the plugin (options are read
  * at init), so the client does not know the server's ephemeral certificate
  * unless the test pins it. Run time is bounded by alarm(). */
-#include "mockhost.h"
+#include "run_suites.h"
+#include "transport_fixture.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -26,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BLK 131072u
@@ -34,7 +35,6 @@
 
 static const struct weir_plugin *plug;
 static const struct weir_transport_ops *T;
-static char tcp_path[4096];
 static int lfd = -1;
 static uint16_t lport;
 
@@ -72,7 +72,7 @@ static void th_log(enum weir_log_level level, const char *fmt, ...)
 
 static const struct weir_plugin *th_find_transport(const char *name)
 {
-    return strcmp(name, "tcp") == 0 ? mock_host_load(tcp_path) : NULL;
+    return strcmp(name, "tcp") == 0 ? mock_host_load_built("tcp", "tcp") : NULL;
 }
 
 static struct weir_host test_host;
@@ -110,13 +110,6 @@ static int logged_fingerprint(char out[96])
 
 /* ---- helpers ---- */
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static const char *const ALL_OPTIONS[] = {
     "tls-version", "tls-ciphers", "tls-ciphersuites", "tls-ca", "tls-fingerprint",
     "tls-insecure", "tls-sni", "tls-client-cert", "tls-client-key", "tls-cert",
@@ -151,38 +144,22 @@ static void *init_with(int *rc, ...)
     return *rc == WEIR_OK ? g : NULL;
 }
 
+/* An instance with up to two options (NULL for fewer); the test stops if
+ * init fails. */
+static void *instance(const char *opt1, const char *opt2)
+{
+    int rc;
+    void *g = init_with(&rc, opt1, opt2, (const char *)NULL);
+    CU_ASSERT_FATAL(g != NULL);
+    return g;
+}
+
 static struct weir_stream_config base_cfg(int sending)
 {
-    struct weir_stream_config c;
-    memset(&c, 0, sizeof c);
-    c.struct_size = sizeof c;
-    c.family = AF_INET;
-    c.host = "127.0.0.1";
-    c.port = lport;
-    c.sending = sending;
-    c.blksize = BLK;
-    c.tos = -1;
+    struct weir_stream_config c = loopback_stream_config(lport, sending, BLK);
     c.timeout_ms = WAIT_MS;
     c.cookie = COOKIE;
     return c;
-}
-
-static int make_listener(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, len) < 0 || listen(fd, 64) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-        close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
 }
 
 /* The server half, on its own thread as the core's server would be. */
@@ -247,6 +224,31 @@ static int open_pair(void *gc, void *gs, struct weir_stream_config *ccfg, void *
     return rc;
 }
 
+/* Closes whichever ends of a pair opened (rc: the client's code). */
+static void close_pair(int rc, void *cs, struct server_side *sv)
+{
+    if (rc == WEIR_OK)
+        T->close(cs);
+    if (sv->rc == WEIR_OK)
+        T->close(sv->stream);
+}
+
+/* Opens a pair, checks both ends' codes and, with server_why, the server's
+ * reason for refusing; closes what opened. The client's error text stays
+ * in err_text. */
+static void try_pair(void *gc, void *gs, struct weir_stream_config *ccfg, int want_client,
+                     int want_server, const char *server_why)
+{
+    struct server_side sv;
+    void *cs = NULL;
+    int rc = open_pair(gc, gs, ccfg, &cs, &sv);
+    CU_ASSERT_EQUAL(rc, want_client);
+    CU_ASSERT_EQUAL(sv.rc, want_server);
+    if (server_why != NULL)
+        CU_ASSERT(strstr(sv.err, server_why) != NULL);
+    close_pair(rc, cs, &sv);
+}
+
 /* Move n blocks from the sending stream to the receiving one, polling as
  * the core does (level-triggered, each side only in its direction). */
 static void transfer(void *snd, void *rcv, uint64_t n, uint64_t *sent, uint64_t *got)
@@ -282,13 +284,10 @@ static void transfer(void *snd, void *rcv, uint64_t n, uint64_t *sent, uint64_t 
 
 static void test_descriptor(void)
 {
-    CU_ASSERT_EQUAL(plug->abi_major, WEIR_ABI_MAJOR);
-    CU_ASSERT_EQUAL(plug->kind, WEIR_PLUGIN_TRANSPORT);
-    CU_ASSERT_STRING_EQUAL(plug->name, "tls");
-    CU_ASSERT_EQUAL(T->caps, WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
-                             WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION);
-    CU_ASSERT_STRING_EQUAL(T->wire_key, "tcp");
-    CU_ASSERT_STRING_EQUAL(T->wire_label, "TCP");
+    expect_transport_descriptor(plug, "tls",
+                                WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
+                                    WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION,
+                                "tcp", "TCP");
     CU_ASSERT_EQUAL(T->default_blksize % 16384, 0);
     int n = 0;
     for (const struct weir_option *o = plug->options; o && o->name; o++) {
@@ -336,20 +335,13 @@ static void test_bad_options(void)
  * by a client that is not in the same plugin instance. */
 static void test_untrusted_then_pinned(void)
 {
-    int rc;
     log_clear();
-    void *gs = init_with(&rc, (const char *)NULL);
-    void *gc = init_with(&rc, (const char *)NULL);
-    CU_ASSERT_FATAL(gs && gc);
+    void *gs = instance(NULL, NULL);
+    void *gc = instance(NULL, NULL);
     struct weir_stream_config cc = base_cfg(1);
-    struct server_side sv;
-    void *cs = NULL;
-    rc = open_pair(gc, gs, &cc, &cs, &sv);
-    CU_ASSERT_EQUAL(rc, WEIR_E_STREAMCONNECT);
+    try_pair(gc, gs, &cc, WEIR_E_STREAMCONNECT, WEIR_E_STREAMACCEPT, "does not trust this server");
     CU_ASSERT(strstr(err_text, "not trusted") != NULL);
     CU_ASSERT(strstr(err_text, "--tls-fingerprint") != NULL);
-    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
-    CU_ASSERT(strstr(sv.err, "does not trust this server") != NULL);
 
     char fp[96];
     CU_ASSERT_FATAL(logged_fingerprint(fp));
@@ -370,15 +362,8 @@ static void test_untrusted_then_pinned(void)
     for (int f = 0; f < 3; f++) {
         char opt[160];
         snprintf(opt, sizeof opt, "tls-fingerprint=%s", forms[f]);
-        gc = init_with(&rc, opt, (const char *)NULL);
-        CU_ASSERT_FATAL(gc != NULL);
-        rc = open_pair(gc, gs, &cc, &cs, &sv);
-        CU_ASSERT_EQUAL(rc, WEIR_OK);
-        CU_ASSERT_EQUAL(sv.rc, WEIR_OK);
-        if (rc == WEIR_OK)
-            T->close(cs);
-        if (sv.rc == WEIR_OK)
-            T->close(sv.stream);
+        gc = instance(opt, NULL);
+        try_pair(gc, gs, &cc, WEIR_OK, WEIR_OK, NULL);
         T->fini(gc);
     }
 
@@ -388,23 +373,16 @@ static void test_untrusted_then_pinned(void)
     wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
     char opt[160];
     snprintf(opt, sizeof opt, "tls-fingerprint=%s", wrong);
-    gc = init_with(&rc, opt, (const char *)NULL);
-    rc = open_pair(gc, gs, &cc, &cs, &sv);
-    CU_ASSERT_EQUAL(rc, WEIR_E_STREAMCONNECT);
+    gc = instance(opt, NULL);
+    try_pair(gc, gs, &cc, WEIR_E_STREAMCONNECT, WEIR_E_STREAMACCEPT, NULL);
     CU_ASSERT(strstr(err_text, "not the one given with --tls-fingerprint") != NULL);
-    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
     T->fini(gc);
 
     /* --tls-insecure connects and says so. */
     log_clear();
-    gc = init_with(&rc, "tls-insecure", (const char *)NULL);
-    rc = open_pair(gc, gs, &cc, &cs, &sv);
-    CU_ASSERT_EQUAL(rc, WEIR_OK);
+    gc = instance("tls-insecure", NULL);
+    try_pair(gc, gs, &cc, WEIR_OK, WEIR_OK, NULL);
     CU_ASSERT(log_has("1 --tls-insecure"));
-    if (rc == WEIR_OK)
-        T->close(cs);
-    if (sv.rc == WEIR_OK)
-        T->close(sv.stream);
     T->fini(gc);
     T->fini(gs);
 }
@@ -413,14 +391,12 @@ static void test_untrusted_then_pinned(void)
  * certificate is trusted. Data both ways, counts agree, close_notify. */
 static void test_same_instance_transfer(void)
 {
-    int rc;
-    void *g = init_with(&rc, (const char *)NULL);
-    CU_ASSERT_FATAL(g != NULL);
+    void *g = instance(NULL, NULL);
     for (int reverse = 0; reverse < 2; reverse++) {
         struct weir_stream_config cc = base_cfg(!reverse);
         struct server_side sv;
         void *cs = NULL;
-        rc = open_pair(g, g, &cc, &cs, &sv);
+        int rc = open_pair(g, g, &cc, &cs, &sv);
         CU_ASSERT_EQUAL_FATAL(rc, WEIR_OK);
         CU_ASSERT_EQUAL_FATAL(sv.rc, WEIR_OK);
         CU_ASSERT(fcntl(T->stream_fd(cs), F_GETFL) & O_NONBLOCK);
@@ -472,16 +448,14 @@ static void test_same_instance_transfer(void)
  * polling of the socket would never call it again. */
 static void test_full_socket_and_small_reads(void)
 {
-    int rc;
-    void *g = init_with(&rc, (const char *)NULL);
-    CU_ASSERT_FATAL(g != NULL);
+    void *g = instance(NULL, NULL);
     struct weir_stream_config cc = base_cfg(1);
     cc.window = 32768;
     struct server_side sv;
     void *cs = NULL;
     server_start(&sv, g, 0);
     sv.cfg.blksize = 1000;      /* the receiver reads 1000 bytes at a time */
-    rc = T->client_open(g, &cc, &cs);
+    int rc = T->client_open(g, &cc, &cs);
     server_join(&sv);
     CU_ASSERT_EQUAL_FATAL(rc, WEIR_OK);
     CU_ASSERT_EQUAL_FATAL(sv.rc, WEIR_OK);
@@ -538,26 +512,21 @@ static void test_full_socket_and_small_reads(void)
 
 static void test_version_mismatch(void)
 {
-    int rc;
-    void *gs = init_with(&rc, (const char *)NULL);                          /* 1.3 */
-    void *gc = init_with(&rc, "tls-version=1.2", "tls-insecure", (const char *)NULL);
-    CU_ASSERT_FATAL(gs && gc);
+    void *gs = instance(NULL, NULL);                                        /* 1.3 */
+    void *gc = instance("tls-version=1.2", "tls-insecure");
     struct weir_stream_config cc = base_cfg(1);
-    struct server_side sv;
-    void *cs = NULL;
-    rc = open_pair(gc, gs, &cc, &cs, &sv);
-    CU_ASSERT_EQUAL(rc, WEIR_E_STREAMCONNECT);
+    try_pair(gc, gs, &cc, WEIR_E_STREAMCONNECT, WEIR_E_STREAMACCEPT, "--tls-version");
     CU_ASSERT(strstr(err_text, "--tls-version") != NULL);
-    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
-    CU_ASSERT(strstr(sv.err, "--tls-version") != NULL);
     T->fini(gc);
     T->fini(gs);
 
     /* Both 1.2: works, and says so; -N stays on after the handshake. */
-    gs = init_with(&rc, "tls-version=1.2", (const char *)NULL);
-    gc = init_with(&rc, "tls-version=1.2", "tls-insecure", (const char *)NULL);
+    gs = instance("tls-version=1.2", NULL);
+    gc = instance("tls-version=1.2", "tls-insecure");
     cc.nodelay = 1;
-    rc = open_pair(gc, gs, &cc, &cs, &sv);
+    struct server_side sv;
+    void *cs = NULL;
+    int rc = open_pair(gc, gs, &cc, &cs, &sv);
     CU_ASSERT_EQUAL(rc, WEIR_OK);
     CU_ASSERT_EQUAL(sv.rc, WEIR_OK);
     if (rc == WEIR_OK) {
@@ -572,71 +541,59 @@ static void test_version_mismatch(void)
         transfer(cs, sv.stream, 20, &sent, &got);
         CU_ASSERT_EQUAL(got, 20 * (uint64_t)BLK);
     }
-    if (rc == WEIR_OK)
-        T->close(cs);
-    if (sv.rc == WEIR_OK)
-        T->close(sv.stream);
+    close_pair(rc, cs, &sv);
     T->fini(gc);
     T->fini(gs);
 }
 
-static int raw_connect(void)
+/* A plain TCP client of the test listener that has sent cookie. */
+static int raw_client(const unsigned char cookie[WEIR_COOKIE_SIZE])
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(lport),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        close(fd);
-        fd = -1;
-    }
+    int fd = loopback_connect(lport);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT(write(fd, cookie, WEIR_COOKIE_SIZE) == WEIR_COOKIE_SIZE);
     return fd;
+}
+
+/* Joins the server thread, which must have refused the stream saying why. */
+static void expect_server_refused(struct server_side *sv, const char *why)
+{
+    server_join(sv);
+    CU_ASSERT_EQUAL(sv->rc, WEIR_E_STREAMACCEPT);
+    CU_ASSERT(strstr(sv->err, why) != NULL);
 }
 
 /* Not TLS after a good cookie, a handshake that stalls, a wrong cookie:
  * the server's accept ends each within the stream's timeout. */
 static void test_hostile_clients(void)
 {
-    int rc;
-    void *gs = init_with(&rc, (const char *)NULL);
-    CU_ASSERT_FATAL(gs != NULL);
+    void *gs = instance(NULL, NULL);
     struct server_side sv;
 
     /* Plain text after the cookie. */
     server_start(&sv, gs, 0);
-    int fd = raw_connect();
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT(write(fd, COOKIE, WEIR_COOKIE_SIZE) == WEIR_COOKIE_SIZE);
+    int fd = raw_client(COOKIE);
     const char junk[] = "GET / HTTP/1.0\r\n\r\n";
     CU_ASSERT(write(fd, junk, sizeof junk - 1) == (ssize_t)(sizeof junk - 1));
-    server_join(&sv);
-    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
-    CU_ASSERT(strstr(sv.err, "did not start TLS") != NULL);
+    expect_server_refused(&sv, "did not start TLS");
     CU_ASSERT(sv.took_ms < 2000);
     close(fd);
 
     /* A stalled handshake: bounded by the timeout. */
     server_start(&sv, gs, 0);
     sv.cfg.timeout_ms = 700;
-    fd = raw_connect();
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT(write(fd, COOKIE, WEIR_COOKIE_SIZE) == WEIR_COOKIE_SIZE);
-    server_join(&sv);
-    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
-    CU_ASSERT(strstr(sv.err, "within") != NULL);
+    fd = raw_client(COOKIE);
+    expect_server_refused(&sv, "within");
     CU_ASSERT(sv.took_ms >= 600 && sv.took_ms < 3000);
     close(fd);
 
     /* A peer that closes half-way through. */
     server_start(&sv, gs, 0);
-    fd = raw_connect();
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT(write(fd, COOKIE, WEIR_COOKIE_SIZE) == WEIR_COOKIE_SIZE);
+    fd = raw_client(COOKIE);
     static const unsigned char hello_start[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 };
     CU_ASSERT(write(fd, hello_start, sizeof hello_start) == (ssize_t)sizeof hello_start);
     close(fd);
-    server_join(&sv);
-    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
-    CU_ASSERT(strstr(sv.err, "closed the connection") != NULL);
+    expect_server_refused(&sv, "closed the connection");
 
     T->fini(gs);
 }
@@ -644,15 +601,13 @@ static void test_hostile_clients(void)
 /* The client side against servers that are not TLS. */
 static void test_client_against_non_tls(void)
 {
-    int rc;
-    void *gc = init_with(&rc, "tls-insecure", (const char *)NULL);
-    CU_ASSERT_FATAL(gc != NULL);
+    void *gc = instance("tls-insecure", NULL);
     struct weir_stream_config cc = base_cfg(1);
     cc.timeout_ms = 800;
     /* Nobody answers the handshake: bounded. */
     uint64_t t0 = now_ms();
     void *cs = NULL;
-    rc = T->client_open(gc, &cc, &cs);
+    int rc = T->client_open(gc, &cc, &cs);
     CU_ASSERT_EQUAL(rc, WEIR_E_STREAMCONNECT);
     CU_ASSERT(strstr(err_text, "within") != NULL);
     CU_ASSERT(now_ms() - t0 < 3000);
@@ -670,21 +625,16 @@ static void test_client_against_non_tls(void)
 /* A wrong cookie is the lower transport's business: AGAIN, keep waiting. */
 static void test_wrong_cookie(void)
 {
-    int rc;
-    void *gs = init_with(&rc, (const char *)NULL);
-    CU_ASSERT_FATAL(gs != NULL);
+    void *gs = instance(NULL, NULL);
     struct weir_stream_config cfg = base_cfg(0);
     cfg.host = NULL;
     void *l = NULL, *ss = NULL;
     int pfd = -1;
     CU_ASSERT_EQUAL_FATAL(T->server_listen(gs, &cfg, lfd, &l, &pfd), WEIR_OK);
-    int fd = raw_connect();
-    CU_ASSERT_FATAL(fd >= 0);
     unsigned char wrong[WEIR_COOKIE_SIZE];
     memset(wrong, 'z', sizeof wrong);
-    CU_ASSERT(write(fd, wrong, sizeof wrong) == (ssize_t)sizeof wrong);
-    struct pollfd p = { .fd = pfd, .events = POLLIN };
-    CU_ASSERT(poll(&p, 1, WAIT_MS) == 1);
+    int fd = raw_client(wrong);
+    CU_ASSERT(wait_readable(pfd, WAIT_MS));
     CU_ASSERT_EQUAL(T->server_accept(gs, l, &cfg, &ss), WEIR_E_AGAIN);
     unsigned char b = 0;
     CU_ASSERT(read(fd, &b, 1) == 1 && b == 0xFF);   /* tcp's ACCESS_DENIED */
@@ -697,42 +647,32 @@ int main(void)
 {
     alarm(120);
     signal(SIGPIPE, SIG_IGN);
-    const char *dir = getenv("PLUGIN_BUILD_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tls/.libs/tls.so", dir ? dir : "../plugins");
-    snprintf(tcp_path, sizeof tcp_path, "%s/tcp/.libs/tcp.so", dir ? dir : "../plugins");
-    plug = mock_host_load(path);
-    if (!plug || !plug->transport) {
-        fprintf(stderr, "cannot load %s\n", path);
+    T = load_transport("tls", &plug, NULL);     /* each test makes its own instances */
+    if (T == NULL)
         return 1;
-    }
-    T = plug->transport;
     test_host = *mock_host();
     test_host.set_error = th_set_error;
     test_host.log = th_log;
     test_host.find_transport = th_find_transport;
-    lfd = make_listener(&lport);
+    lfd = loopback_listener(AF_INET, 64, 1, &lport);
     if (lfd < 0) {
         perror("listener");
         return 1;
     }
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("tls transport", NULL, NULL);
-    CU_add_test(s, "descriptor", test_descriptor);
-    CU_add_test(s, "bad options fail init", test_bad_options);
-    CU_add_test(s, "untrusted, pinned, wrong pin, insecure", test_untrusted_then_pinned);
-    CU_add_test(s, "one instance both ends, both directions", test_same_instance_transfer);
-    CU_add_test(s, "full socket, reads smaller than a record", test_full_socket_and_small_reads);
-    CU_add_test(s, "version mismatch, TLS 1.2", test_version_mismatch);
-    CU_add_test(s, "hostile clients are bounded", test_hostile_clients);
-    CU_add_test(s, "client against non-TLS", test_client_against_non_tls);
-    CU_add_test(s, "wrong cookie", test_wrong_cookie);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    static CU_TestInfo tests[] = {
+        { "descriptor", test_descriptor },
+        { "bad options fail init", test_bad_options },
+        { "untrusted, pinned, wrong pin, insecure", test_untrusted_then_pinned },
+        { "one instance both ends, both directions", test_same_instance_transfer },
+        { "full socket, reads smaller than a record", test_full_socket_and_small_reads },
+        { "version mismatch, TLS 1.2", test_version_mismatch },
+        { "hostile clients are bounded", test_hostile_clients },
+        { "client against non-TLS", test_client_against_non_tls },
+        { "wrong cookie", test_wrong_cookie },
+        CU_TEST_INFO_NULL,
+    };
+    int status = run_suite("tls transport", NULL, tests);
     close(lfd);
-    return failed ? 1 : 0;
+    return status;
 }

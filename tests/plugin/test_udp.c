@@ -4,7 +4,8 @@
  * in a thread, since it waits for the server's reply) and against plain
  * sockets playing the other end, which see the exact datagrams on the wire
  * or send crafted ones. */
-#include "mockhost.h"
+#include "run_suites.h"
+#include "transport_fixture.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -13,7 +14,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,11 +76,6 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t now_ms(void)
-{
-    return mono_ns() / 1000000u;
-}
-
 static int open_fds(void)
 {
     int n = 0;
@@ -129,27 +124,10 @@ static int udp_peer(uint16_t to)
     return fd;
 }
 
-static int wait_readable(int fd, int ms)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    return poll(&p, 1, ms) == 1;
-}
-
 static struct weir_stream_config base_cfg(int sending)
 {
-    struct weir_stream_config c = {
-        .struct_size = sizeof c,
-        .family = AF_INET,
-        .host = "127.0.0.1",
-        .bind_host = NULL,
-        .port = port,
-        .sending = sending,
-        .blksize = BLK,
-        .tos = -1,
-        .timeout_ms = 2000,
-        .gso = -1,              /* the core's defaults: the plugin decides */
-        .gro = -1,
-    };
+    struct weir_stream_config c = loopback_stream_config(port, sending, BLK);
+    c.gso = c.gro = -1;         /* the core's defaults: the plugin decides */
     return c;
 }
 
@@ -277,33 +255,47 @@ static void send_n(void *s, uint32_t n, struct weir_counters *c, struct weir_io 
     }
 }
 
-/* A server stream whose peer is a plain socket: *peer is connected to the
- * server port and has done the hello. gro as in the stream config. */
-static void *crafted_stream_gro(int seq64, uint32_t blksize, int gro, int *peer)
+/* A server stream whose peer is a plain socket, connected to the server
+ * port, that has done the hello; and what the stream counted. */
+struct crafted {
+    void *s;
+    int peer;
+    struct weir_counters c;
+    struct weir_io tot;
+};
+
+/* gro as in the stream config. */
+static void crafted_open(struct crafted *k, int seq64, uint32_t blksize, int gro)
 {
+    memset(k, 0, sizeof *k);
     struct weir_stream_config cfg = base_cfg(0);
     cfg.udp_counters_64bit = seq64;
     cfg.blksize = blksize;
     cfg.gro = gro;
     int pfd;
     void *l = listen_on(&cfg, &pfd);
-    *peer = udp_peer(port);
-    CU_ASSERT_FATAL(*peer >= 0);
-    CU_ASSERT_EQUAL(send(*peer, HELLO, 4, 0), 4);
-    void *s = NULL;
-    CU_ASSERT_EQUAL(accept_one(l, pfd, &cfg, &s), WEIR_OK);
+    k->peer = udp_peer(port);
+    CU_ASSERT_FATAL(k->peer >= 0);
+    CU_ASSERT_EQUAL(send(k->peer, HELLO, 4, 0), 4);
+    CU_ASSERT_EQUAL(accept_one(l, pfd, &cfg, &k->s), WEIR_OK);
     T->server_unlisten(G, l);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k->s);
     unsigned char got[8];
-    CU_ASSERT_TRUE(wait_readable(*peer, IO_WAIT_MS));
-    CU_ASSERT_EQUAL(recv(*peer, got, sizeof got, 0), 4);
+    CU_ASSERT_TRUE(wait_readable(k->peer, IO_WAIT_MS));
+    CU_ASSERT_EQUAL(recv(k->peer, got, sizeof got, 0), 4);
     CU_ASSERT_EQUAL(memcmp(got, REPLY, 4), 0);
-    return s;
 }
 
-static void *crafted_stream(int seq64, uint32_t blksize, int *peer)
+/* Receive on the stream until n datagrams in all (or a timeout). */
+static void crafted_recv(struct crafted *k, uint64_t n)
 {
-    return crafted_stream_gro(seq64, blksize, -1, peer);
+    recv_n(k->s, n, &k->c, &k->tot);
+}
+
+static void crafted_close(struct crafted *k)
+{
+    T->close(k->s);
+    close(k->peer);
 }
 
 /* Send crafted datagrams with the given sequence numbers from peer. */
@@ -321,9 +313,7 @@ static void send_seqs(int peer, const uint64_t *seqs, size_t n, int seq64, uint3
 
 static void test_descriptor(void)
 {
-    CU_ASSERT_EQUAL(plug->abi_major, WEIR_ABI_MAJOR);
-    CU_ASSERT_EQUAL(plug->kind, WEIR_PLUGIN_TRANSPORT);
-    CU_ASSERT_STRING_EQUAL(plug->name, "udp");
+    expect_transport_descriptor(plug, "udp", WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG, "udp", "UDP");
     CU_ASSERT_PTR_NOT_NULL_FATAL(plug->options);
     const char *want[] = { "udp-no-gso", "udp-no-gro", "udp-no-batch" };
     int k = 0;
@@ -334,10 +324,6 @@ static void test_descriptor(void)
         CU_ASSERT_PTR_NOT_NULL(o->help);
     }
     CU_ASSERT_EQUAL(k, 3);
-    CU_ASSERT_EQUAL(T->struct_size, sizeof *T);
-    CU_ASSERT_EQUAL(T->caps, WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG);
-    CU_ASSERT_STRING_EQUAL(T->wire_key, "udp");
-    CU_ASSERT_STRING_EQUAL(T->wire_label, "UDP");
     CU_ASSERT_EQUAL(T->default_blksize, 0);
     CU_ASSERT_PTR_NOT_NULL(T->client_open);
     CU_ASSERT_PTR_NOT_NULL(T->server_listen);
@@ -593,70 +579,59 @@ static void test_hello_refused(void)
 /* protocol.md §4.6, validated against iperf3: 1,2,3,5,4,6,8,9. */
 static void test_loss_and_order(void)
 {
-    int peer;
-    void *s = crafted_stream(0, 100, &peer);
+    struct crafted k;
+    crafted_open(&k, 0, 100, -1);
     static const uint64_t seqs[] = { 1, 2, 3, 5, 4, 6, 8, 9 };
-    send_seqs(peer, seqs, 8, 0, 100);
-    struct weir_counters c;
-    memset(&c, 0, sizeof c);
-    struct weir_io tot = { 0, 0 };
-    recv_n(s, 8, &c, &tot);
-    CU_ASSERT_EQUAL(tot.blocks, 8);
-    CU_ASSERT_EQUAL(tot.bytes, 800);
-    CU_ASSERT_EQUAL(c.packets, 9);
-    CU_ASSERT_EQUAL(c.lost, 1);
-    CU_ASSERT_EQUAL(c.out_of_order, 1);
+    send_seqs(k.peer, seqs, 8, 0, 100);
+    crafted_recv(&k, 8);
+    CU_ASSERT_EQUAL(k.tot.blocks, 8);
+    CU_ASSERT_EQUAL(k.tot.bytes, 800);
+    CU_ASSERT_EQUAL(k.c.packets, 9);
+    CU_ASSERT_EQUAL(k.c.lost, 1);
+    CU_ASSERT_EQUAL(k.c.out_of_order, 1);
 
     /* A duplicate counts as out of order and takes back one loss. */
     static const uint64_t dup[] = { 9, 12 };
-    send_seqs(peer, dup, 2, 0, 100);
-    recv_n(s, 10, &c, &tot);
-    CU_ASSERT_EQUAL(c.packets, 12);
-    CU_ASSERT_EQUAL(c.lost, 2);
-    CU_ASSERT_EQUAL(c.out_of_order, 2);
-    T->close(s);
-    close(peer);
+    send_seqs(k.peer, dup, 2, 0, 100);
+    crafted_recv(&k, 10);
+    CU_ASSERT_EQUAL(k.c.packets, 12);
+    CU_ASSERT_EQUAL(k.c.lost, 2);
+    CU_ASSERT_EQUAL(k.c.out_of_order, 2);
+    crafted_close(&k);
 }
 
 /* Short datagrams are counted but not parsed; sequence 0 is ignored. */
 static void test_short_and_zero(void)
 {
-    int peer;
-    void *s = crafted_stream(0, 100, &peer);
-    struct weir_counters c;
-    memset(&c, 0, sizeof c);
-    struct weir_io tot = { 0, 0 };
+    struct crafted k;
+    crafted_open(&k, 0, 100, -1);
     static const uint64_t one[] = { 1 };
-    send_seqs(peer, one, 1, 0, 100);
+    send_seqs(k.peer, one, 1, 0, 100);
     unsigned char buf[100];
     craft(buf, 5, 0, 0);
-    CU_ASSERT_EQUAL(send(peer, buf, 11, 0), 11);     /* seq 5, but cut short */
-    CU_ASSERT_EQUAL(send(peer, buf, 0, 0), 0);       /* empty datagram */
+    CU_ASSERT_EQUAL(send(k.peer, buf, 11, 0), 11);     /* seq 5, but cut short */
+    CU_ASSERT_EQUAL(send(k.peer, buf, 0, 0), 0);       /* empty datagram */
     static const uint64_t zero[] = { 0, 2 };
-    send_seqs(peer, zero, 2, 0, 100);
-    recv_n(s, 5, &c, &tot);
-    CU_ASSERT_EQUAL(tot.blocks, 5);
-    CU_ASSERT_EQUAL(tot.bytes, 100 + 11 + 0 + 100 + 100);
-    CU_ASSERT_EQUAL(c.packets, 2);
-    CU_ASSERT_EQUAL(c.lost, 0);
-    CU_ASSERT_EQUAL(c.out_of_order, 0);
-    T->close(s);
-    close(peer);
+    send_seqs(k.peer, zero, 2, 0, 100);
+    crafted_recv(&k, 5);
+    CU_ASSERT_EQUAL(k.tot.blocks, 5);
+    CU_ASSERT_EQUAL(k.tot.bytes, 100 + 11 + 0 + 100 + 100);
+    CU_ASSERT_EQUAL(k.c.packets, 2);
+    CU_ASSERT_EQUAL(k.c.lost, 0);
+    CU_ASSERT_EQUAL(k.c.out_of_order, 0);
+    crafted_close(&k);
 
     /* With 64-bit counters the header is 16 bytes: 15 is short. */
-    s = crafted_stream(1, 100, &peer);
-    memset(&c, 0, sizeof c);
-    memset(&tot, 0, sizeof tot);
-    send_seqs(peer, one, 1, 1, 100);
+    crafted_open(&k, 1, 100, -1);
+    send_seqs(k.peer, one, 1, 1, 100);
     craft(buf, 7, 1, 0);
-    CU_ASSERT_EQUAL(send(peer, buf, 15, 0), 15);
-    CU_ASSERT_EQUAL(send(peer, buf, 16, 0), 16);     /* header only: parsed */
-    recv_n(s, 3, &c, &tot);
-    CU_ASSERT_EQUAL(tot.bytes, 100 + 15 + 16);
-    CU_ASSERT_EQUAL(c.packets, 7);
-    CU_ASSERT_EQUAL(c.lost, 5);
-    T->close(s);
-    close(peer);
+    CU_ASSERT_EQUAL(send(k.peer, buf, 15, 0), 15);
+    CU_ASSERT_EQUAL(send(k.peer, buf, 16, 0), 16);     /* header only: parsed */
+    crafted_recv(&k, 3);
+    CU_ASSERT_EQUAL(k.tot.bytes, 100 + 15 + 16);
+    CU_ASSERT_EQUAL(k.c.packets, 7);
+    CU_ASSERT_EQUAL(k.c.lost, 5);
+    crafted_close(&k);
 }
 
 /* A lone absurd jump changes nothing; a jump the next datagram confirms
@@ -664,84 +639,72 @@ static void test_short_and_zero(void)
 static void test_jumps(void)
 {
     for (int seq64 = 0; seq64 <= 1; seq64++) {
-        int peer;
-        void *s = crafted_stream(seq64, 100, &peer);
-        struct weir_counters c;
-        memset(&c, 0, sizeof c);
-        struct weir_io tot = { 0, 0 };
+        struct crafted k;
+        crafted_open(&k, seq64, 100, -1);
         const uint64_t lone[] = { 1, 2, 3, seq64 ? (uint64_t)1 << 40 : (uint64_t)1 << 31, 4, 5 };
-        send_seqs(peer, lone, 6, seq64, 100);
-        recv_n(s, 6, &c, &tot);
-        CU_ASSERT_EQUAL(tot.blocks, 6);
-        CU_ASSERT_EQUAL(c.packets, 5);
-        CU_ASSERT_EQUAL(c.lost, 0);
-        CU_ASSERT_EQUAL(c.out_of_order, 0);
+        send_seqs(k.peer, lone, 6, seq64, 100);
+        crafted_recv(&k, 6);
+        CU_ASSERT_EQUAL(k.tot.blocks, 6);
+        CU_ASSERT_EQUAL(k.c.packets, 5);
+        CU_ASSERT_EQUAL(k.c.lost, 0);
+        CU_ASSERT_EQUAL(k.c.out_of_order, 0);
         /* An outage: the first datagram after it is held until the next
          * one confirms it; 200007 then arrives late; 3, far behind the
          * highest, is ignored. */
-        memset(&tot, 0, sizeof tot);
+        memset(&k.tot, 0, sizeof k.tot);
         const uint64_t outage[] = { 200005, 200006, 200008, 200007, 3 };
-        send_seqs(peer, outage, 5, seq64, 100);
-        recv_n(s, 5, &c, &tot);
-        CU_ASSERT_EQUAL(tot.blocks, 5);
-        CU_ASSERT_EQUAL(c.packets, 200008);
-        CU_ASSERT_EQUAL(c.lost, 200004 - 5);        /* 6..200004 */
-        CU_ASSERT_EQUAL(c.out_of_order, 1);
-        T->close(s);
-        close(peer);
+        send_seqs(k.peer, outage, 5, seq64, 100);
+        crafted_recv(&k, 5);
+        CU_ASSERT_EQUAL(k.tot.blocks, 5);
+        CU_ASSERT_EQUAL(k.c.packets, 200008);
+        CU_ASSERT_EQUAL(k.c.lost, 200004 - 5);        /* 6..200004 */
+        CU_ASSERT_EQUAL(k.c.out_of_order, 1);
+        crafted_close(&k);
     }
 }
 
 /* 32-bit sequence numbers continue past 2^32. */
 static void test_wrap32(void)
 {
-    int peer;
-    void *s = crafted_stream(0, 100, &peer);
-    struct weir_counters c;
-    memset(&c, 0, sizeof c);
-    struct weir_io tot = { 0, 0 };
+    struct crafted k;
+    crafted_open(&k, 0, 100, -1);
     /* Climb in confirmed jumps (each under 2^31) to just below 2^32. */
     const uint64_t seqs[] = { 0x7ffffff0u, 0x7ffffff1u, 0xfffffff0u, 0xfffffff1u, 0xffffffffu, 1, 3 };
-    send_seqs(peer, seqs, 7, 0, 100);
-    recv_n(s, 7, &c, &tot);
-    CU_ASSERT_EQUAL(tot.blocks, 7);
-    CU_ASSERT_EQUAL(c.packets, ((uint64_t)1 << 32) + 3);
-    CU_ASSERT_EQUAL(c.lost, ((uint64_t)1 << 32) + 3 - 7);
-    CU_ASSERT_EQUAL(c.out_of_order, 0);
+    send_seqs(k.peer, seqs, 7, 0, 100);
+    crafted_recv(&k, 7);
+    CU_ASSERT_EQUAL(k.tot.blocks, 7);
+    CU_ASSERT_EQUAL(k.c.packets, ((uint64_t)1 << 32) + 3);
+    CU_ASSERT_EQUAL(k.c.lost, ((uint64_t)1 << 32) + 3 - 7);
+    CU_ASSERT_EQUAL(k.c.out_of_order, 0);
     /* A raw 32-bit value read as "2^31 behind" is not a valid number. */
-    memset(&c, 0, sizeof c);
+    memset(&k.c, 0, sizeof k.c);
     const uint64_t neg[] = { 0xfffffff0u, 1 };
-    send_seqs(peer, neg, 2, 0, 100);
-    recv_n(s, 9, &c, &tot);
-    CU_ASSERT_EQUAL(c.packets, 1);
-    CU_ASSERT_EQUAL(c.lost, 0);
-    T->close(s);
-    close(peer);
+    send_seqs(k.peer, neg, 2, 0, 100);
+    crafted_recv(&k, 9);
+    CU_ASSERT_EQUAL(k.c.packets, 1);
+    CU_ASSERT_EQUAL(k.c.lost, 0);
+    crafted_close(&k);
 }
 
 /* RFC 3550 jitter in nanoseconds: a datagram 10 ms "late" relative to the
  * previous one moves jitter by 10 ms / 16. */
 static void test_jitter(void)
 {
-    int peer;
-    void *s = crafted_stream(0, 100, &peer);
-    struct weir_counters c;
-    memset(&c, 0, sizeof c);
-    struct weir_io tot = { 0, 0 };
+    struct crafted k;
+    crafted_open(&k, 0, 100, -1);
     unsigned char buf[100];
     memset(buf, 0, sizeof buf);
     craft(buf, 1, 0, 0);
-    send(peer, buf, sizeof buf, 0);
-    recv_n(s, 1, &c, &tot);
-    CU_ASSERT_EQUAL(c.jitter_ns, 0);            /* the first only sets the transit */
+    send(k.peer, buf, sizeof buf, 0);
+    crafted_recv(&k, 1);
+    CU_ASSERT_EQUAL(k.c.jitter_ns, 0);            /* the first only sets the transit */
     craft(buf, 2, 0, -10000000);
-    send(peer, buf, sizeof buf, 0);
-    recv_n(s, 2, &c, &tot);
+    send(k.peer, buf, sizeof buf, 0);
+    crafted_recv(&k, 2);
     /* 625 us, give or take scheduling noise in the two transits; a unit
      * or smoothing error would be off by far more. */
-    CU_ASSERT(c.jitter_ns >= 500000 && c.jitter_ns <= 1000000);
-    T->close(s);
-    close(peer);
+    CU_ASSERT(k.c.jitter_ns >= 500000 && k.c.jitter_ns <= 1000000);
+    crafted_close(&k);
 }
 
 /* The stream hears only its peer: datagrams queued on the listening
@@ -950,14 +913,6 @@ static void test_send_after_peer_closed(void)
     T->close(cs);
 }
 
-static int get_int(int fd, int level, int name)
-{
-    int v = -1;
-    socklen_t len = sizeof v;
-    getsockopt(fd, level, name, &v, &len);
-    return v;
-}
-
 static void test_options(void)
 {
     struct weir_stream_config ccfg = base_cfg(1), scfg = base_cfg(0);
@@ -967,9 +922,9 @@ static void test_options(void)
     open_pair(&ccfg, &scfg, &cs, &ss);
     int fds[2] = { T->stream_fd(cs), T->stream_fd(ss) };
     for (int i = 0; i < 2; i++) {
-        CU_ASSERT_EQUAL(get_int(fds[i], IPPROTO_IP, IP_TOS), 0x10);
-        CU_ASSERT(get_int(fds[i], SOL_SOCKET, SO_SNDBUF) >= 100000);
-        CU_ASSERT(get_int(fds[i], SOL_SOCKET, SO_RCVBUF) >= 100000);
+        CU_ASSERT_EQUAL(sockopt_int(fds[i], IPPROTO_IP, IP_TOS), 0x10);
+        CU_ASSERT(sockopt_int(fds[i], SOL_SOCKET, SO_SNDBUF) >= 100000);
+        CU_ASSERT(sockopt_int(fds[i], SOL_SOCKET, SO_RCVBUF) >= 100000);
     }
     T->close(cs);
     T->close(ss);
@@ -1051,7 +1006,7 @@ static void test_families(void)
     scfg.bind_host = "::1";
     ccfg.tos = 0x20;
     open_pair(&ccfg, &scfg, &cs, &ss);
-    CU_ASSERT_EQUAL(get_int(T->stream_fd(cs), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
+    CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(cs), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
     struct weir_counters c;
     memset(&c, 0, sizeof c);
     struct weir_io ct = { 0, 0 }, st = { 0, 0 };
@@ -1069,33 +1024,28 @@ static void test_families(void)
  * in 1000-byte segments. Skipped where the kernel lacks GSO or GRO. */
 static void test_gro_split(void)
 {
-    int peer;
-    void *s = crafted_stream_gro(0, 1000, 1, &peer);
+    struct crafted k;
+    crafted_open(&k, 0, 1000, 1);
     char d[256];
-    CU_ASSERT_EQUAL(T->describe(s, d, sizeof d), WEIR_OK);
+    CU_ASSERT_EQUAL(T->describe(k.s, d, sizeof d), WEIR_OK);
     int seg = 1000;
-    if (setsockopt(peer, SOL_UDP, UDP_SEGMENT, &seg, sizeof seg) < 0) {
-        T->close(s);
-        close(peer);
+    if (setsockopt(k.peer, SOL_UDP, UDP_SEGMENT, &seg, sizeof seg) < 0) {
+        crafted_close(&k);
         return;
     }
     unsigned char buf[3500];
     memset(buf, 'y', sizeof buf);
     for (int i = 0; i < 4; i++)
         craft(buf + 1000 * i, (uint64_t)i + 1, 0, 0);
-    CU_ASSERT_EQUAL(send(peer, buf, sizeof buf, 0), 3500);
-    struct weir_counters c;
-    memset(&c, 0, sizeof c);
-    struct weir_io tot = { 0, 0 };
-    recv_n(s, 4, &c, &tot);
-    CU_ASSERT_EQUAL(tot.blocks, 4);
-    CU_ASSERT_EQUAL(tot.bytes, 3500);
-    CU_ASSERT_EQUAL(c.packets, 4);
-    CU_ASSERT_EQUAL(c.lost, 0);
+    CU_ASSERT_EQUAL(send(k.peer, buf, sizeof buf, 0), 3500);
+    crafted_recv(&k, 4);
+    CU_ASSERT_EQUAL(k.tot.blocks, 4);
+    CU_ASSERT_EQUAL(k.tot.bytes, 3500);
+    CU_ASSERT_EQUAL(k.c.packets, 4);
+    CU_ASSERT_EQUAL(k.c.lost, 0);
     /* The socket took UDP_GRO (the kernel has it, as it has UDP_SEGMENT). */
     CU_ASSERT_PTR_NOT_NULL(strstr(d, "\"gro\":true"));
-    T->close(s);
-    close(peer);
+    crafted_close(&k);
 }
 
 /* Does the kernel take this UDP option on a fresh socket? */
@@ -1241,64 +1191,47 @@ static void test_many_streams(void)
 int main(void)
 {
     alarm(120);
-    const char *dir = getenv("PLUGIN_BUILD_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/udp/.libs/udp.so", dir ? dir : "../plugins");
-    plug = mock_host_load(path);
-    if (!plug || !plug->transport) {
-        fprintf(stderr, "cannot load %s\n", path);
+    T = load_transport("udp", &plug, &G);
+    if (T == NULL)
         return 1;
-    }
-    T = plug->transport;
-    if (T->init && T->init(mock_host(), &G) != WEIR_OK) {
-        fprintf(stderr, "udp init failed\n");
-        return 1;
-    }
     /* The control listener: its port is the UDP port too, and holding it
      * keeps other tests from picking the same number. */
-    ctl_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = lo(0);
-    socklen_t alen = sizeof a;
-    if (ctl_fd < 0 || bind(ctl_fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(ctl_fd, 8) < 0 ||
-        getsockname(ctl_fd, (struct sockaddr *)&a, &alen) < 0) {
+    ctl_fd = loopback_listener(AF_INET, 8, 0, &port);
+    if (ctl_fd < 0) {
         perror("control listener");
         return 1;
     }
-    port = ntohs(a.sin_port);
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("udp transport", NULL, NULL);
-    CU_add_test(s, "descriptor", test_descriptor);
-    CU_add_test(s, "transfer counts both sides", test_transfer);
-    CU_add_test(s, "without sendmmsg/recvmmsg", test_no_mmsg);
-    CU_add_test(s, "reverse", test_reverse);
-    CU_add_test(s, "datagrams on the wire", test_wire);
-    CU_add_test(s, "hello replies", test_hello_replies);
-    CU_add_test(s, "hello refused, bad config", test_hello_refused);
-    CU_add_test(s, "loss and order (1,2,3,5,4,6,8,9)", test_loss_and_order);
-    CU_add_test(s, "short datagrams, sequence 0", test_short_and_zero);
-    CU_add_test(s, "absurd and confirmed jumps", test_jumps);
-    CU_add_test(s, "32-bit wrap", test_wrap32);
-    CU_add_test(s, "jitter", test_jitter);
-    CU_add_test(s, "other source addresses", test_other_sources);
-    CU_add_test(s, "hello storm", test_hello_storm);
-    CU_add_test(s, "tagged hellos, several listeners", test_tagged_hellos);
-    CU_add_test(s, "send after peer closed", test_send_after_peer_closed);
-    CU_add_test(s, "socket options", test_options);
-    CU_add_test(s, "bind and cport", test_bind_cport);
-    CU_add_test(s, "listen port from the control listener", test_listen_port_from_control);
-    CU_add_test(s, "dual stack and IPv6", test_families);
-    CU_add_test(s, "GRO buffers split", test_gro_split);
-    CU_add_test(s, "many streams", test_many_streams);
-    CU_add_test(s, "offload choices and describe", test_offload_choices);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    static CU_TestInfo tests[] = {
+        { "descriptor", test_descriptor },
+        { "transfer counts both sides", test_transfer },
+        { "without sendmmsg/recvmmsg", test_no_mmsg },
+        { "reverse", test_reverse },
+        { "datagrams on the wire", test_wire },
+        { "hello replies", test_hello_replies },
+        { "hello refused, bad config", test_hello_refused },
+        { "loss and order (1,2,3,5,4,6,8,9)", test_loss_and_order },
+        { "short datagrams, sequence 0", test_short_and_zero },
+        { "absurd and confirmed jumps", test_jumps },
+        { "32-bit wrap", test_wrap32 },
+        { "jitter", test_jitter },
+        { "other source addresses", test_other_sources },
+        { "hello storm", test_hello_storm },
+        { "tagged hellos, several listeners", test_tagged_hellos },
+        { "send after peer closed", test_send_after_peer_closed },
+        { "socket options", test_options },
+        { "bind and cport", test_bind_cport },
+        { "listen port from the control listener", test_listen_port_from_control },
+        { "dual stack and IPv6", test_families },
+        { "GRO buffers split", test_gro_split },
+        { "many streams", test_many_streams },
+        { "offload choices and describe", test_offload_choices },
+        CU_TEST_INFO_NULL,
+    };
+    int status = run_suite("udp transport", NULL, tests);
 
     close(ctl_fd);
     if (T->fini)
         T->fini(G);
-    return failed ? 1 : 0;
+    return status;
 }

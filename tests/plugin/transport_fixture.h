@@ -1,0 +1,36 @@
+/* Shared by the transport tests (tcp, udp, tls): loading the plugin,
+ * loopback sockets the test makes itself, and the checks every transport
+ * descriptor gets. */
+#ifndef WEIR_TEST_TRANSPORT_FIXTURE_H
+#define WEIR_TEST_TRANSPORT_FIXTURE_H
+
+#include <stdint.h>
+
+#include "mockhost.h"
+
+/* Loads the built plugin NAME and returns its transport ops, with *plug
+ * set to its descriptor; with g non-NULL also runs init against the mock
+ * host into *g. Says why on stderr and returns NULL on failure. */
+const struct weir_transport_ops *load_transport(const char *name, const struct weir_plugin **plug,
+                                                void **g);
+
+/* The descriptor's common fields: ABI, sizes, kind, name, caps, wire names. */
+void expect_transport_descriptor(const struct weir_plugin *plug, const char *name, uint32_t caps,
+                                 const char *wire_key, const char *wire_label);
+
+/* A stream config to 127.0.0.1:port over IPv4, kernel's TOS, 2 s to set
+ * up; the rest zero for the test to fill in. */
+struct weir_stream_config loopback_stream_config(uint16_t port, int sending, uint32_t blksize);
+
+uint64_t now_ms(void);
+/* 1 if fd became readable within ms. */
+int wait_readable(int fd, int ms);
+/* A TCP listener on the loopback address of family; *port gets its port.
+ * -1 on failure. */
+int loopback_listener(int family, int backlog, int nonblock, uint16_t *port);
+/* A blocking TCP connection to 127.0.0.1:port, or -1. */
+int loopback_connect(uint16_t port);
+/* An int socket option's value, or -1. */
+int sockopt_int(int fd, int level, int name);
+
+#endif
