@@ -24,7 +24,7 @@ enum {
     OPT_PACING_TIMER, OPT_GSRO, OPT_USERNAME, OPT_RSA_PUB, OPT_RSA_PRIV,
     OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS,
     OPT_SND_TIMEOUT, OPT_CNTL_KA, OPT_IDLE_TIMEOUT, OPT_SERVER_MAX_DURATION,
-    OPT_SERVER_BITRATE_LIMIT, OPT_DONT_FRAGMENT, OPT_FQ_RATE, OPT_BIND_DEV,
+    OPT_SERVER_BITRATE_LIMIT, OPT_DONT_FRAGMENT, OPT_FQ_RATE, OPT_BIND_DEV, OPT_SKIP_RX_COPY,
     OPT_PLUGIN_BASE = 2000
 };
 
@@ -74,6 +74,8 @@ static const struct option core_options[] = {
     { "fq-rate", required_argument, NULL, OPT_FQ_RATE },
     { "bind-dev", required_argument, NULL, OPT_BIND_DEV },
     { "affinity", required_argument, NULL, 'A' },
+    { "zerocopy", no_argument, NULL, 'Z' },
+    { "skip-rx-copy", no_argument, NULL, OPT_SKIP_RX_COPY },
     { "logfile", required_argument, NULL, OPT_LOGFILE },
     { "timestamps", optional_argument, NULL, OPT_TIMESTAMPS },
     { "forceflush", no_argument, NULL, OPT_FORCEFLUSH },
@@ -103,7 +105,7 @@ static const struct option core_options[] = {
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
 
-static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:dh";
+static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:Zdh";
 
 static void usage_hint(void)
 {
@@ -229,6 +231,8 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "                            than the path MTU then fail instead of fragmenting)\n"
 "  --fq-rate #[KMG]          pace each stream to at most # bits/sec in the kernel\n"
 "                            (SO_MAX_PACING_RATE)\n"
+"  -Z, --zerocopy            use a 'zero copy' method of sending data (TCP: sendfile)\n"
+"  --skip-rx-copy            ignore received messages using MSG_TRUNC option (TCP)\n"
 "  --connect-timeout #       timeout for control connection setup (ms)\n"
 "  --username <name>         username for authentication (password from\n"
 "                            $IPERF3_PASSWORD, $WEIR_PASSWORD or a prompt)\n"
@@ -583,6 +587,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 s->fq_rate = u;
                 break;
             case OPT_BIND_DEV: s->bind_dev = optarg; break;
+            case 'Z': s->zerocopy = 1; break;
+            case OPT_SKIP_RX_COPY: s->skip_rx_copy = 1; break;
             case 'A':
                 if (parse_affinity(optarg, s))
                     return usage_error("bad CPU affinity '%s' (n or n,m: CPU numbers from 0 to 1024)", optarg);
@@ -720,7 +726,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         if (s->reverse || s->bidir || s->bytes || s->blocks || s->duration_set || s->title ||
             s->get_server_output || s->rate_set || s->blksize || s->parallel != 1 || s->omit ||
             s->username || s->rsa_public_key || s->connect_timeout_ms || s->fq_rate ||
-            s->dont_fragment || s->server_affinity >= 0)
+            s->dont_fragment || s->server_affinity >= 0 || s->zerocopy || s->skip_rx_copy)
             return usage_error("%s", "some option you are trying to set is client only");
         if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
             return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");

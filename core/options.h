@@ -49,6 +49,8 @@ struct weir_settings {
     int dont_fragment;           /* --dont-fragment */
     uint64_t fq_rate;            /* --fq-rate, bits/s per stream, 0 = none */
     const char *bind_dev;        /* --bind-dev */
+    int zerocopy;                /* -Z */
+    int skip_rx_copy;            /* --skip-rx-copy */
     int affinity;                /* -A n: this process's CPU, -1 = unset */
     int server_affinity;         /* -A n,m: the server's CPU for this test, -1 = unset */
 

@@ -79,12 +79,16 @@ struct json_object *params_to_json(const struct test_params *p)
         add_int(o, "udp_counters_64bit", 1);
     if (p->repeating_payload)
         add_int(o, "repeating_payload", 1);
+    if (p->zerocopy)
+        add_int(o, "zerocopy", 1);
     if (p->dont_fragment)
         add_int(o, "dont_fragment", 1);
     add_str(o, "weir_transport", p->weir_transport);
     if (p->weir_stream_tag)
         add_int(o, "weir_stream_tag", 1);
     add_str(o, "authtoken", p->authtoken);
+    if (p->skip_rx_copy)
+        add_int(o, "skip_rx_copy", 1);
     add_str(o, "client_version", p->client_version ? p->client_version : "weir-" PACKAGE_VERSION);
     return o;
 }
@@ -194,8 +198,13 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     p->get_server_output = weir_json_get(obj, "get_server_output") != NULL;
     p->udp_counters_64bit = weir_json_get(obj, "udp_counters_64bit") != NULL;
     p->repeating_payload = weir_json_get(obj, "repeating_payload") != NULL;
+    /* Integer flags that count only when not 0. */
     if ((r = get_int(obj, "dont_fragment", &v)) < 0) BAD_TYPE("dont_fragment");
     p->dont_fragment = r && v != 0;
+    if ((r = get_int(obj, "zerocopy", &v)) < 0) BAD_TYPE("zerocopy");
+    p->zerocopy = r && v != 0;
+    if ((r = get_int(obj, "skip_rx_copy", &v)) < 0) BAD_TYPE("skip_rx_copy");
+    p->skip_rx_copy = r && v != 0;
     if (p->reverse && p->bidir) {
         snprintf(detail, detail_len, "both reverse and bidirectional requested");
         return WEIR_E_REVERSEBIDIR;

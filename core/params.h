@@ -36,6 +36,8 @@ struct test_params {
     uint32_t gso_dg_size, gso_bf_size, gro_bf_size;
     int repeating_payload;
     int dont_fragment;          /* --dont-fragment */
+    int zerocopy;               /* -Z */
+    int skip_rx_copy;           /* --skip-rx-copy */
     int server_affinity;        /* -A n,m: CPU for the server's threads, -1 = none */
     char *authtoken;            /* Base64 RSA token (protocol.md §9), or NULL */
     char *client_version;

@@ -91,6 +91,8 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->dont_fragment = t->p.dont_fragment;
     cfg->fq_rate = t->p.fqrate;
     cfg->bind_dev = s->bind_dev;
+    cfg->zerocopy = t->p.zerocopy;
+    cfg->skip_rx_copy = t->p.skip_rx_copy;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;

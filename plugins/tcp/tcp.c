@@ -46,6 +46,8 @@ struct tcp_stream {
     uint32_t offset;            /* bytes of the current block already sent */
     int wait_ms;                /* recv_wait made the socket blocking with this
                                    SO_RCVTIMEO; 0 = still non-blocking */
+    int payload_fd;             /* -Z: the block in a memory file, else -1 */
+    int rx_flags;               /* --skip-rx-copy: MSG_TRUNC, else 0 */
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
@@ -131,6 +133,16 @@ static int stream_new(const struct tcp_global *g, int fd,
         free(s);
         return tcp_fail(g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(e));
     }
+    /* -Z and --skip-rx-copy (config minor 4). TCP discards what it reads
+     * with MSG_TRUNC, still counting it. */
+    s->payload_fd = -1;
+    s->rx_flags = WEIR_CFG_HAS(cfg, skip_rx_copy) && cfg->skip_rx_copy ? MSG_TRUNC : 0;
+    if (WEIR_CFG_HAS(cfg, zerocopy) && cfg->zerocopy &&
+        (s->payload_fd = tcp_payload_file(s->buf, s->blksize)) < 0) {
+        int e = errno;
+        free(s);
+        return tcp_fail(g, WEIR_E_INITSTREAM, "-Z: a memory file for the payload: %s", strerror(e));
+    }
     *out = s;
     return WEIR_OK;
 }
@@ -146,6 +158,8 @@ static void tcp_close(void *stream)
     if (!s)
         return;
     close(s->fd);
+    if (s->payload_fd >= 0)
+        close(s->payload_fd);
     free(s);
 }
 
@@ -162,13 +176,16 @@ static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
     if (max_blocks == 0)
         max_blocks = 1;
     while (done < max_blocks) {
-        ssize_t n = send(s->fd, s->buf + s->offset, s->blksize - s->offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+        uint32_t left = s->blksize - s->offset;
+        ssize_t n = s->payload_fd >= 0 ? tcp_send_from_file(s->fd, s->payload_fd, s->offset, left)
+                                        : send(s->fd, s->buf + s->offset, left, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
-            return tcp_fail(s->g, WEIR_E_STREAMWRITE, "send: %s", strerror(errno));
+            return tcp_fail(s->g, WEIR_E_STREAMWRITE, "%s: %s", s->payload_fd >= 0 ? "sendfile" : "send",
+                            strerror(errno));
         }
         moved = 1;
         io->bytes += (uint64_t)n;
@@ -193,7 +210,7 @@ static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     (void)c;
     for (int i = 0; i < TCP_RECV_BATCH; i++) {
         /* MSG_DONTWAIT: after recv_wait the socket is blocking. */
-        ssize_t n = recv(s->fd, s->buf, s->blksize, MSG_DONTWAIT);
+        ssize_t n = recv(s->fd, s->buf, s->blksize, MSG_DONTWAIT | s->rx_flags);
         if (n > 0) {
             moved = 1;
             io->bytes += (uint64_t)n;
@@ -227,7 +244,7 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
         s->wait_ms = timeout_ms;
     }
     for (;;) {
-        ssize_t n = recv(s->fd, s->buf, s->blksize, 0);
+        ssize_t n = recv(s->fd, s->buf, s->blksize, s->rx_flags);
         if (n > 0) {
             io->bytes += (uint64_t)n;
             io->blocks++;
@@ -240,6 +257,16 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
         if (errno != EINTR)
             return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
     }
+}
+
+/* start.weir.streams[]: how the payload moves, whichever way the stream
+ * goes: sends with sendfile (-Z), receives with MSG_TRUNC (--skip-rx-copy). */
+static int tcp_describe(void *stream, char *buf, size_t len)
+{
+    const struct tcp_stream *s = stream;
+    int n = snprintf(buf, len, "{\"zerocopy\":%s,\"skip_rx_copy\":%s}",
+                     s->payload_fd >= 0 ? "true" : "false", s->rx_flags ? "true" : "false");
+    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
 }
 
 static int tcp_info(void *stream, struct weir_stream_info *out)
@@ -505,6 +532,7 @@ static const struct weir_transport_ops ops = {
     .recv_wait = tcp_recv_wait,
     .info = tcp_info,
     .close = tcp_close,
+    .describe = tcp_describe,
 };
 
 static const struct weir_plugin desc = {

@@ -27,4 +27,9 @@ int tcp_set_congestion(int fd, const char *name);
 /* TCP_INFO and TCP_CONGESTION into out (which the caller sized). */
 int tcp_fill_info(int fd, struct weir_stream_info *out);
 
+/* -Z (tcp_zerocopy.c): a memory file holding the block (-1 with errno),
+ * and one sendfile() of len bytes from offset of it. */
+int tcp_payload_file(const unsigned char *buf, uint32_t len);
+ssize_t tcp_send_from_file(int sock, int file, uint32_t offset, uint32_t len);
+
 #endif

@@ -175,6 +175,48 @@ bind_dev() {
         fail "no IEBINDDEV line from the server: $(cat "$CASE_DIR/srv.err")"
 }
 
+# -Z (sendfile from a memory file) and --skip-rx-copy (MSG_TRUNC): the
+# bytes still arrive and are counted, both ends say how they moved them
+# (start.weir.streams[]), and the keys reach the server, which uses them
+# with -R.
+# flags FILE: [zerocopy, skip_rx_copy] of the document's first stream.
+flags() {
+    jq -c '.start.weir.streams[0] | [.zerocopy, .skip_rx_copy]' "$1" 2>/dev/null
+}
+
+zerocopy_skip_rx() {
+    local dir
+    for dir in "" -R; do
+        opts_pair weir -Z --skip-rx-copy $dir || return
+        # The server's own count of what it measured, in both documents.
+        local own=.end.sum_received.bytes
+        [ -n "$dir" ] && own=.end.sum_sent.bytes
+        expect_eq "$dir: the server's count in both documents" \
+            "$(json_get "$SRV" $own)" "$(json_get "$CLI" $own)"
+        [ "$(json_get "$CLI" .end.sum_received.bytes)" -gt 0 ] || fail "$dir: nothing received"
+        expect_eq "$dir: client's stream" "$(flags "$CLI")" \
+            '[true,true]'
+        expect_eq "$dir: server's stream" "$(flags "$SRV")" \
+            '[true,true]'
+    done
+    opts_pair weir || return
+    expect_eq "without them" "$(flags "$CLI")" \
+        '[false,false]'
+}
+
+zerocopy_iperf3() {
+    [ -n "$IPERF3" ] || { skip_case "no iperf3"; return; }
+    opts_pair iperf3 -Z -R || return
+    [ "$(json_get "$CLI" .end.sum_received.bytes)" -gt 0 ] || fail "nothing received from the iperf3 server"
+    CLI=$CASE_DIR/iperf3-client.json
+    start_server_retry weir -1 -J || return
+    run_bounded "$CLI" "$CASE_DIR/iperf3-client.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -J -t 1 -Z -R
+    wait_server
+    expect_eq "iperf3 client exit status" "$RUN_RC" 0
+    expect_eq "weir server's stream sends with sendfile" \
+        "$(json_get "$SERVER_OUT" '.start.weir.streams[0].zerocopy')" true
+}
+
 run_case "-w 256K -M 1400 -N" window_mss_nodelay
 run_case "-C reno, both ends" congestion
 run_case "-C reno against iperf3" congestion_iperf3
@@ -185,4 +227,6 @@ run_case "--fq-rate, both directions" fq_rate
 run_case "--fq-rate with iperf3, both ways" fq_rate_iperf3
 run_case "-A n,m: client and server threads pinned, bad CPUs refused" affinity
 run_case "--bind-dev" bind_dev
+run_case "-Z --skip-rx-copy, both directions" zerocopy_skip_rx
+run_case "-Z with iperf3, both ways" zerocopy_iperf3
 finish

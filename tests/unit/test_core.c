@@ -214,22 +214,28 @@ static void test_params_build(void)
     CU_ASSERT_PTR_NULL(strstr(s, "fqrate"));
     CU_ASSERT_PTR_NULL(strstr(s, "dont_fragment"));
     json_object_put(o);
-    /* -A 0,1 --fq-rate 10M --dont-fragment, where the real client puts them. */
+    /* -A 0,1 --fq-rate 10M --dont-fragment -Z --skip-rx-copy, where the
+     * real client puts them. */
     p.server_affinity = 1;
     p.bandwidth = 5000000;
     p.fqrate = 10000000;
     p.dont_fragment = 1;
+    p.zerocopy = 1;
+    p.skip_rx_copy = 1;
     o = params_to_json(&p);
     s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"omit\":0,\"server_affinity\":1,\"time\":2,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"bandwidth\":5000000,\"fqrate\":10000000,\"pacing_timer\":1000"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"dont_fragment\":1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"zerocopy\":1,\"dont_fragment\":1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"skip_rx_copy\":1,\"client_version\""));
     struct test_params back;
     char detail[128];
     CU_ASSERT_EQUAL(params_from_json(o, &back, 128, detail, sizeof detail), WEIR_OK);
     CU_ASSERT_EQUAL(back.server_affinity, 1);
     CU_ASSERT_EQUAL(back.fqrate, 10000000);
     CU_ASSERT_EQUAL(back.dont_fragment, 1);
+    CU_ASSERT_EQUAL(back.zerocopy, 1);
+    CU_ASSERT_EQUAL(back.skip_rx_copy, 1);
     params_free(&back);
     json_object_put(o);
     params_free(&p);

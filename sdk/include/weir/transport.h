@@ -96,6 +96,12 @@ struct weir_stream_config {
     const char *bind_dev;       /* --bind-dev: the network interface the
                                    stream's socket is bound to
                                    (SO_BINDTODEVICE), or NULL */
+    int zerocopy;               /* -Z: a sender hands the kernel its payload
+                                   without copying it (sendfile), where the
+                                   transport can */
+    int skip_rx_copy;           /* --skip-rx-copy: a receiver counts bytes
+                                   without copying them out (MSG_TRUNC),
+                                   where the transport can */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
