@@ -143,6 +143,7 @@ static void fill_params(struct client *c)
     p->dont_fragment = s->dont_fragment;
     p->zerocopy = s->zerocopy;
     p->skip_rx_copy = s->skip_rx_copy;
+    p->flowlabel = s->flowlabel;
     p->fqrate = s->fq_rate;
     p->server_affinity = s->server_affinity;
     /* Offered, not needed: a server running several tests uses it to tell

@@ -75,6 +75,7 @@ static const struct option core_options[] = {
     { "bind-dev", required_argument, NULL, OPT_BIND_DEV },
     { "affinity", required_argument, NULL, 'A' },
     { "zerocopy", no_argument, NULL, 'Z' },
+    { "flowlabel", required_argument, NULL, 'L' },
     { "skip-rx-copy", no_argument, NULL, OPT_SKIP_RX_COPY },
     { "logfile", required_argument, NULL, OPT_LOGFILE },
     { "timestamps", optional_argument, NULL, OPT_TIMESTAMPS },
@@ -105,7 +106,7 @@ static const struct option core_options[] = {
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
 
-static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:Zdh";
+static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:ZL:dh";
 
 static void usage_hint(void)
 {
@@ -219,6 +220,7 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  -4, --version4            only use IPv4\n"
 "  -6, --version6            only use IPv6\n"
 "  -S, --tos N               set the IP type of service, 0-255\n"
+"  -L, --flowlabel N         set IPv6 flow label (TCP, IPv6 only)\n"
 "  --dscp N or --dscp val    set the IP dscp value, 0-63 or symbolic\n"
 "  -O, --omit N              perform pre-test for N seconds and omit the pre-test statistics\n"
 "  -T, --title str           prefix every output line with this string\n"
@@ -588,6 +590,11 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 break;
             case OPT_BIND_DEV: s->bind_dev = optarg; break;
             case 'Z': s->zerocopy = 1; break;
+            case 'L':
+                if (parse_long(optarg, 1, 0xFFFFF, &v))
+                    return usage_error("bad IPv6 flow label '%s' (1 to 1048575)", optarg);
+                s->flowlabel = (uint32_t)v;
+                break;
             case OPT_SKIP_RX_COPY: s->skip_rx_copy = 1; break;
             case 'A':
                 if (parse_affinity(optarg, s))
@@ -726,7 +733,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
         if (s->reverse || s->bidir || s->bytes || s->blocks || s->duration_set || s->title ||
             s->get_server_output || s->rate_set || s->blksize || s->parallel != 1 || s->omit ||
             s->username || s->rsa_public_key || s->connect_timeout_ms || s->fq_rate ||
-            s->dont_fragment || s->server_affinity >= 0 || s->zerocopy || s->skip_rx_copy)
+            s->dont_fragment || s->server_affinity >= 0 || s->zerocopy || s->skip_rx_copy ||
+            s->flowlabel)
             return usage_error("%s", "some option you are trying to set is client only");
         if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
             return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");

@@ -51,6 +51,7 @@ struct weir_settings {
     const char *bind_dev;        /* --bind-dev */
     int zerocopy;                /* -Z */
     int skip_rx_copy;            /* --skip-rx-copy */
+    uint32_t flowlabel;          /* -L, 0 = none */
     int affinity;                /* -A n: this process's CPU, -1 = unset */
     int server_affinity;         /* -A n,m: the server's CPU for this test, -1 = unset */
 

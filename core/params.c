@@ -70,6 +70,8 @@ struct json_object *params_to_json(const struct test_params *p)
     }
     if (p->tos >= 0)
         add_int(o, "TOS", p->tos);
+    if (p->flowlabel)
+        add_int(o, "flowlabel", p->flowlabel);
     add_str(o, "title", p->title);
     add_str(o, "extra_data", p->extra_data);
     add_str(o, "congestion", p->congestion);
@@ -168,9 +170,11 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     if ((r = get_int(obj, "server_affinity", &v)) < 0) BAD_TYPE("server_affinity");
     if (r && (v < 0 || v > 1024)) OUT_OF_RANGE(WEIR_E_AFFINITY, "server_affinity", v);
     p->server_affinity = r ? (int)v : -1;
-    /* Keys weir does not act on, still held to iperf3's ranges. */
+    /* The client labels its own streams; the server only checks the key,
+     * as iperf3's does. */
     if ((r = get_int(obj, "flowlabel", &v)) < 0) BAD_TYPE("flowlabel");
     if (r && (v < 1 || v > 0xFFFFF)) OUT_OF_RANGE(WEIR_E_SETFLOW, "flowlabel", v);
+    p->flowlabel = r ? (uint32_t)v : 0;
     if ((r = get_int(obj, "pacing_timer", &v)) < 0) BAD_TYPE("pacing_timer");
     if (r) { if (v < 0 || v > 1000000) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "pacing_timer", v); p->pacing_timer = (int)v; }
     if ((r = get_int(obj, "burst", &v)) < 0) BAD_TYPE("burst");

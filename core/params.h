@@ -38,6 +38,7 @@ struct test_params {
     int dont_fragment;          /* --dont-fragment */
     int zerocopy;               /* -Z */
     int skip_rx_copy;           /* --skip-rx-copy */
+    uint32_t flowlabel;         /* -L, 0 = none */
     int server_affinity;        /* -A n,m: CPU for the server's threads, -1 = none */
     char *authtoken;            /* Base64 RSA token (protocol.md §9), or NULL */
     char *client_version;

@@ -93,6 +93,7 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->bind_dev = s->bind_dev;
     cfg->zerocopy = t->p.zerocopy;
     cfg->skip_rx_copy = t->p.skip_rx_copy;
+    cfg->flowlabel = t->p.flowlabel;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;

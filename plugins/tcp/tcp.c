@@ -318,7 +318,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
 
     /* Try each address in turn within the one deadline, as a connect to a
      * name with both an IPv6 and an IPv4 address should. */
-    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
         if (fd < 0) {
             snprintf(why, sizeof why, "socket: %s", strerror(errno));
@@ -326,6 +326,8 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
         }
         /* Before connect, so MSS and window shape the SYN (window scale). */
         rc = tcp_apply_options(g, fd, cfg, ai->ai_addr);
+        if (rc == WEIR_OK)
+            rc = tcp_set_flowlabel(g, fd, cfg, ai->ai_addr);
         if (rc != WEIR_OK)
             goto fail;
         /* Also before connect (iperf3 sets it after): an unknown algorithm

@@ -24,6 +24,10 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
                       const struct sockaddr *peer);
 /* TCP_CONGESTION. Returns 0, or -1 with errno (ENOENT: not available). */
 int tcp_set_congestion(int fd, const char *name);
+/* -L on a client's stream, before connect: lease the label for the peer
+ * and put it in *peer (sin6_flowinfo). WEIR_OK or WEIR_E_SETFLOW. */
+int tcp_set_flowlabel(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
+                      struct sockaddr *peer);
 /* TCP_INFO and TCP_CONGESTION into out (which the caller sized). */
 int tcp_fill_info(int fd, struct weir_stream_info *out);
 

@@ -10,6 +10,7 @@
 /* linux/tcp.h rather than netinet/tcp.h: glibc's struct tcp_info stops
  * before tcpi_snd_wnd and tcpi_reord_seen. */
 #include <linux/tcp.h>
+#include <linux/in6.h>        /* struct in6_flowlabel_req */
 
 int tcp_apply_options(const struct tcp_global *g, int fd,
                       const struct weir_stream_config *cfg,
@@ -40,6 +41,31 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
     if (rc == WEIR_OK)
         rc = weir_set_pacing(fd, cfg, why, sizeof why);
     return rc == WEIR_OK ? WEIR_OK : tcp_fail(g, rc, "%s", why);
+}
+
+int tcp_set_flowlabel(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
+                      struct sockaddr *peer)
+{
+    if (!WEIR_CFG_HAS(cfg, flowlabel) || !cfg->flowlabel)
+        return WEIR_OK;
+    if (peer->sa_family != AF_INET6 || weir_peer_is_ipv4(peer))
+        return tcp_fail(g, WEIR_E_SETFLOW, "a flow label (-L) needs an IPv6 server address (try -6)");
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)peer;
+    struct in6_flowlabel_req req = {
+        .flr_dst = s6->sin6_addr,
+        .flr_label = htonl(cfg->flowlabel & IPV6_FLOWINFO_FLOWLABEL),
+        .flr_action = IPV6_FL_A_GET,
+        .flr_share = IPV6_FL_S_ANY,
+        .flr_flags = IPV6_FL_F_CREATE,
+    };
+    /* The kernel sends a socket's label only when it holds a lease on it
+     * and is told to send it; connect() then takes it from sin6_flowinfo. */
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &req, sizeof req) < 0 ||
+        weir_set_int(fd, IPPROTO_IPV6, IPV6_FLOWINFO_SEND, 1) < 0)
+        return tcp_fail(g, WEIR_E_SETFLOW, "IPv6 flow label 0x%05x: %s", (unsigned)cfg->flowlabel,
+                        strerror(errno));
+    s6->sin6_flowinfo = req.flr_label;
+    return WEIR_OK;
 }
 
 int tcp_set_congestion(int fd, const char *name)

@@ -217,6 +217,29 @@ zerocopy_iperf3() {
         "$(json_get "$SERVER_OUT" '.start.weir.streams[0].zerocopy')" true
 }
 
+# -L: the client's data packets carry the label. Counted by nftables in a
+# network namespace of our own (unshare -n: it goes away with the shell
+# that made it, so nothing is left behind); IPv4 is refused with IESETFLOW.
+flowlabel() {
+    if ! unshare -n true 2>/dev/null || ! command -v nft >/dev/null 2>&1; then
+        skip_case "needs root (unshare -n) and nft"
+        return
+    fi
+    local out rc labelled all
+    out=$(WEIR="$WEIR" timeout -k 3 30 unshare -n bash "$E2E_DIR/flowlabel_ns.sh" 2>&1)
+    rc=$?
+    expect_eq "namespace run (2 lo, 3 nft, 4 client)" "$rc" 0 || { echo "    $out"; return; }
+    read -r labelled all <<<"$out"
+    [ "${all:-0}" -gt 100 ] || fail "only ${all:-?} large TCP packets seen"
+    expect_eq "large TCP packets with flow label 0x12345 (all: only the client sends data)" \
+        "$labelled" "$all"
+    start_server_retry weir -1 || return
+    run_bounded "$CASE_DIR/v4.out" "$CASE_DIR/v4.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -L 5
+    expect_eq "-L over IPv4: exit status" "$RUN_RC" 1
+    grep -q "unable to set IPv6 flow label" "$CASE_DIR/v4.err" ||
+        fail "no IESETFLOW line: $(cat "$CASE_DIR/v4.err")"
+}
+
 run_case "-w 256K -M 1400 -N" window_mss_nodelay
 run_case "-C reno, both ends" congestion
 run_case "-C reno against iperf3" congestion_iperf3
@@ -229,4 +252,5 @@ run_case "-A n,m: client and server threads pinned, bad CPUs refused" affinity
 run_case "--bind-dev" bind_dev
 run_case "-Z --skip-rx-copy, both directions" zerocopy_skip_rx
 run_case "-Z with iperf3, both ways" zerocopy_iperf3
+run_case "-L: flow label on the client's packets, IPv4 refused" flowlabel
 finish

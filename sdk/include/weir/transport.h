@@ -102,6 +102,8 @@ struct weir_stream_config {
     int skip_rx_copy;           /* --skip-rx-copy: a receiver counts bytes
                                    without copying them out (MSG_TRUNC),
                                    where the transport can */
+    uint32_t flowlabel;         /* -L: IPv6 flow label of a client's stream,
+                                   0 = none */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
