@@ -94,6 +94,17 @@ peer_refused() {
         fail "$1: want 'ANSWER fe0000008e00000000', got $(tr '\n' ' ' <"$CASE_DIR/$1.out")"
 }
 
+# token_refused NAME ERRORS PATTERN ARGS...: auth_peer.py with ARGS is
+# refused (142), and the server has printed ERRORS error lines, the last
+# matching PATTERN.
+token_refused() {
+    local name=$1 errors=$2 pattern=$3
+    shift 3
+    peer "$name" "$@"
+    peer_refused "$name"
+    server_errors_are "$errors" "$pattern"
+}
+
 # ------------------------------------------------------------ weir <-> weir
 
 weir_weir_case() {
@@ -155,30 +166,14 @@ tokens_case() {
     # (It has nothing to report to a peer that left.)
     sleep 0.3
     n=$(grep -c 'error - ' "$SERVER_ERR")
-    peer past --ts-offset -3600
-    peer_refused past
-    server_errors_are $((n + 1)) "clocks differ by 36"
-    peer future --ts-offset 3600
-    peer_refused future
-    server_errors_are $((n + 2)) "clocks differ by 36"
-    peer not_base64 --token 'this is not base64!'
-    peer_refused not_base64
-    server_errors_are $((n + 3)) "not valid Base64"
-    peer short --token "$(head -c 16 /dev/urandom | base64 -w0)"
-    peer_refused short
-    server_errors_are $((n + 4)) "the token has 16 bytes"
-    peer random_bytes --token "$(head -c 256 /dev/urandom | base64 -w0)"
-    peer_refused random_bytes
-    server_errors_are $((n + 5)) "does not decrypt"
-    peer bad_plaintext --plaintext 'hello, server'
-    peer_refused bad_plaintext
-    server_errors_are $((n + 6)) "malformed"
-    peer bad_ts --plaintext "$(printf 'user: mario\npwd:  rossi\nts:   soon')"
-    peer_refused bad_ts
-    server_errors_are $((n + 7)) "timestamp"
-    peer pkcs1_not_allowed --padding pkcs1
-    peer_refused pkcs1_not_allowed
-    server_errors_are $((n + 8)) "does not decrypt"
+    token_refused past $((n + 1)) "clocks differ by 36" --ts-offset -3600
+    token_refused future $((n + 2)) "clocks differ by 36" --ts-offset 3600
+    token_refused not_base64 $((n + 3)) "not valid Base64" --token 'this is not base64!'
+    token_refused short $((n + 4)) "the token has 16 bytes" --token "$(head -c 16 /dev/urandom | base64 -w0)"
+    token_refused random_bytes $((n + 5)) "does not decrypt" --token "$(head -c 256 /dev/urandom | base64 -w0)"
+    token_refused bad_plaintext $((n + 6)) "malformed" --plaintext 'hello, server'
+    token_refused bad_ts $((n + 7)) "timestamp" --plaintext "$(printf 'user: mario\npwd:  rossi\nts:   soon')"
+    token_refused pkcs1_not_allowed $((n + 8)) "does not decrypt" --padding pkcs1
     client after rossi --username mario --rsa-public-key-path "$PUB"
     expect_ok after
     server_errors_are $((n + 8))
@@ -186,9 +181,7 @@ tokens_case() {
 
 skew_threshold_case() {
     start_server_retry weir "${SERVER_AUTH[@]}" --time-skew-threshold 2 || return
-    peer skewed --ts-offset -8
-    peer_refused skewed
-    server_errors_are 1 "more than 2 s"
+    token_refused skewed 1 "more than 2 s" --ts-offset -8
     # Default threshold 10 s on another server: 8 s is fine there.
     stop_servers
     start_server_retry weir "${SERVER_AUTH[@]}" || return
@@ -250,20 +243,28 @@ options_case() {
 
 # ------------------------------------------------------------ Debian's iperf3
 
+# iperf3_client NAME PASSWORD: Debian's iperf3 -c as mario against $PORT.
+iperf3_client() {
+    run_bounded "$CASE_DIR/$1.out" "$CASE_DIR/$1.err" env IPERF3_PASSWORD="$2" \
+        "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1 --username mario --rsa-public-key-path "$PUB"
+}
+
+# iperf3_refused NAME: the iperf3 client run NAME exited 1 and said why.
+iperf3_refused() {
+    expect_eq "$1: exit status" "$RUN_RC" 1
+    grep -q 'test authorization failed' "$CASE_DIR/$1.out" "$CASE_DIR/$1.err" ||
+        fail "iperf3 client: no 'test authorization failed'"
+}
+
 iperf3_client_case() {
     [ -n "$IPERF3" ] && [ -x "$IPERF3" ] || { skip_case "iperf3 not installed"; return; }
     start_server_retry weir "${SERVER_AUTH[@]}" --use-pkcs1-padding || return
-    run_bounded "$CASE_DIR/ok.out" "$CASE_DIR/ok.err" env IPERF3_PASSWORD=rossi \
-        "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1 --username mario --rsa-public-key-path "$PUB"
+    iperf3_client ok rossi
     expect_ok ok
-    run_bounded "$CASE_DIR/bad.out" "$CASE_DIR/bad.err" env IPERF3_PASSWORD=wrong \
-        "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1 --username mario --rsa-public-key-path "$PUB"
-    expect_eq "bad: exit status" "$RUN_RC" 1
-    grep -q 'test authorization failed' "$CASE_DIR/bad.out" "$CASE_DIR/bad.err" ||
-        fail "iperf3 client: no 'test authorization failed'"
+    iperf3_client bad wrong
+    iperf3_refused bad
     server_errors_are 1 "wrong password for user 'mario'"
-    run_bounded "$CASE_DIR/ok2.out" "$CASE_DIR/ok2.err" env IPERF3_PASSWORD=rossi \
-        "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1 --username mario --rsa-public-key-path "$PUB"
+    iperf3_client ok2 rossi
     expect_ok ok2
     server_errors_are 1
 }
@@ -272,11 +273,8 @@ iperf3_client_case() {
 iperf3_client_oaep_server_case() {
     [ -n "$IPERF3" ] && [ -x "$IPERF3" ] || { skip_case "iperf3 not installed"; return; }
     start_server_retry weir "${SERVER_AUTH[@]}" || return
-    run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" env IPERF3_PASSWORD=rossi \
-        "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1 --username mario --rsa-public-key-path "$PUB"
-    expect_eq "iperf3 client: exit status" "$RUN_RC" 1
-    grep -q 'test authorization failed' "$CASE_DIR/c.out" "$CASE_DIR/c.err" ||
-        fail "iperf3 client: no 'test authorization failed'"
+    iperf3_client oaep_server rossi
+    iperf3_refused oaep_server
     server_errors_are 1 "needs --use-pkcs1-padding"
 }
 

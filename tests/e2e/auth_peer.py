@@ -22,15 +22,13 @@ SERVER_ERROR (fe) and the error number 142 (8e).
 import argparse
 import base64
 import json
-import os
-import random
 import socket
 import struct
 import subprocess
 import sys
 import time
 
-ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+from peerlib import make_cookie, read_all
 
 
 def make_token(args):
@@ -47,23 +45,10 @@ def make_token(args):
     return base64.b64encode(ct).decode()
 
 
-def read_all(sock, timeout):
-    sock.settimeout(timeout)
-    data = b""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            chunk = sock.recv(4096)
-        except socket.timeout:
-            return data, "timeout"
-        except ConnectionResetError:
-            return data, "reset"
-        if not chunk:
-            return data, "eof"
-        data += chunk
-        if data[:1] == b"\x0a":
-            return data, "streams"  # accepted: stop before the data phase
-    return data, "timeout"
+def accepted(data):
+    """Stop reading at CREATE_STREAMS: the server took the token, and what
+    follows (the data phase) is not this peer's business."""
+    return "streams" if data[:1] == b"\x0a" else None
 
 
 def main():
@@ -82,8 +67,7 @@ def main():
 
     token = make_token(args)
     s = socket.create_connection((args.host, args.port), timeout=args.timeout)
-    cookie = "".join(random.choice(ALPHABET) for _ in range(36)).encode() + b"\0"
-    s.sendall(cookie)
+    s.sendall(make_cookie())
     s.settimeout(args.timeout)
     b = s.recv(1)
     if b != b"\x09":
@@ -94,7 +78,7 @@ def main():
               "authtoken": token, "client_version": "3.12"}
     body = json.dumps(params).encode()
     s.sendall(struct.pack(">I", len(body)) + body)
-    data, why = read_all(s, args.timeout)
+    data, why = read_all(s, time.monotonic() + args.timeout, stop=accepted)
     print("ANSWER %s" % (data.hex() if data else "-"))
     print("END %s" % why)
     s.close()

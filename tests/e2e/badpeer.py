@@ -2,7 +2,6 @@
 """badpeer.py - a hostile iperf3 control-protocol peer for weir's e2e tests.
 
 Usage:
-    badpeer.py freeport                 print a TCP port free on 127.0.0.1
     badpeer.py list                     print the scenario names
     badpeer.py [--host H] [--port P] [--timeout S] [--arg A] SCENARIO
 
@@ -34,18 +33,13 @@ import struct
 import sys
 import time
 
-ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+from peerlib import ProtocolError, make_cookie, read_all, read_exact
 
 PARAM_EXCHANGE = 0x09
 CREATE_STREAMS = 0x0A
 TEST_START = 0x01
 TEST_RUNNING = 0x02
 UNKNOWN_STATE = 99          # not a state any iperf3 peer defines
-
-
-def make_cookie():
-    raw = os.urandom(36)
-    return ("".join(ALPHABET[b % 32] for b in raw)).encode("ascii") + b"\0"
 
 
 def valid_params(**override):
@@ -64,55 +58,8 @@ def frame(obj_or_bytes):
     return struct.pack(">I", len(data)) + data
 
 
-class ProtocolError(Exception):
-    pass
-
-
-def read_exact(sock, n, timeout):
-    """Read exactly n bytes or raise ProtocolError."""
-    deadline = time.monotonic() + timeout
-    buf = b""
-    while len(buf) < n:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise ProtocolError("timeout after %r (wanted %d bytes)" % (buf.hex(), n))
-        sock.settimeout(left)
-        try:
-            chunk = sock.recv(n - len(buf))
-        except socket.timeout:
-            raise ProtocolError("timeout after %r (wanted %d bytes)" % (buf.hex(), n))
-        except OSError as e:
-            raise ProtocolError("%s after %r" % (e, buf.hex()))
-        if not chunk:
-            raise ProtocolError("EOF after %r (wanted %d bytes)" % (buf.hex(), n))
-        buf += chunk
-    return buf
-
-
-def read_all(sock, timeout):
-    """Read until EOF, reset or timeout; return (bytes, why)."""
-    deadline = time.monotonic() + timeout
-    buf = b""
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return buf, "timeout"
-        sock.settimeout(left)
-        try:
-            chunk = sock.recv(4096)
-        except socket.timeout:
-            return buf, "timeout"
-        except ConnectionResetError:
-            return buf, "reset"
-        except OSError as e:
-            return buf, "error:%s" % e.errno
-        if not chunk:
-            return buf, "eof"
-        buf += chunk
-
-
 def expect_state(sock, want, timeout, seen):
-    b = read_exact(sock, 1, timeout)
+    b = read_exact(sock, 1, time.monotonic() + timeout)
     seen.append(b)
     if b[0] != want:
         raise ProtocolError("expected state 0x%02x, got 0x%02x" % (want, b[0]))
@@ -163,7 +110,7 @@ class Peer:
 
 
 def emit_answer(sock, timeout, t0):
-    data, why = read_all(sock, timeout)
+    data, why = read_all(sock, time.monotonic() + timeout)
     print("ANSWER %s" % (data.hex() if data else "-"))
     print("END %s" % why)
     print("ELAPSED %.3f" % (time.monotonic() - t0))
@@ -239,7 +186,7 @@ def sc_wrong_cookie(peer):
     while wrong == peer.cookie:
         wrong = make_cookie()
     d = peer.open_data(wrong)
-    data, why = read_all(d, peer.timeout)
+    data, why = read_all(d, time.monotonic() + peer.timeout)
     print("DATA %s" % (data.hex() if data else "-"))
     print("DATA_END %s" % why)
     sys.stdout.flush()
@@ -248,7 +195,7 @@ def sc_wrong_cookie(peer):
     # What the control connection says now: TEST_START TEST_RUNNING.
     data = b""
     try:
-        data = read_exact(peer.ctl, 2, peer.timeout)
+        data = read_exact(peer.ctl, 2, time.monotonic() + peer.timeout)
     except ProtocolError as e:
         print("ANSWER %s" % (data.hex() if data else "-"))
         print("END %s" % e)
@@ -340,14 +287,6 @@ SCENARIOS = {
 }
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def main(argv):
     host, port, timeout, arg = "127.0.0.1", 5201, 5.0, None
     args = []
@@ -371,9 +310,6 @@ def main(argv):
     if len(args) != 1:
         sys.stderr.write(__doc__)
         return 3
-    if args[0] == "freeport":
-        print(free_port())
-        return 0
     if args[0] == "list":
         print("\n".join(sorted(SCENARIOS)))
         return 0

@@ -171,10 +171,42 @@ skip_all() {
 require_tools() {
     command -v jq >/dev/null 2>&1 || skip_all "jq not installed"
     command -v timeout >/dev/null 2>&1 || skip_all "timeout(1) not installed"
+    require_weir
+}
+
+# require_weir: an executable weir, all that a script reading no JSON needs.
+require_weir() {
     if [ ! -x "$WEIR" ]; then
         echo "FAIL: weir binary not found at $WEIR (build core/ first)"
         exit 99
     fi
+}
+
+# Scripts that print a verdict for every check rather than one per case
+# (run_case) use these; they count towards finish's totals all the same.
+
+# pass_check NAME: print "PASS: NAME".
+pass_check() {
+    echo "PASS: $1"
+    _E2E_PASSED=$((_E2E_PASSED + 1))
+}
+
+# fail_check NAME [WHY]: print "FAIL: NAME (WHY)".
+fail_check() {
+    echo "FAIL: $1${2:+ ($2)}"
+    _E2E_FAILED=$((_E2E_FAILED + 1))
+}
+
+# skip_check NAME [WHY]: print "SKIP: NAME (WHY)".
+skip_check() {
+    echo "SKIP: $1${2:+ ($2)}"
+    _E2E_SKIPPED=$((_E2E_SKIPPED + 1))
+}
+
+# oneline FILE [WIDTH]: FILE's text on one line, cut to WIDTH (240)
+# characters, for a FAIL line.
+oneline() {
+    tr '\n' ' ' <"$1" | cut -c1-"${2:-240}"
 }
 
 # ---------------------------------------------------------------- ports
@@ -327,6 +359,83 @@ run_bounded() {
     wait "$pid"
     RUN_RC=$?
     _forget_pid "$pid"
+}
+
+# ---------------------------------------------------------------- background processes
+# For scripts that signal their processes or wait for them with a bound.
+
+# is_running PID: alive and not a zombie.
+is_running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    local st
+    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ "$st" != Z ]
+}
+
+# child_of PID: print the (first) child of PID, waiting up to 1 s for it --
+# the command a timeout(1) wrapper runs, to signal it directly (the wrapper
+# cannot pass SIGKILL or SIGSTOP on).
+child_of() {
+    local i c
+    for i in $(seq 50); do
+        c=$(pgrep -P "$1" | head -n 1)
+        [ -n "$c" ] && { echo "$c"; return 0; }
+        sleep 0.02
+    done
+    return 1
+}
+
+# start_bg NAME SECONDS CMD...: CMD in the background under timeout, output
+# in $CASE_DIR/NAME.out and .err.  BG_PID is the timeout wrapper (stopped with
+# the case or the script), BG_CHILD the command itself.
+start_bg() {
+    local name=$1 secs=$2
+    shift 2
+    timeout -k 3 "$secs" "$@" >"$CASE_DIR/$name.out" 2>"$CASE_DIR/$name.err" </dev/null &
+    BG_PID=$!
+    _E2E_PIDS="$_E2E_PIDS $BG_PID"
+    BG_CHILD=$(child_of "$BG_PID")
+}
+
+# wait_exit PID SECONDS: wait for our background PID; its status in EXIT_RC
+# (returns 1, leaving it running, when it did not exit in time).
+wait_exit() {
+    local n=0
+    while is_running "$1" && [ "$n" -lt $(($2 * 10)) ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    is_running "$1" && return 1
+    wait "$1"
+    EXIT_RC=$?
+    _forget_pid "$1"
+    return 0
+}
+
+# stop_pid PID: end one background process of ours now and reap it: TERM
+# (a timeout wrapper passes it on), after 3 s KILL to it and its command.
+stop_pid() {
+    if is_running "$1"; then
+        kill -TERM "$1" 2>/dev/null
+        if ! wait_exit "$1" 3; then
+            pkill -KILL -P "$1" 2>/dev/null
+            kill -KILL "$1" 2>/dev/null
+        fi
+    fi
+    wait "$1" 2>/dev/null
+    _forget_pid "$1"
+    return 0
+}
+
+# wait_grep FILE REGEX SECONDS: until FILE has a line matching REGEX.
+wait_grep() {
+    local n=0
+    while [ "$n" -lt $(($3 * 10)) ]; do
+        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+        n=$((n + 1))
+    done
+    grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- JSON

@@ -40,50 +40,6 @@ MSG_NOMSG="idle timeout for receiving data"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# wait_grep FILE REGEX SECONDS: until FILE has a line matching REGEX.
-wait_grep() {
-    local n=0
-    while [ "$n" -lt $(($3 * 10)) ]; do
-        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-        n=$((n + 1))
-    done
-    grep -Eq -- "$2" "$1" 2>/dev/null
-}
-
-# bg NAME SECONDS CMD...: CMD in the background under timeout, output in
-# $CASE_DIR/NAME.out and .err; BG_PID is the timeout wrapper (killed at the
-# end of the case), BG_CHILD the command itself.
-bg() {
-    local name=$1 secs=$2
-    shift 2
-    timeout -k 3 "$secs" "$@" >"$CASE_DIR/$name.out" 2>"$CASE_DIR/$name.err" </dev/null &
-    BG_PID=$!
-    _E2E_PIDS="$_E2E_PIDS $BG_PID"
-    BG_CHILD=
-    local i
-    for i in $(seq 50); do
-        BG_CHILD=$(pgrep -P "$BG_PID" | head -n 1)
-        [ -n "$BG_CHILD" ] && return 0
-        sleep 0.02
-    done
-}
-
-# wait_exit PID SECONDS: wait for our background PID; its status in EXIT_RC
-# (returns 1, leaving it running, when it did not exit in time).
-wait_exit() {
-    local n=0
-    while kill -0 "$1" 2>/dev/null && [ "$n" -lt $(($2 * 10)) ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
-    kill -0 "$1" 2>/dev/null && return 1
-    wait "$1"
-    EXIT_RC=$?
-    _forget_pid "$1"
-    return 0
-}
-
 # ---------------------------------------------------------------- options
 
 # bad_option LABEL MSG ARGS...: weir ARGS exits 1 and says MSG.
@@ -156,7 +112,7 @@ case_sockets() {
     start_server_retry weir --snd-timeout 4000 --cntl-ka=20/3/4 || return
     local spid cpid
     spid=$(pgrep -P "$SERVER_PID" | head -n 1)
-    bg client 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3 -P 2 -b 10M --snd-timeout 3000 --cntl-ka=40/5/6
+    start_bg client 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3 -P 2 -b 10M --snd-timeout 3000 --cntl-ka=40/5/6
     cpid=$BG_CHILD
     wait_grep "$CASE_DIR/client.out" "sec" 10 || { fail "the test did not start"; return; }
     peek "$cpid"
@@ -177,7 +133,7 @@ case_sockets() {
 
     # Without the options: the kernel's defaults (no user timeout, no
     # keepalive) on every socket.
-    bg client2 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 2 -P 2 -b 10M
+    start_bg client2 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 2 -P 2 -b 10M
     cpid=$BG_CHILD
     wait_grep "$CASE_DIR/client2.out" "sec" 10 || { fail "the second test did not start"; return; }
     peek "$cpid"
@@ -193,7 +149,7 @@ case_client_rcv_timeout() {
     start_server_retry weir || return
     local spid t0 el
     spid=$(pgrep -P "$SERVER_PID" | head -n 1)
-    bg client 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 20 -R -b 10M --rcv-timeout 2000
+    start_bg client 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 20 -R -b 10M --rcv-timeout 2000
     wait_grep "$CASE_DIR/client.out" "sec" 10 || { fail "the test did not start"; return; }
     t0=$(now_ms)
     kill -STOP "$spid"
@@ -217,7 +173,7 @@ case_idle_one_off() {
     local t0 el
     PORT=$(free_port)
     t0=$(now_ms)
-    bg server 20 "$WEIR" -s -1 -p "$PORT" --idle-timeout 2
+    start_bg server 20 "$WEIR" -s -1 -p "$PORT" --idle-timeout 2
     if wait_exit "$BG_PID" 12; then
         el=$(($(now_ms) - t0))
         expect_eq "weir -s -1 --idle-timeout 2 exit status" "$EXIT_RC" 0
@@ -309,7 +265,7 @@ link_ready() {
 ns_server() {
     local name=$1 port=$2
     shift 2
-    bg "$name" 90 ip netns exec "$NS_S" "$WEIR" -s -p "$port" "$@"
+    start_bg "$name" 90 ip netns exec "$NS_S" "$WEIR" -s -p "$port" "$@"
     wait_grep "$CASE_DIR/$name.out" "Server listening on $port" 10 ||
         { fail "$name did not start listening: $(head -n 2 "$CASE_DIR/$name.err")"; return 1; }
 }
@@ -319,7 +275,7 @@ ns_server() {
 ns_client() {
     local name=$1
     shift
-    bg "$name" 60 ip netns exec "$NS_C" "$WEIR" -c "$ADDR_S" -i 0.5 "$@"
+    start_bg "$name" 60 ip netns exec "$NS_C" "$WEIR" -c "$ADDR_S" -i 0.5 "$@"
     wait_grep "$CASE_DIR/$name.out" "sec" 10 ||
         { fail "$name: the test did not start: $(head -n 2 "$CASE_DIR/$name.err")"; return 1; }
 }

@@ -2,8 +2,6 @@
 """tls_peer.py - helpers for tests/e2e/tls.sh (standard library only).
 
 Usage:
-    tls_peer.py freeport
-        print a TCP port free on 127.0.0.1
     tls_peer.py garbage|stall --port P [--timeout S]
         a weir client on the control protocol that asks for the tls
         transport, then opens a data connection, sends the right cookie and
@@ -24,59 +22,19 @@ Usage:
 """
 
 import json
-import os
 import socket
 import struct
 import sys
 import time
 
-ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+from peerlib import ProtocolError, make_cookie, read_all, read_exact
+
 PARAM_EXCHANGE, CREATE_STREAMS, WEIR_ACCEPT = 0x09, 0x0A, 64
-
-
-def freeport():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def read_exact(sock, n, deadline):
-    buf = b""
-    while len(buf) < n:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("timeout after %r" % buf.hex())
-        sock.settimeout(left)
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("EOF after %r" % buf.hex())
-        buf += chunk
-    return buf
-
-
-def read_all(sock, deadline):
-    buf = b""
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return buf, "timeout"
-        sock.settimeout(left)
-        try:
-            chunk = sock.recv(4096)
-        except socket.timeout:
-            return buf, "timeout"
-        except ConnectionResetError:
-            return buf, "reset"
-        if not chunk:
-            return buf, "eof"
-        buf += chunk
 
 
 def hostile(scenario, port, timeout):
     deadline = time.monotonic() + timeout
-    cookie = "".join(ALPHABET[b % 32] for b in os.urandom(36)).encode() + b"\0"
+    cookie = make_cookie()
     ctl = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
         ctl.sendall(cookie)
@@ -109,7 +67,7 @@ def hostile(scenario, port, timeout):
         print("ELAPSED %.1f" % (time.monotonic() - t0))
         d.close()
         return 0
-    except (TimeoutError, EOFError, OSError) as e:
+    except (ProtocolError, OSError) as e:
         print("protocol: %s" % e)
         return 2
     finally:
@@ -187,9 +145,6 @@ def counts(cpath, spath, mode, extra):
 
 
 def main(argv):
-    if len(argv) >= 1 and argv[0] == "freeport":
-        print(freeport())
-        return 0
     if len(argv) >= 1 and argv[0] in ("garbage", "stall"):
         port, timeout = None, 30.0
         i = 1
