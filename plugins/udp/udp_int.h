@@ -131,6 +131,8 @@ struct udp_stream {
 
     /* Receiver. */
     int gro;                    /* UDP_GRO on: slots hold coalesced buffers */
+    int rx_flags;               /* MSG_TRUNC without GRO: only headers are
+                                   copied out (udp.c, setup_receiver) */
     uint32_t rx_slots;
     uint32_t slot_size;
     unsigned char *rxbuf;       /* rx_slots * slot_size */

@@ -15,9 +15,10 @@
  * stamps every datagram of the call.
  *
  * Receive: one recvmmsg() per call into rx_slots buffers (one recvmsg()
- * per buffer where recvmmsg() is missing or --udp-no-batch). With UDP_GRO a
- * buffer may hold several datagrams of the size given in its cmsg; they are
- * split and accounted one by one. One clock reading per call is the arrival
+ * per buffer where recvmmsg() is missing or --udp-no-batch). Without GRO a
+ * buffer takes a datagram's header only, MSG_TRUNC giving its length. With
+ * UDP_GRO a buffer may hold several datagrams of the size given in its
+ * cmsg; they are split and accounted one by one. One clock reading per call is the arrival
  * time of the batch.
  *
  * ECONNREFUSED is not fatal on either side. It reports, once, an ICMP port
@@ -82,14 +83,15 @@ static int recv_msgs(struct udp_stream *s, int wait)
 {
     if (!s->no_mmsg) {
         /* wait: sleep (up to SO_RCVTIMEO) for the first datagram only. */
-        int r = recvmmsg(s->fd, s->rxmsgs, s->rx_slots, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
+        int r = recvmmsg(s->fd, s->rxmsgs, s->rx_slots, (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | s->rx_flags,
+                         NULL);
         if (r >= 0 || errno != ENOSYS)
             return r;
         s->no_mmsg = 1;
     }
     uint32_t i = 0;
     for (; i < s->rx_slots; i++) {
-        ssize_t n = recvmsg(s->fd, &s->rxmsgs[i].msg_hdr, wait && i == 0 ? 0 : MSG_DONTWAIT);
+        ssize_t n = recvmsg(s->fd, &s->rxmsgs[i].msg_hdr, (wait && i == 0 ? 0 : MSG_DONTWAIT) | s->rx_flags);
         if (n < 0)
             return i ? (int)i : -1;
         s->rxmsgs[i].msg_len = (unsigned)n;
@@ -260,7 +262,10 @@ static int receive(struct udp_stream *s, struct weir_counters *c, struct weir_io
         const unsigned char *p = s->rxiov[i].iov_base;
         uint32_t len = s->rxmsgs[i].msg_len;
         uint32_t seg = s->gro ? gro_size(&s->rxmsgs[i].msg_hdr) : 0;
-        if (len > s->slot_size)
+        /* With MSG_TRUNC len is the datagram's, of which the slot holds the
+         * header (all udp_rx_datagram reads); otherwise never past the
+         * slot. */
+        if (len > s->slot_size && !s->rx_flags)
             len = s->slot_size;
         udp_rx_buffer(&s->rx, &a, p, len, seg, s->seq64, now, io);
     }
@@ -299,8 +304,9 @@ int udp_describe(void *stream, char *buf, size_t len)
     const struct udp_stream *s = stream;
     const char *batch = s->sending ? (s->no_mmsg ? "sendmsg" : "sendmmsg")
                                    : (s->no_mmsg ? "recvmsg" : "recvmmsg");
-    int n = snprintf(buf, len, "{\"gso\":%s,\"gro\":%s,\"batch\":\"%s\"}",
+    int n = snprintf(buf, len, "{\"gso\":%s,\"gro\":%s,\"batch\":\"%s\",\"headers_only\":%s}",
                      s->sending && s->gso ? "true" : "false",
-                     !s->sending && s->gro ? "true" : "false", batch);
+                     !s->sending && s->gro ? "true" : "false", batch,
+                     !s->sending && s->rx_flags ? "true" : "false");
     return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
 }

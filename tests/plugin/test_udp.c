@@ -1106,14 +1106,17 @@ static void offload_case(int gso, int gro, const char *option, const char *want_
  * asked. Every path counts exactly. */
 static void test_offload_choices(void)
 {
-    const char *gso_on = kernel_has(UDP_SEGMENT) ? "{\"gso\":true,\"gro\":false,\"batch\":\"sendmmsg\"}"
-                                                 : "{\"gso\":false,\"gro\":false,\"batch\":\"sendmmsg\"}";
-    const char *gro_on = kernel_has(UDP_GRO) ? "{\"gso\":false,\"gro\":true,\"batch\":\"recvmmsg\"}"
-                                             : "{\"gso\":false,\"gro\":false,\"batch\":\"recvmmsg\"}";
-    const char *snd = "{\"gso\":false,\"gro\":false,\"batch\":\"sendmmsg\"}";
-    const char *rcv = "{\"gso\":false,\"gro\":false,\"batch\":\"recvmmsg\"}";
-    const char *snd1 = "{\"gso\":false,\"gro\":false,\"batch\":\"sendmsg\"}";
-    const char *rcv1 = "{\"gso\":false,\"gro\":false,\"batch\":\"recvmsg\"}";
+    /* A receiver without GRO copies out headers only. */
+    const char *gso_on = kernel_has(UDP_SEGMENT)
+        ? "{\"gso\":true,\"gro\":false,\"batch\":\"sendmmsg\",\"headers_only\":false}"
+        : "{\"gso\":false,\"gro\":false,\"batch\":\"sendmmsg\",\"headers_only\":false}";
+    const char *gro_on = kernel_has(UDP_GRO)
+        ? "{\"gso\":false,\"gro\":true,\"batch\":\"recvmmsg\",\"headers_only\":false}"
+        : "{\"gso\":false,\"gro\":false,\"batch\":\"recvmmsg\",\"headers_only\":true}";
+    const char *snd = "{\"gso\":false,\"gro\":false,\"batch\":\"sendmmsg\",\"headers_only\":false}";
+    const char *rcv = "{\"gso\":false,\"gro\":false,\"batch\":\"recvmmsg\",\"headers_only\":true}";
+    const char *snd1 = "{\"gso\":false,\"gro\":false,\"batch\":\"sendmsg\",\"headers_only\":false}";
+    const char *rcv1 = "{\"gso\":false,\"gro\":false,\"batch\":\"recvmsg\",\"headers_only\":true}";
 
     offload_case(-1, -1, NULL, gso_on, rcv);            /* defaults */
     offload_case(1, 1, NULL, gso_on, gro_on);           /* --gsro */
@@ -1144,8 +1147,10 @@ static void test_offload_choices(void)
     /* Without sendmmsg/recvmmsg (seccomp, old kernel): found at open time,
      * so the report says so from the start; GSO and GRO still batch. */
     mmsg_enosys = 1;
-    const char *gso1 = kernel_has(UDP_SEGMENT) ? "{\"gso\":true,\"gro\":false,\"batch\":\"sendmsg\"}" : snd1;
-    const char *gro1 = kernel_has(UDP_GRO) ? "{\"gso\":false,\"gro\":true,\"batch\":\"recvmsg\"}" : rcv1;
+    const char *gso1 = kernel_has(UDP_SEGMENT)
+        ? "{\"gso\":true,\"gro\":false,\"batch\":\"sendmsg\",\"headers_only\":false}" : snd1;
+    const char *gro1 = kernel_has(UDP_GRO)
+        ? "{\"gso\":false,\"gro\":true,\"batch\":\"recvmsg\",\"headers_only\":false}" : rcv1;
     offload_case(-1, -1, NULL, gso1, rcv1);
     offload_case(1, 1, NULL, gso1, gro1);
     mmsg_enosys = 0;
