@@ -258,7 +258,7 @@ static int on_test_running(struct client *c)
         /* Before the end: a stream that failed in the last wait (a send
          * refused at once, in a 1 s test) fails the test. */
         const char *why = "";
-        int rc = session_stream_error(ss, 1, &why);
+        int rc = session_stream_error(ss, 1, &why, NULL);
         if (rc)
             return fail(c, rc, "%s", why);
         /* Checked before the interval timer, so an interval due at the same

@@ -55,6 +55,8 @@ struct server_test {
     struct session ss;
     struct test_link *link;
     int error;
+    int sys_errno;              /* sent with SERVER_ERROR when a system call
+                                   failed (iperf3's errno field), else 0 */
     char detail[512];
     int tell_client;            /* send SERVER_ERROR for this error */
     int client_gone;
@@ -66,6 +68,7 @@ static int fail(struct server_test *v, int code, int tell, const char *fmt, ...)
 static int fail(struct server_test *v, int code, int tell, const char *fmt, ...)
 {
     v->error = code;
+    v->sys_errno = 0;
     v->tell_client = tell;
     v->detail[0] = '\0';
     if (fmt) {
@@ -348,8 +351,12 @@ static int run_test(struct server_test *v)
         if ((rc = rate_window_check(&rate, t, now, why, sizeof why)) != WEIR_OK)
             return fail(v, rc, 1, "%s", why);
         const char *stream_why = "";
-        if ((rc = session_stream_error(ss, 1, &stream_why)) != 0)
-            return fail(v, rc, 1, "%s", stream_why);
+        int stream_errno = 0;
+        if ((rc = session_stream_error(ss, 1, &stream_why, &stream_errno)) != 0) {
+            fail(v, rc, 1, "%s", stream_why);
+            v->sys_errno = stream_errno;    /* the client prints strerror of it */
+            return rc;
+        }
         struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
         int pr = poll(&p, 1, session_timeout_ms(ss, now, 100));
         if (session_signal)
@@ -493,7 +500,7 @@ static int serve_one(struct test_link *link)
 
     if (rc != WEIR_OK) {
         if (v.tell_client && !v.client_gone && v.error < 1000)
-            ctl_send_server_error(t->ctl_fd, v.error, 0);
+            ctl_send_server_error(t->ctl_fd, v.error, v.sys_errno);
         if (v.ss.started) {
             session_stop(&v.ss, host_now_ns());
             workers_stop(t);
@@ -517,7 +524,7 @@ static int serve_one(struct test_link *link)
          * Not for a client that went silent or broke its streams: it is
          * likely gone, and the slot should not wait for it. */
         if (v.ss.started && v.tell_client && !v.client_gone && v.error != WEIR_E_NOMSG &&
-            !session_stream_error(&v.ss, 0, NULL))
+            !session_stream_error(&v.ss, 0, NULL, NULL))
             await_hangup(t->ctl_fd, HANGUP_WAIT_MS);
     } else {
         report_finish(rs, NULL);

@@ -233,7 +233,7 @@ void session_report_end(struct session *ss)
     ss->summary.server_output_text = ss->summary.server_output_json = NULL;
 }
 
-int session_stream_error(const struct session *ss, int sending_only, const char **why)
+int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)
 {
     for (int i = 0; i < ss->t.n_streams; i++) {
         const struct weir_stream *st = &ss->t.streams[i];
@@ -241,6 +241,8 @@ int session_stream_error(const struct session *ss, int sending_only, const char 
         if (rc && (!sending_only || st->sending)) {
             if (why)
                 *why = st->failed_why;
+            if (err)
+                *err = st->failed_errno;
             return rc;
         }
     }

@@ -40,7 +40,7 @@ void session_stop(struct session *ss, uint64_t now);
 /* Report the end summary (with peer results when known). */
 void session_report_end(struct session *ss);
 /* First stream error recorded by a worker, 0 if none. */
-int session_stream_error(const struct session *ss, int sending_only, const char **why);
+int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err);
 /* Free everything of the test (streams, workers, buffers). */
 void session_free(struct session *ss);
 /* Start snapshot for reporters. */

@@ -45,6 +45,7 @@ struct weir_stream {
     _Atomic int failed;         /* weir_status of a send/recv error, 0 if none */
     char failed_why[160];       /* its detail ("sendmmsg: Message too long"),
                                    written before failed is set */
+    int failed_errno;           /* errno of the call that failed, likewise */
     _Atomic int omit_ended;     /* set by the main thread: the worker zeroes
                                    jitter, as iperf3 does after -O */
     uint64_t budget_blocks;     /* -n/-k share for a sending stream, 0 = none */

@@ -60,6 +60,7 @@ static void set_interest(struct worker *w, struct weir_stream *st, uint32_t even
 
 static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
 {
+    st->failed_errno = errno;   /* first: what the hook's system call set */
     const char *why = host_take_error(NULL);
     snprintf(st->failed_why, sizeof st->failed_why, "%s", why ? why : "");
     atomic_store_explicit(&st->failed, rc, memory_order_release);

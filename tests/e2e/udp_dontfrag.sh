@@ -130,13 +130,16 @@ fits() {
 reverse_too_long() {
     df_run weir weir -R -l 1400 --dont-fragment || return
     refused server
+    grep -q "Message too long" "$CLI" "$CLI_ERR" ||
+        fail "no 'Message too long' (the server's errno): $(cat "$CLI_ERR")"
 }
 
 iperf3_client() {
     [ -n "${IPERF3:-}" ] || { skip_case "no iperf3"; return; }
     df_run weir iperf3 -R -l 1400 --dont-fragment || return
     # iperf3 3.12 -J exits 0 after a server error; its document says it.
-    expect_eq "iperf3 client's error" "$(json_get "$CLI" .error)" "unable to write to stream socket: "
+    expect_eq "iperf3 client's error (errno from the server)" "$(json_get "$CLI" .error)" \
+        "unable to write to stream socket: Message too long"
     expect_eq "fragments on the wire" "$FRAGS" 0
     df_run weir iperf3 -R -l 1200 --dont-fragment || return
     expect_eq "iperf3 client exit status" "$CLI_RC" 0
