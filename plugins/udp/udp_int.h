@@ -32,9 +32,11 @@
 /* Segments per GSO send: the kernel's UDP_MAX_SEGMENTS on every kernel
  * that has UDP_SEGMENT (later kernels allow more). */
 #define UDP_GSO_MAX_SEGS 64u
-/* Largest datagram train (UDP_SEND_MAX datagrams back to back, udp_io.c);
- * covers every block size GSO can use (at most 65507 / 2). */
-#define UDP_TRAIN_MAX (2u * 1024u * 1024u)
+/* Largest datagram train (UDP_SEND_MAX datagrams back to back, udp_io.c),
+ * so datagrams up to 4 KiB. Larger ones go as two iovecs each (header,
+ * shared payload; GSO too): a 2 MiB train of 32 KiB datagrams fell out of
+ * the cache and sent a fifth to a third fewer than the one shared block. */
+#define UDP_TRAIN_MAX (256u * 1024u)
 /* Receive buffer space per recv call; the slot count follows from it. */
 #define UDP_RECV_BYTES (256u * 1024u)
 #define UDP_RECV_MAX_SLOTS 32u

@@ -5,8 +5,9 @@
  * asks for it). The datagrams of a call lie back to back in the stream's
  * train (UDP_SEND_MAX copies of the payload, made once), each header written
  * in place, so a message is one iovec whatever it carries; where the train
- * would be too big (datagrams over 32 KiB) each datagram is two iovecs, its
- * 12/16-byte header and the shared payload after it. With GSO each
+ * would be too big for the cache (datagrams over 4 KiB, UDP_TRAIN_MAX) each
+ * datagram is two iovecs, its 12/16-byte header and the shared payload
+ * after it. With GSO each
  * message carries up to gso_segs datagrams and a UDP_SEGMENT cmsg, and the
  * kernel (or the NIC) cuts it into blksize datagrams: the wire sees the
  * same datagrams either way. A GSO send the kernel refuses (path MTU below

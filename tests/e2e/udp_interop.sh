@@ -166,6 +166,9 @@ udp_cases "-u -t 2" normal 1 no_extra -u -t 2
 udp_cases "-u -b 100M" normal 1 no_extra -u -b 100M -t 1
 LEN_WANT=64
 udp_cases "-u -l 64 -b 10M" normal 1 extra_len -u -l 64 -b 10M -t 1
+# Over 4 KiB a weir sender gives each datagram two iovecs, GSO included.
+LEN_WANT=8000
+udp_cases "-u -l 8000 -b 100M" normal 1 extra_len -u -l 8000 -b 100M -t 1
 udp_cases "-u -P 4" normal 4 extra_parallel -u -P 4 -t 1
 udp_cases "-u -R" reverse 1 no_extra -u -R -t 1
 udp_cases "-u --bidir" bidir 1 no_extra -u --bidir -t 1
