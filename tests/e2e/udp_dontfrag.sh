@@ -17,26 +17,9 @@ UDP_DEADLINE=90
 . "$(dirname "$0")/udp_lib.sh"
 
 require_tools
-command -v ip >/dev/null 2>&1 || skip_all "ip (iproute2) not installed"
-command -v nft >/dev/null 2>&1 || skip_all "nft not installed (Debian package nftables)"
-
-NS=weirdf-$$
-NS_MADE=0
-ns_cleanup() {
-    [ "$NS_MADE" = 1 ] || return 0
-    stop_pids
-    ip netns del "$NS" 2>/dev/null
-    NS_MADE=0
-}
-EXTRA_CLEANUP=ns_cleanup
-
-if ! out=$(ip netns add "$NS" 2>&1); then
-    skip_all "cannot create a network namespace (needs root / CAP_SYS_ADMIN): $out"
-fi
-NS_MADE=1
-IN_NS=(ip netns exec "$NS")
-if ! out=$( { ip -n "$NS" link set lo up && ip -n "$NS" link set lo mtu 1280; } 2>&1); then
-    echo "FAIL: setting up lo in $NS: $out"
+netns_up weirdf
+if ! out=$(ip -n "$NS" link set lo mtu 1280 2>&1); then
+    echo "FAIL: lo mtu 1280 in $NS: $out"
     exit 1
 fi
 # A GSO send crosses lo as one packet of many datagrams; with

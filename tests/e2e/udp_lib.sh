@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by udp_interop.sh, udp_netns.sh, udp_pacing.sh and udp_bad.sh
-# (sourced, not run).
+# Shared by udp_interop.sh, udp_netns.sh, udp_pacing.sh, udp_bad.sh and
+# udp_dontfrag.sh (sourced, not run).
 #
 # Environment (set by `make check`, see tests/Makefile.am; defaults find a
 # built tree next to the sources): WEIR, WEIR_PLUGIN_PATH, TESTS_DIR.
@@ -211,4 +211,31 @@ import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.getsockopt(socket.IPPROTO_UDP, 103)   # UDP_SEGMENT
 ' 2>/dev/null
+}
+
+# netns_up PREFIX: a network namespace PREFIX-PID of our own with lo up,
+# deleted on exit (EXTRA_CLEANUP); the whole script skips (77) when ip,
+# nft or the namespace are missing. Sets NS and IN_NS (the command prefix).
+NS_MADE=0
+netns_cleanup() {
+    [ "$NS_MADE" = 1 ] || return 0
+    stop_pids
+    ip netns del "$NS" 2>/dev/null
+    NS_MADE=0
+}
+netns_up() {
+    local out
+    command -v ip >/dev/null 2>&1 || skip_all "ip (iproute2) not installed"
+    command -v nft >/dev/null 2>&1 || skip_all "nft not installed (Debian package nftables)"
+    NS=$1-$$
+    EXTRA_CLEANUP=netns_cleanup
+    if ! out=$(ip netns add "$NS" 2>&1); then
+        skip_all "cannot create a network namespace (needs root / CAP_SYS_ADMIN): $out"
+    fi
+    NS_MADE=1
+    IN_NS=(ip netns exec "$NS")
+    if ! out=$(ip -n "$NS" link set lo up 2>&1); then
+        echo "FAIL: bringing up lo in $NS: $out"
+        exit 1
+    fi
 }

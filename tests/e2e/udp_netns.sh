@@ -56,32 +56,9 @@ UDP_DEADLINE=60
 . "$(dirname "$0")/udp_lib.sh"
 
 require_tools
-command -v ip >/dev/null 2>&1 || skip_all "ip (iproute2) not installed"
-command -v nft >/dev/null 2>&1 || skip_all "nft not installed (Debian package nftables)"
-
 N=${UDP_NETNS_EVERY:-7}
 RATE=${UDP_NETNS_RATE:-20M}
-NS=weirtest-$$
-NS_MADE=0
-
-ns_cleanup() {
-    [ "$NS_MADE" = 1 ] || return 0
-    stop_pids
-    ip netns del "$NS" 2>/dev/null
-    NS_MADE=0
-}
-EXTRA_CLEANUP=ns_cleanup
-
-if ! out=$(ip netns add "$NS" 2>&1); then
-    skip_all "cannot create a network namespace (needs root / CAP_SYS_ADMIN): $out"
-fi
-NS_MADE=1
-IN_NS=(ip netns exec "$NS")
-
-if ! out=$(ip -n "$NS" link set lo up 2>&1); then
-    echo "FAIL: bringing up lo in $NS: $out"
-    exit 1
-fi
+netns_up weirtest
 # Segment GSO sends before the device (see the header).
 SEGMENTED=0
 if ip -n "$NS" link set dev lo gso_max_segs 1 2>/dev/null; then
