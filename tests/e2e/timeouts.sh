@@ -261,6 +261,16 @@ link_ready() {
     return 1
 }
 
+# relink_and_serve PORT LABEL: the veth link up again, and the server on
+# PORT serves a fresh client over it.
+relink_and_serve() {
+    ip -n "$NS_C" link set "$VC" up
+    link_ready || fail "the link did not come back"
+    run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" \
+        ip netns exec "$NS_C" "$WEIR" -c "$ADDR_S" -p "$1" -t 1
+    expect_eq "$2: exit status" "$RUN_RC" 0
+}
+
 # ns_server NAME PORT ARGS...: weir -s in the server namespace, listening.
 ns_server() {
     local name=$1 port=$2
@@ -306,11 +316,7 @@ case_vanished_client() {
     _forget_pid "$BG_PID"
     server_error_within "$CASE_DIR/server.err" "weir: error - $MSG_NOMSG" "$t0" 1500 10000 \
         "server reports IENOMSG (--rcv-timeout 2000)"
-    ip -n "$NS_C" link set "$VC" up
-    link_ready || fail "the link did not come back"
-    run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" \
-        ip netns exec "$NS_C" "$WEIR" -c "$ADDR_S" -p "$port" -t 1
-    expect_eq "next client over the restored link: exit status" "$RUN_RC" 0
+    relink_and_serve "$port" "next client over the restored link"
 }
 
 case_vanished_reverse() {
@@ -346,11 +352,7 @@ case_vanished_reverse() {
     if grep -q "error" "$CASE_DIR/server-b.err"; then
         fail "server B (no --snd-timeout) gave up too: $(tail -n 1 "$CASE_DIR/server-b.err")"
     fi
-    ip -n "$NS_C" link set "$VC" up
-    link_ready || fail "the link did not come back"
-    run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" \
-        ip netns exec "$NS_C" "$WEIR" -c "$ADDR_S" -p "$pa" -t 1
-    expect_eq "next client of server A: exit status" "$RUN_RC" 0
+    relink_and_serve "$pa" "next client of server A"
 }
 
 case_connect_timeout() {
