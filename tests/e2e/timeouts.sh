@@ -163,6 +163,10 @@ case_client_rcv_timeout() {
         fail "client still running 12 s after its server stopped (--rcv-timeout 2000)"
     fi
     kill -CONT "$spid"
+    # The resumed server finds its client gone; once it listens again it
+    # must take the next client.
+    wait_grep "$SERVER_OUT" "Server listening on $PORT \(test #2\)" 10 ||
+        { fail "server not listening again 10 s after its client left"; return; }
     run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
     expect_eq "next client's exit status" "$RUN_RC" 0
 }
