@@ -54,7 +54,7 @@ server_alive() {   # case name
 # The server serves a valid client right now.
 serving() {   # case name
     server_alive "$1" || return 1
-    CLIENT_TIMEOUT=15 run_bounded "$E2E_TMP/valid.out" "$E2E_TMP/valid.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
+    CLIENT_TIMEOUT=15 run_when_free "$E2E_TMP/valid.out" "$E2E_TMP/valid.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
     if [ "$RUN_RC" -eq 0 ]; then
         pass_check "$1: next client served"
         return 0

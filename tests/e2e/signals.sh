@@ -66,7 +66,7 @@ if start_client c1; then
         fail_check "$name: server reports 'the client has terminated'" "server log: $(tail -n 4 "$SERVER_ERR" | tr '\n' ' ')"
     fi
     if is_running "$SERVER_PID"; then
-        CLIENT_TIMEOUT=15 run_bounded "$E2E_TMP/n.out" "$E2E_TMP/n.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
+        CLIENT_TIMEOUT=15 run_when_free "$E2E_TMP/n.out" "$E2E_TMP/n.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
         if [ "$RUN_RC" -eq 0 ]; then
             pass_check "$name: server serves the next client"
         else

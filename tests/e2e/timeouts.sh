@@ -167,7 +167,7 @@ case_client_rcv_timeout() {
     # must take the next client.
     wait_grep "$SERVER_OUT" "Server listening on $PORT \(test #2\)" 10 ||
         { fail "server not listening again 10 s after its client left"; return; }
-    run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
+    run_when_free "$CASE_DIR/next.out" "$CASE_DIR/next.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
     expect_eq "next client's exit status" "$RUN_RC" 0
 }
 
@@ -270,7 +270,7 @@ link_ready() {
 relink_and_serve() {
     ip -n "$NS_C" link set "$VC" up
     link_ready || fail "the link did not come back"
-    run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" \
+    run_when_free "$CASE_DIR/next.out" "$CASE_DIR/next.err" \
         ip netns exec "$NS_C" "$WEIR" -c "$ADDR_S" -p "$1" -t 1
     expect_eq "$2: exit status" "$RUN_RC" 0
 }
@@ -376,7 +376,7 @@ case_connect_timeout() {
     [ "$el" -le 8000 ] || fail "gave up only after $el ms (--connect-timeout 1000)"
     ip -n "$NS_S" link set "$VS" up
     link_ready || fail "the link did not come back"
-    run_bounded "$CASE_DIR/next.out" "$CASE_DIR/next.err" \
+    run_when_free "$CASE_DIR/next.out" "$CASE_DIR/next.err" \
         ip netns exec "$NS_C" "$WEIR" -c "$ADDR_S" -p "$port" -t 1 --connect-timeout 5000
     expect_eq "client over the restored link: exit status" "$RUN_RC" 0
 }
@@ -402,7 +402,7 @@ case_safety_timer() {
         fail "ended after ${el:-?} s, want time 1 + 40 s"
     grep -q "weir: error - server test duration expired" "$SERVER_ERR" ||
         fail "the server did not report it: $(tail -n 1 "$SERVER_ERR")"
-    run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
+    run_when_free "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
     expect_eq "next client: exit status" "$RUN_RC" 0
 }
 

@@ -162,7 +162,9 @@ EPH=$SERVER_PID
 # Still serving: a client that trusts the server by its pin moves data.
 FP=
 serves() {
-    client "serves-$1" -p "$P1" --transport tls --tls-fingerprint="$FP" -t 1
+    run_when_free "$E2E_TMP/serves-$1.out" "$E2E_TMP/serves-$1.err" \
+        "$WEIR" -c 127.0.0.1 -p "$P1" --transport tls --tls-fingerprint="$FP" -t 1
+    RC=$RUN_RC
     if [ "$RC" = 0 ] && has "serves-$1.out" "receiver"; then
         pass_check "the server still serves after: $1"
     else
