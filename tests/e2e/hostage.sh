@@ -31,7 +31,7 @@ field() {   # NAME: the rest of the peers' "NAME ..." line
 # clients; all while the hostage takers are still connected.
 hostages() {
     start_server_retry weir --max-tests "$1" || return
-    timeout -k 3 30 python3 "$PEERS" --port "$PORT" --silent 20 --gap 0.1 --watch 16 \
+    timeout -k 3 30 python3 "$PEERS" --port "$PORT" --silent 20 --gap 0.15 --watch 16 \
         >"$CASE_DIR/peers.out" 2>"$CASE_DIR/peers.err" </dev/null &
     PEERS_PID=$!
     _E2E_PIDS="$_E2E_PIDS $PEERS_PID"

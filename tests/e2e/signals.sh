@@ -4,9 +4,9 @@
 #      "sender" summary line, exit 1, "interrupt - the client has terminated"
 #      on stderr; the server says "the client has terminated" and serves the
 #      next client.
-#   2. SIGTERM to `weir -s` mid-test: the server exits within 2 s; the client
+#   2. SIGTERM to `weir -s` mid-test: the server exits within 5 s; the client
 #      exits 1 and says "the server has terminated".
-#   3. SIGINT to an idle `weir -s`: exits within 2 s.
+#   3. SIGINT to an idle `weir -s`: exits within 5 s.
 # Never asserts speed.  Bounded: every wait has a limit; about 15 s in all.
 . "$(dirname "$0")/lib.sh"
 
@@ -88,11 +88,11 @@ start_server
 if start_client c2; then
     sleep 2
     kill -TERM "$SERVER_WEIR"
-    if wait_exit "$SERVER_PID" 2; then
-        pass_check "$name: server exits within 2 s (status $EXIT_RC)"
+    if wait_exit "$SERVER_PID" 5; then
+        pass_check "$name: server exits within 5 s (status $EXIT_RC)"
     else
         stop_pid "$SERVER_PID"
-        fail_check "$name: server exits within 2 s" "still running; killed"
+        fail_check "$name: server exits within 5 s" "still running; killed"
     fi
     if wait_exit "$CLIENT_PID" 5; then
         if [ "$EXIT_RC" -eq 1 ]; then
@@ -119,11 +119,11 @@ stop_pid "$SERVER_PID"
 name="SIGINT to idle server"
 start_server
 kill -INT "$SERVER_WEIR"
-if wait_exit "$SERVER_PID" 2; then
-    pass_check "$name: exits within 2 s (status $EXIT_RC)"
+if wait_exit "$SERVER_PID" 5; then
+    pass_check "$name: exits within 5 s (status $EXIT_RC)"
 else
     stop_pid "$SERVER_PID"
-    fail_check "$name: exits within 2 s" "still running; killed"
+    fail_check "$name: exits within 5 s" "still running; killed"
 fi
 
 finish
