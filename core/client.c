@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "control.h"
 #include "cookie.h"
+#include "diskfile.h"
 #include "errors.h"
 #include "host.h"
 #include "loader.h"
@@ -194,6 +195,8 @@ static int on_create_streams(struct client *c)
         int sending = t->p.bidir ? i < t->p.parallel : !t->p.reverse;
         struct weir_stream_config cfg;
         test_stream_config(t, sending, i, &cfg);
+        if (test_stream_file(t, sending, &cfg) != WEIR_OK)
+            return fail(c, WEIR_E_FILE, "%s", strerror(errno));
         void *ctx = NULL;
         host_clear_error();
         int rc = ops->client_open(t->tglobal, &cfg, &ctx);
@@ -217,10 +220,40 @@ static int on_test_start(struct client *c)
     return rc == WEIR_OK ? WEIR_OK : fail(c, rc, NULL);
 }
 
-/* Has the test met its end condition (-t, -n, -k)? */
+/* The peer acknowledged all that the stream wrote, or the transport cannot
+ * tell (weir_stream_info.unacked). */
+static int stream_drained(const struct weir_test *t, const struct weir_stream *st)
+{
+    const struct weir_transport_ops *ops = t->transport->transport;
+    struct weir_stream_info si = { .struct_size = sizeof si, .unacked = UINT64_MAX };
+    if (!ops->info || ops->info(st->ctx, &si) != WEIR_OK)
+        return 1;
+    return si.unacked == 0 || si.unacked == UINT64_MAX;
+}
+
+/* -F: every sending stream gave the transport the whole file, and the
+ * receiving end acknowledged it, so a receiver that reads on until the end
+ * has all of it (iperf3 ends at the last read and loses what is in flight). */
+static int file_sent(const struct weir_test *t)
+{
+    int senders = 0;
+    for (int i = 0; i < t->n_streams; i++) {
+        const struct weir_stream *st = &t->streams[i];
+        if (!st->sending)
+            continue;
+        if (!atomic_load_explicit(&st->data_ended, memory_order_acquire) || !stream_drained(t, st))
+            return 0;
+        senders++;
+    }
+    return senders > 0;
+}
+
+/* Has the test met its end condition (-t, -n, -k, the end of -F's file)? */
 static int end_reached(const struct weir_test *t, uint64_t now)
 {
     if (t->p.time && now >= t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u)
+        return 1;
+    if (t->file && file_sent(t))
         return 1;
     if (t->omitting || (!t->p.num && !t->p.blockcount))
         return 0;
@@ -249,7 +282,7 @@ static int on_test_running(struct client *c)
     struct session *ss = &c->ss;
     struct weir_test *t = &ss->t;
     session_run(ss, host_now_ns());
-    int byte_limit = t->p.num || t->p.blockcount;
+    int byte_limit = t->p.num || t->p.blockcount || t->file;
     struct rcv_watch rcv;               /* --rcv-timeout (-R, --bidir) */
     rcv_watch_start(&rcv, t, host_now_ns());
     for (;;) {
@@ -347,6 +380,23 @@ static int dispatch(struct client *c, signed char st)
     }
 }
 
+/* -F, before connecting: a transport that can carry it, and a file a
+ * sender can read (each stream opens it again when it is set up). */
+static int check_file(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    if (!test_carries_files(t))
+        return fail(c, WEIR_E_FILE, "--transport %s cannot carry a file", t->transport->name);
+    t->file = t->s->file;
+    if (!t->s->reverse) {
+        struct diskfile *f = diskfile_open(t->file, 1);
+        if (!f)
+            return fail(c, WEIR_E_FILE, "%s", strerror(errno));
+        diskfile_close(f);
+    }
+    return WEIR_OK;
+}
+
 static int connect_control(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
@@ -422,6 +472,8 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
     host_clear_error();
     if (rc == WEIR_OK && (rc = loader_transport_global(t->transport, &t->tglobal)) != WEIR_OK)
         fail(&c, rc, "transport '%s' failed to initialise: %s", t->transport->name, host_take_error(NULL));
+    if (rc == WEIR_OK && s->file)
+        rc = check_file(&c);
     if (rc == WEIR_OK)
         rc = connect_control(&c);
     if (rc == WEIR_OK)

@@ -34,6 +34,7 @@ int loopback_run(struct weir_settings *s, struct report_set *rs, struct client_o
     ls.s.mode = MODE_SERVER;
     ls.s.one_off = 1;
     ls.s.n_reporters = 0;
+    ls.s.file = NULL;           /* -F is the client's file */
     ls.s.bind_host = "127.0.0.1";
     ls.rs = report_open(&ls.s, 1);
     if (!ls.rs)

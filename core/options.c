@@ -75,6 +75,7 @@ static const struct option core_options[] = {
     { "bind-dev", required_argument, NULL, OPT_BIND_DEV },
     { "affinity", required_argument, NULL, 'A' },
     { "zerocopy", no_argument, NULL, 'Z' },
+    { "file", required_argument, NULL, 'F' },
     { "flowlabel", required_argument, NULL, 'L' },
     { "skip-rx-copy", no_argument, NULL, OPT_SKIP_RX_COPY },
     { "logfile", required_argument, NULL, OPT_LOGFILE },
@@ -106,7 +107,7 @@ static const struct option core_options[] = {
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
 
-static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:ZL:dh";
+static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:ZL:F:dh";
 
 static void usage_hint(void)
 {
@@ -164,6 +165,8 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "                            threads for this test)\n"
 "  --bind-dev <dev>          bind sockets to the network interface <dev>\n"
 "                            (SO_BINDTODEVICE)\n"
+"  -F, --file name           xmit/recv the specified file (byte-stream\n"
+"                            transports: tcp, tls)\n"
 "  -d, --debug               emit debugging output\n"
 "  -v, --version             show version information and quit\n"
 "  -h, --help                show this message and quit\n"
@@ -590,6 +593,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 break;
             case OPT_BIND_DEV: s->bind_dev = optarg; break;
             case 'Z': s->zerocopy = 1; break;
+            case 'F': s->file = optarg; break;
             case 'L':
                 if (parse_long(optarg, 1, 0xFFFFF, &v))
                     return usage_error("bad IPv6 flow label '%s' (1 to 1048575)", optarg);
@@ -758,6 +762,9 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             s->duration = 0;
         if (s->reverse && s->bidir)
             return usage_error("%s", "cannot be both reverse and bidirectional");
+        /* Both directions would read and write the same file. */
+        if (s->file && s->bidir)
+            return usage_error("%s", "-F cannot be used with --bidir");
     }
     return 0;
 }

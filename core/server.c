@@ -192,6 +192,16 @@ static int use_params(struct server_test *v, struct json_object *o)
     rc = loader_transport_global(t->transport, &t->tglobal);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "transport '%s' failed to initialise: %s", name, host_take_error(NULL));
+    /* -F: this test's streams read or write the server's file, where the
+     * transport can carry one; the test goes on without it otherwise. Not
+     * both ways at once: the receiving half would truncate what the
+     * sending half reads. */
+    if (t->s->file && !test_carries_files(t))
+        fprintf(stderr, "weir: warning - -F ignored for this test: --transport %s cannot carry a file\n", name);
+    else if (t->s->file && t->p.bidir)
+        fprintf(stderr, "weir: warning - -F ignored for this test: it runs both ways (--bidir)\n");
+    else
+        t->file = t->s->file;
     /* Streams that carry the cookie, where iperf3's do not (UDP). */
     t->stream_tag = t->p.weir_stream_tag && (t->transport->transport->caps & WEIR_CAP_STREAM_TAG);
     return t->p.weir_transport || t->p.weir_stream_tag ? accept_extensions(v) : WEIR_OK;
@@ -290,6 +300,12 @@ static int accept_streams(struct server_test *v)
         int sending = t->p.bidir ? index >= t->p.parallel : t->p.reverse;
         test_stream_config(t, sending, index, &cfg);
         cfg.timeout_ms = STREAM_TIMEOUT_MS;
+        if (test_stream_file(t, sending, &cfg) != WEIR_OK) {
+            int e = errno;
+            rc = fail(v, WEIR_E_FILE, 1, "%s", strerror(e));
+            v->sys_errno = e;
+            break;
+        }
         void *ctx = NULL;
         host_clear_error();
         rc = take_stream(v, &sp, listener, &cfg, &ctx);

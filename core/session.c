@@ -231,6 +231,7 @@ void session_report_end(struct session *ss)
     ss->summary.streams = NULL;
     ss->summary.sender_tcp_congestion = ss->summary.receiver_tcp_congestion = NULL;
     ss->summary.server_output_text = ss->summary.server_output_json = NULL;
+    ss->summary.diskfiles = NULL;
 }
 
 int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)
@@ -238,7 +239,7 @@ int session_stream_error(const struct session *ss, int sending_only, const char 
     for (int i = 0; i < ss->t.n_streams; i++) {
         const struct weir_stream *st = &ss->t.streams[i];
         int rc = atomic_load_explicit(&st->failed, memory_order_acquire);
-        if (rc && (!sending_only || st->sending)) {
+        if (rc && (!sending_only || st->sending || rc == WEIR_E_FILE)) {
             if (why)
                 *why = st->failed_why;
             if (err)

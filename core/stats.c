@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "diskfile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,9 @@ int stats_buf_init(struct stats_buf *b, int n)
     b->samples = calloc((size_t)n + 1, sizeof *b->samples);
     b->ends = calloc((size_t)n + 1, sizeof *b->ends);
     b->streams = calloc((size_t)n + 1, sizeof *b->streams);
+    b->files = calloc((size_t)n + 1, sizeof *b->files);
     b->n = n;
-    return b->samples && b->ends && b->streams ? 0 : -1;
+    return b->samples && b->ends && b->streams && b->files ? 0 : -1;
 }
 
 void stats_buf_free(struct stats_buf *b)
@@ -18,6 +20,7 @@ void stats_buf_free(struct stats_buf *b)
     free(b->samples);
     free(b->ends);
     free(b->streams);
+    free(b->files);
     memset(b, 0, sizeof *b);
 }
 
@@ -233,6 +236,23 @@ static void peer_sample(const struct weir_test *t, const struct weir_stream *st,
     }
 }
 
+/* -F: iperf3's "diskfile" facts of each stream, from its end numbers. */
+static const struct weir_report_diskfile *end_files(const struct weir_test *t, struct stats_buf *b)
+{
+    for (int i = 0; i < t->n_streams; i++) {
+        const struct weir_report_end_stream *e = &b->ends[i];
+        struct weir_report_diskfile *f = &b->files[i];
+        f->filename = t->file;
+        f->sent = e->has_sender ? e->sender.bytes : 0;
+        f->received = e->has_receiver ? e->receiver.bytes : 0;
+        const struct weir_stream *st = &t->streams[i];
+        f->size = st->file ? diskfile_size(st->file) : st->file_size;
+        f->percent_sent = diskfile_percent(f->sent, f->size);
+        f->percent_received = diskfile_percent(f->received, f->size);
+    }
+    return b->files;
+}
+
 void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end *out)
 {
     double seconds = t->end_ns > t->start_ns ? (double)(t->end_ns - t->start_ns) / 1e9 : 0;
@@ -319,4 +339,6 @@ void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end 
     }
     out->server_output_text = t->server_output_text;
     out->server_output_json = t->server_output_json;
+    if (t->file)
+        out->diskfiles = end_files(t, b);
 }

@@ -11,6 +11,7 @@ struct stats_buf {
     struct weir_report_sample *samples;
     struct weir_report_end_stream *ends;
     struct weir_report_stream *streams;
+    struct weir_report_diskfile *files;
     int n;
 };
 

@@ -1,6 +1,8 @@
 #include "test.h"
+#include "diskfile.h"
 #include "netutil.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,12 +24,19 @@ void test_close_streams(struct weir_test *t)
             t->transport->transport->close(st->ctx);
             st->ctx = NULL;
         }
+        if (st->file) {
+            st->file_size = diskfile_size(st->file);
+            diskfile_close(st->file);
+            st->file = NULL;
+        }
     }
 }
 
 void test_free(struct weir_test *t)
 {
     test_close_streams(t);
+    diskfile_close(t->next_file);
+    t->next_file = NULL;
     free(t->streams);
     params_free(&t->p);
     free(t->peer_congestion);
@@ -53,6 +62,8 @@ struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending)
     st->id = t->n_streams == 0 ? 1 : t->n_streams + 2;
     st->sending = sending;
     st->ctx = ctx;
+    st->file = t->next_file;
+    t->next_file = NULL;
     st->fd = t->transport->transport->stream_fd(ctx);
     st->min_rtt = UINT32_MAX;
     net_local_addr(st->fd, st->local_host, sizeof st->local_host, &st->local_port);
@@ -97,6 +108,22 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;
+}
+
+int test_carries_files(const struct weir_test *t)
+{
+    const struct weir_plugin *p = t->transport;
+    return p->abi_minor >= 5 && (p->transport->caps & WEIR_CAP_PAYLOAD);
+}
+
+int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg)
+{
+    if (!t->file)
+        return WEIR_OK;
+    if (!t->next_file && !(t->next_file = diskfile_open(t->file, sending)))
+        return WEIR_E_FILE;
+    cfg->payload = &t->next_file->payload;
+    return WEIR_OK;
 }
 
 int test_is_datagram(const struct weir_test *t)

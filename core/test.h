@@ -11,6 +11,8 @@
 #include "options.h"
 #include "params.h"
 
+struct diskfile;
+
 /* Data-path phase, written by the main thread, read by workers. */
 enum data_phase {
     PHASE_IDLE = 0,     /* streams open, nothing moves yet */
@@ -49,6 +51,10 @@ struct weir_stream {
     _Atomic int omit_ended;     /* set by the main thread: the worker zeroes
                                    jitter, as iperf3 does after -O */
     uint64_t budget_blocks;     /* -n/-k share for a sending stream, 0 = none */
+    struct diskfile *file;      /* -F, or NULL */
+    uint64_t file_size;         /* its size when the stream closed */
+    _Atomic int data_ended;     /* -F sender: the whole file went to the
+                                   transport (send said WEIR_E_DATAEND) */
 
     /* Main thread bookkeeping. */
     struct weir_counters at_interval;   /* ctr at the previous interval */
@@ -82,6 +88,8 @@ struct weir_test {
     struct weir_stream *streams;
     int n_streams;
     int n_alloc;
+    const char *file;           /* -F for this test, or NULL */
+    struct diskfile *next_file; /* opened for the stream being set up */
 
     _Atomic int phase;          /* enum data_phase */
     struct workers *workers;
@@ -116,6 +124,12 @@ void test_close_streams(struct weir_test *t);
 /* Local stream config from the test's parameters. */
 void test_stream_config(const struct weir_test *t, int sending, int index,
                         struct weir_stream_config *cfg);
+/* -F: open the file for the stream about to be set up (kept for a retry
+ * of the same stream) and hand it to the transport in cfg; test_add_stream
+ * gives it to that stream. WEIR_OK, or WEIR_E_FILE with errno set. */
+int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg);
+/* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
+int test_carries_files(const struct weir_test *t);
 
 int test_is_datagram(const struct weir_test *t);
 int test_has_retransmits(const struct weir_test *t);

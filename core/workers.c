@@ -67,20 +67,23 @@ static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL);
 }
 
-/* Receive calls per stream, at most, when the run ends (a bound, so that a
- * flood cannot hold the end back). */
-#define FINAL_READS 64
+/* How long a worker may go on reading what arrived before the end, at
+ * most: a bound, so that a flood cannot hold the end back, and no count
+ * of calls, which a transport reading a block per call (the SDK's
+ * skeleton) would exhaust before a slow receiver's queue is empty. */
+#define FINAL_DRAIN_MS 2000
 
 /* The run is over: count what the receiving streams already have queued,
  * so that nothing that arrived before the end is missing from the
  * totals (workers_stop joins this thread before the last sample). */
 static void count_queued(struct worker *w, const struct weir_transport_ops *ops)
 {
+    uint64_t until = host_now_ns() + FINAL_DRAIN_MS * 1000000ull;
     for (int k = 0; k < w->count; k++) {
         struct weir_stream *st = &w->t->streams[w->first + k * w->stride];
         if (st->sending || st->failed)
             continue;
-        for (int i = 0; i < FINAL_READS; i++) {
+        while (host_now_ns() < until) {
             struct weir_io io = { 0, 0 };
             int rc = ops->recv(st->ctx, &st->ctr, &io);
             st->ctr.bytes += io.bytes;
@@ -200,7 +203,7 @@ static void *worker_main(void *arg)
             for (int k = 0; k < w->count && phase == PHASE_RUN; k++) {
                 struct weir_stream *st = &t->streams[w->first + k * w->stride];
                 uint64_t due = 0;
-                if (!st->sending || st->failed)
+                if (!st->sending || st->failed || st->data_ended)
                     continue;
                 if (pacing_allowance(st, rate, t->p.len, batch_max, t->running_since_ns, now, &due))
                     set_interest(w, st, EPOLLOUT);
@@ -247,6 +250,12 @@ static void *worker_main(void *arg)
                     st->ctr.blocks += io.blocks;
                     if (st->budget_blocks && st->ctr.blocks >= st->budget_blocks)
                         set_interest(w, st, 0);
+                } else if (rc == WEIR_E_DATAEND) {
+                    /* -F: all of the file is on its way; the stream idles. */
+                    st->ctr.bytes += io.bytes;
+                    st->ctr.blocks += io.blocks;
+                    atomic_store_explicit(&st->data_ended, 1, memory_order_release);
+                    set_interest(w, st, 0);
                 } else {
                     stream_failed(w, st, rc);
                 }

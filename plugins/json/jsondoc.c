@@ -264,7 +264,20 @@ static int sum_known(const struct weir_report_sample *s)
     return s->bytes != 0 || s->end != 0 || s->seconds != 0;
 }
 
-static jobj *tcp_end_stream(const struct weir_report_end_stream *st)
+/* -F: iperf3's "diskfile" object, between a stream's sender and receiver. */
+static jobj *diskfile(const struct weir_report_diskfile *f)
+{
+    jobj *o = json_object_new_object();
+    add_int(o, "sent", (int64_t)f->sent);
+    add_int(o, "received", (int64_t)f->received);
+    add_int(o, "size", (int64_t)f->size);
+    add_int(o, "percent_sent", f->percent_sent);
+    add_int(o, "percent_received", f->percent_received);
+    add_str(o, "filename", f->filename);
+    return o;
+}
+
+static jobj *tcp_end_stream(const struct weir_report_end_stream *st, const struct weir_report_diskfile *f)
 {
     struct weir_report_sample snd = or_span_of(&st->sender, st->has_sender, &st->receiver);
     struct weir_report_sample rcv = or_span_of(&st->receiver, st->has_receiver, &st->sender);
@@ -290,6 +303,8 @@ static jobj *tcp_end_stream(const struct weir_report_end_stream *st)
 
     jobj *o = json_object_new_object();
     add(o, "sender", so);
+    if (f)
+        add(o, "diskfile", diskfile(f));
     add(o, "receiver", ro);
     return o;
 }
@@ -397,10 +412,12 @@ jobj *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e)
     if (o == NULL)
         return NULL;
     int udp = end_is_datagram(t, e);
+    const struct weir_report_diskfile *files =
+        e->struct_size >= offsetof(struct weir_report_end, diskfiles) + sizeof e->diskfiles ? e->diskfiles : NULL;
     jobj *a = json_object_new_array();
     for (size_t i = 0; i < e->n_streams; i++)
         json_object_array_add(a, udp ? udp_end_stream(&e->streams[i])
-                                     : tcp_end_stream(&e->streams[i]));
+                                     : tcp_end_stream(&e->streams[i], files ? &files[i] : NULL));
     add(o, "streams", a);
 
     if (udp) {

@@ -5,6 +5,7 @@
  * cookie it sends first. Data is blocks of blksize bytes with no framing
  * (protocol.md §4.2). */
 #include "tcp_int.h"
+#include "payload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,11 +44,15 @@ struct tcp_stream {
     const struct tcp_global *g;
     int fd;
     uint32_t blksize;
+    uint32_t block_len;         /* bytes in the current block: blksize, less
+                                   for the last block of a -F file */
+    int block_filled;           /* -F: buf holds the current block */
     uint32_t offset;            /* bytes of the current block already sent */
     int wait_ms;                /* recv_wait made the socket blocking with this
                                    SO_RCVTIMEO; 0 = still non-blocking */
     int payload_fd;             /* -Z: the block in a memory file, else -1 */
     int rx_flags;               /* --skip-rx-copy: MSG_TRUNC, else 0 */
+    const struct weir_payload *payload; /* -F: the core's file, else NULL */
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
@@ -124,6 +129,8 @@ static int stream_new(const struct tcp_global *g, int fd,
     s->g = g;
     s->fd = fd;
     s->blksize = cfg->blksize;
+    s->block_len = cfg->blksize;
+    s->block_filled = 0;
     s->offset = 0;
     s->wait_ms = 0;
     /* Filled whatever the direction: the core may pick a stream's direction
@@ -136,8 +143,11 @@ static int stream_new(const struct tcp_global *g, int fd,
     /* -Z and --skip-rx-copy (config minor 4). TCP discards what it reads
      * with MSG_TRUNC, still counting it. */
     s->payload_fd = -1;
-    s->rx_flags = WEIR_CFG_HAS(cfg, skip_rx_copy) && cfg->skip_rx_copy ? MSG_TRUNC : 0;
-    if (WEIR_CFG_HAS(cfg, zerocopy) && cfg->zerocopy &&
+    /* -F (minor 5): the file's bytes pass through buf both ways, so no
+     * MSG_TRUNC and no memory file. */
+    s->payload = WEIR_CFG_HAS(cfg, payload) ? cfg->payload : NULL;
+    s->rx_flags = !s->payload && WEIR_CFG_HAS(cfg, skip_rx_copy) && cfg->skip_rx_copy ? MSG_TRUNC : 0;
+    if (!s->payload && WEIR_CFG_HAS(cfg, zerocopy) && cfg->zerocopy &&
         (s->payload_fd = tcp_payload_file(s->buf, s->blksize)) < 0) {
         int e = errno;
         free(s);
@@ -176,7 +186,13 @@ static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
     if (max_blocks == 0)
         max_blocks = 1;
     while (done < max_blocks) {
-        uint32_t left = s->blksize - s->offset;
+        if (s->payload && !s->block_filled) {
+            int rc = weir_payload_next(s->payload, s->buf, s->blksize, &s->block_len);
+            if (rc != WEIR_OK)
+                return rc == WEIR_E_DATAEND && moved ? WEIR_OK : rc;
+            s->block_filled = 1;
+        }
+        uint32_t left = s->block_len - s->offset;
         ssize_t n = s->payload_fd >= 0 ? tcp_send_from_file(s->fd, s->payload_fd, s->offset, left)
                                         : send(s->fd, s->buf + s->offset, left, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
@@ -190,10 +206,11 @@ static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
         moved = 1;
         io->bytes += (uint64_t)n;
         s->offset += (uint32_t)n;
-        if (s->offset < s->blksize)
+        if (s->offset < s->block_len)
             break;      /* short write: the send buffer is full, so the next
                            send() would only return EAGAIN */
         s->offset = 0;
+        s->block_filled = 0;
         io->blocks++;
         done++;
     }
@@ -215,6 +232,8 @@ static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
             moved = 1;
             io->bytes += (uint64_t)n;
             io->blocks++;       /* iperf3 counts one block per read */
+            if (s->payload && s->payload->consume(s->payload->ctx, s->buf, (size_t)n) < 0)
+                return WEIR_E_FILE;
             if ((size_t)n < s->blksize)
                 break;  /* the queue is drained; another read would be EAGAIN */
             continue;
@@ -248,6 +267,8 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
         if (n > 0) {
             io->bytes += (uint64_t)n;
             io->blocks++;
+            if (s->payload && s->payload->consume(s->payload->ctx, s->buf, (size_t)n) < 0)
+                return WEIR_E_FILE;
             return WEIR_OK;
         }
         if (n == 0)
@@ -517,7 +538,7 @@ static void tcp_fini(void *global)
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
-            WEIR_CAP_CONGESTION,
+            WEIR_CAP_CONGESTION | WEIR_CAP_PAYLOAD,
     .wire_key = "tcp",
     .wire_label = "TCP",
     .default_blksize = 131072,

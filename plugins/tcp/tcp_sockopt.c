@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>   /* SIOCOUTQ */
 /* linux/tcp.h rather than netinet/tcp.h: glibc's struct tcp_info stops
  * before tcpi_snd_wnd and tcpi_reord_seen. */
 #include <linux/tcp.h>
@@ -105,6 +107,10 @@ int tcp_fill_info(int fd, struct weir_stream_info *out)
         if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &calen) == 0)
             memcpy(si.congestion, ca, sizeof ca);
     }
+    /* Written, not yet acknowledged: the core's wait for a -F file to
+     * arrive whole. */
+    int outq;
+    si.unacked = ioctl(fd, SIOCOUTQ, &outq) == 0 && outq >= 0 ? (uint64_t)outq : UINT64_MAX;
     /* Copy only what the caller's struct has room for, keeping its size. */
     si.struct_size = out->struct_size;
     memcpy(out, &si, want);

@@ -438,6 +438,23 @@ static void cpu_lines(struct text *t, const struct weir_report_end *e)
             e->remote_total, e->remote_user, e->remote_system);
 }
 
+/* -F: iperf3's line under a stream's sender line, in bytes with the unit
+ * singular ("4.77 MByte"); a receiving side says "Sent" too. */
+static void diskfile_line(struct text *t, const struct weir_report_end *e, size_t i)
+{
+    if (e->struct_size < offsetof(struct weir_report_end, diskfiles) + sizeof e->diskfiles || !e->diskfiles)
+        return;
+    const struct weir_report_diskfile *f = &e->diskfiles[i];
+    int sending = e->streams[i].sending;
+    char moved[32], size[32];
+    weir_format_bytes(moved, sizeof moved, (double)(sending ? f->sent : f->received));
+    weir_format_bytes(size, sizeof size, (double)f->size);
+    moved[strlen(moved) - 1] = '\0';
+    size[strlen(size) - 1] = '\0';
+    out(t, "        Sent %s / %s (%d%%) of %s\n", moved, size,
+        sending ? f->percent_sent : f->percent_received, f->filename);
+}
+
 /* One direction of the summary: per-stream sender/receiver lines, the [SUM]
  * pair, and the -V lines iperf3 prints after each direction. */
 static void summary_group(struct text *t, const struct weir_report_end *e, int all, int sending,
@@ -463,6 +480,7 @@ static void summary_group(struct text *t, const struct weir_report_end *e, int a
         } else {
             not_available(t, &st->socket, "sender");
         }
+        diskfile_line(t, e, i);
         if (st->has_receiver) {
             summary_line(t, &st->socket, role, &st->receiver, 0, 0);
             any_receiver = 1;

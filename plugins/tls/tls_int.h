@@ -88,6 +88,10 @@ struct tls_stream {
     int broken;                 /* fatal TLS error: no close_notify */
     int eof;                    /* the peer closed (reported on the next recv) */
     uint32_t blksize;
+    uint32_t block_len;         /* bytes in the current block: blksize, less
+                                   for the last block of a -F file */
+    int block_filled;           /* -F: buf holds the current block */
+    const struct weir_payload *payload; /* -F: the core's file, else NULL */
     uint32_t offset;            /* bytes of the current block already written */
     uint64_t since_rekey;       /* payload bytes under the current write key */
     /* Reporting: what this stream negotiated. */

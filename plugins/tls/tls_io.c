@@ -22,6 +22,7 @@
  * the socket has none (must_drain): level-triggered epoll, which sees only
  * the socket, would not call it again for that. */
 #include "tls_int.h"
+#include "payload.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -97,18 +98,25 @@ int tls_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
     if (max_blocks == 0)
         max_blocks = 1;
     while (done < max_blocks) {
+        if (s->payload && !s->block_filled) {
+            int rc = weir_payload_next(s->payload, s->buf, s->blksize, &s->block_len);
+            if (rc != WEIR_OK)
+                return rc == WEIR_E_DATAEND && moved ? WEIR_OK : rc;
+            s->block_filled = 1;
+        }
         size_t n = 0;
         /* After WANT_WRITE this is the same buffer and length as the call
          * that returned it, which OpenSSL requires: offset only moves when
-         * a write succeeds. */
-        int r = SSL_write_ex(s->ssl, s->buf + s->offset, s->blksize - s->offset, &n);
+         * a write succeeds, and a -F block stays until it is all written. */
+        int r = SSL_write_ex(s->ssl, s->buf + s->offset, s->block_len - s->offset, &n);
         if (r == 1) {
             moved = 1;
             io->bytes += n;
             s->since_rekey += n;
             s->offset += (uint32_t)n;
-            if (s->offset == s->blksize) {
+            if (s->offset == s->block_len) {
                 s->offset = 0;
+                s->block_filled = 0;
                 io->blocks++;
                 done++;
                 maybe_rekey(s);
@@ -144,6 +152,8 @@ int tls_recv(void *stream, struct weir_counters *c, struct weir_io *io)
             moved = 1;
             io->bytes += n;
             io->blocks++;       /* one block per read, as tcp counts */
+            if (s->payload && s->payload->consume(s->payload->ctx, s->buf, n) < 0)
+                return WEIR_E_FILE;
             continue;
         }
         int saved = errno;

@@ -2,6 +2,7 @@
  * and adds the TLS layer: open = lower open + handshake, close =
  * close_notify + lower close, info = the lower's (TCP_INFO). */
 #include "tls_int.h"
+#include "sockutil.h"
 
 #include <netdb.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@ static struct weir_stream_config lower_config(const struct weir_stream_config *c
 {
     struct weir_stream_config lc = *cfg;
     lc.blksize = 1;
+    lc.payload = NULL;
     return lc;
 }
 
@@ -54,6 +56,8 @@ static int stream_new(struct tls_global *g, void *lower_stream, const struct wei
     s->lower_stream = lower_stream;
     s->fd = g->lower->stream_fd(lower_stream);
     s->blksize = cfg->blksize;
+    s->block_len = cfg->blksize;
+    s->payload = WEIR_CFG_HAS(cfg, payload) ? cfg->payload : NULL;
     snprintf(s->peer, sizeof s->peer, "?");
     /* The content does not change what encryption costs; random unless the
      * user asked for iperf3's repeating pattern. */

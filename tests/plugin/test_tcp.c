@@ -124,7 +124,7 @@ static void test_descriptor(void)
 {
     expect_transport_descriptor(plug, "tcp",
                                 WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS |
-                                    WEIR_CAP_CONTROL_PORT | WEIR_CAP_CONGESTION,
+                                    WEIR_CAP_CONTROL_PORT | WEIR_CAP_CONGESTION | WEIR_CAP_PAYLOAD,
                                 "tcp", "TCP");
     CU_ASSERT_PTR_NOT_NULL(plug->description);
     CU_ASSERT_PTR_NULL(plug->options);
@@ -392,6 +392,108 @@ static void test_info(void)
     T->close(ss);
 }
 
+/* -F's payload: a source of 2.5 blocks and a sink, as the core's file. */
+struct mem_payload {
+    unsigned char data[2500];
+    size_t at;                  /* source: bytes handed out; sink: taken in */
+    int fail;                   /* fill/consume fail with -1 */
+    int fills;
+};
+
+static long mem_fill(void *ctx, void *buf, size_t len)
+{
+    struct mem_payload *m = ctx;
+    m->fills++;
+    if (m->fail)
+        return -1;
+    size_t n = sizeof m->data - m->at < len ? sizeof m->data - m->at : len;
+    memcpy(buf, m->data + m->at, n);
+    m->at += n;
+    return (long)n;
+}
+
+static int mem_consume(void *ctx, const void *buf, size_t len)
+{
+    struct mem_payload *m = ctx;
+    if (m->fail || m->at + len > sizeof m->data)
+        return -1;
+    memcpy(m->data + m->at, buf, len);
+    m->at += len;
+    return 0;
+}
+
+static void test_payload(void)
+{
+    static struct mem_payload src, dst;
+    memset(&src, 0, sizeof src);
+    memset(&dst, 0, sizeof dst);
+    for (size_t i = 0; i < sizeof src.data; i++)
+        src.data[i] = (unsigned char)(i * 7 + 3);
+    const struct weir_payload ps = { &src, mem_fill, mem_consume };
+    const struct weir_payload pd = { &dst, mem_fill, mem_consume };
+    struct weir_stream_config cfg = base_cfg();
+    cfg.blksize = 1000;
+    cfg.zerocopy = 1;           /* does not apply to the payload's bytes */
+    cfg.payload = &ps;
+    struct weir_stream_config scfg = cfg;
+    scfg.host = NULL;
+    scfg.sending = 0;
+    scfg.skip_rx_copy = 1;      /* nor does MSG_TRUNC */
+    scfg.payload = &pd;
+    void *cs, *ss;
+    open_pair(&cfg, &scfg, &cs, &ss);
+
+    struct weir_counters c;
+    memset(&c, 0, sizeof c);
+    struct weir_io d = { 0, 0 };
+    /* Two whole blocks and the last 500 bytes, then the end. */
+    CU_ASSERT_EQUAL(T->send(cs, 16, &c, &d), WEIR_OK);
+    CU_ASSERT_EQUAL(d.bytes, 2500);
+    CU_ASSERT_EQUAL(d.blocks, 3);
+    struct weir_io e = { 0, 0 };
+    CU_ASSERT_EQUAL(T->send(cs, 16, &c, &e), WEIR_E_DATAEND);
+    CU_ASSERT_EQUAL(e.bytes, 0);
+    CU_ASSERT_EQUAL(T->send(cs, 16, &c, &e), WEIR_E_DATAEND);
+
+    struct weir_io r = { 0, 0 };
+    for (int i = 0; i < 50 && r.bytes < 2500; i++) {
+        CU_ASSERT_TRUE(wait_readable(T->stream_fd(ss), IO_WAIT_MS));
+        CU_ASSERT(T->recv(ss, &c, &r) == WEIR_OK);
+    }
+    CU_ASSERT_EQUAL(r.bytes, 2500);
+    CU_ASSERT_EQUAL(dst.at, 2500);
+    CU_ASSERT_EQUAL(memcmp(dst.data, src.data, sizeof src.data), 0);
+
+    /* The receiver read it all: the sender sees it acknowledged. */
+    struct weir_stream_info si = { .struct_size = sizeof si, .unacked = UINT64_MAX };
+    for (int i = 0; i < 100; i++) {
+        CU_ASSERT_EQUAL(T->info(cs, &si), WEIR_OK);
+        if (si.unacked == 0)
+            break;
+        usleep(10000);
+    }
+    CU_ASSERT_EQUAL(si.unacked, 0);
+
+    /* A sink that cannot write, a source that cannot read: WEIR_E_FILE. */
+    dst.fail = 1;
+    src.at = 0;
+    d = (struct weir_io){ 0, 0 };
+    T->close(cs);
+    CU_ASSERT_TRUE(T->client_open(G, &cfg, &cs) == WEIR_OK);
+    void *ss2 = NULL;
+    CU_ASSERT_EQUAL_FATAL(accept_one(&scfg, &ss2), WEIR_OK);
+    CU_ASSERT_EQUAL(T->send(cs, 1, &c, &d), WEIR_OK);
+    CU_ASSERT_TRUE(wait_readable(T->stream_fd(ss2), IO_WAIT_MS));
+    r = (struct weir_io){ 0, 0 };
+    CU_ASSERT_EQUAL(T->recv(ss2, &c, &r), WEIR_E_FILE);
+    src.fail = 1;
+    CU_ASSERT_EQUAL(T->send(cs, 1, &c, &d), WEIR_E_FILE);
+
+    T->close(cs);
+    T->close(ss);
+    T->close(ss2);
+}
+
 static void test_congestion(void)
 {
     struct weir_stream_config cfg = base_cfg();
@@ -657,6 +759,7 @@ int main(void)
         { "short cookie, closed peer", test_short_cookie_close },
         { "accept with nothing pending", test_accept_nothing_pending },
         { "info", test_info },
+        { "payload (-F): fill, consume, end, errors", test_payload },
         { "congestion", test_congestion },
         { "socket options", test_options },
         { "bind and cport", test_bind_cport },

@@ -29,6 +29,7 @@ extern "C" {
     X(MSS,               10,  "TCP MSS too large (maximum = 32767 bytes)")                \
     X(OMIT,              12,  "bogus value for --omit (maximum = 600 seconds)")          \
     X(UNIMP,             13,  "an option you are trying to set is not implemented yet")   \
+    X(FILE,              14,  "unable to open -F file")                                   \
     X(BURST,             15,  "invalid burst count (maximum = 1000)")                     \
     X(ENDCONDITIONS,     16,  "only one test end condition (-t, -n, -k) may be specified") \
     X(LOGFILE,           17,  "unable to open log file")                                  \
@@ -111,7 +112,8 @@ extern "C" {
     X(PLUGIN,            1001, "plugin failed")                                           \
     X(NOMEM,             1002, "out of memory")                                           \
     X(USAGE,             1003, "invalid command line")                                    \
-    X(UNSUPPORTED,       1004, "the server does not support this test")
+    X(UNSUPPORTED,       1004, "the server does not support this test")             \
+    X(DATAEND,           1005, "the payload has no more data")
 
 enum weir_status {
 #define WEIR_ERROR_ENUM_(name, num, msg) WEIR_E_##name = num,

@@ -7,9 +7,9 @@
  * the plugin's abi_minor/struct_size says exist. Structs that carry a
  * struct_size grow by appending; each group of appended fields names the
  * minor that added it. Structs without one (weir_counters, weir_io,
- * weir_option, weir_report_sample, weir_report_stream,
- * weir_report_end_stream) are embedded or used as arrays and stay fixed
- * for the whole of major 1.
+ * weir_option, weir_payload, weir_report_sample, weir_report_stream,
+ * weir_report_end_stream, weir_report_diskfile) are embedded or used as
+ * arrays and stay fixed for the whole of major 1.
  *
  * Plugins never link against weir's executable: everything they need from the
  * host comes through struct weir_host. */
@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 4
+#define WEIR_ABI_MINOR 5
 
 #define WEIR_PLUGIN_ENTRY      weir_plugin_entry
 #define WEIR_PLUGIN_ENTRY_NAME "weir_plugin_entry"

@@ -156,6 +156,19 @@ struct weir_report_end_stream {
     uint32_t max_rtt, min_rtt, mean_rtt;
 };
 
+/* minor 5: -F, what one stream did with the file (iperf3's "diskfile"). */
+struct weir_report_diskfile {
+    const char *filename;       /* as given to -F */
+    uint64_t sent;              /* the stream's bytes sent (the peer's count
+                                   when this side received) */
+    uint64_t received;          /* bytes received (the peer's count when
+                                   this side sent; 0 if unknown) */
+    uint64_t size;              /* the file's size at the end */
+    int percent_sent;           /* 100 * sent / size, truncated; 100 for an
+                                   empty file */
+    int percent_received;
+};
+
 struct weir_report_end {
     uint32_t struct_size;
     size_t n_streams;
@@ -171,6 +184,9 @@ struct weir_report_end {
     const char *receiver_tcp_congestion;
     const char *server_output_text;       /* client with --get-server-output */
     const char *server_output_json;       /* JSON text of the server's document */
+    /* minor 5 */
+    const struct weir_report_diskfile *diskfiles; /* -F: one per stream, in
+                                   the order of streams; NULL without -F */
 };
 
 /* minor 3: one row per test of a comparison run (--transport A,B,...), in

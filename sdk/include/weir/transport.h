@@ -46,8 +46,28 @@ extern "C" {
                                             cfg->stream_tag is set (weir peers
                                             only), so a server running several
                                             tests tells them apart */
+/* minor 5 */
+#define WEIR_CAP_PAYLOAD       (1u << 7) /* carries the core's payload when
+                                            cfg->payload is set (-F): takes
+                                            what it sends from fill and hands
+                                            what it receives to consume */
 
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
+
+/* -F: the stream's payload comes from, or goes to, a file the core opened.
+ * Worker thread, from inside send/recv only; the core owns ctx. */
+struct weir_payload {
+    void *ctx;
+    /* sender, at the start of each block: put up to len bytes of payload in
+     * buf; returns how many (fewer only at the end of the data, 0 when
+     * there is none left: send then returns WEIR_E_DATAEND once what it
+     * already took is written), or -1 with the detail set (send returns
+     * WEIR_E_FILE). */
+    long (*fill)(void *ctx, void *buf, size_t len);
+    /* receiver, after each read: the bytes just received, in order.
+     * Returns 0, or -1 with the detail set (recv returns WEIR_E_FILE). */
+    int (*consume)(void *ctx, const void *buf, size_t len);
+};
 
 /* Everything a transport needs to open one stream. Built by the core from
  * the command line (client) or the peer's parameters (server); const. */
@@ -104,6 +124,12 @@ struct weir_stream_config {
                                    where the transport can */
     uint32_t flowlabel;         /* -L: IPv6 flow label of a client's stream,
                                    0 = none */
+    /* minor 5 */
+    const struct weir_payload *payload; /* -F, for a transport with
+                                   WEIR_CAP_PAYLOAD: where the payload comes
+                                   from or goes; NULL = the transport's own
+                                   (random or repeating) bytes. Then -Z and
+                                   --skip-rx-copy do not apply. */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
@@ -138,6 +164,10 @@ struct weir_stream_info {
     uint32_t pmtu;
     uint64_t reorder;
     char congestion[32];        /* algorithm in use, "" if unknown */
+    /* minor 5 */
+    uint64_t unacked;           /* bytes written and not yet acknowledged
+                                   by the peer (SIOCOUTQ); the core sets
+                                   UINT64_MAX before the call: unknown */
 };
 
 struct weir_transport_ops {

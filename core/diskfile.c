@@ -1,0 +1,91 @@
+#include "diskfile.h"
+#include "host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void file_error(const char *what)
+{
+    host_services()->set_error(WEIR_E_FILE, "%s: %s", what, strerror(errno));
+}
+
+static long diskfile_fill(void *ctx, void *buf, size_t len)
+{
+    struct diskfile *f = ctx;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(f->fd, (char *)buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            file_error("read");
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (long)got;
+}
+
+static int diskfile_consume(void *ctx, const void *buf, size_t len)
+{
+    struct diskfile *f = ctx;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(f->fd, (const char *)buf + done, len - done, (off_t)(f->offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = ENOSPC;
+            file_error("write");
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    f->offset += len;
+    return 0;
+}
+
+struct diskfile *diskfile_open(const char *path, int sending)
+{
+    struct diskfile *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->fd = sending ? open(path, O_RDONLY | O_CLOEXEC)
+                    : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, S_IRUSR | S_IWUSR);
+    if (f->fd < 0) {
+        int e = errno;
+        free(f);
+        errno = e;
+        return NULL;
+    }
+    f->payload.ctx = f;
+    f->payload.fill = diskfile_fill;
+    f->payload.consume = diskfile_consume;
+    return f;
+}
+
+void diskfile_close(struct diskfile *f)
+{
+    if (!f)
+        return;
+    close(f->fd);
+    free(f);
+}
+
+uint64_t diskfile_size(const struct diskfile *f)
+{
+    struct stat st;
+    return f && fstat(f->fd, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+}
+
+int diskfile_percent(uint64_t bytes, uint64_t size)
+{
+    return size ? (int)((double)bytes / (double)size * 100.0) : 100;
+}
