@@ -25,6 +25,9 @@
 #define MAX_THREADS 256
 /* Longest sleep of the front door: it looks at the signal flag this often. */
 #define POLL_CAP_MS 500
+/* How long newcomers may wait in the backlog for a test that is winding up
+ * (link_winding_up) to free its slot. */
+#define WINDING_HOLD_MS 3000
 
 struct pending {
     int fd;
@@ -124,12 +127,33 @@ int link_claim(struct test_link *l)
     return 0;
 }
 
+void link_winding_up(struct test_link *l)
+{
+    pthread_mutex_lock(&l->d->lock);
+    l->winding_until_ns = host_now_ns() + ms_to_ns(WINDING_HOLD_MS);
+    pthread_mutex_unlock(&l->d->lock);
+}
+
+/* Every slot is taken but one frees soon: leave newcomers in the backlog.
+ * Returns the ms until that hold ends (0: no hold). Under the lock. */
+static int hold_ms(const struct dispatch *d, uint64_t now)
+{
+    if (d->done || d->n_claimed < d->slots || d->n_expecting > 0)
+        return 0;
+    uint64_t until = 0;
+    for (const struct test_link *l = d->links; l; l = l->next)
+        if (l->claimed && l->winding_until_ns > until)
+            until = l->winding_until_ns;
+    return until > now ? (int)((until - now + 999999u) / 1000000u) : 0;
+}
+
 int link_expect_streams(struct test_link *l)
 {
     pthread_mutex_lock(&l->d->lock);
     l->expecting = 1;
     l->d->n_expecting++;
     pthread_mutex_unlock(&l->d->lock);
+    wake(l->d);                 /* the front door may be holding newcomers */
     return l->inbox;
 }
 
@@ -386,7 +410,7 @@ static void accept_new(struct dispatch *d)
 {
     for (int n = 0; n < 64; n++) {
         pthread_mutex_lock(&d->lock);
-        if (d->lent) {
+        if (d->lent || hold_ms(d, host_now_ns())) {
             pthread_mutex_unlock(&d->lock);
             return;
         }
@@ -520,12 +544,13 @@ int dispatch_serve(const struct weir_settings *s, struct report_set *rs, int lis
     uint64_t idle_since = host_now_ns();
     while (!stopped && !session_signal) {
         reap(&d);
+        uint64_t now = host_now_ns();
         pthread_mutex_lock(&d.lock);
         int lent = d.lent, done = d.done, quiet = d.n_links == 0 && d.n_pend == 0;
+        int hold = hold_ms(&d, now);
         pthread_mutex_unlock(&d.lock);
         if (done)
             break;
-        uint64_t now = host_now_ns();
         if (!quiet) {
             idle_since = now;
         } else if (idle_ms >= 0 && now - idle_since >= ms_to_ns(idle_ms)) {
@@ -542,10 +567,12 @@ int dispatch_serve(const struct weir_settings *s, struct report_set *rs, int lis
         int n = 0;
         p[n++] = (struct pollfd){ .fd = d.wake[0], .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
-        p[n++] = (struct pollfd){ .fd = lent ? -1 : listen_fd, .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = lent || hold ? -1 : listen_fd, .events = POLLIN };
         for (int i = 0; i < d.n_pend; i++)
             p[n++] = (struct pollfd){ .fd = d.pend[i].fd, .events = POLLIN };
         int wait_ms = poll_timeout(&d);
+        if (hold && hold < wait_ms)
+            wait_ms = hold;
         if (quiet && idle_ms >= 0) {
             uint64_t left = idle_since + ms_to_ns(idle_ms) - now;
             int left_ms = (int)((left + 999999u) / 1000000u);

@@ -43,6 +43,7 @@ struct test_link {
     int *queue, n_queued, n_alloc;
     int lent;                   /* has the control listener on loan */
     int closing;                /* the thread closes ctl_fd now: hands off */
+    uint64_t winding_until_ns;  /* link_winding_up: hold newcomers till then */
     int finished;
     int status;
 };
@@ -62,6 +63,13 @@ int dispatch_serve(const struct weir_settings *s, struct report_set *rs, int lis
 /* The parameters are in: take a test slot, a test number and reporters.
  * 0 when the server is full (the caller answers ACCESS_DENIED). */
 int link_claim(struct test_link *link);
+
+/* The test needs nothing more from anyone but its client's goodbye: its
+ * slot frees within moments. Until it does (at most a short bound), a
+ * newcomer waits in the listen backlog, as with iperf3, rather than being
+ * told the server is busy -- so a script's next client, started as soon as
+ * the last one exited, is served. */
+void link_winding_up(struct test_link *link);
 
 /* Route data connections that carry the test's cookie to it from now on;
  * returns the descriptor to poll (readable: link_take_stream). */

@@ -438,6 +438,7 @@ static int exchange_results(struct server_test *v)
         io = ctl_send_state(t->ctl_fd, ST_DISPLAY_RESULTS);
     if (io != CTL_OK)
         return ctl_fail(v, io, WEIR_E_SENDRESULTS);
+    link_winding_up(v->link);
     signed char st;
     io = ctl_recv_state(t->ctl_fd, timeouts_wait_ms(t->s, DONE_TIMEOUT_MS), &st);
     if (io != CTL_OK)
@@ -515,6 +516,7 @@ static int serve_one(struct test_link *link)
         rc = exchange_results(&v);
 
     if (rc != WEIR_OK) {
+        link_winding_up(link);
         if (v.tell_client && !v.client_gone && v.error < 1000)
             ctl_send_server_error(t->ctl_fd, v.error, v.sys_errno);
         if (v.ss.started) {

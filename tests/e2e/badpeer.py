@@ -39,6 +39,10 @@ PARAM_EXCHANGE = 0x09
 CREATE_STREAMS = 0x0A
 TEST_START = 0x01
 TEST_RUNNING = 0x02
+TEST_END = 0x04
+EXCHANGE_RESULTS = 0x0D
+DISPLAY_RESULTS = 0x0E
+IPERF_DONE = 0x10
 UNKNOWN_STATE = 99          # not a state any iperf3 peer defines
 
 
@@ -245,6 +249,34 @@ def sc_overrun(peer):
     emit_answer(peer.ctl, peer.timeout, t0)
 
 
+def sc_slow_goodbye(peer):
+    """A whole, well-behaved test of one 128 KiB block, except that after
+    DISPLAY_RESULTS it prints WINDING and waits --arg seconds (default 2)
+    before its IPERF_DONE: the server's test is winding up meanwhile."""
+    peer.open_control()
+    peer.send_valid_params(time=0, num=131072)
+    d = peer.open_data(peer.cookie)
+    peer.wait_running()
+    d.sendall(b"\0" * 131072)
+    peer.ctl.sendall(bytes([TEST_END]))
+    expect_state(peer.ctl, EXCHANGE_RESULTS, peer.timeout, peer.seen)
+    peer.ctl.sendall(frame({"cpu_util_total": 0, "cpu_util_user": 0, "cpu_util_system": 0,
+                            "sender_has_retransmits": 0,
+                            "streams": [{"id": 1, "bytes": 131072, "retransmits": 0, "jitter": 0,
+                                         "errors": 0, "packets": 0, "start_time": 0,
+                                         "end_time": 0.01}]}))
+    deadline = time.monotonic() + peer.timeout
+    n = struct.unpack(">I", read_exact(peer.ctl, 4, deadline))[0]
+    read_exact(peer.ctl, n, deadline)
+    expect_state(peer.ctl, DISPLAY_RESULTS, peer.timeout, peer.seen)
+    print("WINDING")
+    sys.stdout.flush()
+    time.sleep(float(peer.arg) if peer.arg else 2.0)
+    t0 = time.monotonic()
+    peer.ctl.sendall(bytes([IPERF_DONE]))
+    emit_answer(peer.ctl, peer.timeout, t0)
+
+
 LEN_OVER = 9000
 
 SCENARIOS = {
@@ -284,6 +316,8 @@ SCENARIOS = {
     "params": sc_params_arg,
     # a test that runs past its duration without TEST_END
     "overrun": sc_overrun,
+    # a whole test whose IPERF_DONE comes late (--arg seconds)
+    "slow_goodbye": sc_slow_goodbye,
 }
 
 

@@ -135,7 +135,7 @@ fourth_denied() {
 # ACCESS_DENIED, the first completes.
 one_at_a_time() {
     start_server_retry weir || return
-    start_client first "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3
+    start_client first "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6
     wait_accepted 1 || return
     run_bounded "$CASE_DIR/second.out" "$CASE_DIR/second.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
     expect_eq "second weir client exit status" "$RUN_RC" 1
@@ -192,10 +192,49 @@ bad_values() {
     done
 }
 
+# A script's clients one after another, each started the moment the last
+# one exited (no retry): iperf3 leaves such a client in its listen backlog
+# while the last test winds up, and so must weir -- never "busy". Also
+# right after a test that failed (an unknown -C), and for iperf3 clients.
+back_to_back() {
+    start_server_retry weir || return
+    local i busy=0 failed=0
+    for i in $(seq 12); do
+        run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -n 256K
+        grep -q "busy" "$CASE_DIR/c.err" && busy=$((busy + 1))
+        [ "$RUN_RC" -eq 0 ] || failed=$((failed + 1))
+        if [ "$i" = 6 ]; then
+            run_bounded "$CASE_DIR/bad.out" "$CASE_DIR/bad.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -C no-such-algo
+            grep -q "busy" "$CASE_DIR/bad.err" && busy=$((busy + 1))
+        fi
+        if [ -n "$IPERF3" ]; then
+            run_bounded "$CASE_DIR/i.out" "$CASE_DIR/i.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -n 256K
+            grep -q "busy" "$CASE_DIR/i.out" "$CASE_DIR/i.err" && busy=$((busy + 1))
+            [ "$RUN_RC" -eq 0 ] || failed=$((failed + 1))
+        fi
+    done
+    expect_eq "clients told the server is busy" "$busy" 0
+    expect_eq "clients that failed" "$failed" 0
+    # A client arriving while the last test waits for its client's
+    # IPERF_DONE is held, not refused, and served once it ends.
+    timeout -k 3 20 python3 "$TESTS_DIR/e2e/badpeer.py" --port "$PORT" --timeout 10 --arg 1.5 slow_goodbye \
+        >"$CASE_DIR/peer.out" 2>"$CASE_DIR/peer.err" </dev/null &
+    local ppid=$!
+    _E2E_PIDS="$_E2E_PIDS $ppid"
+    wait_grep "$CASE_DIR/peer.out" '^WINDING' 10 || { fail "slow_goodbye never reached DISPLAY_RESULTS"; return; }
+    run_bounded "$CASE_DIR/held.out" "$CASE_DIR/held.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -n 256K
+    expect_eq "a client during the last test's goodbye: exit status" "$RUN_RC" 0
+    grep -q "busy" "$CASE_DIR/held.err" && fail "the held client was told the server is busy"
+    wait "$ppid"
+    _forget_pid "$ppid"
+    grep -q '^END eof' "$CASE_DIR/peer.out" || fail "slow_goodbye: $(tr '\n' ' ' <"$CASE_DIR/peer.out")"
+}
+
 run_case "--max-tests: out of range, not a number, on a client" bad_values
 run_case "three weir clients at once (TCP, TCP -R, UDP), --max-tests 3" three_weir
 run_case "a fourth client beyond --max-tests 3 is denied, then served" fourth_denied
 run_case "--max-tests 1: a second client is told the server is busy" one_at_a_time
 run_case "iperf3 TCP and UDP clients at once, --max-tests 2" iperf3_pair
+run_case "clients back to back, also after a failed test: never busy" back_to_back
 run_case "two iperf3 UDP clients at once (-P 2, one -R), --max-tests 2" iperf3_udp_pair
 finish
