@@ -53,6 +53,20 @@ int weir_bind_device(int fd, const struct weir_stream_config *cfg, char *why, si
     return WEIR_OK;
 }
 
+uint64_t weir_max_pacing(int fd)
+{
+    uint64_t bytes = 0;
+    socklen_t len = sizeof bytes;
+    if (getsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &bytes, &len) < 0)
+        return 0;
+    if (len == sizeof(uint32_t)) {              /* a kernel before 4.20 */
+        uint32_t narrow;
+        memcpy(&narrow, &bytes, sizeof narrow);
+        bytes = narrow == UINT32_MAX ? UINT64_MAX : narrow;
+    }
+    return bytes == UINT64_MAX ? 0 : bytes * 8;
+}
+
 int weir_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen)
 {
     if (!WEIR_CFG_HAS(cfg, fq_rate) || !cfg->fq_rate)

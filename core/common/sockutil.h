@@ -31,6 +31,8 @@ int weir_bind_device(int fd, const struct weir_stream_config *cfg, char *why, si
 /* --fq-rate (SO_MAX_PACING_RATE, bytes/s in the kernel). Returns WEIR_OK,
  * or WEIR_E_SETPACING with why filled. */
 int weir_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);
+/* The socket's SO_MAX_PACING_RATE in bits/s; 0 when there is none. */
+uint64_t weir_max_pacing(int fd);
 
 /* One block of payload: random bytes, or iperf3's repeating "0123456789"
  * pattern. Returns 0, or -1 with errno set. */

@@ -281,12 +281,14 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
 }
 
 /* start.weir.streams[]: how the payload moves, whichever way the stream
- * goes: sends with sendfile (-Z), receives with MSG_TRUNC (--skip-rx-copy). */
+ * goes: sends with sendfile (-Z), receives with MSG_TRUNC (--skip-rx-copy),
+ * the kernel's pacing cap in bits/s (--fq-rate; 0 = none). */
 static int tcp_describe(void *stream, char *buf, size_t len)
 {
     const struct tcp_stream *s = stream;
-    int n = snprintf(buf, len, "{\"zerocopy\":%s,\"skip_rx_copy\":%s}",
-                     s->payload_fd >= 0 ? "true" : "false", s->rx_flags ? "true" : "false");
+    int n = snprintf(buf, len, "{\"zerocopy\":%s,\"skip_rx_copy\":%s,\"max_pacing_rate\":%llu}",
+                     s->payload_fd >= 0 ? "true" : "false", s->rx_flags ? "true" : "false",
+                     (unsigned long long)weir_max_pacing(s->fd));
     return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
 }
 

@@ -106,6 +106,23 @@ fq_rate_iperf3() {
         "$(json_get "$CLI" .end.sum_received.bits_per_second)" 30000000
 }
 
+# The kernel's pacing cap as each end's socket has it, read back for
+# start.weir.streams[].max_pacing_rate: --fq-rate's on every data socket
+# of both ends (a receiver's carries only ACKs), none for -b alone
+# (iperf3's user-space average).
+pacing_reported() {
+    local pace='[.start.weir.streams[] | .max_pacing_rate | tostring] | join(" ")'
+    opts_pair weir --fq-rate 20M -t 1 -P 2 || return
+    expect_eq "client (sending): the cap per stream" "$(json_get "$CLI" "$pace")" "20000000 20000000"
+    expect_eq "server (receiving): the cap" "$(json_get "$SRV" "$pace")" "20000000 20000000"
+    opts_pair weir --fq-rate 20M -t 1 -R || return
+    expect_eq "server sending to -R: the cap" "$(json_get "$SRV" "$pace")" "20000000"
+    expect_eq "client receiving: the cap" "$(json_get "$CLI" "$pace")" "20000000"
+    opts_pair weir -b 20M -t 1 || return
+    expect_eq "-b alone: no kernel cap" "$(json_get "$CLI" "$pace")" "0"
+    expect_eq "-b alone: none on the server" "$(json_get "$SRV" "$pace")" "0"
+}
+
 # cpus_of PID: the CPU lists its threads may run on, one per thread, sorted.
 cpus_of() {
     local f
@@ -123,11 +140,11 @@ affinity() {
     local srv
     srv=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null)
     srv=${srv%% *}
-    timeout -k 3 "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3 -P 2 -A 0,1 \
+    timeout -k 3 "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6 -P 2 -A 0,1 \
         >"$CASE_DIR/pinned.out" 2>"$CASE_DIR/pinned.err" </dev/null &
     local cpid=$! i seen_c="" seen_s=""
     _E2E_PIDS="$_E2E_PIDS $cpid"
-    for i in $(seq 40); do
+    for i in $(seq 100); do
         sleep 0.1
         grep -q "sec" "$CASE_DIR/pinned.out" 2>/dev/null || continue
         local child
@@ -248,6 +265,7 @@ run_case "--cport -B -4 -P 2" cport_and_bind
 run_case "unknown -C algorithm" unknown_congestion
 run_case "--fq-rate, both directions" fq_rate
 run_case "--fq-rate with iperf3, both ways" fq_rate_iperf3
+run_case "--fq-rate: each socket's cap in start.weir.streams" pacing_reported
 run_case "-A n,m: client and server threads pinned, bad CPUs refused" affinity
 run_case "--bind-dev" bind_dev
 run_case "-Z --skip-rx-copy, both directions" zerocopy_skip_rx
