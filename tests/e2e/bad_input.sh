@@ -209,7 +209,7 @@ serving "$name"
 # running test is not disturbed.
 name="second client while busy"
 server_alive "$name" || true
-start_bg a 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3
+start_bg a 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6
 apid=$BG_PID
 if wait_grep "$E2E_TMP/a.out" "connected to" 5; then
     sleep 0.5
@@ -225,8 +225,8 @@ if wait_grep "$E2E_TMP/a.out" "connected to" 5; then
     else
         fail_check "$name: weir -c exits 1, server is busy" "exit $RUN_RC: $(oneline "$E2E_TMP/b.err" 200)"
     fi
-    # The running 3 s test must finish normally.
-    if wait_exit "$apid" 10; then
+    # The running 6 s test must finish normally.
+    if wait_exit "$apid" 15; then
         if [ "$EXIT_RC" -eq 0 ]; then
             pass_check "$name: running test completes"
         else
@@ -234,7 +234,7 @@ if wait_grep "$E2E_TMP/a.out" "connected to" 5; then
         fi
     else
         stop_pid "$apid"
-        fail_check "$name: running test completes" "first client (-t 3) still running after 10 s; killed"
+        fail_check "$name: running test completes" "first client (-t 6) still running after 15 s; killed"
     fi
 else
     stop_pid "$apid"

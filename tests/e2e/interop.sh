@@ -105,11 +105,11 @@ reverse_drain_case() {
     local i
     for i in 1 2 3 4; do
         start_server_retry weir -1 || return
-        CLIENT_TIMEOUT=6 run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" \
+        CLIENT_TIMEOUT=15 run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" \
             "$IPERF3" -c 127.0.0.1 -p "$PORT" -R -t 1 -l 1M
         wait_server
         if [ "$RUN_RC" -ne 0 ] || [ "$SERVER_RC" -ne 0 ]; then
-            fail "run $i: iperf3 client exit status $RUN_RC (124 = hung, killed after 6 s), weir server $SERVER_RC"
+            fail "run $i: iperf3 client exit status $RUN_RC (124 = hung, killed after 15 s), weir server $SERVER_RC"
             return
         fi
     done

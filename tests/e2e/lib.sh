@@ -19,7 +19,7 @@
 if [ -z "${_WEIR_E2E_UNDER_TIMEOUT:-}" ]; then
     _WEIR_E2E_UNDER_TIMEOUT=1
     export _WEIR_E2E_UNDER_TIMEOUT
-    exec timeout -k 5 "${E2E_DEADLINE:-85}" bash "$0" "$@"
+    exec timeout -k 5 "${E2E_DEADLINE:-180}" bash "$0" "$@"
 fi
 
 set -u

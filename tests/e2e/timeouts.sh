@@ -112,7 +112,7 @@ case_sockets() {
     start_server_retry weir --snd-timeout 4000 --cntl-ka=20/3/4 || return
     local spid cpid
     spid=$(pgrep -P "$SERVER_PID" | head -n 1)
-    start_bg client 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3 -P 2 -b 10M --snd-timeout 3000 --cntl-ka=40/5/6
+    start_bg client 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6 -P 2 -b 10M --snd-timeout 3000 --cntl-ka=40/5/6
     cpid=$BG_CHILD
     wait_grep "$CASE_DIR/client.out" "sec" 10 || { fail "the test did not start"; return; }
     peek "$cpid"
@@ -133,7 +133,7 @@ case_sockets() {
 
     # Without the options: the kernel's defaults (no user timeout, no
     # keepalive) on every socket.
-    start_bg client2 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 2 -P 2 -b 10M
+    start_bg client2 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 5 -P 2 -b 10M
     cpid=$BG_CHILD
     wait_grep "$CASE_DIR/client2.out" "sec" 10 || { fail "the second test did not start"; return; }
     peek "$cpid"

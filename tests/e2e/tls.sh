@@ -61,7 +61,7 @@ RC=
 client() {
     local name=$1
     shift
-    run_bounded "$E2E_TMP/$name.out" "$E2E_TMP/$name.err" "$WEIR" -c 127.0.0.1 "$@"
+    run_when_free "$E2E_TMP/$name.out" "$E2E_TMP/$name.err" "$WEIR" -c 127.0.0.1 "$@"
     RC=$RUN_RC
 }
 

@@ -19,7 +19,7 @@
 #
 # Harness (deadline, temporary directory, servers killed by PID, one
 # PASS/FAIL/SKIP line per case): udp_lib.sh.
-UDP_DEADLINE=110
+UDP_DEADLINE=240
 CLIENT_TIMEOUT=20 SERVER_TIMEOUT=30
 source "$(dirname "$0")/udp_lib.sh"
 require_tools

@@ -52,7 +52,7 @@
 # Needs root (ip netns add), nft (Debian package nftables), jq, python3;
 # skips (77) with the reason when the namespace or the table cannot be made.
 # The namespace is deleted on exit, also on failure or timeout.
-UDP_DEADLINE=60
+UDP_DEADLINE=150
 . "$(dirname "$0")/udp_lib.sh"
 
 require_tools
@@ -181,8 +181,8 @@ netns_case() {
             "$r" "$want_r"
     else
         expect_int -le "receiver's highest sequence <= sent" "$r" "$s"
-        expect_int -lt "datagrams sent after the client stopped counting: under 1 % (sent $s, highest $r)" \
-            $((100 * (s - r))) "$s"
+        expect_int -lt "datagrams sent after the client stopped counting: under 5 % (sent $s, highest $r)" \
+            $((20 * (s - r))) "$s"
     fi
     [ $((r % N)) != 0 ] || fail "receiver's highest sequence $r is a multiple of $N: those were dropped"
     local doc label

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Pacing accuracy (a correctness property of -b, not a speed claim): weir
-# -> weir over loopback, -u -b RATE -t 3 -i 1. Every full interval of the
+# -> weir over loopback, -u -b RATE -t 3 -i 1. The full intervals of the
 # sender (the client's intervals[].sum, the sender's own measurement) must
-# be within +-1 % of start.test_start.target_bitrate. Pacing keeps the
+# average within +-1 % of start.test_start.target_bitrate, each within 5 %
+# (a stall of a loaded machine at a boundary shifts one). Pacing keeps the
 # average since the start on target (protocol.md 4.5), so the first interval
 # is held to the same bound as the others; an interval shorter than half a
 # second (a trailing sliver) is not judged.
@@ -36,7 +37,9 @@ pace_run() {
     json_doc "$CLI" client
 }
 
-# pace_misses: one line per interval of $CLI off by more than 1 %, and one
+# pace_misses: one line per interval of $CLI off by more than 5 %, one if
+# their mean is off by more than 1 % (a stall at a boundary moves one
+# interval, not the average), and one
 # if there are not 3 full intervals.
 pace_misses() {
     jq -r '
@@ -44,10 +47,14 @@ pace_misses() {
         | [.intervals[].sum | select(.seconds >= 0.5)] as $full
         | (if ($full | length) == 3 then empty
            else "\($full | length) full intervals, want 3" end),
-          ($full[] | select(((.bits_per_second - $t) / $t | fabs) > 0.01)
+          ($full[] | select(((.bits_per_second - $t) / $t | fabs) > 0.05)
            | "interval \(.start | . * 1000 | round / 1000)-\(.end | . * 1000 | round / 1000) s: " +
              "\(.bits_per_second | round) bit/s, target \($t) " +
-             "(\((.bits_per_second - $t) / $t * 100 | . * 100 | round / 100) %)")' "$CLI"
+             "(\((.bits_per_second - $t) / $t * 100 | . * 100 | round / 100) %)"),
+          (if ($full | length) == 0 then empty
+           else ([$full[].bits_per_second] | add / length) as $m
+           | select((($m - $t) / $t | fabs) > 0.01)
+           | "mean of the full intervals \($m | round) bit/s, target \($t)" end)' "$CLI"
 }
 
 # pace_summary: the intervals' deviation from the target, for the log.
@@ -84,8 +91,8 @@ info_case() {
          "client CPU $(json_get "$CLI" '.end.cpu_utilization_percent.host_total | . * 10 | round / 10') %"
 }
 
-run_case "pacing -b 1M within 1 % per interval" pace_case 1M 100
-run_case "pacing -b 10M within 1 % per interval" pace_case 10M 1000
-run_case "pacing -b 100M within 1 % per interval" pace_case 100M 1000
+run_case "pacing -b 1M within 1 % on average, 5 % per interval" pace_case 1M 100
+run_case "pacing -b 10M within 1 % on average, 5 % per interval" pace_case 10M 1000
+run_case "pacing -b 100M within 1 % on average, 5 % per interval" pace_case 100M 1000
 run_case "pacing -b 1G (printed only)" info_case 1G 1448
 finish
