@@ -195,8 +195,9 @@ static int on_create_streams(struct client *c)
         int sending = t->p.bidir ? i < t->p.parallel : !t->p.reverse;
         struct weir_stream_config cfg;
         test_stream_config(t, sending, i, &cfg);
-        if (test_stream_file(t, sending, &cfg) != WEIR_OK)
-            return fail(c, WEIR_E_FILE, "%s", strerror(errno));
+        char why[160];
+        if (test_stream_file(t, sending, &cfg, why, sizeof why) != WEIR_OK)
+            return fail(c, WEIR_E_FILE, "%s", why);
         void *ctx = NULL;
         host_clear_error();
         int rc = ops->client_open(t->tglobal, &cfg, &ctx);
@@ -389,9 +390,10 @@ static int check_file(struct client *c)
         return fail(c, WEIR_E_FILE, "--transport %s cannot carry a file", t->transport->name);
     t->file = t->s->file;
     if (!t->s->reverse) {
-        struct diskfile *f = diskfile_open(t->file, 1);
+        char why[160];
+        struct diskfile *f = diskfile_open(t->file, 1, why, sizeof why);
         if (!f)
-            return fail(c, WEIR_E_FILE, "%s", strerror(errno));
+            return fail(c, WEIR_E_FILE, "%s", why);
         diskfile_close(f);
     }
     return WEIR_OK;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,19 +53,35 @@ static int diskfile_consume(void *ctx, const void *buf, size_t len)
     return 0;
 }
 
-struct diskfile *diskfile_open(const char *path, int sending)
+static struct diskfile *open_failed(struct diskfile *f, int err, const char *what, char *why, size_t whylen)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f);
+    snprintf(why, whylen, "%s", what ? what : strerror(err));
+    errno = err;
+    return NULL;
+}
+
+struct diskfile *diskfile_open(const char *path, int sending, char *why, size_t whylen)
 {
     struct diskfile *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
-    f->fd = sending ? open(path, O_RDONLY | O_CLOEXEC)
-                    : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, S_IRUSR | S_IWUSR);
-    if (f->fd < 0) {
-        int e = errno;
-        free(f);
-        errno = e;
+    if (!f) {
+        snprintf(why, whylen, "%s", strerror(ENOMEM));
         return NULL;
     }
+    /* O_NONBLOCK: opening a pipe waits for its other end otherwise. */
+    f->fd = sending ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+                    : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, S_IRUSR | S_IWUSR);
+    if (f->fd < 0)
+        return open_failed(f, errno, NULL, why, whylen);
+    struct stat st;
+    if (fstat(f->fd, &st) < 0)
+        return open_failed(f, errno, NULL, why, whylen);
+    if (sending && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+        return open_failed(f, EINVAL, "a pipe or socket cannot be sent (a file or a device can)", why, whylen);
+    if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK) < 0)
+        return open_failed(f, errno, NULL, why, whylen);
     f->payload.ctx = f;
     f->payload.fill = diskfile_fill;
     f->payload.consume = diskfile_consume;

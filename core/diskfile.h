@@ -16,8 +16,10 @@ struct diskfile {
 /* Open path for one stream: a sender reads it from the start, a receiver
  * creates or truncates it (mode 0600, as iperf3) and writes from offset 0,
  * so that streams carrying the same file write the same bytes to the same
- * places. NULL with errno set. */
-struct diskfile *diskfile_open(const char *path, int sending);
+ * places. Never blocks: a pipe or socket is refused for sending (a read
+ * could hold the test past its end), and a pipe without a reader fails.
+ * NULL with errno set and why filled. */
+struct diskfile *diskfile_open(const char *path, int sending, char *why, size_t whylen);
 void diskfile_close(struct diskfile *f);
 
 /* The file's size now, 0 if unknown. */

@@ -300,9 +300,10 @@ static int accept_streams(struct server_test *v)
         int sending = t->p.bidir ? index >= t->p.parallel : t->p.reverse;
         test_stream_config(t, sending, index, &cfg);
         cfg.timeout_ms = STREAM_TIMEOUT_MS;
-        if (test_stream_file(t, sending, &cfg) != WEIR_OK) {
+        char why[160];
+        if (test_stream_file(t, sending, &cfg, why, sizeof why) != WEIR_OK) {
             int e = errno;
-            rc = fail(v, WEIR_E_FILE, 1, "%s", strerror(e));
+            rc = fail(v, WEIR_E_FILE, 1, "%s", why);
             v->sys_errno = e;
             break;
         }

@@ -116,11 +116,12 @@ int test_carries_files(const struct weir_test *t)
     return p->abi_minor >= 5 && (p->transport->caps & WEIR_CAP_PAYLOAD);
 }
 
-int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg)
+int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg,
+                     char *why, size_t whylen)
 {
     if (!t->file)
         return WEIR_OK;
-    if (!t->next_file && !(t->next_file = diskfile_open(t->file, sending)))
+    if (!t->next_file && !(t->next_file = diskfile_open(t->file, sending, why, whylen)))
         return WEIR_E_FILE;
     cfg->payload = &t->next_file->payload;
     return WEIR_OK;

@@ -126,8 +126,10 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
                         struct weir_stream_config *cfg);
 /* -F: open the file for the stream about to be set up (kept for a retry
  * of the same stream) and hand it to the transport in cfg; test_add_stream
- * gives it to that stream. WEIR_OK, or WEIR_E_FILE with errno set. */
-int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg);
+ * gives it to that stream. WEIR_OK, or WEIR_E_FILE with errno set and why
+ * filled. */
+int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg,
+                     char *why, size_t whylen);
 /* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
 int test_carries_files(const struct weir_test *t);
 

@@ -150,6 +150,12 @@ client_refusals() {
     run_bounded "$CASE_DIR/bidir.out" "$CASE_DIR/bidir.err" "$WEIR" -c 127.0.0.1 -p 9 --bidir -F "$SRC"
     expect_eq "--bidir -F: exit status" "$RUN_RC" 1
     has_line "--bidir -F" "$CASE_DIR/bidir.err" "weir: error - -F cannot be used with --bidir"
+    # A pipe would block the open (no writer) and every read: refused.
+    mkfifo "$DATA/pipe" || { fail "mkfifo"; return; }
+    run_bounded "$CASE_DIR/pipe.out" "$CASE_DIR/pipe.err" "$WEIR" -c 127.0.0.1 -p 9 -F "$DATA/pipe"
+    expect_eq "a pipe to send: exit status" "$RUN_RC" 1
+    has_line "a pipe to send" "$CASE_DIR/pipe.err" \
+        "weir: error - unable to open -F file: a pipe or socket cannot be sent (a file or a device can)"
 }
 
 # A server whose file cannot be written fails that test with IEFILE (14)
@@ -170,6 +176,15 @@ server_write_errors() {
     # -R reads /dev/full: zeros, as from any file that never ends.
     run_when_free "$CASE_DIR/next.out" "$CASE_DIR/next.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -R
     expect_eq "the next client: exit status" "$RUN_RC" 0
+    stop_servers
+    # Receiving into a pipe nobody reads: an error at once, not a hang.
+    [ -p "$DATA/pipe2" ] || mkfifo "$DATA/pipe2"
+    stop_servers
+    start_server_retry weir -F "$DATA/pipe2" || return
+    run_bounded "$CASE_DIR/pipe.out" "$CASE_DIR/pipe.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
+    expect_eq "a pipe without a reader: client exit status" "$RUN_RC" 1
+    has_line "a pipe without a reader: client" "$CASE_DIR/pipe.err" \
+        "weir: error - unable to open -F file: No such device or address"
     stop_servers
     start_server_retry weir -F "$DATA/no-such-dir/out.bin" || return
     run_bounded "$CASE_DIR/nodir.out" "$CASE_DIR/nodir.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
