@@ -68,10 +68,12 @@ static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
 }
 
 /* How long a worker may go on reading what arrived before the end, at
- * most: a bound, so that a flood cannot hold the end back, and no count
- * of calls, which a transport reading a block per call (the SDK's
- * skeleton) would exhaust before a slow receiver's queue is empty. */
-#define FINAL_DRAIN_MS 2000
+ * most. The drain stops at the first empty read, so only a peer still
+ * sending faster than we read runs into it: a bound, so that a flood cannot
+ * hold the end back, and no count of calls, which a transport reading a
+ * block per call (the SDK's skeleton) used up under ASan before a slow
+ * receiver's queue was empty. */
+#define FINAL_DRAIN_MS 1000
 
 /* The run is over: count what the receiving streams already have queued,
  * so that nothing that arrived before the end is missing from the
