@@ -406,12 +406,12 @@ static int connect_control(struct client *c)
     int gai = 0;
     if (s->bind_dev && if_nametoindex(s->bind_dev) == 0)
         return fail(c, WEIR_E_BINDDEV, "%s: %s", s->bind_dev, strerror(errno));
-    t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->bind_dev,
+    t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->bind_dev, s->mptcp,
                             s->connect_timeout_ms, &gai);
     if (t->ctl_fd < 0) {
         if (gai)
             return fail(c, WEIR_E_CONNECT, "%s", gai_strerror(gai));
-        return fail(c, WEIR_E_CONNECT, "%s", strerror(errno));
+        return fail(c, WEIR_E_CONNECT, "%s", net_why(errno, s->mptcp));
     }
     net_set_nodelay(t->ctl_fd);
     char why[256];

@@ -39,7 +39,7 @@ int loopback_run(struct weir_settings *s, struct report_set *rs, struct client_o
     ls.rs = report_open(&ls.s, 1);
     if (!ls.rs)
         return 1;
-    ls.fd = net_listen("127.0.0.1", 0, AF_INET, &ls.port);
+    ls.fd = net_listen("127.0.0.1", 0, AF_INET, s->mptcp, &ls.port);
     if (ls.fd < 0 || pipe2(ls.stop, O_CLOEXEC) < 0) {
         fprintf(stderr, "weir: error - unable to start listener for connections: %s\n", strerror(errno));
         if (ls.fd >= 0)

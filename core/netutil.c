@@ -1,4 +1,5 @@
 #include "netutil.h"
+#include "sockutil.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,7 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound_port)
+/* -m: Multipath TCP, where the kernel has it (socket() says if not). */
+static int stream_protocol(const struct addrinfo *ai, int mptcp)
+{
+    return mptcp ? WEIR_IPPROTO_MPTCP : ai->ai_protocol;
+}
+
+int net_listen(const char *bind_host, uint16_t port, int family, int mptcp, uint16_t *bound_port)
 {
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
     hints.ai_family = family != AF_UNSPEC ? family : (bind_host ? AF_UNSPEC : AF_INET6);
@@ -26,7 +33,7 @@ int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         /* Non-blocking: accept() after poll() must never wait for a peer
          * that gave up in between. */
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, stream_protocol(ai, mptcp));
         if (fd < 0)
             continue;
         int one = 1, zero = 0;
@@ -48,13 +55,20 @@ int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound
     return fd;
 }
 
+const char *net_why(int err, int mptcp)
+{
+    if (mptcp && (err == ENOPROTOOPT || err == EPROTONOSUPPORT))
+        return "no Multipath TCP here (-m: a kernel without it, or sysctl net.mptcp.enabled=0)";
+    return strerror(err);
+}
+
 int net_bind_device(int fd, const char *dev)
 {
     return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev));
 }
 
 int net_connect(const char *host, uint16_t port, int family, const char *bind_host,
-                const char *bind_dev, int timeout_ms, int *gai_err)
+                const char *bind_dev, int mptcp, int timeout_ms, int *gai_err)
 {
     struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_NUMERICSERV };
@@ -66,7 +80,7 @@ int net_connect(const char *host, uint16_t port, int family, const char *bind_ho
         return -1;
     int fd = -1;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, stream_protocol(ai, mptcp));
         if (fd < 0)
             continue;
         if (bind_dev && net_bind_device(fd, bind_dev) != 0) {

@@ -10,12 +10,16 @@
  * bind_host say otherwise (as iperf3); non-blocking. Returns the fd or -1
  * (errno set).
  * port 0 picks an ephemeral port; *bound_port tells which. */
-int net_listen(const char *bind_host, uint16_t port, int family, uint16_t *bound_port);
+int net_listen(const char *bind_host, uint16_t port, int family, int mptcp, uint16_t *bound_port);
 /* Blocking TCP connect bounded by timeout_ms (0 = the OS's own limit),
  * from bind_host and through the interface bind_dev where given. Returns
- * the fd or -1 with *gai_err or errno describing the failure. */
+ * the fd or -1 with *gai_err or errno describing the failure. mptcp (-m):
+ * both as Multipath TCP sockets (ENOPROTOOPT where the kernel has none). */
 int net_connect(const char *host, uint16_t port, int family, const char *bind_host,
-                const char *bind_dev, int timeout_ms, int *gai_err);
+                const char *bind_dev, int mptcp, int timeout_ms, int *gai_err);
+/* Why a socket call failed, for the user: strerror, and with -m a hint
+ * when the kernel has no Multipath TCP for us. */
+const char *net_why(int err, int mptcp);
 /* --bind-dev: SO_BINDTODEVICE. Returns 0 or -1 (errno set). */
 int net_bind_device(int fd, const char *dev);
 /* Numeric host and port of an address; IPv4-mapped IPv6 shown as IPv4. */

@@ -76,6 +76,7 @@ static const struct option core_options[] = {
     { "affinity", required_argument, NULL, 'A' },
     { "zerocopy", no_argument, NULL, 'Z' },
     { "file", required_argument, NULL, 'F' },
+    { "mptcp", no_argument, NULL, 'm' },
     { "flowlabel", required_argument, NULL, 'L' },
     { "skip-rx-copy", no_argument, NULL, OPT_SKIP_RX_COPY },
     { "logfile", required_argument, NULL, OPT_LOGFILE },
@@ -107,7 +108,7 @@ static const struct option core_options[] = {
 #define N_CORE_OPTIONS (sizeof core_options / sizeof core_options[0])
 #define MAX_PLUGIN_OPTIONS 64
 
-static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:ZL:F:dh";
+static const char short_options[] = "p:f:i:1DI:VJvsc:ub:t:n:k:l:P:Rw:B:M:N46S:O:T:C:A:ZL:F:mdh";
 
 static void usage_hint(void)
 {
@@ -167,6 +168,8 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "                            (SO_BINDTODEVICE)\n"
 "  -F, --file name           xmit/recv the specified file (byte-stream\n"
 "                            transports: tcp, tls)\n"
+"  -m, --mptcp               use MPTCP rather than plain TCP (client: the\n"
+"                            control and data connections; server: listen)\n"
 "  -d, --debug               emit debugging output\n"
 "  -v, --version             show version information and quit\n"
 "  -h, --help                show this message and quit\n"
@@ -594,6 +597,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case OPT_BIND_DEV: s->bind_dev = optarg; break;
             case 'Z': s->zerocopy = 1; break;
             case 'F': s->file = optarg; break;
+            case 'm': s->mptcp = 1; break;
             case 'L':
                 if (parse_long(optarg, 1, 0xFFFFF, &v))
                     return usage_error("bad IPv6 flow label '%s' (1 to 1048575)", optarg);

@@ -50,6 +50,7 @@ struct weir_settings {
     uint64_t fq_rate;            /* --fq-rate, bits/s per stream, 0 = none */
     const char *bind_dev;        /* --bind-dev */
     const char *file;            /* -F: send from / receive into this file */
+    int mptcp;                   /* -m: Multipath TCP sockets */
     int zerocopy;                /* -Z */
     int skip_rx_copy;            /* --skip-rx-copy */
     uint32_t flowlabel;          /* -L, 0 = none */

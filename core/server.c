@@ -627,9 +627,9 @@ int server_run(const struct weir_settings *s, struct report_set *rs)
         return server_refuse_start(rs, WEIR_E_AFFINITY, why);
     }
     uint16_t port = s->port;
-    int fd = net_listen(s->bind_host, s->port, s->family, &port);
+    int fd = net_listen(s->bind_host, s->port, s->family, s->mptcp, &port);
     if (fd < 0)
-        return server_refuse_start(rs, WEIR_E_LISTEN, strerror(errno));
+        return server_refuse_start(rs, WEIR_E_LISTEN, net_why(errno, s->mptcp));
     /* --bind-dev: connections only through that interface; accepted
      * sockets inherit it. */
     if (s->bind_dev && net_bind_device(fd, s->bind_dev) != 0) {

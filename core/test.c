@@ -105,6 +105,7 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->zerocopy = t->p.zerocopy;
     cfg->skip_rx_copy = t->p.skip_rx_copy;
     cfg->flowlabel = t->p.flowlabel;
+    cfg->mptcp = s->mptcp;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;

@@ -53,6 +53,20 @@ int weir_bind_device(int fd, const struct weir_stream_config *cfg, char *why, si
     return WEIR_OK;
 }
 
+const char *weir_mptcp_state(int fd)
+{
+    int proto = 0;
+    socklen_t len = sizeof proto;
+    if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 || proto != WEIR_IPPROTO_MPTCP)
+        return "off";
+    /* MPTCP_INFO answers only while the connection is really multipath.
+     * (Numbers from linux/mptcp.h, which an older build host may lack.) */
+    enum { SOL_MPTCP_ = 284, MPTCP_INFO_ = 1 };
+    unsigned char info[128];
+    len = sizeof info;
+    return getsockopt(fd, SOL_MPTCP_, MPTCP_INFO_, info, &len) == 0 ? "on" : "fallback";
+}
+
 uint64_t weir_max_pacing(int fd)
 {
     uint64_t bytes = 0;

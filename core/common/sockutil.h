@@ -28,6 +28,12 @@ int weir_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass);
  * WEIR_E_BINDDEV with why filled. */
 int weir_bind_device(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);
 
+/* -m: the protocol number of Multipath TCP sockets (Linux 5.6+). */
+#define WEIR_IPPROTO_MPTCP 262
+/* What a TCP socket is: "on" (Multipath TCP), "fallback" (an MPTCP socket
+ * whose peer speaks plain TCP) or "off". */
+const char *weir_mptcp_state(int fd);
+
 /* --fq-rate (SO_MAX_PACING_RATE, bytes/s in the kernel). Returns WEIR_OK,
  * or WEIR_E_SETPACING with why filled. */
 int weir_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);

@@ -282,13 +282,14 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
 
 /* start.weir.streams[]: how the payload moves, whichever way the stream
  * goes: sends with sendfile (-Z), receives with MSG_TRUNC (--skip-rx-copy),
- * the kernel's pacing cap in bits/s (--fq-rate; 0 = none). */
+ * the kernel's pacing cap in bits/s (--fq-rate; 0 = none), and whether it
+ * is Multipath TCP (-m: "on", or "fallback" to a plain TCP peer; "off"). */
 static int tcp_describe(void *stream, char *buf, size_t len)
 {
     const struct tcp_stream *s = stream;
-    int n = snprintf(buf, len, "{\"zerocopy\":%s,\"skip_rx_copy\":%s,\"max_pacing_rate\":%llu}",
+    int n = snprintf(buf, len, "{\"zerocopy\":%s,\"skip_rx_copy\":%s,\"max_pacing_rate\":%llu,\"mptcp\":\"%s\"}",
                      s->payload_fd >= 0 ? "true" : "false", s->rx_flags ? "true" : "false",
-                     (unsigned long long)weir_max_pacing(s->fd));
+                     (unsigned long long)weir_max_pacing(s->fd), weir_mptcp_state(s->fd));
     return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
 }
 
@@ -342,7 +343,8 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
     /* Try each address in turn within the one deadline, as a connect to a
      * name with both an IPv6 and an IPv4 address should. */
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    WEIR_CFG_HAS(cfg, mptcp) && cfg->mptcp ? WEIR_IPPROTO_MPTCP : IPPROTO_TCP);
         if (fd < 0) {
             snprintf(why, sizeof why, "socket: %s", strerror(errno));
             continue;

@@ -123,6 +123,49 @@ pacing_reported() {
     expect_eq "-b alone: none on the server" "$(json_get "$SRV" "$pace")" "0"
 }
 
+# -m: Multipath TCP sockets where the kernel has them, said per stream in
+# start.weir.streams[].mptcp ("on"; "fallback" when the peer is plain TCP;
+# "off"). iperf3 3.12 has no -m: MPTCP falls back to TCP both ways. In a
+# namespace with net.mptcp.enabled=0, one clear line and exit 1.
+mptcp() {
+    python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)' 2>/dev/null ||
+        { skip_case "no Multipath TCP in this kernel"; return; }
+    local state='[.start.weir.streams[] | .mptcp] | join(" ")'
+    CLI=$CASE_DIR/client.json SRV=$CASE_DIR/weir-server.out
+    start_server_retry weir -1 -J -m || return
+    run_bounded "$CLI" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -J -t 1 -P 2 -m
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    expect_eq "client streams" "$(json_get "$CLI" "$state")" "on on"
+    expect_eq "server streams" "$(json_get "$SRV" "$state")" "on on"
+    expect_eq "server received what the client sent" \
+        "$(json_get "$SRV" .end.sum_received.bytes)" "$(json_get "$CLI" .end.sum_received.bytes)"
+    opts_pair weir -m -R || return
+    expect_eq "-m to a server without it: the client's stream" "$(json_get "$CLI" "$state")" "fallback"
+    if [ -n "$IPERF3" ]; then
+        opts_pair iperf3 -m || return
+        expect_eq "-m to iperf3 3.12: the client's stream" "$(json_get "$CLI" "$state")" "fallback"
+        CLI=$CASE_DIR/iperf3-client.json
+        start_server_retry weir -1 -J -m || return
+        run_bounded "$CLI" "$CASE_DIR/iperf3-client.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -J -t 1
+        wait_server
+        expect_eq "iperf3 client to weir -s -m: exit status" "$RUN_RC" 0
+        expect_eq "weir -s -m serving plain TCP: its stream" "$(json_get "$SERVER_OUT" "$state")" "off"
+    fi
+    local hint="no Multipath TCP here (-m: a kernel without it, or sysctl net.mptcp.enabled=0)" role
+    for role in "-c 127.0.0.1 -p 9 -t 1" "-s -1 -p 9"; do
+        # shellcheck disable=SC2086
+        run_bounded "$CASE_DIR/off.out" "$CASE_DIR/off.err" unshare -n sh -c \
+            'ip link set lo up && sysctl -q -w net.mptcp.enabled=0 && exec "$@"' sh "$WEIR" $role -m
+        if grep -q "Operation not permitted\|cannot\|unshare:" "$CASE_DIR/off.err" && ! grep -q "weir:" "$CASE_DIR/off.err"; then
+            skip_case "no namespace of our own: $(head -n 1 "$CASE_DIR/off.err")"
+            return
+        fi
+        expect_eq "weir $role -m without MPTCP: exit status" "$RUN_RC" 1
+        grep -qF "$hint" "$CASE_DIR/off.err" || fail "weir $role -m without MPTCP: $(cat "$CASE_DIR/off.err")"
+    done
+}
+
 # cpus_of PID: the CPU lists its threads may run on, one per thread, sorted.
 cpus_of() {
     local f
@@ -271,4 +314,5 @@ run_case "--bind-dev" bind_dev
 run_case "-Z --skip-rx-copy, both directions" zerocopy_skip_rx
 run_case "-Z with iperf3, both ways" zerocopy_iperf3
 run_case "-L: flow label on the client's packets, IPv4 refused" flowlabel
+run_case "-m: Multipath TCP, fallback to plain TCP both ways, none in the kernel" mptcp
 finish

@@ -130,6 +130,9 @@ struct weir_stream_config {
                                    from or goes; NULL = the transport's own
                                    (random or repeating) bytes. Then -Z and
                                    --skip-rx-copy do not apply. */
+    int mptcp;                  /* -m: a client opens the stream as a
+                                   Multipath TCP socket (IPPROTO_MPTCP);
+                                   transports that are not TCP ignore it */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
