@@ -283,7 +283,7 @@ static int on_test_running(struct client *c)
     struct session *ss = &c->ss;
     struct weir_test *t = &ss->t;
     session_run(ss, host_now_ns());
-    int byte_limit = t->p.num || t->p.blockcount || t->file;
+    int byte_limit = t->p.num || t->p.blockcount || (t->file && !t->p.reverse);
     struct rcv_watch rcv;               /* --rcv-timeout (-R, --bidir) */
     rcv_watch_start(&rcv, t, host_now_ns());
     for (;;) {
@@ -318,6 +318,9 @@ static int on_test_running(struct client *c)
         }
     }
     session_stop(ss, host_now_ns());
+    const char *why = "";
+    if (session_stream_error(ss, 1, &why, NULL) == WEIR_E_FILE)   /* -F: the last bytes */
+        return fail(c, WEIR_E_FILE, "%s", why);
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_TEST_END);
     return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDMESSAGE);
 }

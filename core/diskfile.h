@@ -11,14 +11,17 @@ struct diskfile {
     struct weir_payload payload;    /* what the transport gets; ctx = this */
     int fd;
     uint64_t offset;                /* receiver: where the next bytes go */
+    int seekable;                   /* a file: pwrite at offset; else write */
 };
 
 /* Open path for one stream: a sender reads it from the start, a receiver
  * creates or truncates it (mode 0600, as iperf3) and writes from offset 0,
  * so that streams carrying the same file write the same bytes to the same
- * places. Never blocks: a pipe or socket is refused for sending (a read
- * could hold the test past its end), and a pipe without a reader fails.
- * NULL with errno set and why filled. */
+ * places. Never blocks for long: a pipe or socket is refused for sending,
+ * a device with nothing to read fails the read, a pipe without a reader
+ * fails the open and one whose reader stops fails after DISKFILE_WAIT_MS
+ * (the workers are joined at the end of a test, so none may hang). NULL
+ * with errno set and why filled. */
 struct diskfile *diskfile_open(const char *path, int sending, char *why, size_t whylen);
 void diskfile_close(struct diskfile *f);
 

@@ -746,6 +746,9 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             return usage_error("%s", "some option you are trying to set is client only");
         if ((s->rsa_private_key != NULL) != (s->authorized_users != NULL))
             return usage_error("%s", "you must specify a path to a valid RSA private key and a user credential file");
+        /* Tests at the same time would write (and truncate) the one file. */
+        if (s->file && s->max_tests > 1)
+            return usage_error("%s", "-F cannot be used with --max-tests above 1");
     } else {
         if (s->one_off || s->max_tests || s->daemon || s->pidfile || s->rsa_private_key ||
             s->authorized_users || s->skew_threshold || s->idle_timeout_s ||

@@ -387,6 +387,12 @@ static int run_test(struct server_test *v)
         switch (st) {
         case ST_TEST_END:
             session_stop(ss, host_now_ns());
+            /* -F: the last bytes, read at the stop, may not have fit. */
+            if (session_stream_error(ss, 1, &stream_why, &stream_errno) == WEIR_E_FILE) {
+                fail(v, WEIR_E_FILE, 1, "%s", stream_why);
+                v->sys_errno = stream_errno;
+                return WEIR_E_FILE;
+            }
             /* Like iperf3: close the data streams now; a reverse-mode
              * client may be blocked reading them until they close. */
             test_close_streams(t);

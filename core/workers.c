@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>      /* SIOCINQ */
 #include <unistd.h>
 
 #define EVENTS_PER_WAIT 64
@@ -67,29 +69,44 @@ static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL);
 }
 
-/* How long a worker may go on reading what arrived before the end, at
- * most. The drain stops at the first empty read, so only a peer still
- * sending faster than we read runs into it: a bound, so that a flood cannot
- * hold the end back, and no count of calls, which a transport reading a
- * block per call (the SDK's skeleton) used up under ASan before a slow
- * receiver's queue was empty. */
-#define FINAL_DRAIN_MS 1000
+/* The end-of-run drain. A server's peer stopped sending before its
+ * TEST_END: read until the queue is empty (what was in flight arrives as
+ * we read). A client's peer sends until that TEST_END, which goes after
+ * this: read what was queued when the run ended, not what comes on -- for
+ * a byte stream the bytes its socket held (SIOCINQ) plus what the
+ * transport may hold itself (TLS records), else FINAL_READS calls. A
+ * count of calls alone did not do for a transport reading a block per
+ * call (the SDK's skeleton) under ASan. FINAL_DRAIN_MS per worker bounds
+ * it all, so that a flood cannot hold the end back. */
+#define FINAL_READS 64
+#define FINAL_DRAIN_MS 2000
+#define FINAL_HELD_BYTES (64u * 1024u)
 
 /* The run is over: count what the receiving streams already have queued,
  * so that nothing that arrived before the end is missing from the
  * totals (workers_stop joins this thread before the last sample). */
 static void count_queued(struct worker *w, const struct weir_transport_ops *ops)
 {
+    int stream_bytes = (ops->caps & WEIR_CAP_RELIABLE) != 0;
+    int peer_stopped = w->t->role == WEIR_ROLE_SERVER;
     uint64_t until = host_now_ns() + FINAL_DRAIN_MS * 1000000ull;
     for (int k = 0; k < w->count; k++) {
         struct weir_stream *st = &w->t->streams[w->first + k * w->stride];
         if (st->sending || st->failed)
             continue;
-        while (host_now_ns() < until) {
+        int queued = 0;
+        int by_bytes = stream_bytes && ioctl(st->fd, SIOCINQ, &queued) == 0 && queued >= 0;
+        uint64_t budget = (uint64_t)queued + FINAL_HELD_BYTES, got = 0;
+        for (int i = 0; peer_stopped || (by_bytes ? got < budget : i < FINAL_READS); i++) {
+            if (host_now_ns() >= until)
+                break;
             struct weir_io io = { 0, 0 };
             int rc = ops->recv(st->ctx, &st->ctr, &io);
             st->ctr.bytes += io.bytes;
             st->ctr.blocks += io.blocks;
+            got += io.bytes;
+            if (rc == WEIR_E_FILE)
+                stream_failed(w, st, rc);   /* -F: the end of the file is lost */
             if (rc != WEIR_OK)
                 break;
         }

@@ -229,11 +229,12 @@ static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
         /* MSG_DONTWAIT: after recv_wait the socket is blocking. */
         ssize_t n = recv(s->fd, s->buf, s->blksize, MSG_DONTWAIT | s->rx_flags);
         if (n > 0) {
+            /* -F: bytes that did not reach the file are not counted. */
+            if (s->payload && s->payload->consume(s->payload->ctx, s->buf, (size_t)n) < 0)
+                return WEIR_E_FILE;
             moved = 1;
             io->bytes += (uint64_t)n;
             io->blocks++;       /* iperf3 counts one block per read */
-            if (s->payload && s->payload->consume(s->payload->ctx, s->buf, (size_t)n) < 0)
-                return WEIR_E_FILE;
             if ((size_t)n < s->blksize)
                 break;  /* the queue is drained; another read would be EAGAIN */
             continue;
@@ -265,10 +266,10 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
     for (;;) {
         ssize_t n = recv(s->fd, s->buf, s->blksize, s->rx_flags);
         if (n > 0) {
-            io->bytes += (uint64_t)n;
-            io->blocks++;
             if (s->payload && s->payload->consume(s->payload->ctx, s->buf, (size_t)n) < 0)
                 return WEIR_E_FILE;
+            io->bytes += (uint64_t)n;
+            io->blocks++;
             return WEIR_OK;
         }
         if (n == 0)

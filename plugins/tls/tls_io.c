@@ -149,11 +149,12 @@ int tls_recv(void *stream, struct weir_counters *c, struct weir_io *io)
         size_t n = 0;
         int r = SSL_read_ex(s->ssl, s->buf, s->blksize, &n);
         if (r == 1) {
+            /* -F: bytes that did not reach the file are not counted. */
+            if (s->payload && s->payload->consume(s->payload->ctx, s->buf, n) < 0)
+                return WEIR_E_FILE;
             moved = 1;
             io->bytes += n;
             io->blocks++;       /* one block per read, as tcp counts */
-            if (s->payload && s->payload->consume(s->payload->ctx, s->buf, n) < 0)
-                return WEIR_E_FILE;
             continue;
         }
         int saved = errno;

@@ -28,7 +28,11 @@ static unsigned timeout_of(const struct weir_stream_config *cfg)
  * per stream for nothing. Everything else it sees as given. */
 static struct weir_stream_config lower_config(const struct weir_stream_config *cfg)
 {
-    struct weir_stream_config lc = *cfg;
+    /* Only what the core passed: an older core's struct is shorter. */
+    struct weir_stream_config lc;
+    size_t n = cfg->struct_size < sizeof lc ? cfg->struct_size : sizeof lc;
+    memset(&lc, 0, sizeof lc);
+    memcpy(&lc, cfg, n);
     lc.blksize = 1;
     lc.payload = NULL;
     return lc;
