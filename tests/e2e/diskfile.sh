@@ -150,6 +150,9 @@ client_refusals() {
     run_bounded "$CASE_DIR/bidir.out" "$CASE_DIR/bidir.err" "$WEIR" -c 127.0.0.1 -p 9 --bidir -F "$SRC"
     expect_eq "--bidir -F: exit status" "$RUN_RC" 1
     has_line "--bidir -F" "$CASE_DIR/bidir.err" "weir: error - -F cannot be used with --bidir"
+    run_bounded "$CASE_DIR/mt.out" "$CASE_DIR/mt.err" "$WEIR" -s -p 9 -F "$DATA/x.bin" --max-tests 2
+    expect_eq "server -F --max-tests 2: exit status" "$RUN_RC" 1
+    has_line "server -F --max-tests 2" "$CASE_DIR/mt.err" "weir: error - -F cannot be used with --max-tests above 1"
     # A pipe would block the open (no writer) and every read: refused.
     mkfifo "$DATA/pipe" || { fail "mkfifo"; return; }
     run_bounded "$CASE_DIR/pipe.out" "$CASE_DIR/pipe.err" "$WEIR" -c 127.0.0.1 -p 9 -F "$DATA/pipe"
@@ -177,6 +180,17 @@ server_write_errors() {
     run_when_free "$CASE_DIR/next.out" "$CASE_DIR/next.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -R
     expect_eq "the next client: exit status" "$RUN_RC" 0
     stop_servers
+    # Receiving into a pipe with a reader: the bytes arrive in order.
+    [ -p "$DATA/pipe3" ] || mkfifo "$DATA/pipe3"
+    timeout -k 3 30 sh -c 'cat "$1" > "$2"' sh "$DATA/pipe3" "$DATA/piped.bin" &
+    local reader=$!
+    _E2E_PIDS="$_E2E_PIDS $reader"
+    start_server_retry weir -1 -F "$DATA/pipe3" || return
+    run_bounded "$CASE_DIR/piped.out" "$CASE_DIR/piped.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -F "$SRC"
+    expect_eq "into a pipe with a reader: client exit status" "$RUN_RC" 0
+    wait_server
+    wait_exit "$reader" 10 || fail "the pipe's reader did not see the end"
+    same_file "what came out of the pipe" "$DATA/piped.bin" "$SRC"
     # Receiving into a pipe nobody reads: an error at once, not a hang.
     [ -p "$DATA/pipe2" ] || mkfifo "$DATA/pipe2"
     stop_servers
@@ -257,7 +271,7 @@ run_case "--transport tls carries the file" tls
 run_case "-t ends a paced transfer: the start of the file, as counted" cut_short
 run_case "a 40 Mbit/s link: the sender waits until all of it arrived" slow_link
 run_case "client: missing file, udp, --bidir" client_refusals
-run_case "server: unwritable file fails the test, serves the next" server_write_errors
+run_case "server: unwritable files, pipes with and without a reader" server_write_errors
 run_case "server: -F ignored for a udp test" server_udp
 run_case "weir client -> iperf3 -s -F" to_iperf3
 run_case "iperf3 -c -F -> weir server" from_iperf3
