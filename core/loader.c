@@ -1,4 +1,5 @@
 #include "loader.h"
+#include "identity.h"
 #include "host.h"
 
 #include <dirent.h>
@@ -365,7 +366,7 @@ static void list_one(struct listing *ls, const char *path, const char *file)
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     const char *problem = h ? check_plugin(h, 0, &d, detail, sizeof detail) : dlerror();
     if (problem) {
-        fprintf(stderr, "weir: warning - %s does not load as a plugin: %s\n", path, problem);
+        fprintf(stderr, "%s: warning - %s does not load as a plugin: %s\n", identity_name(), path, problem);
     } else {
         it.kind = d->kind;
         snprintf(it.description, sizeof it.description, "%s", d->description);

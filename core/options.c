@@ -1,4 +1,5 @@
 #include "options.h"
+#include "identity.h"
 #include "errors.h"
 #include "host.h"
 #include "loader.h"
@@ -118,7 +119,7 @@ static void usage_hint(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "weir: error - ");
+    fprintf(stderr, "%s: error - ", identity_name());
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     usage_hint();
@@ -331,7 +332,7 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
             const char *name = s->n_compare ? s->compare[i] : s->transport ? s->transport : "tcp";
             const struct weir_plugin *t = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
             if (!t) {
-                fprintf(stderr, "weir: error - %s\n", err);
+                fprintf(stderr, "%s: error - %s\n", identity_name(), err);
                 return -1;
             }
             int seen = 0;
@@ -349,7 +350,7 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
             *colon = '\0';
         const struct weir_plugin *r = loader_load(name, WEIR_PLUGIN_REPORTER, err, sizeof err);
         if (!r) {
-            fprintf(stderr, "weir: error - %s\n", err);
+            fprintf(stderr, "%s: error - %s\n", identity_name(), err);
             return -1;
         }
         plugins[(*n)++] = r;
@@ -498,8 +499,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case 'I': s->pidfile = optarg; break;
             case 'V': s->verbose = 1; break;
             case 'v':
-                printf("weir %s (plugin ABI %d.%d, iperf3 protocol compatible)\n",
-                       PACKAGE_VERSION, WEIR_ABI_MAJOR, WEIR_ABI_MINOR);
+                identity_print_version(stdout);
                 return 1;
             case OPT_LIST_PLUGINS:
                 loader_list(stdout);
@@ -732,7 +732,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     }
 
     if (s->mode == MODE_NONE) {
-        fprintf(stderr, "weir: error - must either be a client (-c) or server (-s)\n");
+        fprintf(stderr, "%s: error - must either be a client (-c) or server (-s)\n", identity_name());
         usage_hint();
         return -1;
     }

@@ -10,6 +10,7 @@
  * Every wait is bounded; any failure is answered with SERVER_ERROR (when
  * iperf3 has a number for it) and reported. */
 #include "server.h"
+#include "identity.h"
 #include "affinity.h"
 #include "auth.h"
 #include "control.h"
@@ -197,9 +198,9 @@ static int use_params(struct server_test *v, struct json_object *o)
      * both ways at once: the receiving half would truncate what the
      * sending half reads. */
     if (t->s->file && !test_carries_files(t))
-        fprintf(stderr, "weir: warning - -F ignored for this test: --transport %s cannot carry a file\n", name);
+        fprintf(stderr, "%s: warning - -F ignored for this test: --transport %s cannot carry a file\n", identity_name(), name);
     else if (t->s->file && t->p.bidir)
-        fprintf(stderr, "weir: warning - -F ignored for this test: it runs both ways (--bidir)\n");
+        fprintf(stderr, "%s: warning - -F ignored for this test: it runs both ways (--bidir)\n", identity_name());
     else
         t->file = t->s->file;
     /* Streams that carry the cookie, where iperf3's do not (UDP). */

@@ -50,6 +50,12 @@ struct weir_report_format {
                                    comparison run (each a full test_start ..
                                    test_finish), then one comparison call;
                                    0 for an ordinary run */
+    /* minor 6 */
+    const char *program;        /* what error lines start with: "weir", or
+                                   "iperf3" when weir runs under that name
+                                   ("iperf3: error - ...") */
+    const char *done_line;      /* the line that ends a successful client
+                                   run: "weir Done.", or "iperf Done." */
 };
 
 struct weir_report_connect {
