@@ -212,7 +212,7 @@ static const char *check_plugin(void *h, enum weir_plugin_kind want, const struc
         return "its entry point returned no descriptor";
     if (d->abi_major != WEIR_ABI_MAJOR) {
         snprintf(detail, len, "it was built for plugin ABI %u.%u but this weir needs ABI %d.x "
-                 "(rebuild it against weir-sdk %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
+                 "(rebuild it against weir-sdk with abi_major %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
         return detail;
     }
     if (d->struct_size < offsetof(struct weir_plugin, reporter) + sizeof(void *))
