@@ -26,6 +26,7 @@ enum {
     OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS,
     OPT_SND_TIMEOUT, OPT_CNTL_KA, OPT_IDLE_TIMEOUT, OPT_SERVER_MAX_DURATION,
     OPT_SERVER_BITRATE_LIMIT, OPT_DONT_FRAGMENT, OPT_FQ_RATE, OPT_BIND_DEV, OPT_SKIP_RX_COPY,
+    OPT_TLS_REQUIRED,
     OPT_PLUGIN_BASE = 2000
 };
 
@@ -90,6 +91,7 @@ static const struct option core_options[] = {
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
     { "server-max-duration", required_argument, NULL, OPT_SERVER_MAX_DURATION },
     { "server-bitrate-limit", required_argument, NULL, OPT_SERVER_BITRATE_LIMIT },
+    { "tls-required", no_argument, NULL, OPT_TLS_REQUIRED },
     { "pacing-timer", required_argument, NULL, OPT_PACING_TIMER },
     { "debug", no_argument, NULL, 'd' },
     { "help", no_argument, NULL, 'h' },
@@ -199,6 +201,8 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --server-bitrate-limit #[KMG][/#]  refuse tests asking for more than # bits/sec\n"
 "                            in total, and end those whose average rate over\n"
 "                            the last /# seconds (default 5) exceeds it\n"
+"  --tls-required            serve only encrypted tests (with --transport tls):\n"
+"                            refuse plain TCP and UDP clients, iperf3's included\n"
 "  --rsa-private-key-path    path to the RSA private key (PEM, no passphrase) used to\n"
 "                            decrypt authentication credentials\n"
 "  --authorized-users-path   path to the file of authorized users (username,sha256hex)\n"
@@ -676,6 +680,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 s->skew_threshold = (int)v;
                 break;
             case OPT_PKCS1: s->use_pkcs1 = 1; break;
+            case OPT_TLS_REQUIRED: s->tls_required = 1; break;
             case 'd': s->debug = 1; host_set_debug(1); break;
             case '?':
                 if (optopt && optopt < 256)
@@ -752,7 +757,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     } else {
         if (s->one_off || s->max_tests || s->daemon || s->pidfile || s->rsa_private_key ||
             s->authorized_users || s->skew_threshold || s->idle_timeout_s ||
-            s->server_max_duration_s || s->server_bitrate_limit)
+            s->server_max_duration_s || s->server_bitrate_limit || s->tls_required)
             return usage_error("%s", "some option you are trying to set is server only");
         /* iperf3: a sending client never waits for data. */
         if (s->rcv_timeout_set && !s->reverse && !s->bidir)

@@ -114,6 +114,9 @@ struct weir_report_start {
     const char *weir_json;      /* weir-specific "start.weir" object as JSON text */
     /* minor 3 */
     const char *transport;      /* transport plugin's name: "tcp", "udp", "tls" */
+    /* minor 6 */
+    int encrypted;              /* the data streams are encrypted (the
+                                   transport has WEIR_CAP_ENCRYPTED) */
 };
 
 /* The numbers of one stream, or a sum of streams, over one span of time
