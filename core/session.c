@@ -109,6 +109,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->weir_json = ss->weir_json;
     st->transport = t->transport->name;
     st->encrypted = (ops->caps & WEIR_CAP_ENCRYPTED) != 0;
+    st->server_transport = t->role == WEIR_ROLE_SERVER ? t->s->transport : NULL;
 }
 
 int session_begin(struct session *ss)

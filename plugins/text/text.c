@@ -292,11 +292,11 @@ static void text_test_start(void *ctx, const struct weir_report_start *s)
 
     if (t->client && s->reverse && !s->bidir)
         out(t, "Reverse mode, remote host %s is sending\n", nz(s->host));
-    /* Server only (iperf3's client has no such line): what carried this
-     * test, so an operator of a TLS server sees a plain client's test for
-     * what it is. */
-    if (!t->client && s->struct_size >= offsetof(struct weir_report_start, encrypted) + sizeof s->encrypted &&
-        s->transport)
+    /* A server started with --transport (iperf3 has no such line, nor
+     * does a plain weir -s): what carried this test, so that the operator
+     * of a TLS server sees a plain client's test for what it is. */
+    if (!t->client && s->struct_size >= offsetof(struct weir_report_start, server_transport) + sizeof s->server_transport &&
+        s->server_transport && s->transport)
         out(t, "Transport: %s, %s\n", s->transport, s->encrypted ? "encrypted" : "not encrypted");
     if (t->verbose) {
         out(t, "      Cookie: %s\n", nz(s->cookie));

@@ -902,11 +902,12 @@ static void test_text_verbose(void)
     reporter_close(&r);
 }
 
-/* A server says per test what carried it (transport, encrypted or not);
- * a client does not (iperf3's has no such line), nor does a reporter
- * handed a start from a core older than ABI 1.6. */
-static void transport_line_case(int role, const char *transport, int encrypted, uint32_t size,
-                                const char *want)
+/* A server started with --transport says per test what carried it
+ * (transport, encrypted or not); a plain server and a client do not
+ * (iperf3 has no such line), nor does a reporter handed a start from a core
+ * older than ABI 1.6. */
+static void transport_line_case(int role, const char *transport, int encrypted, const char *server_transport,
+                                uint32_t size, const char *want)
 {
     struct reporter_run r;
     run_open(&r, text_plugin, role, 0, 'a');
@@ -916,6 +917,7 @@ static void transport_line_case(int role, const char *transport, int encrypted, 
     s.struct_size = size;
     s.transport = transport;
     s.encrypted = encrypted;
+    s.server_transport = server_transport;
     r.ops->test_start(r.ctx, &s);
     char what[64];
     snprintf(what, sizeof what, "transport line, %s %s", role == WEIR_ROLE_CLIENT ? "client" : "server",
@@ -929,11 +931,12 @@ static void test_text_transport_line(void)
     const char *local = "[  5] local 127.0.0.1 port 5299 connected to 127.0.0.1 port 49006\n";
     char want[256];
     snprintf(want, sizeof want, "Transport: tls, encrypted\n%s", local);
-    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, sizeof(struct weir_report_start), want);
+    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, "tls", sizeof(struct weir_report_start), want);
     snprintf(want, sizeof want, "Transport: tcp, not encrypted\n%s", local);
-    transport_line_case(WEIR_ROLE_SERVER, "tcp", 0, sizeof(struct weir_report_start), want);
-    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, offsetof(struct weir_report_start, encrypted), local);
-    transport_line_case(WEIR_ROLE_CLIENT, "tls", 1, sizeof(struct weir_report_start),
+    transport_line_case(WEIR_ROLE_SERVER, "tcp", 0, "tls", sizeof(struct weir_report_start), want);
+    transport_line_case(WEIR_ROLE_SERVER, "tcp", 0, NULL, sizeof(struct weir_report_start), local);
+    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, "tls", offsetof(struct weir_report_start, encrypted), local);
+    transport_line_case(WEIR_ROLE_CLIENT, "tls", 1, NULL, sizeof(struct weir_report_start),
                         "[  5] local 127.0.0.1 port 49006 connected to 127.0.0.1 port 5299\n");
 }
 

@@ -117,6 +117,10 @@ struct weir_report_start {
     /* minor 6 */
     int encrypted;              /* the data streams are encrypted (the
                                    transport has WEIR_CAP_ENCRYPTED) */
+    const char *server_transport; /* server: the transport it was started
+                                   with (--transport), NULL when none was
+                                   chosen (iperf3's behaviour: the client's
+                                   tcp or udp); client: NULL */
 };
 
 /* The numbers of one stream, or a sum of streams, over one span of time
