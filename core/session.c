@@ -106,6 +106,8 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     ss->weir_json = weir_start_json(ss);
     st->weir_json = ss->weir_json;
     st->transport = t->transport->name;
+    st->gso = t->p.gso > 0;
+    st->gro = t->p.gro > 0;
 }
 
 int session_begin(struct session *ss)
