@@ -170,6 +170,17 @@ static int on_weir_accept(struct client *c)
     enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
     if (io != CTL_OK)
         return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
+    /* The server will not run this test, and says why (--tls-required);
+     * a SERVER_ERROR follows for clients that ignore the key. */
+    struct json_object *refused = NULL;
+    if (json_object_object_get_ex(o, "refused", &refused)) {
+        int rc = fail(c, WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
+        json_object_put(o);
+        for (char *p = c->detail; *p; p++)     /* the peer's text, shown on a terminal */
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+        return rc;
+    }
     struct json_object *tag = NULL;
     c->ss.t.stream_tag = c->ss.t.p.weir_stream_tag && json_object_object_get_ex(o, "stream_tag", &tag)
                          && json_object_get_boolean(tag);

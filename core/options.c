@@ -1,4 +1,5 @@
 #include "options.h"
+#include "identity.h"
 #include "errors.h"
 #include "host.h"
 #include "loader.h"
@@ -25,6 +26,7 @@ enum {
     OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS,
     OPT_SND_TIMEOUT, OPT_CNTL_KA, OPT_IDLE_TIMEOUT, OPT_SERVER_MAX_DURATION,
     OPT_SERVER_BITRATE_LIMIT, OPT_DONT_FRAGMENT, OPT_FQ_RATE, OPT_BIND_DEV, OPT_SKIP_RX_COPY,
+    OPT_TLS_REQUIRED,
     OPT_JSON_STREAM_FULL_OUTPUT,
     OPT_PLUGIN_BASE = 2000
 };
@@ -91,6 +93,7 @@ static const struct option core_options[] = {
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
     { "server-max-duration", required_argument, NULL, OPT_SERVER_MAX_DURATION },
     { "server-bitrate-limit", required_argument, NULL, OPT_SERVER_BITRATE_LIMIT },
+    { "tls-required", no_argument, NULL, OPT_TLS_REQUIRED },
     { "pacing-timer", required_argument, NULL, OPT_PACING_TIMER },
     { "debug", no_argument, NULL, 'd' },
     { "help", no_argument, NULL, 'h' },
@@ -120,7 +123,7 @@ static void usage_hint(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "weir: error - ");
+    fprintf(stderr, "%s: error - ", identity_name());
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     usage_hint();
@@ -203,6 +206,8 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --server-bitrate-limit #[KMG][/#]  refuse tests asking for more than # bits/sec\n"
 "                            in total, and end those whose average rate over\n"
 "                            the last /# seconds (default 5) exceeds it\n"
+"  --tls-required            serve only encrypted tests (with --transport tls):\n"
+"                            refuse plain TCP and UDP clients, iperf3's included\n"
 "  --rsa-private-key-path    path to the RSA private key (PEM, no passphrase) used to\n"
 "                            decrypt authentication credentials\n"
 "  --authorized-users-path   path to the file of authorized users (username,sha256hex)\n"
@@ -339,7 +344,7 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
             const char *name = s->n_compare ? s->compare[i] : s->transport ? s->transport : "tcp";
             const struct weir_plugin *t = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
             if (!t) {
-                fprintf(stderr, "weir: error - %s\n", err);
+                fprintf(stderr, "%s: error - %s\n", identity_name(), err);
                 return -1;
             }
             int seen = 0;
@@ -357,7 +362,7 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
             *colon = '\0';
         const struct weir_plugin *r = loader_load(name, WEIR_PLUGIN_REPORTER, err, sizeof err);
         if (!r) {
-            fprintf(stderr, "weir: error - %s\n", err);
+            fprintf(stderr, "%s: error - %s\n", identity_name(), err);
             return -1;
         }
         plugins[(*n)++] = r;
@@ -529,8 +534,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case 'I': s->pidfile = optarg; break;
             case 'V': s->verbose = 1; break;
             case 'v':
-                printf("weir %s (plugin ABI %d.%d, iperf3 protocol compatible)\n",
-                       PACKAGE_VERSION, WEIR_ABI_MAJOR, WEIR_ABI_MINOR);
+                identity_print_version(stdout);
                 return 1;
             case OPT_LIST_PLUGINS:
                 loader_list(stdout);
@@ -707,6 +711,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 s->skew_threshold = (int)v;
                 break;
             case OPT_PKCS1: s->use_pkcs1 = 1; break;
+            case OPT_TLS_REQUIRED: s->tls_required = 1; break;
             case 'd': s->debug = 1; host_set_debug(1); break;
             case '?':
                 if (optopt && optopt < 256)
@@ -763,7 +768,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     }
 
     if (s->mode == MODE_NONE) {
-        fprintf(stderr, "weir: error - must either be a client (-c) or server (-s)\n");
+        fprintf(stderr, "%s: error - must either be a client (-c) or server (-s)\n", identity_name());
         usage_hint();
         return -1;
     }
@@ -783,7 +788,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     } else {
         if (s->one_off || s->max_tests || s->daemon || s->pidfile || s->rsa_private_key ||
             s->authorized_users || s->skew_threshold || s->idle_timeout_s ||
-            s->server_max_duration_s || s->server_bitrate_limit)
+            s->server_max_duration_s || s->server_bitrate_limit || s->tls_required)
             return usage_error("%s", "some option you are trying to set is server only");
         /* iperf3: a sending client never waits for data. */
         if (s->rcv_timeout_set && !s->reverse && !s->bidir)

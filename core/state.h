@@ -22,7 +22,12 @@
  *                                       that sent weir keys: a JSON frame
  *                                       follows naming what the server took on
  *                                       ("transport", "stream_tag": the UDP
- *                                       hellos carry the cookie)
+ *                                       hellos carry the cookie); also to any
+ *                                       weir client (client_version "weir-")
+ *                                       whose test the server refuses for a
+ *                                       reason iperf3 has no code for
+ *                                       ("refused": the reason, then
+ *                                       SERVER_ERROR)
  */
 #ifndef WEIR_STATE_H
 #define WEIR_STATE_H

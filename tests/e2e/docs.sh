@@ -103,7 +103,7 @@ absent=""
 for sec in OPTIONS TRANSPORTS REPORTERS PLUGINS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
     grep -q "^\.SH \"\{0,1\}$sec\"\{0,1\}\$" "$MAN" || absent="$absent '$sec'"
 done
-for var in WEIR_PLUGIN_PATH IPERF3_PASSWORD WEIR_PASSWORD; do
+for var in WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3_PASSWORD WEIR_PASSWORD; do
     awk -v v="$var" '/^\.SH ENVIRONMENT/ { s = 1; next } /^\.SH/ { s = 0 } s && $0 ~ v { f = 1 } END { exit !f }' \
         "$MAN" || absent="$absent $var"
 done

@@ -2,7 +2,8 @@
 #
 # Environment (set by `make check`, see tests/Makefile.am):
 #   WEIR              path of the built weir binary
-#   WEIR_PLUGIN_PATH  where the freshly built plugins are
+#   WEIR_PLUGIN_PATH  where the freshly built plugins are (and, with
+#                     WEIR_PLUGIN_SYSTEM_PATH empty, the only place)
 #   IPERF3            path of iperf3, or empty (interop tests then SKIP)
 #   TESTS_DIR         absolute source directory of tests/
 # When run by hand from a built tree the defaults below find the binary and
@@ -29,7 +30,9 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${WEIR:=$TESTS_DIR/../core/weir}"
 : "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
 : "${IPERF3=}"
-export WEIR WEIR_PLUGIN_PATH IPERF3 TESTS_DIR
+# Never the plugins of a weir installed on this machine.
+WEIR_PLUGIN_SYSTEM_PATH=
+export WEIR WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3 TESTS_DIR
 
 # Bounds (seconds) for one client run, one server's life, waiting for a
 # server to listen.

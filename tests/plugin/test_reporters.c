@@ -8,6 +8,7 @@
  * values checked against protocol.md 7. */
 #include <CUnit/Basic.h>
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -902,6 +903,41 @@ static void test_text_verbose(void)
     reporter_close(&r);
 }
 
+/* A server says per test what carried it (transport, encrypted or not);
+ * a client does not (iperf3's has no such line), nor does a reporter
+ * handed a start from a core older than ABI 1.6. */
+static void transport_line_case(int role, const char *transport, int encrypted, uint32_t size,
+                                const char *want)
+{
+    struct reporter_run r;
+    run_open(&r, text_plugin, role, 0, 'a');
+    int client = role == WEIR_ROLE_CLIENT;
+    struct weir_report_stream st[] = { stream(5, client, client ? 49006 : 5299, client ? 5299 : 49006) };
+    struct weir_report_start s = start_tcp(role, st, 1, 1);
+    s.struct_size = size;
+    s.transport = transport;
+    s.encrypted = encrypted;
+    r.ops->test_start(r.ctx, &s);
+    char what[64];
+    snprintf(what, sizeof what, "transport line, %s %s", role == WEIR_ROLE_CLIENT ? "client" : "server",
+             transport);
+    expect_text(r.sink.out, want, what);
+    reporter_close(&r);
+}
+
+static void test_text_transport_line(void)
+{
+    const char *local = "[  5] local 127.0.0.1 port 5299 connected to 127.0.0.1 port 49006\n";
+    char want[256];
+    snprintf(want, sizeof want, "Transport: tls, encrypted\n%s", local);
+    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, sizeof(struct weir_report_start), want);
+    snprintf(want, sizeof want, "Transport: tcp, not encrypted\n%s", local);
+    transport_line_case(WEIR_ROLE_SERVER, "tcp", 0, sizeof(struct weir_report_start), want);
+    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, offsetof(struct weir_report_start, encrypted), local);
+    transport_line_case(WEIR_ROLE_CLIENT, "tls", 1, sizeof(struct weir_report_start),
+                        "[  5] local 127.0.0.1 port 49006 connected to 127.0.0.1 port 5299\n");
+}
+
 static void test_text_rate_unit(void)
 {
     struct reporter_run r;
@@ -1403,6 +1439,7 @@ int main(void)
         { "bidir role tags, client and server", test_text_bidir },
         { "omitted tag", test_text_omitted },
         { "-V lines", test_text_verbose },
+        { "server's transport line", test_text_transport_line },
         { "-f M rate column", test_text_rate_unit },
         { "errors and server output", test_text_errors_and_server_output },
         CU_TEST_INFO_NULL,
