@@ -27,6 +27,7 @@ enum {
     OPT_SND_TIMEOUT, OPT_CNTL_KA, OPT_IDLE_TIMEOUT, OPT_SERVER_MAX_DURATION,
     OPT_SERVER_BITRATE_LIMIT, OPT_DONT_FRAGMENT, OPT_FQ_RATE, OPT_BIND_DEV, OPT_SKIP_RX_COPY,
     OPT_TLS_REQUIRED,
+    OPT_JSON_STREAM_FULL_OUTPUT,
     OPT_PLUGIN_BASE = 2000
 };
 
@@ -41,6 +42,7 @@ static const struct option core_options[] = {
     { "verbose", no_argument, NULL, 'V' },
     { "json", no_argument, NULL, 'J' },
     { "json-stream", no_argument, NULL, OPT_JSON_STREAM },
+    { "json-stream-full-output", no_argument, NULL, OPT_JSON_STREAM_FULL_OUTPUT },
     { "version", no_argument, NULL, 'v' },
     { "server", no_argument, NULL, 's' },
     { "client", required_argument, NULL, 'c' },
@@ -155,6 +157,9 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  -V, --verbose             more detailed output\n"
 "  -J, --json                output in JSON format\n"
 "  --json-stream             output in line-delimited JSON format\n"
+"  --json-stream-full-output\n"
+"                            with --json-stream: each test's whole JSON\n"
+"                            document (-J) after its lines\n"
 "  --logfile f               send output to a log file (a server reopens it on SIGHUP)\n"
 "  --forceflush              force flushing output at every interval\n"
 "  --timestamps<=format>     emit a timestamp at the start of each output line\n"
@@ -215,6 +220,9 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --loopback                run a server on 127.0.0.1 in this process and test against it\n"
 "  -u, --udp                 use UDP rather than TCP\n"
 "  -b, --bitrate #[KMG][/#]  target bitrate in bits/sec (0 for unlimited)\n"
+"  --pacing-timer #          iperf3's pacing timer in microseconds (default 1000),\n"
+"                            sent to the server: an iperf3 server paces what it\n"
+"                            sends (-R, --bidir) in such steps; weir ignores it\n"
 "  -t, --time      #         time in seconds to transmit for (default 10 secs)\n"
 "  -n, --bytes     #[KMG]    number of bytes to transmit (instead of -t)\n"
 "  -k, --blockcount #[KMG]   number of blocks (packets) to transmit (instead of -t or -n)\n"
@@ -362,28 +370,49 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
     return 0;
 }
 
-/* Standard output always gets a reporter: the one -J / --json-stream /
- * neither asks for (json, json-stream, text), unless a --reporter without
- * a file argument already writes there. So `--reporter csv:run.csv` keeps
- * the text output, and `-J --reporter svg:run.svg` the JSON. */
-static int add_stdout_reporter(struct weir_settings *s)
+/* Puts reporter name at index at of the list. */
+static int insert_reporter(struct weir_settings *s, int at, const char *name)
 {
-    const char *want = s->json ? "json" : s->json_stream ? "json-stream" : "text";
-    int to_stdout = 0, wanted = 0;
-    for (int i = 0; i < s->n_reporters; i++) {
-        if (strchr(s->reporters[i], ':'))
-            continue;
-        to_stdout = 1;
-        wanted |= strcmp(s->reporters[i], want) == 0;
-    }
-    if ((to_stdout && !s->json && !s->json_stream) || wanted)
-        return 0;
     if (s->n_reporters == MAX_REPORTERS)
         return usage_error("too many --reporter options (at most %s)", "8");
-    /* First, so that --get-server-output captures the stdout reporter. */
-    memmove(&s->reporters[1], &s->reporters[0], (size_t)s->n_reporters * sizeof s->reporters[0]);
-    s->reporters[0] = want;
+    memmove(&s->reporters[at + 1], &s->reporters[at],
+            (size_t)(s->n_reporters - at) * sizeof s->reporters[0]);
+    s->reporters[at] = name;
     s->n_reporters++;
+    return 0;
+}
+
+/* Index of a --reporter NAME without a file argument, or -1. */
+static int stdout_reporter_index(const struct weir_settings *s, const char *name)
+{
+    for (int i = 0; i < s->n_reporters; i++)
+        if (strcmp(s->reporters[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Standard output always gets a reporter: the one -J / --json-stream /
+ * neither asks for (json, json-stream, text; --json-stream wins over -J,
+ * as in iperf3), unless a --reporter without a file argument already
+ * writes there. So `--reporter csv:run.csv` keeps the text output, and
+ * `-J --reporter svg:run.svg` the JSON. */
+static int add_stdout_reporter(struct weir_settings *s)
+{
+    const char *want = s->json_stream ? "json-stream" : s->json ? "json" : "text";
+    int to_stdout = 0;
+    for (int i = 0; i < s->n_reporters; i++)
+        to_stdout |= strchr(s->reporters[i], ':') == NULL;
+    int wanted = stdout_reporter_index(s, want) >= 0;
+    /* First, so that --get-server-output captures the stdout reporter. */
+    if (!(to_stdout && !s->json && !s->json_stream) && !wanted && insert_reporter(s, 0, want))
+        return -1;
+    /* --json-stream-full-output (iperf3 3.21): the json reporter's whole
+     * document follows each test's event lines, on the same output; it
+     * comes after json-stream so that its test_finish writes last. */
+    int lines = stdout_reporter_index(s, "json-stream");
+    if (s->json_stream && s->json_stream_full_output && lines >= 0 &&
+        stdout_reporter_index(s, "json") < 0)
+        return insert_reporter(s, lines + 1, "json");
     return 0;
 }
 
@@ -464,6 +493,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 case OPT_TRANSPORT: s->transport = optarg; break;
                 case 'J': s->json = 1; break;
                 case OPT_JSON_STREAM: s->json_stream = 1; break;
+                case OPT_JSON_STREAM_FULL_OUTPUT: s->json_stream_full_output = 1; break;
                 case 'h': want_help = 1; break;
                 case OPT_REPORTER:
                     if (s->n_reporters == MAX_REPORTERS)
@@ -478,6 +508,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             uint64_t u;
             switch (c) {
             case 's': case 'c': case 'u': case 'J': case OPT_JSON_STREAM: case 'h':
+            case OPT_JSON_STREAM_FULL_OUTPUT:
             case OPT_REPORTER: case OPT_LOOPBACK: case OPT_PLUGIN_DIR: case OPT_TRANSPORT:
                 break;
             case 'p':

@@ -61,6 +61,7 @@ struct weir_settings {
     int verbose;                 /* -V */
     int json;                    /* -J */
     int json_stream;             /* --json-stream */
+    int json_stream_full_output; /* --json-stream-full-output */
     int debug;                   /* -d */
     const char *logfile;         /* --logfile */
     const char *timestamps;      /* --timestamps[=FORMAT] */

@@ -110,6 +110,8 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->transport = t->transport->name;
     st->encrypted = (ops->caps & WEIR_CAP_ENCRYPTED) != 0;
     st->server_transport = t->role == WEIR_ROLE_SERVER ? t->s->transport : NULL;
+    st->gso = t->p.gso > 0;
+    st->gro = t->p.gro > 0;
 }
 
 int session_begin(struct session *ss)

@@ -377,6 +377,7 @@ static void sc_udp_client(struct reporter_run *r)
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:27:31 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 34193, 5299) };
     struct weir_report_start s = start_udp(WEIR_ROLE_CLIENT, st, 1, 1);
+    s.gso = s.gro = 1;          /* --gsro */
     r->ops->test_start(r->ctx, &s);
 
     for (int i = 0; i < 2; i++)
@@ -1117,7 +1118,10 @@ static void check_tcp_client_doc(struct json_object *d)
     expect_keys(get(d, "start.timestamp"), "time timesecs timemillisecs", "timestamp");
     expect_keys(get(d, "start.test_start"),
                 "protocol num_streams blksize omit duration bytes blocks reverse tos "
-                "target_bitrate bidir fqrate interval", "test_start");
+                "target_bitrate bidir fqrate interval gso gro", "test_start");
+    /* iperf3 3.21 writes them always, 0 without --gsro. */
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gso"), 0);
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gro"), 0);
     CU_ASSERT_STRING_EQUAL(get_str(d, "start.test_start.protocol"), "TCP");
     CU_ASSERT_EQUAL(get_int(d, "start.test_start.blksize"), 131072);
     CU_ASSERT_EQUAL(get_int(d, "start.test_start.interval"), 1);
@@ -1181,6 +1185,8 @@ static void test_json_tcp_client(void)
 static void check_udp_client_doc(struct json_object *d)
 {
     CU_ASSERT_STRING_EQUAL(get_str(d, "start.test_start.protocol"), "UDP");
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gso"), 1);
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gro"), 1);
     CU_ASSERT_FALSE(has(d, "start.tcp_mss_default"));
     expect_keys(get(d, "intervals.0.streams.0"),
                 "socket start end seconds bytes bits_per_second packets omitted sender",
@@ -1208,6 +1214,8 @@ static void check_udp_server_doc(struct json_object *d)
 {
     CU_ASSERT_TRUE(has(d, "start.accepted_connection"));
     CU_ASSERT_FALSE(has(d, "start.connecting_to"));
+    CU_ASSERT_TRUE(has(d, "start.test_start.gso") && has(d, "start.test_start.gro"));
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gso"), 0);
     expect_keys(get(d, "intervals.0.streams.0"),
                 "socket start end seconds bytes bits_per_second jitter_ms lost_packets "
                 "packets lost_percent omitted sender", "udp receiver interval");
@@ -1230,6 +1238,8 @@ static void check_tcp_server_doc(struct json_object *d)
 {
     CU_ASSERT_EQUAL(get_int(d, "start.tcp_mss_default"), 0);
     CU_ASSERT_EQUAL(get_int(d, "start.accepted_connection.port"), 48990);
+    CU_ASSERT_TRUE(has(d, "start.test_start.gso") && has(d, "start.test_start.gro"));
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gro"), 0);
     expect_keys(get(d, "intervals.0.streams.0"),
                 "socket start end seconds bytes bits_per_second omitted sender",
                 "tcp receiver interval");

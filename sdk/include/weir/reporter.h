@@ -121,6 +121,10 @@ struct weir_report_start {
                                    with (--transport), NULL when none was
                                    chosen (iperf3's behaviour: the client's
                                    tcp or udp); client: NULL */
+    int gso;                    /* iperf3 3.21's --gsro setting of the test
+                                   (a server: as the client asked): 1 asked
+                                   for segmentation offload, else 0 */
+    int gro;                    /* receive offload, the same */
 };
 
 /* The numbers of one stream, or a sum of streams, over one span of time
@@ -171,7 +175,10 @@ struct weir_report_end_stream {
     int has_receiver;
     struct weir_report_sample sender;
     struct weir_report_sample receiver;
-    /* TCP_INFO extremes over the test (sending stream with tcp info) */
+    /* TCP_INFO extremes over the test of this side's socket: of every
+     * sending stream, and with --bidir of the receiving ones too (iperf3
+     * shows a socket's own figures under its stream's sender); 0 when not
+     * read. has_tcpinfo: a sending stream whose figures were read. */
     int has_tcpinfo;
     uint64_t max_snd_cwnd, max_snd_wnd;
     uint32_t max_rtt, min_rtt, mean_rtt;
