@@ -123,6 +123,8 @@ static int accept_extensions(struct server_test *v)
     json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
     if (t->stream_tag)
         json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
+    if (t->sender_done)
+        json_object_object_add(o, "sender_done", json_object_new_boolean(1));
     return send_weir_accept(v, o);
 }
 
@@ -240,7 +242,11 @@ static int use_params(struct server_test *v, struct json_object *o)
         t->file = t->s->file;
     /* Streams that carry the cookie, where iperf3's do not (UDP). */
     t->stream_tag = t->p.weir_stream_tag && (t->transport->transport->caps & WEIR_CAP_STREAM_TAG);
-    return t->p.weir_transport || t->p.weir_stream_tag ? accept_extensions(v) : WEIR_OK;
+    /* Only where data can be lost: a reliable transport delivers the whole
+     * share, and the client ends on what it received. */
+    t->sender_done = t->p.weir_sender_done && !(t->transport->transport->caps & WEIR_CAP_RELIABLE);
+    return t->p.weir_transport || t->p.weir_stream_tag || t->p.weir_sender_done ? accept_extensions(v)
+                                                                               : WEIR_OK;
 }
 
 /* How this test's streams reach it (see dispatch.h). */
@@ -372,6 +378,11 @@ out:
     return rc;
 }
 
+/* While a client that takes ST_WEIR_SENT waits for it: how often the
+ * sending streams are looked at, so the test ends soon after the last
+ * datagram went. */
+#define SENT_CHECK_MS 5
+
 /* Run until the client's TEST_END. */
 static int run_test(struct server_test *v)
 {
@@ -393,10 +404,16 @@ static int run_test(struct server_test *v)
     struct rate_window rate;                /* --server-bitrate-limit */
     rate_window_start(&rate, t->s, now);
     char why[256];
+    int tell_sent = t->sender_done && (t->p.num || t->p.blockcount);   /* ST_WEIR_SENT due */
 
     for (;;) {
         now = host_now_ns();
         session_tick(ss, now);
+        if (tell_sent && test_sent_share(t)) {
+            tell_sent = 0;
+            if ((io = ctl_send_state(t->ctl_fd, ST_WEIR_SENT)) != CTL_OK)
+                return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+        }
         if (safety && now >= safety)
             return fail(v, WEIR_E_SERVERTESTDURATIONEXPIRED, 1, NULL);
         if (rcv_watch_expired(&rcv, t, now))
@@ -411,7 +428,7 @@ static int run_test(struct server_test *v)
             return rc;
         }
         struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
-        int pr = poll(&p, 1, session_timeout_ms(ss, now, 100));
+        int pr = poll(&p, 1, session_timeout_ms(ss, now, tell_sent ? SENT_CHECK_MS : 100));
         if (session_signal)
             return fail(v, WEIR_E_SERVERTERM, 0, NULL);
         if (pr <= 0)

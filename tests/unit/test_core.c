@@ -213,6 +213,7 @@ static void test_params_build(void)
     CU_ASSERT_PTR_NULL(strstr(s, "server_affinity"));
     CU_ASSERT_PTR_NULL(strstr(s, "fqrate"));
     CU_ASSERT_PTR_NULL(strstr(s, "dont_fragment"));
+    CU_ASSERT_PTR_NULL(strstr(s, "weir_sender_done"));
     json_object_put(o);
     /* -A 0,1 --fq-rate 10M --dont-fragment -Z --skip-rx-copy, where the
      * real client puts them. */
@@ -222,6 +223,7 @@ static void test_params_build(void)
     p.dont_fragment = 1;
     p.zerocopy = 1;
     p.skip_rx_copy = 1;
+    p.weir_sender_done = 1;     /* weir's: a -R -n/-k UDP client */
     o = params_to_json(&p);
     s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"omit\":0,\"server_affinity\":1,\"time\":2,"));
@@ -236,6 +238,7 @@ static void test_params_build(void)
     CU_ASSERT_EQUAL(back.dont_fragment, 1);
     CU_ASSERT_EQUAL(back.zerocopy, 1);
     CU_ASSERT_EQUAL(back.skip_rx_copy, 1);
+    CU_ASSERT_EQUAL(back.weir_sender_done, 1);
     params_free(&back);
     json_object_put(o);
     params_free(&p);
