@@ -44,6 +44,8 @@ struct client {
     int error;                  /* weir_status */
     char detail[512];
     uint64_t setup_ns;          /* connecting the data streams */
+    struct rcv_watch rcv;       /* --rcv-timeout (-R, --bidir) */
+    int server_sent;            /* WEIR_SENT came: end at the omit end */
 };
 
 static int fail(struct client *c, int code, const char *fmt, ...)
@@ -277,11 +279,19 @@ static int end_reached(const struct weir_test *t, uint64_t now)
         return 1;
     if (t->omitting || (!t->p.num && !t->p.blockcount))
         return 0;
+    /* As iperf3's client: what it sent counts from the omit end, what it
+     * received from the start (its received count is not reset after -O).
+     * test_share_budget gives the senders the same rule. */
     uint64_t sent = 0, rcvd = 0, bsent = 0, brcvd = 0;
     for (int i = 0; i < t->n_streams; i++) {
         const struct weir_stream *st = &t->streams[i];
-        uint64_t b = st->ctr.bytes - st->at_omit.bytes, k = st->ctr.blocks - st->at_omit.blocks;
-        if (st->sending) { sent += b; bsent += k; } else { rcvd += b; brcvd += k; }
+        if (st->sending) {
+            sent += st->ctr.bytes - st->at_omit.bytes;
+            bsent += st->ctr.blocks - st->at_omit.blocks;
+        } else {
+            rcvd += st->ctr.bytes;
+            brcvd += st->ctr.blocks;
+        }
     }
     if (t->p.num && (sent >= t->p.num || rcvd >= t->p.num))
         return 1;
@@ -298,15 +308,12 @@ static uint64_t end_deadline(const struct weir_test *t)
 static int end_run(struct client *c);
 
 /* Move data until the test ends or the server says something. Returns
- * WEIR_OK with TEST_END sent, or an error. */
-static int on_test_running(struct client *c)
+ * WEIR_OK with TEST_END sent, WEIR_E_AGAIN, or an error. */
+static int run_loop(struct client *c)
 {
     struct session *ss = &c->ss;
     struct weir_test *t = &ss->t;
-    session_run(ss, host_now_ns());
     int byte_limit = t->p.num || t->p.blockcount || (t->file && !t->p.reverse);
-    struct rcv_watch rcv;               /* --rcv-timeout (-R, --bidir) */
-    rcv_watch_start(&rcv, t, host_now_ns());
     for (;;) {
         uint64_t now = host_now_ns();
         uint64_t deadline = end_deadline(t);
@@ -318,10 +325,10 @@ static int on_test_running(struct client *c)
             return fail(c, rc, "%s", why);
         /* Checked before the interval timer, so an interval due at the same
          * instant as the end is reported as the final one, not twice. */
-        if (end_reached(t, now))
+        if (end_reached(t, now) || (c->server_sent && !t->omitting))
             break;
         session_tick(ss, now);
-        if (rcv_watch_expired(&rcv, t, now))
+        if (rcv_watch_expired(&c->rcv, t, now))
             return fail(c, WEIR_E_NOMSG, NULL);
         int timeout = session_timeout_ms(ss, now, byte_limit ? 2 : 1000);
         if (deadline) {
@@ -342,16 +349,25 @@ static int on_test_running(struct client *c)
     return end_run(c);
 }
 
+static int on_test_running(struct client *c)
+{
+    session_run(&c->ss, host_now_ns());
+    rcv_watch_start(&c->rcv, &c->ss.t, host_now_ns());
+    return run_loop(c);
+}
+
 /* The weir server sent its whole -n/-k share: what has not arrived was
  * lost, so end now (once what is queued is counted) rather than wait for
- * the amount. After our TEST_END it crossed: nothing to do. */
+ * the amount; in the omit period, at its end, where iperf3's client
+ * would end at the earliest. After our TEST_END it crossed: nothing to do. */
 static int on_weir_sent(struct client *c)
 {
     if (!c->ss.t.sender_done)
         return fail(c, WEIR_E_MESSAGE, "state %d", ST_WEIR_SENT);
     if (atomic_load(&c->ss.t.phase) != PHASE_RUN)
         return WEIR_OK;
-    return end_run(c);
+    c->server_sent = 1;
+    return run_loop(c);
 }
 
 /* The run is over: last sample, then TEST_END. */

@@ -155,9 +155,17 @@ void test_share_budget(struct weir_test *t)
     int senders = 0;
     for (int i = 0; i < t->n_streams; i++)
         senders += t->streams[i].sending;
+    /* -O: iperf3's client ends once it sent the amount after the omit
+     * period (its sent count restarts there), but once it received the
+     * amount in all, omit period included (its received count does not).
+     * So a client's share starts at the omit end, a server's (-R) at the
+     * start, and either end stops where the client's check is met. */
+    int after_omit = t->role == WEIR_ROLE_CLIENT && t->p.omit > 0;
     for (int i = 0; i < t->n_streams && total && senders; i++)
-        if (t->streams[i].sending)
+        if (t->streams[i].sending) {
             t->streams[i].budget_blocks = (total + (uint64_t)senders - 1) / (uint64_t)senders;
+            t->streams[i].budget_after_omit = after_omit;
+        }
 }
 
 int test_sent_share(const struct weir_test *t)
@@ -187,6 +195,6 @@ void test_omit_check(struct weir_test *t, uint64_t now)
         st->at_omit = st->ctr;
         st->at_interval = st->ctr;
         st->retrans_omit = st->retrans_interval;
-        atomic_store_explicit(&st->omit_ended, 1, memory_order_relaxed);
+        atomic_store_explicit(&st->omit_ended, 1, memory_order_release);
     }
 }

@@ -48,9 +48,13 @@ struct weir_stream {
     char failed_why[160];       /* its detail ("sendmmsg: Message too long"),
                                    written before failed is set */
     int failed_errno;           /* errno of the call that failed, likewise */
-    _Atomic int omit_ended;     /* set by the main thread: the worker zeroes
-                                   jitter, as iperf3 does after -O */
+    _Atomic int omit_ended;     /* set by the main thread (release, after
+                                   at_omit): the worker zeroes jitter, as
+                                   iperf3 does after -O, or starts the share */
     uint64_t budget_blocks;     /* -n/-k share for a sending stream, 0 = none */
+    int budget_after_omit;      /* the share counts from the omit end, no
+                                   cap before it; the worker clears it then */
+    uint64_t budget_base;       /* worker: ctr.blocks where the share starts */
     struct diskfile *file;      /* -F, or NULL */
     uint64_t file_size;         /* its size when the stream closed */
     _Atomic int data_ended;     /* sender: the whole file went to the
@@ -141,7 +145,7 @@ int test_has_retransmits(const struct weir_test *t);
 /* -n/-k: give each sending stream its share so the total stops at the
  * requested amount (rounded up to whole blocks per stream). Either end:
  * with -R the server is the sender; see test.c for when a server sends
- * on until TEST_END instead. */
+ * on until TEST_END instead, and for where -O starts the count. */
 void test_share_budget(struct weir_test *t);
 /* Every sending stream has a -n/-k share and sent all of it (and there is
  * one): the sender is done. */

@@ -60,6 +60,23 @@ static void set_interest(struct worker *w, struct weir_stream *st, uint32_t even
     epoll_ctl(w->epfd, EPOLL_CTL_MOD, st->fd, &ev);
 }
 
+/* Blocks a sending stream may still send of its -n/-k share: UINT64_MAX
+ * without one, or while it waits for the omit end to start (then its base
+ * is the count the main thread took there, so the stream's sent total
+ * after -O is exactly the share). */
+static uint64_t budget_left(struct weir_stream *st)
+{
+    if (st->budget_after_omit && atomic_load_explicit(&st->omit_ended, memory_order_acquire)) {
+        st->budget_base = st->at_omit.blocks;
+        st->budget_after_omit = 0;
+        atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
+    }
+    if (!st->budget_blocks || st->budget_after_omit)
+        return UINT64_MAX;
+    uint64_t sent = st->ctr.blocks - st->budget_base;
+    return sent < st->budget_blocks ? st->budget_blocks - sent : 0;
+}
+
 static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
 {
     st->failed_errno = errno;   /* first: what the hook's system call set */
@@ -243,12 +260,15 @@ static void *worker_main(void *arg)
             if (st->sending) {
                 if (phase != PHASE_RUN)
                     continue;
-                uint32_t max = batch;
-                if (st->budget_blocks) {
-                    uint64_t left = st->budget_blocks - st->ctr.blocks;
-                    if (left < max)
-                        max = (uint32_t)left;
+                uint64_t left = budget_left(st);
+                if (!left) {
+                    atomic_store_explicit(&st->data_ended, 1, memory_order_release);
+                    set_interest(w, st, 0);
+                    continue;
                 }
+                uint32_t max = batch;
+                if (left < max)
+                    max = (uint32_t)left;
                 if (rate) {
                     uint64_t due = 0;
                     uint32_t allow = pacing_allowance(st, rate, t->p.len, batch_max, t->running_since_ns, now, &due);
@@ -260,14 +280,14 @@ static void *worker_main(void *arg)
                     }
                     /* -b RATE/BURST: at least BURST blocks back to back. */
                     max = allow > t->p.burst ? allow : t->p.burst;
-                    if (st->budget_blocks && st->budget_blocks - st->ctr.blocks < max)
-                        max = (uint32_t)(st->budget_blocks - st->ctr.blocks);
+                    if (left < max)
+                        max = (uint32_t)left;
                 }
                 rc = ops->send(st->ctx, max, &st->ctr, &io);
                 if (rc == WEIR_OK || rc == WEIR_E_AGAIN) {
                     st->ctr.bytes += io.bytes;
                     st->ctr.blocks += io.blocks;
-                    if (st->budget_blocks && st->ctr.blocks >= st->budget_blocks) {
+                    if (!budget_left(st)) {
                         atomic_store_explicit(&st->data_ended, 1, memory_order_release);
                         set_interest(w, st, 0);
                     }
