@@ -115,6 +115,19 @@ mode_cases() {
     run_case "JSON key paths weir vs iperf3: $name" json_keys_case
 }
 
+# ------------------------------------------------------------ -O with -n/-k
+
+# omit_amount_case DIRECTION PROTO MODE AMOUNT: see check_omit_amount
+# (lib.sh). A run takes 1 to 3 s; one that waits for an amount that never
+# comes is killed.
+omit_amount_case() {
+    local dir=$1 CLIENT_TIMEOUT=8
+    shift
+    omit_amount_args "$@"
+    pair "$dir" "${OMIT_ARGS[@]}" || return
+    check_omit_amount "$@"
+}
+
 # ------------------------------------------------------------ reverse drain
 
 # iperf3 3.12 as a -R client switches its data sockets back to blocking at
@@ -319,6 +332,18 @@ mode_cases "-t 2 --bidir" bidir 1 2 0 extra_bidir -t 2 --bidir
 mode_cases "-n 10M" normal 1 - 0 extra_bytes -n 10M
 mode_cases "-k 200 -l 64K" normal 1 - 0 extra_blocks -k 200 -l 64K
 mode_cases "-O 1 -t 2" normal 1 2 1 extra_omit -O 1 -t 2
+
+for proto in tcp udp; do
+    for mode in normal reverse; do
+        for amount in bytes blocks; do
+            omit_amount_args "$proto" "$mode" "$amount"
+            run_case "weir -c -> iperf3 -s: ${OMIT_ARGS[*]}: ends, the amount counted as iperf3 counts it" \
+                omit_amount_case weir2iperf "$proto" "$mode" "$amount"
+            run_case "iperf3 -c -> weir -s: ${OMIT_ARGS[*]}: ends, the amount counted as iperf3 counts it" \
+                omit_amount_case iperf2weir "$proto" "$mode" "$amount"
+        done
+    done
+done
 
 run_case "iperf3 -c -R -l 1M -t 1 -> weir -s, 4 runs: the client's drain ends (no hang)" \
     reverse_drain_case

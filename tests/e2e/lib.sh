@@ -730,3 +730,43 @@ extra_omit() {
         eq("client: omitted interval starts at 0, the first counted one at ~0";
            $C.intervals[0].sum.start == 0 and $C.intervals[1].sum.start < 0.1; true)'
 }
+
+# -O with -n/-k, by iperf3's rule (3.12 to 3.21): its client ends the test
+# once what it sent *after* the omit period (the sent count restarts there),
+# or what it received *in all*, omit period included (the received count
+# does not restart), makes the amount. -O 1 -b 1M -l 16K with 256 KiB
+# (-n 256K or -k 16): part of the amount goes in the omit period.
+#   OMIT_AMOUNT_OPTS: the options of such a run, save -u, -R and -n/-k.
+OMIT_AMOUNT_OPTS=(-O 1 -b 1M -l 16K)
+# omit_amount_args PROTO MODE AMOUNT: the client's options for PROTO tcp|udp,
+# MODE normal|reverse, AMOUNT bytes|blocks.
+omit_amount_args() {
+    OMIT_ARGS=("${OMIT_AMOUNT_OPTS[@]}")
+    [ "$1" = udp ] && OMIT_ARGS+=(-u)
+    [ "$2" = reverse ] && OMIT_ARGS+=(-R)
+    if [ "$3" = bytes ]; then OMIT_ARGS+=(-n 256K); else OMIT_ARGS+=(-k 16); fi
+}
+# check_omit_amount PROTO MODE AMOUNT: the client's document CLI of such a
+# run. Sending, it sent the amount after the omit period (less than one
+# block more); receiving, it counts less than the amount, and with the
+# omitted intervals at least the amount -- except TCP -k, where a receiver
+# counts reads as blocks (iperf3's way), which may be short.
+check_omit_amount() {
+    local whole=1
+    [ "$1/$3" = tcp/blocks ] && whole=0
+    jq_check --arg mode "$2" --argjson whole "$whole" '
+        262144 as $n | 16384 as $len
+        | ([$C.intervals[] | select(.sum.omitted) | .sum.bytes] | add // 0) as $o
+        | gt("client: bytes in the omitted intervals"; $o; 0),
+          if $mode == "normal" then
+              ge("client end.sum_sent.bytes: the amount after the omit period"; $C.end.sum_sent.bytes; $n),
+              lt("client end.sum_sent.bytes: less than one block more"; $C.end.sum_sent.bytes; $n + $len)
+          else
+              lt("client end.sum_received.bytes: the omit period counts towards the amount";
+                 $C.end.sum_received.bytes; $n),
+              if $whole == 1 then
+                  ge("client: omitted + counted bytes received ($o = \($o))";
+                     $o + $C.end.sum_received.bytes; $n)
+              else empty end
+          end'
+}

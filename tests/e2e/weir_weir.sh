@@ -200,6 +200,17 @@ json_stream_full_case() {
     CLI="" SRV="" stream_then_doc "-J --json-stream --json-stream-full-output" "$CASE_DIR/jsf.out"
 }
 
+# ------------------------------------------------------------ -O with -n/-k
+
+# omit_amount_case PROTO MODE AMOUNT: see check_omit_amount (lib.sh). A run
+# takes 1 to 3 s; one that waits for an amount that never comes is killed.
+omit_amount_case() {
+    local CLIENT_TIMEOUT=8
+    omit_amount_args "$@"
+    json_pair "${OMIT_ARGS[@]}" || return
+    check_omit_amount "$@"
+}
+
 # ------------------------------------------------------------ the cases
 
 run_case "-J -t 2 (both sides -J): start, counts, intervals" \
@@ -217,6 +228,15 @@ run_case "-k 200 -l 64K" json_case normal 1 - 0 extra_blocks -k 200 -l 64K
 run_case "-k 200 -l 64K: intervals add up to the end totals" intervals_add_up normal
 run_case "-O 1 -t 2" json_case normal 1 2 1 extra_omit -O 1 -t 2
 run_case "-O 1 -t 2: intervals add up to the end totals" intervals_add_up normal
+for proto in tcp udp; do
+    for mode in normal reverse; do
+        for amount in bytes blocks; do
+            omit_amount_args "$proto" "$mode" "$amount"
+            run_case "${OMIT_ARGS[*]}: ends, the amount counted as iperf3 counts it" \
+                omit_amount_case "$proto" "$mode" "$amount"
+        done
+    done
+done
 run_case "IPv6 ::1 -t 1" ipv6_case
 run_case "text -t 2" text_case normal 1 2
 run_case "text -t 1 -P 2 -R" text_case reverse 2 1 -P 2 -R
