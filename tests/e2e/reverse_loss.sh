@@ -173,6 +173,43 @@ loss_case() {
     fi
 }
 
+# -O 1, weir <-> weir, UDP -R -n: the whole share goes (and part of it is
+# lost) in the omit period, so WEIR_SENT comes then. iperf3's client never
+# ends inside the omit period: the test ends at its end, with the omit
+# period's bytes in omitted intervals and next to nothing counted after.
+omit_sent_case() {
+    local port=$((5201 + RANDOM % 1000)) i
+    drop_rule udp sport "$port" "$UDP_N" >"$CASE_DIR/nft.err" 2>&1 ||
+        { fail "installing the nftables rule"; return; }
+    start_bg server 40 "${IN_NS[@]}" "$WEIR" -s -1 -p "$port" -J
+    local spid=$BG_PID
+    for i in $(seq 200); do
+        port_listening "$port" "${IN_NS[@]}" && break
+        kill -0 "$spid" 2>/dev/null || break
+        sleep 0.05
+    done
+    port_listening "$port" "${IN_NS[@]}" || { fail "server did not listen on port $port"; return; }
+    local cli=$CASE_DIR/client.json
+    timeout -k 3 "$CLIENT_TIMEOUT" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p "$port" -J \
+        -u -b 50M -l "$UDP_LEN" -n 1000K -R -O 1 >"$cli" 2>"$CASE_DIR/client.err" </dev/null
+    expect_eq "client exit status" "$?" 0
+    bounded_wait "$spid" 10
+    expect_eq "server exit status" "$WAIT_RC" 0
+    json_doc "$cli" client || return
+    expect_int -gt "packets nftables dropped" "$(dropped)" 0
+    local omitted end rcvd
+    omitted=$(json_get "$cli" '[.intervals[] | select(.sum.omitted) | .sum.bytes] | add // 0')
+    end=$(json_get "$cli" '[.intervals[] | select(.sum.omitted) | .sum.end] | max // 0 | . * 1000 | floor')
+    rcvd=$(json_get "$cli" .end.sum_received.bytes)
+    expect_int -gt "bytes in the omitted intervals" "$omitted" 0
+    expect_int -ge "the omitted intervals reach the omit end (ms)" "$end" 990
+    expect_int -lt "omitted + counted bytes received: less than the amount" \
+        "$((omitted + rcvd))" "$((UDP_BLOCKS * UDP_LEN))"
+}
+
+run_case "weir2weir udp reverse -n -O 1, all sent (and some dropped) in the omit period: ends at its end" \
+    omit_sent_case
+
 for proto in udp tcp; do
     for mode in reverse forward; do
         for amount in bytes blocks; do
