@@ -9,6 +9,8 @@
 #
 # WEIR_E2E_REFERENCE=1 runs the same cases with iperf3 in weir's place, to
 # check that what this script asserts is what iperf3 itself does.
+# Over a minute in all; the -O with -n/-k cases take about 45 s of it.
+E2E_DEADLINE=${E2E_DEADLINE:-300}
 . "$(dirname "$0")/lib.sh"
 
 require_tools
