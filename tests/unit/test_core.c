@@ -428,6 +428,42 @@ static void test_results_roundtrip(void)
     test_free(&peer);
 }
 
+/* -n/-k shares: rounded up per sending stream; with -O a client's starts
+ * at the omit end (iperf3's sent count restarts there), a server's (-R) at
+ * the start (the client's received count does not). */
+static void test_share_budget_omit(void)
+{
+    struct weir_settings s;
+    struct weir_test t;
+    make_test(&t, &s, 3, 1);
+    t.p.num = 5 * 131072;
+    t.p.omit = 1;
+    test_share_budget(&t);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(t.streams[i].budget_blocks, 2);
+        CU_ASSERT_EQUAL(t.streams[i].budget_after_omit, 1);
+    }
+    test_free(&t);
+
+    make_test(&t, &s, 2, 1);
+    t.role = WEIR_ROLE_SERVER;
+    t.p.blockcount = 7;
+    t.p.omit = 1;
+    test_share_budget(&t);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(t.streams[i].budget_blocks, 4);
+        CU_ASSERT_EQUAL(t.streams[i].budget_after_omit, 0);
+    }
+    test_free(&t);
+
+    make_test(&t, &s, 1, 1);
+    t.p.blockcount = 7;
+    test_share_budget(&t);
+    CU_ASSERT_EQUAL(t.streams[0].budget_blocks, 7);
+    CU_ASSERT_EQUAL(t.streams[0].budget_after_omit, 0);
+    test_free(&t);
+}
+
 static void test_summary_arithmetic(void)
 {
     struct weir_settings s;
@@ -669,6 +705,7 @@ int main(void)
     CU_add_test(s, "parameter JSON rejected", test_params_reject);
     CU_add_test(s, "JSON numbers", test_jsonnum);
     CU_add_test(s, "results JSON both ways", test_results_roundtrip);
+    CU_add_test(s, "-n/-k shares and -O", test_share_budget_omit);
     CU_add_test(s, "interval and summary arithmetic", test_summary_arithmetic);
     CU_add_test(s, "summary with peer numbers at the int64 limits", test_summary_extremes);
     CU_add_test(s, "summary spans: each side's own time", test_summary_spans);
