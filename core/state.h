@@ -35,7 +35,8 @@
  *                                       streams sent their whole -n/-k share,
  *                                       so what has not arrived never will
  *                                       (lost datagrams); the client ends the
- *                                       test. A client that already sent
+ *                                       test (at the omit end if still in the
+ *                                       omit period). A client that already sent
  *                                       TEST_END ignores it.
  */
 #ifndef WEIR_STATE_H
