@@ -8,6 +8,7 @@
 #include "units.h"
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -295,20 +296,25 @@ static int parse_long(const char *v, long min, long max, long *out)
     return 0;
 }
 
-/* -A n (this process) or n,m (and the server's threads for the test). */
+/* -A n (this process) or n,m (and the server's threads for the test),
+ * read as iperf3 reads it: n is the number the text starts with and the
+ * rest up to a comma is ignored (so the help's "n/n" form gives n); m is
+ * what follows the first comma, atoi-style (no digits: CPU 0). */
 static int parse_affinity(const char *v, struct weir_settings *s)
 {
-    char buf[32];
-    long n, m = -1;
-    snprintf(buf, sizeof buf, "%s", v);
-    char *comma = strchr(buf, ',');
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 0);
+    if (end == v || errno == ERANGE || n < 0 || n > 1024)
+        return -1;
+    long m = -1;
+    const char *comma = strchr(v, ',');
     if (comma) {
-        *comma = '\0';
-        if (parse_long(comma + 1, 0, 1024, &m))
+        errno = 0;
+        m = strtol(comma + 1, NULL, 10);
+        if (errno == ERANGE || m < 0 || m > 1024)
             return -1;
     }
-    if (parse_long(buf, 0, 1024, &n))
-        return -1;
     s->affinity = (int)n;
     s->server_affinity = (int)m;
     return 0;

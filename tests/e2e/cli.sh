@@ -49,6 +49,9 @@ usage -c 127.0.0.1 -R --bidir
 usage -s -c 127.0.0.1
 usage -s -R
 usage -c 127.0.0.1 -1
+usage -c 127.0.0.1 -A abc
+usage -c 127.0.0.1 -A 1025
+usage -c 127.0.0.1 -A 0,1025
 usage -c
 usage
 run 0 "weir 0." -v
@@ -69,6 +72,9 @@ else
     head -n 20 "$tmp/doc" "$tmp/err" | sed 's/^/    /'
     failures=$((failures + 1))
 fi
+# -A in the help's n/n form is taken (iperf3 reads the leading number): the
+# run gets as far as connecting.
+run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1 -A 0/0
 # An unknown host.
 run 1 "unable to connect to server" -c no-such-host.invalid -t 1
 
