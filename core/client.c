@@ -43,6 +43,7 @@ struct client {
     int done;
     int error;                  /* weir_status */
     char detail[512];
+    int no_hint;                /* detail says it all: drop the code's guesses */
     uint64_t setup_ns;          /* connecting the data streams */
 };
 
@@ -455,8 +456,11 @@ static int connect_control(struct client *c)
     t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->bind_dev, s->mptcp,
                             s->connect_timeout_ms, &gai);
     if (t->ctl_fd < 0) {
-        if (gai)
+        if (gai) {
+            /* The name did not resolve: no server, port or firewall to suspect. */
+            c->no_hint = 1;
             return fail(c, WEIR_E_CONNECT, "%s", gai_strerror(gai));
+        }
         return fail(c, WEIR_E_CONNECT, "%s", net_why(errno, s->mptcp));
     }
     net_set_nodelay(t->ctl_fd);
@@ -557,7 +561,10 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
         if (c.error == WEIR_E_CLIENTTERM && t->ctl_fd >= 0)
             ctl_send_state(t->ctl_fd, ST_CLIENT_TERMINATE);
         char msg[1024];
-        weir_error_text(msg, sizeof msg, c.error, c.detail);
+        if (c.no_hint)
+            weir_error_text_no_hint(msg, sizeof msg, c.error, c.detail);
+        else
+            weir_error_text(msg, sizeof msg, c.error, c.detail);
         if (c.error == WEIR_E_CLIENTTERM)
             snprintf(msg, sizeof msg, "interrupt - the client has terminated");
         report_finish(rs, msg);
