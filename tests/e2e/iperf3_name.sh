@@ -10,7 +10,8 @@
 #     such as pScheduler turn features off below 3.17), then the same uname
 #     line iperf3 prints on this machine, then "Optional features available";
 #   - a text client run ends with "iperf Done."; errors say "iperf3: error -"
-#     as iperf3's do, and -J puts them in the "error" key;
+#     as iperf3's do (getopt's "iperf3: option requires an argument"), and -J
+#     puts them in the "error" key;
 #   - interop.sh, whole, with the installed iperf3 name as its weir: client
 #     and server against Debian's iperf3, -J documents, text layout.
 #
@@ -130,6 +131,14 @@ case_error_prefix() {
     expect_eq "-J exit status" "$RUN_RC" 1
     jq -e '.error | startswith("unable to connect to server")' "$CASE_DIR/json" >/dev/null ||
         fail "-J error key: $(oneline "$CASE_DIR/json")"
+    # getopt's complaint: the same first line from both (iperf3's getopt
+    # names it by the path it was started with).
+    for who in "$IPERF3" "$AS_IPERF3"; do
+        run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$who" -c
+        expect_eq "$who -c (no host) exit status" "$RUN_RC" 1
+        expect_eq "$who -c (no host) first line" "$(head -n 1 "$CASE_DIR/err" | sed 's|^/[^:]*/||')" \
+            "iperf3: option requires an argument -- 'c'"
+    done
     run_bounded "$CASE_DIR/usage.out" "$CASE_DIR/usage.err" "$AS_IPERF3"
     expect_eq "usage exit status" "$RUN_RC" 1
     grep -q '^iperf3: error - must either be a client (-c) or server (-s)' "$CASE_DIR/usage.err" ||
