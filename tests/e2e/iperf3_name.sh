@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # weir installed under the name iperf3 (./configure --enable-iperf3-name), as
-# tools that run an iperf3 binary see it. From a real `make install` of core/
+# tools that run an iperf3 binary see it. From a real `make install` of src/
 # (DESTDIR, into a temporary directory, iperf3namedir given to make so the
 # rules run in any build):
 #   - the link: `iperf3` beside weir is a relative link to it, elsewhere an
@@ -27,7 +27,7 @@ CORE_BUILDDIR=$(cd "$(dirname "$WEIR")" && pwd)
 # The outer make's flags must not reach the makes run here.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-# core_make DEST TARGET DIR: `make -C core TARGET DESTDIR=DEST iperf3namedir=DIR`
+# core_make DEST TARGET DIR: `make -C src TARGET DESTDIR=DEST iperf3namedir=DIR`
 # (DIR may be '$(bindir)', expanded by make); output in $E2E_TMP/make.log.
 core_make() {
     timeout 120 make -C "$CORE_BUILDDIR" "$2" DESTDIR="$1" iperf3namedir="$3" \
@@ -36,7 +36,7 @@ core_make() {
 
 DEST=$E2E_TMP/dest
 if ! core_make "$DEST" install '$(bindir)'; then
-    echo "FAIL: make install DESTDIR=... iperf3namedir='\$(bindir)' in core/"
+    echo "FAIL: make install DESTDIR=... iperf3namedir='\$(bindir)' in src/"
     tail -n 30 "$E2E_TMP/make.log" | sed 's/^/    /'
     exit 1
 fi

@@ -27,7 +27,7 @@ set -u
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${TESTS_DIR:=$(cd "$E2E_DIR/.." && pwd)}"
-: "${WEIR:=$TESTS_DIR/../core/weir}"
+: "${WEIR:=$TESTS_DIR/../src/weir}"
 : "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
 : "${IPERF3=}"
 # Never the plugins of a weir installed on this machine.
@@ -180,7 +180,7 @@ require_tools() {
 # require_weir: an executable weir, all that a script reading no JSON needs.
 require_weir() {
     if [ ! -x "$WEIR" ]; then
-        echo "FAIL: weir binary not found at $WEIR (build core/ first)"
+        echo "FAIL: weir binary not found at $WEIR (build src/ first)"
         exit 99
     fi
 }

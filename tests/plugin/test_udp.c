@@ -931,7 +931,7 @@ static void test_options(void)
 
     /* A window the kernel will not grant fails, as iperf3's IESETBUF2
      * (unless this host allows socket buffers of a gigabyte). */
-    FILE *f = fopen("/proc/sys/net/core/rmem_max", "r");
+    FILE *f = fopen("/proc/sys/net/src/rmem_max", "r");
     long rmem_max = 0;
     if (f) {
         if (fscanf(f, "%ld", &rmem_max) != 1)
