@@ -66,13 +66,17 @@ fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 # storm_round N: one client against $PORT while the storm runs.
 storm_round() {
-    local n=$1 t0 t1 rc ms cli=$CASE_DIR/client$1.json storm=$CASE_DIR/storm$1.out
+    local n=$1 i t0 t1 rc ms cli=$CASE_DIR/client$1.json storm=$CASE_DIR/storm$1.out
     # 5 s of storm: still on when a slow client opens its streams.
     timeout -k 3 15 python3 "$PEER" storm "$PORT" --sockets 50 --seconds 5 --interval 0.5 \
         >"$storm" 2>&1 &
     local spid=$!
     PIDS="$PIDS $spid"
-    sleep 0.3
+    # The client only once the storm is on (python may start slowly).
+    for i in $(seq 100); do
+        grep -q STORMING "$storm" 2>/dev/null && break
+        sleep 0.1
+    done
     t0=$(date +%s%N)
     timeout -k 3 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J \
         >"$cli" 2>"$CASE_DIR/client$n.err" </dev/null
