@@ -150,6 +150,11 @@ static void fill_params(struct client *c)
     /* Offered, not needed: a server running several tests uses it to tell
      * their streams apart. iperf3 ignores the key. */
     p->weir_stream_tag = (ops->caps & WEIR_CAP_STREAM_TAG) != 0;
+    /* Receiving -n/-k where data can be lost: a weir server stops at the
+     * amount and says so (ST_WEIR_SENT), or the test would wait for what
+     * was lost. iperf3 ignores the key and sends on until TEST_END. */
+    p->weir_sender_done = (p->reverse || p->bidir) && (p->num || p->blockcount) &&
+                          !(ops->caps & WEIR_CAP_RELIABLE);
     if (ops->caps & WEIR_CAP_EXTENSION) {
         p->weir_transport = strdup(t->transport->name);
         c->needs_weir = 1;
@@ -170,9 +175,23 @@ static int on_weir_accept(struct client *c)
     enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
     if (io != CTL_OK)
         return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
+    /* The server will not run this test, and says why (--tls-required);
+     * a SERVER_ERROR follows for clients that ignore the key. */
+    struct json_object *refused = NULL;
+    if (json_object_object_get_ex(o, "refused", &refused)) {
+        int rc = fail(c, WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
+        json_object_put(o);
+        for (char *p = c->detail; *p; p++)     /* the peer's text, shown on a terminal */
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+        return rc;
+    }
     struct json_object *tag = NULL;
     c->ss.t.stream_tag = c->ss.t.p.weir_stream_tag && json_object_object_get_ex(o, "stream_tag", &tag)
                          && json_object_get_boolean(tag);
+    struct json_object *sent = NULL;
+    c->ss.t.sender_done = c->ss.t.p.weir_sender_done && json_object_object_get_ex(o, "sender_done", &sent)
+                          && json_object_get_boolean(sent);
     json_object_put(o);
     c->weir_accepted = 1;
     return WEIR_OK;
@@ -276,6 +295,8 @@ static uint64_t end_deadline(const struct weir_test *t)
     return t->p.time ? t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u : 0;
 }
 
+static int end_run(struct client *c);
+
 /* Move data until the test ends or the server says something. Returns
  * WEIR_OK with TEST_END sent, or an error. */
 static int on_test_running(struct client *c)
@@ -313,10 +334,31 @@ static int on_test_running(struct client *c)
         if (session_signal)
             return fail(c, WEIR_E_CLIENTTERM, NULL);
         if (pr > 0) {
-            /* The server spoke mid-test: terminate, error or EOF. */
+            /* The server spoke mid-test: terminate, error, EOF or
+             * WEIR_SENT (on_weir_sent ends the run). */
             return WEIR_E_AGAIN;
         }
     }
+    return end_run(c);
+}
+
+/* The weir server sent its whole -n/-k share: what has not arrived was
+ * lost, so end now (once what is queued is counted) rather than wait for
+ * the amount. After our TEST_END it crossed: nothing to do. */
+static int on_weir_sent(struct client *c)
+{
+    if (!c->ss.t.sender_done)
+        return fail(c, WEIR_E_MESSAGE, "state %d", ST_WEIR_SENT);
+    if (atomic_load(&c->ss.t.phase) != PHASE_RUN)
+        return WEIR_OK;
+    return end_run(c);
+}
+
+/* The run is over: last sample, then TEST_END. */
+static int end_run(struct client *c)
+{
+    struct session *ss = &c->ss;
+    struct weir_test *t = &ss->t;
     session_stop(ss, host_now_ns());
     const char *why = "";
     if (session_stream_error(ss, 1, &why, NULL) == WEIR_E_FILE)   /* -F: the last bytes */
@@ -371,6 +413,7 @@ static int dispatch(struct client *c, signed char st)
     switch (st) {
     case ST_PARAM_EXCHANGE:   return on_param_exchange(c);
     case ST_WEIR_ACCEPT:      return on_weir_accept(c);
+    case ST_WEIR_SENT:        return on_weir_sent(c);
     case ST_CREATE_STREAMS:   return on_create_streams(c);
     case ST_TEST_START:       return on_test_start(c);
     case ST_TEST_RUNNING:     return on_test_running(c);

@@ -6,6 +6,7 @@
  * start-up error it prints reaches the caller; a NUL byte on it means
  * "listening". */
 #include "daemon.h"
+#include "identity.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,11 +52,11 @@ static int make_absolute(const char **path, int slot)
         return 0;
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) {
-        fprintf(stderr, "weir: error - unable to find the current directory: %s\n", strerror(errno));
+        fprintf(stderr, "%s: error - unable to find the current directory: %s\n", identity_name(), strerror(errno));
         return -1;
     }
     if (snprintf(abs_paths[slot], PATH_MAX, "%s/%s", cwd, *path) >= PATH_MAX) {
-        fprintf(stderr, "weir: error - path too long: %s/%s\n", cwd, *path);
+        fprintf(stderr, "%s: error - path too long: %s/%s\n", identity_name(), cwd, *path);
         return -1;
     }
     *path = abs_paths[slot];
@@ -121,7 +122,7 @@ static int wait_for_daemon(int fd, const char *logfile, off_t log_start)
     if (!said && logfile)
         said = copy_log_since(logfile, log_start);
     if (!said)
-        fprintf(stderr, "weir: error - the server exited before it was listening\n");
+        fprintf(stderr, "%s: error - the server exited before it was listening\n", identity_name());
     return 1;
 }
 
@@ -145,14 +146,14 @@ int daemon_start(struct weir_settings *s, int *status)
     off_t log_start = s->logfile && stat(s->logfile, &st) == 0 ? st.st_size : 0;
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
-        fprintf(stderr, "weir: error - unable to create a pipe: %s\n", strerror(errno));
+        fprintf(stderr, "%s: error - unable to create a pipe: %s\n", identity_name(), strerror(errno));
         return 1;
     }
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "weir: error - unable to fork: %s\n", strerror(errno));
+        fprintf(stderr, "%s: error - unable to fork: %s\n", identity_name(), strerror(errno));
         close(p[0]);
         close(p[1]);
         return 1;
@@ -174,12 +175,12 @@ int daemon_start(struct weir_settings *s, int *status)
     close(p[1]);
     close_inherited();
     if (setsid() < 0) {
-        fprintf(stderr, "weir: error - unable to start a session: %s\n", strerror(errno));
+        fprintf(stderr, "%s: error - unable to start a session: %s\n", identity_name(), strerror(errno));
         _exit(1);
     }
     pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "weir: error - unable to fork: %s\n", strerror(errno));
+        fprintf(stderr, "%s: error - unable to fork: %s\n", identity_name(), strerror(errno));
         _exit(1);
     }
     if (pid > 0)
@@ -273,7 +274,7 @@ int daemon_reopen_log_on_hup(const char *path, int log_fd)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err) {
         pthread_sigmask(SIG_UNBLOCK, &hup, NULL);
-        fprintf(stderr, "weir: error - unable to create thread: %s\n", strerror(err));
+        fprintf(stderr, "%s: error - unable to create thread: %s\n", identity_name(), strerror(err));
         return -1;
     }
     hup_running = 1;

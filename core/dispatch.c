@@ -1,4 +1,5 @@
 #include "dispatch.h"
+#include "identity.h"
 #include "control.h"
 #include "host.h"
 #include "session.h"
@@ -308,7 +309,7 @@ static void spawn(struct dispatch *d, int fd, const unsigned char *cookie)
     int err = l->inbox < 0 ? errno : pthread_create(&l->thread, NULL, test_main, l);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err) {
-        fprintf(stderr, "weir: error - unable to start a test thread: %s\n", strerror(err));
+        fprintf(stderr, "%s: error - unable to start a test thread: %s\n", identity_name(), strerror(err));
         if (l->inbox >= 0)
             close(l->inbox);
         free(l);
@@ -521,7 +522,7 @@ int dispatch_serve(const struct weir_settings *s, struct report_set *rs, int lis
     d.pend = calloc(MAX_PENDING, sizeof *d.pend);
     if (!d.pend || pipe2(d.wake, O_NONBLOCK | O_CLOEXEC) < 0) {
         free(d.pend);
-        fprintf(stderr, "weir: error - %s\n", strerror(errno));
+        fprintf(stderr, "%s: error - %s\n", identity_name(), strerror(errno));
         return 1;
     }
     pthread_mutex_init(&d.lock, NULL);
@@ -602,7 +603,7 @@ int dispatch_serve(const struct weir_settings *s, struct report_set *rs, int lis
     pthread_mutex_unlock(&d.lock);
     wind_down(&d);
     if (session_signal && idle)
-        fprintf(stderr, "weir: interrupt - the server has terminated\n");
+        fprintf(stderr, "%s: interrupt - the server has terminated\n", identity_name());
     free(p);
     free(d.pend);
     close(d.wake[0]);

@@ -1,4 +1,5 @@
 #include "host.h"
+#include "identity.h"
 #include "loader.h"
 
 #include <stdarg.h>
@@ -32,7 +33,7 @@ static void host_log(enum weir_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "weir: %s - %s\n", names[level <= WEIR_LOG_DEBUG ? level : 0], line);
+    fprintf(stderr, "%s: %s - %s\n", identity_name(), names[level <= WEIR_LOG_DEBUG ? level : 0], line);
 }
 
 static void host_set_error(enum weir_status code, const char *fmt, ...)

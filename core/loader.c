@@ -1,4 +1,5 @@
 #include "loader.h"
+#include "identity.h"
 #include "host.h"
 
 #include <dirent.h>
@@ -38,15 +39,66 @@ void loader_set_plugin_dir(const char *dir)
     plugin_dir = dir;
 }
 
+/* The installed directory, or what WEIR_PLUGIN_SYSTEM_PATH puts in its
+ * place (set but empty: none; the tests set it so, so that a weir
+ * installed on the machine cannot lend them its plugins). */
+static const char *system_path(void)
+{
+    const char *sys = getenv("WEIR_PLUGIN_SYSTEM_PATH");
+    return sys ? sys : WEIR_PLUGIN_DIR;
+}
+
+/* Call fn on each directory of a colon-separated list until it returns
+ * non-zero; returns that value (0: none did). */
+typedef int (*dir_fn)(const char *dir, size_t len, void *arg);
+
+static int each_in_list(const char *list, dir_fn fn, void *arg)
+{
+    while (list && *list) {
+        const char *colon = strchr(list, ':');
+        size_t len = colon ? (size_t)(colon - list) : strlen(list);
+        int rc = len ? fn(list, len, arg) : 0;
+        if (rc)
+            return rc;
+        list = colon ? colon + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Every directory a bare NAME is looked up in, in search order. */
+static int each_dir(dir_fn fn, void *arg)
+{
+    int rc = plugin_dir && *plugin_dir ? fn(plugin_dir, strlen(plugin_dir), arg) : 0;
+    if (!rc)
+        rc = each_in_list(getenv("WEIR_PLUGIN_PATH"), fn, arg);
+    if (!rc)
+        rc = each_in_list(system_path(), fn, arg);
+    return rc;
+}
+
+struct text {
+    char *buf;
+    size_t len, used;
+};
+
+static int append_dir(const char *dir, size_t len, void *arg)
+{
+    struct text *t = arg;
+    if (t->used < t->len) {
+        int n = snprintf(t->buf + t->used, t->len - t->used, "%s%.*s", t->used ? ", " : "",
+                         (int)len, dir);
+        t->used = n < 0 ? t->len : t->used + (size_t)n;
+    }
+    return 0;
+}
+
 void loader_search_path(char *buf, size_t len)
 {
-    const char *env = getenv("WEIR_PLUGIN_PATH");
-    snprintf(buf, len, "%s%s%s%s%s",
-             plugin_dir ? plugin_dir : "", plugin_dir ? ", " : "",
-             env && *env ? env : "", env && *env ? ", " : "", WEIR_PLUGIN_DIR);
-    for (char *p = buf; *p; p++)
-        if (*p == ':')
-            *p = ',';
+    struct text t = { buf, len, 0 };
+    buf[0] = '\0';
+    each_dir(append_dir, &t);
+    if (!buf[0])
+        snprintf(buf, len, "no directory (WEIR_PLUGIN_SYSTEM_PATH is empty)");
 }
 
 static int is_regular(const char *path)
@@ -55,33 +107,46 @@ static int is_regular(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int try_dir(const char *dir, size_t dirlen, const char *name, char *out, size_t outlen)
+struct lookup {
+    const char *file;       /* NAME.so */
+    char *out;
+    size_t outlen;
+};
+
+static int try_dir(const char *dir, size_t len, void *arg)
 {
-    if (dirlen == 0)
-        return 0;
-    int n = snprintf(out, outlen, "%.*s/%s.so", (int)dirlen, dir, name);
-    return n > 0 && (size_t)n < outlen && is_regular(out);
+    struct lookup *l = arg;
+    int n = snprintf(l->out, l->outlen, "%.*s/%s", (int)len, dir, l->file);
+    return n > 0 && (size_t)n < l->outlen && is_regular(l->out);
 }
 
-/* Resolve NAME to a file; 0 when nothing was found. */
+static int ends_with_so(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 3 && strcmp(name + n - 3, ".so") == 0;
+}
+
+/* Resolve NAME to a file; 0 when nothing was found. A NAME with a '/' is
+ * a path. "FILE.so" is a file in the current directory if there is one
+ * (dlopen would otherwise search the system's library path for it), else
+ * looked up on the plugin path like a bare NAME, which means NAME.so. */
 static int resolve(const char *name, char *out, size_t outlen)
 {
-    size_t nl = strlen(name);
-    if (strchr(name, '/') || (nl > 3 && strcmp(name + nl - 3, ".so") == 0)) {
+    if (strchr(name, '/')) {
         snprintf(out, outlen, "%s", name);
         return is_regular(out);
     }
-    if (plugin_dir && try_dir(plugin_dir, strlen(plugin_dir), name, out, outlen))
-        return 1;
-    const char *env = getenv("WEIR_PLUGIN_PATH");
-    while (env && *env) {
-        const char *colon = strchr(env, ':');
-        size_t len = colon ? (size_t)(colon - env) : strlen(env);
-        if (try_dir(env, len, name, out, outlen))
+    char file[NAME_MAX + 1];
+    if (ends_with_so(name)) {
+        snprintf(out, outlen, "./%s", name);
+        if (is_regular(out))
             return 1;
-        env = colon ? colon + 1 : NULL;
+        snprintf(file, sizeof file, "%s", name);
+    } else {
+        snprintf(file, sizeof file, "%s.so", name);
     }
-    return try_dir(WEIR_PLUGIN_DIR, strlen(WEIR_PLUGIN_DIR), name, out, outlen);
+    struct lookup l = { file, out, outlen };
+    return each_dir(try_dir, &l);
 }
 
 static const char *kind_name(enum weir_plugin_kind k)
@@ -147,7 +212,7 @@ static const char *check_plugin(void *h, enum weir_plugin_kind want, const struc
         return "its entry point returned no descriptor";
     if (d->abi_major != WEIR_ABI_MAJOR) {
         snprintf(detail, len, "it was built for plugin ABI %u.%u but this weir needs ABI %d.x "
-                 "(rebuild it against weir-sdk %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
+                 "(rebuild it against weir-sdk with abi_major %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
         return detail;
     }
     if (d->struct_size < offsetof(struct weir_plugin, reporter) + sizeof(void *))
@@ -185,13 +250,17 @@ static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_
     if (!resolve(name, l->path, sizeof l->path)) {
         char path[1024];
         loader_search_path(path, sizeof path);
-        size_t nl = strlen(name);
-        if (strchr(name, '/') || (nl > 3 && strcmp(name + nl - 3, ".so") == 0))
+        if (strchr(name, '/'))
             snprintf(err, errlen, "cannot load %s plugin '%s': no such file; give the path of a built .so",
                      kind_name(kind), name);
+        else if (ends_with_so(name))
+            snprintf(err, errlen, "cannot load %s plugin '%s': no such file in the current directory, "
+                     "nor in %s; 'weir --list-plugins' shows the plugins found",
+                     kind_name(kind), name, path);
         else
             snprintf(err, errlen, "cannot load %s plugin '%s': %s.so not found in %s; "
-                     "use --plugin-dir DIR or WEIR_PLUGIN_PATH", kind_name(kind), name, name, path);
+                     "'weir --list-plugins' shows the plugins found (--plugin-dir DIR or "
+                     "WEIR_PLUGIN_PATH to look elsewhere)", kind_name(kind), name, name, path);
         return NULL;
     }
     char detail[256];
@@ -297,7 +366,7 @@ static void list_one(struct listing *ls, const char *path, const char *file)
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     const char *problem = h ? check_plugin(h, 0, &d, detail, sizeof detail) : dlerror();
     if (problem) {
-        fprintf(stderr, "weir: warning - %s does not load as a plugin: %s\n", path, problem);
+        fprintf(stderr, "%s: warning - %s does not load as a plugin: %s\n", identity_name(), path, problem);
     } else {
         it.kind = d->kind;
         snprintf(it.description, sizeof it.description, "%s", d->description);
@@ -307,11 +376,12 @@ static void list_one(struct listing *ls, const char *path, const char *file)
     ls->items[ls->n++] = it;    /* listed even if broken: it hides later files of its name */
 }
 
-static void list_dir(struct listing *ls, const char *dir, size_t dirlen)
+static int list_dir(const char *dir, size_t dirlen, void *arg)
 {
+    struct listing *ls = arg;
     char path[PATH_MAX];
-    if (dirlen == 0 || dirlen >= sizeof path - 1)
-        return;
+    if (dirlen >= sizeof path - 1)
+        return 0;
     snprintf(path, sizeof path, "%.*s", (int)dirlen, dir);
     struct dirent **names;
     int n = scandir(path, &names, ends_in_so, alphasort);
@@ -323,6 +393,7 @@ static void list_dir(struct listing *ls, const char *dir, size_t dirlen)
     }
     if (n >= 0)
         free(names);
+    return 0;
 }
 
 static int by_kind_then_name(const void *a, const void *b)
@@ -336,16 +407,7 @@ static int by_kind_then_name(const void *a, const void *b)
 void loader_list(FILE *out)
 {
     struct listing ls = { 0 };
-    if (plugin_dir)
-        list_dir(&ls, plugin_dir, strlen(plugin_dir));
-    const char *env = getenv("WEIR_PLUGIN_PATH");
-    while (env && *env) {
-        const char *colon = strchr(env, ':');
-        size_t len = colon ? (size_t)(colon - env) : strlen(env);
-        list_dir(&ls, env, len);
-        env = colon ? colon + 1 : NULL;
-    }
-    list_dir(&ls, WEIR_PLUGIN_DIR, strlen(WEIR_PLUGIN_DIR));
+    each_dir(list_dir, &ls);
     if (ls.n)
         qsort(ls.items, ls.n, sizeof *ls.items, by_kind_then_name);
     for (size_t i = 0; i < ls.n; i++)

@@ -1,7 +1,10 @@
-/* Finds, loads and checks plugins. Search order for a bare NAME:
- * --plugin-dir, then each directory of WEIR_PLUGIN_PATH (colon separated),
- * then the installed plugin directory; a NAME containing '/' or ending in
- * ".so" is taken as a path. Regular files only; RTLD_NOW | RTLD_LOCAL. */
+/* Finds, loads and checks plugins. Search order for a bare NAME (the file
+ * NAME.so): --plugin-dir, then each directory of WEIR_PLUGIN_PATH (colon
+ * separated), then the installed plugin directory, which the list in
+ * WEIR_PLUGIN_SYSTEM_PATH replaces when that is set (empty: none). A NAME
+ * containing '/' is a path; "FILE.so" is that file in the current
+ * directory if it is there, else looked up like a bare name. Regular files
+ * only; RTLD_NOW | RTLD_LOCAL. */
 #ifndef WEIR_LOADER_H
 #define WEIR_LOADER_H
 

@@ -1,4 +1,5 @@
 #include "loopback.h"
+#include "identity.h"
 #include "netutil.h"
 #include "server.h"
 
@@ -41,7 +42,7 @@ int loopback_run(struct weir_settings *s, struct report_set *rs, struct client_o
         return 1;
     ls.fd = net_listen("127.0.0.1", 0, AF_INET, s->mptcp, &ls.port);
     if (ls.fd < 0 || pipe2(ls.stop, O_CLOEXEC) < 0) {
-        fprintf(stderr, "weir: error - unable to start listener for connections: %s\n", strerror(errno));
+        fprintf(stderr, "%s: error - unable to start listener for connections: %s\n", identity_name(), strerror(errno));
         if (ls.fd >= 0)
             close(ls.fd);
         report_close(ls.rs);
@@ -59,7 +60,7 @@ int loopback_run(struct weir_settings *s, struct report_set *rs, struct client_o
     int err = pthread_create(&th, NULL, loopback_server_main, &ls);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err) {
-        fprintf(stderr, "weir: error - unable to create thread: %s\n", strerror(err));
+        fprintf(stderr, "%s: error - unable to create thread: %s\n", identity_name(), strerror(err));
         close(ls.stop[0]);
         close(ls.stop[1]);
         close(ls.fd);

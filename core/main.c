@@ -4,6 +4,7 @@
 #include "client.h"
 #include "compare.h"
 #include "daemon.h"
+#include "identity.h"
 #include "loopback.h"
 #include "loader.h"
 #include "options.h"
@@ -52,6 +53,7 @@ static int run(struct weir_settings *s)
 
 int main(int argc, char **argv)
 {
+    identity_init(argv[0]);
     struct weir_settings s;
     int r = options_parse(argc, argv, &s);
     if (r != 0) {

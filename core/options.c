@@ -1,4 +1,5 @@
 #include "options.h"
+#include "identity.h"
 #include "errors.h"
 #include "host.h"
 #include "loader.h"
@@ -25,6 +26,8 @@ enum {
     OPT_AUTH_USERS, OPT_SKEW, OPT_PKCS1, OPT_LIST_PLUGINS, OPT_MAX_TESTS,
     OPT_SND_TIMEOUT, OPT_CNTL_KA, OPT_IDLE_TIMEOUT, OPT_SERVER_MAX_DURATION,
     OPT_SERVER_BITRATE_LIMIT, OPT_DONT_FRAGMENT, OPT_FQ_RATE, OPT_BIND_DEV, OPT_SKIP_RX_COPY,
+    OPT_TLS_REQUIRED,
+    OPT_JSON_STREAM_FULL_OUTPUT,
     OPT_PLUGIN_BASE = 2000
 };
 
@@ -39,6 +42,7 @@ static const struct option core_options[] = {
     { "verbose", no_argument, NULL, 'V' },
     { "json", no_argument, NULL, 'J' },
     { "json-stream", no_argument, NULL, OPT_JSON_STREAM },
+    { "json-stream-full-output", no_argument, NULL, OPT_JSON_STREAM_FULL_OUTPUT },
     { "version", no_argument, NULL, 'v' },
     { "server", no_argument, NULL, 's' },
     { "client", required_argument, NULL, 'c' },
@@ -89,6 +93,7 @@ static const struct option core_options[] = {
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
     { "server-max-duration", required_argument, NULL, OPT_SERVER_MAX_DURATION },
     { "server-bitrate-limit", required_argument, NULL, OPT_SERVER_BITRATE_LIMIT },
+    { "tls-required", no_argument, NULL, OPT_TLS_REQUIRED },
     { "pacing-timer", required_argument, NULL, OPT_PACING_TIMER },
     { "debug", no_argument, NULL, 'd' },
     { "help", no_argument, NULL, 'h' },
@@ -118,7 +123,7 @@ static void usage_hint(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "weir: error - ");
+    fprintf(stderr, "%s: error - ", identity_name());
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     usage_hint();
@@ -152,6 +157,9 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  -V, --verbose             more detailed output\n"
 "  -J, --json                output in JSON format\n"
 "  --json-stream             output in line-delimited JSON format\n"
+"  --json-stream-full-output\n"
+"                            with --json-stream: each test's whole JSON\n"
+"                            document (-J) after its lines\n"
 "  --logfile f               send output to a log file (a server reopens it on SIGHUP)\n"
 "  --forceflush              force flushing output at every interval\n"
 "  --timestamps<=format>     emit a timestamp at the start of each output line\n"
@@ -198,6 +206,8 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --server-bitrate-limit #[KMG][/#]  refuse tests asking for more than # bits/sec\n"
 "                            in total, and end those whose average rate over\n"
 "                            the last /# seconds (default 5) exceeds it\n"
+"  --tls-required            serve only encrypted tests (with --transport tls):\n"
+"                            refuse plain TCP and UDP clients, iperf3's included\n"
 "  --rsa-private-key-path    path to the RSA private key (PEM, no passphrase) used to\n"
 "                            decrypt authentication credentials\n"
 "  --authorized-users-path   path to the file of authorized users (username,sha256hex)\n"
@@ -210,6 +220,9 @@ static void print_help(const struct weir_plugin *const *plugins, int n)
 "  --loopback                run a server on 127.0.0.1 in this process and test against it\n"
 "  -u, --udp                 use UDP rather than TCP\n"
 "  -b, --bitrate #[KMG][/#]  target bitrate in bits/sec (0 for unlimited)\n"
+"  --pacing-timer #          iperf3's pacing timer in microseconds (default 1000),\n"
+"                            sent to the server: an iperf3 server paces what it\n"
+"                            sends (-R, --bidir) in such steps; weir ignores it\n"
 "  -t, --time      #         time in seconds to transmit for (default 10 secs)\n"
 "  -n, --bytes     #[KMG]    number of bytes to transmit (instead of -t)\n"
 "  -k, --blockcount #[KMG]   number of blocks (packets) to transmit (instead of -t or -n)\n"
@@ -331,7 +344,7 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
             const char *name = s->n_compare ? s->compare[i] : s->transport ? s->transport : "tcp";
             const struct weir_plugin *t = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
             if (!t) {
-                fprintf(stderr, "weir: error - %s\n", err);
+                fprintf(stderr, "%s: error - %s\n", identity_name(), err);
                 return -1;
             }
             int seen = 0;
@@ -349,7 +362,7 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
             *colon = '\0';
         const struct weir_plugin *r = loader_load(name, WEIR_PLUGIN_REPORTER, err, sizeof err);
         if (!r) {
-            fprintf(stderr, "weir: error - %s\n", err);
+            fprintf(stderr, "%s: error - %s\n", identity_name(), err);
             return -1;
         }
         plugins[(*n)++] = r;
@@ -357,28 +370,49 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
     return 0;
 }
 
-/* Standard output always gets a reporter: the one -J / --json-stream /
- * neither asks for (json, json-stream, text), unless a --reporter without
- * a file argument already writes there. So `--reporter csv:run.csv` keeps
- * the text output, and `-J --reporter svg:run.svg` the JSON. */
-static int add_stdout_reporter(struct weir_settings *s)
+/* Puts reporter name at index at of the list. */
+static int insert_reporter(struct weir_settings *s, int at, const char *name)
 {
-    const char *want = s->json ? "json" : s->json_stream ? "json-stream" : "text";
-    int to_stdout = 0, wanted = 0;
-    for (int i = 0; i < s->n_reporters; i++) {
-        if (strchr(s->reporters[i], ':'))
-            continue;
-        to_stdout = 1;
-        wanted |= strcmp(s->reporters[i], want) == 0;
-    }
-    if ((to_stdout && !s->json && !s->json_stream) || wanted)
-        return 0;
     if (s->n_reporters == MAX_REPORTERS)
         return usage_error("too many --reporter options (at most %s)", "8");
-    /* First, so that --get-server-output captures the stdout reporter. */
-    memmove(&s->reporters[1], &s->reporters[0], (size_t)s->n_reporters * sizeof s->reporters[0]);
-    s->reporters[0] = want;
+    memmove(&s->reporters[at + 1], &s->reporters[at],
+            (size_t)(s->n_reporters - at) * sizeof s->reporters[0]);
+    s->reporters[at] = name;
     s->n_reporters++;
+    return 0;
+}
+
+/* Index of a --reporter NAME without a file argument, or -1. */
+static int stdout_reporter_index(const struct weir_settings *s, const char *name)
+{
+    for (int i = 0; i < s->n_reporters; i++)
+        if (strcmp(s->reporters[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Standard output always gets a reporter: the one -J / --json-stream /
+ * neither asks for (json, json-stream, text; --json-stream wins over -J,
+ * as in iperf3), unless a --reporter without a file argument already
+ * writes there. So `--reporter csv:run.csv` keeps the text output, and
+ * `-J --reporter svg:run.svg` the JSON. */
+static int add_stdout_reporter(struct weir_settings *s)
+{
+    const char *want = s->json_stream ? "json-stream" : s->json ? "json" : "text";
+    int to_stdout = 0;
+    for (int i = 0; i < s->n_reporters; i++)
+        to_stdout |= strchr(s->reporters[i], ':') == NULL;
+    int wanted = stdout_reporter_index(s, want) >= 0;
+    /* First, so that --get-server-output captures the stdout reporter. */
+    if (!(to_stdout && !s->json && !s->json_stream) && !wanted && insert_reporter(s, 0, want))
+        return -1;
+    /* --json-stream-full-output (iperf3 3.21): the json reporter's whole
+     * document follows each test's event lines, on the same output; it
+     * comes after json-stream so that its test_finish writes last. */
+    int lines = stdout_reporter_index(s, "json-stream");
+    if (s->json_stream && s->json_stream_full_output && lines >= 0 &&
+        stdout_reporter_index(s, "json") < 0)
+        return insert_reporter(s, lines + 1, "json");
     return 0;
 }
 
@@ -459,6 +493,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 case OPT_TRANSPORT: s->transport = optarg; break;
                 case 'J': s->json = 1; break;
                 case OPT_JSON_STREAM: s->json_stream = 1; break;
+                case OPT_JSON_STREAM_FULL_OUTPUT: s->json_stream_full_output = 1; break;
                 case 'h': want_help = 1; break;
                 case OPT_REPORTER:
                     if (s->n_reporters == MAX_REPORTERS)
@@ -473,6 +508,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             uint64_t u;
             switch (c) {
             case 's': case 'c': case 'u': case 'J': case OPT_JSON_STREAM: case 'h':
+            case OPT_JSON_STREAM_FULL_OUTPUT:
             case OPT_REPORTER: case OPT_LOOPBACK: case OPT_PLUGIN_DIR: case OPT_TRANSPORT:
                 break;
             case 'p':
@@ -498,8 +534,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case 'I': s->pidfile = optarg; break;
             case 'V': s->verbose = 1; break;
             case 'v':
-                printf("weir %s (plugin ABI %d.%d, iperf3 protocol compatible)\n",
-                       PACKAGE_VERSION, WEIR_ABI_MAJOR, WEIR_ABI_MINOR);
+                identity_print_version(stdout);
                 return 1;
             case OPT_LIST_PLUGINS:
                 loader_list(stdout);
@@ -676,6 +711,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 s->skew_threshold = (int)v;
                 break;
             case OPT_PKCS1: s->use_pkcs1 = 1; break;
+            case OPT_TLS_REQUIRED: s->tls_required = 1; break;
             case 'd': s->debug = 1; host_set_debug(1); break;
             case '?':
                 if (optopt && optopt < 256)
@@ -732,7 +768,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     }
 
     if (s->mode == MODE_NONE) {
-        fprintf(stderr, "weir: error - must either be a client (-c) or server (-s)\n");
+        fprintf(stderr, "%s: error - must either be a client (-c) or server (-s)\n", identity_name());
         usage_hint();
         return -1;
     }
@@ -752,7 +788,7 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     } else {
         if (s->one_off || s->max_tests || s->daemon || s->pidfile || s->rsa_private_key ||
             s->authorized_users || s->skew_threshold || s->idle_timeout_s ||
-            s->server_max_duration_s || s->server_bitrate_limit)
+            s->server_max_duration_s || s->server_bitrate_limit || s->tls_required)
             return usage_error("%s", "some option you are trying to set is server only");
         /* iperf3: a sending client never waits for data. */
         if (s->rcv_timeout_set && !s->reverse && !s->bidir)

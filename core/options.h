@@ -61,6 +61,7 @@ struct weir_settings {
     int verbose;                 /* -V */
     int json;                    /* -J */
     int json_stream;             /* --json-stream */
+    int json_stream_full_output; /* --json-stream-full-output */
     int debug;                   /* -d */
     const char *logfile;         /* --logfile */
     const char *timestamps;      /* --timestamps[=FORMAT] */
@@ -83,6 +84,8 @@ struct weir_settings {
     uint64_t server_bitrate_limit; /* --server-bitrate-limit, bits/s, 0 = none */
     int server_bitrate_window_s; /* its averaging window (default 5 s) */
     int threads;                 /* --threads, 0 = one per core */
+    int tls_required;            /* --tls-required (server): refuse tests whose
+                                    transport does not encrypt */
 
     const char *transport;       /* --transport NAME|PATH, default "tcp" */
     /* --transport A,B,...: a comparison run, one test per transport, in

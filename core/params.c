@@ -88,6 +88,8 @@ struct json_object *params_to_json(const struct test_params *p)
     add_str(o, "weir_transport", p->weir_transport);
     if (p->weir_stream_tag)
         add_int(o, "weir_stream_tag", 1);
+    if (p->weir_sender_done)
+        add_int(o, "weir_sender_done", 1);
     add_str(o, "authtoken", p->authtoken);
     if (p->skip_rx_copy)
         add_int(o, "skip_rx_copy", 1);
@@ -221,6 +223,7 @@ int params_from_json(struct json_object *obj, struct test_params *p, int max_par
     if (get_str(obj, "client_version", &p->client_version) < 0) BAD_TYPE("client_version");
     if (get_str(obj, "weir_transport", &p->weir_transport) < 0) BAD_TYPE("weir_transport");
     p->weir_stream_tag = weir_json_get(obj, "weir_stream_tag") != NULL;
+    p->weir_sender_done = weir_json_get(obj, "weir_sender_done") != NULL;
     return WEIR_OK;
 #undef BAD_TYPE
 #undef OUT_OF_RANGE

@@ -46,6 +46,8 @@ struct test_params {
     char *weir_transport;       /* transport plugin name when not plain iperf3 */
     int weir_stream_tag;        /* the client can put the cookie in streams
                                    that iperf3 leaves anonymous (UDP) */
+    int weir_sender_done;       /* the client, receiving -n/-k over a lossy
+                                   transport, takes ST_WEIR_SENT (state.h) */
 };
 
 void params_free(struct test_params *p);

@@ -1,4 +1,5 @@
 #include "pidfile.h"
+#include "identity.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +32,7 @@ int pidfile_claim(const char *path)
     for (int attempt = 0; attempt < 10; attempt++) {
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
-            fprintf(stderr, "weir: error - unable to open pid file %s: %s\n", path, strerror(errno));
+            fprintf(stderr, "%s: error - unable to open pid file %s: %s\n", identity_name(), path, strerror(errno));
             return -1;
         }
         struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -39,12 +40,12 @@ int pidfile_claim(const char *path)
             int err = errno;
             struct flock who = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
             if ((err == EACCES || err == EAGAIN) && fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
-                fprintf(stderr, "weir: error - another server (pid %ld) holds the pid file %s\n",
+                fprintf(stderr, "%s: error - another server (pid %ld) holds the pid file %s\n", identity_name(),
                         (long)who.l_pid, path);
             else if (err == EACCES || err == EAGAIN)
-                fprintf(stderr, "weir: error - another server holds the pid file %s\n", path);
+                fprintf(stderr, "%s: error - another server holds the pid file %s\n", identity_name(), path);
             else
-                fprintf(stderr, "weir: error - unable to lock pid file %s: %s\n", path, strerror(err));
+                fprintf(stderr, "%s: error - unable to lock pid file %s: %s\n", identity_name(), path, strerror(err));
             close(fd);
             return -1;
         }
@@ -53,7 +54,7 @@ int pidfile_claim(const char *path)
             continue;
         }
         if (write_pid(fd) != 0) {
-            fprintf(stderr, "weir: error - unable to write pid file %s: %s\n", path, strerror(errno));
+            fprintf(stderr, "%s: error - unable to write pid file %s: %s\n", identity_name(), path, strerror(errno));
             unlink(path);
             close(fd);
             return -1;
@@ -62,7 +63,7 @@ int pidfile_claim(const char *path)
         held_path = path;
         return 0;
     }
-    fprintf(stderr, "weir: error - pid file %s keeps being replaced\n", path);
+    fprintf(stderr, "%s: error - pid file %s keeps being replaced\n", identity_name(), path);
     return -1;
 }
 

@@ -1,13 +1,13 @@
 #include "report.h"
 #include "loader.h"
 #include "host.h"
+#include "identity.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <sys/utsname.h>
 #include <time.h>
 
 #include "config.h"
@@ -67,7 +67,7 @@ struct report_set *report_open(const struct weir_settings *s, int role)
     if (s->logfile) {
         rs->log = fopen(s->logfile, "a");
         if (!rs->log) {
-            fprintf(stderr, "weir: error - unable to open log file: %s\n", s->logfile);
+            fprintf(stderr, "%s: error - unable to open log file: %s\n", identity_name(), s->logfile);
             free(rs);
             return NULL;
         }
@@ -75,6 +75,7 @@ struct report_set *report_open(const struct weir_settings *s, int role)
     struct weir_report_format fmt = {
         .struct_size = sizeof fmt, .unit = s->format, .verbose = s->verbose, .role = role,
         .title = s->title, .timestamps = s->timestamps, .comparison = s->n_compare,
+        .program = identity_name(), .done_line = identity_done_line(),
     };
     for (int i = 0; i < s->n_reporters; i++) {
         char name[256], err[1024];
@@ -84,7 +85,7 @@ struct report_set *report_open(const struct weir_settings *s, int role)
             *arg++ = '\0';
         const struct weir_plugin *p = loader_load(name, WEIR_PLUGIN_REPORTER, err, sizeof err);
         if (!p) {
-            fprintf(stderr, "weir: error - %s\n", err);
+            fprintf(stderr, "%s: error - %s\n", identity_name(), err);
             report_close(rs);
             return NULL;
         }
@@ -99,7 +100,7 @@ struct report_set *report_open(const struct weir_settings *s, int role)
             /* Contained: the other reporters still present the results,
              * and the exit status says that one did not. */
             const char *why = host_take_error(NULL);
-            fprintf(stderr, "weir: error - reporter '%s' failed to start%s%s%s%s\n", name,
+            fprintf(stderr, "%s: error - reporter '%s' failed to start%s%s%s%s\n", identity_name(), name,
                     arg ? " with argument " : "", arg ? arg : "", *why ? ": " : "", why);
             rs->failed = 1;
             continue;
@@ -133,7 +134,7 @@ static void contain(struct instance *in)
     const char *why = host_take_error(&code);
     if (code == 0)
         return;
-    fprintf(stderr, "weir: error - reporter '%s': %s\n", in->p->name, *why ? why : "failed");
+    fprintf(stderr, "%s: error - reporter '%s': %s\n", identity_name(), in->p->name, *why ? why : "failed");
     in->failed = 1;
     in->rs->failed = 1;
 }
@@ -231,10 +232,7 @@ void report_fill_connect(struct weir_report_connect *c, int role, const char *ho
 {
     /* Per thread: every test of a server reports from its own. */
     static _Thread_local char sysinfo[512], stamp[64];
-    struct utsname u;
-    if (uname(&u) == 0)
-        snprintf(sysinfo, sizeof sysinfo, "%s %s %s %s %s", u.sysname, u.nodename, u.release,
-                 u.version, u.machine);
+    identity_system_info(sysinfo, sizeof sysinfo);
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;

@@ -10,6 +10,7 @@
  * Every wait is bounded; any failure is answered with SERVER_ERROR (when
  * iperf3 has a number for it) and reported. */
 #include "server.h"
+#include "identity.h"
 #include "affinity.h"
 #include "auth.h"
 #include "control.h"
@@ -101,21 +102,57 @@ static int ctl_fail(struct server_test *v, enum ctl_io io, int code)
     return fail(v, code, 1, "%s", strerror(errno));
 }
 
+/* WEIR_ACCEPT and its frame o (consumed), which names this server. */
+static int send_weir_accept(struct server_test *v, struct json_object *o)
+{
+    struct weir_test *t = &v->ss.t;
+    json_object_object_add(o, "version", json_object_new_string("weir " PACKAGE_VERSION));
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_WEIR_ACCEPT);
+    if (io == CTL_OK)
+        io = ctl_send_json(t->ctl_fd, o);
+    json_object_put(o);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+}
+
 /* The client asked for weir-only features: say which we took on. A plain
  * iperf3 client never sends weir keys, so it never sees this state. */
 static int accept_extensions(struct server_test *v)
 {
     struct weir_test *t = &v->ss.t;
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "version", json_object_new_string("weir " PACKAGE_VERSION));
     json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
     if (t->stream_tag)
         json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
-    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_WEIR_ACCEPT);
-    if (io == CTL_OK)
-        io = ctl_send_json(t->ctl_fd, o);
-    json_object_put(o);
-    return io == CTL_OK ? WEIR_OK : ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+    if (t->sender_done)
+        json_object_object_add(o, "sender_done", json_object_new_boolean(1));
+    return send_weir_accept(v, o);
+}
+
+/* A weir client names itself in client_version; iperf3's never does. */
+static int weir_client(const struct test_params *p)
+{
+    return p->client_version && strncmp(p->client_version, "weir", 4) == 0;
+}
+
+/* --tls-required and a test whose transport does not encrypt: refused the
+ * way a failed authentication is, so a plain iperf3 client reports "test
+ * authorization failed". A weir client first gets the reason in a
+ * WEIR_ACCEPT frame ("refused"), which it reports instead; an older weir
+ * ignores the key and reports the SERVER_ERROR that follows. */
+static int refuse_unencrypted(struct server_test *v)
+{
+    struct weir_test *t = &v->ss.t;
+    if (weir_client(&t->p)) {
+        char err[512], why[256];
+        const struct weir_plugin *op = loader_load(t->s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+        snprintf(why, sizeof why, "the server requires an encrypted transport (--transport %s)",
+                 op ? op->name : t->s->transport);
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "refused", json_object_new_string(why));
+        send_weir_accept(v, o);
+    }
+    return fail(v, WEIR_E_AUTHTEST, 1, "the client's test over %s is not encrypted (--tls-required)",
+                t->transport->name);
 }
 
 /* PARAM_EXCHANGE, and the parameter frame (*o) if it came whole. */
@@ -184,9 +221,10 @@ static int use_params(struct server_test *v, struct json_object *o)
         t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
     if (!t->transport || strcmp(t->transport->transport->wire_key, t->p.wire_key) != 0)
         return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
+    if (t->s->tls_required && !(t->transport->transport->caps & WEIR_CAP_ENCRYPTED))
+        return refuse_unencrypted(v);
     /* iperf3's limit, lifted only for weir clients (which say so). */
-    if (t->p.parallel > MAX_PARALLEL_IPERF &&
-        !(t->p.client_version && strncmp(t->p.client_version, "weir", 4) == 0))
+    if (t->p.parallel > MAX_PARALLEL_IPERF && !weir_client(&t->p))
         return fail(v, WEIR_E_NUMSTREAMS, 1, "parallel %d", t->p.parallel);
     host_clear_error();
     rc = loader_transport_global(t->transport, &t->tglobal);
@@ -197,14 +235,18 @@ static int use_params(struct server_test *v, struct json_object *o)
      * both ways at once: the receiving half would truncate what the
      * sending half reads. */
     if (t->s->file && !test_carries_files(t))
-        fprintf(stderr, "weir: warning - -F ignored for this test: --transport %s cannot carry a file\n", name);
+        fprintf(stderr, "%s: warning - -F ignored for this test: --transport %s cannot carry a file\n", identity_name(), name);
     else if (t->s->file && t->p.bidir)
-        fprintf(stderr, "weir: warning - -F ignored for this test: it runs both ways (--bidir)\n");
+        fprintf(stderr, "%s: warning - -F ignored for this test: it runs both ways (--bidir)\n", identity_name());
     else
         t->file = t->s->file;
     /* Streams that carry the cookie, where iperf3's do not (UDP). */
     t->stream_tag = t->p.weir_stream_tag && (t->transport->transport->caps & WEIR_CAP_STREAM_TAG);
-    return t->p.weir_transport || t->p.weir_stream_tag ? accept_extensions(v) : WEIR_OK;
+    /* Only where data can be lost: a reliable transport delivers the whole
+     * share, and the client ends on what it received. */
+    t->sender_done = t->p.weir_sender_done && !(t->transport->transport->caps & WEIR_CAP_RELIABLE);
+    return t->p.weir_transport || t->p.weir_stream_tag || t->p.weir_sender_done ? accept_extensions(v)
+                                                                               : WEIR_OK;
 }
 
 /* How this test's streams reach it (see dispatch.h). */
@@ -336,6 +378,11 @@ out:
     return rc;
 }
 
+/* While a client that takes ST_WEIR_SENT waits for it: how often the
+ * sending streams are looked at, so the test ends soon after the last
+ * datagram went. */
+#define SENT_CHECK_MS 5
+
 /* Run until the client's TEST_END. */
 static int run_test(struct server_test *v)
 {
@@ -357,10 +404,16 @@ static int run_test(struct server_test *v)
     struct rate_window rate;                /* --server-bitrate-limit */
     rate_window_start(&rate, t->s, now);
     char why[256];
+    int tell_sent = t->sender_done && (t->p.num || t->p.blockcount);   /* ST_WEIR_SENT due */
 
     for (;;) {
         now = host_now_ns();
         session_tick(ss, now);
+        if (tell_sent && test_sent_share(t)) {
+            tell_sent = 0;
+            if ((io = ctl_send_state(t->ctl_fd, ST_WEIR_SENT)) != CTL_OK)
+                return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
+        }
         if (safety && now >= safety)
             return fail(v, WEIR_E_SERVERTESTDURATIONEXPIRED, 1, NULL);
         if (rcv_watch_expired(&rcv, t, now))
@@ -375,7 +428,7 @@ static int run_test(struct server_test *v)
             return rc;
         }
         struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
-        int pr = poll(&p, 1, session_timeout_ms(ss, now, 100));
+        int pr = poll(&p, 1, session_timeout_ms(ss, now, tell_sent ? SENT_CHECK_MS : 100));
         if (session_signal)
             return fail(v, WEIR_E_SERVERTERM, 0, NULL);
         if (pr <= 0)
@@ -571,6 +624,10 @@ int server_serve(const struct weir_settings *s, struct report_set *rs, int liste
 static int start_transport(const struct weir_settings *s, char *msg, size_t len)
 {
     char err[1024];
+    if (!s->transport && s->tls_required) {
+        snprintf(msg, len, "--tls-required needs an encrypting transport: --transport tls");
+        return WEIR_E_USAGE;
+    }
     if (!s->transport)
         return WEIR_OK;
     const struct weir_plugin *p = loader_load(s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
@@ -579,6 +636,12 @@ static int start_transport(const struct weir_settings *s, char *msg, size_t len)
         return WEIR_E_PLUGIN;
     }
     const struct weir_transport_ops *ops = p->transport;
+    /* Else every test would be refused. */
+    if (s->tls_required && !(ops->caps & WEIR_CAP_ENCRYPTED)) {
+        snprintf(msg, len, "--tls-required needs an encrypting transport, and --transport %s does not "
+                 "encrypt (use --transport tls)", p->name);
+        return WEIR_E_USAGE;
+    }
     void *global = NULL;
     host_clear_error();
     int rc = loader_transport_global(p, &global);

@@ -40,6 +40,8 @@ static char *weir_start_json(const struct session *ss)
                        && ops->describe;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
+    /* The data streams, not the control connection (always plain TCP). */
+    json_object_object_add(o, "encrypted", json_object_new_boolean((ops->caps & WEIR_CAP_ENCRYPTED) != 0));
     json_object_object_add(o, "threads", json_object_new_int(workers_count(t)));
     /* Several tests may run at once on a server: which one this is. */
     if (ss->test_no > 0)
@@ -106,6 +108,10 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     ss->weir_json = weir_start_json(ss);
     st->weir_json = ss->weir_json;
     st->transport = t->transport->name;
+    st->encrypted = (ops->caps & WEIR_CAP_ENCRYPTED) != 0;
+    st->server_transport = t->role == WEIR_ROLE_SERVER ? t->s->transport : NULL;
+    st->gso = t->p.gso > 0;
+    st->gro = t->p.gro > 0;
 }
 
 int session_begin(struct session *ss)

@@ -22,7 +22,21 @@
  *                                       that sent weir keys: a JSON frame
  *                                       follows naming what the server took on
  *                                       ("transport", "stream_tag": the UDP
- *                                       hellos carry the cookie)
+ *                                       hellos carry the cookie, "sender_done":
+ *                                       65 may come); also to any
+ *                                       weir client (client_version "weir-")
+ *                                       whose test the server refuses for a
+ *                                       reason iperf3 has no code for
+ *                                       ("refused": the reason, then
+ *                                       SERVER_ERROR)
+ *   65    WEIR_SENT          S->C       mid-test, only to a client that sent
+ *                                       weir_sender_done and was answered
+ *                                       "sender_done": the server's sending
+ *                                       streams sent their whole -n/-k share,
+ *                                       so what has not arrived never will
+ *                                       (lost datagrams); the client ends the
+ *                                       test. A client that already sent
+ *                                       TEST_END ignores it.
  */
 #ifndef WEIR_STATE_H
 #define WEIR_STATE_H
@@ -41,7 +55,8 @@ enum weir_state {
     ST_IPERF_DONE = 16,
     ST_ACCESS_DENIED = -1,
     ST_SERVER_ERROR = -2,
-    ST_WEIR_ACCEPT = 64
+    ST_WEIR_ACCEPT = 64,
+    ST_WEIR_SENT = 65
 };
 
 #endif

@@ -111,6 +111,30 @@ static void sum_groups(const struct weir_test *t, const struct weir_report_sampl
     stats_sum(r, nr, rev);
 }
 
+/* Which streams' TCP_INFO each interval reads: the sending ones, and with
+ * --bidir the receiving ones too, because iperf3 then reports every
+ * socket's own extremes (max_snd_cwnd, rtt) under end.streams[].sender, a
+ * receiving socket's included. Only sending streams show them per interval. */
+static int wants_info(const struct weir_test *t, const struct weir_stream *st)
+{
+    const struct weir_transport_ops *ops = t->transport->transport;
+    return (ops->caps & WEIR_CAP_RETRANSMITS) && ops->info && (st->sending || t->p.bidir);
+}
+
+/* The socket's extremes over the test, for the end summary. */
+static void track_info(struct weir_stream *st, const struct weir_stream_info *info)
+{
+    st->info_valid = 1;
+    if (info->snd_cwnd > st->max_snd_cwnd) st->max_snd_cwnd = info->snd_cwnd;
+    if (info->snd_wnd > st->max_snd_wnd) st->max_snd_wnd = info->snd_wnd;
+    if (info->rtt_us > st->max_rtt) st->max_rtt = info->rtt_us;
+    if (info->rtt_us < st->min_rtt) st->min_rtt = info->rtt_us;
+    st->rtt_sum += info->rtt_us;
+    st->rtt_n++;
+    if (info->congestion[0])
+        memcpy(st->congestion, info->congestion, sizeof st->congestion);
+}
+
 void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
                     struct weir_report_interval *out)
 {
@@ -130,9 +154,10 @@ void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
         s->seconds = end - start;
         s->bytes = c.bytes - st->at_interval.bytes;
         s->bits_per_second = rate_of(s->bytes, s->seconds);
-        if (st->sending && (ops->caps & WEIR_CAP_RETRANSMITS) && ops->info) {
-            struct weir_stream_info info = { .struct_size = sizeof info };
-            if (ops->info(st->ctx, &info) == WEIR_OK && info.valid) {
+        struct weir_stream_info info = { .struct_size = sizeof info };
+        if (wants_info(t, st) && ops->info(st->ctx, &info) == WEIR_OK && info.valid) {
+            track_info(st, &info);
+            if (st->sending) {
                 s->has_retransmits = 1;
                 s->has_tcpinfo = 1;
                 s->retransmits = (int64_t)(info.retransmits - st->retrans_interval);
@@ -143,15 +168,6 @@ void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
                 s->rttvar = info.rttvar_us;
                 s->pmtu = info.pmtu;
                 s->reorder = info.reorder;
-                st->info_valid = 1;
-                if (info.snd_cwnd > st->max_snd_cwnd) st->max_snd_cwnd = info.snd_cwnd;
-                if (info.snd_wnd > st->max_snd_wnd) st->max_snd_wnd = info.snd_wnd;
-                if (info.rtt_us > st->max_rtt) st->max_rtt = info.rtt_us;
-                if (info.rtt_us < st->min_rtt) st->min_rtt = info.rtt_us;
-                st->rtt_sum += info.rtt_us;
-                st->rtt_n++;
-                if (info.congestion[0])
-                    memcpy(st->congestion, info.congestion, sizeof st->congestion);
             }
         }
         if (ops->caps & WEIR_CAP_DATAGRAM) {
@@ -217,10 +233,16 @@ static void peer_sample(const struct weir_test *t, const struct weir_stream *st,
     memset(s, 0, sizeof *s);
     s->socket = st->fd;
     s->sender = st->sending;
+    /* The peer's own duration; a peer too old to send one (iperf3 < 3.2)
+     * gets ours, as iperf3 does. */
     s->end = p->end_time - p->start_time;
-    s->seconds = seconds;   /* iperf3 prints the local duration here */
+    if (!(s->end > 0))
+        s->end = seconds;
+    /* iperf3 writes the local duration as a peer receiver's "seconds" (a
+     * sender's is its "end"); the rate is always over the peer's time. */
+    s->seconds = st->sending ? seconds : s->end;
     s->bytes = p->bytes;
-    s->bits_per_second = rate_of(p->bytes, s->end > 0 ? s->end : seconds);
+    s->bits_per_second = rate_of(p->bytes, s->end);
     if (!st->sending && p->retransmits >= 0 && t->peer_sender_has_retransmits == 1) {
         s->has_retransmits = 1;
         s->retransmits = p->retransmits;
@@ -251,6 +273,17 @@ static const struct weir_report_diskfile *end_files(const struct weir_test *t, s
         f->percent_received = diskfile_percent(f->received, f->size);
     }
     return b->files;
+}
+
+/* A summary sum spans its own side's time: "seconds" is its "end" and the
+ * rate is over it, as iperf3 writes them (a receiver's sum over the
+ * receiver's duration, not the sender's). */
+static void end_sum(const struct weir_report_sample *const *v, size_t n,
+                    struct weir_report_sample *out)
+{
+    stats_sum(v, n, out);
+    out->seconds = out->end;
+    out->bits_per_second = rate_of(out->bytes, out->seconds);
 }
 
 void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end *out)
@@ -287,8 +320,8 @@ void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end 
             theirs->socket = st->fd;
             theirs->sender = st->sending;
         }
-        if (st->sending && st->info_valid) {
-            e->has_tcpinfo = 1;
+        if (st->info_valid) {
+            e->has_tcpinfo = st->sending;
             e->max_snd_cwnd = st->max_snd_cwnd;
             e->max_snd_wnd = st->max_snd_wnd;
             e->max_rtt = st->max_rtt;
@@ -309,11 +342,11 @@ void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end 
     out->streams = b->ends;
     out->has_peer = t->peer_known;
     out->show_retransmits = local_retrans || t->peer_sender_has_retransmits == 1;
-    stats_sum(sent_f, nsf, &out->sum_sent);
-    stats_sum(recv_f, nrf, &out->sum_received);
+    end_sum(sent_f, nsf, &out->sum_sent);
+    end_sum(recv_f, nrf, &out->sum_received);
     out->bidir = t->p.bidir;
-    stats_sum(sent_r, nsr, &out->sum_sent_bidir_reverse);
-    stats_sum(recv_r, nrr, &out->sum_received_bidir_reverse);
+    end_sum(sent_r, nsr, &out->sum_sent_bidir_reverse);
+    end_sum(recv_r, nrr, &out->sum_received_bidir_reverse);
     out->host_total = t->cpu_total;
     out->host_user = t->cpu_user;
     out->host_system = t->cpu_system;

@@ -140,6 +140,15 @@ int test_has_retransmits(const struct weir_test *t)
 
 void test_share_budget(struct weir_test *t)
 {
+    /* iperf3's client ends a -n/-k test it receives once it has received
+     * the amount, and iperf3's server sends on until that TEST_END. Over a
+     * transport that loses data, a server stopping at the amount would
+     * leave such a client waiting for what was lost: it sends on as
+     * iperf3's does, unless the client takes ST_WEIR_SENT. A reliable
+     * transport delivers it all, so the share stays exact there. */
+    if (t->role == WEIR_ROLE_SERVER && !t->sender_done &&
+        !(t->transport->transport->caps & WEIR_CAP_RELIABLE))
+        return;
     uint64_t total = t->p.blockcount;
     if (t->p.num)
         total = (t->p.num + t->p.len - 1) / t->p.len;
@@ -149,6 +158,20 @@ void test_share_budget(struct weir_test *t)
     for (int i = 0; i < t->n_streams && total && senders; i++)
         if (t->streams[i].sending)
             t->streams[i].budget_blocks = (total + (uint64_t)senders - 1) / (uint64_t)senders;
+}
+
+int test_sent_share(const struct weir_test *t)
+{
+    int senders = 0;
+    for (int i = 0; i < t->n_streams; i++) {
+        const struct weir_stream *st = &t->streams[i];
+        if (!st->sending)
+            continue;
+        if (!st->budget_blocks || !atomic_load_explicit(&st->data_ended, memory_order_acquire))
+            return 0;
+        senders++;
+    }
+    return senders > 0;
 }
 
 void test_omit_check(struct weir_test *t, uint64_t now)

@@ -53,8 +53,9 @@ struct weir_stream {
     uint64_t budget_blocks;     /* -n/-k share for a sending stream, 0 = none */
     struct diskfile *file;      /* -F, or NULL */
     uint64_t file_size;         /* its size when the stream closed */
-    _Atomic int data_ended;     /* -F sender: the whole file went to the
-                                   transport (send said WEIR_E_DATAEND) */
+    _Atomic int data_ended;     /* sender: the whole file went to the
+                                   transport (-F: send said WEIR_E_DATAEND),
+                                   or the -n/-k share did */
 
     /* Main thread bookkeeping. */
     struct weir_counters at_interval;   /* ctr at the previous interval */
@@ -84,6 +85,8 @@ struct weir_test {
     uint16_t peer_port;
     int control_mss;
     int stream_tag;             /* both ends agreed: streams carry the cookie */
+    int sender_done;            /* both ends agreed: ST_WEIR_SENT ends a
+                                   -n/-k test the server sends (state.h) */
 
     struct weir_stream *streams;
     int n_streams;
@@ -137,8 +140,12 @@ int test_is_datagram(const struct weir_test *t);
 int test_has_retransmits(const struct weir_test *t);
 /* -n/-k: give each sending stream its share so the total stops at the
  * requested amount (rounded up to whole blocks per stream). Either end:
- * with -R the server is the sender. */
+ * with -R the server is the sender; see test.c for when a server sends
+ * on until TEST_END instead. */
 void test_share_budget(struct weir_test *t);
+/* Every sending stream has a -n/-k share and sent all of it (and there is
+ * one): the sender is done. */
+int test_sent_share(const struct weir_test *t);
 /* Called from the main loop: ends the omit period when due. */
 void test_omit_check(struct weir_test *t, uint64_t now);
 

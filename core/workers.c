@@ -267,8 +267,10 @@ static void *worker_main(void *arg)
                 if (rc == WEIR_OK || rc == WEIR_E_AGAIN) {
                     st->ctr.bytes += io.bytes;
                     st->ctr.blocks += io.blocks;
-                    if (st->budget_blocks && st->ctr.blocks >= st->budget_blocks)
+                    if (st->budget_blocks && st->ctr.blocks >= st->budget_blocks) {
+                        atomic_store_explicit(&st->data_ended, 1, memory_order_release);
                         set_interest(w, st, 0);
+                    }
                 } else if (rc == WEIR_E_DATAEND) {
                     /* -F: all of the file is on its way; the stream idles. */
                     st->ctr.bytes += io.bytes;

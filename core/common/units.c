@@ -128,7 +128,7 @@ void weir_format_number(char *buf, size_t len, double v)
         snprintf(buf, len, "NaN");
     } else if (isinf(v)) {
         snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
-    } else if (v == (double)(int64_t)v && fabs(v) < 9.2e18) {
+    } else if (fabs(v) < 9.2e18 && v == (double)(int64_t)v) {   /* range first: the cast of a larger value is undefined */
         snprintf(buf, len, "%lld", (long long)(int64_t)v);
     } else {
         snprintf(buf, len, "%1.15g", v);

@@ -9,9 +9,11 @@
  * Format: RFC 4180 fields (a field holding a comma, a double quote, CR or LF
  * is enclosed in double quotes, its quotes doubled), lines ended by LF (not
  * RFC 4180's CRLF: Unix tools read LF, and CSV readers accept both). An
- * empty field means "does not apply". Numbers are plain: integers, or
- * decimals with up to 17 significant digits that read back exactly; C
- * locale (a '.' decimal point) always.
+ * empty field means "does not apply". Numbers are plain, with the digits
+ * that mean something and no more: times in seconds to the microsecond
+ * (6 decimals), rates in whole bits per second, jitter to the microsecond
+ * (3 decimals of a millisecond), percentages to 2 decimals (loss to 4);
+ * C locale (a '.' decimal point) always.
  *
  * Columns (fixed order; new columns are only ever appended):
  *   time          Unix time (seconds) the test's control connection was made
@@ -30,7 +32,8 @@
  *                 comparison    one transport of --transport A,B,...
  *                               (its receiver's bytes and rate)
  *                 error         the test failed: see the error column
- *   stream        iperf3 stream id (1, 3, 4, ...); empty in sums
+ *   stream        the stream's socket number, as every reporter names a
+ *                 stream (text "[  5]", JSON "socket"); empty in sums
  *   start, end    seconds since the test started (the -O period has its own
  *                 clock from 0, as in iperf3); seconds = end - start
  *   bytes, bits_per_second
@@ -74,8 +77,6 @@ struct csv {
     char *transport;
     int reverse;
     int bidir;
-    size_t n_ids;
-    int *ids;                   /* stream ids in start.streams order */
     /* The comparison run so far: its first test's time and direction. */
     int run_have_time;
     int64_t run_time;
@@ -136,11 +137,11 @@ static int stream_uploads(const struct csv *c, int this_side_sends)
 
 static void set_sample(struct csv_record *r, const struct weir_report_sample *s)
 {
-    csv_set_number(r, CSV_START, s->start);
-    csv_set_number(r, CSV_END, s->end);
-    csv_set_number(r, CSV_SECONDS, s->seconds);
+    csv_set_fixed(r, CSV_START, s->start, CSV_SECONDS_DECIMALS);
+    csv_set_fixed(r, CSV_END, s->end, CSV_SECONDS_DECIMALS);
+    csv_set_fixed(r, CSV_SECONDS, s->seconds, CSV_SECONDS_DECIMALS);
     csv_set_uint(r, CSV_BYTES, s->bytes);
-    csv_set_number(r, CSV_BITS_PER_SECOND, s->bits_per_second);
+    csv_set_fixed(r, CSV_BITS_PER_SECOND, s->bits_per_second, 0);
     if (s->has_retransmits)
         csv_set_int(r, CSV_RETRANSMITS, s->retransmits);
     if (s->has_tcpinfo) {
@@ -148,10 +149,10 @@ static void set_sample(struct csv_record *r, const struct weir_report_sample *s)
         csv_set_uint(r, CSV_RTT_US, s->rtt);
     }
     if (s->datagram) {
-        csv_set_number(r, CSV_JITTER_MS, s->jitter_ms);
+        csv_set_fixed(r, CSV_JITTER_MS, s->jitter_ms, CSV_JITTER_DECIMALS);
         csv_set_int(r, CSV_LOST_PACKETS, s->lost_packets);
         csv_set_int(r, CSV_PACKETS, s->packets);
-        csv_set_number(r, CSV_LOST_PERCENT, s->lost_percent);
+        csv_set_fixed(r, CSV_LOST_PERCENT, s->lost_percent, CSV_LOSS_DECIMALS);
     }
     csv_set_int(r, CSV_OMITTED, s->omitted != 0);
 }
@@ -159,10 +160,7 @@ static void set_sample(struct csv_record *r, const struct weir_report_sample *s)
 static void forget_test(struct csv *c)
 {
     free(c->transport);
-    free(c->ids);
     c->transport = NULL;
-    c->ids = NULL;
-    c->n_ids = 0;
     c->have_time = 0;
     c->reverse = c->bidir = 0;
 }
@@ -247,9 +245,6 @@ static void csv_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct csv *c = ctx;
     free(c->transport);
-    free(c->ids);
-    c->ids = NULL;
-    c->n_ids = 0;
     const char *name = NULL;
     /* start.transport came with ABI minor 3. */
     if (s->struct_size >= offsetof(struct weir_report_start, transport) + sizeof s->transport)
@@ -260,14 +255,6 @@ static void csv_test_start(void *ctx, const struct weir_report_start *s)
     c->run_reverse = c->reverse;
     if (c->peer == NULL && s->host != NULL)
         c->peer = strdup(s->host);
-    if (s->n_streams > 0) {
-        c->ids = calloc(s->n_streams, sizeof *c->ids);
-        if (c->ids != NULL) {
-            c->n_ids = s->n_streams;
-            for (size_t i = 0; i < s->n_streams; i++)
-                c->ids[i] = s->streams[i].id;
-        }
-    }
 }
 
 /* Non-bidir runs have one direction: reverse says which. Bidir sums: the
@@ -287,8 +274,7 @@ static void csv_interval(void *ctx, const struct weir_report_interval *iv)
         const struct weir_report_sample *s = &iv->streams[i];
         record_for_test(c, &r, "interval");
         csv_set_text(&r, CSV_DIRECTION, direction(stream_uploads(c, s->sender)));
-        if (i < c->n_ids)
-            csv_set_int(&r, CSV_STREAM, c->ids[i]);
+        csv_set_int(&r, CSV_STREAM, s->socket);
         set_sample(&r, s);
         put_record(c, &r);
     }
@@ -311,7 +297,7 @@ static void end_stream_rows(struct csv *c, const struct weir_report_end_stream *
     if (st->has_sender) {
         record_for_test(c, &r, "end-sender");
         csv_set_text(&r, CSV_DIRECTION, dir);
-        csv_set_int(&r, CSV_STREAM, st->id);
+        csv_set_int(&r, CSV_STREAM, st->socket);
         set_sample(&r, &st->sender);
         /* The test-long TCP_INFO figures replace the sample's last ones. */
         r.field[CSV_SND_CWND] = r.field[CSV_RTT_US] = NULL;
@@ -324,7 +310,7 @@ static void end_stream_rows(struct csv *c, const struct weir_report_end_stream *
     if (st->has_receiver) {
         record_for_test(c, &r, "end-receiver");
         csv_set_text(&r, CSV_DIRECTION, dir);
-        csv_set_int(&r, CSV_STREAM, st->id);
+        csv_set_int(&r, CSV_STREAM, st->socket);
         set_sample(&r, &st->receiver);
         put_record(c, &r);
     }
@@ -337,9 +323,9 @@ static void end_sum_row(struct csv *c, const struct weir_report_end *e, const ch
     record_for_test(c, &r, kind);
     csv_set_text(&r, CSV_DIRECTION, direction(upload));
     set_sample(&r, s);
-    csv_set_number(&r, CSV_CPU_LOCAL_PERCENT, e->host_total);
+    csv_set_fixed(&r, CSV_CPU_LOCAL_PERCENT, e->host_total, CSV_PERCENT_DECIMALS);
     if (e->has_peer)
-        csv_set_number(&r, CSV_CPU_REMOTE_PERCENT, e->remote_total);
+        csv_set_fixed(&r, CSV_CPU_REMOTE_PERCENT, e->remote_total, CSV_PERCENT_DECIMALS);
     put_record(c, &r);
 }
 
@@ -410,23 +396,23 @@ static void csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
             put_record(c, &r);
             continue;
         }
-        csv_set_number(&r, CSV_START, 0);
-        csv_set_number(&r, CSV_END, row->seconds);
-        csv_set_number(&r, CSV_SECONDS, row->seconds);
+        csv_set_fixed(&r, CSV_START, 0, CSV_SECONDS_DECIMALS);
+        csv_set_fixed(&r, CSV_END, row->seconds, CSV_SECONDS_DECIMALS);
+        csv_set_fixed(&r, CSV_SECONDS, row->seconds, CSV_SECONDS_DECIMALS);
         csv_set_uint(&r, CSV_BYTES, row->bytes_received);
-        csv_set_number(&r, CSV_BITS_PER_SECOND, row->receiver_bits_per_second);
+        csv_set_fixed(&r, CSV_BITS_PER_SECOND, row->receiver_bits_per_second, 0);
         if (row->has_retransmits)
             csv_set_int(&r, CSV_RETRANSMITS, row->retransmits);
         if (row->datagram) {
-            csv_set_number(&r, CSV_JITTER_MS, row->jitter_ms);
+            csv_set_fixed(&r, CSV_JITTER_MS, row->jitter_ms, CSV_JITTER_DECIMALS);
             csv_set_int(&r, CSV_LOST_PACKETS, row->lost_packets);
             csv_set_int(&r, CSV_PACKETS, row->packets);
-            csv_set_number(&r, CSV_LOST_PERCENT, row->lost_percent);
+            csv_set_fixed(&r, CSV_LOST_PERCENT, row->lost_percent, CSV_LOSS_DECIMALS);
         }
-        csv_set_number(&r, CSV_CPU_LOCAL_PERCENT, row->host_cpu_total);
+        csv_set_fixed(&r, CSV_CPU_LOCAL_PERCENT, row->host_cpu_total, CSV_PERCENT_DECIMALS);
         if (row->has_remote_cpu)
-            csv_set_number(&r, CSV_CPU_REMOTE_PERCENT, row->remote_cpu_total);
-        csv_set_number(&r, CSV_SETUP_SECONDS, row->setup_seconds);
+            csv_set_fixed(&r, CSV_CPU_REMOTE_PERCENT, row->remote_cpu_total, CSV_PERCENT_DECIMALS);
+        csv_set_fixed(&r, CSV_SETUP_SECONDS, row->setup_seconds, CSV_SECONDS_DECIMALS);
         put_record(c, &r);
     }
     c->run_have_time = 0;

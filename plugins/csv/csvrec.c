@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "units.h"
+#include <math.h>
 
 void csv_record_clear(struct csv_record *r)
 {
@@ -17,9 +16,16 @@ void csv_set_text(struct csv_record *r, enum csv_column c, const char *text)
     r->field[c] = text;
 }
 
-void csv_set_number(struct csv_record *r, enum csv_column c, double v)
+void csv_set_fixed(struct csv_record *r, enum csv_column c, double v, int decimals)
 {
-    weir_format_number(r->num[c], sizeof r->num[c], v);
+    if (!isfinite(v) || fabs(v) >= 1e20) {
+        r->field[c] = NULL;
+        return;
+    }
+    snprintf(r->num[c], sizeof r->num[c], "%.*f", decimals, v);
+    /* A tiny negative value rounds to "-0.000": zero has no sign. */
+    if (r->num[c][0] == '-' && strspn(r->num[c] + 1, "0.") == strlen(r->num[c] + 1))
+        memmove(r->num[c], r->num[c] + 1, strlen(r->num[c]));
     r->field[c] = r->num[c];
 }
 

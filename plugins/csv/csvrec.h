@@ -49,8 +49,16 @@ struct csv_record {
 
 void csv_record_clear(struct csv_record *r);
 void csv_set_text(struct csv_record *r, enum csv_column c, const char *text);
-/* Shortest text that reads back as the same double (weir_format_number). */
-void csv_set_number(struct csv_record *r, enum csv_column c, double v);
+/* Digits after the point that mean something: the clock (and iperf3's
+ * UDP timestamps) has microseconds; a rate's fraction of a bit per
+ * second, or a CPU share's beyond a hundredth of a percent, is noise. */
+#define CSV_SECONDS_DECIMALS 6
+#define CSV_JITTER_DECIMALS  3      /* milliseconds to the microsecond */
+#define CSV_PERCENT_DECIMALS 2
+#define CSV_LOSS_DECIMALS    4
+/* v with that many decimals ("%.*f"); never "-0". A value that is not a
+ * number (NaN, infinite) leaves the field empty. */
+void csv_set_fixed(struct csv_record *r, enum csv_column c, double v, int decimals);
 void csv_set_int(struct csv_record *r, enum csv_column c, int64_t v);
 void csv_set_uint(struct csv_record *r, enum csv_column c, uint64_t v);
 

@@ -3,6 +3,7 @@
 #include "jsondoc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -130,6 +131,11 @@ static jobj *test_start_obj(const struct weir_report_start *s)
     add_int(o, "bidir", s->bidir != 0);
     add_int(o, "fqrate", (int64_t)s->fq_rate);
     add_num(o, "interval", s->interval);
+    /* iperf3 3.21 always writes them; a core before minor 6 has no such
+     * setting: 0, as iperf3 without --gsro. */
+    int has_gsro = s->struct_size >= offsetof(struct weir_report_start, gro) + sizeof s->gro;
+    add_int(o, "gso", has_gsro ? s->gso : 0);
+    add_int(o, "gro", has_gsro ? s->gro : 0);
     return o;
 }
 

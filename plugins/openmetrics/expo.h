@@ -36,7 +36,7 @@ struct om_labels {
     const char *peer;           /* client: the server as given; server: the client */
     const char *direction;      /* upload (client to server), download */
     const char *side;           /* sender, receiver: whose count */
-    const char *stream;         /* iperf3 stream id, or "sum" */
+    const char *stream;         /* the stream's socket number, or "sum" */
     const char *machine;        /* client, server: whose CPU */
 };
 

@@ -10,7 +10,9 @@
  * file is rewritten after each test and once more when the run is over
  * (with weir_setup_seconds); printed output comes once, at the end.
  *
- * Series: per stream (stream="1", "3", ...) and summed (stream="sum"), for
+ * Series: per stream (stream="5", "7", ...: its socket number, the name
+ * every reporter gives a stream, text's "[  5]" and JSON's "socket") and
+ * summed (stream="sum"), for
  * each side whose numbers are known (side="sender" / "receiver", the
  * sender's or the receiver's count) and direction (direction="upload",
  * client to server, or "download"): weir_transferred_bytes,
@@ -215,7 +217,7 @@ static void om_test_end(void *ctx, const struct weir_report_end *e)
     for (size_t i = 0; i < e->n_streams; i++) {
         const struct weir_report_end_stream *st = &e->streams[i];
         char id[16];
-        snprintf(id, sizeof id, "%d", st->id);
+        snprintf(id, sizeof id, "%d", st->socket);
         const char *dir = direction(stream_uploads(o, st->sending));
         if (st->has_sender)
             sample_series(o, dir, id, 1, &st->sender);

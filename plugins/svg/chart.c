@@ -12,30 +12,33 @@
 
 /* Layout of the 960 x 540 picture: title lines on top, the plot on the
  * left, legend (and a comparison's bar chart) on the right, the caption
- * below. Character limits keep text inside its box at the font sizes
- * used (an average sans-serif character is ~0.55 em wide). */
+ * at the bottom. The plot reaches down to the caption's lines, however
+ * many there are, so the picture has no empty band. Character limits
+ * keep text inside its box at the font sizes used (an average sans-serif
+ * character is ~0.55 em wide). */
 #define WIDTH          960
 #define HEIGHT         540
 #define MARGIN         20
 #define PLOT_LEFT      88
 #define PLOT_TOP       78
 #define PLOT_RIGHT     740
-#define PLOT_BOTTOM    420
 #define LEGEND_X       760
 #define LEGEND_Y       86
 #define LEGEND_CHARS   24
 #define LEGEND_STREAMS 8        /* stream rows before "+N more streams" */
 #define LEGEND_TRANSPORTS 6     /* comparison rows, above the bar chart */
 #define BARS_TOP       240
-#define CAPTION_Y      476
+#define CAPTION_BOTTOM (HEIGHT - 12)    /* baseline of the caption's last line */
 #define CAPTION_ROW    16
 #define CAPTION_LINES  4
+#define XLABEL_BELOW   36       /* the x axis title's baseline under the plot (plot.c) */
+#define ABOVE_CAPTION  20       /* from that baseline to the caption's first one */
 #define CAPTION_CHARS  145
 #define TITLE_CHARS    84
 #define SUBTITLE_CHARS 138
 
-#define STREAM_WIDTH 1.5
-#define SUM_WIDTH    3.0
+#define STREAM_WIDTH 1.8
+#define SUM_WIDTH    5.0
 #define TRANSPORT_WIDTH 2.5
 
 /* ---- title and caption ---- */
@@ -91,9 +94,14 @@ static void caption_add(struct caption *c, const char *fmt, ...)
     va_end(ap);
 }
 
-static void caption_draw(struct svgbuf *b, const struct caption *c)
+struct caption_lines {
+    char line[CAPTION_LINES][1024];
+    size_t n;
+};
+
+static void caption_pack(const struct caption *c, struct caption_lines *out)
 {
-    char lines[CAPTION_LINES][1024];
+    char (*lines)[1024] = out->line;
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++) {
         const char *item = c->items[i];
@@ -109,10 +117,24 @@ static void caption_draw(struct svgbuf *b, const struct caption *c)
             snprintf(lines[n - 1] + used, sizeof lines[0] - used, "%s%s", sep, item);
         }
     }
-    for (size_t i = 0; i < n; i++) {
+    out->n = n;
+}
+
+/* The plot's bottom edge: as low as the caption's lines allow. */
+static double plot_bottom(const struct caption_lines *l)
+{
+    double xlabel = CAPTION_BOTTOM;
+    if (l->n > 0)
+        xlabel -= (double)(l->n - 1) * CAPTION_ROW + ABOVE_CAPTION;
+    return xlabel - XLABEL_BELOW;
+}
+
+static void caption_draw(struct svgbuf *b, const struct caption_lines *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
         sb_printf(b, "<text class=\"caption\" x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#222222\">",
-                  MARGIN, CAPTION_Y + (int)i * CAPTION_ROW);
-        sb_escaped(b, lines[i], CAPTION_CHARS);
+                  MARGIN, CAPTION_BOTTOM - (int)(l->n - 1 - i) * CAPTION_ROW);
+        sb_escaped(b, l->line[i], CAPTION_CHARS);
         sb_puts(b, "</text>\n");
     }
 }
@@ -240,66 +262,6 @@ void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title,
     snprintf(subtitle, sizeof subtitle, "%s, %s, %s", what, dir, amount);
     begin(b, title, subtitle);
 
-    /* Streams first, sums last so that they are drawn on top; then the
-     * same lines in legend order, sums first. */
-    size_t n_streams = t->stream_bps != NULL ? t->n_streams : 0;
-    struct plot_line *lines = calloc(2 * (n_streams + 2), sizeof *lines);
-    if (lines == NULL) {
-        b->failed = 1;
-        return;
-    }
-    struct plot_line *order = lines + n_streams + 2;
-    size_t n = 0;
-    for (size_t k = 0; k < n_streams; k++) {
-        const struct svg_stream *st = &t->streams[k];
-        struct plot_line *l = &lines[n++];
-        memset(l, 0, sizeof *l);
-        l->t = t;
-        l->kind = PLOT_STREAM;
-        l->stream = k;
-        l->cls = "stream";
-        l->legend = k < LEGEND_STREAMS;
-        l->colour = l->legend ? plot_colour(k) : PLOT_MUTED_COLOUR;
-        l->width = STREAM_WIDTH;
-        l->dashed = t->bidir && !st->sending;
-        if (t->bidir)
-            snprintf(l->label, sizeof l->label, "stream %d, %s", st->socket, side(st->sending));
-        else
-            snprintf(l->label, sizeof l->label, "stream %d", st->socket);
-    }
-    /* The forward sum is what the client sends: sending for a client. */
-    for (int rev = 0; rev <= t->bidir; rev++) {
-        struct plot_line *l = &lines[n++];
-        memset(l, 0, sizeof *l);
-        l->t = t;
-        l->kind = rev ? PLOT_REVERSE_SUM : PLOT_SUM;
-        l->cls = "sum";
-        l->legend = 1;
-        l->colour = PLOT_SUM_COLOUR;
-        l->width = SUM_WIDTH;
-        int sending = rev ? !t->client : t->client;
-        l->dashed = t->bidir && !sending;
-        if (t->bidir)
-            snprintf(l->label, sizeof l->label, "sum, %s", side(sending));
-        else
-            snprintf(l->label, sizeof l->label, "sum");
-    }
-
-    struct plot_frame f;
-    plot_fit(&f, lines, n, PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM);
-    plot_draw_frame(b, &f);
-    for (size_t k = 0; k < n; k++)
-        plot_draw_line(b, &f, &lines[k]);
-
-    size_t m = 0;
-    for (size_t k = n_streams; k < n; k++)
-        order[m++] = lines[k];
-    for (size_t k = 0; k < n_streams; k++)
-        order[m++] = lines[k];
-    plot_draw_legend(b, &f, LEGEND_X, LEGEND_Y, order, m, (size_t)(t->bidir + 1) + LEGEND_STREAMS,
-                     LEGEND_CHARS, "streams");
-    free(lines);
-
     struct caption c = { .n = 0 };
     if (t->have_end && t->bidir) {
         caption_summary(&c, "Client to server: ", &t->fwd, t->datagram, unit);
@@ -311,7 +273,64 @@ void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title,
         caption_add(&c, "Test failed: %s", t->error);
     if (t->streams_dropped)
         caption_add(&c, "Per-stream lines not kept (too many values); the sums are complete.");
-    caption_draw(b, &c);
+    struct caption_lines cl;
+    caption_pack(&c, &cl);
+
+    /* Sums first, thick, and the streams over them, thin, in legend
+     * order: a stream equal to its sum (-P 1, --bidir) shows inside the
+     * sum's band instead of vanishing under it. Each stream has its own
+     * colour and dash pattern, so streams at equal rates both show; the
+     * sums' are solid, and dashed for the direction back (--bidir). */
+    size_t n_streams = t->stream_bps != NULL ? t->n_streams : 0;
+    struct plot_line *lines = calloc(n_streams + 2, sizeof *lines);
+    if (lines == NULL) {
+        b->failed = 1;
+        return;
+    }
+    size_t n = 0;
+    /* The forward sum is what the client sends: sending for a client. */
+    for (int rev = 0; rev <= t->bidir; rev++) {
+        struct plot_line *l = &lines[n++];
+        l->t = t;
+        l->kind = rev ? PLOT_REVERSE_SUM : PLOT_SUM;
+        l->cls = "sum";
+        l->legend = 1;
+        l->colour = PLOT_SUM_COLOUR;
+        l->width = SUM_WIDTH;
+        l->dash = plot_dash((size_t)rev);
+        int sending = rev ? !t->client : t->client;
+        if (t->bidir)
+            snprintf(l->label, sizeof l->label, "sum, %s", side(sending));
+        else
+            snprintf(l->label, sizeof l->label, "sum");
+    }
+    for (size_t k = 0; k < n_streams; k++) {
+        const struct svg_stream *st = &t->streams[k];
+        struct plot_line *l = &lines[n++];
+        l->t = t;
+        l->kind = PLOT_STREAM;
+        l->stream = k;
+        l->cls = "stream";
+        l->legend = k < LEGEND_STREAMS;
+        l->colour = l->legend ? plot_colour(k) : PLOT_MUTED_COLOUR;
+        l->width = STREAM_WIDTH;
+        l->dash = plot_dash(k);
+        /* Named as the text output names it: "[  5]". */
+        if (t->bidir)
+            snprintf(l->label, sizeof l->label, "[%3d], %s", st->socket, side(st->sending));
+        else
+            snprintf(l->label, sizeof l->label, "[%3d]", st->socket);
+    }
+
+    struct plot_frame f;
+    plot_fit(&f, lines, n, PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, plot_bottom(&cl));
+    plot_draw_frame(b, &f);
+    for (size_t k = 0; k < n; k++)
+        plot_draw_line(b, &f, &lines[k]);
+    plot_draw_legend(b, &f, LEGEND_X, LEGEND_Y, lines, n, (size_t)(t->bidir + 1) + LEGEND_STREAMS,
+                     LEGEND_CHARS, "streams");
+    free(lines);
+    caption_draw(b, &cl);
     end(b);
 }
 
@@ -369,32 +388,6 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
         b->failed = 1;
         return;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct svg_test *t = tests[i];
-        const char *colour = plot_colour(colour_index(t->transport, c, tests, n, i));
-        for (int rev = 0; rev <= t->bidir; rev++) {
-            struct plot_line *l = &lines[m++];
-            l->t = t;
-            l->kind = rev ? PLOT_REVERSE_SUM : PLOT_SUM;
-            l->cls = "transport";
-            l->legend = 1;
-            l->colour = colour;
-            l->width = TRANSPORT_WIDTH;
-            int sending = rev ? !t->client : t->client;
-            l->dashed = t->bidir && !sending;
-            if (t->bidir)
-                snprintf(l->label, sizeof l->label, "%s, %s", t->transport, side(sending));
-            else
-                snprintf(l->label, sizeof l->label, "%s", t->transport);
-        }
-    }
-    struct plot_frame f;
-    plot_fit(&f, lines, m, PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM);
-    plot_draw_frame(b, &f);
-    for (size_t k = 0; k < m; k++)
-        plot_draw_line(b, &f, &lines[k]);
-    plot_draw_legend(b, &f, LEGEND_X, LEGEND_Y, lines, m, LEGEND_TRANSPORTS, LEGEND_CHARS, "lines");
 
     struct caption cap = { .n = 0 };
     char sender[48], receiver[48];
@@ -411,7 +404,6 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
             rate_text(receiver, sizeof receiver, r->receiver_bits_per_second, unit);
             caption_add(&cap, "%s: sender %s, receiver %s", name, sender, receiver);
         }
-        bars_draw(b, c, colours, LEGEND_X, BARS_TOP, WIDTH - MARGIN / 2, PLOT_BOTTOM);
         if (c->note != NULL)
             caption_add(&cap, "Note: %s", c->note);
     } else {
@@ -426,7 +418,41 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
                 caption_add(&cap, "%s failed: %s", t->transport, t->error);
         }
     }
-    caption_draw(b, &cap);
+    struct caption_lines cl;
+    caption_pack(&cap, &cl);
+    double bottom = plot_bottom(&cl);
+
+    /* Every line its own dash pattern besides its transport's colour:
+     * transports at the same rate (-b) would hide each other. */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct svg_test *t = tests[i];
+        const char *colour = plot_colour(colour_index(t->transport, c, tests, n, i));
+        for (int rev = 0; rev <= t->bidir; rev++) {
+            struct plot_line *l = &lines[m];
+            l->t = t;
+            l->kind = rev ? PLOT_REVERSE_SUM : PLOT_SUM;
+            l->cls = "transport";
+            l->legend = 1;
+            l->colour = colour;
+            l->width = TRANSPORT_WIDTH;
+            l->dash = plot_dash(m++);
+            int sending = rev ? !t->client : t->client;
+            if (t->bidir)
+                snprintf(l->label, sizeof l->label, "%s, %s", t->transport, side(sending));
+            else
+                snprintf(l->label, sizeof l->label, "%s", t->transport);
+        }
+    }
+    struct plot_frame f;
+    plot_fit(&f, lines, m, PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, bottom);
+    plot_draw_frame(b, &f);
+    for (size_t k = 0; k < m; k++)
+        plot_draw_line(b, &f, &lines[k]);
+    plot_draw_legend(b, &f, LEGEND_X, LEGEND_Y, lines, m, LEGEND_TRANSPORTS, LEGEND_CHARS, "lines");
+    if (c != NULL)
+        bars_draw(b, c, colours, LEGEND_X, BARS_TOP, WIDTH - MARGIN / 2, bottom);
+    caption_draw(b, &cl);
     free(lines);
     free(colours);
     end(b);

@@ -19,6 +19,15 @@ const char *plot_colour(size_t i)
     return colours[i % PLOT_COLOURS];
 }
 
+static const char *const dashes[PLOT_DASHES] = {
+    NULL, "8 4", "2 3", "10 3 2 3", "4 4", "12 3 2 3 2 3",
+};
+
+const char *plot_dash(size_t i)
+{
+    return dashes[i % PLOT_DASHES];
+}
+
 double plot_value(const struct plot_line *l, size_t i)
 {
     const struct svg_test *t = l->t;
@@ -129,8 +138,9 @@ void plot_draw_frame(struct svgbuf *b, const struct plot_frame *f)
 
 static void stroke_style(struct svgbuf *b, const struct plot_line *l)
 {
-    sb_printf(b, "stroke=\"%s\" stroke-width=\"%.1f\"%s", l->colour, l->width,
-              l->dashed ? " stroke-dasharray=\"7 4\"" : "");
+    sb_printf(b, "stroke=\"%s\" stroke-width=\"%.1f\"", l->colour, l->width);
+    if (l->dash != NULL)
+        sb_printf(b, " stroke-dasharray=\"%s\"", l->dash);
 }
 
 void plot_draw_line(struct svgbuf *b, const struct plot_frame *f, const struct plot_line *l)
@@ -140,16 +150,17 @@ void plot_draw_line(struct svgbuf *b, const struct plot_frame *f, const struct p
         return;
     sb_printf(b, "<polyline class=\"series %s\" data-label=\"", l->cls);
     sb_escaped(b, l->label, 0);
-    sb_puts(b, "\" fill=\"none\" stroke-linejoin=\"round\" stroke-linecap=\"round\" ");
+    sb_puts(b, "\" fill=\"none\" stroke-linejoin=\"round\" stroke-linecap=\"butt\" ");
     stroke_style(b, l);
+    /* A step per interval: its average held from its start to its end,
+     * two points each, so nothing is drawn where no interval was. */
     sb_puts(b, " points=\"");
-    for (size_t i = 0; i < t->n_iv; i++)
-        sb_printf(b, "%s%.1f,%.1f", i ? " " : "", px(f, svgtest_time(t, i)), py(f, plot_value(l, i)));
+    for (size_t i = 0; i < t->n_iv; i++) {
+        double y = py(f, plot_value(l, i));
+        sb_printf(b, "%s%.1f,%.1f %.1f,%.1f", i ? " " : "", px(f, svgtest_start(t, i)), y,
+                  px(f, svgtest_end_time(t, i)), y);
+    }
     sb_puts(b, "\"/>\n");
-    /* A one-interval test has no segment to draw: mark its point. */
-    if (t->n_iv == 1)
-        sb_printf(b, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"/>\n",
-                  px(f, svgtest_time(t, 0)), py(f, plot_value(l, 0)), l->width + 1.5, l->colour);
 }
 
 void plot_draw_legend(struct svgbuf *b, const struct plot_frame *f, double x, double y,
@@ -168,7 +179,9 @@ void plot_draw_legend(struct svgbuf *b, const struct plot_frame *f, double x, do
                   x + LEGEND_SWATCH - 4, y - 4);
         stroke_style(b, l);
         sb_puts(b, "/>\n");
-        sb_printf(b, "<text class=\"legend\" x=\"%.1f\" y=\"%.1f\">", x + LEGEND_SWATCH + 2, y);
+        /* Spaces kept: stream labels are the text output's "[  5]". */
+        sb_printf(b, "<text class=\"legend\" xml:space=\"preserve\" x=\"%.1f\" y=\"%.1f\">",
+                  x + LEGEND_SWATCH + 2, y);
         sb_escaped(b, l->label, max_chars);
         sb_puts(b, "</text>\n");
         y += LEGEND_ROW;

@@ -13,7 +13,12 @@
  * two of Paul Tol's), for streams and transports in order. */
 #define PLOT_COLOURS 8
 const char *plot_colour(size_t i);
-#define PLOT_SUM_COLOUR   "#000000"
+/* Dash patterns, so that lines drawn on top of each other (two streams at
+ * the same rate, a stream equal to its sum) both stay visible: pattern i
+ * of a set; 0 is solid (NULL). */
+#define PLOT_DASHES 6
+const char *plot_dash(size_t i);
+#define PLOT_SUM_COLOUR   "#5A5A5A"    /* a band the streams show inside */
 #define PLOT_MUTED_COLOUR "#BBBBBB"    /* streams beyond the legend's */
 
 enum plot_kind { PLOT_SUM, PLOT_REVERSE_SUM, PLOT_STREAM };
@@ -27,7 +32,7 @@ struct plot_line {
     const char *cls;            /* class attribute: "sum", "stream", "transport" */
     const char *colour;
     double width;
-    int dashed;                 /* the receiving direction of --bidir */
+    const char *dash;           /* stroke-dasharray, NULL: solid (plot_dash) */
     int legend;                 /* has a legend row */
 };
 

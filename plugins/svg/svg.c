@@ -1,5 +1,6 @@
-/* Reporter "svg": a chart of throughput per interval (per stream and
- * summed) as one self-contained SVG document, written when a test finishes
+/* Reporter "svg": a chart of throughput per interval (per stream, named
+ * "[  5]" by socket as the text output does, and summed) as one
+ * self-contained SVG document, written when a test finishes
  * or, in a comparison run (--transport A,B,...), once after all its tests
  * with every transport's line on the same axes and a bar chart of their
  * final averages. --reporter svg:PATH replaces PATH whole each time (a

@@ -156,8 +156,12 @@ void svgtest_set_error(struct svg_test *t, const char *error)
     t->error = dup_or_null(error);
 }
 
-double svgtest_time(const struct svg_test *t, size_t i)
+double svgtest_start(const struct svg_test *t, size_t i)
 {
-    double start = i > 0 ? t->t_end[i - 1] : 0;
-    return (start + t->t_end[i]) / 2 - t->omitted_seconds;
+    return (i > 0 ? t->t_end[i - 1] : 0) - t->omitted_seconds;
+}
+
+double svgtest_end_time(const struct svg_test *t, size_t i)
+{
+    return t->t_end[i] - t->omitted_seconds;
 }

@@ -56,9 +56,12 @@ int svgtest_interval(struct svg_test *t, const struct weir_report_interval *iv);
 void svgtest_end(struct svg_test *t, const struct weir_report_end *e);
 void svgtest_set_error(struct svg_test *t, const char *error);
 
-/* Chart time of interval i, seconds: its middle, where its average rate
- * is drawn. Omitted intervals come before 0. */
-double svgtest_time(const struct svg_test *t, size_t i);
+/* Chart times of interval i, seconds: where it starts and ends. Its
+ * average rate is drawn as a step across that span, so the first line
+ * starts at the first interval's start and ends at the last one's end.
+ * Omitted intervals come before 0. */
+double svgtest_start(const struct svg_test *t, size_t i);
+double svgtest_end_time(const struct svg_test *t, size_t i);
 /* Is stream k the same direction as the forward (client -> server) sum? */
 int svgtest_forward(const struct svg_test *t, const struct svg_stream *st);
 

@@ -43,6 +43,8 @@ struct text {
     char *title;
     char *timestamps;
     int mid_line;               /* the last write did not end a line */
+    char program[32];           /* "weir" or "iperf3": error lines */
+    char done_line[64];         /* "weir Done." or "iperf Done." */
 };
 
 static const char *nz(const char *s)
@@ -236,6 +238,11 @@ static int text_open(const struct weir_host *host, const char *arg,
         t->title = fmt->title ? strdup(fmt->title) : NULL;
         t->timestamps = fmt->timestamps ? strdup(fmt->timestamps) : NULL;
     }
+    /* A host older than ABI 1.6 is plain weir. */
+    int named = fmt->struct_size >= offsetof(struct weir_report_format, done_line) + sizeof fmt->done_line;
+    snprintf(t->program, sizeof t->program, "%s", named && fmt->program ? fmt->program : "weir");
+    snprintf(t->done_line, sizeof t->done_line, "%s",
+             named && fmt->done_line ? fmt->done_line : "weir Done.");
     *ctx = t;
     return WEIR_OK;
 }
@@ -285,6 +292,12 @@ static void text_test_start(void *ctx, const struct weir_report_start *s)
 
     if (t->client && s->reverse && !s->bidir)
         out(t, "Reverse mode, remote host %s is sending\n", nz(s->host));
+    /* A server started with --transport (iperf3 has no such line, nor
+     * does a plain weir -s): what carried this test, so that the operator
+     * of a TLS server sees a plain client's test for what it is. */
+    if (!t->client && s->struct_size >= offsetof(struct weir_report_start, server_transport) + sizeof s->server_transport &&
+        s->server_transport && s->transport)
+        out(t, "Transport: %s, %s\n", s->transport, s->encrypted ? "encrypted" : "not encrypted");
     if (t->verbose) {
         out(t, "      Cookie: %s\n", nz(s->cookie));
         if (s->reliable) {
@@ -548,9 +561,10 @@ static void text_test_finish(void *ctx, const char *error)
     struct text *t = ctx;
     if (error != NULL)
         /* iperf3 words a signal "interrupt - ...", everything else "error - ...". */
-        putf(t, WEIR_ERR, strncmp(error, "interrupt - ", 12) == 0 ? "weir: %s\n" : "weir: error - %s\n", error);
+        putf(t, WEIR_ERR, strncmp(error, "interrupt - ", 12) == 0 ? "%s: %s\n" : "%s: error - %s\n",
+             t->program, error);
     else if (t->client)
-        out(t, "\nweir Done.\n");
+        out(t, "\n%s\n", t->done_line);
     t->blocks = 0;
 }
 

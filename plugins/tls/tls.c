@@ -111,7 +111,8 @@ static int tls_server_start(void *global)
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
-            WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION | WEIR_CAP_PAYLOAD,
+            WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION | WEIR_CAP_PAYLOAD |
+            WEIR_CAP_ENCRYPTED,
     /* The parameter key and the reported protocol stay TCP's: TLS is a layer
      * on a TCP test, and iperf3 tooling reading test_start.protocol knows
      * only TCP, UDP and SCTP. start.weir.transport says "tls". */

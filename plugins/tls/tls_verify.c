@@ -110,8 +110,8 @@ int tls_verify_explain(const struct tls_handshake_state *hs, SSL *ssl, char *buf
         hint = "check the clocks, or pin it with --tls-fingerprint";
         break;
     default:
-        hint = "trust it with --tls-ca FILE, or pin it with --tls-fingerprint (a weir server "
-               "prints it), or skip the check with --tls-insecure";
+        hint = "trust it with --tls-ca FILE, or pin it with --tls-fingerprint (a server started "
+               "with --transport tls prints it), or skip the check with --tls-insecure";
         break;
     }
     snprintf(buf, len, "the server's certificate is not trusted: %s (SHA-256 fingerprint %s); %s",

@@ -57,6 +57,23 @@ case_client_json() {
            $C.tests[1].end.cpu_utilization_percent.remote_total)'
 }
 
+# README's example for another host: a `weir -s --transport tls` server
+# (which serves tcp and udp tests too) and the fingerprint it prints.
+case_tls_server_pinned() {
+    start_server_retry weir --transport tls || return
+    local fp
+    fp=$(grep -oE 'fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}' "$SERVER_ERR" "$SERVER_OUT" | head -n1 | awk '{print $2}')
+    [ -n "$fp" ] || { fail "the server printed no fingerprint"; return; }
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" \
+        "$WEIR" -c 127.0.0.1 -p "$PORT" --transport tcp,udp,tls --tls-fingerprint "$fp" -t 1 -i 0
+    expect_eq "exit status" "$RUN_RC" 0
+    local t
+    for t in tcp udp tls; do
+        grep -qE "^$t +(TCP|UDP) +[0-9.]+ [KMG]?bits/sec +[0-9.]+ [KMG]?bits/sec" "$CASE_DIR/out" ||
+            fail "no comparison row for $t"
+    done
+}
+
 case_iperf3_server() {
     [ -n "$IPERF3" ] || { skip_case "iperf3 not installed"; return; }
     start_server_retry iperf3 || return
@@ -123,6 +140,7 @@ case_stdout_reporter() {
 run_case "standard output keeps its reporter (-J, text)" case_stdout_reporter
 run_case "loopback comparison table (tcp,udp,tls)" case_loopback_table
 run_case "client comparison JSON against weir -s" case_client_json
+run_case "README's example: weir -s --transport tls, client pins its fingerprint" case_tls_server_pinned
 run_case "comparison against iperf3 -s: tls refused, tcp runs" case_iperf3_server
 run_case "bad transport lists" case_bad_lists
 run_case "unwritable reporter file is contained" case_reporter_file_fails

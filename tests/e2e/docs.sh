@@ -80,12 +80,30 @@ else
     fail "weir.1 documents every option" "$tmp/why"
 fi
 
+# And the other way: every long option weir.1 has an item for is in some
+# --help (weir accepted --pacing-timer for a while without listing it),
+# except the old names iperf3's --help leaves out too ("the old name of").
+awk 'tag { t = $0; tag = 0; body = 1; next }
+     body { if ($0 !~ /^the old name of/) print t; body = 0 }
+     /^\.TP/ { tag = 1 }' "$MAN" |
+    sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e 's/^\.[A-Z]* //' -e 's/"//g' |
+    grep -oE -- '(^|[ ,])--[A-Za-z0-9][A-Za-z0-9-]*' | sed 's/^[ ,]*//' | sort -u >"$tmp/man_options"
+unlisted=$(sort -u "$tmp/options" | comm -23 "$tmp/man_options" - | tr '\n' ' ')
+if [ ! -s "$tmp/man_options" ]; then
+    fail "found the long options of weir.1's items (none: has the item layout changed?)"
+elif [ -z "$unlisted" ]; then
+    pass "each of the $(wc -l <"$tmp/man_options") long options with an item in weir.1 is in a --help"
+else
+    echo "weir.1 has items for options no --help lists: $unlisted" >"$tmp/why"
+    fail "every option weir.1 documents is in --help" "$tmp/why"
+fi
+
 # The sections a reader looks for.
 absent=""
 for sec in OPTIONS TRANSPORTS REPORTERS PLUGINS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
     grep -q "^\.SH \"\{0,1\}$sec\"\{0,1\}\$" "$MAN" || absent="$absent '$sec'"
 done
-for var in WEIR_PLUGIN_PATH IPERF3_PASSWORD WEIR_PASSWORD; do
+for var in WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3_PASSWORD WEIR_PASSWORD; do
     awk -v v="$var" '/^\.SH ENVIRONMENT/ { s = 1; next } /^\.SH/ { s = 0 } s && $0 ~ v { f = 1 } END { exit !f }' \
         "$MAN" || absent="$absent $var"
 done

@@ -50,6 +50,7 @@ interop_case() {
     shift 6
     pair "$dir" "$@" || return
     check_counts "$mode" "$np"
+    check_spans
     [ "$t" = - ] || check_intervals "$t" "$o"
     "$extra"
     # For the key comparison that follows (only documents of a good run).
@@ -81,6 +82,27 @@ json_keys_case() {
         [ -z "$missing" ] || fail "$role: weir's document lacks iperf3's keys: $missing"
     done
     rm -f "$CASE_DIR"/*.keys
+}
+
+# Every end number spans its own side's time, as iperf3 writes them: a
+# sum's seconds is its end, a stream's sender too (a stream receiver's
+# seconds is iperf3's local duration), and every rate is bytes over that
+# end (so a receiver's rate is over the receiver's time, not the sender's).
+check_spans() {
+    jq_check '
+        def rate_ok($o): ($o.end) as $t
+            | if $t > 0 then (($o.bits_per_second - $o.bytes * 8 / $t) | fabs) <= 1e-6 * ($o.bits_per_second | fabs) + 1e-6
+              else $o.bits_per_second == 0 end;
+        [["client", $C], ["server", $S]][] | select(.[1] != null) | . as [$role, $d]
+        | ($d.end | to_entries[] | select(.key | startswith("sum")) | .key as $k | .value
+           | eq("\($role) end.\($k): seconds = end"; .seconds; .end),
+             eq("\($role) end.\($k): bits_per_second = bytes * 8 / end (\(.bytes), \(.end))";
+                rate_ok(.); true)),
+          ($d.end.streams | to_entries[] | .key as $i | .value
+           | eq("\($role) end.streams[\($i)].sender: seconds = end"; .sender.seconds; .sender.end),
+             ((["sender", .sender], ["receiver", .receiver]) as [$side, $o]
+              | eq("\($role) end.streams[\($i)].\($side): bits_per_second = bytes * 8 / end (\($o.bytes), \($o.end))";
+                   rate_ok($o); true)))'
 }
 
 # mode_cases NAME MODE NSTREAMS SECONDS OMIT EXTRA ARGS...
@@ -231,6 +253,63 @@ layout_case() {
     rm -f "$CASE_DIR"/*.classes "$CASE_DIR"/iperf3-server-for-* "$CASE_DIR"/*.err
 }
 
+# ------------------------------------------------------------ text = JSON
+
+# summary_rates: from a client's text (-f m) on stdin, one line per summary
+# line: "[ID] END RATE sender|receiver" ("[5] 2.00 4152 receiver").
+summary_rates() {
+    awk '/ (sender|receiver)$/ {
+            id = substr($0, 1, index($0, "]")); gsub(/ /, "", id)
+            n = split(substr($0, index($0, "]") + 1), f, " ")
+            for (i = 2; i <= n; i++) {
+                if (f[i] == "sec") { split(f[i - 1], iv, "-"); end = iv[2] }
+                if (f[i] == "Mbits/sec") rate = f[i - 1]
+            }
+            print id, end, rate, f[n]
+         }'
+}
+
+# json_rates DOC: the same lines from a -J document, as the text reporter
+# would print them (iperf3's %4.2f / %4.1f / %4.0f by magnitude).
+json_rates() {
+    jq -r '.end | ((.streams[] | (["sender", .sender], ["receiver", .receiver])),
+                   ["sender", (.sum_sent | .socket = "SUM")], ["receiver", (.sum_received | .socket = "SUM")])
+           | .[0] as $side | .[1] | [.socket, .end, .bits_per_second, $side] | map(tostring) | join(" ")' "$1" |
+        awk '{
+            v = $3 / 1e6
+            f = v < 9.995 ? "%4.2f" : v < 99.95 ? "%4.1f" : "%4.0f"
+            r = sprintf(f, v); gsub(/ /, "", r)
+            printf "[%s] %.2f %s %s\n", $1, $2, r, $4
+         }'
+}
+
+# text_json_case ARGS...: weir -c against iperf3 -s with the text on stdout
+# and --reporter json:FILE in the same run: every summary line of the text
+# shows the end and rate of the JSON's same stream and side, and those
+# span their own side's time (check_spans), so the receiver's rate is over
+# the receiver's duration in both.
+text_json_case() {
+    if [ -n "${WEIR_E2E_REFERENCE:-}" ]; then
+        skip_case "iperf3 writes text or JSON, not both from one run"
+        return
+    fi
+    local doc=$CASE_DIR/client.json
+    start_server_retry iperf3 -1 || return
+    run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" \
+        -f m --reporter "json:$doc" "$@"
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    expect_eq "server exit status" "$SERVER_RC" 0
+    CLI=$doc SRV="" check_spans
+    summary_rates <"$CASE_DIR/client.out" | sort >"$CASE_DIR/text.rates"
+    json_rates "$doc" | sort >"$CASE_DIR/json.rates"
+    [ -s "$CASE_DIR/text.rates" ] || fail "no summary lines in the text output"
+    local diffs
+    diffs=$(diff "$CASE_DIR/json.rates" "$CASE_DIR/text.rates") ||
+        fail "text summary lines vs the JSON of the same run (< JSON, > text):" $'\n'"$diffs"
+    rm -f "$CASE_DIR"/*.rates
+}
+
 # ------------------------------------------------------------ the cases
 
 mode_cases "-t 2 -J" normal 1 2 0 extra_start -t 2
@@ -248,5 +327,9 @@ run_case "text layout as iperf3's: -P 2 -t 2" layout_case -P 2 -t 2
 run_case "text layout as iperf3's: -R -P 2 -t 1" layout_case -R -P 2 -t 1
 run_case "text layout as iperf3's: --bidir -t 1" layout_case --bidir -t 1
 run_case "text layout as iperf3's: -O 1 -t 1" layout_case -O 1 -t 1
+run_case "text summary = JSON of the same run, receiver over its own time: -P 2 -t 2" \
+    text_json_case -P 2 -t 2
+run_case "text summary = JSON of the same run, receiver over its own time: -R -P 2 -t 1" \
+    text_json_case -R -P 2 -t 1
 
 finish

@@ -2,7 +2,8 @@
 #
 # Environment (set by `make check`, see tests/Makefile.am):
 #   WEIR              path of the built weir binary
-#   WEIR_PLUGIN_PATH  where the freshly built plugins are
+#   WEIR_PLUGIN_PATH  where the freshly built plugins are (and, with
+#                     WEIR_PLUGIN_SYSTEM_PATH empty, the only place)
 #   IPERF3            path of iperf3, or empty (interop tests then SKIP)
 #   TESTS_DIR         absolute source directory of tests/
 # When run by hand from a built tree the defaults below find the binary and
@@ -29,7 +30,9 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${WEIR:=$TESTS_DIR/../core/weir}"
 : "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
 : "${IPERF3=}"
-export WEIR WEIR_PLUGIN_PATH IPERF3 TESTS_DIR
+# Never the plugins of a weir installed on this machine.
+WEIR_PLUGIN_SYSTEM_PATH=
+export WEIR WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3 TESTS_DIR
 
 # Bounds (seconds) for one client run, one server's life, waiting for a
 # server to listen. They only catch hangs (a case ends its servers itself),
@@ -647,7 +650,11 @@ extra_start() {
         eq("client intervals[].streams[].sender"; [$C.intervals[].streams[].sender] | unique; [true]),
         eq("server intervals[].streams[].sender"; [$S.intervals[].streams[].sender] | unique; [false]),
         eq("client end.streams[].sender.sender"; [$C.end.streams[].sender.sender]; [true]),
-        eq("server end.streams[].sender.sender"; [$S.end.streams[].sender.sender]; [false])'
+        eq("server end.streams[].sender.sender"; [$S.end.streams[].sender.sender]; [false]),
+        # iperf3 3.21 writes gso and gro always, 0 without --gsro (3.12 has neither).
+        ([["client", $C], ["server", $S]][] | select(.[1].start.version | startswith("weir")) | .[0] as $role
+         | .[1].start.test_start as $ts
+         | eq("\($role) (weir) start.test_start gso, gro"; [$ts.gso, $ts.gro]; [0, 0]))'
 }
 
 # -P 4
@@ -682,7 +689,15 @@ extra_bidir() {
               [$d.end.streams[].sender.sender] | sort; [false, true]),
            eq("\($role): distinct sockets in end.streams[]"; [$d.end.streams[].sender.socket] | unique | length; 2),
            eq("\($role): intervals[].sum / sum_bidir_reverse .sender (forward, then reverse)";
-              [$d.intervals[] | [.sum.sender, .sum_bidir_reverse.sender]] | unique; [[$fwd, ($fwd | not)]]))'
+              [$d.intervals[] | [.sum.sender, .sum_bidir_reverse.sender]] | unique; [[$fwd, ($fwd | not)]])),
+        # The client writes the TCP_INFO extremes of its receiving socket
+        # under the reverse stream of the sender, as iperf3 does (not zeros).
+        ($C.end.streams[] | select(.sender.sender | not) | .sender
+         | gt("client: reverse stream sender.max_snd_cwnd (of its own socket)"; .max_snd_cwnd; 0),
+           gt("client: reverse stream sender.max_snd_wnd"; .max_snd_wnd; 0),
+           gt("client: reverse stream sender.max_rtt"; .max_rtt; 0),
+           eq("client: reverse stream sender min_rtt <= mean_rtt <= max_rtt";
+              .min_rtt <= .mean_rtt and .mean_rtt <= .max_rtt; true))'
 }
 
 # -n 10M (-P 1, default -l 128K): the sender sent at least 10M, and less

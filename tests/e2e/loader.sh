@@ -1,12 +1,36 @@
 #!/usr/bin/env bash
 # The plugin loader through the real binary: broken plugins each give one
-# clear line and exit status 1; the search order is --plugin-dir, then
-# WEIR_PLUGIN_PATH, then the installed directory.
+# clear line and exit status 1, before any connection; the search order is
+# --plugin-dir, then WEIR_PLUGIN_PATH, then the installed directory (here
+# WEIR_PLUGIN_SYSTEM_PATH, empty unless a case sets it, so that a weir
+# installed on the machine plays no part).
 set -u
 : "${WEIR:?}" "${BROKEN_DIR:?}" "${PLUGIN_BUILD_DIR:?}"
+export WEIR_PLUGIN_SYSTEM_PATH=
 failures=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+listener=
+trap '[ -n "$listener" ] && kill "$listener" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# Clients aim at a port of ours where a listener counts connections: a
+# plugin that does not load must stop weir before it connects anywhere.
+timeout 300 python3 -c '
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+n = 0
+while True:
+    c, _ = s.accept()
+    n += 1
+    c.close()
+    open(sys.argv[2], "w").write(str(n))
+' "$tmp/port" "$tmp/accepted" &
+listener=$!
+for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+PORT=$(cat "$tmp/port" 2>/dev/null) || { echo "FAIL: no listener"; exit 1; }
 
 check() {   # name, expected-substring, command...
     local name=$1 want=$2
@@ -25,34 +49,42 @@ check() {   # name, expected-substring, command...
 }
 
 check "wrong ABI major" "built for plugin ABI 2.0 but this weir needs ABI 1.x" \
-    "$WEIR" --transport "$BROKEN_DIR/wrong_abi.so" -c 127.0.0.1
+    "$WEIR" --transport "$BROKEN_DIR/wrong_abi.so" -c 127.0.0.1 -p "$PORT"
 check "missing required hook" "lacks the required transport hook 'send'" \
-    "$WEIR" --transport "$BROKEN_DIR/missing_hook.so" -c 127.0.0.1
+    "$WEIR" --transport "$BROKEN_DIR/missing_hook.so" -c 127.0.0.1 -p "$PORT"
 check "dlopen failure names the symbol" "weir_symbol_that_does_not_exist" \
-    "$WEIR" --transport "$BROKEN_DIR/undefined_symbol.so" -c 127.0.0.1
+    "$WEIR" --transport "$BROKEN_DIR/undefined_symbol.so" -c 127.0.0.1 -p "$PORT"
 check "not a weir plugin" "exports no weir_plugin_entry()" \
-    "$WEIR" --transport "$BROKEN_DIR/no_entry.so" -c 127.0.0.1
+    "$WEIR" --transport "$BROKEN_DIR/no_entry.so" -c 127.0.0.1 -p "$PORT"
 check "missing file by path" "no such file" \
-    "$WEIR" --transport /nonexistent/dir/tcp.so -c 127.0.0.1
+    "$WEIR" --transport /nonexistent/dir/tcp.so -c 127.0.0.1 -p "$PORT"
 check "missing plugin by name lists where it looked" "nosuch.so not found in" \
-    "$WEIR" --transport nosuch -c 127.0.0.1
+    "$WEIR" --transport nosuch -c 127.0.0.1 -p "$PORT"
+check "missing plugin by name points at --list-plugins" "'weir --list-plugins' shows" \
+    "$WEIR" --transport nosuch -c 127.0.0.1 -p "$PORT"
+check "FILE.so neither here nor on the path" "'ticker.so': no such file in the current directory" \
+    "$WEIR" --reporter ticker.so -c 127.0.0.1 -p "$PORT"
+mkdir -p "$tmp/sys"
+cp "$BROKEN_DIR/wrong_abi.so" "$tmp/sys/tcp.so"
+check "the installed directory is searched last" "$tmp/sys/tcp.so" \
+    env WEIR_PLUGIN_PATH="$tmp" WEIR_PLUGIN_SYSTEM_PATH="$tmp/sys" "$WEIR" -c 127.0.0.1 -p "$PORT"
 check "missing reporter" "cannot load reporter plugin 'nosuch'" \
-    "$WEIR" --reporter nosuch -c 127.0.0.1
+    "$WEIR" --reporter nosuch -c 127.0.0.1 -p "$PORT"
 check "transport given as reporter" "it is a transport plugin, not a reporter plugin" \
-    "$WEIR" --reporter "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" -c 127.0.0.1
+    "$WEIR" --reporter "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" -c 127.0.0.1 -p "$PORT"
 check "WEIR_PLUGIN_PATH without the plugins" "tcp.so not found" \
-    env WEIR_PLUGIN_PATH="$tmp" "$WEIR" -c 127.0.0.1
+    env WEIR_PLUGIN_PATH="$tmp" "$WEIR" -c 127.0.0.1 -p "$PORT"
 
 # --plugin-dir wins over WEIR_PLUGIN_PATH: a broken tcp.so in --plugin-dir
 # must be the one picked.
 mkdir -p "$tmp/first"
 cp "$BROKEN_DIR/wrong_abi.so" "$tmp/first/tcp.so"
 check "--plugin-dir searched first" "$tmp/first/tcp.so" \
-    "$WEIR" --plugin-dir "$tmp/first" -c 127.0.0.1
+    "$WEIR" --plugin-dir "$tmp/first" -c 127.0.0.1 -p "$PORT"
 # A directory named like a plugin is not a plugin (regular files only).
 mkdir -p "$tmp/dirs/tcp.so"
 check "directories are skipped" "not found in" \
-    env WEIR_PLUGIN_PATH="$tmp/dirs" "$WEIR" -c 127.0.0.1
+    env WEIR_PLUGIN_PATH="$tmp/dirs" "$WEIR" -c 127.0.0.1 -p "$PORT"
 
 # --list-plugins shows what a bare NAME finds: the first NAME.so on the
 # path, so a broken tcp.so in --plugin-dir hides the good one; it is named
@@ -82,6 +114,28 @@ cp "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" "$tmp/first/extra.so"
 list_check "--list-plugins: --plugin-dir is searched" "transport extra" "" "" "$WEIR" --plugin-dir "$tmp/first"
 list_check "--list-plugins: not a plugin is named, not listed" "transport tcp" "no_entry" \
     "exports no weir_plugin_entry()" env WEIR_PLUGIN_PATH="$BROKEN_DIR:$WEIR_PLUGIN_PATH" "$WEIR"
+
+# FILE.so names a file in the current directory (dlopen alone would search
+# the system's library path and fail), and NAME.so a plugin on the path.
+mkdir -p "$tmp/cwd"
+cp "$PLUGIN_BUILD_DIR/text/.libs/text.so" "$tmp/cwd/ticker.so"
+for name in ticker.so text.so; do
+    if (cd "$tmp/cwd" && timeout 30 "$WEIR" --reporter "$name" --loopback -t 1 >"$tmp/out" 2>&1) \
+        && grep -q "receiver" "$tmp/out"; then
+        echo "PASS: --reporter $name (a file here, or on the path)"
+    else
+        echo "FAIL: --reporter $name (a file here, or on the path)"
+        sed 's/^/    /' "$tmp/out"
+        failures=$((failures + 1))
+    fi
+done
+
+if [ -s "$tmp/accepted" ]; then
+    echo "FAIL: a client whose plugin did not load connected ($(cat "$tmp/accepted") connections)"
+    failures=$((failures + 1))
+else
+    echo "PASS: no client connected before its plugins loaded"
+fi
 
 # And a good plugin by explicit path works end to end.
 if timeout 30 "$WEIR" --transport "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" --loopback -t 1 >"$tmp/out" 2>&1 \

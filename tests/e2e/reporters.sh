@@ -4,7 +4,8 @@
 # --loopback and on a weir -s / weir -c pair (TCP and UDP, -P 2, -R).
 # Each file is checked against the json reporter's document of the same
 # run by reporters_check.py: csv parses with python3's csv module, has the
-# header, streams x intervals interval rows and the same byte counts;
+# header, streams x intervals interval rows, the same byte counts, each
+# stream named by its JSON socket number, numbers at their fixed precision;
 # openmetrics has the same byte counts and passes `promtool check metrics`
 # (Debian's prometheus package; a SKIP line without it) and, where
 # python3-prometheus-client is installed, its OpenMetrics parser.

@@ -22,6 +22,16 @@ HEADER = ("time,test,role,peer,transport,direction,kind,stream,start,end,seconds
 
 problems = []
 
+# Numbers as the csv reporter writes them: seconds to the microsecond,
+# rates in whole bits per second, jitter to the microsecond, percentages
+# to 2 (loss 4) decimals.
+CSV_FORMATS = {
+    "start": r"\d+\.\d{6}", "end": r"\d+\.\d{6}", "seconds": r"\d+\.\d{6}",
+    "setup_seconds": r"\d+\.\d{6}", "bytes": r"\d+", "bits_per_second": r"\d+",
+    "jitter_ms": r"\d+\.\d{3}", "lost_percent": r"\d+\.\d{4}",
+    "cpu_local_percent": r"\d+\.\d{2}", "cpu_remote_percent": r"\d+\.\d{2}",
+}
+
 
 def expect(what, got, want):
     if got != want:
@@ -40,6 +50,19 @@ def stream_bytes(end, side, own_side):
     return None
 
 
+def check_csv_numbers(rows):
+    for col, pattern in CSV_FORMATS.items():
+        bad = sorted({r[col] for r in rows if r[col] and not re.fullmatch(pattern, r[col])})
+        if bad:
+            problems.append(f"csv {col}: {bad[:3]} not like {pattern}")
+
+
+def sockets(doc):
+    """The streams' socket numbers in the document's order: the name the
+    text output shows as "[  5]" and every reporter uses."""
+    return [c["socket"] for c in doc["start"]["connected"]]
+
+
 def check_csv(path, doc, role, transport, direction):
     with open(path, newline="") as f:
         rows = list(csv.reader(f, strict=True))
@@ -54,8 +77,7 @@ def check_csv(path, doc, role, transport, direction):
     expect("csv direction column", {r["direction"] for r in rows}, {direction})
     expect("csv test column", {r["test"] for r in rows}, {"1"})
     expect("csv error column", {r["error"] for r in rows}, {""})
-    for r in rows:
-        float(r["start"]), float(r["end"]), float(r["bits_per_second"])
+    check_csv_numbers(rows)
 
     def of(kind):
         return [r for r in rows if r["kind"] == kind]
@@ -70,6 +92,14 @@ def check_csv(path, doc, role, transport, direction):
     expect("csv interval-sum bytes vs JSON intervals[].sum.bytes",
            [int(r["bytes"]) for r in of("interval-sum")],
            [iv["sum"]["bytes"] for iv in intervals])
+    expect("csv interval stream column vs JSON intervals[].streams[].socket",
+           [r["stream"] for r in of("interval")],
+           [str(st["socket"]) for iv in intervals for st in iv["streams"]])
+    for kind in ("end-sender", "end-receiver"):
+        got = [r["stream"] for r in of(kind)]
+        if got:
+            expect(f"csv {kind} stream column vs JSON start.connected[].socket", sorted(got),
+                   sorted(str(x) for x in sockets(doc)))
     expect("csv interval omitted vs JSON",
            [r["omitted"] for r in of("interval")],
            ["1" if s["omitted"] else "0" for iv in intervals for s in iv["streams"]])
@@ -142,8 +172,8 @@ def check_om(path, doc, role, transport, direction):
         if got and want is not None:
             expect(f"weir_transferred_bytes side={side} per stream vs JSON end.streams[]",
                    got, [float(b) for b in want])
-    expect("weir_transferred_bytes stream labels",
-           len({s for s, _, _ in streams}), len(end["streams"]))
+    expect("weir_transferred_bytes stream labels vs JSON start.connected[].socket",
+           sorted({s for s, _, _ in streams}), sorted(str(x) for x in sockets(doc)))
     expect("direction labels", {l.get("direction") for n, l, _ in samples
                                 if n == "weir_transferred_bytes"}, {direction})
 
@@ -166,6 +196,7 @@ def check_compare(csv_path, prom_path, doc):
         got = [int(r["bytes"]) for r in rows
                if r["test"] == str(i + 1) and r["kind"] == "end-receiver-sum"]
         expect(f"csv test {i + 1}: end-receiver-sum bytes", got, [t["end"]["sum_received"]["bytes"]])
+    check_csv_numbers(rows)
     cmp_rows = [r for r in rows if r["kind"] == "comparison"]
     expect("csv comparison rows: transports", [r["transport"] for r in cmp_rows], names)
     expect("csv comparison rows: tests", [r["test"] for r in cmp_rows],

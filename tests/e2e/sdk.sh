@@ -9,6 +9,9 @@
 #     their output is right: the reporter's CSV line carries the test's byte
 #     counts, the transport moves a test between two processes (server_start,
 #     describe and info included);
+#   - pkg-config's abi_major and abi_minor are the WEIR_ABI_MAJOR and
+#     WEIR_ABI_MINOR a plugin compiles with, and the ABI weir -v names;
+#     --modversion is weir's release;
 #   - a plugin built against another ABI major is refused with one line
 #     naming both versions.
 #
@@ -96,6 +99,27 @@ case_headers() {
                 fail "<weir/$h> alone does not compile as C++11: $(head -n 3 "$CASE_DIR/cxx-$h.err")"
         fi
     done
+}
+
+# The ABI numbers pkg-config publishes are the header's, as a plugin
+# built with pkg-config --cflags sees them, and the installed weir's.
+case_pkgconfig_abi() {
+    local major minor
+    # shellcheck disable=SC2046
+    read -r major minor < <(printf '#include <weir/plugin.h>\nweir_abi WEIR_ABI_MAJOR WEIR_ABI_MINOR\n' |
+        timeout 30 $CC -E -P $(pkg-config --cflags weir-sdk) -x c - 2>"$CASE_DIR/cpp.err" |
+        sed -n 's/^weir_abi //p')
+    case "$major.$minor" in
+    [0-9]*.[0-9]*) ;;
+    *) fail "WEIR_ABI_MAJOR/MINOR not read from <weir/plugin.h>: $(head -n 3 "$CASE_DIR/cpp.err")"; return ;;
+    esac
+    expect_eq "pkg-config --variable=abi_major weir-sdk" "$(pkg-config --variable=abi_major weir-sdk)" "$major"
+    expect_eq "pkg-config --variable=abi_minor weir-sdk" "$(pkg-config --variable=abi_minor weir-sdk)" "$minor"
+    run_bounded "$CASE_DIR/version" "$CASE_DIR/version.err" "$WEIR" -v
+    grep -qF "(plugin ABI $major.$minor," "$CASE_DIR/version" ||
+        fail "weir -v does not name plugin ABI $major.$minor: $(head -n 1 "$CASE_DIR/version")"
+    expect_eq "pkg-config --modversion weir-sdk (weir's release)" "$(pkg-config --modversion weir-sdk)" \
+        "$(sed -n '1s/^weir \([^ ]*\) .*/\1/p' "$CASE_DIR/version")"
 }
 
 case_build() {
@@ -235,12 +259,13 @@ case_other_major() {
     expect_eq "stderr lines" "$(grep -c . "$CASE_DIR/err")" 1
     grep -qF "weir: error - cannot use reporter plugin $CASE_DIR/next.so: it was built for plugin ABI $next." \
         "$CASE_DIR/err" || fail "the error does not name the plugin's ABI $next"
-    grep -qF "but this weir needs ABI $major.x (rebuild it against weir-sdk $major)" "$CASE_DIR/err" ||
+    grep -qF "but this weir needs ABI $major.x (rebuild it against weir-sdk with abi_major $major)" "$CASE_DIR/err" ||
         fail "the error does not name weir's ABI $major"
     [ ! -s "$CASE_DIR/out" ] || fail "a refused plugin still produced output"
 }
 
 run_case "installed headers each compile alone (C99 -pedantic, C++11)" case_headers
+run_case "pkg-config's abi_major/abi_minor are the header's and weir -v's" case_pkgconfig_abi
 run_case "examples build out of tree: one cc line, pkg-config --cflags --libs weir-sdk" case_build
 run_case "example reporter by path: its CSV line carries the test's byte counts" case_reporter_by_path
 run_case "example reporter's declared option: in --help, and it works" case_reporter_option

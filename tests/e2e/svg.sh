@@ -2,10 +2,14 @@
 # The svg reporter through the real binary, loader and sockets on loopback.
 # Every run also writes a -J document (--reporter json:FILE) of the same
 # test, and each chart is checked against it:
-#   - one polyline per stream plus the sum (two sums with --bidir), each with
-#     one point per interval of the document;
-#   - legend rows "sum" / "stream SOCKET" (", sending" / ", receiving" with
-#     --bidir) for the document's streams, in its order;
+#   - one polyline per stream plus the sum (two sums with --bidir), each a
+#     step per interval of the document (two points), from the plot's left
+#     edge (the first interval's start) to its right (the last one's end);
+#   - legend rows "sum" / "[  5]", the socket as the text output shows it
+#     (", sending" / ", receiving" with --bidir), for the document's
+#     streams, in its order; the streams after the first dashed, each
+#     differently, and the sum back of --bidir;
+#   - the plot down to the caption, the caption at the picture's bottom;
 #   - the y axis unit chosen from the largest interval rate of the document
 #     (Kbits/s, Mbits/s, Gbits/s), its top tick the first at or above it;
 #     numeric tick labels, "Time (s)";
@@ -68,23 +72,29 @@ check_chart() {
     nint=$(jq -r '.intervals | length' "$doc")
     expect_eq "$role chart: stream polylines" "$(svg_lines "$svg" stream)" "$nstreams"
     expect_eq "$role chart: sum polylines" "$(svg_lines "$svg" sum)" $((bidir == 1 ? 2 : 1))
-    expect_eq "$role chart: points of each polyline (= intervals)" \
-        "$(svg_points "$svg" | sort -u | tr '\n' ' ')" "$nint "
+    expect_eq "$role chart: points of each polyline (= 2 x intervals)" \
+        "$(svg_points "$svg" | sort -u | tr '\n' ' ')" "$((2 * nint)) "
+    check_extent "$role chart" "$svg"
 
     # Legend rows, sums first, as the document names the streams.
     want=$(jq -r --arg role "$role" '
+        def sockname: tostring | "[" + (if length < 3 then ("   " + .)[-3:] else . end) + "]";
         (.start.test_start.bidir == 1) as $bidir
         | if $bidir then
               (if $role == "client" then ["sum, sending", "sum, receiving"]
                else ["sum, receiving", "sum, sending"] end)[],
-              (.intervals[0].streams[] | "stream \(.socket), \(if .sender then "sending" else "receiving" end)")
-          else "sum", (.intervals[0].streams[] | "stream \(.socket)") end' "$doc")
+              (.intervals[0].streams[] | "\(.socket | sockname), \(if .sender then "sending" else "receiving" end)")
+          else "sum", (.intervals[0].streams[] | .socket | sockname) end' "$doc")
     got=$(svg_texts "$svg" legend)
     expect_eq "$role chart: legend" "$(echo $got)" "$(echo $want)"
-    # Dashed: the receiving lines of --bidir (in the plot and the legend).
-    local dashed=0
-    [ "$bidir" = 1 ] && dashed=$(( 2 * ($(jq '[.intervals[0].streams[] | select(.sender | not)] | length' "$doc") + 1) ))
-    expect_eq "$role chart: dashed lines" "$(grep -c 'stroke-dasharray' "$svg")" "$dashed"
+    # Dashed (in the plot and the legend): every stream but the first, each
+    # its own pattern (6 of them, more than these tests' streams), and
+    # the --bidir sum back.
+    expect_eq "$role chart: dashed lines" "$(grep -c 'stroke-dasharray' "$svg")" \
+        $((2 * (nstreams - 1) + 2 * bidir))
+    expect_eq "$role chart: dash patterns of the streams" \
+        "$(grep -o '<polyline class="series stream"[^>]*stroke-dasharray="[^"]*"' "$svg" |
+            sed 's/.*stroke-dasharray=//' | sort -u | wc -l)" $((nstreams - 1))
 
     # The y unit from the largest rate drawn, its top tick the first one
     # at or above that rate.
@@ -142,6 +152,27 @@ caption_has() {
         *"$2"*) ;;
         *) fail "caption '$cap' lacks '$2'" ;;
     esac
+}
+
+# check_extent WHAT SVG: every series polyline starts at the plot's left
+# edge and ends at its right edge (within 2 % of the width: the time axis
+# may round its end up to the next tick); the plot (the axes' path "M left top V bottom H
+# right") reaches below 4/5 of the 540 px, and the caption's last line
+# sits at the bottom.
+check_extent() {
+    local what=$1 svg=$2 frame ends caption
+    frame=$(grep -o 'class="axes" d="M[0-9.]* [0-9.]*V[0-9.]*H[0-9.]*"' "$svg" | sed 's/.*d="M//; s/"$//; s/[VH]/ /g')
+    ends=$(grep -o '<polyline class="series [^>]*points="[^"]*"' "$svg" | sed 's/.*points="//; s/"$//' |
+        awk '{ split($1, a, ","); split($NF, b, ","); print a[1], b[1] }')
+    caption=$(grep -o '<text class="caption" x="[0-9]*" y="[0-9]*"' "$svg" | tail -n 1 | sed 's/.*y="//; s/"$//')
+    if ! awk -v f="$frame" -v c="${caption:-0}" '
+            BEGIN { split(f, v, " "); left = v[1]; bottom = v[3]; right = v[4]
+                    if (bottom < 432 || c < 520) bad = 1 }
+            { if ($1 - left > 0.2 || left - $1 > 0.2 || right - $2 > (right - left) * 0.02 || $2 - right > 0.2) bad = 1 }
+            END { exit bad }' <<<"$ends"; then
+        fail "$what: lines from/to the plot's edges, plot down to the caption (frame: $frame;" \
+            "caption at y=$caption; polyline ends: $(echo $ends))"
+    fi
 }
 
 # ------------------------------------------------------------ cases
@@ -223,8 +254,10 @@ comparison_case() {
     expect_eq "documents in the file" "$(grep -c '^<svg ' "$svg")" 1
     expect_eq "transport polylines" "$(svg_lines "$svg" transport)" 2
     expect_eq "stream polylines" "$(svg_lines "$svg" stream)" 0
-    expect_eq "points per transport (= its test's intervals)" "$(svg_points "$svg" | tr '\n' ' ')" \
-        "$(jq -r '[.tests[].intervals | length] | join(" ")' "$doc") "
+    expect_eq "points per transport (= 2 x its test's intervals)" "$(svg_points "$svg" | tr '\n' ' ')" \
+        "$(jq -r '[.tests[].intervals | length * 2] | join(" ")' "$doc") "
+    check_extent "comparison chart" "$svg"
+    expect_eq "transport lines: one solid, one dashed" "$(grep -c '<polyline class="series transport"[^>]*stroke-dasharray' "$svg")" 1
     expect_eq "legend" "$(svg_texts "$svg" legend | tr '\n' ' ')" "tcp udp "
     expect_eq "bar labels" "$(svg_texts "$svg" bar-label | tr '\n' ' ')" "tcp udp "
     expect_eq "sender bars" "$(grep -c '<rect class="bar sender"' "$svg")" 2

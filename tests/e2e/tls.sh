@@ -17,6 +17,11 @@
 #      another CA, --tls-sni.
 #   4. Debian's iperf3 -s: "needs a weir server", exit 1, no data.
 #   5. --loopback.
+#   6. what served each test: the server's "Transport: NAME, encrypted|not
+#      encrypted" line and start.weir.encrypted, for iperf3 and TLS clients;
+#      --tls-required refusing iperf3, weir tcp and udp clients (iperf3's
+#      "test authorization failed"; weir's one line with the reason), then
+#      serving a TLS client; servers that --tls-required cannot start.
 # Never asserts speed. Bounded: every process runs under timeout; about 60 s.
 if [ -z "${WEIR_PLUGIN_PATH:-}" ]; then
     # By hand from a built tree: the plugins these cases load.
@@ -367,5 +372,131 @@ if [ "$RC" = 0 ] && [ "$(grep -cE '^\[ *[0-9]+\] tls: version TLSv1\.3, cipher T
 else
     fail_shown "-V TLS lines (exit $RC)" "$E2E_TMP/lov.out"
 fi
+
+# ---------------------------------------------------------------- 6. what served each test
+# A TLS server serves a plain client over plain TCP, and says so per test;
+# with --tls-required it refuses every test that is not encrypted.
+
+# after_accepted FILE: the line after each "Accepted connection" line.
+after_accepted() { awk 'prev { print; prev = 0 } /^Accepted connection from / { prev = 1 }' "$1"; }
+
+# weir_keys FILE TRANSPORT ENCRYPTED: FILE (one -J document) says so in start.weir.
+weir_keys() {
+    python3 - "$@" <<'EOF_PY'
+import json, sys
+w = json.load(open(sys.argv[1]))["start"]["weir"]
+assert w["transport"] == sys.argv[2], w
+assert w["encrypted"] is (sys.argv[3] == "true"), w
+EOF_PY
+}
+
+if weir_keys "$E2E_TMP/t2.out" tls true && weir_keys "$E2E_TMP/t2-s.out" tls true; then
+    pass_check "-J, both ends of a TLS test: start.weir.transport tls, encrypted true"
+else
+    fail_shown "start.weir.encrypted of a TLS test" "$E2E_TMP/t2.out" "$E2E_TMP/t2-s.out"
+fi
+
+if [ -n "$IPERF3" ] && [ -x "$IPERF3" ]; then
+    port=$(free_port)
+    start_server plain-s "$port" -1 --transport tls "${SRV_CERT[@]}"
+    run_when_free "$E2E_TMP/plain.out" "$E2E_TMP/plain.err" "$IPERF3" -c 127.0.0.1 -p "$port" -t 1
+    RC=$RUN_RC
+    wait_server
+    if [ "$RC" = 0 ] && [ "$SERVER_RC" = 0 ] && has plain-s.out "receiver$" &&
+       [ "$(after_accepted "$E2E_TMP/plain-s.out")" = "Transport: tcp, not encrypted" ]; then
+        pass_check "iperf3 -c against weir -s --transport tls: served, the server says \"Transport: tcp, not encrypted\""
+    else
+        fail_shown "iperf3 -c against weir -s --transport tls (client $RC, server $SERVER_RC)" \
+            "$E2E_TMP/plain.err" "$E2E_TMP/plain-s.out" "$E2E_TMP/plain-s.err"
+    fi
+
+    port=$(free_port)
+    start_server plainJ-s "$port" -1 -J --transport tls "${SRV_CERT[@]}"
+    run_when_free "$E2E_TMP/plainJ.out" "$E2E_TMP/plainJ.err" "$IPERF3" -c 127.0.0.1 -p "$port" -t 1
+    RC=$RUN_RC
+    wait_server
+    if [ "$RC" = 0 ] && [ "$SERVER_RC" = 0 ] && weir_keys "$E2E_TMP/plainJ-s.out" tcp false; then
+        pass_check "the same with -J on the server: start.weir.transport tcp, encrypted false"
+    else
+        fail_shown "-J server, iperf3 client (client $RC, server $SERVER_RC)" "$E2E_TMP/plainJ-s.out" "$E2E_TMP/plainJ-s.err"
+    fi
+else
+    skip_check "no iperf3; the plain client against a TLS server is not run"
+fi
+
+# --tls-required, -1: refused tests do not count, the TLS test does.
+port=$(free_port)
+if start_server req-s "$port" -1 --transport tls --tls-required "${SRV_CERT[@]}"; then
+    refused=0
+    if [ -n "$IPERF3" ] && [ -x "$IPERF3" ]; then
+        run_when_free "$E2E_TMP/req-iperf3.out" "$E2E_TMP/req-iperf3.err" "$IPERF3" -c 127.0.0.1 -p "$port" -t 1
+        RC=$RUN_RC
+        if [ "$RC" = 1 ] && grep -q "iperf3: error - test authorization failed$" "$E2E_TMP/req-iperf3.out" "$E2E_TMP/req-iperf3.err" &&
+           ! has req-iperf3.out " sec "; then
+            pass_check "--tls-required: iperf3 -c exits 1, \"test authorization failed\", no data"
+        else
+            fail_shown "--tls-required, iperf3 client (exit $RC)" "$E2E_TMP/req-iperf3.out" "$E2E_TMP/req-iperf3.err"
+        fi
+        refused=$((refused + 1))
+    fi
+    t0=$(date +%s%N)
+    client req-tcp -p "$port" -t 1
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ "$RC" = 1 ] && [ "$(wc -l <"$E2E_TMP/req-tcp.err")" = 1 ] &&
+       [ "$(cat "$E2E_TMP/req-tcp.err")" = "weir: error - test authorization failed: the server requires an encrypted transport (--transport tls)" ] &&
+       ! has req-tcp.out " sec " && [ "$ms" -lt 5000 ]; then
+        pass_check "--tls-required: weir -c (tcp) exits 1 with one line naming the reason (${ms} ms)"
+    else
+        fail_shown "--tls-required, weir tcp client (exit $RC, $ms ms)" "$E2E_TMP/req-tcp.err" "$E2E_TMP/req-tcp.out"
+    fi
+    client req-udp -p "$port" -u -t 1 -J
+    if [ "$RC" = 1 ] && python3 - "$E2E_TMP/req-udp.out" <<'EOF_PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["error"] == "test authorization failed: the server requires an encrypted transport (--transport tls)", d["error"]
+EOF_PY
+    then
+        pass_check "--tls-required: weir -c -u -J exits 1, the reason in the JSON error"
+    else
+        fail_shown "--tls-required, weir udp client (exit $RC)" "$E2E_TMP/req-udp.out" "$E2E_TMP/req-udp.err"
+    fi
+    refused=$((refused + 2))
+    client req-tls -p "$port" --transport tls --tls-ca="$E2E_TMP/ca.pem" -t 1
+    crc=$RC
+    wait_server
+    if [ "$crc" = 0 ] && [ "$SERVER_RC" = 0 ] && has req-tls.out "receiver$" && ! has req-tls.out "^Transport" &&
+       [ "$(grep -c '^Accepted connection from ' "$E2E_TMP/req-s.out")" = $((refused + 1)) ] &&
+       [ "$(after_accepted "$E2E_TMP/req-s.out" | grep -c '^Transport: tls, encrypted$')" = 1 ] &&
+       [ "$(grep -c "error - test authorization failed: the client's test over tcp is not encrypted (--tls-required)$" "$E2E_TMP/req-s.err")" = $((refused - 1)) ] &&
+       [ "$(grep -c "error - test authorization failed: the client's test over udp is not encrypted (--tls-required)$" "$E2E_TMP/req-s.err")" = 1 ]; then
+        pass_check "--tls-required -1: $refused refused tests named on the server, then a TLS test served (\"Transport: tls, encrypted\"), exit 0"
+    else
+        fail_shown "--tls-required, the TLS client after the refusals (client $crc, server $SERVER_RC)" \
+            "$E2E_TMP/req-tls.err" "$E2E_TMP/req-s.out" "$E2E_TMP/req-s.err"
+    fi
+else
+    fail_shown "the --tls-required server did not start" "$E2E_TMP/req-s.err"
+fi
+
+# A server that could never serve a test does not start.
+# req_start NAME WHAT WANT ARGS...: weir ARGS exits 1 with the line WANT.
+req_start() {
+    local name=$1 what=$2 want=$3
+    shift 3
+    CLIENT_TIMEOUT=10 run_bounded "$E2E_TMP/$name.out" "$E2E_TMP/$name.err" "$WEIR" "$@"
+    if [ "$RUN_RC" = 1 ] && grep -qxF -- "$want" "$E2E_TMP/$name.err"; then
+        pass_check "$what: exit 1, \"$want\""
+    else
+        fail_shown "$what (exit $RUN_RC)" "$E2E_TMP/$name.err"
+    fi
+}
+req_start req-none "weir -s --tls-required" \
+    "weir: error - --tls-required needs an encrypting transport: --transport tls" \
+    -s -p "$(free_port)" --tls-required
+req_start req-tcpsrv "weir -s --transport tcp --tls-required" \
+    "weir: error - --tls-required needs an encrypting transport, and --transport tcp does not encrypt (use --transport tls)" \
+    -s -p "$(free_port)" --transport tcp --tls-required
+req_start req-client "weir -c --tls-required" "weir: error - some option you are trying to set is server only" \
+    -c 127.0.0.1 --tls-required
 
 finish

@@ -146,6 +146,20 @@ extra_parallel() {
         "$(json_get "$SRV" "[.start.connected[] | select(.local_port == $PORT)] | length")" 4
 }
 
+# start.test_start gso and gro of weir's documents: iperf3 3.21 writes them
+# always, 1 with --gsro (a server: when its client asked) and 0 without;
+# iperf3 3.12 has neither.
+GSRO_WANT=0
+extra_gsro() {
+    local doc
+    for doc in "$CLI" "$SRV"; do
+        case $(json_get "$doc" .start.version) in weir*) ;; *) continue ;; esac
+        expect_eq "${doc##*/}: start.test_start gso,gro" \
+            "$(json_get "$doc" '[.start.test_start.gso, .start.test_start.gro] | map(tostring) | join(",")')" \
+            "$GSRO_WANT,$GSRO_WANT"
+    done
+}
+
 extra_omit() {
     expect_eq "client test_start.omit" "$(json_get "$CLI" .start.test_start.omit)" 1
     expect_eq "client: first interval omitted" "$(json_get "$CLI" '.intervals[0].sum.omitted')" true
@@ -162,7 +176,10 @@ udp_cases() {
     run_case "iperf3 -> weir: $name" udp_case iperf2weir "$@"
 }
 
-udp_cases "-u -t 2" normal 1 no_extra -u -t 2
+udp_cases "-u -t 2" normal 1 extra_gsro -u -t 2
+GSRO_WANT=1
+run_case "weir -> weir: -u --gsro" udp_case weir2weir normal 1 extra_gsro -u --gsro -b 10M -t 1
+GSRO_WANT=0
 udp_cases "-u -b 100M" normal 1 no_extra -u -b 100M -t 1
 LEN_WANT=64
 udp_cases "-u -l 64 -b 10M" normal 1 extra_len -u -l 64 -b 10M -t 1

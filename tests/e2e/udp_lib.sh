@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by udp_interop.sh, udp_netns.sh, udp_pacing.sh, udp_bad.sh and
-# udp_dontfrag.sh (sourced, not run).
+# Shared by udp_interop.sh, udp_netns.sh, udp_pacing.sh, udp_bad.sh,
+# udp_dontfrag.sh and reverse_loss.sh (sourced, not run).
 #
 # Environment (set by `make check`, see tests/Makefile.am; defaults find a
 # built tree next to the sources): WEIR, WEIR_PLUGIN_PATH, TESTS_DIR.

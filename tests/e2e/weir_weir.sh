@@ -146,6 +146,60 @@ text_case() {
     expect_eq "server 'receiver' summary lines" "$(count_lines "$srv" ' sec .* receiver$')" "$srecv"
 }
 
+# ------------------------------------------------------------ --json-stream-full-output
+
+# stream_then_doc NAME FILE: FILE is --json-stream's event lines (start,
+# intervals, end) followed by the whole -J document of the same test, as
+# iperf3 3.21's --json-stream-full-output writes them.
+stream_then_doc() {
+    local name=$1 f=$2
+    if ! jq -s -e 'length > 1' "$f" >/dev/null 2>&1; then
+        fail "$name: output is not a sequence of JSON values"
+        return
+    fi
+    jq_check --arg n "$name" --slurpfile v "$f" '
+        ($v[:-1]) as $ev | ($v[-1]) as $doc
+        | eq("\($n): every value but the last is an event line"; [$ev[] | has("event")] | all; true),
+          eq("\($n): the events"; [$ev[].event] | unique; ["end", "interval", "start"]),
+          eq("\($n): first and last event"; [$ev[0].event, ($ev | map(select(.event != "interval")) | .[-1].event)];
+             ["start", "end"]),
+          eq("\($n): the last value is the -J document"; $doc | [has("start", "intervals", "end", "event")];
+             [true, true, true, false]),
+          eq("\($n): document intervals = interval events"; $doc.intervals | length;
+             [$ev[] | select(.event == "interval")] | length),
+          eq("\($n): document end = end event"; $doc.end; [$ev[] | select(.event == "end")][0].data),
+          eq("\($n): document start = start event"; $doc.start; [$ev[] | select(.event == "start")][0].data)'
+    # Event lines are compact, the document is written pretty.
+    expect_eq "$name: the document starts on the line after the last event" \
+        "$(grep -n '^{$' "$f" | head -n 1 | cut -d: -f1)" "$(jq -s length "$f")"
+}
+
+json_stream_full_case() {
+    if [ -n "${WEIR_E2E_REFERENCE:-}" ]; then
+        skip_case "iperf3 3.12 has no --json-stream"
+        return
+    fi
+    start_server_retry weir -1 --json-stream --json-stream-full-output || return
+    run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 2 \
+        --json-stream --json-stream-full-output
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    expect_eq "server exit status" "$SERVER_RC" 0
+    CLI="" SRV="" stream_then_doc client "$CASE_DIR/client.out"
+    CLI="" SRV="" stream_then_doc server "$SERVER_OUT"
+    # Without --json-stream it changes nothing (iperf3 3.21): text, or -J's
+    # document alone; --json-stream wins over -J.
+    run_bounded "$CASE_DIR/text.out" "$CASE_DIR/text.err" "$WEIR" --loopback -t 1 --json-stream-full-output
+    expect_eq "without --json-stream: the text output" "$(head -n 1 "$CASE_DIR/text.out" | cut -c1-18)" \
+        "Connecting to host"
+    run_bounded "$CASE_DIR/j.out" "$CASE_DIR/j.err" "$WEIR" --loopback -t 1 -J --json-stream-full-output
+    expect_eq "-J without --json-stream: one document" "$(jq -s 'map(has("start") and (has("event") | not)) | [length, all]' -c "$CASE_DIR/j.out" 2>&1)" "[1,true]"
+    run_bounded "$CASE_DIR/js.out" "$CASE_DIR/js.err" "$WEIR" --loopback -t 1 -J --json-stream
+    expect_eq "-J --json-stream: event lines only" "$(jq -s 'map(has("event")) | all' "$CASE_DIR/js.out" 2>&1)" true
+    run_bounded "$CASE_DIR/jsf.out" "$CASE_DIR/jsf.err" "$WEIR" --loopback -t 1 -J --json-stream --json-stream-full-output
+    CLI="" SRV="" stream_then_doc "-J --json-stream --json-stream-full-output" "$CASE_DIR/jsf.out"
+}
+
 # ------------------------------------------------------------ the cases
 
 run_case "-J -t 2 (both sides -J): start, counts, intervals" \
@@ -167,5 +221,7 @@ run_case "IPv6 ::1 -t 1" ipv6_case
 run_case "text -t 2" text_case normal 1 2
 run_case "text -t 1 -P 2 -R" text_case reverse 2 1 -P 2 -R
 run_case "text -t 1 --bidir" text_case bidir 1 1 --bidir
+run_case "--json-stream --json-stream-full-output: the event lines, then the -J document" \
+    json_stream_full_case
 
 finish

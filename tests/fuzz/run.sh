@@ -16,8 +16,15 @@ FUZZ_DIR=$TOP_SRCDIR/tests/fuzz
 BIN=fuzz/bin
 ARTIFACTS=fuzz/artifacts
 
-CORE_SRC="control.c cookie.c params.c results.c test.c stats.c netutil.c cpu.c errors.c common/jsonnum.c"
+# The core's sources are the convenience library's (everything but main.c)
+# and the code it links from core/common, found rather than listed so that
+# a new file cannot leave the targets unlinkable; the udp targets link the
+# plugin's wire code (libudpwire in plugins/udp/Makefile.am).
+core_sources() {
+    find "$TOP_SRCDIR/core" -name '*.c' ! -name main.c | LC_ALL=C sort
+}
 UDP_SRC="udp_hello.c udp_stats.c"
+OBJ=fuzz/obj
 
 # -max_len: room for a real message and its edge cases, no more (the
 # control targets: the 8 KiB parameter limit plus results).
@@ -30,34 +37,45 @@ max_len() {
     esac
 }
 
-sources() {
+CFLAGS_FUZZ="-g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer
+    -Wno-gnu-variable-sized-type-not-at-end
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+    -I$TOP_BUILDDIR -I$TOP_SRCDIR/sdk/include -I$TOP_SRCDIR/core
+    -I$TOP_SRCDIR/core/common -I$TOP_SRCDIR/plugins/udp -I$FUZZ_DIR $FUZZ_INCLUDES"
+
+# compile SRC: its instrumented object under $OBJ (path printed), rebuilt
+# only when a source or header is newer.
+compile() {
+    o=$OBJ/$(printf '%s' "${1#"$TOP_SRCDIR"/}" | tr / _ | sed 's/\.c$/.o/')
+    if [ ! -f "$o" ] || [ -n "$(find "$1" "$TOP_SRCDIR/core" "$TOP_SRCDIR/sdk/include" "$FUZZ_DIR" \
+            -name '*.[ch]' -newer "$o" | head -n 1)" ]; then
+        echo "  FUZZCC   $o" >&2
+        # shellcheck disable=SC2086
+        $FUZZ_CC $CFLAGS_FUZZ -c "$1" -o "$o" || return 1
+    fi
+    echo "$o"
+}
+
+# The objects target $1 links besides its own source.
+objects() {
     case $1 in
-        udp_*) for f in $UDP_SRC; do echo "$TOP_SRCDIR/plugins/udp/$f"; done ;;
+        udp_*) for f in $UDP_SRC; do compile "$TOP_SRCDIR/plugins/udp/$f" || return 1; done ;;
         *)
-            for f in $CORE_SRC; do echo "$TOP_SRCDIR/core/$f"; done
-            case $1 in params_json) ;; *) echo "$FUZZ_DIR/fuzz_util.c" ;; esac ;;
+            for f in $(core_sources); do compile "$f" || return 1; done
+            case $1 in params_json) ;; *) compile "$FUZZ_DIR/fuzz_util.c" || return 1 ;; esac ;;
     esac
 }
 
 build() {
     t=$1
-    srcs="$FUZZ_DIR/$t.c $(sources "$t")"
-    # Rebuild only when a source or header is newer than the binary.
-    if [ -x "$BIN/$t" ] && [ -z "$(find "$FUZZ_DIR" "$TOP_SRCDIR/core" "$TOP_SRCDIR/plugins/udp" \
-            "$TOP_SRCDIR/sdk/include" -name '*.[ch]' -newer "$BIN/$t" | head -n 1)" ]; then
-        return 0
-    fi
-    echo "  FUZZCC   $BIN/$t"
+    objs=$(objects "$t") || return 1
+    main=$(compile "$FUZZ_DIR/$t.c") || return 1
+    echo "  FUZZLD   $BIN/$t"
     # shellcheck disable=SC2086
-    $FUZZ_CC -g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer \
-        -Wno-gnu-variable-sized-type-not-at-end \
-        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$TOP_BUILDDIR" -I"$TOP_SRCDIR/sdk/include" -I"$TOP_SRCDIR/core" \
-        -I"$TOP_SRCDIR/core/common" -I"$TOP_SRCDIR/plugins/udp" -I"$FUZZ_DIR" $FUZZ_INCLUDES \
-        -DFUZZ_TARGET="\"$t\"" $srcs -o "$BIN/$t" $FUZZ_LIBS -lm
+    $FUZZ_CC -fsanitize=fuzzer,address,undefined $main $objs -o "$BIN/$t" $FUZZ_LIBS -lm
 }
 
-mkdir -p "$BIN" "$ARTIFACTS" || exit 1
+mkdir -p "$BIN" "$ARTIFACTS" "$OBJ" || exit 1
 for t in $TARGETS; do
     [ -f "$FUZZ_DIR/$t.c" ] || { echo "make fuzz: no target '$t'" >&2; exit 1; }
     build "$t" || { echo "make fuzz: building $t failed" >&2; exit 1; }

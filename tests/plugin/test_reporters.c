@@ -8,6 +8,7 @@
  * values checked against protocol.md 7. */
 #include <CUnit/Basic.h>
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,7 @@ static void sc_udp_client(struct reporter_run *r)
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:27:31 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 34193, 5299) };
     struct weir_report_start s = start_udp(WEIR_ROLE_CLIENT, st, 1, 1);
+    s.gso = s.gro = 1;          /* --gsro */
     r->ops->test_start(r->ctx, &s);
 
     for (int i = 0; i < 2; i++)
@@ -901,6 +903,44 @@ static void test_text_verbose(void)
     reporter_close(&r);
 }
 
+/* A server started with --transport says per test what carried it
+ * (transport, encrypted or not); a plain server and a client do not
+ * (iperf3 has no such line), nor does a reporter handed a start from a core
+ * older than ABI 1.6. */
+static void transport_line_case(int role, const char *transport, int encrypted, const char *server_transport,
+                                uint32_t size, const char *want)
+{
+    struct reporter_run r;
+    run_open(&r, text_plugin, role, 0, 'a');
+    int client = role == WEIR_ROLE_CLIENT;
+    struct weir_report_stream st[] = { stream(5, client, client ? 49006 : 5299, client ? 5299 : 49006) };
+    struct weir_report_start s = start_tcp(role, st, 1, 1);
+    s.struct_size = size;
+    s.transport = transport;
+    s.encrypted = encrypted;
+    s.server_transport = server_transport;
+    r.ops->test_start(r.ctx, &s);
+    char what[64];
+    snprintf(what, sizeof what, "transport line, %s %s", role == WEIR_ROLE_CLIENT ? "client" : "server",
+             transport);
+    expect_text(r.sink.out, want, what);
+    reporter_close(&r);
+}
+
+static void test_text_transport_line(void)
+{
+    const char *local = "[  5] local 127.0.0.1 port 5299 connected to 127.0.0.1 port 49006\n";
+    char want[256];
+    snprintf(want, sizeof want, "Transport: tls, encrypted\n%s", local);
+    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, "tls", sizeof(struct weir_report_start), want);
+    snprintf(want, sizeof want, "Transport: tcp, not encrypted\n%s", local);
+    transport_line_case(WEIR_ROLE_SERVER, "tcp", 0, "tls", sizeof(struct weir_report_start), want);
+    transport_line_case(WEIR_ROLE_SERVER, "tcp", 0, NULL, sizeof(struct weir_report_start), local);
+    transport_line_case(WEIR_ROLE_SERVER, "tls", 1, "tls", offsetof(struct weir_report_start, encrypted), local);
+    transport_line_case(WEIR_ROLE_CLIENT, "tls", 1, NULL, sizeof(struct weir_report_start),
+                        "[  5] local 127.0.0.1 port 49006 connected to 127.0.0.1 port 5299\n");
+}
+
 static void test_text_rate_unit(void)
 {
     struct reporter_run r;
@@ -1078,7 +1118,10 @@ static void check_tcp_client_doc(struct json_object *d)
     expect_keys(get(d, "start.timestamp"), "time timesecs timemillisecs", "timestamp");
     expect_keys(get(d, "start.test_start"),
                 "protocol num_streams blksize omit duration bytes blocks reverse tos "
-                "target_bitrate bidir fqrate interval", "test_start");
+                "target_bitrate bidir fqrate interval gso gro", "test_start");
+    /* iperf3 3.21 writes them always, 0 without --gsro. */
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gso"), 0);
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gro"), 0);
     CU_ASSERT_STRING_EQUAL(get_str(d, "start.test_start.protocol"), "TCP");
     CU_ASSERT_EQUAL(get_int(d, "start.test_start.blksize"), 131072);
     CU_ASSERT_EQUAL(get_int(d, "start.test_start.interval"), 1);
@@ -1142,6 +1185,8 @@ static void test_json_tcp_client(void)
 static void check_udp_client_doc(struct json_object *d)
 {
     CU_ASSERT_STRING_EQUAL(get_str(d, "start.test_start.protocol"), "UDP");
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gso"), 1);
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gro"), 1);
     CU_ASSERT_FALSE(has(d, "start.tcp_mss_default"));
     expect_keys(get(d, "intervals.0.streams.0"),
                 "socket start end seconds bytes bits_per_second packets omitted sender",
@@ -1169,6 +1214,8 @@ static void check_udp_server_doc(struct json_object *d)
 {
     CU_ASSERT_TRUE(has(d, "start.accepted_connection"));
     CU_ASSERT_FALSE(has(d, "start.connecting_to"));
+    CU_ASSERT_TRUE(has(d, "start.test_start.gso") && has(d, "start.test_start.gro"));
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gso"), 0);
     expect_keys(get(d, "intervals.0.streams.0"),
                 "socket start end seconds bytes bits_per_second jitter_ms lost_packets "
                 "packets lost_percent omitted sender", "udp receiver interval");
@@ -1191,6 +1238,8 @@ static void check_tcp_server_doc(struct json_object *d)
 {
     CU_ASSERT_EQUAL(get_int(d, "start.tcp_mss_default"), 0);
     CU_ASSERT_EQUAL(get_int(d, "start.accepted_connection.port"), 48990);
+    CU_ASSERT_TRUE(has(d, "start.test_start.gso") && has(d, "start.test_start.gro"));
+    CU_ASSERT_EQUAL(get_int(d, "start.test_start.gro"), 0);
     expect_keys(get(d, "intervals.0.streams.0"),
                 "socket start end seconds bytes bits_per_second omitted sender",
                 "tcp receiver interval");
@@ -1393,6 +1442,7 @@ int main(void)
         { "bidir role tags, client and server", test_text_bidir },
         { "omitted tag", test_text_omitted },
         { "-V lines", test_text_verbose },
+        { "server's transport line", test_text_transport_line },
         { "-f M rate column", test_text_rate_unit },
         { "errors and server output", test_text_errors_and_server_output },
         CU_TEST_INFO_NULL,

@@ -157,6 +157,37 @@ static int points_of(const char *doc, const char *cls)
     return n;
 }
 
+/* The numbers of the points of the first polyline with class CLS (at
+ * most max). */
+static size_t coords_of(const char *doc, const char *cls, double *v, size_t max)
+{
+    char key[80];
+    snprintf(key, sizeof key, "<polyline class=\"series %s\"", cls);
+    const char *p = doc ? strstr(doc, key) : NULL;
+    p = p ? strstr(p, "points=\"") : NULL;
+    if (p == NULL)
+        return 0;
+    size_t n = 0;
+    for (p += 8; *p != '"' && n < max;) {
+        char *e;
+        v[n++] = strtod(p, &e);
+        if (e == p)
+            break;
+        p = e + (*e == ',' || *e == ' ');
+    }
+    return n;
+}
+
+/* The attribute NAME of the first element that contains MARK. */
+static double attr_after(const char *doc, const char *mark, const char *name)
+{
+    const char *p = doc ? strstr(doc, mark) : NULL;
+    char key[40];
+    snprintf(key, sizeof key, " %s=\"", name);
+    p = p ? strstr(p, key) : NULL;
+    return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
 /* ---- units and ticks ---- */
 
 static void check_axis(double bps, const char *unit_label, const char *yticks)
@@ -189,7 +220,7 @@ static void check_time_axis(int seconds, const char *xticks)
     whole_test(&r, "tcp", seconds, 1e9);
     expect_texts(r.sink.out, "xtick", xticks);
     expect_texts(r.sink.out, "xlabel", "Time (s)");
-    CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), seconds);
+    CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), 2 * seconds);   /* a step per interval */
     reporter_close(&r);
 }
 
@@ -258,10 +289,10 @@ static void test_streams_and_legend(void)
     const char *doc = r.sink.out;
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 12);
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series sum\""), 1);
-    CU_ASSERT_EQUAL(points_of(doc, "stream"), 4);
-    CU_ASSERT_EQUAL(points_of(doc, "sum"), 4);
-    expect_texts(doc, "legend",
-                 "sum,stream 5,stream 6,stream 7,stream 8,stream 9,stream 10,stream 11,stream 12");
+    CU_ASSERT_EQUAL(points_of(doc, "stream"), 8);
+    CU_ASSERT_EQUAL(points_of(doc, "sum"), 8);
+    /* Streams named as the text output names them. */
+    expect_texts(doc, "legend", "sum,[  5],[  6],[  7],[  8],[  9],[ 10],[ 11],[ 12]");
     expect_texts(doc, "legend more", "+4 more streams");
     /* 12 x 100 Mbits/s summed: 1.2 Gbits/s. */
     expect_texts(doc, "ylabel", "Throughput (Gbits/s)");
@@ -270,6 +301,76 @@ static void test_streams_and_legend(void)
                  "receiver 1.20 Gbits/sec (572 MBytes in 4.00 s)");
     CU_ASSERT(strstr(doc, "TCP, client sending to 127.0.0.1 port 5201, 3 s, 12 streams") != NULL);
     CU_ASSERT(strstr(doc, "class=\"omitted\"") == NULL);
+    reporter_close(&r);
+}
+
+/* Each interval is a step from its start to its end: the lines start at
+ * 0 (the plot's left edge) and end at the last interval's end (its right
+ * edge), not at interval midpoints. The plot reaches down to the caption,
+ * which ends at the picture's bottom. */
+static void test_steps_and_canvas(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    start(&r, "tcp", "127.0.0.1", 1, 0, 0);
+    interval(&r, 1, 0, 0, 1, 1e9, 0);
+    interval(&r, 1, 0, 1, 1, 2e9, 0);
+    interval(&r, 1, 0, 2, 1, 1e9, 0);
+    end_test(&r, 1.33e9, 3);
+    r.ops->test_finish(r.ctx, NULL);
+    const char *doc = r.sink.out;
+    double v[16];
+    CU_ASSERT_EQUAL_FATAL(coords_of(doc, "sum", v, 16), 12);
+    /* The frame: "M left top V bottom H right". */
+    const char *axes = strstr(doc, "class=\"axes\" d=\"M");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(axes);
+    double left, top, bottom, right;
+    CU_ASSERT_EQUAL_FATAL(sscanf(axes, "class=\"axes\" d=\"M%lf %lfV%lfH%lf", &left, &top, &bottom, &right), 4);
+    CU_ASSERT_DOUBLE_EQUAL(v[0], left, 0.05);           /* starts at 0 s */
+    CU_ASSERT_DOUBLE_EQUAL(v[10], right, 0.05);         /* ends at 3 s */
+    CU_ASSERT_DOUBLE_EQUAL(v[2], v[4], 0.05);           /* one step's end, the next's start */
+    CU_ASSERT_DOUBLE_EQUAL(v[1], v[3], 0.05);           /* level across an interval */
+    CU_ASSERT(v[5] < v[3] - 10);                        /* the 2 Gbits/s step is higher */
+    /* The caption's line ends at the bottom; the plot fills the rest:
+     * no empty fifth under it. */
+    CU_ASSERT_EQUAL(count_of(doc, "<text class=\"caption\""), 1);
+    double last_caption = -1;
+    for (const char *p = strstr(doc, "<text class=\"caption\""); p; p = strstr(p + 1, "<text class=\"caption\""))
+        last_caption = attr_after(p, "caption", "y");
+    CU_ASSERT(last_caption >= 520 && last_caption <= 536);
+    CU_ASSERT(bottom >= 440);
+    CU_ASSERT(attr_after(doc, "class=\"xlabel\"", "y") < attr_after(doc, "class=\"caption\"", "y") - 12);
+    reporter_close(&r);
+}
+
+/* Lines at the same rates must not hide each other: the streams are drawn
+ * over the sums and each stream has its own dash pattern. */
+static void test_equal_lines_distinct(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    start(&r, "tcp", "127.0.0.1", 3, 0, 0);
+    for (int i = 0; i < 2; i++)
+        interval(&r, 3, 0, i, 1, 1e9, 0);
+    r.ops->test_finish(r.ctx, NULL);
+    const char *doc = r.sink.out;
+    const char *sum = strstr(doc, "<polyline class=\"series sum\"");
+    const char *s5 = strstr(doc, "data-label=\"[  5]\"");
+    const char *s6 = strstr(doc, "data-label=\"[  6]\"");
+    const char *s7 = strstr(doc, "data-label=\"[  7]\"");
+    CU_ASSERT_FATAL(sum && s5 && s6 && s7);
+    CU_ASSERT(sum < s5 && s5 < s6 && s6 < s7);          /* sums below, streams on top */
+    char d5[40] = "", d6[40] = "", d7[40] = "";
+    const char *k = "stroke-dasharray=\"";
+    const char *e5 = strstr(s5, k), *e6 = strstr(s6, k), *e7 = strstr(s7, k);
+    const char *n5 = strstr(s5, "/>");
+    /* The first stream solid, the others dashed, each differently. */
+    CU_ASSERT(e5 == NULL || e5 > n5);
+    CU_ASSERT_FATAL(e6 != NULL && e7 != NULL);
+    sscanf(e6 + strlen(k), "%39[^\"]", d6);
+    sscanf(e7 + strlen(k), "%39[^\"]", d7);
+    CU_ASSERT(d6[0] != '\0' && d7[0] != '\0' && strcmp(d6, d7) != 0);
+    (void)d5;
     reporter_close(&r);
 }
 
@@ -285,11 +386,12 @@ static void test_bidir_and_omitted(void)
     const char *doc = r.sink.out;
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 2);
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series sum\""), 2);
-    CU_ASSERT_EQUAL(points_of(doc, "sum"), 4);
-    expect_texts(doc, "legend", "sum, sending,sum, receiving,stream 5, sending,stream 6, receiving");
-    /* The receiving direction is dashed: one sum and one stream. */
-    CU_ASSERT(strstr(doc, "data-label=\"stream 6, receiving\"") != NULL);
-    CU_ASSERT_EQUAL(count_of(doc, "stroke-dasharray"), 4);   /* 2 lines + 2 legend swatches */
+    CU_ASSERT_EQUAL(points_of(doc, "sum"), 8);
+    expect_texts(doc, "legend", "sum, sending,sum, receiving,[  5], sending,[  6], receiving");
+    CU_ASSERT(strstr(doc, "data-label=\"[  6], receiving\"") != NULL);
+    /* Dashed: the sum back (receiving) and the second stream, each in
+     * the plot and in the legend. */
+    CU_ASSERT_EQUAL(count_of(doc, "stroke-dasharray"), 4);
     /* The -O second is shaded, before 0 on the time axis. */
     CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"omitted\""), 1);
     expect_texts(doc, "legend omitted", "omitted (-O)");
@@ -326,7 +428,7 @@ static void test_comparison(void)
     CU_ASSERT_EQUAL(count_of(doc, "<?xml"), 1);
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series transport\""), 2);
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 0);
-    CU_ASSERT_EQUAL(points_of(doc, "transport"), 3);
+    CU_ASSERT_EQUAL(points_of(doc, "transport"), 6);
     char got[1024];
     expect_texts(doc, "legend", "tcp,udp");
     CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"bar sender\""), 2);
@@ -341,7 +443,7 @@ static void test_comparison(void)
     CU_ASSERT(strstr(doc, "Comparison of tcp, udp, tls: client sending to 127.0.0.1") != NULL);
     /* Each transport's line and bars share a colour. */
     CU_ASSERT(strstr(doc, "data-label=\"tcp\" fill=\"none\" stroke-linejoin=\"round\" "
-                          "stroke-linecap=\"round\" stroke=\"#0072B2\"") != NULL);
+                          "stroke-linecap=\"butt\" stroke=\"#0072B2\"") != NULL);
     CU_ASSERT(strstr(doc, "<rect class=\"bar sender\" x=") != NULL);
     CU_ASSERT(count_of(doc, "fill=\"#0072B2\" fill-opacity=") == 2);
     reporter_close(&r);
@@ -424,9 +526,9 @@ static void test_failures(void)
     interval(&r, 1, 0, 0, 1, 1e9, 0);
     r.ops->test_finish(r.ctx, "the server has terminated");
     expect_texts(r.sink.out, "caption", "Test failed: the server has terminated");
-    /* One interval: a marked point besides the (one-point) line. */
-    CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), 1);
-    CU_ASSERT_EQUAL(count_of(r.sink.out, "<circle class=\"point\""), 2);
+    /* One interval: a step across it, nothing else to mark. */
+    CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), 2);
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "<circle"), 0);
     reporter_close(&r);
 }
 
@@ -437,6 +539,8 @@ int main(void)
         { "time ticks", test_time_ticks },
         { "escaping of user and peer text", test_escaping },
         { "-P 12: series and a limited legend", test_streams_and_legend },
+        { "steps from each interval's start to its end; the whole canvas", test_steps_and_canvas },
+        { "equal lines stay distinguishable", test_equal_lines_distinct },
         { "bidir directions and -O shading", test_bidir_and_omitted },
         { "comparison chart", test_comparison },
         { "comparison cut short: chart at close", test_comparison_cut_short },

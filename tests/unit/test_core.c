@@ -213,6 +213,7 @@ static void test_params_build(void)
     CU_ASSERT_PTR_NULL(strstr(s, "server_affinity"));
     CU_ASSERT_PTR_NULL(strstr(s, "fqrate"));
     CU_ASSERT_PTR_NULL(strstr(s, "dont_fragment"));
+    CU_ASSERT_PTR_NULL(strstr(s, "weir_sender_done"));
     json_object_put(o);
     /* -A 0,1 --fq-rate 10M --dont-fragment -Z --skip-rx-copy, where the
      * real client puts them. */
@@ -222,6 +223,7 @@ static void test_params_build(void)
     p.dont_fragment = 1;
     p.zerocopy = 1;
     p.skip_rx_copy = 1;
+    p.weir_sender_done = 1;     /* weir's: a -R -n/-k UDP client */
     o = params_to_json(&p);
     s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"omit\":0,\"server_affinity\":1,\"time\":2,"));
@@ -236,6 +238,7 @@ static void test_params_build(void)
     CU_ASSERT_EQUAL(back.dont_fragment, 1);
     CU_ASSERT_EQUAL(back.zerocopy, 1);
     CU_ASSERT_EQUAL(back.skip_rx_copy, 1);
+    CU_ASSERT_EQUAL(back.weir_sender_done, 1);
     params_free(&back);
     json_object_put(o);
     params_free(&p);
@@ -473,6 +476,127 @@ static void test_summary_arithmetic(void)
     test_free(&t);
 }
 
+/* Each side's numbers span that side's own time, as iperf3 3.12 writes
+ * them: a sum's seconds is its end and its rate is over it; a peer
+ * sender's stream too; a peer receiver's stream keeps the local duration
+ * as its seconds (iperf3's quirk) but its end and rate are the peer's. */
+static void test_summary_spans(void)
+{
+    struct weir_settings s;
+    struct weir_test t;
+    struct stats_buf b;
+    struct weir_report_end e;
+
+    /* A sending client, 2.0 s here; the receiver took 2.5 s and 2.4 s. */
+    make_test(&t, &s, 2, 1);
+    CU_ASSERT_EQUAL_FATAL(stats_buf_init(&b, 2), 0);
+    t.peer_known = 1;
+    for (int i = 0; i < 2; i++) {
+        t.streams[i].ctr.bytes = 250000000;
+        t.streams[i].peer.known = 1;
+        t.streams[i].peer.bytes = 250000000;
+        t.streams[i].peer.end_time = i == 0 ? 2.5 : 2.4;
+    }
+    stats_end(&t, &b, &e);
+    CU_ASSERT_DOUBLE_EQUAL(e.streams[0].receiver.end, 2.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.streams[0].receiver.seconds, 2.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.streams[0].receiver.bits_per_second, 8e8, 1);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_sent.seconds, 2.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_sent.bits_per_second, 2e9, 1);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_received.end, 2.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_received.seconds, 2.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_received.bits_per_second, 1.6e9, 1);
+    stats_buf_free(&b);
+    test_free(&t);
+
+    /* A receiving client (-R): the sender's side is the peer's 2.5 s. */
+    make_test(&t, &s, 1, 0);
+    CU_ASSERT_EQUAL_FATAL(stats_buf_init(&b, 1), 0);
+    t.peer_known = 1;
+    t.streams[0].ctr.bytes = 250000000;
+    t.streams[0].peer.known = 1;
+    t.streams[0].peer.bytes = 250000000;
+    t.streams[0].peer.end_time = 2.5;
+    stats_end(&t, &b, &e);
+    CU_ASSERT_DOUBLE_EQUAL(e.streams[0].sender.end, 2.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.streams[0].sender.seconds, 2.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_sent.seconds, 2.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_sent.bits_per_second, 8e8, 1);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_received.seconds, 2.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_received.bits_per_second, 1e9, 1);
+    /* A peer without times (iperf3 < 3.2): ours, as iperf3 does. */
+    t.streams[0].peer.end_time = 0;
+    stats_end(&t, &b, &e);
+    CU_ASSERT_DOUBLE_EQUAL(e.streams[0].sender.end, 2.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_sent.seconds, 2.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e.sum_sent.bits_per_second, 1e9, 1);
+    stats_buf_free(&b);
+    test_free(&t);
+}
+
+/* TCP_INFO as a receiving socket reports it (small cwnd, the handshake's rtt). */
+static int fake_info(void *stream, struct weir_stream_info *out)
+{
+    (void)stream;
+    out->valid = 1;
+    out->retransmits = 0;
+    out->snd_cwnd = 360448;
+    out->snd_wnd = 65536;
+    out->rtt_us = 6;
+    return WEIR_OK;
+}
+
+static const struct weir_transport_ops fake_info_ops = {
+    .struct_size = sizeof fake_info_ops,
+    .stream_fd = fake_fd,
+    .close = fake_close,
+    .info = fake_info,
+    .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS,
+    .wire_key = "tcp",
+    .wire_label = "TCP",
+};
+static const struct weir_plugin fake_info_plugin = {
+    .abi_major = WEIR_ABI_MAJOR, .abi_minor = WEIR_ABI_MINOR, .struct_size = sizeof fake_info_plugin,
+    .kind = WEIR_PLUGIN_TRANSPORT, .name = "fake-info", .description = "unit test",
+    .transport = &fake_info_ops,
+};
+
+/* --bidir: iperf3 writes each socket's own TCP_INFO extremes under its
+ * stream's sender, the client's receiving socket included; -R does not. */
+static void test_bidir_receiving_info(void)
+{
+    for (int bidir = 0; bidir <= 1; bidir++) {
+        struct weir_settings s;
+        struct weir_test t;
+        struct stats_buf b;
+        make_test(&t, &s, 2, 0);
+        t.transport = &fake_info_plugin;
+        t.p.bidir = bidir;
+        t.streams[0].sending = bidir;
+        for (int i = 0; i < 2; i++)
+            t.streams[i].min_rtt = UINT32_MAX;      /* as test_add_stream sets it */
+        CU_ASSERT_EQUAL_FATAL(stats_buf_init(&b, 2), 0);
+        struct weir_report_interval iv;
+        stats_interval(&t, 2000000000ull, &b, &iv);
+        /* Per interval only a sending stream shows them. */
+        CU_ASSERT_FALSE(iv.streams[1].has_tcpinfo);
+        CU_ASSERT_EQUAL(iv.streams[1].snd_cwnd, 0);
+        CU_ASSERT_EQUAL(iv.streams[0].has_tcpinfo, bidir);
+        struct weir_report_end e;
+        stats_end(&t, &b, &e);
+        const struct weir_report_end_stream *rx = &e.streams[1];
+        CU_ASSERT_FALSE(rx->sending);
+        CU_ASSERT_FALSE(rx->has_tcpinfo);
+        CU_ASSERT_EQUAL(rx->max_snd_cwnd, bidir ? 360448 : 0);
+        CU_ASSERT_EQUAL(rx->max_snd_wnd, bidir ? 65536 : 0);
+        CU_ASSERT_EQUAL(rx->max_rtt, bidir ? 6 : 0);
+        CU_ASSERT_EQUAL(rx->min_rtt, bidir ? 6 : 0);
+        CU_ASSERT_EQUAL(rx->mean_rtt, bidir ? 6 : 0);
+        stats_buf_free(&b);
+        test_free(&t);
+    }
+}
+
 /* The peer's results may hold any int64: sums and differences of them wrap
  * rather than overflow (found by fuzz/results_json; UBSan aborts on the
  * overflow in an --enable-asan build). */
@@ -547,6 +671,8 @@ int main(void)
     CU_add_test(s, "results JSON both ways", test_results_roundtrip);
     CU_add_test(s, "interval and summary arithmetic", test_summary_arithmetic);
     CU_add_test(s, "summary with peer numbers at the int64 limits", test_summary_extremes);
+    CU_add_test(s, "summary spans: each side's own time", test_summary_spans);
+    CU_add_test(s, "--bidir: receiving sockets' TCP_INFO extremes", test_bidir_receiving_info);
     CU_add_test(s, "stream ids", test_stream_ids);
     CU_add_test(s, "error table", test_error_table);
     CU_basic_set_mode(CU_BRM_VERBOSE);

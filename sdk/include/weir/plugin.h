@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 5
+#define WEIR_ABI_MINOR 6
 
 #define WEIR_PLUGIN_ENTRY      weir_plugin_entry
 #define WEIR_PLUGIN_ENTRY_NAME "weir_plugin_entry"

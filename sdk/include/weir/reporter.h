@@ -50,6 +50,12 @@ struct weir_report_format {
                                    comparison run (each a full test_start ..
                                    test_finish), then one comparison call;
                                    0 for an ordinary run */
+    /* minor 6 */
+    const char *program;        /* what error lines start with: "weir", or
+                                   "iperf3" when weir runs under that name
+                                   ("iperf3: error - ...") */
+    const char *done_line;      /* the line that ends a successful client
+                                   run: "weir Done.", or "iperf Done." */
 };
 
 struct weir_report_connect {
@@ -108,17 +114,33 @@ struct weir_report_start {
     const char *weir_json;      /* weir-specific "start.weir" object as JSON text */
     /* minor 3 */
     const char *transport;      /* transport plugin's name: "tcp", "udp", "tls" */
+    /* minor 6 */
+    int encrypted;              /* the data streams are encrypted (the
+                                   transport has WEIR_CAP_ENCRYPTED) */
+    const char *server_transport; /* server: the transport it was started
+                                   with (--transport), NULL when none was
+                                   chosen (iperf3's behaviour: the client's
+                                   tcp or udp); client: NULL */
+    int gso;                    /* iperf3 3.21's --gsro setting of the test
+                                   (a server: as the client asked): 1 asked
+                                   for segmentation offload, else 0 */
+    int gro;                    /* receive offload, the same */
 };
 
-/* The numbers of one stream, or a sum of streams, over one span of time.
- * Fields that do not apply are 0; the has_* flags say which apply. */
+/* The numbers of one stream, or a sum of streams, over one span of time
+ * (an interval, or the whole test in weir_report_end). Fields that do not
+ * apply are 0; the has_* flags say which apply. The SDK guide's
+ * "Samples" table says what each field means. */
 struct weir_report_sample {
-    int socket;                 /* local descriptor; 0 in sums */
+    int socket;                 /* local descriptor, the name every reporter
+                                   gives the stream ("[  5]"); 0 in sums */
     int sender;                 /* the data flowed from this side */
     int omitted;                /* interval falls in the -O period */
-    double start, end, seconds;
-    uint64_t bytes;
-    double bits_per_second;
+    double start, end;          /* seconds on the test's clock (the -O
+                                   period has its own, from 0) */
+    double seconds;             /* end - start */
+    uint64_t bytes;             /* payload moved in the span */
+    double bits_per_second;     /* bytes * 8 / seconds */
     int has_retransmits;
     int64_t retransmits;
     int has_tcpinfo;            /* snd_cwnd .. reorder are valid */
@@ -137,9 +159,12 @@ struct weir_report_interval {
     uint32_t struct_size;
     size_t n_streams;
     const struct weir_report_sample *streams;   /* same order as start.streams */
-    struct weir_report_sample sum;              /* client->server direction */
+    /* Without --bidir: all streams, whichever way they go (client to
+     * server, or server to client with -R). With --bidir: the client to
+     * server streams. */
+    struct weir_report_sample sum;
     int bidir;                                  /* sum_bidir_reverse valid */
-    struct weir_report_sample sum_bidir_reverse;/* server->client direction */
+    struct weir_report_sample sum_bidir_reverse;/* --bidir: server to client */
 };
 
 struct weir_report_end_stream {
@@ -150,7 +175,10 @@ struct weir_report_end_stream {
     int has_receiver;
     struct weir_report_sample sender;
     struct weir_report_sample receiver;
-    /* TCP_INFO extremes over the test (sending stream with tcp info) */
+    /* TCP_INFO extremes over the test of this side's socket: of every
+     * sending stream, and with --bidir of the receiving ones too (iperf3
+     * shows a socket's own figures under its stream's sender); 0 when not
+     * read. has_tcpinfo: a sending stream whose figures were read. */
     int has_tcpinfo;
     uint64_t max_snd_cwnd, max_snd_wnd;
     uint32_t max_rtt, min_rtt, mean_rtt;
@@ -175,8 +203,11 @@ struct weir_report_end {
     const struct weir_report_end_stream *streams;
     int has_peer;               /* the peer's results were received */
     int show_retransmits;       /* either side reported retransmits */
+    /* As in weir_report_interval: all streams without --bidir (-R: server
+     * to client), the client to server ones with --bidir. */
     struct weir_report_sample sum_sent, sum_received;
     int bidir;
+    /* --bidir: the server to client streams. */
     struct weir_report_sample sum_sent_bidir_reverse, sum_received_bidir_reverse;
     double host_total, host_user, host_system;
     double remote_total, remote_user, remote_system;

@@ -51,6 +51,11 @@ extern "C" {
                                             cfg->payload is set (-F): takes
                                             what it sends from fill and hands
                                             what it receives to consume */
+/* minor 6 */
+#define WEIR_CAP_ENCRYPTED     (1u << 8) /* the data streams are encrypted and
+                                            authenticated end to end (tls); a
+                                            server with --tls-required serves
+                                            only tests over such a transport */
 
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
 

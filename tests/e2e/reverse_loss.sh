@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# -n and -k tests that lose data still end, with the counts each peer kind
+# expects. In a network namespace of its own (loopback only), nftables drops
+# every Nth data packet of the test's flow, and each pairing
+#   iperf3 -c -> weir -s,   weir -c -> iperf3 -s,   weir -c -> weir -s
+# runs -n and -k, UDP and TCP, -R and forward. Both ends are one-off (-1)
+# with -J and must exit 0 within a bound: a test that waits for data that
+# was dropped is killed by its timeout and fails.
+#
+# The rule iperf3 (3.12 to 3.21) follows: the client ends a -n/-k test when
+# it has sent or *received* the amount; its server, sending (-R), does not
+# stop at the amount when paced (-b) and goes on until that TEST_END. So:
+#   - a receiving client ends on what it received (>= the amount), and a
+#     sender serving a plain iperf3 client over UDP sends more than the
+#     amount (what was lost, and what went before TEST_END arrived);
+#   - a weir server sending to a weir client stops at the amount exactly
+#     and tells the client so (weir's WEIR_SENT state), which then ends with
+#     less than the amount received;
+#   - a sending client stops at the amount and sends TEST_END (what is
+#     still in flight then is not counted, as in iperf3); over TCP (nothing
+#     lost for the application, only retransmitted) a weir server stops at
+#     the amount exactly whoever the client is: all of it arrives.
+# Whenever UDP datagrams were dropped, the receiver must report lost > 0.
+#
+#   UDP: -l 1000 -b 50M; -n 1000K and -k 1K are both 1024 datagrams; every
+#        10th datagram of the data flow (length > 100, so never the 4-byte
+#        hello or its reply) is dropped.
+#   TCP: -l 16K; -n 1M and -k 64 are both 1 MiB; every 5th packet of more
+#        than 1000 bytes on the test's port is dropped (data segments, the
+#        odd large control message: TCP sends them again).
+# The namespace's lo gets gso_max_segs 1 where it can, so that netfilter
+# sees single datagrams rather than GSO batches (udp_netns.sh explains).
+#
+# Needs root (ip netns add), nft (Debian package nftables), jq, python3;
+# skips (77) with the reason when the namespace or the table cannot be made,
+# and the iperf3 pairings without iperf3. The namespace is deleted on exit.
+UDP_DEADLINE=300
+CLIENT_TIMEOUT=15
+. "$(dirname "$0")/udp_lib.sh"
+
+require_tools
+IPERF3=${IPERF3-$(command -v iperf3 || true)}
+HAVE_IPERF3=1
+if [ -z "$IPERF3" ] || [ ! -x "$IPERF3" ]; then
+    HAVE_IPERF3=0
+fi
+netns_up weirrl
+ip -n "$NS" link set dev lo gso_max_segs 1 2>/dev/null
+if ! out=$("${IN_NS[@]}" nft add table inet weirrl 2>&1); then
+    skip_all "cannot create an nftables table in the namespace (nf_tables missing?): $out"
+fi
+
+UDP_N=10 TCP_N=5
+UDP_LEN=1000 UDP_BYTES=1024000 UDP_BLOCKS=1024
+TCP_LEN=16384 TCP_BYTES=1048576 TCP_BLOCKS=64
+
+# drop_rule PROTO DIRECTION PORT EVERY: fresh table, one counting drop rule.
+drop_rule() {
+    local min=100
+    [ "$1" = tcp ] && min=1000
+    "${IN_NS[@]}" nft -f - <<EOF
+flush ruleset
+table inet weirrl {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        $1 $2 $3 meta length > $min numgen inc mod $4 $(($4 - 1)) counter drop
+    }
+}
+EOF
+}
+
+# dropped: packets the rule dropped.
+dropped() {
+    "${IN_NS[@]}" nft -j list table inet weirrl |
+        jq -r '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add // 0'
+}
+
+# bounded_wait PID SECONDS: wait for PID, status in WAIT_RC; after SECONDS
+# it is stopped (WAIT_RC 124).
+bounded_wait() {
+    local i
+    for i in $(seq $(($2 * 20))); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        kill -TERM "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+        WAIT_RC=124
+        return
+    fi
+    wait "$1"
+    WAIT_RC=$?
+}
+
+# loss_case PAIRING PROTO MODE AMOUNT: PAIRING iperf2weir, weir2iperf or
+# weir2weir; PROTO udp or tcp; MODE reverse or forward; AMOUNT bytes (-n)
+# or blocks (-k).
+loss_case() {
+    local pairing=$1 proto=$2 mode=$3 amount=$4 client server
+    case $pairing in
+        iperf2weir) client=$IPERF3 server=$WEIR ;;
+        weir2iperf) client=$WEIR server=$IPERF3 ;;
+        weir2weir)  client=$WEIR server=$WEIR ;;
+    esac
+    if [ "$pairing" != weir2weir ] && [ "$HAVE_IPERF3" = 0 ]; then
+        skip_case "iperf3 not installed"
+        return
+    fi
+    local opts=() len want every dir=dport
+    if [ "$proto" = udp ]; then
+        opts=(-u -b 50M -l "$UDP_LEN") len=$UDP_LEN every=$UDP_N
+        if [ "$amount" = bytes ]; then opts+=(-n 1000K); else opts+=(-k 1K); fi
+        want=$((UDP_BLOCKS * UDP_LEN))
+    else
+        opts=(-l 16K) len=$TCP_LEN every=$TCP_N
+        if [ "$amount" = bytes ]; then opts+=(-n 1M); else opts+=(-k "$TCP_BLOCKS"); fi
+        want=$((TCP_BLOCKS * TCP_LEN))
+    fi
+    [ "$mode" = reverse ] && opts+=(-R) dir=sport
+    local port=$((5201 + RANDOM % 1000)) i
+    drop_rule "$proto" "$dir" "$port" "$every" >"$CASE_DIR/nft.err" 2>&1 ||
+        { fail "installing the nftables rule"; return; }
+    start_bg server 40 "${IN_NS[@]}" "$server" -s -1 -p "$port" -J
+    local spid=$BG_PID
+    for i in $(seq 200); do
+        port_listening "$port" "${IN_NS[@]}" && break
+        kill -0 "$spid" 2>/dev/null || break
+        sleep 0.05
+    done
+    port_listening "$port" "${IN_NS[@]}" || { fail "server did not listen on port $port"; return; }
+    local cli=$CASE_DIR/client.json srv=$CASE_DIR/server.out
+    timeout -k 3 "$CLIENT_TIMEOUT" "${IN_NS[@]}" "$client" -c 127.0.0.1 -p "$port" -J "${opts[@]}" \
+        >"$cli" 2>"$CASE_DIR/client.err" </dev/null
+    local crc=$?
+    [ "$crc" = 124 ] && fail "the client did not end within ${CLIENT_TIMEOUT} s (it waits for dropped data)"
+    expect_eq "client exit status" "$crc" 0
+    bounded_wait "$spid" 10
+    expect_eq "server exit status" "$WAIT_RC" 0
+    json_doc "$cli" client || return
+    local d sent rcvd lost
+    d=$(dropped)
+    expect_int -gt "packets nftables dropped" "$d" 0
+    # The client's document holds both ends' sums after the results exchange.
+    sent=$(json_get "$cli" .end.sum_sent.bytes)
+    rcvd=$(json_get "$cli" .end.sum_received.bytes)
+    expect_int -gt "bytes received" "$rcvd" 0 || return
+    expect_int -le "bytes received <= sent" "$rcvd" "$sent"
+    if [ "$proto" = udp ]; then
+        lost=$(json_get "$cli" .end.sum_received.lost_packets)
+        expect_int -gt "receiver's lost_packets ($d datagrams dropped)" "$lost" 0
+    fi
+    # Who stops where (see the header).
+    if [ "$mode" = forward ]; then
+        expect_int -ge "the client sent at least the amount" "$sent" "$want"
+        [ "$client" = "$WEIR" ] && expect_eq "the weir client's bytes sent: the amount exactly" "$sent" "$want"
+        return
+    fi
+    if [ "$server" != "$WEIR" ]; then
+        expect_int -ge "iperf3's server sent at least the amount" "$sent" "$want"
+    elif [ "$client" = "$WEIR" ] || [ "$proto" = tcp ]; then
+        expect_eq "the weir server's bytes sent: the amount exactly" "$sent" "$want"
+    else
+        expect_int -gt "the weir server sent on past the amount, as iperf3's does" "$sent" "$want"
+    fi
+    if [ "$proto" = udp ] && [ "$pairing" = weir2weir ]; then
+        expect_int -lt "weir <-> weir: less than the amount arrived, and the test ended" "$rcvd" "$want"
+    elif [ "$proto" = tcp ] && [ "$amount" = blocks ]; then
+        # iperf3 and weir count a TCP receiver's blocks by read calls, of up
+        # to -l each, so the client may end with fewer than k*len bytes.
+        expect_int -gt "bytes received" "$rcvd" 0
+    else
+        expect_int -ge "the client received the amount, then ended" "$rcvd" "$want"
+    fi
+}
+
+for proto in udp tcp; do
+    for mode in reverse forward; do
+        for amount in bytes blocks; do
+            flag=-n
+            [ "$amount" = blocks ] && flag=-k
+            for pairing in iperf2weir weir2iperf weir2weir; do
+                run_case "$pairing $proto $mode $flag, every Nth packet dropped" \
+                    loss_case "$pairing" "$proto" "$mode" "$amount"
+            done
+        done
+    done
+done
+finish
