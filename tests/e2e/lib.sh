@@ -35,9 +35,11 @@ WEIR_PLUGIN_SYSTEM_PATH=
 export WEIR WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3 TESTS_DIR
 
 # Bounds (seconds) for one client run, one server's life, waiting for a
-# server to listen.
-CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-12}
-SERVER_TIMEOUT=${SERVER_TIMEOUT:-20}
+# server to listen. They only catch hangs (a case ends its servers itself),
+# so they leave room for an ASan build on a loaded machine: a -t 1 client
+# can take several seconds there, and one server may serve a case's dozen.
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-30}
+SERVER_TIMEOUT=${SERVER_TIMEOUT:-60}
 LISTEN_WAIT=${LISTEN_WAIT:-10}
 
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-e2e.XXXXXX") || exit 99
