@@ -8,7 +8,8 @@ set -u
 : "${WEIR:?}"
 failures=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+holder=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 run() {   # expected-status, stderr-substring, args...
     local want=$1 text=$2
@@ -76,8 +77,17 @@ run 0 "weir 0." -v
 run 0 "--transport NAME" -h
 run 0 "Usage: weir" --help
 
-# A closed port: iperf3's message and exit status.
-port=$(( (RANDOM % 2000) + 41000 ))
+# A closed port: iperf3's message and exit status. The port is one we hold,
+# bound but not listening, so nobody else's server can be there.
+timeout 120 python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(110)' >"$tmp/closed" &
+holder=$!
+for _ in $(seq 100); do [ -s "$tmp/closed" ] && break; sleep 0.1; done
+port=$(cat "$tmp/closed")
 run 1 "weir: error - unable to connect to server - server may have stopped running" -c 127.0.0.1 -p "$port" -t 1
 # With -J the error is in the document, which is still valid JSON.
 timeout 20 "$WEIR" -c 127.0.0.1 -p "$port" -t 1 -J >"$tmp/doc" 2>"$tmp/err"
