@@ -29,7 +29,21 @@ run_build() {   # name, configure args...
     rm -rf "$dir"
     mkdir -p "$dir"
     echo "=== $name build: configure $*"
-    if ! (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" && make -j"$jobs" check); then
+    # configure must not stumble on the tree (a directory named "core" made
+    # each of autoconf's "rm -f core" print an error).
+    if ! (cd "$dir" && "$top/configure" -q "$@" 2>"$dir/configure.err"); then
+        cat "$dir/configure.err"
+        echo "=== $name build: configure FAILED"
+        status=1
+        failed=$((failed + 1))
+        return
+    fi
+    if grep '^rm: ' "$dir/configure.err"; then
+        echo "=== $name build: configure printed errors"
+        status=1
+        failed=$((failed + 1))
+    fi
+    if ! (cd "$dir" && make -s -j"$jobs" && make -j"$jobs" check); then
         echo "=== $name build: FAILED"
         [ -f "$dir/tests/test-suite.log" ] && cat "$dir/tests/test-suite.log"
         status=1

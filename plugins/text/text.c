@@ -25,6 +25,7 @@
 
 /* Space runs of the layouts, named by length so the widths are visible. */
 #define SP10 "          "
+#define SP12 "            "
 #define SP13 "             "
 #define SP18 "                  "
 
@@ -36,7 +37,6 @@ struct text {
     /* Copied from test_start: the pointers there die with the call. */
     int datagram;
     int bidir;
-    int reverse;
     int num_streams;
     int blocks;                 /* interval blocks printed in this test */
     /* Line prefixes (-T, --timestamps), on standard output only. */
@@ -271,6 +271,9 @@ static void text_connected(void *ctx, const struct weir_report_connect *c)
             print_version(t, c->version, c->system_info);
             if (c->control_mss > 0)
                 out(t, "Control connection MSS %d\n", c->control_mss);
+            if (c->struct_size >= offsetof(struct weir_report_connect, chosen_blksize) + sizeof c->chosen_blksize
+                && c->chosen_blksize > 0)
+                out(t, "Setting UDP block size to %u\n", (unsigned)c->chosen_blksize);
             out(t, "Time: %s\n", nz(c->timestamp));
         }
         out(t, "Connecting to host %s, port %u\n", nz(c->host), (unsigned)c->port);
@@ -284,7 +287,6 @@ static void text_connected(void *ctx, const struct weir_report_connect *c)
 static void text_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct text *t = ctx;
-    t->reverse = s->reverse;
     t->datagram = s->datagram;
     t->bidir = s->bidir;
     t->num_streams = s->num_streams;
@@ -341,9 +343,10 @@ static void interval_header(struct text *t, const struct weir_report_interval *i
             sender_only ? "         Total Datagrams" : "         Jitter    Lost/Total Datagrams");
         return;
     }
-    /* iperf3 3.12 shows the Retr/Cwnd columns to a reverse-mode client
-     * too, above receiver lines that do not fill them. */
-    int retr = t->client && t->reverse;
+    /* Retr/Cwnd only above lines that fill them: a reverse-mode client gets
+     * the plain header, as from iperf3 (3.12 too, unless its first interval
+     * is printed after the results exchange, as with -t 1). */
+    int retr = 0;
     for (size_t i = 0; i < iv->n_streams; i++)
         retr |= iv->streams[i].has_retransmits;
     out(t, "%s" HDR_COLUMNS "%s\n", id, retr ? "         Retr  Cwnd" : "");
@@ -422,9 +425,12 @@ static void summary_line(struct text *t, const int *id, const char *role,
             out(t, "%s  %5.3f ms  %lld/%lld (%.2g%%)  %s\n", p, s->jitter_ms,
                 (long long)s->lost_packets, (long long)s->packets, s->lost_percent, word);
     } else if (retr) {
-        /* iperf3 3.12 (Debian's) pads both with 13; HEAD pads a stream's
-         * sender line with 12. Scripts in the field parse 3.12's. */
-        out(t, "%s  %3lld" SP13 "%s\n", p, (long long)s->retransmits, word);
+        /* As iperf3 3.19 and later: 12 spaces after a stream's count, 13
+         * after [SUM]'s (up to 3.18 both had 13). */
+        if (id != NULL)
+            out(t, "%s  %3lld" SP12 "%s\n", p, (long long)s->retransmits, word);
+        else
+            out(t, "%s  %3lld" SP13 "%s\n", p, (long long)s->retransmits, word);
     } else {
         out(t, "%s" SP18 "%s\n", p, word);
     }

@@ -15,10 +15,13 @@
  * peers that agreed, cfg->stream_tag) goes to the test with that cookie;
  * a plain one (iperf3's) to the one test taking plain hellos, which the
  * core admits one at a time. Hellos that belong to no one are dropped: their
- * senders time out as with iperf3. */
+ * senders time out as with iperf3. While every test at the door takes only
+ * hellos with its cookie, a kernel filter keeps everything else out of the
+ * door's buffer (door_filter). */
 #include "udp_int.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -159,6 +162,81 @@ static void close_port(struct udp_global *g, struct udp_port *p)
     free(p);
 }
 
+/* One comparison of the filter: the next 1, 2 or 4 bytes of want at
+ * payload offset off (the filter sees the UDP header at 0) must match;
+ * else go to the instruction `next` steps after the jump. */
+static int filter_match(struct sock_filter *f, const unsigned char *want, size_t off, size_t n, int next)
+{
+    size_t size = n >= 4 ? 4 : n >= 2 ? 2 : 1;
+    uint32_t v = 0;
+    for (size_t i = 0; i < size; i++)
+        v = v << 8 | want[off + i];
+    f[0] = (struct sock_filter)BPF_STMT(BPF_LD | (size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B) | BPF_ABS,
+                                        (uint32_t)(8 + off));
+    f[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v, 0, (unsigned char)next);
+    return (int)size;
+}
+
+/* The door's kernel filter, set whenever the port's tests change. When
+ * every one of them takes only hellos with its cookie, the kernel keeps
+ * nothing but those hellos: a storm of other datagrams (plain hellos from
+ * anyone, the client's own address included) cannot fill the door's
+ * buffer while the server is slow to read it, and so cannot make the
+ * kernel drop a real client's hello, which is sent once. A test taking
+ * plain hellos needs every datagram (iperf3 reads any 4 bytes): no filter.
+ * Without the filter (an error setting it) route() still drops what is
+ * no one's, so the filter only protects the buffer. Under the lock. */
+static void door_filter(struct udp_port *p)
+{
+    /* Per test: at most UDP_TAGGED_HELLO_LEN / 4 + 2 comparisons of 2
+     * instructions, and the accepting return. */
+    enum { PER_TEST = 2 * (UDP_TAGGED_HELLO_LEN / 4 + 2) + 1, MAX_TESTS = 64 };
+    struct sock_filter f[3 + MAX_TESTS * PER_TEST + 1];
+    int n = 0, tests = 0;
+    for (const struct udp_listener *l = p->users; l; l = l->next) {
+        if (!l->tagged) {
+            int none = 0;
+            if (setsockopt(p->fd, SOL_SOCKET, SO_DETACH_FILTER, &none, sizeof none) < 0) {
+                /* none was attached */
+            }
+            return;
+        }
+        tests++;
+    }
+    if (tests == 0)
+        return;
+    /* A tagged hello's exact length, else drop. */
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 8 + UDP_TAGGED_HELLO_LEN, 1, 0);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+    for (const struct udp_listener *l = p->users; l; l = l->next) {
+        unsigned char want[UDP_TAGGED_HELLO_LEN];
+        memcpy(want, udp_hello_bytes, UDP_HELLO_LEN);
+        memcpy(want + UDP_HELLO_LEN, l->cookie, WEIR_COOKIE_SIZE);
+        /* What route() compares: "9876", then the cookie up to its NUL. */
+        size_t len = UDP_HELLO_LEN + strnlen((const char *)l->cookie, WEIR_COOKIE_SIZE);
+        if (len < UDP_TAGGED_HELLO_LEN)
+            len++;
+        if (tests > MAX_TESTS)
+            len = UDP_HELLO_LEN;        /* too many to list: "9876" only */
+        /* 2 instructions per comparison, then the accepting return. */
+        int cmps = 0;
+        for (size_t off = 0; off < len; cmps++)
+            off += len - off >= 4 ? 4 : len - off >= 2 ? 2 : 1;
+        int end = n + 2 * cmps;     /* index of this test's accepting return */
+        for (size_t off = 0; off < len; n += 2)
+            off += (size_t)filter_match(&f[n], want, off, len - off, end - (n + 1));
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
+        if (tests > MAX_TESTS)
+            break;
+    }
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+    struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
+    if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
+        /* route() still sorts what arrives */
+    }
+}
+
 /* Hand one datagram that arrived for the port to the test it belongs to.
  * Under the lock. */
 static void route(struct udp_port *p, const unsigned char *buf, ssize_t n,
@@ -244,6 +322,7 @@ int udp_server_listen(void *global, const struct weir_stream_config *cfg, int co
     } else {
         l->next = l->port->users;
         l->port->users = l;
+        door_filter(l->port);
     }
     if (rc != WEIR_OK && l->port && !l->port->users)
         close_port(g, l->port);
@@ -274,6 +353,8 @@ void udp_server_unlisten(void *global, void *listener)
             }
         if (!l->port->users)
             close_port(g, l->port);
+        else
+            door_filter(l->port);
         pthread_mutex_unlock(&g->lock);
     }
     if (l->epfd >= 0)

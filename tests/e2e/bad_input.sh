@@ -186,7 +186,9 @@ before=$(wc -l <"$SERVER_ERR")
 new_errors() { tail -n +"$((before + 1))" "$SERVER_ERR" | grep 'error'; }
 start_bg k 40 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 30
 kpid=$BG_PID
-sleep 2
+# Mid-test: its first interval reported (not a fixed sleep, which a loaded
+# machine may spend before the test starts).
+wait_grep "$E2E_TMP/k.out" "\] +0\.00-[0-9.]+ +sec" 10
 if wait_exit "$kpid" 0; then
     fail_check "$name: test was running" "client exited early with $EXIT_RC: $(oneline "$E2E_TMP/k.err" 200)"
 fi
@@ -211,8 +213,9 @@ name="second client while busy"
 server_alive "$name" || true
 start_bg a 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6
 apid=$BG_PID
-if wait_grep "$E2E_TMP/a.out" "connected to" 5; then
-    sleep 0.5
+# Running: its first interval reported (after "connected to" alone, its
+# cookie might not have reached the server before the busy peer's).
+if wait_grep "$E2E_TMP/a.out" "\] +0\.00-[0-9.]+ +sec" 10; then
     peer busy
     if [ "$PEER_RC" -eq 0 ] && [ "$(field ANSWER)" = ff ] && [ "$(field END)" = eof ]; then
         pass_check "$name: raw connection gets exactly FF"

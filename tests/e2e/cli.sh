@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The command line as a user meets it: bad options and values give one
-# error line plus the usage hint and exit 1; -v and -h exit 0; errors show
-# up as "weir: error - ..." on stderr, or in the JSON "error" key with -J.
+# error line plus the usage hint and exit 1 (getopt's own complaints worded
+# as iperf3's, "weir: option requires an argument -- 'c'"); -v and -h exit
+# 0; errors show up as "weir: error - ..." on stderr, or in the JSON "error"
+# key with -J.
 set -u
 : "${WEIR:?}"
 failures=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+holder=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 run() {   # expected-status, stderr-substring, args...
     local want=$1 text=$2
@@ -30,8 +33,25 @@ usage() {   # args...: exit 1, an error line and the usage hint
     fi
 }
 
-usage --no-such-option
-usage -x
+# getopt's complaints: iperf3's first line with the program named weir,
+# then the usage hint.
+getopt_error() {   # first-line args...
+    local want=$1
+    shift
+    run 1 "$want" "$@"
+    if [ "$(head -n 1 "$tmp/err")" != "$want" ] || ! grep -q "^Usage: weir" "$tmp/err"; then
+        echo "FAIL: weir $* says first '$want', then the usage hint"
+        failures=$((failures + 1))
+    fi
+}
+
+getopt_error "weir: option requires an argument -- 'c'" -c
+getopt_error "weir: option requires an argument -- 'p'" -c 127.0.0.1 -p
+getopt_error "weir: option requires an argument -- 'A'" -s -A
+getopt_error "weir: option '--cport' requires an argument" -c 127.0.0.1 --cport
+getopt_error "weir: invalid option -- 'x'" -x
+getopt_error "weir: unrecognized option '--no-such-option'" --no-such-option
+getopt_error "weir: option '--bidir' doesn't allow an argument" -c 127.0.0.1 --bidir=1
 usage -c 127.0.0.1 -p 70000
 usage -c 127.0.0.1 -p abc
 usage -c 127.0.0.1 -t -5
@@ -49,15 +69,26 @@ usage -c 127.0.0.1 -R --bidir
 usage -s -c 127.0.0.1
 usage -s -R
 usage -c 127.0.0.1 -1
-usage -c
+usage -c 127.0.0.1 -A abc
+usage -c 127.0.0.1 -A 1025
+usage -c 127.0.0.1 -A 0,1025
 usage
 run 0 "weir 0." -v
 run 0 "--transport NAME" -h
 run 0 "Usage: weir" --help
 
-# A closed port: iperf3's message and exit status.
-port=$(( (RANDOM % 2000) + 41000 ))
-run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1
+# A closed port: iperf3's message and exit status. The port is one we hold,
+# bound but not listening, so nobody else's server can be there.
+timeout 120 python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(110)' >"$tmp/closed" &
+holder=$!
+for _ in $(seq 100); do [ -s "$tmp/closed" ] && break; sleep 0.1; done
+port=$(cat "$tmp/closed")
+run 1 "weir: error - unable to connect to server - server may have stopped running" -c 127.0.0.1 -p "$port" -t 1
 # With -J the error is in the document, which is still valid JSON.
 timeout 20 "$WEIR" -c 127.0.0.1 -p "$port" -t 1 -J >"$tmp/doc" 2>"$tmp/err"
 rc=$?
@@ -69,7 +100,15 @@ else
     head -n 20 "$tmp/doc" "$tmp/err" | sed 's/^/    /'
     failures=$((failures + 1))
 fi
-# An unknown host.
-run 1 "unable to connect to server" -c no-such-host.invalid -t 1
+# -A in the help's n/n form is taken (iperf3 reads the leading number): the
+# run gets as far as connecting.
+run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1 -A 0/0
+# An unknown host: the resolver's reason alone (as iperf3 3.12), without the
+# guesses about a stopped server, port or firewall that a refusal gets.
+run 1 "weir: error - unable to connect to server: " -c no-such-host.invalid -t 1
+if grep -q "firewall" "$tmp/err"; then
+    echo "FAIL: an unknown host's error guesses at a server, port or firewall: $(cat "$tmp/err")"
+    failures=$((failures + 1))
+fi
 
 [ "$failures" -eq 0 ]

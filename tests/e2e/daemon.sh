@@ -227,6 +227,13 @@ hup_reopens_log() {
     local fg
     fg=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null | tr -d ' ')
     kill -HUP "$fg"
+    # The next test only once the log is reopened (a loaded server may
+    # still be winding up the last test when the signal comes).
+    for n in $(seq 30); do
+        [ -e "$CASE_DIR/fg.log" ] && break
+        sleep 0.1
+    done
+    [ -e "$CASE_DIR/fg.log" ] || fail "weir -s --logfile: no new log file after SIGHUP"
     client_ok "$CASE_DIR/c4.json" -n 1M
     wait_file_line "$CASE_DIR/fg.log" "receiver" 30 || fail "weir -s --logfile: no new log after SIGHUP"
     is_our_daemon "$fg" || fail "SIGHUP ended weir -s --logfile"

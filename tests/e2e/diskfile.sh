@@ -168,7 +168,7 @@ server_write_errors() {
     run_bounded "$CASE_DIR/full.out" "$CASE_DIR/full.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 3
     expect_eq "disk full: client exit status" "$RUN_RC" 1
     has_line "disk full: client" "$CASE_DIR/full.err" "weir: error - unable to open -F file: No space left on device"
-    wait_grep "$SERVER_ERR" "weir: error - unable to open -F file: write: No space left on device" 5 ||
+    wait_grep "$SERVER_ERR" "weir: error - unable to open -F file: write: No space left on device" 10 ||
         fail "disk full: the server does not say why"
     if [ -n "$IPERF3" ]; then
         run_when_free "$CASE_DIR/iperf3.out" "$CASE_DIR/iperf3.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 3

@@ -2,7 +2,7 @@
 # The man page documents every option: each option `weir --help` lists, and
 # each option a bundled plugin declares (`weir --transport NAME --help`,
 # `weir --reporter NAME --help` for every plugin --list-plugins finds in the
-# build tree), must have an item of its own in core/weir.1 (the tag line
+# build tree), must have an item of its own in src/weir.1 (the tag line
 # after a .TP). A new option without documentation fails here. Then weir.1
 # must render without a warning through groff -ww and man -l (skipped where
 # they are missing).
@@ -11,7 +11,7 @@
 # built plugins). Exit 0 all passed, 1 a failure.
 set -u
 : "${WEIR:?}" "${TESTS_DIR:?}"
-MAN=$TESTS_DIR/../core/weir.1
+MAN=$TESTS_DIR/../src/weir.1
 failures=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

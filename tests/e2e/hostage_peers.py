@@ -46,7 +46,9 @@ def main():
         if drib and sent < len(cookie) and now >= next_byte:
             drib.send(cookie[sent:sent + 1])
             sent += 1
-            next_byte = now + a.gap
+            # On a fixed schedule from t0: late wake-ups on a loaded
+            # machine must not add up past the server's cookie timeout.
+            next_byte = t0 + sent * a.gap
         watch = [s for s in silent if s not in closed] + ([drib] if drib else [])
         r, _, _ = select.select(watch, [], [], 0.05)
         for s in r:

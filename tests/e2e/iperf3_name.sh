@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # weir installed under the name iperf3 (./configure --enable-iperf3-name), as
-# tools that run an iperf3 binary see it. From a real `make install` of core/
+# tools that run an iperf3 binary see it. From a real `make install` of src/
 # (DESTDIR, into a temporary directory, iperf3namedir given to make so the
 # rules run in any build):
 #   - the link: `iperf3` beside weir is a relative link to it, elsewhere an
@@ -10,7 +10,8 @@
 #     such as pScheduler turn features off below 3.17), then the same uname
 #     line iperf3 prints on this machine, then "Optional features available";
 #   - a text client run ends with "iperf Done."; errors say "iperf3: error -"
-#     as iperf3's do, and -J puts them in the "error" key;
+#     as iperf3's do (getopt's "iperf3: option requires an argument"), and -J
+#     puts them in the "error" key;
 #   - interop.sh, whole, with the installed iperf3 name as its weir: client
 #     and server against Debian's iperf3, -J documents, text layout.
 #
@@ -26,7 +27,7 @@ CORE_BUILDDIR=$(cd "$(dirname "$WEIR")" && pwd)
 # The outer make's flags must not reach the makes run here.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-# core_make DEST TARGET DIR: `make -C core TARGET DESTDIR=DEST iperf3namedir=DIR`
+# core_make DEST TARGET DIR: `make -C src TARGET DESTDIR=DEST iperf3namedir=DIR`
 # (DIR may be '$(bindir)', expanded by make); output in $E2E_TMP/make.log.
 core_make() {
     timeout 120 make -C "$CORE_BUILDDIR" "$2" DESTDIR="$1" iperf3namedir="$3" \
@@ -35,7 +36,7 @@ core_make() {
 
 DEST=$E2E_TMP/dest
 if ! core_make "$DEST" install '$(bindir)'; then
-    echo "FAIL: make install DESTDIR=... iperf3namedir='\$(bindir)' in core/"
+    echo "FAIL: make install DESTDIR=... iperf3namedir='\$(bindir)' in src/"
     tail -n 30 "$E2E_TMP/make.log" | sed 's/^/    /'
     exit 1
 fi
@@ -130,6 +131,14 @@ case_error_prefix() {
     expect_eq "-J exit status" "$RUN_RC" 1
     jq -e '.error | startswith("unable to connect to server")' "$CASE_DIR/json" >/dev/null ||
         fail "-J error key: $(oneline "$CASE_DIR/json")"
+    # getopt's complaint: the same first line from both (iperf3's getopt
+    # names it by the path it was started with).
+    for who in "$IPERF3" "$AS_IPERF3"; do
+        run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$who" -c
+        expect_eq "$who -c (no host) exit status" "$RUN_RC" 1
+        expect_eq "$who -c (no host) first line" "$(head -n 1 "$CASE_DIR/err" | sed 's|^/[^:]*/||')" \
+            "iperf3: option requires an argument -- 'c'"
+    done
     run_bounded "$CASE_DIR/usage.out" "$CASE_DIR/usage.err" "$AS_IPERF3"
     expect_eq "usage exit status" "$RUN_RC" 1
     grep -q '^iperf3: error - must either be a client (-c) or server (-s)' "$CASE_DIR/usage.err" ||

@@ -27,7 +27,7 @@ set -u
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${TESTS_DIR:=$(cd "$E2E_DIR/.." && pwd)}"
-: "${WEIR:=$TESTS_DIR/../core/weir}"
+: "${WEIR:=$TESTS_DIR/../src/weir}"
 : "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
 : "${IPERF3=}"
 # Never the plugins of a weir installed on this machine.
@@ -35,9 +35,11 @@ WEIR_PLUGIN_SYSTEM_PATH=
 export WEIR WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3 TESTS_DIR
 
 # Bounds (seconds) for one client run, one server's life, waiting for a
-# server to listen.
-CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-12}
-SERVER_TIMEOUT=${SERVER_TIMEOUT:-20}
+# server to listen. They only catch hangs (a case ends its servers itself),
+# so they leave room for an ASan build on a loaded machine: a -t 1 client
+# can take several seconds there, and one server may serve a case's dozen.
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-30}
+SERVER_TIMEOUT=${SERVER_TIMEOUT:-60}
 LISTEN_WAIT=${LISTEN_WAIT:-10}
 
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-e2e.XXXXXX") || exit 99
@@ -180,7 +182,7 @@ require_tools() {
 # require_weir: an executable weir, all that a script reading no JSON needs.
 require_weir() {
     if [ ! -x "$WEIR" ]; then
-        echo "FAIL: weir binary not found at $WEIR (build core/ first)"
+        echo "FAIL: weir binary not found at $WEIR (build src/ first)"
         exit 99
     fi
 }

@@ -40,7 +40,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # --- Install: what `make install` puts in place, under DESTDIR. ---
 DEST=$E2E_TMP/dest
-for dir in core plugins/tcp plugins/udp plugins/tls plugins/text plugins/json sdk; do
+for dir in src plugins/tcp plugins/udp plugins/tls plugins/text plugins/json sdk; do
     if ! timeout 120 make -C "$TOP_BUILDDIR/$dir" install DESTDIR="$DEST" >>"$E2E_TMP/install.log" 2>&1; then
         echo "FAIL: make install DESTDIR=... in $dir"
         tail -n 30 "$E2E_TMP/install.log" | sed 's/^/    /'

@@ -30,7 +30,7 @@ start_server() {
 start_client() {
     start_bg "$1" 40 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 30
     CLIENT_PID=$BG_PID CLIENT_WEIR=$BG_CHILD
-    wait_grep "$E2E_TMP/$1.out" "connected to" 5
+    wait_grep "$E2E_TMP/$1.out" "connected to" 10
 }
 
 # ---------------------------------------------------------------------------
@@ -38,7 +38,9 @@ start_client() {
 name="SIGINT to client"
 start_server
 if start_client c1; then
-    sleep 2
+    # Two intervals reported: the test has run ~2 s (a fixed sleep from
+    # "connected to" may end before a loaded machine even starts the test).
+    wait_grep "$E2E_TMP/c1.out" "\] +[1-9][0-9]*\.[0-9]+-[0-9.]+ +sec" 10
     kill -INT "$CLIENT_WEIR"
     if wait_exit "$CLIENT_PID" 5; then
         if [ "$EXIT_RC" -eq 1 ]; then
@@ -60,7 +62,7 @@ if start_client c1; then
         stop_pid "$CLIENT_PID"
         fail_check "$name: client exits within 5 s" "still running; killed"
     fi
-    if wait_grep "$SERVER_ERR" "the client has terminated" 3; then
+    if wait_grep "$SERVER_ERR" "the client has terminated" 10; then
         pass_check "$name: server reports 'the client has terminated'"
     else
         fail_check "$name: server reports 'the client has terminated'" "server log: $(tail -n 4 "$SERVER_ERR" | tr '\n' ' ')"
@@ -86,7 +88,7 @@ stop_pid "$SERVER_PID"
 name="SIGTERM to server mid-test"
 start_server
 if start_client c2; then
-    sleep 2
+    wait_grep "$E2E_TMP/c2.out" "\] +[1-9][0-9]*\.[0-9]+-[0-9.]+ +sec" 10
     kill -TERM "$SERVER_WEIR"
     if wait_exit "$SERVER_PID" 5; then
         pass_check "$name: server exits within 5 s (status $EXIT_RC)"

@@ -221,6 +221,30 @@ affinity() {
     fi
 }
 
+# -A in the forms iperf3 3.12 reads: the number it starts with is this
+# process's CPU (the help's "n/n" gives n), what follows a comma is the
+# server's, sent as server_affinity; an iperf3 -d server prints the keys
+# it got, so both clients' parameters can be compared.
+affinity_forms() {
+    [ -n "$IPERF3" ] || { skip_case "needs iperf3"; return; }
+    local who args keys
+    for args in "0/1" "0/1,0"; do
+        for who in iperf3 weir; do
+            start_server_retry iperf3 -1 -d || return
+            if [ "$who" = iperf3 ]; then
+                run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1 -A "$args"
+            else
+                run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -A "$args"
+            fi
+            wait_server
+            expect_eq "$who client -A $args exit status" "$RUN_RC" 0 || sed 's/^/      /' "$CASE_DIR/c.err"
+            keys=$(sed -n '/^get_parameters:/,/^}/p' "$SERVER_OUT" | grep -c '"server_affinity":[[:space:]]*0,\?$')
+            expect_eq "server_affinity 0 in the parameters $who sent for -A $args" "$keys" \
+                "$([ "$args" = 0/1 ] && echo 0 || echo 1)"
+        done
+    done
+}
+
 # --bind-dev: SO_BINDTODEVICE on the control and data sockets.
 bind_dev() {
     opts_pair weir --bind-dev lo || return
@@ -310,6 +334,7 @@ run_case "--fq-rate, both directions" fq_rate
 run_case "--fq-rate with iperf3, both ways" fq_rate_iperf3
 run_case "--fq-rate: each socket's cap in start.weir.streams" pacing_reported
 run_case "-A n,m: client and server threads pinned, bad CPUs refused" affinity
+run_case "-A n/n and n/n,m as iperf3 reads them, server_affinity sent" affinity_forms
 run_case "--bind-dev" bind_dev
 run_case "-Z --skip-rx-copy, both directions" zerocopy_skip_rx
 run_case "-Z with iperf3, both ways" zerocopy_iperf3

@@ -188,7 +188,7 @@ fi
 
 # The server prints its fingerprint (at start when the core has the
 # server_start hook, else when its first TLS client arrives).
-if wait_grep "$E2E_TMP/eph.err" "TLS certificate SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}" 5; then
+if wait_grep "$E2E_TMP/eph.err" "TLS certificate SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}" 10; then
     FP=$(grep -o -E "fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}" "$E2E_TMP/eph.err" | head -n 1 | cut -d' ' -f2)
     pass_check "the server printed its certificate's SHA-256 fingerprint"
 else
@@ -243,7 +243,7 @@ fi
 
 client v12on13 -p "$P1" --transport tls --tls-version=1.2 --tls-fingerprint="$FP" -t 1
 if [ "$RC" = 1 ] && has v12on13.err "both ends need the same --tls-version" &&
-   wait_grep "$E2E_TMP/eph.err" "unsupported protocol; both ends need the same --tls-version" 2; then
+   wait_grep "$E2E_TMP/eph.err" "unsupported protocol; both ends need the same --tls-version" 10; then
     pass_check "--tls-version 1.2 against a 1.3-only server: clear error on both ends"
 else
     fail_shown "--tls-version mismatch (exit $RC)" "$E2E_TMP/v12on13.err" "$E2E_TMP/eph.err"
@@ -253,7 +253,7 @@ serves "a version mismatch"
 if timeout 30 python3 "$PEER" garbage --port "$P1" --timeout 25 >"$E2E_TMP/garbage.txt" 2>&1 &&
    grep -q "^ACCEPTED yes" "$E2E_TMP/garbage.txt" && grep -q "^ANSWER fe" "$E2E_TMP/garbage.txt" &&
    awk '/^ELAPSED/ { exit !($2 < 5) }' "$E2E_TMP/garbage.txt" &&
-   wait_grep "$E2E_TMP/eph.err" "the client did not start TLS" 2; then
+   wait_grep "$E2E_TMP/eph.err" "the client did not start TLS" 10; then
     pass_check "plain text after the cookie: SERVER_ERROR at once, the server says why"
 else
     fail_shown "plain text after the cookie" "$E2E_TMP/garbage.txt" "$E2E_TMP/eph.err"
@@ -263,7 +263,7 @@ serves "plain text after the cookie"
 if timeout 40 python3 "$PEER" stall --port "$P1" --timeout 35 >"$E2E_TMP/stall.txt" 2>&1 &&
    grep -q "^ANSWER fe" "$E2E_TMP/stall.txt" &&
    awk '/^ELAPSED/ { exit !($2 >= 5 && $2 < 20) }' "$E2E_TMP/stall.txt" &&
-   wait_grep "$E2E_TMP/eph.err" "did not complete the TLS handshake within" 2; then
+   wait_grep "$E2E_TMP/eph.err" "did not complete the TLS handshake within" 10; then
     pass_check "stalled handshake: SERVER_ERROR within the stream timeout ($(awk '/^ELAPSED/ {print $2}' "$E2E_TMP/stall.txt") s)"
 else
     fail_shown "stalled handshake" "$E2E_TMP/stall.txt" "$E2E_TMP/eph.err"
@@ -303,7 +303,7 @@ if start_server mtls "$P2" --transport tls "${SRV_CERT[@]}" --tls-verify-client=
 
     client mtls-none -p "$P2" --transport tls --tls-ca="$E2E_TMP/ca.pem" -t 1
     if [ "$RC" = 1 ] && has mtls-none.err "requires a client certificate" &&
-       wait_grep "$E2E_TMP/mtls.err" "the client sent no certificate" 2; then
+       wait_grep "$E2E_TMP/mtls.err" "the client sent no certificate" 10; then
         pass_check "mutual TLS without a client certificate: clear error on both ends"
     else
         fail_shown "mutual TLS without a client certificate (exit $RC)" "$E2E_TMP/mtls-none.err" "$E2E_TMP/mtls.err"
@@ -312,7 +312,7 @@ if start_server mtls "$P2" --transport tls "${SRV_CERT[@]}" --tls-verify-client=
     client mtls-other -p "$P2" --transport tls --tls-ca="$E2E_TMP/ca.pem" \
         --tls-client-cert="$E2E_TMP/cli2.pem" --tls-client-key="$E2E_TMP/cli2.key" -t 1
     if [ "$RC" = 1 ] && has mtls-other.err "does not accept this client's certificate" &&
-       wait_grep "$E2E_TMP/mtls.err" "the client's certificate is not trusted" 2; then
+       wait_grep "$E2E_TMP/mtls.err" "the client's certificate is not trusted" 10; then
         pass_check "mutual TLS with a certificate from another CA: refused, both ends say why"
     else
         fail_shown "mutual TLS, other CA (exit $RC)" "$E2E_TMP/mtls-other.err" "$E2E_TMP/mtls.err"

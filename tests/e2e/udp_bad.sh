@@ -12,18 +12,16 @@
 #   hello storm            a persistent `weir -s` while udp_badpeer.py storm
 #                          sends "9876" from 50 sockets (50 source ports on
 #                          the client's own address) every half millisecond,
-#                          and a real `weir -c -u -P 2` connects (3 rounds). The UDP hello
-#                          carries no cookie (protocol.md 4.3), so a hello
-#                          from the client's own address cannot be told from
-#                          the client's: when the storm's hellos come first,
-#                          they take stream slots. What must hold: the client
-#                          finishes in bounded time, either with a complete
-#                          test (both streams carried its data) or with the
-#                          error that its hello went unanswered, never a
-#                          hang or a crash; the storm gets at most as many
-#                          replies as there were streams to open; and after
-#                          it the server serves a normal test, with no
-#                          descriptor left behind.
+#                          and a real `weir -c -u -P 2` connects (3 rounds).
+#                          Two weirs put the cookie in their hellos, so the
+#                          storm's plain hellos are no one's: the server
+#                          keeps them out of its socket buffer (a storm
+#                          filling it while a loaded server is slow to read
+#                          made the kernel drop the client's one hello).
+#                          What must hold: every round's test completes
+#                          (both streams carried its data), the storm gets
+#                          no reply, and after it the server serves a normal
+#                          test, with no descriptor left behind.
 UDP_DEADLINE=70
 . "$(dirname "$0")/udp_lib.sh"
 
@@ -53,7 +51,9 @@ never_answered() {
     echo "    # the client gave up after $ms ms: $(head -c 300 "$CASE_DIR/client.err")"
     expect_eq "client exit status" "$rc" 1
     expect_int -ge "client's wait for the reply (ms)" "$ms" 9000
-    expect_int -le "client's wait for the reply (ms)" "$ms" 15000
+    # Process start and the control exchange come on top of the 10 s wait:
+    # up to 10 s of them on a loaded machine (ASan), far below a hang (30 s).
+    expect_int -le "client's wait for the reply (ms)" "$ms" 20000
     grep -q "no reply to the hello within 10000 ms" "$CASE_DIR/client.err" ||
         fail "client's error does not say that the hello went unanswered"
     grep -q "^weir: error - " "$CASE_DIR/client.err" || fail "client's error is not a 'weir: error - ' line"
@@ -66,12 +66,17 @@ fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 # storm_round N: one client against $PORT while the storm runs.
 storm_round() {
-    local n=$1 t0 t1 rc ms cli=$CASE_DIR/client$1.json storm=$CASE_DIR/storm$1.out
-    timeout -k 3 10 python3 "$PEER" storm "$PORT" --sockets 50 --seconds 2 --interval 0.5 \
+    local n=$1 i t0 t1 rc ms cli=$CASE_DIR/client$1.json storm=$CASE_DIR/storm$1.out
+    # 5 s of storm: still on when a slow client opens its streams.
+    timeout -k 3 15 python3 "$PEER" storm "$PORT" --sockets 50 --seconds 5 --interval 0.5 \
         >"$storm" 2>&1 &
     local spid=$!
     PIDS="$PIDS $spid"
-    sleep 0.3
+    # The client only once the storm is on (python may start slowly).
+    for i in $(seq 100); do
+        grep -q STORMING "$storm" 2>/dev/null && break
+        sleep 0.1
+    done
     t0=$(date +%s%N)
     timeout -k 3 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J \
         >"$cli" 2>"$CASE_DIR/client$n.err" </dev/null
@@ -81,22 +86,14 @@ storm_round() {
     expect_int -le "round $n: client's run (ms)" "$ms" 15000
     local answered
     answered=$(peer_value ANSWERED "$storm")
-    expect_int -le "round $n: storm sockets answered (at most one per stream)" "${answered:-x}" 2
-    if [ "$rc" = 0 ]; then
-        json_doc "$cli" "round $n client" || return
-        echo "    # round $n: the client's test completed in $ms ms; storm: $(tr '\n' ' ' <"$storm")"
-        expect_eq "round $n: streams that carried data (client's view of the server)" \
-            "$(json_get "$cli" '[.end.streams[] | select(.udp.packets > 0)] | length')" 2
-        expect_int -gt "round $n: bytes the server received" \
-            "$(json_get "$cli" .end.sum_received.bytes)" 0
-    else
-        echo "    # round $n: the storm took a stream slot; the client failed in $ms ms:" \
-             "$(json_get "$cli" .error)"
-        expect_eq "round $n: client exit status" "$rc" 1
-        json_get "$cli" .error | grep -Eq "no reply to the hello|reply.*(refused|Connection refused)" ||
-            fail "round $n: the client's error does not say its hello went unanswered"
-        expect_int -ge "round $n: storm sockets answered" "${answered:-0}" 1
-    fi
+    echo "    # round $n: client exit $rc in $ms ms; storm: $(tr '\n' ' ' <"$storm")"
+    expect_eq "round $n: storm sockets answered (their hellos carry no cookie)" "${answered:-x}" 0
+    expect_eq "round $n: client exit status" "$rc" 0
+    json_doc "$cli" "round $n client" || return
+    expect_eq "round $n: streams that carried data (client's view of the server)" \
+        "$(json_get "$cli" '[.end.streams[] | select(.udp.packets > 0)] | length')" 2
+    expect_int -gt "round $n: bytes the server received" \
+        "$(json_get "$cli" .end.sum_received.bytes)" 0
     kill -0 "$SERVER_PID" 2>/dev/null || fail "round $n: the server died"
 }
 
@@ -119,7 +116,7 @@ hello_storm() {
         "$(json_get "$cli" '[.end.streams[] | select(.udp.packets > 0)] | length')" 2
     local spid now i
     spid=$(pgrep -P "$SERVER_PID" -x weir || echo "$SERVER_PID")
-    for i in $(seq 50); do      # the last test's teardown may still run
+    for i in $(seq 150); do     # the last test's teardown may still run
         now=$(fds "$spid")
         [ "$now" = "$base" ] && break
         sleep 0.1

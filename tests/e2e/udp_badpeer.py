@@ -15,7 +15,7 @@ Usage:
                               [--host H]
         N UDP sockets (own source ports) each send the hello "9876" to
         H:PORT every MS milliseconds for S seconds, and count what comes
-        back. Prints
+        back. Prints "STORMING" once the first round is out, then at the end
             SENT <n>              hellos sent
             REPLIES <n>           datagrams "6789" received (a server took
                                   that socket's hello as a stream)
@@ -117,6 +117,7 @@ def storm(port, host, nsock, seconds, interval_ms):
     answered = set()
     end = time.monotonic() + seconds
     next_round = 0.0
+    storming = False
     while True:
         now = time.monotonic()
         if now >= end:
@@ -129,6 +130,9 @@ def storm(port, host, nsock, seconds, interval_ms):
                 except OSError:
                     pass            # port unreachable reported, buffer full
             next_round = now + interval_ms / 1000.0
+            if sent and not storming:
+                print("STORMING", flush=True)
+                storming = True
         r, _, _ = select.select(socks, [], [], max(0.0, min(next_round, end) - time.monotonic()))
         for s in r:
             try:

@@ -19,7 +19,7 @@ fi
 set -u
 
 TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-WEIR=${WEIR:-$TESTS_DIR/../core/weir}
+WEIR=${WEIR:-$TESTS_DIR/../src/weir}
 : "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
 case ":$WEIR_PLUGIN_PATH:" in
     *"/plugins/udp/.libs:"*) ;;

@@ -33,7 +33,8 @@
 # -R the server sends until TEST_END reaches it, after the client stopped
 # counting (iperf3 works the same way), so a short tail of the S datagrams
 # arrives after the end and is, rightly, neither received nor lost: there
-# R <= S, and S - R must be under 1 % of S.
+# R <= S, and S - R must be under 25 % of S (the tail is the time TEST_END
+# takes to reach the server, which a loaded machine stretches).
 #
 # Loopback normally carries a GSO send as one packet of up to 64 datagrams
 # that is only cut up at the receiving socket, so netfilter would count (and
@@ -181,8 +182,12 @@ netns_case() {
             "$r" "$want_r"
     else
         expect_int -le "receiver's highest sequence <= sent" "$r" "$s"
-        expect_int -lt "datagrams sent after the client stopped counting: under 5 % (sent $s, highest $r)" \
-            $((20 * (s - r))) "$s"
+        # The server sends on until TEST_END reaches it: on a loaded
+        # machine some hundred ms after the client stopped counting, so
+        # up to a quarter of the 2 s; a receiver that stopped counting
+        # early (half the test) still fails.
+        expect_int -lt "datagrams sent after the client stopped counting: under 25 % (sent $s, highest $r)" \
+            $((4 * (s - r))) "$s"
     fi
     [ $((r % N)) != 0 ] || fail "receiver's highest sequence $r is a multiple of $N: those were dropped"
     local doc label

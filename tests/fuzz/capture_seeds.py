@@ -4,7 +4,7 @@
 Not part of make check: run by hand from a built tree when the protocol
 changes (needs strace, and iperf3 for the interop sessions):
 
-    WEIR=core/weir WEIR_PLUGIN_PATH=... python3 tests/fuzz/capture_seeds.py tests/fuzz/corpus
+    WEIR=src/weir WEIR_PLUGIN_PATH=... python3 tests/fuzz/capture_seeds.py tests/fuzz/corpus
 
 A weir server runs under strace (main thread only: the control channel)
 and serves one client per session; the bytes it read from the control
@@ -272,7 +272,7 @@ def main():
     edge(out)
     if "--edge-only" in sys.argv:
         return
-    weir = os.environ.get("WEIR", "core/weir")
+    weir = os.environ.get("WEIR", "src/weir")
     iperf3 = shutil.which("iperf3")
     tmp = tempfile.mkdtemp(prefix="weir-seeds.")
     h = ["-c", "127.0.0.1", "-p", "PORT"]

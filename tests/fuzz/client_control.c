@@ -1,8 +1,8 @@
 /* Fuzz target: what a server sends on the control connection, read the
- * way the client reads it (core/client.c), through the public functions it
+ * way the client reads it (src/client.c), through the public functions it
  * uses: state bytes, the SERVER_ERROR tail (0, 4 or 8 bytes), the
- * WEIR_ACCEPT frame, and the server's results frame (core/results.c),
- * which the client then turns into its summary (core/stats.c).
+ * WEIR_ACCEPT frame, and the server's results frame (src/results.c),
+ * which the client then turns into its summary (src/stats.c).
  *
  * Input: one byte that shapes the client's test, then the bytes of the
  * control connection from the server, in wire order, then EOF:

@@ -1,4 +1,4 @@
-/* Fuzz target: the parameter JSON a client sends (core/params.c), parsed
+/* Fuzz target: the parameter JSON a client sends (src/params.c), parsed
  * and range-checked as the server does. Whatever the server accepts must
  * survive the client's encoding unchanged: parameters that parse are
  * written back with params_to_json and must parse to the same values.

@@ -1,6 +1,6 @@
-/* Fuzz target: the peer's results JSON (core/results.c) as either side
+/* Fuzz target: the peer's results JSON (src/results.c) as either side
  * reads it, and what each side then does with it: the client sums it up
- * for the reporters (core/stats.c), the server answers with its own
+ * for the reporters (src/stats.c), the server answers with its own
  * results, which echo some of the client's numbers.
  *
  * Input: one byte that shapes the test, then the JSON text (unframed):

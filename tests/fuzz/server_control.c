@@ -1,8 +1,8 @@
 /* Fuzz target: what a client sends on the control connection, read the
- * way the server reads it (core/server.c), through the public functions
- * it uses: the 37-byte cookie (core/cookie.c), the parameter frame with
- * its length limit (core/control.c) and JSON (core/params.c), then state
- * bytes, and after TEST_END the client's results frame (core/results.c),
+ * way the server reads it (src/server.c), through the public functions
+ * it uses: the 37-byte cookie (src/cookie.c), the parameter frame with
+ * its length limit (src/control.c) and JSON (src/params.c), then state
+ * bytes, and after TEST_END the client's results frame (src/results.c),
  * answered with the server's own results as it would be.
  *
  * Input: the bytes of the control connection from the client, in wire

@@ -1,4 +1,4 @@
-/* core/serverlimits.c and core/timeouts.c: option parsing, the parameter
+/* src/serverlimits.c and src/timeouts.c: option parsing, the parameter
  * checks against the server's limits, the sliding bitrate window and the
  * receive watchdog, driven with made-up clocks and counters. */
 #include <CUnit/Basic.h>

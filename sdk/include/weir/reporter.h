@@ -69,6 +69,10 @@ struct weir_report_connect {
     int64_t timesecs;
     int64_t timemillisecs;
     int control_mss;            /* -V: "Control connection MSS" (client), 0 if unknown */
+    /* minor 6 */
+    uint32_t chosen_blksize;    /* -V: "Setting UDP block size to N" (client): the
+                                   datagram block size taken from control_mss (or
+                                   1460) because -l gave none; 0 otherwise */
 };
 
 struct weir_report_stream {

@@ -8,6 +8,7 @@
 #include "units.h"
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -295,20 +296,25 @@ static int parse_long(const char *v, long min, long max, long *out)
     return 0;
 }
 
-/* -A n (this process) or n,m (and the server's threads for the test). */
+/* -A n (this process) or n,m (and the server's threads for the test),
+ * read as iperf3 reads it: n is the number the text starts with and the
+ * rest up to a comma is ignored (so the help's "n/n" form gives n); m is
+ * what follows the first comma, atoi-style (no digits: CPU 0). */
 static int parse_affinity(const char *v, struct weir_settings *s)
 {
-    char buf[32];
-    long n, m = -1;
-    snprintf(buf, sizeof buf, "%s", v);
-    char *comma = strchr(buf, ',');
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 0);
+    if (end == v || errno == ERANGE || n < 0 || n > 1024)
+        return -1;
+    long m = -1;
+    const char *comma = strchr(v, ',');
     if (comma) {
-        *comma = '\0';
-        if (parse_long(comma + 1, 0, 1024, &m))
+        errno = 0;
+        m = strtol(comma + 1, NULL, 10);
+        if (errno == ERANGE || m < 0 || m > 1024)
             return -1;
     }
-    if (parse_long(buf, 0, 1024, &n))
-        return -1;
     s->affinity = (int)n;
     s->server_affinity = (int)m;
     return 0;
@@ -458,6 +464,19 @@ static void defaults(struct weir_settings *s)
     s->rcv_timeout_ms = 120000;
 }
 
+/* getopt_long, naming the program as weir's other error lines do ("weir",
+ * or "iperf3" under that name) whatever the path it was started by (getopt
+ * takes the name from argv[0]). */
+static int next_option(int argc, char **argv, const char *opts, const struct option *longopts,
+                       int *idx)
+{
+    char *argv0 = argv[0];
+    argv[0] = (char *)identity_name();
+    int c = getopt_long(argc, argv, opts, longopts, idx);
+    argv[0] = argv0;
+    return c;
+}
+
 int options_parse(int argc, char **argv, struct weir_settings *s)
 {
     defaults(s);
@@ -480,10 +499,12 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
     /* Mode and reporters first (cheap), then load, then the full parse. */
     for (int pass = 0; pass < 2; pass++) {
         optind = 0;             /* 0, not 1: glibc re-reads the ordering mode */
-        opterr = 0;
+        /* Pass 1 knows every option: getopt's own complaints are iperf3's
+         * ("weir: option requires an argument -- 'c'"). */
+        opterr = pass == 1;
         longopts[n_long] = (struct option){ 0 };
         int c, idx;
-        while ((c = getopt_long(argc, argv, pass == 0 ? in_order : short_options, longopts, &idx)) != -1) {
+        while ((c = next_option(argc, argv, pass == 0 ? in_order : short_options, longopts, &idx)) != -1) {
             if (pass == 0) {
                 switch (c) {
                 case 's': s->mode = s->mode == MODE_NONE || s->mode == MODE_SERVER ? MODE_SERVER : -1; break;
@@ -714,12 +735,8 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             case OPT_TLS_REQUIRED: s->tls_required = 1; break;
             case 'd': s->debug = 1; host_set_debug(1); break;
             case '?':
-                if (optopt && optopt < 256)
-                    return usage_error("invalid option or missing argument -- '%s'",
-                                       (char[]){ (char)optopt, 0 });
-                return usage_error("unrecognized option or missing argument '%s'", argv[optind - 1]);
-            case ':':
-                return usage_error("option '%s' requires an argument", argv[optind - 1]);
+                usage_hint();
+                return -1;
             default:
                 if (c >= OPT_PLUGIN_BASE && (size_t)(c - OPT_PLUGIN_BASE) < MAX_PLUGIN_OPTIONS) {
                     const struct weir_option *o = plugin_opts[c - OPT_PLUGIN_BASE];

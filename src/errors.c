@@ -1,6 +1,7 @@
 #include "errors.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *weir_strerror(int code)
 {
@@ -19,4 +20,15 @@ void weir_error_text(char *buf, size_t len, int code, const char *detail)
         snprintf(buf, len, "%s: %s", weir_strerror(code), detail);
     else
         snprintf(buf, len, "%s", weir_strerror(code));
+}
+
+void weir_error_text_no_hint(char *buf, size_t len, int code, const char *detail)
+{
+    const char *msg = weir_strerror(code);
+    const char *hint = strstr(msg, " - ");
+    int n = hint ? (int)(hint - msg) : (int)strlen(msg);
+    if (detail && *detail)
+        snprintf(buf, len, "%.*s: %s", n, msg, detail);
+    else
+        snprintf(buf, len, "%.*s", n, msg);
 }

@@ -43,6 +43,7 @@ struct client {
     int done;
     int error;                  /* weir_status */
     char detail[512];
+    int no_hint;                /* detail says it all: drop the code's guesses */
     uint64_t setup_ns;          /* connecting the data streams */
     struct rcv_watch rcv;       /* --rcv-timeout (-R, --bidir) */
     int server_sent;            /* WEIR_SENT came: end at the omit end */
@@ -103,6 +104,15 @@ static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
     return c->ss.t.p.authtoken ? WEIR_OK : fail(c, WEIR_E_SETCLIENTAUTH, "%s", err);
 }
 
+/* Block size when neither -l nor the transport gives one (UDP): iperf3's
+ * rule, the control connection's MSS, else 1460. 0 when one of them does. */
+static uint32_t chosen_blksize(const struct weir_test *t)
+{
+    if (t->s->blksize || t->transport->transport->default_blksize)
+        return 0;
+    return t->control_mss > 0 && t->control_mss <= 65507 ? (uint32_t)t->control_mss : 1460;
+}
+
 static void fill_params(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
@@ -120,11 +130,9 @@ static void fill_params(struct client *c)
     p->reverse = s->reverse;
     p->bidir = s->bidir;
     p->window = s->window;
-    /* Block size: -l, the transport's default, or iperf3's UDP rule (the
-     * control connection's MSS, else 1460). */
     p->len = s->blksize ? s->blksize : ops->default_blksize;
     if (!p->len)
-        p->len = t->control_mss > 0 && t->control_mss <= 65507 ? (uint32_t)t->control_mss : 1460;
+        p->len = chosen_blksize(t);
     p->bandwidth = s->rate_set ? s->rate : (ops->caps & WEIR_CAP_DATAGRAM) ? 1048576 : 0;
     p->pacing_timer = s->pacing_timer;
     p->burst = s->burst;
@@ -471,8 +479,11 @@ static int connect_control(struct client *c)
     t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->bind_dev, s->mptcp,
                             s->connect_timeout_ms, &gai);
     if (t->ctl_fd < 0) {
-        if (gai)
+        if (gai) {
+            /* The name did not resolve: no server, port or firewall to suspect. */
+            c->no_hint = 1;
             return fail(c, WEIR_E_CONNECT, "%s", gai_strerror(gai));
+        }
         return fail(c, WEIR_E_CONNECT, "%s", net_why(errno, s->mptcp));
     }
     net_set_nodelay(t->ctl_fd);
@@ -492,6 +503,7 @@ static int connect_control(struct client *c)
     struct weir_report_connect rc;
     report_fill_connect(&rc, WEIR_ROLE_CLIENT, s->host, s->port);
     rc.control_mss = t->control_mss;
+    rc.chosen_blksize = chosen_blksize(t);
     report_connected(c->ss.rs, &rc);
     return WEIR_OK;
 }
@@ -573,7 +585,10 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
         if (c.error == WEIR_E_CLIENTTERM && t->ctl_fd >= 0)
             ctl_send_state(t->ctl_fd, ST_CLIENT_TERMINATE);
         char msg[1024];
-        weir_error_text(msg, sizeof msg, c.error, c.detail);
+        if (c.no_hint)
+            weir_error_text_no_hint(msg, sizeof msg, c.error, c.detail);
+        else
+            weir_error_text(msg, sizeof msg, c.error, c.detail);
         if (c.error == WEIR_E_CLIENTTERM)
             snprintf(msg, sizeof msg, "interrupt - the client has terminated");
         report_finish(rs, msg);

@@ -72,7 +72,7 @@ struct weir_settings {
     const char *pidfile;         /* -I */
     int rcv_timeout_ms;          /* --rcv-timeout */
     int connect_timeout_ms;      /* --connect-timeout */
-    /* Timeouts and server limits (core/timeouts.c, core/limits.c). */
+    /* Timeouts and server limits (src/timeouts.c, src/limits.c). */
     int rcv_timeout_set;         /* --rcv-timeout given */
     int snd_timeout_ms;          /* --snd-timeout: TCP_USER_TIMEOUT, 0 = OS default */
     int cntl_ka;                 /* --cntl-ka: SO_KEEPALIVE on the control connection */
