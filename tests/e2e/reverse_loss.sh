@@ -96,6 +96,19 @@ bounded_wait() {
 # loss_case PAIRING PROTO MODE AMOUNT: PAIRING iperf2weir, weir2iperf or
 # weir2weir; PROTO udp or tcp; MODE reverse or forward; AMOUNT bytes (-n)
 # or blocks (-k).
+# ns_server BINARY PORT: a one-test server with -J in the namespace,
+# waited for until it listens (BG_PID is its pid).
+ns_server() {
+    local i
+    start_bg server 40 "${IN_NS[@]}" "$1" -s -1 -p "$2" -J
+    for i in $(seq 200); do
+        port_listening "$2" "${IN_NS[@]}" && return 0
+        kill -0 "$BG_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    port_listening "$2" "${IN_NS[@]}" || { fail "server did not listen on port $2"; return 1; }
+}
+
 loss_case() {
     local pairing=$1 proto=$2 mode=$3 amount=$4 client server
     case $pairing in
@@ -121,14 +134,8 @@ loss_case() {
     local port=$((5201 + RANDOM % 1000)) i
     drop_rule "$proto" "$dir" "$port" "$every" >"$CASE_DIR/nft.err" 2>&1 ||
         { fail "installing the nftables rule"; return; }
-    start_bg server 40 "${IN_NS[@]}" "$server" -s -1 -p "$port" -J
+    ns_server "$server" "$port" || return
     local spid=$BG_PID
-    for i in $(seq 200); do
-        port_listening "$port" "${IN_NS[@]}" && break
-        kill -0 "$spid" 2>/dev/null || break
-        sleep 0.05
-    done
-    port_listening "$port" "${IN_NS[@]}" || { fail "server did not listen on port $port"; return; }
     local cli=$CASE_DIR/client.json srv=$CASE_DIR/server.out
     timeout -k 3 "$CLIENT_TIMEOUT" "${IN_NS[@]}" "$client" -c 127.0.0.1 -p "$port" -J "${opts[@]}" \
         >"$cli" 2>"$CASE_DIR/client.err" </dev/null
@@ -182,14 +189,8 @@ omit_sent_case() {
     local port=$((5201 + RANDOM % 1000)) i
     drop_rule udp sport "$port" "$UDP_N" >"$CASE_DIR/nft.err" 2>&1 ||
         { fail "installing the nftables rule"; return; }
-    start_bg server 40 "${IN_NS[@]}" "$WEIR" -s -1 -p "$port" -J
+    ns_server "$WEIR" "$port" || return
     local spid=$BG_PID
-    for i in $(seq 200); do
-        port_listening "$port" "${IN_NS[@]}" && break
-        kill -0 "$spid" 2>/dev/null || break
-        sleep 0.05
-    done
-    port_listening "$port" "${IN_NS[@]}" || { fail "server did not listen on port $port"; return; }
     local cli=$CASE_DIR/client.json
     timeout -k 3 "$CLIENT_TIMEOUT" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p "$port" -J \
         -u -b 50M -l "$UDP_LEN" -n 1000K -R -O 1 >"$cli" 2>"$CASE_DIR/client.err" </dev/null
