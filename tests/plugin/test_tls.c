@@ -286,7 +286,8 @@ static void test_descriptor(void)
 {
     expect_transport_descriptor(plug, "tls",
                                 WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
-                                    WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION | WEIR_CAP_PAYLOAD,
+                                    WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION | WEIR_CAP_PAYLOAD |
+                                    WEIR_CAP_ENCRYPTED,
                                 "tcp", "TCP");
     CU_ASSERT_EQUAL(T->default_blksize % 16384, 0);
     int n = 0;
