@@ -24,12 +24,12 @@ static void add(jobj *o, const char *key, jobj *v)
 
 static void add_int(jobj *o, const char *key, int64_t v)
 {
-    add(o, key, weir_json_int(v));
+    add(o, key, jsonnum_int(v));
 }
 
 static void add_num(jobj *o, const char *key, double v)
 {
-    add(o, key, weir_json_number(v));
+    add(o, key, jsonnum_number(v));
 }
 
 static void add_bool(jobj *o, const char *key, int v)

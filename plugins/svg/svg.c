@@ -46,7 +46,7 @@ static int svg_open(const struct weir_host *host, const char *arg,
     }
     r->host = host;
     r->client = fmt->role == WEIR_ROLE_CLIENT;
-    r->unit = weir_unit_valid(fmt->unit) ? fmt->unit : 'a';
+    r->unit = units_valid(fmt->unit) ? fmt->unit : 'a';
     /* Fields of later minors only when the host's struct has them. */
     if (fmt->struct_size >= offsetof(struct weir_report_format, title) + sizeof fmt->title &&
         fmt->title != NULL) {

@@ -136,8 +136,8 @@ static void prefix(const struct text *t, char *buf, size_t len, const int *id,
                    const char *role, const struct weir_report_sample *s)
 {
     char xfer[32], rate[32], idbuf[16];
-    weir_format_bytes(xfer, sizeof xfer, (double)s->bytes);
-    weir_format_rate(rate, sizeof rate, s->bits_per_second / 8.0, t->unit);
+    units_format_bytes(xfer, sizeof xfer, (double)s->bytes);
+    units_format_rate(rate, sizeof rate, s->bits_per_second / 8.0, t->unit);
     if (id != NULL)
         snprintf(idbuf, sizeof idbuf, "%3d", *id);
     else
@@ -231,7 +231,7 @@ static int text_open(const struct weir_host *host, const char *arg,
         return WEIR_E_NOMEM;
     }
     t->sink = *sink;
-    t->unit = weir_unit_valid(fmt->unit) ? fmt->unit : 'a';
+    t->unit = units_valid(fmt->unit) ? fmt->unit : 'a';
     t->verbose = fmt->verbose;
     t->client = fmt->role == WEIR_ROLE_CLIENT;
     if (fmt->struct_size >= offsetof(struct weir_report_format, timestamps) + sizeof fmt->timestamps) {
@@ -369,7 +369,7 @@ static void interval_line(struct text *t, const int *id, const struct weir_repor
         out(t, "%s  %3lld" SP13 "%s\n", p, (long long)s->retransmits, tag);
     } else if (s->has_retransmits) {
         char cwnd[32];
-        weir_format_bytes(cwnd, sizeof cwnd, (double)s->snd_cwnd);
+        units_format_bytes(cwnd, sizeof cwnd, (double)s->snd_cwnd);
         out(t, "%s  %3lld   %s       %s\n", p, (long long)s->retransmits, cwnd, tag);
     } else {
         out(t, "%s" SP18 "%s\n", p, tag);
@@ -466,8 +466,8 @@ static void diskfile_line(struct text *t, const struct weir_report_end *e, size_
     const struct weir_report_diskfile *f = &e->diskfiles[i];
     int sending = e->streams[i].sending;
     char moved[32], size[32];
-    weir_format_bytes(moved, sizeof moved, (double)(sending ? f->sent : f->received));
-    weir_format_bytes(size, sizeof size, (double)f->size);
+    units_format_bytes(moved, sizeof moved, (double)(sending ? f->sent : f->received));
+    units_format_bytes(size, sizeof size, (double)f->size);
     moved[strlen(moved) - 1] = '\0';
     size[strlen(size) - 1] = '\0';
     out(t, "        Sent %s / %s (%d%%) of %s\n", moved, size,

@@ -52,7 +52,7 @@ void udp_warn(const struct udp_global *g, const char *fmt, ...)
 
 uint64_t udp_deadline(unsigned timeout_ms)
 {
-    return weir_mono_ms() + (timeout_ms ? timeout_ms : UDP_DEFAULT_TIMEOUT_MS);
+    return sock_mono_ms() + (timeout_ms ? timeout_ms : UDP_DEFAULT_TIMEOUT_MS);
 }
 
 static void stream_free(struct udp_stream *s)
@@ -93,7 +93,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     s->payload = malloc(s->blksize);
     if (!s->payload)
         return udp_fail(s->g, WEIR_E_NOMEM, "payload of %u bytes", (unsigned)s->blksize);
-    if (weir_fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
+    if (sock_fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
         return udp_fail(s->g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(errno));
     s->next_seq = 1;
     /* Without the train each datagram goes as two iovecs (header, shared

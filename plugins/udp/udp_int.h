@@ -157,7 +157,7 @@ int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_
                    struct udp_stream **out);
 /* The close hook: close the socket, free the stream. */
 void udp_close(void *stream);
-/* A deadline (weir_mono_ms) timeout_ms from now (a default when 0). */
+/* A deadline (sock_mono_ms) timeout_ms from now (a default when 0). */
 uint64_t udp_deadline(unsigned timeout_ms);
 
 /* ---- udp_sock.c ---- */

@@ -17,7 +17,7 @@ BIN=fuzz/bin
 ARTIFACTS=fuzz/artifacts
 
 # The core's sources are the convenience library's (everything but main.c)
-# and the code it links from src/common, found rather than listed so that
+# and the code it links from plugins/common, found rather than listed so that
 # a new file cannot leave the targets unlinkable; the udp targets link the
 # plugin's wire code (libudpwire in plugins/udp/Makefile.am).
 core_sources() {
@@ -41,7 +41,7 @@ CFLAGS_FUZZ="-g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer
     -Wno-gnu-variable-sized-type-not-at-end
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
     -I$TOP_BUILDDIR -I$TOP_SRCDIR/sdk/include -I$TOP_SRCDIR/src
-    -I$TOP_SRCDIR/src/common -I$TOP_SRCDIR/plugins/udp -I$FUZZ_DIR $FUZZ_INCLUDES"
+    -I$TOP_SRCDIR/plugins/common -I$TOP_SRCDIR/plugins/udp -I$FUZZ_DIR $FUZZ_INCLUDES"
 
 # compile SRC: its instrumented object under $OBJ (path printed), rebuilt
 # only when a source or header is newer.
