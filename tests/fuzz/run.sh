@@ -21,7 +21,7 @@ ARTIFACTS=fuzz/artifacts
 # a new file cannot leave the targets unlinkable; the udp targets link the
 # plugin's wire code (libudpwire in plugins/udp/Makefile.am).
 core_sources() {
-    find "$TOP_SRCDIR/src" -name '*.c' ! -name main.c | LC_ALL=C sort
+    find "$TOP_SRCDIR/src" "$TOP_SRCDIR/plugins/common" -name '*.c' ! -name main.c | LC_ALL=C sort
 }
 UDP_SRC="udp_hello.c udp_stats.c"
 OBJ=fuzz/obj
@@ -47,7 +47,7 @@ CFLAGS_FUZZ="-g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer
 # only when a source or header is newer.
 compile() {
     o=$OBJ/$(printf '%s' "${1#"$TOP_SRCDIR"/}" | tr / _ | sed 's/\.c$/.o/')
-    if [ ! -f "$o" ] || [ -n "$(find "$1" "$TOP_SRCDIR/src" "$TOP_SRCDIR/sdk/include" "$FUZZ_DIR" \
+    if [ ! -f "$o" ] || [ -n "$(find "$1" "$TOP_SRCDIR/src" "$TOP_SRCDIR/plugins/common" "$TOP_SRCDIR/sdk/include" "$FUZZ_DIR" \
             -name '*.[ch]' -newer "$o" | head -n 1)" ]; then
         echo "  FUZZCC   $o" >&2
         # shellcheck disable=SC2086
