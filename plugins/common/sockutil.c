@@ -44,7 +44,7 @@ int sock_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass)
 
 int sock_bind_device(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen)
 {
-    if (!WEIR_CFG_HAS(cfg, bind_dev) || !cfg->bind_dev)
+    if (!cfg->bind_dev)
         return WEIR_OK;
     if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->bind_dev, (socklen_t)strlen(cfg->bind_dev)) < 0) {
         snprintf(why, whylen, "SO_BINDTODEVICE %s: %s", cfg->bind_dev, strerror(errno));
@@ -83,7 +83,7 @@ uint64_t sock_max_pacing(int fd)
 
 int sock_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen)
 {
-    if (!WEIR_CFG_HAS(cfg, fq_rate) || !cfg->fq_rate)
+    if (!cfg->fq_rate)
         return WEIR_OK;
     /* The kernel takes 32 bits, or 64 from Linux 4.20 on: the narrow form
      * whenever the rate fits, so older kernels work too. */

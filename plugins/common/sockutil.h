@@ -19,11 +19,6 @@ int sock_peer_is_ipv4(const struct sockaddr *peer);
  * IPv6 ones. Returns 0, or -1 with errno and *tclass saying which failed. */
 int sock_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass);
 
-/* A field of the stream config that the core passing it knows (a core
- * from before the field's minor passes a shorter struct). */
-#define WEIR_CFG_HAS(cfg, field) \
-    ((cfg)->struct_size >= offsetof(struct weir_stream_config, field) + sizeof (cfg)->field)
-
 /* --bind-dev (SO_BINDTODEVICE), before connect. Returns WEIR_OK, or
  * WEIR_E_BINDDEV with why filled. */
 int sock_bind_device(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);

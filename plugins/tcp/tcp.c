@@ -140,14 +140,14 @@ static int stream_new(const struct tcp_global *g, int fd,
         free(s);
         return tcp_fail(g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(e));
     }
-    /* -Z and --skip-rx-copy (config minor 4). TCP discards what it reads
+    /* -Z and --skip-rx-copy . TCP discards what it reads
      * with MSG_TRUNC, still counting it. */
     s->payload_fd = -1;
-    /* -F (minor 5): the file's bytes pass through buf both ways, so no
+    /* -F: the file's bytes pass through buf both ways, so no
      * MSG_TRUNC and no memory file. */
-    s->payload = WEIR_CFG_HAS(cfg, payload) ? cfg->payload : NULL;
-    s->rx_flags = !s->payload && WEIR_CFG_HAS(cfg, skip_rx_copy) && cfg->skip_rx_copy ? MSG_TRUNC : 0;
-    if (!s->payload && WEIR_CFG_HAS(cfg, zerocopy) && cfg->zerocopy &&
+    s->payload = cfg->payload;
+    s->rx_flags = !s->payload && cfg->skip_rx_copy ? MSG_TRUNC : 0;
+    if (!s->payload && cfg->zerocopy &&
         (s->payload_fd = tcp_payload_file(s->buf, s->blksize)) < 0) {
         int e = errno;
         free(s);
@@ -345,7 +345,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
      * name with both an IPv6 and an IPv4 address should. */
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    WEIR_CFG_HAS(cfg, mptcp) && cfg->mptcp ? WEIR_IPPROTO_MPTCP : IPPROTO_TCP);
+                    cfg->mptcp ? WEIR_IPPROTO_MPTCP : IPPROTO_TCP);
         if (fd < 0) {
             snprintf(why, sizeof why, "socket: %s", strerror(errno));
             continue;

@@ -28,8 +28,8 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
         if (sock_set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
             return tcp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
     }
-    /* --snd-timeout, in the config from stream config minor 3 on. */
-    if (WEIR_CFG_HAS(cfg, snd_timeout_ms) && cfg->snd_timeout_ms > 0 &&
+    /* --snd-timeout. */
+    if (cfg->snd_timeout_ms > 0 &&
         sock_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
         return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", cfg->snd_timeout_ms,
                         strerror(errno));
@@ -37,7 +37,7 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
     if (cfg->tos >= 0 && sock_set_tos(fd, peer, cfg->tos, &tclass) < 0)
         return tcp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
                         tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
-    /* --bind-dev and --fq-rate (minor 4); the device before connect. */
+    /* --bind-dev and --fq-rate: the device before connect. */
     char why[160];
     int rc = sock_bind_device(fd, cfg, why, sizeof why);
     if (rc == WEIR_OK)
@@ -48,7 +48,7 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
 int tcp_set_flowlabel(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
                       struct sockaddr *peer)
 {
-    if (!WEIR_CFG_HAS(cfg, flowlabel) || !cfg->flowlabel)
+    if (!cfg->flowlabel)
         return WEIR_OK;
     if (peer->sa_family != AF_INET6 || sock_peer_is_ipv4(peer))
         return tcp_fail(g, WEIR_E_SETFLOW, "a flow label (-L) needs an IPv6 server address (try -6)");

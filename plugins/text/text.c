@@ -234,15 +234,12 @@ static int text_open(const struct weir_host *host, const char *arg,
     t->unit = units_valid(fmt->unit) ? fmt->unit : 'a';
     t->verbose = fmt->verbose;
     t->client = fmt->role == WEIR_ROLE_CLIENT;
-    if (fmt->struct_size >= offsetof(struct weir_report_format, timestamps) + sizeof fmt->timestamps) {
-        t->title = fmt->title ? strdup(fmt->title) : NULL;
-        t->timestamps = fmt->timestamps ? strdup(fmt->timestamps) : NULL;
-    }
+    t->title = fmt->title ? strdup(fmt->title) : NULL;
+    t->timestamps = fmt->timestamps ? strdup(fmt->timestamps) : NULL;
     /* A host older than ABI 1.6 is plain weir. */
-    int named = fmt->struct_size >= offsetof(struct weir_report_format, done_line) + sizeof fmt->done_line;
-    snprintf(t->program, sizeof t->program, "%s", named && fmt->program ? fmt->program : "weir");
+    snprintf(t->program, sizeof t->program, "%s", fmt->program ? fmt->program : "weir");
     snprintf(t->done_line, sizeof t->done_line, "%s",
-             named && fmt->done_line ? fmt->done_line : "weir Done.");
+             fmt->done_line ? fmt->done_line : "weir Done.");
     *ctx = t;
     return WEIR_OK;
 }
@@ -271,8 +268,7 @@ static void text_connected(void *ctx, const struct weir_report_connect *c)
             print_version(t, c->version, c->system_info);
             if (c->control_mss > 0)
                 out(t, "Control connection MSS %d\n", c->control_mss);
-            if (c->struct_size >= offsetof(struct weir_report_connect, chosen_blksize) + sizeof c->chosen_blksize
-                && c->chosen_blksize > 0)
+            if (c->chosen_blksize > 0)
                 out(t, "Setting UDP block size to %u\n", (unsigned)c->chosen_blksize);
             out(t, "Time: %s\n", nz(c->timestamp));
         }
@@ -297,8 +293,7 @@ static void text_test_start(void *ctx, const struct weir_report_start *s)
     /* A server started with --transport (iperf3 has no such line, nor
      * does a plain weir -s): what carried this test, so that the operator
      * of a TLS server sees a plain client's test for what it is. */
-    if (!t->client && s->struct_size >= offsetof(struct weir_report_start, server_transport) + sizeof s->server_transport &&
-        s->server_transport && s->transport)
+    if (!t->client && s->server_transport && s->transport)
         out(t, "Transport: %s, %s\n", s->transport, s->encrypted ? "encrypted" : "not encrypted");
     if (t->verbose) {
         out(t, "      Cookie: %s\n", nz(s->cookie));

@@ -28,7 +28,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
     unsigned char msg[UDP_TAGGED_HELLO_LEN];
     size_t len = UDP_HELLO_LEN;
     memcpy(msg, udp_hello_bytes, UDP_HELLO_LEN);
-    if (HAS_FIELD(cfg, stream_tag) && cfg->stream_tag && cfg->cookie) {
+    if (cfg->stream_tag && cfg->cookie) {
         memcpy(msg + UDP_HELLO_LEN, cfg->cookie, WEIR_COOKIE_SIZE);
         len = UDP_TAGGED_HELLO_LEN;
     }

@@ -62,7 +62,7 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
     /* --dont-fragment: DF on every datagram, and one larger than the path
      * MTU fails to send (EMSGSIZE) instead of leaving in fragments. Linux
      * sets DF on datagrams that fit anyway; what changes is the rest. */
-    if (WEIR_CFG_HAS(cfg, dont_fragment) && cfg->dont_fragment) {
+    if (cfg->dont_fragment) {
         int v4 = sock_peer_is_ipv4(peer);
         if ((v4 ? sock_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
                 : sock_set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1)) < 0)

@@ -215,6 +215,12 @@ static const char *check_plugin(void *h, enum weir_plugin_kind want, const struc
                  "(rebuild it against weir-sdk with abi_major %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
         return detail;
     }
+    if (d->abi_minor > WEIR_ABI_MINOR) {
+        snprintf(detail, len, "it was built for plugin ABI %u.%u, newer than this weir's %d.%d "
+                 "(upgrade weir, or rebuild the plugin against this weir's weir-sdk)",
+                 d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MINOR);
+        return detail;
+    }
     if (d->struct_size < offsetof(struct weir_plugin, reporter) + sizeof(void *))
         return "its descriptor is truncated (struct_size too small)";
     if (d->kind != WEIR_PLUGIN_TRANSPORT && d->kind != WEIR_PLUGIN_REPORTER)

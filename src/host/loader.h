@@ -12,11 +12,9 @@
 #include <stdio.h>
 #include <weir/weir.h>
 
-/* An ops struct's optional hook that a later minor appended: set, and
- * inside the struct the plugin was built with. */
-#define HAS_HOOK(ops, hook)                                                          \
-    ((ops)->struct_size >= offsetof(__typeof__(*(ops)), hook) + sizeof (ops)->hook && \
-     (ops)->hook)
+/* An ops struct's optional hook: inside the struct the plugin was built
+ * with, and set. */
+#define HAS_HOOK(ops, hook) (WEIR_HAS_FIELD(ops, hook) && (ops)->hook)
 
 /* Directory given with --plugin-dir (NULL: none). */
 void loader_set_plugin_dir(const char *dir);

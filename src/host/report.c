@@ -221,8 +221,6 @@ char *report_document(struct report_set *rs)
     if (rs->n == 0 || rs->inst[0].failed)
         return NULL;
     const struct weir_reporter_ops *ops = rs->inst[0].p->reporter;
-    /* Added in ABI minor 1: read it only from a plugin whose ops struct
-     * is large enough to hold it. */
     if (!HAS_HOOK(ops, document))
         return NULL;
     return ops->document(rs->inst[0].ctx);

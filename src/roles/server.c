@@ -264,8 +264,7 @@ static struct stream_path stream_path(const struct weir_test *t)
     int control_port = (ops->caps & WEIR_CAP_CONTROL_PORT) != 0;
     sp.adopt = control_port && HAS_HOOK(ops, server_adopt);
     sp.lend = control_port && !sp.adopt;
-    /* A plugin from before minor 3 was promised one test at a time. */
-    sp.gated = sp.lend || (!control_port && !t->stream_tag) || p->abi_minor < 3;
+    sp.gated = sp.lend || (!control_port && !t->stream_tag);
     return sp;
 }
 
