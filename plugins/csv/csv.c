@@ -67,7 +67,7 @@ struct csv {
     struct weir_sink sink;
     FILE *file;                 /* csv:PATH, else NULL: the sink */
     const char *path;
-    int write_failed;           /* reported; close stays quiet */
+    int write_failed;           /* the hook writing returns the error */
     const char *role;
     int finished;               /* tests finished; the current one is finished + 1 */
     /* The current test, copied: snapshot pointers die with their hook. */
@@ -89,13 +89,18 @@ static void put(struct csv *c, const char *line, size_t len)
         c->sink.write(c->sink.ctx, WEIR_OUT, line, len);
         return;
     }
-    /* The host stops calling a reporter that reports an error, and the
-     * exit status says so. */
     if (fwrite(line, 1, len, c->file) != len || fflush(c->file) != 0) {
         c->write_failed = 1;
         c->host->set_error(WEIR_E_LOGFILE, "csv reporter: cannot write %s: %s", c->path,
                            strerror(errno));
     }
+}
+
+/* What a hook that wrote rows returns: the host stops calling a reporter
+ * that reports an error, and the exit status says so. */
+static int written(const struct csv *c)
+{
+    return c->write_failed ? WEIR_E_LOGFILE : WEIR_OK;
 }
 
 static void put_record(struct csv *c, const struct csv_record *r)
@@ -217,18 +222,22 @@ static int csv_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
-static void csv_close(void *ctx)
+static int csv_close(void *ctx)
 {
     struct csv *c = ctx;
+    int rc = WEIR_OK;
     forget_test(c);
     free(c->peer);
-    if (c->file != NULL && fclose(c->file) != 0 && !c->write_failed)
-        c->host->log(WEIR_LOG_ERROR, "csv reporter: cannot write %s: %s", c->path, strerror(errno));
+    if (c->file != NULL && fclose(c->file) != 0) {
+        c->host->set_error(WEIR_E_LOGFILE, "csv reporter: cannot write %s: %s", c->path, strerror(errno));
+        rc = WEIR_E_LOGFILE;
+    }
     free((char *)c->path);
     free(c);
+    return rc;
 }
 
-static void csv_connected(void *ctx, const struct weir_report_connect *conn)
+static int csv_connected(void *ctx, const struct weir_report_connect *conn)
 {
     struct csv *c = ctx;
     c->have_time = 1;
@@ -239,9 +248,10 @@ static void csv_connected(void *ctx, const struct weir_report_connect *conn)
         c->run_have_time = 1;
         c->run_time = conn->timesecs;
     }
+    return WEIR_OK;
 }
 
-static void csv_test_start(void *ctx, const struct weir_report_start *s)
+static int csv_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct csv *c = ctx;
     free(c->transport);
@@ -254,6 +264,7 @@ static void csv_test_start(void *ctx, const struct weir_report_start *s)
     c->run_reverse = c->reverse;
     if (c->peer == NULL && s->host != NULL)
         c->peer = strdup(s->host);
+    return WEIR_OK;
 }
 
 /* Non-bidir runs have one direction: reverse says which. Bidir sums: the
@@ -265,7 +276,7 @@ static int sum_uploads(const struct csv *c, int reverse_sum)
     return !c->reverse;
 }
 
-static void csv_interval(void *ctx, const struct weir_report_interval *iv)
+static int csv_interval(void *ctx, const struct weir_report_interval *iv)
 {
     struct csv *c = ctx;
     struct csv_record r;
@@ -287,6 +298,7 @@ static void csv_interval(void *ctx, const struct weir_report_interval *iv)
         set_sample(&r, &iv->sum_bidir_reverse);
         put_record(c, &r);
     }
+    return written(c);
 }
 
 static void end_stream_rows(struct csv *c, const struct weir_report_end_stream *st)
@@ -348,7 +360,7 @@ static void end_sums(struct csv *c, const struct weir_report_end *e, int upload,
         end_sum_row(c, e, "end-receiver-sum", upload, received);
 }
 
-static void csv_test_end(void *ctx, const struct weir_report_end *e)
+static int csv_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct csv *c = ctx;
     for (size_t i = 0; i < e->n_streams; i++)
@@ -357,9 +369,10 @@ static void csv_test_end(void *ctx, const struct weir_report_end *e)
     if (e->bidir)
         end_sums(c, e, sum_uploads(c, 1), &e->sum_sent_bidir_reverse,
                  &e->sum_received_bidir_reverse);
+    return written(c);
 }
 
-static void csv_test_finish(void *ctx, const char *error)
+static int csv_test_finish(void *ctx, const char *error)
 {
     struct csv *c = ctx;
     if (error != NULL) {
@@ -370,9 +383,10 @@ static void csv_test_finish(void *ctx, const char *error)
     }
     forget_test(c);
     c->finished++;
+    return written(c);
 }
 
-static void csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
+static int csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
 {
     struct csv *c = ctx;
     /* The run's tests were the last n_rows that finished. */
@@ -415,6 +429,7 @@ static void csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
         put_record(c, &r);
     }
     c->run_have_time = 0;
+    return written(c);
 }
 
 static const struct weir_reporter_ops ops = {

@@ -16,17 +16,18 @@ struct stream_rep {
 };
 
 /* Writes one event line; takes ownership of data. */
-static void emit(struct stream_rep *r, const char *event, struct json_object *data)
+static int emit(struct stream_rep *r, const char *event, struct json_object *data)
 {
     struct json_object *o = json_object_new_object();
     if (o == NULL) {
         json_object_put(data);
-        return;
+        return jsondoc_out_nomem(&r->out);
     }
     json_object_object_add(o, "event", json_object_new_string(event));
     json_object_object_add(o, "data", data);
-    jsondoc_out_write(&r->out, o, LINE_FLAGS);
+    int rc = jsondoc_out_write(&r->out, o, LINE_FLAGS);
     json_object_put(o);
+    return rc;
 }
 
 static int stream_open(const struct weir_host *host, const char *arg,
@@ -49,60 +50,65 @@ static int stream_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
-static void stream_close(void *ctx)
+static int stream_close(void *ctx)
 {
     struct stream_rep *r = ctx;
     jsondoc_test_reset(&r->test);
-    jsondoc_out_close(&r->out);
+    int rc = jsondoc_out_close(&r->out);
     free(r);
+    return rc;
 }
 
-static void stream_connected(void *ctx, const struct weir_report_connect *c)
+static int stream_connected(void *ctx, const struct weir_report_connect *c)
 {
     struct stream_rep *r = ctx;
     jsondoc_test_connected(&r->test, c);
+    return WEIR_OK;
 }
 
-static void stream_test_start(void *ctx, const struct weir_report_start *s)
+static int stream_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct stream_rep *r = ctx;
-    emit(r, "start", jsondoc_start(&r->test, s));
+    return emit(r, "start", jsondoc_start(&r->test, s));
 }
 
-static void stream_interval(void *ctx, const struct weir_report_interval *iv)
+static int stream_interval(void *ctx, const struct weir_report_interval *iv)
 {
-    emit(ctx, "interval", jsondoc_interval(iv));
+    return emit(ctx, "interval", jsondoc_interval(iv));
 }
 
-static void stream_test_end(void *ctx, const struct weir_report_end *e)
+static int stream_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct stream_rep *r = ctx;
-    emit(r, "end", jsondoc_end(&r->test, e));
-    if (e->server_output_json != NULL) {
+    int rc = emit(r, "end", jsondoc_end(&r->test, e));
+    if (rc == WEIR_OK && e->server_output_json != NULL) {
         struct json_object *j = json_tokener_parse(e->server_output_json);
         if (j != NULL)
-            emit(r, "server_output_json", j);
+            rc = emit(r, "server_output_json", j);
         else
             r->host->log(WEIR_LOG_WARNING,
                          "json-stream reporter: the server's JSON output does not parse");
     }
-    if (e->server_output_text != NULL)
-        emit(r, "server_output_text", json_object_new_string(e->server_output_text));
+    if (rc == WEIR_OK && e->server_output_text != NULL)
+        rc = emit(r, "server_output_text", json_object_new_string(e->server_output_text));
+    return rc;
 }
 
-static void stream_test_finish(void *ctx, const char *error)
+static int stream_test_finish(void *ctx, const char *error)
 {
     struct stream_rep *r = ctx;
-    if (error != NULL)
-        emit(r, "error", json_object_new_string(error));
+    int rc = error != NULL ? emit(r, "error", json_object_new_string(error)) : WEIR_OK;
     jsondoc_test_reset(&r->test);
+    return rc;
 }
 
-static void stream_comparison(void *ctx, const struct weir_report_comparison *c)
+static int stream_comparison(void *ctx, const struct weir_report_comparison *c)
 {
-    emit(ctx, "comparison", jsondoc_comparison(c));
+    return emit(ctx, "comparison", jsondoc_comparison(c));
 }
 
+/* No message hook: iperf3's --json-stream has no event for a warning, so
+ * weir's go to stderr as they would without this reporter. */
 static const struct weir_reporter_ops ops = {
     .struct_size = sizeof ops,
     .open = stream_open,

@@ -62,38 +62,42 @@ static int json_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
-static void json_close(void *ctx)
+static int json_close(void *ctx)
 {
     struct json_rep *r = ctx;
     forget_test(r);
     json_object_put(r->tests);
-    jsondoc_out_close(&r->out);
+    int rc = jsondoc_out_close(&r->out);
     free(r);
+    return rc;
 }
 
-static void json_connected(void *ctx, const struct weir_report_connect *c)
+static int json_connected(void *ctx, const struct weir_report_connect *c)
 {
     struct json_rep *r = ctx;
     jsondoc_test_connected(&r->test, c);
+    return WEIR_OK;
 }
 
-static void json_test_start(void *ctx, const struct weir_report_start *s)
+static int json_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct json_rep *r = ctx;
     json_object_put(r->start);
     r->start = jsondoc_start(&r->test, s);
+    return WEIR_OK;
 }
 
-static void json_interval(void *ctx, const struct weir_report_interval *iv)
+static int json_interval(void *ctx, const struct weir_report_interval *iv)
 {
     struct json_rep *r = ctx;
     if (r->intervals == NULL)
         r->intervals = json_object_new_array();
     if (r->intervals != NULL)
         json_object_array_add(r->intervals, jsondoc_interval(iv));
+    return WEIR_OK;
 }
 
-static void json_test_end(void *ctx, const struct weir_report_end *e)
+static int json_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct json_rep *r = ctx;
     json_object_put(r->end);
@@ -109,6 +113,7 @@ static void json_test_end(void *ctx, const struct weir_report_end *e)
     }
     if (e->server_output_text != NULL)
         r->server_text = strdup(e->server_output_text);
+    return WEIR_OK;
 }
 
 /* The object, or a fresh empty one: a failed test still prints every
@@ -120,13 +125,14 @@ static struct json_object *take(struct json_object **slot, struct json_object *(
     return o;
 }
 
-static void json_test_finish(void *ctx, const char *error)
+static int json_test_finish(void *ctx, const char *error)
 {
     struct json_rep *r = ctx;
     struct json_object *doc = json_object_new_object();
+    int rc = WEIR_OK;
     if (doc == NULL) {
         forget_test(r);
-        return;
+        return jsondoc_out_nomem(&r->out);
     }
     if (r->start == NULL)
         r->start = jsondoc_start(&r->test, NULL);
@@ -154,42 +160,49 @@ static void json_test_finish(void *ctx, const char *error)
         else
             json_object_put(doc);
     } else {
-        jsondoc_out_write(&r->out, doc, DOC_FLAGS);
+        rc = jsondoc_out_write(&r->out, doc, DOC_FLAGS);
         json_object_put(doc);
     }
     forget_test(r);
+    return rc;
 }
 
-static void json_comparison(void *ctx, const struct weir_report_comparison *c)
+static int json_comparison(void *ctx, const struct weir_report_comparison *c)
 {
     struct json_rep *r = ctx;
     struct json_object *doc = json_object_new_object();
     if (doc == NULL)
-        return;
+        return jsondoc_out_nomem(&r->out);
     json_object_object_add(doc, "tests", r->tests != NULL ? r->tests : json_object_new_array());
     r->tests = NULL;
     json_object_object_add(doc, "comparison", jsondoc_comparison(c));
-    jsondoc_out_write(&r->out, doc, DOC_FLAGS);
+    int rc = jsondoc_out_write(&r->out, doc, DOC_FLAGS);
     json_object_put(doc);
+    return rc;
 }
 
-static char *json_document(void *ctx)
+/* --get-server-output: the document so far (a client may ask at any
+ * time; nothing is written here). */
+static int json_document(void *ctx, char **json)
 {
     struct json_rep *r = ctx;
     struct json_object *doc = json_object_new_object();
+    *json = NULL;
     if (doc == NULL)
-        return NULL;
+        return WEIR_OK;         /* the client gets the text output instead */
     struct json_object *start = r->start ? json_object_get(r->start) : json_object_new_object();
     struct json_object *iv = r->intervals ? json_object_get(r->intervals) : json_object_new_array();
     struct json_object *end = r->end ? json_object_get(r->end) : json_object_new_object();
     json_object_object_add(doc, "start", start);
     json_object_object_add(doc, "intervals", iv);
     json_object_object_add(doc, "end", end);
-    char *text = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    *json = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(doc);
-    return text;
+    return WEIR_OK;
 }
 
+/* No message hook: iperf3's document has no place for a warning, so
+ * weir's go to stderr as they would without this reporter. */
 static const struct weir_reporter_ops ops = {
     .struct_size = sizeof ops,
     .open = json_open,

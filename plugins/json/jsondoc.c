@@ -459,42 +459,69 @@ int jsondoc_out_open(struct jsondoc_out *o, const struct weir_host *host, const 
 {
     o->sink = *sink;
     o->file = NULL;
+    o->path = NULL;
+    o->host = host;
+    o->name = name;
     if (path == NULL || *path == '\0')
         return WEIR_OK;
+    if ((o->path = strdup(path)) == NULL) {
+        host->set_error(WEIR_E_NOMEM, "%s reporter: out of memory", name);
+        return WEIR_E_NOMEM;
+    }
     o->file = fopen(path, "a");
     if (o->file == NULL) {
         host->set_error(WEIR_E_LOGFILE, "%s reporter: cannot open %s: %s", name, path,
                         strerror(errno));
+        free(o->path);
+        o->path = NULL;
         return WEIR_E_LOGFILE;
     }
     return WEIR_OK;
 }
 
-void jsondoc_out_write(struct jsondoc_out *o, jobj *obj, int flags)
+int jsondoc_out_nomem(const struct jsondoc_out *o)
+{
+    o->host->set_error(WEIR_E_NOMEM, "%s reporter: out of memory", o->name);
+    return WEIR_E_NOMEM;
+}
+
+static int cannot_write(const struct jsondoc_out *o)
+{
+    o->host->set_error(WEIR_E_LOGFILE, "%s reporter: cannot write %s: %s", o->name, o->path,
+                       strerror(errno));
+    return WEIR_E_LOGFILE;
+}
+
+int jsondoc_out_write(struct jsondoc_out *o, jobj *obj, int flags)
 {
     size_t len = 0;
-    const char *text = json_object_to_json_string_length(obj, flags, &len);
+    const char *text = obj != NULL ? json_object_to_json_string_length(obj, flags, &len) : NULL;
     if (text == NULL)
-        return;
+        return jsondoc_out_nomem(o);
     if (o->file != NULL) {
-        fwrite(text, 1, len, o->file);
-        fputc('\n', o->file);
-        fflush(o->file);
-        return;
+        if (fwrite(text, 1, len, o->file) != len || fputc('\n', o->file) == EOF ||
+            fflush(o->file) != 0)
+            return cannot_write(o);
+        return WEIR_OK;
     }
     /* One write per document or line, newline included. */
     char *line = malloc(len + 1);
     if (line == NULL)
-        return;
+        return jsondoc_out_nomem(o);
     memcpy(line, text, len);
     line[len] = '\n';
     o->sink.write(o->sink.ctx, WEIR_OUT, line, len + 1);
     free(line);
+    return WEIR_OK;
 }
 
-void jsondoc_out_close(struct jsondoc_out *o)
+int jsondoc_out_close(struct jsondoc_out *o)
 {
-    if (o->file != NULL)
-        fclose(o->file);
+    int rc = WEIR_OK;
+    if (o->file != NULL && fclose(o->file) != 0)
+        rc = cannot_write(o);
     o->file = NULL;
+    free(o->path);
+    o->path = NULL;
+    return rc;
 }

@@ -46,13 +46,21 @@ struct json_object *jsondoc_comparison(const struct weir_report_comparison *c);
 struct jsondoc_out {
     struct weir_sink sink;
     FILE *file;
+    char *path;                 /* the file's name, for messages */
+    const struct weir_host *host;
+    const char *name;           /* the reporter's, for messages */
 };
 
-/* Returns WEIR_OK, or WEIR_E_LOGFILE after host->set_error. */
+/* Each returns WEIR_OK, or WEIR_E_LOGFILE (WEIR_E_NOMEM) after
+ * host->set_error: what the reporter's hook returns. */
 int jsondoc_out_open(struct jsondoc_out *o, const struct weir_host *host, const char *name,
                      const char *path, const struct weir_sink *sink);
-/* Writes obj with json-c flags, then a newline. */
-void jsondoc_out_write(struct jsondoc_out *o, struct json_object *obj, int flags);
-void jsondoc_out_close(struct jsondoc_out *o);
+/* Writes obj (NULL: it could not be made) with json-c flags, then a
+ * newline. */
+int jsondoc_out_write(struct jsondoc_out *o, struct json_object *obj, int flags);
+/* Closes the file; the last of it may fail to reach the disk only here. */
+int jsondoc_out_close(struct jsondoc_out *o);
+/* A piece of the output could not be made: WEIR_E_NOMEM, said. */
+int jsondoc_out_nomem(const struct jsondoc_out *o);
 
 #endif

@@ -68,24 +68,28 @@ static struct om_labels test_labels(const struct om *o)
     return l;
 }
 
-static void emit(struct om *o)
+/* What the calling hook returns: the host stops calling a reporter that
+ * reports an error, and the exit status says so. */
+static int emit(struct om *o)
 {
     size_t len = 0;
+    int rc = WEIR_OK;
     char *text = om_render(&o->set, &len);
     if (text == NULL) {
-        o->host->log(WEIR_LOG_ERROR, "openmetrics reporter: out of memory, no metrics written");
-        return;
+        o->host->set_error(WEIR_E_NOMEM, "openmetrics reporter: out of memory, no metrics written");
+        return WEIR_E_NOMEM;
     }
     if (o->path == NULL) {
         o->sink.write(o->sink.ctx, WEIR_OUT, text, len);
     } else {
         char err[1024];
-        /* The host stops calling a reporter that reports an error, and
-         * the exit status says so. */
-        if (promfile_replace(o->path, text, len, o->umask_bits, err, sizeof err) != 0)
+        if (promfile_replace(o->path, text, len, o->umask_bits, err, sizeof err) != 0) {
             o->host->set_error(WEIR_E_LOGFILE, "openmetrics reporter: %s", err);
+            rc = WEIR_E_LOGFILE;
+        }
     }
     free(text);
+    return rc;
 }
 
 static int om_open(const struct weir_host *host, const char *arg,
@@ -115,29 +119,30 @@ static int om_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
-static void om_close(void *ctx)
+static int om_close(void *ctx)
 {
     struct om *o = ctx;
     /* A comparison run cut short still prints what it measured. */
-    if (o->unprinted && o->path == NULL)
-        emit(o);
+    int rc = o->unprinted && o->path == NULL ? emit(o) : WEIR_OK;
     om_clear(&o->set);
     free(o->peer);
     free(o->transport);
     free(o->path);
     free(o);
+    return rc;
 }
 
-static void om_connected(void *ctx, const struct weir_report_connect *c)
+static int om_connected(void *ctx, const struct weir_report_connect *c)
 {
     struct om *o = ctx;
     free(o->peer);
     o->peer = c->host != NULL ? strdup(c->host) : NULL;
     o->have_time = 1;
     o->time = (double)c->timemillisecs / 1000.0;
+    return WEIR_OK;
 }
 
-static void om_test_start(void *ctx, const struct weir_report_start *s)
+static int om_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct om *o = ctx;
     free(o->transport);
@@ -148,13 +153,15 @@ static void om_test_start(void *ctx, const struct weir_report_start *s)
     o->reverse = s->reverse != 0;
     if (o->peer == NULL && s->host != NULL)
         o->peer = strdup(s->host);
+    return WEIR_OK;
 }
 
-static void om_interval(void *ctx, const struct weir_report_interval *iv)
+static int om_interval(void *ctx, const struct weir_report_interval *iv)
 {
     /* Final results only: Prometheus scrapes a state, not a time series. */
     (void)ctx;
     (void)iv;
+    return WEIR_OK;
 }
 
 static void sample_series(struct om *o, const char *direction, const char *stream, int sender,
@@ -208,7 +215,7 @@ static void sums(struct om *o, const struct weir_report_end *e, int upload,
         sample_series(o, direction(upload), "sum", 0, received);
 }
 
-static void om_test_end(void *ctx, const struct weir_report_end *e)
+static int om_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct om *o = ctx;
     for (size_t i = 0; i < e->n_streams; i++) {
@@ -232,9 +239,10 @@ static void om_test_end(void *ctx, const struct weir_report_end *e)
         l.machine = o->client ? "server" : "client";
         add(o, OM_CPU, &l, e->remote_total / 100.0);
     }
+    return WEIR_OK;
 }
 
-static void om_test_finish(void *ctx, const char *error)
+static int om_test_finish(void *ctx, const char *error)
 {
     struct om *o = ctx;
     /* A transport tested again in a comparison run: the newest counts. */
@@ -243,8 +251,9 @@ static void om_test_finish(void *ctx, const char *error)
     add(o, OM_TEST_SUCCESS, &l, error == NULL ? 1 : 0);
     if (o->have_time)
         add(o, OM_TEST_TIMESTAMP, &l, o->time);
+    int rc = WEIR_OK;
     if (o->path != NULL || o->comparison == 0)
-        emit(o);
+        rc = emit(o);
     else
         o->unprinted = 1;
     o->finished++;
@@ -255,9 +264,10 @@ static void om_test_finish(void *ctx, const char *error)
     /* An ordinary run's file or output holds the latest test only. */
     if (o->comparison == 0)
         om_clear(&o->set);
+    return rc;
 }
 
-static void om_comparison(void *ctx, const struct weir_report_comparison *c)
+static int om_comparison(void *ctx, const struct weir_report_comparison *c)
 {
     struct om *o = ctx;
     /* The rows are the run's verdicts, failures before a test started
@@ -270,9 +280,10 @@ static void om_comparison(void *ctx, const struct weir_report_comparison *c)
         if (row->error == NULL)
             add(o, OM_SETUP, &l, row->setup_seconds);
     }
-    emit(o);
+    int rc = emit(o);
     o->unprinted = 0;
     om_clear(&o->set);
+    return rc;
 }
 
 static const struct weir_reporter_ops ops = {

@@ -62,13 +62,14 @@ static int svg_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
-static void emit(struct svg_rep *r, struct svgbuf *b)
+/* What the calling hook returns. */
+static int emit(struct svg_rep *r, struct svgbuf *b)
 {
     if (b->failed) {
-        r->host->log(WEIR_LOG_ERROR, "svg reporter: out of memory drawing the chart");
-        return;
+        r->host->set_error(WEIR_E_NOMEM, "svg reporter: out of memory drawing the chart");
+        return WEIR_E_NOMEM;
     }
-    svg_out_write(&r->out, b->text, b->len);
+    return svg_out_write(&r->out, b->text, b->len);
 }
 
 static void forget_done(struct svg_rep *r)
@@ -80,60 +81,64 @@ static void forget_done(struct svg_rep *r)
     r->n_done = 0;
 }
 
-static void write_comparison(struct svg_rep *r, const struct weir_report_comparison *c)
+static int write_comparison(struct svg_rep *r, const struct weir_report_comparison *c)
 {
     struct svgbuf b;
     sb_init(&b);
     chart_comparison(&b, r->done, r->n_done, c, r->title, r->unit);
-    emit(r, &b);
+    int rc = emit(r, &b);
     sb_free(&b);
     forget_done(r);
+    return rc;
 }
 
-static void svg_close(void *ctx)
+static int svg_close(void *ctx)
 {
     struct svg_rep *r = ctx;
     /* A comparison run that stopped before its comparison hook still gets
      * the chart of the tests it ran. */
-    if (r->n_done > 0)
-        write_comparison(r, NULL);
+    int rc = r->n_done > 0 ? write_comparison(r, NULL) : WEIR_OK;
     svgtest_free(r->current);
     svg_out_close(&r->out);
     free(r->title);
     free(r);
+    return rc;
 }
 
-static void svg_test_start(void *ctx, const struct weir_report_start *s)
+static int svg_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct svg_rep *r = ctx;
     svgtest_free(r->current);
     r->current = svgtest_new(s, r->client);
     if (r->current == NULL)
         r->host->log(WEIR_LOG_ERROR, "svg reporter: out of memory; this test gets no chart");
+    return WEIR_OK;
 }
 
-static void svg_interval(void *ctx, const struct weir_report_interval *iv)
+static int svg_interval(void *ctx, const struct weir_report_interval *iv)
 {
     struct svg_rep *r = ctx;
     if (r->current != NULL && svgtest_interval(r->current, iv) != 0)
         r->host->log(WEIR_LOG_WARNING, "svg reporter: out of memory; an interval is missing");
+    return WEIR_OK;
 }
 
-static void svg_test_end(void *ctx, const struct weir_report_end *e)
+static int svg_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct svg_rep *r = ctx;
     if (r->current != NULL)
         svgtest_end(r->current, e);
+    return WEIR_OK;
 }
 
-static void svg_test_finish(void *ctx, const char *error)
+static int svg_test_finish(void *ctx, const char *error)
 {
     struct svg_rep *r = ctx;
     struct svg_test *t = r->current;
     r->current = NULL;
     /* A test that failed before it started has nothing to draw. */
     if (t == NULL)
-        return;
+        return WEIR_OK;
     if (error != NULL)
         svgtest_set_error(t, error);
     if (r->comparison > 0) {
@@ -141,23 +146,24 @@ static void svg_test_finish(void *ctx, const char *error)
         if (d == NULL) {
             r->host->log(WEIR_LOG_ERROR, "svg reporter: out of memory; a test is left out");
             svgtest_free(t);
-            return;
+            return WEIR_OK;
         }
         r->done = d;
         r->done[r->n_done++] = t;
-        return;
+        return WEIR_OK;
     }
     struct svgbuf b;
     sb_init(&b);
     chart_single(&b, t, r->title, r->unit);
-    emit(r, &b);
+    int rc = emit(r, &b);
     sb_free(&b);
     svgtest_free(t);
+    return rc;
 }
 
-static void svg_comparison(void *ctx, const struct weir_report_comparison *c)
+static int svg_comparison(void *ctx, const struct weir_report_comparison *c)
 {
-    write_comparison(ctx, c);
+    return write_comparison(ctx, c);
 }
 
 static const struct weir_reporter_ops ops = {

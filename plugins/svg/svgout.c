@@ -72,18 +72,22 @@ static int write_all(int fd, const char *text, size_t len)
     return 0;
 }
 
-void svg_out_write(struct svg_out *o, const char *text, size_t len)
+static int cannot_write(const struct svg_out *o, int err)
+{
+    o->host->set_error(WEIR_E_LOGFILE, "svg reporter: cannot write %s: %s", o->path, strerror(err));
+    return WEIR_E_LOGFILE;
+}
+
+int svg_out_write(struct svg_out *o, const char *text, size_t len)
 {
     if (o->path == NULL) {
         o->sink.write(o->sink.ctx, WEIR_OUT, text, len);
-        return;
+        return WEIR_OK;
     }
     char temp[4096];
     int fd = create_temp(o->path, temp, sizeof temp);
-    if (fd < 0) {
-        o->host->log(WEIR_LOG_ERROR, "svg reporter: cannot write %s: %s", o->path, strerror(errno));
-        return;
-    }
+    if (fd < 0)
+        return cannot_write(o, errno);
     int failed = write_all(fd, text, len) != 0;
     int saved = errno;
     if (close(fd) != 0 && !failed) {
@@ -96,8 +100,9 @@ void svg_out_write(struct svg_out *o, const char *text, size_t len)
     }
     if (failed) {
         unlink(temp);
-        o->host->log(WEIR_LOG_ERROR, "svg reporter: cannot write %s: %s", o->path, strerror(saved));
+        return cannot_write(o, saved);
     }
+    return WEIR_OK;
 }
 
 void svg_out_close(struct svg_out *o)

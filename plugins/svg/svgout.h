@@ -17,8 +17,9 @@ struct svg_out {
  * WEIR_E_LOGFILE / WEIR_E_NOMEM after host->set_error. */
 int svg_out_open(struct svg_out *o, const struct weir_host *host, const char *path,
                  const struct weir_sink *sink);
-/* Write one whole document; a failure is logged (hooks cannot return one). */
-void svg_out_write(struct svg_out *o, const char *text, size_t len);
+/* Write one whole document. Returns WEIR_OK, or WEIR_E_LOGFILE after
+ * host->set_error (what the reporter's hook returns). */
+int svg_out_write(struct svg_out *o, const char *text, size_t len);
 void svg_out_close(struct svg_out *o);
 
 #endif

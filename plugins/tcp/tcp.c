@@ -1,8 +1,9 @@
 /* tcp transport: iperf3's TCP data streams.
  *
  * Client: connect to the server's control port, send the 37-byte cookie.
- * Server: streams arrive on the control listener; each is identified by the
- * cookie it sends first. Data is blocks of blksize bytes with no framing
+ * Server: streams arrive on the control listener, where the core accepts
+ * them, reads the cookie each sends first and hands it to the test it
+ * names (server_adopt). Data is blocks of blksize bytes with no framing
  * (protocol.md §4.2). */
 #include "tcp_int.h"
 #include "payload.h"
@@ -27,18 +28,11 @@
  * one busy stream cannot starve the others on its worker. */
 #define TCP_RECV_BATCH 16
 
-/* The byte a server answers a wrong data-stream cookie with (ACCESS_DENIED). */
-#define TCP_ACCESS_DENIED 0xFF
-
 #define CONGESTION_HINT " (see sysctl net.ipv4.tcp_available_congestion_control)"
 
 /* Used when the core passes timeout_ms == 0, so no step can wait forever
  * (iperf3 3.15+ waits 10 s per read). */
 #define TCP_DEFAULT_TIMEOUT_MS 10000u
-
-struct tcp_listener {
-    int fd;                     /* the core's control listener; not ours */
-};
 
 struct tcp_stream {
     const struct tcp_global *g;
@@ -56,7 +50,7 @@ struct tcp_stream {
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
-/* ---- deadlines for the blocking steps of open and accept ---- */
+/* ---- deadlines for the blocking steps of open ---- */
 
 static uint64_t deadline_after(unsigned timeout_ms)
 {
@@ -87,33 +81,6 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t deadline)
         }
     }
     return 0;
-}
-
-/* Read up to len bytes before the deadline; stops early at EOF. Returns the
- * count read, or -1 with errno on a socket error. */
-static ssize_t read_upto(int fd, void *buf, size_t len, uint64_t deadline)
-{
-    unsigned char *p = buf;
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = recv(fd, p + got, len - got, 0);
-        if (n > 0) {
-            got += (size_t)n;
-            continue;
-        }
-        if (n == 0)
-            break;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return -1;
-        int r = sock_wait_fd(fd, POLLIN, deadline);
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            break;
-    }
-    return (ssize_t)got;
 }
 
 /* ---- streams ---- */
@@ -405,34 +372,23 @@ fail:
 
 /* ---- server ---- */
 
+/* Nothing to prepare: the core's front door accepts the streams on the
+ * control port and hands each over (server_adopt). */
 static int tcp_server_listen(void *global, const struct weir_stream_config *cfg,
                              int control_fd, void **listener, int *poll_fd)
 {
-    const struct tcp_global *g = global;
-    struct tcp_listener *l = malloc(sizeof *l);
-
+    (void)global;
     (void)cfg;
-    if (!l)
-        return tcp_fail(g, WEIR_E_NOMEM, "listener");
-    l->fd = control_fd;
-    *listener = l;
-    *poll_fd = control_fd;
+    (void)control_fd;
+    (void)poll_fd;
+    *listener = NULL;
     return WEIR_OK;
 }
 
 static void tcp_server_unlisten(void *global, void *listener)
 {
     (void)global;
-    free(listener);
-}
-
-/* Tell a connection it is not one of ours and drop it. */
-static void deny(int fd)
-{
-    unsigned char b = TCP_ACCESS_DENIED;
-    ssize_t n = send(fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)n;    /* best effort: the peer may already be gone */
-    close(fd);
+    (void)listener;
 }
 
 /* The connection is ours (its cookie matched): options, then the stream. */
@@ -452,52 +408,6 @@ static int take_stream(const struct tcp_global *g, int fd, const struct weir_str
     if (rc != WEIR_OK)
         close(fd);
     return rc;
-}
-
-static int tcp_server_accept(void *global, void *listener,
-                             const struct weir_stream_config *cfg, void **stream)
-{
-    const struct tcp_global *g = global;
-    const struct tcp_listener *l = listener;
-    struct sockaddr_storage peer;
-    socklen_t plen = sizeof peer;
-    unsigned char got[WEIR_COOKIE_SIZE];
-    char host[64] = "?";
-
-    if (!cfg->cookie)
-        return tcp_fail(g, WEIR_E_STREAMACCEPT, "no cookie to match streams against");
-    /* The core's listener may be blocking; never let accept() wait. */
-    struct pollfd p = { .fd = l->fd, .events = POLLIN };
-    if (poll(&p, 1, 0) <= 0)
-        return WEIR_E_AGAIN;
-    int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-        switch (errno) {
-        /* Nothing pending, or a connection that died before we took it. */
-        case EAGAIN: case EINTR: case ECONNABORTED: case EPROTO:
-            return WEIR_E_AGAIN;
-        default:
-            return tcp_fail(g, WEIR_E_STREAMACCEPT, "accept: %s", strerror(errno));
-        }
-    }
-    getnameinfo((struct sockaddr *)&peer, plen, host, sizeof host, NULL, 0, NI_NUMERICHOST);
-
-    /* A peer that sends fewer bytes and stalls must not hold the server
-     * beyond the timeout. */
-    ssize_t n = read_upto(fd, got, sizeof got, deadline_after(cfg->timeout_ms));
-    if (n != (ssize_t)sizeof got ||
-        strncmp((const char *)got, (const char *)cfg->cookie, WEIR_COOKIE_SIZE) != 0) {
-        if (n < 0)
-            tcp_warn(g, "data connection from %s: %s; dropped", host, strerror(errno));
-        else if (n < (ssize_t)sizeof got)
-            tcp_warn(g, "data connection from %s sent %zd of %d cookie bytes; dropped",
-                     host, n, WEIR_COOKIE_SIZE);
-        else
-            tcp_warn(g, "data connection from %s has a wrong cookie; dropped", host);
-        deny(fd);
-        return WEIR_E_AGAIN;
-    }
-    return take_stream(g, fd, cfg, (struct sockaddr *)&peer, stream);
 }
 
 /* The core accepted the connection and matched its cookie already. */
@@ -551,7 +461,6 @@ static const struct weir_transport_ops ops = {
     .fini = tcp_fini,
     .client_open = tcp_client_open,
     .server_listen = tcp_server_listen,
-    .server_accept = tcp_server_accept,
     .server_unlisten = tcp_server_unlisten,
     .server_adopt = tcp_server_adopt,
     .stream_fd = tcp_stream_fd,

@@ -244,23 +244,25 @@ static int text_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
-static void text_close(void *ctx)
+static int text_close(void *ctx)
 {
     struct text *t = ctx;
     free(t->title);
     free(t->timestamps);
     free(t);
+    return WEIR_OK;
 }
 
-static void text_server_listening(void *ctx, uint16_t port, int test_no)
+static int text_server_listening(void *ctx, uint16_t port, int test_no)
 {
     struct text *t = ctx;
     if (t->verbose)
         print_local_version(t);
     out(t, DASH_LINE "Server listening on %u (test #%d)\n" DASH_LINE, (unsigned)port, test_no);
+    return WEIR_OK;
 }
 
-static void text_connected(void *ctx, const struct weir_report_connect *c)
+static int text_connected(void *ctx, const struct weir_report_connect *c)
 {
     struct text *t = ctx;
     if (t->client) {
@@ -278,9 +280,10 @@ static void text_connected(void *ctx, const struct weir_report_connect *c)
             out(t, "Time: %s\n", nz(c->timestamp));
         out(t, "Accepted connection from %s, port %u\n", nz(c->host), (unsigned)c->port);
     }
+    return WEIR_OK;
 }
 
-static void text_test_start(void *ctx, const struct weir_report_start *s)
+static int text_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct text *t = ctx;
     t->datagram = s->datagram;
@@ -325,6 +328,7 @@ static void text_test_start(void *ctx, const struct weir_report_start *s)
         out(t, "Starting Test: protocol: %s, %d streams, %u byte blocks, omitting %d seconds, %s, tos %d\n",
             nz(s->protocol), s->num_streams, (unsigned)s->blksize, s->omit, end, s->tos);
     }
+    return WEIR_OK;
 }
 
 static void interval_header(struct text *t, const struct weir_report_interval *iv)
@@ -389,7 +393,7 @@ static void interval_group(struct text *t, const struct weir_report_interval *iv
         interval_line(t, NULL, sum, sending);
 }
 
-static void text_interval(void *ctx, const struct weir_report_interval *iv)
+static int text_interval(void *ctx, const struct weir_report_interval *iv)
 {
     struct text *t = ctx;
     if (t->blocks == 0)
@@ -405,6 +409,7 @@ static void text_interval(void *ctx, const struct weir_report_interval *iv)
     } else {
         interval_group(t, iv, 1, 0, &iv->sum);
     }
+    return WEIR_OK;
 }
 
 static void summary_line(struct text *t, const int *id, const char *role,
@@ -526,7 +531,7 @@ static void summary_group(struct text *t, const struct weir_report_end *e, int a
         out(t, "rcv_tcp_congestion %s\n", e->receiver_tcp_congestion);
 }
 
-static void text_test_end(void *ctx, const struct weir_report_end *e)
+static int text_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct text *t = ctx;
     put_raw(t, WEIR_OUT, SEPARATOR, sizeof SEPARATOR - 1);
@@ -555,9 +560,10 @@ static void text_test_end(void *ctx, const struct weir_report_end *e)
         put_raw(t, WEIR_OUT, e->server_output_json, strlen(e->server_output_json));
         out(t, "\n");
     }
+    return WEIR_OK;
 }
 
-static void text_test_finish(void *ctx, const char *error)
+static int text_test_finish(void *ctx, const char *error)
 {
     struct text *t = ctx;
     if (error != NULL)
@@ -567,11 +573,18 @@ static void text_test_finish(void *ctx, const char *error)
     else if (t->client)
         out(t, "\n%s\n", t->done_line);
     t->blocks = 0;
+    return WEIR_OK;
 }
 
-static void text_message(void *ctx, const char *msg)
+/* The core's warnings, worded as weir has always printed them (and as
+ * iperf3 words its own): "weir: warning - TEXT" on stderr. */
+static int text_message(void *ctx, enum weir_log_level level, const char *text)
 {
-    putf(ctx, WEIR_ERR, "%s\n", msg);
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    struct text *t = ctx;
+    const char *name = level >= WEIR_LOG_ERROR && level <= WEIR_LOG_DEBUG ? names[level] : "warning";
+    putf(t, WEIR_ERR, "%s: %s - %s\n", t->program, name, text);
+    return WEIR_OK;
 }
 
 static void comparison_line(void *arg, const char *line)
@@ -579,10 +592,11 @@ static void comparison_line(void *arg, const char *line)
     out(arg, "%s", line);
 }
 
-static void text_comparison_hook(void *ctx, const struct weir_report_comparison *c)
+static int text_comparison_hook(void *ctx, const struct weir_report_comparison *c)
 {
     struct text *t = ctx;
     text_comparison(c, t->unit, comparison_line, t);
+    return WEIR_OK;
 }
 
 static const struct weir_reporter_ops ops = {

@@ -125,7 +125,6 @@ static const struct weir_transport_ops ops = {
     .fini = tls_fini,
     .client_open = tls_client_open,
     .server_listen = tls_server_listen,
-    .server_accept = tls_server_accept,
     .server_unlisten = tls_server_unlisten,
     .server_adopt = tls_server_adopt,
     .stream_fd = tls_stream_fd,

@@ -157,8 +157,6 @@ int tls_server_prepare(struct tls_global *g);
 int tls_client_open(void *global, const struct weir_stream_config *cfg, void **stream);
 int tls_server_listen(void *global, const struct weir_stream_config *cfg,
                       int control_fd, void **listener, int *poll_fd);
-int tls_server_accept(void *global, void *listener,
-                      const struct weir_stream_config *cfg, void **stream);
 void tls_server_unlisten(void *global, void *listener);
 int tls_server_adopt(void *global, void *listener, const struct weir_stream_config *cfg, int fd,
                      void **stream);

@@ -181,24 +181,6 @@ static int secure(struct tls_global *g, SSL_CTX *ctx, void *lower_stream,
     return WEIR_OK;
 }
 
-int tls_server_accept(void *global, void *listener, const struct weir_stream_config *cfg, void **stream)
-{
-    struct tls_global *g = global;
-    struct tls_listener *l = listener;
-    uint64_t start = g->host->now_ns();
-    void *lower_stream = NULL;
-
-    SSL_CTX *ctx = tls_server_ctx(g);
-    if (!ctx)
-        return WEIR_E_STREAMACCEPT;
-    /* WEIR_E_AGAIN (nothing there, or a wrong cookie) passes through. */
-    struct weir_stream_config lc = lower_config(cfg);
-    int rc = g->lower->server_accept(g->lower_global, l->lower, &lc, &lower_stream);
-    if (rc != WEIR_OK)
-        return rc;
-    return secure(g, ctx, lower_stream, cfg, start, timeout_of(cfg), stream);
-}
-
 int tls_server_adopt(void *global, void *listener, const struct weir_stream_config *cfg, int fd,
                      void **stream)
 {

@@ -30,7 +30,10 @@
  * receives is const and valid only during the call: copy what you keep.
  * The exceptions
  * are the host table (valid while the plugin is loaded) and the sink's
- * ctx/write pair (valid until close). */
+ * ctx/write pair (valid until close). Every hook returns WEIR_OK, or an
+ * error code after host->set_error(): weir then prints
+ * "reporter 'skeleton-reporter': DETAIL" once, calls no more hooks of this
+ * instance but close, lets the other reporters finish, and exits 1. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <weir/weir.h>
@@ -67,14 +70,20 @@ struct skel_rep {
     int pending;
 };
 
-static void put(struct skel_rep *r, const char *text)
+/* Returns what the calling hook returns: WEIR_OK, or WEIR_E_LOGFILE with
+ * the detail set (a full disk, say). */
+static int put(struct skel_rep *r, const char *text)
 {
-    if (r->file) {
-        fputs(text, r->file);
-        fflush(r->file);        /* a reader may tail the file during a long server run */
-    } else {
+    if (!r->file) {
         r->sink.write(r->sink.ctx, WEIR_OUT, text, strlen(text));
+        return WEIR_OK;
     }
+    /* Flushed: a reader may tail the file during a long server run. */
+    if (fputs(text, r->file) == EOF || fflush(r->file) != 0) {
+        r->host->set_error(WEIR_E_LOGFILE, "skeleton-reporter: cannot write: %s", strerror(errno));
+        return WEIR_E_LOGFILE;
+    }
+    return WEIR_OK;
 }
 
 /* required — open: called on the main thread once per --reporter option,
@@ -114,21 +123,33 @@ static int skel_open(const struct weir_host *host, const char *arg,
         long size = 0;          /* the sink starts empty */
         if (r->file && fseek(r->file, 0, SEEK_END) == 0)
             size = ftell(r->file);
-        if (size == 0)          /* a file we append to has its header already */
-            put(r, COLUMNS);
+        /* a file we append to has its header already */
+        int rc = size == 0 ? put(r, COLUMNS) : WEIR_OK;
+        if (rc != WEIR_OK) {
+            if (r->file)
+                fclose(r->file);
+            free(r);
+            return rc;
+        }
     }
     *ctx = r;
     return WEIR_OK;
 }
 
 /* required — close: called on the main thread once per instance, at exit,
- * after the last test_finish. Frees everything open made. */
-static void skel_close(void *ctx)
+ * after the last test_finish (also after a hook of this instance failed).
+ * Frees everything open made, and says if the file's last bytes did not
+ * reach it. */
+static int skel_close(void *ctx)
 {
     struct skel_rep *r = ctx;
-    if (r->file)
-        fclose(r->file);
+    int rc = WEIR_OK;
+    if (r->file && fclose(r->file) != 0) {
+        r->host->set_error(WEIR_E_LOGFILE, "skeleton-reporter: cannot write: %s", strerror(errno));
+        rc = WEIR_E_LOGFILE;
+    }
     free(r);
+    return rc;
 }
 
 /* optional — server_listening: called on a server's main thread before
@@ -139,7 +160,7 @@ static void skel_close(void *ctx)
  * connection is up, before test_start; also for a test that fails later.
  * c->timestamp is RFC 1123 text; timesecs is the same instant as Unix
  * time. */
-static void skel_connected(void *ctx, const struct weir_report_connect *c)
+static int skel_connected(void *ctx, const struct weir_report_connect *c)
 {
     struct skel_rep *r = ctx;
     time_t when = (time_t)c->timesecs;
@@ -147,12 +168,13 @@ static void skel_connected(void *ctx, const struct weir_report_connect *c)
     if (gmtime_r(&when, &tm) == NULL ||
         strftime(r->timestamp, sizeof r->timestamp, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         r->timestamp[0] = '\0';
+    return WEIR_OK;
 }
 
 /* required — test_start: called on the main thread once per test when the
  * data streams exist and data is about to flow. s describes the test
  * (protocol label, -P, -t, -l, the streams and their addresses). */
-static void skel_test_start(void *ctx, const struct weir_report_start *s)
+static int skel_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct skel_rep *r = ctx;
     snprintf(r->role, sizeof r->role, "%s", s->role == WEIR_ROLE_SERVER ? "server" : "client");
@@ -165,6 +187,7 @@ static void skel_test_start(void *ctx, const struct weir_report_start *s)
         if (gmtime_r(&now, &tm))
             strftime(r->timestamp, sizeof r->timestamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
+    return WEIR_OK;
 }
 
 /* required — interval: called on the main thread once per -i period while
@@ -172,10 +195,11 @@ static void skel_test_start(void *ctx, const struct weir_report_start *s)
  * period unless it is short and empty. iv has one sample per stream (in
  * start's order) and the sums. A per-test summary has no use for it, but
  * the hook must exist. */
-static void skel_interval(void *ctx, const struct weir_report_interval *iv)
+static int skel_interval(void *ctx, const struct weir_report_interval *iv)
 {
     (void)ctx;
     (void)iv;
+    return WEIR_OK;
 }
 
 /* A CSV field: the number, or empty when it is not known (not 0, which
@@ -201,12 +225,12 @@ static const char *bps_field(char *buf, size_t len, int known, double v)
  * sender's and the receiver's numbers (a client gets the server's side
  * from its results; has_peer says whether they arrived). Also called for
  * an interrupted test, with what was measured; test_finish tells which. */
-static void skel_test_end(void *ctx, const struct weir_report_end *e)
+static int skel_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct skel_rep *r = ctx;
     /* The newest field read below: a shorter snapshot is not one we know. */
     if (!HAS_FIELD(e, struct weir_report_end, sum_received_bidir_reverse))
-        return;
+        return WEIR_OK;
     uint64_t sent = e->sum_sent.bytes, received = e->sum_received.bytes;
     double sent_bps = e->sum_sent.bits_per_second;
     double received_bps = e->sum_received.bits_per_second;
@@ -238,6 +262,7 @@ static void skel_test_end(void *ctx, const struct weir_report_end *e)
                      bps_field(b4, sizeof b4, received_known, received_bps),
                      u64_field(b5, sizeof b5, sent_known && has_retr, (uint64_t)retr));
     r->pending = n > 0 && (size_t)n < sizeof r->line;
+    return WEIR_OK;
 }
 
 /* required — test_finish: called on the main thread last for every test,
@@ -245,33 +270,38 @@ static void skel_test_end(void *ctx, const struct weir_report_end *e)
  * error is NULL on success, else the message weir prints. A reporter that
  * buffers writes here; this one writes its line only for a test that
  * succeeded, since an error's numbers are partial. */
-static void skel_test_finish(void *ctx, const char *error)
+static int skel_test_finish(void *ctx, const char *error)
 {
     struct skel_rep *r = ctx;
+    int rc = WEIR_OK;
     if (r->pending && error == NULL)
-        put(r, r->line);
+        rc = put(r, r->line);
     else if (error != NULL)
         r->host->log(WEIR_LOG_DEBUG, "skeleton-reporter: no line for a failed test (%s)", error);
     r->pending = 0;
     r->timestamp[0] = '\0';     /* the next test (server) gets its own */
+    return rc;
 }
 
-/* optional — message: a notice the user should see (a warning), on the main
- * thread at any time between open and close. Left NULL: the text and json
- * reporters show these; a CSV file is no place for prose. */
+/* optional — message: a warning from weir the user should see ("-F
+ * ignored for this test: ..."), on the main thread at any time between
+ * open and close. Left NULL, which is as if it returned WEIR_E_NOTIMPL: a
+ * CSV file is no place for prose, and when no reporter shows a warning
+ * weir writes it on stderr itself. */
 
-/* optional (minor 1) — document: the test's results so far as JSON text
- * in memory the core frees, for a server's --get-server-output; only the
- * first --reporter is asked. Left NULL: this reporter keeps no document. */
+/* optional — document: set *json to the test's results so far as JSON
+ * text in memory the core frees, for a server's --get-server-output; only
+ * the first --reporter is asked. Left NULL: this reporter keeps no
+ * document (*json NULL), and the client gets the text output. */
 
-/* optional (minor 3) — comparison: after the last test of a comparison run
+/* optional — comparison: after the last test of a comparison run
  * (weir --transport tcp,udp,tls), one row per transport in the order they
  * ran; each test already went through test_start .. test_finish. A
  * reporter that wants to hold its output until then reads
  * fmt->comparison (the number of tests) at open, checking struct_size
  * first (HAS_FIELD). This one writes a line per transport, with the
  * transport's name in the protocol column. */
-static void skel_comparison(void *ctx, const struct weir_report_comparison *c)
+static int skel_comparison(void *ctx, const struct weir_report_comparison *c)
 {
     struct skel_rep *r = ctx;
     for (size_t i = 0; i < c->n_rows; i++) {
@@ -285,8 +315,11 @@ static void skel_comparison(void *ctx, const struct weir_report_comparison *c)
                  row->sender_bits_per_second, row->receiver_bits_per_second,
                  row->has_retransmits ? (snprintf(rt, sizeof rt, "%lld",
                                                   (long long)row->retransmits), rt) : "");
-        put(r, line);
+        int rc = put(r, line);
+        if (rc != WEIR_OK)
+            return rc;
     }
+    return WEIR_OK;
 }
 
 /* Hooks a later ABI minor appends to struct weir_reporter_ops come here,
@@ -304,11 +337,9 @@ static const struct weir_reporter_ops ops = {
     .test_end = skel_test_end,
     .test_finish = skel_test_finish,
     .message = NULL,
-    /* minor 1 */
     .document = NULL,
-    /* minor 3 */
     .comparison = skel_comparison,
-    /* later minors: their hooks here */
+    /* hooks a later minor appends: here */
 };
 
 /* Options this plugin declares, ended by a zeroed entry. The host parses

@@ -11,13 +11,13 @@
  * The loader also finds it by name (--transport skeleton-transport) in
  * --plugin-dir, $WEIR_PLUGIN_PATH or the installed plugin directory.
  *
- * Every hook of struct weir_transport_ops appears below, each marked
- * required or optional, with who calls it and what it returns; the ops
- * table at the end lists them in the struct's order. Hooks a later ABI
- * minor appended (describe: 1, server_start: 2) are read by weir only when
- * the ops struct_size shows them, so the plugin still loads into an older
- * weir of the same major, which just never calls them. Hooks return WEIR_OK or a weir_status code and give detail text through
- * host->set_error(). */
+ * Every hook of struct weir_transport_ops appears below but server_accept
+ * (only a transport with a socket of its own, like UDP, has it), each
+ * marked required or optional, with who calls it and what it returns; the
+ * ops table at the end lists them in the struct's order. An optional hook
+ * left out is one weir does without: it does what the SDK header says it
+ * does then. Hooks return WEIR_OK or a weir_status code and give detail
+ * text through host->set_error(). */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE         /* struct tcp_info (Linux) */
 
@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +38,6 @@
 /* What init keeps for the other hooks. */
 struct skel_global {
     const struct weir_host *host;
-};
-
-/* What server_listen hands to server_accept. */
-struct skel_listener {
-    int fd;                     /* the core's control listener; never closed here */
 };
 
 /* One stream: the plugin owns it from open/accept until close. */
@@ -176,60 +170,43 @@ fail:
 }
 
 /* required — server_listen: called on the server's main thread once per
- * test, before streams arrive. With WEIR_CAP_CONTROL_PORT streams come in
- * on the core's control listener, control_fd; a transport with its own
- * socket (UDP) would open it here. Sets *listener (passed to accept and
- * unlisten) and *poll_fd (readable = call server_accept). Returns WEIR_OK
- * or an error such as WEIR_E_STREAMLISTEN. */
+ * test, before streams arrive, to prepare what the test's streams need.
+ * With WEIR_CAP_CONTROL_PORT they come in on the core's control listener,
+ * control_fd, where weir accepts them itself and hands each to
+ * server_adopt: nothing to do here, and *poll_fd is not used. (A transport
+ * with a socket of its own, UDP, would open it here, set *poll_fd to it,
+ * and take streams in server_accept.) Sets *listener, passed to adopt and
+ * unlisten (may stay NULL). Returns WEIR_OK or an error such as
+ * WEIR_E_STREAMLISTEN. */
 static int skel_server_listen(void *global, const struct weir_stream_config *cfg,
                               int control_fd, void **listener, int *poll_fd)
 {
-    struct skel_listener *l = malloc(sizeof *l);
     (void)global;
     (void)cfg;
-    if (!l)
-        return WEIR_E_NOMEM;
-    l->fd = control_fd;
-    *listener = l;
-    *poll_fd = control_fd;
+    (void)control_fd;
+    (void)poll_fd;
+    *listener = NULL;
     return WEIR_OK;
 }
 
-/* required — server_accept: called on the server's main thread each time
- * *poll_fd is readable, until the test has all its streams. Takes one
- * connection and checks its cookie (bounded by cfg->timeout_ms). Returns
- * WEIR_OK with *stream set, WEIR_E_AGAIN when nothing usable arrived (a
- * wrong cookie gets the ACCESS_DENIED byte 0xFF, as iperf3 sends), or an
- * error such as WEIR_E_STREAMACCEPT. */
-static int skel_server_accept(void *global, void *listener,
-                              const struct weir_stream_config *cfg, void **stream)
+/* required with WEIR_CAP_CONTROL_PORT — server_adopt: called on the
+ * server's main thread (of the test; several tests may adopt at once) for
+ * each connection weir accepted on its control port and whose 37-byte
+ * cookie it read and matched to this test, in the order they arrived. The
+ * next bytes on fd are the stream's own. Applies options (bounded by
+ * cfg->timeout_ms) and makes the stream. fd is the plugin's from the call
+ * on: close it on failure. Returns WEIR_OK with *stream set and the socket
+ * non-blocking, or an error such as WEIR_E_STREAMACCEPT. */
+static int skel_server_adopt(void *global, void *listener, const struct weir_stream_config *cfg,
+                             int fd, void **stream)
 {
     const struct skel_global *g = global;
-    const struct skel_listener *l = listener;
-    unsigned char got[WEIR_COOKIE_SIZE];
-    struct pollfd p = { .fd = l->fd, .events = POLLIN };
-
-    /* The listener may be blocking: accept only what is already there. */
-    if (poll(&p, 1, 0) <= 0)
-        return WEIR_E_AGAIN;
-    int fd = accept(l->fd, NULL, NULL);
-    if (fd < 0)
-        return errno == EAGAIN || errno == ECONNABORTED || errno == EINTR
-               ? WEIR_E_AGAIN : WEIR_E_STREAMACCEPT;
-    set_timeouts(fd, cfg->timeout_ms);
-    ssize_t n = recv(fd, got, sizeof got, MSG_WAITALL);
-    if (n != (ssize_t)sizeof got ||
-        strncmp((const char *)got, (const char *)cfg->cookie, WEIR_COOKIE_SIZE) != 0) {
-        unsigned char denied = 0xFF;
-        g->host->log(WEIR_LOG_WARNING, "data connection with a wrong cookie; dropped");
-        (void)send(fd, &denied, 1, MSG_NOSIGNAL);  /* best effort: it may be gone */
-        close(fd);
-        return WEIR_E_AGAIN;
-    }
+    (void)listener;
     int one = 1;
     if (cfg->nodelay)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (set_nonblocking(fd) < 0 || stream_new(fd, cfg, stream) != WEIR_OK) {
+        g->host->set_error(WEIR_E_STREAMACCEPT, "data connection: %s", strerror(errno));
         close(fd);
         return WEIR_E_STREAMACCEPT;
     }
@@ -237,12 +214,12 @@ static int skel_server_accept(void *global, void *listener,
 }
 
 /* required — server_unlisten: called on the server's main thread when the
- * test has its streams or ends. Frees what server_listen made; must not
- * close control_fd, which the core keeps listening on. */
+ * test has its streams or ends. Frees what server_listen made (nothing
+ * here); must not close control_fd, which the core keeps listening on. */
 static void skel_server_unlisten(void *global, void *listener)
 {
     (void)global;
-    free(listener);
+    (void)listener;
 }
 
 /* required — stream_fd: called on the main thread; the core polls this
@@ -314,7 +291,7 @@ static int skel_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     }
 }
 
-/* optional (minor 3) — recv_wait: like recv, on the worker thread, but may
+/* optional — recv_wait: like recv, on the worker thread, but may
  * sleep in the receive call up to timeout_ms for data (WEIR_E_AGAIN if none
  * came). weir calls it instead of waiting in epoll when a worker owns just
  * this one receiving stream: a reader asleep in recv() makes the sender's
@@ -376,7 +353,7 @@ static int skel_info(void *stream, struct weir_stream_info *out)
     return WEIR_OK;
 }
 
-/* optional (minor 1) — describe: called on the main thread once per stream
+/* optional — describe: called on the main thread once per stream
  * after it is open, for the JSON report's start.weir.streams[]: write one
  * JSON object with weir-only facts about the stream, NUL-terminated, into
  * buf. Here: the socket buffer sizes the kernel actually granted (-w asks,
@@ -393,7 +370,7 @@ static int skel_describe(void *stream, char *buf, size_t len)
     return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_PLUGIN;
 }
 
-/* optional (minor 2) — server_start: called on the main thread once when a
+/* optional — server_start: called on the main thread once when a
  * server is started with this transport named (weir -s --transport
  * skeleton-transport), after init and before any client. Prepares what
  * every test needs and tells the user what they must know (the tls
@@ -436,19 +413,16 @@ static const struct weir_transport_ops ops = {
     .fini = skel_fini,
     .client_open = skel_client_open,
     .server_listen = skel_server_listen,
-    .server_accept = skel_server_accept,
+    /* server_accept: not with WEIR_CAP_CONTROL_PORT (weir never calls it) */
     .server_unlisten = skel_server_unlisten,
     .stream_fd = skel_stream_fd,
     .send = skel_send,
     .recv = skel_recv,
     .info = skel_info,
     .close = skel_close,
-    /* minor 1 */
     .describe = skel_describe,
-    /* minor 2 */
     .server_start = skel_server_start,
-    /* minor 3: server_adopt is left NULL, so weir lends this transport
-     * the control listener and calls server_accept (one test at a time). */
+    .server_adopt = skel_server_adopt,
     .recv_wait = skel_recv_wait,
 };
 

@@ -44,10 +44,11 @@ static int run(struct weir_settings *s)
     case MODE_LOOPBACK: status = s->n_compare ? compare_run(s, rs) : loopback_run(s, rs, NULL); break;
     default:            status = s->n_compare ? compare_run(s, rs) : client_run(s, rs, NULL); break;
     }
-    if (status == 0 && report_failed(rs))
-        status = 1;
     daemon_stop_log_reopen();
-    report_close(rs);
+    /* A reporter that failed: the others presented the results, and the
+     * exit status says that one did not. */
+    if (report_close(rs) && status == 0)
+        status = 1;
     return status;
 }
 

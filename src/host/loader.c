@@ -1,6 +1,8 @@
 #include "host/loader.h"
 #include "cli/identity.h"
+#include "host/hookdefaults.h"
 #include "host/host.h"
+#include "host/transport.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -17,11 +19,22 @@
 
 #define MAX_PLUGINS 32
 
+/* What the core gets of a plugin: a copy of its descriptor whose ops are
+ * whole (the plugin's hooks, and the host's stand-ins for the optional
+ * ones it left out), so that no caller asks whether a hook is there. */
+struct completed {
+    struct weir_plugin desc;
+    union {
+        struct weir_transport_ops transport;
+        struct weir_reporter_ops reporter;
+    } ops;
+};
+
 struct loaded {
     char name[64];          /* as asked for */
     char path[PATH_MAX];
     void *handle;
-    const struct weir_plugin *desc;
+    struct completed c;     /* c.desc is what loader_load hands out */
     int initialised;
     void *global;
 };
@@ -154,32 +167,83 @@ static const char *kind_name(enum weir_plugin_kind k)
     return k == WEIR_PLUGIN_TRANSPORT ? "transport" : "reporter";
 }
 
-/* Name of the first required hook the plugin lacks, or NULL. */
-static const char *missing_hook(const struct weir_plugin *p)
+/* Why the plugin's hooks are not enough (the first required one it lacks),
+ * or NULL. Read from the complete copy, before the stand-ins go in. */
+static const char *missing_hook(const struct weir_plugin *p, char *detail, size_t len)
 {
+    const char *hook = NULL, *why = "";
     if (p->kind == WEIR_PLUGIN_TRANSPORT) {
         const struct weir_transport_ops *o = p->transport;
-        if (!o) return "transport ops";
-        if (!o->wire_key) return "wire_key";
-        if (!o->wire_label) return "wire_label";
-        if (!o->client_open) return "client_open";
-        if (!o->server_listen) return "server_listen";
-        if (!o->server_accept) return "server_accept";
-        if (!o->server_unlisten) return "server_unlisten";
-        if (!o->stream_fd) return "stream_fd";
-        if (!o->send) return "send";
-        if (!o->recv) return "recv";
-        if (!o->close) return "close";
+        int control_port = (o->caps & WEIR_CAP_CONTROL_PORT) != 0;
+        if (!o->wire_key) hook = "wire_key";
+        else if (!o->wire_label) hook = "wire_label";
+        else if (!o->client_open) hook = "client_open";
+        else if (!o->server_listen) hook = "server_listen";
+        else if (!o->server_unlisten) hook = "server_unlisten";
+        else if (!o->stream_fd) hook = "stream_fd";
+        else if (!o->send) hook = "send";
+        else if (!o->recv) hook = "recv";
+        else if (!o->close) hook = "close";
+        /* The front door hands such a transport its streams: adopt is how. */
+        else if (control_port && !o->server_adopt)
+            hook = "server_adopt", why = ", which WEIR_CAP_CONTROL_PORT requires";
+        else if (!control_port && !o->server_accept)
+            hook = "server_accept", why = ", which a transport without WEIR_CAP_CONTROL_PORT requires";
     } else {
         const struct weir_reporter_ops *o = p->reporter;
-        if (!o) return "reporter ops";
-        if (!o->open) return "open";
-        if (!o->close) return "close";
-        if (!o->test_start) return "test_start";
-        if (!o->interval) return "interval";
-        if (!o->test_end) return "test_end";
-        if (!o->test_finish) return "test_finish";
+        if (!o->open) hook = "open";
+        else if (!o->close) hook = "close";
+        else if (!o->test_start) hook = "test_start";
+        else if (!o->interval) hook = "interval";
+        else if (!o->test_end) hook = "test_end";
+        else if (!o->test_finish) hook = "test_finish";
     }
+    if (!hook)
+        return NULL;
+    snprintf(detail, len, "it lacks the required %s hook '%s'%s (see the SDK guide, sdk/README.md)",
+             kind_name(p->kind), hook, why);
+    return detail;
+}
+
+/* Copy what the plugin's ops struct has (its struct_size says how much)
+ * into the whole one; the rest stays zero. */
+static int copy_ops(void *whole, size_t whole_size, const void *ops, size_t first_hook)
+{
+    uint32_t size = *(const uint32_t *)ops;     /* every ops struct starts with struct_size */
+    if (size <= first_hook)
+        return -1;
+    memcpy(whole, ops, size < whole_size ? size : whole_size);
+    *(uint32_t *)whole = (uint32_t)whole_size;
+    return 0;
+}
+
+/* The complete copy of descriptor d into c; NULL, or why it cannot be. */
+static const char *complete(const struct weir_plugin *d, struct completed *c, char *detail, size_t len)
+{
+    memset(c, 0, sizeof *c);
+    memcpy(&c->desc, d, d->struct_size < sizeof c->desc ? d->struct_size : sizeof c->desc);
+    c->desc.struct_size = sizeof c->desc;
+    const void *ops = d->kind == WEIR_PLUGIN_TRANSPORT ? (const void *)d->transport : (const void *)d->reporter;
+    if (!ops) {
+        snprintf(detail, len, "its descriptor has no %s ops", kind_name(d->kind));
+        return detail;
+    }
+    int bad = d->kind == WEIR_PLUGIN_TRANSPORT
+        ? copy_ops(&c->ops.transport, sizeof c->ops.transport, ops, offsetof(struct weir_transport_ops, init))
+        : copy_ops(&c->ops.reporter, sizeof c->ops.reporter, ops, offsetof(struct weir_reporter_ops, open));
+    if (bad) {
+        snprintf(detail, len, "its %s ops are truncated (set .struct_size = sizeof ops)", kind_name(d->kind));
+        return detail;
+    }
+    c->desc.transport = d->kind == WEIR_PLUGIN_TRANSPORT ? &c->ops.transport : NULL;
+    c->desc.reporter = d->kind == WEIR_PLUGIN_REPORTER ? &c->ops.reporter : NULL;
+    const char *why = missing_hook(&c->desc, detail, len);
+    if (why)
+        return why;
+    if (d->kind == WEIR_PLUGIN_TRANSPORT)
+        hookdefaults_transport(&c->ops.transport);
+    else
+        hookdefaults_reporter(&c->ops.reporter);
     return NULL;
 }
 
@@ -196,8 +260,8 @@ const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind ki
 }
 
 /* Why the plugin behind handle h cannot be used as a plugin of kind want
- * (0: of the kind it declares), or NULL with *out set to its descriptor. */
-static const char *check_plugin(void *h, enum weir_plugin_kind want, const struct weir_plugin **out,
+ * (0: of the kind it declares), or NULL with *out its complete copy. */
+static const char *check_plugin(void *h, enum weir_plugin_kind want, struct completed *out,
                                 char *detail, size_t len)
 {
     weir_plugin_entry_fn entry;
@@ -231,22 +295,15 @@ static const char *check_plugin(void *h, enum weir_plugin_kind want, const struc
     }
     if (!d->name || !d->description)
         return "its descriptor has no name or description";
-    const char *hook = missing_hook(d);
-    if (hook) {
-        snprintf(detail, len, "it lacks the required %s hook '%s' (see the SDK guide, sdk/README.md)",
-                 kind_name(d->kind), hook);
-        return detail;
-    }
-    *out = d;
-    return NULL;
+    return complete(d, out, detail, len);
 }
 
 static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_kind kind,
                                              char *err, size_t errlen)
 {
     for (int i = 0; i < n_plugins; i++)
-        if (strcmp(plugins[i].name, name) == 0 && plugins[i].desc->kind == kind)
-            return plugins[i].desc;
+        if (strcmp(plugins[i].name, name) == 0 && plugins[i].c.desc.kind == kind)
+            return &plugins[i].c.desc;
     if (n_plugins == MAX_PLUGINS) {
         snprintf(err, errlen, "cannot load %s plugin '%s': too many plugins loaded", kind_name(kind), name);
         return NULL;
@@ -276,7 +333,7 @@ static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_
                  kind_name(kind), l->path, dlerror());
         return NULL;
     }
-    const char *problem = check_plugin(h, kind, &l->desc, detail, sizeof detail);
+    const char *problem = check_plugin(h, kind, &l->c, detail, sizeof detail);
     if (problem) {
         snprintf(err, errlen, "cannot use %s plugin %s: %s", kind_name(kind), l->path, problem);
         dlclose(h);
@@ -285,7 +342,7 @@ static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_
     snprintf(l->name, sizeof l->name, "%s", name);
     l->handle = h;
     n_plugins++;
-    return l->desc;
+    return &l->c.desc;
 }
 
 int loader_transport_global(const struct weir_plugin *p, void **global)
@@ -294,11 +351,11 @@ int loader_transport_global(const struct weir_plugin *p, void **global)
     int rc = WEIR_E_PLUGIN;
     for (int i = 0; i < n_plugins; i++) {
         struct loaded *l = &plugins[i];
-        if (l->desc != p)
+        if (&l->c.desc != p)
             continue;
         rc = WEIR_OK;
-        if (!l->initialised && p->transport->init)
-            rc = p->transport->init(host_services(), &l->global);
+        if (!l->initialised)
+            rc = transport_init(p, &l->global);
         if (rc == WEIR_OK) {
             l->initialised = 1;
             *global = l->global;
@@ -315,8 +372,8 @@ void loader_unload_all(void)
      * fini of the one beneath it, which may have been loaded after it. */
     for (int i = n_plugins - 1; i >= 0; i--) {
         struct loaded *l = &plugins[i];
-        if (l->initialised && l->desc->kind == WEIR_PLUGIN_TRANSPORT && l->desc->transport->fini)
-            l->desc->transport->fini(l->global);
+        if (l->initialised && l->c.desc.kind == WEIR_PLUGIN_TRANSPORT)
+            transport_fini(&l->c.desc, l->global);
     }
     /* Sanitizer builds keep the code mapped so leak reports can name it. */
 #ifndef __SANITIZE_ADDRESS__
@@ -368,14 +425,14 @@ static void list_one(struct listing *ls, const char *path, const char *file)
         ls->cap = cap;
     }
     char detail[256];
-    const struct weir_plugin *d = NULL;
+    struct completed c;
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    const char *problem = h ? check_plugin(h, 0, &d, detail, sizeof detail) : dlerror();
+    const char *problem = h ? check_plugin(h, 0, &c, detail, sizeof detail) : dlerror();
     if (problem) {
         fprintf(stderr, "%s: warning - %s does not load as a plugin: %s\n", identity_name(), path, problem);
     } else {
-        it.kind = d->kind;
-        snprintf(it.description, sizeof it.description, "%s", d->description);
+        it.kind = c.desc.kind;
+        snprintf(it.description, sizeof it.description, "%s", c.desc.description);
     }
     if (h)
         dlclose(h);

@@ -12,15 +12,17 @@
 #include <stdio.h>
 #include <weir/weir.h>
 
-/* An ops struct's optional hook: inside the struct the plugin was built
- * with, and set. */
-#define HAS_HOOK(ops, hook) (WEIR_HAS_FIELD(ops, hook) && (ops)->hook)
-
 /* Directory given with --plugin-dir (NULL: none). */
 void loader_set_plugin_dir(const char *dir);
 
 /* Load (or return the already loaded) plugin of the given kind. On failure
- * returns NULL and writes one line for the user into err. */
+ * returns NULL and writes one line for the user into err. What it returns
+ * is the host's copy of the plugin's descriptor, valid until
+ * loader_unload_all, whose ops are complete: every hook set, the optional
+ * ones the plugin left out by the host's stand-ins (hookdefaults.h). A
+ * transport lacking the hook its caps require (server_adopt with
+ * WEIR_CAP_CONTROL_PORT, server_accept without) is refused. Only
+ * host/transport.c and host/report.c call the hooks. */
 const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind kind,
                                       char *err, size_t errlen);
 

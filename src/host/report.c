@@ -2,7 +2,9 @@
 #include "host/loader.h"
 #include "host/host.h"
 #include "cli/identity.h"
+#include "proto/errors.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +15,11 @@
 #include "config.h"
 
 struct instance {
-    const struct weir_plugin *p;
+    const struct weir_plugin *p;    /* the loader's: every hook is set */
     void *ctx;
     struct weir_sink sink;
     struct report_set *rs;
-    int failed;                 /* reported an error: no more hooks */
+    int failed;                 /* a hook failed: no more hooks but close */
 };
 
 struct report_set {
@@ -114,29 +116,35 @@ struct report_set *report_open(const struct weir_settings *s, int role)
     return rs;
 }
 
-void report_close(struct report_set *rs)
+/* A hook of in returned rc: a failure is said once, on stderr (the
+ * reporters may be what failed), and the instance gets no more hooks but
+ * close; the others carry on. */
+static void contain(struct instance *in, int rc)
+{
+    if (rc == WEIR_OK || in->failed)
+        return;
+    const char *why = host_take_error(NULL);
+    fprintf(stderr, "%s: error - reporter '%s': %s\n", identity_name(), in->p->name,
+            *why ? why : error_strerror(rc));
+    in->failed = 1;
+    in->rs->failed = 1;
+}
+
+int report_close(struct report_set *rs)
 {
     if (!rs)
-        return;
-    for (int i = 0; i < rs->n; i++)
-        rs->inst[i].p->reporter->close(rs->inst[i].ctx);
+        return 0;
+    for (int i = 0; i < rs->n; i++) {
+        struct instance *in = &rs->inst[i];
+        host_clear_error();
+        contain(in, in->p->reporter->close(in->ctx));
+    }
+    int failed = rs->failed;
     if (rs->log)
         fclose(rs->log);
     free(rs->cap);
     free(rs);
-}
-
-/* A reporter that reports an error from a hook (host set_error) gets no
- * more hooks but close; the others carry on. */
-static void contain(struct instance *in)
-{
-    int code = 0;
-    const char *why = host_take_error(&code);
-    if (code == 0)
-        return;
-    fprintf(stderr, "%s: error - reporter '%s': %s\n", identity_name(), in->p->name, *why ? why : "failed");
-    in->failed = 1;
-    in->rs->failed = 1;
+    return failed;
 }
 
 int report_log_fd(const struct report_set *rs)
@@ -147,11 +155,10 @@ int report_log_fd(const struct report_set *rs)
 #define EACH(rs, hook, ...)                                                 \
     for (int i_ = 0; i_ < (rs)->n; i_++) {                                  \
         struct instance *in_ = &(rs)->inst[i_];                             \
-        if (in_->failed || !HAS_HOOK(in_->p->reporter, hook))               \
+        if (in_->failed)                                                    \
             continue;                                                       \
         host_clear_error();                                                 \
-        in_->p->reporter->hook(in_->ctx, __VA_ARGS__);                      \
-        contain(in_);                                                       \
+        contain(in_, in_->p->reporter->hook(in_->ctx, __VA_ARGS__));        \
     }
 
 void report_server_listening(struct report_set *rs, uint16_t port, int test_no)
@@ -184,19 +191,40 @@ void report_finish(struct report_set *rs, const char *error)
     EACH(rs, test_finish, error);
 }
 
-void report_message(struct report_set *rs, const char *text)
+static const char *level_name(enum weir_log_level level)
 {
-    EACH(rs, message, text);
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    return level >= WEIR_LOG_ERROR && level <= WEIR_LOG_DEBUG ? names[level] : "error";
+}
+
+void report_message(struct report_set *rs, enum weir_log_level level, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    int shown = 0;
+    for (int i = 0; i < rs->n; i++) {
+        struct instance *in = &rs->inst[i];
+        if (in->failed)
+            continue;
+        host_clear_error();
+        int rc = in->p->reporter->message(in->ctx, level, text);
+        if (rc == WEIR_OK)
+            shown = 1;
+        else if (rc != WEIR_E_NOTIMPL)
+            contain(in, rc);
+    }
+    /* Never lost: with json alone, or no reporter at all (--loopback's
+     * server), the line goes where the core's own lines go. */
+    if (!shown)
+        fprintf(stderr, "%s: %s - %s\n", identity_name(), level_name(level), text);
 }
 
 void report_comparison(struct report_set *rs, const struct weir_report_comparison *c)
 {
     EACH(rs, comparison, c);
-}
-
-int report_failed(const struct report_set *rs)
-{
-    return rs->failed;
 }
 
 void report_capture_begin(struct report_set *rs)
@@ -220,10 +248,16 @@ char *report_document(struct report_set *rs)
 {
     if (rs->n == 0 || rs->inst[0].failed)
         return NULL;
-    const struct weir_reporter_ops *ops = rs->inst[0].p->reporter;
-    if (!HAS_HOOK(ops, document))
+    struct instance *in = &rs->inst[0];
+    char *json = NULL;
+    host_clear_error();
+    int rc = in->p->reporter->document(in->ctx, &json);
+    contain(in, rc);
+    if (rc != WEIR_OK) {
+        free(json);
         return NULL;
-    return ops->document(rs->inst[0].ctx);
+    }
+    return json;
 }
 
 void report_fill_connect(struct weir_report_connect *c, int role, const char *host, uint16_t port)

@@ -1,5 +1,8 @@
 /* Fans report events out to every reporter instance and routes their output
- * (stdout/stderr, --logfile, the --get-server-output capture). */
+ * (stdout/stderr, --logfile, the --get-server-output capture). The one
+ * place that calls reporter hooks: a hook that fails (returns an error)
+ * is reported once, that instance gets no more hooks but close, and the
+ * others carry on; the run's exit status then says so. */
 #ifndef WEIR_REPORT_H
 #define WEIR_REPORT_H
 
@@ -11,7 +14,10 @@ struct report_set;
 /* Open the reporters the settings name. On failure prints one line and
  * returns NULL. */
 struct report_set *report_open(const struct weir_settings *s, int role);
-void report_close(struct report_set *rs);
+/* Close every instance; non-zero when a reporter failed to start, or a
+ * hook of one failed (its close included): the run's exit status must say
+ * so even though the others presented the results. */
+int report_close(struct report_set *rs);
 /* The --logfile stream's descriptor, or -1. */
 int report_log_fd(const struct report_set *rs);
 
@@ -21,12 +27,14 @@ void report_start(struct report_set *rs, const struct weir_report_start *st);
 void report_interval(struct report_set *rs, const struct weir_report_interval *iv);
 void report_end(struct report_set *rs, const struct weir_report_end *e);
 void report_finish(struct report_set *rs, const char *error);
-void report_message(struct report_set *rs, const char *text);
+/* A notice for the user from the core (level WEIR_LOG_WARNING: what the
+ * text reporter prints as "weir: warning - TEXT"), printf-style, without
+ * a prefix or newline. When no reporter shows it (a json reporter has no
+ * place for it), it goes to stderr as that line. */
+void report_message(struct report_set *rs, enum weir_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* After the last test of a comparison run. */
 void report_comparison(struct report_set *rs, const struct weir_report_comparison *c);
-/* A reporter failed to start or reported an error; the run's exit status
- * must say so even though the others presented the results. */
-int report_failed(const struct report_set *rs);
 
 /* Collect what reporters print (their WEIR_OUT channel) until
  * report_capture_take, for --get-server-output. */

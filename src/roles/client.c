@@ -14,6 +14,7 @@
 #include "proto/errors.h"
 #include "host/host.h"
 #include "host/loader.h"
+#include "host/transport.h"
 #include "proto/netutil.h"
 #include "proto/results.h"
 #include "run/session.h"
@@ -210,7 +211,6 @@ static int on_weir_accept(struct client *c)
 static int on_create_streams(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
-    const struct weir_transport_ops *ops = t->transport->transport;
     /* Stop before any data: a server that did not accept the extension is
      * a plain iperf3 (or an older weir) and would misread the streams. */
     if (c->needs_weir && !c->weir_accepted)
@@ -228,15 +228,14 @@ static int on_create_streams(struct client *c)
         if (test_stream_file(t, sending, &cfg, why, sizeof why) != WEIR_OK)
             return fail(c, WEIR_E_FILE, "%s", why);
         void *ctx = NULL;
-        host_clear_error();
-        int rc = ops->client_open(t->tglobal, &cfg, &ctx);
+        int rc = transport_client_open(t->transport, t->tglobal, &cfg, &ctx);
         if (rc != WEIR_OK) {
             int code;
             const char *d = host_take_error(&code);
             return fail(c, rc, "%s", d);
         }
         if (!test_add_stream(t, ctx, sending)) {
-            ops->close(ctx);
+            transport_close(t->transport, ctx);
             return fail(c, WEIR_E_NOMEM, NULL);
         }
     }
@@ -254,9 +253,8 @@ static int on_test_start(struct client *c)
  * tell (weir_stream_info.unacked). */
 static int stream_drained(const struct weir_test *t, const struct weir_stream *st)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
     struct weir_stream_info si = { .struct_size = sizeof si, .unacked = UINT64_MAX };
-    if (!ops->info || ops->info(st->ctx, &si) != WEIR_OK)
+    if (transport_info(t->transport, st->ctx, &si) != WEIR_OK)
         return 1;
     return si.unacked == 0 || si.unacked == UINT64_MAX;
 }

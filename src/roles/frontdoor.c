@@ -48,8 +48,7 @@ struct frontdoor {
     pthread_mutex_t lock;       /* everything below, and every link's private part */
     pthread_cond_t gate_free;
     int gate_busy;
-    int lent;                   /* the listener is on loan to a test */
-    int wake[2];                /* pipe: a test thread ended or gave the listener back */
+    int wake[2];                /* pipe: a test thread ended */
     struct test_link *links;
     int n_links, n_claimed, n_expecting;
     int next_no, announced;
@@ -225,21 +224,6 @@ void link_gate_leave(struct test_link *l)
     pthread_mutex_unlock(&d->lock);
 }
 
-void link_lend_listener(struct test_link *l)
-{
-    pthread_mutex_lock(&l->d->lock);
-    l->d->lent = l->lent = 1;
-    pthread_mutex_unlock(&l->d->lock);
-}
-
-void link_return_listener(struct test_link *l)
-{
-    pthread_mutex_lock(&l->d->lock);
-    l->d->lent = l->lent = 0;
-    pthread_mutex_unlock(&l->d->lock);
-    wake(l->d);
-}
-
 /* ---- test threads ---- */
 
 static void *test_main(void *arg)
@@ -259,8 +243,6 @@ static void *test_main(void *arg)
     pthread_mutex_lock(&d->lock);
     l->closing = 1;
     end_streams_locked(l);
-    if (l->lent)
-        d->lent = l->lent = 0;
     if (l->claimed) {
         l->claimed = 0;
         d->n_claimed--;
@@ -411,7 +393,7 @@ static void accept_new(struct frontdoor *d)
 {
     for (int n = 0; n < 64; n++) {
         pthread_mutex_lock(&d->lock);
-        if (d->lent || hold_ms(d, host_now_ns())) {
+        if (hold_ms(d, host_now_ns())) {
             pthread_mutex_unlock(&d->lock);
             return;
         }
@@ -547,7 +529,7 @@ int frontdoor_serve(const struct weir_settings *s, struct report_set *rs, int li
         reap(&d);
         uint64_t now = host_now_ns();
         pthread_mutex_lock(&d.lock);
-        int lent = d.lent, done = d.done, quiet = d.n_links == 0 && d.n_pend == 0;
+        int done = d.done, quiet = d.n_links == 0 && d.n_pend == 0;
         int hold = hold_ms(&d, now);
         pthread_mutex_unlock(&d.lock);
         if (done)
@@ -568,7 +550,7 @@ int frontdoor_serve(const struct weir_settings *s, struct report_set *rs, int li
         int n = 0;
         p[n++] = (struct pollfd){ .fd = d.wake[0], .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
-        p[n++] = (struct pollfd){ .fd = lent || hold ? -1 : listen_fd, .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = hold ? -1 : listen_fd, .events = POLLIN };
         for (int i = 0; i < d.n_pend; i++)
             p[n++] = (struct pollfd){ .fd = d.pend[i].fd, .events = POLLIN };
         int wait_ms = poll_timeout(&d);

@@ -1,11 +1,17 @@
 /* The server's front door (weir -s): the thread that owns the control
- * listener. It accepts every connection and reads its 37-byte cookie
- * without blocking anyone (each connection has its own deadline), then:
+ * listener, and the only one that accepts on it. It accepts every
+ * connection and reads its 37-byte cookie without blocking anyone (each
+ * connection has its own deadline), then:
  *
- *   cookie of a test waiting for its TCP/TLS streams -> that test's inbox
- *   cookie of a test that has its streams            -> ACCESS_DENIED
+ *   cookie of a test waiting for its streams -> that test's inbox, for
+ *                       its transport's server_adopt (WEIR_CAP_CONTROL_PORT)
+ *   cookie of a test that has its streams    -> ACCESS_DENIED
  *   any other cookie -> a new control connection: a test thread of its own
  *                       (or ACCESS_DENIED when every test slot is taken)
+ *
+ * Streams of other transports (UDP) arrive on the transport's own socket;
+ * those that carry no cookie (a plain iperf3 client's) pass the gate, one
+ * test at a time.
  *
  * A test thread reads the parameters, then claims one of the --max-tests
  * slots: a connection that has not sent its cookie and parameters holds
@@ -28,7 +34,7 @@ struct frontdoor;
  * reads the first group; the rest is frontdoor.c's (under its lock). */
 struct test_link {
     const struct weir_settings *s;
-    int listen_fd;              /* the control listener (for server_listen) */
+    int listen_fd;              /* the control listener (server_listen's control_fd) */
     int ctl_fd;
     unsigned char cookie[WEIR_COOKIE_SIZE];
     int test_no;                /* from 1, set by link_claim */
@@ -41,7 +47,6 @@ struct test_link {
     int expecting;              /* data connections with the cookie come here */
     int inbox;                  /* eventfd: readable while *queue holds some */
     int *queue, n_queued, n_alloc;
-    int lent;                   /* has the control listener on loan */
     int closing;                /* the thread closes ctl_fd now: hands off */
     uint64_t winding_until_ns;  /* link_winding_up: hold newcomers till then */
     int finished;
@@ -79,14 +84,11 @@ int link_take_stream(struct test_link *link);
 /* Stop routing; connections still queued get ACCESS_DENIED. */
 void link_end_streams(struct test_link *link);
 
-/* Streams that only the order of arrival tells apart (iperf3's UDP, or a
- * plugin from before ABI minor 3) are set up by one test at a time.
- * Returns 0 if a signal came first. */
+/* Streams that only the order of arrival tells apart (a plain iperf3
+ * client's UDP, which carry no cookie) are set up by one test at a time:
+ * the one waiting for them is the only one that may take them. Returns 0
+ * if a signal came first. */
 int link_gate_enter(struct test_link *link);
 void link_gate_leave(struct test_link *link);
-/* Inside the gate: the test accepts on the control listener itself (a
- * transport without server_adopt); the front door leaves it alone. */
-void link_lend_listener(struct test_link *link);
-void link_return_listener(struct test_link *link);
 
 #endif

@@ -20,6 +20,7 @@
 #include "proto/errors.h"
 #include "host/host.h"
 #include "host/loader.h"
+#include "host/transport.h"
 #include "proto/netutil.h"
 #include "proto/results.h"
 #include "roles/serverlimits.h"
@@ -235,9 +236,9 @@ static int use_params(struct server_test *v, struct json_object *o)
      * both ways at once: the receiving half would truncate what the
      * sending half reads. */
     if (t->s->file && !test_carries_files(t))
-        fprintf(stderr, "%s: warning - -F ignored for this test: --transport %s cannot carry a file\n", identity_name(), name);
+        report_message(v->ss.rs, WEIR_LOG_WARNING, "-F ignored for this test: --transport %s cannot carry a file", name);
     else if (t->s->file && t->p.bidir)
-        fprintf(stderr, "%s: warning - -F ignored for this test: it runs both ways (--bidir)\n", identity_name());
+        report_message(v->ss.rs, WEIR_LOG_WARNING, "-F ignored for this test: it runs both ways (--bidir)");
     else
         t->file = t->s->file;
     /* Streams that carry the cookie, where iperf3's do not (UDP). */
@@ -249,44 +250,41 @@ static int use_params(struct server_test *v, struct json_object *o)
                                                                                : WEIR_OK;
 }
 
-/* How this test's streams reach it (see frontdoor.h). */
+/* How this test's streams reach it (see frontdoor.h): those on the
+ * control port through the front door, which matched their cookie to this
+ * test; the others through the transport's own socket, where streams
+ * that carry no cookie (a plain iperf3 client's UDP) only the order of
+ * arrival tells apart, so one test at a time waits for such. */
 struct stream_path {
     int adopt;          /* the front door hands over cookie-checked connections */
-    int lend;           /* the transport accepts on the control listener itself */
     int gated;          /* only the order of arrival says whose a stream is */
 };
 
 static struct stream_path stream_path(const struct weir_test *t)
 {
-    const struct weir_plugin *p = t->transport;
-    const struct weir_transport_ops *ops = p->transport;
     struct stream_path sp;
-    int control_port = (ops->caps & WEIR_CAP_CONTROL_PORT) != 0;
-    sp.adopt = control_port && HAS_HOOK(ops, server_adopt);
-    sp.lend = control_port && !sp.adopt;
-    sp.gated = sp.lend || (!control_port && !t->stream_tag);
+    sp.adopt = (t->transport->transport->caps & WEIR_CAP_CONTROL_PORT) != 0;
+    sp.gated = !sp.adopt && !t->stream_tag;
     return sp;
 }
 
-/* One stream from the listener: the next connection the front door
- * routed here, or whatever the transport accepts. */
+/* One stream: the next connection the front door routed here, or what
+ * the transport accepts on its own socket. */
 static int take_stream(struct server_test *v, const struct stream_path *sp, void *listener,
                        const struct weir_stream_config *cfg, void **ctx)
 {
     struct weir_test *t = &v->ss.t;
-    const struct weir_transport_ops *ops = t->transport->transport;
     if (!sp->adopt)
-        return ops->server_accept(t->tglobal, listener, cfg, ctx);
+        return transport_server_accept(t->transport, t->tglobal, listener, cfg, ctx);
     int fd = link_take_stream(v->link);
     if (fd < 0)
         return WEIR_E_AGAIN;
-    return ops->server_adopt(t->tglobal, listener, cfg, fd, ctx);
+    return transport_server_adopt(t->transport, t->tglobal, listener, cfg, fd, ctx);
 }
 
 static int accept_streams(struct server_test *v)
 {
     struct weir_test *t = &v->ss.t;
-    const struct weir_transport_ops *ops = t->transport->transport;
     const struct stream_path sp = stream_path(t);
     struct weir_stream_config cfg;
     test_stream_config(t, 0, 0, &cfg);
@@ -295,10 +293,8 @@ static int accept_streams(struct server_test *v)
     int poll_fd = -1;
     if (sp.gated && !link_gate_enter(v->link))
         return fail(v, WEIR_E_SERVERTERM, 0, NULL);
-    if (sp.lend)
-        link_lend_listener(v->link);
-    host_clear_error();
-    int rc = ops->server_listen(t->tglobal, &cfg, v->link->listen_fd, &listener, &poll_fd);
+    int rc = transport_server_listen(t->transport, t->tglobal, &cfg, v->link->listen_fd, &listener, &poll_fd);
+    int listening = rc == WEIR_OK;
     if (rc != WEIR_OK) {
         fail(v, rc, 1, "%s", host_take_error(NULL));
         goto out;
@@ -349,7 +345,6 @@ static int accept_streams(struct server_test *v)
             break;
         }
         void *ctx = NULL;
-        host_clear_error();
         rc = take_stream(v, &sp, listener, &cfg, &ctx);
         if (rc == WEIR_E_AGAIN) {
             rc = WEIR_OK;
@@ -360,7 +355,7 @@ static int accept_streams(struct server_test *v)
             break;
         }
         if (!test_add_stream(t, ctx, sending)) {
-            ops->close(ctx);
+            transport_close(t->transport, ctx);
             rc = fail(v, WEIR_E_NOMEM, 1, NULL);
             break;
         }
@@ -368,10 +363,8 @@ static int accept_streams(struct server_test *v)
 out:
     if (sp.adopt)
         link_end_streams(v->link);
-    if (listener)
-        ops->server_unlisten(t->tglobal, listener);
-    if (sp.lend)
-        link_return_listener(v->link);
+    if (listening)
+        transport_server_unlisten(t->transport, t->tglobal, listener);
     if (sp.gated)
         link_gate_leave(v->link);
     return rc;
@@ -634,9 +627,8 @@ static int start_transport(const struct weir_settings *s, char *msg, size_t len)
         error_text(msg, len, WEIR_E_PLUGIN, err);
         return WEIR_E_PLUGIN;
     }
-    const struct weir_transport_ops *ops = p->transport;
     /* Else every test would be refused. */
-    if (s->tls_required && !(ops->caps & WEIR_CAP_ENCRYPTED)) {
+    if (s->tls_required && !(p->transport->caps & WEIR_CAP_ENCRYPTED)) {
         snprintf(msg, len, "--tls-required needs an encrypting transport, and --transport %s does not "
                  "encrypt (use --transport tls)", p->name);
         return WEIR_E_USAGE;
@@ -644,8 +636,8 @@ static int start_transport(const struct weir_settings *s, char *msg, size_t len)
     void *global = NULL;
     host_clear_error();
     int rc = loader_transport_global(p, &global);
-    if (rc == WEIR_OK && HAS_HOOK(ops, server_start))
-        rc = ops->server_start(global);
+    if (rc == WEIR_OK)
+        rc = transport_server_start(p, global);
     if (rc != WEIR_OK)
         error_text(msg, len, rc, host_take_error(NULL));
     return rc;

@@ -1,5 +1,6 @@
 #include "run/session.h"
 #include "host/host.h"
+#include "host/transport.h"
 #include "proto/netutil.h"
 #include "run/workers.h"
 
@@ -36,7 +37,6 @@ static char *weir_start_json(const struct session *ss)
 {
     const struct weir_test *t = &ss->t;
     const struct weir_transport_ops *ops = t->transport->transport;
-    int has_describe = ops->describe != NULL;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
     /* The data streams, not the control connection (always plain TCP). */
@@ -47,22 +47,28 @@ static char *weir_start_json(const struct session *ss)
         json_object_object_add(o, "test", json_object_new_int(ss->test_no));
     if (t->stream_tag)
         json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
-    if (has_describe) {
-        struct json_object *arr = json_object_new_array();
-        for (int i = 0; i < t->n_streams; i++) {
-            char buf[1024] = "";
-            struct json_object *d = NULL;
-            if (ops->describe(t->streams[i].ctx, buf, sizeof buf) == WEIR_OK)
-                d = json_tokener_parse(buf);
-            if (!d || !json_object_is_type(d, json_type_object)) {
-                json_object_put(d);
-                d = json_object_new_object();
-            }
-            json_object_object_add(d, "id", json_object_new_int(t->streams[i].id));
-            json_object_array_add(arr, d);
+    /* Every stream, if the transport described any (it may have nothing
+     * to say of one, or no describe hook at all: then no list). */
+    struct json_object *arr = json_object_new_array();
+    int described = 0;
+    for (int i = 0; i < t->n_streams; i++) {
+        char buf[1024] = "";
+        struct json_object *d = NULL;
+        if (transport_describe(t->transport, t->streams[i].ctx, buf, sizeof buf) == WEIR_OK) {
+            d = json_tokener_parse(buf);
+            described = 1;
         }
-        json_object_object_add(o, "streams", arr);
+        if (!d || !json_object_is_type(d, json_type_object)) {
+            json_object_put(d);
+            d = json_object_new_object();
+        }
+        json_object_object_add(d, "id", json_object_new_int(t->streams[i].id));
+        json_object_array_add(arr, d);
     }
+    if (described)
+        json_object_object_add(o, "streams", arr);
+    else
+        json_object_put(arr);
     char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return text;
@@ -214,11 +220,10 @@ void session_stop(struct session *ss, uint64_t now)
     if (t->s->interval > 0 && left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
         emit_interval(ss, now);
     cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
-    const struct weir_transport_ops *ops = t->transport->transport;
-    for (int i = 0; i < t->n_streams && ops->info; i++) {
+    for (int i = 0; i < t->n_streams; i++) {
         struct weir_stream *st = &t->streams[i];
         st->final_info.struct_size = sizeof st->final_info;
-        st->final_info_valid = st->ctx && ops->info(st->ctx, &st->final_info) == WEIR_OK
+        st->final_info_valid = st->ctx && transport_info(t->transport, st->ctx, &st->final_info) == WEIR_OK
                                && st->final_info.valid;
     }
 }

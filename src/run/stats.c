@@ -1,5 +1,6 @@
 #include "run/stats.h"
 #include "run/diskfile.h"
+#include "host/transport.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,7 @@ static void sum_groups(const struct weir_test *t, const struct weir_report_sampl
 static int wants_info(const struct weir_test *t, const struct weir_stream *st)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
-    return (ops->caps & WEIR_CAP_RETRANSMITS) && ops->info && (st->sending || t->p.bidir);
+    return (ops->caps & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
 }
 
 /* The socket's extremes over the test, for the end summary. */
@@ -155,7 +156,7 @@ void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
         s->bytes = c.bytes - st->at_interval.bytes;
         s->bits_per_second = rate_of(s->bytes, s->seconds);
         struct weir_stream_info info = { .struct_size = sizeof info };
-        if (wants_info(t, st) && ops->info(st->ctx, &info) == WEIR_OK && info.valid) {
+        if (wants_info(t, st) && transport_info(t->transport, st->ctx, &info) == WEIR_OK && info.valid) {
             track_info(st, &info);
             if (st->sending) {
                 s->has_retransmits = 1;

@@ -1,5 +1,6 @@
 #include "run/test.h"
 #include "run/diskfile.h"
+#include "host/transport.h"
 #include "proto/netutil.h"
 
 #include <errno.h>
@@ -21,7 +22,7 @@ void test_close_streams(struct weir_test *t)
     for (int i = 0; i < t->n_streams; i++) {
         struct weir_stream *st = &t->streams[i];
         if (st->ctx) {
-            t->transport->transport->close(st->ctx);
+            transport_close(t->transport, st->ctx);
             st->ctx = NULL;
         }
         if (st->file) {
@@ -64,7 +65,7 @@ struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending)
     st->ctx = ctx;
     st->file = t->next_file;
     t->next_file = NULL;
-    st->fd = t->transport->transport->stream_fd(ctx);
+    st->fd = transport_stream_fd(t->transport, ctx);
     st->min_rtt = UINT32_MAX;
     net_local_addr(st->fd, st->local_host, sizeof st->local_host, &st->local_port);
     net_peer_addr(st->fd, st->remote_host, sizeof st->remote_host, &st->remote_port);

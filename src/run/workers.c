@@ -1,7 +1,7 @@
 #include "run/workers.h"
 #include "run/affinity.h"
 #include "host/host.h"
-#include "host/loader.h"
+#include "host/transport.h"
 #include "run/test.h"
 
 #include <errno.h>
@@ -30,6 +30,8 @@ struct worker {
     int started;
     int first, count;           /* its streams are t->streams[first + k*stride] */
     int stride;
+    int no_recv_wait;           /* the transport cannot wait in its receive
+                                   call (recv_wait said WEIR_E_NOTIMPL) */
 };
 
 struct workers {
@@ -102,9 +104,10 @@ static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
 /* The run is over: count what the receiving streams already have queued,
  * so that nothing that arrived before the end is missing from the
  * totals (workers_stop joins this thread before the last sample). */
-static void count_queued(struct worker *w, const struct weir_transport_ops *ops)
+static void count_queued(struct worker *w)
 {
-    int stream_bytes = (ops->caps & WEIR_CAP_RELIABLE) != 0;
+    const struct weir_plugin *tp = w->t->transport;
+    int stream_bytes = (tp->transport->caps & WEIR_CAP_RELIABLE) != 0;
     int peer_stopped = w->t->role == WEIR_ROLE_SERVER;
     uint64_t until = host_now_ns() + FINAL_DRAIN_MS * 1000000ull;
     for (int k = 0; k < w->count; k++) {
@@ -118,7 +121,7 @@ static void count_queued(struct worker *w, const struct weir_transport_ops *ops)
             if (host_now_ns() >= until)
                 break;
             struct weir_io io = { 0, 0 };
-            int rc = ops->recv(st->ctx, &st->ctr, &io);
+            int rc = transport_recv(tp, st->ctx, &st->ctr, &io);
             st->ctr.bytes += io.bytes;
             st->ctr.blocks += io.blocks;
             got += io.bytes;
@@ -138,11 +141,11 @@ static void count_queued(struct worker *w, const struct weir_transport_ops *ops)
  * in its receive call (recv_wait), spends the run there instead of in
  * epoll, as iperf3's blocking reader does: the sender's side then pays
  * less per byte (design.md: -P 1 as fast as a dedicated thread). Returns
- * when the run is over or the stream failed. */
+ * when the run is over, the stream failed, or the transport cannot wait
+ * (then the epoll path takes over). */
 static void receive_dedicated(struct worker *w, struct weir_stream *st)
 {
     struct weir_test *t = w->t;
-    const struct weir_transport_ops *ops = t->transport->transport;
     /* Out of epoll meanwhile: its callback would run for every arriving
      * segment on the sender's side, the very cost this avoids. */
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL);
@@ -152,7 +155,11 @@ static void receive_dedicated(struct worker *w, struct weir_stream *st)
             atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
         }
         struct weir_io io = { 0, 0 };
-        int rc = ops->recv_wait(st->ctx, &st->ctr, &io, RECV_WAIT_MS);
+        int rc = transport_recv_wait(t->transport, st->ctx, &st->ctr, &io, RECV_WAIT_MS);
+        if (rc == WEIR_E_NOTIMPL) {
+            w->no_recv_wait = 1;
+            break;
+        }
         st->ctr.bytes += io.bytes;
         st->ctr.blocks += io.blocks;
         if (rc != WEIR_OK && rc != WEIR_E_AGAIN) {
@@ -166,17 +173,16 @@ static void receive_dedicated(struct worker *w, struct weir_stream *st)
 
 static int dedicated_receiver(const struct worker *w)
 {
-    const struct weir_transport_ops *ops = w->t->transport->transport;
-    return w->count == 1 && !w->t->streams[w->first].sending && HAS_HOOK(ops, recv_wait);
+    return w->count == 1 && !w->t->streams[w->first].sending && !w->no_recv_wait;
 }
 
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct weir_test *t = w->t;
-    const struct weir_transport_ops *ops = t->transport->transport;
+    const struct weir_plugin *tp = t->transport;
     uint64_t rate = t->p.bandwidth;
-    uint32_t batch_max = (ops->caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
+    uint32_t batch_max = (tp->transport->caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
     uint32_t batch = t->p.burst ? t->p.burst : batch_max;
     struct epoll_event evs[EVENTS_PER_WAIT];
     uint64_t next_due = 0;         /* earliest paced stream due, 0 = none */
@@ -194,7 +200,7 @@ static void *worker_main(void *arg)
              * when it ended before this worker ever saw RUN (a short -n
              * test whose TEST_END came at once). */
             if (armed == ARMED_RUN || (armed == ARMED_NONE && t->running_since_ns))
-                count_queued(w, ops);
+                count_queued(w);
             break;
         }
         if (phase == PHASE_RUN && armed == ARMED_NONE) {
@@ -283,7 +289,7 @@ static void *worker_main(void *arg)
                     if (left < max)
                         max = (uint32_t)left;
                 }
-                rc = ops->send(st->ctx, max, &st->ctr, &io);
+                rc = transport_send(tp, st->ctx, max, &st->ctr, &io);
                 if (rc == WEIR_OK || rc == WEIR_E_AGAIN) {
                     st->ctr.bytes += io.bytes;
                     st->ctr.blocks += io.blocks;
@@ -308,7 +314,7 @@ static void *worker_main(void *arg)
                     atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
                 }
                 struct weir_counters scratch = st->ctr;
-                rc = ops->recv(st->ctx, phase == PHASE_RUN ? &st->ctr : &scratch, &io);
+                rc = transport_recv(tp, st->ctx, phase == PHASE_RUN ? &st->ctr : &scratch, &io);
                 if (phase == PHASE_RUN && (rc == WEIR_OK || rc == WEIR_E_AGAIN)) {
                     st->ctr.bytes += io.bytes;
                     st->ctr.blocks += io.blocks;

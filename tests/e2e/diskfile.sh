@@ -207,14 +207,28 @@ server_write_errors() {
         "weir: error - unable to open -F file: No such file or directory"
 }
 
-# A server's -F is for byte streams: a udp test runs without it.
+# A server's -F is for byte streams: a udp test runs without it, and the
+# server warns once: through the text reporter, or on stderr by itself
+# when no reporter shows warnings (iperf3's JSON has no place for one, so
+# the document stays as it is).
 server_udp() {
-    local dst=$DATA/udp.bin
-    start_server_retry weir -1 -F "$dst" || return
-    run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -u -t 1
-    wait_server
-    expect_eq "udp client exit status" "$RUN_RC" 0
-    has_line "server" "$SERVER_ERR" "weir: warning - -F ignored for this test: --transport udp cannot carry a file"
+    local dst=$DATA/udp.bin args
+    local want="weir: warning - -F ignored for this test: --transport udp cannot carry a file"
+    for args in "" "-J" "--reporter json-stream" "--reporter json --reporter text"; do
+        # shellcheck disable=SC2086 # the options, split
+        start_server_retry weir -1 -F "$dst" $args || return
+        run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -u -t 1
+        wait_server
+        expect_eq "udp client exit status (${args:-text})" "$RUN_RC" 0
+        expect_eq "server exit status (${args:-text})" "$SERVER_RC" 0
+        expect_eq "the warning, once (${args:-text})" "$(grep -cxF -- "$want" "$SERVER_ERR")" 1
+        expect_eq "nothing else on stderr (${args:-text})" "$(grep -vcxF -- "$want" "$SERVER_ERR")" 0
+        case $args in
+        -J) expect_eq "-J document, no warning in it" \
+                "$(jq -r '[.start.test_start.protocol, (.. | strings | select(test("warning")))] | join(",")' \
+                   "$SERVER_OUT" 2>&1)" UDP ;;
+        esac
+    done
     [ ! -e "$dst" ] || fail "the server created $dst for a udp test"
 }
 

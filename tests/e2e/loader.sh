@@ -54,6 +54,9 @@ check "a newer minor" "newer than this weir's" \
     "$WEIR" --transport "$BROKEN_DIR/newer_minor.so" -c 127.0.0.1 -p "$PORT"
 check "missing required hook" "lacks the required transport hook 'send'" \
     "$WEIR" --transport "$BROKEN_DIR/missing_hook.so" -c 127.0.0.1 -p "$PORT"
+check "control port without server_adopt" \
+    "lacks the required transport hook 'server_adopt', which WEIR_CAP_CONTROL_PORT requires" \
+    "$WEIR" --transport "$BROKEN_DIR/no_adopt.so" -c 127.0.0.1 -p "$PORT"
 check "dlopen failure names the symbol" "weir_symbol_that_does_not_exist" \
     "$WEIR" --transport "$BROKEN_DIR/undefined_symbol.so" -c 127.0.0.1 -p "$PORT"
 check "not a weir plugin" "exports no weir_plugin_entry()" \

@@ -111,6 +111,28 @@ int loopback_connect(uint16_t port)
     return fd;
 }
 
+int front_door_take(int lfd, const unsigned char *cookie, int ms)
+{
+    if (!wait_readable(lfd, ms))
+        return -1;
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    unsigned char got[WEIR_COOKIE_SIZE];
+    size_t n = 0;
+    while (n < sizeof got && wait_readable(fd, ms)) {
+        ssize_t r = read(fd, got + n, sizeof got - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n != sizeof got || memcmp(got, cookie, sizeof got) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int sockopt_int(int fd, int level, int name)
 {
     int v = -1;

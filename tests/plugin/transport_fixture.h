@@ -32,5 +32,11 @@ int loopback_listener(int family, int backlog, int nonblock, uint16_t *port);
 int loopback_connect(uint16_t port);
 /* An int socket option's value, or -1. */
 int sockopt_int(int fd, int level, int name);
+/* What the core's front door does before a WEIR_CAP_CONTROL_PORT
+ * transport's server_adopt: accept one connection on the listener lfd
+ * (within ms), read its 37-byte cookie and compare it with cookie.
+ * Returns the connection, blocking, with the cookie consumed; -1 (and
+ * nothing open) when none came, the cookie was short or another. */
+int front_door_take(int lfd, const unsigned char *cookie, int ms);
 
 #endif

@@ -113,7 +113,8 @@ extern "C" {
     X(NOMEM,             1002, "out of memory")                                           \
     X(USAGE,             1003, "invalid command line")                                    \
     X(UNSUPPORTED,       1004, "the server does not support this test")             \
-    X(DATAEND,           1005, "the payload has no more data")
+    X(DATAEND,           1005, "the payload has no more data")                            \
+    X(NOTIMPL,           1006, "the plugin does not implement this")
 
 enum weir_status {
 #define WEIR_ERROR_ENUM_(name, num, msg) WEIR_E_##name = num,

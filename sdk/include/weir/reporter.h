@@ -13,6 +13,8 @@
  *   [comparison]               after the last test of --transport A,B,...
  *   close                      once per process
  *
+ * and [message], a warning from weir, at any time between open and close.
+ *
  * Every pointer handed to a hook is const and valid only during the call.
  * A reporter writes through the sink it got at open; the core routes the
  * output (stdout/stderr, --logfile, the --get-server-output capture).
@@ -251,39 +253,56 @@ struct weir_report_comparison {
                                    (e.g. how UDP's rate was chosen), or NULL */
 };
 
+/* Every hook returns WEIR_OK, or an error code after host->set_error()
+ * with the detail (a file that cannot be written: WEIR_E_LOGFILE). weir
+ * then prints "reporter 'NAME': DETAIL" once, calls no more hooks of that
+ * instance but close, lets the other reporters carry on, and exits 1.
+ * An optional hook left NULL is as if it returned WEIR_OK having shown
+ * nothing, except where its comment says otherwise. */
 struct weir_reporter_ops {
     uint32_t struct_size;       /* sizeof(struct weir_reporter_ops) */
 
     /* required: create an instance. arg is the text after "NAME:" in
-     * --reporter NAME:ARG, or NULL. */
+     * --reporter NAME:ARG, or NULL. On failure free what was allocated:
+     * close is not called. */
     int (*open)(const struct weir_host *host, const char *arg,
                 const struct weir_report_format *fmt,
                 const struct weir_sink *out, void **ctx);
-    /* required */
-    void (*close)(void *ctx);
+    /* required: free the instance, once, at exit (also after a failed
+     * hook). An error (the last of a file did not reach the disk) is
+     * reported unless the instance failed already; it is gone either
+     * way. */
+    int (*close)(void *ctx);
     /* optional: server is waiting for test number test_no. */
-    void (*server_listening)(void *ctx, uint16_t port, int test_no);
+    int (*server_listening)(void *ctx, uint16_t port, int test_no);
     /* optional: control connection established. */
-    void (*connected)(void *ctx, const struct weir_report_connect *c);
+    int (*connected)(void *ctx, const struct weir_report_connect *c);
     /* required */
-    void (*test_start)(void *ctx, const struct weir_report_start *s);
+    int (*test_start)(void *ctx, const struct weir_report_start *s);
     /* required */
-    void (*interval)(void *ctx, const struct weir_report_interval *iv);
+    int (*interval)(void *ctx, const struct weir_report_interval *iv);
     /* required */
-    void (*test_end)(void *ctx, const struct weir_report_end *e);
+    int (*test_end)(void *ctx, const struct weir_report_end *e);
     /* required: the test is over; error is NULL on success. A reporter
      * that buffers (json) writes its document here. */
-    void (*test_finish)(void *ctx, const char *error);
-    /* optional: a free-form notice the user should see (warnings). */
-    void (*message)(void *ctx, const char *text);
-    /* optional: the test's document so far as JSON text (start, intervals,
-     * end), in malloc'd memory the caller frees; NULL if the reporter
-     * keeps none. A server sends it to a client that asked for
-     * --get-server-output, before test_finish. */
-    char *(*document)(void *ctx);
+    int (*test_finish)(void *ctx, const char *error);
+    /* optional: a notice from weir the user should see, between open and
+     * close: level WEIR_LOG_WARNING for now ("-F ignored for this test:
+     * ..."), text without a prefix or newline (the text reporter prints
+     * "weir: warning - TEXT" on WEIR_ERR). Return WEIR_E_NOTIMPL when this
+     * reporter does not show notices (a JSON document has no place for
+     * them; the same without the hook). When no reporter showed one, weir
+     * writes it on stderr itself. */
+    int (*message)(void *ctx, enum weir_log_level level, const char *text);
+    /* optional: set *json to the test's document so far as JSON text
+     * (start, intervals, end), in malloc'd memory the caller frees, or to
+     * NULL when the reporter keeps none (the same without the hook). A
+     * server sends it to a client that asked for --get-server-output,
+     * before test_finish; it asks the first reporter only. */
+    int (*document)(void *ctx, char **json);
     /* optional: a comparison run is over; called once after its last
      * test_finish, before close. */
-    void (*comparison)(void *ctx, const struct weir_report_comparison *c);
+    int (*comparison)(void *ctx, const struct weir_report_comparison *c);
 };
 
 #ifdef __cplusplus

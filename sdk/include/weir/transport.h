@@ -4,7 +4,7 @@
  * connection, the cookie, timing and statistics; it calls these hooks:
  *
  *   control thread: init, client_open (client) or server_start/server_listen/
- *                   server_accept/server_adopt/server_unlisten (server),
+ *                   server_adopt or server_accept/server_unlisten (server),
  *                   stream_fd, info, describe, close, fini
  *   worker thread:  send, recv, recv_wait (one worker owns a stream; never
  *                   concurrently)
@@ -18,7 +18,8 @@
  * stream_fd with epoll and calls send/recv when it is ready.
  *
  * Hooks return WEIR_OK or a weir_status code; WEIR_E_AGAIN from send/recv
- * means "would block, wait for readiness". Optional hooks may be NULL. */
+ * means "would block, wait for readiness". Optional hooks may be NULL: the
+ * host then does what each one's comment says it does without it. */
 #ifndef WEIR_TRANSPORT_H
 #define WEIR_TRANSPORT_H
 
@@ -33,8 +34,10 @@ extern "C" {
 #define WEIR_CAP_DATAGRAM      (1u << 1) /* fixed-size datagrams with a header;
                                             fills packets/lost/out_of_order/jitter */
 #define WEIR_CAP_RETRANSMITS   (1u << 2) /* info() reports retransmits (TCP_INFO) */
-#define WEIR_CAP_CONTROL_PORT  (1u << 3) /* server accepts streams on the control
-                                            listener (cookie first, iperf3 TCP) */
+#define WEIR_CAP_CONTROL_PORT  (1u << 3) /* streams connect to the server's
+                                            control port, cookie first (iperf3
+                                            TCP); the core accepts them and
+                                            hands each to server_adopt */
 #define WEIR_CAP_CONGESTION    (1u << 4) /* honours congestion and reports it */
 #define WEIR_CAP_EXTENSION     (1u << 5) /* weir-only: a plain iperf3 peer cannot
                                             take part; the core negotiates it */
@@ -180,9 +183,9 @@ struct weir_transport_ops {
     uint32_t default_blksize;
 
     /* optional: once per process before any other hook. *global is passed
-     * to the stream hooks (may stay NULL). */
+     * to the stream hooks (may stay NULL; without the hook it is NULL). */
     int (*init)(const struct weir_host *host, void **global);
-    /* optional: undo init. */
+    /* optional: undo init (at exit, after every stream closed). */
     void (*fini)(void *global);
 
     /* required: client side, open one stream: connect, identify it to the
@@ -191,14 +194,21 @@ struct weir_transport_ops {
     int (*client_open)(void *global, const struct weir_stream_config *cfg,
                        void **stream);
 
-    /* required: server side, prepare to accept streams for one test.
-     * control_fd is the server's TCP control listener (transports with
-     * WEIR_CAP_CONTROL_PORT accept on it). Sets *poll_fd to the descriptor
-     * whose readability means "call server_accept". */
+    /* required: server side, prepare for one test's streams (bounded by
+     * cfg->timeout_ms). control_fd is the server's TCP control listener:
+     * the core's, never accepted on or closed by a transport. A transport
+     * without WEIR_CAP_CONTROL_PORT opens its own socket here and sets
+     * *poll_fd to the descriptor whose readability means "call
+     * server_accept"; one with it gets its streams through server_adopt
+     * and leaves *poll_fd alone. *listener (may stay NULL) goes to the
+     * other server hooks of this test. */
     int (*server_listen)(void *global, const struct weir_stream_config *cfg,
                          int control_fd, void **listener, int *poll_fd);
-    /* required: accept one stream. WEIR_E_AGAIN: nothing usable arrived (for
-     * example a wrong cookie, already answered); keep waiting. */
+    /* required without WEIR_CAP_CONTROL_PORT, never called with it: accept
+     * one stream on the transport's own socket. WEIR_E_AGAIN: nothing
+     * usable arrived (for example a wrong cookie, already answered); keep
+     * waiting. Without the hook (and the cap) the loader refuses the
+     * plugin. */
     int (*server_accept)(void *global, void *listener,
                          const struct weir_stream_config *cfg, void **stream);
     /* required: stop listening; must not close control_fd. */
@@ -213,7 +223,9 @@ struct weir_transport_ops {
     /* required: read what is available, up to one batch. 0 bytes from a
      * byte stream means the peer closed: return WEIR_E_STREAMCLOSE. */
     int (*recv)(void *stream, struct weir_counters *c, struct weir_io *io);
-    /* optional: kernel view of the stream (main thread, any time). */
+    /* optional: kernel view of the stream (control thread, any time, also
+     * while the stream's worker is in send). Without it the core reports
+     * no TCP_INFO figures for the stream (WEIR_E_NOTIMPL). */
     int (*info)(void *stream, struct weir_stream_info *out);
     /* required: close and free the stream. */
     void (*close)(void *stream);
@@ -221,7 +233,8 @@ struct weir_transport_ops {
     /* optional: weir-only facts about one stream for the JSON report
      * (start.weir.streams[]), e.g. {"gso":true} or {"tls":"TLSv1.3"}: write
      * one JSON object, NUL-terminated, into buf. Control thread, after the
-     * stream is open. Return WEIR_OK, or anything else to report nothing. */
+     * stream is open. Return WEIR_OK, or anything else to report nothing
+     * (without the hook: WEIR_E_NOTIMPL, and no start.weir.streams). */
     int (*describe)(void *stream, char *buf, size_t len);
 
     /* optional: a server is starting and was told to use this transport
@@ -230,17 +243,18 @@ struct weir_transport_ops {
      * Control thread, once, after init and before any client. Any code but
      * WEIR_OK stops the server with the detail set. A server started
      * without --transport NAME never calls it: the first server_listen
-     * must do the same lazily. */
+     * must do the same lazily. Without the hook: nothing to prepare. */
     int (*server_start)(void *global);
 
-    /* optional, for WEIR_CAP_CONTROL_PORT: adopt one stream the core
-     * accepted on the control listener and whose 37-byte cookie it read and
-     * matched to this test (it was sent first, so the next bytes on fd are
-     * the transport's own). Apply options, finish any handshake (bounded by
-     * cfg->timeout_ms) and return the stream. fd is the plugin's from the
-     * call on: close it on failure. The core then never calls server_accept.
-     * Without this hook the core lends the control listener to the test
-     * while its streams arrive and calls server_accept, one test at a time. */
+    /* required with WEIR_CAP_CONTROL_PORT, never called without it: adopt
+     * one stream the core accepted on the control listener and whose
+     * 37-byte cookie it read and matched to this test (it was sent first,
+     * so the next bytes on fd are the transport's own). Apply options,
+     * finish any handshake (bounded by cfg->timeout_ms) and return the
+     * stream. fd is the plugin's from the call on: close it on failure.
+     * Connections reach a test in the order they arrived; several tests
+     * may adopt at once (each with its own listener). Without the hook
+     * (and with the cap) the loader refuses the plugin. */
     int (*server_adopt)(void *global, void *listener,
                         const struct weir_stream_config *cfg, int fd, void **stream);
     /* optional, worker thread: like recv, but may sleep in the kernel's
@@ -249,7 +263,9 @@ struct weir_transport_ops {
      * stream, instead of waiting in epoll: on Linux a reader asleep in the
      * receive call costs the sending side less per byte (about 12 % more
      * TCP throughput on loopback). The stream may stay blocking afterwards:
-     * recv and send must then still return at once (MSG_DONTWAIT). */
+     * recv and send must then still return at once (MSG_DONTWAIT).
+     * WEIR_E_NOTIMPL (what the host answers without the hook) makes that
+     * worker wait in epoll and call recv instead. */
     int (*recv_wait)(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms);
 };
 

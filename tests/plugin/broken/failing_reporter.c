@@ -1,4 +1,4 @@
-/* A reporter that works until the final summary, then reports an error
+/* A reporter that works until the final summary, then returns an error
  * (as one whose disk filled up would): the core must stop calling it,
  * print its error once, let the other reporters finish, and exit 1. */
 #include <stdlib.h>
@@ -20,22 +20,29 @@ static int rep_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
-static void rep_close(void *ctx) { free(ctx); }
-static void rep_start(void *ctx, const struct weir_report_start *s) { }
-
-static void rep_interval(void *ctx, const struct weir_report_interval *iv)
+static int rep_close(void *ctx)
 {
-    ((struct failing *)ctx)->intervals++;
+    free(ctx);
+    return WEIR_OK;
 }
 
-static void rep_end(void *ctx, const struct weir_report_end *e)
+static int rep_start(void *ctx, const struct weir_report_start *s) { return WEIR_OK; }
+
+static int rep_interval(void *ctx, const struct weir_report_interval *iv)
+{
+    ((struct failing *)ctx)->intervals++;
+    return WEIR_OK;
+}
+
+static int rep_end(void *ctx, const struct weir_report_end *e)
 {
     struct failing *f = ctx;
     f->host->set_error(WEIR_E_LOGFILE, "cannot write the summary: No space left on device");
+    return WEIR_E_LOGFILE;
 }
 
 /* Never reached once test_end failed: would abort the run if it were. */
-static void rep_finish(void *ctx, const char *error) { abort(); }
+static int rep_finish(void *ctx, const char *error) { abort(); }
 
 static const struct weir_reporter_ops ops = {
     .struct_size = sizeof ops,

@@ -1,0 +1,92 @@
+#include "host/transport.h"
+#include "host/host.h"
+
+int transport_init(const struct weir_plugin *p, void **global)
+{
+    host_clear_error();
+    return p->transport->init(host_services(), global);
+}
+
+void transport_fini(const struct weir_plugin *p, void *global)
+{
+    p->transport->fini(global);
+}
+
+int transport_server_start(const struct weir_plugin *p, void *global)
+{
+    host_clear_error();
+    return p->transport->server_start(global);
+}
+
+int transport_client_open(const struct weir_plugin *p, void *global,
+                          const struct weir_stream_config *cfg, void **stream)
+{
+    host_clear_error();
+    return p->transport->client_open(global, cfg, stream);
+}
+
+int transport_server_listen(const struct weir_plugin *p, void *global,
+                            const struct weir_stream_config *cfg, int control_fd,
+                            void **listener, int *poll_fd)
+{
+    host_clear_error();
+    return p->transport->server_listen(global, cfg, control_fd, listener, poll_fd);
+}
+
+int transport_server_adopt(const struct weir_plugin *p, void *global, void *listener,
+                           const struct weir_stream_config *cfg, int fd, void **stream)
+{
+    host_clear_error();
+    return p->transport->server_adopt(global, listener, cfg, fd, stream);
+}
+
+int transport_server_accept(const struct weir_plugin *p, void *global, void *listener,
+                            const struct weir_stream_config *cfg, void **stream)
+{
+    host_clear_error();
+    return p->transport->server_accept(global, listener, cfg, stream);
+}
+
+void transport_server_unlisten(const struct weir_plugin *p, void *global, void *listener)
+{
+    p->transport->server_unlisten(global, listener);
+}
+
+int transport_stream_fd(const struct weir_plugin *p, void *stream)
+{
+    return p->transport->stream_fd(stream);
+}
+
+/* send, recv and recv_wait are the hot path: a plain call, nothing else. */
+int transport_send(const struct weir_plugin *p, void *stream, uint32_t max_blocks,
+                   struct weir_counters *c, struct weir_io *io)
+{
+    return p->transport->send(stream, max_blocks, c, io);
+}
+
+int transport_recv(const struct weir_plugin *p, void *stream, struct weir_counters *c,
+                   struct weir_io *io)
+{
+    return p->transport->recv(stream, c, io);
+}
+
+int transport_recv_wait(const struct weir_plugin *p, void *stream, struct weir_counters *c,
+                        struct weir_io *io, int timeout_ms)
+{
+    return p->transport->recv_wait(stream, c, io, timeout_ms);
+}
+
+int transport_info(const struct weir_plugin *p, void *stream, struct weir_stream_info *out)
+{
+    return p->transport->info(stream, out);
+}
+
+int transport_describe(const struct weir_plugin *p, void *stream, char *buf, size_t len)
+{
+    return p->transport->describe(stream, buf, len);
+}
+
+void transport_close(const struct weir_plugin *p, void *stream)
+{
+    p->transport->close(stream);
+}

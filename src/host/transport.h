@@ -1,0 +1,52 @@
+/* The one place the core calls a transport plugin's hooks. Every function
+ * takes the descriptor the loader handed out (loader_load): its ops are
+ * complete, the optional hooks a plugin left out replaced by the host's
+ * stand-ins (hookdefaults.h), so nothing here or in the callers asks
+ * whether a hook exists. Threads, ownership and return values are the
+ * hooks' own (sdk/include/weir/transport.h). The hooks that give detail
+ * text start from a clear error slot, so host_take_error() after a
+ * failure reads the plugin's own words. */
+#ifndef WEIR_TRANSPORT_FACADE_H
+#define WEIR_TRANSPORT_FACADE_H
+
+#include <weir/weir.h>
+
+/* Process-wide, by the loader (loader_transport_global, loader_unload_all). */
+int transport_init(const struct weir_plugin *p, void **global);
+void transport_fini(const struct weir_plugin *p, void *global);
+
+/* weir -s --transport NAME, once before any client. */
+int transport_server_start(const struct weir_plugin *p, void *global);
+
+/* Client: open one stream. */
+int transport_client_open(const struct weir_plugin *p, void *global,
+                          const struct weir_stream_config *cfg, void **stream);
+
+/* Server, per test: listen, then take streams -- adopt what the front door
+ * matched to the test (WEIR_CAP_CONTROL_PORT), or accept on the
+ * transport's own socket -- and unlisten. */
+int transport_server_listen(const struct weir_plugin *p, void *global,
+                            const struct weir_stream_config *cfg, int control_fd,
+                            void **listener, int *poll_fd);
+int transport_server_adopt(const struct weir_plugin *p, void *global, void *listener,
+                           const struct weir_stream_config *cfg, int fd, void **stream);
+int transport_server_accept(const struct weir_plugin *p, void *global, void *listener,
+                            const struct weir_stream_config *cfg, void **stream);
+void transport_server_unlisten(const struct weir_plugin *p, void *global, void *listener);
+
+/* One open stream. */
+int transport_stream_fd(const struct weir_plugin *p, void *stream);
+int transport_send(const struct weir_plugin *p, void *stream, uint32_t max_blocks,
+                   struct weir_counters *c, struct weir_io *io);
+int transport_recv(const struct weir_plugin *p, void *stream, struct weir_counters *c,
+                   struct weir_io *io);
+/* WEIR_E_NOTIMPL: the transport cannot wait in its receive call; use recv. */
+int transport_recv_wait(const struct weir_plugin *p, void *stream, struct weir_counters *c,
+                        struct weir_io *io, int timeout_ms);
+/* WEIR_OK with out->valid set, or any other code: no kernel view. */
+int transport_info(const struct weir_plugin *p, void *stream, struct weir_stream_info *out);
+/* WEIR_OK with one JSON object in buf, or any other code: nothing to say. */
+int transport_describe(const struct weir_plugin *p, void *stream, char *buf, size_t len);
+void transport_close(const struct weir_plugin *p, void *stream);
+
+#endif
