@@ -2,6 +2,7 @@
  * test with streams but no network. */
 #include "fuzz.h"
 #include "run/test.h"
+#include "host/hookdefaults.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -60,8 +61,11 @@ static struct weir_settings no_settings;
 
 void fuzz_test_init(struct weir_test *t, int role, uint32_t caps, int n, uint64_t sending_mask)
 {
-    /* One test at a time, so the caps live in the one ops table. */
+    /* One test at a time, so the caps live in the one ops table; the
+     * hooks it leaves out get the host's stand-ins, as the loader gives a
+     * plugin's (the core calls every hook). */
     fake_ops.caps = caps;
+    hookdefaults_transport(&fake_ops);
     test_init(t, role, &no_settings);
     t->transport = &fake_plugin;
     static int marker;

@@ -18,7 +18,7 @@ int reporter_open(struct reporter_run *r, const struct weir_plugin *p,
 
 void reporter_close(struct reporter_run *r)
 {
-    r->ops->close(r->ctx);
+    CU_ASSERT_EQUAL(r->ops->close(r->ctx), WEIR_OK);
     mock_sink_free(&r->sink);
 }
 
@@ -33,7 +33,7 @@ void reporter_interval(struct reporter_run *r, const struct weir_report_sample *
     struct weir_report_interval iv = {
         .struct_size = sizeof iv, .n_streams = n, .streams = st, .sum = sum,
     };
-    r->ops->interval(r->ctx, &iv);
+    CU_ASSERT_EQUAL(r->ops->interval(r->ctx, &iv), WEIR_OK);
 }
 
 struct weir_report_end_stream report_end_stream(int id, int socket, int sending,

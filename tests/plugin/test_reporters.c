@@ -75,14 +75,14 @@ static struct weir_report_connect connect_of(const struct reporter_run *r, const
 static void connected(struct reporter_run *r, const char *host, uint16_t port, const char *when)
 {
     struct weir_report_connect c = connect_of(r, host, port, when);
-    r->ops->connected(r->ctx, &c);
+    CU_ASSERT_EQUAL(r->ops->connected(r->ctx, &c), WEIR_OK);
 }
 
 /* server_listening is optional: json reporters leave it out. */
 static void listening(struct reporter_run *r, uint16_t port, int test_no)
 {
     if (r->ops->server_listening != NULL)
-        r->ops->server_listening(r->ctx, port, test_no);
+        CU_ASSERT_EQUAL(r->ops->server_listening(r->ctx, port, test_no), WEIR_OK);
 }
 
 static struct weir_report_stream stream(int sock, int sending, uint16_t lport, uint16_t rport)
@@ -195,7 +195,7 @@ static void interval_bidir(struct reporter_run *r, const struct weir_report_samp
         .struct_size = sizeof iv, .n_streams = n, .streams = st, .sum = sum,
         .bidir = 1, .sum_bidir_reverse = rev,
     };
-    r->ops->interval(r->ctx, &iv);
+    CU_ASSERT_EQUAL(r->ops->interval(r->ctx, &iv), WEIR_OK);
 }
 
 /* Streams here are numbered by their sockets. */
@@ -232,8 +232,8 @@ static struct weir_report_end end_received(const struct weir_report_end_stream *
 
 static void end_and_finish(struct reporter_run *r, const struct weir_report_end *e)
 {
-    r->ops->test_end(r->ctx, e);
-    r->ops->test_finish(r->ctx, NULL);
+    CU_ASSERT_EQUAL(r->ops->test_end(r->ctx, e), WEIR_OK);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
 }
 
 /* ---- scenarios, usable with any reporter ---- */
@@ -251,7 +251,7 @@ static void server_begin(struct reporter_run *r, int test_no, const char *when, 
     struct weir_report_stream st[] = { stream(5, 0, 5299, data_port) };
     struct weir_report_start s = start(WEIR_ROLE_SERVER, st, 1, 1);
     s.port = 48990;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 }
 
 /* protocol.md 8.3, "TCP client, -t 2". */
@@ -262,7 +262,7 @@ static void sc_tcp_client(struct reporter_run *r)
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
     s.weir_json = "{\"transport\":\"tcp\",\"threads\":1}";
     s.title = "mytitle";
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     single_interval(r, retr(tcp(5, 1, 0, 1.00156, MB(499), 4.18e9), 7, KB(1023)));
     single_interval(r, retr(tcp(5, 1, 1.00156, 2.0, MB(346), 2.90e9), 0, KB(1023)));
@@ -331,7 +331,7 @@ static void sc_reverse_p2(struct reporter_run *r)
     struct weir_report_stream st[] = { stream(5, 0, 60448, 5299), stream(7, 0, 60462, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 2, 2);
     s.reverse = 1;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     struct weir_report_sample a[] = { tcp(5, 0, 0, 1, MB(1001), 8.39e9),
                                       tcp(7, 0, 0, 1, MB(986), 8.27e9) };
@@ -387,7 +387,7 @@ static void sc_udp_client(struct reporter_run *r)
     struct weir_report_stream st[] = { stream(5, 1, 34193, 5299) };
     struct weir_report_start s = start_udp(WEIR_ROLE_CLIENT, st, 1, 1);
     s.gso = s.gro = 1;          /* --gsro */
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     for (int i = 0; i < 2; i++)
         single_interval(r, udp(5, 1, i, i + 1, KB(128), 1048576, 4, 0, 0, 0));
@@ -448,7 +448,7 @@ static void sc_udp_p2(struct reporter_run *r)
     s.blksize = 1000;
     s.target_bitrate = 1000000;
     s.duration = 1;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     struct weir_report_sample a[] = { udp(5, 1, 0, 1, 125000, 999960, 125, 0, 0, 0),
                                       udp(7, 1, 0, 1, 125000, 999960, 125, 0, 0, 0) };
@@ -493,7 +493,7 @@ static void sc_bidir_p2(struct reporter_run *r)
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 4, 2);
     s.bidir = 1;
     s.duration = 1;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     struct weir_report_sample a[] = {
         retr(tcp(5, 1, 0, 1, MB(337), 2.83e9), 0, KB(1023)),
@@ -566,7 +566,7 @@ static void sc_bidir_server_verbose(struct reporter_run *r)
     s.cookie = "4cp4dk3kr4orccwjmvr22j2fdbap6jkvuh22";
     s.bidir = 1;
     s.duration = 1;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     struct weir_report_sample a[] = {
         tcp(5, 0, 0, 1, GB(1.09), 9.40e9),
@@ -657,7 +657,7 @@ static void sc_tcp_client_verbose(struct reporter_run *r)
     struct weir_report_stream st[] = { stream(5, 1, 59626, 5399) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
     s.cookie = "yecegmp6bpvkpxzayoivvhb5uzlkwwez2q4b";
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     single_interval(r, retr(tcp(5, 1, 0, 1, GB(2.26), 19.4e9), 10, MB(1.12)));
     single_interval(r, retr(tcp(5, 1, 1, 2, GB(2.23), 19.2e9), 20, KB(767)));
@@ -702,15 +702,15 @@ static void sc_udp_client_verbose(struct reporter_run *r)
 {
     struct weir_report_connect c = connect_of(r, "127.0.0.1", 5299, "Sun, 06 Dec 2026 03:50:47 GMT");
     c.chosen_blksize = 32768;
-    r->ops->connected(r->ctx, &c);
+    CU_ASSERT_EQUAL(r->ops->connected(r->ctx, &c), WEIR_OK);
     struct weir_report_stream st[] = { stream(5, 1, 42879, 5299) };
     struct weir_report_start s = start_udp(WEIR_ROLE_CLIENT, st, 1, 1);
     s.cookie = "iwqqq4iilxdel572ntutqdmscbjt4ha65dmm";
     s.duration = 1;
     s.target_bitrate = 10000000;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
     single_interval(r, udp(5, 1, 0, 1, KB(1248), 10.2e6, 39, 0, 0, 0));
-    r->ops->test_finish(r->ctx, "interrupted for the test");
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, "interrupted for the test"), WEIR_OK);
 }
 
 static const char want_udp_client_verbose[] =
@@ -738,7 +738,7 @@ static void sc_udp_server_verbose(struct reporter_run *r)
     s.blksize = 1000;
     s.duration = 1;
     s.target_bitrate = 1000000;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     struct weir_report_sample a = udp(5, 0, 0, 1, 125000, 999960, 125, 0.0251, 0, 0);
     reporter_interval(r, &a, 1, a);
@@ -773,7 +773,7 @@ static void sc_omit(struct reporter_run *r)
     struct weir_report_start s = start_tcp(r->role, st, 1, 1);
     s.omit = 1;
     s.duration = 1;
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 
     struct weir_report_sample a = tcp(5, client, 0, 1, GB(2.22), 19.0e9);
     struct weir_report_sample b = tcp(5, client, 0, 1, GB(2.24), 19.3e9);
@@ -784,7 +784,7 @@ static void sc_omit(struct reporter_run *r)
     a = omitted(a);
     reporter_interval(r, &a, 1, a);
     reporter_interval(r, &b, 1, b);
-    r->ops->test_finish(r->ctx, "interrupted for the test");
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, "interrupted for the test"), WEIR_OK);
 }
 
 static const char want_omit_client[] =
@@ -807,7 +807,7 @@ static void sc_udp_out_of_order(struct reporter_run *r)
     connected(r, "127.0.0.1", 48000, "Sun, 29 Nov 2026 20:40:00 GMT");
     struct weir_report_stream st[] = { stream(5, 0, 5299, 48001) };
     struct weir_report_start s = start_udp(WEIR_ROLE_SERVER, st, 1, 1);
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
     struct weir_report_sample a = udp(5, 0, 0, 0.2817, 800, 22.7e3, 9, 0.0091, 1, 100.0 / 9);
     reporter_interval(r, &a, 1, a);
     struct weir_report_sample rcv = a;
@@ -830,13 +830,13 @@ static const char want_udp_out_of_order[] =
 /* The test never got going: no connection, or a busy server. */
 static void sc_refused(struct reporter_run *r)
 {
-    r->ops->test_finish(r->ctx, REFUSED);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, REFUSED), WEIR_OK);
 }
 
 static void sc_busy_after_connect(struct reporter_run *r)
 {
     connected(r, "192.0.2.1", 5201, "Sun, 29 Nov 2026 20:40:00 GMT");
-    r->ops->test_finish(r->ctx, "the server is busy running a test. try again later");
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, "the server is busy running a test. try again later"), WEIR_OK);
 }
 
 /* ---- text assertions ---- */
@@ -933,7 +933,7 @@ static void test_text_verbose(void)
     /* The -V server banner names this build before the listening lines. */
     struct reporter_run r;
     run_open(&r, text_plugin, WEIR_ROLE_SERVER, 1, 'a');
-    r.ops->server_listening(r.ctx, 5201, 3);
+    CU_ASSERT_EQUAL(r.ops->server_listening(r.ctx, 5201, 3), WEIR_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
     CU_ASSERT_EQUAL(strncmp(r.sink.out, "weir ", 5), 0);
     const char *banner = strstr(r.sink.out, DASHES "Server listening on 5201 (test #3)\n" DASHES);
@@ -960,7 +960,7 @@ static void transport_line_case(int role, const char *transport, int encrypted, 
     s.transport = transport;
     s.encrypted = encrypted;
     s.server_transport = server_transport;
-    r.ops->test_start(r.ctx, &s);
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
     char what[64];
     snprintf(what, sizeof what, "transport line, %s %s", role == WEIR_ROLE_CLIENT ? "client" : "server",
              transport);
@@ -987,7 +987,7 @@ static void test_text_rate_unit(void)
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'M');
     struct weir_report_stream st[] = { stream(5, 1, 47822, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
-    r.ops->test_start(r.ctx, &s);
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
     struct weir_report_sample a = retr(tcp(5, 1, 0, 1, GB(2.21), 2262.0 * 1048576 * 8), 12,
                                        KB(1023));
     reporter_interval(&r, &a, 1, a);
@@ -999,11 +999,36 @@ static void test_text_rate_unit(void)
     reporter_close(&r);
 }
 
+/* The core's warnings: a line of their own on stderr, worded as weir's
+ * always were (and as iperf3's are), with the name the program runs
+ * under; -T prefixes only standard output. */
+static void test_text_warnings(void)
+{
+    struct reporter_run r;
+    struct weir_report_format f = {
+        .struct_size = sizeof f, .unit = 'a', .role = WEIR_ROLE_SERVER, .title = "T",
+        .program = "iperf3",
+    };
+    CU_ASSERT_EQUAL_FATAL(reporter_open(&r, text_plugin, &f, NULL), WEIR_OK);
+    CU_ASSERT_EQUAL(r.ops->message(r.ctx, WEIR_LOG_WARNING,
+                                   "-F ignored for this test: it runs both ways (--bidir)"), WEIR_OK);
+    expect_text(r.sink.err, "iperf3: warning - -F ignored for this test: it runs both ways (--bidir)\n",
+                "warning");
+    CU_ASSERT_PTR_NULL(r.sink.out);
+    reporter_close(&r);
+
+    run_open(&r, text_plugin, WEIR_ROLE_SERVER, 0, 'a');
+    CU_ASSERT_EQUAL(r.ops->message(r.ctx, WEIR_LOG_WARNING, "one"), WEIR_OK);
+    CU_ASSERT_EQUAL(r.ops->message(r.ctx, WEIR_LOG_INFO, "two"), WEIR_OK);
+    expect_text(r.sink.err, "weir: warning - one\nweir: info - two\n", "default program name");
+    reporter_close(&r);
+}
+
 static void test_text_errors_and_server_output(void)
 {
     struct reporter_run r;
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
-    r.ops->test_finish(r.ctx, "the server is busy running a test. try again later");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "the server is busy running a test. try again later"), WEIR_OK);
     CU_ASSERT_PTR_NULL(r.sink.out);
     expect_text(r.sink.err, "weir: error - the server is busy running a test. try again later\n",
                 "busy error");
@@ -1014,7 +1039,7 @@ static void test_text_errors_and_server_output(void)
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
     struct weir_report_stream st[] = { stream(5, 1, 47822, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
-    r.ops->test_start(r.ctx, &s);
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
     struct weir_report_sample snd = retr(tcp(5, 1, 0, 1, GB(2.21), 19.0e9), 12, 0);
     struct weir_report_sample rcv = tcp(5, 1, 0, 1, GB(2.21), 19.0e9);
     struct weir_report_end_stream es[] = { end_stream(5, 1, &snd, &rcv) };
@@ -1375,7 +1400,7 @@ static void test_json_file_and_server_output(void)
     connected(&r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 20:40:00 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 47822, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
-    r.ops->test_start(r.ctx, &s);
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
     struct weir_report_sample snd = retr(tcp(5, 1, 0, 1, GB(2.21), 19.0e9), 12, 0);
     struct weir_report_sample rcv = tcp(5, 1, 0, 1, GB(2.21), 19.0e9);
     struct weir_report_end_stream es[] = { end_stream(5, 1, &snd, &rcv) };
@@ -1397,6 +1422,35 @@ static void test_json_file_and_server_output(void)
     CU_ASSERT_NOT_EQUAL(run_open_arg(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a',
                                      "/nonexistent-dir/x.json"), WEIR_OK);
     CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_LOGFILE);
+    mock_sink_free(&r.sink);
+}
+
+/* iperf3's JSON has no place for a warning: neither json reporter takes
+ * them (weir then writes them on stderr itself). A file that takes no more
+ * (a full disk) fails the hook that wrote, saying why. */
+static void test_json_warnings_and_full_disk(void)
+{
+    CU_ASSERT_PTR_NULL(json_plugin->reporter->message);
+    CU_ASSERT_PTR_NULL(stream_plugin->reporter->message);
+
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open_arg(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a', "/dev/full"), WEIR_OK);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, REFUSED), WEIR_E_LOGFILE);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_LOGFILE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(),
+                                  "json reporter: cannot write /dev/full: No space left on device"));
+    /* What the failed write left in the stream's buffer may fail again. */
+    int rc = r.ops->close(r.ctx);
+    CU_ASSERT(rc == WEIR_OK || rc == WEIR_E_LOGFILE);
+    mock_sink_free(&r.sink);
+
+    CU_ASSERT_EQUAL_FATAL(run_open_arg(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a', "/dev/full"), WEIR_OK);
+    struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
+    struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_E_LOGFILE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "json-stream reporter: cannot write /dev/full"));
+    rc = r.ops->close(r.ctx);
+    CU_ASSERT(rc == WEIR_OK || rc == WEIR_E_LOGFILE);
     mock_sink_free(&r.sink);
 }
 
@@ -1454,7 +1508,7 @@ static void test_json_stream(void)
     size_t before_start = r.sink.out_len;
     struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
-    r.ops->test_start(r.ctx, &s);
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
     /* Written when it happens, not at the end. */
     CU_ASSERT_EQUAL(before_start, 0);
     CU_ASSERT_TRUE(r.sink.out_len > 0);
@@ -1485,6 +1539,7 @@ int main(void)
         { "server's transport line", test_text_transport_line },
         { "-f M rate column", test_text_rate_unit },
         { "errors and server output", test_text_errors_and_server_output },
+        { "warnings", test_text_warnings },
         CU_TEST_INFO_NULL,
     };
     static CU_TestInfo json_tests[] = {
@@ -1495,6 +1550,7 @@ int main(void)
         { "json server: one document per test", test_json_server_documents },
         { "json:PATH and server output", test_json_file_and_server_output },
         { "json-stream lines", test_json_stream },
+        { "no warnings; a full disk fails the hook", test_json_warnings_and_full_disk },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

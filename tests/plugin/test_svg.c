@@ -53,7 +53,7 @@ static void start(struct reporter_run *r, const char *transport, const char *hos
         .omit = omit, .duration = 3, .bidir = bidir, .interval = 1.0,
         .n_streams = n_streams, .streams = st, .transport = transport,
     };
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 }
 
 /* One interval of `seconds` where every stream ran at bps and the sums are
@@ -78,7 +78,7 @@ static void interval(struct reporter_run *r, size_t n_streams, int bidir, double
         .struct_size = sizeof iv, .n_streams = n_streams, .streams = st, .sum = sum,
         .bidir = bidir, .sum_bidir_reverse = rev,
     };
-    r->ops->interval(r->ctx, &iv);
+    CU_ASSERT_EQUAL(r->ops->interval(r->ctx, &iv), WEIR_OK);
 }
 
 static void end_test(struct reporter_run *r, double bps, double seconds)
@@ -97,7 +97,7 @@ static void end_test(struct reporter_run *r, double bps, double seconds)
         .struct_size = sizeof e, .n_streams = 1, .streams = &es, .has_peer = 1,
         .sum_sent = snd, .sum_received = rcv,
     };
-    r->ops->test_end(r->ctx, &e);
+    CU_ASSERT_EQUAL(r->ops->test_end(r->ctx, &e), WEIR_OK);
 }
 
 /* A whole single-stream test of n one-second intervals at bps. */
@@ -107,7 +107,7 @@ static void whole_test(struct reporter_run *r, const char *transport, int n, dou
     for (int i = 0; i < n; i++)
         interval(r, 1, 0, i, 1.0, bps, 0);
     end_test(r, bps, n);
-    r->ops->test_finish(r->ctx, NULL);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
 }
 
 /* ---- taking the document apart ---- */
@@ -241,7 +241,7 @@ static void test_escaping(void)
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, title, 0), WEIR_OK);
     start(&r, "tcp", "<evil&host>", 1, 0, 0);
     interval(&r, 1, 0, 0, 1, 1e9, 0);
-    r.ops->test_finish(r.ctx, "peer said <b>&\"bye\"");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "peer said <b>&\"bye\""), WEIR_OK);
     const char *doc = r.sink.out;
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     char got[1024];
@@ -285,7 +285,7 @@ static void test_streams_and_legend(void)
     for (int i = 0; i < 4; i++)
         interval(&r, 12, 0, i, 1, 1e8, 0);
     end_test(&r, 1.2e9, 4);
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     const char *doc = r.sink.out;
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 12);
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series sum\""), 1);
@@ -317,7 +317,7 @@ static void test_steps_and_canvas(void)
     interval(&r, 1, 0, 1, 1, 2e9, 0);
     interval(&r, 1, 0, 2, 1, 1e9, 0);
     end_test(&r, 1.33e9, 3);
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     const char *doc = r.sink.out;
     double v[16];
     CU_ASSERT_EQUAL_FATAL(coords_of(doc, "sum", v, 16), 12);
@@ -352,7 +352,7 @@ static void test_equal_lines_distinct(void)
     start(&r, "tcp", "127.0.0.1", 3, 0, 0);
     for (int i = 0; i < 2; i++)
         interval(&r, 3, 0, i, 1, 1e9, 0);
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     const char *doc = r.sink.out;
     const char *sum = strstr(doc, "<polyline class=\"series sum\"");
     const char *s5 = strstr(doc, "data-label=\"[  5]\"");
@@ -382,7 +382,7 @@ static void test_bidir_and_omitted(void)
     interval(&r, 2, 1, 0, 1, 5e8, 1);
     for (int i = 0; i < 3; i++)
         interval(&r, 2, 1, i, 1, 5e8, 0);
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     const char *doc = r.sink.out;
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series stream\""), 2);
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series sum\""), 2);
@@ -410,7 +410,7 @@ static void test_comparison(void)
     whole_test(&r, "tcp", 3, 9e9);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);         /* nothing before the comparison */
     whole_test(&r, "udp", 3, 1e6);
-    r.ops->test_finish(r.ctx, "tls: handshake failed");  /* never started */
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "tls: handshake failed"), WEIR_OK);  /* never started */
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     struct weir_report_comparison_row rows[] = {
         { .transport = "tcp", .protocol = "TCP", .num_streams = 1, .seconds = 3,
@@ -422,7 +422,7 @@ static void test_comparison(void)
     struct weir_report_comparison c = {
         .struct_size = sizeof c, .n_rows = 3, .rows = rows, .note = "UDP ran at -b 1M",
     };
-    r.ops->comparison(r.ctx, &c);
+    CU_ASSERT_EQUAL(r.ops->comparison(r.ctx, &c), WEIR_OK);
     const char *doc = r.sink.out;
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     CU_ASSERT_EQUAL(count_of(doc, "<?xml"), 1);
@@ -458,7 +458,7 @@ static void test_comparison_cut_short(void)
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 2), WEIR_OK);
     whole_test(&r, "tcp", 2, 1e9);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
-    r.ops->close(r.ctx);
+    CU_ASSERT_EQUAL(r.ops->close(r.ctx), WEIR_OK);
     const char *doc = r.sink.out;
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     CU_ASSERT_EQUAL(count_of(doc, "<polyline class=\"series transport\""), 1);
@@ -499,6 +499,22 @@ static void test_file(void)
     reporter_close(&r);
     unlink(path);
 
+    /* A place that goes away after open: the hook that writes the chart
+     * fails, saying why (weir then stops calling the reporter). */
+    char sub[300], gone[320];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(gone, sizeof gone, "%s/chart.svg", sub);
+    CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, gone, NULL, 0), WEIR_OK);
+    CU_ASSERT_EQUAL(rmdir(sub), 0);
+    start(&r, "tcp", "127.0.0.1", 1, 0, 0);
+    end_test(&r, 2e9, 1);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_E_LOGFILE);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_LOGFILE);
+    CU_ASSERT(strstr(mock_host_last_error_text(), gone) != NULL);
+    CU_ASSERT(strstr(mock_host_last_error_text(), "No such file or directory") != NULL);
+    reporter_close(&r);
+
     /* Places that cannot take the file fail at open, saying why. */
     char bad[300];
     snprintf(bad, sizeof bad, "%s/missing/chart.svg", dir);
@@ -520,11 +536,11 @@ static void test_failures(void)
 {
     struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
-    r.ops->test_finish(r.ctx, "unable to connect to server");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "unable to connect to server"), WEIR_OK);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     start(&r, "tcp", "127.0.0.1", 1, 0, 0);
     interval(&r, 1, 0, 0, 1, 1e9, 0);
-    r.ops->test_finish(r.ctx, "the server has terminated");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "the server has terminated"), WEIR_OK);
     expect_texts(r.sink.out, "caption", "Test failed: the server has terminated");
     /* One interval: a step across it, nothing else to mark. */
     CU_ASSERT_EQUAL(points_of(r.sink.out, "sum"), 2);

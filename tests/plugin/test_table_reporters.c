@@ -54,7 +54,7 @@ static void connected(struct reporter_run *r, const char *host)
         .version = "weir 0.1.0", .system_info = "Linux", .timestamp = "x",
         .timesecs = 1795980325, .timemillisecs = 1795980325250,
     };
-    r->ops->connected(r->ctx, &c);
+    CU_ASSERT_EQUAL(r->ops->connected(r->ctx, &c), WEIR_OK);
 }
 
 static struct weir_report_stream stream(int id, int sending)
@@ -77,7 +77,7 @@ static void start(struct reporter_run *r, const char *transport, const struct we
         .blksize = 131072, .duration = 2, .interval = 1, .reverse = reverse, .bidir = bidir,
         .n_streams = n, .streams = st, .transport = transport,
     };
-    r->ops->test_start(r->ctx, &s);
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
 }
 
 static struct weir_report_sample tcp(int sender, double start, double end, uint64_t bytes)
@@ -136,7 +136,7 @@ static void end(struct reporter_run *r, const struct weir_report_end_stream *st,
         .struct_size = sizeof e, .n_streams = n, .streams = st, .has_peer = has_peer,
         .sum_sent = sent, .sum_received = received, .host_total = 97.5, .remote_total = 36.25,
     };
-    r->ops->test_end(r->ctx, &e);
+    CU_ASSERT_EQUAL(r->ops->test_end(r->ctx, &e), WEIR_OK);
 }
 
 /* A TCP client test, -P 2 -t 2 -i 1, forward. */
@@ -159,7 +159,7 @@ static void sc_tcp_p2(struct reporter_run *r, const char *peer)
     es[0].max_snd_cwnd = 70000;
     es[0].mean_rtt = 58;
     end(r, es, 2, retr(tcp(1, 0, 2, 8000), 1, 0, 0), tcp(1, 0, 2, 7900), 1);
-    r->ops->test_finish(r->ctx, NULL);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
 }
 
 #define CSV_HEADER                                                                          \
@@ -210,7 +210,7 @@ static void test_csv_udp_server(void)
         struct weir_report_end_stream es[] = { end_stream(1, 1, &snd, NULL) };
         struct weir_report_sample none = { 0 };
         end(&r, es, 1, snd, none, 0);
-        r.ops->test_finish(r.ctx, NULL);
+        CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     }
     static const char want[] =
         CSV_HEADER
@@ -233,9 +233,9 @@ static void test_csv_quoting(void)
     struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
     connected(&r, "host,with\"comma");
-    r.ops->test_finish(r.ctx, "unable to connect: \"no\", said\r\nthe peer");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "unable to connect: \"no\", said\r\nthe peer"), WEIR_OK);
     connected(&r, "plain-host");
-    r.ops->test_finish(r.ctx, "x");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "x"), WEIR_OK);
     static const char want[] =
         CSV_HEADER
         "1795980325,1,client,\"host,with\"\"comma\",,,error,,,,,,,,,,,,,,,,,,"
@@ -279,7 +279,7 @@ static void test_csv_bidir(void)
         .struct_size = sizeof iv, .n_streams = 2, .streams = s, .sum = tcp(0, 0, 1, 100),
         .bidir = 1, .sum_bidir_reverse = tcp(1, 0, 1, 200),
     };
-    r.ops->interval(r.ctx, &iv);
+    CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
     const char *o = reporter_out(&r);
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,upload,interval,5,0.000000,1.000000,1.000000,100,800,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "server,127.0.0.1,tcp,download,interval,7,0.000000,1.000000,1.000000,200,1600,"));
@@ -317,6 +317,12 @@ static void test_csv_file(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "No such file or directory"));
     mock_sink_free(&r.sink);
     rmdir(dir);
+
+    /* A file that takes no more (a full disk): the header already fails
+     * at open; rows after it would fail the hook that wrote them. */
+    CU_ASSERT_EQUAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, "/dev/full", 0), WEIR_E_LOGFILE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "cannot write /dev/full"));
+    mock_sink_free(&r.sink);
 }
 
 static void comparison(struct reporter_run *r, int fail_second)
@@ -338,7 +344,7 @@ static void comparison(struct reporter_run *r, int fail_second)
     struct weir_report_comparison c = {
         .struct_size = sizeof c, .n_rows = 2, .rows = rows,
     };
-    r->ops->comparison(r->ctx, &c);
+    CU_ASSERT_EQUAL(r->ops->comparison(r->ctx, &c), WEIR_OK);
 }
 
 /* One row per transport from the comparison hook, numbered as its test. */
@@ -347,9 +353,9 @@ static void test_csv_comparison(void)
     struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
     connected(&r, "h");
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     connected(&r, "h");
-    r.ops->test_finish(r.ctx, "unable to connect, \"udp\"");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "unable to connect, \"udp\""), WEIR_OK);
     mock_sink_reset(&r.sink);
     comparison(&r, 1);
     static const char want[] =
@@ -424,7 +430,7 @@ static void test_om_tcp(void)
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
     sc_om_tcp_reverse(&r, "tcp");
     CU_ASSERT_EQUAL(r.sink.out_len, 0);     /* nothing before the test is over */
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     expect_out(&r, want_om_tcp);
     reporter_close(&r);
 }
@@ -472,7 +478,7 @@ static void test_om_udp_escaping(void)
     struct weir_report_sample s1 = udp(1, 0, 2, 4000, 4, 0, 0), r1 = udp(1, 0, 2, 3000, 4, 0.5, 1);
     struct weir_report_end_stream es[] = { end_stream(1, 1, &s1, &r1), end_stream(3, 1, &s1, &r1) };
     end(&r, es, 2, udp(1, 0, 2, 8000, 8, 0, 0), udp(1, 0, 2, 6000, 8, 0.5, 2), 1);
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     const char *o = reporter_out(&r);
     check_grouped(o);
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_loss_ratio{transport=\"udp\",peer=\"a\\\"b\\\\c\\nd\","
@@ -503,7 +509,7 @@ static void test_om_file(void)
     umask(old);
     CU_ASSERT_EQUAL(dir_entries(dir), 0);   /* the open-time check leaves nothing */
     sc_om_tcp_reverse(&r, "tcp");
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     char *text = slurp(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
@@ -516,7 +522,7 @@ static void test_om_file(void)
 
     /* The next test replaces the file: it failed, so only the verdict. */
     connected(&r, "srv");
-    r.ops->test_finish(r.ctx, "unable to connect to server");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "unable to connect to server"), WEIR_OK);
     text = slurp(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     CU_ASSERT_STRING_EQUAL(text,
@@ -532,6 +538,20 @@ static void test_om_file(void)
     CU_ASSERT_EQUAL(dir_entries(dir), 1);
     reporter_close(&r);
     unlink(path);
+
+    /* A directory that goes away after open: the hook that writes fails,
+     * saying why. */
+    snprintf(path, sizeof path, "%s/sub", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(path, 0700), 0);
+    strcat(path, "/weir.prom");
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_OK);
+    *strrchr(path, '/') = '\0';
+    CU_ASSERT_EQUAL(rmdir(path), 0);
+    sc_om_tcp_reverse(&r, "tcp");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_E_LOGFILE);
+    CU_ASSERT_EQUAL(mock_host_last_error(), WEIR_E_LOGFILE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mock_host_last_error_text(), "sub/weir.prom"));
+    reporter_close(&r);
 
     snprintf(path, sizeof path, "%s/missing/weir.prom", dir);
     CU_ASSERT_EQUAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, path, 0), WEIR_E_LOGFILE);
@@ -551,11 +571,11 @@ static void test_om_comparison(void)
     struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 3), WEIR_OK);
     sc_om_tcp_reverse(&r, "tcp");
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     sc_om_tcp_reverse(&r, "udp");
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     sc_om_tcp_reverse(&r, "tcp");
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
     comparison(&r, 1);
     const char *o = reporter_out(&r);
@@ -574,9 +594,9 @@ static void test_om_comparison(void)
     /* Cut short before the hook: close still prints what there is. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
     sc_om_tcp_reverse(&r, "tcp");
-    r.ops->test_finish(r.ctx, NULL);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
     CU_ASSERT_EQUAL(r.sink.out_len, 0);
-    r.ops->close(r.ctx);
+    CU_ASSERT_EQUAL(r.ops->close(r.ctx), WEIR_OK);
     CU_ASSERT_STRING_EQUAL(reporter_out(&r), want_om_tcp);
     mock_sink_free(&r.sink);
 }
