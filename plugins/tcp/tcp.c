@@ -4,7 +4,7 @@
  * Server: streams arrive on the control listener, where the core accepts
  * them, reads the cookie each sends first and hands it to the test it
  * names (server_adopt). Data is blocks of blksize bytes with no framing
- * (protocol.md §4.2). */
+ * (docs/protocol.md §7.2). */
 #include "tcp_int.h"
 #include "payload.h"
 
