@@ -205,15 +205,14 @@ static const char *missing_hook(const struct weir_plugin *p, char *detail, size_
     return detail;
 }
 
-/* Copy what the plugin's ops struct has (its struct_size says how much)
- * into the whole one; the rest stays zero. */
-static int copy_ops(void *whole, size_t whole_size, const void *ops, size_t first_hook)
+/* Copy what the plugin's ops struct has (size, its struct_size, says how
+ * much) into the whole one, zeroed before; -1 when not even the first
+ * hook is in it. */
+static int copy_ops(void *whole, size_t whole_size, const void *ops, size_t size, size_t first_hook)
 {
-    uint32_t size = *(const uint32_t *)ops;     /* every ops struct starts with struct_size */
     if (size <= first_hook)
         return -1;
     memcpy(whole, ops, size < whole_size ? size : whole_size);
-    *(uint32_t *)whole = (uint32_t)whole_size;
     return 0;
 }
 
@@ -223,24 +222,33 @@ static const char *complete(const struct weir_plugin *d, struct completed *c, ch
     memset(c, 0, sizeof *c);
     memcpy(&c->desc, d, d->struct_size < sizeof c->desc ? d->struct_size : sizeof c->desc);
     c->desc.struct_size = sizeof c->desc;
-    const void *ops = d->kind == WEIR_PLUGIN_TRANSPORT ? (const void *)d->transport : (const void *)d->reporter;
-    if (!ops) {
+    int transport = d->kind == WEIR_PLUGIN_TRANSPORT;
+    if (transport ? !d->transport : !d->reporter) {
         snprintf(detail, len, "its descriptor has no %s ops", kind_name(d->kind));
         return detail;
     }
-    int bad = d->kind == WEIR_PLUGIN_TRANSPORT
-        ? copy_ops(&c->ops.transport, sizeof c->ops.transport, ops, offsetof(struct weir_transport_ops, init))
-        : copy_ops(&c->ops.reporter, sizeof c->ops.reporter, ops, offsetof(struct weir_reporter_ops, open));
+    int bad = transport
+        ? copy_ops(&c->ops.transport, sizeof c->ops.transport, d->transport, d->transport->struct_size,
+                   offsetof(struct weir_transport_ops, init))
+        : copy_ops(&c->ops.reporter, sizeof c->ops.reporter, d->reporter, d->reporter->struct_size,
+                   offsetof(struct weir_reporter_ops, open));
     if (bad) {
         snprintf(detail, len, "its %s ops are truncated (set .struct_size = sizeof ops)", kind_name(d->kind));
         return detail;
     }
-    c->desc.transport = d->kind == WEIR_PLUGIN_TRANSPORT ? &c->ops.transport : NULL;
-    c->desc.reporter = d->kind == WEIR_PLUGIN_REPORTER ? &c->ops.reporter : NULL;
+    if (transport) {
+        c->ops.transport.struct_size = sizeof c->ops.transport;
+        c->desc.transport = &c->ops.transport;
+        c->desc.reporter = NULL;
+    } else {
+        c->ops.reporter.struct_size = sizeof c->ops.reporter;
+        c->desc.transport = NULL;
+        c->desc.reporter = &c->ops.reporter;
+    }
     const char *why = missing_hook(&c->desc, detail, len);
     if (why)
         return why;
-    if (d->kind == WEIR_PLUGIN_TRANSPORT)
+    if (transport)
         hookdefaults_transport(&c->ops.transport);
     else
         hookdefaults_reporter(&c->ops.reporter);
