@@ -171,6 +171,14 @@ static void fill_params(struct client *c)
     }
 }
 
+/* Before the parameters go out: the transport takes every option given. */
+static int check_transport_params(struct client *c)
+{
+    char why[256];
+    int rc = transport_params_check(&c->ss.t, why, sizeof why);
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, "%s", why);
+}
+
 static int on_param_exchange(struct client *c)
 {
     struct json_object *o = params_to_json(&c->ss.t.p);
@@ -187,9 +195,11 @@ static int on_weir_accept(struct client *c)
         return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
     /* The server will not run this test, and says why (--tls-required);
      * a SERVER_ERROR follows for clients that ignore the key. */
-    struct json_object *refused = NULL;
+    struct json_object *refused = NULL, *code = NULL;
     if (json_object_object_get_ex(o, "refused", &refused)) {
-        int rc = fail(c, WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
+        /* The reason's error number; an older server sends none. */
+        int num = json_object_object_get_ex(o, "code", &code) ? json_object_get_int(code) : 0;
+        int rc = fail(c, num > 0 && num < 1000 ? num : WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
         json_object_put(o);
         for (char *p = c->detail; *p; p++)     /* the peer's text, shown on a terminal */
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -554,6 +564,8 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
         rc = connect_control(&c);
     if (rc == WEIR_OK)
         fill_params(&c);
+    if (rc == WEIR_OK)
+        rc = check_transport_params(&c);
     if (rc == WEIR_OK)
         rc = make_token(&c, pub, password);
     OPENSSL_cleanse(password, sizeof password);
