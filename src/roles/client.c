@@ -113,6 +113,8 @@ static uint32_t chosen_blksize(const struct weir_test *t)
     return t->control_mss > 0 && t->control_mss <= 65507 ? (uint32_t)t->control_mss : 1460;
 }
 
+/* The parameters, before connecting; the block size waits for the
+ * connection (fill_block_size). */
 static void fill_params(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
@@ -130,9 +132,6 @@ static void fill_params(struct client *c)
     p->reverse = s->reverse;
     p->bidir = s->bidir;
     p->window = s->window;
-    p->len = s->blksize ? s->blksize : ops->default_blksize;
-    if (!p->len)
-        p->len = chosen_blksize(t);
     p->bandwidth = s->rate_set ? s->rate : (ops->caps & WEIR_CAP_DATAGRAM) ? 1048576 : 0;
     p->pacing_timer = s->pacing_timer;
     p->burst = s->burst;
@@ -143,13 +142,8 @@ static void fill_params(struct client *c)
     p->get_server_output = s->get_server_output;
     p->udp_counters_64bit = s->udp_counters_64bit;
     p->gso = p->gro = -1;
-    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM)) {
-        /* iperf3 3.21's keys: ask for GSO/GRO; sizes as iperf3 picks them. */
-        p->gso = p->gro = 1;
-        p->gso_dg_size = p->len;
-        p->gso_bf_size = p->len * (65507 / p->len);
-        p->gro_bf_size = 65507;
-    }
+    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM))
+        p->gso = p->gro = 1;    /* iperf3 3.21's keys: ask for GSO/GRO */
     p->repeating_payload = s->repeating_payload;
     p->dont_fragment = s->dont_fragment;
     p->zerocopy = s->zerocopy;
@@ -171,7 +165,24 @@ static void fill_params(struct client *c)
     }
 }
 
-/* Before the parameters go out: the transport takes every option given. */
+/* Once connected: the block size (without -l, iperf3's UDP takes it from
+ * the control connection), and the sizes --gsro derives from it as iperf3
+ * picks them. */
+static void fill_block_size(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    struct test_params *p = &t->p;
+    p->len = t->s->blksize ? t->s->blksize : t->transport->transport->default_blksize;
+    if (!p->len)
+        p->len = chosen_blksize(t);
+    if (p->gso > 0) {
+        p->gso_dg_size = p->len;
+        p->gso_bf_size = p->len * (65507 / p->len);
+        p->gro_bf_size = 65507;
+    }
+}
+
+/* Before connecting: the transport takes every option given. */
 static int check_transport_params(struct client *c)
 {
     char why[256];
@@ -561,11 +572,13 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
     if (rc == WEIR_OK && s->file)
         rc = check_file(&c);
     if (rc == WEIR_OK)
-        rc = connect_control(&c);
-    if (rc == WEIR_OK)
         fill_params(&c);
     if (rc == WEIR_OK)
         rc = check_transport_params(&c);
+    if (rc == WEIR_OK)
+        rc = connect_control(&c);
+    if (rc == WEIR_OK)
+        fill_block_size(&c);
     if (rc == WEIR_OK)
         rc = make_token(&c, pub, password);
     OPENSSL_cleanse(password, sizeof password);
