@@ -74,9 +74,10 @@ static int gro(const struct weir_test *t, struct weir_value *v)
     return t->p.gro >= 0 && as_bool(v, t->p.gro > 0);
 }
 
+/* What --gsro derives: iperf3 3.21 sends a size with gso 0 too. */
 static int gso_dg_size(const struct weir_test *t, struct weir_value *v)
 {
-    return t->p.gso_dg_size && as_uint(v, t->p.gso_dg_size);
+    return t->p.gso > 0 && t->p.gso_dg_size && as_uint(v, t->p.gso_dg_size);
 }
 
 static int dont_fragment(const struct weir_test *t, struct weir_value *v)
@@ -173,7 +174,10 @@ int transport_params_check(const struct weir_test *t, char *why, size_t whylen)
     transport_params_build(t, &set);
     for (size_t i = 0; i < set.n; i++) {
         const struct transport_param *tp = &set.items[i];
-        if (listed(ops->params_honoured, tp->name))
+        /* A bool that says no asks for nothing: iperf3 3.21 sends gso and
+         * gro 0 without --gsro. */
+        if (listed(ops->params_honoured, tp->name) ||
+            (tp->value.type == WEIR_VALUE_BOOL && !tp->value.v.b))
             continue;
         if (!listed(ops->params_ignored, tp->name)) {
             snprintf(why, whylen, "--transport %s does not support %s", p->name, tp->option);

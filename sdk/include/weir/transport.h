@@ -107,7 +107,7 @@ struct weir_payload {
  *                                                   decides
  *   gro                 bool    --gsro              receive offload, the same
  *   gso_dg_size         uint    --gsro              iperf3 3.21's GSO datagram
- *                                                   size, bytes
+ *                                                   size, bytes (with gso 1)
  *   dont_fragment       bool    --dont-fragment     never fragment IPv4
  *                                                   datagrams (DF set)
  *   fq_rate             uint    --fq-rate           bits/s the socket is paced
@@ -127,8 +127,8 @@ struct weir_payload {
  *
  * A transport lists the ones it acts on in params_honoured and those it
  * accepts without effect in params_ignored (weir_transport_ops). A test
- * that gives one in neither list is refused before any stream opens, with
- * one line naming the option and the transport. Put in params_ignored
+ * that gives one in neither list (a bool only when true) is refused before
+ * any stream opens, with one line naming the option and the transport. Put in params_ignored
  * what iperf3 accepts for the same protocol without acting on it (iperf3
  * takes -C and -N with -u), so that scripts written for iperf3 keep
  * running. A later minor may add parameters: an older transport lists
