@@ -204,8 +204,9 @@ static int on_weir_accept(struct client *c)
     enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
     if (io != CTL_OK)
         return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
-    /* The server will not run this test, and says why (--tls-required);
-     * a SERVER_ERROR follows for clients that ignore the key. */
+    /* The server will not run this test, and says why (--tls-required, or
+     * an option its transport does not take: docs/protocol.md §11.5,
+     * §11.10); a SERVER_ERROR follows for clients that ignore the key. */
     struct json_object *refused = NULL, *code = NULL;
     if (json_object_object_get_ex(o, "refused", &refused)) {
         /* The reason's error number; an older server sends none. */

@@ -134,11 +134,6 @@ static int weir_client(const struct test_params *p)
     return p->client_version && strncmp(p->client_version, "weir", 4) == 0;
 }
 
-/* --tls-required and a test whose transport does not encrypt: refused the
- * way a failed authentication is, so a plain iperf3 client reports "test
- * authorization failed". A weir client first gets the reason in a
- * WEIR_ACCEPT frame ("refused"), which it reports instead; an older weir
- * ignores the key and reports the SERVER_ERROR that follows. */
 /* A weir client gets the reason a test is refused in a WEIR_ACCEPT frame
  * ("refused", and the error number it reports with it, "code"). */
 static void tell_refused(struct server_test *v, int code, const char *why)
@@ -151,6 +146,11 @@ static void tell_refused(struct server_test *v, int code, const char *why)
     send_weir_accept(v, o);
 }
 
+/* --tls-required and a test whose transport does not encrypt: refused the
+ * way a failed authentication is, so a plain iperf3 client reports "test
+ * authorization failed". A weir client first gets the reason in a
+ * WEIR_ACCEPT frame ("refused"), which it reports instead; an older weir
+ * ignores the key and reports the SERVER_ERROR that follows. */
 static int refuse_unencrypted(struct server_test *v)
 {
     struct weir_test *t = &v->ss.t;

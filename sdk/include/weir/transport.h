@@ -128,13 +128,17 @@ struct weir_payload {
  * A transport lists the ones it acts on in params_honoured and those it
  * accepts without effect in params_ignored (weir_transport_ops). A test
  * that gives one in neither list (a bool only when true) is refused before
- * any stream opens, with one line naming the option and the transport. Put in params_ignored
- * what iperf3 accepts for the same protocol without acting on it (iperf3
- * takes -C and -N with -u), so that scripts written for iperf3 keep
- * running. A later minor may add parameters: an older transport lists
- * none of them, so a test giving one is refused there, not silently run
- * without it. The same call reads the transport's own declared options
- * (struct weir_option) by their names. */
+ * any stream opens, with one line naming the option and the transport.
+ * Put in params_ignored what iperf3 accepts for the same protocol without
+ * acting on it (iperf3 takes -C and -N with -u), so that scripts written
+ * for iperf3 keep running. A later minor may add parameters: an older
+ * transport lists none of them, so a test giving one is refused there,
+ * not silently run without it.
+ *
+ * The same call reads the transport's own declared options (struct
+ * weir_option) by their names, after these: the core's names are
+ * lowercase words joined by '_', an option's are its command-line name
+ * with the plugin's prefix ("udp-no-gso"), so the two never meet. */
 #define WEIR_PARAM_CONGESTION         "congestion"
 #define WEIR_PARAM_MSS                "mss"
 #define WEIR_PARAM_NODELAY            "nodelay"
@@ -285,7 +289,8 @@ struct weir_transport_ops {
     /* optional: what this stream uses, as typed facts (weir_fact_sink in
      * plugin.h): weir_fact_bool(out, "gso", 1), weir_fact_string(out,
      * "tls.version", "TLSv1.3"). Reporters get them in weir_report_stream
-     * (the JSON report's start.weir.streams[], the text report's -V lines).
+     * (the JSON report's start.weir.streams[], the text report's -V lines;
+     * the key "id" is the core's: the stream's id follows the facts).
      * Control thread, once per stream after it is open. Return WEIR_OK, or
      * anything else to report none of them. */
     int (*describe)(void *stream, const struct weir_fact_sink *out);
