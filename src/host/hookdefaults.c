@@ -47,11 +47,10 @@ static int no_info(void *stream, struct weir_stream_info *out)
     return WEIR_E_NOTIMPL;
 }
 
-static int no_describe(void *stream, char *buf, size_t len)
+static int no_describe(void *stream, const struct weir_fact_sink *out)
 {
     (void)stream;
-    (void)buf;
-    (void)len;
+    (void)out;
     return WEIR_E_NOTIMPL;
 }
 
@@ -80,6 +79,7 @@ void hookdefaults_transport(struct weir_transport_ops *ops)
     if (!ops->describe) ops->describe = no_describe;
     if (!ops->server_start) ops->server_start = no_server_start;
     if (!ops->recv_wait) ops->recv_wait = no_recv_wait;
+    if (!ops->describe_interval) ops->describe_interval = no_describe;
 }
 
 /* ---- reporters ---- */

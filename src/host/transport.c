@@ -81,9 +81,15 @@ int transport_info(const struct weir_plugin *p, void *stream, struct weir_stream
     return p->transport->info(stream, out);
 }
 
-int transport_describe(const struct weir_plugin *p, void *stream, char *buf, size_t len)
+int transport_describe(const struct weir_plugin *p, void *stream, const struct weir_fact_sink *out)
 {
-    return p->transport->describe(stream, buf, len);
+    return p->transport->describe(stream, out);
+}
+
+int transport_describe_interval(const struct weir_plugin *p, void *stream,
+                                const struct weir_fact_sink *out)
+{
+    return p->transport->describe_interval(stream, out);
 }
 
 void transport_close(const struct weir_plugin *p, void *stream)

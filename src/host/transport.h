@@ -45,8 +45,12 @@ int transport_recv_wait(const struct weir_plugin *p, void *stream, struct weir_c
                         struct weir_io *io, int timeout_ms);
 /* WEIR_OK with out->valid set, or any other code: no kernel view. */
 int transport_info(const struct weir_plugin *p, void *stream, struct weir_stream_info *out);
-/* WEIR_OK with one JSON object in buf, or any other code: nothing to say. */
-int transport_describe(const struct weir_plugin *p, void *stream, char *buf, size_t len);
+/* WEIR_OK with the stream's facts in out, or any other code: nothing to
+ * say (out may hold some: drop them). */
+int transport_describe(const struct weir_plugin *p, void *stream, const struct weir_fact_sink *out);
+/* The same for one interval report. */
+int transport_describe_interval(const struct weir_plugin *p, void *stream,
+                                const struct weir_fact_sink *out);
 void transport_close(const struct weir_plugin *p, void *stream);
 
 #endif

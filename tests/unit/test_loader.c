@@ -34,7 +34,8 @@ static void test_transport_stand_ins(void)
     CU_ASSERT_EQUAL(o->struct_size, sizeof *o);
     CU_ASSERT(o->init && o->fini && o->client_open && o->server_listen && o->server_accept &&
               o->server_unlisten && o->stream_fd && o->send && o->recv && o->info && o->close &&
-              o->describe && o->server_start && o->server_adopt && o->recv_wait);
+              o->describe && o->server_start && o->server_adopt && o->recv_wait &&
+              o->describe_interval);
     struct weir_stream_info info = { .struct_size = sizeof info, .valid = 7 };
     CU_ASSERT_EQUAL(transport_info(p, NULL, &info), WEIR_E_NOTIMPL);
     CU_ASSERT_EQUAL(info.valid, 7);                 /* untouched */
