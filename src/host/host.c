@@ -12,9 +12,9 @@ static _Thread_local int err_code;
 static _Thread_local char err_text[512];
 static int debug_on;
 
-#define MAX_OPTIONS 64
-static struct { const char *name; const char *value; } options[MAX_OPTIONS];
-static int n_options;
+/* Values of the plugin options given, as many as the command line has. */
+static struct plugin_option { const char *name; const char *value; } *options;
+static int n_options, cap_options;
 
 uint64_t host_now_ns(void)
 {
@@ -88,18 +88,25 @@ void host_clear_error(void)
     err_text[0] = '\0';
 }
 
-void host_set_option(const char *name, const char *value)
+int host_set_option(const char *name, const char *value)
 {
     for (int i = 0; i < n_options; i++)
         if (strcmp(options[i].name, name) == 0) {
             options[i].value = value;
-            return;
+            return 0;
         }
-    if (n_options < MAX_OPTIONS) {
-        options[n_options].name = name;
-        options[n_options].value = value;
-        n_options++;
+    if (n_options == cap_options) {
+        int cap = cap_options ? 2 * cap_options : 16;
+        struct plugin_option *more = realloc(options, (size_t)cap * sizeof *more);
+        if (!more)
+            return -1;
+        options = more;
+        cap_options = cap;
     }
+    options[n_options].name = name;
+    options[n_options].value = value;
+    n_options++;
+    return 0;
 }
 
 void host_set_debug(int on)

@@ -10,8 +10,10 @@ const struct weir_host *host_services(void);
 const char *host_take_error(int *code);
 void host_clear_error(void);
 
-/* Values of plugin-declared options, filled by the option parser. */
-void host_set_option(const char *name, const char *value);
+/* Values of plugin-declared options, filled by the option parser (name
+ * and value must outlive the process's use of them: argv and the plugin's
+ * descriptor do). 0, or -1 when out of memory. */
+int host_set_option(const char *name, const char *value);
 
 /* Process-wide log verbosity: debug lines only with -d/--debug. */
 void host_set_debug(int on);

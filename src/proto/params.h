@@ -1,14 +1,20 @@
-/* The parameter JSON the client sends after PARAM_EXCHANGE (protocol.md §3):
- * building it in the real client's key order, and parsing plus range
- * checking it on the server with iperf3's error numbers. */
+/* The parameter JSON the client sends after PARAM_EXCHANGE: its keys, types,
+ * defaults and ranges are the option table's (cli/optable.h). Built in the
+ * real client's key order; parsed and range checked on the server with
+ * iperf3's error numbers, by the same checks as the command line's. */
 #ifndef WEIR_PARAMS_H
 #define WEIR_PARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
 
+struct weir_settings;
+
 struct test_params {
-    char wire_key[16];          /* "tcp", "udp" */
+    char wire_key[16];          /* the transport's protocol key, sent as
+                                   {"KEY": true} (weir_transport_ops.wire_key);
+                                   "": the client named none */
     int omit;
     int time;
     uint64_t num;
@@ -40,7 +46,7 @@ struct test_params {
     int skip_rx_copy;           /* --skip-rx-copy */
     uint32_t flowlabel;         /* -L, 0 = none */
     int server_affinity;        /* -A n,m: CPU for the server's threads, -1 = none */
-    char *authtoken;            /* Base64 RSA token (protocol.md §9), or NULL */
+    char *authtoken;            /* Base64 RSA token (auth.h), or NULL */
     char *client_version;
     /* weir extensions: only a weir peer sends or answers them. */
     char *weir_transport;       /* transport plugin name when not plain iperf3 */
@@ -50,15 +56,27 @@ struct test_params {
                                    transport, takes ST_WEIR_SENT (state.h) */
 };
 
+/* Frees the strings and zeroes p. */
 void params_free(struct test_params *p);
+
+/* Every parameter at its default: what a server assumes for a key the
+ * client left out (iperf3's: time 10, parallel 1, ...). */
+void params_defaults(struct test_params *p);
+
+/* Client: the parameters its settings give, copied as the option table
+ * pairs them. The rest is the client's to fill: wire_key, len and
+ * bandwidth (the transport's defaults), the gso keys, weir's keys, the
+ * token and the version. */
+void params_from_settings(struct test_params *p, const struct weir_settings *s);
 
 /* Client: the JSON object to send. */
 struct json_object *params_to_json(const struct test_params *p);
 
-/* Server: parse and validate. Returns WEIR_OK or an iperf3 error number;
- * detail (for the log) says which key was wrong. max_parallel is the
- * server's stream limit. */
-int params_from_json(struct json_object *obj, struct test_params *p, int max_parallel,
-                     char *detail, size_t detail_len);
+/* Server: parse and check. Returns WEIR_OK, or an iperf3 error number with
+ * detail (for the log) saying which key was wrong. The protocol key is the
+ * first key sent as true that is no parameter: the server picks the
+ * transport by it. The block size is checked against the transport once
+ * the server knows it (optcheck_blksize). */
+int params_from_json(struct json_object *obj, struct test_params *p, char *detail, size_t detail_len);
 
 #endif
