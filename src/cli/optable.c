@@ -215,7 +215,7 @@ const struct optspec optable[] = {
       .set = SETTING(congestion),
       .key = "congestion", .wire = WIRE_STRING, .wire_rank = 26, .param = PARAM(congestion),
       .section = HELP_CLIENT, .meta = " <algo>", .help = "set TCP congestion control algorithm" },
-    { .name = "set-mss", .letter = 'M', .arg = ARG_INT, .set = SETTING(mss),
+    { .name = "set-mss", .letter = 'M', .arg = ARG_INT, .flags = OPT_ZERO_OFF, .set = SETTING(mss),
       .min = 1, .max = 32767, .unit = "bytes", .err = WEIR_E_MSS,
       .key = "MSS", .wire = WIRE_INT, .send = SEND_IF_SET, .wire_rank = 6, .param = PARAM(mss),
       .section = HELP_CLIENT, .meta = "   #", .help = "set TCP/SCTP maximum segment size (MTU - 40 bytes)" },
@@ -289,8 +289,8 @@ const struct optspec optable[] = {
               "encrypt authentication credentials" },
 
     /* --------------------------------------------------- Parameters only */
-    /* -b's "/BURST". */
-    { .set = SETTING(burst), .min = 1, .max = 1000, .err = WEIR_E_BURST,
+    /* -b's "/BURST"; 0: none. */
+    { .set = SETTING(burst), .flags = OPT_ZERO_OFF, .min = 1, .max = 1000, .err = WEIR_E_BURST,
       .key = "burst", .wire = WIRE_INT, .send = SEND_IF_SET, .wire_rank = 16, .param = PARAM(burst) },
     /* -A's ",m": the CPU of the server's threads for this test. */
     { .set = SETTING(server_affinity), .dflt = -1, .min = 0, .max = 1024, .err = WEIR_E_AFFINITY,

@@ -77,8 +77,7 @@ enum wire_kind {
 /* When a client sends a numeric parameter. */
 enum wire_send {
     SEND_ALWAYS,
-    SEND_IF_SET         /* only when it differs from dflt; dflt from a peer
-                           is taken as absent (no range check) */
+    SEND_IF_SET         /* only when it differs from dflt */
 };
 
 /* flags */
@@ -86,7 +85,8 @@ enum wire_send {
                                     pass: the mode, the plugins, the
                                     reporters, --help */
 #define OPT_OPTIONAL   (1u << 1) /* --NAME[=ARG]: the argument may be absent */
-#define OPT_ZERO_OFF   (1u << 2) /* 0 is taken besides [min, max]: "off" (-i) */
+#define OPT_ZERO_OFF   (1u << 2) /* 0 is taken besides [min, max]: "off" (-i,
+                                    -M, a burst) */
 #define OPT_CLIENT_FILLS (1u << 3) /* the client works the parameter out
                                     (with its transport's defaults): no
                                     plain copy from the settings */

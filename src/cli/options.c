@@ -330,7 +330,7 @@ static int check_mode(struct weir_settings *s, const unsigned char *given,
     if (s->file && s->bidir)
         return usage_error("%s", "-F cannot be used with --bidir");
     /* -l within each transport's own range (iperf3 refuses a UDP length
-     * outside 16..65507 here too). */
+     * outside its range here too). */
     for (int i = 0; i < n_plugins && s->blksize; i++) {
         if (plugins[i]->kind != WEIR_PLUGIN_TRANSPORT)
             continue;

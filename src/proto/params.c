@@ -120,9 +120,6 @@ static int read_number(struct json_object *v, const struct optspec *e, struct te
         optfield_set_int(p, e->param, i != 0);
         return WEIR_OK;
     }
-    /* A key sent only when set, at its default: as if left out. */
-    if (e->send == SEND_IF_SET && i == e->dflt)
-        return WEIR_OK;
     char given[96];
     snprintf(given, sizeof given, "parameter %s = %lld", e->key, (long long)i);
     int rc = optcheck_range(e, (double)i, given, detail, len);
@@ -163,26 +160,35 @@ static int read_param(struct json_object *obj, const struct optspec *e, struct t
     }
 }
 
-/* The protocol key: sent as true, and no parameter of the table. */
-static void read_protocol_key(struct json_object *obj, struct test_params *p)
+/* The protocol key: sent as true and no parameter of the table; the last
+ * one that names a transport, as iperf3's server lets "udp" override
+ * "tcp". Else the last such key, for the server to refuse. */
+static void read_protocol_key(struct json_object *obj, struct test_params *p,
+                              params_names_transport_fn names_transport, void *ctx)
 {
+    char last[sizeof p->wire_key] = "";
     json_object_object_foreach(obj, key, val) {
-        if (json_object_is_type(val, json_type_boolean) && json_object_get_boolean(val) &&
-            !optable_by_key(key) && strlen(key) < sizeof p->wire_key) {
+        if (!json_object_is_type(val, json_type_boolean) || !json_object_get_boolean(val) ||
+            optable_by_key(key) || strlen(key) >= sizeof p->wire_key)
+            continue;
+        snprintf(last, sizeof last, "%s", key);
+        if (!names_transport || names_transport(key, ctx))
             snprintf(p->wire_key, sizeof p->wire_key, "%s", key);
-            return;
-        }
     }
+    if (!p->wire_key[0])
+        snprintf(p->wire_key, sizeof p->wire_key, "%s", last);
 }
 
-int params_from_json(struct json_object *obj, struct test_params *p, char *detail, size_t detail_len)
+int params_from_json(struct json_object *obj, struct test_params *p,
+                     params_names_transport_fn names_transport, void *ctx,
+                     char *detail, size_t detail_len)
 {
     params_defaults(p);
     if (!json_object_is_type(obj, json_type_object)) {
         snprintf(detail, detail_len, "the parameters are not a JSON object");
         return WEIR_E_RECVPARAMS;
     }
-    read_protocol_key(obj, p);
+    read_protocol_key(obj, p, names_transport, ctx);
     const struct optspec *e;
     for (int rank = 1; (e = by_rank(rank)) != NULL; rank++) {
         int rc = read_param(obj, e, p, detail, detail_len);

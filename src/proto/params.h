@@ -72,11 +72,17 @@ void params_from_settings(struct test_params *p, const struct weir_settings *s);
 /* Client: the JSON object to send. */
 struct json_object *params_to_json(const struct test_params *p);
 
+/* Whether a key the client sent as true names a transport whose protocol
+ * key it is (the server asks its plugins). */
+typedef int (*params_names_transport_fn)(const char *key, void *ctx);
+
 /* Server: parse and check. Returns WEIR_OK, or an iperf3 error number with
- * detail (for the log) saying which key was wrong. The protocol key is the
- * first key sent as true that is no parameter: the server picks the
- * transport by it. The block size is checked against the transport once
- * the server knows it (optcheck_blksize). */
-int params_from_json(struct json_object *obj, struct test_params *p, char *detail, size_t detail_len);
+ * detail (for the log) saying which key was wrong. wire_key becomes the
+ * last key sent as true that is no parameter and names_transport accepts
+ * (NULL: any), else the last such key, else "". The block size is checked
+ * against the transport once the server knows it (optcheck_blksize). */
+int params_from_json(struct json_object *obj, struct test_params *p,
+                     params_names_transport_fn names_transport, void *ctx,
+                     char *detail, size_t detail_len);
 
 #endif

@@ -186,6 +186,29 @@ static const struct weir_plugin *operator_transport(const struct weir_settings *
     return strcmp(ops->wire_key, p->wire_key) == 0 && !(ops->caps & WEIR_CAP_EXTENSION) ? op : NULL;
 }
 
+/* A name from the network is only ever looked up in the plugin
+ * directories: never a path, or a client could load any library. */
+static int network_name_ok(const char *name)
+{
+    size_t nl = strlen(name);
+    return nl > 0 && !strchr(name, '/') && !(nl > 3 && strcmp(name + nl - 3, ".so") == 0);
+}
+
+/* params_names_transport_fn: the operator's transport, or the plugin of
+ * that name, has this protocol key. */
+static int names_transport(const char *key, void *ctx)
+{
+    const struct weir_settings *s = ctx;
+    char err[512];
+    const struct weir_plugin *op = s->transport ? loader_load(s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err)
+                                                : NULL;
+    if (op && strcmp(op->transport->wire_key, key) == 0)
+        return 1;
+    const struct weir_plugin *p = network_name_ok(key) ? loader_load(key, WEIR_PLUGIN_TRANSPORT, err, sizeof err)
+                                                       : NULL;
+    return p && strcmp(p->transport->wire_key, key) == 0;
+}
+
 /* The transport the parameters ask for: the weir-only one a weir client
  * names, else the one whose descriptor has the client's protocol key (the
  * plugin of that name); a client that names no protocol gets the default
@@ -202,10 +225,7 @@ static int find_transport(struct server_test *v)
         snprintf(t->p.wire_key, sizeof t->p.wire_key, "%s", d->transport->wire_key);
     }
     const char *name = t->p.weir_transport ? t->p.weir_transport : t->p.wire_key;
-    /* A name from the network is only ever looked up in the plugin
-     * directories: never a path, or a client could load any library. */
-    size_t nl = strlen(name);
-    if (nl == 0 || strchr(name, '/') || (nl > 3 && strcmp(name + nl - 3, ".so") == 0))
+    if (!network_name_ok(name))
         return fail(v, WEIR_E_PROTOCOL, 1, "refusing transport name '%s' from the client", name);
     t->transport = operator_transport(t->s, &t->p);
     if (!t->transport)
@@ -224,7 +244,7 @@ static int use_params(struct server_test *v, struct json_object *o)
 {
     struct weir_test *t = &v->ss.t;
     char detail[256] = "";
-    int rc = params_from_json(o, &t->p, detail, sizeof detail);
+    int rc = params_from_json(o, &t->p, names_transport, (void *)t->s, detail, sizeof detail);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "%s", detail);
     /* --server-max-duration, --server-bitrate-limit */

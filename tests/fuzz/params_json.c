@@ -27,7 +27,7 @@ static void round_trip(const struct test_params *p)
     FUZZ_CHECK(back != NULL);
     struct test_params q;
     char detail[256] = "";
-    int rc = params_from_json(back, &q, detail, sizeof detail);
+    int rc = params_from_json(back, &q, NULL, NULL, detail, sizeof detail);
     if (rc != WEIR_OK)
         fprintf(stderr, "round trip refused: %s (%s)\n", detail, text);
     FUZZ_CHECK(rc == WEIR_OK);
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct test_params p;
     char detail[256] = "";
-    int rc = params_from_json(obj, &p, detail, sizeof detail);
+    int rc = params_from_json(obj, &p, NULL, NULL, detail, sizeof detail);
     json_object_put(obj);
     if (rc == WEIR_OK) {
         FUZZ_CHECK(p.parallel >= 1 && p.parallel <= MAX_PARALLEL);

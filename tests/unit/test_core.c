@@ -177,7 +177,7 @@ static int parse_text(const char *text, struct test_params *p, char *detail, siz
 {
     struct json_object *o = json_tokener_parse(text);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-    int rc = params_from_json(o, p, detail, len);
+    int rc = params_from_json(o, p, NULL, NULL, detail, len);
     json_object_put(o);
     return rc;
 }
@@ -228,7 +228,7 @@ static void test_params_build(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"skip_rx_copy\":1,\"client_version\""));
     struct test_params back;
     char detail[128];
-    CU_ASSERT_EQUAL(params_from_json(o, &back, detail, sizeof detail), WEIR_OK);
+    CU_ASSERT_EQUAL(params_from_json(o, &back, NULL, NULL, detail, sizeof detail), WEIR_OK);
     CU_ASSERT_EQUAL(back.server_affinity, 1);
     CU_ASSERT_EQUAL(back.fqrate, 10000000);
     CU_ASSERT_EQUAL(back.dont_fragment, 1);

@@ -161,7 +161,7 @@ static void test_json_round_trip(void)
         j = params_to_json(&p);
         CU_ASSERT(json_object_object_get_ex(j, o->key, NULL));
         char detail[256] = "";
-        int rc = params_from_json(j, &back, detail, sizeof detail);
+        int rc = params_from_json(j, &back, NULL, NULL, detail, sizeof detail);
         if (rc != WEIR_OK)
             fprintf(stderr, "\n  %s: %d %s (%s)\n", o->key, rc, detail, json_object_to_json_string(j));
         CU_ASSERT_EQUAL(rc, WEIR_OK);
@@ -200,21 +200,32 @@ static void test_json_order(void)
     params_free(&p);
 }
 
-/* The protocol key is the first key sent as true that is no parameter; a
+/* The protocol key: a key sent as true that is no parameter; the last one
+ * that names a transport (iperf3's server lets "udp" override "tcp"); a
  * client may leave it out. */
+static int only_tcp_udp(const char *key, void *ctx)
+{
+    (void)ctx;
+    return strcmp(key, "tcp") == 0 || strcmp(key, "udp") == 0;
+}
+
 static void test_protocol_key(void)
 {
-    static const struct { const char *json, *key; } cases[] = {
-        { "{\"udp\":true,\"reverse\":true}", "udp" },
-        { "{\"reverse\":true,\"nodelay\":true,\"sctp\":true}", "sctp" },
-        { "{\"time\":3}", "" },
-        { "{\"quic\":false,\"tcp\":true}", "tcp" },
+    static const struct { const char *json, *key; int ask; } cases[] = {
+        { "{\"udp\":true,\"reverse\":true}", "udp", 0 },
+        { "{\"reverse\":true,\"nodelay\":true,\"sctp\":true}", "sctp", 0 },
+        { "{\"time\":3}", "", 0 },
+        { "{\"quic\":false,\"tcp\":true}", "tcp", 0 },
+        { "{\"tcp\":true,\"omit\":0,\"udp\":true}", "udp", 1 },
+        { "{\"tcp\":true,\"newer_flag\":true}", "tcp", 1 },
+        { "{\"sctp\":true}", "sctp", 1 },     /* named, for the server to refuse */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct json_object *j = json_tokener_parse(cases[i].json);
         struct test_params p;
         char detail[128];
-        CU_ASSERT_EQUAL(params_from_json(j, &p, detail, sizeof detail), WEIR_OK);
+        CU_ASSERT_EQUAL(params_from_json(j, &p, cases[i].ask ? only_tcp_udp : NULL, NULL, detail,
+                                         sizeof detail), WEIR_OK);
         CU_ASSERT_STRING_EQUAL(p.wire_key, cases[i].key);
         params_free(&p);
         json_object_put(j);
@@ -260,7 +271,7 @@ static int outside(const struct optspec *o, char values[2][32])
     if (o->max < 9e18)
         snprintf(values[n++], 32, "%.0f", o->max + 1);
     /* Sizes and rates cannot be negative: below 0 is a unit error. */
-    if (o->min > 0 || o->arg == ARG_INT)
+    if ((o->min > 0 || o->arg == ARG_INT) && !(o->min - 1 == 0 && (o->flags & OPT_ZERO_OFF)))
         snprintf(values[n++], 32, "%.0f", o->min - 1);
     return n;
 }
@@ -307,8 +318,7 @@ static void test_range_peer(void)
             continue;
         double vals[2] = { o->max + 1, o->min - 1 };
         for (int i = 0; i < 2; i++) {
-            /* A key sent only when set, at its default, is as if absent. */
-            if (o->send == SEND_IF_SET && vals[i] == (double)o->dflt)
+            if (vals[i] == 0 && (o->flags & OPT_ZERO_OFF))
                 continue;
             char text[128], detail[256] = "", want_detail[256], given[96];
             snprintf(text, sizeof text, "{\"tcp\":true,\"len\":1460,\"%s\":%.0f}", o->key, vals[i]);
@@ -317,7 +327,7 @@ static void test_range_peer(void)
             struct json_object *j = json_tokener_parse(text);
             CU_ASSERT_PTR_NOT_NULL_FATAL(j);
             struct test_params p;
-            int rc = params_from_json(j, &p, detail, sizeof detail);
+            int rc = params_from_json(j, &p, NULL, NULL, detail, sizeof detail);
             snprintf(given, sizeof given, "parameter %s = %.0f", o->key, vals[i]);
             int code = optcheck_refuse(o, given, want_detail, sizeof want_detail);
             if (rc != optcheck_wire_status(code) || strcmp(detail, want_detail) != 0)

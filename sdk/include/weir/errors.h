@@ -5,7 +5,7 @@
  * SERVER_ERROR tail unchanged and an iperf3 peer prints the same reason.
  * Codes from 1000 on are weir's own and never go on the wire. The messages
  * are iperf3's, with weir's limits where they differ (-l's minimum, -M's
- * maximum); the core's option checks print them (src/cli/optcheck.h).
+ * maximum, "invalid" where a value can be too small too); the core's option checks print them (src/cli/optcheck.h).
  *
  * Hooks return WEIR_OK (0) or one of these codes; detail text goes through
  * weir_host.set_error(); the core prints "MESSAGE: DETAIL". */
@@ -28,7 +28,7 @@ extern "C" {
     X(BLOCKSIZE,         7,   "block size invalid (minimum = 1 byte, maximum = 1048576 bytes)") \
     X(BUFSIZE,           8,   "socket buffer size too large (maximum = 536870912 bytes)") \
     X(INTERVAL,          9,   "invalid report interval (min = 0.1, max = 60 seconds)")   \
-    X(MSS,               10,  "TCP MSS invalid (minimum = 1, maximum = 32767 bytes)")     \
+    X(MSS,               10,  "TCP MSS invalid (maximum = 32767 bytes)")                  \
     X(OMIT,              12,  "bogus value for --omit (maximum = 600 seconds)")          \
     X(UNIMP,             13,  "an option you are trying to set is not implemented yet")   \
     X(FILE,              14,  "unable to open -F file")                                   \
