@@ -1,7 +1,8 @@
-/* The parameter JSON the client sends after PARAM_EXCHANGE: its keys, types,
- * defaults and ranges are the option table's (cli/optable.h). Built in the
- * real client's key order; parsed and range checked on the server with
- * iperf3's error numbers, by the same checks as the command line's. */
+/* The parameter JSON the client sends after PARAM_EXCHANGE (docs/protocol.md
+ * §6): its keys, types, defaults and ranges are the option table's
+ * (cli/optable.h). Built in the real client's key order; parsed and range
+ * checked on the server with iperf3's error numbers, by the same checks as
+ * the command line's. */
 #ifndef WEIR_PARAMS_H
 #define WEIR_PARAMS_H
 
@@ -46,7 +47,7 @@ struct test_params {
     int skip_rx_copy;           /* --skip-rx-copy */
     uint32_t flowlabel;         /* -L, 0 = none */
     int server_affinity;        /* -A n,m: CPU for the server's threads, -1 = none */
-    char *authtoken;            /* Base64 RSA token (auth.h), or NULL */
+    char *authtoken;            /* Base64 RSA token (docs/protocol.md §10), or NULL */
     char *client_version;
     /* weir extensions: only a weir peer sends or answers them. */
     char *weir_transport;       /* transport plugin name when not plain iperf3 */
