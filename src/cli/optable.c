@@ -156,7 +156,8 @@ const struct optspec optable[] = {
       .section = HELP_CLIENT, .meta = "    <host>", .help = "run in client mode, connecting to <host>" },
     { .name = "loopback", .flags = OPT_EARLY, .parse = optparse_mode, .flag_value = MODE_LOOPBACK,
       .section = HELP_CLIENT, .help = "run a server on 127.0.0.1 in this process and test against it" },
-    /* The transport of the option's own name. */
+    /* iperf3's -u: the transport named as the option (its rules are in
+     * that plugin's descriptor, not here). */
     { .name = "udp", .letter = 'u', .flags = OPT_EARLY, .parse = optparse_transport_flag,
       .set = SETTING(transport),
       .section = HELP_CLIENT, .help = "use UDP rather than TCP" },

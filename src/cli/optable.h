@@ -54,8 +54,9 @@ struct optfield {
 #define SETTING(f) OPT_FIELD_(struct weir_settings, f)
 #define PARAM(f)   OPT_FIELD_(struct test_params, f)
 
-/* The modes that accept an option; the others refuse it with iperf3's
- * "some option you are trying to set is client only" (or server only). */
+/* The modes that accept an option; the others refuse it when it is given
+ * at all, even at its default, as iperf3 does: "some option you are trying
+ * to set is client only" (or server only). */
 enum opt_where { FOR_BOTH, FOR_CLIENT, FOR_SERVER };
 
 /* The --help section an option is listed in (iperf3's grouping: where it
