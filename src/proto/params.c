@@ -161,8 +161,8 @@ static int read_param(struct json_object *obj, const struct optspec *e, struct t
 }
 
 /* The protocol key: sent as true and no parameter of the table; the last
- * one that names a transport, as iperf3's server lets "udp" override
- * "tcp". Else the last such key, for the server to refuse. */
+ * one that names a transport, as iperf3's server lets its UDP key override
+ * its TCP key. Else the last such key, for the server to refuse. */
 static void read_protocol_key(struct json_object *obj, struct test_params *p,
                               params_names_transport_fn names_transport, void *ctx)
 {
