@@ -265,8 +265,8 @@ static int add_plugin_options(struct getopt_tables *g, const struct weir_plugin 
                                    plugins[i]->kind == WEIR_PLUGIN_TRANSPORT ? "transport" : "reporter",
                                    plugins[i]->name, o->name);
             g->plugin_opts[g->n_plugin] = o;
-            g->longs[g->n_long++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
-                                                     NULL, VAL_PLUGIN + (int)g->n_plugin };
+            int has = host_option_type(o) == WEIR_VALUE_BOOL ? no_argument : required_argument;
+            g->longs[g->n_long++] = (struct option){ o->name, has, NULL, VAL_PLUGIN + (int)g->n_plugin };
             g->n_plugin++;
         }
     g->longs[g->n_long] = (struct option){ 0 };
@@ -357,8 +357,9 @@ static int parse_pass(int pass, int argc, char **argv, struct weir_settings *s,
     while ((c = next_option(argc, argv, shorts, g->longs, &idx)) != -1) {
         const struct optspec *o = entry_of(c);
         if (c >= VAL_PLUGIN && (size_t)(c - VAL_PLUGIN) < g->n_plugin) {
-            if (pass == 1 && host_set_option(g->plugin_opts[c - VAL_PLUGIN]->name, optarg ? optarg : "") != 0)
-                return usage_error("out of memory for --%s", g->plugin_opts[c - VAL_PLUGIN]->name);
+            char why[256];
+            if (pass == 1 && host_set_option(g->plugin_opts[c - VAL_PLUGIN], optarg, why, sizeof why) != 0)
+                return usage_error("%s", why);
             continue;
         }
         if (!o) {

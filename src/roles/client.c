@@ -119,8 +119,9 @@ static uint32_t chosen_blksize(const struct weir_test *t)
     return ops->default_blksize;
 }
 
-/* The parameters: the settings the option table pairs with them, then what
- * the transport's rules decide and weir's own keys. */
+/* The parameters, before connecting: the settings the option table pairs
+ * with them, the transport's default rate and weir's own keys. The block
+ * size waits for the connection (fill_block_size). */
 static void fill_params(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
@@ -130,18 +131,9 @@ static void fill_params(struct client *c)
     params_free(p);
     params_from_settings(p, s);
     snprintf(p->wire_key, sizeof p->wire_key, "%s", ops->wire_key);
-    uint32_t chosen = chosen_blksize(t);
-    p->len = s->blksize ? s->blksize : chosen ? chosen : ops->default_blksize;
     p->bandwidth = s->rate_set ? s->rate : ops->default_rate;
-    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM)) {
-        /* iperf3 3.21's keys: ask for GSO/GRO; sizes as iperf3 picks them,
-         * buffers of whole datagrams up to the largest one. */
-        uint32_t max = ops->blksize_max ? ops->blksize_max : p->len;
-        p->gso = p->gro = 1;
-        p->gso_dg_size = p->len;
-        p->gso_bf_size = p->len * (max / p->len);
-        p->gro_bf_size = max;
-    }
+    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM))
+        p->gso = p->gro = 1;    /* iperf3 3.21's keys: ask for GSO/GRO */
     p->client_version = strdup("weir-" PACKAGE_VERSION);
     /* Offered, not needed: a server running several tests uses it to tell
      * their streams apart. iperf3 ignores the key. */
@@ -155,6 +147,33 @@ static void fill_params(struct client *c)
         p->weir_transport = strdup(t->transport->name);
         c->needs_weir = 1;
     }
+}
+
+/* Once connected: the block size (without -l, iperf3's UDP takes it from
+ * the control connection), and the sizes --gsro derives from it as iperf3
+ * picks them. */
+static void fill_block_size(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    struct test_params *p = &t->p;
+    uint32_t chosen = chosen_blksize(t);
+    p->len = t->s->blksize ? t->s->blksize : chosen ? chosen : ops->default_blksize;
+    if (p->gso > 0) {
+        /* Buffers of whole datagrams, up to the largest the transport takes. */
+        uint32_t max = ops->blksize_max ? ops->blksize_max : p->len;
+        p->gso_dg_size = p->len;
+        p->gso_bf_size = p->len * (max / p->len);
+        p->gro_bf_size = max;
+    }
+}
+
+/* Before connecting: the transport takes every option given. */
+static int check_transport_params(struct client *c)
+{
+    char why[256];
+    int rc = transport_params_check(&c->ss.t, why, sizeof why);
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, "%s", why);
 }
 
 static int on_param_exchange(struct client *c)
@@ -171,11 +190,14 @@ static int on_weir_accept(struct client *c)
     enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
     if (io != CTL_OK)
         return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
-    /* The server will not run this test, and says why (--tls-required);
-     * a SERVER_ERROR follows for clients that ignore the key. */
-    struct json_object *refused = NULL;
+    /* The server will not run this test, and says why (--tls-required, or
+     * an option its transport does not take: docs/protocol.md §11.5,
+     * §11.10); a SERVER_ERROR follows for clients that ignore the key. */
+    struct json_object *refused = NULL, *code = NULL;
     if (json_object_object_get_ex(o, "refused", &refused)) {
-        int rc = fail(c, WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
+        /* The reason's error number; an older server sends none. */
+        int num = json_object_object_get_ex(o, "code", &code) ? json_object_get_int(code) : 0;
+        int rc = fail(c, num > 0 && num < 1000 ? num : WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
         json_object_put(o);
         for (char *p = c->detail; *p; p++)     /* the peer's text, shown on a terminal */
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -538,9 +560,13 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
     if (rc == WEIR_OK && s->file)
         rc = check_file(&c);
     if (rc == WEIR_OK)
+        fill_params(&c);
+    if (rc == WEIR_OK)
+        rc = check_transport_params(&c);
+    if (rc == WEIR_OK)
         rc = connect_control(&c);
     if (rc == WEIR_OK)
-        fill_params(&c);
+        fill_block_size(&c);
     if (rc == WEIR_OK)
         rc = make_token(&c, pub, password);
     OPENSSL_cleanse(password, sizeof password);

@@ -458,14 +458,21 @@ static void test_help(void)
 static void test_many_plugin_options(void)
 {
     static char names[100][16];
+    static struct weir_option opts[100];
+    char why[128];
     for (int i = 0; i < 100; i++) {
         snprintf(names[i], sizeof names[i], "opt-%d", i);
-        CU_ASSERT_EQUAL(host_set_option(names[i], names[i]), 0);
+        opts[i] = (struct weir_option){ .name = names[i], .arg = "N", .type = WEIR_VALUE_INT };
+        CU_ASSERT_EQUAL(host_set_option(&opts[i], names[i] + 4, why, sizeof why), 0);
     }
     const struct weir_host *h = host_services();
-    for (int i = 0; i < 100; i++)
-        CU_ASSERT_STRING_EQUAL(h->option(names[i]), names[i]);
-    CU_ASSERT_PTR_NULL(h->option("opt-100"));
+    struct weir_value v;
+    for (int i = 0; i < 100; i++) {
+        CU_ASSERT_EQUAL(h->param(NULL, names[i], &v), 1);
+        CU_ASSERT_EQUAL(v.type, WEIR_VALUE_INT);
+        CU_ASSERT_EQUAL(v.v.i, i);
+    }
+    CU_ASSERT_EQUAL(h->param(NULL, "opt-100", &v), 0);
 }
 
 int main(void)
