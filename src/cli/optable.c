@@ -1,6 +1,7 @@
 /* The table: weir's options in --help's order, then the parameters that
  * only the client's code sets. See optable.h for what each column means. */
 #include "cli/optable.h"
+#include "proto/errors.h"
 #include "cli/options.h"
 #include "cli/optparse.h"
 #include "proto/params.h"

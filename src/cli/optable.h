@@ -20,6 +20,7 @@
 #ifndef WEIR_OPTABLE_H
 #define WEIR_OPTABLE_H
 
+#include "proto/errors.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -15,6 +15,7 @@
 #include <weir/transport.h>
 
 #include "cli/optable.h"
+#include "proto/errors.h"
 
 /* Reads the command line's argument of o (NULL: a flag, or an optional
  * argument left out) into s: by o->parse, else as o->arg says, checking

@@ -1,4 +1,5 @@
 #include "cli/optparse.h"
+#include "proto/errors.h"
 #include "cli/identity.h"
 #include "cli/optcheck.h"
 #include "cli/options.h"

@@ -1,6 +1,7 @@
 #include "host/host.h"
 #include "cli/identity.h"
 #include "host/loader.h"
+#include "proto/errors.h"
 #include "run/transport_params.h"
 
 #include <ctype.h>
@@ -80,6 +81,7 @@ static const struct weir_host services = {
     .set_error = host_set_error,
     .now_ns = host_now_ns,
     .param = host_param,
+    .error_reason = error_register,
     .find_transport = host_find_transport,
 };
 

@@ -1,4 +1,5 @@
 #include "proto/params.h"
+#include "proto/errors.h"
 #include "cli/optable.h"
 #include "cli/optcheck.h"
 #include "jsonnum.h"
