@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <weir/weir.h>
 
+/* The transport of a client without --transport (or -u), and of a test
+ * whose client names none in its parameters: iperf3's default protocol. */
+#define DEFAULT_TRANSPORT "tcp"
+
 /* Directory given with --plugin-dir (NULL: none). */
 void loader_set_plugin_dir(const char *dir);
 
