@@ -328,7 +328,7 @@ static int acquire(struct loaded *l)
             return rc;
         l->initialised = 1;
         l->lower.global = l->global;
-        debug("transport '%s': %s", l->desc->name, "init");
+        debug("transport '%s': %s", l->desc->name, "initialised");
     }
     l->refs++;
     return WEIR_OK;
@@ -343,11 +343,11 @@ static void release(struct loaded *l)
     /* Cleared first: a fini that closes its own lower transports comes
      * back here for them, never for itself. */
     l->initialised = 0;
+    debug("transport '%s': %s", l->desc->name, "fini");
     if (ops->fini)
         ops->fini(l->global);
     l->global = NULL;
     l->lower.global = NULL;
-    debug("transport '%s': %s", l->desc->name, "fini");
 }
 
 int loader_transport_global(const struct weir_plugin *p, void **global)
