@@ -460,19 +460,24 @@ void udp_server_unlisten(void *global, void *listener)
     free(l);
 }
 
-/* Take the first arrival off l's queue; the event stays set while more
- * wait. Under the lock. */
-static struct udp_arrival dequeue(struct udp_listener *l)
+/* The event is set while arrivals wait in l's queue. Under the lock. */
+static void event_update(struct udp_listener *l)
 {
-    struct udp_arrival a = l->queue[0];
-    memmove(l->queue, l->queue + 1, (size_t)(--l->n_queued) * sizeof *l->queue);
-    l->queued_bytes -= a.data_len;
     if (l->n_queued == 0) {
         uint64_t v;
         if (read(l->event, &v, sizeof v) < 0) {
             /* already reset */
         }
     }
+}
+
+/* Take the first arrival off l's queue. Under the lock. */
+static struct udp_arrival dequeue(struct udp_listener *l)
+{
+    struct udp_arrival a = l->queue[0];
+    memmove(l->queue, l->queue + 1, (size_t)(--l->n_queued) * sizeof *l->queue);
+    l->queued_bytes -= a.data_len;
+    event_update(l);
     return a;
 }
 
@@ -531,6 +536,7 @@ static int accept_plain(struct udp_global *g, struct udp_listener *l, const stru
         free(a->data);
         memmove(a, a + 1, (size_t)(--l->n_queued - i) * sizeof *a);
     }
+    event_update(l);
     p->capture = &c;
     int fd = connect_stream_socket(p, &c.peer, c.len);
     int e = errno;

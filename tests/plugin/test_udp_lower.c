@@ -370,7 +370,8 @@ static void test_plain_server(void)
     CU_ASSERT_EQUAL(port_of(&r.addr[1]), pa);
     CU_ASSERT(quiet(a, 100));           /* no "6789" */
 
-    /* Nothing was left for another stream. */
+    /* Nothing was left for another stream, and the listener says so. */
+    CU_ASSERT(!wait_readable(pfd, 50));
     void *none = NULL;
     CU_ASSERT_EQUAL(T->server_accept(G, l, &scfg, &none), WEIR_E_AGAIN);
 

@@ -11,7 +11,7 @@
  * release that appends anything bumps WEIR_ABI_MINOR once, with the new
  * fields grouped under a comment naming that minor. A group is never
  * reopened. Structs without a struct_size (weir_counters, weir_io,
- * weir_option, weir_payload, weir_value, weir_report_sample,
+ * weir_option, weir_payload, weir_datagram, weir_value, weir_report_sample,
  * weir_report_stream, weir_report_end_stream, weir_report_diskfile) are
  * embedded or used as arrays and stay fixed for the whole of major 2.
  * Read a field of a struct the other side built with WEIR_HAS_FIELD.
