@@ -28,25 +28,20 @@ int udp_not_a_data_stream(const struct udp_stream *s)
                     "(send_datagrams/recv_datagrams), not iperf3's");
 }
 
-/* Is one of the plugin's flags given? */
-static int opt_set(const struct udp_global *g, const char *name)
-{
-    return g && g->host && g->host->option && g->host->option(name) != NULL;
-}
-
 int udp_lower_setup(struct udp_stream *s, const struct weir_stream_config *cfg)
 {
     s->lower = cfg->lower;
-    s->tos = cfg->tos >= 0 ? cfg->tos : 0;
+    int tos = (int)weir_param_int(udp_host(s->g), cfg, WEIR_PARAM_TOS, -1);
+    s->tos = tos >= 0 ? tos : 0;
     struct sockaddr_storage peer;
     socklen_t plen = sizeof peer;
     s->peer_v4 = getpeername(s->fd, (struct sockaddr *)&peer, &plen) == 0 &&
                  sock_peer_is_ipv4((struct sockaddr *)&peer);
     /* The upper layer picks segment sizes per entry: no path MTU to check
      * against here; a refused GSO send turns it off (udp_send_failed). */
-    s->gso = !s->plain && !opt_set(s->g, UDP_OPT_NO_GSO) && udp_gso_usable(s->fd, 0);
+    s->gso = !s->plain && !udp_opt_set(s->g, UDP_OPT_NO_GSO) && udp_gso_usable(s->fd, 0);
     s->gso_segs = s->gso ? WEIR_DATAGRAM_MAX_SEGMENTS : 1;
-    s->gro = (cfg->lower & WEIR_LOWER_GRO) && !s->plain && !opt_set(s->g, UDP_OPT_NO_GRO) &&
+    s->gro = (cfg->lower & WEIR_LOWER_GRO) && !s->plain && !udp_opt_set(s->g, UDP_OPT_NO_GRO) &&
              udp_gro_enable(s->fd);
     /* ECN of what arrives; an IPv6 socket gets IPv4 packets from a
      * v4-mapped peer, which report IP_TOS. Best effort: without them

@@ -163,7 +163,7 @@ static int kernel_gso(void)
 static int described(void *s, const char *what)
 {
     char facts[256];
-    return T->describe(s, facts, sizeof facts) == WEIR_OK && strstr(facts, what) != NULL;
+    return describe_json(T, s, facts, sizeof facts) == WEIR_OK && strstr(facts, what) != NULL;
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -230,11 +230,11 @@ static void check_segments(int no_gso)
 {
     uint16_t pp;
     int peer = test_socket(&pp);
-    mock_host_set_option("udp-no-gso", no_gso ? "" : NULL);
+    mock_host_set_flag("udp-no-gso", no_gso);
     struct weir_stream_config cfg = lower_cfg(pp, PLAIN);
     void *s = NULL;
     CU_ASSERT_EQUAL_FATAL(T->client_open(G, &cfg, &s), WEIR_OK);
-    mock_host_set_option("udp-no-gso", NULL);
+    mock_host_set_flag("udp-no-gso", 0);
     int gso = !no_gso && kernel_gso();
     CU_ASSERT(described(s, gso ? "\"gso\":true" : "\"gso\":false"));
 
