@@ -4,7 +4,10 @@
  * Server: streams arrive on the control listener, where the core accepts
  * them, reads the cookie each sends first and hands it to the test it
  * names (server_adopt). Data is blocks of blksize bytes with no framing
- * (docs/protocol.md §7.2). */
+ * (docs/protocol.md §7.2).
+ *
+ * Beneath another transport (cfg->lower, tls): the same connection and
+ * cookie, then the upper layer's bytes through write_bytes/read_bytes. */
 #include "tcp_int.h"
 #include "payload.h"
 
@@ -47,6 +50,8 @@ struct tcp_stream {
     int payload_fd;             /* -Z: the block in a memory file, else -1 */
     int rx_flags;               /* --skip-rx-copy: MSG_TRUNC, else 0 */
     const struct weir_payload *payload; /* -F: the core's file, else NULL */
+    int lower;                  /* carries another transport's bytes
+                                   (WEIR_LOWER_STREAM): no block, no buf */
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
@@ -85,9 +90,26 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t deadline)
 
 /* ---- streams ---- */
 
+/* A stream beneath another transport: the socket, nothing of the core's
+ * data path (blocks, payload, -Z, --skip-rx-copy). */
+static int lower_stream_new(const struct tcp_global *g, int fd, struct tcp_stream **out)
+{
+    struct tcp_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return tcp_fail(g, WEIR_E_NOMEM, "stream");
+    s->g = g;
+    s->fd = fd;
+    s->payload_fd = -1;
+    s->lower = 1;
+    *out = s;
+    return WEIR_OK;
+}
+
 static int stream_new(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
                       const struct tcp_params *tp, struct tcp_stream **out)
 {
+    if (cfg->lower & WEIR_LOWER_STREAM)
+        return lower_stream_new(g, fd, out);
     if (cfg->blksize == 0)
         return tcp_fail(g, WEIR_E_INITSTREAM, "block size is 0");
     struct tcp_stream *s = malloc(sizeof *s + cfg->blksize);
@@ -100,6 +122,7 @@ static int stream_new(const struct tcp_global *g, int fd, const struct weir_stre
     s->block_filled = 0;
     s->offset = 0;
     s->wait_ms = 0;
+    s->lower = 0;
     /* Filled whatever the direction: the core may pick a stream's direction
      * after accepting it (bidir), and one getrandom() per stream is cheap. */
     if (sock_fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
@@ -140,6 +163,14 @@ static void tcp_close(void *stream)
     free(s);
 }
 
+/* send/recv on a stream that carries another transport's bytes: the
+ * upper layer uses write_bytes/read_bytes. */
+static int not_a_data_stream(const struct tcp_stream *s)
+{
+    return tcp_fail(s->g, WEIR_E_UNSUPPORTED, "the stream carries another transport's bytes "
+                    "(write_bytes/read_bytes), not blocks");
+}
+
 /* Hot path: no allocation, clock or lock. *io counts what moved whatever
  * the return value, including bytes written before an error. */
 static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
@@ -150,6 +181,8 @@ static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
     int moved = 0;
 
     (void)c;
+    if (s->lower)
+        return not_a_data_stream(s);
     if (max_blocks == 0)
         max_blocks = 1;
     while (done < max_blocks) {
@@ -192,6 +225,8 @@ static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     int moved = 0;
 
     (void)c;
+    if (s->lower)
+        return not_a_data_stream(s);
     for (int i = 0; i < TCP_RECV_BATCH; i++) {
         /* MSG_DONTWAIT: after recv_wait the socket is blocking. */
         ssize_t n = recv(s->fd, s->buf, s->blksize, MSG_DONTWAIT | s->rx_flags);
@@ -225,6 +260,8 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
     struct tcp_stream *s = stream;
 
     (void)c;
+    if (s->lower)
+        return not_a_data_stream(s);
     if (s->wait_ms != timeout_ms) {
         if (sock_block_receives(s->fd, timeout_ms) < 0)
             return tcp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
@@ -245,6 +282,47 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
             return WEIR_E_AGAIN;
         if (errno != EINTR)
             return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
+    }
+}
+
+/* ---- beneath another transport: bytes as they come ---- */
+
+/* MSG_DONTWAIT: the stream is non-blocking anyway, but say so. */
+static int tcp_write_bytes(void *stream, const void *buf, size_t len, size_t *written)
+{
+    struct tcp_stream *s = stream;
+    *written = 0;
+    for (;;) {
+        ssize_t n = send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            *written = (size_t)n;
+            return n > 0 || len == 0 ? WEIR_OK : WEIR_E_AGAIN;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WEIR_E_AGAIN;
+        return tcp_fail(s->g, WEIR_E_STREAMWRITE, "send: %s", strerror(errno));
+    }
+}
+
+static int tcp_read_bytes(void *stream, void *buf, size_t len, size_t *got)
+{
+    struct tcp_stream *s = stream;
+    *got = 0;
+    for (;;) {
+        ssize_t n = recv(s->fd, buf, len, MSG_DONTWAIT);
+        if (n > 0) {
+            *got = (size_t)n;
+            return WEIR_OK;
+        }
+        if (n == 0)
+            return len ? WEIR_E_STREAMCLOSE : WEIR_OK;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WEIR_E_AGAIN;
+        return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
     }
 }
 
@@ -304,7 +382,8 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
     char port[8], why[256] = "no usable address";
     int fd = -1, rc;
 
-    if (!cfg->host || !cfg->cookie)
+    int plain = (cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN);
+    if (!cfg->host || (!cfg->cookie && !plain))
         return tcp_fail(g, WEIR_E_STREAMCONNECT, "no server host or cookie given");
     snprintf(port, sizeof port, "%u", (unsigned)cfg->port);
     rc = getaddrinfo(cfg->host, port, &hints, &res);
@@ -357,7 +436,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
     if (fd < 0)
         return tcp_fail(g, WEIR_E_STREAMCONNECT, "%s", why);
 
-    if (write_all(fd, cfg->cookie, WEIR_COOKIE_SIZE, deadline) < 0) {
+    if (!plain && write_all(fd, cfg->cookie, WEIR_COOKIE_SIZE, deadline) < 0) {
         rc = tcp_fail(g, WEIR_E_SENDCOOKIE, "%s", strerror(errno));
         goto fail;
     }
@@ -376,14 +455,18 @@ fail:
 /* ---- server ---- */
 
 /* Nothing to prepare: the core's front door accepts the streams on the
- * control port and hands each over (server_adopt). */
+ * control port and hands each over (server_adopt). Only streams with a
+ * cookie can be told apart there. */
 static int tcp_server_listen(void *global, const struct weir_stream_config *cfg,
                              int control_fd, void **listener, int *poll_fd)
 {
-    (void)global;
-    (void)cfg;
+    const struct tcp_global *g = global;
+
     (void)control_fd;
     (void)poll_fd;
+    if ((cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN))
+        return tcp_fail(g, WEIR_E_UNSUPPORTED, "tcp streams reach a server on its control port, "
+                        "told apart by their cookie: a plain stream without one cannot be served");
     *listener = NULL;
     return WEIR_OK;
 }
@@ -490,6 +573,8 @@ static const struct weir_transport_ops ops = {
     .send = tcp_send,
     .recv = tcp_recv,
     .recv_wait = tcp_recv_wait,
+    .write_bytes = tcp_write_bytes,
+    .read_bytes = tcp_read_bytes,
     .info = tcp_info,
     .close = tcp_close,
     .describe = tcp_describe,

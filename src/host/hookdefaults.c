@@ -69,6 +69,44 @@ static int no_recv_wait(void *stream, struct weir_counters *c, struct weir_io *i
     return WEIR_E_NOTIMPL;
 }
 
+/* The lower-layer hooks: the core never calls them (a transport stacked
+ * on this one gets the plugin's own ops), but the copy is complete. */
+static int no_write_bytes(void *stream, const void *buf, size_t len, size_t *written)
+{
+    (void)stream;
+    (void)buf;
+    (void)len;
+    *written = 0;
+    return WEIR_E_NOTIMPL;
+}
+
+static int no_read_bytes(void *stream, void *buf, size_t len, size_t *got)
+{
+    (void)stream;
+    (void)buf;
+    (void)len;
+    *got = 0;
+    return WEIR_E_NOTIMPL;
+}
+
+static int no_send_datagrams(void *stream, const struct weir_datagram *dgs, uint32_t n, uint32_t *sent)
+{
+    (void)stream;
+    (void)dgs;
+    (void)n;
+    *sent = 0;
+    return WEIR_E_NOTIMPL;
+}
+
+static int no_recv_datagrams(void *stream, struct weir_datagram *dgs, uint32_t n, uint32_t *got)
+{
+    (void)stream;
+    (void)dgs;
+    (void)n;
+    *got = 0;
+    return WEIR_E_NOTIMPL;
+}
+
 void hookdefaults_transport(struct weir_transport_ops *ops)
 {
     if (!ops->init) ops->init = no_init;
@@ -80,6 +118,10 @@ void hookdefaults_transport(struct weir_transport_ops *ops)
     if (!ops->server_start) ops->server_start = no_server_start;
     if (!ops->recv_wait) ops->recv_wait = no_recv_wait;
     if (!ops->describe_interval) ops->describe_interval = no_describe;
+    if (!ops->write_bytes) ops->write_bytes = no_write_bytes;
+    if (!ops->read_bytes) ops->read_bytes = no_read_bytes;
+    if (!ops->send_datagrams) ops->send_datagrams = no_send_datagrams;
+    if (!ops->recv_datagrams) ops->recv_datagrams = no_recv_datagrams;
 }
 
 /* ---- reporters ---- */

@@ -35,7 +35,8 @@ static void test_transport_stand_ins(void)
     CU_ASSERT(o->init && o->fini && o->client_open && o->server_listen && o->server_accept &&
               o->server_unlisten && o->stream_fd && o->send && o->recv && o->info && o->close &&
               o->describe && o->server_start && o->server_adopt && o->recv_wait &&
-              o->describe_interval);
+              o->describe_interval && o->write_bytes && o->read_bytes && o->send_datagrams &&
+              o->recv_datagrams);
     struct weir_stream_info info = { .struct_size = sizeof info, .valid = 7 };
     CU_ASSERT_EQUAL(transport_info(p, NULL, &info), WEIR_E_NOTIMPL);
     CU_ASSERT_EQUAL(info.valid, 7);                 /* untouched */
@@ -52,6 +53,19 @@ static void test_transport_stand_ins(void)
     close(pipefd[1]);
     /* The same descriptor again: loaded once. */
     CU_ASSERT_PTR_EQUAL(load("PLUGIN_BUILD_DIR", "udp/.libs/udp.so", WEIR_PLUGIN_TRANSPORT), p);
+
+    /* A transport stacked on it gets udp's own ops, not the stand-ins: it
+     * tells what the lower one can do by the hooks that are set. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/udp/.libs/udp.so", getenv("PLUGIN_BUILD_DIR"));
+    const struct weir_lower *lower = NULL;
+    CU_ASSERT_EQUAL_FATAL(loader_open_lower(path, &lower, err, sizeof err), WEIR_OK);
+    CU_ASSERT_PTR_NOT_EQUAL(lower->ops, o);
+    CU_ASSERT_PTR_NULL(lower->ops->write_bytes);
+    CU_ASSERT_PTR_NULL(lower->ops->info);
+    CU_ASSERT_PTR_NOT_NULL(lower->ops->send_datagrams);
+    CU_ASSERT_STRING_EQUAL(lower->plugin->name, "udp");
+    loader_close_lower(lower);
 }
 
 /* tcp is on the control port: adopt is its, accept the host's stand-in. */
