@@ -19,7 +19,7 @@ SERVER_WEIR=
 start_server() {
     if ! start_server_retry weir --rcv-timeout 5000; then
         fail_check "could not start '$WEIR -s'" "log follows"
-        tail -n 20 "$SERVER_OUT" "$SERVER_ERR" | sed 's/^/    /'
+        show_files "$SERVER_OUT" "$SERVER_ERR"
         exit 1
     fi
     SERVER_WEIR=$(child_of "$SERVER_PID")
