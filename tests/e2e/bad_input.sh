@@ -24,19 +24,11 @@ require_tool python3 "badpeer.py"
 require_weir
 BADPEER=$E2E_DIR/badpeer.py
 
-start_server() {
-    if ! start_server_retry weir --rcv-timeout 2000; then
-        fail_check "could not start '$WEIR -s'" "log follows"
-        show_files "$SERVER_OUT" "$SERVER_ERR"
-        exit 1
-    fi
-}
-
 restart_server() {
     echo "    (restarting the server after: $1)"
     show_files "$SERVER_ERR"
     stop_pid "$SERVER_PID"
-    start_server
+    script_server --rcv-timeout 2000
 }
 
 server_alive() {   # case name
@@ -96,7 +88,7 @@ expect_error() {
 }
 
 # ---------------------------------------------------------------------------
-start_server
+script_server --rcv-timeout 2000
 
 # Parameter JSON framing and content (IERECVPARAMS 114 and range checks).
 expect_error "json length 0"               len0            114

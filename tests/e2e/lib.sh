@@ -31,7 +31,8 @@
 #   ports        free_port, port_listening, wait_listening,
 #                listener_is_ours, have_ipv6_loopback, kernel_has_udp_gso
 #   servers      start_server_retry, start_weir_server, start_iperf3_server,
-#                start_listener, wait_server, start_netns_server
+#                start_listener, script_server, wait_server,
+#                start_netns_server
 #   daemons      start_weir_daemon, track_daemon, stop_daemons,
 #                is_our_weir, wait_gone
 #   namespaces   netns_add, netns_del, netns_up
@@ -557,6 +558,19 @@ start_server_retry() {
     done
     fail "$kind server did not start listening (port $PORT)"
     return 1
+}
+
+# script_server ARGS...: for scripts with a verdict per check rather than
+# per case: start_server_retry weir ARGS, or a FAIL line with the
+# server's output and exit 1.  SERVER_WEIR is the weir process itself (to
+# signal it directly: its timeout wrapper would pass a signal on to the
+# whole process group).
+script_server() {
+    if ! start_server_retry weir "$@"; then
+        fail_shown "could not start '$WEIR -s $*'" "$SERVER_OUT" "$SERVER_ERR"
+        exit 1
+    fi
+    SERVER_WEIR=$(child_of "$SERVER_PID")
 }
 
 # wait_server: wait for the (one-off) server to exit by itself; its exit
