@@ -246,8 +246,7 @@ static void csv_test_start(void *ctx, const struct weir_report_start *s)
     struct csv *c = ctx;
     free(c->transport);
     const char *name = NULL;
-    /* start.transport came with ABI minor 3. */
-    if (s->struct_size >= offsetof(struct weir_report_start, transport) + sizeof s->transport)
+    if (s->transport)
         name = s->transport;
     c->transport = name != NULL ? strdup(name) : NULL;
     c->reverse = s->reverse != 0;

@@ -57,8 +57,7 @@ static int json_open(const struct weir_host *host, const char *arg,
     }
     r->host = host;
     jsondoc_test_init(&r->test, fmt->role);
-    if (fmt->struct_size >= offsetof(struct weir_report_format, comparison) + sizeof fmt->comparison)
-        r->comparison = fmt->comparison > 0;
+    r->comparison = fmt->comparison > 0;
     *ctx = r;
     return WEIR_OK;
 }

@@ -24,12 +24,12 @@ static void add(jobj *o, const char *key, jobj *v)
 
 static void add_int(jobj *o, const char *key, int64_t v)
 {
-    add(o, key, weir_json_int(v));
+    add(o, key, jsonnum_int(v));
 }
 
 static void add_num(jobj *o, const char *key, double v)
 {
-    add(o, key, weir_json_number(v));
+    add(o, key, jsonnum_number(v));
 }
 
 static void add_bool(jobj *o, const char *key, int v)
@@ -131,11 +131,9 @@ static jobj *test_start_obj(const struct weir_report_start *s)
     add_int(o, "bidir", s->bidir != 0);
     add_int(o, "fqrate", (int64_t)s->fq_rate);
     add_num(o, "interval", s->interval);
-    /* iperf3 3.21 always writes them; a core before minor 6 has no such
-     * setting: 0, as iperf3 without --gsro. */
-    int has_gsro = s->struct_size >= offsetof(struct weir_report_start, gro) + sizeof s->gro;
-    add_int(o, "gso", has_gsro ? s->gso : 0);
-    add_int(o, "gro", has_gsro ? s->gro : 0);
+    /* iperf3 3.21 always writes them (0: no --gsro). */
+    add_int(o, "gso", s->gso);
+    add_int(o, "gro", s->gro);
     return o;
 }
 
@@ -419,7 +417,7 @@ jobj *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e)
         return NULL;
     int udp = end_is_datagram(t, e);
     const struct weir_report_diskfile *files =
-        e->struct_size >= offsetof(struct weir_report_end, diskfiles) + sizeof e->diskfiles ? e->diskfiles : NULL;
+        e->diskfiles;
     jobj *a = json_object_new_array();
     for (size_t i = 0; i < e->n_streams; i++)
         json_object_array_add(a, udp ? udp_end_stream(&e->streams[i])

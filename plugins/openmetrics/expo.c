@@ -240,7 +240,7 @@ char *om_render(const struct om_set *set, size_t *len)
                 header = 1;
             }
             char num[40];
-            weir_format_number(num, sizeof num, s->value);
+            units_format_number(num, sizeof num, s->value);
             buf_str(&b, name);
             if (s->labels[0] != '\0') {
                 buf_str(&b, "{");

@@ -110,9 +110,7 @@ static int om_open(const struct weir_host *host, const char *arg,
     o->umask_bits = umask(022);
     umask(o->umask_bits);
     o->client = fmt->role == WEIR_ROLE_CLIENT;
-    /* format.comparison came with ABI minor 3. */
-    if (fmt->struct_size >= offsetof(struct weir_report_format, comparison) + sizeof fmt->comparison)
-        o->comparison = fmt->comparison;
+    o->comparison = fmt->comparison;
     *ctx = o;
     return WEIR_OK;
 }
@@ -144,8 +142,7 @@ static void om_test_start(void *ctx, const struct weir_report_start *s)
     struct om *o = ctx;
     free(o->transport);
     const char *name = NULL;
-    /* start.transport came with ABI minor 3. */
-    if (s->struct_size >= offsetof(struct weir_report_start, transport) + sizeof s->transport)
+    if (s->transport)
         name = s->transport;
     o->transport = name != NULL ? strdup(name) : NULL;
     o->reverse = s->reverse != 0;

@@ -150,7 +150,7 @@ static const char *trimmed(const char *s)
 static void rate_text(char *buf, size_t len, double bps, char unit)
 {
     char raw[48];
-    weir_format_rate(raw, sizeof raw, bps / 8.0, unit);
+    units_format_rate(raw, sizeof raw, bps / 8.0, unit);
     snprintf(buf, len, "%s", trimmed(raw));
 }
 
@@ -163,7 +163,7 @@ static void sender_text(char *buf, size_t len, const struct svg_summary *s, char
         return;
     }
     rate_text(rate, sizeof rate, s->sender.bits_per_second, unit);
-    weir_format_bytes(bytes, sizeof bytes, (double)s->sender.bytes);
+    units_format_bytes(bytes, sizeof bytes, (double)s->sender.bytes);
     snprintf(buf, len, "sender %s (%s in %.2f s)", rate, trimmed(bytes), s->sender.seconds);
 }
 
@@ -177,7 +177,7 @@ static void receiver_text(char *buf, size_t len, const struct svg_summary *s, in
         return;
     }
     rate_text(rate, sizeof rate, s->receiver.bits_per_second, unit);
-    weir_format_bytes(bytes, sizeof bytes, (double)s->receiver.bytes);
+    units_format_bytes(bytes, sizeof bytes, (double)s->receiver.bytes);
     int n = snprintf(buf, len, "receiver %s (%s in %.2f s)", rate, trimmed(bytes),
                      s->receiver.seconds);
     if (datagram && n > 0 && (size_t)n < len)
@@ -232,7 +232,7 @@ static void amount_text(char *buf, size_t len, const struct svg_test *t, const c
 {
     char amount[64], bytes[48];
     if (t->bytes != 0) {
-        weir_format_bytes(bytes, sizeof bytes, (double)t->bytes);
+        units_format_bytes(bytes, sizeof bytes, (double)t->bytes);
         snprintf(amount, sizeof amount, "%s%s", trimmed(bytes), each);
     } else if (t->blocks != 0) {
         snprintf(amount, sizeof amount, "%llu blocks%s", (unsigned long long)t->blocks, each);

@@ -46,10 +46,9 @@ static int svg_open(const struct weir_host *host, const char *arg,
     }
     r->host = host;
     r->client = fmt->role == WEIR_ROLE_CLIENT;
-    r->unit = weir_unit_valid(fmt->unit) ? fmt->unit : 'a';
+    r->unit = units_valid(fmt->unit) ? fmt->unit : 'a';
     /* Fields of later minors only when the host's struct has them. */
-    if (fmt->struct_size >= offsetof(struct weir_report_format, title) + sizeof fmt->title &&
-        fmt->title != NULL) {
+    if (fmt->title != NULL) {
         r->title = strdup(fmt->title);
         if (r->title == NULL) {
             svg_out_close(&r->out);
@@ -58,8 +57,7 @@ static int svg_open(const struct weir_host *host, const char *arg,
             return WEIR_E_NOMEM;
         }
     }
-    if (fmt->struct_size >= offsetof(struct weir_report_format, comparison) + sizeof fmt->comparison)
-        r->comparison = fmt->comparison > 0 ? fmt->comparison : 0;
+    r->comparison = fmt->comparison > 0 ? fmt->comparison : 0;
     *ctx = r;
     return WEIR_OK;
 }

@@ -19,8 +19,7 @@ struct svg_test *svgtest_new(const struct weir_report_start *s, int client)
     if (t == NULL)
         return NULL;
     const char *transport = NULL;
-    /* start.transport arrived with ABI minor 3. */
-    if (s->struct_size >= offsetof(struct weir_report_start, transport) + sizeof s->transport)
+    if (s->transport)
         transport = s->transport;
     t->protocol = strdup(s->protocol != NULL ? s->protocol : "?");
     t->transport = strdup(transport != NULL ? transport : t->protocol ? t->protocol : "?");

@@ -60,7 +60,7 @@ struct tcp_stream {
 
 static uint64_t deadline_after(unsigned timeout_ms)
 {
-    return weir_mono_ms() + (timeout_ms ? timeout_ms : TCP_DEFAULT_TIMEOUT_MS);
+    return sock_mono_ms() + (timeout_ms ? timeout_ms : TCP_DEFAULT_TIMEOUT_MS);
 }
 
 /* Write all of buf on a non-blocking socket before the deadline. Returns 0,
@@ -79,7 +79,7 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t deadline)
             continue;
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
             return -1;
-        int r = weir_wait_fd(fd, POLLOUT, deadline);
+        int r = sock_wait_fd(fd, POLLOUT, deadline);
         if (r <= 0) {
             if (r == 0)
                 errno = ETIMEDOUT;
@@ -107,7 +107,7 @@ static ssize_t read_upto(int fd, void *buf, size_t len, uint64_t deadline)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return -1;
-        int r = weir_wait_fd(fd, POLLIN, deadline);
+        int r = sock_wait_fd(fd, POLLIN, deadline);
         if (r < 0)
             return -1;
         if (r == 0)
@@ -135,19 +135,19 @@ static int stream_new(const struct tcp_global *g, int fd,
     s->wait_ms = 0;
     /* Filled whatever the direction: the core may pick a stream's direction
      * after accepting it (bidir), and one getrandom() per stream is cheap. */
-    if (weir_fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
+    if (sock_fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
         int e = errno;
         free(s);
         return tcp_fail(g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(e));
     }
-    /* -Z and --skip-rx-copy (config minor 4). TCP discards what it reads
+    /* -Z and --skip-rx-copy . TCP discards what it reads
      * with MSG_TRUNC, still counting it. */
     s->payload_fd = -1;
-    /* -F (minor 5): the file's bytes pass through buf both ways, so no
+    /* -F: the file's bytes pass through buf both ways, so no
      * MSG_TRUNC and no memory file. */
-    s->payload = WEIR_CFG_HAS(cfg, payload) ? cfg->payload : NULL;
-    s->rx_flags = !s->payload && WEIR_CFG_HAS(cfg, skip_rx_copy) && cfg->skip_rx_copy ? MSG_TRUNC : 0;
-    if (!s->payload && WEIR_CFG_HAS(cfg, zerocopy) && cfg->zerocopy &&
+    s->payload = cfg->payload;
+    s->rx_flags = !s->payload && cfg->skip_rx_copy ? MSG_TRUNC : 0;
+    if (!s->payload && cfg->zerocopy &&
         (s->payload_fd = tcp_payload_file(s->buf, s->blksize)) < 0) {
         int e = errno;
         free(s);
@@ -187,7 +187,7 @@ static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
         max_blocks = 1;
     while (done < max_blocks) {
         if (s->payload && !s->block_filled) {
-            int rc = weir_payload_next(s->payload, s->buf, s->blksize, &s->block_len);
+            int rc = payload_next(s->payload, s->buf, s->blksize, &s->block_len);
             if (rc != WEIR_OK)
                 return rc == WEIR_E_DATAEND && moved ? WEIR_OK : rc;
             s->block_filled = 1;
@@ -259,7 +259,7 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
 
     (void)c;
     if (s->wait_ms != timeout_ms) {
-        if (weir_block_receives(s->fd, timeout_ms) < 0)
+        if (sock_block_receives(s->fd, timeout_ms) < 0)
             return tcp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
         s->wait_ms = timeout_ms;
     }
@@ -290,7 +290,7 @@ static int tcp_describe(void *stream, char *buf, size_t len)
     const struct tcp_stream *s = stream;
     int n = snprintf(buf, len, "{\"zerocopy\":%s,\"skip_rx_copy\":%s,\"max_pacing_rate\":%llu,\"mptcp\":\"%s\"}",
                      s->payload_fd >= 0 ? "true" : "false", s->rx_flags ? "true" : "false",
-                     (unsigned long long)weir_max_pacing(s->fd), weir_mptcp_state(s->fd));
+                     (unsigned long long)sock_max_pacing(s->fd), sock_mptcp_state(s->fd));
     return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
 }
 
@@ -307,7 +307,7 @@ static int connect_by(int fd, const struct addrinfo *ai, uint64_t deadline)
         return 0;
     if (errno != EINPROGRESS && errno != EINTR)
         return -1;
-    int r = weir_wait_fd(fd, POLLOUT, deadline);
+    int r = sock_wait_fd(fd, POLLOUT, deadline);
     if (r <= 0) {
         if (r == 0)
             errno = ETIMEDOUT;
@@ -345,7 +345,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
      * name with both an IPv6 and an IPv4 address should. */
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    WEIR_CFG_HAS(cfg, mptcp) && cfg->mptcp ? WEIR_IPPROTO_MPTCP : IPPROTO_TCP);
+                    cfg->mptcp ? WEIR_IPPROTO_MPTCP : IPPROTO_TCP);
         if (fd < 0) {
             snprintf(why, sizeof why, "socket: %s", strerror(errno));
             continue;
@@ -366,7 +366,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
             goto fail;
         }
         if ((cfg->bind_host || cfg->cport) &&
-            weir_bind_local(fd, SOCK_STREAM, cfg, ai->ai_family, why, sizeof why) < 0) {
+            sock_bind_local(fd, SOCK_STREAM, cfg, ai->ai_family, why, sizeof why) < 0) {
             close(fd);
             fd = -1;
             continue;

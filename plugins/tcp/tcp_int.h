@@ -14,8 +14,8 @@ struct tcp_global {
 };
 
 /* Report code with formatted detail through the host; returns code. */
-#define tcp_fail(g, code, ...) weir_host_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
-#define tcp_warn(g, ...) weir_host_log((g) ? (g)->host : NULL, WEIR_LOG_WARNING, __VA_ARGS__)
+#define tcp_fail(g, code, ...) hostcall_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
+#define tcp_warn(g, ...) hostcall_log((g) ? (g)->host : NULL, WEIR_LOG_WARNING, __VA_ARGS__)
 
 /* Apply cfg's nodelay, mss, window, snd_timeout and tos to fd, in that order; peer is the
  * address the socket talks to (it picks IP_TOS or IPV6_TCLASS). */

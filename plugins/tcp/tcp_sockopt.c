@@ -18,39 +18,39 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
                       const struct weir_stream_config *cfg,
                       const struct sockaddr *peer)
 {
-    if (cfg->nodelay && weir_set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
+    if (cfg->nodelay && sock_set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
         return tcp_fail(g, WEIR_E_SETNODELAY, "TCP_NODELAY: %s", strerror(errno));
-    if (cfg->mss > 0 && weir_set_int(fd, IPPROTO_TCP, TCP_MAXSEG, cfg->mss) < 0)
+    if (cfg->mss > 0 && sock_set_int(fd, IPPROTO_TCP, TCP_MAXSEG, cfg->mss) < 0)
         return tcp_fail(g, WEIR_E_SETMSS, "TCP_MAXSEG %d: %s", cfg->mss, strerror(errno));
     if (cfg->window > 0) {
-        if (weir_set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
+        if (sock_set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
             return tcp_fail(g, WEIR_E_SETBUF, "SO_SNDBUF %d: %s", cfg->window, strerror(errno));
-        if (weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
+        if (sock_set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
             return tcp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
     }
-    /* --snd-timeout, in the config from stream config minor 3 on. */
-    if (WEIR_CFG_HAS(cfg, snd_timeout_ms) && cfg->snd_timeout_ms > 0 &&
-        weir_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
+    /* --snd-timeout. */
+    if (cfg->snd_timeout_ms > 0 &&
+        sock_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
         return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", cfg->snd_timeout_ms,
                         strerror(errno));
     int tclass = 0;
-    if (cfg->tos >= 0 && weir_set_tos(fd, peer, cfg->tos, &tclass) < 0)
+    if (cfg->tos >= 0 && sock_set_tos(fd, peer, cfg->tos, &tclass) < 0)
         return tcp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
                         tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
-    /* --bind-dev and --fq-rate (minor 4); the device before connect. */
+    /* --bind-dev and --fq-rate: the device before connect. */
     char why[160];
-    int rc = weir_bind_device(fd, cfg, why, sizeof why);
+    int rc = sock_bind_device(fd, cfg, why, sizeof why);
     if (rc == WEIR_OK)
-        rc = weir_set_pacing(fd, cfg, why, sizeof why);
+        rc = sock_set_pacing(fd, cfg, why, sizeof why);
     return rc == WEIR_OK ? WEIR_OK : tcp_fail(g, rc, "%s", why);
 }
 
 int tcp_set_flowlabel(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
                       struct sockaddr *peer)
 {
-    if (!WEIR_CFG_HAS(cfg, flowlabel) || !cfg->flowlabel)
+    if (!cfg->flowlabel)
         return WEIR_OK;
-    if (peer->sa_family != AF_INET6 || weir_peer_is_ipv4(peer))
+    if (peer->sa_family != AF_INET6 || sock_peer_is_ipv4(peer))
         return tcp_fail(g, WEIR_E_SETFLOW, "a flow label (-L) needs an IPv6 server address (try -6)");
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)peer;
     struct in6_flowlabel_req req = {
@@ -63,7 +63,7 @@ int tcp_set_flowlabel(const struct tcp_global *g, int fd, const struct weir_stre
     /* The kernel sends a socket's label only when it holds a lease on it
      * and is told to send it; connect() then takes it from sin6_flowinfo. */
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &req, sizeof req) < 0 ||
-        weir_set_int(fd, IPPROTO_IPV6, IPV6_FLOWINFO_SEND, 1) < 0)
+        sock_set_int(fd, IPPROTO_IPV6, IPV6_FLOWINFO_SEND, 1) < 0)
         return tcp_fail(g, WEIR_E_SETFLOW, "IPv6 flow label 0x%05x: %s", (unsigned)cfg->flowlabel,
                         strerror(errno));
     s6->sin6_flowinfo = req.flr_label;

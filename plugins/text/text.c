@@ -136,8 +136,8 @@ static void prefix(const struct text *t, char *buf, size_t len, const int *id,
                    const char *role, const struct weir_report_sample *s)
 {
     char xfer[32], rate[32], idbuf[16];
-    weir_format_bytes(xfer, sizeof xfer, (double)s->bytes);
-    weir_format_rate(rate, sizeof rate, s->bits_per_second / 8.0, t->unit);
+    units_format_bytes(xfer, sizeof xfer, (double)s->bytes);
+    units_format_rate(rate, sizeof rate, s->bits_per_second / 8.0, t->unit);
     if (id != NULL)
         snprintf(idbuf, sizeof idbuf, "%3d", *id);
     else
@@ -231,18 +231,15 @@ static int text_open(const struct weir_host *host, const char *arg,
         return WEIR_E_NOMEM;
     }
     t->sink = *sink;
-    t->unit = weir_unit_valid(fmt->unit) ? fmt->unit : 'a';
+    t->unit = units_valid(fmt->unit) ? fmt->unit : 'a';
     t->verbose = fmt->verbose;
     t->client = fmt->role == WEIR_ROLE_CLIENT;
-    if (fmt->struct_size >= offsetof(struct weir_report_format, timestamps) + sizeof fmt->timestamps) {
-        t->title = fmt->title ? strdup(fmt->title) : NULL;
-        t->timestamps = fmt->timestamps ? strdup(fmt->timestamps) : NULL;
-    }
+    t->title = fmt->title ? strdup(fmt->title) : NULL;
+    t->timestamps = fmt->timestamps ? strdup(fmt->timestamps) : NULL;
     /* A host older than ABI 1.6 is plain weir. */
-    int named = fmt->struct_size >= offsetof(struct weir_report_format, done_line) + sizeof fmt->done_line;
-    snprintf(t->program, sizeof t->program, "%s", named && fmt->program ? fmt->program : "weir");
+    snprintf(t->program, sizeof t->program, "%s", fmt->program ? fmt->program : "weir");
     snprintf(t->done_line, sizeof t->done_line, "%s",
-             named && fmt->done_line ? fmt->done_line : "weir Done.");
+             fmt->done_line ? fmt->done_line : "weir Done.");
     *ctx = t;
     return WEIR_OK;
 }
@@ -271,8 +268,7 @@ static void text_connected(void *ctx, const struct weir_report_connect *c)
             print_version(t, c->version, c->system_info);
             if (c->control_mss > 0)
                 out(t, "Control connection MSS %d\n", c->control_mss);
-            if (c->struct_size >= offsetof(struct weir_report_connect, chosen_blksize) + sizeof c->chosen_blksize
-                && c->chosen_blksize > 0)
+            if (c->chosen_blksize > 0)
                 out(t, "Setting UDP block size to %u\n", (unsigned)c->chosen_blksize);
             out(t, "Time: %s\n", nz(c->timestamp));
         }
@@ -297,8 +293,7 @@ static void text_test_start(void *ctx, const struct weir_report_start *s)
     /* A server started with --transport (iperf3 has no such line, nor
      * does a plain weir -s): what carried this test, so that the operator
      * of a TLS server sees a plain client's test for what it is. */
-    if (!t->client && s->struct_size >= offsetof(struct weir_report_start, server_transport) + sizeof s->server_transport &&
-        s->server_transport && s->transport)
+    if (!t->client && s->server_transport && s->transport)
         out(t, "Transport: %s, %s\n", s->transport, s->encrypted ? "encrypted" : "not encrypted");
     if (t->verbose) {
         out(t, "      Cookie: %s\n", nz(s->cookie));
@@ -369,7 +364,7 @@ static void interval_line(struct text *t, const int *id, const struct weir_repor
         out(t, "%s  %3lld" SP13 "%s\n", p, (long long)s->retransmits, tag);
     } else if (s->has_retransmits) {
         char cwnd[32];
-        weir_format_bytes(cwnd, sizeof cwnd, (double)s->snd_cwnd);
+        units_format_bytes(cwnd, sizeof cwnd, (double)s->snd_cwnd);
         out(t, "%s  %3lld   %s       %s\n", p, (long long)s->retransmits, cwnd, tag);
     } else {
         out(t, "%s" SP18 "%s\n", p, tag);
@@ -466,8 +461,8 @@ static void diskfile_line(struct text *t, const struct weir_report_end *e, size_
     const struct weir_report_diskfile *f = &e->diskfiles[i];
     int sending = e->streams[i].sending;
     char moved[32], size[32];
-    weir_format_bytes(moved, sizeof moved, (double)(sending ? f->sent : f->received));
-    weir_format_bytes(size, sizeof size, (double)f->size);
+    units_format_bytes(moved, sizeof moved, (double)(sending ? f->sent : f->received));
+    units_format_bytes(size, sizeof size, (double)f->size);
     moved[strlen(moved) - 1] = '\0';
     size[strlen(size) - 1] = '\0';
     out(t, "        Sent %s / %s (%d%%) of %s\n", moved, size,

@@ -51,8 +51,8 @@ void text_comparison(const struct weir_report_comparison *c, char unit,
             continue;
         }
         char snd[32], rcv[32], cpu_l[16], cpu_r[16], retr[24], loss[48], jit[24], setup[24];
-        weir_format_rate(snd, sizeof snd, r->sender_bits_per_second / 8, unit);
-        weir_format_rate(rcv, sizeof rcv, r->receiver_bits_per_second / 8, unit);
+        units_format_rate(snd, sizeof snd, r->sender_bits_per_second / 8, unit);
+        units_format_rate(rcv, sizeof rcv, r->receiver_bits_per_second / 8, unit);
         percent(cpu_l, sizeof cpu_l, 1, r->host_cpu_total);
         percent(cpu_r, sizeof cpu_r, r->has_remote_cpu, r->remote_cpu_total);
         if (r->has_retransmits)

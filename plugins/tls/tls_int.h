@@ -104,8 +104,8 @@ struct tls_stream {
 };
 
 /* ---- tls.c: descriptor, init, the lower transport ---- */
-#define tls_fail(g, code, ...) weir_host_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
-#define tls_log(g, level, ...) weir_host_log((g) ? (g)->host : NULL, (level), __VA_ARGS__)
+#define tls_fail(g, code, ...) hostcall_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
+#define tls_log(g, level, ...) hostcall_log((g) ? (g)->host : NULL, (level), __VA_ARGS__)
 /* Attach the lower transport on first use (not in init: see tls.c). */
 int tls_lower(struct tls_global *g);
 

@@ -99,7 +99,7 @@ int tls_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
         max_blocks = 1;
     while (done < max_blocks) {
         if (s->payload && !s->block_filled) {
-            int rc = weir_payload_next(s->payload, s->buf, s->blksize, &s->block_len);
+            int rc = payload_next(s->payload, s->buf, s->blksize, &s->block_len);
             if (rc != WEIR_OK)
                 return rc == WEIR_E_DATAEND && moved ? WEIR_OK : rc;
             s->block_filled = 1;

@@ -61,7 +61,7 @@ static int stream_new(struct tls_global *g, void *lower_stream, const struct wei
     s->fd = g->lower->stream_fd(lower_stream);
     s->blksize = cfg->blksize;
     s->block_len = cfg->blksize;
-    s->payload = WEIR_CFG_HAS(cfg, payload) ? cfg->payload : NULL;
+    s->payload = cfg->payload;
     snprintf(s->peer, sizeof s->peer, "?");
     /* The content does not change what encryption costs; random unless the
      * user asked for iperf3's repeating pattern. */
@@ -232,8 +232,7 @@ int tls_info(void *stream, struct weir_stream_info *out)
     struct tls_stream *s = stream;
     if (s->lower->info)
         return s->lower->info(s->lower_stream, out);
-    if (out->struct_size >= offsetof(struct weir_stream_info, valid) + sizeof out->valid)
-        out->valid = 0;
+    out->valid = 0;
     return WEIR_OK;
 }
 

@@ -52,7 +52,7 @@ void udp_warn(const struct udp_global *g, const char *fmt, ...)
 
 uint64_t udp_deadline(unsigned timeout_ms)
 {
-    return weir_mono_ms() + (timeout_ms ? timeout_ms : UDP_DEFAULT_TIMEOUT_MS);
+    return sock_mono_ms() + (timeout_ms ? timeout_ms : UDP_DEFAULT_TIMEOUT_MS);
 }
 
 static void stream_free(struct udp_stream *s)
@@ -72,17 +72,6 @@ static int opt_set(const struct udp_global *g, const char *name)
     return g && g->host && g->host->option && g->host->option(name) != NULL;
 }
 
-/* cfg->gso / cfg->gro, or -1 (the transport decides) when the core's
- * config predates them (stream config minor 1). */
-static int cfg_offload(const struct weir_stream_config *cfg, size_t off)
-{
-    if (cfg->struct_size < off + sizeof(int))
-        return -1;
-    int v;
-    memcpy(&v, (const char *)cfg + off, sizeof v);
-    return v;
-}
-
 /* Sending side: the payload and, where it can be used, GSO. It is on
  * unless something says no: --udp-no-gso, --udp-no-batch, or gso 0 in the
  * config (an iperf3 3.21 peer without --gsro). Segmentation happens below
@@ -93,7 +82,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     s->payload = malloc(s->blksize);
     if (!s->payload)
         return udp_fail(s->g, WEIR_E_NOMEM, "payload of %u bytes", (unsigned)s->blksize);
-    if (weir_fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
+    if (sock_fill_payload(s->payload, s->blksize, cfg->repeating_payload) < 0)
         return udp_fail(s->g, WEIR_E_INITSTREAM, "getrandom: %s", strerror(errno));
     s->next_seq = 1;
     /* Without the train each datagram goes as two iovecs (header, shared
@@ -106,7 +95,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     uint32_t segs = UDP_MAX_BLKSIZE / s->blksize;
     if (segs > UDP_GSO_MAX_SEGS)
         segs = UDP_GSO_MAX_SEGS;
-    int want = cfg_offload(cfg, offsetof(struct weir_stream_config, gso)) != 0 &&
+    int want = cfg->gso != 0 &&
                !s->plain && !opt_set(s->g, UDP_OPT_NO_GSO);
     s->gso = want && segs >= 2 && udp_gso_usable(s->fd, s->blksize);
     s->gso_segs = s->gso ? segs : 1;
@@ -129,7 +118,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
  * default. Each GRO buffer must hold a whole coalesced run. */
 static int setup_receiver(struct udp_stream *s, const struct weir_stream_config *cfg)
 {
-    int want = cfg_offload(cfg, offsetof(struct weir_stream_config, gro)) == 1 &&
+    int want = cfg->gro == 1 &&
                !s->plain && !opt_set(s->g, UDP_OPT_NO_GRO);
     s->gro = want && udp_gro_enable(s->fd);
     /* Without GRO a slot takes one datagram's header and MSG_TRUNC reports

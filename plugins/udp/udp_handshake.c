@@ -28,7 +28,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
     unsigned char msg[UDP_TAGGED_HELLO_LEN];
     size_t len = UDP_HELLO_LEN;
     memcpy(msg, udp_hello_bytes, UDP_HELLO_LEN);
-    if (HAS_FIELD(cfg, stream_tag) && cfg->stream_tag && cfg->cookie) {
+    if (cfg->stream_tag && cfg->cookie) {
         memcpy(msg + UDP_HELLO_LEN, cfg->cookie, WEIR_COOKIE_SIZE);
         len = UDP_TAGGED_HELLO_LEN;
     }
@@ -41,7 +41,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
             return HELLO_REFUSED;
         }
         if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) &&
-            weir_wait_fd(fd, POLLOUT, deadline) > 0)
+            sock_wait_fd(fd, POLLOUT, deadline) > 0)
             continue;
         snprintf(why, whylen, "sending the hello: %s", n < 0 ? strerror(errno) : "short write");
         return HELLO_FAILED;
@@ -49,7 +49,7 @@ static enum hello_result hello(int fd, const struct weir_stream_config *cfg, uin
 
     uint64_t skipped = 0, limit = UDP_HELLO_LEN + 2 * (uint64_t)cfg->blksize;
     for (;;) {
-        int r = weir_wait_fd(fd, POLLIN, deadline);
+        int r = sock_wait_fd(fd, POLLIN, deadline);
         if (r <= 0) {
             if (r == 0)
                 snprintf(why, whylen, "no reply to the hello within %u ms",
@@ -92,11 +92,11 @@ static int open_one(const struct udp_global *g, const struct weir_stream_config 
         snprintf(why, whylen, "socket: %s", strerror(errno));
         return WEIR_E_AGAIN;
     }
-    if ((cfg->bind_host || cfg->cport) && weir_bind_local(fd, SOCK_DGRAM, cfg, ai->ai_family, why, whylen) < 0) {
+    if ((cfg->bind_host || cfg->cport) && sock_bind_local(fd, SOCK_DGRAM, cfg, ai->ai_family, why, whylen) < 0) {
         close(fd);
         return WEIR_E_AGAIN;
     }
-    int rc = weir_bind_device(fd, cfg, why, whylen);    /* before connect: routing */
+    int rc = sock_bind_device(fd, cfg, why, whylen);    /* before connect: routing */
     if (rc != WEIR_OK) {
         close(fd);
         return udp_fail(g, rc, "%s", why);

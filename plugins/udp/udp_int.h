@@ -59,11 +59,6 @@
 #define UDP_HELLO_LEN 4u        /* the hello's and the reply's bytes: udp_hello.c */
 #define UDP_TAGGED_HELLO_LEN (UDP_HELLO_LEN + WEIR_COOKIE_SIZE)
 
-/* A field appended to a struct the host hands us is there (an older host
- * passes a shorter struct). */
-#define HAS_FIELD(p, field) \
-    ((p)->struct_size >= offsetof(__typeof__(*(p)), field) + sizeof((p)->field))
-
 struct udp_port;
 
 /* What init hands to every hook: the host services, and the server ports
@@ -157,7 +152,7 @@ int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_
                    struct udp_stream **out);
 /* The close hook: close the socket, free the stream. */
 void udp_close(void *stream);
-/* A deadline (weir_mono_ms) timeout_ms from now (a default when 0). */
+/* A deadline (sock_mono_ms) timeout_ms from now (a default when 0). */
 uint64_t udp_deadline(unsigned timeout_ms);
 
 /* ---- udp_sock.c ---- */

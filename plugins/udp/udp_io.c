@@ -293,7 +293,7 @@ int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int
     if (!s->rxbuf)
         return recv_plain(s, io);
     if (s->wait_ms != timeout_ms) {
-        if (weir_block_receives(s->fd, timeout_ms) < 0)
+        if (sock_block_receives(s->fd, timeout_ms) < 0)
             return udp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
         s->wait_ms = timeout_ms;
     }

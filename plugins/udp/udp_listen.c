@@ -291,7 +291,7 @@ int udp_server_listen(void *global, const struct weir_stream_config *cfg, int co
 
     if (!l)
         return udp_fail(g, WEIR_E_NOMEM, "listener");
-    l->tagged = HAS_FIELD(cfg, stream_tag) && cfg->stream_tag && cfg->cookie;
+    l->tagged = cfg->stream_tag && cfg->cookie;
     if (l->tagged)
         memcpy(l->cookie, cfg->cookie, WEIR_COOKIE_SIZE);
     l->event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -16,24 +16,24 @@ static int apply_buffers(const struct udp_global *g, int fd, const struct weir_s
     int snd = 0, rcv = 0;
 
     if (cfg->window > 0) {
-        if (weir_set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
+        if (sock_set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "SO_SNDBUF %d: %s", cfg->window, strerror(errno));
-        if (weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
+        if (sock_set_int(fd, SOL_SOCKET, SO_RCVBUF, cfg->window) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
-        if (weir_get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || weir_get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
+        if (sock_get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || sock_get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "reading the socket buffer sizes: %s", strerror(errno));
         if (snd < cfg->window || rcv < cfg->window)
             return udp_fail(g, WEIR_E_SETBUF2, "asked for %d bytes, got send %d, receive %d "
                             "(see sysctl net.core.wmem_max and rmem_max)", cfg->window, snd, rcv);
         return WEIR_OK;
     }
-    if (weir_get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || weir_get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
+    if (sock_get_int(fd, SOL_SOCKET, SO_SNDBUF, &snd) < 0 || sock_get_int(fd, SOL_SOCKET, SO_RCVBUF, &rcv) < 0)
         return udp_fail(g, WEIR_E_SETBUF, "reading the socket buffer sizes: %s", strerror(errno));
     if ((int64_t)cfg->blksize > snd || (int64_t)cfg->blksize > rcv) {
         int want = (int)cfg->blksize + 1024;
         udp_warn(g, "block size %u exceeds the socket buffers (send %d, receive %d); "
                  "setting both to %d", (unsigned)cfg->blksize, snd, rcv, want);
-        if (weir_set_int(fd, SOL_SOCKET, SO_SNDBUF, want) < 0 || weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, want) < 0)
+        if (sock_set_int(fd, SOL_SOCKET, SO_SNDBUF, want) < 0 || sock_set_int(fd, SOL_SOCKET, SO_RCVBUF, want) < 0)
             return udp_fail(g, WEIR_E_SETBUF, "socket buffers of %d bytes: %s", want, strerror(errno));
         rcv = want;
     }
@@ -45,7 +45,7 @@ static int apply_buffers(const struct udp_global *g, int fd, const struct weir_s
      * caps it at net.core.rmem_max, quietly. Nothing of this is on the
      * wire. */
     if (!cfg->sending && rcv < (int)UDP_RCVBUF_WANT)
-        (void)weir_set_int(fd, SOL_SOCKET, SO_RCVBUF, (int)UDP_RCVBUF_WANT);
+        (void)sock_set_int(fd, SOL_SOCKET, SO_RCVBUF, (int)UDP_RCVBUF_WANT);
     return WEIR_OK;
 }
 
@@ -56,25 +56,25 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
     if (rc != WEIR_OK)
         return rc;
     int tclass = 0;
-    if (cfg->tos >= 0 && weir_set_tos(fd, peer, cfg->tos, &tclass) < 0)
+    if (cfg->tos >= 0 && sock_set_tos(fd, peer, cfg->tos, &tclass) < 0)
         return udp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
                         tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
     /* --dont-fragment: DF on every datagram, and one larger than the path
      * MTU fails to send (EMSGSIZE) instead of leaving in fragments. Linux
      * sets DF on datagrams that fit anyway; what changes is the rest. */
-    if (WEIR_CFG_HAS(cfg, dont_fragment) && cfg->dont_fragment) {
-        int v4 = weir_peer_is_ipv4(peer);
-        if ((v4 ? weir_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
-                : weir_set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1)) < 0)
+    if (cfg->dont_fragment) {
+        int v4 = sock_peer_is_ipv4(peer);
+        if ((v4 ? sock_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
+                : sock_set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1)) < 0)
             return udp_fail(g, WEIR_E_SETDONTFRAGMENT, "%s: %s", v4 ? "IP_MTU_DISCOVER" : "IPV6_DONTFRAG",
                             strerror(errno));
     }
     /* --bind-dev here for accepted streams (the client's is bound before it
      * connects), --fq-rate for both. */
     char why[160];
-    rc = weir_bind_device(fd, cfg, why, sizeof why);
+    rc = sock_bind_device(fd, cfg, why, sizeof why);
     if (rc == WEIR_OK)
-        rc = weir_set_pacing(fd, cfg, why, sizeof why);
+        rc = sock_set_pacing(fd, cfg, why, sizeof why);
     return rc == WEIR_OK ? WEIR_OK : udp_fail(g, rc, "%s", why);
 }
 
@@ -86,7 +86,7 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
 int udp_gso_usable(int fd, uint32_t blksize)
 {
     int v = 0;
-    if (weir_get_int(fd, SOL_UDP, UDP_SEGMENT, &v) < 0)
+    if (sock_get_int(fd, SOL_UDP, UDP_SEGMENT, &v) < 0)
         return 0;
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
@@ -95,11 +95,11 @@ int udp_gso_usable(int fd, uint32_t blksize)
     int mtu = 0, r;
     uint32_t hdr;
     if (peer.ss_family == AF_INET) {
-        r = weir_get_int(fd, IPPROTO_IP, IP_MTU, &mtu);
+        r = sock_get_int(fd, IPPROTO_IP, IP_MTU, &mtu);
         hdr = 20 + 8;
     } else {
-        r = weir_get_int(fd, IPPROTO_IPV6, IPV6_MTU, &mtu);
-        hdr = (weir_peer_is_ipv4((struct sockaddr *)&peer) ? 20 : 40) + 8;
+        r = sock_get_int(fd, IPPROTO_IPV6, IPV6_MTU, &mtu);
+        hdr = (sock_peer_is_ipv4((struct sockaddr *)&peer) ? 20 : 40) + 8;
     }
     return r < 0 || mtu <= 0 || (uint64_t)blksize + hdr <= (uint64_t)mtu;
 }
@@ -117,5 +117,5 @@ int udp_mmsg_available(int fd)
 
 int udp_gro_enable(int fd)
 {
-    return weir_set_int(fd, SOL_UDP, UDP_GRO, 1) == 0;
+    return sock_set_int(fd, SOL_UDP, UDP_GRO, 1) == 0;
 }

@@ -42,8 +42,10 @@ check() {   # name, expected-substring, command...
     fi
 }
 
-check "wrong ABI major" "built for plugin ABI 2.0 but this weir needs ABI 1.x" \
+check "an ABI 1 plugin" "built for plugin ABI 1.6 but this weir needs ABI 2.x" \
     "$WEIR" --transport "$BROKEN_DIR/wrong_abi.so" -c 127.0.0.1 -p "$PORT"
+check "a newer minor" "newer than this weir's" \
+    "$WEIR" --transport "$BROKEN_DIR/newer_minor.so" -c 127.0.0.1 -p "$PORT"
 check "missing required hook" "lacks the required transport hook 'send'" \
     "$WEIR" --transport "$BROKEN_DIR/missing_hook.so" -c 127.0.0.1 -p "$PORT"
 check "dlopen failure names the symbol" "weir_symbol_that_does_not_exist" \

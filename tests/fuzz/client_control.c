@@ -1,8 +1,8 @@
 /* Fuzz target: what a server sends on the control connection, read the
- * way the client reads it (src/client.c), through the public functions it
+ * way the client reads it (src/roles/client.c), through the public functions it
  * uses: state bytes, the SERVER_ERROR tail (0, 4 or 8 bytes), the
- * WEIR_ACCEPT frame, and the server's results frame (src/results.c),
- * which the client then turns into its summary (src/stats.c).
+ * WEIR_ACCEPT frame, and the server's results frame (src/proto/results.c),
+ * which the client then turns into its summary (src/run/stats.c).
  *
  * Input: one byte that shapes the client's test, then the bytes of the
  * control connection from the server, in wire order, then EOF:
@@ -11,15 +11,15 @@
  *   bit  5    reverse
  *   bit  6    bidir */
 #include "fuzz.h"
-#include "test.h"
+#include "run/test.h"
 
 #include <string.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "errors.h"
-#include "results.h"
-#include "stats.h"
+#include "proto/control.h"
+#include "proto/errors.h"
+#include "proto/results.h"
+#include "run/stats.h"
 
 static void client_test(struct weir_test *t, uint8_t shape)
 {
@@ -75,7 +75,7 @@ static int on_state(int fd, struct weir_test *t, signed char st)
         json_object_put(o);
         if (rc != WEIR_OK) {
             FUZZ_CHECK(detail[0] != '\0');
-            weir_error_text(msg, sizeof msg, rc, detail);
+            error_text(msg, sizeof msg, rc, detail);
             return 0;
         }
         FUZZ_CHECK(t->peer_known);
@@ -84,7 +84,7 @@ static int on_state(int fd, struct weir_test *t, signed char st)
     case ST_SERVER_ERROR: {
         int code, err;
         ctl_recv_server_error_tail(fd, &code, &err);
-        weir_error_text(msg, sizeof msg, code, err ? strerror(err) : "");
+        error_text(msg, sizeof msg, code, err ? strerror(err) : "");
         FUZZ_CHECK(msg[0] != '\0');
         return 0;
     }
@@ -92,7 +92,7 @@ static int on_state(int fd, struct weir_test *t, signed char st)
         summarize(t);
         return 0;
     default:                    /* IPERF_DONE, terminate, denied, unknown */
-        weir_error_text(msg, sizeof msg, WEIR_E_MESSAGE, "state");
+        error_text(msg, sizeof msg, WEIR_E_MESSAGE, "state");
         return 0;
     }
 }

@@ -1,7 +1,7 @@
 /* Helpers of the fuzz targets: input as a peer's bytes on a socket, and a
  * test with streams but no network. */
 #include "fuzz.h"
-#include "test.h"
+#include "run/test.h"
 
 #include <string.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-/* Fuzz target: the parameter JSON a client sends (src/params.c), parsed
+/* Fuzz target: the parameter JSON a client sends (src/proto/params.c), parsed
  * and range-checked as the server does. Whatever the server accepts must
  * survive the client's encoding unchanged: parameters that parse are
  * written back with params_to_json and must parse to the same values.
@@ -9,8 +9,8 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "options.h"
-#include "params.h"
+#include "cli/options.h"
+#include "proto/params.h"
 #include <weir/errors.h>
 
 static int same_str(const char *a, const char *b)

@@ -1,6 +1,6 @@
-/* Fuzz target: the peer's results JSON (src/results.c) as either side
+/* Fuzz target: the peer's results JSON (src/proto/results.c) as either side
  * reads it, and what each side then does with it: the client sums it up
- * for the reporters (src/stats.c), the server answers with its own
+ * for the reporters (src/run/stats.c), the server answers with its own
  * results, which echo some of the client's numbers.
  *
  * Input: one byte that shapes the test, then the JSON text (unframed):
@@ -9,13 +9,13 @@
  *   bits 4-6  which of the first three streams this side sends on
  *   bit  7    this side is the server */
 #include "fuzz.h"
-#include "test.h"
+#include "run/test.h"
 
 #include <json-c/json.h>
 #include <string.h>
 
-#include "results.h"
-#include "stats.h"
+#include "proto/results.h"
+#include "run/stats.h"
 
 static void use_results(struct weir_test *t)
 {

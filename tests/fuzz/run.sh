@@ -17,11 +17,11 @@ BIN=fuzz/bin
 ARTIFACTS=fuzz/artifacts
 
 # The core's sources are the convenience library's (everything but main.c)
-# and the code it links from src/common, found rather than listed so that
+# and the code it links from plugins/common, found rather than listed so that
 # a new file cannot leave the targets unlinkable; the udp targets link the
 # plugin's wire code (libudpwire in plugins/udp/Makefile.am).
 core_sources() {
-    find "$TOP_SRCDIR/src" -name '*.c' ! -name main.c | LC_ALL=C sort
+    find "$TOP_SRCDIR/src" "$TOP_SRCDIR/plugins/common" -name '*.c' ! -name main.c | LC_ALL=C sort
 }
 UDP_SRC="udp_hello.c udp_stats.c"
 OBJ=fuzz/obj
@@ -41,13 +41,13 @@ CFLAGS_FUZZ="-g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer
     -Wno-gnu-variable-sized-type-not-at-end
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
     -I$TOP_BUILDDIR -I$TOP_SRCDIR/sdk/include -I$TOP_SRCDIR/src
-    -I$TOP_SRCDIR/src/common -I$TOP_SRCDIR/plugins/udp -I$FUZZ_DIR $FUZZ_INCLUDES"
+    -I$TOP_SRCDIR/plugins/common -I$TOP_SRCDIR/plugins/udp -I$FUZZ_DIR $FUZZ_INCLUDES"
 
 # compile SRC: its instrumented object under $OBJ (path printed), rebuilt
 # only when a source or header is newer.
 compile() {
     o=$OBJ/$(printf '%s' "${1#"$TOP_SRCDIR"/}" | tr / _ | sed 's/\.c$/.o/')
-    if [ ! -f "$o" ] || [ -n "$(find "$1" "$TOP_SRCDIR/src" "$TOP_SRCDIR/sdk/include" "$FUZZ_DIR" \
+    if [ ! -f "$o" ] || [ -n "$(find "$1" "$TOP_SRCDIR/src" "$TOP_SRCDIR/plugins/common" "$TOP_SRCDIR/sdk/include" "$FUZZ_DIR" \
             -name '*.[ch]' -newer "$o" | head -n 1)" ]; then
         echo "  FUZZCC   $o" >&2
         # shellcheck disable=SC2086

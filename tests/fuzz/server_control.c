@@ -1,24 +1,24 @@
 /* Fuzz target: what a client sends on the control connection, read the
- * way the server reads it (src/server.c), through the public functions
- * it uses: the 37-byte cookie (src/cookie.c), the parameter frame with
- * its length limit (src/control.c) and JSON (src/params.c), then state
- * bytes, and after TEST_END the client's results frame (src/results.c),
+ * way the server reads it (src/roles/server.c), through the public functions
+ * it uses: the 37-byte cookie (src/proto/cookie.c), the parameter frame with
+ * its length limit (src/proto/control.c) and JSON (src/proto/params.c), then state
+ * bytes, and after TEST_END the client's results frame (src/proto/results.c),
  * answered with the server's own results as it would be.
  *
  * Input: the bytes of the control connection from the client, in wire
  * order, then EOF. The seeds in corpus/server_control are real sessions
  * (see corpus/README). */
 #include "fuzz.h"
-#include "test.h"
+#include "run/test.h"
 
 #include <string.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "cookie.h"
-#include "options.h"
-#include "params.h"
-#include "results.h"
+#include "proto/control.h"
+#include "proto/cookie.h"
+#include "cli/options.h"
+#include "proto/params.h"
+#include "proto/results.h"
 
 /* A test shaped by the parameters as the server builds it: bidir's first
  * half are the client's sending streams, so the server receives on them. */
@@ -69,11 +69,11 @@ static void serve(int fd)
     }
     cookie[WEIR_COOKIE_SIZE - 1] = '\0';
     /* A data connection presenting the same bytes matches; another never. */
-    FUZZ_CHECK(weir_cookie_equal(cookie, cookie));
+    FUZZ_CHECK(cookie_equal(cookie, cookie));
     unsigned char other[WEIR_COOKIE_SIZE];
     memcpy(other, cookie, sizeof other);
     other[0] ^= 0x01;
-    FUZZ_CHECK(cookie[0] == '\0' || !weir_cookie_equal(cookie, other));
+    FUZZ_CHECK(cookie[0] == '\0' || !cookie_equal(cookie, other));
 
     struct json_object *o = NULL;
     if (ctl_recv_json(fd, CTL_MAX_PARAMS_LEN, &o) != CTL_OK)

@@ -1202,12 +1202,10 @@ static void test_offload_choices(void)
     offload_case(1, 1, "udp-no-gro", gso_on, rcv);
     offload_case(1, 1, "udp-no-batch", snd1, rcv1);     /* overrides --gsro */
     offload_case(-1, -1, "udp-no-batch", snd1, rcv1);
-    /* A config from before stream config minor 1 (no gso/gro fields):
-     * the plugin's defaults. */
+    /* The transport decides (gso and gro -1): its defaults. */
     struct weir_stream_config ccfg = base_cfg(1), scfg = base_cfg(0);
-    ccfg.struct_size = scfg.struct_size = offsetof(struct weir_stream_config, gso);
-    ccfg.gso = scfg.gso = 0;    /* must not be read */
-    ccfg.gro = scfg.gro = 1;
+    ccfg.gso = scfg.gso = -1;
+    ccfg.gro = scfg.gro = -1;
     void *cs, *ss;
     open_pair(&ccfg, &scfg, &cs, &ss);
     char d[256];

@@ -1,4 +1,4 @@
-/* Unit tests of src/auth.c: token build and open (OAEP and PKCS#1 v1.5),
+/* Unit tests of src/proto/auth.c: token build and open (OAEP and PKCS#1 v1.5),
  * Base64 and length checks, the users file and its hash, clock skew, key
  * loading, and the authtoken key's place in the parameter JSON. */
 #include <CUnit/Basic.h>
@@ -11,8 +11,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "auth.h"
-#include "params.h"
+#include "proto/auth.h"
+#include "proto/params.h"
 
 static EVP_PKEY *key;
 static char dir[] = "/tmp/weir-auth-unit.XXXXXX";

@@ -9,14 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "cookie.h"
-#include "errors.h"
+#include "proto/control.h"
+#include "proto/cookie.h"
+#include "proto/errors.h"
 #include "jsonnum.h"
-#include "params.h"
-#include "results.h"
-#include "stats.h"
-#include "test.h"
+#include "proto/params.h"
+#include "proto/results.h"
+#include "run/stats.h"
+#include "run/test.h"
 #include "units.h"
 
 /* ---- units ---- */
@@ -24,44 +24,44 @@
 static void test_parse_size(void)
 {
     uint64_t v;
-    CU_ASSERT_EQUAL(weir_parse_size("128K", &v), 0); CU_ASSERT_EQUAL(v, 131072);
-    CU_ASSERT_EQUAL(weir_parse_size("10M", &v), 0); CU_ASSERT_EQUAL(v, 10485760);
-    CU_ASSERT_EQUAL(weir_parse_size("1g", &v), 0); CU_ASSERT_EQUAL(v, 1073741824ULL);
-    CU_ASSERT_EQUAL(weir_parse_size("1.5K", &v), 0); CU_ASSERT_EQUAL(v, 1536);
-    CU_ASSERT_EQUAL(weir_parse_size("100", &v), 0); CU_ASSERT_EQUAL(v, 100);
-    CU_ASSERT_EQUAL(weir_parse_size("", &v), -1);
-    CU_ASSERT_EQUAL(weir_parse_size("-1", &v), -1);
-    CU_ASSERT_EQUAL(weir_parse_size("12Q", &v), -1);
-    CU_ASSERT_EQUAL(weir_parse_size("1KK", &v), -1);
-    CU_ASSERT_EQUAL(weir_parse_size("99999999T", &v), -1);
+    CU_ASSERT_EQUAL(units_parse_size("128K", &v), 0); CU_ASSERT_EQUAL(v, 131072);
+    CU_ASSERT_EQUAL(units_parse_size("10M", &v), 0); CU_ASSERT_EQUAL(v, 10485760);
+    CU_ASSERT_EQUAL(units_parse_size("1g", &v), 0); CU_ASSERT_EQUAL(v, 1073741824ULL);
+    CU_ASSERT_EQUAL(units_parse_size("1.5K", &v), 0); CU_ASSERT_EQUAL(v, 1536);
+    CU_ASSERT_EQUAL(units_parse_size("100", &v), 0); CU_ASSERT_EQUAL(v, 100);
+    CU_ASSERT_EQUAL(units_parse_size("", &v), -1);
+    CU_ASSERT_EQUAL(units_parse_size("-1", &v), -1);
+    CU_ASSERT_EQUAL(units_parse_size("12Q", &v), -1);
+    CU_ASSERT_EQUAL(units_parse_size("1KK", &v), -1);
+    CU_ASSERT_EQUAL(units_parse_size("99999999T", &v), -1);
 }
 
 static void test_parse_rate(void)
 {
     uint64_t v;
-    CU_ASSERT_EQUAL(weir_parse_rate("100M", &v), 0); CU_ASSERT_EQUAL(v, 100000000);
-    CU_ASSERT_EQUAL(weir_parse_rate("1k", &v), 0); CU_ASSERT_EQUAL(v, 1000);
-    CU_ASSERT_EQUAL(weir_parse_rate("2.5G", &v), 0); CU_ASSERT_EQUAL(v, 2500000000ULL);
-    CU_ASSERT_EQUAL(weir_parse_rate("0", &v), 0); CU_ASSERT_EQUAL(v, 0);
-    CU_ASSERT_EQUAL(weir_parse_rate("fast", &v), -1);
+    CU_ASSERT_EQUAL(units_parse_rate("100M", &v), 0); CU_ASSERT_EQUAL(v, 100000000);
+    CU_ASSERT_EQUAL(units_parse_rate("1k", &v), 0); CU_ASSERT_EQUAL(v, 1000);
+    CU_ASSERT_EQUAL(units_parse_rate("2.5G", &v), 0); CU_ASSERT_EQUAL(v, 2500000000ULL);
+    CU_ASSERT_EQUAL(units_parse_rate("0", &v), 0); CU_ASSERT_EQUAL(v, 0);
+    CU_ASSERT_EQUAL(units_parse_rate("fast", &v), -1);
 }
 
 static void test_format(void)
 {
     char b[64];
-    weir_format_bytes(b, sizeof b, 0); CU_ASSERT_STRING_EQUAL(b, "0.00 Bytes");
-    weir_format_bytes(b, sizeof b, 523239424.0); CU_ASSERT_STRING_EQUAL(b, " 499 MBytes");
-    weir_format_bytes(b, sizeof b, 1001.0 * 1048576); CU_ASSERT_STRING_EQUAL(b, "1001 MBytes");
-    weir_format_bytes(b, sizeof b, 2083059712.0); CU_ASSERT_STRING_EQUAL(b, "1.94 GBytes");
-    weir_format_bytes(b, sizeof b, 800); CU_ASSERT_STRING_EQUAL(b, " 800 Bytes");
-    weir_format_rate(b, sizeof b, 4.18e9 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, "4.18 Gbits/sec");
-    weir_format_rate(b, sizeof b, 16.7e9 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, "16.7 Gbits/sec");
-    weir_format_rate(b, sizeof b, 1000000.0 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, "1.00 Mbits/sec");
-    weir_format_rate(b, sizeof b, 999000.0 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, " 999 Kbits/sec");
-    weir_format_rate(b, sizeof b, 1e9 / 8, 'm'); CU_ASSERT_STRING_EQUAL(b, "1000 Mbits/sec");
-    weir_format_rate(b, sizeof b, 1048576.0 * 3, 'M'); CU_ASSERT_STRING_EQUAL(b, "3.00 MBytes/sec");
-    CU_ASSERT_TRUE(weir_unit_valid('g'));
-    CU_ASSERT_FALSE(weir_unit_valid('x'));
+    units_format_bytes(b, sizeof b, 0); CU_ASSERT_STRING_EQUAL(b, "0.00 Bytes");
+    units_format_bytes(b, sizeof b, 523239424.0); CU_ASSERT_STRING_EQUAL(b, " 499 MBytes");
+    units_format_bytes(b, sizeof b, 1001.0 * 1048576); CU_ASSERT_STRING_EQUAL(b, "1001 MBytes");
+    units_format_bytes(b, sizeof b, 2083059712.0); CU_ASSERT_STRING_EQUAL(b, "1.94 GBytes");
+    units_format_bytes(b, sizeof b, 800); CU_ASSERT_STRING_EQUAL(b, " 800 Bytes");
+    units_format_rate(b, sizeof b, 4.18e9 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, "4.18 Gbits/sec");
+    units_format_rate(b, sizeof b, 16.7e9 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, "16.7 Gbits/sec");
+    units_format_rate(b, sizeof b, 1000000.0 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, "1.00 Mbits/sec");
+    units_format_rate(b, sizeof b, 999000.0 / 8, 'a'); CU_ASSERT_STRING_EQUAL(b, " 999 Kbits/sec");
+    units_format_rate(b, sizeof b, 1e9 / 8, 'm'); CU_ASSERT_STRING_EQUAL(b, "1000 Mbits/sec");
+    units_format_rate(b, sizeof b, 1048576.0 * 3, 'M'); CU_ASSERT_STRING_EQUAL(b, "3.00 MBytes/sec");
+    CU_ASSERT_TRUE(units_valid('g'));
+    CU_ASSERT_FALSE(units_valid('x'));
 }
 
 /* ---- cookie ---- */
@@ -69,21 +69,21 @@ static void test_format(void)
 static void test_cookie(void)
 {
     unsigned char a[WEIR_COOKIE_SIZE], b[WEIR_COOKIE_SIZE];
-    CU_ASSERT_EQUAL(weir_cookie_make(a), 0);
-    CU_ASSERT_EQUAL(weir_cookie_make(b), 0);
+    CU_ASSERT_EQUAL(cookie_make(a), 0);
+    CU_ASSERT_EQUAL(cookie_make(b), 0);
     CU_ASSERT_EQUAL(a[36], 0);
     CU_ASSERT_EQUAL(strlen((char *)a), 36);
     for (int i = 0; i < 36; i++)
         CU_ASSERT_PTR_NOT_NULL(strchr("abcdefghijklmnopqrstuvwxyz234567", a[i]));
-    CU_ASSERT_TRUE(weir_cookie_equal(a, a));
-    CU_ASSERT_FALSE(weir_cookie_equal(a, b));
+    CU_ASSERT_TRUE(cookie_equal(a, a));
+    CU_ASSERT_FALSE(cookie_equal(a, b));
     /* Comparison stops at a NUL both share, like iperf3's strncmp. */
     memcpy(b, a, sizeof a);
     a[10] = b[10] = '\0';
     b[20] = a[20] == 'a' ? 'b' : 'a';
-    CU_ASSERT_TRUE(weir_cookie_equal(a, b));
+    CU_ASSERT_TRUE(cookie_equal(a, b));
     b[5] = a[5] == 'a' ? 'b' : 'a';
-    CU_ASSERT_FALSE(weir_cookie_equal(a, b));
+    CU_ASSERT_FALSE(cookie_equal(a, b));
 }
 
 /* ---- framing over a socket pair ---- */
@@ -112,7 +112,7 @@ static void test_framing(void)
     json_object_put(o);
     struct json_object *got = NULL;
     CU_ASSERT_EQUAL(ctl_recv_json(sv[1], CTL_MAX_PARAMS_LEN, &got), CTL_OK);
-    CU_ASSERT_STRING_EQUAL(json_object_get_string(weir_json_get(got, "k")), "v");
+    CU_ASSERT_STRING_EQUAL(json_object_get_string(jsonnum_get(got, "k")), "v");
     json_object_put(got);
 
     /* Length 0, over the limit, 0xFFFFFFFF: refused before reading a body. */
@@ -311,29 +311,29 @@ static void test_jsonnum(void)
     struct json_object *o = json_tokener_parse(
         "{\"a\":18446744073709551615,\"b\":1.8446744073709552e+19,\"c\":7,\"d\":-1,\"e\":\"x\"}");
     int64_t v;
-    CU_ASSERT_EQUAL(weir_json_get_i64(weir_json_get(o, "a"), &v), 0); CU_ASSERT_EQUAL(v, -1);
-    CU_ASSERT_EQUAL(weir_json_get_i64(weir_json_get(o, "b"), &v), 0); CU_ASSERT_EQUAL(v, -1);
-    CU_ASSERT_EQUAL(weir_json_get_i64(weir_json_get(o, "c"), &v), 0); CU_ASSERT_EQUAL(v, 7);
-    CU_ASSERT_EQUAL(weir_json_get_i64(weir_json_get(o, "d"), &v), 0); CU_ASSERT_EQUAL(v, -1);
-    CU_ASSERT_EQUAL(weir_json_get_i64(weir_json_get(o, "e"), &v), -1);
-    CU_ASSERT_EQUAL(weir_json_get_i64(weir_json_get(o, "missing"), &v), -1);
+    CU_ASSERT_EQUAL(jsonnum_get_i64(jsonnum_get(o, "a"), &v), 0); CU_ASSERT_EQUAL(v, -1);
+    CU_ASSERT_EQUAL(jsonnum_get_i64(jsonnum_get(o, "b"), &v), 0); CU_ASSERT_EQUAL(v, -1);
+    CU_ASSERT_EQUAL(jsonnum_get_i64(jsonnum_get(o, "c"), &v), 0); CU_ASSERT_EQUAL(v, 7);
+    CU_ASSERT_EQUAL(jsonnum_get_i64(jsonnum_get(o, "d"), &v), 0); CU_ASSERT_EQUAL(v, -1);
+    CU_ASSERT_EQUAL(jsonnum_get_i64(jsonnum_get(o, "e"), &v), -1);
+    CU_ASSERT_EQUAL(jsonnum_get_i64(jsonnum_get(o, "missing"), &v), -1);
     json_object_put(o);
 
-    struct json_object *n = weir_json_number(2.0);
+    struct json_object *n = jsonnum_number(2.0);
     CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "2");
     json_object_put(n);
-    n = weir_json_number(2.000978);
+    n = jsonnum_number(2.000978);
     CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "2.000978");
     json_object_put(n);
-    n = weir_json_number(4742650873.8121433);
+    n = jsonnum_number(4742650873.8121433);
     CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "4742650873.8121433");
     json_object_put(n);
     /* Beyond int64 (a peer's jitter echoed back): a double, and no
      * out-of-range conversion on the way (found by fuzz/results_json). */
-    n = weir_json_number(9.3e18);
+    n = jsonnum_number(9.3e18);
     CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "9.3e+18");
     json_object_put(n);
-    n = weir_json_number(-1e300);
+    n = jsonnum_number(-1e300);
     CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "-1e+300");
     json_object_put(n);
 }
@@ -680,11 +680,11 @@ static void test_stream_ids(void)
 
 static void test_error_table(void)
 {
-    CU_ASSERT_STRING_EQUAL(weir_strerror(121), "the server is busy running a test. try again later");
-    CU_ASSERT_STRING_EQUAL(weir_strerror(WEIR_E_CTRLCLOSE), "control socket has closed unexpectedly");
-    CU_ASSERT_STRING_EQUAL(weir_strerror(99999), "unknown error");
+    CU_ASSERT_STRING_EQUAL(error_strerror(121), "the server is busy running a test. try again later");
+    CU_ASSERT_STRING_EQUAL(error_strerror(WEIR_E_CTRLCLOSE), "control socket has closed unexpectedly");
+    CU_ASSERT_STRING_EQUAL(error_strerror(99999), "unknown error");
     char b[128];
-    weir_error_text(b, sizeof b, WEIR_E_CONNECT, "Connection refused");
+    error_text(b, sizeof b, WEIR_E_CONNECT, "Connection refused");
     CU_ASSERT_PTR_NOT_NULL(strstr(b, "unable to connect to server"));
     CU_ASSERT_PTR_NOT_NULL(strstr(b, ": Connection refused"));
 }

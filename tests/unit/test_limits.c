@@ -1,11 +1,11 @@
-/* src/serverlimits.c and src/timeouts.c: option parsing, the parameter
+/* src/roles/serverlimits.c and src/proto/timeouts.c: option parsing, the parameter
  * checks against the server's limits, the sliding bitrate window and the
  * receive watchdog, driven with made-up clocks and counters. */
 #include <CUnit/Basic.h>
 #include <string.h>
 
-#include "serverlimits.h"
-#include "timeouts.h"
+#include "roles/serverlimits.h"
+#include "proto/timeouts.h"
 
 #define S_NS 1000000000ull
 

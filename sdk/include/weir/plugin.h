@@ -3,13 +3,18 @@
  *
  * A plugin is a shared object exporting exactly one symbol, WEIR_PLUGIN_ENTRY,
  * a function returning a pointer to a static, const weir_plugin descriptor.
- * The host checks abi_major (must equal its own), then reads only the fields
- * the plugin's abi_minor/struct_size says exist. Structs that carry a
- * struct_size grow by appending; each group of appended fields names the
- * minor that added it. Structs without one (weir_counters, weir_io,
- * weir_option, weir_payload, weir_report_sample, weir_report_stream,
- * weir_report_end_stream, weir_report_diskfile) are embedded or used as
- * arrays and stay fixed for the whole of major 1.
+ * The host checks abi_major (must equal its own) and abi_minor (at most its
+ * own), then reads only the fields the plugin's struct_size says exist.
+ *
+ * How the ABI grows (sdk/README.md, "ABI versions"): within major 2 a
+ * struct that carries a struct_size only grows by appending, and every
+ * release that appends anything bumps WEIR_ABI_MINOR once, with the new
+ * fields grouped under a comment naming that minor. A group is never
+ * reopened. Structs without a struct_size (weir_counters, weir_io,
+ * weir_option, weir_payload, weir_value, weir_report_sample,
+ * weir_report_stream, weir_report_end_stream, weir_report_diskfile) are
+ * embedded or used as arrays and stay fixed for the whole of major 2.
+ * Read a field of a struct the other side built with WEIR_HAS_FIELD.
  *
  * Plugins never link against weir's executable: everything they need from the
  * host comes through struct weir_host. */
@@ -25,8 +30,14 @@
 extern "C" {
 #endif
 
-#define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 6
+#define WEIR_ABI_MAJOR 2
+#define WEIR_ABI_MINOR 0
+
+/* The struct *ptr, built by the other side with its struct_size, has the
+ * field: use before reading a field a later minor appended. */
+#define WEIR_HAS_FIELD(ptr, field)                                            \
+    ((size_t)((const char *)&(ptr)->field - (const char *)(ptr)) +           \
+     sizeof((ptr)->field) <= (size_t)(ptr)->struct_size)
 
 #define WEIR_PLUGIN_ENTRY      weir_plugin_entry
 #define WEIR_PLUGIN_ENTRY_NAME "weir_plugin_entry"

@@ -42,15 +42,12 @@ struct weir_report_format {
     char unit;                  /* -f: 'a' adaptive bits, k m g t bits, K M G T bytes */
     int verbose;                /* -V */
     int role;                   /* enum weir_role */
-    /* minor 1 */
     const char *title;          /* -T: text output prefixes lines "TITLE:  " */
     const char *timestamps;     /* --timestamps: strftime format to prefix text lines, or NULL */
-    /* minor 3 */
     int comparison;             /* --transport A,B,...: number of tests in the
                                    comparison run (each a full test_start ..
                                    test_finish), then one comparison call;
                                    0 for an ordinary run */
-    /* minor 6 */
     const char *program;        /* what error lines start with: "weir", or
                                    "iperf3" when weir runs under that name
                                    ("iperf3: error - ...") */
@@ -69,7 +66,6 @@ struct weir_report_connect {
     int64_t timesecs;
     int64_t timemillisecs;
     int control_mss;            /* -V: "Control connection MSS" (client), 0 if unknown */
-    /* minor 6 */
     uint32_t chosen_blksize;    /* -V: "Setting UDP block size to N" (client): the
                                    datagram block size taken from control_mss (or
                                    1460) because -l gave none; 0 otherwise */
@@ -116,9 +112,7 @@ struct weir_report_start {
     size_t n_streams;
     const struct weir_report_stream *streams;
     const char *weir_json;      /* weir-specific "start.weir" object as JSON text */
-    /* minor 3 */
     const char *transport;      /* transport plugin's name: "tcp", "udp", "tls" */
-    /* minor 6 */
     int encrypted;              /* the data streams are encrypted (the
                                    transport has WEIR_CAP_ENCRYPTED) */
     const char *server_transport; /* server: the transport it was started
@@ -188,7 +182,7 @@ struct weir_report_end_stream {
     uint32_t max_rtt, min_rtt, mean_rtt;
 };
 
-/* minor 5: -F, what one stream did with the file (iperf3's "diskfile"). */
+/* -F, what one stream did with the file (iperf3's "diskfile"). */
 struct weir_report_diskfile {
     const char *filename;       /* as given to -F */
     uint64_t sent;              /* the stream's bytes sent (the peer's count
@@ -219,12 +213,11 @@ struct weir_report_end {
     const char *receiver_tcp_congestion;
     const char *server_output_text;       /* client with --get-server-output */
     const char *server_output_json;       /* JSON text of the server's document */
-    /* minor 5 */
     const struct weir_report_diskfile *diskfiles; /* -F: one per stream, in
                                    the order of streams; NULL without -F */
 };
 
-/* minor 3: one row per test of a comparison run (--transport A,B,...), in
+/* one row per test of a comparison run (--transport A,B,...), in
  * the order the tests ran. Numbers are the test's end summary: what the
  * client sent and what the server received (reverse: the other way). */
 struct weir_report_comparison_row {
@@ -283,13 +276,11 @@ struct weir_reporter_ops {
     void (*test_finish)(void *ctx, const char *error);
     /* optional: a free-form notice the user should see (warnings). */
     void (*message)(void *ctx, const char *text);
-    /* minor 1 */
     /* optional: the test's document so far as JSON text (start, intervals,
      * end), in malloc'd memory the caller frees; NULL if the reporter
      * keeps none. A server sends it to a client that asked for
      * --get-server-output, before test_finish. */
     char *(*document)(void *ctx);
-    /* minor 3 */
     /* optional: a comparison run is over; called once after its last
      * test_finish, before close. */
     void (*comparison)(void *ctx, const struct weir_report_comparison *c);

@@ -11,10 +11,8 @@
  *
  * With --loopback the client's and the server's control threads run at the
  * same time and share the plugin's global. A server with --max-tests N runs
- * one control thread per test: for a plugin built with ABI minor 3 or later
- * their server hooks run concurrently (for different listeners), so keep
- * the global read-only after init, or lock. For an older plugin the core
- * sets up one test's streams at a time.
+ * one control thread per test: their server hooks run concurrently (for
+ * different listeners), so keep the global read-only after init, or lock.
  *
  * Streams are non-blocking once open: the core polls the fd returned by
  * stream_fd with epoll and calls send/recv when it is ready.
@@ -40,18 +38,15 @@ extern "C" {
 #define WEIR_CAP_CONGESTION    (1u << 4) /* honours congestion and reports it */
 #define WEIR_CAP_EXTENSION     (1u << 5) /* weir-only: a plain iperf3 peer cannot
                                             take part; the core negotiates it */
-/* minor 3 */
 #define WEIR_CAP_STREAM_TAG    (1u << 6) /* streams of a transport without
                                             CONTROL_PORT carry the cookie when
                                             cfg->stream_tag is set (weir peers
                                             only), so a server running several
                                             tests tells them apart */
-/* minor 5 */
 #define WEIR_CAP_PAYLOAD       (1u << 7) /* carries the core's payload when
                                             cfg->payload is set (-F): takes
                                             what it sends from fill and hands
                                             what it receives to consume */
-/* minor 6 */
 #define WEIR_CAP_ENCRYPTED     (1u << 8) /* the data streams are encrypted and
                                             authenticated end to end (tls); a
                                             server with --tls-required serves
@@ -95,12 +90,10 @@ struct weir_stream_config {
     int udp_counters_64bit;     /* 64-bit sequence numbers */
     unsigned timeout_ms;        /* bound for any blocking step in open/accept */
     const unsigned char *cookie; /* WEIR_COOKIE_SIZE bytes */
-    /* minor 1 */
     int gso;                    /* datagram segmentation offload: -1 the
                                    transport decides, 0 off, 1 asked for */
     int gro;                    /* receive offload, same values */
     uint32_t gso_dg_size;       /* iperf3 --gsro: datagram size, 0 = blksize */
-    /* minor 3 */
     int stream_tag;             /* 1: both ends are weir and agreed that each
                                    stream carries the cookie (WEIR_CAP_STREAM_TAG):
                                    client, put it in the stream's opening;
@@ -110,7 +103,6 @@ struct weir_stream_config {
                                    (TCP_USER_TIMEOUT); 0 = the OS default.
                                    Transports without acknowledgements
                                    ignore it. */
-    /* minor 4 */
     int dont_fragment;          /* --dont-fragment: never fragment this
                                    stream's IPv4 datagrams (DF set; a datagram
                                    larger than the path MTU fails to send).
@@ -129,7 +121,6 @@ struct weir_stream_config {
                                    where the transport can */
     uint32_t flowlabel;         /* -L: IPv6 flow label of a client's stream,
                                    0 = none */
-    /* minor 5 */
     const struct weir_payload *payload; /* -F, for a transport with
                                    WEIR_CAP_PAYLOAD: where the payload comes
                                    from or goes; NULL = the transport's own
@@ -172,7 +163,6 @@ struct weir_stream_info {
     uint32_t pmtu;
     uint64_t reorder;
     char congestion[32];        /* algorithm in use, "" if unknown */
-    /* minor 5 */
     uint64_t unacked;           /* bytes written and not yet acknowledged
                                    by the peer (SIOCOUTQ); the core sets
                                    UINT64_MAX before the call: unknown */
@@ -228,14 +218,12 @@ struct weir_transport_ops {
     /* required: close and free the stream. */
     void (*close)(void *stream);
 
-    /* minor 1 */
     /* optional: weir-only facts about one stream for the JSON report
      * (start.weir.streams[]), e.g. {"gso":true} or {"tls":"TLSv1.3"}: write
      * one JSON object, NUL-terminated, into buf. Control thread, after the
      * stream is open. Return WEIR_OK, or anything else to report nothing. */
     int (*describe)(void *stream, char *buf, size_t len);
 
-    /* minor 2 */
     /* optional: a server is starting and was told to use this transport
      * (weir -s --transport NAME): prepare what every test will need and
      * show what its user must know (a TLS certificate's fingerprint).
@@ -245,7 +233,6 @@ struct weir_transport_ops {
      * must do the same lazily. */
     int (*server_start)(void *global);
 
-    /* minor 3 */
     /* optional, for WEIR_CAP_CONTROL_PORT: adopt one stream the core
      * accepted on the control listener and whose 37-byte cookie it read and
      * matched to this test (it was sent first, so the next bytes on fd are

@@ -1,0 +1,424 @@
+#include "host/loader.h"
+#include "cli/identity.h"
+#include "host/host.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef WEIR_PLUGIN_DIR
+#define WEIR_PLUGIN_DIR "/usr/local/lib/weir"
+#endif
+
+#define MAX_PLUGINS 32
+
+struct loaded {
+    char name[64];          /* as asked for */
+    char path[PATH_MAX];
+    void *handle;
+    const struct weir_plugin *desc;
+    int initialised;
+    void *global;
+};
+
+static struct loaded plugins[MAX_PLUGINS];
+static int n_plugins;
+static const char *plugin_dir;
+/* --loopback runs a client and a server thread; both may load plugins.
+ * Recursive: a transport's init may load the transport it stacks on
+ * (host find_transport) while loader_transport_global holds the lock. */
+static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void loader_set_plugin_dir(const char *dir)
+{
+    plugin_dir = dir;
+}
+
+/* The installed directory, or what WEIR_PLUGIN_SYSTEM_PATH puts in its
+ * place (set but empty: none; the tests set it so, so that a weir
+ * installed on the machine cannot lend them its plugins). */
+static const char *system_path(void)
+{
+    const char *sys = getenv("WEIR_PLUGIN_SYSTEM_PATH");
+    return sys ? sys : WEIR_PLUGIN_DIR;
+}
+
+/* Call fn on each directory of a colon-separated list until it returns
+ * non-zero; returns that value (0: none did). */
+typedef int (*dir_fn)(const char *dir, size_t len, void *arg);
+
+static int each_in_list(const char *list, dir_fn fn, void *arg)
+{
+    while (list && *list) {
+        const char *colon = strchr(list, ':');
+        size_t len = colon ? (size_t)(colon - list) : strlen(list);
+        int rc = len ? fn(list, len, arg) : 0;
+        if (rc)
+            return rc;
+        list = colon ? colon + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Every directory a bare NAME is looked up in, in search order. */
+static int each_dir(dir_fn fn, void *arg)
+{
+    int rc = plugin_dir && *plugin_dir ? fn(plugin_dir, strlen(plugin_dir), arg) : 0;
+    if (!rc)
+        rc = each_in_list(getenv("WEIR_PLUGIN_PATH"), fn, arg);
+    if (!rc)
+        rc = each_in_list(system_path(), fn, arg);
+    return rc;
+}
+
+struct text {
+    char *buf;
+    size_t len, used;
+};
+
+static int append_dir(const char *dir, size_t len, void *arg)
+{
+    struct text *t = arg;
+    if (t->used < t->len) {
+        int n = snprintf(t->buf + t->used, t->len - t->used, "%s%.*s", t->used ? ", " : "",
+                         (int)len, dir);
+        t->used = n < 0 ? t->len : t->used + (size_t)n;
+    }
+    return 0;
+}
+
+void loader_search_path(char *buf, size_t len)
+{
+    struct text t = { buf, len, 0 };
+    buf[0] = '\0';
+    each_dir(append_dir, &t);
+    if (!buf[0])
+        snprintf(buf, len, "no directory (WEIR_PLUGIN_SYSTEM_PATH is empty)");
+}
+
+static int is_regular(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+struct lookup {
+    const char *file;       /* NAME.so */
+    char *out;
+    size_t outlen;
+};
+
+static int try_dir(const char *dir, size_t len, void *arg)
+{
+    struct lookup *l = arg;
+    int n = snprintf(l->out, l->outlen, "%.*s/%s", (int)len, dir, l->file);
+    return n > 0 && (size_t)n < l->outlen && is_regular(l->out);
+}
+
+static int ends_with_so(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 3 && strcmp(name + n - 3, ".so") == 0;
+}
+
+/* Resolve NAME to a file; 0 when nothing was found. A NAME with a '/' is
+ * a path. "FILE.so" is a file in the current directory if there is one
+ * (dlopen would otherwise search the system's library path for it), else
+ * looked up on the plugin path like a bare NAME, which means NAME.so. */
+static int resolve(const char *name, char *out, size_t outlen)
+{
+    if (strchr(name, '/')) {
+        snprintf(out, outlen, "%s", name);
+        return is_regular(out);
+    }
+    char file[NAME_MAX + 1];
+    if (ends_with_so(name)) {
+        snprintf(out, outlen, "./%s", name);
+        if (is_regular(out))
+            return 1;
+        snprintf(file, sizeof file, "%s", name);
+    } else {
+        snprintf(file, sizeof file, "%s.so", name);
+    }
+    struct lookup l = { file, out, outlen };
+    return each_dir(try_dir, &l);
+}
+
+static const char *kind_name(enum weir_plugin_kind k)
+{
+    return k == WEIR_PLUGIN_TRANSPORT ? "transport" : "reporter";
+}
+
+/* Name of the first required hook the plugin lacks, or NULL. */
+static const char *missing_hook(const struct weir_plugin *p)
+{
+    if (p->kind == WEIR_PLUGIN_TRANSPORT) {
+        const struct weir_transport_ops *o = p->transport;
+        if (!o) return "transport ops";
+        if (!o->wire_key) return "wire_key";
+        if (!o->wire_label) return "wire_label";
+        if (!o->client_open) return "client_open";
+        if (!o->server_listen) return "server_listen";
+        if (!o->server_accept) return "server_accept";
+        if (!o->server_unlisten) return "server_unlisten";
+        if (!o->stream_fd) return "stream_fd";
+        if (!o->send) return "send";
+        if (!o->recv) return "recv";
+        if (!o->close) return "close";
+    } else {
+        const struct weir_reporter_ops *o = p->reporter;
+        if (!o) return "reporter ops";
+        if (!o->open) return "open";
+        if (!o->close) return "close";
+        if (!o->test_start) return "test_start";
+        if (!o->interval) return "interval";
+        if (!o->test_end) return "test_end";
+        if (!o->test_finish) return "test_finish";
+    }
+    return NULL;
+}
+
+static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_kind kind,
+                                             char *err, size_t errlen);
+
+const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind kind,
+                                      char *err, size_t errlen)
+{
+    pthread_mutex_lock(&lock);
+    const struct weir_plugin *p = load_locked(name, kind, err, errlen);
+    pthread_mutex_unlock(&lock);
+    return p;
+}
+
+/* Why the plugin behind handle h cannot be used as a plugin of kind want
+ * (0: of the kind it declares), or NULL with *out set to its descriptor. */
+static const char *check_plugin(void *h, enum weir_plugin_kind want, const struct weir_plugin **out,
+                                char *detail, size_t len)
+{
+    weir_plugin_entry_fn entry;
+    *(void **)&entry = dlsym(h, WEIR_PLUGIN_ENTRY_NAME);
+    const struct weir_plugin *d = entry ? entry() : NULL;
+    if (!entry) {
+        snprintf(detail, len, "it exports no %s() (is it a weir plugin? build it against weir-sdk)",
+                 WEIR_PLUGIN_ENTRY_NAME);
+        return detail;
+    }
+    if (!d)
+        return "its entry point returned no descriptor";
+    if (d->abi_major != WEIR_ABI_MAJOR) {
+        snprintf(detail, len, "it was built for plugin ABI %u.%u but this weir needs ABI %d.x "
+                 "(rebuild it against weir-sdk with abi_major %d)", d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MAJOR);
+        return detail;
+    }
+    if (d->abi_minor > WEIR_ABI_MINOR) {
+        snprintf(detail, len, "it was built for plugin ABI %u.%u, newer than this weir's %d.%d "
+                 "(upgrade weir, or rebuild the plugin against this weir's weir-sdk)",
+                 d->abi_major, d->abi_minor, WEIR_ABI_MAJOR, WEIR_ABI_MINOR);
+        return detail;
+    }
+    if (d->struct_size < offsetof(struct weir_plugin, reporter) + sizeof(void *))
+        return "its descriptor is truncated (struct_size too small)";
+    if (d->kind != WEIR_PLUGIN_TRANSPORT && d->kind != WEIR_PLUGIN_REPORTER)
+        return "its descriptor has an unknown kind";
+    if (want && d->kind != want) {
+        snprintf(detail, len, "it is a %s plugin, not a %s plugin", kind_name(d->kind), kind_name(want));
+        return detail;
+    }
+    if (!d->name || !d->description)
+        return "its descriptor has no name or description";
+    const char *hook = missing_hook(d);
+    if (hook) {
+        snprintf(detail, len, "it lacks the required %s hook '%s' (see the SDK guide, sdk/README.md)",
+                 kind_name(d->kind), hook);
+        return detail;
+    }
+    *out = d;
+    return NULL;
+}
+
+static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_kind kind,
+                                             char *err, size_t errlen)
+{
+    for (int i = 0; i < n_plugins; i++)
+        if (strcmp(plugins[i].name, name) == 0 && plugins[i].desc->kind == kind)
+            return plugins[i].desc;
+    if (n_plugins == MAX_PLUGINS) {
+        snprintf(err, errlen, "cannot load %s plugin '%s': too many plugins loaded", kind_name(kind), name);
+        return NULL;
+    }
+    struct loaded *l = &plugins[n_plugins];
+    memset(l, 0, sizeof *l);
+    if (!resolve(name, l->path, sizeof l->path)) {
+        char path[1024];
+        loader_search_path(path, sizeof path);
+        if (strchr(name, '/'))
+            snprintf(err, errlen, "cannot load %s plugin '%s': no such file; give the path of a built .so",
+                     kind_name(kind), name);
+        else if (ends_with_so(name))
+            snprintf(err, errlen, "cannot load %s plugin '%s': no such file in the current directory, "
+                     "nor in %s; 'weir --list-plugins' shows the plugins found",
+                     kind_name(kind), name, path);
+        else
+            snprintf(err, errlen, "cannot load %s plugin '%s': %s.so not found in %s; "
+                     "'weir --list-plugins' shows the plugins found (--plugin-dir DIR or "
+                     "WEIR_PLUGIN_PATH to look elsewhere)", kind_name(kind), name, name, path);
+        return NULL;
+    }
+    char detail[256];
+    void *h = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(err, errlen, "cannot load %s plugin %s: %s (check its dependencies with ldd(1))",
+                 kind_name(kind), l->path, dlerror());
+        return NULL;
+    }
+    const char *problem = check_plugin(h, kind, &l->desc, detail, sizeof detail);
+    if (problem) {
+        snprintf(err, errlen, "cannot use %s plugin %s: %s", kind_name(kind), l->path, problem);
+        dlclose(h);
+        return NULL;
+    }
+    snprintf(l->name, sizeof l->name, "%s", name);
+    l->handle = h;
+    n_plugins++;
+    return l->desc;
+}
+
+int loader_transport_global(const struct weir_plugin *p, void **global)
+{
+    pthread_mutex_lock(&lock);
+    int rc = WEIR_E_PLUGIN;
+    for (int i = 0; i < n_plugins; i++) {
+        struct loaded *l = &plugins[i];
+        if (l->desc != p)
+            continue;
+        rc = WEIR_OK;
+        if (!l->initialised && p->transport->init)
+            rc = p->transport->init(host_services(), &l->global);
+        if (rc == WEIR_OK) {
+            l->initialised = 1;
+            *global = l->global;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+void loader_unload_all(void)
+{
+    /* Every fini before any dlclose: a stacked transport's fini runs the
+     * fini of the one beneath it, which may have been loaded after it. */
+    for (int i = n_plugins - 1; i >= 0; i--) {
+        struct loaded *l = &plugins[i];
+        if (l->initialised && l->desc->kind == WEIR_PLUGIN_TRANSPORT && l->desc->transport->fini)
+            l->desc->transport->fini(l->global);
+    }
+    /* Sanitizer builds keep the code mapped so leak reports can name it. */
+#ifndef __SANITIZE_ADDRESS__
+    for (int i = n_plugins - 1; i >= 0; i--)
+        dlclose(plugins[i].handle);
+#endif
+    n_plugins = 0;
+}
+
+/* --list-plugins: every plugin a bare NAME would find, as the search would
+ * find it (the first NAME.so on the path wins, broken or not). */
+struct listed {
+    char name[64];
+    enum weir_plugin_kind kind;     /* 0: the file that wins is not usable */
+    char description[160];
+};
+
+struct listing {
+    struct listed *items;
+    size_t n, cap;
+};
+
+static int ends_in_so(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 3 && n - 3 < sizeof ((struct listed *)0)->name && strcmp(e->d_name + n - 3, ".so") == 0;
+}
+
+static int already_listed(const struct listing *ls, const char *name)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        if (strcmp(ls->items[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+static void list_one(struct listing *ls, const char *path, const char *file)
+{
+    struct listed it = { .kind = 0 };
+    snprintf(it.name, sizeof it.name, "%.*s", (int)(strlen(file) - 3), file);
+    if (already_listed(ls, it.name) || !is_regular(path))
+        return;
+    if (ls->n == ls->cap) {
+        size_t cap = ls->cap ? ls->cap * 2 : 16;
+        struct listed *p = realloc(ls->items, cap * sizeof *p);
+        if (!p)
+            return;
+        ls->items = p;
+        ls->cap = cap;
+    }
+    char detail[256];
+    const struct weir_plugin *d = NULL;
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    const char *problem = h ? check_plugin(h, 0, &d, detail, sizeof detail) : dlerror();
+    if (problem) {
+        fprintf(stderr, "%s: warning - %s does not load as a plugin: %s\n", identity_name(), path, problem);
+    } else {
+        it.kind = d->kind;
+        snprintf(it.description, sizeof it.description, "%s", d->description);
+    }
+    if (h)
+        dlclose(h);
+    ls->items[ls->n++] = it;    /* listed even if broken: it hides later files of its name */
+}
+
+static int list_dir(const char *dir, size_t dirlen, void *arg)
+{
+    struct listing *ls = arg;
+    char path[PATH_MAX];
+    if (dirlen >= sizeof path - 1)
+        return 0;
+    snprintf(path, sizeof path, "%.*s", (int)dirlen, dir);
+    struct dirent **names;
+    int n = scandir(path, &names, ends_in_so, alphasort);
+    for (int i = 0; i < n; i++) {
+        char file[PATH_MAX];
+        if ((size_t)snprintf(file, sizeof file, "%s/%s", path, names[i]->d_name) < sizeof file)
+            list_one(ls, file, names[i]->d_name);
+        free(names[i]);
+    }
+    if (n >= 0)
+        free(names);
+    return 0;
+}
+
+static int by_kind_then_name(const void *a, const void *b)
+{
+    const struct listed *x = a, *y = b;
+    if (x->kind != y->kind)
+        return (int)x->kind - (int)y->kind;
+    return strcmp(x->name, y->name);
+}
+
+void loader_list(FILE *out)
+{
+    struct listing ls = { 0 };
+    each_dir(list_dir, &ls);
+    if (ls.n)
+        qsort(ls.items, ls.n, sizeof *ls.items, by_kind_then_name);
+    for (size_t i = 0; i < ls.n; i++)
+        if (ls.items[i].kind)
+            fprintf(out, "%-9s  %-18s %s\n", kind_name(ls.items[i].kind), ls.items[i].name,
+                    ls.items[i].description);
+    free(ls.items);
+}

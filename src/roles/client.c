@@ -1,0 +1,608 @@
+/* Client state machine. The server drives it: each state byte it sends is
+ * handled by one function below, in the order a normal test meets them:
+ *
+ *   connect, cookie -> PARAM_EXCHANGE -> CREATE_STREAMS -> TEST_START ->
+ *   TEST_RUNNING (run until an end condition, send TEST_END) ->
+ *   EXCHANGE_RESULTS -> DISPLAY_RESULTS (send IPERF_DONE, close)
+ */
+#include "roles/client.h"
+#include "run/affinity.h"
+#include "proto/auth.h"
+#include "proto/control.h"
+#include "proto/cookie.h"
+#include "run/diskfile.h"
+#include "proto/errors.h"
+#include "host/host.h"
+#include "host/loader.h"
+#include "proto/netutil.h"
+#include "proto/results.h"
+#include "run/session.h"
+#include "proto/timeouts.h"
+#include "run/workers.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* Waits for the server outside the run phase are bounded by this. */
+#define SERVER_REPLY_TIMEOUT_MS 60000
+
+struct client {
+    struct session ss;
+    int needs_weir;             /* weir-only features asked for */
+    int weir_accepted;          /* the server answered WEIR_ACCEPT */
+    int done;
+    int error;                  /* weir_status */
+    char detail[512];
+    int no_hint;                /* detail says it all: drop the code's guesses */
+    uint64_t setup_ns;          /* connecting the data streams */
+    struct rcv_watch rcv;       /* --rcv-timeout (-R, --bidir) */
+    int server_sent;            /* WEIR_SENT came: end at the omit end */
+};
+
+static int fail(struct client *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct client *c, int code, const char *fmt, ...)
+{
+    c->error = code;
+    c->detail[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static int ctl_fail(struct client *c, enum ctl_io io, int code)
+{
+    if (io == CTL_EOF)
+        return fail(c, WEIR_E_CTRLCLOSE, NULL);
+    if (io == CTL_TIMEOUT)
+        return fail(c, code, "timed out waiting for the server");
+    if (io == CTL_ERROR && session_signal)
+        return fail(c, WEIR_E_CLIENTTERM, NULL);
+    return fail(c, code, "%s", strerror(errno));
+}
+
+/* --username: the password and the server's public key, before any
+ * connection (iperf3 asks at option time too). */
+static int prepare_auth(struct client *c, EVP_PKEY **pub, char *password, size_t len)
+{
+    const struct weir_settings *s = c->ss.t.s;
+    char err[512];
+    if (!s->username)
+        return WEIR_OK;
+    if (!(*pub = auth_load_public_key(s->rsa_public_key, err, sizeof err)))
+        return fail(c, WEIR_E_SETCLIENTAUTH, "%s", err);
+    if (auth_get_password(s->username, password, len))
+        return fail(c, WEIR_E_SETCLIENTAUTH, "no password: set IPERF3_PASSWORD (or WEIR_PASSWORD) "
+                    "or run on a terminal");
+    return WEIR_OK;
+}
+
+/* The token is made when the parameters are, so its timestamp is fresh. */
+static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
+{
+    const struct weir_settings *s = c->ss.t.s;
+    char err[512];
+    if (!pub)
+        return WEIR_OK;
+    c->ss.t.p.authtoken = auth_make_token(pub, s->username, password, (int64_t)time(NULL),
+                                          s->use_pkcs1, err, sizeof err);
+    return c->ss.t.p.authtoken ? WEIR_OK : fail(c, WEIR_E_SETCLIENTAUTH, "%s", err);
+}
+
+/* Block size when neither -l nor the transport gives one (UDP): iperf3's
+ * rule, the control connection's MSS, else 1460. 0 when one of them does. */
+static uint32_t chosen_blksize(const struct weir_test *t)
+{
+    if (t->s->blksize || t->transport->transport->default_blksize)
+        return 0;
+    return t->control_mss > 0 && t->control_mss <= 65507 ? (uint32_t)t->control_mss : 1460;
+}
+
+static void fill_params(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    const struct weir_settings *s = t->s;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    struct test_params *p = &t->p;
+    snprintf(p->wire_key, sizeof p->wire_key, "%s", ops->wire_key);
+    p->omit = s->omit;
+    p->time = s->duration;
+    p->num = s->bytes;
+    p->blockcount = s->blocks;
+    p->mss = s->mss;
+    p->nodelay = s->nodelay;
+    p->parallel = s->parallel;
+    p->reverse = s->reverse;
+    p->bidir = s->bidir;
+    p->window = s->window;
+    p->len = s->blksize ? s->blksize : ops->default_blksize;
+    if (!p->len)
+        p->len = chosen_blksize(t);
+    p->bandwidth = s->rate_set ? s->rate : (ops->caps & WEIR_CAP_DATAGRAM) ? 1048576 : 0;
+    p->pacing_timer = s->pacing_timer;
+    p->burst = s->burst;
+    p->tos = s->tos;
+    p->title = s->title ? strdup(s->title) : NULL;
+    p->extra_data = s->extra_data ? strdup(s->extra_data) : NULL;
+    p->congestion = s->congestion ? strdup(s->congestion) : NULL;
+    p->get_server_output = s->get_server_output;
+    p->udp_counters_64bit = s->udp_counters_64bit;
+    p->gso = p->gro = -1;
+    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM)) {
+        /* iperf3 3.21's keys: ask for GSO/GRO; sizes as iperf3 picks them. */
+        p->gso = p->gro = 1;
+        p->gso_dg_size = p->len;
+        p->gso_bf_size = p->len * (65507 / p->len);
+        p->gro_bf_size = 65507;
+    }
+    p->repeating_payload = s->repeating_payload;
+    p->dont_fragment = s->dont_fragment;
+    p->zerocopy = s->zerocopy;
+    p->skip_rx_copy = s->skip_rx_copy;
+    p->flowlabel = s->flowlabel;
+    p->fqrate = s->fq_rate;
+    p->server_affinity = s->server_affinity;
+    /* Offered, not needed: a server running several tests uses it to tell
+     * their streams apart. iperf3 ignores the key. */
+    p->weir_stream_tag = (ops->caps & WEIR_CAP_STREAM_TAG) != 0;
+    /* Receiving -n/-k where data can be lost: a weir server stops at the
+     * amount and says so (ST_WEIR_SENT), or the test would wait for what
+     * was lost. iperf3 ignores the key and sends on until TEST_END. */
+    p->weir_sender_done = (p->reverse || p->bidir) && (p->num || p->blockcount) &&
+                          !(ops->caps & WEIR_CAP_RELIABLE);
+    if (ops->caps & WEIR_CAP_EXTENSION) {
+        p->weir_transport = strdup(t->transport->name);
+        c->needs_weir = 1;
+    }
+}
+
+static int on_param_exchange(struct client *c)
+{
+    struct json_object *o = params_to_json(&c->ss.t.p);
+    enum ctl_io io = ctl_send_json(c->ss.t.ctl_fd, o);
+    json_object_put(o);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDPARAMS);
+}
+
+static int on_weir_accept(struct client *c)
+{
+    struct json_object *o = NULL;
+    enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
+    /* The server will not run this test, and says why (--tls-required);
+     * a SERVER_ERROR follows for clients that ignore the key. */
+    struct json_object *refused = NULL;
+    if (json_object_object_get_ex(o, "refused", &refused)) {
+        int rc = fail(c, WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
+        json_object_put(o);
+        for (char *p = c->detail; *p; p++)     /* the peer's text, shown on a terminal */
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+        return rc;
+    }
+    struct json_object *tag = NULL;
+    c->ss.t.stream_tag = c->ss.t.p.weir_stream_tag && json_object_object_get_ex(o, "stream_tag", &tag)
+                         && json_object_get_boolean(tag);
+    struct json_object *sent = NULL;
+    c->ss.t.sender_done = c->ss.t.p.weir_sender_done && json_object_object_get_ex(o, "sender_done", &sent)
+                          && json_object_get_boolean(sent);
+    json_object_put(o);
+    c->weir_accepted = 1;
+    return WEIR_OK;
+}
+
+static int on_create_streams(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    /* Stop before any data: a server that did not accept the extension is
+     * a plain iperf3 (or an older weir) and would misread the streams. */
+    if (c->needs_weir && !c->weir_accepted)
+        return fail(c, WEIR_E_UNSUPPORTED, "--transport %s needs a weir server, and this one "
+                    "answered like a plain iperf3 server", t->transport->name);
+    int n = t->p.parallel * (t->p.bidir ? 2 : 1);
+    uint64_t setup_from = host_now_ns();
+    /* Strictly one after another, so the server's accept order gives both
+     * sides the same stream ids. Bidir: the sending half first. */
+    for (int i = 0; i < n; i++) {
+        int sending = t->p.bidir ? i < t->p.parallel : !t->p.reverse;
+        struct weir_stream_config cfg;
+        test_stream_config(t, sending, i, &cfg);
+        char why[160];
+        if (test_stream_file(t, sending, &cfg, why, sizeof why) != WEIR_OK)
+            return fail(c, WEIR_E_FILE, "%s", why);
+        void *ctx = NULL;
+        host_clear_error();
+        int rc = ops->client_open(t->tglobal, &cfg, &ctx);
+        if (rc != WEIR_OK) {
+            int code;
+            const char *d = host_take_error(&code);
+            return fail(c, rc, "%s", d);
+        }
+        if (!test_add_stream(t, ctx, sending)) {
+            ops->close(ctx);
+            return fail(c, WEIR_E_NOMEM, NULL);
+        }
+    }
+    c->setup_ns = host_now_ns() - setup_from;
+    return WEIR_OK;
+}
+
+static int on_test_start(struct client *c)
+{
+    int rc = session_begin(&c->ss);
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, NULL);
+}
+
+/* The peer acknowledged all that the stream wrote, or the transport cannot
+ * tell (weir_stream_info.unacked). */
+static int stream_drained(const struct weir_test *t, const struct weir_stream *st)
+{
+    const struct weir_transport_ops *ops = t->transport->transport;
+    struct weir_stream_info si = { .struct_size = sizeof si, .unacked = UINT64_MAX };
+    if (!ops->info || ops->info(st->ctx, &si) != WEIR_OK)
+        return 1;
+    return si.unacked == 0 || si.unacked == UINT64_MAX;
+}
+
+/* -F: every sending stream gave the transport the whole file, and the
+ * receiving end acknowledged it, so a receiver that reads on until the end
+ * has all of it (iperf3 ends at the last read and loses what is in flight). */
+static int file_sent(const struct weir_test *t)
+{
+    int senders = 0;
+    for (int i = 0; i < t->n_streams; i++) {
+        const struct weir_stream *st = &t->streams[i];
+        if (!st->sending)
+            continue;
+        if (!atomic_load_explicit(&st->data_ended, memory_order_acquire) || !stream_drained(t, st))
+            return 0;
+        senders++;
+    }
+    return senders > 0;
+}
+
+/* Has the test met its end condition (-t, -n, -k, the end of -F's file)? */
+static int end_reached(const struct weir_test *t, uint64_t now)
+{
+    if (t->p.time && now >= t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u)
+        return 1;
+    if (t->file && file_sent(t))
+        return 1;
+    if (t->omitting || (!t->p.num && !t->p.blockcount))
+        return 0;
+    /* As iperf3's client: what it sent counts from the omit end, what it
+     * received from the start (its received count is not reset after -O).
+     * test_share_budget gives the senders the same rule. */
+    uint64_t sent = 0, rcvd = 0, bsent = 0, brcvd = 0;
+    for (int i = 0; i < t->n_streams; i++) {
+        const struct weir_stream *st = &t->streams[i];
+        if (st->sending) {
+            sent += st->ctr.bytes - st->at_omit.bytes;
+            bsent += st->ctr.blocks - st->at_omit.blocks;
+        } else {
+            rcvd += st->ctr.bytes;
+            brcvd += st->ctr.blocks;
+        }
+    }
+    if (t->p.num && (sent >= t->p.num || rcvd >= t->p.num))
+        return 1;
+    if (t->p.blockcount && (bsent >= t->p.blockcount || brcvd >= t->p.blockcount))
+        return 1;
+    return 0;
+}
+
+static uint64_t end_deadline(const struct weir_test *t)
+{
+    return t->p.time ? t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u : 0;
+}
+
+static int end_run(struct client *c);
+
+/* Move data until the test ends or the server says something. Returns
+ * WEIR_OK with TEST_END sent, WEIR_E_AGAIN, or an error. */
+static int run_loop(struct client *c)
+{
+    struct session *ss = &c->ss;
+    struct weir_test *t = &ss->t;
+    int byte_limit = t->p.num || t->p.blockcount || (t->file && !t->p.reverse);
+    for (;;) {
+        uint64_t now = host_now_ns();
+        uint64_t deadline = end_deadline(t);
+        /* Before the end: a stream that failed in the last wait (a send
+         * refused at once, in a 1 s test) fails the test. */
+        const char *why = "";
+        int rc = session_stream_error(ss, 1, &why, NULL);
+        if (rc)
+            return fail(c, rc, "%s", why);
+        /* Checked before the interval timer, so an interval due at the same
+         * instant as the end is reported as the final one, not twice. */
+        if (end_reached(t, now) || (c->server_sent && !t->omitting))
+            break;
+        session_tick(ss, now);
+        if (rcv_watch_expired(&c->rcv, t, now))
+            return fail(c, WEIR_E_NOMSG, NULL);
+        int timeout = session_timeout_ms(ss, now, byte_limit ? 2 : 1000);
+        if (deadline) {
+            uint64_t ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 0;
+            if (ms < (uint64_t)timeout)
+                timeout = (int)ms;
+        }
+        struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
+        int pr = poll(&p, 1, timeout);
+        if (session_signal)
+            return fail(c, WEIR_E_CLIENTTERM, NULL);
+        if (pr > 0) {
+            /* The server spoke mid-test: terminate, error, EOF or
+             * WEIR_SENT (on_weir_sent ends the run). */
+            return WEIR_E_AGAIN;
+        }
+    }
+    return end_run(c);
+}
+
+static int on_test_running(struct client *c)
+{
+    session_run(&c->ss, host_now_ns());
+    rcv_watch_start(&c->rcv, &c->ss.t, host_now_ns());
+    return run_loop(c);
+}
+
+/* The weir server sent its whole -n/-k share: what has not arrived was
+ * lost, so end now (once what is queued is counted) rather than wait for
+ * the amount; in the omit period, at its end, where iperf3's client
+ * would end at the earliest. After our TEST_END it crossed: nothing to do. */
+static int on_weir_sent(struct client *c)
+{
+    if (!c->ss.t.sender_done)
+        return fail(c, WEIR_E_MESSAGE, "state %d", ST_WEIR_SENT);
+    if (atomic_load(&c->ss.t.phase) != PHASE_RUN)
+        return WEIR_OK;
+    c->server_sent = 1;
+    return run_loop(c);
+}
+
+/* The run is over: last sample, then TEST_END. */
+static int end_run(struct client *c)
+{
+    struct session *ss = &c->ss;
+    struct weir_test *t = &ss->t;
+    session_stop(ss, host_now_ns());
+    const char *why = "";
+    if (session_stream_error(ss, 1, &why, NULL) == WEIR_E_FILE)   /* -F: the last bytes */
+        return fail(c, WEIR_E_FILE, "%s", why);
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_TEST_END);
+    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDMESSAGE);
+}
+
+static int on_exchange_results(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    struct json_object *o = results_to_json(t, NULL, NULL);
+    enum ctl_io io = ctl_send_json(t->ctl_fd, o);
+    json_object_put(o);
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_SENDRESULTS);
+    struct json_object *peer = NULL;
+    io = ctl_recv_json(t->ctl_fd, CTL_MAX_RESULTS_LEN, &peer);
+    if (io == CTL_TOO_LONG || io == CTL_BAD_JSON)
+        return fail(c, WEIR_E_RECVRESULTS, io == CTL_TOO_LONG ? "bad length" : "invalid JSON");
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_RECVRESULTS);
+    char detail[256];
+    int rc = results_from_json(t, peer, detail, sizeof detail);
+    json_object_put(peer);
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, "%s", detail);
+}
+
+static int on_display_results(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    session_report_end(&c->ss);
+    workers_stop(t);
+    test_close_streams(t);
+    enum ctl_io io = ctl_send_state(t->ctl_fd, ST_IPERF_DONE);
+    c->done = 1;
+    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDMESSAGE);
+}
+
+static int on_server_error(struct client *c)
+{
+    int code, err;
+    ctl_recv_server_error_tail(c->ss.t.ctl_fd, &code, &err);
+    if (code == 0)
+        return fail(c, WEIR_E_CTRLCLOSE, NULL);
+    return fail(c, code, "%s", err ? strerror(err) : "");
+}
+
+/* One state byte from the server. */
+static int dispatch(struct client *c, signed char st)
+{
+    switch (st) {
+    case ST_PARAM_EXCHANGE:   return on_param_exchange(c);
+    case ST_WEIR_ACCEPT:      return on_weir_accept(c);
+    case ST_WEIR_SENT:        return on_weir_sent(c);
+    case ST_CREATE_STREAMS:   return on_create_streams(c);
+    case ST_TEST_START:       return on_test_start(c);
+    case ST_TEST_RUNNING:     return on_test_running(c);
+    case ST_EXCHANGE_RESULTS: return on_exchange_results(c);
+    case ST_DISPLAY_RESULTS:  return on_display_results(c);
+    case ST_IPERF_DONE:       c->done = 1; return WEIR_OK;
+    case ST_SERVER_TERMINATE: return fail(c, WEIR_E_SERVERTERM, NULL);
+    case ST_ACCESS_DENIED:    return fail(c, WEIR_E_ACCESSDENIED, NULL);
+    case ST_SERVER_ERROR:     return on_server_error(c);
+    default:                  return fail(c, WEIR_E_MESSAGE, "state %d", st);
+    }
+}
+
+/* -F, before connecting: a transport that can carry it, and a file a
+ * sender can read (each stream opens it again when it is set up). */
+static int check_file(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    if (!test_carries_files(t))
+        return fail(c, WEIR_E_FILE, "--transport %s cannot carry a file", t->transport->name);
+    t->file = t->s->file;
+    if (!t->s->reverse) {
+        char why[160];
+        struct diskfile *f = diskfile_open(t->file, 1, why, sizeof why);
+        if (!f)
+            return fail(c, WEIR_E_FILE, "%s", why);
+        diskfile_close(f);
+    }
+    return WEIR_OK;
+}
+
+static int connect_control(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    const struct weir_settings *s = t->s;
+    int gai = 0;
+    if (s->bind_dev && if_nametoindex(s->bind_dev) == 0)
+        return fail(c, WEIR_E_BINDDEV, "%s: %s", s->bind_dev, strerror(errno));
+    t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->bind_dev, s->mptcp,
+                            s->connect_timeout_ms, &gai);
+    if (t->ctl_fd < 0) {
+        if (gai) {
+            /* The name did not resolve: no server, port or firewall to suspect. */
+            c->no_hint = 1;
+            return fail(c, WEIR_E_CONNECT, "%s", gai_strerror(gai));
+        }
+        return fail(c, WEIR_E_CONNECT, "%s", net_why(errno, s->mptcp));
+    }
+    net_set_nodelay(t->ctl_fd);
+    char why[256];
+    int opt_rc = timeouts_apply_control(s, t->ctl_fd, why, sizeof why);    /* --snd-timeout, --cntl-ka */
+    if (opt_rc != WEIR_OK)
+        return fail(c, opt_rc, "%s", why);
+    if (cookie_make(t->cookie))
+        return fail(c, WEIR_E_SENDCOOKIE, "no randomness");
+    enum ctl_io io = ctl_write(t->ctl_fd, t->cookie, WEIR_COOKIE_SIZE, CTL_MSG_TIMEOUT_MS);
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_SENDCOOKIE);
+    /* Read after the first send, as iperf3 does: the kernel's current MSS
+     * is only settled then (32768 rather than 32741 on loopback), and it
+     * is the UDP default block size. */
+    t->control_mss = net_tcp_mss(t->ctl_fd);
+    struct weir_report_connect rc;
+    report_fill_connect(&rc, WEIR_ROLE_CLIENT, s->host, s->port);
+    rc.control_mss = t->control_mss;
+    rc.chosen_blksize = chosen_blksize(t);
+    report_connected(c->ss.rs, &rc);
+    return WEIR_OK;
+}
+
+static void fill_outcome(const struct client *c, const char *error, struct client_outcome *out)
+{
+    const struct weir_test *t = &c->ss.t;
+    memset(out, 0, sizeof *out);
+    out->summarized = c->ss.ended;
+    out->end = c->ss.summary;
+    out->setup_seconds = (double)c->setup_ns / 1e9;
+    if (t->transport) {
+        const struct weir_transport_ops *ops = t->transport->transport;
+        out->protocol = ops->wire_label;
+        out->reliable = (ops->caps & WEIR_CAP_RELIABLE) != 0;
+        out->datagram = (ops->caps & WEIR_CAP_DATAGRAM) != 0;
+    }
+    out->target_bitrate = t->p.bandwidth;
+    out->num_streams = t->p.parallel;
+    snprintf(out->error, sizeof out->error, "%s", error ? error : "");
+}
+
+int client_run(const struct weir_settings *s, struct report_set *rs, struct client_outcome *out)
+{
+    struct client c;
+    memset(&c, 0, sizeof c);
+    c.ss.rs = rs;
+    struct weir_test *t = &c.ss.t;
+    test_init(t, WEIR_ROLE_CLIENT, s);
+
+    char err[1024];
+    EVP_PKEY *pub = NULL;
+    char password[AUTH_MAX_FIELD] = "";
+    int rc = prepare_auth(&c, &pub, password, sizeof password);
+    /* -A n: before any thread starts, so that all run there. */
+    if (rc == WEIR_OK && s->affinity >= 0 && affinity_pin_self(s->affinity) != 0)
+        rc = fail(&c, WEIR_E_AFFINITY, "CPU %d: %s", s->affinity, strerror(errno));
+    if (rc == WEIR_OK) {
+        t->transport = loader_load(s->transport ? s->transport : "tcp", WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+        rc = t->transport ? WEIR_OK : fail(&c, WEIR_E_PLUGIN, "%s", err);
+    }
+    host_clear_error();
+    if (rc == WEIR_OK && (rc = loader_transport_global(t->transport, &t->tglobal)) != WEIR_OK)
+        fail(&c, rc, "transport '%s' failed to initialise: %s", t->transport->name, host_take_error(NULL));
+    if (rc == WEIR_OK && s->file)
+        rc = check_file(&c);
+    if (rc == WEIR_OK)
+        rc = connect_control(&c);
+    if (rc == WEIR_OK)
+        fill_params(&c);
+    if (rc == WEIR_OK)
+        rc = make_token(&c, pub, password);
+    OPENSSL_cleanse(password, sizeof password);
+    EVP_PKEY_free(pub);
+
+    while (rc == WEIR_OK && !c.done) {
+        signed char st;
+        enum ctl_io io = ctl_recv_state(t->ctl_fd, timeouts_wait_ms(s, SERVER_REPLY_TIMEOUT_MS), &st);
+        if (session_signal) {
+            rc = fail(&c, WEIR_E_CLIENTTERM, NULL);
+            break;
+        }
+        if (io != CTL_OK) {
+            rc = ctl_fail(&c, io, WEIR_E_RECVMESSAGE);
+            break;
+        }
+        rc = dispatch(&c, st);
+        if (rc == WEIR_E_AGAIN)
+            rc = WEIR_OK;       /* the server spoke during the run: read it */
+    }
+
+    if (rc != WEIR_OK) {
+        /* Interrupted or failed mid-test: show what was measured, tell the
+         * server when it was us. */
+        if (c.ss.started) {
+            session_stop(&c.ss, host_now_ns());
+            session_report_end(&c.ss);
+        }
+        if (c.error == WEIR_E_CLIENTTERM && t->ctl_fd >= 0)
+            ctl_send_state(t->ctl_fd, ST_CLIENT_TERMINATE);
+        char msg[1024];
+        if (c.no_hint)
+            error_text_no_hint(msg, sizeof msg, c.error, c.detail);
+        else
+            error_text(msg, sizeof msg, c.error, c.detail);
+        if (c.error == WEIR_E_CLIENTTERM)
+            snprintf(msg, sizeof msg, "interrupt - the client has terminated");
+        report_finish(rs, msg);
+        if (out)
+            fill_outcome(&c, msg, out);
+    } else {
+        report_finish(rs, NULL);
+        if (out)
+            fill_outcome(&c, NULL, out);
+    }
+    workers_stop(t);
+    test_close_streams(t);
+    if (t->ctl_fd >= 0)
+        ctl_close(t->ctl_fd);
+    session_free(&c.ss);
+    return rc == WEIR_OK ? 0 : 1;
+}

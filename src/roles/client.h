@@ -1,0 +1,24 @@
+/* The client side of the iperf3 control protocol. */
+#ifndef WEIR_CLIENT_H
+#define WEIR_CLIENT_H
+
+#include "cli/options.h"
+#include "host/report.h"
+
+/* What one test measured, for a comparison run (--transport A,B,...). */
+struct client_outcome {
+    int summarized;                 /* the final summary was reported */
+    struct weir_report_end end;     /* sums and CPU (no streams, no strings) */
+    double setup_seconds;           /* connecting all data streams */
+    const char *protocol;           /* the transport's wire label */
+    int reliable, datagram;
+    uint64_t target_bitrate;        /* per stream, as sent to the server */
+    int num_streams;
+    char error[512];                /* empty when the test succeeded */
+};
+
+/* Run one test against s->host:s->port. Returns the process exit status.
+ * out, when not NULL, receives the outcome. */
+int client_run(const struct weir_settings *s, struct report_set *rs, struct client_outcome *out);
+
+#endif

@@ -1,0 +1,265 @@
+#include "run/session.h"
+#include "host/host.h"
+#include "proto/netutil.h"
+#include "run/workers.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+_Atomic int session_signal;    /* lock-free: set in a signal handler, read by every thread */
+
+static void on_signal(int sig)
+{
+    session_signal = sig;
+}
+
+void session_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: poll() must return EINTR so loops see the flag. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* start.weir: what weir adds to iperf3's start object. */
+static char *weir_start_json(const struct session *ss)
+{
+    const struct weir_test *t = &ss->t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    int has_describe = ops->describe != NULL;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
+    /* The data streams, not the control connection (always plain TCP). */
+    json_object_object_add(o, "encrypted", json_object_new_boolean((ops->caps & WEIR_CAP_ENCRYPTED) != 0));
+    json_object_object_add(o, "threads", json_object_new_int(workers_count(t)));
+    /* Several tests may run at once on a server: which one this is. */
+    if (ss->test_no > 0)
+        json_object_object_add(o, "test", json_object_new_int(ss->test_no));
+    if (t->stream_tag)
+        json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
+    if (has_describe) {
+        struct json_object *arr = json_object_new_array();
+        for (int i = 0; i < t->n_streams; i++) {
+            char buf[1024] = "";
+            struct json_object *d = NULL;
+            if (ops->describe(t->streams[i].ctx, buf, sizeof buf) == WEIR_OK)
+                d = json_tokener_parse(buf);
+            if (!d || !json_object_is_type(d, json_type_object)) {
+                json_object_put(d);
+                d = json_object_new_object();
+            }
+            json_object_object_add(d, "id", json_object_new_int(t->streams[i].id));
+            json_object_array_add(arr, d);
+        }
+        json_object_object_add(o, "streams", arr);
+    }
+    char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return text;
+}
+
+void session_start_report(struct session *ss, struct weir_report_start *st)
+{
+    struct weir_test *t = &ss->t;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    stats_streams(t, &ss->sb);
+    memset(st, 0, sizeof *st);
+    st->struct_size = sizeof *st;
+    st->role = t->role;
+    st->host = t->role == WEIR_ROLE_CLIENT ? t->s->host : t->peer_host;
+    st->port = t->role == WEIR_ROLE_CLIENT ? t->s->port : t->peer_port;
+    st->cookie = (const char *)t->cookie;
+    st->protocol = ops->wire_label;
+    st->reliable = (ops->caps & WEIR_CAP_RELIABLE) != 0;
+    st->datagram = (ops->caps & WEIR_CAP_DATAGRAM) != 0;
+    st->tcp_mss_default = t->role == WEIR_ROLE_CLIENT && !t->p.mss ? t->control_mss : 0;
+    st->tcp_mss = t->p.mss;
+    st->target_bitrate = t->p.bandwidth;
+    st->fq_rate = t->p.fqrate;
+    st->sock_bufsize = t->p.window;
+    if (t->n_streams > 0)
+        net_bufsizes(t->streams[0].fd, &st->sndbuf_actual, &st->rcvbuf_actual);
+    st->num_streams = t->p.parallel;
+    st->blksize = t->p.len;
+    st->omit = t->p.omit;
+    st->duration = t->p.time;
+    st->bytes = t->p.num;
+    st->blocks = t->p.blockcount;
+    st->reverse = t->p.reverse;
+    st->bidir = t->p.bidir;
+    st->tos = t->p.tos < 0 ? 0 : t->p.tos;
+    st->interval = t->s->interval;
+    st->title = t->p.title;
+    st->extra_data = t->p.extra_data;
+    st->n_streams = (size_t)t->n_streams;
+    st->streams = ss->sb.streams;
+    free(ss->weir_json);
+    ss->weir_json = weir_start_json(ss);
+    st->weir_json = ss->weir_json;
+    st->transport = t->transport->name;
+    st->encrypted = (ops->caps & WEIR_CAP_ENCRYPTED) != 0;
+    st->server_transport = t->role == WEIR_ROLE_SERVER ? t->s->transport : NULL;
+    st->gso = t->p.gso > 0;
+    st->gro = t->p.gro > 0;
+}
+
+int session_begin(struct session *ss)
+{
+    struct weir_test *t = &ss->t;
+    if (stats_buf_init(&ss->sb, t->n_streams))
+        return WEIR_E_NOMEM;
+    test_share_budget(t);
+    /* Workers must not take the signals meant for the main thread. They
+     * start idle; data moves once the phase is RUN. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = workers_start(t, t->s->threads);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    struct weir_report_start st;
+    session_start_report(ss, &st);
+    report_start(ss->rs, &st);
+    ss->started = 1;
+    return rc;
+}
+
+void session_run(struct session *ss, uint64_t now)
+{
+    struct weir_test *t = &ss->t;
+    t->running_since_ns = now;
+    t->start_ns = now;
+    t->interval_start_ns = now;
+    t->omitting = t->p.omit > 0;
+    cpu_mark_now(&t->cpu_start);
+    ss->next_interval_ns = t->s->interval > 0 ? now + (uint64_t)(t->s->interval * 1e9) : 0;
+    atomic_store_explicit(&t->phase, PHASE_RUN, memory_order_release);
+    workers_wake(t);
+}
+
+static void emit_interval(struct session *ss, uint64_t now)
+{
+    struct weir_report_interval iv;
+    stats_interval(&ss->t, now, &ss->sb, &iv);
+    report_interval(ss->rs, &iv);
+}
+
+void session_tick(struct session *ss, uint64_t now)
+{
+    struct weir_test *t = &ss->t;
+    if (ss->next_interval_ns && now >= ss->next_interval_ns) {
+        emit_interval(ss, now);
+        /* Intervals restart at the omit end, like iperf3's clocks. */
+        uint64_t step = (uint64_t)(t->s->interval * 1e9);
+        ss->next_interval_ns += step;
+        if (ss->next_interval_ns <= now)
+            ss->next_interval_ns = now + step;
+    }
+    if (t->omitting) {
+        uint64_t omit_end = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
+        if (now >= omit_end) {
+            test_omit_check(t, now);
+            if (t->s->interval > 0)
+                ss->next_interval_ns = now + (uint64_t)(t->s->interval * 1e9);
+        }
+    }
+}
+
+int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms)
+{
+    uint64_t next = 0;
+    if (ss->next_interval_ns)
+        next = ss->next_interval_ns;
+    if (ss->t.omitting) {
+        uint64_t omit_end = ss->t.running_since_ns + (uint64_t)ss->t.p.omit * 1000000000u;
+        if (!next || omit_end < next)
+            next = omit_end;
+    }
+    if (!next)
+        return cap_ms;
+    if (next <= now)
+        return 0;
+    uint64_t ms = (next - now + 999999u) / 1000000u;
+    return ms < (uint64_t)cap_ms || cap_ms < 0 ? (int)ms : cap_ms;
+}
+
+void session_stop(struct session *ss, uint64_t now)
+{
+    struct weir_test *t = &ss->t;
+    if (atomic_load(&t->phase) != PHASE_RUN)
+        return;
+    /* Join the workers before the last sample: nothing is counted after
+     * it, so the intervals add up exactly to the totals. */
+    workers_stop(t);
+    t->end_ns = now;
+    if (t->omitting) {
+        /* Ended inside the omit period: nothing is counted. */
+        test_omit_check(t, now);
+        t->end_ns = t->start_ns;
+    }
+    double left = (double)(now - t->interval_start_ns) / 1e9;
+    uint64_t pending = 0;
+    for (int i = 0; i < t->n_streams; i++)
+        pending += t->streams[i].ctr.bytes - t->streams[i].at_interval.bytes;
+    /* iperf3 drops a final interval that is both short and empty. */
+    if (t->s->interval > 0 && left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
+        emit_interval(ss, now);
+    cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
+    const struct weir_transport_ops *ops = t->transport->transport;
+    for (int i = 0; i < t->n_streams && ops->info; i++) {
+        struct weir_stream *st = &t->streams[i];
+        st->final_info.struct_size = sizeof st->final_info;
+        st->final_info_valid = st->ctx && ops->info(st->ctx, &st->final_info) == WEIR_OK
+                               && st->final_info.valid;
+    }
+}
+
+void session_report_end(struct session *ss)
+{
+    if (!ss->started || ss->ended)
+        return;
+    struct weir_report_end e;
+    stats_end(&ss->t, &ss->sb, &e);
+    report_end(ss->rs, &e);
+    ss->ended = 1;
+    ss->summary = e;
+    ss->summary.n_streams = 0;
+    ss->summary.streams = NULL;
+    ss->summary.sender_tcp_congestion = ss->summary.receiver_tcp_congestion = NULL;
+    ss->summary.server_output_text = ss->summary.server_output_json = NULL;
+    ss->summary.diskfiles = NULL;
+}
+
+int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)
+{
+    for (int i = 0; i < ss->t.n_streams; i++) {
+        const struct weir_stream *st = &ss->t.streams[i];
+        int rc = atomic_load_explicit(&st->failed, memory_order_acquire);
+        if (rc && (!sending_only || st->sending || rc == WEIR_E_FILE)) {
+            if (why)
+                *why = st->failed_why;
+            if (err)
+                *err = st->failed_errno;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void session_free(struct session *ss)
+{
+    free(ss->weir_json);
+    ss->weir_json = NULL;
+    workers_stop(&ss->t);
+    test_free(&ss->t);
+    stats_buf_free(&ss->sb);
+}

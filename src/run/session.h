@@ -1,0 +1,51 @@
+/* What the client and server state machines share while a test runs:
+ * the reporters, the statistics buffers and the run loop's timers. */
+#ifndef WEIR_SESSION_H
+#define WEIR_SESSION_H
+
+#include "host/report.h"
+#include "run/stats.h"
+#include "run/test.h"
+
+struct session {
+    struct weir_test t;
+    struct report_set *rs;
+    struct stats_buf sb;
+    int started;                /* test_start reported */
+    int ended;                  /* final summary reported */
+    uint64_t next_interval_ns;
+    char *weir_json;            /* start.weir object, JSON text */
+    /* The final summary as reported: sums, CPU, flags. Its pointers
+     * (streams, strings) are cleared; they do not outlive the report. */
+    struct weir_report_end summary;
+    int test_no;                /* server: the test's number, from 1 */
+};
+
+/* Signal handling: SIGINT, SIGTERM, SIGHUP set this flag (read by every
+ * thread, hence atomic); blocking calls
+ * return early so the state machines can notice it. */
+extern _Atomic int session_signal;
+void session_install_signals(void);
+
+/* Streams are open: report test_start, start workers (idle). */
+int session_begin(struct session *ss);
+/* Data starts flowing now. */
+void session_run(struct session *ss, uint64_t now);
+/* Timers due at now: omit end, interval reports. */
+void session_tick(struct session *ss, uint64_t now);
+/* Milliseconds until the next timer, capped at cap_ms. */
+int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms);
+/* Stop moving data: final partial interval, CPU figures, workers drain. */
+void session_stop(struct session *ss, uint64_t now);
+/* Report the end summary (with peer results when known). */
+void session_report_end(struct session *ss);
+/* First stream error recorded by a worker, 0 if none. sending_only: of
+ * the sending streams only -- and of any that could not write its -F file,
+ * which no peer's end can excuse. */
+int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err);
+/* Free everything of the test (streams, workers, buffers). */
+void session_free(struct session *ss);
+/* Start snapshot for reporters. */
+void session_start_report(struct session *ss, struct weir_report_start *st);
+
+#endif

@@ -1,0 +1,200 @@
+#include "run/test.h"
+#include "run/diskfile.h"
+#include "proto/netutil.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void test_init(struct weir_test *t, int role, const struct weir_settings *s)
+{
+    memset(t, 0, sizeof *t);
+    t->role = role;
+    t->s = s;
+    t->ctl_fd = -1;
+    t->p.tos = -1;
+    atomic_store(&t->phase, PHASE_IDLE);
+}
+
+void test_close_streams(struct weir_test *t)
+{
+    for (int i = 0; i < t->n_streams; i++) {
+        struct weir_stream *st = &t->streams[i];
+        if (st->ctx) {
+            t->transport->transport->close(st->ctx);
+            st->ctx = NULL;
+        }
+        if (st->file) {
+            st->file_size = diskfile_size(st->file);
+            diskfile_close(st->file);
+            st->file = NULL;
+        }
+    }
+}
+
+void test_free(struct weir_test *t)
+{
+    test_close_streams(t);
+    diskfile_close(t->next_file);
+    t->next_file = NULL;
+    free(t->streams);
+    params_free(&t->p);
+    free(t->peer_congestion);
+    free(t->server_output_text);
+    free(t->server_output_json);
+    t->streams = NULL;
+    t->n_streams = t->n_alloc = 0;
+}
+
+struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending)
+{
+    if (t->n_streams == t->n_alloc) {
+        int n = t->n_alloc ? t->n_alloc * 2 : 8;
+        struct weir_stream *ns = realloc(t->streams, (size_t)n * sizeof *ns);
+        if (!ns)
+            return NULL;
+        t->streams = ns;
+        t->n_alloc = n;
+    }
+    struct weir_stream *st = &t->streams[t->n_streams];
+    memset(st, 0, sizeof *st);
+    /* iperf3 numbers streams 1, then (existing streams + 2): 1, 3, 4, 5, ... */
+    st->id = t->n_streams == 0 ? 1 : t->n_streams + 2;
+    st->sending = sending;
+    st->ctx = ctx;
+    st->file = t->next_file;
+    t->next_file = NULL;
+    st->fd = t->transport->transport->stream_fd(ctx);
+    st->min_rtt = UINT32_MAX;
+    net_local_addr(st->fd, st->local_host, sizeof st->local_host, &st->local_port);
+    net_peer_addr(st->fd, st->remote_host, sizeof st->remote_host, &st->remote_port);
+    t->n_streams++;
+    return st;
+}
+
+void test_stream_config(const struct weir_test *t, int sending, int index,
+                        struct weir_stream_config *cfg)
+{
+    const struct weir_settings *s = t->s;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->struct_size = sizeof *cfg;
+    cfg->family = s->family;
+    cfg->bind_host = s->bind_host;
+    cfg->port = s->port;
+    if (t->role == WEIR_ROLE_CLIENT) {
+        cfg->host = s->host;
+        cfg->cport = s->cport ? (uint16_t)(s->cport + index) : 0;
+    }
+    cfg->sending = sending;
+    cfg->blksize = t->p.len;
+    cfg->rate = t->p.bandwidth;
+    cfg->window = t->p.window;
+    cfg->mss = t->p.mss;
+    cfg->nodelay = t->p.nodelay;
+    cfg->tos = t->p.tos;
+    cfg->congestion = t->p.congestion;
+    cfg->repeating_payload = t->p.repeating_payload;
+    cfg->udp_counters_64bit = t->p.udp_counters_64bit;
+    cfg->gso = t->p.gso;
+    cfg->gro = t->p.gro;
+    cfg->gso_dg_size = t->p.gso_dg_size;
+    cfg->snd_timeout_ms = (unsigned)s->snd_timeout_ms;
+    cfg->dont_fragment = t->p.dont_fragment;
+    cfg->fq_rate = t->p.fqrate;
+    cfg->bind_dev = s->bind_dev;
+    cfg->zerocopy = t->p.zerocopy;
+    cfg->skip_rx_copy = t->p.skip_rx_copy;
+    cfg->flowlabel = t->p.flowlabel;
+    cfg->mptcp = s->mptcp;
+    cfg->timeout_ms = 10000;
+    cfg->cookie = t->cookie;
+    cfg->stream_tag = t->stream_tag;
+}
+
+int test_carries_files(const struct weir_test *t)
+{
+    const struct weir_plugin *p = t->transport;
+    return (p->transport->caps & WEIR_CAP_PAYLOAD) != 0;
+}
+
+int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg,
+                     char *why, size_t whylen)
+{
+    if (!t->file)
+        return WEIR_OK;
+    if (!t->next_file && !(t->next_file = diskfile_open(t->file, sending, why, whylen)))
+        return WEIR_E_FILE;
+    cfg->payload = &t->next_file->payload;
+    return WEIR_OK;
+}
+
+int test_is_datagram(const struct weir_test *t)
+{
+    return (t->transport->transport->caps & WEIR_CAP_DATAGRAM) != 0;
+}
+
+int test_has_retransmits(const struct weir_test *t)
+{
+    return (t->transport->transport->caps & WEIR_CAP_RETRANSMITS) != 0;
+}
+
+void test_share_budget(struct weir_test *t)
+{
+    /* iperf3's client ends a -n/-k test it receives once it has received
+     * the amount, and iperf3's server sends on until that TEST_END. Over a
+     * transport that loses data, a server stopping at the amount would
+     * leave such a client waiting for what was lost: it sends on as
+     * iperf3's does, unless the client takes ST_WEIR_SENT. A reliable
+     * transport delivers it all, so the share stays exact there. */
+    if (t->role == WEIR_ROLE_SERVER && !t->sender_done &&
+        !(t->transport->transport->caps & WEIR_CAP_RELIABLE))
+        return;
+    uint64_t total = t->p.blockcount;
+    if (t->p.num)
+        total = (t->p.num + t->p.len - 1) / t->p.len;
+    int senders = 0;
+    for (int i = 0; i < t->n_streams; i++)
+        senders += t->streams[i].sending;
+    /* -O: iperf3's client ends once it sent the amount after the omit
+     * period (its sent count restarts there), but once it received the
+     * amount in all, omit period included (its received count does not).
+     * So a client's share starts at the omit end, a server's (-R) at the
+     * start, and either end stops where the client's check is met. */
+    int after_omit = t->role == WEIR_ROLE_CLIENT && t->p.omit > 0;
+    for (int i = 0; i < t->n_streams && total && senders; i++)
+        if (t->streams[i].sending) {
+            t->streams[i].budget_blocks = (total + (uint64_t)senders - 1) / (uint64_t)senders;
+            t->streams[i].budget_after_omit = after_omit;
+        }
+}
+
+int test_sent_share(const struct weir_test *t)
+{
+    int senders = 0;
+    for (int i = 0; i < t->n_streams; i++) {
+        const struct weir_stream *st = &t->streams[i];
+        if (!st->sending)
+            continue;
+        if (!st->budget_blocks || !atomic_load_explicit(&st->data_ended, memory_order_acquire))
+            return 0;
+        senders++;
+    }
+    return senders > 0;
+}
+
+void test_omit_check(struct weir_test *t, uint64_t now)
+{
+    if (!t->omitting || now < t->running_since_ns + (uint64_t)t->p.omit * 1000000000u)
+        return;
+    t->omitting = 0;
+    t->start_ns = now;
+    t->interval_start_ns = now;
+    cpu_mark_now(&t->cpu_start);
+    for (int i = 0; i < t->n_streams; i++) {
+        struct weir_stream *st = &t->streams[i];
+        st->at_omit = st->ctr;
+        st->at_interval = st->ctr;
+        st->retrans_omit = st->retrans_interval;
+        atomic_store_explicit(&st->omit_ended, 1, memory_order_release);
+    }
+}

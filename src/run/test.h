@@ -1,0 +1,156 @@
+/* One test: its parameters, streams, counters and timing, shared by the
+ * client and server state machines. */
+#ifndef WEIR_TEST_H
+#define WEIR_TEST_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <weir/weir.h>
+
+#include "run/cpu.h"
+#include "cli/options.h"
+#include "proto/params.h"
+
+struct diskfile;
+
+/* Data-path phase, written by the main thread, read by workers. */
+enum data_phase {
+    PHASE_IDLE = 0,     /* streams open, nothing moves yet */
+    PHASE_RUN = 1,      /* send and count */
+    PHASE_DRAIN = 2,    /* test over: stop sending, read and discard */
+    PHASE_STOP = 3      /* workers exit */
+};
+
+/* What the peer reported for one stream in the results exchange. */
+struct peer_stream {
+    int known;
+    uint64_t bytes;
+    int64_t retransmits;
+    double jitter;              /* seconds */
+    int64_t errors;
+    int64_t omitted_errors;
+    int64_t packets;
+    int64_t omitted_packets;
+    double start_time, end_time;
+};
+
+struct weir_stream {
+    int id;                     /* 1, 3, 4, 5, ... */
+    int sending;                /* this side writes */
+    void *ctx;                  /* the transport's stream */
+    int fd;
+    char local_host[64], remote_host[64];
+    uint16_t local_port, remote_port;
+
+    /* Written only by the stream's worker. */
+    struct weir_counters ctr;
+    _Atomic int failed;         /* weir_status of a send/recv error, 0 if none */
+    char failed_why[160];       /* its detail ("sendmmsg: Message too long"),
+                                   written before failed is set */
+    int failed_errno;           /* errno of the call that failed, likewise */
+    _Atomic int omit_ended;     /* set by the main thread (release, after
+                                   at_omit): the worker zeroes jitter, as
+                                   iperf3 does after -O, or starts the share */
+    uint64_t budget_blocks;     /* -n/-k share for a sending stream, 0 = none */
+    int budget_after_omit;      /* the share counts from the omit end, no
+                                   cap before it; the worker clears it then */
+    uint64_t budget_base;       /* worker: ctr.blocks where the share starts */
+    struct diskfile *file;      /* -F, or NULL */
+    uint64_t file_size;         /* its size when the stream closed */
+    _Atomic int data_ended;     /* sender: the whole file went to the
+                                   transport (-F: send said WEIR_E_DATAEND),
+                                   or the -n/-k share did */
+
+    /* Main thread bookkeeping. */
+    struct weir_counters at_interval;   /* ctr at the previous interval */
+    struct weir_counters at_omit;       /* ctr when the omit period ended */
+    uint64_t retrans_interval, retrans_omit;
+    int info_valid;
+    uint64_t max_snd_cwnd, max_snd_wnd;
+    uint32_t max_rtt, min_rtt;
+    uint64_t rtt_sum, rtt_n;
+    char congestion[32];
+    /* Kernel view taken when the test stopped, so the summary and the
+     * results survive the streams being closed. */
+    struct weir_stream_info final_info;
+    int final_info_valid;
+    struct peer_stream peer;
+};
+
+struct weir_test {
+    int role;                   /* enum weir_role */
+    const struct weir_settings *s;
+    struct test_params p;       /* what is on the wire */
+    const struct weir_plugin *transport;
+    void *tglobal;
+    unsigned char cookie[WEIR_COOKIE_SIZE];
+    int ctl_fd;
+    char peer_host[64];         /* the control connection's peer */
+    uint16_t peer_port;
+    int control_mss;
+    int stream_tag;             /* both ends agreed: streams carry the cookie */
+    int sender_done;            /* both ends agreed: ST_WEIR_SENT ends a
+                                   -n/-k test the server sends (state.h) */
+
+    struct weir_stream *streams;
+    int n_streams;
+    int n_alloc;
+    const char *file;           /* -F for this test, or NULL */
+    struct diskfile *next_file; /* opened for the stream being set up */
+
+    _Atomic int phase;          /* enum data_phase */
+    struct workers *workers;
+
+    /* Timing, monotonic ns. start_ns moves to the omit end, as iperf3 restarts
+     * its clocks there. */
+    uint64_t start_ns;
+    uint64_t running_since_ns;  /* TEST_RUNNING */
+    uint64_t interval_start_ns;
+    uint64_t end_ns;
+    int omitting;
+    struct cpu_mark cpu_start;
+    double cpu_total, cpu_user, cpu_system;
+
+    /* Peer's results. */
+    int peer_known;
+    double peer_cpu_total, peer_cpu_user, peer_cpu_system;
+    int peer_sender_has_retransmits;
+    char *peer_congestion;
+    char *server_output_text;
+    char *server_output_json;
+};
+
+void test_init(struct weir_test *t, int role, const struct weir_settings *s);
+void test_free(struct weir_test *t);
+
+/* Append a stream with the next iperf3 id (1, 3, 4, ...) and fill its
+ * addresses from the descriptor. NULL when out of memory. */
+struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending);
+void test_close_streams(struct weir_test *t);
+
+/* Local stream config from the test's parameters. */
+void test_stream_config(const struct weir_test *t, int sending, int index,
+                        struct weir_stream_config *cfg);
+/* -F: open the file for the stream about to be set up (kept for a retry
+ * of the same stream) and hand it to the transport in cfg; test_add_stream
+ * gives it to that stream. WEIR_OK, or WEIR_E_FILE with errno set and why
+ * filled. */
+int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg,
+                     char *why, size_t whylen);
+/* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
+int test_carries_files(const struct weir_test *t);
+
+int test_is_datagram(const struct weir_test *t);
+int test_has_retransmits(const struct weir_test *t);
+/* -n/-k: give each sending stream its share so the total stops at the
+ * requested amount (rounded up to whole blocks per stream). Either end:
+ * with -R the server is the sender; see test.c for when a server sends
+ * on until TEST_END instead, and for where -O starts the count. */
+void test_share_budget(struct weir_test *t);
+/* Every sending stream has a -n/-k share and sent all of it (and there is
+ * one): the sender is done. */
+int test_sent_share(const struct weir_test *t);
+/* Called from the main loop: ends the omit period when due. */
+void test_omit_check(struct weir_test *t, uint64_t now);
+
+#endif
