@@ -1,5 +1,5 @@
 /* Pieces of iperf3's -J document built from reporter snapshots with json-c
- * (protocol.md section 7), shared by the "json" and "json-stream" reporters. */
+ * (docs/protocol.md §12), shared by the "json" and "json-stream" reporters. */
 #ifndef WEIR_JSONDOC_H
 #define WEIR_JSONDOC_H
 

@@ -3,7 +3,7 @@
  * Client: connect to the server's control port, send the 37-byte cookie.
  * Server: streams arrive on the control listener; each is identified by the
  * cookie it sends first. Data is blocks of blksize bytes with no framing
- * (protocol.md §4.2). */
+ * (docs/protocol.md §7.2). */
 #include "tcp_int.h"
 #include "payload.h"
 

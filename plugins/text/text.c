@@ -1,5 +1,5 @@
 /* Reporter "text": iperf3's human-readable output, line for line, with the
- * program naming itself "weir". Layouts follow protocol.md section 8. */
+ * program naming itself "weir". Layouts: docs/protocol.md §12. */
 #include "config.h"
 
 #include <stdarg.h>

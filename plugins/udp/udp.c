@@ -1,4 +1,4 @@
-/* udp transport: iperf3's UDP data streams (protocol.md §4.3-4.6).
+/* udp transport: iperf3's UDP data streams (docs/protocol.md §7.3 to §7.5).
  *
  * Client: a connected UDP socket per stream, identified to the server by a
  * 4-byte hello (with the cookie after it between weir peers). Server: one

@@ -1,4 +1,4 @@
-/* udp transport: opening a stream, client side (protocol.md §4.3; the
+/* udp transport: opening a stream, client side (docs/protocol.md §7.3; the
  * server's side is udp_listen.c).
  *
  * Connect a UDP socket to the server port, send "9876", wait for "6789"

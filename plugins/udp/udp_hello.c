@@ -1,4 +1,4 @@
-/* udp transport: the hello's bytes (protocol.md §4.3) and what a datagram
+/* udp transport: the hello's bytes (docs/protocol.md §7.3) and what a datagram
  * that reaches a client waiting for the reply means. No system calls, so
  * the fuzz target can drive it on its own. */
 #include "udp_int.h"

@@ -20,7 +20,7 @@
 
 #include "sockutil.h"
 
-/* Datagram header (protocol.md §4.4): BE u32 seconds, BE u32 microseconds,
+/* Datagram header (docs/protocol.md §7.4): BE u32 seconds, BE u32 microseconds,
  * then a BE u32 or (udp_counters_64bit) u64 sequence number. */
 #define UDP_HDR32 12u
 #define UDP_HDR64 16u
@@ -157,7 +157,7 @@ uint64_t udp_deadline(unsigned timeout_ms);
 
 /* ---- udp_sock.c ---- */
 
-/* Apply the buffer rule (protocol.md §4.3) and TOS to a socket talking to
+/* Apply the buffer rule (docs/protocol.md §7.3) and TOS to a socket talking to
  * peer. */
 int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
                       const struct sockaddr *peer);

@@ -1,4 +1,4 @@
-/* udp transport: the server's side of opening streams (protocol.md §4.3).
+/* udp transport: the server's side of opening streams (docs/protocol.md §7.3, §11.3).
  *
  * One unconnected socket bound to the server port (the port's "door")
  * takes every hello. For each, a new socket is bound to the same address

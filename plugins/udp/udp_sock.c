@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* protocol.md §4.3: a window sets both buffers and must be granted; without
+/* docs/protocol.md §7.3: a window sets both buffers and must be granted; without
  * one, buffers smaller than a datagram are raised to blksize + 1024. */
 static int apply_buffers(const struct udp_global *g, int fd, const struct weir_stream_config *cfg)
 {

@@ -1,4 +1,4 @@
-/* udp transport: receiver accounting (protocol.md §4.6).
+/* udp transport: receiver accounting (docs/protocol.md §7.5).
  *
  * Per datagram, with max = highest sequence number seen (reported as the
  * receiver's packet count):

@@ -98,7 +98,7 @@ struct weir_settings {
     int n_reporters;
     const char *plugin_dir;      /* --plugin-dir */
 
-    /* Authentication (protocol.md §9). */
+    /* Authentication (docs/protocol.md §10). */
     const char *username;        /* --username (client) */
     const char *rsa_public_key;  /* --rsa-public-key-path (client) */
     const char *rsa_private_key; /* --rsa-private-key-path (server) */

@@ -1,4 +1,4 @@
-/* iperf3-compatible authentication (protocol.md §9): the client's RSA
+/* iperf3-compatible authentication (docs/protocol.md §10): the client's RSA
  * encrypted token ("user: U\npwd:  P\nts:   T", Base64) and the server's
  * check against an authorized-users file of "username,sha256hex" lines,
  * where the hash is sha256("{username}password"). */

@@ -1,5 +1,5 @@
 /* Control-channel I/O: bounded reads and writes, state bytes, and the
- * 4-byte big-endian length-prefixed JSON frames (protocol.md §2.4). */
+ * 4-byte big-endian length-prefixed JSON frames (docs/protocol.md §3.4). */
 #ifndef WEIR_CONTROL_H
 #define WEIR_CONTROL_H
 
@@ -37,7 +37,7 @@ enum ctl_io ctl_send_json(int fd, struct json_object *obj);
 /* Reads a frame of at most max_len bytes and parses it as a JSON object. */
 enum ctl_io ctl_recv_json(int fd, uint32_t max_len, struct json_object **out);
 
-/* SERVER_ERROR, then i_errno and errno as big-endian int32 (protocol.md §2.6). */
+/* SERVER_ERROR, then i_errno and errno as big-endian int32 (docs/protocol.md §4.2). */
 enum ctl_io ctl_send_server_error(int fd, int code, int err);
 /* After a SERVER_ERROR byte: read the tail, tolerating 0 or 4 bytes (older
  * servers). Missing values are 0. */

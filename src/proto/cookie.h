@@ -1,4 +1,4 @@
-/* The 37-byte test cookie: 36 characters of a-z2-7 and a NUL (protocol.md §2.2). */
+/* The 37-byte test cookie: 36 characters of a-z2-7 and a NUL (docs/protocol.md §3.2). */
 #ifndef WEIR_COOKIE_H
 #define WEIR_COOKIE_H
 

@@ -1,4 +1,4 @@
-/* The parameter JSON the client sends after PARAM_EXCHANGE (protocol.md §3):
+/* The parameter JSON the client sends after PARAM_EXCHANGE (docs/protocol.md §6):
  * building it in the real client's key order, and parsing plus range
  * checking it on the server with iperf3's error numbers. */
 #ifndef WEIR_PARAMS_H
@@ -40,7 +40,7 @@ struct test_params {
     int skip_rx_copy;           /* --skip-rx-copy */
     uint32_t flowlabel;         /* -L, 0 = none */
     int server_affinity;        /* -A n,m: CPU for the server's threads, -1 = none */
-    char *authtoken;            /* Base64 RSA token (protocol.md §9), or NULL */
+    char *authtoken;            /* Base64 RSA token (docs/protocol.md §10), or NULL */
     char *client_version;
     /* weir extensions: only a weir peer sends or answers them. */
     char *weir_transport;       /* transport plugin name when not plain iperf3 */

@@ -1,4 +1,4 @@
-/* The results JSON both sides exchange after TEST_END (protocol.md §6). */
+/* The results JSON both sides exchange after TEST_END (docs/protocol.md §9). */
 #ifndef WEIR_RESULTS_H
 #define WEIR_RESULTS_H
 

@@ -1,5 +1,5 @@
 /* The iperf3 control-channel states. Each value is the byte on the wire
- * (a signed char); see protocol.md §2.3.
+ * (a signed char); see docs/protocol.md §3.3, and §11.2, §11.6 for weir's.
  *
  *  value  name               direction  meaning
  *  -----  -----------------  ---------  -------------------------------------

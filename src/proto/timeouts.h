@@ -1,4 +1,4 @@
-/* Timeouts with iperf3's names and meanings (protocol.md §2.7, §5.5):
+/* Timeouts with iperf3's names and meanings (docs/protocol.md §5, §8.4):
  *   --rcv-timeout MS     a side that receives gives up when nothing arrives
  *                        for that long (IENOMSG 144); also bounds its waits
  *                        for the peer's control messages

@@ -1,4 +1,4 @@
-/* What a server allows its clients (protocol.md §3.1, §5.5):
+/* What a server allows its clients (docs/protocol.md §6.4, §8.4):
  *   --server-max-duration SECS      refuse a test whose time + omit exceeds
  *                                   it, or that has no time limit (-n/-k),
  *                                   as iperf3 3.20+ (IEMAXSERVERTESTDURATION-

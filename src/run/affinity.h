@@ -1,4 +1,4 @@
-/* -A: CPU affinity, as iperf3's (protocol.md §3.1, server_affinity). A
+/* -A: CPU affinity, as iperf3's (docs/protocol.md §6.1, server_affinity). A
  * process pins itself with -A n before it starts threads, which inherit
  * it; a server pins one test's data workers to the CPU its client asked
  * for with -A n,m. */

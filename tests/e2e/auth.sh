@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# iperf3-compatible authentication (protocol.md §9) through the real binary:
+# iperf3-compatible authentication (docs/protocol.md §10) through the real binary:
 #
 #   1. weir <-> weir with OAEP: the right password works; a wrong password,
 #      an unknown user, no credentials at all: the client exits 1 with
@@ -32,7 +32,7 @@ openssl genrsa -out "$KEYS/priv.pem" 2048 2>/dev/null &&
     skip_all "openssl could not make an RSA key pair"
 openssl genrsa -out "$KEYS/other.pem" 2048 2>/dev/null
 openssl rsa -in "$KEYS/other.pem" -pubout -out "$KEYS/other_pub.pem" 2>/dev/null
-# sha256("{mario}rossi"), the example of protocol.md §9.
+# sha256("{mario}rossi"): the users-file hash of docs/protocol.md §10.
 {
     echo "# authorized users"
     echo

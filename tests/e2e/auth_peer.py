@@ -5,7 +5,7 @@ Usage:
     auth_peer.py --port P --pubkey PEM --user U --password W [--ts-offset S]
                  [--padding oaep|pkcs1] [--plaintext TEXT] [--token TOKEN]
 
-Speaks the iperf3 control protocol up to the parameters (protocol.md §2):
+Speaks the iperf3 control protocol up to the parameters (docs/protocol.md §3):
 cookie, PARAM_EXCHANGE, then parameter JSON whose "authtoken" is made here:
 "user: U\\npwd:  W\\nts:   T" (T = now + S) RSA-encrypted with the openssl
 command (OAEP unless --padding pkcs1) and Base64-encoded.  --plaintext

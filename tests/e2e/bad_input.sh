@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A weir server against hostile and broken peers (protocol.md sections 2.6,
-# 10, 11.2 and 11.5).  ONE `weir -s` runs for the whole script; for every
+# A weir server against hostile and broken peers (docs/protocol.md §3.7,
+# §4, §5).  ONE `weir -s` runs for the whole script; for every
 # scenario tests/e2e/badpeer.py misbehaves on the raw control protocol, the
 # server's answer is checked (SERVER_ERROR 0xfe + iperf3's error number where
 # iperf3 has one), and then a valid `weir -c -t 1` must still be served.

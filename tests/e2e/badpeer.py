@@ -5,7 +5,7 @@ Usage:
     badpeer.py list                     print the scenario names
     badpeer.py [--host H] [--port P] [--timeout S] [--arg A] SCENARIO
 
-It speaks the raw iperf3 control protocol (protocol.md section 2): connect,
+It speaks the raw iperf3 control protocol (docs/protocol.md §3, §4): connect,
 send a 37-byte cookie (36 characters of a-z2-7 and a NUL), read the
 PARAM_EXCHANGE byte (0x09), then misbehave as SCENARIO says.  Everything the
 server answers after the misbehaviour is collected until EOF, a reset or the

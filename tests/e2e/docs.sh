@@ -5,7 +5,9 @@
 # build tree), must have an item of its own in src/weir.1 (the tag line
 # after a .TP). A new option without documentation fails here. Then weir.1
 # must render without a warning through groff -ww and man -l (skipped where
-# they are missing).
+# they are missing). Last, in a git checkout: every file of the repository
+# that cites docs/protocol.md cites sections it has, as "docs/protocol.md
+# §N", and no file points outside the repository ("../shared").
 #
 # Environment (tests/Makefile.am): WEIR, TESTS_DIR, WEIR_PLUGIN_PATH (the
 # built plugins). Exit 0 all passed, 1 a failure.
@@ -126,6 +128,61 @@ if command -v man >/dev/null 2>&1; then
     fi
 else
     skip_check "man -l renders weir.1" "man not found"
+fi
+
+# --- 4. Citations of docs/protocol.md name its sections; nothing points outside. ---
+# Section headings are "## §N title" and "### §N.M title". A file that
+# mentions protocol.md may use § for nothing else: each §N, §N.M (and
+# both ends of a range §N-M) in it must be a heading. Citations say
+# "docs/protocol.md" (a bare "protocol.md" was the file outside the tree)
+# and "§N" (not "section N" or "protocol.md 4.3", which cannot be checked).
+ROOT=$TESTS_DIR/..
+DOC=$ROOT/docs/protocol.md
+if [ ! -f "$DOC" ]; then
+    fail_check "docs/protocol.md exists"
+elif ! command -v git >/dev/null 2>&1 ||
+     ! top=$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null) || [ ! "$top" -ef "$ROOT" ]; then
+    # A tarball (make distcheck unpacks one inside the build tree of a
+    # checkout, so "inside a work tree" is not enough).
+    skip_check "citations of docs/protocol.md" "not a git checkout"
+else
+    SELF=tests/e2e/docs.sh
+    LC_ALL=C sed -n -E 's/^#{2,} §([0-9]+(\.[0-9]+)*) .*/\1/p' "$DOC" | sort -u >"$tmp/sections"
+    : >"$tmp/bad"
+    git -C "$ROOT" grep -n -I -F '../shared' -- . ":!$SELF" >>"$tmp/bad"
+    git -C "$ROOT" grep -l -I -F 'protocol.md' -- . ":!$SELF" >"$tmp/citing"
+    cites=0
+    while IFS= read -r f; do
+        # protocol.md not preceded by docs/, and section numbers without §.
+        LC_ALL=C grep -n -o -E '.{0,5}protocol\.md' "$ROOT/$f" | grep -v ':docs/protocol\.md$' |
+            sed "s|^|$f:|" >>"$tmp/bad"
+        LC_ALL=C grep -n -E 'protocol\.md,? +(sections? +)?[0-9]' "$ROOT/$f" |
+            sed "s|^|$f:|" >>"$tmp/bad"
+        LC_ALL=C grep -n -o -E '§[0-9]+(\.[0-9]+)*((-|–)[0-9]+(\.[0-9]+)*)?' "$ROOT/$f" |
+            while IFS=: read -r line ref; do
+                ref=${ref#§}
+                for n in ${ref//–/ }; do
+                    for m in ${n//-/ }; do
+                        echo "$f:$line:§$m"
+                    done
+                done
+            done >"$tmp/refs"
+        cites=$((cites + $(wc -l <"$tmp/refs")))
+        while IFS= read -r r; do
+            grep -qxF -- "${r##*§}" "$tmp/sections" || echo "$r (no such section)" >>"$tmp/bad"
+        done <"$tmp/refs"
+    done <"$tmp/citing"
+    files=$(wc -l <"$tmp/citing")
+    sections=$(wc -l <"$tmp/sections")
+    if [ "$files" -eq 0 ]; then
+        fail_check "found the files that cite docs/protocol.md (none: does git grep work here?)"
+    elif [ "$sections" -lt 12 ]; then
+        fail_shown "found the sections of docs/protocol.md ($sections only: still \"## §N title\"?)" "$tmp/sections"
+    elif [ -s "$tmp/bad" ]; then
+        fail_shown "citations name sections of docs/protocol.md; nothing points outside the tree" "$tmp/bad"
+    else
+        pass_check "the $cites citations in $files files name sections of docs/protocol.md (it has $sections)"
+    fi
 fi
 
 finish

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What a weir server allows its clients (protocol.md §3.1, §5.5, §10):
+# What a weir server allows its clients (docs/protocol.md §6.1, §6.4, §8.4, §4.5):
 #
 #   --server-max-duration SECS   a test longer than SECS (time + omit) or
 #                                without a time limit (-n, -k) is refused
@@ -141,7 +141,7 @@ case_default_window() {
 
 case_ranges() {
     start_server_retry weir || return
-    # key=value -> iperf3's error number (protocol.md §3.1, §10)
+    # key=value -> iperf3's error number (docs/protocol.md §6.1, §4.5)
     local checks=(
         '{"omit":601}' 12        '{"omit":-1}' 12
         '{"time":86401}' 5       '{"time":-1}' 5

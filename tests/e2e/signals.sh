@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Signals (protocol.md 2.3/2.6: CLIENT_TERMINATE, SERVER_TERMINATE):
+# Signals (docs/protocol.md §3.3, §4.3: CLIENT_TERMINATE, SERVER_TERMINATE):
 #   1. SIGINT to a running `weir -c -t 30` after ~2 s: partial results with a
 #      "sender" summary line, exit 1, "interrupt - the client has terminated"
 #      on stderr; the server says "the client has terminated" and serves the

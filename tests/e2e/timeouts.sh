@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Timeouts with iperf3's names and meanings (protocol.md §2.7, §5.5, §11.3,
-# §11.4), through the real binary:
+# Timeouts with iperf3's names and meanings (docs/protocol.md §5, §8.4,
+# §3.1), through the real binary:
 #
 #   options         every new option's range and side (client/server only)
 #   sockets         --snd-timeout and --cntl-ka are on the sockets: read back

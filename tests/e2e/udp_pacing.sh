@@ -4,7 +4,7 @@
 # sender (the client's intervals[].sum, the sender's own measurement) must
 # average within +-1 % of start.test_start.target_bitrate, each within 5 %
 # (a stall of a loaded machine at a boundary shifts one). Pacing keeps the
-# average since the start on target (protocol.md 4.5), so the first interval
+# average since the start on target (docs/protocol.md §7.6), so the first interval
 # is held to the same bound as the others; an interval shorter than half a
 # second (a trailing sliver) is not judged.
 #

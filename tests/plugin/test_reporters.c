@@ -2,12 +2,12 @@
  * files and fed synthetic snapshots through the mock host.
  *
  * Text: whole outputs are compared byte for byte with iperf3's layouts
- * (protocol.md 8.3 and captures of iperf3 3.12, with the program named
+ * (captures of iperf3 3.12's output, with the program named
  * "weir" and the newest iperf3's spacing where 3.12's differs: since 3.19 a
  * stream's sender summary line has 12 spaces after its retransmits, 13
  * after [SUM]'s; 3.12 had 13 for both), so one column off fails.
  * JSON: documents and lines are parsed and their keys, nesting, order and
- * values checked against protocol.md 7. */
+ * values checked against iperf3 3.12's -J documents (docs/protocol.md §12). */
 #include <CUnit/Basic.h>
 #include <json-c/json.h>
 #include <stddef.h>
@@ -241,7 +241,7 @@ static void end_and_finish(struct reporter_run *r, const struct weir_report_end 
 typedef struct weir_report_start start_fn(int role, const struct weir_report_stream *st, size_t n,
                                           int num_streams);
 
-/* The server's start in protocol.md 8.3's captures: test test_no on 5299,
+/* The server's start in the captures: test test_no on 5299,
  * the client's control connection from 48990, one stream from data_port. */
 static void server_begin(struct reporter_run *r, int test_no, const char *when, start_fn *start,
                          uint16_t data_port)
@@ -254,7 +254,7 @@ static void server_begin(struct reporter_run *r, int test_no, const char *when, 
     r->ops->test_start(r->ctx, &s);
 }
 
-/* protocol.md 8.3, "TCP client, -t 2". */
+/* Captured from iperf3 3.12: a TCP client, -t 2. */
 static void sc_tcp_client(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
@@ -294,7 +294,7 @@ static const char want_tcp_client[] =
     "\n"
     "weir Done.\n";
 
-/* protocol.md 8.3, the matching server. */
+/* Captured from iperf3 3.12: the matching server. */
 static void sc_tcp_server(struct reporter_run *r)
 {
     server_begin(r, 1, "Sun, 29 Nov 2026 19:25:25 GMT", start_tcp, 49006);
@@ -324,7 +324,7 @@ static const char want_tcp_server[] =
     "[ ID] Interval           Transfer     Bitrate\n"
     "[  5]   0.00-2.00   sec   840 MBytes  3.52 Gbits/sec                  receiver\n";
 
-/* protocol.md 8.3, "TCP reverse, -R -P 2 -t 2, client". */
+/* Captured from iperf3 3.12: a TCP reverse client, -R -P 2 -t 2. */
 static void sc_reverse_p2(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
@@ -380,7 +380,7 @@ static const char want_reverse_p2[] =
     "\n"
     "weir Done.\n";
 
-/* protocol.md 8.3, "UDP client, -u -t 2". */
+/* Captured from iperf3 3.12: a UDP client, -u -t 2. */
 static void sc_udp_client(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:27:31 GMT");
@@ -412,7 +412,7 @@ static const char want_udp_client[] =
     "\n"
     "weir Done.\n";
 
-/* protocol.md 8.3, "UDP server for the same test". */
+/* Captured from iperf3 3.12: the UDP server of the same test. */
 static void sc_udp_server(struct reporter_run *r)
 {
     server_begin(r, 2, "Sun, 29 Nov 2026 19:27:31 GMT", start_udp, 34193);
@@ -439,7 +439,7 @@ static const char want_udp_server[] =
     "[ ID] Interval           Transfer     Bitrate         Jitter    Lost/Total Datagrams\n"
     "[  5]   0.00-2.00   sec   256 KBytes  1.05 Mbits/sec  0.020 ms  0/8 (0%)  receiver\n";
 
-/* protocol.md 8.3, "UDP -P 2 -b 1M -l 1000 -t 1, client". */
+/* Captured from iperf3 3.12: a UDP client, -P 2 -b 1M -l 1000 -t 1. */
 static void sc_udp_p2(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:27:31 GMT");
@@ -483,7 +483,7 @@ static const char want_udp_p2[] =
     "\n"
     "weir Done.\n";
 
-/* protocol.md 8.3, "Bidir, --bidir -P 2 -t 1, client"; the summary's
+/* Captured from iperf3 3.12: a client, --bidir -P 2 -t 1; the summary's
  * elided lines follow the same layout. */
 static void sc_bidir_p2(struct reporter_run *r)
 {
@@ -801,7 +801,8 @@ static const char want_omit_server[] =
     "[  5]   0.00-1.00   sec  2.22 GBytes  19.0 Gbits/sec                  (omitted)\n"
     "[  5]   0.00-1.00   sec  2.24 GBytes  19.3 Gbits/sec                  \n";
 
-/* protocol.md 8.3: a server that saw one lost and one reordered datagram. */
+/* Captured from iperf3 3.12: a server that saw one lost and one reordered
+ * datagram (docs/protocol.md §7.5). */
 static void sc_udp_out_of_order(struct reporter_run *r)
 {
     connected(r, "127.0.0.1", 48000, "Sun, 29 Nov 2026 20:40:00 GMT");

@@ -576,7 +576,7 @@ static void test_hello_refused(void)
     CU_ASSERT_PTR_NULL(cs);
 }
 
-/* protocol.md §4.6, validated against iperf3: 1,2,3,5,4,6,8,9. */
+/* docs/protocol.md §7.5, validated against iperf3: 1,2,3,5,4,6,8,9. */
 static void test_loss_and_order(void)
 {
     struct crafted k;
