@@ -42,12 +42,12 @@ int sock_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass)
                    : sock_set_int(fd, IPPROTO_IP, IP_TOS, tos);
 }
 
-int sock_bind_device(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen)
+int sock_bind_device(int fd, const char *dev, char *why, size_t whylen)
 {
-    if (!cfg->bind_dev)
+    if (!dev)
         return WEIR_OK;
-    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->bind_dev, (socklen_t)strlen(cfg->bind_dev)) < 0) {
-        snprintf(why, whylen, "SO_BINDTODEVICE %s: %s", cfg->bind_dev, strerror(errno));
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev)) < 0) {
+        snprintf(why, whylen, "SO_BINDTODEVICE %s: %s", dev, strerror(errno));
         return WEIR_E_BINDDEV;
     }
     return WEIR_OK;
@@ -81,13 +81,13 @@ uint64_t sock_max_pacing(int fd)
     return bytes == UINT64_MAX ? 0 : bytes * 8;
 }
 
-int sock_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen)
+int sock_set_pacing(int fd, uint64_t bits_per_second, char *why, size_t whylen)
 {
-    if (!cfg->fq_rate)
+    if (!bits_per_second)
         return WEIR_OK;
     /* The kernel takes 32 bits, or 64 from Linux 4.20 on: the narrow form
      * whenever the rate fits, so older kernels work too. */
-    uint64_t bytes = cfg->fq_rate / 8;
+    uint64_t bytes = bits_per_second / 8;
     int r;
     if (bytes < UINT32_MAX) {
         unsigned int narrow = (unsigned int)bytes;

@@ -19,9 +19,9 @@ int sock_peer_is_ipv4(const struct sockaddr *peer);
  * IPv6 ones. Returns 0, or -1 with errno and *tclass saying which failed. */
 int sock_set_tos(int fd, const struct sockaddr *peer, int tos, int *tclass);
 
-/* --bind-dev (SO_BINDTODEVICE), before connect. Returns WEIR_OK, or
- * WEIR_E_BINDDEV with why filled. */
-int sock_bind_device(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);
+/* --bind-dev (SO_BINDTODEVICE) to dev, before connect; nothing when dev is
+ * NULL. Returns WEIR_OK, or WEIR_E_BINDDEV with why filled. */
+int sock_bind_device(int fd, const char *dev, char *why, size_t whylen);
 
 /* -m: the protocol number of Multipath TCP sockets (Linux 5.6+). */
 #define WEIR_IPPROTO_MPTCP 262
@@ -29,9 +29,10 @@ int sock_bind_device(int fd, const struct weir_stream_config *cfg, char *why, si
  * whose peer speaks plain TCP) or "off". */
 const char *sock_mptcp_state(int fd);
 
-/* --fq-rate (SO_MAX_PACING_RATE, bytes/s in the kernel). Returns WEIR_OK,
- * or WEIR_E_SETPACING with why filled. */
-int sock_set_pacing(int fd, const struct weir_stream_config *cfg, char *why, size_t whylen);
+/* --fq-rate: pace fd to at most bits_per_second (SO_MAX_PACING_RATE,
+ * bytes/s in the kernel); nothing when 0. Returns WEIR_OK, or
+ * WEIR_E_SETPACING with why filled. */
+int sock_set_pacing(int fd, uint64_t bits_per_second, char *why, size_t whylen);
 /* The socket's SO_MAX_PACING_RATE in bits/s; 0 when there is none. */
 uint64_t sock_max_pacing(int fd);
 

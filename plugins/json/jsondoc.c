@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "jsonfacts.h"
 #include "jsonnum.h"
 
 typedef struct json_object jobj;
@@ -137,6 +138,25 @@ static jobj *test_start_obj(const struct weir_report_start *s)
     return o;
 }
 
+/* start.weir: weir's facts about the test, then what the transport said
+ * about each stream (its facts, then the stream's id). */
+static jobj *weir_start(const struct weir_report_start *s)
+{
+    jobj *w = json_object_new_object();
+    jsonfacts_add(w, s->weir_facts, s->n_weir_facts);
+    if (s->streams_described) {
+        jobj *arr = json_object_new_array();
+        for (size_t i = 0; i < s->n_streams; i++) {
+            jobj *d = json_object_new_object();
+            jsonfacts_add(d, s->streams[i].facts, s->streams[i].n_facts);
+            add_int(d, "id", s->streams[i].id);
+            json_object_array_add(arr, d);
+        }
+        add(w, "streams", arr);
+    }
+    return w;
+}
+
 jobj *jsondoc_start(struct jsondoc_test *t, const struct weir_report_start *s)
 {
     jobj *o = json_object_new_object();
@@ -174,11 +194,8 @@ jobj *jsondoc_start(struct jsondoc_test *t, const struct weir_report_start *s)
     add_int(o, "sndbuf_actual", s->sndbuf_actual);
     add_int(o, "rcvbuf_actual", s->rcvbuf_actual);
     add(o, "test_start", test_start_obj(s));
-    if (s->weir_json != NULL) {
-        jobj *w = json_tokener_parse(s->weir_json);
-        if (w != NULL)
-            add(o, "weir", w);
-    }
+    if (s->n_weir_facts > 0 || s->streams_described)
+        add(o, "weir", weir_start(s));
 
     t->have_start = 1;
     t->datagram = s->datagram;
@@ -228,6 +245,11 @@ static jobj *interval_sample(const struct weir_report_sample *s, int datagram, i
     }
     add_bool(o, "omitted", s->omitted);
     add_bool(o, "sender", s->sender);
+    if (!is_sum && s->n_facts > 0) {
+        jobj *w = json_object_new_object();
+        jsonfacts_add(w, s->facts, s->n_facts);
+        add(o, "weir", w);
+    }
     return o;
 }
 

@@ -118,8 +118,8 @@ static ssize_t read_upto(int fd, void *buf, size_t len, uint64_t deadline)
 
 /* ---- streams ---- */
 
-static int stream_new(const struct tcp_global *g, int fd,
-                      const struct weir_stream_config *cfg, struct tcp_stream **out)
+static int stream_new(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
+                      const struct tcp_params *tp, struct tcp_stream **out)
 {
     if (cfg->blksize == 0)
         return tcp_fail(g, WEIR_E_INITSTREAM, "block size is 0");
@@ -146,8 +146,8 @@ static int stream_new(const struct tcp_global *g, int fd,
     /* -F: the file's bytes pass through buf both ways, so no
      * MSG_TRUNC and no memory file. */
     s->payload = cfg->payload;
-    s->rx_flags = !s->payload && cfg->skip_rx_copy ? MSG_TRUNC : 0;
-    if (!s->payload && cfg->zerocopy &&
+    s->rx_flags = !s->payload && tp->skip_rx_copy ? MSG_TRUNC : 0;
+    if (!s->payload && tp->zerocopy &&
         (s->payload_fd = tcp_payload_file(s->buf, s->blksize)) < 0) {
         int e = errno;
         free(s);
@@ -285,13 +285,14 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
  * goes: sends with sendfile (-Z), receives with MSG_TRUNC (--skip-rx-copy),
  * the kernel's pacing cap in bits/s (--fq-rate; 0 = none), and whether it
  * is Multipath TCP (-m: "on", or "fallback" to a plain TCP peer; "off"). */
-static int tcp_describe(void *stream, char *buf, size_t len)
+static int tcp_describe(void *stream, const struct weir_fact_sink *out)
 {
     const struct tcp_stream *s = stream;
-    int n = snprintf(buf, len, "{\"zerocopy\":%s,\"skip_rx_copy\":%s,\"max_pacing_rate\":%llu,\"mptcp\":\"%s\"}",
-                     s->payload_fd >= 0 ? "true" : "false", s->rx_flags ? "true" : "false",
-                     (unsigned long long)sock_max_pacing(s->fd), sock_mptcp_state(s->fd));
-    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
+    weir_fact_bool(out, "zerocopy", s->payload_fd >= 0);
+    weir_fact_bool(out, "skip_rx_copy", s->rx_flags != 0);
+    weir_fact_uint(out, "max_pacing_rate", sock_max_pacing(s->fd));
+    weir_fact_string(out, "mptcp", sock_mptcp_state(s->fd));
+    return WEIR_OK;
 }
 
 static int tcp_info(void *stream, struct weir_stream_info *out)
@@ -328,6 +329,8 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
 {
     const struct tcp_global *g = global;
     uint64_t deadline = deadline_after(cfg->timeout_ms);
+    struct tcp_params tp;
+    tcp_read_params(g, cfg, &tp);
     struct addrinfo hints = { .ai_family = cfg->family, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_NUMERICSERV };
     struct addrinfo *res = NULL;
@@ -345,24 +348,24 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
      * name with both an IPv6 and an IPv4 address should. */
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    cfg->mptcp ? WEIR_IPPROTO_MPTCP : IPPROTO_TCP);
+                    tp.mptcp ? WEIR_IPPROTO_MPTCP : IPPROTO_TCP);
         if (fd < 0) {
             snprintf(why, sizeof why, "socket: %s", strerror(errno));
             continue;
         }
         /* Before connect, so MSS and window shape the SYN (window scale). */
-        rc = tcp_apply_options(g, fd, cfg, ai->ai_addr);
+        rc = tcp_apply_options(g, fd, cfg, &tp, ai->ai_addr);
         if (rc == WEIR_OK)
-            rc = tcp_set_flowlabel(g, fd, cfg, ai->ai_addr);
+            rc = tcp_set_flowlabel(g, fd, tp.flowlabel, ai->ai_addr);
         if (rc != WEIR_OK)
             goto fail;
         /* Also before connect (iperf3 sets it after): an unknown algorithm
          * then fails the open without handing the server a stream that
          * sent a good cookie and went away. */
-        if (cfg->congestion && tcp_set_congestion(fd, cfg->congestion) < 0) {
+        if (tp.congestion && tcp_set_congestion(fd, tp.congestion) < 0) {
             int e = errno;
             rc = tcp_fail(g, WEIR_E_SETCONGESTION, "TCP_CONGESTION \"%s\": %s%s",
-                          cfg->congestion, strerror(e), e == ENOENT ? CONGESTION_HINT : "");
+                          tp.congestion, strerror(e), e == ENOENT ? CONGESTION_HINT : "");
             goto fail;
         }
         if ((cfg->bind_host || cfg->cport) &&
@@ -391,7 +394,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
         rc = tcp_fail(g, WEIR_E_SENDCOOKIE, "%s", strerror(errno));
         goto fail;
     }
-    rc = stream_new(g, fd, cfg, (struct tcp_stream **)stream);
+    rc = stream_new(g, fd, cfg, &tp, (struct tcp_stream **)stream);
     if (rc != WEIR_OK)
         goto fail;
     return WEIR_OK;
@@ -439,16 +442,18 @@ static void deny(int fd)
 static int take_stream(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
                        const struct sockaddr *peer, void **stream)
 {
-    int rc = tcp_apply_options(g, fd, cfg, peer);
+    struct tcp_params tp;
+    tcp_read_params(g, cfg, &tp);
+    int rc = tcp_apply_options(g, fd, cfg, &tp, peer);
     /* iperf3's server only warns about an unknown algorithm: the client asked
      * for it and reads back what is in use. */
-    if (rc == WEIR_OK && cfg->congestion && tcp_set_congestion(fd, cfg->congestion) < 0) {
+    if (rc == WEIR_OK && tp.congestion && tcp_set_congestion(fd, tp.congestion) < 0) {
         int e = errno;
-        tcp_warn(g, "TCP_CONGESTION \"%s\": %s%s; using the default", cfg->congestion,
+        tcp_warn(g, "TCP_CONGESTION \"%s\": %s%s; using the default", tp.congestion,
                  strerror(e), e == ENOENT ? CONGESTION_HINT : "");
     }
     if (rc == WEIR_OK)
-        rc = stream_new(g, fd, cfg, (struct tcp_stream **)stream);
+        rc = stream_new(g, fd, cfg, &tp, (struct tcp_stream **)stream);
     if (rc != WEIR_OK)
         close(fd);
     return rc;
@@ -540,10 +545,24 @@ static void tcp_fini(void *global)
     free(global);
 }
 
+static const char *const honoured[] = {
+    WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_NODELAY, WEIR_PARAM_TOS,
+    WEIR_PARAM_ZEROCOPY, WEIR_PARAM_SKIP_RX_COPY, WEIR_PARAM_FLOWLABEL, WEIR_PARAM_FQ_RATE,
+    WEIR_PARAM_BIND_DEV, WEIR_PARAM_MPTCP, WEIR_PARAM_SND_TIMEOUT_MS, NULL
+};
+
+/* What iperf3 takes with TCP and does nothing with: UDP's. */
+static const char *const ignored[] = {
+    WEIR_PARAM_GSO, WEIR_PARAM_GRO, WEIR_PARAM_GSO_DG_SIZE, WEIR_PARAM_DONT_FRAGMENT,
+    WEIR_PARAM_UDP_COUNTERS_64BIT, NULL
+};
+
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
             WEIR_CAP_CONGESTION | WEIR_CAP_PAYLOAD,
+    .params_honoured = honoured,
+    .params_ignored = ignored,
     .wire_key = "tcp",
     .wire_label = "TCP",
     .default_blksize = 131072,

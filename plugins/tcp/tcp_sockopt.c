@@ -14,14 +14,30 @@
 #include <linux/tcp.h>
 #include <linux/in6.h>        /* struct in6_flowlabel_req */
 
-int tcp_apply_options(const struct tcp_global *g, int fd,
-                      const struct weir_stream_config *cfg,
-                      const struct sockaddr *peer)
+void tcp_read_params(const struct tcp_global *g, const struct weir_stream_config *cfg,
+                     struct tcp_params *out)
 {
-    if (cfg->nodelay && sock_set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
+    const struct weir_host *h = g ? g->host : NULL;
+    out->congestion = weir_param_string(h, cfg, WEIR_PARAM_CONGESTION, NULL);
+    out->mss = (int)weir_param_uint(h, cfg, WEIR_PARAM_MSS, 0);
+    out->nodelay = weir_param_flag(h, cfg, WEIR_PARAM_NODELAY);
+    out->tos = (int)weir_param_int(h, cfg, WEIR_PARAM_TOS, -1);
+    out->zerocopy = weir_param_flag(h, cfg, WEIR_PARAM_ZEROCOPY);
+    out->skip_rx_copy = weir_param_flag(h, cfg, WEIR_PARAM_SKIP_RX_COPY);
+    out->flowlabel = (uint32_t)weir_param_uint(h, cfg, WEIR_PARAM_FLOWLABEL, 0);
+    out->fq_rate = weir_param_uint(h, cfg, WEIR_PARAM_FQ_RATE, 0);
+    out->bind_dev = weir_param_string(h, cfg, WEIR_PARAM_BIND_DEV, NULL);
+    out->mptcp = weir_param_flag(h, cfg, WEIR_PARAM_MPTCP);
+    out->snd_timeout_ms = (unsigned)weir_param_uint(h, cfg, WEIR_PARAM_SND_TIMEOUT_MS, 0);
+}
+
+int tcp_apply_options(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
+                      const struct tcp_params *tp, const struct sockaddr *peer)
+{
+    if (tp->nodelay && sock_set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
         return tcp_fail(g, WEIR_E_SETNODELAY, "TCP_NODELAY: %s", strerror(errno));
-    if (cfg->mss > 0 && sock_set_int(fd, IPPROTO_TCP, TCP_MAXSEG, cfg->mss) < 0)
-        return tcp_fail(g, WEIR_E_SETMSS, "TCP_MAXSEG %d: %s", cfg->mss, strerror(errno));
+    if (tp->mss > 0 && sock_set_int(fd, IPPROTO_TCP, TCP_MAXSEG, tp->mss) < 0)
+        return tcp_fail(g, WEIR_E_SETMSS, "TCP_MAXSEG %d: %s", tp->mss, strerror(errno));
     if (cfg->window > 0) {
         if (sock_set_int(fd, SOL_SOCKET, SO_SNDBUF, cfg->window) < 0)
             return tcp_fail(g, WEIR_E_SETBUF, "SO_SNDBUF %d: %s", cfg->window, strerror(errno));
@@ -29,33 +45,32 @@ int tcp_apply_options(const struct tcp_global *g, int fd,
             return tcp_fail(g, WEIR_E_SETBUF, "SO_RCVBUF %d: %s", cfg->window, strerror(errno));
     }
     /* --snd-timeout. */
-    if (cfg->snd_timeout_ms > 0 &&
-        sock_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)cfg->snd_timeout_ms) < 0)
-        return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", cfg->snd_timeout_ms,
+    if (tp->snd_timeout_ms > 0 &&
+        sock_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)tp->snd_timeout_ms) < 0)
+        return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", tp->snd_timeout_ms,
                         strerror(errno));
     int tclass = 0;
-    if (cfg->tos >= 0 && sock_set_tos(fd, peer, cfg->tos, &tclass) < 0)
+    if (tp->tos >= 0 && sock_set_tos(fd, peer, tp->tos, &tclass) < 0)
         return tcp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
-                        tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
+                        tclass ? "IPV6_TCLASS" : "IP_TOS", tp->tos, strerror(errno));
     /* --bind-dev and --fq-rate: the device before connect. */
     char why[160];
-    int rc = sock_bind_device(fd, cfg, why, sizeof why);
+    int rc = sock_bind_device(fd, tp->bind_dev, why, sizeof why);
     if (rc == WEIR_OK)
-        rc = sock_set_pacing(fd, cfg, why, sizeof why);
+        rc = sock_set_pacing(fd, tp->fq_rate, why, sizeof why);
     return rc == WEIR_OK ? WEIR_OK : tcp_fail(g, rc, "%s", why);
 }
 
-int tcp_set_flowlabel(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
-                      struct sockaddr *peer)
+int tcp_set_flowlabel(const struct tcp_global *g, int fd, uint32_t flowlabel, struct sockaddr *peer)
 {
-    if (!cfg->flowlabel)
+    if (!flowlabel)
         return WEIR_OK;
     if (peer->sa_family != AF_INET6 || sock_peer_is_ipv4(peer))
         return tcp_fail(g, WEIR_E_SETFLOW, "a flow label (-L) needs an IPv6 server address (try -6)");
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)peer;
     struct in6_flowlabel_req req = {
         .flr_dst = s6->sin6_addr,
-        .flr_label = htonl(cfg->flowlabel & IPV6_FLOWINFO_FLOWLABEL),
+        .flr_label = htonl(flowlabel & IPV6_FLOWINFO_FLOWLABEL),
         .flr_action = IPV6_FL_A_GET,
         .flr_share = IPV6_FL_S_ANY,
         .flr_flags = IPV6_FL_F_CREATE,
@@ -64,7 +79,7 @@ int tcp_set_flowlabel(const struct tcp_global *g, int fd, const struct weir_stre
      * and is told to send it; connect() then takes it from sin6_flowinfo. */
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &req, sizeof req) < 0 ||
         sock_set_int(fd, IPPROTO_IPV6, IPV6_FLOWINFO_SEND, 1) < 0)
-        return tcp_fail(g, WEIR_E_SETFLOW, "IPv6 flow label 0x%05x: %s", (unsigned)cfg->flowlabel,
+        return tcp_fail(g, WEIR_E_SETFLOW, "IPv6 flow label 0x%05x: %s", (unsigned)flowlabel,
                         strerror(errno));
     s6->sin6_flowinfo = req.flr_label;
     return WEIR_OK;

@@ -14,6 +14,7 @@
 #include <weir/weir.h>
 
 #include "text_compare.h"
+#include "text_facts.h"
 #include "units.h"
 
 #define DASH_LINE "-----------------------------------------------------------\n"
@@ -166,58 +167,15 @@ static void print_local_version(struct text *t)
     print_version(t, PACKAGE_NAME " " PACKAGE_VERSION, sys);
 }
 
-/* One value of a transport's stream facts, as text. */
-static void fact_value(char *buf, size_t len, struct json_object *v)
-{
-    if (json_object_is_type(v, json_type_boolean))
-        snprintf(buf, len, "%s", json_object_get_boolean(v) ? "yes" : "no");
-    else
-        snprintf(buf, len, "%s", json_object_get_string(v));
-}
-
-/* -V: what the transport said about each stream (start.weir.streams[],
- * from its describe hook), e.g. "[  5] tls: version TLSv1.3, ...". */
+/* -V: what the transport said about each stream (its describe hook),
+ * e.g. "[  5] tls: version TLSv1.3, ...". */
 static void print_stream_facts(struct text *t, const struct weir_report_start *s)
 {
-    struct json_object *w = s->weir_json ? json_tokener_parse(s->weir_json) : NULL;
-    struct json_object *arr = NULL;
-    if (!w || !json_object_object_get_ex(w, "streams", &arr) || !json_object_is_type(arr, json_type_array)) {
-        json_object_put(w);
-        return;
-    }
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
-        struct json_object *facts = json_object_array_get_idx(arr, i), *id = NULL;
-        if (!json_object_object_get_ex(facts, "id", &id))
-            continue;
-        int socket = -1;
-        for (size_t k = 0; k < s->n_streams; k++)
-            if (s->streams[k].id == json_object_get_int(id))
-                socket = s->streams[k].socket;
+    for (size_t i = 0; i < s->n_streams; i++) {
         char line[512];
-        size_t n = 0;
-        json_object_object_foreach(facts, key, val) {
-            if (strcmp(key, "id") == 0 || n >= sizeof line)
-                continue;
-            if (json_object_is_type(val, json_type_object)) {
-                n += (size_t)snprintf(line + n, sizeof line - n, "%s%s:", n ? "; " : "", key);
-                const char *sep = " ";
-                json_object_object_foreach(val, k2, v2) {
-                    char v[128];
-                    fact_value(v, sizeof v, v2);
-                    if (n < sizeof line)
-                        n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %s", sep, k2, v);
-                    sep = ", ";
-                }
-            } else {
-                char v[128];
-                fact_value(v, sizeof v, val);
-                n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %s", n ? ", " : "", key, v);
-            }
-        }
-        if (n > 0 && socket >= 0)
-            out(t, "[%3d] %s\n", socket, line);
+        if (text_facts_line(s->streams[i].facts, s->streams[i].n_facts, line, sizeof line) > 0)
+            out(t, "[%3d] %s\n", s->streams[i].socket, line);
     }
-    json_object_put(w);
 }
 
 static int text_open(const struct weir_host *host, const char *arg,

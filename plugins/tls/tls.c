@@ -85,20 +85,47 @@ static void tls_fini(void *global)
 }
 
 static const struct weir_option options[] = {
-    { "tls-version", "1.2|1.3", "the one TLS version to use (default 1.3; both ends must agree)" },
+    { "tls-version", "1.2|1.3", "the one TLS version to use (default 1.3; both ends must agree)",
+      WEIR_VALUE_STRING },
     { "tls-ciphersuites", "LIST", "TLS 1.3 suites, preferred first (default "
-      "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384)" },
-    { "tls-ciphers", "LIST", "TLS 1.2 cipher list, OpenSSL syntax (default ECDHE with AES-128-GCM first)" },
-    { "tls-ca", "FILE", "client: trust the CA certificates in FILE (PEM) instead of the system's" },
-    { "tls-fingerprint", "SHA256", "client: accept only the server certificate with this SHA-256 (hex, colons optional)" },
-    { "tls-insecure", NULL, "client: do not verify the server (encrypted, not authenticated)" },
-    { "tls-sni", "NAME", "client: server name to send and verify (default: the -c host unless an IP address)" },
-    { "tls-client-cert", "FILE", "client: certificate (chain, PEM) to present to the server" },
-    { "tls-client-key", "FILE", "client: private key of --tls-client-cert (default: the same file)" },
-    { "tls-cert", "FILE", "server: certificate chain (PEM); default an ephemeral self-signed one" },
-    { "tls-key", "FILE", "server: private key of --tls-cert (default: the same file)" },
-    { "tls-verify-client", "CAFILE", "server: require client certificates issued by a CA in CAFILE" },
-    { NULL, NULL, NULL }
+      "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384)",
+      WEIR_VALUE_STRING },
+    { "tls-ciphers", "LIST", "TLS 1.2 cipher list, OpenSSL syntax (default ECDHE with AES-128-GCM first)",
+      WEIR_VALUE_STRING },
+    { "tls-ca", "FILE", "client: trust the CA certificates in FILE (PEM) instead of the system's",
+      WEIR_VALUE_STRING },
+    { "tls-fingerprint", "SHA256", "client: accept only the server certificate with this SHA-256 (hex, colons optional)",
+      WEIR_VALUE_STRING },
+    { "tls-insecure", NULL, "client: do not verify the server (encrypted, not authenticated)",
+      WEIR_VALUE_BOOL },
+    { "tls-sni", "NAME", "client: server name to send and verify (default: the -c host unless an IP address)",
+      WEIR_VALUE_STRING },
+    { "tls-client-cert", "FILE", "client: certificate (chain, PEM) to present to the server",
+      WEIR_VALUE_STRING },
+    { "tls-client-key", "FILE", "client: private key of --tls-client-cert (default: the same file)",
+      WEIR_VALUE_STRING },
+    { "tls-cert", "FILE", "server: certificate chain (PEM); default an ephemeral self-signed one",
+      WEIR_VALUE_STRING },
+    { "tls-key", "FILE", "server: private key of --tls-cert (default: the same file)",
+      WEIR_VALUE_STRING },
+    { "tls-verify-client", "CAFILE", "server: require client certificates issued by a CA in CAFILE",
+      WEIR_VALUE_STRING },
+    { NULL, NULL, NULL, 0 }
+};
+
+/* tcp, below, acts on these: it sets up the socket. */
+static const char *const honoured[] = {
+    WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_NODELAY, WEIR_PARAM_TOS,
+    WEIR_PARAM_FLOWLABEL, WEIR_PARAM_FQ_RATE, WEIR_PARAM_BIND_DEV, WEIR_PARAM_MPTCP,
+    WEIR_PARAM_SND_TIMEOUT_MS, NULL
+};
+
+/* UDP's, which iperf3 takes with TCP and does nothing with. Not -Z or
+ * --skip-rx-copy: the payload goes through OpenSSL, so a test asking for
+ * them is refused rather than run without them. */
+static const char *const ignored[] = {
+    WEIR_PARAM_GSO, WEIR_PARAM_GRO, WEIR_PARAM_GSO_DG_SIZE, WEIR_PARAM_DONT_FRAGMENT,
+    WEIR_PARAM_UDP_COUNTERS_64BIT, NULL
 };
 
 /* weir -s --transport tls: make the certificate (and show its fingerprint)
@@ -113,6 +140,8 @@ static const struct weir_transport_ops ops = {
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONTROL_PORT |
             WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION | WEIR_CAP_PAYLOAD |
             WEIR_CAP_ENCRYPTED,
+    .params_honoured = honoured,
+    .params_ignored = ignored,
     /* The parameter key and the reported protocol stay TCP's: TLS is a layer
      * on a TCP test, and iperf3 tooling reading test_start.protocol knows
      * only TCP, UDP and SCTP. start.weir.transport says "tls". */

@@ -38,9 +38,10 @@ void tls_ssl_errors(char *buf, size_t len)
 
 /* ---- options ---- */
 
+/* The value of one of the options tls declares, NULL when not given. */
 static const char *opt(const struct tls_global *g, const char *name)
 {
-    return g->host->option ? g->host->option(name) : NULL;
+    return weir_param_string(g->host, NULL, name, NULL);
 }
 
 /* An option that takes a value but was given an empty one is an error. */
@@ -135,7 +136,7 @@ int tls_settings_read(struct tls_global *g)
                             "fingerprint, 64 hex digits (colons optional)", v);
         set->have_pin = 1;
     }
-    set->insecure = opt(g, "tls-insecure") != NULL;
+    set->insecure = weir_param_flag(g->host, NULL, "tls-insecure");
     if (set->insecure && (set->have_pin || set->ca_file))
         return tls_fail(g, WEIR_E_USAGE, "--tls-insecure turns verification off; it cannot be "
                         "combined with --tls-fingerprint or --tls-ca");

@@ -168,6 +168,6 @@ int tls_server_adopt(void *global, void *listener, const struct weir_stream_conf
 int tls_stream_fd(void *stream);
 int tls_info(void *stream, struct weir_stream_info *out);
 void tls_close(void *stream);
-int tls_describe(void *stream, char *buf, size_t len);
+int tls_describe(void *stream, const struct weir_fact_sink *out);
 
 #endif

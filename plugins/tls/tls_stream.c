@@ -236,16 +236,18 @@ int tls_info(void *stream, struct weir_stream_info *out)
     return WEIR_OK;
 }
 
-/* What this stream negotiated, for start.weir.streams[] (JSON reports). */
-int tls_describe(void *stream, char *buf, size_t len)
+/* What this stream negotiated: the "tls" group of start.weir.streams[]
+ * (JSON) and of the -V text line. */
+int tls_describe(void *stream, const struct weir_fact_sink *out)
 {
     const struct tls_stream *s = stream;
-    int n = snprintf(buf, len, "{\"tls\":{\"version\":\"%s\",\"cipher\":\"%s\","
-                     "\"ktls_send\":%s,\"ktls_recv\":%s,\"handshake_ms\":%.3f}}",
-                     s->version ? s->version : "", s->cipher ? s->cipher : "",
-                     s->ktls_tx ? "true" : "false", s->ktls_rx ? "true" : "false",
-                     (double)s->handshake_ns / 1e6);
-    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
+    weir_fact_string(out, "tls.version", s->version ? s->version : "");
+    weir_fact_string(out, "tls.cipher", s->cipher ? s->cipher : "");
+    weir_fact_bool(out, "tls.ktls_send", s->ktls_tx);
+    weir_fact_bool(out, "tls.ktls_recv", s->ktls_rx);
+    /* Milliseconds to the microsecond. */
+    weir_fact_double(out, "tls.handshake_ms", (double)((s->handshake_ns + 500) / 1000) / 1e3);
+    return WEIR_OK;
 }
 
 void tls_close(void *stream)

@@ -69,7 +69,18 @@ static void stream_free(struct udp_stream *s)
 /* Is one of the plugin's flags given? */
 static int opt_set(const struct udp_global *g, const char *name)
 {
-    return g && g->host && g->host->option && g->host->option(name) != NULL;
+    return weir_param_flag(udp_host(g), NULL, name);
+}
+
+/* --gsro's gso and gro: 1 asked for, 0 refused, -1 not given (the
+ * transport decides). */
+static int offload(const struct udp_global *g, const struct weir_stream_config *cfg, const char *name)
+{
+    struct weir_value v;
+    const struct weir_host *h = udp_host(g);
+    if (!h || !h->param || !h->param(cfg, name, &v) || v.type != WEIR_VALUE_BOOL)
+        return -1;
+    return v.v.b;
 }
 
 /* Sending side: the payload and, where it can be used, GSO. It is on
@@ -95,7 +106,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     uint32_t segs = UDP_MAX_BLKSIZE / s->blksize;
     if (segs > UDP_GSO_MAX_SEGS)
         segs = UDP_GSO_MAX_SEGS;
-    int want = cfg->gso != 0 &&
+    int want = offload(s->g, cfg, WEIR_PARAM_GSO) != 0 &&
                !s->plain && !opt_set(s->g, UDP_OPT_NO_GSO);
     s->gso = want && segs >= 2 && udp_gso_usable(s->fd, s->blksize);
     s->gso_segs = s->gso ? segs : 1;
@@ -118,7 +129,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
  * default. Each GRO buffer must hold a whole coalesced run. */
 static int setup_receiver(struct udp_stream *s, const struct weir_stream_config *cfg)
 {
-    int want = cfg->gro == 1 &&
+    int want = offload(s->g, cfg, WEIR_PARAM_GRO) == 1 &&
                !s->plain && !opt_set(s->g, UDP_OPT_NO_GRO);
     s->gro = want && udp_gro_enable(s->fd);
     /* Without GRO a slot takes one datagram's header and MSG_TRUNC reports
@@ -162,7 +173,7 @@ int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_
     s->fd = fd;
     s->sending = cfg->sending != 0;
     s->blksize = cfg->blksize;
-    s->seq64 = cfg->udp_counters_64bit != 0;
+    s->seq64 = weir_param_flag(udp_host(g), cfg, WEIR_PARAM_UDP_COUNTERS_64BIT);
     s->hdrlen = s->seq64 ? UDP_HDR64 : UDP_HDR32;
     s->plain = opt_set(g, UDP_OPT_NO_BATCH);
     s->no_mmsg = s->plain || !udp_mmsg_available(fd);
@@ -211,15 +222,35 @@ static void udp_fini(void *global)
 }
 
 static const struct weir_option options[] = {
-    { UDP_OPT_NO_GSO, NULL, "udp: never send with GSO (UDP_SEGMENT), even where the kernel has it" },
-    { UDP_OPT_NO_GRO, NULL, "udp: never receive with GRO (UDP_GRO), even when --gsro asks for it" },
-    { UDP_OPT_NO_BATCH, NULL, "udp: one datagram per send/receive call (no sendmmsg/recvmmsg, GSO, GRO)" },
-    { NULL, NULL, NULL }
+    { UDP_OPT_NO_GSO, NULL, "udp: never send with GSO (UDP_SEGMENT), even where the kernel has it",
+      WEIR_VALUE_BOOL },
+    { UDP_OPT_NO_GRO, NULL, "udp: never receive with GRO (UDP_GRO), even when --gsro asks for it",
+      WEIR_VALUE_BOOL },
+    { UDP_OPT_NO_BATCH, NULL, "udp: one datagram per send/receive call (no sendmmsg/recvmmsg, GSO, GRO)",
+      WEIR_VALUE_BOOL },
+    { NULL, NULL, NULL, 0 }
+};
+
+static const char *const honoured[] = {
+    WEIR_PARAM_TOS, WEIR_PARAM_GSO, WEIR_PARAM_GRO, WEIR_PARAM_DONT_FRAGMENT, WEIR_PARAM_FQ_RATE,
+    WEIR_PARAM_BIND_DEV, WEIR_PARAM_UDP_COUNTERS_64BIT, NULL
+};
+
+/* What iperf3 takes with -u and does nothing with (TCP's), and what this
+ * transport does anyway or does not need: every datagram is blksize bytes
+ * whatever gso_dg_size says, and a receiver without GRO copies only
+ * headers (skip_rx_copy). */
+static const char *const ignored[] = {
+    WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_NODELAY, WEIR_PARAM_ZEROCOPY,
+    WEIR_PARAM_SKIP_RX_COPY, WEIR_PARAM_FLOWLABEL, WEIR_PARAM_GSO_DG_SIZE, WEIR_PARAM_MPTCP,
+    WEIR_PARAM_SND_TIMEOUT_MS, NULL
 };
 
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     .caps = WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG,
+    .params_honoured = honoured,
+    .params_ignored = ignored,
     .wire_key = "udp",
     .wire_label = "UDP",
     .default_blksize = 0,       /* the control connection's MSS, else 1460 */

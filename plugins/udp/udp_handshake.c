@@ -96,7 +96,8 @@ static int open_one(const struct udp_global *g, const struct weir_stream_config 
         close(fd);
         return WEIR_E_AGAIN;
     }
-    int rc = sock_bind_device(fd, cfg, why, whylen);    /* before connect: routing */
+    /* Before connect: routing. */
+    int rc = sock_bind_device(fd, weir_param_string(udp_host(g), cfg, WEIR_PARAM_BIND_DEV, NULL), why, whylen);
     if (rc != WEIR_OK) {
         close(fd);
         return udp_fail(g, rc, "%s", why);

@@ -141,6 +141,9 @@ struct udp_stream {
 
 /* ---- udp.c ---- */
 
+/* The host services, for host->param (NULL in a test without a host). */
+#define udp_host(g) ((g) ? (g)->host : NULL)
+
 /* Report code with formatted detail through the host; returns code. */
 int udp_fail(const struct udp_global *g, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -157,8 +160,9 @@ uint64_t udp_deadline(unsigned timeout_ms);
 
 /* ---- udp_sock.c ---- */
 
-/* Apply the buffer rule (docs/protocol.md §7.3) and TOS to a socket talking to
- * peer. */
+/* Apply the buffer rule (docs/protocol.md §7.3), and the transport
+ * parameters tos, dont_fragment, bind_dev and fq_rate, to a socket talking
+ * to peer. */
 int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
                       const struct sockaddr *peer);
 /* Can a send on this connected socket use UDP_SEGMENT for blksize-byte
@@ -174,8 +178,8 @@ int udp_gro_enable(int fd);
 int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io);
 int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io);
 int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms);
-/* The describe hook: {"gso":..,"gro":..,"batch":".."}. */
-int udp_describe(void *stream, char *buf, size_t len);
+/* The describe hook: gso, gro, batch, headers_only. */
+int udp_describe(void *stream, const struct weir_fact_sink *out);
 /* Header of datagram seq sent at (sec, usec), into hdr (hdrlen bytes). */
 void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64);
 

@@ -300,14 +300,14 @@ int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int
     return receive(s, c, io, 1);
 }
 
-int udp_describe(void *stream, char *buf, size_t len)
+int udp_describe(void *stream, const struct weir_fact_sink *out)
 {
     const struct udp_stream *s = stream;
     const char *batch = s->sending ? (s->no_mmsg ? "sendmsg" : "sendmmsg")
                                    : (s->no_mmsg ? "recvmsg" : "recvmmsg");
-    int n = snprintf(buf, len, "{\"gso\":%s,\"gro\":%s,\"batch\":\"%s\",\"headers_only\":%s}",
-                     s->sending && s->gso ? "true" : "false",
-                     !s->sending && s->gro ? "true" : "false", batch,
-                     !s->sending && s->rx_flags ? "true" : "false");
-    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_NOMEM;
+    weir_fact_bool(out, "gso", s->sending && s->gso);
+    weir_fact_bool(out, "gro", !s->sending && s->gro);
+    weir_fact_string(out, "batch", batch);
+    weir_fact_bool(out, "headers_only", !s->sending && s->rx_flags);
+    return WEIR_OK;
 }

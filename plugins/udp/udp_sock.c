@@ -55,14 +55,15 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
     int rc = apply_buffers(g, fd, cfg);
     if (rc != WEIR_OK)
         return rc;
-    int tclass = 0;
-    if (cfg->tos >= 0 && sock_set_tos(fd, peer, cfg->tos, &tclass) < 0)
+    const struct weir_host *h = udp_host(g);
+    int tclass = 0, tos = (int)weir_param_int(h, cfg, WEIR_PARAM_TOS, -1);
+    if (tos >= 0 && sock_set_tos(fd, peer, tos, &tclass) < 0)
         return udp_fail(g, tclass ? WEIR_E_SETCOS : WEIR_E_SETTOS, "%s %d: %s",
-                        tclass ? "IPV6_TCLASS" : "IP_TOS", cfg->tos, strerror(errno));
+                        tclass ? "IPV6_TCLASS" : "IP_TOS", tos, strerror(errno));
     /* --dont-fragment: DF on every datagram, and one larger than the path
      * MTU fails to send (EMSGSIZE) instead of leaving in fragments. Linux
      * sets DF on datagrams that fit anyway; what changes is the rest. */
-    if (cfg->dont_fragment) {
+    if (weir_param_flag(h, cfg, WEIR_PARAM_DONT_FRAGMENT)) {
         int v4 = sock_peer_is_ipv4(peer);
         if ((v4 ? sock_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
                 : sock_set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1)) < 0)
@@ -72,9 +73,9 @@ int udp_apply_options(const struct udp_global *g, int fd, const struct weir_stre
     /* --bind-dev here for accepted streams (the client's is bound before it
      * connects), --fq-rate for both. */
     char why[160];
-    rc = sock_bind_device(fd, cfg, why, sizeof why);
+    rc = sock_bind_device(fd, weir_param_string(h, cfg, WEIR_PARAM_BIND_DEV, NULL), why, sizeof why);
     if (rc == WEIR_OK)
-        rc = sock_set_pacing(fd, cfg, why, sizeof why);
+        rc = sock_set_pacing(fd, weir_param_uint(h, cfg, WEIR_PARAM_FQ_RATE, 0), why, sizeof why);
     return rc == WEIR_OK ? WEIR_OK : udp_fail(g, rc, "%s", why);
 }
 

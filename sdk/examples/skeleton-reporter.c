@@ -109,8 +109,9 @@ static int skel_open(const struct weir_host *host, const char *arg,
             return WEIR_E_LOGFILE;
         }
     }
-    /* The host's option table: NULL when not given, "" for a given flag. */
-    if (host->option("skeleton-header")) {
+    /* The plugin's own option, typed as declared (a flag: true when
+     * given); the NULL is "no stream": options are the process's. */
+    if (weir_param_flag(host, NULL, "skeleton-header")) {
         long size = 0;          /* the sink starts empty */
         if (r->file && fseek(r->file, 0, SEEK_END) == 0)
             size = ftell(r->file);
@@ -313,12 +314,12 @@ static const struct weir_reporter_ops ops = {
 
 /* Options this plugin declares, ended by a zeroed entry. The host parses
  * them (only when this plugin is named on the command line), lists them in
- * --help and answers host->option("skeleton-header"). Option names share
- * one namespace with weir's and every other plugin's: prefix them with the
- * plugin's name. */
+ * --help and answers host->param(NULL, "skeleton-header", &value). Option
+ * names share one namespace with weir's and every other plugin's: prefix
+ * them with the plugin's name. */
 static const struct weir_option options[] = {
     { .name = "skeleton-header", .arg = NULL,
-      .help = "write the CSV column names first" },
+      .help = "write the CSV column names first", .type = WEIR_VALUE_BOOL },
     { 0 },
 };
 

@@ -136,9 +136,12 @@ static int skel_client_open(void *global, const struct weir_stream_config *cfg, 
         return WEIR_E_STREAMCONNECT;
     }
     set_timeouts(fd, cfg->timeout_ms);
-    /* Options go on before connect so they shape the handshake. */
+    /* Options go on before connect so they shape the handshake. -N is one
+     * of the core's transport parameters (WEIR_PARAM_*), which a transport
+     * reads through the host; the ops table below says it honours it. */
     int one = 1;
-    if (cfg->nodelay && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) {
+    if (weir_param_flag(g->host, cfg, WEIR_PARAM_NODELAY) &&
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) {
         rc = WEIR_E_SETNODELAY;
         g->host->set_error(rc, "TCP_NODELAY: %s", strerror(errno));
         goto fail;
@@ -227,7 +230,7 @@ static int skel_server_accept(void *global, void *listener,
         return WEIR_E_AGAIN;
     }
     int one = 1;
-    if (cfg->nodelay)
+    if (weir_param_flag(g->host, cfg, WEIR_PARAM_NODELAY))
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (set_nonblocking(fd) < 0 || stream_new(fd, cfg, stream) != WEIR_OK) {
         close(fd);
@@ -376,12 +379,13 @@ static int skel_info(void *stream, struct weir_stream_info *out)
     return WEIR_OK;
 }
 
-/* optional (minor 1) — describe: called on the main thread once per stream
- * after it is open, for the JSON report's start.weir.streams[]: write one
- * JSON object with weir-only facts about the stream, NUL-terminated, into
- * buf. Here: the socket buffer sizes the kernel actually granted (-w asks,
- * the kernel decides). Return anything but WEIR_OK to report nothing. */
-static int skel_describe(void *stream, char *buf, size_t len)
+/* optional — describe: called on the main thread once per stream after it
+ * is open. Reports facts about the stream as typed key/values through out
+ * (the weir_fact_* helpers); reporters get them, the JSON report as
+ * start.weir.streams[], the text report as a -V line. Here: the socket
+ * buffer sizes the kernel actually granted (-w asks, the kernel decides).
+ * Return anything but WEIR_OK to report none of them. */
+static int skel_describe(void *stream, const struct weir_fact_sink *out)
 {
     const struct skel_stream *s = stream;
     int snd = 0, rcv = 0;
@@ -389,8 +393,31 @@ static int skel_describe(void *stream, char *buf, size_t len)
     if (getsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &snd, &sl) < 0 ||
         getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, &rl) < 0)
         return WEIR_E_PLUGIN;
-    int n = snprintf(buf, len, "{\"sndbuf\":%d,\"rcvbuf\":%d}", snd, rcv);
-    return n > 0 && (size_t)n < len ? WEIR_OK : WEIR_E_PLUGIN;
+    weir_fact_uint(out, "sndbuf", (uint64_t)snd);
+    weir_fact_uint(out, "rcvbuf", (uint64_t)rcv);
+    return WEIR_OK;
+}
+
+/* optional — describe_interval: called on the main thread for each stream
+ * at every interval report (-i), also while the worker sends. Facts of the
+ * interval beyond info's fixed numbers, typed as in describe; the JSON
+ * report puts them in intervals[].streams[].weir. Here: segments sent and
+ * not yet acknowledged when the interval ended. */
+static int skel_describe_interval(void *stream, const struct weir_fact_sink *out)
+{
+#ifdef TCP_INFO
+    const struct skel_stream *s = stream;
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+        return WEIR_E_PLUGIN;
+    weir_fact_uint(out, "unacked_segments", ti.tcpi_unacked);
+    return WEIR_OK;
+#else
+    (void)stream;
+    (void)out;
+    return WEIR_E_PLUGIN;
+#endif
 }
 
 /* optional (minor 2) — server_start: called on the main thread once when a
@@ -418,15 +445,25 @@ static void skel_close(void *stream)
     free(s);
 }
 
+/* The core's transport parameters this transport acts on. Any other a test
+ * gives (-C, -Z, --fq-rate, ...) makes weir refuse the test with one line
+ * naming the option and this transport: better than a test that silently
+ * ran without it. A transport that speaks iperf3's protocol lists in
+ * params_ignored what iperf3 takes for that protocol without acting on it,
+ * so iperf3's scripts keep working. */
+static const char *const honoured[] = { WEIR_PARAM_NODELAY, NULL };
+
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     /* What the core may rely on; it branches on these, never on the name.
-     * No WEIR_CAP_CONGESTION: -C is not honoured here. */
+     * No WEIR_CAP_CONGESTION: info reports no congestion algorithm. */
 #ifdef TCP_INFO
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_CONTROL_PORT | WEIR_CAP_RETRANSMITS,
 #else
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_CONTROL_PORT,
 #endif
+    .params_honoured = honoured,
+    .params_ignored = NULL,
     /* required: the parameter key (the peer sees plain TCP, and a weir
      * server serves it with its own tcp transport) and the report label */
     .wire_key = "tcp",
@@ -443,13 +480,13 @@ static const struct weir_transport_ops ops = {
     .recv = skel_recv,
     .info = skel_info,
     .close = skel_close,
-    /* minor 1 */
     .describe = skel_describe,
     /* minor 2 */
     .server_start = skel_server_start,
     /* minor 3: server_adopt is left NULL, so weir lends this transport
      * the control listener and calls server_accept (one test at a time). */
     .recv_wait = skel_recv_wait,
+    .describe_interval = skel_describe_interval,
 };
 
 static const struct weir_plugin desc = {

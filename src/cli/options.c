@@ -740,7 +740,9 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
             default:
                 if (c >= OPT_PLUGIN_BASE && (size_t)(c - OPT_PLUGIN_BASE) < MAX_PLUGIN_OPTIONS) {
                     const struct weir_option *o = plugin_opts[c - OPT_PLUGIN_BASE];
-                    host_set_option(o->name, optarg ? optarg : "");
+                    char why[256];
+                    if (host_set_option(o, optarg, why, sizeof why) != 0)
+                        return usage_error("%s", why);
                     break;
                 }
                 return usage_error("unrecognized option '%s'", argv[optind - 1]);
@@ -778,7 +780,9 @@ int options_parse(int argc, char **argv, struct weir_settings *s)
                 if (k >= MAX_PLUGIN_OPTIONS)
                     break;
                 plugin_opts[k] = o;
-                longopts[n_long++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+                longopts[n_long++] = (struct option){ o->name,
+                                                      host_option_type(o) == WEIR_VALUE_BOOL ? no_argument
+                                                                                             : required_argument,
                                                       NULL, OPT_PLUGIN_BASE + (int)k };
             }
         }

@@ -1,7 +1,11 @@
 #include "host/host.h"
 #include "cli/identity.h"
 #include "host/loader.h"
+#include "run/transport_params.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +17,10 @@ static _Thread_local char err_text[512];
 static int debug_on;
 
 #define MAX_OPTIONS 64
-static struct { const char *name; const char *value; } options[MAX_OPTIONS];
+/* Plugin options given on the command line, typed as declared. Written
+ * while the command line is parsed, before any plugin hook runs; read-only
+ * after. */
+static struct { const char *name; struct weir_value value; } options[MAX_OPTIONS];
 static int n_options;
 
 uint64_t host_now_ns(void)
@@ -45,12 +52,19 @@ static void host_set_error(enum weir_status code, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *host_option(const char *name)
+static int host_param(const struct weir_stream_config *cfg, const char *name, struct weir_value *out)
 {
+    out->type = WEIR_VALUE_NONE;
+    if (!name)
+        return 0;
+    if (cfg && WEIR_HAS_FIELD(cfg, params) && transport_params_lookup(cfg->params, name, out))
+        return 1;
     for (int i = 0; i < n_options; i++)
-        if (strcmp(options[i].name, name) == 0)
-            return options[i].value;
-    return NULL;
+        if (strcmp(options[i].name, name) == 0) {
+            *out = options[i].value;
+            return 1;
+        }
+    return 0;
 }
 
 static const struct weir_plugin *host_find_transport(const char *name)
@@ -66,7 +80,7 @@ static const struct weir_host services = {
     .log = host_log,
     .set_error = host_set_error,
     .now_ns = host_now_ns,
-    .option = host_option,
+    .param = host_param,
     .find_transport = host_find_transport,
 };
 
@@ -88,18 +102,66 @@ void host_clear_error(void)
     err_text[0] = '\0';
 }
 
-void host_set_option(const char *name, const char *value)
+uint32_t host_option_type(const struct weir_option *o)
 {
+    if (!o->arg)
+        return WEIR_VALUE_BOOL;
+    return o->type ? o->type : WEIR_VALUE_STRING;
+}
+
+/* The whole of text as the option's type. */
+static int parse_value(uint32_t type, const char *text, struct weir_value *v)
+{
+    char *end = NULL;
+    errno = 0;
+    v->type = type;
+    switch (type) {
+    case WEIR_VALUE_STRING:
+        v->v.s = text;
+        return 0;
+    case WEIR_VALUE_INT:
+        v->v.i = strtoll(text, &end, 10);
+        break;
+    case WEIR_VALUE_UINT:
+        while (isspace((unsigned char)*text))
+            text++;
+        if (*text == '-')
+            return -1;
+        v->v.u = strtoull(text, &end, 10);
+        break;
+    case WEIR_VALUE_DOUBLE:
+        v->v.d = strtod(text, &end);
+        if (end != text && !isfinite(v->v.d))
+            return -1;
+        break;
+    default:
+        return -1;
+    }
+    return end == text || *end != '\0' || errno ? -1 : 0;
+}
+
+int host_set_option(const struct weir_option *o, const char *text, char *why, size_t whylen)
+{
+    struct weir_value v = { .type = WEIR_VALUE_BOOL, .v.b = 1 };
+    uint32_t type = host_option_type(o);
+    if (type != WEIR_VALUE_BOOL && parse_value(type, text ? text : "", &v) != 0) {
+        static const char *const kinds[] = { "", "", "an integer", "a non-negative integer", "a number" };
+        snprintf(why, whylen, "--%s: '%s' is not %s", o->name, text ? text : "",
+                 type < sizeof kinds / sizeof kinds[0] && kinds[type][0] ? kinds[type]
+                                                                           : "a value of its declared type");
+        return -1;
+    }
     for (int i = 0; i < n_options; i++)
-        if (strcmp(options[i].name, name) == 0) {
-            options[i].value = value;
-            return;
+        if (strcmp(options[i].name, o->name) == 0) {
+            options[i].value = v;
+            return 0;
         }
     if (n_options < MAX_OPTIONS) {
-        options[n_options].name = name;
-        options[n_options].value = value;
+        options[n_options].name = o->name;
+        options[n_options].value = v;
         n_options++;
     }
+    return 0;
 }
 
 void host_set_debug(int on)

@@ -113,6 +113,8 @@ static uint32_t chosen_blksize(const struct weir_test *t)
     return t->control_mss > 0 && t->control_mss <= 65507 ? (uint32_t)t->control_mss : 1460;
 }
 
+/* The parameters, before connecting; the block size waits for the
+ * connection (fill_block_size). */
 static void fill_params(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
@@ -130,9 +132,6 @@ static void fill_params(struct client *c)
     p->reverse = s->reverse;
     p->bidir = s->bidir;
     p->window = s->window;
-    p->len = s->blksize ? s->blksize : ops->default_blksize;
-    if (!p->len)
-        p->len = chosen_blksize(t);
     p->bandwidth = s->rate_set ? s->rate : (ops->caps & WEIR_CAP_DATAGRAM) ? 1048576 : 0;
     p->pacing_timer = s->pacing_timer;
     p->burst = s->burst;
@@ -143,13 +142,8 @@ static void fill_params(struct client *c)
     p->get_server_output = s->get_server_output;
     p->udp_counters_64bit = s->udp_counters_64bit;
     p->gso = p->gro = -1;
-    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM)) {
-        /* iperf3 3.21's keys: ask for GSO/GRO; sizes as iperf3 picks them. */
-        p->gso = p->gro = 1;
-        p->gso_dg_size = p->len;
-        p->gso_bf_size = p->len * (65507 / p->len);
-        p->gro_bf_size = 65507;
-    }
+    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM))
+        p->gso = p->gro = 1;    /* iperf3 3.21's keys: ask for GSO/GRO */
     p->repeating_payload = s->repeating_payload;
     p->dont_fragment = s->dont_fragment;
     p->zerocopy = s->zerocopy;
@@ -171,6 +165,31 @@ static void fill_params(struct client *c)
     }
 }
 
+/* Once connected: the block size (without -l, iperf3's UDP takes it from
+ * the control connection), and the sizes --gsro derives from it as iperf3
+ * picks them. */
+static void fill_block_size(struct client *c)
+{
+    struct weir_test *t = &c->ss.t;
+    struct test_params *p = &t->p;
+    p->len = t->s->blksize ? t->s->blksize : t->transport->transport->default_blksize;
+    if (!p->len)
+        p->len = chosen_blksize(t);
+    if (p->gso > 0) {
+        p->gso_dg_size = p->len;
+        p->gso_bf_size = p->len * (65507 / p->len);
+        p->gro_bf_size = 65507;
+    }
+}
+
+/* Before connecting: the transport takes every option given. */
+static int check_transport_params(struct client *c)
+{
+    char why[256];
+    int rc = transport_params_check(&c->ss.t, why, sizeof why);
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, "%s", why);
+}
+
 static int on_param_exchange(struct client *c)
 {
     struct json_object *o = params_to_json(&c->ss.t.p);
@@ -185,11 +204,14 @@ static int on_weir_accept(struct client *c)
     enum ctl_io io = ctl_recv_json(c->ss.t.ctl_fd, CTL_MAX_PARAMS_LEN, &o);
     if (io != CTL_OK)
         return ctl_fail(c, io, WEIR_E_RECVMESSAGE);
-    /* The server will not run this test, and says why (--tls-required);
-     * a SERVER_ERROR follows for clients that ignore the key. */
-    struct json_object *refused = NULL;
+    /* The server will not run this test, and says why (--tls-required, or
+     * an option its transport does not take: docs/protocol.md §11.5,
+     * §11.10); a SERVER_ERROR follows for clients that ignore the key. */
+    struct json_object *refused = NULL, *code = NULL;
     if (json_object_object_get_ex(o, "refused", &refused)) {
-        int rc = fail(c, WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
+        /* The reason's error number; an older server sends none. */
+        int num = json_object_object_get_ex(o, "code", &code) ? json_object_get_int(code) : 0;
+        int rc = fail(c, num > 0 && num < 1000 ? num : WEIR_E_AUTHTEST, "%s", json_object_get_string(refused));
         json_object_put(o);
         for (char *p = c->detail; *p; p++)     /* the peer's text, shown on a terminal */
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -551,9 +573,13 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
     if (rc == WEIR_OK && s->file)
         rc = check_file(&c);
     if (rc == WEIR_OK)
+        fill_params(&c);
+    if (rc == WEIR_OK)
+        rc = check_transport_params(&c);
+    if (rc == WEIR_OK)
         rc = connect_control(&c);
     if (rc == WEIR_OK)
-        fill_params(&c);
+        fill_block_size(&c);
     if (rc == WEIR_OK)
         rc = make_token(&c, pub, password);
     OPENSSL_cleanse(password, sizeof password);

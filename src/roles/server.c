@@ -134,6 +134,18 @@ static int weir_client(const struct test_params *p)
     return p->client_version && strncmp(p->client_version, "weir", 4) == 0;
 }
 
+/* A weir client gets the reason a test is refused in a WEIR_ACCEPT frame
+ * ("refused", and the error number it reports with it, "code"). */
+static void tell_refused(struct server_test *v, int code, const char *why)
+{
+    if (!weir_client(&v->ss.t.p))
+        return;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "refused", json_object_new_string(why));
+    json_object_object_add(o, "code", json_object_new_int(code));
+    send_weir_accept(v, o);
+}
+
 /* --tls-required and a test whose transport does not encrypt: refused the
  * way a failed authentication is, so a plain iperf3 client reports "test
  * authorization failed". A weir client first gets the reason in a
@@ -142,17 +154,22 @@ static int weir_client(const struct test_params *p)
 static int refuse_unencrypted(struct server_test *v)
 {
     struct weir_test *t = &v->ss.t;
-    if (weir_client(&t->p)) {
-        char err[512], why[256];
-        const struct weir_plugin *op = loader_load(t->s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
-        snprintf(why, sizeof why, "the server requires an encrypted transport (--transport %s)",
-                 op ? op->name : t->s->transport);
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "refused", json_object_new_string(why));
-        send_weir_accept(v, o);
-    }
+    char err[512], why[256];
+    const struct weir_plugin *op = loader_load(t->s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    snprintf(why, sizeof why, "the server requires an encrypted transport (--transport %s)",
+             op ? op->name : t->s->transport);
+    tell_refused(v, WEIR_E_AUTHTEST, why);
     return fail(v, WEIR_E_AUTHTEST, 1, "the client's test over %s is not encrypted (--tls-required)",
                 t->transport->name);
+}
+
+/* A parameter the transport takes neither as honoured nor as ignored: a
+ * weir client whose transport takes it (another build) hears why, the same
+ * way. */
+static int refuse_params(struct server_test *v, int code, const char *why)
+{
+    tell_refused(v, code, why);
+    return fail(v, code, 1, "%s", why);
 }
 
 /* PARAM_EXCHANGE, and the parameter frame (*o) if it came whole. */
@@ -223,6 +240,8 @@ static int use_params(struct server_test *v, struct json_object *o)
         return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
     if (t->s->tls_required && !(t->transport->transport->caps & WEIR_CAP_ENCRYPTED))
         return refuse_unencrypted(v);
+    if ((rc = transport_params_check(t, detail, sizeof detail)) != WEIR_OK)
+        return refuse_params(v, rc, detail);
     /* iperf3's limit, lifted only for weir clients (which say so). */
     if (t->p.parallel > MAX_PARALLEL_IPERF && !weir_client(&t->p))
         return fail(v, WEIR_E_NUMSTREAMS, 1, "parallel %d", t->p.parallel);

@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <json-c/json.h>
 
 _Atomic int session_signal;    /* lock-free: set in a signal handler, read by every thread */
 
@@ -31,41 +30,55 @@ void session_install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* start.weir: what weir adds to iperf3's start object. */
-static char *weir_start_json(const struct session *ss)
+static void fact_string(struct fact_list *l, const char *key, const char *text)
+{
+    struct weir_value v = { .type = WEIR_VALUE_STRING, .v.s = text };
+    facts_add(l, key, &v);
+}
+
+static void fact_bool(struct fact_list *l, const char *key, int b)
+{
+    struct weir_value v = { .type = WEIR_VALUE_BOOL, .v.b = b };
+    facts_add(l, key, &v);
+}
+
+static void fact_uint(struct fact_list *l, const char *key, uint64_t u)
+{
+    struct weir_value v = { .type = WEIR_VALUE_UINT, .v.u = u };
+    facts_add(l, key, &v);
+}
+
+/* start.weir: what weir adds to iperf3's start object, and what the
+ * transport says about each stream (its describe hook). */
+static void collect_start_facts(struct session *ss, struct weir_report_start *st)
 {
     const struct weir_test *t = &ss->t;
     const struct weir_transport_ops *ops = t->transport->transport;
-    int has_describe = ops->describe != NULL;
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
+    struct fact_list *l = &ss->weir_facts;
+    facts_clear(l);
+    fact_string(l, "transport", t->transport->name);
     /* The data streams, not the control connection (always plain TCP). */
-    json_object_object_add(o, "encrypted", json_object_new_boolean((ops->caps & WEIR_CAP_ENCRYPTED) != 0));
-    json_object_object_add(o, "threads", json_object_new_int(workers_count(t)));
+    fact_bool(l, "encrypted", (ops->caps & WEIR_CAP_ENCRYPTED) != 0);
+    fact_uint(l, "threads", (uint64_t)workers_count(t));
     /* Several tests may run at once on a server: which one this is. */
     if (ss->test_no > 0)
-        json_object_object_add(o, "test", json_object_new_int(ss->test_no));
+        fact_uint(l, "test", (uint64_t)ss->test_no);
     if (t->stream_tag)
-        json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
-    if (has_describe) {
-        struct json_object *arr = json_object_new_array();
-        for (int i = 0; i < t->n_streams; i++) {
-            char buf[1024] = "";
-            struct json_object *d = NULL;
-            if (ops->describe(t->streams[i].ctx, buf, sizeof buf) == WEIR_OK)
-                d = json_tokener_parse(buf);
-            if (!d || !json_object_is_type(d, json_type_object)) {
-                json_object_put(d);
-                d = json_object_new_object();
-            }
-            json_object_object_add(d, "id", json_object_new_int(t->streams[i].id));
-            json_object_array_add(arr, d);
-        }
-        json_object_object_add(o, "streams", arr);
+        fact_bool(l, "stream_tag", 1);
+    st->n_weir_facts = l->n;
+    st->weir_facts = l->items;
+    st->streams_described = ops->describe != NULL;
+    if (!ops->describe)
+        return;
+    for (int i = 0; i < t->n_streams && i < ss->sb.n; i++) {
+        struct fact_list *sl = &ss->sb.stream_facts[i];
+        facts_clear(sl);
+        struct weir_fact_sink sink = facts_sink(sl);
+        if (ops->describe(t->streams[i].ctx, &sink) != WEIR_OK)
+            facts_clear(sl);
+        ss->sb.streams[i].n_facts = sl->n;
+        ss->sb.streams[i].facts = sl->items;
     }
-    char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-    json_object_put(o);
-    return text;
 }
 
 void session_start_report(struct session *ss, struct weir_report_start *st)
@@ -103,9 +116,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->extra_data = t->p.extra_data;
     st->n_streams = (size_t)t->n_streams;
     st->streams = ss->sb.streams;
-    free(ss->weir_json);
-    ss->weir_json = weir_start_json(ss);
-    st->weir_json = ss->weir_json;
+    collect_start_facts(ss, st);
     st->transport = t->transport->name;
     st->encrypted = (ops->caps & WEIR_CAP_ENCRYPTED) != 0;
     st->server_transport = t->role == WEIR_ROLE_SERVER ? t->s->transport : NULL;
@@ -257,8 +268,7 @@ int session_stream_error(const struct session *ss, int sending_only, const char 
 
 void session_free(struct session *ss)
 {
-    free(ss->weir_json);
-    ss->weir_json = NULL;
+    facts_free(&ss->weir_facts);
     workers_stop(&ss->t);
     test_free(&ss->t);
     stats_buf_free(&ss->sb);

@@ -4,6 +4,7 @@
 #define WEIR_SESSION_H
 
 #include "host/report.h"
+#include "run/facts.h"
 #include "run/stats.h"
 #include "run/test.h"
 
@@ -14,7 +15,7 @@ struct session {
     int started;                /* test_start reported */
     int ended;                  /* final summary reported */
     uint64_t next_interval_ns;
-    char *weir_json;            /* start.weir object, JSON text */
+    struct fact_list weir_facts; /* start.weir's own facts (session.c) */
     /* The final summary as reported: sums, CPU, flags. Its pointers
      * (streams, strings) are cleared; they do not outlive the report. */
     struct weir_report_end summary;

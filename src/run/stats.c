@@ -11,16 +11,27 @@ int stats_buf_init(struct stats_buf *b, int n)
     b->ends = calloc((size_t)n + 1, sizeof *b->ends);
     b->streams = calloc((size_t)n + 1, sizeof *b->streams);
     b->files = calloc((size_t)n + 1, sizeof *b->files);
+    b->stream_facts = calloc((size_t)n + 1, sizeof *b->stream_facts);
+    b->interval_facts = calloc((size_t)n + 1, sizeof *b->interval_facts);
     b->n = n;
-    return b->samples && b->ends && b->streams && b->files ? 0 : -1;
+    return b->samples && b->ends && b->streams && b->files && b->stream_facts && b->interval_facts
+           ? 0 : -1;
 }
 
 void stats_buf_free(struct stats_buf *b)
 {
+    for (int i = 0; i < b->n; i++) {
+        if (b->stream_facts)
+            facts_free(&b->stream_facts[i]);
+        if (b->interval_facts)
+            facts_free(&b->interval_facts[i]);
+    }
     free(b->samples);
     free(b->ends);
     free(b->streams);
     free(b->files);
+    free(b->stream_facts);
+    free(b->interval_facts);
     memset(b, 0, sizeof *b);
 }
 
@@ -169,6 +180,15 @@ void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
                 s->pmtu = info.pmtu;
                 s->reorder = info.reorder;
             }
+        }
+        if (ops->describe_interval) {
+            struct fact_list *l = &b->interval_facts[i];
+            facts_clear(l);
+            struct weir_fact_sink sink = facts_sink(l);
+            if (ops->describe_interval(st->ctx, &sink) != WEIR_OK)
+                facts_clear(l);
+            s->n_facts = l->n;
+            s->facts = l->items;
         }
         if (ops->caps & WEIR_CAP_DATAGRAM) {
             s->datagram = 1;

@@ -4,6 +4,7 @@
 #define WEIR_STATS_H
 
 #include <weir/reporter.h>
+#include "run/facts.h"
 #include "run/test.h"
 
 /* Buffers reused across calls for one test. */
@@ -12,6 +13,9 @@ struct stats_buf {
     struct weir_report_end_stream *ends;
     struct weir_report_stream *streams;
     struct weir_report_diskfile *files;
+    struct fact_list *stream_facts;     /* per stream: what describe said */
+    struct fact_list *interval_facts;   /* per stream: what describe_interval
+                                           said for the latest interval */
     int n;
 };
 

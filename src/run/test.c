@@ -72,7 +72,7 @@ struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending)
     return st;
 }
 
-void test_stream_config(const struct weir_test *t, int sending, int index,
+void test_stream_config(struct weir_test *t, int sending, int index,
                         struct weir_stream_config *cfg)
 {
     const struct weir_settings *s = t->s;
@@ -89,26 +89,12 @@ void test_stream_config(const struct weir_test *t, int sending, int index,
     cfg->blksize = t->p.len;
     cfg->rate = t->p.bandwidth;
     cfg->window = t->p.window;
-    cfg->mss = t->p.mss;
-    cfg->nodelay = t->p.nodelay;
-    cfg->tos = t->p.tos;
-    cfg->congestion = t->p.congestion;
-    cfg->repeating_payload = t->p.repeating_payload;
-    cfg->udp_counters_64bit = t->p.udp_counters_64bit;
-    cfg->gso = t->p.gso;
-    cfg->gro = t->p.gro;
-    cfg->gso_dg_size = t->p.gso_dg_size;
-    cfg->snd_timeout_ms = (unsigned)s->snd_timeout_ms;
-    cfg->dont_fragment = t->p.dont_fragment;
-    cfg->fq_rate = t->p.fqrate;
-    cfg->bind_dev = s->bind_dev;
-    cfg->zerocopy = t->p.zerocopy;
-    cfg->skip_rx_copy = t->p.skip_rx_copy;
-    cfg->flowlabel = t->p.flowlabel;
-    cfg->mptcp = s->mptcp;
     cfg->timeout_ms = 10000;
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;
+    cfg->repeating_payload = t->p.repeating_payload;
+    transport_params_build(t, &t->tparams);
+    cfg->params = &t->tparams;
 }
 
 int test_carries_files(const struct weir_test *t)

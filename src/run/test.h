@@ -10,6 +10,7 @@
 #include "run/cpu.h"
 #include "cli/options.h"
 #include "proto/params.h"
+#include "run/transport_params.h"
 
 struct diskfile;
 
@@ -83,6 +84,9 @@ struct weir_test {
     struct test_params p;       /* what is on the wire */
     const struct weir_plugin *transport;
     void *tglobal;
+    struct weir_param_set tparams; /* what stream configs point to
+                                   (test_stream_config): the transport
+                                   parameters the test gives */
     unsigned char cookie[WEIR_COOKIE_SIZE];
     int ctl_fd;
     char peer_host[64];         /* the control connection's peer */
@@ -128,8 +132,9 @@ void test_free(struct weir_test *t);
 struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending);
 void test_close_streams(struct weir_test *t);
 
-/* Local stream config from the test's parameters. */
-void test_stream_config(const struct weir_test *t, int sending, int index,
+/* Local stream config from the test's parameters; its transport
+ * parameters (cfg->params) are t->tparams, built anew. */
+void test_stream_config(struct weir_test *t, int sending, int index,
                         struct weir_stream_config *cfg);
 /* -F: open the file for the stream about to be set up (kept for a retry
  * of the same stream) and hand it to the transport in cfg; test_add_stream

@@ -8,7 +8,8 @@
 #   - the installed weir loads them by path and by name over loopback and
 #     their output is right: the reporter's CSV line carries the test's byte
 #     counts, the transport moves a test between two processes (server_start,
-#     describe and info included);
+#     describe, describe_interval and info included), and a test giving a
+#     transport parameter it does not list (-C) is refused in one line;
 #   - pkg-config's abi_major and abi_minor are the WEIR_ABI_MAJOR and
 #     WEIR_ABI_MINOR a plugin compiles with, and the ABI weir -v names;
 #     --modversion is weir's release;
@@ -183,9 +184,22 @@ case_transport_loopback() {
         eq("start.weir.transport"; $C.start.weir.transport; "skeleton-transport"),
         gt("describe: start.weir.streams[0].sndbuf"; $C.start.weir.streams[0].sndbuf; 0),
         gt("describe: start.weir.streams[0].rcvbuf"; $C.start.weir.streams[0].rcvbuf; 0),
+        eq("describe_interval: intervals[0].streams[0].weir.unacked_segments is a number";
+           ($C.intervals[0].streams[0].weir.unacked_segments | type); "number"),
         eq("info: end.sum_sent has retransmits"; ($C.end.sum_sent | has("retransmits")); true),
         gt("end.sum_sent.bytes"; $C.end.sum_sent.bytes; 0),
         eq("bytes received vs sent"; $C.end.sum_received.bytes; $C.end.sum_sent.bytes)'
+}
+
+# The skeleton honours -N and lists no other transport parameter: -C is
+# refused before any connection, naming the option and the transport.
+case_transport_refuses() {
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 -N --transport "$EX/skeleton-transport.so"
+    expect_eq "-N: exit status" "$RUN_RC" 0
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --loopback -t 1 -C reno --transport "$EX/skeleton-transport.so"
+    expect_eq "-C: exit status" "$RUN_RC" 1
+    expect_eq "-C: stderr" "$(cat "$CASE_DIR/err")" \
+        "weir: error - an option you are trying to set is not implemented yet: --transport skeleton-transport does not support -C/--congestion"
 }
 
 # Two processes: the server on the skeleton too. `weir -s --transport PATH`
@@ -270,6 +284,7 @@ run_case "example reporter by path: its CSV line carries the test's byte counts"
 run_case "example reporter's declared option: in --help, and it works" case_reporter_option
 run_case "example reporter that cannot open its file: exit 1 and the reason" case_reporter_cannot_start
 run_case "example transport by path over loopback: describe and info in the JSON" case_transport_loopback
+run_case "example transport: -N taken, -C refused in one line" case_transport_refuses
 run_case "example transport on both ends, two processes: server_start, byte counts agree" \
     case_transport_two_processes
 run_case "example transport on both ends, --bidir" case_transport_bidir

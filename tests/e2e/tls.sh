@@ -12,7 +12,9 @@
 #      untrusted (one clear line, exit 1), pinned with the fingerprint the
 #      server printed, --tls-insecure (warns), a wrong pin, a wrong CA,
 #      --tls-version 1.2 against 1.3, plain text after the cookie, a stalled
-#      handshake -- and after each failure the server serves the next client.
+#      handshake, -Z and --skip-rx-copy (refused before connecting),
+#      --dont-fragment (taken and ignored) -- and after each failure the
+#      server serves the next client.
 #   3. mutual TLS: --tls-verify-client; no client certificate, one from
 #      another CA, --tls-sni.
 #   4. Debian's iperf3 -s: "needs a weir server", exit 1, no data.
@@ -221,6 +223,47 @@ if [ "$RC" = 1 ] && has wrongca.err "not trusted"; then
     pass_check "a CA that did not issue the server's certificate: exit 1"
 else
     fail_shown "wrong CA (exit $RC)" "$E2E_TMP/wrongca.err"
+fi
+
+# Options the transport does not take: -Z and --skip-rx-copy cannot apply
+# to a payload that goes through OpenSSL. Refused before any connection,
+# in one line naming the option and the transport: the server sees no
+# test (the next client's is the only one it accepts).
+accepted() { grep -c "^Accepted connection from " "$E2E_TMP/eph.out"; }
+for opt in -Z/--zerocopy --skip-rx-copy; do
+    before=$(accepted)
+    client "refused${opt%%/*}" -p "$P1" --transport tls --tls-fingerprint="$FP" -t 1 "${opt%%/*}"
+    err=$E2E_TMP/refused${opt%%/*}.err
+    if [ "$RC" = 1 ] && [ "$(wc -l <"$err")" = 1 ] && [ ! -s "$E2E_TMP/refused${opt%%/*}.out" ] &&
+       has "refused${opt%%/*}.err" "^weir: error - .*: --transport tls does not support $opt\$"; then
+        pass_check "${opt%%/*} over tls: refused before connecting, one line naming it and the transport"
+    else
+        fail_shown "${opt%%/*} over tls (exit $RC)" "$err" "$E2E_TMP/refused${opt%%/*}.out"
+    fi
+    serves "a refused ${opt%%/*}"
+    if [ "$(accepted)" = $((before + 1)) ]; then
+        pass_check "${opt%%/*} over tls: the server saw no connection for it"
+    else
+        fail_shown "${opt%%/*} over tls: the server accepted $(($(accepted) - before)) tests, want 1" "$E2E_TMP/eph.out"
+    fi
+done
+# A weir client whose tls would take -Z (another build): the server refuses
+# the test, saying why in its WEIR_ACCEPT frame and in a SERVER_ERROR.
+if timeout 30 python3 "$PEER" zerocopy --port "$P1" --timeout 25 >"$E2E_TMP/zc.txt" 2>&1 &&
+   grep -qx "REFUSED --transport tls does not support -Z/--zerocopy" "$E2E_TMP/zc.txt" &&
+   grep -qx "CODE 13" "$E2E_TMP/zc.txt" && grep -qx "ERROR 13" "$E2E_TMP/zc.txt" &&
+   wait_grep "$E2E_TMP/eph.err" "--transport tls does not support -Z/--zerocopy" 10; then
+    pass_check "a peer's -Z over tls: the server refuses the test with the reason (code 13 both ways)"
+else
+    fail_shown "a peer's -Z over tls" "$E2E_TMP/zc.txt" "$E2E_TMP/eph.err"
+fi
+serves "a peer's refused -Z"
+# UDP's options, which iperf3 takes with TCP and ignores, are taken.
+client ignored -p "$P1" --transport tls --tls-fingerprint="$FP" -t 1 --dont-fragment --udp-counters-64bit
+if [ "$RC" = 0 ] && has ignored.out "receiver"; then
+    pass_check "--dont-fragment --udp-counters-64bit over tls: taken and ignored, as iperf3 does with TCP"
+else
+    fail_shown "--dont-fragment --udp-counters-64bit over tls (exit $RC)" "$E2E_TMP/ignored.err"
 fi
 
 client v12on13 -p "$P1" --transport tls --tls-version=1.2 --tls-fingerprint="$FP" -t 1

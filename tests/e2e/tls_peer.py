@@ -13,6 +13,14 @@ Usage:
             END <why>           eof, reset or timeout
             ELAPSED <secs>      from the data connection's cookie to END
         Exit 0 when played, 2 when the server did not follow the protocol.
+    tls_peer.py zerocopy --port P [--timeout S]
+        a weir client asking for the tls transport with -Z, which its
+        server's tls does not take (as a client whose tls did might).
+        Prints
+            REFUSED <text>      the reason in the server's WEIR_ACCEPT frame
+            CODE <n>            the error number that frame gives
+            ERROR <n>           the i_errno of the SERVER_ERROR that follows
+        Exit 0 when played, 2 when the server did not follow the protocol.
     tls_peer.py counts CLIENT.json SERVER.json MODE [check ...]
         the two -J documents of one test: MODE normal|reverse|bidir.  Checks
         that the counts the server measured are the ones the client reports,
@@ -29,7 +37,39 @@ import time
 
 from peerlib import ProtocolError, make_cookie, read_all, read_exact
 
-PARAM_EXCHANGE, CREATE_STREAMS, WEIR_ACCEPT = 0x09, 0x0A, 64
+PARAM_EXCHANGE, CREATE_STREAMS, WEIR_ACCEPT, SERVER_ERROR = 0x09, 0x0A, 64, 0xFE
+TLS_PARAMS = {"tcp": True, "omit": 0, "time": 1, "num": 0, "blockcount": 0,
+              "parallel": 1, "len": 131072, "pacing_timer": 1000,
+              "client_version": "weir tls_peer", "weir_transport": "tls"}
+
+
+def refused(port, timeout):
+    deadline = time.monotonic() + timeout
+    ctl = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        ctl.sendall(make_cookie())
+        if read_exact(ctl, 1, deadline)[0] != PARAM_EXCHANGE:
+            print("no PARAM_EXCHANGE")
+            return 2
+        data = json.dumps(dict(TLS_PARAMS, zerocopy=1), separators=(",", ":")).encode()
+        ctl.sendall(struct.pack(">I", len(data)) + data)
+        if read_exact(ctl, 1, deadline)[0] != WEIR_ACCEPT:
+            print("no WEIR_ACCEPT")
+            return 2
+        n = struct.unpack(">I", read_exact(ctl, 4, deadline))[0]
+        frame = json.loads(read_exact(ctl, n, deadline))
+        print("REFUSED %s" % frame.get("refused"))
+        print("CODE %s" % frame.get("code"))
+        if read_exact(ctl, 1, deadline)[0] != SERVER_ERROR:
+            print("no SERVER_ERROR")
+            return 2
+        print("ERROR %d" % struct.unpack(">i", read_exact(ctl, 4, deadline))[0])
+        return 0
+    except (ProtocolError, OSError, ValueError) as e:
+        print("protocol: %s" % e)
+        return 2
+    finally:
+        ctl.close()
 
 
 def hostile(scenario, port, timeout):
@@ -41,10 +81,7 @@ def hostile(scenario, port, timeout):
         if read_exact(ctl, 1, deadline)[0] != PARAM_EXCHANGE:
             print("no PARAM_EXCHANGE")
             return 2
-        params = {"tcp": True, "omit": 0, "time": 1, "num": 0, "blockcount": 0,
-                  "parallel": 1, "len": 131072, "pacing_timer": 1000,
-                  "client_version": "weir tls_peer", "weir_transport": "tls"}
-        data = json.dumps(params, separators=(",", ":")).encode()
+        data = json.dumps(TLS_PARAMS, separators=(",", ":")).encode()
         ctl.sendall(struct.pack(">I", len(data)) + data)
         state = read_exact(ctl, 1, deadline)[0]
         accepted = state == WEIR_ACCEPT
@@ -145,7 +182,7 @@ def counts(cpath, spath, mode, extra):
 
 
 def main(argv):
-    if len(argv) >= 1 and argv[0] in ("garbage", "stall"):
+    if len(argv) >= 1 and argv[0] in ("garbage", "stall", "zerocopy"):
         port, timeout = None, 30.0
         i = 1
         while i < len(argv):
@@ -157,7 +194,7 @@ def main(argv):
         if port is None:
             print(__doc__)
             return 3
-        return hostile(argv[0], port, timeout)
+        return refused(port, timeout) if argv[0] == "zerocopy" else hostile(argv[0], port, timeout)
     if len(argv) >= 4 and argv[0] == "counts":
         return counts(argv[1], argv[2], argv[3], argv[4:])
     print(__doc__)

@@ -188,5 +188,10 @@ udp_cases "-u -O 1 -t 2" normal 1 udp_extra_omit -u -O 1 -t 2
 OMIT_SKEW=0
 BYTES_WANT=1048576
 udp_cases "-u -n 1M" normal 1 udp_extra_bytes -u -n 1M -b 10M
+# TCP's options, which iperf3 takes with -u and ignores: so does weir, on
+# either end (a script written for iperf3 keeps running).
+udp_cases "-u -C reno -N -Z (TCP's, taken and ignored)" normal 1 no_extra -u -C reno -N -Z -t 1
+run_case "weir -> weir: -u --skip-rx-copy -L 5 -M 1200 (taken and ignored)" udp_case weir2weir normal 1 \
+    no_extra -u --skip-rx-copy -L 5 -M 1200 -t 1
 
 finish

@@ -8,7 +8,9 @@
 #include <time.h>
 
 #define MAX_OPTS 32
-static struct { char *name; char *value; } opts[MAX_OPTS];
+/* Options as the command line would have given them: value.v.s is the
+ * option's own copy. */
+static struct { char *name; struct weir_value value; } opts[MAX_OPTS];
 static enum weir_status last_code;
 static char last_text[512];
 
@@ -38,12 +40,23 @@ static uint64_t mock_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static const char *mock_option(const char *name)
+static int mock_param(const struct weir_stream_config *cfg, const char *name, struct weir_value *out)
 {
+    out->type = WEIR_VALUE_NONE;
+    if (cfg && WEIR_HAS_FIELD(cfg, params) && cfg->params) {
+        const struct weir_param_set *ps = cfg->params;
+        for (int i = 0; i < ps->n; i++)
+            if (strcmp(ps->items[i].name, name) == 0) {
+                *out = ps->items[i].value;
+                return 1;
+            }
+    }
     for (int i = 0; i < MAX_OPTS; i++)
-        if (opts[i].name && strcmp(opts[i].name, name) == 0)
-            return opts[i].value;
-    return NULL;
+        if (opts[i].name && strcmp(opts[i].name, name) == 0) {
+            *out = opts[i].value;
+            return 1;
+        }
+    return 0;
 }
 
 static const struct weir_plugin *mock_find_transport(const char *name)
@@ -59,32 +72,80 @@ static const struct weir_host host = {
     .log = mock_log,
     .set_error = mock_set_error,
     .now_ns = mock_now_ns,
-    .option = mock_option,
+    .param = mock_param,
     .find_transport = mock_find_transport,
 };
 
 const struct weir_host *mock_host(void) { return &host; }
 
+/* Set name to v (copying a string), or clear it when v is NULL. */
+static void set_option(const char *name, const struct weir_value *v)
+{
+    int slot = -1;
+    for (int i = 0; i < MAX_OPTS && slot < 0; i++)
+        if (opts[i].name && strcmp(opts[i].name, name) == 0)
+            slot = i;
+    if (slot >= 0) {
+        if (opts[slot].value.type == WEIR_VALUE_STRING)
+            free((char *)opts[slot].value.v.s);
+        free(opts[slot].name);
+        opts[slot].name = NULL;
+    }
+    if (!v)
+        return;
+    for (int i = 0; i < MAX_OPTS && slot < 0; i++)
+        if (!opts[i].name)
+            slot = i;
+    if (slot < 0)
+        abort();        /* more options than any test sets */
+    opts[slot].name = strdup(name);
+    opts[slot].value = *v;
+    if (v->type == WEIR_VALUE_STRING)
+        opts[slot].value.v.s = strdup(v->v.s);
+}
+
 void mock_host_set_option(const char *name, const char *value)
 {
-    int free_slot = -1;
-    for (int i = 0; i < MAX_OPTS; i++) {
-        if (opts[i].name && strcmp(opts[i].name, name) == 0) {
-            free(opts[i].value);
-            opts[i].value = value ? strdup(value) : NULL;
-            if (!value) {
-                free(opts[i].name);
-                opts[i].name = NULL;
-            }
-            return;
-        }
-        if (!opts[i].name && free_slot < 0)
-            free_slot = i;
-    }
-    if (value && free_slot >= 0) {
-        opts[free_slot].name = strdup(name);
-        opts[free_slot].value = strdup(value);
-    }
+    struct weir_value v = { .type = WEIR_VALUE_STRING, .v.s = value };
+    set_option(name, value ? &v : NULL);
+}
+
+void mock_host_set_flag(const char *name, int given)
+{
+    struct weir_value v = { .type = WEIR_VALUE_BOOL, .v.b = 1 };
+    set_option(name, given ? &v : NULL);
+}
+
+static struct weir_value *param_slot(struct weir_param_set *ps, const char *name)
+{
+    for (int i = 0; i < ps->n; i++)
+        if (strcmp(ps->items[i].name, name) == 0)
+            return &ps->items[i].value;
+    if (ps->n == MOCK_MAX_PARAMS)
+        abort();
+    ps->items[ps->n].name = name;
+    return &ps->items[ps->n++].value;
+}
+
+void mock_param_bool(struct weir_param_set *ps, const char *name, int b)
+{
+    struct weir_value *v = param_slot(ps, name);
+    v->type = WEIR_VALUE_BOOL;
+    v->v.b = b != 0;
+}
+
+void mock_param_uint(struct weir_param_set *ps, const char *name, uint64_t u)
+{
+    struct weir_value *v = param_slot(ps, name);
+    v->type = WEIR_VALUE_UINT;
+    v->v.u = u;
+}
+
+void mock_param_string(struct weir_param_set *ps, const char *name, const char *s)
+{
+    struct weir_value *v = param_slot(ps, name);
+    v->type = WEIR_VALUE_STRING;
+    v->v.s = s;
 }
 
 enum weir_status mock_host_last_error(void) { return last_code; }

@@ -7,8 +7,23 @@
 
 /* The host table to hand to a plugin's init/open hook. */
 const struct weir_host *mock_host(void);
-/* Set (or with value NULL clear) an option the plugin will see. */
+/* Set (or with value NULL clear) an option with an argument the plugin
+ * will see: host->param(NULL, name) gives the string. */
 void mock_host_set_option(const char *name, const char *value);
+/* Give (or with 0 clear) a flag: host->param gives WEIR_VALUE_BOOL 1. */
+void mock_host_set_flag(const char *name, int given);
+
+/* A stream's transport parameters, as this mock answers host->param for a
+ * config whose params point to it (struct weir_param_set is each host's
+ * own). Start from a zeroed one; names and strings are not copied. */
+#define MOCK_MAX_PARAMS 24
+struct weir_param_set {
+    int n;
+    struct { const char *name; struct weir_value value; } items[MOCK_MAX_PARAMS];
+};
+void mock_param_bool(struct weir_param_set *ps, const char *name, int b);
+void mock_param_uint(struct weir_param_set *ps, const char *name, uint64_t u);
+void mock_param_string(struct weir_param_set *ps, const char *name, const char *s);
 /* Last code and detail text given to set_error. */
 enum weir_status mock_host_last_error(void);
 const char *mock_host_last_error_text(void);

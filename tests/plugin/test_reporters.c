@@ -260,7 +260,12 @@ static void sc_tcp_client(struct reporter_run *r)
     connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
     struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
-    s.weir_json = "{\"transport\":\"tcp\",\"threads\":1}";
+    static const struct weir_fact facts[] = {
+        { "transport", { .type = WEIR_VALUE_STRING, .v.s = "tcp" } },
+        { "threads", { .type = WEIR_VALUE_UINT, .v.u = 1 } },
+    };
+    s.n_weir_facts = 2;
+    s.weir_facts = facts;
     s.title = "mytitle";
     r->ops->test_start(r->ctx, &s);
 
@@ -1269,6 +1274,74 @@ static void check_udp_server_doc(struct json_object *d)
     CU_ASSERT_FALSE(get_bool(d, "end.sum.sender"));
 }
 
+/* Typed facts: the core's about the test and the transport's about a
+ * stream (describe) and an interval (describe_interval), every type, a
+ * nested group, and a value past INT64_MAX. */
+static const struct weir_fact facts_of_test[] = {
+    { "transport", { .type = WEIR_VALUE_STRING, .v.s = "tls" } },
+    { "encrypted", { .type = WEIR_VALUE_BOOL, .v.b = 1 } },
+    { "threads", { .type = WEIR_VALUE_UINT, .v.u = 2 } },
+};
+static const struct weir_fact stream_facts[] = {
+    { "zerocopy", { .type = WEIR_VALUE_BOOL, .v.b = 0 } },
+    { "tls.version", { .type = WEIR_VALUE_STRING, .v.s = "TLSv1.3" } },
+    { "tls.handshake_ms", { .type = WEIR_VALUE_DOUBLE, .v.d = 1.25 } },
+    { "tls.ktls_send", { .type = WEIR_VALUE_BOOL, .v.b = 1 } },
+    { "max_pacing_rate", { .type = WEIR_VALUE_UINT, .v.u = UINT64_MAX } },
+    { "offset", { .type = WEIR_VALUE_INT, .v.i = -3 } },
+};
+static const struct weir_fact interval_facts[] = {
+    { "in_flight", { .type = WEIR_VALUE_UINT, .v.u = 12 } },
+    { "path.mtu", { .type = WEIR_VALUE_UINT, .v.u = 1500 } },
+};
+
+static void sc_facts(struct reporter_run *r)
+{
+    connected(r, "127.0.0.1", 5299, "Sun, 29 Nov 2026 19:25:25 GMT");
+    struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
+    st[0].n_facts = sizeof stream_facts / sizeof stream_facts[0];
+    st[0].facts = stream_facts;
+    struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
+    s.n_weir_facts = sizeof facts_of_test / sizeof facts_of_test[0];
+    s.weir_facts = facts_of_test;
+    s.streams_described = 1;
+    r->ops->test_start(r->ctx, &s);
+    struct weir_report_sample iv = tcp(5, 1, 0, 1.0, MB(100), 8.39e8);
+    iv.n_facts = sizeof interval_facts / sizeof interval_facts[0];
+    iv.facts = interval_facts;
+    single_interval(r, iv);
+    struct weir_report_sample snd = tcp(5, 1, 0, 1.0, MB(100), 8.39e8);
+    struct weir_report_end_stream es[] = { end_stream(5, 1, &snd, &snd) };
+    struct weir_report_end e = end_of(es, 1, snd, snd);
+    end_and_finish(r, &e);
+}
+
+static void check_facts_doc(struct json_object *d)
+{
+    CU_ASSERT_STRING_EQUAL(json_object_to_json_string_ext(get(d, "start.weir"), JSON_C_TO_STRING_PLAIN),
+                           "{\"transport\":\"tls\",\"encrypted\":true,\"threads\":2,\"streams\":[{"
+                           "\"zerocopy\":false,\"tls\":{\"version\":\"TLSv1.3\",\"handshake_ms\":1.25,"
+                           "\"ktls_send\":true},\"max_pacing_rate\":18446744073709551615,\"offset\":-3,"
+                           "\"id\":5}]}");
+    CU_ASSERT_STRING_EQUAL(json_object_to_json_string_ext(get(d, "intervals.0.streams.0.weir"),
+                                                          JSON_C_TO_STRING_PLAIN),
+                           "{\"in_flight\":12,\"path\":{\"mtu\":1500}}");
+    /* Sums carry no facts. */
+    CU_ASSERT_FALSE(has(d, "intervals.0.sum.weir"));
+}
+
+static void test_facts(void)
+{
+    json_case(sc_facts, WEIR_ROLE_CLIENT, check_facts_doc);
+    struct reporter_run r;
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 1, 'a');
+    sc_facts(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\n[  5] zerocopy no; tls: version TLSv1.3, handshake_ms 1.25, "
+                                  "ktls_send yes, max_pacing_rate 18446744073709551615, offset -3\n"));
+    reporter_close(&r);
+}
+
 static void test_json_udp(void)
 {
     json_case(sc_udp_client, WEIR_ROLE_CLIENT, check_udp_client_doc);
@@ -1496,6 +1569,7 @@ int main(void)
         { "json server: one document per test", test_json_server_documents },
         { "json:PATH and server output", test_json_file_and_server_output },
         { "json-stream lines", test_json_stream },
+        { "typed facts: json and -V text", test_facts },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

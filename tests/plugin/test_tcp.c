@@ -120,6 +120,14 @@ static void pump(void *cs, void *ss, uint32_t blk, uint64_t n, uint32_t max_per_
 
 /* ---- tests ---- */
 
+static int in_honoured(const char *name)
+{
+    for (const char *const *p = T->params_honoured; p && *p; p++)
+        if (strcmp(*p, name) == 0)
+            return 1;
+    return 0;
+}
+
 static void test_descriptor(void)
 {
     expect_transport_descriptor(plug, "tcp",
@@ -132,6 +140,44 @@ static void test_descriptor(void)
     CU_ASSERT_EQUAL(T->default_blksize, 131072);
     CU_ASSERT(T->client_open && T->server_listen && T->server_accept && T->server_unlisten &&
               T->stream_fd && T->send && T->recv && T->info && T->close);
+    /* iperf3 takes every option with TCP: none is refused. */
+    expect_param_lists(T, NULL);
+    CU_ASSERT(in_honoured(WEIR_PARAM_ZEROCOPY) && in_honoured(WEIR_PARAM_MPTCP) &&
+              !in_honoured(WEIR_PARAM_GSO) && !in_honoured(WEIR_PARAM_DONT_FRAGMENT));
+}
+
+/* -Z and --skip-rx-copy reach the streams through host->param, and each
+ * stream's facts say what it does; the counts stay exact. Without them,
+ * neither. */
+static void test_params_and_facts(void)
+{
+    for (int given = 0; given <= 1; given++) {
+        struct weir_param_set cp = { 0 }, sp = { 0 };
+        if (given) {
+            mock_param_bool(&cp, WEIR_PARAM_ZEROCOPY, 1);
+            mock_param_bool(&sp, WEIR_PARAM_SKIP_RX_COPY, 1);
+        }
+        struct weir_stream_config cfg = base_cfg(), scfg = base_cfg();
+        cfg.params = &cp;
+        scfg.host = NULL;
+        scfg.sending = 0;
+        scfg.params = &sp;
+        void *cs, *ss;
+        open_pair(&cfg, &scfg, &cs, &ss);
+        char fc[256], fs[256];
+        CU_ASSERT_EQUAL(describe_json(T, cs, fc, sizeof fc), WEIR_OK);
+        CU_ASSERT_EQUAL(describe_json(T, ss, fs, sizeof fs), WEIR_OK);
+        CU_ASSERT_STRING_EQUAL(fc, given ? "{\"zerocopy\":true,\"skip_rx_copy\":false,\"max_pacing_rate\":0,\"mptcp\":\"off\"}"
+                                         : "{\"zerocopy\":false,\"skip_rx_copy\":false,\"max_pacing_rate\":0,\"mptcp\":\"off\"}");
+        CU_ASSERT_STRING_EQUAL(fs, given ? "{\"zerocopy\":false,\"skip_rx_copy\":true,\"max_pacing_rate\":0,\"mptcp\":\"off\"}"
+                                         : "{\"zerocopy\":false,\"skip_rx_copy\":false,\"max_pacing_rate\":0,\"mptcp\":\"off\"}");
+        struct weir_io sio = { 0, 0 }, rio = { 0, 0 };
+        pump(cs, ss, BLK, 32, 4, &sio, &rio, NULL);
+        CU_ASSERT_EQUAL(sio.bytes, 32 * BLK);
+        CU_ASSERT_EQUAL(rio.bytes, 32 * BLK);
+        T->close(cs);
+        T->close(ss);
+    }
 }
 
 static void test_transfer_counts(void)
@@ -431,14 +477,17 @@ static void test_payload(void)
         src.data[i] = (unsigned char)(i * 7 + 3);
     const struct weir_payload ps = { &src, mem_fill, mem_consume };
     const struct weir_payload pd = { &dst, mem_fill, mem_consume };
+    struct weir_param_set cp = { 0 }, sp = { 0 };
+    mock_param_bool(&cp, WEIR_PARAM_ZEROCOPY, 1);      /* does not apply to the payload's bytes */
+    mock_param_bool(&sp, WEIR_PARAM_SKIP_RX_COPY, 1);  /* nor does MSG_TRUNC */
     struct weir_stream_config cfg = base_cfg();
     cfg.blksize = 1000;
-    cfg.zerocopy = 1;           /* does not apply to the payload's bytes */
+    cfg.params = &cp;
     cfg.payload = &ps;
     struct weir_stream_config scfg = cfg;
     scfg.host = NULL;
     scfg.sending = 0;
-    scfg.skip_rx_copy = 1;      /* nor does MSG_TRUNC */
+    scfg.params = &sp;
     scfg.payload = &pd;
     void *cs, *ss;
     open_pair(&cfg, &scfg, &cs, &ss);
@@ -496,8 +545,10 @@ static void test_payload(void)
 
 static void test_congestion(void)
 {
+    struct weir_param_set tp = { 0 };
+    mock_param_string(&tp, WEIR_PARAM_CONGESTION, "reno");  /* built into every kernel */
     struct weir_stream_config cfg = base_cfg();
-    cfg.congestion = "reno";    /* built into every kernel */
+    cfg.params = &tp;
     void *cs, *ss;
     open_pair(&cfg, &cfg, &cs, &ss);
     struct weir_stream_info si = { .struct_size = sizeof si };
@@ -511,7 +562,7 @@ static void test_congestion(void)
     T->close(ss);
 
     /* Client: an unknown algorithm fails the open, with detail. */
-    cfg.congestion = "no-such-cc";
+    mock_param_string(&tp, WEIR_PARAM_CONGESTION, "no-such-cc");
     void *bad = NULL;
     CU_ASSERT_EQUAL(T->client_open(G, &cfg, &bad), WEIR_E_SETCONGESTION);
     CU_ASSERT_PTR_NULL(bad);
@@ -527,11 +578,13 @@ static void test_congestion(void)
 
 static void test_options(void)
 {
+    struct weir_param_set tp = { 0 };
+    mock_param_bool(&tp, WEIR_PARAM_NODELAY, 1);
+    mock_param_uint(&tp, WEIR_PARAM_TOS, 0x10);
+    mock_param_uint(&tp, WEIR_PARAM_MSS, 1000);
     struct weir_stream_config cfg = base_cfg();
-    cfg.nodelay = 1;
+    cfg.params = &tp;
     cfg.window = 65536;
-    cfg.tos = 0x10;
-    cfg.mss = 1000;
     void *cs, *ss;
     open_pair(&cfg, &cfg, &cs, &ss);
     int fds[2] = { T->stream_fd(cs), T->stream_fd(ss) };
@@ -556,7 +609,9 @@ static void test_options(void)
     T->close(ss);
 
     /* The kernel refuses an MSS below its minimum (88). */
-    cfg.mss = 1;
+    struct weir_param_set tiny = { 0 };
+    mock_param_uint(&tiny, WEIR_PARAM_MSS, 1);
+    cfg.params = &tiny;
     void *bad = NULL;
     CU_ASSERT_EQUAL(T->client_open(G, &cfg, &bad), WEIR_E_SETMSS);
     CU_ASSERT_PTR_NULL(bad);
@@ -690,7 +745,9 @@ static void test_ipv6(void)
     cfg.family = AF_INET6;
     cfg.host = "::1";
     cfg.port = port;
-    cfg.tos = 0x20;
+    struct weir_param_set tp = { 0 };
+    mock_param_uint(&tp, WEIR_PARAM_TOS, 0x20);
+    cfg.params = &tp;
     void *cs, *ss;
     open_pair(&cfg, &cfg, &cs, &ss);
     CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(cs), IPPROTO_IPV6, IPV6_TCLASS), 0x20);
@@ -725,7 +782,9 @@ static void test_dual_stack_tos(void)
     lfd = l6;
     struct weir_stream_config cfg = base_cfg();
     cfg.port = ntohs(a.sin6_port);
-    cfg.tos = 0x28;
+    struct weir_param_set tp = { 0 };
+    mock_param_uint(&tp, WEIR_PARAM_TOS, 0x28);
+    cfg.params = &tp;
     void *cs, *ss;
     open_pair(&cfg, &cfg, &cs, &ss);
     CU_ASSERT_EQUAL(sockopt_int(T->stream_fd(cs), IPPROTO_IP, IP_TOS), 0x28);
@@ -760,6 +819,7 @@ int main(void)
         { "accept with nothing pending", test_accept_nothing_pending },
         { "info", test_info },
         { "payload (-F): fill, consume, end, errors", test_payload },
+        { "parameters -Z, --skip-rx-copy and the stream's facts", test_params_and_facts },
         { "congestion", test_congestion },
         { "socket options", test_options },
         { "bind and cport", test_bind_cport },

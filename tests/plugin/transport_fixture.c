@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,6 +41,32 @@ void expect_transport_descriptor(const struct weir_plugin *plug, const char *nam
     CU_ASSERT_STRING_EQUAL(t->wire_label, wire_label);
 }
 
+static int in_list(const char *const *list, const char *name)
+{
+    int n = 0;
+    for (; list && *list; list++)
+        n += strcmp(*list, name) == 0;
+    return n;
+}
+
+void expect_param_lists(const struct weir_transport_ops *t, const char *const *refused)
+{
+    static const char *const all[] = {
+        WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_NODELAY, WEIR_PARAM_TOS,
+        WEIR_PARAM_ZEROCOPY, WEIR_PARAM_SKIP_RX_COPY, WEIR_PARAM_FLOWLABEL, WEIR_PARAM_GSO,
+        WEIR_PARAM_GRO, WEIR_PARAM_GSO_DG_SIZE, WEIR_PARAM_DONT_FRAGMENT, WEIR_PARAM_FQ_RATE,
+        WEIR_PARAM_BIND_DEV, WEIR_PARAM_MPTCP, WEIR_PARAM_UDP_COUNTERS_64BIT,
+        WEIR_PARAM_SND_TIMEOUT_MS, NULL
+    };
+    for (const char *const *p = all; *p; p++) {
+        int want = in_list(refused, *p) ? 0 : 1;
+        int got = in_list(t->params_honoured, *p) + in_list(t->params_ignored, *p);
+        if (got != want)
+            fprintf(stderr, "\n  %s: in %d of the lists, want %d\n", *p, got, want);
+        CU_ASSERT_EQUAL(got, want);
+    }
+}
+
 struct weir_stream_config loopback_stream_config(uint16_t port, int sending, uint32_t blksize)
 {
     struct weir_stream_config c = {
@@ -49,10 +76,70 @@ struct weir_stream_config loopback_stream_config(uint16_t port, int sending, uin
         .port = port,
         .sending = sending,
         .blksize = blksize,
-        .tos = -1,
         .timeout_ms = 2000,
     };
     return c;
+}
+
+struct json_text {
+    char *buf;
+    size_t len, used;
+    char group[64];             /* the nested object open, "" for none */
+};
+
+static void json_put(struct json_text *j, const char *fmt, ...)
+{
+    if (j->used + 1 >= j->len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(j->buf + j->used, j->len - j->used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        j->used = j->used + (size_t)n < j->len ? j->used + (size_t)n : j->len - 1;
+}
+
+static void json_fact(void *ctx, const char *key, const struct weir_value *v)
+{
+    struct json_text *j = ctx;
+    const char *dot = strchr(key, '.');
+    size_t glen = dot ? (size_t)(dot - key) : 0;
+    int same = dot && j->group[0] && strlen(j->group) == glen && strncmp(j->group, key, glen) == 0;
+    if (j->group[0] && !same) {
+        json_put(j, "}");
+        j->group[0] = '\0';
+    }
+    if (same) {
+        json_put(j, ",");
+    } else {
+        if (j->used > 1)
+            json_put(j, ",");
+        if (dot) {
+            snprintf(j->group, sizeof j->group, "%.*s", (int)glen, key);
+            json_put(j, "\"%s\":{", j->group);
+        }
+    }
+    json_put(j, "\"%s\":", dot ? dot + 1 : key);
+    switch (v->type) {
+    case WEIR_VALUE_BOOL: json_put(j, "%s", v->v.b ? "true" : "false"); break;
+    case WEIR_VALUE_INT: json_put(j, "%lld", (long long)v->v.i); break;
+    case WEIR_VALUE_UINT: json_put(j, "%llu", (unsigned long long)v->v.u); break;
+    case WEIR_VALUE_DOUBLE: json_put(j, "%g", v->v.d); break;
+    case WEIR_VALUE_STRING: json_put(j, "\"%s\"", v->v.s); break;
+    default: json_put(j, "null"); break;
+    }
+}
+
+int describe_json(const struct weir_transport_ops *t, void *stream, char *buf, size_t len)
+{
+    struct json_text j = { .buf = buf, .len = len };
+    struct weir_fact_sink sink = { &j, json_fact };
+    json_put(&j, "{");
+    int rc = t->describe(stream, &sink);
+    if (j.group[0])
+        json_put(&j, "}");
+    json_put(&j, "}");
+    return rc;
 }
 
 uint64_t now_ms(void)

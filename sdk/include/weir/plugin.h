@@ -11,8 +11,9 @@
  * release that appends anything bumps WEIR_ABI_MINOR once, with the new
  * fields grouped under a comment naming that minor. A group is never
  * reopened. Structs without a struct_size (weir_counters, weir_io,
- * weir_option, weir_payload, weir_value, weir_report_sample,
- * weir_report_stream, weir_report_end_stream, weir_report_diskfile) are
+ * weir_option, weir_payload, weir_value, weir_fact, weir_fact_sink,
+ * weir_report_sample, weir_report_stream, weir_report_end_stream,
+ * weir_report_diskfile) are
  * embedded or used as arrays and stay fixed for the whole of major 2.
  * Read a field of a struct the other side built with WEIR_HAS_FIELD.
  *
@@ -60,14 +61,115 @@ enum weir_log_level {
     WEIR_LOG_DEBUG = 3
 };
 
-/* A command-line option a plugin declares. The host parses it (as
- * --NAME or --NAME=VALUE / --NAME VALUE), lists it in --help and returns its
- * value through weir_host.option(). The array ends with a zeroed entry. */
+/* ---- typed values ----
+ *
+ * One representation for every named value that crosses the ABI: a
+ * transport parameter or a plugin option the host hands a plugin
+ * (weir_host.param), and a fact a plugin hands the host (weir_fact_sink)
+ * that reaches reporters (weir_fact). */
+
+enum weir_value_type {
+    WEIR_VALUE_NONE = 0,        /* no value */
+    WEIR_VALUE_BOOL = 1,        /* v.b, 0 or 1 */
+    WEIR_VALUE_INT = 2,         /* v.i */
+    WEIR_VALUE_UINT = 3,        /* v.u: counts, and quantities in a fixed
+                                   unit its name or table says: bytes,
+                                   bits/s, milliseconds */
+    WEIR_VALUE_DOUBLE = 4,      /* v.d, finite */
+    WEIR_VALUE_STRING = 5       /* v.s, NUL-terminated UTF-8, never NULL */
+};
+
+struct weir_value {
+    uint32_t type;              /* enum weir_value_type: which member is set */
+    union {
+        int b;
+        int64_t i;
+        uint64_t u;
+        double d;
+        const char *s;          /* whoever hands the value over says how
+                                   long the string lives */
+    } v;
+};
+
+/* A named value a plugin reported: what a reporter gets in
+ * weir_report_start and weir_report_sample. key and a string value live as
+ * long as the struct that points to the fact. */
+struct weir_fact {
+    const char *key;
+    struct weir_value value;
+};
+
+/* Where a plugin reports facts (weir_transport_ops.describe and
+ * .describe_interval): the host's collector, valid only during the hook
+ * call that got it. add copies key and a string value; facts keep the
+ * order they were added in. A key is letters, digits and '_', with '.' to
+ * nest: "tls.version" and "tls.cipher" are the members "version" and
+ * "cipher" of one "tls" object in the JSON report and one "tls: version
+ * .., cipher .." group in text. The host drops a fact whose key or value is
+ * malformed (a NULL string, a NaN). Use the weir_fact_* helpers below. */
+struct weir_fact_sink {
+    void *ctx;
+    void (*add)(void *ctx, const char *key, const struct weir_value *value);
+};
+
+static inline void weir_fact_bool(const struct weir_fact_sink *out, const char *key, int b)
+{
+    struct weir_value v;
+    v.type = WEIR_VALUE_BOOL;
+    v.v.b = b != 0;
+    out->add(out->ctx, key, &v);
+}
+
+static inline void weir_fact_int(const struct weir_fact_sink *out, const char *key, int64_t i)
+{
+    struct weir_value v;
+    v.type = WEIR_VALUE_INT;
+    v.v.i = i;
+    out->add(out->ctx, key, &v);
+}
+
+static inline void weir_fact_uint(const struct weir_fact_sink *out, const char *key, uint64_t u)
+{
+    struct weir_value v;
+    v.type = WEIR_VALUE_UINT;
+    v.v.u = u;
+    out->add(out->ctx, key, &v);
+}
+
+static inline void weir_fact_double(const struct weir_fact_sink *out, const char *key, double d)
+{
+    struct weir_value v;
+    v.type = WEIR_VALUE_DOUBLE;
+    v.v.d = d;
+    out->add(out->ctx, key, &v);
+}
+
+static inline void weir_fact_string(const struct weir_fact_sink *out, const char *key, const char *s)
+{
+    struct weir_value v;
+    v.type = WEIR_VALUE_STRING;
+    v.v.s = s;
+    out->add(out->ctx, key, &v);
+}
+
+/* A command-line option a plugin declares. The host parses it (as --NAME,
+ * or --NAME=VALUE / --NAME VALUE), lists it in --help and returns its value
+ * through weir_host.param(NULL, NAME, &value). The array ends with a zeroed
+ * entry. */
 struct weir_option {
     const char *name;     /* long option name without the dashes */
     const char *arg;      /* argument name for --help, or NULL for a flag */
     const char *help;     /* one line */
+    uint32_t type;        /* enum weir_value_type of the value. A flag (arg
+                             NULL) is WEIR_VALUE_BOOL, 1 when given. With
+                             an arg: WEIR_VALUE_STRING, or _INT, _UINT,
+                             _DOUBLE, which the host parses (decimal, the
+                             whole text) and refuses otherwise with a usage
+                             error naming the option. 0: a flag when arg is
+                             NULL, else a string. */
 };
+
+struct weir_stream_config;
 
 /* Services the host provides. Valid for the plugin's whole lifetime.
  * All functions may be called from any thread. */
@@ -84,13 +186,67 @@ struct weir_host {
     void (*set_error)(enum weir_status code, const char *fmt, ...);
     /* Monotonic clock, nanoseconds. */
     uint64_t (*now_ns)(void);
-    /* Value of a declared option: NULL when not given, "" for a given flag. */
-    const char *(*option)(const char *name);
+    /* The typed value of a named parameter. With cfg (a transport's stream
+     * hooks), first the core's transport parameters of that stream's test
+     * (WEIR_PARAM_*, the table in transport.h); then, with or without cfg,
+     * the options plugins declared (struct weir_option), by name. Returns 1
+     * with *out set when the name has a value, 0 with out->type
+     * WEIR_VALUE_NONE when it was not given (or is unknown). A string lives
+     * as long as cfg for a transport parameter (copy what you keep), for
+     * the process for an option. Options are parsed before any init or
+     * open hook runs. Use the weir_param_* helpers below. */
+    int (*param)(const struct weir_stream_config *cfg, const char *name, struct weir_value *out);
     /* Another transport's descriptor by name (loaded if needed), so one
      * transport can stack on another (tls on tcp). NULL when it cannot be
      * loaded. The caller runs the lower transport's init hook itself. */
     const struct weir_plugin *(*find_transport)(const char *name);
 };
+
+/* host->param, read as one type with a default for "not given". The
+ * integer ones take an INT or UINT value that fits the type asked for. A
+ * NULL host (a plugin unit test without one) gives the default. */
+static inline int weir_param_flag(const struct weir_host *host, const struct weir_stream_config *cfg,
+                                  const char *name)
+{
+    struct weir_value v;
+    return host && host->param && host->param(cfg, name, &v) && v.type == WEIR_VALUE_BOOL && v.v.b;
+}
+
+static inline int64_t weir_param_int(const struct weir_host *host, const struct weir_stream_config *cfg,
+                                     const char *name, int64_t dflt)
+{
+    struct weir_value v;
+    if (!host || !host->param || !host->param(cfg, name, &v))
+        return dflt;
+    if (v.type == WEIR_VALUE_INT)
+        return v.v.i;
+    if (v.type == WEIR_VALUE_UINT && v.v.u <= (uint64_t)INT64_MAX)
+        return (int64_t)v.v.u;
+    return dflt;
+}
+
+static inline uint64_t weir_param_uint(const struct weir_host *host, const struct weir_stream_config *cfg,
+                                       const char *name, uint64_t dflt)
+{
+    struct weir_value v;
+    if (!host || !host->param || !host->param(cfg, name, &v))
+        return dflt;
+    if (v.type == WEIR_VALUE_UINT)
+        return v.v.u;
+    if (v.type == WEIR_VALUE_INT && v.v.i >= 0)
+        return (uint64_t)v.v.i;
+    return dflt;
+}
+
+static inline const char *weir_param_string(const struct weir_host *host,
+                                            const struct weir_stream_config *cfg,
+                                            const char *name, const char *dflt)
+{
+    struct weir_value v;
+    if (!host || !host->param || !host->param(cfg, name, &v) || v.type != WEIR_VALUE_STRING)
+        return dflt;
+    return v.v.s;
+}
 
 struct weir_transport_ops;
 struct weir_reporter_ops;

@@ -79,6 +79,9 @@ struct weir_report_stream {
     uint16_t local_port;
     const char *remote_host;
     uint16_t remote_port;
+    size_t n_facts;             /* what the transport's describe hook said */
+    const struct weir_fact *facts; /* about the stream, in its order
+                                   (start.weir.streams[] in JSON) */
 };
 
 struct weir_report_start {
@@ -111,7 +114,16 @@ struct weir_report_start {
     const char *extra_data;     /* --extra-data or NULL */
     size_t n_streams;
     const struct weir_report_stream *streams;
-    const char *weir_json;      /* weir-specific "start.weir" object as JSON text */
+    /* weir's own facts about the test, in this order (the JSON report's
+     * "start.weir" object): transport (string, the plugin's name),
+     * encrypted (bool, as below), threads (uint, data worker threads), test
+     * (uint, a server's test number; only when it may run tests at once),
+     * stream_tag (bool, only when the streams carry the cookie). */
+    size_t n_weir_facts;
+    const struct weir_fact *weir_facts;
+    int streams_described;      /* the transport has a describe hook: each
+                                   stream's facts (maybe none) follow the
+                                   facts above ("start.weir.streams") */
     const char *transport;      /* transport plugin's name: "tcp", "udp", "tls" */
     int encrypted;              /* the data streams are encrypted (the
                                    transport has WEIR_CAP_ENCRYPTED) */
@@ -151,6 +163,9 @@ struct weir_report_sample {
     int64_t packets;
     double lost_percent;
     int64_t out_of_order;
+    size_t n_facts;             /* an interval's stream: what the transport's
+                                   describe_interval hook said about it, in */
+    const struct weir_fact *facts; /* its order; 0 and NULL elsewhere */
 };
 
 struct weir_report_interval {

@@ -5,7 +5,8 @@
  *
  *   control thread: init, client_open (client) or server_start/server_listen/
  *                   server_accept/server_adopt/server_unlisten (server),
- *                   stream_fd, info, describe, close, fini
+ *                   stream_fd, info, describe, describe_interval, close,
+ *                   fini
  *   worker thread:  send, recv, recv_wait (one worker owns a stream; never
  *                   concurrently)
  *
@@ -35,7 +36,8 @@ extern "C" {
 #define WEIR_CAP_RETRANSMITS   (1u << 2) /* info() reports retransmits (TCP_INFO) */
 #define WEIR_CAP_CONTROL_PORT  (1u << 3) /* server accepts streams on the control
                                             listener (cookie first, iperf3 TCP) */
-#define WEIR_CAP_CONGESTION    (1u << 4) /* honours congestion and reports it */
+#define WEIR_CAP_CONGESTION    (1u << 4) /* info() reports the congestion
+                                            control algorithm in use */
 #define WEIR_CAP_EXTENSION     (1u << 5) /* weir-only: a plain iperf3 peer cannot
                                             take part; the core negotiates it */
 #define WEIR_CAP_STREAM_TAG    (1u << 6) /* streams of a transport without
@@ -69,8 +71,98 @@ struct weir_payload {
     int (*consume)(void *ctx, const void *buf, size_t len);
 };
 
-/* Everything a transport needs to open one stream. Built by the core from
- * the command line (client) or the peer's parameters (server); const. */
+/* ---- transport parameters ----
+ *
+ * weir_stream_config below holds what every transport needs. What only
+ * some transports act on reaches them through one typed channel: a
+ * transport's stream hook reads a parameter with
+ *
+ *     host->param(cfg, WEIR_PARAM_..., &value)     (or weir_param_*())
+ *
+ * and gets 1 and the value when the test has one, 0 when it was not given.
+ * The core's parameters, for the client as the user gave them, for the
+ * server as the client's parameters carried them (and the server's own
+ * command line for bind_dev, mptcp, snd_timeout_ms):
+ *
+ *   name                type    option              meaning
+ *   congestion          string  -C                  TCP congestion control
+ *                                                   algorithm (TCP_CONGESTION)
+ *   mss                 uint    -M                  maximum segment size, bytes
+ *   nodelay             bool    -N                  no Nagle delay (TCP_NODELAY)
+ *   tos                 uint    -S, --dscp          IPv4 TOS / IPv6 traffic
+ *                                                   class byte, 0..255
+ *   zerocopy            bool    -Z                  a sender hands the kernel
+ *                                                   its payload without
+ *                                                   copying it (sendfile)
+ *   skip_rx_copy        bool    --skip-rx-copy      a receiver counts bytes
+ *                                                   without copying them out
+ *                                                   (MSG_TRUNC)
+ *   flowlabel           uint    -L                  IPv6 flow label of a
+ *                                                   client's stream, 1..0xFFFFF
+ *   gso                 bool    --gsro              datagram segmentation
+ *                                                   offload: 1 asked for, 0
+ *                                                   refused (an iperf3 3.21
+ *                                                   peer without --gsro); not
+ *                                                   given: the transport
+ *                                                   decides
+ *   gro                 bool    --gsro              receive offload, the same
+ *   gso_dg_size         uint    --gsro              iperf3 3.21's GSO datagram
+ *                                                   size, bytes (with gso 1)
+ *   dont_fragment       bool    --dont-fragment     never fragment IPv4
+ *                                                   datagrams (DF set)
+ *   fq_rate             uint    --fq-rate           bits/s the socket is paced
+ *                                                   to at most
+ *                                                   (SO_MAX_PACING_RATE)
+ *   bind_dev            string  --bind-dev          network interface of the
+ *                                                   socket (SO_BINDTODEVICE)
+ *   mptcp               bool    -m                  a client opens the stream
+ *                                                   as Multipath TCP
+ *                                                   (IPPROTO_MPTCP)
+ *   udp_counters_64bit  bool    --udp-counters-64bit  64-bit datagram
+ *                                                   sequence numbers
+ *   snd_timeout_ms      uint    --snd-timeout       how long sent data may stay
+ *                                                   unacknowledged before the
+ *                                                   stream fails
+ *                                                   (TCP_USER_TIMEOUT), ms
+ *
+ * A transport lists the ones it acts on in params_honoured and those it
+ * accepts without effect in params_ignored (weir_transport_ops). A test
+ * that gives one in neither list (a bool only when true) is refused before
+ * any stream opens, with one line naming the option and the transport.
+ * Put in params_ignored what iperf3 accepts for the same protocol without
+ * acting on it (iperf3 takes -C and -N with -u), so that scripts written
+ * for iperf3 keep running. A later minor may add parameters: an older
+ * transport lists none of them, so a test giving one is refused there,
+ * not silently run without it.
+ *
+ * The same call reads the transport's own declared options (struct
+ * weir_option) by their names, after these: the core's names are
+ * lowercase words joined by '_', an option's are its command-line name
+ * with the plugin's prefix ("udp-no-gso"), so the two never meet. */
+#define WEIR_PARAM_CONGESTION         "congestion"
+#define WEIR_PARAM_MSS                "mss"
+#define WEIR_PARAM_NODELAY            "nodelay"
+#define WEIR_PARAM_TOS                "tos"
+#define WEIR_PARAM_ZEROCOPY           "zerocopy"
+#define WEIR_PARAM_SKIP_RX_COPY       "skip_rx_copy"
+#define WEIR_PARAM_FLOWLABEL          "flowlabel"
+#define WEIR_PARAM_GSO                "gso"
+#define WEIR_PARAM_GRO                "gro"
+#define WEIR_PARAM_GSO_DG_SIZE        "gso_dg_size"
+#define WEIR_PARAM_DONT_FRAGMENT      "dont_fragment"
+#define WEIR_PARAM_FQ_RATE            "fq_rate"
+#define WEIR_PARAM_BIND_DEV           "bind_dev"
+#define WEIR_PARAM_MPTCP              "mptcp"
+#define WEIR_PARAM_UDP_COUNTERS_64BIT "udp_counters_64bit"
+#define WEIR_PARAM_SND_TIMEOUT_MS     "snd_timeout_ms"
+
+/* The host's own (opaque): a stream's transport parameters, read through
+ * host->param. */
+struct weir_param_set;
+
+/* Everything every transport needs to open one stream. Built by the core
+ * from the command line (client) or the peer's parameters (server); const,
+ * valid only during the hook call that gets it (payload: see below). */
 struct weir_stream_config {
     uint32_t struct_size;
     int family;                 /* AF_UNSPEC, AF_INET or AF_INET6 */
@@ -80,55 +172,25 @@ struct weir_stream_config {
     uint16_t cport;             /* --cport for this stream, 0 = ephemeral */
     int sending;                /* 1: this side writes on the stream */
     uint32_t blksize;           /* -l: bytes per write / datagram size */
-    uint64_t rate;              /* -b per stream, bits/s, 0 = unlimited */
+    uint64_t rate;              /* -b per stream, bits/s, 0 = unlimited
+                                   (the core paces; for information) */
     int window;                 /* -w bytes, 0 = OS default */
-    int mss;                    /* -M, 0 = default */
-    int nodelay;                /* -N */
-    int tos;                    /* -S / --dscp, -1 = unset */
-    const char *congestion;     /* -C, or NULL */
-    int repeating_payload;      /* fill with "0123456789..." instead of random */
-    int udp_counters_64bit;     /* 64-bit sequence numbers */
     unsigned timeout_ms;        /* bound for any blocking step in open/accept */
     const unsigned char *cookie; /* WEIR_COOKIE_SIZE bytes */
-    int gso;                    /* datagram segmentation offload: -1 the
-                                   transport decides, 0 off, 1 asked for */
-    int gro;                    /* receive offload, same values */
-    uint32_t gso_dg_size;       /* iperf3 --gsro: datagram size, 0 = blksize */
     int stream_tag;             /* 1: both ends are weir and agreed that each
                                    stream carries the cookie (WEIR_CAP_STREAM_TAG):
                                    client, put it in the stream's opening;
                                    server, take only streams that carry it */
-    unsigned snd_timeout_ms;    /* --snd-timeout: how long sent data may stay
-                                   unacknowledged before the stream fails
-                                   (TCP_USER_TIMEOUT); 0 = the OS default.
-                                   Transports without acknowledgements
-                                   ignore it. */
-    int dont_fragment;          /* --dont-fragment: never fragment this
-                                   stream's IPv4 datagrams (DF set; a datagram
-                                   larger than the path MTU fails to send).
-                                   Byte-stream transports ignore it. */
-    uint64_t fq_rate;           /* --fq-rate: bits/s this stream's socket may
-                                   be paced to at most (SO_MAX_PACING_RATE),
-                                   0 = no cap */
-    const char *bind_dev;       /* --bind-dev: the network interface the
-                                   stream's socket is bound to
-                                   (SO_BINDTODEVICE), or NULL */
-    int zerocopy;               /* -Z: a sender hands the kernel its payload
-                                   without copying it (sendfile), where the
-                                   transport can */
-    int skip_rx_copy;           /* --skip-rx-copy: a receiver counts bytes
-                                   without copying them out (MSG_TRUNC),
-                                   where the transport can */
-    uint32_t flowlabel;         /* -L: IPv6 flow label of a client's stream,
-                                   0 = none */
+    int repeating_payload;      /* --repeating-payload: fill the payload with
+                                   "0123456789..." instead of random bytes */
     const struct weir_payload *payload; /* -F, for a transport with
                                    WEIR_CAP_PAYLOAD: where the payload comes
-                                   from or goes; NULL = the transport's own
-                                   (random or repeating) bytes. Then -Z and
-                                   --skip-rx-copy do not apply. */
-    int mptcp;                  /* -m: a client opens the stream as a
-                                   Multipath TCP socket (IPPROTO_MPTCP);
-                                   transports that are not TCP ignore it */
+                                   from or goes, valid until the stream's
+                                   close; NULL = the transport's own (random
+                                   or repeating) bytes. Then zerocopy and
+                                   skip_rx_copy do not apply. */
+    const struct weir_param_set *params; /* the transport parameters above;
+                                   read them with host->param(cfg, ...) */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
@@ -171,6 +233,12 @@ struct weir_stream_info {
 struct weir_transport_ops {
     uint32_t struct_size;       /* sizeof(struct weir_transport_ops) */
     uint32_t caps;              /* WEIR_CAP_* */
+    /* The core's transport parameters (WEIR_PARAM_*) this transport acts
+     * on, and those it accepts without acting on them; each a NULL-ended
+     * array, or NULL for none. A test that gives a parameter in neither is
+     * refused (see "transport parameters" above). */
+    const char *const *params_honoured;
+    const char *const *params_ignored;
     /* Names used on the wire and in reports: the parameter key ("tcp",
      * "udp") and the protocol label ("TCP", "UDP"). */
     const char *wire_key;
@@ -218,11 +286,14 @@ struct weir_transport_ops {
     /* required: close and free the stream. */
     void (*close)(void *stream);
 
-    /* optional: weir-only facts about one stream for the JSON report
-     * (start.weir.streams[]), e.g. {"gso":true} or {"tls":"TLSv1.3"}: write
-     * one JSON object, NUL-terminated, into buf. Control thread, after the
-     * stream is open. Return WEIR_OK, or anything else to report nothing. */
-    int (*describe)(void *stream, char *buf, size_t len);
+    /* optional: what this stream uses, as typed facts (weir_fact_sink in
+     * plugin.h): weir_fact_bool(out, "gso", 1), weir_fact_string(out,
+     * "tls.version", "TLSv1.3"). Reporters get them in weir_report_stream
+     * (the JSON report's start.weir.streams[], the text report's -V lines;
+     * the key "id" is the core's: the stream's id follows the facts).
+     * Control thread, once per stream after it is open. Return WEIR_OK, or
+     * anything else to report none of them. */
+    int (*describe)(void *stream, const struct weir_fact_sink *out);
 
     /* optional: a server is starting and was told to use this transport
      * (weir -s --transport NAME): prepare what every test will need and
@@ -251,6 +322,14 @@ struct weir_transport_ops {
      * TCP throughput on loopback). The stream may stay blocking afterwards:
      * recv and send must then still return at once (MSG_DONTWAIT). */
     int (*recv_wait)(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms);
+    /* optional: this stream's facts for one interval report, beyond the
+     * fixed numbers info gives (a QUIC transport: packets in flight, path
+     * changes), typed as in describe. Reporters get them in the interval's
+     * weir_report_sample of the stream (the JSON report's
+     * intervals[].streams[].weir). Control thread, once per stream at each
+     * interval report (-i), also while the worker sends. Return WEIR_OK, or
+     * anything else to report none of them. */
+    int (*describe_interval)(void *stream, const struct weir_fact_sink *out);
 };
 
 #ifdef __cplusplus
