@@ -565,7 +565,11 @@ static const struct weir_transport_ops ops = {
     .params_ignored = ignored,
     .wire_key = "tcp",
     .wire_label = "TCP",
+    /* iperf3's TCP: 128 KiB blocks by default, up to 1 MiB; no rate limit
+     * unless -b. */
     .default_blksize = 131072,
+    .blksize_min = 1,
+    .blksize_max = 1048576,
     .init = tcp_init,
     .fini = tcp_fini,
     .client_open = tcp_client_open,

@@ -147,9 +147,12 @@ static const struct weir_transport_ops ops = {
      * only TCP, UDP and SCTP. start.weir.transport says "tls". */
     .wire_key = "tcp",
     .wire_label = "TCP",
-    /* tcp's default, so -l means the same on both; eight full 16 KiB
-     * records per block. CPU per byte measured flat from 16 KiB to 1 MiB. */
+    /* tcp's default and range, so -l means the same on both; eight full
+     * 16 KiB records per block. CPU per byte measured flat from 16 KiB to
+     * 1 MiB. */
     .default_blksize = 131072,
+    .blksize_min = 1,
+    .blksize_max = 1048576,
     .init = tls_init,
     .fini = tls_fini,
     .client_open = tls_client_open,

@@ -248,12 +248,19 @@ static const char *const ignored[] = {
 
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
-    .caps = WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG,
+    .caps = WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG | WEIR_CAP_MSS_BLKSIZE,
     .params_honoured = honoured,
     .params_ignored = ignored,
     .wire_key = "udp",
     .wire_label = "UDP",
-    .default_blksize = 0,       /* the control connection's MSS, else 1460 */
+    /* iperf3's UDP: -l defaults to the control connection's MSS, else
+     * 1460, within 16 (our header) and the largest IPv4 UDP payload,
+     * refused outside with IEUDPBLOCKSIZE; -b defaults to 1 Mbit/s. */
+    .default_blksize = 1460,
+    .blksize_min = UDP_MIN_BLKSIZE,
+    .blksize_max = UDP_MAX_BLKSIZE,
+    .blksize_error = WEIR_E_UDPBLOCKSIZE,
+    .default_rate = 1048576,
     .init = udp_init,
     .fini = udp_fini,
     .client_open = udp_client_open,

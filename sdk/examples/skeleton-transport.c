@@ -468,7 +468,15 @@ static const struct weir_transport_ops ops = {
      * server serves it with its own tcp transport) and the report label */
     .wire_key = "tcp",
     .wire_label = "TCP",
-    .default_blksize = 131072,  /* -l default, as iperf3's TCP; 0: "control MSS or 1460" */
+    /* iperf3's TCP rules, which weir applies: -l defaults to 128 KiB and
+     * may be 1 byte to 1 MiB (a length outside is refused with
+     * blksize_error, 0: WEIR_E_BLOCKSIZE); no -b means no rate limit
+     * (default_rate 0). A UDP-like transport says 16..65507, 1460, and
+     * 1048576 bit/s, as the udp plugin does. */
+    .default_blksize = 131072,
+    .blksize_min = 1,
+    .blksize_max = 1048576,
+    .default_rate = 0,
     .init = skel_init,
     .fini = skel_fini,
     .client_open = skel_client_open,

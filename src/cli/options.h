@@ -1,5 +1,7 @@
 /* Command line: iperf3's options plus weir's own (--transport, --reporter,
- * --plugin-dir, --loopback, --threads) and the options plugins declare. */
+ * --plugin-dir, --loopback, --threads) and the options plugins declare.
+ * Each of weir's options is an entry of the option table (optable.h),
+ * which names its field here. */
 #ifndef WEIR_OPTIONS_H
 #define WEIR_OPTIONS_H
 
@@ -63,6 +65,7 @@ struct weir_settings {
     int json_stream;             /* --json-stream */
     int json_stream_full_output; /* --json-stream-full-output */
     int debug;                   /* -d */
+    int help;                    /* -h: print the help and exit */
     const char *logfile;         /* --logfile */
     const char *timestamps;      /* --timestamps[=FORMAT] */
     int forceflush;
@@ -87,7 +90,8 @@ struct weir_settings {
     int tls_required;            /* --tls-required (server): refuse tests whose
                                     transport does not encrypt */
 
-    const char *transport;       /* --transport NAME|PATH, default "tcp" */
+    const char *transport;       /* --transport NAME|PATH, -u; NULL: the
+                                    client's is DEFAULT_TRANSPORT (loader.h) */
     /* --transport A,B,...: a comparison run, one test per transport, in
      * order; transport is then the first. The names point into
      * compare_buf. */

@@ -1,6 +1,7 @@
 #include "host/host.h"
 #include "cli/identity.h"
 #include "host/loader.h"
+#include "proto/errors.h"
 #include "run/transport_params.h"
 
 #include <ctype.h>
@@ -16,12 +17,11 @@ static _Thread_local int err_code;
 static _Thread_local char err_text[512];
 static int debug_on;
 
-#define MAX_OPTIONS 64
-/* Plugin options given on the command line, typed as declared. Written
- * while the command line is parsed, before any plugin hook runs; read-only
- * after. */
-static struct { const char *name; struct weir_value value; } options[MAX_OPTIONS];
-static int n_options;
+/* Plugin options given on the command line, typed as declared, as many
+ * as it has. Written while the command line is parsed, before any plugin
+ * hook runs; read-only after. */
+static struct plugin_option { const char *name; struct weir_value value; } *options;
+static int n_options, cap_options;
 
 uint64_t host_now_ns(void)
 {
@@ -81,6 +81,7 @@ static const struct weir_host services = {
     .set_error = host_set_error,
     .now_ns = host_now_ns,
     .param = host_param,
+    .error_reason = error_register,
     .find_transport = host_find_transport,
 };
 
@@ -156,11 +157,19 @@ int host_set_option(const struct weir_option *o, const char *text, char *why, si
             options[i].value = v;
             return 0;
         }
-    if (n_options < MAX_OPTIONS) {
-        options[n_options].name = o->name;
-        options[n_options].value = v;
-        n_options++;
+    if (n_options == cap_options) {
+        int cap = cap_options ? 2 * cap_options : 16;
+        struct plugin_option *more = realloc(options, (size_t)cap * sizeof *more);
+        if (!more) {
+            snprintf(why, whylen, "--%s: out of memory", o->name);
+            return -1;
+        }
+        options = more;
+        cap_options = cap;
     }
+    options[n_options].name = o->name;
+    options[n_options].value = v;
+    n_options++;
     return 0;
 }
 

@@ -11,8 +11,9 @@ const char *host_take_error(int *code);
 void host_clear_error(void);
 
 /* A plugin-declared option given on the command line (text: its argument,
- * NULL for a flag), kept typed as declared for host->param. Returns 0, or
- * -1 with a usage line in why when text is not of the option's type. */
+ * NULL for a flag), kept typed as declared for host->param; as many as the
+ * command line has. Returns 0, or -1 with a usage line in why when text is
+ * not of the option's type (or memory ran out). */
 int host_set_option(const struct weir_option *o, const char *text, char *why, size_t whylen);
 /* The type of an option's value: WEIR_VALUE_BOOL for a flag, else as
  * declared (a string when 0). */

@@ -183,6 +183,21 @@ static const char *missing_hook(const struct weir_plugin *p)
     return NULL;
 }
 
+/* What is wrong with a transport's block size rules (the core applies
+ * them to -l and to a client's "len"), or NULL. */
+static const char *bad_blksize_rules(const struct weir_plugin *p)
+{
+    const struct weir_transport_ops *o = p->transport;
+    if (p->kind != WEIR_PLUGIN_TRANSPORT)
+        return NULL;
+    uint32_t max = o->blksize_max ? o->blksize_max : UINT32_MAX;
+    if (o->default_blksize == 0)
+        return "its default_blksize is 0 (the -l default must be set)";
+    if (o->blksize_min > max || o->default_blksize < o->blksize_min || o->default_blksize > max)
+        return "its default_blksize is outside blksize_min..blksize_max";
+    return NULL;
+}
+
 static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_kind kind,
                                              char *err, size_t errlen);
 
@@ -237,6 +252,9 @@ static const char *check_plugin(void *h, enum weir_plugin_kind want, const struc
                  kind_name(d->kind), hook);
         return detail;
     }
+    const char *rules = bad_blksize_rules(d);
+    if (rules)
+        return rules;
     *out = d;
     return NULL;
 }

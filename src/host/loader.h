@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <weir/weir.h>
 
+/* The transport of a client without --transport (or -u), and of a test
+ * whose client names none in its parameters: iperf3's default protocol. */
+#define DEFAULT_TRANSPORT "tcp"
+
 /* An ops struct's optional hook: inside the struct the plugin was built
  * with, and set. */
 #define HAS_HOOK(ops, hook) (WEIR_HAS_FIELD(ops, hook) && (ops)->hook)

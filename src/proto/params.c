@@ -1,230 +1,204 @@
 #include "proto/params.h"
+#include "proto/errors.h"
+#include "cli/optable.h"
+#include "cli/optcheck.h"
 #include "jsonnum.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <weir/errors.h>
 
-#include "config.h"
-
 void params_free(struct test_params *p)
 {
-    free(p->title);
-    free(p->extra_data);
-    free(p->congestion);
-    free(p->authtoken);
-    free(p->client_version);
-    free(p->weir_transport);
+    for (size_t i = 0; i < optable_len; i++)
+        if (optable[i].param.ctype == CT_STR)
+            free((char *)optfield_get_str(p, optable[i].param));
     memset(p, 0, sizeof *p);
 }
 
-static void add_int(struct json_object *o, const char *k, int64_t v)
+void params_defaults(struct test_params *p)
 {
-    json_object_object_add(o, k, json_object_new_int64(v));
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < optable_len; i++)
+        if (optable[i].param.ctype && optable[i].param.ctype != CT_STR)
+            optfield_set_int(p, optable[i].param, optable[i].dflt);
 }
 
-static void add_str(struct json_object *o, const char *k, const char *v)
+void params_from_settings(struct test_params *p, const struct weir_settings *s)
 {
-    if (v)
-        json_object_object_add(o, k, json_object_new_string(v));
+    params_defaults(p);
+    for (size_t i = 0; i < optable_len; i++) {
+        const struct optspec *o = &optable[i];
+        if (!o->set.ctype || !o->param.ctype || (o->flags & OPT_CLIENT_FILLS))
+            continue;
+        if (o->param.ctype == CT_STR) {
+            const char *v = optfield_get_str(s, o->set);
+            optfield_set_str(p, o->param, v ? strdup(v) : NULL);
+        } else {
+            optfield_set_int(p, o->param, optfield_get_int(s, o->set));
+        }
+    }
+}
+
+/* The entry whose key comes rank-th in the JSON, or NULL past the last. */
+static const struct optspec *by_rank(int rank)
+{
+    for (size_t i = 0; i < optable_len; i++)
+        if (optable[i].key && optable[i].wire_rank == rank)
+            return &optable[i];
+    return NULL;
+}
+
+/* Flags are sent only when set: iperf3 takes the presence of a flag key as
+ * "on" whatever its value. */
+static void add_param(struct json_object *o, const struct optspec *e, const struct test_params *p)
+{
+    if (e->wire == WIRE_STRING) {
+        const char *v = optfield_get_str(p, e->param);
+        if (v)
+            json_object_object_add(o, e->key, json_object_new_string(v));
+        return;
+    }
+    int64_t v = optfield_get_int(p, e->param);
+    switch (e->wire) {
+    case WIRE_INT:
+    case WIRE_TRISTATE:
+        if (e->send == SEND_ALWAYS || v != e->dflt)
+            json_object_object_add(o, e->key, json_object_new_int64(v));
+        break;
+    case WIRE_TRUE:
+        if (v)
+            json_object_object_add(o, e->key, json_object_new_boolean(1));
+        break;
+    case WIRE_ONE:
+    case WIRE_NONZERO:
+        if (v)
+            json_object_object_add(o, e->key, json_object_new_int64(1));
+        break;
+    default:
+        break;
+    }
 }
 
 struct json_object *params_to_json(const struct test_params *p)
 {
     struct json_object *o = json_object_new_object();
-    /* Flags are sent only when set: iperf3 treats the presence of a flag key
-     * as "on" whatever its value. */
-    json_object_object_add(o, p->wire_key, json_object_new_boolean(1));
-    add_int(o, "omit", p->omit);
-    if (p->server_affinity >= 0)
-        add_int(o, "server_affinity", p->server_affinity);
-    add_int(o, "time", p->time);
-    add_int(o, "num", (int64_t)p->num);
-    add_int(o, "blockcount", (int64_t)p->blockcount);
-    if (p->mss)
-        add_int(o, "MSS", p->mss);
-    if (p->nodelay)
-        json_object_object_add(o, "nodelay", json_object_new_boolean(1));
-    add_int(o, "parallel", p->parallel);
-    if (p->reverse)
-        json_object_object_add(o, "reverse", json_object_new_boolean(1));
-    if (p->bidir)
-        json_object_object_add(o, "bidirectional", json_object_new_boolean(1));
-    if (p->window)
-        add_int(o, "window", p->window);
-    add_int(o, "len", p->len);
-    if (p->bandwidth)
-        add_int(o, "bandwidth", (int64_t)p->bandwidth);
-    if (p->fqrate)
-        add_int(o, "fqrate", (int64_t)p->fqrate);
-    add_int(o, "pacing_timer", p->pacing_timer);
-    if (p->burst)
-        add_int(o, "burst", p->burst);
-    if (p->gso > 0) {
-        add_int(o, "gso", p->gso);
-        add_int(o, "gso_dg_size", p->gso_dg_size);
-        add_int(o, "gso_bf_size", p->gso_bf_size);
-        add_int(o, "gro", p->gro < 0 ? 0 : p->gro);
-        add_int(o, "gro_bf_size", p->gro_bf_size);
-    }
-    if (p->tos >= 0)
-        add_int(o, "TOS", p->tos);
-    if (p->flowlabel)
-        add_int(o, "flowlabel", p->flowlabel);
-    add_str(o, "title", p->title);
-    add_str(o, "extra_data", p->extra_data);
-    add_str(o, "congestion", p->congestion);
-    if (p->get_server_output)
-        add_int(o, "get_server_output", 1);
-    if (p->udp_counters_64bit)
-        add_int(o, "udp_counters_64bit", 1);
-    if (p->repeating_payload)
-        add_int(o, "repeating_payload", 1);
-    if (p->zerocopy)
-        add_int(o, "zerocopy", 1);
-    if (p->dont_fragment)
-        add_int(o, "dont_fragment", 1);
-    add_str(o, "weir_transport", p->weir_transport);
-    if (p->weir_stream_tag)
-        add_int(o, "weir_stream_tag", 1);
-    if (p->weir_sender_done)
-        add_int(o, "weir_sender_done", 1);
-    add_str(o, "authtoken", p->authtoken);
-    if (p->skip_rx_copy)
-        add_int(o, "skip_rx_copy", 1);
-    add_str(o, "client_version", p->client_version ? p->client_version : "weir-" PACKAGE_VERSION);
+    if (p->wire_key[0])
+        json_object_object_add(o, p->wire_key, json_object_new_boolean(1));
+    const struct optspec *e;
+    for (int rank = 1; (e = by_rank(rank)) != NULL; rank++)
+        add_param(o, e, p);
     return o;
 }
 
-/* Read an integer key. Returns 1 if present and valid, 0 if absent, -1 if
- * present with the wrong type. */
-static int get_int(struct json_object *o, const char *k, int64_t *out)
+/* The value fits the field's C type. */
+static int fits(uint8_t ctype, int64_t v)
 {
-    struct json_object *v = jsonnum_get(o, k);
-    if (!v)
-        return 0;
-    return jsonnum_get_i64(v, out) == 0 ? 1 : -1;
+    switch (ctype) {
+    case CT_INT: return v >= INT_MIN && v <= INT_MAX;
+    case CT_U16: return v >= 0 && v <= UINT16_MAX;
+    case CT_U32: return v >= 0 && v <= (int64_t)UINT32_MAX;
+    case CT_U64: return v >= 0;
+    default:     return 0;
+    }
 }
 
-static int get_str(struct json_object *o, const char *k, char **out)
+static int bad_type(const struct optspec *e, char *detail, size_t len)
 {
-    struct json_object *v = jsonnum_get(o, k);
-    if (!v)
-        return 0;
-    if (!json_object_is_type(v, json_type_string))
-        return -1;
-    free(*out);
-    *out = strdup(json_object_get_string(v));
-    return *out ? 1 : -1;
+    snprintf(detail, len, "parameter '%s' has the wrong type", e->key);
+    return WEIR_E_RECVPARAMS;
 }
 
-int params_from_json(struct json_object *obj, struct test_params *p, int max_parallel,
+static int read_number(struct json_object *v, const struct optspec *e, struct test_params *p,
+                       char *detail, size_t len)
+{
+    int64_t i;
+    if (jsonnum_get_i64(v, &i) != 0)
+        return bad_type(e, detail, len);
+    if (e->wire == WIRE_NONZERO) {
+        optfield_set_int(p, e->param, i != 0);
+        return WEIR_OK;
+    }
+    char given[96];
+    snprintf(given, sizeof given, "parameter %s = %lld", e->key, (long long)i);
+    int rc = optcheck_range(e, (double)i, given, detail, len);
+    if (rc != WEIR_OK)
+        return optcheck_wire_status(rc);
+    if (!fits(e->param.ctype, i)) {
+        snprintf(detail, len, "parameter '%s' out of range: %lld", e->key, (long long)i);
+        return WEIR_E_RECVPARAMS;
+    }
+    optfield_set_int(p, e->param, e->wire == WIRE_TRISTATE ? i != 0 : i);
+    return WEIR_OK;
+}
+
+static int read_param(struct json_object *obj, const struct optspec *e, struct test_params *p,
+                      char *detail, size_t len)
+{
+    struct json_object *v = jsonnum_get(obj, e->key);
+    if (!v)
+        return WEIR_OK;
+    switch (e->wire) {
+    case WIRE_TRUE:
+    case WIRE_ONE:
+        /* iperf3 sends booleans for some flags, the integer 1 for others. */
+        optfield_set_int(p, e->param, 1);
+        return WEIR_OK;
+    case WIRE_STRING: {
+        if (!json_object_is_type(v, json_type_string))
+            return bad_type(e, detail, len);
+        char *copy = strdup(json_object_get_string(v));
+        if (!copy)
+            return WEIR_E_NOMEM;
+        free((char *)optfield_get_str(p, e->param));
+        optfield_set_str(p, e->param, copy);
+        return WEIR_OK;
+    }
+    default:
+        return read_number(v, e, p, detail, len);
+    }
+}
+
+/* The protocol key: sent as true and no parameter of the table; the last
+ * one that names a transport, as iperf3's server lets its UDP key override
+ * its TCP key. Else the last such key, for the server to refuse. */
+static void read_protocol_key(struct json_object *obj, struct test_params *p,
+                              params_names_transport_fn names_transport, void *ctx)
+{
+    char last[sizeof p->wire_key] = "";
+    json_object_object_foreach(obj, key, val) {
+        if (!json_object_is_type(val, json_type_boolean) || !json_object_get_boolean(val) ||
+            optable_by_key(key) || strlen(key) >= sizeof p->wire_key)
+            continue;
+        snprintf(last, sizeof last, "%s", key);
+        if (!names_transport || names_transport(key, ctx))
+            snprintf(p->wire_key, sizeof p->wire_key, "%s", key);
+    }
+    if (!p->wire_key[0])
+        snprintf(p->wire_key, sizeof p->wire_key, "%s", last);
+}
+
+int params_from_json(struct json_object *obj, struct test_params *p,
+                     params_names_transport_fn names_transport, void *ctx,
                      char *detail, size_t detail_len)
 {
-    memset(p, 0, sizeof *p);
-    /* Defaults of an iperf3 server for keys the client left out. */
-    snprintf(p->wire_key, sizeof p->wire_key, "tcp");
-    p->time = 10;
-    p->parallel = 1;
-    p->tos = -1;
-    p->pacing_timer = 1000;
-    p->gso = p->gro = -1;
-
-#define BAD_TYPE(k) do { snprintf(detail, detail_len, "parameter '%s' has the wrong type", k); \
-                         return WEIR_E_RECVPARAMS; } while (0)
-#define OUT_OF_RANGE(code, k, v) do { snprintf(detail, detail_len, "parameter '%s' out of range: %lld", \
-                                           k, (long long)(v)); return code; } while (0)
-
-    static const char *const protocols[] = { "tcp", "udp", "sctp" };
-    for (size_t i = 0; i < 3; i++) {
-        struct json_object *v = jsonnum_get(obj, protocols[i]);
-        if (v)
-            snprintf(p->wire_key, sizeof p->wire_key, "%s", protocols[i]);
+    params_defaults(p);
+    if (!json_object_is_type(obj, json_type_object)) {
+        snprintf(detail, detail_len, "the parameters are not a JSON object");
+        return WEIR_E_RECVPARAMS;
     }
-
-    int64_t v;
-    int r;
-    if ((r = get_int(obj, "omit", &v)) < 0) BAD_TYPE("omit");
-    if (r) { if (v < 0 || v > 600) OUT_OF_RANGE(WEIR_E_OMIT, "omit", v); p->omit = (int)v; }
-    if ((r = get_int(obj, "time", &v)) < 0) BAD_TYPE("time");
-    if (r) { if (v < 0 || v > 86400) OUT_OF_RANGE(WEIR_E_DURATION, "time", v); p->time = (int)v; }
-    if ((r = get_int(obj, "num", &v)) < 0) BAD_TYPE("num");
-    if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "num", v); p->num = (uint64_t)v; }
-    if ((r = get_int(obj, "blockcount", &v)) < 0) BAD_TYPE("blockcount");
-    if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "blockcount", v); p->blockcount = (uint64_t)v; }
-    if ((r = get_int(obj, "MSS", &v)) < 0) BAD_TYPE("MSS");
-    if (r) { if (v < 0 || v > 32767) OUT_OF_RANGE(WEIR_E_MSS, "MSS", v); p->mss = (int)v; }
-    if ((r = get_int(obj, "parallel", &v)) < 0) BAD_TYPE("parallel");
-    if (r) { if (v < 1 || v > max_parallel) OUT_OF_RANGE(WEIR_E_NUMSTREAMS, "parallel", v); p->parallel = (int)v; }
-    if ((r = get_int(obj, "window", &v)) < 0) BAD_TYPE("window");
-    if (r) { if (v < 0 || v > 536870912) OUT_OF_RANGE(WEIR_E_BUFSIZE, "window", v); p->window = (int)v; }
-    if ((r = get_int(obj, "len", &v)) < 0) BAD_TYPE("len");
-    if (r) p->len = v < 0 || v > 0xffffffffLL ? 0 : (uint32_t)v;
-    if (r && (v <= 0 || v > 1048576))
-        OUT_OF_RANGE(strcmp(p->wire_key, "udp") == 0 ? WEIR_E_UDPBLOCKSIZE : WEIR_E_BLOCKSIZE, "len", v);
-    if (strcmp(p->wire_key, "udp") == 0 && p->len && (p->len < 16 || p->len > 65507))
-        OUT_OF_RANGE(WEIR_E_UDPBLOCKSIZE, "len", (long long)p->len);
-    if ((r = get_int(obj, "bandwidth", &v)) < 0) BAD_TYPE("bandwidth");
-    if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "bandwidth", v); p->bandwidth = (uint64_t)v; }
-    if ((r = get_int(obj, "fqrate", &v)) < 0) BAD_TYPE("fqrate");
-    if (r) { if (v < 0) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "fqrate", v); p->fqrate = (uint64_t)v; }
-    if ((r = get_int(obj, "server_affinity", &v)) < 0) BAD_TYPE("server_affinity");
-    if (r && (v < 0 || v > 1024)) OUT_OF_RANGE(WEIR_E_AFFINITY, "server_affinity", v);
-    p->server_affinity = r ? (int)v : -1;
-    /* The client labels its own streams; the server only checks the key,
-     * as iperf3's does. */
-    if ((r = get_int(obj, "flowlabel", &v)) < 0) BAD_TYPE("flowlabel");
-    if (r && (v < 1 || v > 0xFFFFF)) OUT_OF_RANGE(WEIR_E_SETFLOW, "flowlabel", v);
-    p->flowlabel = r ? (uint32_t)v : 0;
-    if ((r = get_int(obj, "pacing_timer", &v)) < 0) BAD_TYPE("pacing_timer");
-    if (r) { if (v < 0 || v > 1000000) OUT_OF_RANGE(WEIR_E_RECVPARAMS, "pacing_timer", v); p->pacing_timer = (int)v; }
-    if ((r = get_int(obj, "burst", &v)) < 0) BAD_TYPE("burst");
-    if (r) { if (v < 0 || v > 1000) OUT_OF_RANGE(WEIR_E_BURST, "burst", v); p->burst = (uint32_t)v; }
-    static const char *const gsro_keys[] = { "gso", "gro", "gso_dg_size", "gso_bf_size", "gro_bf_size" };
-    int64_t g[5];
-    for (int i = 0; i < 5; i++) {
-        if ((r = get_int(obj, gsro_keys[i], &g[i])) < 0) BAD_TYPE(gsro_keys[i]);
-        if (r && (g[i] < 0 || g[i] > 0x7fffffff)) OUT_OF_RANGE(WEIR_E_RECVPARAMS, gsro_keys[i], g[i]);
-        if (!r)
-            g[i] = -1;
+    read_protocol_key(obj, p, names_transport, ctx);
+    const struct optspec *e;
+    for (int rank = 1; (e = by_rank(rank)) != NULL; rank++) {
+        int rc = read_param(obj, e, p, detail, detail_len);
+        if (rc != WEIR_OK)
+            return rc;
     }
-    p->gso = g[0] < 0 ? -1 : g[0] != 0;
-    p->gro = g[1] < 0 ? -1 : g[1] != 0;
-    p->gso_dg_size = g[2] < 0 ? 0 : (uint32_t)g[2];
-    p->gso_bf_size = g[3] < 0 ? 0 : (uint32_t)g[3];
-    p->gro_bf_size = g[4] < 0 ? 0 : (uint32_t)g[4];
-    if ((r = get_int(obj, "TOS", &v)) < 0) BAD_TYPE("TOS");
-    if (r) { if (v < 0 || v > 255) OUT_OF_RANGE(WEIR_E_BADTOS, "TOS", v); p->tos = (int)v; }
-
-    /* Flags: iperf3 sends booleans for some, the integer 1 for others. */
-    p->nodelay = jsonnum_get(obj, "nodelay") != NULL;
-    p->reverse = jsonnum_get(obj, "reverse") != NULL;
-    p->bidir = jsonnum_get(obj, "bidirectional") != NULL;
-    p->get_server_output = jsonnum_get(obj, "get_server_output") != NULL;
-    p->udp_counters_64bit = jsonnum_get(obj, "udp_counters_64bit") != NULL;
-    p->repeating_payload = jsonnum_get(obj, "repeating_payload") != NULL;
-    /* Integer flags that count only when not 0. */
-    if ((r = get_int(obj, "dont_fragment", &v)) < 0) BAD_TYPE("dont_fragment");
-    p->dont_fragment = r && v != 0;
-    if ((r = get_int(obj, "zerocopy", &v)) < 0) BAD_TYPE("zerocopy");
-    p->zerocopy = r && v != 0;
-    if ((r = get_int(obj, "skip_rx_copy", &v)) < 0) BAD_TYPE("skip_rx_copy");
-    p->skip_rx_copy = r && v != 0;
     if (p->reverse && p->bidir) {
         snprintf(detail, detail_len, "both reverse and bidirectional requested");
         return WEIR_E_REVERSEBIDIR;
     }
-
-    if (get_str(obj, "title", &p->title) < 0) BAD_TYPE("title");
-    if (get_str(obj, "extra_data", &p->extra_data) < 0) BAD_TYPE("extra_data");
-    if (get_str(obj, "congestion", &p->congestion) < 0) BAD_TYPE("congestion");
-    if (get_str(obj, "authtoken", &p->authtoken) < 0) BAD_TYPE("authtoken");
-    if (get_str(obj, "client_version", &p->client_version) < 0) BAD_TYPE("client_version");
-    if (get_str(obj, "weir_transport", &p->weir_transport) < 0) BAD_TYPE("weir_transport");
-    p->weir_stream_tag = jsonnum_get(obj, "weir_stream_tag") != NULL;
-    p->weir_sender_done = jsonnum_get(obj, "weir_sender_done") != NULL;
     return WEIR_OK;
-#undef BAD_TYPE
-#undef OUT_OF_RANGE
 }

@@ -1,14 +1,21 @@
-/* The parameter JSON the client sends after PARAM_EXCHANGE (docs/protocol.md §6):
- * building it in the real client's key order, and parsing plus range
- * checking it on the server with iperf3's error numbers. */
+/* The parameter JSON the client sends after PARAM_EXCHANGE (docs/protocol.md
+ * §6): its keys, types, defaults and ranges are the option table's
+ * (cli/optable.h). Built in the real client's key order; parsed and range
+ * checked on the server with iperf3's error numbers, by the same checks as
+ * the command line's. */
 #ifndef WEIR_PARAMS_H
 #define WEIR_PARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
 
+struct weir_settings;
+
 struct test_params {
-    char wire_key[16];          /* "tcp", "udp" */
+    char wire_key[16];          /* the transport's protocol key, sent as
+                                   {"KEY": true} (weir_transport_ops.wire_key);
+                                   "": the client named none */
     int omit;
     int time;
     uint64_t num;
@@ -50,15 +57,33 @@ struct test_params {
                                    transport, takes ST_WEIR_SENT (state.h) */
 };
 
+/* Frees the strings and zeroes p. */
 void params_free(struct test_params *p);
+
+/* Every parameter at its default: what a server assumes for a key the
+ * client left out (iperf3's: time 10, parallel 1, ...). */
+void params_defaults(struct test_params *p);
+
+/* Client: the parameters its settings give, copied as the option table
+ * pairs them. The rest is the client's to fill: wire_key, len and
+ * bandwidth (the transport's defaults), the gso keys, weir's keys, the
+ * token and the version. */
+void params_from_settings(struct test_params *p, const struct weir_settings *s);
 
 /* Client: the JSON object to send. */
 struct json_object *params_to_json(const struct test_params *p);
 
-/* Server: parse and validate. Returns WEIR_OK or an iperf3 error number;
- * detail (for the log) says which key was wrong. max_parallel is the
- * server's stream limit. */
-int params_from_json(struct json_object *obj, struct test_params *p, int max_parallel,
+/* Whether a key the client sent as true names a transport whose protocol
+ * key it is (the server asks its plugins). */
+typedef int (*params_names_transport_fn)(const char *key, void *ctx);
+
+/* Server: parse and check. Returns WEIR_OK, or an iperf3 error number with
+ * detail (for the log) saying which key was wrong. wire_key becomes the
+ * last key sent as true that is no parameter and names_transport accepts
+ * (NULL: any), else the last such key, else "". The block size is checked
+ * against the transport once the server knows it (optcheck_blksize). */
+int params_from_json(struct json_object *obj, struct test_params *p,
+                     params_names_transport_fn names_transport, void *ctx,
                      char *detail, size_t detail_len);
 
 #endif

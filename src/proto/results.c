@@ -1,4 +1,5 @@
 #include "proto/results.h"
+#include "proto/errors.h"
 #include "jsonnum.h"
 
 #include <stdio.h>

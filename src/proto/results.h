@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include "run/test.h"
+#include "proto/errors.h"
 
 /* This side's results. server_output: text to attach (server), or NULL. */
 struct json_object *results_to_json(struct weir_test *t, const char *server_output_text,

@@ -1,4 +1,5 @@
 #include "proto/timeouts.h"
+#include "proto/errors.h"
 #include "proto/netutil.h"
 
 #include <errno.h>

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cli/options.h"
+#include "proto/errors.h"
 #include "run/test.h"
 
 /* Linux's limits for the keepalive fields. */

@@ -104,53 +104,37 @@ static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
     return c->ss.t.p.authtoken ? WEIR_OK : fail(c, WEIR_E_SETCLIENTAUTH, "%s", err);
 }
 
-/* Block size when neither -l nor the transport gives one (UDP): iperf3's
- * rule, the control connection's MSS, else 1460. 0 when one of them does. */
+/* The block size iperf3's UDP rule chooses without -l
+ * (WEIR_CAP_MSS_BLKSIZE): the control connection's MSS when the transport
+ * takes that length, else its default. 0 when the rule does not apply. */
 static uint32_t chosen_blksize(const struct weir_test *t)
 {
-    if (t->s->blksize || t->transport->transport->default_blksize)
+    const struct weir_transport_ops *ops = t->transport->transport;
+    uint32_t max = ops->blksize_max ? ops->blksize_max : UINT32_MAX;
+    if (t->s->blksize || !(ops->caps & WEIR_CAP_MSS_BLKSIZE))
         return 0;
-    return t->control_mss > 0 && t->control_mss <= 65507 ? (uint32_t)t->control_mss : 1460;
+    if (t->control_mss > 0 && (uint32_t)t->control_mss >= ops->blksize_min &&
+        (uint32_t)t->control_mss <= max)
+        return (uint32_t)t->control_mss;
+    return ops->default_blksize;
 }
 
-/* The parameters, before connecting; the block size waits for the
- * connection (fill_block_size). */
+/* The parameters, before connecting: the settings the option table pairs
+ * with them, the transport's default rate and weir's own keys. The block
+ * size waits for the connection (fill_block_size). */
 static void fill_params(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
     const struct weir_settings *s = t->s;
     const struct weir_transport_ops *ops = t->transport->transport;
     struct test_params *p = &t->p;
+    params_free(p);
+    params_from_settings(p, s);
     snprintf(p->wire_key, sizeof p->wire_key, "%s", ops->wire_key);
-    p->omit = s->omit;
-    p->time = s->duration;
-    p->num = s->bytes;
-    p->blockcount = s->blocks;
-    p->mss = s->mss;
-    p->nodelay = s->nodelay;
-    p->parallel = s->parallel;
-    p->reverse = s->reverse;
-    p->bidir = s->bidir;
-    p->window = s->window;
-    p->bandwidth = s->rate_set ? s->rate : (ops->caps & WEIR_CAP_DATAGRAM) ? 1048576 : 0;
-    p->pacing_timer = s->pacing_timer;
-    p->burst = s->burst;
-    p->tos = s->tos;
-    p->title = s->title ? strdup(s->title) : NULL;
-    p->extra_data = s->extra_data ? strdup(s->extra_data) : NULL;
-    p->congestion = s->congestion ? strdup(s->congestion) : NULL;
-    p->get_server_output = s->get_server_output;
-    p->udp_counters_64bit = s->udp_counters_64bit;
-    p->gso = p->gro = -1;
+    p->bandwidth = s->rate_set ? s->rate : ops->default_rate;
     if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM))
         p->gso = p->gro = 1;    /* iperf3 3.21's keys: ask for GSO/GRO */
-    p->repeating_payload = s->repeating_payload;
-    p->dont_fragment = s->dont_fragment;
-    p->zerocopy = s->zerocopy;
-    p->skip_rx_copy = s->skip_rx_copy;
-    p->flowlabel = s->flowlabel;
-    p->fqrate = s->fq_rate;
-    p->server_affinity = s->server_affinity;
+    p->client_version = strdup("weir-" PACKAGE_VERSION);
     /* Offered, not needed: a server running several tests uses it to tell
      * their streams apart. iperf3 ignores the key. */
     p->weir_stream_tag = (ops->caps & WEIR_CAP_STREAM_TAG) != 0;
@@ -171,14 +155,16 @@ static void fill_params(struct client *c)
 static void fill_block_size(struct client *c)
 {
     struct weir_test *t = &c->ss.t;
+    const struct weir_transport_ops *ops = t->transport->transport;
     struct test_params *p = &t->p;
-    p->len = t->s->blksize ? t->s->blksize : t->transport->transport->default_blksize;
-    if (!p->len)
-        p->len = chosen_blksize(t);
+    uint32_t chosen = chosen_blksize(t);
+    p->len = t->s->blksize ? t->s->blksize : chosen ? chosen : ops->default_blksize;
     if (p->gso > 0) {
+        /* Buffers of whole datagrams, up to the largest the transport takes. */
+        uint32_t max = ops->blksize_max ? ops->blksize_max : p->len;
         p->gso_dg_size = p->len;
-        p->gso_bf_size = p->len * (65507 / p->len);
-        p->gro_bf_size = 65507;
+        p->gso_bf_size = p->len * (max / p->len);
+        p->gro_bf_size = max;
     }
 }
 
@@ -564,7 +550,8 @@ int client_run(const struct weir_settings *s, struct report_set *rs, struct clie
     if (rc == WEIR_OK && s->affinity >= 0 && affinity_pin_self(s->affinity) != 0)
         rc = fail(&c, WEIR_E_AFFINITY, "CPU %d: %s", s->affinity, strerror(errno));
     if (rc == WEIR_OK) {
-        t->transport = loader_load(s->transport ? s->transport : "tcp", WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+        t->transport = loader_load(s->transport ? s->transport : DEFAULT_TRANSPORT, WEIR_PLUGIN_TRANSPORT,
+                                   err, sizeof err);
         rc = t->transport ? WEIR_OK : fail(&c, WEIR_E_PLUGIN, "%s", err);
     }
     host_clear_error();

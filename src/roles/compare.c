@@ -13,14 +13,15 @@
 #include <time.h>
 #include <weir/weir.h>
 
-/* A datagram transport is paced to 1 Mbit/s by default; compared with
- * byte streams that run flat out, that would say nothing. Unless -b was
- * given, datagram transports run unlimited here, and the table says so. */
-static int unpaced_datagram(const struct weir_settings *s, const char *name)
+/* A transport with a default rate (udp: iperf3's 1 Mbit/s) is paced to it;
+ * compared with byte streams that run flat out, that would say nothing.
+ * Unless -b was given, such transports run unlimited here, and the table
+ * says so. */
+static int paced_by_default(const struct weir_settings *s, const char *name)
 {
     char err[512];
     const struct weir_plugin *p = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
-    return !s->rate_set && p && (p->transport->caps & WEIR_CAP_DATAGRAM);
+    return !s->rate_set && p && p->transport->default_rate != 0;
 }
 
 static void fill_row(struct weir_report_comparison_row *row, const char *transport,
@@ -67,7 +68,7 @@ int compare_run(struct weir_settings *s, struct report_set *rs)
         struct weir_settings one = *s;
         one.transport = s->compare[i];
         one.n_compare = 0;
-        if (unpaced_datagram(s, one.transport)) {
+        if (paced_by_default(s, one.transport)) {
             one.rate = 0;
             one.rate_set = 1;
             snprintf(note, sizeof note, "datagram transports ran at an unlimited rate (-b 0); "

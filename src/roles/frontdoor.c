@@ -1,4 +1,5 @@
 #include "roles/frontdoor.h"
+#include "proto/errors.h"
 #include "cli/identity.h"
 #include "proto/control.h"
 #include "host/host.h"

@@ -10,6 +10,7 @@
  * Every wait is bounded; any failure is answered with SERVER_ERROR (when
  * iperf3 has a number for it) and reported. */
 #include "roles/server.h"
+#include "cli/optcheck.h"
 #include "cli/identity.h"
 #include "run/affinity.h"
 #include "proto/auth.h"
@@ -202,12 +203,65 @@ static const struct weir_plugin *operator_transport(const struct weir_settings *
     return strcmp(ops->wire_key, p->wire_key) == 0 && !(ops->caps & WEIR_CAP_EXTENSION) ? op : NULL;
 }
 
+/* A name from the network is only ever looked up in the plugin
+ * directories: never a path, or a client could load any library. */
+static int network_name_ok(const char *name)
+{
+    size_t nl = strlen(name);
+    return nl > 0 && !strchr(name, '/') && !(nl > 3 && strcmp(name + nl - 3, ".so") == 0);
+}
+
+/* params_names_transport_fn: the operator's transport, or the plugin of
+ * that name, has this protocol key. */
+static int names_transport(const char *key, void *ctx)
+{
+    const struct weir_settings *s = ctx;
+    char err[512];
+    const struct weir_plugin *op = s->transport ? loader_load(s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err)
+                                                : NULL;
+    if (op && strcmp(op->transport->wire_key, key) == 0)
+        return 1;
+    const struct weir_plugin *p = network_name_ok(key) ? loader_load(key, WEIR_PLUGIN_TRANSPORT, err, sizeof err)
+                                                       : NULL;
+    return p && strcmp(p->transport->wire_key, key) == 0;
+}
+
+/* The transport the parameters ask for: the weir-only one a weir client
+ * names, else the one whose descriptor has the client's protocol key (the
+ * plugin of that name); a client that names no protocol gets the default
+ * transport, iperf3's, and its key. Then the length within that
+ * transport's range (iperf3's UDP limits). */
+static int find_transport(struct server_test *v)
+{
+    struct weir_test *t = &v->ss.t;
+    char err[1024];
+    if (!t->p.wire_key[0]) {
+        const struct weir_plugin *d = loader_load(DEFAULT_TRANSPORT, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+        if (!d)
+            return fail(v, WEIR_E_PROTOCOL, 1, "%s", err);
+        snprintf(t->p.wire_key, sizeof t->p.wire_key, "%s", d->transport->wire_key);
+    }
+    const char *name = t->p.weir_transport ? t->p.weir_transport : t->p.wire_key;
+    if (!network_name_ok(name))
+        return fail(v, WEIR_E_PROTOCOL, 1, "refusing transport name '%s' from the client", name);
+    t->transport = operator_transport(t->s, &t->p);
+    if (!t->transport)
+        t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!t->transport || strcmp(t->transport->transport->wire_key, t->p.wire_key) != 0)
+        return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
+    char detail[256], given[64];
+    snprintf(given, sizeof given, "parameter len = %u", t->p.len);
+    int rc = t->p.len ? optcheck_blksize(t->transport->transport, t->p.len, given, detail, sizeof detail)
+                      : WEIR_OK;
+    return rc == WEIR_OK ? WEIR_OK : fail(v, rc, 1, "%s", detail);
+}
+
 /* Check the parameters and take on the transport they name. */
 static int use_params(struct server_test *v, struct json_object *o)
 {
     struct weir_test *t = &v->ss.t;
     char detail[256] = "";
-    int rc = params_from_json(o, &t->p, MAX_PARALLEL, detail, sizeof detail);
+    int rc = params_from_json(o, &t->p, names_transport, (void *)t->s, detail, sizeof detail);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "%s", detail);
     /* --server-max-duration, --server-bitrate-limit */
@@ -224,20 +278,9 @@ static int use_params(struct server_test *v, struct json_object *o)
                               (int64_t)time(NULL), why, sizeof why) != 0)
             return fail(v, WEIR_E_AUTHTEST, 1, "%s", why);
     }
-    /* A plain iperf3 client names its protocol only by key; a weir client
-     * may name a weir-only transport. */
-    const char *name = t->p.weir_transport ? t->p.weir_transport : t->p.wire_key;
-    /* A name from the network is only ever looked up in the plugin
-     * directories: never a path, or a client could load any library. */
-    size_t nl = strlen(name);
-    if (nl == 0 || strchr(name, '/') || (nl > 3 && strcmp(name + nl - 3, ".so") == 0))
-        return fail(v, WEIR_E_PROTOCOL, 1, "refusing transport name '%s' from the client", name);
-    char err[1024];
-    t->transport = operator_transport(t->s, &t->p);
-    if (!t->transport)
-        t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
-    if (!t->transport || strcmp(t->transport->transport->wire_key, t->p.wire_key) != 0)
-        return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
+    if ((rc = find_transport(v)) != WEIR_OK)
+        return rc;
+    const char *name = t->transport->name;
     if (t->s->tls_required && !(t->transport->transport->caps & WEIR_CAP_ENCRYPTED))
         return refuse_unencrypted(v);
     if ((rc = transport_params_check(t, detail, sizeof detail)) != WEIR_OK)

@@ -1,4 +1,5 @@
 #include "roles/serverlimits.h"
+#include "proto/errors.h"
 #include "units.h"
 
 #include <inttypes.h>

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cli/options.h"
+#include "proto/errors.h"
 #include "proto/params.h"
 #include "run/test.h"
 

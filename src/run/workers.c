@@ -1,4 +1,5 @@
 #include "run/workers.h"
+#include "proto/errors.h"
 #include "run/affinity.h"
 #include "host/host.h"
 #include "host/loader.h"

@@ -9,6 +9,7 @@
  *   bits 4-6  which of the first three streams this side sends on
  *   bit  7    this side is the server */
 #include "fuzz.h"
+#include "proto/errors.h"
 #include "run/test.h"
 
 #include <json-c/json.h>

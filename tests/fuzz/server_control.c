@@ -80,7 +80,7 @@ static void serve(int fd)
         return;
     struct test_params p;
     char detail[256] = "";
-    int rc = params_from_json(o, &p, MAX_PARALLEL, detail, sizeof detail);
+    int rc = params_from_json(o, &p, NULL, NULL, detail, sizeof detail);
     json_object_put(o);
     if (rc != WEIR_OK) {
         FUZZ_CHECK(detail[0] != '\0');

@@ -65,6 +65,28 @@ static const struct weir_plugin *mock_find_transport(const char *name)
     return NULL;
 }
 
+/* Registered reasons: the code is the index past WEIR_E_REGISTERED_FIRST;
+ * mock_error_reason_text() tells a test what a code means. */
+static const char *reasons[16];
+static int n_reasons;
+
+static int mock_error_reason(const char *message)
+{
+    for (int i = 0; i < n_reasons; i++)
+        if (strcmp(reasons[i], message) == 0)
+            return WEIR_E_REGISTERED_FIRST + i;
+    if (n_reasons == (int)(sizeof reasons / sizeof reasons[0]))
+        return WEIR_E_PLUGIN;
+    reasons[n_reasons] = message;
+    return WEIR_E_REGISTERED_FIRST + n_reasons++;
+}
+
+const char *mock_error_reason_text(int code)
+{
+    int i = code - WEIR_E_REGISTERED_FIRST;
+    return i >= 0 && i < n_reasons ? reasons[i] : NULL;
+}
+
 static const struct weir_host host = {
     .abi_major = WEIR_ABI_MAJOR,
     .abi_minor = WEIR_ABI_MINOR,
@@ -73,6 +95,7 @@ static const struct weir_host host = {
     .set_error = mock_set_error,
     .now_ns = mock_now_ns,
     .param = mock_param,
+    .error_reason = mock_error_reason,
     .find_transport = mock_find_transport,
 };
 

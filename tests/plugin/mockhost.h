@@ -7,6 +7,8 @@
 
 /* The host table to hand to a plugin's init/open hook. */
 const struct weir_host *mock_host(void);
+/* The message a code from the mock host's error_reason stands for, or NULL. */
+const char *mock_error_reason_text(int code);
 /* Set (or with value NULL clear) an option with an argument the plugin
  * will see: host->param(NULL, name) gives the string. */
 void mock_host_set_option(const char *name, const char *value);

@@ -137,7 +137,11 @@ static void test_descriptor(void)
     CU_ASSERT_PTR_NOT_NULL(plug->description);
     CU_ASSERT_PTR_NULL(plug->options);
     CU_ASSERT_PTR_NULL(plug->reporter);
+    /* iperf3's TCP rules: 128 KiB, up to 1 MiB, no default rate. */
     CU_ASSERT_EQUAL(T->default_blksize, 131072);
+    CU_ASSERT_EQUAL(T->blksize_max, 1048576);
+    CU_ASSERT_EQUAL(T->blksize_error, 0);
+    CU_ASSERT_EQUAL(T->default_rate, 0);
     CU_ASSERT(T->client_open && T->server_listen && T->server_accept && T->server_unlisten &&
               T->stream_fd && T->send && T->recv && T->info && T->close);
     /* iperf3 takes every option with TCP: none is refused. */

@@ -296,6 +296,8 @@ static void test_descriptor(void)
     static const char *const refused[] = { WEIR_PARAM_ZEROCOPY, WEIR_PARAM_SKIP_RX_COPY, NULL };
     expect_param_lists(T, refused);
     CU_ASSERT_EQUAL(T->default_blksize % 16384, 0);
+    CU_ASSERT_EQUAL(T->blksize_max, 1048576);    /* tcp's, so -l means the same */
+    CU_ASSERT_EQUAL(T->default_rate, 0);
     int n = 0;
     for (const struct weir_option *o = plug->options; o && o->name; o++) {
         CU_ASSERT_PTR_NOT_NULL(o->help);

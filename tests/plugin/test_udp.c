@@ -326,7 +326,8 @@ static void send_seqs(int peer, const uint64_t *seqs, size_t n, int seq64, uint3
 
 static void test_descriptor(void)
 {
-    expect_transport_descriptor(plug, "udp", WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG, "udp", "UDP");
+    expect_transport_descriptor(plug, "udp", WEIR_CAP_DATAGRAM | WEIR_CAP_STREAM_TAG | WEIR_CAP_MSS_BLKSIZE,
+                                "udp", "UDP");
     CU_ASSERT_PTR_NOT_NULL_FATAL(plug->options);
     const char *want[] = { "udp-no-gso", "udp-no-gro", "udp-no-batch" };
     int k = 0;
@@ -337,7 +338,13 @@ static void test_descriptor(void)
         CU_ASSERT_PTR_NOT_NULL(o->help);
     }
     CU_ASSERT_EQUAL(k, 3);
-    CU_ASSERT_EQUAL(T->default_blksize, 0);
+    /* iperf3's UDP rules: the MSS or 1460, 16 to 65507 (IEUDPBLOCKSIZE
+     * outside), 1 Mbit/s without -b. */
+    CU_ASSERT_EQUAL(T->default_blksize, 1460);
+    CU_ASSERT_EQUAL(T->blksize_min, 16);
+    CU_ASSERT_EQUAL(T->blksize_max, 65507);
+    CU_ASSERT_EQUAL(T->blksize_error, WEIR_E_UDPBLOCKSIZE);
+    CU_ASSERT_EQUAL(T->default_rate, 1048576);
     CU_ASSERT_PTR_NOT_NULL(T->client_open);
     CU_ASSERT_PTR_NOT_NULL(T->server_listen);
     CU_ASSERT_PTR_NOT_NULL(T->server_accept);

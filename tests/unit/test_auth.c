@@ -187,7 +187,7 @@ static void test_param_key_order(void)
     CU_ASSERT(r && a && c && r < a && a < c);
     struct test_params q;
     char detail[128];
-    CU_ASSERT_EQUAL(params_from_json(o, &q, 128, detail, sizeof detail), 0);
+    CU_ASSERT_EQUAL(params_from_json(o, &q, NULL, NULL, detail, sizeof detail), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(q.authtoken);
     CU_ASSERT_STRING_EQUAL(q.authtoken, "QUJD");
     params_free(&q);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "roles/serverlimits.h"
+#include "proto/errors.h"
 #include "proto/timeouts.h"
 
 #define S_NS 1000000000ull

@@ -196,6 +196,15 @@ struct weir_host {
      * the process for an option. Options are parsed before any init or
      * open hook runs. Use the weir_param_* helpers below. */
     int (*param)(const struct weir_stream_config *cfg, const char *name, struct weir_value *out);
+    /* A status code of the plugin's own, for a failure none of
+     * WEIR_ERROR_MAP's codes describes: returns the code (from
+     * WEIR_E_REGISTERED_FIRST on; the same code for the same message) that
+     * a hook then returns like any other, and the core prints message
+     * (then ": detail" from set_error). Register in init or open; the host
+     * copies message. Returns WEIR_E_PLUGIN once WEIR_E_REGISTERED_MAX
+     * reasons exist. Such codes never travel to the peer: a server's
+     * client hears "test initialization failed" or the like. */
+    int (*error_reason)(const char *message);
     /* Another transport's descriptor by name (loaded if needed), so one
      * transport can stack on another (tls on tcp). NULL when it cannot be
      * loaded. The caller runs the lower transport's init hook itself. */

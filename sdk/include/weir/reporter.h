@@ -67,8 +67,9 @@ struct weir_report_connect {
     int64_t timemillisecs;
     int control_mss;            /* -V: "Control connection MSS" (client), 0 if unknown */
     uint32_t chosen_blksize;    /* -V: "Setting UDP block size to N" (client): the
-                                   datagram block size taken from control_mss (or
-                                   1460) because -l gave none; 0 otherwise */
+                                   block size taken from control_mss (or the
+                                   transport's default) because -l gave none
+                                   (WEIR_CAP_MSS_BLKSIZE); 0 otherwise */
 };
 
 struct weir_report_stream {

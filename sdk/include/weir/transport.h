@@ -53,6 +53,11 @@ extern "C" {
                                             authenticated end to end (tls); a
                                             server with --tls-required serves
                                             only tests over such a transport */
+#define WEIR_CAP_MSS_BLKSIZE   (1u << 9) /* without -l the block size is the
+                                            control connection's TCP MSS when
+                                            that is within blksize_min..
+                                            blksize_max, else default_blksize
+                                            (iperf3's UDP rule) */
 
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
 
@@ -239,13 +244,31 @@ struct weir_transport_ops {
      * refused (see "transport parameters" above). */
     const char *const *params_honoured;
     const char *const *params_ignored;
-    /* Names used on the wire and in reports: the parameter key ("tcp",
-     * "udp") and the protocol label ("TCP", "UDP"). */
+    /* The protocol's key in iperf3's parameter JSON, which the client
+     * sends as {"KEY": true} ("tcp", "udp"): a server serves such a client
+     * with the transport plugin named KEY (KEY.so) whose wire_key is KEY,
+     * unless the client names a WEIR_CAP_EXTENSION transport; a transport
+     * that speaks another's streams on the wire (tls over TCP's test
+     * setup) sends that one's key. required. */
     const char *wire_key;
+    /* The protocol in reports and iperf3's JSON ("TCP", "UDP"). required. */
     const char *wire_label;
-    /* Default block size when -l is not given; 0 = "control MSS or 1460"
-     * (iperf3's UDP rule). */
-    uint32_t default_blksize;
+
+    /* iperf3's rules for the protocol, which the core applies; the
+     * transport gets their outcome in its stream config (blksize, rate).
+     * The block size range bounds -l on the client and the "len" a client
+     * sends on the server, both within the core's 1..1048576 (iperf3's
+     * limit); outside it they are refused with blksize_error. The loader
+     * refuses a descriptor whose default is outside its range. */
+    uint32_t default_blksize;   /* -l when not given (and see
+                                   WEIR_CAP_MSS_BLKSIZE); required, not 0 */
+    uint32_t blksize_min;       /* 0: 1 */
+    uint32_t blksize_max;       /* 0: the core's limit, 1048576 */
+    int blksize_error;          /* the weir_status for a length outside
+                                   them, iperf3's error number: UDP's is
+                                   WEIR_E_UDPBLOCKSIZE; 0: WEIR_E_BLOCKSIZE */
+    uint64_t default_rate;      /* -b when not given, bits/s per stream;
+                                   0: unlimited. iperf3's UDP: 1048576 */
 
     /* optional: once per process before any other hook. *global is passed
      * to the stream hooks (may stay NULL). */
