@@ -5,7 +5,8 @@
 
 #include <weir/weir.h>
 
-/* host->set_error(code, ...) when there is a host; returns code. */
+/* host->set_error(code, ...) when there is a host; returns code, errno
+ * unchanged. */
 int hostcall_fail(const struct weir_host *host, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* host->log(level, ...) when there is a host. */

@@ -3,7 +3,10 @@
  * Client: connect to the server's control port, send the 37-byte cookie.
  * Server: streams arrive on the control listener; each is identified by the
  * cookie it sends first. Data is blocks of blksize bytes with no framing
- * (docs/protocol.md §7.2). */
+ * (docs/protocol.md §7.2).
+ *
+ * Beneath another transport (cfg->lower, tls): the same connection and
+ * cookie, then the upper layer's bytes through write_bytes/read_bytes. */
 #include "tcp_int.h"
 #include "payload.h"
 
@@ -53,6 +56,8 @@ struct tcp_stream {
     int payload_fd;             /* -Z: the block in a memory file, else -1 */
     int rx_flags;               /* --skip-rx-copy: MSG_TRUNC, else 0 */
     const struct weir_payload *payload; /* -F: the core's file, else NULL */
+    int lower;                  /* carries another transport's bytes
+                                   (WEIR_LOWER_STREAM): no block, no buf */
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
@@ -118,9 +123,26 @@ static ssize_t read_upto(int fd, void *buf, size_t len, uint64_t deadline)
 
 /* ---- streams ---- */
 
+/* A stream beneath another transport: the socket, nothing of the core's
+ * data path (blocks, payload, -Z, --skip-rx-copy). */
+static int lower_stream_new(const struct tcp_global *g, int fd, struct tcp_stream **out)
+{
+    struct tcp_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return tcp_fail(g, WEIR_E_NOMEM, "stream");
+    s->g = g;
+    s->fd = fd;
+    s->payload_fd = -1;
+    s->lower = 1;
+    *out = s;
+    return WEIR_OK;
+}
+
 static int stream_new(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
                       const struct tcp_params *tp, struct tcp_stream **out)
 {
+    if (cfg->lower & WEIR_LOWER_STREAM)
+        return lower_stream_new(g, fd, out);
     if (cfg->blksize == 0)
         return tcp_fail(g, WEIR_E_INITSTREAM, "block size is 0");
     struct tcp_stream *s = malloc(sizeof *s + cfg->blksize);
@@ -133,6 +155,7 @@ static int stream_new(const struct tcp_global *g, int fd, const struct weir_stre
     s->block_filled = 0;
     s->offset = 0;
     s->wait_ms = 0;
+    s->lower = 0;
     /* Filled whatever the direction: the core may pick a stream's direction
      * after accepting it (bidir), and one getrandom() per stream is cheap. */
     if (sock_fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
@@ -173,6 +196,14 @@ static void tcp_close(void *stream)
     free(s);
 }
 
+/* send/recv on a stream that carries another transport's bytes: the
+ * upper layer uses write_bytes/read_bytes. */
+static int not_a_data_stream(const struct tcp_stream *s)
+{
+    return tcp_fail(s->g, WEIR_E_UNSUPPORTED, "the stream carries another transport's bytes "
+                    "(write_bytes/read_bytes), not blocks");
+}
+
 /* Hot path: no allocation, clock or lock. *io counts what moved whatever
  * the return value, including bytes written before an error. */
 static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
@@ -183,6 +214,8 @@ static int tcp_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
     int moved = 0;
 
     (void)c;
+    if (s->lower)
+        return not_a_data_stream(s);
     if (max_blocks == 0)
         max_blocks = 1;
     while (done < max_blocks) {
@@ -225,6 +258,8 @@ static int tcp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     int moved = 0;
 
     (void)c;
+    if (s->lower)
+        return not_a_data_stream(s);
     for (int i = 0; i < TCP_RECV_BATCH; i++) {
         /* MSG_DONTWAIT: after recv_wait the socket is blocking. */
         ssize_t n = recv(s->fd, s->buf, s->blksize, MSG_DONTWAIT | s->rx_flags);
@@ -258,6 +293,8 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
     struct tcp_stream *s = stream;
 
     (void)c;
+    if (s->lower)
+        return not_a_data_stream(s);
     if (s->wait_ms != timeout_ms) {
         if (sock_block_receives(s->fd, timeout_ms) < 0)
             return tcp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
@@ -278,6 +315,47 @@ static int tcp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *
             return WEIR_E_AGAIN;
         if (errno != EINTR)
             return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
+    }
+}
+
+/* ---- beneath another transport: bytes as they come ---- */
+
+/* MSG_DONTWAIT: the stream is non-blocking anyway, but say so. */
+static int tcp_write_bytes(void *stream, const void *buf, size_t len, size_t *written)
+{
+    struct tcp_stream *s = stream;
+    *written = 0;
+    for (;;) {
+        ssize_t n = send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            *written = (size_t)n;
+            return n > 0 || len == 0 ? WEIR_OK : WEIR_E_AGAIN;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WEIR_E_AGAIN;
+        return tcp_fail(s->g, WEIR_E_STREAMWRITE, "send: %s", strerror(errno));
+    }
+}
+
+static int tcp_read_bytes(void *stream, void *buf, size_t len, size_t *got)
+{
+    struct tcp_stream *s = stream;
+    *got = 0;
+    for (;;) {
+        ssize_t n = recv(s->fd, buf, len, MSG_DONTWAIT);
+        if (n > 0) {
+            *got = (size_t)n;
+            return WEIR_OK;
+        }
+        if (n == 0)
+            return len ? WEIR_E_STREAMCLOSE : WEIR_OK;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WEIR_E_AGAIN;
+        return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
     }
 }
 
@@ -337,7 +415,8 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
     char port[8], why[256] = "no usable address";
     int fd = -1, rc;
 
-    if (!cfg->host || !cfg->cookie)
+    int plain = (cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN);
+    if (!cfg->host || (!cfg->cookie && !plain))
         return tcp_fail(g, WEIR_E_STREAMCONNECT, "no server host or cookie given");
     snprintf(port, sizeof port, "%u", (unsigned)cfg->port);
     rc = getaddrinfo(cfg->host, port, &hints, &res);
@@ -390,7 +469,7 @@ static int tcp_client_open(void *global, const struct weir_stream_config *cfg, v
     if (fd < 0)
         return tcp_fail(g, WEIR_E_STREAMCONNECT, "%s", why);
 
-    if (write_all(fd, cfg->cookie, WEIR_COOKIE_SIZE, deadline) < 0) {
+    if (!plain && write_all(fd, cfg->cookie, WEIR_COOKIE_SIZE, deadline) < 0) {
         rc = tcp_fail(g, WEIR_E_SENDCOOKIE, "%s", strerror(errno));
         goto fail;
     }
@@ -414,7 +493,11 @@ static int tcp_server_listen(void *global, const struct weir_stream_config *cfg,
     const struct tcp_global *g = global;
     struct tcp_listener *l = malloc(sizeof *l);
 
-    (void)cfg;
+    if ((cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN)) {
+        free(l);
+        return tcp_fail(g, WEIR_E_UNSUPPORTED, "tcp streams reach a server on its control port, "
+                        "told apart by their cookie: a plain stream without one cannot be served");
+    }
     if (!l)
         return tcp_fail(g, WEIR_E_NOMEM, "listener");
     l->fd = control_fd;
@@ -581,6 +664,8 @@ static const struct weir_transport_ops ops = {
     .send = tcp_send,
     .recv = tcp_recv,
     .recv_wait = tcp_recv_wait,
+    .write_bytes = tcp_write_bytes,
+    .read_bytes = tcp_read_bytes,
     .info = tcp_info,
     .close = tcp_close,
     .describe = tcp_describe,

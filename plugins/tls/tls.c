@@ -1,55 +1,36 @@
 /* tls transport: TLS (OpenSSL 3) over the tcp transport; weir-only.
  *
- * This file: the descriptor and its options, init and fini, and attaching
- * the lower transport. */
+ * This file: the descriptor and its options, init (which opens the lower
+ * transport through the host) and fini. */
 #include "tls_int.h"
 
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The lower transport is attached on first use rather than in init: the
- * host may run init while holding the lock its find_transport takes. */
-int tls_lower(struct tls_global *g)
-{
-    static const char lower_name[] = "tcp";
-    char why[256] = "";
+/* The transport tls runs on. */
+#define TLS_LOWER "tcp"
 
-    pthread_mutex_lock(&g->lock);
-    if (g->lower_state == 0) {
-        g->lower_state = -1;
-        const struct weir_plugin *p = g->host->find_transport ? g->host->find_transport(lower_name) : NULL;
-        if (!p || p->kind != WEIR_PLUGIN_TRANSPORT || !p->transport) {
-            snprintf(why, sizeof why, "the %s transport plugin (which tls runs on) cannot be loaded",
-                     lower_name);
-        } else if (!(p->transport->caps & WEIR_CAP_RELIABLE) ||
-                   !(p->transport->caps & WEIR_CAP_CONTROL_PORT)) {
-            snprintf(why, sizeof why, "the %s transport is not a reliable stream on the control port",
-                     lower_name);
-        } else {
-            /* Keep the lower plugin's code mapped until our fini has run
-             * its fini, whatever order the host unloads plugins in. */
-            Dl_info info;
-            if (dladdr(p, &info) && info.dli_fname)
-                g->lower_dso = dlopen(info.dli_fname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-            void *lg = NULL;
-            int rc = p->transport->init ? p->transport->init(g->host, &lg) : WEIR_OK;
-            if (rc == WEIR_OK) {
-                g->lower = p->transport;
-                g->lower_global = lg;
-                g->lower_state = 1;
-            } else {
-                snprintf(why, sizeof why, "the %s transport failed to initialise", lower_name);
-            }
-        }
+/* Open the lower transport through the host, which initialises it once
+ * for the whole process, and check it moves bytes the way tls needs. */
+static int open_lower(struct tls_global *g)
+{
+    const struct weir_host *h = g->host;
+    if (!WEIR_HAS_FIELD(h, close_lower) || !h->open_lower || !h->close_lower)
+        return tls_fail(g, WEIR_E_PLUGIN, "this host cannot stack transports (no open_lower)");
+    int rc = h->open_lower(TLS_LOWER, &g->lower);
+    if (rc != WEIR_OK)
+        return rc;      /* the host said why */
+    const struct weir_transport_ops *o = g->lower->ops;
+    if (!(o->caps & WEIR_CAP_RELIABLE) || !(o->caps & WEIR_CAP_CONTROL_PORT) || !o->server_adopt ||
+        !o->write_bytes || !o->read_bytes) {
+        h->close_lower(g->lower);
+        g->lower = NULL;
+        return tls_fail(g, WEIR_E_PLUGIN, "the %s transport (which tls runs on) is not a byte stream on the "
+                        "control port with write_bytes, read_bytes and server_adopt", TLS_LOWER);
     }
-    int state = g->lower_state;
-    pthread_mutex_unlock(&g->lock);
-    if (state == 1)
-        return WEIR_OK;
-    return tls_fail(g, WEIR_E_PLUGIN, "%s", why[0] ? why : "the lower transport is unusable");
+    return WEIR_OK;
 }
 
 static int tls_init(const struct weir_host *host, void **global)
@@ -60,11 +41,22 @@ static int tls_init(const struct weir_host *host, void **global)
     g->host = host;
     pthread_mutex_init(&g->lock, NULL);
     int rc = tls_settings_read(g);
+    if (rc == WEIR_OK)
+        rc = open_lower(g);
+    if (rc == WEIR_OK && tls_bio_acquire() < 0) {
+        g->host->close_lower(g->lower);
+        rc = tls_fail(g, WEIR_E_NOMEM, "OpenSSL could not make a BIO method");
+    }
     if (rc != WEIR_OK) {
         pthread_mutex_destroy(&g->lock);
         free(g);
         return rc;
     }
+    g->kernel_tls = tls_kernel_has_tls();
+    tls_log(g, WEIR_LOG_DEBUG, "tls runs on %s; the kernel %s TLS, so OpenSSL %s", TLS_LOWER,
+            g->kernel_tls ? "has" : "has no",
+            g->kernel_tls ? "works on the sockets (kernel TLS where the cipher allows)"
+                          : "goes through the lower transport's write_bytes/read_bytes");
     *global = g;
     return WEIR_OK;
 }
@@ -76,10 +68,8 @@ static void tls_fini(void *global)
         return;
     SSL_CTX_free(g->client_ctx);
     SSL_CTX_free(g->server_ctx);
-    if (g->lower_state == 1 && g->lower->fini)
-        g->lower->fini(g->lower_global);
-    if (g->lower_dso)
-        dlclose(g->lower_dso);
+    tls_bio_release();
+    g->host->close_lower(g->lower);     /* its fini, if we were the last */
     pthread_mutex_destroy(&g->lock);
     free(g);
 }

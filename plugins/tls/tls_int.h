@@ -1,11 +1,14 @@
 /* Internals of the tls transport shared by its source files.
  *
- * tls is a filter stacked on another transport (style.md point 7, after
- * curl's connection filters). The lower transport, tcp, found through
- * host->find_transport("tcp"), connects, sends or checks the cookie in the
- * clear, applies the socket options, reports TCP_INFO and owns and closes
- * the socket. tls runs the handshake on that socket and moves the payload
- * through OpenSSL. tls knows tcp only through its descriptor.
+ * tls is stacked on another transport (sdk/README.md, "Stacking"). The
+ * lower transport, tcp, which the host opens for it (host->open_lower in
+ * init, shared with every other user of tcp in the process), connects,
+ * sends or checks the cookie in the clear, applies the socket options,
+ * reports TCP_INFO and owns and closes the socket. tls runs the handshake
+ * after the cookie and moves the payload through OpenSSL, whose records go
+ * through tcp's write_bytes/read_bytes (tls_bio.c), or, where the kernel
+ * has TLS, on the socket itself so that OpenSSL can hand the encryption to
+ * the kernel. tls knows tcp only through its hooks.
  *
  * On the wire, one stream is:
  *   [37-byte cookie, clear] [TLS handshake] [server -> client: one byte
@@ -57,13 +60,11 @@ struct tls_settings {
 struct tls_global {
     const struct weir_host *host;
     struct tls_settings set;
+    const struct weir_lower *lower;     /* tcp, from init to fini */
+    int kernel_tls;             /* the kernel has TLS: OpenSSL gets sockets */
     /* Guards everything below: with --loopback the client's and the
      * server's control threads share this global. */
     pthread_mutex_t lock;
-    int lower_state;            /* 0 not attached yet, 1 attached, -1 failed */
-    const struct weir_transport_ops *lower;
-    void *lower_global;
-    void *lower_dso;            /* our reference on the lower plugin's object */
     SSL_CTX *client_ctx;
     SSL_CTX *server_ctx;
     int have_own;               /* the server's certificate is ephemeral, ours */
@@ -84,7 +85,11 @@ struct tls_stream {
     const struct weir_transport_ops *lower;
     void *lower_stream;         /* owns the socket */
     SSL *ssl;
-    int fd;
+    int fd;                     /* the lower stream's socket: readiness,
+                                   TCP_NODELAY, the peer's address */
+    int on_socket;              /* OpenSSL reads and writes fd itself
+                                   (kernel TLS), not the lower's hooks */
+    int lower_eof;              /* read_bytes said the peer closed */
     int broken;                 /* fatal TLS error: no close_notify */
     int eof;                    /* the peer closed (reported on the next recv) */
     uint32_t blksize;
@@ -103,11 +108,22 @@ struct tls_stream {
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
-/* ---- tls.c: descriptor, init, the lower transport ---- */
+/* ---- tls.c: descriptor, init (which opens the lower transport) ---- */
 #define tls_fail(g, code, ...) hostcall_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
 #define tls_log(g, level, ...) hostcall_log((g) ? (g)->host : NULL, (level), __VA_ARGS__)
-/* Attach the lower transport on first use (not in init: see tls.c). */
-int tls_lower(struct tls_global *g);
+
+/* ---- tls_bio.c: where OpenSSL's records go ---- */
+/* The BIO method over the lower's byte hooks, shared by the plugin's
+ * instances: each init takes it (0, or -1 when OpenSSL cannot make it),
+ * each fini gives it back. */
+int tls_bio_acquire(void);
+void tls_bio_release(void);
+/* Does the kernel have TLS (the "tls" upper layer of TCP)? */
+int tls_kernel_has_tls(void);
+/* Connect s->ssl to the lower stream: the socket when the kernel has TLS
+ * and it is a TCP socket, else a BIO over the lower's hooks. 0, or -1
+ * (OpenSSL's error queue says why). */
+int tls_bio_attach(struct tls_stream *s);
 
 /* ---- tls_ctx.c: options and SSL_CTXs ---- */
 int tls_settings_read(struct tls_global *g);
@@ -151,8 +167,8 @@ int tls_recv(void *stream, struct weir_counters *c, struct weir_io *io);
 void tls_shutdown(struct tls_stream *s);
 
 /* ---- tls_stream.c: the stream hooks ---- */
-/* What a server needs before its first stream: the lower transport, the
- * server context and its certificate (whose fingerprint it shows). */
+/* What a server needs before its first stream: the server context and its
+ * certificate (whose fingerprint it shows). */
 int tls_server_prepare(struct tls_global *g);
 int tls_client_open(void *global, const struct weir_stream_config *cfg, void **stream);
 int tls_server_listen(void *global, const struct weir_stream_config *cfg,
@@ -162,9 +178,6 @@ int tls_server_accept(void *global, void *listener,
 void tls_server_unlisten(void *global, void *listener);
 int tls_server_adopt(void *global, void *listener, const struct weir_stream_config *cfg, int fd,
                      void **stream);
-/* The lower transport's ops include server_adopt (minor 3) and set it. */
-#define HAS_ADOPT(ops) ((ops)->struct_size >= offsetof(struct weir_transport_ops, server_adopt) + \
-                        sizeof (ops)->server_adopt && (ops)->server_adopt)
 int tls_stream_fd(void *stream);
 int tls_info(void *stream, struct weir_stream_info *out);
 void tls_close(void *stream);

@@ -23,9 +23,9 @@ static unsigned timeout_of(const struct weir_stream_config *cfg)
     return cfg->timeout_ms ? cfg->timeout_ms : TLS_DEFAULT_TIMEOUT_MS;
 }
 
-/* The lower stream never moves payload (we do, through OpenSSL): it gets
- * the smallest block, so it does not allocate and fill one of -l bytes
- * per stream for nothing. Everything else it sees as given. */
+/* The lower stream carries our records (WEIR_LOWER_STREAM), identified
+ * by the cookie as a data stream is; the payload (-F) is ours to move.
+ * Everything else (socket options, timeouts) it sees as given. */
 static struct weir_stream_config lower_config(const struct weir_stream_config *cfg)
 {
     /* Only what the core passed: an older core's struct is shorter. */
@@ -33,8 +33,9 @@ static struct weir_stream_config lower_config(const struct weir_stream_config *c
     size_t n = cfg->struct_size < sizeof lc ? cfg->struct_size : sizeof lc;
     memset(&lc, 0, sizeof lc);
     memcpy(&lc, cfg, n);
-    lc.blksize = 1;
+    lc.struct_size = sizeof lc;
     lc.payload = NULL;
+    lc.lower = WEIR_LOWER_STREAM;
     return lc;
 }
 
@@ -51,14 +52,14 @@ static int stream_new(struct tls_global *g, void *lower_stream, const struct wei
 {
     struct tls_stream *s = cfg->blksize ? calloc(1, sizeof *s + cfg->blksize) : NULL;
     if (!s) {
-        g->lower->close(lower_stream);
+        g->lower->ops->close(lower_stream);
         return cfg->blksize ? tls_fail(g, WEIR_E_NOMEM, "stream buffer of %u bytes", (unsigned)cfg->blksize)
                             : tls_fail(g, WEIR_E_INITSTREAM, "block size is 0");
     }
     s->g = g;
-    s->lower = g->lower;
+    s->lower = g->lower->ops;
     s->lower_stream = lower_stream;
-    s->fd = g->lower->stream_fd(lower_stream);
+    s->fd = s->lower->stream_fd(lower_stream);
     s->blksize = cfg->blksize;
     s->block_len = cfg->blksize;
     s->payload = cfg->payload;
@@ -73,7 +74,7 @@ static int stream_new(struct tls_global *g, void *lower_stream, const struct wei
         memset(s->buf, 0x5a, s->blksize);
     }
     s->ssl = SSL_new(ctx);
-    if (!s->ssl || SSL_set_fd(s->ssl, s->fd) != 1) {
+    if (!s->ssl || tls_bio_attach(s) < 0) {
         char err[256];
         tls_ssl_errors(err, sizeof err);
         stream_free(s);
@@ -92,14 +93,11 @@ int tls_client_open(void *global, const struct weir_stream_config *cfg, void **s
     void *lower_stream = NULL;
     char why[256];
 
-    int rc = tls_lower(g);
-    if (rc != WEIR_OK)
-        return rc;
     SSL_CTX *ctx = tls_client_ctx(g);
     if (!ctx)
         return WEIR_E_INITSTREAM;
     struct weir_stream_config lc = lower_config(cfg);
-    rc = g->lower->client_open(g->lower_global, &lc, &lower_stream);
+    int rc = g->lower->ops->client_open(g->lower->global, &lc, &lower_stream);
     if (rc != WEIR_OK)
         return rc;      /* the lower transport said why */
     rc = stream_new(g, lower_stream, cfg, ctx, WEIR_E_STREAMCONNECT, &s);
@@ -121,9 +119,6 @@ int tls_client_open(void *global, const struct weir_stream_config *cfg, void **s
 
 int tls_server_prepare(struct tls_global *g)
 {
-    int rc = tls_lower(g);
-    if (rc != WEIR_OK)
-        return rc;
     return tls_server_ctx(g) ? WEIR_OK : WEIR_E_STREAMLISTEN;
 }
 
@@ -139,7 +134,8 @@ int tls_server_listen(void *global, const struct weir_stream_config *cfg,
     struct tls_listener *l = calloc(1, sizeof *l);
     if (!l)
         return tls_fail(g, WEIR_E_NOMEM, "listener");
-    rc = g->lower->server_listen(g->lower_global, cfg, control_fd, &l->lower, poll_fd);
+    struct weir_stream_config lc = lower_config(cfg);
+    rc = g->lower->ops->server_listen(g->lower->global, &lc, control_fd, &l->lower, poll_fd);
     if (rc != WEIR_OK) {
         free(l);
         return rc;
@@ -154,7 +150,7 @@ void tls_server_unlisten(void *global, void *listener)
     struct tls_listener *l = listener;
     if (!l)
         return;
-    g->lower->server_unlisten(g->lower_global, l->lower);
+    g->lower->ops->server_unlisten(g->lower->global, l->lower);
     free(l);
 }
 
@@ -193,7 +189,7 @@ int tls_server_accept(void *global, void *listener, const struct weir_stream_con
         return WEIR_E_STREAMACCEPT;
     /* WEIR_E_AGAIN (nothing there, or a wrong cookie) passes through. */
     struct weir_stream_config lc = lower_config(cfg);
-    int rc = g->lower->server_accept(g->lower_global, l->lower, &lc, &lower_stream);
+    int rc = g->lower->ops->server_accept(g->lower->global, l->lower, &lc, &lower_stream);
     if (rc != WEIR_OK)
         return rc;
     return secure(g, ctx, lower_stream, cfg, start, timeout_of(cfg), stream);
@@ -207,16 +203,14 @@ int tls_server_adopt(void *global, void *listener, const struct weir_stream_conf
     uint64_t start = g->host->now_ns();
     void *lower_stream = NULL;
 
+    /* init checked that the lower transport adopts streams. */
     SSL_CTX *ctx = tls_server_ctx(g);
-    /* tls_lower checked the lower transport is on the control port; one
-     * built before minor 3 has no adopt hook. */
-    if (!ctx || !HAS_ADOPT(g->lower)) {
+    if (!ctx) {
         close(fd);
-        return ctx ? tls_fail(g, WEIR_E_STREAMACCEPT, "the tcp transport cannot adopt streams")
-                   : WEIR_E_STREAMACCEPT;
+        return WEIR_E_STREAMACCEPT;
     }
     struct weir_stream_config lc = lower_config(cfg);
-    int rc = g->lower->server_adopt(g->lower_global, l->lower, &lc, fd, &lower_stream);
+    int rc = g->lower->ops->server_adopt(g->lower->global, l->lower, &lc, fd, &lower_stream);
     if (rc != WEIR_OK)
         return rc;
     return secure(g, ctx, lower_stream, cfg, start, timeout_of(cfg), stream);

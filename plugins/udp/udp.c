@@ -8,6 +8,10 @@
  * blksize bytes and starts with a timestamp and a sequence number; the
  * receiver derives loss, reordering and jitter from them.
  *
+ * Beneath another transport (cfg->lower: quic), the same sockets carry the
+ * upper layer's datagrams through send_datagrams/recv_datagrams
+ * (udp_lower.c), with the hello or, with WEIR_LOWER_PLAIN, without it.
+ *
  * This file: the descriptor, init/fini, helpers and the stream life cycle. */
 #include "udp_int.h"
 
@@ -30,10 +34,12 @@ int udp_fail(const struct udp_global *g, int code, const char *fmt, ...)
 
     if (!g || !g->host || !g->host->set_error)
         return code;
+    int saved = errno;          /* an upper layer reads it (transport.h) */
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     g->host->set_error((enum weir_status)code, "%s", text);
+    errno = saved;
     return code;
 }
 
@@ -57,6 +63,9 @@ uint64_t udp_deadline(unsigned timeout_ms)
 
 static void stream_free(struct udp_stream *s)
 {
+    for (uint32_t i = 0; i < s->n_pending; i++)
+        free(s->pending[i].data);
+    free(s->pending);
     free(s->payload);
     free(s->train);
     free(s->rxbuf);
@@ -66,8 +75,7 @@ static void stream_free(struct udp_stream *s)
     free(s);
 }
 
-/* Is one of the plugin's flags given? */
-static int opt_set(const struct udp_global *g, const char *name)
+int udp_opt_set(const struct udp_global *g, const char *name)
 {
     return weir_param_flag(udp_host(g), NULL, name);
 }
@@ -107,17 +115,11 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
     if (segs > UDP_GSO_MAX_SEGS)
         segs = UDP_GSO_MAX_SEGS;
     int want = offload(s->g, cfg, WEIR_PARAM_GSO) != 0 &&
-               !s->plain && !opt_set(s->g, UDP_OPT_NO_GSO);
+               !s->plain && !udp_opt_set(s->g, UDP_OPT_NO_GSO);
     s->gso = want && segs >= 2 && udp_gso_usable(s->fd, s->blksize);
     s->gso_segs = s->gso ? segs : 1;
-    if (s->gso) {
-        struct cmsghdr *cm = &s->gso_cmsg.align;
-        cm->cmsg_level = SOL_UDP;
-        cm->cmsg_type = UDP_SEGMENT;
-        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-        uint16_t gso_size = (uint16_t)s->blksize;
-        memcpy(CMSG_DATA(cm), &gso_size, sizeof gso_size);
-    }
+    if (s->gso)
+        udp_cmsg_segment(s->gso_cmsg.buf, (uint16_t)s->blksize);
     return WEIR_OK;
 }
 
@@ -130,7 +132,7 @@ static int setup_sender(struct udp_stream *s, const struct weir_stream_config *c
 static int setup_receiver(struct udp_stream *s, const struct weir_stream_config *cfg)
 {
     int want = offload(s->g, cfg, WEIR_PARAM_GRO) == 1 &&
-               !s->plain && !opt_set(s->g, UDP_OPT_NO_GRO);
+               !s->plain && !udp_opt_set(s->g, UDP_OPT_NO_GRO);
     s->gro = want && udp_gro_enable(s->fd);
     /* Without GRO a slot takes one datagram's header and MSG_TRUNC reports
      * the datagram's whole length: every datagram is still dequeued,
@@ -164,7 +166,8 @@ static int setup_receiver(struct udp_stream *s, const struct weir_stream_config 
 int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
                    struct udp_stream **out)
 {
-    if (cfg->blksize < UDP_MIN_BLKSIZE || cfg->blksize > UDP_MAX_BLKSIZE)
+    int lower = (cfg->lower & WEIR_LOWER_STREAM) != 0;
+    if (!lower && (cfg->blksize < UDP_MIN_BLKSIZE || cfg->blksize > UDP_MAX_BLKSIZE))
         return udp_fail(g, WEIR_E_UDPBLOCKSIZE, "block size %u", (unsigned)cfg->blksize);
     struct udp_stream *s = calloc(1, sizeof *s);
     if (!s)
@@ -175,9 +178,9 @@ int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_
     s->blksize = cfg->blksize;
     s->seq64 = weir_param_flag(udp_host(g), cfg, WEIR_PARAM_UDP_COUNTERS_64BIT);
     s->hdrlen = s->seq64 ? UDP_HDR64 : UDP_HDR32;
-    s->plain = opt_set(g, UDP_OPT_NO_BATCH);
+    s->plain = udp_opt_set(g, UDP_OPT_NO_BATCH);
     s->no_mmsg = s->plain || !udp_mmsg_available(fd);
-    int rc = s->sending ? setup_sender(s, cfg) : setup_receiver(s, cfg);
+    int rc = lower ? udp_lower_setup(s, cfg) : s->sending ? setup_sender(s, cfg) : setup_receiver(s, cfg);
     if (rc != WEIR_OK) {
         stream_free(s);
         return rc;
@@ -274,6 +277,8 @@ static const struct weir_transport_ops ops = {
     .info = NULL,               /* no kernel statistics worth reporting */
     .close = udp_close,
     .describe = udp_describe,
+    .send_datagrams = udp_send_datagrams,
+    .recv_datagrams = udp_recv_datagrams,
 };
 
 static const struct weir_plugin desc = {

@@ -4,7 +4,9 @@
  * Connect a UDP socket to the server port, send "9876", wait for "6789"
  * (or the pre-3.12 reply b1 68 de 3a). When both ends are weir and agreed
  * (cfg->stream_tag), the cookie follows "9876" in the same datagram, so a
- * server running several tests knows whose stream it is. */
+ * server running several tests knows whose stream it is. Beneath another
+ * transport with WEIR_LOWER_PLAIN there is no hello: the upper layer's
+ * first datagram opens the stream on the server. */
 #include "udp_int.h"
 
 #include <errno.h>
@@ -113,6 +115,10 @@ static int open_one(const struct udp_global *g, const struct weir_stream_config 
         close(fd);
         return rc;
     }
+    if ((cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN)) {
+        *fd_out = fd;
+        return WEIR_OK;
+    }
     switch (hello(fd, cfg, deadline, why, whylen)) {
     case HELLO_OK:
         *fd_out = fd;
@@ -142,7 +148,7 @@ int udp_client_open(void *global, const struct weir_stream_config *cfg, void **s
 
     if (!cfg->host)
         return udp_fail(g, WEIR_E_STREAMCONNECT, "no server host given");
-    if (cfg->blksize < UDP_MIN_BLKSIZE || cfg->blksize > UDP_MAX_BLKSIZE)
+    if (!(cfg->lower & WEIR_LOWER_STREAM) && (cfg->blksize < UDP_MIN_BLKSIZE || cfg->blksize > UDP_MAX_BLKSIZE))
         return udp_fail(g, WEIR_E_UDPBLOCKSIZE, "block size %u", (unsigned)cfg->blksize);
     snprintf(port, sizeof port, "%u", (unsigned)cfg->port);
     rc = getaddrinfo(cfg->host, port, &hints, &res);

@@ -5,7 +5,11 @@
  *   udp_hello.c      the hello's bytes and what a reply datagram means
  *   udp_handshake.c  the "9876"/"6789" hello (client)
  *   udp_listen.c     the server's listener, shared by concurrent tests
- *   udp_io.c         send/recv: sendmmsg + UDP_SEGMENT, recvmmsg + UDP_GRO
+ *   udp_batch.c      the batched system calls both data paths share:
+ *                    sendmmsg + UDP_SEGMENT, recvmmsg + UDP_GRO, ECN
+ *   udp_io.c         send/recv: iperf3's datagrams
+ *   udp_lower.c      send_datagrams/recv_datagrams: an upper layer's
+ *                    datagrams (stacking, cfg->lower)
  *   udp_stats.c      receiver accounting: sequence, loss, order, jitter
  */
 #ifndef WEIR_UDP_INT_H
@@ -94,9 +98,20 @@ struct udp_acct {
     uint64_t jitter_ns;
 };
 
+/* Room for the control messages of one message: UDP_SEGMENT and a TOS
+ * byte sent; UDP_GRO and the TOS byte (as IP_TOS or IPV6_TCLASS) read. */
 union udp_cmsg {
     struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(int))];
+    char buf[3 * CMSG_SPACE(sizeof(int))];
+};
+
+/* A datagram that reached the port's shared socket: a hello, or (for an
+ * upper layer's plain listener) any datagram, whose bytes are kept. */
+struct udp_arrival {
+    struct sockaddr_storage peer;
+    socklen_t len;
+    unsigned char *data;        /* malloc'd copy, or NULL for a hello */
+    uint32_t data_len;
 };
 
 struct udp_stream {
@@ -112,6 +127,8 @@ struct udp_stream {
                                    no GSO, no GRO */
     int no_mmsg;                /* one message per call: plain, or
                                    sendmmsg/recvmmsg said ENOSYS */
+    uint32_t lower;             /* cfg->lower: WEIR_LOWER_STREAM when it
+                                   carries an upper layer's datagrams */
 
     /* Sender. */
     uint64_t next_seq;          /* first datagram is 1 */
@@ -137,6 +154,23 @@ struct udp_stream {
     struct mmsghdr *rxmsgs;
     union udp_cmsg *rxctl;
     struct udp_rx_state rx;
+
+    /* Beneath another transport (udp_lower.c); msgs and iov serve both
+     * directions then, rxctl holds UDP_SEND_MAX control buffers. */
+    int tos;                    /* cfg->tos, 0 when unset: ECN marks keep its
+                                   DSCP bits */
+    int peer_v4;                /* IPv4 packets: IP_TOS, else IPV6_TCLASS */
+    struct udp_arrival *pending;    /* a plain server stream's first
+                                   datagrams, read from the port's socket */
+    uint32_t n_pending, next_pending;
+};
+
+/* What udp_send_failed says to do after a send call failed. */
+enum udp_tx_next {
+    UDP_TX_RETRY,               /* call again with the same messages */
+    UDP_TX_REBUILD,             /* GSO is off now: build the messages again */
+    UDP_TX_STOP,                /* the socket is full: report what went */
+    UDP_TX_FAIL                 /* a real error */
 };
 
 /* ---- udp.c ---- */
@@ -150,11 +184,14 @@ int udp_fail(const struct udp_global *g, int code, const char *fmt, ...)
 void udp_warn(const struct udp_global *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Wrap a connected, non-blocking datagram socket. On failure fd is left
- * open and nothing is allocated. */
+ * open and nothing is allocated. A stream beneath another transport
+ * (cfg->lower) has no datagrams of its own: udp_lower_setup. */
 int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_config *cfg,
                    struct udp_stream **out);
 /* The close hook: close the socket, free the stream. */
 void udp_close(void *stream);
+/* Is one of the plugin's flags (UDP_OPT_*) given? */
+int udp_opt_set(const struct udp_global *g, const char *name);
 /* A deadline (sock_mono_ms) timeout_ms from now (a default when 0). */
 uint64_t udp_deadline(unsigned timeout_ms);
 
@@ -173,6 +210,29 @@ int udp_mmsg_available(int fd);
 /* Turn UDP_GRO on; 1 when the kernel took it. */
 int udp_gro_enable(int fd);
 
+/* ---- udp_batch.c ---- */
+
+/* sendmmsg(), or one sendmsg() per message where the kernel or a seccomp
+ * filter lacks it. Same return convention as sendmmsg(). */
+int udp_send_msgs(struct udp_stream *s, struct mmsghdr *msgs, uint32_t m);
+/* recvmmsg() (flags added, wait: sleep for the first datagram), or one
+ * recvmsg() per buffer where it is missing, until the socket is empty.
+ * Same return convention as recvmmsg(). */
+int udp_recv_msgs(struct udp_stream *s, struct mmsghdr *msgs, uint32_t m, int wait, int flags);
+/* After a send call failed with e: retry (EINTR; ECONNREFUSED once, which
+ * reports an ICMP an earlier datagram provoked), stop (a full socket), or
+ * rebuild (the kernel refused GSO: it is off for the stream now, with a
+ * warning). *refused counts the ECONNREFUSED retries of one hook call. */
+enum udp_tx_next udp_send_failed(struct udp_stream *s, int e, int *refused);
+/* Write one control message at at (room for CMSG_SPACE(sizeof(int)));
+ * return the room it took. UDP_SEGMENT: */
+size_t udp_cmsg_segment(void *at, uint16_t segment);
+/* The TOS byte: IP_TOS for IPv4 packets (v4 set), else IPV6_TCLASS. */
+size_t udp_cmsg_tos(void *at, int v4, int tos);
+/* What a received message's control messages say: the GRO segment size
+ * (0: one datagram) and the ECN codepoint (WEIR_ECN_UNSET: none). */
+void udp_cmsg_read(struct msghdr *mh, uint32_t *gro, int *ecn);
+
 /* ---- udp_io.c ---- */
 
 int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io);
@@ -182,6 +242,16 @@ int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int
 int udp_describe(void *stream, const struct weir_fact_sink *out);
 /* Header of datagram seq sent at (sec, usec), into hdr (hdrlen bytes). */
 void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64);
+
+/* ---- udp_lower.c ---- */
+
+/* A stream with cfg->lower set: GSO where the kernel has it, GRO when the
+ * upper layer asked (WEIR_LOWER_GRO), ECN reported, the control buffers. */
+int udp_lower_setup(struct udp_stream *s, const struct weir_stream_config *cfg);
+int udp_send_datagrams(void *stream, const struct weir_datagram *dgs, uint32_t n, uint32_t *sent);
+int udp_recv_datagrams(void *stream, struct weir_datagram *dgs, uint32_t n, uint32_t *got);
+/* send/recv on such a stream: refused, with the detail. */
+int udp_not_a_data_stream(const struct udp_stream *s);
 
 /* ---- udp_stats.c ---- */
 

@@ -22,6 +22,10 @@
  * cmsg; they are split and accounted one by one. One clock reading per call is the arrival
  * time of the batch.
  *
+ * The system calls themselves, their fallbacks and the control messages
+ * are udp_batch.c's, shared with the datagrams of an upper layer
+ * (udp_lower.c).
+ *
  * ECONNREFUSED is not fatal on either side. It reports, once, an ICMP port
  * unreachable that an earlier datagram provoked (a peer that closed its
  * socket first at the end of a test, a stale ICMP from a previous test on
@@ -55,49 +59,6 @@ void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t se
     } else {
         put32(hdr + 8, (uint32_t)seq);
     }
-}
-
-/* sendmmsg(), or one sendmsg() per message where the kernel or a seccomp
- * filter lacks it. Same return convention as sendmmsg(). */
-static int send_msgs(struct udp_stream *s, uint32_t m)
-{
-    if (!s->no_mmsg) {
-        int r = sendmmsg(s->fd, s->msgs, m, MSG_DONTWAIT);
-        if (r >= 0 || errno != ENOSYS)
-            return r;
-        s->no_mmsg = 1;
-    }
-    uint32_t i = 0;
-    for (; i < m; i++) {
-        ssize_t n = sendmsg(s->fd, &s->msgs[i].msg_hdr, MSG_DONTWAIT);
-        if (n < 0)
-            return i ? (int)i : -1;
-        s->msgs[i].msg_len = (unsigned)n;
-    }
-    return (int)i;
-}
-
-/* recvmmsg(), or one recvmsg() per buffer where it is missing or batching
- * is off, until the socket is empty. Same return convention as
- * recvmmsg(). */
-static int recv_msgs(struct udp_stream *s, int wait)
-{
-    if (!s->no_mmsg) {
-        /* wait: sleep (up to SO_RCVTIMEO) for the first datagram only. */
-        int r = recvmmsg(s->fd, s->rxmsgs, s->rx_slots, (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | s->rx_flags,
-                         NULL);
-        if (r >= 0 || errno != ENOSYS)
-            return r;
-        s->no_mmsg = 1;
-    }
-    uint32_t i = 0;
-    for (; i < s->rx_slots; i++) {
-        ssize_t n = recvmsg(s->fd, &s->rxmsgs[i].msg_hdr, (wait && i == 0 ? 0 : MSG_DONTWAIT) | s->rx_flags);
-        if (n < 0)
-            return i ? (int)i : -1;
-        s->rxmsgs[i].msg_len = (unsigned)n;
-    }
-    return (int)i;
 }
 
 /* Messages for datagrams [from, n) of the prepared train or iovecs;
@@ -135,6 +96,8 @@ int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
     uint32_t n = max_blocks == 0 ? 1 : max_blocks, done = 0;
     int refused = 0;
 
+    if (s->lower)
+        return udp_not_a_data_stream(s);
     if (!s->payload)
         return udp_fail(s->g, WEIR_E_STREAMWRITE, "send on a receiving stream");
     if (n > UDP_SEND_MAX)
@@ -155,27 +118,14 @@ int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
 
     while (done < n) {
         uint32_t m = build_msgs(s, done, n);
-        int r = send_msgs(s, m);
+        int r = udp_send_msgs(s, s->msgs, m);
         if (r < 0) {
             int e = errno;
-            if (e == EINTR)
+            enum udp_tx_next next = udp_send_failed(s, e, &refused);
+            if (next == UDP_TX_RETRY || next == UDP_TX_REBUILD)
                 continue;
-            if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
-                break;
-            if (e == ECONNREFUSED) {
-                if (refused++)
-                    break;
-                continue;
-            }
-            if (s->gso && (e == EINVAL || e == EIO || e == EMSGSIZE)) {
-                s->gso = 0;
-                s->gso_segs = 1;
-                udp_warn(s->g, "the kernel refused a GSO send (%s); "
-                         "sending one datagram per message from now on", strerror(e));
-                continue;
-            }
-            if (done)
-                break;  /* report what went; the error comes back next call */
+            if (next == UDP_TX_STOP || done)
+                break;  /* report what went; an error comes back next call */
             return udp_fail(s->g, WEIR_E_STREAMWRITE, "sendmmsg: %s", strerror(e));
         }
         for (int j = 0; j < r; j++)
@@ -190,20 +140,6 @@ int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
     io->blocks += done;
     io->bytes += (uint64_t)done * s->blksize;
     return WEIR_OK;
-}
-
-/* The GRO segment size of a received buffer, 0 when it holds one datagram. */
-static uint32_t gro_size(struct msghdr *mh)
-{
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-        if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
-            cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
-            int v;
-            memcpy(&v, CMSG_DATA(cm), sizeof v);
-            return v > 0 ? (uint32_t)v : 0;
-        }
-    }
-    return 0;
 }
 
 /* A stream opened for sending has no receive buffers; anything that
@@ -243,7 +179,7 @@ static int receive(struct udp_stream *s, struct weir_counters *c, struct weir_io
         }
     }
     for (;;) {
-        r = recv_msgs(s, wait);
+        r = udp_recv_msgs(s, s->rxmsgs, s->rx_slots, wait, s->rx_flags);
         if (r > 0)
             break;
         if (r == 0)
@@ -262,7 +198,10 @@ static int receive(struct udp_stream *s, struct weir_counters *c, struct weir_io
     for (int i = 0; i < r; i++) {
         const unsigned char *p = s->rxiov[i].iov_base;
         uint32_t len = s->rxmsgs[i].msg_len;
-        uint32_t seg = s->gro ? gro_size(&s->rxmsgs[i].msg_hdr) : 0;
+        uint32_t seg = 0;
+        int ecn;
+        if (s->gro)
+            udp_cmsg_read(&s->rxmsgs[i].msg_hdr, &seg, &ecn);
         /* With MSG_TRUNC len is the datagram's, of which the slot holds the
          * header (all udp_rx_datagram reads); otherwise never past the
          * slot. */
@@ -280,7 +219,10 @@ static int receive(struct udp_stream *s, struct weir_counters *c, struct weir_io
 
 int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
 {
-    return receive(stream, c, io, 0);
+    struct udp_stream *s = stream;
+    if (s->lower)
+        return udp_not_a_data_stream(s);
+    return receive(s, c, io, 0);
 }
 
 /* One stream per worker: sleep in recvmmsg for the first datagram rather
@@ -290,6 +232,8 @@ int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io)
 int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms)
 {
     struct udp_stream *s = stream;
+    if (s->lower)
+        return udp_not_a_data_stream(s);
     if (!s->rxbuf)
         return recv_plain(s, io);
     if (s->wait_ms != timeout_ms) {
@@ -305,6 +249,13 @@ int udp_describe(void *stream, const struct weir_fact_sink *out)
     const struct udp_stream *s = stream;
     const char *batch = s->sending ? (s->no_mmsg ? "sendmsg" : "sendmmsg")
                                    : (s->no_mmsg ? "recvmsg" : "recvmmsg");
+    /* Beneath another transport, both ways. */
+    if (s->lower) {
+        weir_fact_bool(out, "gso", s->gso);
+        weir_fact_bool(out, "gro", s->gro);
+        weir_fact_string(out, "batch", s->no_mmsg ? "msg" : "mmsg");
+        return WEIR_OK;
+    }
     weir_fact_bool(out, "gso", s->sending && s->gso);
     weir_fact_bool(out, "gro", !s->sending && s->gro);
     weir_fact_string(out, "batch", batch);

@@ -17,7 +17,15 @@
  * core admits one at a time. Hellos that belong to no one are dropped: their
  * senders time out as with iperf3. While every test at the door takes only
  * hellos with its cookie, a kernel filter keeps everything else out of the
- * door's buffer (door_filter). */
+ * door's buffer (door_filter).
+ *
+ * An upper layer's plain listener (cfg->lower with WEIR_LOWER_PLAIN: quic
+ * on udp, which has its own handshake) takes, at the same door, every
+ * datagram that is not an iperf3 hello, with its bytes. server_accept
+ * makes a stream for the sender of the first one, a socket connected to
+ * it as for a hello but with no reply, and hands it the datagrams that
+ * sender had queued at the door, first (udp_lower.c). One such listener
+ * per port: the upper layer tells its own connections apart. */
 #include "udp_int.h"
 
 #include <errno.h>
@@ -38,11 +46,11 @@
 #define PUMP_MAX 256
 /* At most this many stray datagrams are taken off a new stream socket. */
 #define DRAIN_MAX 4096
-
-struct hello {
-    struct sockaddr_storage peer;
-    socklen_t len;
-};
+/* Bytes of datagrams a plain listener keeps waiting, at most. */
+#define PLAIN_QUEUE_BYTES (1u << 20)
+/* A datagram read from the door: the largest UDP payload, and one byte to
+ * tell a longer one apart. */
+#define DOOR_BUF (65535u + 1u)
 
 struct udp_port {
     struct udp_port *next;
@@ -51,17 +59,31 @@ struct udp_port {
     socklen_t addrlen;
     int dual_stack;                 /* IPV6_V6ONLY off */
     struct udp_listener *users;     /* tests taking streams here */
+    unsigned char *buf;             /* DOOR_BUF bytes: what pump reads into */
+    struct capture *capture;        /* set while a plain stream is made */
 };
 
 struct udp_listener {
     struct udp_port *port;
     struct udp_listener *next;
     int tagged;                     /* takes only hellos with its cookie */
+    int plain;                      /* an upper layer's: any datagram but a
+                                       hello, with its bytes */
     unsigned char cookie[WEIR_COOKIE_SIZE];
     int event;                      /* eventfd: hellos wait in queue */
     int epfd;                       /* the door and event: what the core polls */
-    struct hello queue[HELLO_QUEUE];
+    struct udp_arrival queue[HELLO_QUEUE];
     int n_queued;
+    size_t queued_bytes;            /* plain: of the datagrams in queue */
+};
+
+/* While server_accept makes a plain stream for peer: its datagrams, from
+ * the door and the new socket, go to the stream's list, not to a queue. */
+struct capture {
+    struct sockaddr_storage peer;
+    socklen_t len;
+    struct udp_arrival *list;
+    uint32_t n, cap;
 };
 
 /* A new socket bound to the port's address. Returns the fd, or -1 with
@@ -116,6 +138,10 @@ static struct udp_port *open_port(struct udp_global *g, const struct weir_stream
         return NULL;
     }
     struct udp_port *p = calloc(1, sizeof *p);
+    if (p && !(p->buf = malloc(DOOR_BUF))) {
+        free(p);
+        p = NULL;
+    }
     if (!p) {
         freeaddrinfo(res);
         snprintf(why, whylen, "out of memory");
@@ -132,6 +158,7 @@ static struct udp_port *open_port(struct udp_global *g, const struct weir_stream
             if (o->addrlen == p->addrlen && o->dual_stack == p->dual_stack &&
                 memcmp(&o->addr, &p->addr, p->addrlen) == 0) {
                 freeaddrinfo(res);
+                free(p->buf);
                 free(p);
                 return o;
             }
@@ -141,6 +168,7 @@ static struct udp_port *open_port(struct udp_global *g, const struct weir_stream
     }
     freeaddrinfo(res);
     if (p->fd < 0) {
+        free(p->buf);
         free(p);
         return NULL;
     }
@@ -159,6 +187,7 @@ static void close_port(struct udp_global *g, struct udp_port *p)
     /* Hellos still queued here were beyond the streams the tests wanted;
      * closing drops them and their senders time out. */
     close(p->fd);
+    free(p->buf);
     free(p);
 }
 
@@ -237,23 +266,87 @@ static void door_filter(struct udp_port *p)
     }
 }
 
+/* The listener a datagram of n bytes belongs to, or NULL. */
+static struct udp_listener *owner(struct udp_port *p, const unsigned char *buf, ssize_t n)
+{
+    int tagged = n == (ssize_t)UDP_TAGGED_HELLO_LEN && memcmp(buf, udp_hello_bytes, UDP_HELLO_LEN) == 0;
+    struct udp_listener *hellos = NULL, *plain = NULL;
+    for (struct udp_listener *l = p->users; l; l = l->next) {
+        if (tagged && l->tagged &&
+            strncmp((const char *)l->cookie, (const char *)buf + UDP_HELLO_LEN, WEIR_COOKIE_SIZE) == 0)
+            return l;
+        if (l->plain)
+            plain = l;
+        else if (!l->tagged)
+            hellos = l;
+    }
+    if (tagged)
+        return NULL;
+    /* iperf3 reads 4 bytes of a hello and does not look at them: with no
+     * plain listener at the door any datagram is one. */
+    if (n == (ssize_t)UDP_HELLO_LEN && hellos)
+        return hellos;
+    return plain ? plain : hellos;
+}
+
+/* Keep one datagram: its sender, and with_data its bytes. Returns 0, or
+ * -1 when it is dropped. */
+static int keep(struct udp_arrival *a, int with_data, const unsigned char *buf, ssize_t n,
+                const struct sockaddr_storage *peer, socklen_t plen)
+{
+    memcpy(&a->peer, peer, plen);
+    a->len = plen;
+    a->data = NULL;
+    a->data_len = 0;
+    if (with_data) {
+        a->data = malloc(n > 0 ? (size_t)n : 1);
+        if (!a->data)
+            return -1;
+        memcpy(a->data, buf, (size_t)n);
+        a->data_len = (uint32_t)n;
+    }
+    return 0;
+}
+
+static int same_peer(const struct sockaddr_storage *a, socklen_t alen, const struct sockaddr_storage *b,
+                     socklen_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* A datagram of the peer a plain stream is being made for. */
+static void capture_one(struct capture *c, const unsigned char *buf, ssize_t n,
+                        const struct sockaddr_storage *peer, socklen_t plen)
+{
+    if (c->n == c->cap) {
+        uint32_t cap = c->cap ? 2 * c->cap : 8;
+        struct udp_arrival *l = cap <= HELLO_QUEUE ? realloc(c->list, cap * sizeof *l) : NULL;
+        if (!l)
+            return;
+        c->list = l;
+        c->cap = cap;
+    }
+    if (keep(&c->list[c->n], 1, buf, n, peer, plen) == 0)
+        c->n++;
+}
+
 /* Hand one datagram that arrived for the port to the test it belongs to.
  * Under the lock. */
 static void route(struct udp_port *p, const unsigned char *buf, ssize_t n,
                   const struct sockaddr_storage *peer, socklen_t plen)
 {
-    int tagged = n == (ssize_t)UDP_TAGGED_HELLO_LEN && memcmp(buf, udp_hello_bytes, UDP_HELLO_LEN) == 0;
-    struct udp_listener *l = p->users;
-    /* iperf3 reads 4 bytes of a hello and does not look at them. */
-    while (l && !(tagged ? l->tagged && strncmp((const char *)l->cookie,
-                                                (const char *)buf + UDP_HELLO_LEN, WEIR_COOKIE_SIZE) == 0
-                         : !l->tagged))
-        l = l->next;
-    if (!l || l->n_queued == HELLO_QUEUE)
+    if (p->capture && same_peer(&p->capture->peer, p->capture->len, peer, plen)) {
+        capture_one(p->capture, buf, n, peer, plen);
         return;
-    struct hello *h = &l->queue[l->n_queued++];
-    memcpy(&h->peer, peer, plen);
-    h->len = plen;
+    }
+    struct udp_listener *l = owner(p, buf, n);
+    if (!l || l->n_queued == HELLO_QUEUE ||
+        (l->plain && l->queued_bytes + (size_t)n > PLAIN_QUEUE_BYTES))
+        return;
+    if (keep(&l->queue[l->n_queued], l->plain, buf, n, peer, plen) < 0)
+        return;
+    l->n_queued++;
+    l->queued_bytes += l->plain ? (size_t)n : 0;
     uint64_t one = 1;
     if (write(l->event, &one, sizeof one) < 0) {
         /* already signalled */
@@ -264,18 +357,17 @@ static void route(struct udp_port *p, const unsigned char *buf, ssize_t n,
  * the port's datagrams before it was connected). Under the lock. */
 static void pump(struct udp_port *p, int fd, int max)
 {
-    unsigned char buf[UDP_TAGGED_HELLO_LEN + 1];
     for (int i = 0; i < max; i++) {
         struct sockaddr_storage peer;
         socklen_t plen = sizeof peer;
-        ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&peer, &plen);
+        ssize_t n = recvfrom(fd, p->buf, DOOR_BUF, MSG_DONTWAIT, (struct sockaddr *)&peer, &plen);
         if (n < 0) {
             if (errno == EINTR || errno == ECONNREFUSED)
                 continue;
             return;             /* EAGAIN: empty */
         }
         if (plen <= sizeof peer)
-            route(p, buf, n, &peer, plen);
+            route(p, p->buf, n, &peer, plen);
     }
 }
 
@@ -291,7 +383,8 @@ int udp_server_listen(void *global, const struct weir_stream_config *cfg, int co
 
     if (!l)
         return udp_fail(g, WEIR_E_NOMEM, "listener");
-    l->tagged = cfg->stream_tag && cfg->cookie;
+    l->plain = (cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN);
+    l->tagged = !l->plain && cfg->stream_tag && cfg->cookie;
     if (l->tagged)
         memcpy(l->cookie, cfg->cookie, WEIR_COOKIE_SIZE);
     l->event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -306,15 +399,16 @@ int udp_server_listen(void *global, const struct weir_stream_config *cfg, int co
     l->port = open_port(g, cfg, port, why, sizeof why);
     int busy = 0;
     for (const struct udp_listener *o = l->port ? l->port->users : NULL; o; o = o->next)
-        busy |= !l->tagged && !o->tagged;
+        busy |= !l->tagged && !o->tagged && l->plain == o->plain;
     int rc = WEIR_OK;
     struct epoll_event ev = { .events = EPOLLIN };
     if (!l->port) {
         rc = udp_fail(g, WEIR_E_STREAMLISTEN, "%s", why);
     } else if (busy) {
         /* The core admits one test with plain hellos at a time: two could
-         * not tell whose a hello is. */
-        rc = udp_fail(g, WEIR_E_STREAMLISTEN, "another test is taking plain UDP hellos on port %u",
+         * not tell whose a hello is. Nor could two plain listeners. */
+        rc = udp_fail(g, WEIR_E_STREAMLISTEN, l->plain ? "another transport is taking plain datagrams on UDP port %u"
+                                                       : "another test is taking plain UDP hellos on port %u",
                       (unsigned)port);
     } else if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->port->fd, &ev) < 0 ||
                epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->event, &ev) < 0) {
@@ -357,11 +451,120 @@ void udp_server_unlisten(void *global, void *listener)
             door_filter(l->port);
         pthread_mutex_unlock(&g->lock);
     }
+    for (int i = 0; i < l->n_queued; i++)
+        free(l->queue[i].data);
     if (l->epfd >= 0)
         close(l->epfd);
     if (l->event >= 0)
         close(l->event);
     free(l);
+}
+
+/* The event is set while arrivals wait in l's queue. Under the lock. */
+static void event_update(struct udp_listener *l)
+{
+    if (l->n_queued == 0) {
+        uint64_t v;
+        if (read(l->event, &v, sizeof v) < 0) {
+            /* already reset */
+        }
+    }
+}
+
+/* Take the first arrival off l's queue. Under the lock. */
+static struct udp_arrival dequeue(struct udp_listener *l)
+{
+    struct udp_arrival a = l->queue[0];
+    memmove(l->queue, l->queue + 1, (size_t)(--l->n_queued) * sizeof *l->queue);
+    l->queued_bytes -= a.data_len;
+    event_update(l);
+    return a;
+}
+
+/* A socket of the port connected to peer: the stream's. Datagrams for the
+ * port it took while not yet connected go where they belong. Returns the
+ * fd, or -1 (bind) or -2 (connect) with errno. Under the lock. */
+static int connect_stream_socket(struct udp_port *p, const struct sockaddr_storage *peer, socklen_t len)
+{
+    int fd = bind_port(p);
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)peer, len) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -2;
+    }
+    if (fd >= 0) {
+        int e = errno;
+        pump(p, fd, DRAIN_MAX);
+        errno = e;
+    }
+    return fd;
+}
+
+/* A plain listener's stream: for the sender of the first datagram waiting,
+ * carrying every datagram of that sender read so far. */
+static int accept_plain(struct udp_global *g, struct udp_listener *l, const struct weir_stream_config *cfg,
+                        void **stream)
+{
+    struct udp_port *p = l->port;
+    struct capture c = { .n = 0 };
+
+    pthread_mutex_lock(&g->lock);
+    pump(p, p->fd, PUMP_MAX);
+    if (l->n_queued == 0) {
+        pthread_mutex_unlock(&g->lock);
+        return WEIR_E_AGAIN;
+    }
+    struct udp_arrival first = dequeue(l);
+    c.peer = first.peer;
+    c.len = first.len;
+    c.list = malloc(8 * sizeof *c.list);
+    c.cap = c.list ? 8 : 0;
+    if (c.list)
+        c.list[c.n++] = first;
+    else
+        free(first.data);
+    /* Later datagrams of the same sender, queued before it was served. */
+    for (int i = 0; i < l->n_queued;) {
+        struct udp_arrival *a = &l->queue[i];
+        if (!same_peer(&a->peer, a->len, &c.peer, c.len)) {
+            i++;
+            continue;
+        }
+        capture_one(&c, a->data, a->data_len, &a->peer, a->len);
+        l->queued_bytes -= a->data_len;
+        free(a->data);
+        memmove(a, a + 1, (size_t)(--l->n_queued - i) * sizeof *a);
+    }
+    event_update(l);
+    p->capture = &c;
+    int fd = connect_stream_socket(p, &c.peer, c.len);
+    int e = errno;
+    /* What it sent to the door before the socket was connected; the
+     * socket gets the rest. */
+    if (fd >= 0)
+        pump(p, p->fd, PUMP_MAX);
+    p->capture = NULL;
+    pthread_mutex_unlock(&g->lock);
+
+    int rc = WEIR_OK;
+    if (fd < 0)
+        rc = udp_fail(g, WEIR_E_STREAMACCEPT, "%s: %s", fd == -1 ? "binding a socket to the UDP port"
+                                                                 : "connect to the datagram's sender", strerror(e));
+    if (rc == WEIR_OK && (rc = udp_apply_options(g, fd, cfg, (struct sockaddr *)&c.peer)) == WEIR_OK)
+        rc = udp_stream_new(g, fd, cfg, (struct udp_stream **)stream);
+    if (rc != WEIR_OK) {
+        if (fd >= 0)
+            close(fd);
+        for (uint32_t i = 0; i < c.n; i++)
+            free(c.list[i].data);
+        free(c.list);
+        return rc;
+    }
+    struct udp_stream *s = *stream;
+    s->pending = c.list;
+    s->n_pending = c.n;
+    return WEIR_OK;
 }
 
 int udp_server_accept(void *global, void *listener, const struct weir_stream_config *cfg,
@@ -370,34 +573,21 @@ int udp_server_accept(void *global, void *listener, const struct weir_stream_con
     struct udp_global *g = global;
     struct udp_listener *l = listener;
     struct udp_port *p = l->port;
-    struct hello h;
 
+    if (l->plain)
+        return accept_plain(g, l, cfg, stream);
     pthread_mutex_lock(&g->lock);
     pump(p, p->fd, PUMP_MAX);
     if (l->n_queued == 0) {
         pthread_mutex_unlock(&g->lock);
         return WEIR_E_AGAIN;
     }
-    h = l->queue[0];
-    memmove(l->queue, l->queue + 1, (size_t)(--l->n_queued) * sizeof *l->queue);
-    if (l->n_queued == 0) {
-        uint64_t v;
-        if (read(l->event, &v, sizeof v) < 0) {
-            /* already reset */
-        }
-    }
-    int fd = bind_port(p);
-    int e = errno;
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&h.peer, h.len) < 0) {
-        e = errno;
-        close(fd);
-        fd = -2;
-    }
+    struct udp_arrival h = dequeue(l);
     /* Bound but not yet connected, the socket took datagrams for the port
      * like the door: hellos of other streams, which go where they belong.
      * Its own peer sends nothing before our reply. */
-    if (fd >= 0)
-        pump(p, fd, DRAIN_MAX);
+    int fd = connect_stream_socket(p, &h.peer, h.len);
+    int e = errno;
     pthread_mutex_unlock(&g->lock);
     if (fd == -1)
         return udp_fail(g, WEIR_E_STREAMACCEPT, "binding a socket to the UDP port: %s", strerror(e));

@@ -158,7 +158,10 @@ static int skel_client_open(void *global, const struct weir_stream_config *cfg, 
         g->host->set_error(rc, "connect to %s port %s: %s", cfg->host, port, strerror(errno));
         goto fail;
     }
-    if (send(fd, cfg->cookie, WEIR_COOKIE_SIZE, MSG_NOSIGNAL) != WEIR_COOKIE_SIZE) {
+    /* A transport stacked on this one (cfg->lower, see write_bytes) may
+     * ask for a plain stream: then it identifies the stream itself. */
+    int plain = (cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN);
+    if (!plain && send(fd, cfg->cookie, WEIR_COOKIE_SIZE, MSG_NOSIGNAL) != WEIR_COOKIE_SIZE) {
         rc = WEIR_E_SENDCOOKIE;
         g->host->set_error(rc, "%s", strerror(errno));
         goto fail;
@@ -187,9 +190,14 @@ fail:
 static int skel_server_listen(void *global, const struct weir_stream_config *cfg,
                               int control_fd, void **listener, int *poll_fd)
 {
+    const struct skel_global *g = global;
+    /* Plain streams (no cookie) could not be told apart on the control
+     * port: refused, as the SDK asks. */
+    if ((cfg->lower & WEIR_LOWER_STREAM) && (cfg->lower & WEIR_LOWER_PLAIN)) {
+        g->host->set_error(WEIR_E_UNSUPPORTED, "plain streams need a cookie on the control port");
+        return WEIR_E_UNSUPPORTED;
+    }
     struct skel_listener *l = malloc(sizeof *l);
-    (void)global;
-    (void)cfg;
     if (!l)
         return WEIR_E_NOMEM;
     l->fd = control_fd;
@@ -436,6 +444,36 @@ static int skel_server_start(void *global)
     return WEIR_OK;
 }
 
+/* optional — write_bytes and read_bytes: never called by the core. A
+ * transport stacked on this one (host->open_lower("skeleton-transport"),
+ * as tls stacks on tcp) calls them on streams it opened with cfg->lower
+ * set, to move its own bytes (a TLS record, say) instead of our blocks;
+ * on any thread, never twice at once on one stream. Non-blocking:
+ * WEIR_OK when at least one byte moved (*done says how many),
+ * WEIR_E_AGAIN when none could, WEIR_E_STREAMCLOSE when the peer closed
+ * (reading), else an error with errno left as the system call set it. */
+static int skel_write_bytes(void *stream, const void *buf, size_t len, size_t *done)
+{
+    const struct skel_stream *s = stream;
+    ssize_t n = send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    *done = n > 0 ? (size_t)n : 0;
+    if (n >= 0)
+        return n > 0 || len == 0 ? WEIR_OK : WEIR_E_AGAIN;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? WEIR_E_AGAIN : WEIR_E_STREAMWRITE;
+}
+
+static int skel_read_bytes(void *stream, void *buf, size_t len, size_t *done)
+{
+    const struct skel_stream *s = stream;
+    ssize_t n = recv(s->fd, buf, len, MSG_DONTWAIT);
+    *done = n > 0 ? (size_t)n : 0;
+    if (n > 0)
+        return WEIR_OK;
+    if (n == 0)
+        return WEIR_E_STREAMCLOSE;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? WEIR_E_AGAIN : WEIR_E_STREAMREAD;
+}
+
 /* required — close: called on the main thread once per stream, after its
  * worker stopped using it. Closes and frees everything open/accept made. */
 static void skel_close(void *stream)
@@ -495,6 +533,10 @@ static const struct weir_transport_ops ops = {
      * the control listener and calls server_accept (one test at a time). */
     .recv_wait = skel_recv_wait,
     .describe_interval = skel_describe_interval,
+    /* beneath another transport (stacking); a datagram transport would
+     * set send_datagrams and recv_datagrams instead */
+    .write_bytes = skel_write_bytes,
+    .read_bytes = skel_read_bytes,
 };
 
 static const struct weir_plugin desc = {

@@ -67,10 +67,13 @@ static int host_param(const struct weir_stream_config *cfg, const char *name, st
     return 0;
 }
 
-static const struct weir_plugin *host_find_transport(const char *name)
+static int host_open_lower(const char *name, const struct weir_lower **lower)
 {
-    char err[512];
-    return loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    char err[768];
+    int rc = name && lower ? loader_open_lower(name, lower, err, sizeof err) : WEIR_E_PLUGIN;
+    if (rc != WEIR_OK)
+        host_set_error(WEIR_E_PLUGIN, "%s", name && lower ? err : "open_lower: no name or no place for the result");
+    return rc;
 }
 
 static const struct weir_host services = {
@@ -82,7 +85,8 @@ static const struct weir_host services = {
     .now_ns = host_now_ns,
     .param = host_param,
     .error_reason = error_register,
-    .find_transport = host_find_transport,
+    .open_lower = host_open_lower,
+    .close_lower = loader_close_lower,
 };
 
 const struct weir_host *host_services(void)

@@ -22,17 +22,30 @@ struct loaded {
     char path[PATH_MAX];
     void *handle;
     const struct weir_plugin *desc;
+    /* A transport's life: init runs for its first user, fini when the last
+     * one is gone. Users are the core (one reference, from its first test
+     * over the transport until exit) and each open_lower of a transport
+     * stacked on it. */
+    int initialising;       /* init is running: a request now is a loop */
     int initialised;
     void *global;
+    int refs;
+    int core_ref;           /* the core holds one of refs */
+    struct weir_lower lower;    /* what open_lower hands out */
 };
 
 static struct loaded plugins[MAX_PLUGINS];
 static int n_plugins;
 static const char *plugin_dir;
 /* --loopback runs a client and a server thread; both may load plugins.
- * Recursive: a transport's init may load the transport it stacks on
- * (host find_transport) while loader_transport_global holds the lock. */
+ * Recursive: a transport's init opens the transport it stacks on
+ * (host->open_lower), and its fini closes it, while the lock is held. */
 static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static void debug(const char *fmt, const char *name, const char *what)
+{
+    host_services()->log(WEIR_LOG_DEBUG, fmt, name, what);
+}
 
 void loader_set_plugin_dir(const char *dir)
 {
@@ -302,39 +315,133 @@ static const struct weir_plugin *load_locked(const char *name, enum weir_plugin_
     }
     snprintf(l->name, sizeof l->name, "%s", name);
     l->handle = h;
+    l->lower = (struct weir_lower){ .struct_size = sizeof l->lower, .plugin = l->desc,
+                                    .ops = l->desc->transport };
     n_plugins++;
+    debug("plugin '%s' loaded from %s", name, l->path);
     return l->desc;
+}
+
+static struct loaded *find_loaded(const struct weir_plugin *p)
+{
+    for (int i = 0; i < n_plugins; i++)
+        if (plugins[i].desc == p)
+            return &plugins[i];
+    return NULL;
+}
+
+/* One more user of a transport: init for the first. Under the lock. */
+static int acquire(struct loaded *l)
+{
+    if (!l->initialised) {
+        if (l->initialising)
+            return WEIR_E_PLUGIN;   /* its own init asked for it: a loop */
+        const struct weir_transport_ops *ops = l->desc->transport;
+        int rc = WEIR_OK;
+        l->initialising = 1;
+        if (ops->init)
+            rc = ops->init(host_services(), &l->global);
+        l->initialising = 0;
+        if (rc != WEIR_OK)
+            return rc;
+        l->initialised = 1;
+        l->lower.global = l->global;
+        debug("transport '%s': %s", l->desc->name, "initialised");
+    }
+    l->refs++;
+    return WEIR_OK;
+}
+
+/* One user fewer: fini after the last. Under the lock. */
+static void release(struct loaded *l)
+{
+    if (l->refs == 0 || --l->refs > 0)
+        return;
+    const struct weir_transport_ops *ops = l->desc->transport;
+    /* Cleared first: a fini that closes its own lower transports comes
+     * back here for them, never for itself. */
+    l->initialised = 0;
+    debug("transport '%s': %s", l->desc->name, "fini");
+    if (ops->fini)
+        ops->fini(l->global);
+    l->global = NULL;
+    l->lower.global = NULL;
 }
 
 int loader_transport_global(const struct weir_plugin *p, void **global)
 {
     pthread_mutex_lock(&lock);
+    struct loaded *l = find_loaded(p);
+    int rc = l ? WEIR_OK : WEIR_E_PLUGIN;
+    if (l && !l->core_ref) {
+        rc = acquire(l);
+        l->core_ref = rc == WEIR_OK;
+    }
+    if (rc == WEIR_OK)
+        *global = l->global;
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+int loader_open_lower(const char *name, const struct weir_lower **lower, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&lock);
     int rc = WEIR_E_PLUGIN;
-    for (int i = 0; i < n_plugins; i++) {
-        struct loaded *l = &plugins[i];
-        if (l->desc != p)
-            continue;
-        rc = WEIR_OK;
-        if (!l->initialised && p->transport->init)
-            rc = p->transport->init(host_services(), &l->global);
+    const struct weir_plugin *p = load_locked(name, WEIR_PLUGIN_TRANSPORT, err, errlen);
+    struct loaded *l = p ? find_loaded(p) : NULL;
+    if (l && l->initialising) {
+        snprintf(err, errlen, "transport '%s' cannot run beneath itself (a stacking loop)", p->name);
+    } else if (l) {
+        host_clear_error();
+        rc = acquire(l);
         if (rc == WEIR_OK) {
-            l->initialised = 1;
-            *global = l->global;
+            *lower = &l->lower;
+            debug("transport '%s': %s", p->name, "opened beneath another transport");
+        } else {
+            char why[512];
+            snprintf(why, sizeof why, "%s", host_take_error(NULL));
+            snprintf(err, errlen, "transport '%s' failed to initialise%s%s", p->name, why[0] ? ": " : "", why);
+            rc = WEIR_E_PLUGIN;
         }
-        break;
     }
     pthread_mutex_unlock(&lock);
     return rc;
 }
 
+void loader_close_lower(const struct weir_lower *lower)
+{
+    if (!lower)
+        return;
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < n_plugins; i++)
+        if (&plugins[i].lower == lower) {
+            debug("transport '%s': %s", plugins[i].desc->name, "closed beneath another transport");
+            release(&plugins[i]);
+            break;
+        }
+    pthread_mutex_unlock(&lock);
+}
+
 void loader_unload_all(void)
 {
-    /* Every fini before any dlclose: a stacked transport's fini runs the
-     * fini of the one beneath it, which may have been loaded after it. */
+    pthread_mutex_lock(&lock);
+    /* The core lets go of what it used, newest first; an upper transport's
+     * fini closes what it stacks on, whose own fini then follows it. */
     for (int i = n_plugins - 1; i >= 0; i--) {
         struct loaded *l = &plugins[i];
-        if (l->initialised && l->desc->kind == WEIR_PLUGIN_TRANSPORT && l->desc->transport->fini)
-            l->desc->transport->fini(l->global);
+        if (l->core_ref) {
+            l->core_ref = 0;
+            release(l);
+        }
+    }
+    /* A stacked transport that never closed its lower one: fini anyway,
+     * every fini before any dlclose. */
+    for (int i = n_plugins - 1; i >= 0; i--) {
+        struct loaded *l = &plugins[i];
+        if (l->initialised) {
+            l->refs = 1;
+            release(l);
+        }
     }
     /* Sanitizer builds keep the code mapped so leak reports can name it. */
 #ifndef __SANITIZE_ADDRESS__
@@ -342,6 +449,7 @@ void loader_unload_all(void)
         dlclose(plugins[i].handle);
 #endif
     n_plugins = 0;
+    pthread_mutex_unlock(&lock);
 }
 
 /* --list-plugins: every plugin a bare NAME would find, as the search would

@@ -28,11 +28,22 @@ void loader_set_plugin_dir(const char *dir);
 const struct weir_plugin *loader_load(const char *name, enum weir_plugin_kind kind,
                                       char *err, size_t errlen);
 
-/* Initialise a transport once per process (its init hook); *global is the
- * value to pass to its stream hooks. */
+/* The core's use of a loaded transport: init runs once per process, for
+ * its first user (the core's tests, or a transport stacked on it); the
+ * core then holds a reference until loader_unload_all. *global is the
+ * value to pass to its hooks. */
 int loader_transport_global(const struct weir_plugin *p, void **global);
 
-/* Run fini hooks and unload everything (at exit). */
+/* host->open_lower: load transport NAME and take a reference on it for a
+ * transport stacked on it (init for the first user). On failure returns
+ * WEIR_E_PLUGIN and writes one line for the user into err. */
+int loader_open_lower(const char *name, const struct weir_lower **lower, char *err, size_t errlen);
+/* host->close_lower: give the reference back (fini after the last). */
+void loader_close_lower(const struct weir_lower *lower);
+
+/* At exit: give back the core's references, which runs every transport's
+ * fini (an upper's before the one it stacks on), then unload everything.
+ * With -d each load, init and fini shows as a debug line. */
 void loader_unload_all(void);
 
 /* --list-plugins: one line per plugin a bare NAME finds on the search

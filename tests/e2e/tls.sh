@@ -24,6 +24,10 @@
 #      --tls-required refusing iperf3, weir tcp and udp clients (iperf3's
 #      "test authorization failed"; weir's one line with the reason), then
 #      serving a TLS client; servers that --tls-required cannot start.
+#   7. stacking: tls runs on tcp through the host (host->open_lower), so a
+#      process that uses tcp itself too (--loopback --transport tcp,tls, a
+#      server serving tcp and tls tests) initialises tcp once and finishes
+#      it once, after tls (the host's -d lines); no plugin calls dlopen.
 # Never asserts speed. Bounded: every process runs under timeout; about 60 s.
 # The self-signed server serves all of section 2; a failing run waits out
 # more bounds.
@@ -523,5 +527,73 @@ req_start req-tcpsrv "weir -s --transport tcp --tls-required" \
     -s -p "$(free_port)" --transport tcp --tls-required
 req_start req-client "weir -c --tls-required" "weir: error - some option you are trying to set is server only" \
     -c 127.0.0.1 --tls-required
+
+# ---------------------------------------------------------------- 7. stacking
+# lifecycle NAME FILE: FILE (weir's stderr with -d) shows tcp and tls each
+# initialised once, tcp opened beneath tls once, and both finished once,
+# tls first.
+lifecycle() {
+    local f=$2
+    count() { grep -c "debug - transport '$1': $2\$" "$f"; }
+    line() { grep -n "debug - transport '$1': fini\$" "$f" | cut -d: -f1; }
+    if [ "$(count tcp initialised)" = 1 ] && [ "$(count tls initialised)" = 1 ] &&
+       [ "$(count tcp 'opened beneath another transport')" = 1 ] &&
+       [ "$(count tcp fini)" = 1 ] && [ "$(count tls fini)" = 1 ] &&
+       [ "$(line tls)" -lt "$(line tcp)" ]; then
+        pass_check "$1: tcp initialised once (shared with tls), tls finished before tcp"
+    else
+        fail_shown "$1: the transports' lives" "$f"
+        grep "debug - transport '" "$f" | sed 's/^/    > /'
+    fi
+}
+
+CLIENT_TIMEOUT=30 run_bounded "$E2E_TMP/stack-lo.out" "$E2E_TMP/stack-lo.err" \
+    "$WEIR" --loopback --transport tcp,tls -t 1 -d
+if [ "$RUN_RC" = 0 ] && [ "$(grep -c receiver "$E2E_TMP/stack-lo.out")" -ge 2 ]; then
+    lifecycle "--loopback --transport tcp,tls -d" "$E2E_TMP/stack-lo.err"
+else
+    fail_shown "--loopback --transport tcp,tls -d (exit $RUN_RC)" "$E2E_TMP/stack-lo.err"
+fi
+
+port=$(free_port)
+if start_server stack-s "$port" -d; then
+    client stack-tcp -p "$port" -t 1
+    tcp_rc=$RC
+    client stack-tls -p "$port" -t 1 --transport tls --tls-insecure
+    tls_rc=$RC
+    stop_pid "$SERVER_PID"
+    if [ "$tcp_rc" = 0 ] && [ "$tls_rc" = 0 ]; then
+        lifecycle "a server serving a tcp test, then a tls test" "$E2E_TMP/stack-s.err"
+    else
+        fail_shown "a server serving tcp and tls tests (clients $tcp_rc, $tls_rc)" \
+            "$E2E_TMP/stack-tcp.err" "$E2E_TMP/stack-tls.err" "$E2E_TMP/stack-s.err"
+    fi
+else
+    fail_shown "the -d server did not start" "$E2E_TMP/stack-s.err"
+fi
+
+# No plugin loads code itself: the host does (the built .so files import
+# no dlopen; without nm, their sources call none).
+plugins=()
+IFS=: read -r -a plugin_dirs <<<"$WEIR_PLUGIN_PATH"
+for d in "${plugin_dirs[@]}"; do
+    for so in "$d"/*.so; do
+        [ -f "$so" ] && plugins+=("$so")
+    done
+done
+if command -v nm >/dev/null 2>&1 && [ "${#plugins[@]}" -gt 0 ]; then
+    importers=$(for so in "${plugins[@]}"; do
+        nm -D --undefined-only "$so" | grep -qwE 'dlopen|dlmopen' && echo "$so"
+    done)
+    if [ -z "$importers" ] && printf '%s\n' "${plugins[@]}" | grep -q '/tls\.so$'; then
+        pass_check "no plugin imports dlopen (nm -D of ${#plugins[@]} .so files, tls.so among them)"
+    else
+        fail_check "plugins that import dlopen, or no tls.so found" "${importers:-none found in $WEIR_PLUGIN_PATH}"
+    fi
+elif grep -rlwE 'dlopen|dlmopen' "$TESTS_DIR/../plugins" >"$E2E_TMP/dlopen.txt"; then
+    fail_shown "plugin sources that call dlopen" "$E2E_TMP/dlopen.txt"
+else
+    pass_check "no plugin source calls dlopen (no nm here)"
+fi
 
 finish

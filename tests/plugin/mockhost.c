@@ -1,6 +1,7 @@
 #include "mockhost.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,10 +60,69 @@ static int mock_param(const struct weir_stream_config *cfg, const char *name, st
     return 0;
 }
 
-static const struct weir_plugin *mock_find_transport(const char *name)
+/* Stacking: the transports opened beneath others, as weir's loader keeps
+ * them: init for the first user, fini after the last. */
+#define MAX_LOWERS 8
+static struct lower_slot {
+    char name[32];
+    struct weir_lower lower;
+    int users, inits, finis;
+} lowers[MAX_LOWERS];
+/* Recursive: a lower's init may open its own lower. */
+static pthread_mutex_t lower_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static const struct weir_host *lower_host;
+
+static struct lower_slot *lower_slot(const char *name, int make)
 {
-    (void)name;
+    for (int i = 0; i < MAX_LOWERS; i++)
+        if (strcmp(lowers[i].name, name) == 0)
+            return &lowers[i];
+    for (int i = 0; make && i < MAX_LOWERS; i++)
+        if (!lowers[i].name[0]) {
+            const struct weir_plugin *p = mock_host_load_built(name, name);
+            if (!p || p->kind != WEIR_PLUGIN_TRANSPORT || !p->transport)
+                return NULL;
+            snprintf(lowers[i].name, sizeof lowers[i].name, "%s", name);
+            lowers[i].lower = (struct weir_lower){ .struct_size = sizeof lowers[i].lower, .plugin = p,
+                                                   .ops = p->transport };
+            return &lowers[i];
+        }
     return NULL;
+}
+
+static int mock_open_lower(const char *name, const struct weir_lower **lower)
+{
+    const struct weir_host *h = lower_host ? lower_host : mock_host();
+    pthread_mutex_lock(&lower_lock);
+    struct lower_slot *l = lower_slot(name, 1);
+    int rc = l ? WEIR_OK : WEIR_E_PLUGIN;
+    if (!l)
+        h->set_error(WEIR_E_PLUGIN, "mock host: no transport plugin '%s' built", name);
+    if (l && l->users == 0 && l->lower.ops->init) {
+        rc = l->lower.ops->init(h, &l->lower.global);
+        l->inits += rc == WEIR_OK;
+    }
+    if (rc == WEIR_OK) {
+        l->users++;
+        *lower = &l->lower;
+    }
+    pthread_mutex_unlock(&lower_lock);
+    return rc == WEIR_OK ? WEIR_OK : WEIR_E_PLUGIN;
+}
+
+static void mock_close_lower(const struct weir_lower *lower)
+{
+    pthread_mutex_lock(&lower_lock);
+    for (int i = 0; lower && i < MAX_LOWERS; i++) {
+        struct lower_slot *l = &lowers[i];
+        if (&l->lower != lower || l->users == 0 || --l->users > 0)
+            continue;
+        if (l->lower.ops->fini)
+            l->lower.ops->fini(l->lower.global);
+        l->lower.global = NULL;
+        l->finis++;
+    }
+    pthread_mutex_unlock(&lower_lock);
 }
 
 /* Registered reasons: the code is the index past WEIR_E_REGISTERED_FIRST;
@@ -96,7 +156,8 @@ static const struct weir_host host = {
     .now_ns = mock_now_ns,
     .param = mock_param,
     .error_reason = mock_error_reason,
-    .find_transport = mock_find_transport,
+    .open_lower = mock_open_lower,
+    .close_lower = mock_close_lower,
 };
 
 const struct weir_host *mock_host(void) { return &host; }
@@ -170,6 +231,24 @@ void mock_param_string(struct weir_param_set *ps, const char *name, const char *
     v->type = WEIR_VALUE_STRING;
     v->v.s = s;
 }
+
+void mock_host_use_for_lowers(const struct weir_host *h)
+{
+    lower_host = h;
+}
+
+static int lower_count(const char *name, int which)
+{
+    pthread_mutex_lock(&lower_lock);
+    struct lower_slot *l = lower_slot(name, 0);
+    int n = !l ? 0 : which == 0 ? l->users : which == 1 ? l->inits : l->finis;
+    pthread_mutex_unlock(&lower_lock);
+    return n;
+}
+
+int mock_host_lower_users(const char *name) { return lower_count(name, 0); }
+int mock_host_lower_inits(const char *name) { return lower_count(name, 1); }
+int mock_host_lower_finis(const char *name) { return lower_count(name, 2); }
 
 enum weir_status mock_host_last_error(void) { return last_code; }
 const char *mock_host_last_error_text(void) { return last_text; }

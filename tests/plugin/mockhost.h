@@ -29,6 +29,16 @@ void mock_param_string(struct weir_param_set *ps, const char *name, const char *
 /* Last code and detail text given to set_error. */
 enum weir_status mock_host_last_error(void);
 const char *mock_host_last_error_text(void);
+/* Stacking: the host's open_lower loads the built transport NAME
+ * (mock_host_load_built(NAME, NAME)) and runs its init for its first user,
+ * its fini when close_lower gives back the last reference, as weir's
+ * loader does. The lower's init gets h (default: mock_host()), so a test
+ * with its own host table hands it to the transports beneath too. */
+void mock_host_use_for_lowers(const struct weir_host *h);
+/* NAME's users now, and how often its init and fini ran. */
+int mock_host_lower_users(const char *name);
+int mock_host_lower_inits(const char *name);
+int mock_host_lower_finis(const char *name);
 /* Load a built plugin .so and return its descriptor (NULL on failure). */
 const struct weir_plugin *mock_host_load(const char *path);
 /* The same for a plugin of this build tree: DIR/.libs/NAME.so under

@@ -799,6 +799,131 @@ static void test_dual_stack_tos(void)
     close(l6);
 }
 
+/* ---- beneath another transport (stacking) ---- */
+
+/* Fill buf with a pattern that shows where a byte came from. */
+static void fill_pattern(unsigned char *buf, size_t len, size_t from)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (unsigned char)((from + i) * 31 + 7);
+}
+
+/* Write want bytes of the pattern on cs with write_bytes and read them on
+ * ss with read_bytes, both non-blocking, polling as an upper layer would.
+ * Checks every byte; *partial is set when a write took less than asked. */
+static void move_bytes(void *cs, void *ss, size_t want, int *partial)
+{
+    /* Writes larger than the socket buffer, so that some come back short. */
+    static unsigned char out[1u << 20], in[65536], expect[65536];
+    size_t written = 0, got = 0;
+    uint64_t end = now_ms() + 4 * IO_WAIT_MS;
+    *partial = 0;
+    while (got < want && now_ms() < end) {
+        struct pollfd p[2] = {
+            { .fd = T->stream_fd(cs), .events = written < want ? POLLOUT : 0 },
+            { .fd = T->stream_fd(ss), .events = POLLIN },
+        };
+        CU_ASSERT_FATAL(poll(p, 2, IO_WAIT_MS) > 0);
+        if (p[0].revents & POLLOUT) {
+            size_t ask = want - written < sizeof out ? want - written : sizeof out, n = 0;
+            fill_pattern(out, ask, written);
+            int rc = T->write_bytes(cs, out, ask, &n);
+            CU_ASSERT_FATAL(rc == WEIR_OK || rc == WEIR_E_AGAIN);
+            CU_ASSERT(rc == WEIR_OK ? n >= 1 && n <= ask : n == 0);
+            *partial |= n < ask;
+            written += n;
+        }
+        if (p[1].revents & POLLIN) {
+            size_t n = 0;
+            int rc = T->read_bytes(ss, in, sizeof in, &n);
+            CU_ASSERT_FATAL(rc == WEIR_OK || rc == WEIR_E_AGAIN);
+            fill_pattern(expect, n, got);
+            CU_ASSERT(memcmp(in, expect, n) == 0);
+            got += n;
+        }
+    }
+    CU_ASSERT_EQUAL(written, want);
+    CU_ASSERT_EQUAL(got, want);
+}
+
+/* A stream opened for an upper layer (tls): the cookie first, as for a
+ * data stream, then bytes as they come through write_bytes/read_bytes;
+ * the core's send/recv say no; the peer's close and a reset come back as
+ * STREAMCLOSE and STREAMWRITE with errno. */
+static void test_lower_bytes(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.lower = WEIR_LOWER_STREAM;
+    cfg.blksize = 0;            /* does not apply */
+    cfg.window = 65536;         /* a small buffer: writes come back short */
+    void *cs, *ss;
+    open_pair(&cfg, &cfg, &cs, &ss);    /* server_accept checked the cookie */
+    CU_ASSERT_PTR_NOT_NULL(T->write_bytes);
+    CU_ASSERT_PTR_NOT_NULL(T->read_bytes);
+
+    size_t n = 99;
+    unsigned char b[16];
+    CU_ASSERT_EQUAL(T->read_bytes(ss, b, sizeof b, &n), WEIR_E_AGAIN);
+    CU_ASSERT_EQUAL(n, 0);
+    int partial = 0;
+    move_bytes(cs, ss, 8u << 20, &partial);
+    CU_ASSERT(partial);
+    move_bytes(ss, cs, 1000, &partial);     /* and the other way */
+
+    struct weir_counters c;
+    struct weir_io io = { 0, 0 };
+    memset(&c, 0, sizeof c);
+    CU_ASSERT_EQUAL(T->send(cs, 1, &c, &io), WEIR_E_UNSUPPORTED);
+    CU_ASSERT_EQUAL(T->recv(ss, &c, &io), WEIR_E_UNSUPPORTED);
+    CU_ASSERT_EQUAL(T->recv_wait(ss, &c, &io, 10), WEIR_E_UNSUPPORTED);
+
+    /* The peer closes: STREAMCLOSE, and again on the next call. */
+    T->close(cs);
+    CU_ASSERT(wait_readable(T->stream_fd(ss), IO_WAIT_MS));
+    CU_ASSERT_EQUAL(T->read_bytes(ss, b, sizeof b, &n), WEIR_E_STREAMCLOSE);
+    CU_ASSERT_EQUAL(T->read_bytes(ss, b, sizeof b, &n), WEIR_E_STREAMCLOSE);
+    /* Writing to it: the kernel's error, in errno too. */
+    int rc = WEIR_OK;
+    for (int i = 0; i < 100 && rc != WEIR_E_STREAMWRITE; i++) {
+        errno = 0;
+        rc = T->write_bytes(ss, b, sizeof b, &n);
+        if (rc != WEIR_E_STREAMWRITE)
+            usleep(10000);
+    }
+    CU_ASSERT_EQUAL(rc, WEIR_E_STREAMWRITE);
+    CU_ASSERT(errno == EPIPE || errno == ECONNRESET);
+    CU_ASSERT(strstr(mock_host_last_error_text(), "send: ") != NULL);
+    T->close(ss);
+}
+
+/* WEIR_LOWER_PLAIN: the client sends nothing of its own (the first bytes
+ * the listener sees are the upper layer's); a server cannot take such
+ * streams, since tcp's reach it on the control port told apart by cookie. */
+static void test_lower_plain(void)
+{
+    struct weir_stream_config cfg = base_cfg();
+    cfg.lower = WEIR_LOWER_STREAM | WEIR_LOWER_PLAIN;
+    cfg.cookie = NULL;
+    void *cs = NULL;
+    CU_ASSERT_EQUAL_FATAL(T->client_open(G, &cfg, &cs), WEIR_OK);
+    CU_ASSERT_FATAL(wait_readable(lfd, IO_WAIT_MS));
+    int fd = accept(lfd, NULL, NULL);
+    CU_ASSERT_FATAL(fd >= 0);
+    size_t n = 0;
+    CU_ASSERT_EQUAL(T->write_bytes(cs, "hello", 5, &n), WEIR_OK);
+    CU_ASSERT_EQUAL(n, 5);
+    char got[64];
+    CU_ASSERT(wait_readable(fd, IO_WAIT_MS));
+    CU_ASSERT(recv(fd, got, sizeof got, MSG_DONTWAIT) == 5 && memcmp(got, "hello", 5) == 0);
+    close(fd);
+    T->close(cs);
+
+    void *l = NULL;
+    int pfd = -1;
+    CU_ASSERT_EQUAL(T->server_listen(G, &cfg, lfd, &l, &pfd), WEIR_E_UNSUPPORTED);
+    CU_ASSERT(strstr(mock_host_last_error_text(), "cookie") != NULL);
+}
+
 int main(void)
 {
     /* Bound the run time whatever happens. */
@@ -833,6 +958,8 @@ int main(void)
         { "recv after peer closed", test_recv_after_peer_closed },
         { "IPv6", test_ipv6 },
         { "dual-stack listener, IPv4 TOS", test_dual_stack_tos },
+        { "beneath another transport: cookie, then bytes", test_lower_bytes },
+        { "beneath another transport, plain", test_lower_plain },
         CU_TEST_INFO_NULL,
     };
     int status = run_suite("tcp transport", NULL, tests);

@@ -1,12 +1,13 @@
 /* The tls transport plugin against the mock host, over loopback.
  *
- * tls stacks on tcp through host->find_transport, which the shared mock
- * host answers with NULL. This test hands the plugin its own host table:
- * the mock host's services, except find_transport (loads the built tcp.so
- * through mock_host_load_built), set_error (per thread, as weir's is: a
- * client and a server thread run at once here) and log (kept, to read the
- * server's fingerprint line). The shared mock host's services stay as
- * they are.
+ * tls stacks on tcp through host->open_lower, which the mock host answers
+ * as weir does: the built tcp.so, initialised for its first user and
+ * finished after its last. This test hands the plugin its own host table:
+ * the mock host's services, except set_error (per thread, as weir's is: a
+ * client and a server thread run at once here), log (kept, to read the
+ * server's fingerprint line) and open_lower/close_lower, which pass tcp on
+ * with its write_bytes/read_bytes counted, to see that tls moves its
+ * records through them. The shared mock host's services stay as they are.
  *
  * Client and server are two separate inits of the plugin (options are read
  * at init), so the client does not know the server's ephemeral certificate
@@ -70,9 +71,48 @@ static void th_log(enum weir_log_level level, const char *fmt, ...)
     pthread_mutex_unlock(&log_lock);
 }
 
-static const struct weir_plugin *th_find_transport(const char *name)
+/* tcp as the mock host opens it, with its byte hooks counted. */
+static struct weir_lower counted;
+static struct weir_transport_ops counted_ops;
+static const struct weir_lower *opened;
+static _Atomic uint64_t lower_written, lower_read;
+static int refuse_lower;        /* open_lower fails, as for a missing tcp.so */
+
+static int count_write(void *stream, const void *buf, size_t len, size_t *written)
 {
-    return strcmp(name, "tcp") == 0 ? mock_host_load_built("tcp", "tcp") : NULL;
+    int rc = opened->ops->write_bytes(stream, buf, len, written);
+    lower_written += *written;
+    return rc;
+}
+
+static int count_read(void *stream, void *buf, size_t len, size_t *got)
+{
+    int rc = opened->ops->read_bytes(stream, buf, len, got);
+    lower_read += *got;
+    return rc;
+}
+
+static int th_open_lower(const char *name, const struct weir_lower **lower)
+{
+    if (refuse_lower) {
+        th_set_error(WEIR_E_PLUGIN, "no transport plugin '%s' here", name);
+        return WEIR_E_PLUGIN;
+    }
+    int rc = mock_host()->open_lower(name, &opened);
+    if (rc != WEIR_OK)
+        return rc;
+    counted = *opened;
+    counted_ops = *opened->ops;
+    counted_ops.write_bytes = count_write;
+    counted_ops.read_bytes = count_read;
+    counted.ops = &counted_ops;
+    *lower = &counted;
+    return WEIR_OK;
+}
+
+static void th_close_lower(const struct weir_lower *lower)
+{
+    mock_host()->close_lower(lower == &counted ? opened : lower);
 }
 
 static struct weir_host test_host;
@@ -285,6 +325,39 @@ static void transfer(void *snd, void *rcv, uint64_t n, uint64_t *sent, uint64_t 
 
 /* ---- tests ---- */
 
+/* tcp comes from the host, once for all instances: init with the first,
+ * fini after the last; an instance whose lower cannot be opened fails
+ * init with the host's reason. */
+static void test_lower_from_host(void)
+{
+    log_clear();
+    CU_ASSERT_EQUAL(mock_host_lower_users("tcp"), 0);
+    int inits = mock_host_lower_inits("tcp"), finis = mock_host_lower_finis("tcp");
+    void *a = instance(NULL, NULL);
+    CU_ASSERT_EQUAL(mock_host_lower_users("tcp"), 1);
+    CU_ASSERT_EQUAL(mock_host_lower_inits("tcp"), inits + 1);
+    void *b = instance(NULL, NULL);
+    CU_ASSERT_EQUAL(mock_host_lower_users("tcp"), 2);
+    CU_ASSERT_EQUAL(mock_host_lower_inits("tcp"), inits + 1);
+    T->fini(a);
+    CU_ASSERT_EQUAL(mock_host_lower_users("tcp"), 1);
+    CU_ASSERT_EQUAL(mock_host_lower_finis("tcp"), finis);
+    T->fini(b);
+    CU_ASSERT_EQUAL(mock_host_lower_users("tcp"), 0);
+    CU_ASSERT_EQUAL(mock_host_lower_finis("tcp"), finis + 1);
+    /* What tls says about the path its records take. */
+    CU_ASSERT(log_has("tls runs on tcp; the kernel has"));
+
+    refuse_lower = 1;
+    int rc;
+    void *g = init_with(&rc, (const char *)NULL);
+    refuse_lower = 0;
+    CU_ASSERT_PTR_NULL(g);
+    CU_ASSERT_EQUAL(rc, WEIR_E_PLUGIN);
+    CU_ASSERT(strstr(err_text, "no transport plugin 'tcp'") != NULL);
+    CU_ASSERT_EQUAL(mock_host_lower_users("tcp"), 0);
+}
+
 static void test_descriptor(void)
 {
     expect_transport_descriptor(plug, "tls",
@@ -417,9 +490,17 @@ static void test_same_instance_transfer(void)
         CU_ASSERT(getsockopt(T->stream_fd(sv.stream), IPPROTO_TCP, TCP_NODELAY, &nd, &ndl) == 0 && nd == 0);
         void *snd = reverse ? sv.stream : cs, *rcv = reverse ? cs : sv.stream;
         uint64_t sent, got;
+        uint64_t w0 = lower_written, r0 = lower_read;
         transfer(snd, rcv, 200, &sent, &got);
         CU_ASSERT_EQUAL(sent, 200 * (uint64_t)BLK);
         CU_ASSERT_EQUAL(got, sent);
+        /* The records went through tcp's byte hooks: TLS adds a header
+         * and a tag to each, so more than the payload. (Where the kernel
+         * has TLS OpenSSL works on the socket itself instead.) */
+        if (!log_has("the kernel has TLS")) {
+            CU_ASSERT(lower_written - w0 > sent);
+            CU_ASSERT(lower_read - r0 > sent);
+        }
 
         char facts[512];
         CU_ASSERT_PTR_NOT_NULL_FATAL(T->describe);
@@ -666,7 +747,9 @@ int main(void)
     test_host = *mock_host();
     test_host.set_error = th_set_error;
     test_host.log = th_log;
-    test_host.find_transport = th_find_transport;
+    test_host.open_lower = th_open_lower;
+    test_host.close_lower = th_close_lower;
+    mock_host_use_for_lowers(&test_host);
     lfd = loopback_listener(AF_INET, 64, 1, &lport);
     if (lfd < 0) {
         perror("listener");
@@ -676,6 +759,7 @@ int main(void)
     static CU_TestInfo tests[] = {
         { "descriptor", test_descriptor },
         { "bad options fail init", test_bad_options },
+        { "tcp from the host, once for all", test_lower_from_host },
         { "untrusted, pinned, wrong pin, insecure", test_untrusted_then_pinned },
         { "one instance both ends, both directions", test_same_instance_transfer },
         { "full socket, reads smaller than a record", test_full_socket_and_small_reads },

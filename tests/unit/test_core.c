@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -673,6 +674,32 @@ static void test_stream_ids(void)
         close(fds[i][1]);
 }
 
+/* host->error_reason: one code per message, messages printed as the
+ * table's are, and a full table falls back to WEIR_E_PLUGIN. */
+static void test_error_reasons(void)
+{
+    int a = error_register("the sink's quota is exhausted");
+    int b = error_register("the probe lost its lease");
+    CU_ASSERT_EQUAL(a, WEIR_E_REGISTERED_FIRST);
+    CU_ASSERT_EQUAL(b, WEIR_E_REGISTERED_FIRST + 1);
+    CU_ASSERT_EQUAL(error_register("the sink's quota is exhausted"), a);
+    CU_ASSERT_STRING_EQUAL(error_strerror(b), "the probe lost its lease");
+    char buf[128];
+    error_text(buf, sizeof buf, a, "/var/x: 12 bytes over");
+    CU_ASSERT_STRING_EQUAL(buf, "the sink's quota is exhausted: /var/x: 12 bytes over");
+    CU_ASSERT_STRING_EQUAL(error_strerror(b + 1), "unknown error");
+    CU_ASSERT_EQUAL(error_register(""), WEIR_E_PLUGIN);
+    CU_ASSERT_EQUAL(error_register(NULL), WEIR_E_PLUGIN);
+    for (int i = 2; i < WEIR_E_REGISTERED_MAX; i++) {
+        char m[32];
+        snprintf(m, sizeof m, "reason %d", i);
+        CU_ASSERT_EQUAL(error_register(m), WEIR_E_REGISTERED_FIRST + i);
+    }
+    CU_ASSERT_EQUAL(error_register("one too many"), WEIR_E_PLUGIN);
+    CU_ASSERT_EQUAL(error_register("the probe lost its lease"), b);
+    CU_ASSERT_STRING_EQUAL(error_strerror(WEIR_E_REGISTERED_FIRST + WEIR_E_REGISTERED_MAX - 1), "reason 255");
+}
+
 static void test_error_table(void)
 {
     CU_ASSERT_STRING_EQUAL(error_strerror(121), "the server is busy running a test. try again later");
@@ -707,6 +734,7 @@ int main(void)
     CU_add_test(s, "--bidir: receiving sockets' TCP_INFO extremes", test_bidir_receiving_info);
     CU_add_test(s, "stream ids", test_stream_ids);
     CU_add_test(s, "error table", test_error_table);
+    CU_add_test(s, "plugins' own error reasons", test_error_reasons);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

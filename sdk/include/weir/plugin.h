@@ -11,9 +11,9 @@
  * release that appends anything bumps WEIR_ABI_MINOR once, with the new
  * fields grouped under a comment naming that minor. A group is never
  * reopened. Structs without a struct_size (weir_counters, weir_io,
- * weir_option, weir_payload, weir_value, weir_fact, weir_fact_sink,
- * weir_report_sample, weir_report_stream, weir_report_end_stream,
- * weir_report_diskfile) are
+ * weir_option, weir_payload, weir_datagram, weir_value, weir_fact,
+ * weir_fact_sink, weir_report_sample, weir_report_stream,
+ * weir_report_end_stream, weir_report_diskfile) are
  * embedded or used as arrays and stay fixed for the whole of major 2.
  * Read a field of a struct the other side built with WEIR_HAS_FIELD.
  *
@@ -169,10 +169,12 @@ struct weir_option {
                              NULL, else a string. */
 };
 
+struct weir_lower;
 struct weir_stream_config;
 
 /* Services the host provides. Valid for the plugin's whole lifetime.
- * All functions may be called from any thread. */
+ * All functions may be called from any thread unless their comment says
+ * otherwise. */
 struct weir_host {
     uint16_t abi_major;
     uint16_t abi_minor;
@@ -205,10 +207,26 @@ struct weir_host {
      * reasons exist. Such codes never travel to the peer: a server's
      * client hears "test initialization failed" or the like. */
     int (*error_reason)(const char *message);
-    /* Another transport's descriptor by name (loaded if needed), so one
-     * transport can stack on another (tls on tcp). NULL when it cannot be
-     * loaded. The caller runs the lower transport's init hook itself. */
-    const struct weir_plugin *(*find_transport)(const char *name);
+
+    /* Stacking (sdk/README.md, "Stacking"): the transport plugin NAME,
+     * found as --transport NAME would find it, loaded and initialised, for
+     * the calling transport to run on (tls opens "tcp"). The host runs the
+     * lower transport's init once per process, shared by every user of it
+     * there: the core's own tests over it (--loopback, a server serving
+     * both tcp and tls tests) and every transport stacked on it. Each
+     * successful call takes a reference; close_lower gives it back; the
+     * lower's fini runs when the last user is gone (the core keeps its own
+     * reference until exit, so in practice at exit, after the upper's
+     * fini). Control threads only: from init (usual) or another control
+     * hook, never from send/recv. Returns WEIR_OK with *lower set (valid
+     * until close_lower), or WEIR_E_PLUGIN with the detail set: the plugin
+     * is not found or does not load, is not a transport, its init failed,
+     * or it would run beneath itself. */
+    int (*open_lower)(const char *name, const struct weir_lower **lower);
+    /* Give back the reference an open_lower took: once per successful
+     * open_lower, after every stream and listener opened on it is closed
+     * (an upper transport calls it from its fini). NULL is ignored. */
+    void (*close_lower)(const struct weir_lower *lower);
 };
 
 /* host->param, read as one type with a default for "not given". The
@@ -259,6 +277,21 @@ static inline const char *weir_param_string(const struct weir_host *host,
 
 struct weir_transport_ops;
 struct weir_reporter_ops;
+struct weir_plugin;
+
+/* A transport another one runs on, as host->open_lower hands it out. The
+ * host owns it; it stays valid and unchanged until close_lower. The upper
+ * transport calls the lower's hooks itself, passing global where a hook
+ * takes one: ops->client_open(lower->global, cfg, &stream), and so on, with
+ * cfg->lower set (transport.h, WEIR_LOWER_*). The byte and datagram hooks
+ * (write_bytes, read_bytes, send_datagrams, recv_datagrams) are optional:
+ * check the one you need before you rely on it, in init. */
+struct weir_lower {
+    uint32_t struct_size;                   /* sizeof(struct weir_lower), host's */
+    const struct weir_plugin *plugin;       /* the lower's descriptor: name, options */
+    const struct weir_transport_ops *ops;   /* its hooks (plugin->transport) */
+    void *global;                           /* what its init set (may be NULL) */
+};
 
 struct weir_plugin {
     uint16_t abi_major;             /* WEIR_ABI_MAJOR the plugin was built with */

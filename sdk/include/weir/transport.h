@@ -19,7 +19,14 @@
  * stream_fd with epoll and calls send/recv when it is ready.
  *
  * Hooks return WEIR_OK or a weir_status code; WEIR_E_AGAIN from send/recv
- * means "would block, wait for readiness". Optional hooks may be NULL. */
+ * means "would block, wait for readiness". Optional hooks may be NULL.
+ *
+ * Stacking: a transport may run on another one (tls on tcp, quic on udp).
+ * It gets the lower transport from host->open_lower (plugin.h), opens the
+ * lower's streams with cfg->lower set (WEIR_LOWER_*, below) and moves its
+ * own bytes through the lower's write_bytes/read_bytes or
+ * send_datagrams/recv_datagrams hooks (the last group of
+ * weir_transport_ops). sdk/README.md, "Stacking", walks through it. */
 #ifndef WEIR_TRANSPORT_H
 #define WEIR_TRANSPORT_H
 
@@ -60,6 +67,95 @@ extern "C" {
                                             (iperf3's UDP rule) */
 
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
+
+/* weir_stream_config.lower: how an upper (stacked) transport wants a stream
+ * of the transport beneath it opened. The core always passes 0 (a data
+ * stream of its own). */
+#define WEIR_LOWER_STREAM (1u << 0) /* the stream carries the upper layer's
+                                       bytes, through write_bytes/read_bytes
+                                       or send_datagrams/recv_datagrams; its
+                                       send, recv and recv_wait are never
+                                       called, and blksize, rate, payload,
+                                       repeating_payload, zerocopy and
+                                       skip_rx_copy do not apply. The window
+                                       and the socket options among the
+                                       params (mss, nodelay, tos, congestion,
+                                       ...) apply as to a data stream: pass
+                                       the upper's params on. The stream is
+                                       identified as a
+                                       data stream is: tcp's client sends the
+                                       cookie first and its server takes only
+                                       streams with the test's cookie (tls
+                                       keeps that: its handshake follows the
+                                       cookie); udp's exchange iperf3's hello.
+                                       Unless: */
+#define WEIR_LOWER_PLAIN  (1u << 1) /* with STREAM: nothing of iperf3's on the
+                                       stream, for an upper layer that
+                                       identifies its streams itself (quic on
+                                       udp). The client connects and sends
+                                       nothing; a server's stream starts with
+                                       the peer's first bytes or datagram. A
+                                       transport that cannot tell a server's
+                                       plain streams apart refuses it in
+                                       server_listen with WEIR_E_UNSUPPORTED
+                                       (tcp: its streams arrive on the
+                                       control port, told apart by cookie). */
+#define WEIR_LOWER_GRO    (1u << 2) /* with STREAM, datagram transports: the
+                                       upper layer takes GRO-coalesced
+                                       receives (weir_datagram.segment); its
+                                       receive buffers must then hold
+                                       WEIR_DATAGRAM_GRO_BYTES */
+
+/* ECN codepoints (RFC 3168) of weir_datagram.ecn. */
+#define WEIR_ECN_UNSET   (-1)   /* send: the socket's own TOS; receive: the
+                                   kernel did not say */
+#define WEIR_ECN_NOT_ECT 0
+#define WEIR_ECN_ECT1    1
+#define WEIR_ECN_ECT0    2
+#define WEIR_ECN_CE      3
+
+/* Segments one send entry may carry (Linux's UDP_MAX_SEGMENTS). */
+#define WEIR_DATAGRAM_MAX_SEGMENTS 64u
+/* A receive buffer that holds any GRO-coalesced run. */
+#define WEIR_DATAGRAM_GRO_BYTES 65535u
+/* weir_datagram.flags, receive: the datagram was longer than cap; the
+ * rest of it is lost. */
+#define WEIR_DATAGRAM_TRUNCATED (1u << 0)
+
+struct sockaddr;
+
+/* One entry of a send_datagrams/recv_datagrams batch (stacking, datagram
+ * transports). The caller owns the array, the buffers and the addresses;
+ * the hooks keep no pointer into them after they return. */
+struct weir_datagram {
+    void *buf;                  /* send: the bytes (not written to);
+                                   receive: where they go */
+    size_t len;                 /* send: bytes in buf; receive: set to the
+                                   bytes received */
+    size_t cap;                 /* receive: room in buf; send: unused */
+    uint32_t segment;           /* send: 0 = buf is one datagram; else buf
+                                   holds datagrams of segment bytes back to
+                                   back, the last one shorter, at most
+                                   WEIR_DATAGRAM_MAX_SEGMENTS of them,
+                                   sent with one GSO system call where the
+                                   kernel can (else one by one: the wire
+                                   sees the same datagrams). Receive: set to
+                                   0 for one datagram, or, with
+                                   WEIR_LOWER_GRO, to the size of each of
+                                   the coalesced datagrams in buf (the last
+                                   may be shorter). */
+    int ecn;                    /* send: WEIR_ECN_* to mark the datagrams
+                                   with, WEIR_ECN_UNSET to leave the
+                                   socket's; receive: set to what the
+                                   kernel reported, or WEIR_ECN_UNSET */
+    uint32_t flags;             /* receive: set to WEIR_DATAGRAM_* */
+    struct sockaddr *addr;      /* send: where to, NULL = the stream's peer;
+                                   receive: NULL, or where to put the
+                                   sender's address */
+    uint32_t addr_len;          /* send: addr's length; receive: in, the
+                                   room at addr (a sockaddr_storage's
+                                   size), out, the address's length */
+};
 
 /* -F: the stream's payload comes from, or goes to, a file the core opened.
  * Worker thread, from inside send/recv only; the core owns ctx. */
@@ -196,6 +292,9 @@ struct weir_stream_config {
                                    skip_rx_copy do not apply. */
     const struct weir_param_set *params; /* the transport parameters above;
                                    read them with host->param(cfg, ...) */
+    uint32_t lower;             /* WEIR_LOWER_*: 0 = a data stream of the
+                                   core's; set by an upper transport opening
+                                   a stream of the one it runs on */
 };
 
 /* Per-stream counters. The core allocates one per stream and passes it to
@@ -353,6 +452,56 @@ struct weir_transport_ops {
      * interval report (-i), also while the worker sends. Return WEIR_OK, or
      * anything else to report none of them. */
     int (*describe_interval)(void *stream, const struct weir_fact_sink *out);
+
+    /* ---- Beneath another transport (stacking) ----
+     * Optional, and never called by the core: a transport stacked on this
+     * one (host->open_lower) calls them, on streams it opened with
+     * cfg->lower set, to move its own bytes. Any thread (the upper's
+     * control thread while it runs a handshake, its worker afterwards),
+     * but never two calls on one stream at once. Non-blocking: wait for
+     * stream_fd's readiness on WEIR_E_AGAIN. Errors come with the detail
+     * set, and errno left as the failing system call set it.
+     *
+     * The raw descriptor: on a lower stream, stream_fd is the kernel
+     * socket itself. The upper layer polls it for readiness and may use it
+     * for what only the kernel can do on the socket: getsockopt and
+     * setsockopt (TCP_NODELAY around a handshake; kernel TLS: TCP_ULP
+     * "tls", then the TLS_TX/TLS_RX keys), getpeername, getsockname. An
+     * upper layer that must hand the socket to a library owning its I/O
+     * (OpenSSL's kernel TLS works only on its own socket BIO) may read and
+     * write it directly instead of through these hooks, for the stream's
+     * whole life, never mixing the two. It never closes it: close does. */
+
+    /* Byte streams (WEIR_CAP_RELIABLE): write up to len bytes of buf;
+     * *written gets how many went (fewer than len when the socket buffer
+     * filled). WEIR_OK when at least one byte went, WEIR_E_AGAIN when none
+     * could, else WEIR_E_STREAMWRITE. */
+    int (*write_bytes)(void *stream, const void *buf, size_t len, size_t *written);
+    /* Byte streams: read up to len bytes into buf; *got gets how many.
+     * WEIR_OK when at least one byte came, WEIR_E_AGAIN when none was
+     * there, WEIR_E_STREAMCLOSE when the peer closed (and on every call
+     * after), else WEIR_E_STREAMREAD. */
+    int (*read_bytes)(void *stream, void *buf, size_t len, size_t *got);
+    /* Datagram transports (WEIR_CAP_DATAGRAM): send dgs[0..n) in order,
+     * batched into as few system calls as the kernel allows (sendmmsg; GSO
+     * for entries with a segment size). *sent gets how many entries went,
+     * from the first: fewer than n when the socket buffer filled or n is
+     * more than the transport takes per call. WEIR_OK when at least one
+     * went, WEIR_E_AGAIN when none could, else WEIR_E_STREAMWRITE. An entry
+     * sent one datagram at a time (no GSO) counts as sent once its first
+     * datagram went; datagrams of it the full buffer refused are dropped,
+     * as a full queue on the path would drop them. */
+    int (*send_datagrams)(void *stream, const struct weir_datagram *dgs, uint32_t n,
+                          uint32_t *sent);
+    /* Datagram transports: receive into dgs[0..n), batched (recvmmsg),
+     * filling len, segment, ecn, flags and (where addr is set) addr and
+     * addr_len of each; *got gets how many entries were filled. WEIR_OK
+     * when at least one was, WEIR_E_AGAIN when nothing was there, else
+     * WEIR_E_STREAMREAD. A server's WEIR_LOWER_PLAIN stream starts with
+     * the datagrams that made server_accept take it, which readiness of
+     * stream_fd does not announce: call recv_datagrams right after
+     * server_accept. */
+    int (*recv_datagrams)(void *stream, struct weir_datagram *dgs, uint32_t n, uint32_t *got);
 };
 
 #ifdef __cplusplus
