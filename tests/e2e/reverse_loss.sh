@@ -119,7 +119,12 @@ loss_case() {
     # The client's document holds both ends' sums after the results exchange.
     sent=$(json_get "$cli" .end.sum_sent.bytes)
     rcvd=$(json_get "$cli" .end.sum_received.bytes)
-    expect_int -gt "bytes received" "$rcvd" 0 || return
+    # iperf3's server counts only what it read before the client's
+    # TEST_END, without draining its streams: with drops delaying the data
+    # (retransmission timeouts) that can be nothing at all.
+    if [ "$server" = "$WEIR" ] || [ "$mode" = reverse ]; then
+        expect_int -gt "bytes received" "$rcvd" 0 || return
+    fi
     expect_int -le "bytes received <= sent" "$rcvd" "$sent"
     if [ "$proto" = udp ]; then
         lost=$(json_get "$cli" .end.sum_received.lost_packets)
