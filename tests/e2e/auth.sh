@@ -21,8 +21,8 @@
 . "$(dirname "$0")/lib.sh"
 
 require_tools
-command -v openssl >/dev/null 2>&1 || skip_all "openssl command not installed"
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
+require_tool openssl
+require_tool python3
 PEER=$E2E_DIR/auth_peer.py
 
 KEYS=$E2E_TMP/keys
@@ -68,17 +68,17 @@ expect_refused() {
     expect_eq "$1: error lines" "$(grep -c 'error' "$CASE_DIR/$1.err")" 1
 }
 
+# server_errors_at_least N: the weir server printed N error lines or more.
+server_errors_at_least() {
+    [ "$(grep -c 'error - ' "$SERVER_ERR")" -ge "$1" ]
+}
+
 # server_errors_are N PATTERN: the weir server printed N error lines so far,
 # the last matching PATTERN. (A refused client may exit before the server
 # has written its line: up to 15 s for the count.)
 server_errors_are() {
-    local n i
-    for i in $(seq 150); do
-        n=$(grep -c 'error - ' "$SERVER_ERR")
-        [ "$n" -ge "$1" ] && break
-        sleep 0.1
-    done
-    expect_eq "server error lines" "$n" "$1"
+    wait_until 15 server_errors_at_least "$1"
+    expect_eq "server error lines" "$(grep -c 'error - ' "$SERVER_ERR")" "$1"
     if [ -n "${2:-}" ]; then
         grep 'error - ' "$SERVER_ERR" | tail -n 1 | grep -q -- "$2" ||
             fail "server: last error is not '$2': $(grep 'error - ' "$SERVER_ERR" | tail -n 1)"
@@ -265,7 +265,7 @@ iperf3_refused() {
 }
 
 iperf3_client_case() {
-    [ -n "$IPERF3" ] && [ -x "$IPERF3" ] || { skip_case "iperf3 not installed"; return; }
+    have_iperf3 || { skip_case "iperf3 not installed"; return; }
     start_server_retry weir "${SERVER_AUTH[@]}" --use-pkcs1-padding || return
     iperf3_client ok rossi
     expect_ok ok
@@ -279,7 +279,7 @@ iperf3_client_case() {
 
 # Without --use-pkcs1-padding a 3.12 client's token cannot be read.
 iperf3_client_oaep_server_case() {
-    [ -n "$IPERF3" ] && [ -x "$IPERF3" ] || { skip_case "iperf3 not installed"; return; }
+    have_iperf3 || { skip_case "iperf3 not installed"; return; }
     start_server_retry weir "${SERVER_AUTH[@]}" || return
     iperf3_client oaep_server rossi
     iperf3_refused oaep_server
@@ -287,7 +287,7 @@ iperf3_client_oaep_server_case() {
 }
 
 iperf3_server_case() {
-    [ -n "$IPERF3" ] && [ -x "$IPERF3" ] || { skip_case "iperf3 not installed"; return; }
+    have_iperf3 || { skip_case "iperf3 not installed"; return; }
     start_server_retry iperf3 "${SERVER_AUTH[@]}" || return
     client ok rossi --username mario --rsa-public-key-path "$PUB" --use-pkcs1-padding
     expect_ok ok

@@ -20,24 +20,15 @@ E2E_DEADLINE=${E2E_DEADLINE:-300}
 SERVER_TIMEOUT=${SERVER_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not found; bad_input.sh needs it for badpeer.py"
+require_tool python3 "badpeer.py"
 require_weir
 BADPEER=$E2E_DIR/badpeer.py
 
-start_server() {
-    if ! start_server_retry weir --rcv-timeout 2000; then
-        fail_check "could not start '$WEIR -s'" "log follows"
-        tail -n 20 "$SERVER_OUT" "$SERVER_ERR" | sed 's/^/    /'
-        exit 1
-    fi
-}
-
 restart_server() {
     echo "    (restarting the server after: $1)"
-    echo "    --- server log tail:"
-    tail -n 8 "$SERVER_ERR" | sed 's/^/    /'
+    show_files "$SERVER_ERR"
     stop_pid "$SERVER_PID"
-    start_server
+    script_server --rcv-timeout 2000
 }
 
 server_alive() {   # case name
@@ -46,7 +37,7 @@ server_alive() {   # case name
     fi
     wait "$SERVER_PID" 2>/dev/null
     fail_check "$1: server still running" "weir -s exited with status $?"
-    _forget_pid "$SERVER_PID"
+    forget_pid "$SERVER_PID"
     restart_server "server died"
     return 1
 }
@@ -97,7 +88,7 @@ expect_error() {
 }
 
 # ---------------------------------------------------------------------------
-start_server
+script_server --rcv-timeout 2000
 
 # Parameter JSON framing and content (IERECVPARAMS 114 and range checks).
 expect_error "json length 0"               len0            114

@@ -4,32 +4,26 @@
 # as iperf3's, "weir: option requires an argument -- 'c'"); -v and -h exit
 # 0; errors show up as "weir: error - ..." on stderr, or in the JSON "error"
 # key with -J.
-set -u
-: "${WEIR:?}"
-failures=0
-tmp=$(mktemp -d)
-holder=
-trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+require_weir
+tmp=$E2E_TMP
 
 run() {   # expected-status, stderr-substring, args...
     local want=$1 text=$2
     shift 2
-    timeout 20 "$WEIR" "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -eq "$want" ] && grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
-        echo "PASS: weir $*"
+    CLIENT_TIMEOUT=20 run_bounded "$tmp/out" "$tmp/err" "$WEIR" "$@"
+    if [ "$RUN_RC" -eq "$want" ] && grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
+        pass_check "weir $*"
     else
-        echo "FAIL: weir $* (exit $rc, want $want and '$text')"
-        sed 's/^/    /' "$tmp/err" "$tmp/out" | head -n 10
-        failures=$((failures + 1))
+        fail_check "weir $*" "exit $RUN_RC, want $want and '$text'"
+        show_files "$tmp/err" "$tmp/out"
     fi
 }
 
 usage() {   # args...: exit 1, an error line and the usage hint
     run 1 "weir: error - " "$@"
     if ! grep -q "^Usage: weir" "$tmp/err" || [ "$(grep -c '^weir: error' "$tmp/err")" -ne 1 ]; then
-        echo "FAIL: weir $* prints exactly one error line and the usage hint"
-        failures=$((failures + 1))
+        fail_check "weir $* prints exactly one error line and the usage hint"
     fi
 }
 
@@ -40,8 +34,7 @@ getopt_error() {   # first-line args...
     shift
     run 1 "$want" "$@"
     if [ "$(head -n 1 "$tmp/err")" != "$want" ] || ! grep -q "^Usage: weir" "$tmp/err"; then
-        echo "FAIL: weir $* says first '$want', then the usage hint"
-        failures=$((failures + 1))
+        fail_check "weir $* says first '$want', then the usage hint"
     fi
 }
 
@@ -79,26 +72,23 @@ run 0 "Usage: weir" --help
 
 # A closed port: iperf3's message and exit status. The port is one we hold,
 # bound but not listening, so nobody else's server can be there.
-timeout 120 python3 -c '
+start_bg closed 120 python3 -c '
 import socket, sys, time
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1], flush=True)
-time.sleep(110)' >"$tmp/closed" &
-holder=$!
-for _ in $(seq 100); do [ -s "$tmp/closed" ] && break; sleep 0.1; done
-port=$(cat "$tmp/closed")
+time.sleep(110)'
+wait_grep "$tmp/closed.out" '^[0-9]+$' 10 "$BG_PID"
+port=$(cat "$tmp/closed.out")
 run 1 "weir: error - unable to connect to server - server may have stopped running" -c 127.0.0.1 -p "$port" -t 1
 # With -J the error is in the document, which is still valid JSON.
-timeout 20 "$WEIR" -c 127.0.0.1 -p "$port" -t 1 -J >"$tmp/doc" 2>"$tmp/err"
-rc=$?
-if [ "$rc" -eq 1 ] && jq -e '.error | test("unable to connect")' "$tmp/doc" >/dev/null 2>&1 \
+CLIENT_TIMEOUT=20 run_bounded "$tmp/doc" "$tmp/err" "$WEIR" -c 127.0.0.1 -p "$port" -t 1 -J
+if [ "$RUN_RC" -eq 1 ] && jq -e '.error | test("unable to connect")' "$tmp/doc" >/dev/null 2>&1 \
     && jq -e 'has("start") and has("intervals") and has("end")' "$tmp/doc" >/dev/null; then
-    echo "PASS: -J puts the error in the document"
+    pass_check "-J puts the error in the document"
 else
-    echo "FAIL: -J puts the error in the document (exit $rc)"
-    head -n 20 "$tmp/doc" "$tmp/err" | sed 's/^/    /'
-    failures=$((failures + 1))
+    fail_check "-J puts the error in the document" "exit $RUN_RC"
+    show_files "$tmp/doc" "$tmp/err"
 fi
 # -A in the help's n/n form is taken (iperf3 reads the leading number): the
 # run gets as far as connecting.
@@ -107,8 +97,7 @@ run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1 -
 # guesses about a stopped server, port or firewall that a refusal gets.
 run 1 "weir: error - unable to connect to server: " -c no-such-host.invalid -t 1
 if grep -q "firewall" "$tmp/err"; then
-    echo "FAIL: an unknown host's error guesses at a server, port or firewall: $(cat "$tmp/err")"
-    failures=$((failures + 1))
+    fail_check "an unknown host's error guesses at a server, port or firewall: $(cat "$tmp/err")"
 fi
 
-[ "$failures" -eq 0 ]
+finish

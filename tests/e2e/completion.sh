@@ -7,25 +7,17 @@
 #
 # Environment (tests/Makefile.am): WEIR, TESTS_DIR, PLUGIN_BUILD_DIR,
 # WEIR_PLUGIN_PATH (the built plugins). Exit 0 all passed, 1 a failure.
-set -u
-: "${WEIR:?}" "${TESTS_DIR:?}" "${PLUGIN_BUILD_DIR:?}"
+. "$(dirname "$0")/lib.sh"
+: "${PLUGIN_BUILD_DIR:?}"
+require_weir
 TOP_BUILDDIR=$(cd "$PLUGIN_BUILD_DIR/.." && pwd)
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { echo "PASS: $1"; }
-fail() {    # name, file with the evidence (optional)
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -n 40
-    failures=$((failures + 1))
-}
+tmp=$E2E_TMP
 
 # --- 1. make install puts it where configure said. ---
 dir=$(sed -n 's/^bashcompletiondir = //p' "$TOP_BUILDDIR/Makefile")
 script=$TESTS_DIR/../contrib/bash-completion/weir
 if [ -z "$dir" ]; then
-    echo "SKIP: configured --without-bash-completion-dir: install not checked"
+    skip_check "make install of the completion" "configured --without-bash-completion-dir"
 elif (unset MAKEFLAGS MFLAGS MAKELEVEL
       timeout 60 make -C "$TOP_BUILDDIR/contrib" install-bashcompletionDATA DESTDIR="$tmp/dest") >"$tmp/install.log" 2>&1; then
     installed=$(find "$tmp/dest" -type f -name weir)
@@ -35,14 +27,14 @@ elif (unset MAKEFLAGS MFLAGS MAKELEVEL
     want=$(printf '%s' "$dir" | sed -e "s|\${datadir}|$datadir|" -e "s|\${datarootdir}|\${prefix}/share|" \
                                     -e "s|\${prefix}|$prefix|")
     if [ "$installed" = "$tmp/dest$want/weir" ] && cmp -s "$installed" "$script"; then
-        pass "make install puts the script in $want"
+        pass_check "make install puts the script in $want"
         script=$installed
     else
         { echo "installed: $installed; wanted under: $want"; cat "$tmp/install.log"; } >"$tmp/why"
-        fail "make install puts the script in the completions directory" "$tmp/why"
+        fail_shown "make install puts the script in the completions directory" "$tmp/why"
     fi
 else
-    fail "make install-bashcompletionDATA" "$tmp/install.log"
+    fail_shown "make install-bashcompletionDATA" "$tmp/install.log"
 fi
 
 # --- 2. Completing, as bash does. ---
@@ -66,10 +58,10 @@ expect() {  # name, expected candidates (space separated, any order), words...
     local got
     got=$(complete_words "$@")
     if [ "$got" = "$want" ]; then
-        pass "$name"
+        pass_check "$name"
     else
         { echo "words: weir $*"; echo "want: $(echo $want)"; echo "got:  $(echo $got)"; cat "$tmp/cerr"; } >"$tmp/why"
-        fail "$name" "$tmp/why"
+        fail_shown "$name" "$tmp/why"
     fi
 }
 
@@ -77,10 +69,10 @@ expect() {  # name, expected candidates (space separated, any order), words...
 transports=$(timeout 20 "$WEIR" --list-plugins 2>/dev/null | awk '$1 == "transport" { print $2 }')
 reporters=$(timeout 20 "$WEIR" --list-plugins 2>/dev/null | awk '$1 == "reporter" { print $2 }')
 for t in tcp udp tls; do
-    printf '%s\n' "$transports" | grep -qx "$t" || fail "weir --list-plugins lists transport $t"
+    printf '%s\n' "$transports" | grep -qx "$t" || fail_check "weir --list-plugins lists transport $t"
 done
 for r in text json json-stream; do
-    printf '%s\n' "$reporters" | grep -qx "$r" || fail "weir --list-plugins lists reporter $r"
+    printf '%s\n' "$reporters" | grep -qx "$r" || fail_check "weir --list-plugins lists reporter $r"
 done
 
 expect "weir --tr<TAB>: --transport" "--transport" --tr
@@ -102,10 +94,10 @@ opts=$(timeout 20 "$WEIR" --help | grep -oE -- '(^  |, |or )--?[A-Za-z0-9][A-Za-
        sed -E 's/^(  |, |or )//' | sort -u)
 if [ "$got" = "$opts" ] && printf '%s\n' "$got" | grep -qx -- --list-plugins &&
    printf '%s\n' "$got" | grep -qx -- -p; then
-    pass "weir -<TAB>: exactly the options of weir --help ($(printf '%s\n' "$got" | wc -l))"
+    pass_check "weir -<TAB>: exactly the options of weir --help ($(printf '%s\n' "$got" | wc -l))"
 else
     diff <(echo "$opts") <(echo "$got") >"$tmp/why"
-    fail "weir -<TAB>: exactly the options of weir --help" "$tmp/why"
+    fail_shown "weir -<TAB>: exactly the options of weir --help" "$tmp/why"
 fi
 
 # File and directory arguments.
@@ -126,4 +118,4 @@ cp "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" "$tmp/p/mytransport.so"
 expect "weir --plugin-dir DIR --transport my<TAB>: plugins in DIR" "mytransport" \
     --plugin-dir "$tmp/p" --transport my
 
-[ "$failures" -eq 0 ]
+finish

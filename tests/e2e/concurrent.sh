@@ -16,7 +16,7 @@ start_client() {
     shift
     timeout -k 3 "$CLIENT_TIMEOUT" "$@" >"$CASE_DIR/$name.json" 2>"$CASE_DIR/$name.err" </dev/null &
     CLIENT_PIDS="$CLIENT_PIDS $!"
-    _E2E_PIDS="$_E2E_PIDS $!"
+    track_pid "$!"
 }
 
 # wait_clients: every client started exits 0.
@@ -25,19 +25,18 @@ wait_clients() {
     for pid in $CLIENT_PIDS; do
         wait "$pid"
         rc=$?
-        _forget_pid "$pid"
+        forget_pid "$pid"
         [ "$rc" -eq 0 ] || fail "a client exited with status $rc"
     done
     CLIENT_PIDS=""
 }
 
 # wait_accepted N: the (text) server accepted N control connections.
+accepted_at_least() {
+    [ "$(grep -c '^Accepted connection' "$SERVER_OUT")" -ge "$1" ]
+}
 wait_accepted() {
-    local i
-    for i in $(seq 200); do
-        [ "$(grep -c '^Accepted connection' "$SERVER_OUT")" -ge "$1" ] && return 0
-        sleep 0.05
-    done
+    wait_until 10 accepted_at_least "$1" && return 0
     fail "the server did not accept $1 clients within 10 s"
     return 1
 }
@@ -217,16 +216,14 @@ back_to_back() {
     expect_eq "clients that failed" "$failed" 0
     # A client arriving while the last test waits for its client's
     # IPERF_DONE is held, not refused, and served once it ends.
-    timeout -k 3 20 python3 "$TESTS_DIR/e2e/badpeer.py" --port "$PORT" --timeout 10 --arg 1.5 slow_goodbye \
-        >"$CASE_DIR/peer.out" 2>"$CASE_DIR/peer.err" </dev/null &
-    local ppid=$!
-    _E2E_PIDS="$_E2E_PIDS $ppid"
-    wait_grep "$CASE_DIR/peer.out" '^WINDING' 10 || { fail "slow_goodbye never reached DISPLAY_RESULTS"; return; }
+    start_bg peer 20 python3 "$E2E_DIR/badpeer.py" --port "$PORT" --timeout 10 --arg 1.5 slow_goodbye
+    local ppid=$BG_PID
+    wait_grep "$CASE_DIR/peer.out" '^WINDING' 10 "$ppid" || { fail "slow_goodbye never reached DISPLAY_RESULTS"; return; }
     run_bounded "$CASE_DIR/held.out" "$CASE_DIR/held.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -n 256K
     expect_eq "a client during the last test's goodbye: exit status" "$RUN_RC" 0
     grep -q "busy" "$CASE_DIR/held.err" && fail "the held client was told the server is busy"
     wait "$ppid"
-    _forget_pid "$ppid"
+    forget_pid "$ppid"
     grep -q '^END eof' "$CASE_DIR/peer.out" || fail "slow_goodbye: $(tr '\n' ' ' <"$CASE_DIR/peer.out")"
 }
 

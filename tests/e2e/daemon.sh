@@ -6,88 +6,14 @@
 # --timestamps and -1, with and without -D; SIGTERM ends the daemon
 # cleanly, telling a running test's client.
 #
-# A daemon is not our child: its pid comes from its pid file, and every
-# case kills (by that pid, after checking it is our weir) what it started.
+# A daemon is not our child: start_weir_daemon (lib.sh) takes its pid from
+# its pid file, and every case ends (by that pid, after checking it is our
+# weir) what it started.
 . "$(dirname "$0")/lib.sh"
 
 require_tools
 
 WEIR_REAL=$(readlink -f "$WEIR")
-_DAEMONS=""
-
-# is_our_daemon PID: a live (not zombie) process running our weir binary.
-is_our_daemon() {
-    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
-    [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$WEIR_REAL" ] || return 1
-    local st
-    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-    [ -n "$st" ] && [ "$st" != Z ]
-}
-
-# wait_gone PID TENTHS: the process has ended within the time.
-wait_gone() {
-    local n
-    for n in $(seq "$2"); do
-        is_our_daemon "$1" || return 0
-        sleep 0.1
-    done
-    ! is_our_daemon "$1"
-}
-
-stop_daemons() {
-    local pid
-    for pid in $_DAEMONS; do
-        if is_our_daemon "$pid"; then
-            kill -TERM "$pid" 2>/dev/null
-            wait_gone "$pid" 30 || kill -KILL "$pid" 2>/dev/null
-        fi
-    done
-    _DAEMONS=""
-}
-trap 'stop_daemons; _e2e_exit' EXIT
-
-# Each case, then whatever daemons it left.
-run_dcase() {
-    run_case "$1" with_daemons "${@:2}"
-}
-with_daemons() {
-    "$@"
-    stop_daemons
-}
-
-# wait_file_line FILE REGEX TENTHS
-wait_file_line() {
-    local n
-    for n in $(seq "$3"); do
-        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    grep -Eq -- "$2" "$1" 2>/dev/null
-}
-
-# start_daemon ARGS...: in $CASE_DIR (relative paths must keep working
-# after the daemon moved to /), `weir -s -p PORT -D -I weir.pid ARGS`; a
-# port someone else took meanwhile is retried. Sets PORT, D_RC (the
-# command's status), DAEMON_PID (from the pid file; empty if none).
-PIDFILE=
-start_daemon() {
-    local attempt
-    PIDFILE=$CASE_DIR/weir.pid
-    DAEMON_PID=
-    for attempt in 1 2 3; do
-        PORT=$(free_port)
-        run_bounded "$CASE_DIR/start.out" "$CASE_DIR/start.err" \
-            env -C "$CASE_DIR" "$WEIR" -s -p "$PORT" -D -I weir.pid "$@"
-        D_RC=$RUN_RC
-        grep -q "Address already in use" "$CASE_DIR/start.err" || break
-    done
-    if [ -s "$PIDFILE" ]; then
-        DAEMON_PID=$(cat "$PIDFILE")
-        _DAEMONS="$_DAEMONS $DAEMON_PID"
-    fi
-    [ "$D_RC" -eq 0 ] || { fail "weir -s -D exited $D_RC: $(head -c 300 "$CASE_DIR/start.err")"; return 1; }
-    is_our_daemon "$DAEMON_PID" || { fail "pid file names '$DAEMON_PID', not a running weir"; return 1; }
-}
 
 # client OUT ARGS...: a short -J test against $PORT; checks exit 0 and
 # received bytes.
@@ -109,10 +35,10 @@ stat_field() {
 # ---------------------------------------------------------------- cases
 
 starts_detached() {
-    start_daemon --logfile weir.log 9>"$CASE_DIR/inherited" || return
+    start_weir_daemon --logfile weir.log 9>"$CASE_DIR/inherited" || return
     # The command returned only once the daemon listens: no waiting here.
     port_listening "$PORT" || fail "port $PORT not listening when weir -s -D returned"
-    _listener_is_ours "$PORT" "$DAEMON_PID" || fail "the listener on $PORT is not the pid file's process"
+    listener_is_ours "$PORT" "$DAEMON_PID" || fail "the listener on $PORT is not the pid file's process"
     expect_eq "pid file content" "$(cat "$PIDFILE")" "$DAEMON_PID"
     [ ! -s "$CASE_DIR/start.out" ] && [ ! -s "$CASE_DIR/start.err" ] ||
         fail "weir -s -D printed: $(head -c 300 "$CASE_DIR/start.out" "$CASE_DIR/start.err")"
@@ -139,22 +65,22 @@ starts_detached() {
                         fail "daemon kept one end of a pipe: ${fd##*/} -> $link" ;;
         esac
     done
-    wait_file_line "$CASE_DIR/weir.log" "Server listening on $PORT" 30 ||
+    wait_grep "$CASE_DIR/weir.log" "Server listening on $PORT" 3 ||
         fail "no 'Server listening' in the log (relative --logfile)"
     client_ok "$CASE_DIR/c1.json" -n 1M
     client_ok "$CASE_DIR/c2.json" -n 1M -R
-    is_our_daemon "$DAEMON_PID" || fail "daemon gone after two tests"
+    is_our_weir "$DAEMON_PID" || fail "daemon gone after two tests"
 }
 
 stdio_null() {
-    start_daemon || return
+    start_weir_daemon || return
     expect_eq "daemon's stdout (no --logfile)" "$(readlink "/proc/$DAEMON_PID/fd/1")" /dev/null
     expect_eq "daemon's stderr (no --logfile)" "$(readlink "/proc/$DAEMON_PID/fd/2")" /dev/null
     client_ok "$CASE_DIR/c.json" -n 1M
 }
 
 second_refused() {
-    start_daemon || return
+    start_weir_daemon || return
     local first=$DAEMON_PID port1=$PORT port2
     port2=$(free_port)
     run_bounded "$CASE_DIR/d2.out" "$CASE_DIR/d2.err" env -C "$CASE_DIR" "$WEIR" -s -p "$port2" -D -I weir.pid
@@ -167,57 +93,49 @@ second_refused() {
         fail "second -s: no clear error: $(head -c 300 "$CASE_DIR/s2.err")"
     ! port_listening "$port2" || fail "a refused server listens on $port2"
     expect_eq "pid file after the refusals" "$(cat "$CASE_DIR/weir.pid")" "$first"
-    is_our_daemon "$first" || fail "the first daemon died"
+    is_our_weir "$first" || fail "the first daemon died"
     PORT=$port1 client_ok "$CASE_DIR/c.json" -n 1M
 }
 
 stale_pidfile() {
     # A server killed with SIGKILL leaves its pid file behind.
     start_server_retry weir -I "$CASE_DIR/weir.pid" || return
-    local old n
-    for n in $(seq 30); do
-        [ -s "$CASE_DIR/weir.pid" ] && break
-        sleep 0.1
-    done
+    local old
+    wait_until 3 [ -s "$CASE_DIR/weir.pid" ]
     old=$(cat "$CASE_DIR/weir.pid" 2>/dev/null)
-    is_our_daemon "$old" || { fail "weir -s -I wrote '$old', not its pid"; return; }
+    is_our_weir "$old" || { fail "weir -s -I wrote '$old', not its pid"; return; }
     kill -KILL "$old"
-    wait_gone "$old" 50 || { fail "SIGKILLed server $old still there"; return; }
+    wait_gone "$old" 5 || { fail "SIGKILLed server $old still there"; return; }
     stop_servers 2>/dev/null    # bash would report the wrapper's "Killed"
     [ -s "$CASE_DIR/weir.pid" ] || { fail "no stale pid file left to test with"; return; }
-    start_daemon || return
+    start_weir_daemon || return
     [ "$DAEMON_PID" != "$old" ] || fail "pid file still names the dead server"
     client_ok "$CASE_DIR/c.json" -n 1M
     # A file naming some other, long dead process is taken over as well.
     stop_daemons
-    wait_gone "$DAEMON_PID" 30
+    wait_gone "$DAEMON_PID" 3
     echo 99999999 >"$CASE_DIR/weir.pid"
-    start_daemon || return
+    start_weir_daemon || return
     expect_eq "pid file taken over from pid 99999999" "$(cat "$CASE_DIR/weir.pid")" "$DAEMON_PID"
 }
 
 hup_reopens_log() {
-    start_daemon --logfile weir.log || return
+    start_weir_daemon --logfile weir.log || return
     client_ok "$CASE_DIR/c1.json" -n 1M
-    wait_file_line "$CASE_DIR/weir.log" "receiver" 30 || fail "first test not in the log"
+    wait_grep "$CASE_DIR/weir.log" "receiver" 3 || fail "first test not in the log"
     # The banner for test #2 comes as the slot frees, just after the client
     # exits: wait for it, so it does not land in the moved file later.
-    wait_file_line "$CASE_DIR/weir.log" "Server listening on $PORT \(test #2\)" 50 ||
+    wait_grep "$CASE_DIR/weir.log" "Server listening on $PORT \(test #2\)" 5 ||
         fail "no test #2 banner in the log"
     mv "$CASE_DIR/weir.log" "$CASE_DIR/weir.log.1"
     local before
     before=$(wc -l <"$CASE_DIR/weir.log.1")
     kill -HUP "$DAEMON_PID"
-    local n
-    for n in $(seq 30); do
-        [ -e "$CASE_DIR/weir.log" ] && break
-        sleep 0.1
-    done
-    [ -e "$CASE_DIR/weir.log" ] || fail "no new log file after SIGHUP"
-    is_our_daemon "$DAEMON_PID" || { fail "SIGHUP ended the daemon"; return; }
+    wait_until 3 [ -e "$CASE_DIR/weir.log" ] || fail "no new log file after SIGHUP"
+    is_our_weir "$DAEMON_PID" || { fail "SIGHUP ended the daemon"; return; }
     client_ok "$CASE_DIR/c2.json" -n 1M
-    wait_file_line "$CASE_DIR/weir.log" "Accepted connection" 30 || fail "second test not in the new log"
-    wait_file_line "$CASE_DIR/weir.log" "receiver" 30 || fail "second test's summary not in the new log"
+    wait_grep "$CASE_DIR/weir.log" "Accepted connection" 3 || fail "second test not in the new log"
+    wait_grep "$CASE_DIR/weir.log" "receiver" 3 || fail "second test's summary not in the new log"
     expect_eq "lines added to the rotated log" "$(wc -l <"$CASE_DIR/weir.log.1")" "$before"
     expect_eq "daemon's stderr follows the new log" "$(readlink "/proc/$DAEMON_PID/fd/2")" "$CASE_DIR/weir.log"
     # Without -D, --logfile is reopened the same way.
@@ -225,25 +143,21 @@ hup_reopens_log() {
     run_bounded "$CASE_DIR/c3.json" "$CASE_DIR/c3.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -J -n 1M -i 0
     mv "$CASE_DIR/fg.log" "$CASE_DIR/fg.log.1"
     local fg
-    fg=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null | tr -d ' ')
+    fg=$(child_of "$SERVER_PID")
     kill -HUP "$fg"
     # The next test only once the log is reopened (a loaded server may
     # still be winding up the last test when the signal comes).
-    for n in $(seq 30); do
-        [ -e "$CASE_DIR/fg.log" ] && break
-        sleep 0.1
-    done
-    [ -e "$CASE_DIR/fg.log" ] || fail "weir -s --logfile: no new log file after SIGHUP"
+    wait_until 3 [ -e "$CASE_DIR/fg.log" ] || fail "weir -s --logfile: no new log file after SIGHUP"
     client_ok "$CASE_DIR/c4.json" -n 1M
-    wait_file_line "$CASE_DIR/fg.log" "receiver" 30 || fail "weir -s --logfile: no new log after SIGHUP"
-    is_our_daemon "$fg" || fail "SIGHUP ended weir -s --logfile"
+    wait_grep "$CASE_DIR/fg.log" "receiver" 3 || fail "weir -s --logfile: no new log after SIGHUP"
+    is_our_weir "$fg" || fail "SIGHUP ended weir -s --logfile"
 }
 
 term_removes_pidfile() {
-    start_daemon --logfile weir.log || return
+    start_weir_daemon --logfile weir.log || return
     client_ok "$CASE_DIR/c.json" -n 1M
     kill -TERM "$DAEMON_PID"
-    wait_gone "$DAEMON_PID" 50 || fail "daemon still running 5 s after SIGTERM"
+    wait_gone "$DAEMON_PID" 5 || fail "daemon still running 5 s after SIGTERM"
     [ ! -e "$CASE_DIR/weir.pid" ] || fail "pid file left after SIGTERM"
     grep -q "weir: interrupt - the server has terminated" "$CASE_DIR/weir.log" ||
         fail "no 'interrupt - the server has terminated' in the log"
@@ -253,17 +167,15 @@ term_removes_pidfile() {
 }
 
 term_mid_test() {
-    start_daemon --logfile weir.log || return
-    timeout -k 3 "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 30 -i 0.5 \
-        >"$CASE_DIR/c.out" 2>"$CASE_DIR/c.err" </dev/null &
-    local cpid=$!
-    _E2E_PIDS="$_E2E_PIDS $cpid"
-    wait_file_line "$CASE_DIR/weir.log" "0\.00-[0-9.]+ +sec" 60 || fail "the test never ran"
+    start_weir_daemon --logfile weir.log || return
+    start_bg c "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 30 -i 0.5
+    local cpid=$BG_PID
+    wait_grep "$CASE_DIR/weir.log" "0\.00-[0-9.]+ +sec" 6 || fail "the test never ran"
     kill -TERM "$DAEMON_PID"
-    wait_gone "$DAEMON_PID" 50 || fail "daemon still running 5 s after SIGTERM"
+    wait_gone "$DAEMON_PID" 5 || fail "daemon still running 5 s after SIGTERM"
     wait "$cpid"
     local crc=$?
-    _forget_pid "$cpid"
+    forget_pid "$cpid"
     expect_eq "client exit status" "$crc" 1
     grep -q "the server has terminated" "$CASE_DIR/c.out" "$CASE_DIR/c.err" ||
         fail "client not told: $(tail -n 2 "$CASE_DIR/c.err")"
@@ -275,7 +187,7 @@ term_mid_test() {
 }
 
 startup_error() {
-    start_daemon || return
+    start_weir_daemon || return
     # Same port again: the daemon cannot listen; its error reaches us.
     run_bounded "$CASE_DIR/d2.out" "$CASE_DIR/d2.err" "$WEIR" -s -p "$PORT" -D
     expect_eq "weir -s -D on a busy port: exit status" "$RUN_RC" 1
@@ -317,21 +229,19 @@ log_flush_stamps() {
     local mode=$1 log=$CASE_DIR/server.log
     local args=(--logfile "$log" --forceflush "--timestamps=%Y-%m-%d %H:%M:%S " -i 0.5)
     if [ "$mode" = daemon ]; then
-        start_daemon "${args[@]}" || return
+        start_weir_daemon "${args[@]}" || return
     else
         start_server_retry weir "${args[@]}" || return
     fi
-    timeout -k 3 "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 8 -i 0 \
-        >"$CASE_DIR/c.out" 2>"$CASE_DIR/c.err" </dev/null &
-    local cpid=$!
-    _E2E_PIDS="$_E2E_PIDS $cpid"
-    wait_file_line "$log" "$STAMP_RE\[ *[0-9]+\] +0\.00-[0-9.]+ +sec" 80 ||
+    start_bg c "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 8 -i 0
+    local cpid=$BG_PID
+    wait_grep "$log" "$STAMP_RE\[ *[0-9]+\] +0\.00-[0-9.]+ +sec" 8 ||
         fail "no interval line in the log within 8 s (-i 0.5, --forceflush; the test runs 8 s)"
     kill -0 "$cpid" 2>/dev/null || fail "the interval line came only after the test ended"
     wait "$cpid"
     expect_eq "client exit status" "$?" 0
-    _forget_pid "$cpid"
-    wait_file_line "$log" "receiver" 30
+    forget_pid "$cpid"
+    wait_grep "$log" "receiver" 3
     check_stamped "$log"
     [ "$mode" = daemon ] || [ ! -s "$SERVER_OUT" ] || fail "weir -s --logfile wrote to stdout"
 }
@@ -339,13 +249,13 @@ log_flush_stamps() {
 one_off() {
     local mode=$1
     if [ "$mode" = daemon ]; then
-        start_daemon -1 --logfile weir.log || return
+        start_weir_daemon -1 --logfile weir.log || return
     else
         start_server_retry weir -1 || return
     fi
     client_ok "$CASE_DIR/c.json" -n 1M -P 2
     if [ "$mode" = daemon ]; then
-        wait_gone "$DAEMON_PID" 50 || fail "-D -1: daemon still running after its test"
+        wait_gone "$DAEMON_PID" 5 || fail "-D -1: daemon still running after its test"
         [ ! -e "$CASE_DIR/weir.pid" ] || fail "-D -1: pid file left"
         expect_eq "tests in the log" "$(grep -c "Accepted connection" "$CASE_DIR/weir.log")" 1
     else
@@ -373,17 +283,17 @@ unit_verifies() {
         fail "ExecStart does not start the daemon with its pid file"
 }
 
-run_dcase "-D -I: returns once listening, detached, pid file names it" starts_detached
-run_dcase "-D without --logfile: stdout and stderr to /dev/null" stdio_null
-run_dcase "-I: a second server with the same pid file is refused" second_refused
-run_dcase "-I: a stale pid file from a dead process is taken over" stale_pidfile
-run_dcase "SIGHUP after moving --logfile: a new log file (with and without -D)" hup_reopens_log
-run_dcase "-D: SIGTERM ends it and removes the pid file" term_removes_pidfile
-run_dcase "-D: SIGTERM mid-test tells the client, partial results logged" term_mid_test
-run_dcase "-D: start-up errors reach the caller (exit 1); -D/-I server only" startup_error
-run_dcase "--logfile --forceflush --timestamps" log_flush_stamps plain
-run_dcase "--logfile --forceflush --timestamps with -D" log_flush_stamps daemon
-run_dcase "-1 exits after one test" one_off plain
-run_dcase "-1 with -D exits after one test" one_off daemon
-run_dcase "contrib/weir.service passes systemd-analyze verify" unit_verifies
+run_case "-D -I: returns once listening, detached, pid file names it" starts_detached
+run_case "-D without --logfile: stdout and stderr to /dev/null" stdio_null
+run_case "-I: a second server with the same pid file is refused" second_refused
+run_case "-I: a stale pid file from a dead process is taken over" stale_pidfile
+run_case "SIGHUP after moving --logfile: a new log file (with and without -D)" hup_reopens_log
+run_case "-D: SIGTERM ends it and removes the pid file" term_removes_pidfile
+run_case "-D: SIGTERM mid-test tells the client, partial results logged" term_mid_test
+run_case "-D: start-up errors reach the caller (exit 1); -D/-I server only" startup_error
+run_case "--logfile --forceflush --timestamps" log_flush_stamps plain
+run_case "--logfile --forceflush --timestamps with -D" log_flush_stamps daemon
+run_case "-1 exits after one test" one_off plain
+run_case "-1 with -D exits after one test" one_off daemon
+run_case "contrib/weir.service passes systemd-analyze verify" unit_verifies
 finish

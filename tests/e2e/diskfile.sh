@@ -115,27 +115,26 @@ cut_short() {
 # socket buffer holds much of the file when its last write returns, so
 # ending the test then (as iperf3 does) loses the tail. weir waits until
 # the receiver acknowledged it all.
-NS=weirdf-$$
-trap 'ip netns del "$NS" 2>/dev/null; _e2e_exit' EXIT
+NS=weirsl-$$
 
 slow_link() {
     command -v tc >/dev/null 2>&1 || { skip_case "tc (iproute2) not installed"; return; }
+    netns_add "$NS" || { skip_case "$NETNS_WHY"; return; }
     local out
-    if ! out=$( { ip netns add "$NS" && ip -n "$NS" link set lo mtu 1500 up &&
+    if ! out=$( { ip -n "$NS" link set lo mtu 1500 &&
                   ip netns exec "$NS" tc qdisc add dev lo root tbf rate 40mbit burst 64kb latency 200ms; } 2>&1); then
-        ip netns del "$NS" 2>/dev/null
+        netns_del "$NS"
         skip_case "no namespace with tbf here: $out"
         return
     fi
     local dst=$DATA/slow.bin
-    start_bg server 30 ip netns exec "$NS" "$WEIR" -s -1 -p 5201 -F "$dst"
-    wait_grep "$CASE_DIR/server.out" "Server listening on 5201" 10 || { fail "the server did not start"; return; }
+    start_netns_server "$NS" server 5201 "$WEIR" -s -1 -p 5201 -F "$dst" || return
     run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" ip netns exec "$NS" "$WEIR" -c 127.0.0.1 -p 5201 -F "$SRC"
     expect_eq "client exit status" "$RUN_RC" 0
-    wait_exit "$BG_PID" 10 || fail "the server did not end after its one test"
+    wait_exit "$SERVER_PID" 10 || fail "the server did not end after its one test"
     same_file "the server's copy over 40 Mbit/s" "$dst" "$SRC"
     has_line "client" "$CASE_DIR/client.out" "        $SENT_ALL $SRC"
-    ip netns del "$NS"
+    netns_del "$NS"
 }
 
 # ---------------------------------------------------------------- bad input
@@ -182,9 +181,8 @@ server_write_errors() {
     stop_servers
     # Receiving into a pipe with a reader: the bytes arrive in order.
     [ -p "$DATA/pipe3" ] || mkfifo "$DATA/pipe3"
-    timeout -k 3 30 sh -c 'cat "$1" > "$2"' sh "$DATA/pipe3" "$DATA/piped.bin" &
-    local reader=$!
-    _E2E_PIDS="$_E2E_PIDS $reader"
+    start_bg reader 30 sh -c 'cat "$1" > "$2"' sh "$DATA/pipe3" "$DATA/piped.bin"
+    local reader=$BG_PID
     start_server_retry weir -1 -F "$DATA/pipe3" || return
     run_bounded "$CASE_DIR/piped.out" "$CASE_DIR/piped.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -F "$SRC"
     expect_eq "into a pipe with a reader: client exit status" "$RUN_RC" 0

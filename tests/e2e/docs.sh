@@ -11,19 +11,10 @@
 #
 # Environment (tests/Makefile.am): WEIR, TESTS_DIR, WEIR_PLUGIN_PATH (the
 # built plugins). Exit 0 all passed, 1 a failure.
-set -u
-: "${WEIR:?}" "${TESTS_DIR:?}"
+. "$(dirname "$0")/lib.sh"
+require_weir
 MAN=$TESTS_DIR/../src/weir.1
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { echo "PASS: $1"; }
-fail() {    # name, file with the evidence (optional)
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -n 40
-    failures=$((failures + 1))
-}
+tmp=$E2E_TMP
 
 # Option names in a --help text: a line that starts with two spaces and a
 # dash lists them in its first column (up to the first run of 2+ spaces).
@@ -39,7 +30,7 @@ help_options() {
 # --- 1. The plugins to ask: every one the build tree has. ---
 if ! timeout 20 "$WEIR" --list-plugins >"$tmp/plugins" 2>"$tmp/err"; then
     cat "$tmp/plugins" "$tmp/err" >"$tmp/why"
-    fail "weir --list-plugins runs" "$tmp/why"
+    fail_shown "weir --list-plugins runs" "$tmp/why"
     exit 1
 fi
 missing=""
@@ -49,18 +40,18 @@ for want in "transport tcp" "transport udp" "transport tls" "reporter text" "rep
         "$tmp/plugins" || missing="$missing ${want#* }"
 done
 if [ -z "$missing" ]; then
-    pass "--list-plugins finds every bundled plugin"
+    pass_check "--list-plugins finds every bundled plugin"
 else
-    fail "--list-plugins finds every bundled plugin (missing:$missing)" "$tmp/plugins"
+    fail_shown "--list-plugins finds every bundled plugin (missing:$missing)" "$tmp/plugins"
 fi
 
 # --- 2. Every option of every --help is an item in weir.1. ---
 i=0
-timeout 20 "$WEIR" --help >"$tmp/help.$i" 2>&1 || fail "weir --help exits 0" "$tmp/help.$i"
+timeout 20 "$WEIR" --help >"$tmp/help.$i" 2>&1 || fail_shown "weir --help exits 0" "$tmp/help.$i"
 while read -r kind name _; do
     i=$((i + 1))
     timeout 20 "$WEIR" "--$kind" "$name" --help >"$tmp/help.$i" 2>&1 ||
-        fail "weir --$kind $name --help exits 0" "$tmp/help.$i"
+        fail_shown "weir --$kind $name --help exits 0" "$tmp/help.$i"
 done <"$tmp/plugins"
 help_options "$tmp"/help.* >"$tmp/options"
 
@@ -74,12 +65,12 @@ while read -r opt; do
 done <"$tmp/options"
 count=$(wc -l <"$tmp/options")
 if [ "$count" -lt 60 ]; then
-    fail "found the options in --help ($count only: is the help layout still two spaces and a dash?)" "$tmp/options"
+    fail_shown "found the options in --help ($count only: is the help layout still two spaces and a dash?)" "$tmp/options"
 elif [ -z "$undocumented" ]; then
-    pass "weir.1 has an item for each of the $count options of weir's and the plugins' --help"
+    pass_check "weir.1 has an item for each of the $count options of weir's and the plugins' --help"
 else
     echo "options --help lists but weir.1 has no .TP item for:$undocumented" >"$tmp/why"
-    fail "weir.1 documents every option" "$tmp/why"
+    fail_shown "weir.1 documents every option" "$tmp/why"
 fi
 
 # And the other way: every long option weir.1 has an item for is in some
@@ -92,12 +83,12 @@ awk 'tag { t = $0; tag = 0; body = 1; next }
     grep -oE -- '(^|[ ,])--[A-Za-z0-9][A-Za-z0-9-]*' | sed 's/^[ ,]*//' | sort -u >"$tmp/man_options"
 unlisted=$(sort -u "$tmp/options" | comm -23 "$tmp/man_options" - | tr '\n' ' ')
 if [ ! -s "$tmp/man_options" ]; then
-    fail "found the long options of weir.1's items (none: has the item layout changed?)"
+    fail_check "found the long options of weir.1's items (none: has the item layout changed?)"
 elif [ -z "$unlisted" ]; then
-    pass "each of the $(wc -l <"$tmp/man_options") long options with an item in weir.1 is in a --help"
+    pass_check "each of the $(wc -l <"$tmp/man_options") long options with an item in weir.1 is in a --help"
 else
     echo "weir.1 has items for options no --help lists: $unlisted" >"$tmp/why"
-    fail "every option weir.1 documents is in --help" "$tmp/why"
+    fail_shown "every option weir.1 documents is in --help" "$tmp/why"
 fi
 
 # The sections a reader looks for.
@@ -110,9 +101,9 @@ for var in WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3_PASSWORD WEIR_PASSWOR
         "$MAN" || absent="$absent $var"
 done
 if [ -z "$absent" ]; then
-    pass "weir.1 has its sections and environment variables"
+    pass_check "weir.1 has its sections and environment variables"
 else
-    fail "weir.1 lacks:$absent"
+    fail_check "weir.1 lacks:$absent"
 fi
 
 # --- 3. It renders without warnings. ---
@@ -121,22 +112,22 @@ if command -v groff >/dev/null 2>&1; then
     # grotty emboldens by overstriking or with SGR escapes: drop both.
     if timeout 20 groff -man -Tutf8 -ww "$MAN" >"$tmp/rendered" 2>"$tmp/warn" && [ ! -s "$tmp/warn" ] &&
        sed -e 's/.\x08//g' -e 's/\x1b\[[0-9;]*m//g' "$tmp/rendered" | grep -q "EXIT STATUS"; then
-        pass "groff -man -Tutf8 -ww renders weir.1 without a warning"
+        pass_check "groff -man -Tutf8 -ww renders weir.1 without a warning"
     else
-        fail "groff -man -Tutf8 -ww renders weir.1 without a warning" "$tmp/warn"
+        fail_shown "groff -man -Tutf8 -ww renders weir.1 without a warning" "$tmp/warn"
     fi
 else
-    echo "SKIP: groff not found: rendering not checked"
+    skip_check "groff -man renders weir.1" "groff not found"
 fi
 if command -v man >/dev/null 2>&1; then
     if MANWIDTH=80 timeout 20 man -l "$MAN" >"$tmp/man" 2>"$tmp/warn" && [ ! -s "$tmp/warn" ] &&
        grep -q -- "--list-plugins" "$tmp/man"; then
-        pass "man -l renders weir.1 without a warning"
+        pass_check "man -l renders weir.1 without a warning"
     else
-        fail "man -l renders weir.1 without a warning" "$tmp/warn"
+        fail_shown "man -l renders weir.1 without a warning" "$tmp/warn"
     fi
 else
-    echo "SKIP: man not found: man -l not checked"
+    skip_check "man -l renders weir.1" "man not found"
 fi
 
 # --- 4. Citations of docs/protocol.md name its sections; nothing points outside. ---
@@ -148,12 +139,12 @@ fi
 ROOT=$TESTS_DIR/..
 DOC=$ROOT/docs/protocol.md
 if [ ! -f "$DOC" ]; then
-    fail "docs/protocol.md exists"
+    fail_check "docs/protocol.md exists"
 elif ! command -v git >/dev/null 2>&1 ||
      ! top=$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null) || [ ! "$top" -ef "$ROOT" ]; then
     # A tarball (make distcheck unpacks one inside the build tree of a
     # checkout, so "inside a work tree" is not enough).
-    echo "SKIP: not a git checkout: the citations of docs/protocol.md are not checked"
+    skip_check "citations of docs/protocol.md" "not a git checkout"
 else
     SELF=tests/e2e/docs.sh
     LC_ALL=C sed -n -E 's/^#{2,} §([0-9]+(\.[0-9]+)*) .*/\1/p' "$DOC" | sort -u >"$tmp/sections"
@@ -184,14 +175,14 @@ else
     files=$(wc -l <"$tmp/citing")
     sections=$(wc -l <"$tmp/sections")
     if [ "$files" -eq 0 ]; then
-        fail "found the files that cite docs/protocol.md (none: does git grep work here?)"
+        fail_check "found the files that cite docs/protocol.md (none: does git grep work here?)"
     elif [ "$sections" -lt 12 ]; then
-        fail "found the sections of docs/protocol.md ($sections only: still \"## §N title\"?)" "$tmp/sections"
+        fail_shown "found the sections of docs/protocol.md ($sections only: still \"## §N title\"?)" "$tmp/sections"
     elif [ -s "$tmp/bad" ]; then
-        fail "citations name sections of docs/protocol.md; nothing points outside the tree" "$tmp/bad"
+        fail_shown "citations name sections of docs/protocol.md; nothing points outside the tree" "$tmp/bad"
     else
-        pass "the $cites citations in $files files name sections of docs/protocol.md (it has $sections)"
+        pass_check "the $cites citations in $files files name sections of docs/protocol.md (it has $sections)"
     fi
 fi
 
-[ "$failures" -eq 0 ]
+finish

@@ -7,21 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 
 require_tools
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
-PEERS=$TESTS_DIR/e2e/hostage_peers.py
+require_tool python3
+PEERS=$E2E_DIR/hostage_peers.py
 SERVER_TIMEOUT=60
-
-# peers_ready: hostage_peers.py printed READY (all connected), 10 s at most.
-peers_ready() {
-    local i
-    for i in $(seq 200); do
-        grep -q '^READY' "$CASE_DIR/peers.out" 2>/dev/null && return 0
-        kill -0 "$PEERS_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    fail "hostage_peers.py did not connect: $(tr '\n' ' ' <"$CASE_DIR/peers.err")"
-    return 1
-}
 
 field() {   # NAME: the rest of the peers' "NAME ..." line
     sed -n "s/^$1 //p" "$CASE_DIR/peers.out" | head -n 1
@@ -31,11 +19,11 @@ field() {   # NAME: the rest of the peers' "NAME ..." line
 # clients; all while the hostage takers are still connected.
 hostages() {
     start_server_retry weir --max-tests "$1" || return
-    timeout -k 3 30 python3 "$PEERS" --port "$PORT" --silent 20 --gap 0.15 --watch 16 \
-        >"$CASE_DIR/peers.out" 2>"$CASE_DIR/peers.err" </dev/null &
-    PEERS_PID=$!
-    _E2E_PIDS="$_E2E_PIDS $PEERS_PID"
-    peers_ready || return
+    start_bg peers 30 python3 "$PEERS" --port "$PORT" --silent 20 --gap 0.15 --watch 16
+    PEERS_PID=$BG_PID
+    # READY: all connected.
+    wait_grep "$CASE_DIR/peers.out" '^READY' 10 "$PEERS_PID" ||
+        { fail "hostage_peers.py did not connect: $(oneline "$CASE_DIR/peers.err")"; return; }
     run_bounded "$CASE_DIR/weir.out" "$CASE_DIR/weir.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
     expect_eq "weir client among the hostage takers: exit status" "$RUN_RC" 0
     if [ -n "$IPERF3" ]; then
@@ -46,7 +34,7 @@ hostages() {
     kill -0 "$PEERS_PID" 2>/dev/null || fail "the hostage takers were gone before the clients finished"
 
     wait "$PEERS_PID"
-    _forget_pid "$PEERS_PID"
+    forget_pid "$PEERS_PID"
     expect_eq "dribbled cookie: answered with PARAM_EXCHANGE" "$(field DRIBBLER)" "sent 37 answer 09"
     expect_eq "silent connections dropped with SERVER_ERROR 106" \
         "$(field SILENT | sed 's/^closed //')" "20 of 20 answers fe0000006a00000000"

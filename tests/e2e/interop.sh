@@ -14,9 +14,7 @@ E2E_DEADLINE=${E2E_DEADLINE:-300}
 . "$(dirname "$0")/lib.sh"
 
 require_tools
-if [ -z "$IPERF3" ] || [ ! -x "$IPERF3" ]; then
-    skip_all "iperf3 not found (configure looked for it in PATH; install iperf3 to run the interop tests)"
-fi
+have_iperf3 || skip_all "iperf3 not found (configure looked for it in PATH; install iperf3 to run the interop tests)"
 NAME_PREFIX=weir
 if [ -n "${WEIR_E2E_REFERENCE:-}" ]; then
     WEIR=$IPERF3 NAME_PREFIX="iperf 3"
@@ -56,7 +54,7 @@ interop_case() {
     [ "$t" = - ] || check_intervals "$t" "$o"
     "$extra"
     # For the key comparison that follows (only documents of a good run).
-    [ "$_E2E_CASE_FAILED" -eq 0 ] || return
+    case_failed && return 1
     if [ "$dir" = weir2iperf ]; then
         WEIR_CLIENT_DOC=$CLI IPERF_SERVER_DOC=$SRV
     else

@@ -20,9 +20,7 @@
 E2E_DEADLINE=${E2E_DEADLINE:-360}
 . "$(dirname "$0")/lib.sh"
 require_tools
-if [ -z "$IPERF3" ] || [ ! -x "$IPERF3" ]; then
-    skip_all "iperf3 not found (configure looked for it in PATH; install iperf3 to run this test)"
-fi
+have_iperf3 || skip_all "iperf3 not found (configure looked for it in PATH; install iperf3 to run this test)"
 CORE_BUILDDIR=$(cd "$(dirname "$WEIR")" && pwd)
 # The outer make's flags must not reach the makes run here.
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -36,8 +34,7 @@ core_make() {
 
 DEST=$E2E_TMP/dest
 if ! core_make "$DEST" install '$(bindir)'; then
-    echo "FAIL: make install DESTDIR=... iperf3namedir='\$(bindir)' in src/"
-    tail -n 30 "$E2E_TMP/make.log" | sed 's/^/    /'
+    fail_shown "make install DESTDIR=... iperf3namedir='\$(bindir)' in src/" "$E2E_TMP/make.log"
     exit 1
 fi
 IWEIR=$(find "$DEST" -path '*/bin/weir' -type f)

@@ -1,22 +1,48 @@
-# Shared helpers for the end-to-end shell tests (sourced, not run).
+# shellcheck shell=bash
+# The harness of the end-to-end shell tests: every tests/e2e/*.sh sources
+# this file, and only this one (sourced, not run).
 #
 # Environment (set by `make check`, see tests/Makefile.am):
 #   WEIR              path of the built weir binary
 #   WEIR_PLUGIN_PATH  where the freshly built plugins are (and, with
 #                     WEIR_PLUGIN_SYSTEM_PATH empty, the only place)
-#   IPERF3            path of iperf3, or empty (interop tests then SKIP)
+#   IPERF3            path of iperf3, or empty (interop cases then SKIP)
 #   TESTS_DIR         absolute source directory of tests/
-# When run by hand from a built tree the defaults below find the binary and
-# the plugins next to the sources.
+# When run by hand from a tree built in place the defaults below find the
+# binary, the plugins and iperf3.  A script may set E2E_DEADLINE (the
+# whole script's bound, 180 s), CLIENT_TIMEOUT, SERVER_TIMEOUT or
+# LISTEN_WAIT before sourcing this file; the environment's values win.
 #
 # Conventions: every external command runs under `timeout`; servers are
 # started in the background with their output in a private temporary
-# directory and are killed by PID (only ours) when a case or the script ends;
-# traffic stays on 127.0.0.1 / ::1; each case prints exactly one line
+# directory and are killed by PID (only ours) when a case or the script
+# ends; traffic stays on 127.0.0.1 / ::1 or in network namespaces the
+# script makes (deleted when it ends); each check prints exactly one line
 # "PASS: name", "FAIL: name" or "SKIP: name"; the script exits 0, 1 or 77.
+#
+# What is here, by section:
+#   reporting    run_case, fail, skip_case, case_failed, finish, skip_all,
+#                pass_check, fail_check, fail_shown, skip_check, show_files,
+#                oneline, require_tools, require_weir, require_tool,
+#                have_iperf3
+#   processes    track_pid, forget_pid, stop_servers, start_bg, child_of,
+#                is_running, wait_exit, wait_or_stop, stop_pid, wait_until,
+#                wait_grep, fd_count, run_bounded, run_when_free
+#   ports        free_port, port_listening, wait_listening,
+#                listener_is_ours, have_ipv6_loopback, kernel_has_udp_gso
+#   servers      start_server_retry, start_weir_server, start_iperf3_server,
+#                start_listener, script_server, wait_server,
+#                start_netns_server
+#   daemons      start_weir_daemon, track_daemon, stop_daemons,
+#                is_our_weir, wait_gone
+#   namespaces   netns_add, netns_del, netns_up
+#   JSON         json_get, expect_eq, expect_int, json_doc, jq_check,
+#                check_docs, check_counts, check_interval_sums,
+#                check_intervals, json_key_paths, extra_*, omit_amount_args,
+#                check_omit_amount
 
 # Whole-script deadline: re-run ourselves under timeout(1) once, so that
-# nothing can hang `make check`.  E2E_DEADLINE overrides the default.
+# nothing can hang `make check`.
 if [ -z "${_WEIR_E2E_UNDER_TIMEOUT:-}" ]; then
     _WEIR_E2E_UNDER_TIMEOUT=1
     export _WEIR_E2E_UNDER_TIMEOUT
@@ -28,8 +54,9 @@ set -u
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${TESTS_DIR:=$(cd "$E2E_DIR/.." && pwd)}"
 : "${WEIR:=$TESTS_DIR/../src/weir}"
-: "${WEIR_PLUGIN_PATH:=$TESTS_DIR/../plugins/tcp/.libs:$TESTS_DIR/../plugins/text/.libs:$TESTS_DIR/../plugins/json/.libs}"
-: "${IPERF3=}"
+_e2e_plugins=$TESTS_DIR/../plugins
+: "${WEIR_PLUGIN_PATH:=$_e2e_plugins/tcp/.libs:$_e2e_plugins/udp/.libs:$_e2e_plugins/tls/.libs:$_e2e_plugins/text/.libs:$_e2e_plugins/json/.libs:$_e2e_plugins/csv/.libs:$_e2e_plugins/openmetrics/.libs:$_e2e_plugins/svg/.libs}"
+: "${IPERF3=$(command -v iperf3 || true)}"
 # Never the plugins of a weir installed on this machine.
 WEIR_PLUGIN_SYSTEM_PATH=
 export WEIR WEIR_PLUGIN_PATH WEIR_PLUGIN_SYSTEM_PATH IPERF3 TESTS_DIR
@@ -44,40 +71,18 @@ LISTEN_WAIT=${LISTEN_WAIT:-10}
 
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-e2e.XXXXXX") || exit 99
 _E2E_PIDS=""            # background processes we started (timeout wrappers)
+_E2E_DAEMONS=""         # weir -D servers we started (not our children)
+_E2E_NETNS=""           # network namespaces we made
 _E2E_PASSED=0 _E2E_FAILED=0 _E2E_SKIPPED=0
 _E2E_CASE="" _E2E_CASE_FAILED=0 _E2E_CASE_SKIP=""
 CASE_DIR="$E2E_TMP"
 
-# ---------------------------------------------------------------- cleanup
-
-# _forget_pid PID: PID has been reaped (its number may be reused): never
-# signal it again.
-_forget_pid() {
-    local p kept=""
-    for p in $_E2E_PIDS; do
-        [ "$p" = "$1" ] || kept="$kept $p"
-    done
-    _E2E_PIDS=$kept
-}
-
-# Kill the servers we started (by PID) and reap them.  Only processes not
-# yet reaped are in the list, so a PID cannot have been reused.  The PIDs are those
-# of the timeout(1) wrappers, which pass the signal on to weir/iperf3.
-stop_servers() {
-    local pid
-    for pid in $_E2E_PIDS; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null
-        fi
-    done
-    for pid in $_E2E_PIDS; do
-        wait "$pid" 2>/dev/null
-    done
-    _E2E_PIDS=""
-}
-
 _e2e_exit() {
     stop_servers
+    local ns
+    for ns in $_E2E_NETNS; do
+        ip netns del "$ns" 2>/dev/null
+    done
     if [ -n "${WEIR_E2E_KEEP:-}" ]; then
         echo "# temporary files kept in $E2E_TMP"
     else
@@ -102,12 +107,18 @@ skip_case() {
     _E2E_CASE_SKIP=$*
 }
 
+# case_failed: a check of the current case has failed so far.
+case_failed() {
+    [ "$_E2E_CASE_FAILED" -ne 0 ]
+}
+
 # pass: explicit no-op marker for readability; the verdict is made at the
 # end of the case.
 pass() { :; }
 
 # run_case NAME FUNC [ARGS...]: run one case, print its verdict line.
-# FUNC runs in this shell with CASE_DIR set to a fresh directory.
+# FUNC runs in this shell with CASE_DIR set to a fresh directory; the
+# processes and daemons it started are stopped after it.
 run_case() {
     local name=$1
     shift
@@ -174,8 +185,8 @@ skip_all() {
 # require_tools: jq and an executable weir, else the whole script skips
 # (a missing binary is an error, not a skip).
 require_tools() {
-    command -v jq >/dev/null 2>&1 || skip_all "jq not installed"
-    command -v timeout >/dev/null 2>&1 || skip_all "timeout(1) not installed"
+    require_tool jq
+    require_tool timeout
     require_weir
 }
 
@@ -185,6 +196,16 @@ require_weir() {
         echo "FAIL: weir binary not found at $WEIR (build src/ first)"
         exit 99
     fi
+}
+
+# require_tool COMMAND [WHY]: the whole script skips without COMMAND.
+require_tool() {
+    command -v "$1" >/dev/null 2>&1 || skip_all "$1 not installed${2:+ ($2)}"
+}
+
+# have_iperf3: an iperf3 to run against (cases skip without).
+have_iperf3() {
+    [ -n "$IPERF3" ] && [ -x "$IPERF3" ]
 }
 
 # Scripts that print a verdict for every check rather than one per case
@@ -208,33 +229,212 @@ skip_check() {
     _E2E_SKIPPED=$((_E2E_SKIPPED + 1))
 }
 
+# fail_shown NAME FILE...: fail_check NAME, with the end of each FILE.
+fail_shown() {
+    fail_check "$1"
+    show_files "${@:2}"
+}
+
+# show_files FILE...: the last 40 lines of each non-empty FILE, indented,
+# as the evidence under a FAIL line.
+show_files() {
+    local f
+    for f in "$@"; do
+        [ -s "$f" ] || continue
+        echo "    --- ${f##*/}"
+        tail -n 40 "$f" | sed 's/^/    | /'
+    done
+    return 0
+}
+
 # oneline FILE [WIDTH]: FILE's text on one line, cut to WIDTH (240)
 # characters, for a FAIL line.
 oneline() {
     tr '\n' ' ' <"$1" | cut -c1-"${2:-240}"
 }
 
+# ---------------------------------------------------------------- processes
+
+# track_pid PID: a background process of ours (a timeout(1) wrapper, whose
+# command gets the signal too), stopped with the case or the script.
+track_pid() {
+    _E2E_PIDS="$_E2E_PIDS $1"
+}
+
+# forget_pid PID: PID has been reaped (its number may be reused): never
+# signal it again.
+forget_pid() {
+    local p kept=""
+    for p in $_E2E_PIDS; do
+        [ "$p" = "$1" ] || kept="$kept $p"
+    done
+    _E2E_PIDS=$kept
+}
+
+# stop_servers: kill the processes we started (by PID) and reap them, and
+# end our daemons.  Only processes not yet reaped are in the list, so a PID
+# cannot have been reused.
+stop_servers() {
+    local pid
+    for pid in $_E2E_PIDS; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null
+        fi
+    done
+    for pid in $_E2E_PIDS; do
+        wait "$pid" 2>/dev/null
+    done
+    _E2E_PIDS=""
+    stop_daemons
+}
+
+# is_running PID: alive and not a zombie.
+is_running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    local st
+    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ "$st" != Z ]
+}
+
+# child_of PID: print the (first) child of PID, waiting up to 1 s for it --
+# the command a timeout(1) wrapper runs, to signal it directly (the wrapper
+# cannot pass SIGKILL or SIGSTOP on) or to look at it in /proc.
+child_of() {
+    local i c
+    for i in $(seq 50); do
+        c=$(pgrep -P "$1" | head -n 1)
+        [ -n "$c" ] && { echo "$c"; return 0; }
+        sleep 0.02
+    done
+    return 1
+}
+
+# start_bg NAME SECONDS CMD...: CMD in the background under timeout, output
+# in $CASE_DIR/NAME.out and .err.  BG_PID is the timeout wrapper (stopped with
+# the case or the script), BG_CHILD the command itself.
+start_bg() {
+    local name=$1 secs=$2
+    shift 2
+    timeout -k 3 "$secs" "$@" >"$CASE_DIR/$name.out" 2>"$CASE_DIR/$name.err" </dev/null &
+    BG_PID=$!
+    track_pid "$BG_PID"
+    BG_CHILD=$(child_of "$BG_PID")
+}
+
+# wait_exit PID SECONDS: wait for our background PID; its status in EXIT_RC
+# (returns 1, leaving it running, when it did not exit in time).
+wait_exit() {
+    local n=0
+    while is_running "$1" && [ "$n" -lt $(($2 * 10)) ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    is_running "$1" && return 1
+    wait "$1"
+    EXIT_RC=$?
+    forget_pid "$1"
+    return 0
+}
+
+# wait_or_stop PID SECONDS: wait_exit, and a PID still running then is
+# stopped (EXIT_RC 124, as timeout(1) says).
+wait_or_stop() {
+    wait_exit "$@" && return 0
+    stop_pid "$1"
+    EXIT_RC=124
+}
+
+# stop_pid PID: end one background process of ours now and reap it: TERM
+# (a timeout wrapper passes it on), after 3 s KILL to it and its command.
+stop_pid() {
+    if is_running "$1"; then
+        kill -TERM "$1" 2>/dev/null
+        if ! wait_exit "$1" 3; then
+            pkill -KILL -P "$1" 2>/dev/null
+            kill -KILL "$1" 2>/dev/null
+        fi
+    fi
+    wait "$1" 2>/dev/null
+    forget_pid "$1"
+    return 0
+}
+
+# wait_until SECONDS CMD...: run CMD every 0.05 s until it succeeds
+# (returns 0) or SECONDS have passed (returns 1).
+wait_until() {
+    local n
+    for n in $(seq $(($1 * 20))); do
+        "${@:2}" && return 0
+        sleep 0.05
+    done
+    "${@:2}"
+}
+
+# wait_grep FILE REGEX SECONDS [PID]: until FILE has a line matching REGEX;
+# with PID, giving up as soon as that process has ended.
+wait_grep() {
+    local n
+    for n in $(seq $(($3 * 20))); do
+        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+        [ -n "${4:-}" ] && ! is_running "$4" && break
+        sleep 0.05
+    done
+    grep -Eq -- "$2" "$1" 2>/dev/null
+}
+
+# fd_count PID: the process's open descriptors.
+fd_count() {
+    find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# run_bounded OUT ERR CMD...: run CMD under timeout; status in RUN_RC.
+run_bounded() {
+    local out=$1 err=$2 pid
+    shift 2
+    # In the background + wait, so that a deadline signal is handled at
+    # once (bash defers traps while a foreground command runs).
+    timeout -k 3 "$CLIENT_TIMEOUT" "$@" >"$out" 2>"$err" </dev/null &
+    pid=$!
+    track_pid "$pid"
+    wait "$pid"
+    RUN_RC=$?
+    forget_pid "$pid"
+}
+
+# run_when_free OUT ERR CMD...: run_bounded, again while the server says it
+# is busy (up to 10 s): a server that has just dropped a misbehaving client
+# may still be tearing that test down when the next client arrives.
+run_when_free() {
+    local n
+    for n in $(seq 20); do
+        run_bounded "$@"
+        [ "$RUN_RC" -ne 0 ] && grep -qs "the server is busy" "$1" "$2" || return 0
+        sleep 0.5
+    done
+}
+
 # ---------------------------------------------------------------- ports
 
-# _port_sockets PORT [STATE]: is there a TCP socket (v4 or v6) whose local
-# port is PORT (and, if given, whose state is STATE, e.g. 0A = LISTEN)?
-_port_sockets() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    awk -v h="$hex" -v st="${2:-}" '
-        FNR > 1 { split($2, a, ":"); if (a[2] == h && (st == "" || $4 == st)) f = 1 }
-        END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+# _port_in_table PORT [STATE]: does the /proc/net/{tcp,udp}* text on stdin
+# have a socket whose local port is PORT (and, if given, whose state is
+# STATE, e.g. 0A = LISTEN)?
+_port_in_table() {
+    awk -v h="$(printf '%04X' "$1")" -v st="${2:-}" '
+        { split($2, a, ":"); if (a[2] == h && (st == "" || $4 == st)) f = 1 }
+        END { exit !f }'
 }
 
-# port_listening PORT
+# port_listening PORT [PREFIX...]: is a TCP socket (v4 or v6) listening on
+# PORT?  With a prefix command (ip netns exec NS), in that namespace.
 port_listening() {
-    _port_sockets "$1" 0A
+    "${@:2}" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | _port_in_table "$1" 0A
 }
 
-# free_port: print a TCP port no socket uses, taken below the kernel's
-# ephemeral range (so no outgoing connection can grab it before our server
-# binds it); start_server_retry copes with the rare race with another
-# test picking the same number.
+# free_port: print a port no TCP or UDP socket uses (a server's control
+# and data ports are the same number), taken below the kernel's ephemeral
+# range (so no outgoing connection can grab it before our server binds
+# it); start_server_retry copes with the rare race with another test
+# picking the same number.
 free_port() {
     local lo=32768 hi=60999 p i
     read -r lo hi 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range
@@ -244,7 +444,8 @@ free_port() {
         else
             p=$((1024 + (RANDOM * 32768 + RANDOM) % (65535 - 1024)))
         fi
-        if ! _port_sockets "$p"; then
+        if ! cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null |
+                _port_in_table "$p"; then
             echo "$p"
             return 0
         fi
@@ -254,10 +455,23 @@ free_port() {
     return 1
 }
 
-# _listener_is_ours PORT PID: the socket listening on PORT belongs to PID
-# (a timeout(1) wrapper) or its child -- not to someone else who took the
-# same port meanwhile.
-_listener_is_ours() {
+# wait_listening PORT PID [PREFIX...]: until PORT listens (LISTEN_WAIT
+# seconds at most; in the namespace of PREFIX, if given) or PID has ended.
+wait_listening() {
+    local port=$1 pid=$2 i
+    shift 2
+    for i in $(seq $((LISTEN_WAIT * 20))); do
+        port_listening "$port" "$@" && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+# listener_is_ours PORT PID: the socket listening on PORT belongs to PID
+# (a timeout(1) wrapper, or a daemon) or its child -- not to someone else
+# who took the same port meanwhile.
+listener_is_ours() {
     local hex inodes p fd link
     hex=$(printf '%04X' "$1")
     inodes=" $(awk -v h="$hex" 'FNR > 1 { split($2, a, ":"); if (a[2] == h && $4 == "0A") printf "%s ", $10 }' \
@@ -280,34 +494,35 @@ have_ipv6_loopback() {
     grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null
 }
 
+# kernel_has_udp_gso: does this kernel take UDP_SEGMENT (Linux 4.18+)?
+kernel_has_udp_gso() {
+    python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.getsockopt(socket.IPPROTO_UDP, 103)   # UDP_SEGMENT
+' 2>/dev/null
+}
+
 # ---------------------------------------------------------------- servers
 
-# _start_server NAME PORT CMD...: start CMD in the background under
-# timeout, output to $CASE_DIR/NAME.out and NAME.err; wait (bounded) until
-# PORT listens.  Sets SERVER_PID, SERVER_OUT, SERVER_ERR.  Returns 1 if the
-# server died or never listened.
-_start_server() {
+# start_listener NAME PORT CMD...: start CMD (a server that listens on
+# PORT) in the background under timeout, output to $CASE_DIR/NAME.out and
+# NAME.err; wait (bounded) until PORT listens.  Sets SERVER_PID,
+# SERVER_OUT, SERVER_ERR.  Returns 1 if the server died, never listened,
+# or someone else listens on PORT.
+start_listener() {
     local name=$1 port=$2
     shift 2
     SERVER_OUT=$CASE_DIR/$name.out
     SERVER_ERR=$CASE_DIR/$name.err
     timeout -k 3 "$SERVER_TIMEOUT" "$@" >"$SERVER_OUT" 2>"$SERVER_ERR" </dev/null &
     SERVER_PID=$!
-    _E2E_PIDS="$_E2E_PIDS $SERVER_PID"
-    local i
-    for i in $(seq $((LISTEN_WAIT * 20))); do
-        if port_listening "$port"; then
-            _listener_is_ours "$port" "$SERVER_PID" && return 0
-            sleep 0.05
-            _listener_is_ours "$port" "$SERVER_PID" && return 0
-            echo "port $port: someone else's listener" >>"$SERVER_ERR"
-            return 1
-        fi
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            return 1
-        fi
-        sleep 0.05
-    done
+    track_pid "$SERVER_PID"
+    wait_listening "$port" "$SERVER_PID" || return 1
+    listener_is_ours "$port" "$SERVER_PID" && return 0
+    sleep 0.05
+    listener_is_ours "$port" "$SERVER_PID" && return 0
+    echo "port $port: someone else's listener" >>"$SERVER_ERR"
     return 1
 }
 
@@ -315,19 +530,20 @@ _start_server() {
 start_weir_server() {
     local port=$1
     shift
-    _start_server weir-server "$port" "$WEIR" -s -p "$port" "$@"
+    start_listener weir-server "$port" "$WEIR" -s -p "$port" "$@"
 }
 
 # start_iperf3_server PORT [ARGS...]: `iperf3 -s -p PORT ARGS...`
 start_iperf3_server() {
     local port=$1
     shift
-    _start_server iperf3-server "$port" "$IPERF3" -s -p "$port" "$@"
+    start_listener iperf3-server "$port" "$IPERF3" -s -p "$port" "$@"
 }
 
 # start_server_retry KIND ARGS...: pick a free port and start a weir or
-# iperf3 server on it, retrying with another port if the bind raced with
-# someone else.  Sets PORT (and what _start_server sets).
+# iperf3 server (KIND) on it, retrying with another port if the bind raced
+# with someone else.  Sets PORT (and what start_listener sets); a failed
+# check when it cannot.
 start_server_retry() {
     local kind=$1 attempt
     shift
@@ -338,10 +554,23 @@ start_server_retry() {
         fi
         kill -TERM "$SERVER_PID" 2>/dev/null
         wait "$SERVER_PID" 2>/dev/null
-        _forget_pid "$SERVER_PID"
+        forget_pid "$SERVER_PID"
     done
     fail "$kind server did not start listening (port $PORT)"
     return 1
+}
+
+# script_server ARGS...: for scripts with a verdict per check rather than
+# per case: start_server_retry weir ARGS, or a FAIL line with the
+# server's output and exit 1.  SERVER_WEIR is the weir process itself (to
+# signal it directly: its timeout wrapper would pass a signal on to the
+# whole process group).
+script_server() {
+    if ! start_server_retry weir "$@"; then
+        fail_shown "could not start '$WEIR -s $*'" "$SERVER_OUT" "$SERVER_ERR"
+        exit 1
+    fi
+    SERVER_WEIR=$(child_of "$SERVER_PID")
 }
 
 # wait_server: wait for the (one-off) server to exit by itself; its exit
@@ -349,110 +578,126 @@ start_server_retry() {
 wait_server() {
     wait "$SERVER_PID"
     SERVER_RC=$?
-    _forget_pid "$SERVER_PID"
+    forget_pid "$SERVER_PID"
 }
 
-# run_bounded OUT ERR CMD...: run CMD under timeout; status in RUN_RC.
-run_bounded() {
-    local out=$1 err=$2 pid
-    shift 2
-    # In the background + wait, so that a deadline signal is handled at
-    # once (bash defers traps while a foreground command runs).
-    timeout -k 3 "$CLIENT_TIMEOUT" "$@" >"$out" 2>"$err" </dev/null &
-    pid=$!
-    _E2E_PIDS="$_E2E_PIDS $pid"
-    wait "$pid"
-    RUN_RC=$?
-    _forget_pid "$pid"
+# start_netns_server NS NAME PORT CMD...: CMD (a server that listens on
+# PORT) in network namespace NS, as start_listener does it (SERVER_PID,
+# SERVER_OUT, SERVER_ERR); the namespace is ours alone, so any PORT is
+# free there.  A failed check when it does not listen.
+start_netns_server() {
+    local ns=$1 name=$2 port=$3
+    shift 3
+    SERVER_OUT=$CASE_DIR/$name.out
+    SERVER_ERR=$CASE_DIR/$name.err
+    timeout -k 3 "$SERVER_TIMEOUT" ip netns exec "$ns" "$@" >"$SERVER_OUT" 2>"$SERVER_ERR" </dev/null &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    wait_listening "$port" "$SERVER_PID" ip netns exec "$ns" && return 0
+    fail "$name did not listen on port $port in $ns: $(head -c 300 "$SERVER_ERR")"
 }
 
-# run_when_free OUT ERR CMD...: run_bounded, again while the server says it
-# is busy (up to 10 s): a server that has just dropped a misbehaving client
-# may still be tearing that test down when the next client arrives.
-run_when_free() {
-    local n
-    for n in $(seq 20); do
-        run_bounded "$@"
-        [ "$RUN_RC" -ne 0 ] && grep -qs "the server is busy" "$1" "$2" || return 0
-        sleep 0.5
-    done
-}
+# ---------------------------------------------------------------- daemons
+# weir -s -D is not our child: its pid comes from its pid file, and it is
+# ended (by that pid, after checking it still runs our weir) with the case.
 
-# ---------------------------------------------------------------- background processes
-# For scripts that signal their processes or wait for them with a bound.
-
-# is_running PID: alive and not a zombie.
-is_running() {
-    kill -0 "$1" 2>/dev/null || return 1
+# is_our_weir PID: a live (not zombie) process running our weir binary.
+is_our_weir() {
+    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+    [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$WEIR")" ] || return 1
     local st
     st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-    [ "$st" != Z ]
+    [ -n "$st" ] && [ "$st" != Z ]
 }
 
-# child_of PID: print the (first) child of PID, waiting up to 1 s for it --
-# the command a timeout(1) wrapper runs, to signal it directly (the wrapper
-# cannot pass SIGKILL or SIGSTOP on).
-child_of() {
-    local i c
-    for i in $(seq 50); do
-        c=$(pgrep -P "$1" | head -n 1)
-        [ -n "$c" ] && { echo "$c"; return 0; }
-        sleep 0.02
-    done
-    return 1
+# wait_gone PID SECONDS: PID no longer runs our weir within the time.
+wait_gone() {
+    ! wait_until "$2" is_our_weir "$1"
 }
 
-# start_bg NAME SECONDS CMD...: CMD in the background under timeout, output
-# in $CASE_DIR/NAME.out and .err.  BG_PID is the timeout wrapper (stopped with
-# the case or the script), BG_CHILD the command itself.
-start_bg() {
-    local name=$1 secs=$2
-    shift 2
-    timeout -k 3 "$secs" "$@" >"$CASE_DIR/$name.out" 2>"$CASE_DIR/$name.err" </dev/null &
-    BG_PID=$!
-    _E2E_PIDS="$_E2E_PIDS $BG_PID"
-    BG_CHILD=$(child_of "$BG_PID")
+# track_daemon PID: a weir daemon of ours, ended with the case or script.
+track_daemon() {
+    _E2E_DAEMONS="$_E2E_DAEMONS $1"
 }
 
-# wait_exit PID SECONDS: wait for our background PID; its status in EXIT_RC
-# (returns 1, leaving it running, when it did not exit in time).
-wait_exit() {
-    local n=0
-    while is_running "$1" && [ "$n" -lt $(($2 * 10)) ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
-    is_running "$1" && return 1
-    wait "$1"
-    EXIT_RC=$?
-    _forget_pid "$1"
-    return 0
-}
-
-# stop_pid PID: end one background process of ours now and reap it: TERM
-# (a timeout wrapper passes it on), after 3 s KILL to it and its command.
-stop_pid() {
-    if is_running "$1"; then
-        kill -TERM "$1" 2>/dev/null
-        if ! wait_exit "$1" 3; then
-            pkill -KILL -P "$1" 2>/dev/null
-            kill -KILL "$1" 2>/dev/null
+# stop_daemons: SIGTERM to each daemon of ours, SIGKILL after 3 s.
+stop_daemons() {
+    local pid
+    for pid in $_E2E_DAEMONS; do
+        if is_our_weir "$pid"; then
+            kill -TERM "$pid" 2>/dev/null
+            wait_gone "$pid" 3 || kill -KILL "$pid" 2>/dev/null
         fi
-    fi
-    wait "$1" 2>/dev/null
-    _forget_pid "$1"
-    return 0
+    done
+    _E2E_DAEMONS=""
 }
 
-# wait_grep FILE REGEX SECONDS: until FILE has a line matching REGEX.
-wait_grep() {
-    local n=0
-    while [ "$n" -lt $(($3 * 10)) ]; do
-        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-        n=$((n + 1))
+# start_weir_daemon ARGS...: in $CASE_DIR (relative paths must keep
+# working after the daemon moved to /), `weir -s -p PORT -D -I weir.pid
+# ARGS`; a port someone else took meanwhile is retried.  Sets PORT,
+# PIDFILE, DAEMON_RC (the command's status) and DAEMON_PID (from the pid
+# file; empty if none); a failed check unless it runs.
+start_weir_daemon() {
+    local attempt
+    PIDFILE=$CASE_DIR/weir.pid
+    DAEMON_PID=
+    for attempt in 1 2 3; do
+        PORT=$(free_port)
+        run_bounded "$CASE_DIR/start.out" "$CASE_DIR/start.err" \
+            env -C "$CASE_DIR" "$WEIR" -s -p "$PORT" -D -I weir.pid "$@"
+        DAEMON_RC=$RUN_RC
+        grep -q "Address already in use" "$CASE_DIR/start.err" || break
     done
-    grep -Eq -- "$2" "$1" 2>/dev/null
+    if [ -s "$PIDFILE" ]; then
+        DAEMON_PID=$(cat "$PIDFILE")
+        track_daemon "$DAEMON_PID"
+    fi
+    [ "$DAEMON_RC" -eq 0 ] ||
+        { fail "weir -s -D exited $DAEMON_RC: $(head -c 300 "$CASE_DIR/start.err")"; return 1; }
+    is_our_weir "$DAEMON_PID" || { fail "pid file names '$DAEMON_PID', not a running weir"; return 1; }
+}
+
+# ---------------------------------------------------------------- namespaces
+# Network namespaces need root (CAP_SYS_ADMIN); cases skip without.
+
+# netns_add NAME: a network namespace NAME with lo up, deleted when the
+# script ends (or by netns_del).  Returns 1, the reason in NETNS_WHY, when
+# it cannot be made here.
+netns_add() {
+    local out
+    if ! command -v ip >/dev/null 2>&1; then
+        NETNS_WHY="ip (iproute2) not installed"
+        return 1
+    fi
+    if ! out=$(ip netns add "$1" 2>&1); then
+        NETNS_WHY="cannot create a network namespace (needs root / CAP_SYS_ADMIN): $out"
+        return 1
+    fi
+    _E2E_NETNS="$_E2E_NETNS $1"
+    if ! out=$(ip -n "$1" link set lo up 2>&1); then
+        NETNS_WHY="cannot bring up lo in $1: $out"
+        netns_del "$1"
+        return 1
+    fi
+}
+
+# netns_del NAME: delete a namespace of ours now.
+netns_del() {
+    local ns kept=""
+    ip netns del "$1" 2>/dev/null
+    for ns in $_E2E_NETNS; do
+        [ "$ns" = "$1" ] || kept="$kept $ns"
+    done
+    _E2E_NETNS=$kept
+}
+
+# netns_up PREFIX: the script's one namespace, PREFIX-PID (netns_add); the
+# whole script skips without it.  Sets NS and IN_NS (the command prefix
+# that runs a command there).
+netns_up() {
+    NS=$1-$$
+    netns_add "$NS" || skip_all "$NETNS_WHY"
+    IN_NS=(ip netns exec "$NS")
 }
 
 # ---------------------------------------------------------------- JSON
@@ -465,6 +710,24 @@ json_get() {
 # expect_eq WHAT GOT WANT
 expect_eq() {
     [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# expect_int OP WHAT A B: A and B are integers and `test A OP B` holds
+# (OP -eq, -lt, -le, -gt, -ge).
+expect_int() {
+    local op=$1 what=$2 a=$3 b=$4
+    case $a in ''|*[!0-9-]*) fail "$what: '$a' is not an integer"; return 1 ;; esac
+    case $b in ''|*[!0-9-]*) fail "$what: '$b' is not an integer"; return 1 ;; esac
+    test "$a" "$op" "$b" || fail "$what: $a $op $b does not hold"
+}
+
+# json_doc FILE LABEL: a JSON document with start/intervals/end, no error.
+json_doc() {
+    jq -e '(.start|type) == "object" and (.intervals|type) == "array" and (.end|type) == "object"' \
+        "$1" >/dev/null 2>&1 || { fail "$2: not a JSON document with start/intervals/end"; return 1; }
+    local err
+    err=$(json_get "$1" '.error // empty')
+    [ -z "$err" ] || { fail "$2: JSON has \"error\": $err"; return 1; }
 }
 
 # Helpers for the jq check programs below.  A check program prints one

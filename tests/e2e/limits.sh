@@ -25,7 +25,7 @@ export E2E_DEADLINE=${E2E_DEADLINE:-150}
 . "$(dirname "$0")/lib.sh"
 
 require_tools
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed (needed for badpeer.py)"
+require_tool python3 "badpeer.py"
 BADPEER=$TESTS_DIR/e2e/badpeer.py
 
 MSG_DURATION="client's requested duration exceeds the server's maximum permitted limit"
@@ -76,8 +76,6 @@ wire() {
     fi
 }
 
-with_iperf3() { [ -n "$IPERF3" ] && [ -x "$IPERF3" ]; }
-
 # ---------------------------------------------------------------- cases
 
 case_max_duration() {
@@ -92,7 +90,7 @@ case_max_duration() {
         fail "weir -J -t 5: JSON \"error\" is not the reason"
     wire "\"time\":0 on the wire" '{"time":0,"num":1048576}' 37
     wire "\"time\":4 on the wire" '{"time":4}' 37
-    if with_iperf3; then
+    if have_iperf3; then
         refused "iperf3 -t 5" "$MSG_DURATION" 37 "$IPERF3" "${c[@]}" -t 5
         refused "iperf3 -n 1M" "$MSG_DURATION" 37 "$IPERF3" "${c[@]}" -n 1M
         served "iperf3 -t 1 (within the limit)" "$IPERF3" "${c[@]}" -t 1
@@ -110,7 +108,7 @@ case_requested_rate() {
     refused "weir -u -b 25M" "$MSG_RATE" 27 "$WEIR" "${c[@]}" -t 2 -u -b 25M
     wire "\"bandwidth\" over the limit on the wire" '{"bandwidth":20000001}' 27
     wire "\"fqrate\" over the limit on the wire" '{"fqrate":30000000}' 27
-    if with_iperf3; then
+    if have_iperf3; then
         refused "iperf3 -b 30M" "$MSG_RATE" 27 "$IPERF3" "${c[@]}" -t 2 -b 30M
         refused "iperf3 -u -P 3 -b 7M" "$MSG_RATE" 27 "$IPERF3" "${c[@]}" -t 2 -u -P 3 -b 7M
     fi
@@ -127,7 +125,7 @@ case_average_rate() {
     local c=(-c 127.0.0.1 -p "$PORT")
     refused "weir -t 8 (unpaced, ended by the server)" "$MSG_RATE" 27 "$WEIR" "${c[@]}" -t 8
     refused "weir -R -t 8 (what the server sends counts)" "$MSG_RATE" 27 "$WEIR" "${c[@]}" -t 8 -R
-    if with_iperf3; then
+    if have_iperf3; then
         refused "iperf3 -t 8" "$MSG_RATE" 27 "$IPERF3" "${c[@]}" -t 8
     fi
     served "weir -t 3 -b 10M (below the limit)" "$WEIR" "${c[@]}" -t 3 -b 10M
@@ -167,7 +165,7 @@ case_ranges() {
         wire "${checks[i]}" "${checks[i]}" "${checks[i + 1]}"
     done
     served "weir -t 1 after the refusals" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
-    if with_iperf3; then
+    if have_iperf3; then
         served "iperf3 -t 1 after the refusals" "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1
     fi
 }

@@ -4,17 +4,14 @@
 # --plugin-dir, then WEIR_PLUGIN_PATH, then the installed directory (here
 # WEIR_PLUGIN_SYSTEM_PATH, empty unless a case sets it, so that a weir
 # installed on the machine plays no part).
-set -u
-: "${WEIR:?}" "${BROKEN_DIR:?}" "${PLUGIN_BUILD_DIR:?}"
-export WEIR_PLUGIN_SYSTEM_PATH=
-failures=0
-tmp=$(mktemp -d)
-listener=
-trap '[ -n "$listener" ] && kill "$listener" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+: "${BROKEN_DIR:?}" "${PLUGIN_BUILD_DIR:?}"
+require_weir
+tmp=$E2E_TMP
 
 # Clients aim at a port of ours where a listener counts connections: a
 # plugin that does not load must stop weir before it connects anywhere.
-timeout 300 python3 -c '
+start_bg listener 300 python3 -c '
 import socket, sys
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -27,24 +24,21 @@ while True:
     n += 1
     c.close()
     open(sys.argv[2], "w").write(str(n))
-' "$tmp/port" "$tmp/accepted" &
-listener=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-PORT=$(cat "$tmp/port" 2>/dev/null) || { echo "FAIL: no listener"; exit 1; }
+' "$tmp/port" "$tmp/accepted"
+wait_until 10 [ -s "$tmp/port" ]
+PORT=$(cat "$tmp/port" 2>/dev/null) || { fail_shown "a listener to aim at" "$tmp/listener.err"; exit 1; }
 
 check() {   # name, expected-substring, command...
     local name=$1 want=$2
     shift 2
-    timeout 20 "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
+    CLIENT_TIMEOUT=20 run_bounded "$tmp/out" "$tmp/err" "$@"
     local lines
     lines=$(grep -c . "$tmp/err")
-    if [ "$rc" -eq 1 ] && grep -qF -- "$want" "$tmp/err" && [ "$lines" -le 2 ]; then
-        echo "PASS: $name"
+    if [ "$RUN_RC" -eq 1 ] && grep -qF -- "$want" "$tmp/err" && [ "$lines" -le 2 ]; then
+        pass_check "$name"
     else
-        echo "FAIL: $name (exit $rc, want '$want')"
-        sed 's/^/    /' "$tmp/err"
-        failures=$((failures + 1))
+        fail_check "$name" "exit $RUN_RC, want '$want'"
+        show_files "$tmp/err"
     fi
 }
 
@@ -97,18 +91,16 @@ check "directories are skipped" "not found in" \
 list_check() {  # name, want-in-stdout (KIND NAME, or "" for none), not-in-stdout, want-in-stderr, args...
     local name=$1 want=$2 unwanted=$3 warn=$4
     shift 4
-    timeout 20 "$@" --list-plugins >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -eq 0 ] &&
+    CLIENT_TIMEOUT=20 run_bounded "$tmp/out" "$tmp/err" "$@" --list-plugins
+    if [ "$RUN_RC" -eq 0 ] &&
        { [ -z "$want" ] || awk -v k="${want% *}" -v n="${want#* }" '$1 == k && $2 == n { f = 1 } END { exit !f }' "$tmp/out"; } &&
        { [ -z "$unwanted" ] || ! awk -v n="$unwanted" '$2 == n { f = 1 } END { exit !f }' "$tmp/out"; } &&
        { [ -z "$warn" ] || grep -qF -- "$warn" "$tmp/err"; } &&
        ! grep -qv '^\(transport\|reporter\) ' "$tmp/out"; then
-        echo "PASS: $name"
+        pass_check "$name"
     else
-        echo "FAIL: $name (exit $rc)"
-        sed 's/^/    /' "$tmp/out" "$tmp/err"
-        failures=$((failures + 1))
+        fail_check "$name" "exit $RUN_RC"
+        show_files "$tmp/out" "$tmp/err"
     fi
 }
 list_check "--list-plugins: transports and reporters with their kind" "transport tcp" "" "" "$WEIR"
@@ -125,31 +117,26 @@ list_check "--list-plugins: not a plugin is named, not listed" "transport tcp" "
 mkdir -p "$tmp/cwd"
 cp "$PLUGIN_BUILD_DIR/text/.libs/text.so" "$tmp/cwd/ticker.so"
 for name in ticker.so text.so; do
-    if (cd "$tmp/cwd" && timeout 30 "$WEIR" --reporter "$name" --loopback -t 1 >"$tmp/out" 2>&1) \
-        && grep -q "receiver" "$tmp/out"; then
-        echo "PASS: --reporter $name (a file here, or on the path)"
+    run_bounded "$tmp/out" "$tmp/err" env -C "$tmp/cwd" "$WEIR" --reporter "$name" --loopback -t 1
+    if [ "$RUN_RC" -eq 0 ] && grep -q "receiver" "$tmp/out"; then
+        pass_check "--reporter $name (a file here, or on the path)"
     else
-        echo "FAIL: --reporter $name (a file here, or on the path)"
-        sed 's/^/    /' "$tmp/out"
-        failures=$((failures + 1))
+        fail_shown "--reporter $name (a file here, or on the path)" "$tmp/out" "$tmp/err"
     fi
 done
 
 if [ -s "$tmp/accepted" ]; then
-    echo "FAIL: a client whose plugin did not load connected ($(cat "$tmp/accepted") connections)"
-    failures=$((failures + 1))
+    fail_check "a client whose plugin did not load connected ($(cat "$tmp/accepted") connections)"
 else
-    echo "PASS: no client connected before its plugins loaded"
+    pass_check "no client connected before its plugins loaded"
 fi
 
 # And a good plugin by explicit path works end to end.
-if timeout 30 "$WEIR" --transport "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" --loopback -t 1 >"$tmp/out" 2>&1 \
-    && grep -q "receiver" "$tmp/out"; then
-    echo "PASS: plugin by path runs a test"
+run_bounded "$tmp/out" "$tmp/err" "$WEIR" --transport "$PLUGIN_BUILD_DIR/tcp/.libs/tcp.so" --loopback -t 1
+if [ "$RUN_RC" -eq 0 ] && grep -q "receiver" "$tmp/out"; then
+    pass_check "plugin by path runs a test"
 else
-    echo "FAIL: plugin by path runs a test"
-    sed 's/^/    /' "$tmp/out"
-    failures=$((failures + 1))
+    fail_shown "plugin by path runs a test" "$tmp/out" "$tmp/err"
 fi
 
-[ "$failures" -eq 0 ]
+finish

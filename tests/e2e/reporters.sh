@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_tools
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
+require_tool python3
 CHECK=$TESTS_DIR/e2e/reporters_check.py
 
 # check_py ARGS...: run the checker, each line it prints a failed check.
@@ -30,7 +30,7 @@ check_py() {
 # promtool is absent: the other checks still count).
 promtool_check() {
     if ! command -v promtool >/dev/null 2>&1; then
-        echo "SKIP: promtool check metrics of ${1##*/} (promtool not installed; Debian package prometheus)"
+        skip_check "promtool check metrics of ${1##*/}" "promtool not installed; Debian package prometheus"
         return 0
     fi
     local out
@@ -50,7 +50,7 @@ openmetrics_parse() {
         [ "$rc" -eq 0 ] || fail "OpenMetrics parser on ${1##*/}: $out"
         return 0
     done
-    echo "SKIP: OpenMetrics parse of ${1##*/} (no python3-prometheus-client)"
+    skip_check "OpenMetrics parse of ${1##*/}" "no python3-prometheus-client"
 }
 
 # check_files PREFIX ROLE TRANSPORT DIRECTION: PREFIX.csv, PREFIX.prom

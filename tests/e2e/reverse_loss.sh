@@ -31,19 +31,15 @@
 # The namespace's lo gets gso_max_segs 1 where it can, so that netfilter
 # sees single datagrams rather than GSO batches (udp_netns.sh explains).
 #
-# Needs root (ip netns add), nft (Debian package nftables), jq, python3;
-# skips (77) with the reason when the namespace or the table cannot be made,
-# and the iperf3 pairings without iperf3. The namespace is deleted on exit.
-UDP_DEADLINE=300
-CLIENT_TIMEOUT=15
-. "$(dirname "$0")/udp_lib.sh"
+# Needs root (ip netns add), nft (Debian package nftables) and jq; skips
+# (77) with the reason when the namespace or the table cannot be made, and
+# the iperf3 pairings without iperf3. The namespace is deleted on exit.
+E2E_DEADLINE=${E2E_DEADLINE:-300}
+CLIENT_TIMEOUT=15 SERVER_TIMEOUT=40
+. "$(dirname "$0")/lib.sh"
 
 require_tools
-IPERF3=${IPERF3-$(command -v iperf3 || true)}
-HAVE_IPERF3=1
-if [ -z "$IPERF3" ] || [ ! -x "$IPERF3" ]; then
-    HAVE_IPERF3=0
-fi
+require_tool nft "Debian package nftables"
 netns_up weirrl
 ip -n "$NS" link set dev lo gso_max_segs 1 2>/dev/null
 if ! out=$("${IN_NS[@]}" nft add table inet weirrl 2>&1); then
@@ -75,40 +71,15 @@ dropped() {
         jq -r '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add // 0'
 }
 
-# bounded_wait PID SECONDS: wait for PID, status in WAIT_RC; after SECONDS
-# it is stopped (WAIT_RC 124).
-bounded_wait() {
-    local i
-    for i in $(seq $(($2 * 20))); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.05
-    done
-    if kill -0 "$1" 2>/dev/null; then
-        kill -TERM "$1" 2>/dev/null
-        wait "$1" 2>/dev/null
-        WAIT_RC=124
-        return
-    fi
-    wait "$1"
-    WAIT_RC=$?
+# ns_server BINARY PORT: a one-test server with -J in the namespace,
+# waited for until it listens (SERVER_PID).
+ns_server() {
+    start_netns_server "$NS" server "$2" "$1" -s -1 -p "$2" -J
 }
 
 # loss_case PAIRING PROTO MODE AMOUNT: PAIRING iperf2weir, weir2iperf or
 # weir2weir; PROTO udp or tcp; MODE reverse or forward; AMOUNT bytes (-n)
 # or blocks (-k).
-# ns_server BINARY PORT: a one-test server with -J in the namespace,
-# waited for until it listens (BG_PID is its pid).
-ns_server() {
-    local i
-    start_bg server 40 "${IN_NS[@]}" "$1" -s -1 -p "$2" -J
-    for i in $(seq 200); do
-        port_listening "$2" "${IN_NS[@]}" && return 0
-        kill -0 "$BG_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    port_listening "$2" "${IN_NS[@]}" || { fail "server did not listen on port $2"; return 1; }
-}
-
 loss_case() {
     local pairing=$1 proto=$2 mode=$3 amount=$4 client server
     case $pairing in
@@ -116,7 +87,7 @@ loss_case() {
         weir2iperf) client=$WEIR server=$IPERF3 ;;
         weir2weir)  client=$WEIR server=$WEIR ;;
     esac
-    if [ "$pairing" != weir2weir ] && [ "$HAVE_IPERF3" = 0 ]; then
+    if [ "$pairing" != weir2weir ] && ! have_iperf3; then
         skip_case "iperf3 not installed"
         return
     fi
@@ -131,19 +102,16 @@ loss_case() {
         want=$((TCP_BLOCKS * TCP_LEN))
     fi
     [ "$mode" = reverse ] && opts+=(-R) dir=sport
-    local port=$((5201 + RANDOM % 1000)) i
+    local port=$((5201 + RANDOM % 1000))
     drop_rule "$proto" "$dir" "$port" "$every" >"$CASE_DIR/nft.err" 2>&1 ||
         { fail "installing the nftables rule"; return; }
     ns_server "$server" "$port" || return
-    local spid=$BG_PID
-    local cli=$CASE_DIR/client.json srv=$CASE_DIR/server.out
-    timeout -k 3 "$CLIENT_TIMEOUT" "${IN_NS[@]}" "$client" -c 127.0.0.1 -p "$port" -J "${opts[@]}" \
-        >"$cli" 2>"$CASE_DIR/client.err" </dev/null
-    local crc=$?
-    [ "$crc" = 124 ] && fail "the client did not end within ${CLIENT_TIMEOUT} s (it waits for dropped data)"
-    expect_eq "client exit status" "$crc" 0
-    bounded_wait "$spid" 10
-    expect_eq "server exit status" "$WAIT_RC" 0
+    local cli=$CASE_DIR/client.json
+    run_bounded "$cli" "$CASE_DIR/client.err" "${IN_NS[@]}" "$client" -c 127.0.0.1 -p "$port" -J "${opts[@]}"
+    [ "$RUN_RC" = 124 ] && fail "the client did not end within ${CLIENT_TIMEOUT} s (it waits for dropped data)"
+    expect_eq "client exit status" "$RUN_RC" 0
+    wait_or_stop "$SERVER_PID" 10
+    expect_eq "server exit status" "$EXIT_RC" 0
     json_doc "$cli" client || return
     local d sent rcvd lost
     d=$(dropped)
@@ -151,7 +119,12 @@ loss_case() {
     # The client's document holds both ends' sums after the results exchange.
     sent=$(json_get "$cli" .end.sum_sent.bytes)
     rcvd=$(json_get "$cli" .end.sum_received.bytes)
-    expect_int -gt "bytes received" "$rcvd" 0 || return
+    # iperf3's server counts only what it read before the client's
+    # TEST_END, without draining its streams: with drops delaying the data
+    # (retransmission timeouts) that can be nothing at all.
+    if [ "$server" = "$WEIR" ] || [ "$mode" = reverse ]; then
+        expect_int -gt "bytes received" "$rcvd" 0 || return
+    fi
     expect_int -le "bytes received <= sent" "$rcvd" "$sent"
     if [ "$proto" = udp ]; then
         lost=$(json_get "$cli" .end.sum_received.lost_packets)
@@ -186,17 +159,16 @@ loss_case() {
 # ends inside the omit period: the test ends at its end, with the omit
 # period's bytes in omitted intervals and next to nothing counted after.
 omit_sent_case() {
-    local port=$((5201 + RANDOM % 1000)) i
+    local port=$((5201 + RANDOM % 1000))
     drop_rule udp sport "$port" "$UDP_N" >"$CASE_DIR/nft.err" 2>&1 ||
         { fail "installing the nftables rule"; return; }
     ns_server "$WEIR" "$port" || return
-    local spid=$BG_PID
     local cli=$CASE_DIR/client.json
-    timeout -k 3 "$CLIENT_TIMEOUT" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p "$port" -J \
-        -u -b 50M -l "$UDP_LEN" -n 1000K -R -O 1 >"$cli" 2>"$CASE_DIR/client.err" </dev/null
-    expect_eq "client exit status" "$?" 0
-    bounded_wait "$spid" 10
-    expect_eq "server exit status" "$WAIT_RC" 0
+    run_bounded "$cli" "$CASE_DIR/client.err" \
+        "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p "$port" -J -u -b 50M -l "$UDP_LEN" -n 1000K -R -O 1
+    expect_eq "client exit status" "$RUN_RC" 0
+    wait_or_stop "$SERVER_PID" 10
+    expect_eq "server exit status" "$EXIT_RC" 0
     json_doc "$cli" client || return
     expect_int -gt "packets nftables dropped" "$(dropped)" 0
     local omitted end rcvd

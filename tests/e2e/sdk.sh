@@ -28,11 +28,11 @@ TOP_BUILDDIR=$(cd "$PLUGIN_BUILD_DIR/.." && pwd)
 CC=${CC:-cc}
 CXX=${CXX:-c++}
 for tool in "${CC%% *}" make pkg-config; do
-    command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not found"
+    require_tool "$tool"
 done
 case "$E2E_TMP/" in
 "$TOP_SRCDIR"/* | "$TOP_BUILDDIR"/*)
-    echo "FAIL: temp dir $E2E_TMP is inside the tree; set TMPDIR elsewhere"
+    fail_check "temp dir $E2E_TMP is inside the tree; set TMPDIR elsewhere"
     exit 1 ;;
 esac
 
@@ -43,8 +43,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 DEST=$E2E_TMP/dest
 for dir in src plugins/tcp plugins/udp plugins/tls plugins/text plugins/json sdk; do
     if ! timeout 120 make -C "$TOP_BUILDDIR/$dir" install DESTDIR="$DEST" >>"$E2E_TMP/install.log" 2>&1; then
-        echo "FAIL: make install DESTDIR=... in $dir"
-        tail -n 30 "$E2E_TMP/install.log" | sed 's/^/    /'
+        fail_shown "make install DESTDIR=... in $dir" "$E2E_TMP/install.log"
         exit 1
     fi
 done
@@ -58,7 +57,7 @@ INCDIR=$(pkg-config --cflags-only-I weir-sdk | sed 's/^-I//; s/ *$//')
 PLUGINDIR=$(pkg-config --variable=plugindir weir-sdk)
 if [ -z "$pc" ] || [ ! -x "$IWEIR" ] || [ ! -f "$examples/Makefile" ] || [ -z "$guide" ] ||
    [ "${INCDIR#"$DEST"/}" = "$INCDIR" ] || [ ! -f "$PLUGINDIR/tcp.so" ]; then
-    echo "FAIL: make install put weir, weir-sdk.pc, the headers, the guide and the examples in place"
+    fail_check "make install put weir, weir-sdk.pc, the headers, the guide and the examples in place"
     echo "    pc=$pc weir=$IWEIR examples=$examples guide=$guide include=$INCDIR plugindir=$PLUGINDIR"
     find "$DEST" -type f | sed 's/^/    /'
     exit 1

@@ -12,19 +12,6 @@
 
 require_weir
 
-# start_server: weir -s on a free port; SERVER_WEIR is the weir process
-# itself (signalled directly: its timeout wrapper would pass a signal on to
-# the whole process group).
-SERVER_WEIR=
-start_server() {
-    if ! start_server_retry weir --rcv-timeout 5000; then
-        fail_check "could not start '$WEIR -s'" "log follows"
-        tail -n 20 "$SERVER_OUT" "$SERVER_ERR" | sed 's/^/    /'
-        exit 1
-    fi
-    SERVER_WEIR=$(child_of "$SERVER_PID")
-}
-
 # start_client NAME: a 30 s test against $PORT, waiting until it runs;
 # CLIENT_PID is its wrapper, CLIENT_WEIR the weir process.
 start_client() {
@@ -36,7 +23,7 @@ start_client() {
 # ---------------------------------------------------------------------------
 # 1. SIGINT to a running client.
 name="SIGINT to client"
-start_server
+script_server --rcv-timeout 5000
 if start_client c1; then
     # Two intervals reported: the test has run ~2 s (a fixed sleep from
     # "connected to" may end before a loaded machine even starts the test).
@@ -86,7 +73,7 @@ stop_pid "$SERVER_PID"
 
 # 2. SIGTERM to the server mid-test.
 name="SIGTERM to server mid-test"
-start_server
+script_server --rcv-timeout 5000
 if start_client c2; then
     wait_grep "$E2E_TMP/c2.out" "\] +[1-9][0-9]*\.[0-9]+-[0-9.]+ +sec" 10
     kill -TERM "$SERVER_WEIR"
@@ -119,7 +106,7 @@ stop_pid "$SERVER_PID"
 
 # 3. SIGINT to an idle server.
 name="SIGINT to idle server"
-start_server
+script_server --rcv-timeout 5000
 kill -INT "$SERVER_WEIR"
 if wait_exit "$SERVER_PID" 5; then
     pass_check "$name: exits within 5 s (status $EXIT_RC)"

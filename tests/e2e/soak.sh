@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_tools
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed (badpeer.py)"
+require_tool python3 "badpeer.py"
 
 SOAK_TESTS=${SOAK_TESTS:-500}
 WARMUP=20
@@ -37,23 +37,12 @@ FD_START= FD_END= RSS_START= RSS_END=
 FD_LIST_START= FD_LIST_END=
 SOAK_READY=
 
-# The weir process under the timeout(1) wrapper.
-server_weir_pid() {
-    tr -d ' \n' <"/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null
-}
-
 # wait_idle CONNECTIONS: the server has finished with all of them (it says
 # "Server listening ... (test #CONNECTIONS+1)" when it waits for the next).
 wait_idle() {
-    local want="(test #$(($1 + 1)))" n
-    for n in $(seq 200); do
-        grep -qF "$want" "$SERVER_OUT" && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_until 10 grep -qF "(test #$(($1 + 1)))" "$SERVER_OUT"
 }
 
-fd_count() { ls "/proc/$1/fd" | wc -l; }
 # fd_settled PID: the fewest descriptors seen over 2 s. The banner comes
 # before the last test has closed its control connection and the server
 # has reaped it; on a loaded machine that can take a while, and the count
@@ -113,7 +102,7 @@ hostile() {
 soak() {
     start_server_retry weir || return
     local pid conns=0 i args
-    pid=$(server_weir_pid)
+    pid=$(child_of "$SERVER_PID")
     [ -n "$pid" ] || { fail "no weir process under the server's timeout wrapper"; return; }
     local t0=$SECONDS
     for i in $(seq "$SOAK_TESTS"); do

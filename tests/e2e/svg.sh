@@ -20,12 +20,6 @@
 # Then every chart must parse (xmllint --noout, Debian libxml2-utils) and
 # render (rsvg-convert, Debian librsvg2-bin) to a 960x540 PNG; those two
 # cases SKIP without their tool. Never asserts speed.
-if [ -z "${WEIR_PLUGIN_PATH:-}" ]; then
-    # By hand from a built tree: the plugins these cases load.
-    b=$(cd "$(dirname "$0")/../../plugins" && pwd)
-    WEIR_PLUGIN_PATH=$b/tcp/.libs:$b/udp/.libs:$b/text/.libs:$b/json/.libs:$b/svg/.libs
-    export WEIR_PLUGIN_PATH
-fi
 . "$(dirname "$0")/lib.sh"
 
 require_tools

@@ -180,26 +180,15 @@ cpus_of() {
 affinity() {
     [ "$(nproc)" -ge 2 ] || { skip_case "needs 2 CPUs"; return; }
     start_server_retry weir || return
-    local srv
-    srv=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null)
-    srv=${srv%% *}
-    timeout -k 3 "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6 -P 2 -A 0,1 \
-        >"$CASE_DIR/pinned.out" 2>"$CASE_DIR/pinned.err" </dev/null &
-    local cpid=$! i seen_c="" seen_s=""
-    _E2E_PIDS="$_E2E_PIDS $cpid"
-    for i in $(seq 100); do
-        sleep 0.1
-        grep -q "sec" "$CASE_DIR/pinned.out" 2>/dev/null || continue
-        local child
-        child=$(cat "/proc/$cpid/task/$cpid/children" 2>/dev/null)
-        seen_c=$(cpus_of "${child%% *}")
+    local srv seen_c="" seen_s=""
+    srv=$(child_of "$SERVER_PID")
+    start_bg pinned "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6 -P 2 -A 0,1
+    if wait_grep "$CASE_DIR/pinned.out" "sec" 10 "$BG_PID"; then
+        seen_c=$(cpus_of "$BG_CHILD")
         seen_s=$(cpus_of "$srv")
-        break
-    done
-    wait "$cpid"
-    local rc=$?
-    _forget_pid "$cpid"
-    expect_eq "client exit status" "$rc" 0
+    fi
+    wait_exit "$BG_PID" "$CLIENT_TIMEOUT"
+    expect_eq "client exit status" "$EXIT_RC" 0
     expect_eq "client threads' CPUs with -A 0" "$seen_c" "0 "
     case " $seen_s" in
         *" 1 "*) ;;
@@ -302,18 +291,32 @@ zerocopy_iperf3() {
 }
 
 # -L: the client's data packets carry the label. Counted by nftables in a
-# network namespace of our own (unshare -n: it goes away with the shell
-# that made it, so nothing is left behind); IPv4 is refused with IESETFLOW.
+# network namespace of our own: a weir server on ::1, a client with
+# -L 0x12345, and nftables counting the large TCP packets with that label
+# and all of them. IPv4 is refused with IESETFLOW.
 flowlabel() {
-    if ! unshare -n true 2>/dev/null || ! command -v nft >/dev/null 2>&1; then
-        skip_case "needs root (unshare -n) and nft"
-        return
-    fi
-    local out rc labelled all
-    out=$(WEIR="$WEIR" timeout -k 3 30 unshare -n bash "$E2E_DIR/flowlabel_ns.sh" 2>&1)
-    rc=$?
-    expect_eq "namespace run (2 lo, 3 nft, 4 client)" "$rc" 0 || { echo "    $out"; return; }
-    read -r labelled all <<<"$out"
+    command -v nft >/dev/null 2>&1 || { skip_case "nft not installed (Debian package nftables)"; return; }
+    local ns=weirfl-$$ port labelled all
+    netns_add "$ns" || { skip_case "$NETNS_WHY"; return; }
+    ip netns exec "$ns" nft -f - >"$CASE_DIR/nft.err" 2>&1 <<'EOF' || { fail "installing the nftables rules"; return; }
+table ip6 weirfl {
+    chain pre {
+        type filter hook prerouting priority 0; policy accept;
+        ip6 nexthdr tcp meta length > 1000 ip6 flowlabel 0x12345 counter
+        ip6 nexthdr tcp meta length > 1000 counter
+    }
+}
+EOF
+    port=$(free_port)
+    start_netns_server "$ns" server "$port" "$WEIR" -s -1 -p "$port" || return
+    run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" \
+        ip netns exec "$ns" "$WEIR" -c ::1 -p "$port" -t 1 -L 0x12345
+    expect_eq "client exit status" "$RUN_RC" 0
+    wait_server
+    read -r labelled all <<<"$(ip netns exec "$ns" nft -j list table ip6 weirfl |
+        jq -r '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets]
+               | map(tostring) | join(" ")')"
+    netns_del "$ns"
     [ "${all:-0}" -gt 100 ] || fail "only ${all:-?} large TCP packets seen"
     expect_eq "large TCP packets with flow label 0x12345 (all: only the client sends data)" \
         "$labelled" "$all"

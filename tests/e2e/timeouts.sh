@@ -33,7 +33,7 @@ export E2E_DEADLINE=${E2E_DEADLINE:-200}
 . "$(dirname "$0")/lib.sh"
 
 require_tools
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed (needed for badpeer.py)"
+require_tool python3 "badpeer.py"
 BADPEER=$TESTS_DIR/e2e/badpeer.py
 SOCKPEEK=$TESTS_DIR/e2e/sockpeek.py
 MSG_NOMSG="idle timeout for receiving data"
@@ -111,7 +111,7 @@ expect_sockets() {
 case_sockets() {
     start_server_retry weir --snd-timeout 4000 --cntl-ka=20/3/4 || return
     local spid cpid
-    spid=$(pgrep -P "$SERVER_PID" | head -n 1)
+    spid=$(child_of "$SERVER_PID")
     start_bg client 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 6 -P 2 -b 10M --snd-timeout 3000 --cntl-ka=40/5/6
     cpid=$BG_CHILD
     wait_grep "$CASE_DIR/client.out" "sec" 10 || { fail "the test did not start"; return; }
@@ -148,7 +148,7 @@ case_sockets() {
 case_client_rcv_timeout() {
     start_server_retry weir || return
     local spid t0 el
-    spid=$(pgrep -P "$SERVER_PID" | head -n 1)
+    spid=$(child_of "$SERVER_PID")
     start_bg client 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -t 20 -R -b 10M --rcv-timeout 2000
     wait_grep "$CASE_DIR/client.out" "sec" 10 || { fail "the test did not start"; return; }
     t0=$(now_ms)
@@ -215,41 +215,22 @@ NS_S=weirts-$$ NS_C=weirtc-$$ VS=wvs$$ VC=wvc$$
 ADDR_S=10.199.0.1 ADDR_C=10.199.0.2
 NS_MADE=0 NS_WHY=""
 
-ns_cleanup() {
-    [ "$NS_MADE" = 1 ] || return 0
-    stop_servers
-    ip netns del "$NS_S" 2>/dev/null
-    ip netns del "$NS_C" 2>/dev/null
-    NS_MADE=0
-}
-trap 'ns_cleanup; _e2e_exit' EXIT
-
-# ns_setup: the two namespaces and the veth pair, once; NS_WHY says why
-# not when they cannot be made.
+# ns_setup: the two namespaces (deleted when the script ends) and the veth
+# pair, once; NS_WHY says why not when they cannot be made.
 ns_setup() {
     [ "$NS_MADE" = 1 ] && return 0
     [ -n "$NS_WHY" ] && return 1
-    if ! command -v ip >/dev/null 2>&1; then
-        NS_WHY="ip (iproute2) not installed"
-        return 1
-    fi
+    netns_add "$NS_S" && netns_add "$NS_C" || { NS_WHY=$NETNS_WHY; return 1; }
     local out
-    if ! out=$(ip netns add "$NS_S" 2>&1); then
-        NS_WHY="cannot create a network namespace (needs root / CAP_SYS_ADMIN): $out"
-        return 1
-    fi
-    NS_MADE=1
-    if ! out=$( { ip netns add "$NS_C" &&
-                  ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C" &&
+    if ! out=$( { ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C" &&
                   ip -n "$NS_S" addr add "$ADDR_S/24" dev "$VS" &&
                   ip -n "$NS_C" addr add "$ADDR_C/24" dev "$VC" &&
-                  ip -n "$NS_S" link set lo up && ip -n "$NS_C" link set lo up &&
                   ip -n "$NS_S" link set "$VS" up && ip -n "$NS_C" link set "$VC" up; } 2>&1); then
         NS_WHY="cannot set up the veth pair: $out"
-        ns_cleanup
         return 1
     fi
-    link_ready || { NS_WHY="the veth link did not come up"; ns_cleanup; return 1; }
+    link_ready || { NS_WHY="the veth link did not come up"; return 1; }
+    NS_MADE=1
 }
 
 # link_ready: both ends up with carrier (bounded).
@@ -279,9 +260,7 @@ relink_and_serve() {
 ns_server() {
     local name=$1 port=$2
     shift 2
-    start_bg "$name" 90 ip netns exec "$NS_S" "$WEIR" -s -p "$port" "$@"
-    wait_grep "$CASE_DIR/$name.out" "Server listening on $port" 10 ||
-        { fail "$name did not start listening: $(head -n 2 "$CASE_DIR/$name.err")"; return 1; }
+    start_netns_server "$NS_S" "$name" "$port" "$WEIR" -s -p "$port" "$@"
 }
 
 # ns_client NAME ARGS...: a weir client in the client namespace; waits
@@ -317,7 +296,7 @@ case_vanished_client() {
     ip -n "$NS_C" link set "$VC" down
     kill -KILL "$BG_CHILD"
     wait "$BG_PID" 2>/dev/null
-    _forget_pid "$BG_PID"
+    forget_pid "$BG_PID"
     server_error_within "$CASE_DIR/server.err" "weir: error - $MSG_NOMSG" "$t0" 1500 10000 \
         "server reports IENOMSG (--rcv-timeout 2000)"
     relink_and_serve "$port" "next client over the restored link"

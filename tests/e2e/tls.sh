@@ -29,12 +29,6 @@
 #      server serving tcp and tls tests) initialises tcp once and finishes
 #      it once, after tls (the host's -d lines); no plugin calls dlopen.
 # Never asserts speed. Bounded: every process runs under timeout; about 60 s.
-if [ -z "${WEIR_PLUGIN_PATH:-}" ]; then
-    # By hand from a built tree: the plugins these cases load.
-    b=$(cd "$(dirname "$0")/../../plugins" && pwd)
-    WEIR_PLUGIN_PATH=$b/tcp/.libs:$b/tls/.libs:$b/text/.libs:$b/json/.libs
-    export WEIR_PLUGIN_PATH
-fi
 # The self-signed server serves all of section 2; a failing run waits out
 # more bounds.
 E2E_DEADLINE=${E2E_DEADLINE:-300}
@@ -42,29 +36,17 @@ SERVER_TIMEOUT=${SERVER_TIMEOUT:-110}
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-40}
 . "$(dirname "$0")/lib.sh"
 
-for tool in python3 openssl; do
-    command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not found; tls.sh needs it"
-done
+require_tool python3
+require_tool openssl
 require_weir
-IPERF3=${IPERF3:-$(command -v iperf3 || true)}
 PEER=$E2E_DIR/tls_peer.py
-
-# fail_shown NAME FILE...: a failed check, with the end of each FILE.
-fail_shown() {
-    fail_check "$1"
-    local f
-    for f in "${@:2}"; do
-        [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -n 15
-    done
-    return 0
-}
 
 # start_server NAME PORT ARGS...: weir -s in the background, output in
 # $E2E_TMP/NAME.out and .err; sets SERVER_PID.
 start_server() {
     local name=$1 port=$2
     shift 2
-    _start_server "$name" "$port" "$WEIR" -s -p "$port" "$@"
+    start_listener "$name" "$port" "$WEIR" -s -p "$port" "$@"
 }
 
 # client NAME ARGS...: weir -c 127.0.0.1 ARGS, bounded; RC is its status.
@@ -385,7 +367,7 @@ else
 fi
 
 # ---------------------------------------------------------------- 4. iperf3
-if [ -n "$IPERF3" ] && [ -x "$IPERF3" ]; then
+if have_iperf3; then
     P4=$(free_port)
     if start_iperf3_server "$P4" -1; then
         client vsiperf3 -p "$P4" --transport tls --tls-insecure -t 1
@@ -443,7 +425,7 @@ else
     fail_shown "start.weir.encrypted of a TLS test" "$E2E_TMP/t2.out" "$E2E_TMP/t2-s.out"
 fi
 
-if [ -n "$IPERF3" ] && [ -x "$IPERF3" ]; then
+if have_iperf3; then
     port=$(free_port)
     start_server plain-s "$port" -1 --transport tls "${SRV_CERT[@]}"
     run_when_free "$E2E_TMP/plain.out" "$E2E_TMP/plain.err" "$IPERF3" -c 127.0.0.1 -p "$port" -t 1
@@ -475,7 +457,7 @@ fi
 port=$(free_port)
 if start_server req-s "$port" -1 --transport tls --tls-required "${SRV_CERT[@]}"; then
     refused=0
-    if [ -n "$IPERF3" ] && [ -x "$IPERF3" ]; then
+    if have_iperf3; then
         run_when_free "$E2E_TMP/req-iperf3.out" "$E2E_TMP/req-iperf3.err" "$IPERF3" -c 127.0.0.1 -p "$port" -t 1
         RC=$RUN_RC
         if [ "$RC" = 1 ] && grep -q "iperf3: error - test authorization failed$" "$E2E_TMP/req-iperf3.out" "$E2E_TMP/req-iperf3.err" &&

@@ -22,12 +22,12 @@
 #                          (both streams carried its data), the storm gets
 #                          no reply, and after it the server serves a normal
 #                          test, with no descriptor left behind.
-UDP_DEADLINE=70
-. "$(dirname "$0")/udp_lib.sh"
+E2E_DEADLINE=${E2E_DEADLINE:-70}
+. "$(dirname "$0")/lib.sh"
 
 require_tools
-PEER=$TESTS_DIR/e2e/udp_badpeer.py
-[ -f "$PEER" ] || PEER=$(cd "$(dirname "$0")" && pwd)/udp_badpeer.py
+require_tool python3 "udp_badpeer.py"
+PEER=$E2E_DIR/udp_badpeer.py
 
 peer_value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
@@ -36,17 +36,12 @@ never_answered() {
     port=$(free_port)
     start_bg peer 25 python3 "$PEER" silent-server "$port" --timeout 20
     local ppid=$BG_PID
-    for i in $(seq 100); do
-        grep -q READY "$CASE_DIR/peer.out" 2>/dev/null && break
-        kill -0 "$ppid" 2>/dev/null || break
-        sleep 0.05
-    done
-    grep -q READY "$CASE_DIR/peer.out" || { fail "the silent server did not start"; return; }
+    wait_grep "$CASE_DIR/peer.out" READY 5 "$ppid" || { fail "the silent server did not start"; return; }
     t0=$(date +%s%N)
-    timeout -k 3 30 "$WEIR" -c 127.0.0.1 -p "$port" -u -t 2 \
-        >"$CASE_DIR/client.out" 2>"$CASE_DIR/client.err" </dev/null
-    rc=$? t1=$(date +%s%N)
-    wait "$ppid"
+    CLIENT_TIMEOUT=30 run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" \
+        "$WEIR" -c 127.0.0.1 -p "$port" -u -t 2
+    rc=$RUN_RC t1=$(date +%s%N)
+    wait_exit "$ppid" 25
     local ms=$(((t1 - t0) / 1000000))
     echo "    # the client gave up after $ms ms: $(head -c 300 "$CASE_DIR/client.err")"
     expect_eq "client exit status" "$rc" 1
@@ -61,27 +56,19 @@ never_answered() {
     expect_eq "how the client left the control connection" "$(peer_value CONTROL_END "$CASE_DIR/peer.out")" eof
 }
 
-# fds PID: open descriptors of a process.
-fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
-
 # storm_round N: one client against $PORT while the storm runs.
 storm_round() {
     local n=$1 i t0 t1 rc ms cli=$CASE_DIR/client$1.json storm=$CASE_DIR/storm$1.out
     # 5 s of storm: still on when a slow client opens its streams.
-    timeout -k 3 15 python3 "$PEER" storm "$PORT" --sockets 50 --seconds 5 --interval 0.5 \
-        >"$storm" 2>&1 &
-    local spid=$!
-    PIDS="$PIDS $spid"
+    start_bg "storm$n" 15 python3 "$PEER" storm "$PORT" --sockets 50 --seconds 5 --interval 0.5
+    local spid=$BG_PID
     # The client only once the storm is on (python may start slowly).
-    for i in $(seq 100); do
-        grep -q STORMING "$storm" 2>/dev/null && break
-        sleep 0.1
-    done
+    wait_grep "$storm" STORMING 10 "$spid"
     t0=$(date +%s%N)
-    timeout -k 3 30 "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J \
-        >"$cli" 2>"$CASE_DIR/client$n.err" </dev/null
-    rc=$? t1=$(date +%s%N)
-    wait "$spid"
+    CLIENT_TIMEOUT=30 run_bounded "$cli" "$CASE_DIR/client$n.err" \
+        "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J
+    rc=$RUN_RC t1=$(date +%s%N)
+    wait_exit "$spid" 15
     ms=$(((t1 - t0) / 1000000))
     expect_int -le "round $n: client's run (ms)" "$ms" 15000
     local answered
@@ -98,26 +85,25 @@ storm_round() {
 }
 
 hello_storm() {
-    start_weir_server -J || return
-    local base
+    start_server_retry weir -J || return
+    local base spid
+    spid=$(child_of "$SERVER_PID")
     sleep 0.2
-    base=$(fds "$(pgrep -P "$SERVER_PID" -x weir || echo "$SERVER_PID")")
+    base=$(fd_count "$spid")
     storm_round 1
     storm_round 2
     storm_round 3
     # The same server, no storm: a normal test.
     local cli=$CASE_DIR/after.json
-    timeout -k 3 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J \
-        >"$cli" 2>"$CASE_DIR/after.err" </dev/null
-    expect_eq "after the storm: client exit status" "$?" 0
+    CLIENT_TIMEOUT=20 run_bounded "$cli" "$CASE_DIR/after.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -u -P 2 -b 10M -t 1 -J
+    expect_eq "after the storm: client exit status" "$RUN_RC" 0
     json_doc "$cli" "after the storm: client" || return
     expect_eq "after the storm: lost datagrams" "$(json_get "$cli" .end.sum_received.lost_packets)" 0
     expect_eq "after the storm: streams that carried data" \
         "$(json_get "$cli" '[.end.streams[] | select(.udp.packets > 0)] | length')" 2
-    local spid now i
-    spid=$(pgrep -P "$SERVER_PID" -x weir || echo "$SERVER_PID")
+    local now i
     for i in $(seq 150); do     # the last test's teardown may still run
-        now=$(fds "$spid")
+        now=$(fd_count "$spid")
         [ "$now" = "$base" ] && break
         sleep 0.1
     done

@@ -13,13 +13,15 @@
 #
 # Needs root (ip netns add) and nft; skips (77) with the reason otherwise.
 # The namespace is deleted on exit, also on failure or timeout.
-UDP_DEADLINE=90
-. "$(dirname "$0")/udp_lib.sh"
+E2E_DEADLINE=${E2E_DEADLINE:-90}
+SERVER_TIMEOUT=30
+. "$(dirname "$0")/lib.sh"
 
 require_tools
+require_tool nft "Debian package nftables"
 netns_up weirdf
 if ! out=$(ip -n "$NS" link set lo mtu 1280 2>&1); then
-    echo "FAIL: lo mtu 1280 in $NS: $out"
+    fail_check "lo mtu 1280 in $NS: $out"
     exit 1
 fi
 # A GSO send crosses lo as one packet of many datagrams; with
@@ -57,24 +59,18 @@ nft_counts() {
 # server and a client (-u -b 10M -t 1 -J OPTIONS) in the namespace. Sets
 # CLI, CLI_ERR, CLI_RC, FRAGS, DF.
 df_run() {
-    local skind=$1 ckind=$2 sbin cbin port i
+    local skind=$1 ckind=$2 sbin cbin port
     shift 2
     if [ "$skind" = weir ]; then sbin=$WEIR; else sbin=$IPERF3; fi
     if [ "$ckind" = weir ]; then cbin=$WEIR; else cbin=$IPERF3; fi
     counters >"$CASE_DIR/nft.err" 2>&1 || { fail "installing the nftables rules"; return 1; }
     port=$((5201 + RANDOM % 1000))
-    start_bg server 30 "${IN_NS[@]}" "$sbin" -s -1 -p "$port"
-    for i in $(seq 200); do
-        port_listening "$port" "${IN_NS[@]}" && break
-        kill -0 "$BG_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    port_listening "$port" "${IN_NS[@]}" || { fail "$skind server did not listen on port $port"; return 1; }
+    start_netns_server "$NS" "$skind-server" "$port" "$sbin" -s -1 -p "$port" || return 1
     CLI=$CASE_DIR/client.json CLI_ERR=$CASE_DIR/client.err
-    timeout -k 3 20 "${IN_NS[@]}" "$cbin" -c 127.0.0.1 -p "$port" -u -b 10M -t 1 -J "$@" \
-        >"$CLI" 2>"$CLI_ERR" </dev/null
-    CLI_RC=$?
-    stop_pids
+    CLIENT_TIMEOUT=20 run_bounded "$CLI" "$CLI_ERR" \
+        "${IN_NS[@]}" "$cbin" -c 127.0.0.1 -p "$port" -u -b 10M -t 1 -J "$@"
+    CLI_RC=$RUN_RC
+    stop_servers
     read -r FRAGS DF <<<"$(nft_counts)"
 }
 
@@ -118,7 +114,7 @@ reverse_too_long() {
 }
 
 iperf3_client() {
-    [ -n "${IPERF3:-}" ] || { skip_case "no iperf3"; return; }
+    have_iperf3 || { skip_case "no iperf3"; return; }
     df_run weir iperf3 -R -l 1400 --dont-fragment || return
     # iperf3 3.12 -J exits 0 after a server error; its document says it.
     expect_eq "iperf3 client's error (errno from the server)" "$(json_get "$CLI" .error)" \

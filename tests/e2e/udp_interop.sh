@@ -17,17 +17,10 @@
 # Options without -t get a short one; -n 1M gets -b 10M so that it takes a
 # second rather than eight at UDP's default 1 Mbit/s.
 #
-# Harness (deadline, temporary directory, servers killed by PID, one
-# PASS/FAIL/SKIP line per case): udp_lib.sh.
-UDP_DEADLINE=240
+E2E_DEADLINE=${E2E_DEADLINE:-240}
 CLIENT_TIMEOUT=20 SERVER_TIMEOUT=30
-source "$(dirname "$0")/udp_lib.sh"
+. "$(dirname "$0")/lib.sh"
 require_tools
-IPERF3=${IPERF3-$(command -v iperf3 || true)}
-HAVE_IPERF3=1
-if [ -z "$IPERF3" ] || [ ! -x "$IPERF3" ]; then
-    HAVE_IPERF3=0
-fi
 
 # udp_pair KIND ARGS...: KIND weir2weir, weir2iperf or iperf2weir. Runs the
 # pair; sets CLI and SRV (the JSON documents); returns 1 if unusable.
@@ -40,12 +33,12 @@ udp_pair() {
         iperf2weir) client=$IPERF3 server=weir ;;
     esac
     CLI=$CASE_DIR/client.json
-    start_server "$server" -1 -J || return 1
-    timeout -k 3 "$CLIENT_TIMEOUT" "$client" -c 127.0.0.1 -p "$PORT" -J "$@" \
-        >"$CLI" 2>"$CASE_DIR/client.err" </dev/null
-    expect_eq "client exit status" "$?" 0
-    wait "$SERVER_PID"
-    expect_eq "server exit status" "$?" 0
+    start_server_retry "$server" -1 -J || return 1
+    SRV=$SERVER_OUT
+    run_bounded "$CLI" "$CASE_DIR/client.err" "$client" -c 127.0.0.1 -p "$PORT" -J "$@"
+    expect_eq "client exit status" "$RUN_RC" 0
+    wait_server
+    expect_eq "server exit status" "$SERVER_RC" 0
     json_doc "$CLI" client || return 1
     json_doc "$SRV" server || return 1
     expect_eq "client test_start.protocol" "$(json_get "$CLI" .start.test_start.protocol)" UDP
@@ -97,7 +90,7 @@ expect_near() {
 udp_case() {
     local kind=$1 mode=$2 np=$3 extra=$4 len
     shift 4
-    if [ "$kind" != weir2weir ] && [ "$HAVE_IPERF3" = 0 ]; then
+    if [ "$kind" != weir2weir ] && ! have_iperf3; then
         skip_case "iperf3 not found"
         return
     fi
@@ -127,11 +120,11 @@ udp_case() {
 LEN_WANT="" BYTES_WANT=""
 no_extra() { :; }
 
-extra_len() {
+udp_extra_len() {
     expect_eq "client test_start.blksize" "$(json_get "$CLI" .start.test_start.blksize)" "$LEN_WANT"
 }
 
-extra_bytes() {
+udp_extra_bytes() {
     local sent len
     sent=$(json_get "$CLI" .end.sum_sent.bytes)
     len=$(json_get "$CLI" .start.test_start.blksize)
@@ -139,7 +132,7 @@ extra_bytes() {
     expect_int -lt "sender bytes < -n + len" "$sent" $((BYTES_WANT + len))
 }
 
-extra_parallel() {
+udp_extra_parallel() {
     expect_eq "client: 4 distinct sockets" \
         "$(json_get "$CLI" '[.start.connected[].socket] | unique | length')" 4
     expect_eq "server: 4 streams on the server port" \
@@ -150,7 +143,7 @@ extra_parallel() {
 # always, 1 with --gsro (a server: when its client asked) and 0 without;
 # iperf3 3.12 has neither.
 GSRO_WANT=0
-extra_gsro() {
+udp_extra_gsro() {
     local doc
     for doc in "$CLI" "$SRV"; do
         case $(json_get "$doc" .start.version) in weir*) ;; *) continue ;; esac
@@ -160,7 +153,7 @@ extra_gsro() {
     done
 }
 
-extra_omit() {
+udp_extra_omit() {
     expect_eq "client test_start.omit" "$(json_get "$CLI" .start.test_start.omit)" 1
     expect_eq "client: first interval omitted" "$(json_get "$CLI" '.intervals[0].sum.omitted')" true
 }
@@ -176,25 +169,25 @@ udp_cases() {
     run_case "iperf3 -> weir: $name" udp_case iperf2weir "$@"
 }
 
-udp_cases "-u -t 2" normal 1 extra_gsro -u -t 2
+udp_cases "-u -t 2" normal 1 udp_extra_gsro -u -t 2
 GSRO_WANT=1
-run_case "weir -> weir: -u --gsro" udp_case weir2weir normal 1 extra_gsro -u --gsro -b 10M -t 1
+run_case "weir -> weir: -u --gsro" udp_case weir2weir normal 1 udp_extra_gsro -u --gsro -b 10M -t 1
 GSRO_WANT=0
 udp_cases "-u -b 100M" normal 1 no_extra -u -b 100M -t 1
 LEN_WANT=64
-udp_cases "-u -l 64 -b 10M" normal 1 extra_len -u -l 64 -b 10M -t 1
+udp_cases "-u -l 64 -b 10M" normal 1 udp_extra_len -u -l 64 -b 10M -t 1
 # Over 4 KiB a weir sender gives each datagram two iovecs, GSO included.
 LEN_WANT=8000
-udp_cases "-u -l 8000 -b 100M" normal 1 extra_len -u -l 8000 -b 100M -t 1
-udp_cases "-u -P 4" normal 4 extra_parallel -u -P 4 -t 1
+udp_cases "-u -l 8000 -b 100M" normal 1 udp_extra_len -u -l 8000 -b 100M -t 1
+udp_cases "-u -P 4" normal 4 udp_extra_parallel -u -P 4 -t 1
 udp_cases "-u -R" reverse 1 no_extra -u -R -t 1
 udp_cases "-u --bidir" bidir 1 no_extra -u --bidir -t 1
 udp_cases "-u --udp-counters-64bit" normal 1 no_extra -u --udp-counters-64bit -b 10M -t 1
 OMIT_SKEW=2
-udp_cases "-u -O 1 -t 2" normal 1 extra_omit -u -O 1 -t 2
+udp_cases "-u -O 1 -t 2" normal 1 udp_extra_omit -u -O 1 -t 2
 OMIT_SKEW=0
 BYTES_WANT=1048576
-udp_cases "-u -n 1M" normal 1 extra_bytes -u -n 1M -b 10M
+udp_cases "-u -n 1M" normal 1 udp_extra_bytes -u -n 1M -b 10M
 # TCP's options, which iperf3 takes with -u and ignores: so does weir, on
 # either end (a script written for iperf3 keeps running).
 udp_cases "-u -C reno -N -Z (TCP's, taken and ignored)" normal 1 no_extra -u -C reno -N -Z -t 1

@@ -53,10 +53,13 @@
 # Needs root (ip netns add), nft (Debian package nftables), jq, python3;
 # skips (77) with the reason when the namespace or the table cannot be made.
 # The namespace is deleted on exit, also on failure or timeout.
-UDP_DEADLINE=150
-. "$(dirname "$0")/udp_lib.sh"
+E2E_DEADLINE=${E2E_DEADLINE:-150}
+SERVER_TIMEOUT=30
+. "$(dirname "$0")/lib.sh"
 
 require_tools
+require_tool python3
+require_tool nft "Debian package nftables"
 N=${UDP_NETNS_EVERY:-7}
 RATE=${UDP_NETNS_RATE:-20M}
 netns_up weirtest
@@ -95,9 +98,6 @@ nft_counts() {
                | map(tostring) | join(" ")'
 }
 
-# in_ns_listening PORT
-in_ns_listening() { port_listening "$1" "${IN_NS[@]}"; }
-
 # udp_rcvbuf_errors: datagrams the namespace's kernel dropped because a
 # socket's receive buffer was full (Udp RcvbufErrors; only our sockets
 # live there).
@@ -112,7 +112,7 @@ udp_rcvbuf_errors() {
 # RCVBUF_ERRORS_BEFORE; returns 1 (after a failed check) when there is
 # nothing to check.
 netns_run() {
-    local dir=$1 copts=() i
+    local dir=$1 copts=()
     shift
     while [ "$1" != -- ]; do copts+=("$1"); shift; done
     shift
@@ -120,20 +120,13 @@ netns_run() {
     rm -f "$CASE_DIR"/*
     rules "$dir" "$port" >"$CASE_DIR/nft.err" 2>&1 || { fail "installing the nftables rules"; return 1; }
     RCVBUF_ERRORS_BEFORE=$(udp_rcvbuf_errors)
-    start_bg server 30 "${IN_NS[@]}" "$WEIR" -s -1 -p "$port" -J -u "$@"
-    local spid=$BG_PID
-    SRV=$CASE_DIR/server.out CLI=$CASE_DIR/client.json
-    for i in $(seq 200); do
-        in_ns_listening "$port" && break
-        kill -0 "$spid" 2>/dev/null || break
-        sleep 0.05
-    done
-    in_ns_listening "$port" || { fail "server did not listen on port $port"; return 1; }
-    timeout -k 3 20 "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p "$port" -u -b "$RATE" -l 1000 -t 2 -J \
-        ${copts[@]+"${copts[@]}"} "$@" >"$CLI" 2>"$CASE_DIR/client.err" </dev/null
-    expect_eq "client exit status" "$?" 0
-    wait "$spid"
-    expect_eq "server exit status" "$?" 0
+    start_netns_server "$NS" server "$port" "$WEIR" -s -1 -p "$port" -J -u "$@" || return 1
+    SRV=$SERVER_OUT CLI=$CASE_DIR/client.json
+    CLIENT_TIMEOUT=20 run_bounded "$CLI" "$CASE_DIR/client.err" \
+        "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p "$port" -u -b "$RATE" -l 1000 -t 2 -J ${copts[@]+"${copts[@]}"} "$@"
+    expect_eq "client exit status" "$RUN_RC" 0
+    wait_server
+    expect_eq "server exit status" "$SERVER_RC" 0
     json_doc "$CLI" client || return 1
     json_doc "$SRV" server || return 1
 }

@@ -20,20 +20,20 @@
 # Also printed, not asserted: the client's CPU at -b 10M
 # (end.cpu_utilization_percent.host_total, the whole process over the
 # test), which should stay well under 5 % of a core (no busy waiting).
-UDP_DEADLINE=75
-. "$(dirname "$0")/udp_lib.sh"
+E2E_DEADLINE=${E2E_DEADLINE:-75}
+. "$(dirname "$0")/lib.sh"
 
 require_tools
 
 # pace_run RATE LEN: one test; sets CLI. Returns 1 when unusable.
 pace_run() {
-    start_weir_server -1 -J || return 1
+    start_server_retry weir -1 -J || return 1
     CLI=$CASE_DIR/client.json
-    timeout -k 3 20 "$WEIR" -c 127.0.0.1 -p "$PORT" -u -b "$1" -l "$2" -t 3 -i 1 -J \
-        >"$CLI" 2>"$CASE_DIR/client.err" </dev/null
-    expect_eq "client exit status" "$?" 0
-    wait "$SERVER_PID"
-    expect_eq "server exit status" "$?" 0
+    CLIENT_TIMEOUT=20 run_bounded "$CLI" "$CASE_DIR/client.err" \
+        "$WEIR" -c 127.0.0.1 -p "$PORT" -u -b "$1" -l "$2" -t 3 -i 1 -J
+    expect_eq "client exit status" "$RUN_RC" 0
+    wait_server
+    expect_eq "server exit status" "$SERVER_RC" 0
     json_doc "$CLI" client
 }
 
@@ -78,7 +78,7 @@ pace_case() {
         fi
         [ -z "$misses" ] && return
         [ "$attempt" = 1 ] && echo "    # missed, running again: $misses"
-        stop_pids
+        stop_servers
     done
     while IFS= read -r line; do
         fail "$line"
