@@ -51,6 +51,9 @@ check "missing required hook" "lacks the required transport hook 'send'" \
 check "control port without server_adopt" \
     "lacks the required transport hook 'server_adopt', which WEIR_CAP_CONTROL_PORT requires" \
     "$WEIR" --transport "$BROKEN_DIR/no_adopt.so" -c 127.0.0.1 -p "$PORT"
+check "a plugin's own error reason (host->error_reason)" \
+    "the measurement lease has expired: transport 'failing_init' failed to initialise: renew it with the operator" \
+    "$WEIR" --transport "$BROKEN_DIR/failing_init.so" -c 127.0.0.1 -p "$PORT"
 check "dlopen failure names the symbol" "weir_symbol_that_does_not_exist" \
     "$WEIR" --transport "$BROKEN_DIR/undefined_symbol.so" -c 127.0.0.1 -p "$PORT"
 check "not a weir plugin" "exports no weir_plugin_entry()" \
