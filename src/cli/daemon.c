@@ -66,7 +66,7 @@ static int make_absolute(const char **path, int slot)
 /* Files the server opens after it has moved to "/": the log (on SIGHUP),
  * the pid file (removed at exit), the users file (read for each test),
  * the plugin directory (a client may name a transport not yet loaded). */
-static int absolute_paths(struct weir_settings *s)
+static int absolute_paths(struct settings *s)
 {
     if (make_absolute(&s->logfile, PATH_LOG) || make_absolute(&s->pidfile, PATH_PID) ||
         make_absolute(&s->rsa_private_key, PATH_KEY) ||
@@ -137,7 +137,7 @@ static void close_inherited(void)
         close((int)fd);
 }
 
-int daemon_start(struct weir_settings *s, int *status)
+int daemon_start(struct settings *s, int *status)
 {
     *status = 1;
     if (absolute_paths(s) != 0)

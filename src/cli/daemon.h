@@ -13,7 +13,7 @@
  * daemon_ready(). Returns 1 in the original process, with *status set: 0
  * once the daemon said it is ready, 1 (its error text copied to stderr)
  * when it exited before that. */
-int daemon_start(struct weir_settings *s, int *status);
+int daemon_start(struct settings *s, int *status);
 
 /* The server is listening: release the waiting caller, move to "/", and
  * point standard output and error at the log file (--logfile) or

@@ -27,7 +27,7 @@ static void raise_fd_limit(void)
 }
 
 /* Reporters, then the client, server or loopback pair. */
-static int run(struct weir_settings *s)
+static int run(struct settings *s)
 {
     raise_fd_limit();
     struct report_set *rs = report_open(s, s->mode == MODE_SERVER);
@@ -55,7 +55,7 @@ static int run(struct weir_settings *s)
 int main(int argc, char **argv)
 {
     identity_init(argv[0]);
-    struct weir_settings s;
+    struct settings s;
     int r = options_parse(argc, argv, &s);
     if (r != 0) {
         loader_unload_all();

@@ -14,8 +14,8 @@
  * The man page's item for an entry is the .TP in src/weir.1 whose tag names
  * --NAME: tests/e2e/docs.sh fails for an option of --help without one.
  *
- * Adding an option: its entry in optable.c, its field in struct
- * weir_settings (and in struct test_params when it travels), its item in
+ * Adding an option: its entry in optable.c, its field in
+ * struct settings (and in struct test_params when it travels), its item in
  * src/weir.1, and the code that acts on it. */
 #ifndef WEIR_OPTABLE_H
 #define WEIR_OPTABLE_H
@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct weir_settings;
+struct settings;
 
 /* How the argument is read. */
 enum opt_arg {
@@ -50,9 +50,9 @@ struct optfield {
                                uint64_t: CT_U64, double: CT_DOUBLE, char: CT_CHAR,               \
                                const char *: CT_STR, char *: CT_STR)
 #define OPT_FIELD_(type, f) { (uint16_t)offsetof(type, f), OPT_CTYPE_(((type *)0)->f) }
-/* A field of struct weir_settings (cli/options.h) or struct test_params
+/* A field of struct settings (cli/options.h) or struct test_params
  * (proto/params.h). */
-#define SETTING(f) OPT_FIELD_(struct weir_settings, f)
+#define SETTING(f) OPT_FIELD_(struct settings, f)
 #define PARAM(f)   OPT_FIELD_(struct test_params, f)
 
 /* The modes that accept an option; the others refuse it when it is given
@@ -100,7 +100,7 @@ enum wire_send {
  * optcheck.h: WEIR_E_USAGE prints the detail alone). */
 #define OPT_EXIT (-1)
 struct optspec;
-typedef int (*opt_parse_fn)(const struct optspec *o, const char *arg, struct weir_settings *s,
+typedef int (*opt_parse_fn)(const struct optspec *o, const char *arg, struct settings *s,
                             char *detail, size_t len);
 
 struct optspec {
@@ -112,7 +112,7 @@ struct optspec {
     enum opt_arg arg;
     unsigned flags;             /* OPT_* */
     enum opt_where where;
-    struct optfield set;        /* the value's field in struct weir_settings */
+    struct optfield set;        /* the value's field in struct settings */
     struct optfield given;      /* an int field set to 1 when the option is
                                    given (-t: duration_set), or none */
     int64_t flag_value;         /* ARG_NONE: the value the flag sets; 0 means 1 */

@@ -96,7 +96,7 @@ void optcheck_text(char *buf, size_t len, int code, const char *detail)
         error_text(buf, len, code, detail);
 }
 
-static int read_value(const struct optspec *o, const char *arg, struct weir_settings *s,
+static int read_value(const struct optspec *o, const char *arg, struct settings *s,
                       char *detail, size_t len)
 {
     char given[256];
@@ -141,7 +141,7 @@ static int read_value(const struct optspec *o, const char *arg, struct weir_sett
     return optcheck_refuse(o, given, detail, len);
 }
 
-int optcheck_read(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optcheck_read(const struct optspec *o, const char *arg, struct settings *s,
                   char *detail, size_t len)
 {
     int rc = o->parse ? o->parse(o, arg, s, detail, len) : read_value(o, arg, s, detail, len);

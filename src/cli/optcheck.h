@@ -21,7 +21,7 @@
  * argument left out) into s: by o->parse, else as o->arg says, checking
  * the range; sets o->given. Returns WEIR_OK, OPT_EXIT, or a status with
  * detail (optcheck_text makes the error line). */
-int optcheck_read(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optcheck_read(const struct optspec *o, const char *arg, struct settings *s,
                   char *detail, size_t len);
 
 /* v within o's range (or 0 for OPT_ZERO_OFF): WEIR_OK; else as

@@ -51,7 +51,7 @@ static int refused(int code, const char *detail)
 
 /* First pass: which plugins does this command line name? They are loaded
  * before parsing so their options can be parsed too. */
-static void prescan(int argc, char **argv, struct weir_settings *s)
+static void prescan(int argc, char **argv, struct settings *s)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -69,7 +69,7 @@ static void prescan(int argc, char **argv, struct weir_settings *s)
     }
 }
 
-static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **plugins, int *n)
+static int load_plugin_list(struct settings *s, const struct weir_plugin **plugins, int *n)
 {
     char err[1024];
     *n = 0;
@@ -106,7 +106,7 @@ static int load_plugin_list(struct weir_settings *s, const struct weir_plugin **
 }
 
 /* Puts reporter name at index at of the list. */
-static int insert_reporter(struct weir_settings *s, int at, const char *name)
+static int insert_reporter(struct settings *s, int at, const char *name)
 {
     if (s->n_reporters == MAX_REPORTERS)
         return usage_error("too many --reporter options (at most %d)", MAX_REPORTERS);
@@ -118,7 +118,7 @@ static int insert_reporter(struct weir_settings *s, int at, const char *name)
 }
 
 /* Index of a --reporter NAME without a file argument, or -1. */
-static int stdout_reporter_index(const struct weir_settings *s, const char *name)
+static int stdout_reporter_index(const struct settings *s, const char *name)
 {
     for (int i = 0; i < s->n_reporters; i++)
         if (strcmp(s->reporters[i], name) == 0)
@@ -131,7 +131,7 @@ static int stdout_reporter_index(const struct weir_settings *s, const char *name
  * as in iperf3), unless a --reporter without a file argument already
  * writes there. So `--reporter csv:run.csv` keeps the text output, and
  * `-J --reporter svg:run.svg` the JSON. */
-static int add_stdout_reporter(struct weir_settings *s)
+static int add_stdout_reporter(struct settings *s)
 {
     const char *want = s->json_stream ? "json-stream" : s->json ? "json" : "text";
     int to_stdout = 0;
@@ -153,7 +153,7 @@ static int add_stdout_reporter(struct weir_settings *s)
 
 /* --transport A,B,...: split the list into s->compare. A single name is
  * an ordinary run (n_compare 0). */
-static int split_transports(struct weir_settings *s)
+static int split_transports(struct settings *s)
 {
     s->n_compare = 0;
     if (!s->transport || !strchr(s->transport, ','))
@@ -190,7 +190,7 @@ static int next_option(int argc, char **argv, const char *opts, const struct opt
     return c;
 }
 
-static void defaults(struct weir_settings *s)
+static void defaults(struct settings *s)
 {
     memset(s, 0, sizeof *s);
     s->mode = MODE_NONE;
@@ -297,7 +297,7 @@ static const struct optspec *misplaced(const unsigned char *given, enum opt_wher
 }
 
 /* Checks that span options, once all are read. */
-static int check_mode(struct weir_settings *s, const unsigned char *given,
+static int check_mode(struct settings *s, const unsigned char *given,
                       const struct weir_plugin *const *plugins, int n_plugins)
 {
     if (s->mode == MODE_NONE)
@@ -347,7 +347,7 @@ static int check_mode(struct weir_settings *s, const unsigned char *given,
  * reporters, help) and does not permute argv (a plugin option's separate
  * value must stay beside it); pass 1 reads the rest, with getopt's own
  * complaints (iperf3's: "weir: option requires an argument -- 'c'"). */
-static int parse_pass(int pass, int argc, char **argv, struct weir_settings *s,
+static int parse_pass(int pass, int argc, char **argv, struct settings *s,
                       const struct getopt_tables *g, unsigned char *given)
 {
     optind = 0;             /* 0, not 1: glibc re-reads the ordering mode */
@@ -386,7 +386,7 @@ static int parse_pass(int pass, int argc, char **argv, struct weir_settings *s,
     return 0;
 }
 
-static int parse(int argc, char **argv, struct weir_settings *s, struct getopt_tables *g,
+static int parse(int argc, char **argv, struct settings *s, struct getopt_tables *g,
                  unsigned char *given)
 {
     int rc = parse_pass(0, argc, argv, s, g, given);
@@ -416,7 +416,7 @@ static int parse(int argc, char **argv, struct weir_settings *s, struct getopt_t
     return check_mode(s, given, plugins, n_plugins);
 }
 
-int options_parse(int argc, char **argv, struct weir_settings *s)
+int options_parse(int argc, char **argv, struct settings *s)
 {
     defaults(s);
     prescan(argc, argv, s);

@@ -15,7 +15,7 @@
 
 enum weir_mode { MODE_NONE, MODE_CLIENT, MODE_SERVER, MODE_LOOPBACK };
 
-struct weir_settings {
+struct settings {
     enum weir_mode mode;
     const char *host;            /* -c */
     uint16_t port;               /* -p, default 5201 */
@@ -113,6 +113,6 @@ struct weir_settings {
 
 /* Parse argv into s. Returns 0 to run, 1 when the program should exit 0
  * (help, version printed) and -1 on a usage error (message printed). */
-int options_parse(int argc, char **argv, struct weir_settings *s);
+int options_parse(int argc, char **argv, struct settings *s);
 
 #endif

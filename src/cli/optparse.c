@@ -19,7 +19,7 @@ static void quoted(char *buf, size_t len, const char *arg)
     snprintf(buf, len, "'%s'", arg ? arg : "");
 }
 
-int optparse_mode(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_mode(const struct optspec *o, const char *arg, struct settings *s,
                   char *detail, size_t len)
 {
     (void)detail;
@@ -31,7 +31,7 @@ int optparse_mode(const struct optspec *o, const char *arg, struct weir_settings
     return WEIR_OK;
 }
 
-int optparse_transport_flag(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_transport_flag(const struct optspec *o, const char *arg, struct settings *s,
                             char *detail, size_t len)
 {
     (void)arg;
@@ -41,7 +41,7 @@ int optparse_transport_flag(const struct optspec *o, const char *arg, struct wei
     return WEIR_OK;
 }
 
-int optparse_reporter(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_reporter(const struct optspec *o, const char *arg, struct settings *s,
                       char *detail, size_t len)
 {
     (void)o;
@@ -53,7 +53,7 @@ int optparse_reporter(const struct optspec *o, const char *arg, struct weir_sett
     return WEIR_OK;
 }
 
-int optparse_version(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_version(const struct optspec *o, const char *arg, struct settings *s,
                      char *detail, size_t len)
 {
     (void)o, (void)arg, (void)s, (void)detail, (void)len;
@@ -61,7 +61,7 @@ int optparse_version(const struct optspec *o, const char *arg, struct weir_setti
     return OPT_EXIT;
 }
 
-int optparse_list_plugins(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_list_plugins(const struct optspec *o, const char *arg, struct settings *s,
                           char *detail, size_t len)
 {
     (void)o, (void)arg, (void)s, (void)detail, (void)len;
@@ -69,7 +69,7 @@ int optparse_list_plugins(const struct optspec *o, const char *arg, struct weir_
     return OPT_EXIT;
 }
 
-int optparse_format(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_format(const struct optspec *o, const char *arg, struct settings *s,
                     char *detail, size_t len)
 {
     char given[256];
@@ -81,7 +81,7 @@ int optparse_format(const struct optspec *o, const char *arg, struct weir_settin
     return WEIR_OK;
 }
 
-int optparse_timestamps(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_timestamps(const struct optspec *o, const char *arg, struct settings *s,
                         char *detail, size_t len)
 {
     (void)detail;
@@ -90,7 +90,7 @@ int optparse_timestamps(const struct optspec *o, const char *arg, struct weir_se
     return WEIR_OK;
 }
 
-int optparse_cntl_ka(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_cntl_ka(const struct optspec *o, const char *arg, struct settings *s,
                      char *detail, size_t len)
 {
     (void)o;
@@ -105,7 +105,7 @@ int optparse_cntl_ka(const struct optspec *o, const char *arg, struct weir_setti
 /* Read as iperf3 reads it: n is the number the text starts with and the
  * rest up to a comma is ignored (so the help's "n/n" form gives n); m is
  * what follows the first comma, atoi-style (no digits: CPU 0). */
-int optparse_affinity(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_affinity(const struct optspec *o, const char *arg, struct settings *s,
                       char *detail, size_t len)
 {
     char given[256];
@@ -131,7 +131,7 @@ int optparse_affinity(const struct optspec *o, const char *arg, struct weir_sett
     return WEIR_OK;
 }
 
-int optparse_bitrate(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_bitrate(const struct optspec *o, const char *arg, struct settings *s,
                      char *detail, size_t len)
 {
     char rate[64], given[256];
@@ -157,7 +157,7 @@ int optparse_bitrate(const struct optspec *o, const char *arg, struct weir_setti
     return WEIR_OK;
 }
 
-int optparse_server_bitrate_limit(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_server_bitrate_limit(const struct optspec *o, const char *arg, struct settings *s,
                                   char *detail, size_t len)
 {
     (void)o;
@@ -169,7 +169,7 @@ int optparse_server_bitrate_limit(const struct optspec *o, const char *arg, stru
     return rc;
 }
 
-int optparse_dscp(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_dscp(const struct optspec *o, const char *arg, struct settings *s,
                   char *detail, size_t len)
 {
     static const struct { const char *name; int dscp; } names[] = {

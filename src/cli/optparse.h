@@ -8,40 +8,40 @@
 
 /* -s, -c HOST, --loopback: the mode is flag_value; two modes make it -1
  * ("cannot be both server and client", once the first pass is over). */
-int optparse_mode(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_mode(const struct optspec *o, const char *arg, struct settings *s,
                   char *detail, size_t len);
 /* -u: the transport named as the option (--udp: udp). */
-int optparse_transport_flag(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_transport_flag(const struct optspec *o, const char *arg, struct settings *s,
                             char *detail, size_t len);
 /* --reporter NAME[:ARG], up to MAX_REPORTERS. */
-int optparse_reporter(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_reporter(const struct optspec *o, const char *arg, struct settings *s,
                       char *detail, size_t len);
 /* -v: prints the version. */
-int optparse_version(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_version(const struct optspec *o, const char *arg, struct settings *s,
                      char *detail, size_t len);
 /* --list-plugins: prints them. */
-int optparse_list_plugins(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_list_plugins(const struct optspec *o, const char *arg, struct settings *s,
                           char *detail, size_t len);
 /* -f: one of iperf3's unit letters. */
-int optparse_format(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_format(const struct optspec *o, const char *arg, struct settings *s,
                     char *detail, size_t len);
 /* --timestamps[=FORMAT]: strftime's, "%c " when left out. */
-int optparse_timestamps(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_timestamps(const struct optspec *o, const char *arg, struct settings *s,
                         char *detail, size_t len);
 /* --cntl-ka[=IDLE/INTERVAL/COUNT]. */
-int optparse_cntl_ka(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_cntl_ka(const struct optspec *o, const char *arg, struct settings *s,
                      char *detail, size_t len);
 /* -A n or n,m: this process's CPU and the server's for the test. */
-int optparse_affinity(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_affinity(const struct optspec *o, const char *arg, struct settings *s,
                       char *detail, size_t len);
 /* -b RATE[/BURST]. */
-int optparse_bitrate(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_bitrate(const struct optspec *o, const char *arg, struct settings *s,
                      char *detail, size_t len);
 /* --server-bitrate-limit RATE[/SECONDS]. */
-int optparse_server_bitrate_limit(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_server_bitrate_limit(const struct optspec *o, const char *arg, struct settings *s,
                                   char *detail, size_t len);
 /* --dscp: 0-63 or a symbolic name, stored as the TOS byte. */
-int optparse_dscp(const struct optspec *o, const char *arg, struct weir_settings *s,
+int optparse_dscp(const struct optspec *o, const char *arg, struct settings *s,
                   char *detail, size_t len);
 
 #endif

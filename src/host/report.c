@@ -61,7 +61,7 @@ static void sink_write(void *ctx, enum weir_channel ch, const char *buf, size_t 
         capture_append(rs, buf, len);
 }
 
-struct report_set *report_open(const struct weir_settings *s, int role)
+struct report_set *report_open(const struct settings *s, int role)
 {
     struct report_set *rs = calloc(1, sizeof *rs);
     if (!rs)

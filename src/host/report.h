@@ -13,7 +13,7 @@ struct report_set;
 
 /* Open the reporters the settings name. On failure prints one line and
  * returns NULL. */
-struct report_set *report_open(const struct weir_settings *s, int role);
+struct report_set *report_open(const struct settings *s, int role);
 /* Close every instance; non-zero when a reporter failed to start, or a
  * hook of one failed (its close included): the run's exit status must say
  * so even though the others presented the results. */

@@ -26,7 +26,7 @@ void params_defaults(struct test_params *p)
             optfield_set_int(p, optable[i].param, optable[i].dflt);
 }
 
-void params_from_settings(struct test_params *p, const struct weir_settings *s)
+void params_from_settings(struct test_params *p, const struct settings *s)
 {
     params_defaults(p);
     for (size_t i = 0; i < optable_len; i++) {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-struct weir_settings;
+struct settings;
 
 struct test_params {
     char wire_key[16];          /* the transport's protocol key, sent as
@@ -68,7 +68,7 @@ void params_defaults(struct test_params *p);
  * pairs them. The rest is the client's to fill: wire_key, len and
  * bandwidth (the transport's defaults), the gso keys, weir's keys, the
  * token and the version. */
-void params_from_settings(struct test_params *p, const struct weir_settings *s);
+void params_from_settings(struct test_params *p, const struct settings *s);
 
 /* Client: the JSON object to send. */
 struct json_object *params_to_json(const struct test_params *p);

@@ -8,7 +8,7 @@
 
 /* iperf3: -1 if this side only receives, 1 if it sends with retransmit
  * counts, 0 otherwise. */
-static int sender_has_retransmits(const struct weir_test *t)
+static int sender_has_retransmits(const struct test *t)
 {
     int sends = 0;
     for (int i = 0; i < t->n_streams; i++)
@@ -18,7 +18,7 @@ static int sender_has_retransmits(const struct weir_test *t)
     return test_has_retransmits(t) ? 1 : 0;
 }
 
-struct json_object *results_to_json(struct weir_test *t, const char *server_output_text,
+struct json_object *results_to_json(struct test *t, const char *server_output_text,
                                     const char *server_output_json)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
@@ -32,7 +32,7 @@ struct json_object *results_to_json(struct weir_test *t, const char *server_outp
     double seconds = t->end_ns > t->start_ns ? (double)(t->end_ns - t->start_ns) / 1e9 : 0;
     struct json_object *arr = json_object_new_array();
     for (int i = 0; i < t->n_streams; i++) {
-        struct weir_stream *st = &t->streams[i];
+        struct stream *st = &t->streams[i];
         struct weir_counters c = st->ctr;
         int64_t retrans = -1;
         if (st->final_info_valid) {
@@ -92,7 +92,7 @@ static int need_int(struct json_object *o, const char *k, int64_t *out)
     return jsonnum_get_i64(jsonnum_get(o, k), out);
 }
 
-int results_from_json(struct weir_test *t, struct json_object *obj, char *detail, size_t len)
+int results_from_json(struct test *t, struct json_object *obj, char *detail, size_t len)
 {
     int64_t shr;
     struct json_object *streams = jsonnum_get(obj, "streams");
@@ -132,7 +132,7 @@ int results_from_json(struct weir_test *t, struct json_object *obj, char *detail
             snprintf(detail, len, "stream %zu of the results lacks a required key", i);
             return WEIR_E_RECVRESULTS;
         }
-        struct weir_stream *st = NULL;
+        struct stream *st = NULL;
         for (int k = 0; k < t->n_streams; k++)
             if (t->streams[k].id == id)
                 st = &t->streams[k];

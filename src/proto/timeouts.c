@@ -27,7 +27,7 @@ static int ka_field(const char *text, size_t n, int max, int *out)
     return 0;
 }
 
-int timeouts_parse_cntl_ka(const char *arg, struct weir_settings *s, char *detail, size_t len)
+int timeouts_parse_cntl_ka(const char *arg, struct settings *s, char *detail, size_t len)
 {
     static const char *const names[] = { "idle", "interval", "count" };
     static const char *const units[] = { "seconds", "seconds", "probes" };
@@ -64,7 +64,7 @@ int timeouts_parse_cntl_ka(const char *arg, struct weir_settings *s, char *detai
     return WEIR_OK;
 }
 
-int timeouts_apply_control(const struct weir_settings *s, int fd, char *detail, size_t len)
+int timeouts_apply_control(const struct settings *s, int fd, char *detail, size_t len)
 {
     if (s->snd_timeout_ms > 0 && net_set_user_timeout(fd, (unsigned)s->snd_timeout_ms) != 0) {
         snprintf(detail, len, "TCP_USER_TIMEOUT %d ms: %s", s->snd_timeout_ms, strerror(errno));
@@ -85,7 +85,7 @@ int timeouts_apply_control(const struct weir_settings *s, int fd, char *detail, 
     return WEIR_E_SETCNTLKA;
 }
 
-int timeouts_wait_ms(const struct weir_settings *s, int fixed_ms)
+int timeouts_wait_ms(const struct settings *s, int fixed_ms)
 {
     int ms = fixed_ms;
     if (s->rcv_timeout_ms > 0 && s->rcv_timeout_ms < ms)
@@ -95,12 +95,12 @@ int timeouts_wait_ms(const struct weir_settings *s, int fixed_ms)
     return ms;
 }
 
-int timeouts_idle_ms(const struct weir_settings *s)
+int timeouts_idle_ms(const struct settings *s)
 {
     return s->idle_timeout_s > 0 ? s->idle_timeout_s * 1000 : -1;
 }
 
-static uint64_t received_bytes(const struct weir_test *t)
+static uint64_t received_bytes(const struct test *t)
 {
     uint64_t sum = 0;
     for (int i = 0; i < t->n_streams; i++)
@@ -109,7 +109,7 @@ static uint64_t received_bytes(const struct weir_test *t)
     return sum;
 }
 
-void rcv_watch_start(struct rcv_watch *w, const struct weir_test *t, uint64_t now)
+void rcv_watch_start(struct rcv_watch *w, const struct test *t, uint64_t now)
 {
     memset(w, 0, sizeof *w);
     for (int i = 0; i < t->n_streams; i++)
@@ -119,7 +119,7 @@ void rcv_watch_start(struct rcv_watch *w, const struct weir_test *t, uint64_t no
     w->last_progress_ns = now;
 }
 
-int rcv_watch_expired(struct rcv_watch *w, const struct weir_test *t, uint64_t now)
+int rcv_watch_expired(struct rcv_watch *w, const struct test *t, uint64_t now)
 {
     if (!w->armed || !w->limit_ns)
         return 0;

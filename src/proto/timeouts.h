@@ -26,21 +26,21 @@
 
 /* --cntl-ka's optional "IDLE/INTVL/CNT" (any field may be empty: the OS
  * default) into s. Returns WEIR_OK, or WEIR_E_CNTLKA with detail. */
-int timeouts_parse_cntl_ka(const char *arg, struct weir_settings *s, char *detail, size_t len);
+int timeouts_parse_cntl_ka(const char *arg, struct settings *s, char *detail, size_t len);
 
 /* --snd-timeout and --cntl-ka on a control socket, either side. Returns
  * WEIR_OK or iperf3's error for the option the kernel refused
  * (IESETUSERTIMEOUT, IESETCNTLKA...) with detail. */
-int timeouts_apply_control(const struct weir_settings *s, int fd, char *detail, size_t len);
+int timeouts_apply_control(const struct settings *s, int fd, char *detail, size_t len);
 
 /* The bound of one wait for the peer outside the run phase: fixed_ms,
  * lowered to --rcv-timeout and (server) --idle-timeout when those are
  * shorter. */
-int timeouts_wait_ms(const struct weir_settings *s, int fixed_ms);
+int timeouts_wait_ms(const struct settings *s, int fixed_ms);
 
 /* Poll timeout of a server waiting for its next client: --idle-timeout in
  * ms, or -1 (wait for ever). */
-int timeouts_idle_ms(const struct weir_settings *s);
+int timeouts_idle_ms(const struct settings *s);
 
 /* --rcv-timeout while a test runs: armed when this side has a receiving
  * stream; expires when none of them received a byte for that long. */
@@ -51,8 +51,8 @@ struct rcv_watch {
     uint64_t last_progress_ns;
 };
 
-void rcv_watch_start(struct rcv_watch *w, const struct weir_test *t, uint64_t now);
+void rcv_watch_start(struct rcv_watch *w, const struct test *t, uint64_t now);
 /* 1 when the receiving streams have been silent for --rcv-timeout. */
-int rcv_watch_expired(struct rcv_watch *w, const struct weir_test *t, uint64_t now);
+int rcv_watch_expired(struct rcv_watch *w, const struct test *t, uint64_t now);
 
 #endif

@@ -81,7 +81,7 @@ static int ctl_fail(struct client *c, enum ctl_io io, int code)
  * connection (iperf3 asks at option time too). */
 static int prepare_auth(struct client *c, EVP_PKEY **pub, char *password, size_t len)
 {
-    const struct weir_settings *s = c->ss.t.s;
+    const struct settings *s = c->ss.t.s;
     char err[512];
     if (!s->username)
         return WEIR_OK;
@@ -96,7 +96,7 @@ static int prepare_auth(struct client *c, EVP_PKEY **pub, char *password, size_t
 /* The token is made when the parameters are, so its timestamp is fresh. */
 static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
 {
-    const struct weir_settings *s = c->ss.t.s;
+    const struct settings *s = c->ss.t.s;
     char err[512];
     if (!pub)
         return WEIR_OK;
@@ -108,7 +108,7 @@ static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
 /* The block size iperf3's UDP rule chooses without -l
  * (WEIR_CAP_MSS_BLKSIZE): the control connection's MSS when the transport
  * takes that length, else its default. 0 when the rule does not apply. */
-static uint32_t chosen_blksize(const struct weir_test *t)
+static uint32_t chosen_blksize(const struct test *t)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
     uint32_t max = ops->blksize_max ? ops->blksize_max : UINT32_MAX;
@@ -125,8 +125,8 @@ static uint32_t chosen_blksize(const struct weir_test *t)
  * size waits for the connection (fill_block_size). */
 static void fill_params(struct client *c)
 {
-    struct weir_test *t = &c->ss.t;
-    const struct weir_settings *s = t->s;
+    struct test *t = &c->ss.t;
+    const struct settings *s = t->s;
     const struct weir_transport_ops *ops = t->transport->transport;
     struct test_params *p = &t->p;
     params_free(p);
@@ -155,7 +155,7 @@ static void fill_params(struct client *c)
  * picks them. */
 static void fill_block_size(struct client *c)
 {
-    struct weir_test *t = &c->ss.t;
+    struct test *t = &c->ss.t;
     const struct weir_transport_ops *ops = t->transport->transport;
     struct test_params *p = &t->p;
     uint32_t chosen = chosen_blksize(t);
@@ -218,7 +218,7 @@ static int on_weir_accept(struct client *c)
 
 static int on_create_streams(struct client *c)
 {
-    struct weir_test *t = &c->ss.t;
+    struct test *t = &c->ss.t;
     /* Stop before any data: a server that did not accept the extension is
      * a plain iperf3 (or an older weir) and would misread the streams. */
     if (c->needs_weir && !c->weir_accepted)
@@ -259,7 +259,7 @@ static int on_test_start(struct client *c)
 
 /* The peer acknowledged all that the stream wrote, or the transport cannot
  * tell (weir_stream_info.unacked). */
-static int stream_drained(const struct weir_test *t, const struct weir_stream *st)
+static int stream_drained(const struct test *t, const struct stream *st)
 {
     struct weir_stream_info si = { .struct_size = sizeof si, .unacked = UINT64_MAX };
     if (transport_info(t->transport, st->ctx, &si) != WEIR_OK)
@@ -270,11 +270,11 @@ static int stream_drained(const struct weir_test *t, const struct weir_stream *s
 /* -F: every sending stream gave the transport the whole file, and the
  * receiving end acknowledged it, so a receiver that reads on until the end
  * has all of it (iperf3 ends at the last read and loses what is in flight). */
-static int file_sent(const struct weir_test *t)
+static int file_sent(const struct test *t)
 {
     int senders = 0;
     for (int i = 0; i < t->n_streams; i++) {
-        const struct weir_stream *st = &t->streams[i];
+        const struct stream *st = &t->streams[i];
         if (!st->sending)
             continue;
         if (!atomic_load_explicit(&st->data_ended, memory_order_acquire) || !stream_drained(t, st))
@@ -285,7 +285,7 @@ static int file_sent(const struct weir_test *t)
 }
 
 /* Has the test met its end condition (-t, -n, -k, the end of -F's file)? */
-static int end_reached(const struct weir_test *t, uint64_t now)
+static int end_reached(const struct test *t, uint64_t now)
 {
     if (t->p.time && now >= t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u)
         return 1;
@@ -298,7 +298,7 @@ static int end_reached(const struct weir_test *t, uint64_t now)
      * test_share_budget gives the senders the same rule. */
     uint64_t sent = 0, rcvd = 0, bsent = 0, brcvd = 0;
     for (int i = 0; i < t->n_streams; i++) {
-        const struct weir_stream *st = &t->streams[i];
+        const struct stream *st = &t->streams[i];
         if (st->sending) {
             sent += st->ctr.bytes - st->at_omit.bytes;
             bsent += st->ctr.blocks - st->at_omit.blocks;
@@ -314,7 +314,7 @@ static int end_reached(const struct weir_test *t, uint64_t now)
     return 0;
 }
 
-static uint64_t end_deadline(const struct weir_test *t)
+static uint64_t end_deadline(const struct test *t)
 {
     return t->p.time ? t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u : 0;
 }
@@ -326,7 +326,7 @@ static int end_run(struct client *c);
 static int run_loop(struct client *c)
 {
     struct session *ss = &c->ss;
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     int byte_limit = t->p.num || t->p.blockcount || (t->file && !t->p.reverse);
     for (;;) {
         uint64_t now = host_now_ns();
@@ -388,7 +388,7 @@ static int on_weir_sent(struct client *c)
 static int end_run(struct client *c)
 {
     struct session *ss = &c->ss;
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     session_stop(ss, host_now_ns());
     const char *why = "";
     if (session_stream_error(ss, 1, &why, NULL) == WEIR_E_FILE)   /* -F: the last bytes */
@@ -399,7 +399,7 @@ static int end_run(struct client *c)
 
 static int on_exchange_results(struct client *c)
 {
-    struct weir_test *t = &c->ss.t;
+    struct test *t = &c->ss.t;
     struct json_object *o = results_to_json(t, NULL, NULL);
     enum ctl_io io = ctl_send_json(t->ctl_fd, o);
     json_object_put(o);
@@ -419,7 +419,7 @@ static int on_exchange_results(struct client *c)
 
 static int on_display_results(struct client *c)
 {
-    struct weir_test *t = &c->ss.t;
+    struct test *t = &c->ss.t;
     session_report_end(&c->ss);
     workers_stop(t);
     test_close_streams(t);
@@ -461,7 +461,7 @@ static int dispatch(struct client *c, signed char st)
  * sender can read (each stream opens it again when it is set up). */
 static int check_file(struct client *c)
 {
-    struct weir_test *t = &c->ss.t;
+    struct test *t = &c->ss.t;
     if (!test_carries_files(t))
         return fail(c, WEIR_E_FILE, "--transport %s cannot carry a file", t->transport->name);
     t->file = t->s->file;
@@ -477,8 +477,8 @@ static int check_file(struct client *c)
 
 static int connect_control(struct client *c)
 {
-    struct weir_test *t = &c->ss.t;
-    const struct weir_settings *s = t->s;
+    struct test *t = &c->ss.t;
+    const struct settings *s = t->s;
     int gai = 0;
     if (s->bind_dev && if_nametoindex(s->bind_dev) == 0)
         return fail(c, WEIR_E_BINDDEV, "%s: %s", s->bind_dev, strerror(errno));
@@ -516,7 +516,7 @@ static int connect_control(struct client *c)
 
 static void fill_outcome(const struct client *c, const char *error, struct client_outcome *out)
 {
-    const struct weir_test *t = &c->ss.t;
+    const struct test *t = &c->ss.t;
     memset(out, 0, sizeof *out);
     out->summarized = c->ss.ended;
     out->end = c->ss.summary;
@@ -532,12 +532,12 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
     snprintf(out->error, sizeof out->error, "%s", error ? error : "");
 }
 
-int client_run(const struct weir_settings *s, struct report_set *rs, struct client_outcome *out)
+int client_run(const struct settings *s, struct report_set *rs, struct client_outcome *out)
 {
     struct client c;
     memset(&c, 0, sizeof c);
     c.ss.rs = rs;
-    struct weir_test *t = &c.ss.t;
+    struct test *t = &c.ss.t;
     test_init(t, WEIR_ROLE_CLIENT, s);
 
     char err[1024];

@@ -19,6 +19,6 @@ struct client_outcome {
 
 /* Run one test against s->host:s->port. Returns the process exit status.
  * out, when not NULL, receives the outcome. */
-int client_run(const struct weir_settings *s, struct report_set *rs, struct client_outcome *out);
+int client_run(const struct settings *s, struct report_set *rs, struct client_outcome *out);
 
 #endif

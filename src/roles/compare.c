@@ -17,7 +17,7 @@
  * compared with byte streams that run flat out, that would say nothing.
  * Unless -b was given, such transports run unlimited here, and the table
  * says so. */
-static int paced_by_default(const struct weir_settings *s, const char *name)
+static int paced_by_default(const struct settings *s, const char *name)
 {
     char err[512];
     const struct weir_plugin *p = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
@@ -58,14 +58,14 @@ static void fill_row(struct weir_report_comparison_row *row, const char *transpo
     row->remote_cpu_total = e->remote_total;
 }
 
-int compare_run(struct weir_settings *s, struct report_set *rs)
+int compare_run(struct settings *s, struct report_set *rs)
 {
     static struct client_outcome outcomes[MAX_COMPARE];
     struct weir_report_comparison_row rows[MAX_COMPARE];
     char note[256] = "";
     int status = 0;
     for (int i = 0; i < s->n_compare && !session_signal; i++) {
-        struct weir_settings one = *s;
+        struct settings one = *s;
         one.transport = s->compare[i];
         one.n_compare = 0;
         if (paced_by_default(s, one.transport)) {

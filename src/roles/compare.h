@@ -8,6 +8,6 @@
 /* Run s->compare[0..n_compare) one after another with the same options
  * (against s->host, or each against its own --loopback server) and hand
  * the reporters the comparison. Returns 0 when every test succeeded. */
-int compare_run(struct weir_settings *s, struct report_set *rs);
+int compare_run(struct settings *s, struct report_set *rs);
 
 #endif

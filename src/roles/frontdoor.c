@@ -39,7 +39,7 @@ struct pending {
 };
 
 struct frontdoor {
-    const struct weir_settings *s;
+    const struct settings *s;
     struct report_set *rs;
     int listen_fd;
     uint16_t port;
@@ -490,7 +490,7 @@ static void wind_down(struct frontdoor *d)
     }
 }
 
-int frontdoor_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd,
+int frontdoor_serve(const struct settings *s, struct report_set *rs, int listen_fd,
                    uint16_t port, int stop_fd, frontdoor_test_fn run)
 {
     struct frontdoor d;

@@ -33,7 +33,7 @@ struct frontdoor;
 /* One connection's test thread and its place in the registry. The test
  * reads the first group; the rest is frontdoor.c's (under its lock). */
 struct test_link {
-    const struct weir_settings *s;
+    const struct settings *s;
     int listen_fd;              /* the control listener (server_listen's control_fd) */
     int ctl_fd;
     unsigned char cookie[WEIR_COOKIE_SIZE];
@@ -62,7 +62,7 @@ typedef int (*frontdoor_test_fn)(struct test_link *link);
  * with -1. rs takes the "Server listening" lines, and with --max-tests 1
  * every test's reports (iperf3's single stream of output); with more, each
  * test opens reporters of its own. Returns the exit status. */
-int frontdoor_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd,
+int frontdoor_serve(const struct settings *s, struct report_set *rs, int listen_fd,
                    uint16_t port, int stop_fd, frontdoor_test_fn run);
 
 /* The parameters are in: take a test slot, a test number and reporters.

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 struct loopback_server {
-    struct weir_settings s;
+    struct settings s;
     struct report_set *rs;
     int fd;
     uint16_t port;
@@ -28,7 +28,7 @@ static void *loopback_server_main(void *arg)
 
 /* --loopback: a silent one-off server on an ephemeral 127.0.0.1 port in
  * this process, and the client against it. */
-int loopback_run(struct weir_settings *s, struct report_set *rs, struct client_outcome *out)
+int loopback_run(struct settings *s, struct report_set *rs, struct client_outcome *out)
 {
     struct loopback_server ls;
     ls.s = *s;

@@ -9,6 +9,6 @@
 /* Run one test against an in-process server on an ephemeral 127.0.0.1
  * port. Rewrites s->host, s->port and s->family. Returns the exit status;
  * out as for client_run. */
-int loopback_run(struct weir_settings *s, struct report_set *rs, struct client_outcome *out);
+int loopback_run(struct settings *s, struct report_set *rs, struct client_outcome *out);
 
 #endif

@@ -107,7 +107,7 @@ static int ctl_fail(struct server_test *v, enum ctl_io io, int code)
 /* WEIR_ACCEPT and its frame o (consumed), which names this server. */
 static int send_weir_accept(struct server_test *v, struct json_object *o)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     json_object_object_add(o, "version", json_object_new_string("weir " PACKAGE_VERSION));
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_WEIR_ACCEPT);
     if (io == CTL_OK)
@@ -120,7 +120,7 @@ static int send_weir_accept(struct server_test *v, struct json_object *o)
  * iperf3 client never sends weir keys, so it never sees this state. */
 static int accept_extensions(struct server_test *v)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "transport", json_object_new_string(t->transport->name));
     if (t->stream_tag)
@@ -155,7 +155,7 @@ static void tell_refused(struct server_test *v, int code, const char *why)
  * ignores the key and reports the SERVER_ERROR that follows. */
 static int refuse_unencrypted(struct server_test *v)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     char err[512], why[256];
     const struct weir_plugin *op = loader_load(t->s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
     snprintf(why, sizeof why, "the server requires an encrypted transport (--transport %s)",
@@ -177,7 +177,7 @@ static int refuse_params(struct server_test *v, int code, const char *why)
 /* PARAM_EXCHANGE, and the parameter frame (*o) if it came whole. */
 static int recv_params(struct server_test *v, struct json_object **o)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_PARAM_EXCHANGE);
     if (io != CTL_OK)
         return ctl_fail(v, io, WEIR_E_SENDMESSAGE);
@@ -189,7 +189,7 @@ static int recv_params(struct server_test *v, struct json_object **o)
  * name it, and a plain client's whose protocol key is the plugin's wire key
  * (a replacement tcp.so, say), unless the plugin is weir-only (tls: a plain
  * TCP client must not get TLS). NULL: load by the client's name. */
-static const struct weir_plugin *operator_transport(const struct weir_settings *s,
+static const struct weir_plugin *operator_transport(const struct settings *s,
                                                     const struct test_params *p)
 {
     char err[512];
@@ -216,7 +216,7 @@ static int network_name_ok(const char *name)
  * that name, has this protocol key. */
 static int names_transport(const char *key, void *ctx)
 {
-    const struct weir_settings *s = ctx;
+    const struct settings *s = ctx;
     char err[512];
     const struct weir_plugin *op = s->transport ? loader_load(s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err)
                                                 : NULL;
@@ -234,7 +234,7 @@ static int names_transport(const char *key, void *ctx)
  * transport's range (iperf3's UDP limits). */
 static int find_transport(struct server_test *v)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     char err[1024];
     if (!t->p.wire_key[0]) {
         const struct weir_plugin *d = loader_load(DEFAULT_TRANSPORT, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
@@ -260,7 +260,7 @@ static int find_transport(struct server_test *v)
 /* Check the parameters and take on the transport they name. */
 static int use_params(struct server_test *v, struct json_object *o)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     char detail[256] = "";
     int rc = params_from_json(o, &t->p, names_transport, (void *)t->s, detail, sizeof detail);
     if (rc != WEIR_OK)
@@ -272,7 +272,7 @@ static int use_params(struct server_test *v, struct json_object *o)
     if (t->p.server_affinity >= 0 && !affinity_cpu_allowed(t->p.server_affinity))
         return fail(v, WEIR_E_AFFINITY, 1, "CPU %d is not available to this server", t->p.server_affinity);
     if (auth_key) {
-        const struct weir_settings *s = t->s;
+        const struct settings *s = t->s;
         char why[512];
         int skew = s->skew_threshold > 0 ? s->skew_threshold : AUTH_DEFAULT_SKEW;
         if (auth_server_check(auth_key, s->authorized_users, s->use_pkcs1, skew, t->p.authtoken,
@@ -322,7 +322,7 @@ struct stream_path {
     int gated;          /* only the order of arrival says whose a stream is */
 };
 
-static struct stream_path stream_path(const struct weir_test *t)
+static struct stream_path stream_path(const struct test *t)
 {
     struct stream_path sp;
     sp.adopt = (t->transport->transport->caps & WEIR_CAP_CONTROL_PORT) != 0;
@@ -335,7 +335,7 @@ static struct stream_path stream_path(const struct weir_test *t)
 static int take_stream(struct server_test *v, const struct stream_path *sp, void *listener,
                        const struct weir_stream_config *cfg, void **ctx)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     if (!sp->adopt)
         return transport_server_accept(t->transport, t->tglobal, listener, cfg, ctx);
     int fd = link_take_stream(v->link);
@@ -346,7 +346,7 @@ static int take_stream(struct server_test *v, const struct stream_path *sp, void
 
 static int accept_streams(struct server_test *v)
 {
-    struct weir_test *t = &v->ss.t;
+    struct test *t = &v->ss.t;
     const struct stream_path sp = stream_path(t);
     struct weir_stream_config cfg;
     test_stream_config(t, 0, 0, &cfg);
@@ -441,7 +441,7 @@ out:
 static int run_test(struct server_test *v)
 {
     struct session *ss = &v->ss;
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     int rc = session_begin(ss);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, NULL);
@@ -519,7 +519,7 @@ static int run_test(struct server_test *v)
 static int exchange_results(struct server_test *v)
 {
     struct session *ss = &v->ss;
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     workers_stop(t);
     session_report_end(ss);
     char *captured = report_capture_take(ss->rs);
@@ -585,7 +585,7 @@ static int serve_one(struct test_link *link)
     struct server_test v;
     memset(&v, 0, sizeof v);
     v.link = link;
-    struct weir_test *t = &v.ss.t;
+    struct test *t = &v.ss.t;
     test_init(t, WEIR_ROLE_SERVER, link->s);
     t->ctl_fd = link->ctl_fd;
     memcpy(t->cookie, link->cookie, WEIR_COOKIE_SIZE);
@@ -667,7 +667,7 @@ static int serve_one(struct test_link *link)
     return v.error == WEIR_E_SERVERTERM ? -1 : v.error == WEIR_E_AUTHTEST ? 2 : 1;
 }
 
-int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port,
+int server_serve(const struct settings *s, struct report_set *rs, int listen_fd, uint16_t port,
                  int stop_fd)
 {
     return frontdoor_serve(s, rs, listen_fd, port, stop_fd, serve_one);
@@ -675,7 +675,7 @@ int server_serve(const struct weir_settings *s, struct report_set *rs, int liste
 
 /* weir -s --transport NAME: initialise that transport now and let it
  * prepare (server_start), so what it has to say comes before any client. */
-static int start_transport(const struct weir_settings *s, char *msg, size_t len)
+static int start_transport(const struct settings *s, char *msg, size_t len)
 {
     char err[1024];
     if (!s->transport && s->tls_required) {
@@ -706,7 +706,7 @@ static int start_transport(const struct weir_settings *s, char *msg, size_t len)
 }
 
 /* --rsa-private-key-path and --authorized-users-path, checked up front. */
-static int load_auth(const struct weir_settings *s, char *msg, size_t len)
+static int load_auth(const struct settings *s, char *msg, size_t len)
 {
     if (!s->rsa_private_key)
         return WEIR_OK;
@@ -732,7 +732,7 @@ static int server_refuse_start(struct report_set *rs, int code, const char *deta
     return 1;
 }
 
-int server_run(const struct weir_settings *s, struct report_set *rs)
+int server_run(const struct settings *s, struct report_set *rs)
 {
     char why[1024];
     if (load_auth(s, why, sizeof why) != WEIR_OK) {

@@ -8,10 +8,10 @@
 /* Serve tests on listen_fd (already listening), up to --max-tests at once,
  * until a signal, a byte on stop_fd (-1: none), or after one test with -1.
  * Returns the process exit status. */
-int server_serve(const struct weir_settings *s, struct report_set *rs, int listen_fd, uint16_t port,
+int server_serve(const struct settings *s, struct report_set *rs, int listen_fd, uint16_t port,
                  int stop_fd);
 
 /* Listen per the settings and serve. */
-int server_run(const struct weir_settings *s, struct report_set *rs);
+int server_run(const struct settings *s, struct report_set *rs);
 
 #endif

@@ -38,7 +38,7 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
     return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-int limits_check_params(const struct weir_settings *s, const struct test_params *p,
+int limits_check_params(const struct settings *s, const struct test_params *p,
                         char *detail, size_t len)
 {
     int max = s->server_max_duration_s;
@@ -68,7 +68,7 @@ int limits_check_params(const struct weir_settings *s, const struct test_params 
     return WEIR_OK;
 }
 
-void rate_window_start(struct rate_window *w, const struct weir_settings *s, uint64_t now)
+void rate_window_start(struct rate_window *w, const struct settings *s, uint64_t now)
 {
     memset(w, 0, sizeof *w);
     w->limit = s->server_bitrate_limit;
@@ -80,7 +80,7 @@ void rate_window_start(struct rate_window *w, const struct weir_settings *s, uin
     w->next_ns = now;
 }
 
-static uint64_t bytes_moved(const struct weir_test *t)
+static uint64_t bytes_moved(const struct test *t)
 {
     uint64_t sum = 0;
     for (int i = 0; i < t->n_streams; i++)
@@ -88,7 +88,7 @@ static uint64_t bytes_moved(const struct weir_test *t)
     return sum;
 }
 
-int rate_window_check(struct rate_window *w, const struct weir_test *t, uint64_t now,
+int rate_window_check(struct rate_window *w, const struct test *t, uint64_t now,
                       char *detail, size_t len)
 {
     if (!w->limit || now < w->next_ns)

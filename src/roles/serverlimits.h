@@ -30,7 +30,7 @@ int limits_parse_bitrate(const char *text, uint64_t *rate, int *window_s);
 
 /* The parameters against the server's limits: WEIR_OK, or 37 / 27 with
  * detail. */
-int limits_check_params(const struct weir_settings *s, const struct test_params *p,
+int limits_check_params(const struct settings *s, const struct test_params *p,
                         char *detail, size_t len);
 
 /* --server-bitrate-limit while a test runs. Samples of the bytes moved so
@@ -48,10 +48,10 @@ struct rate_window {
     uint64_t bytes[RATE_WINDOW_STEPS + 1];
 };
 
-void rate_window_start(struct rate_window *w, const struct weir_settings *s, uint64_t now);
+void rate_window_start(struct rate_window *w, const struct settings *s, uint64_t now);
 /* WEIR_OK, or WEIR_E_TOTALRATE with detail once the average over a whole
  * window is above the limit. */
-int rate_window_check(struct rate_window *w, const struct weir_test *t, uint64_t now,
+int rate_window_check(struct rate_window *w, const struct test *t, uint64_t now,
                       char *detail, size_t len);
 
 #endif

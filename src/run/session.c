@@ -53,7 +53,7 @@ static void fact_uint(struct fact_list *l, const char *key, uint64_t u)
  * transport says about each stream (its describe hook). */
 static void collect_start_facts(struct session *ss, struct weir_report_start *st)
 {
-    const struct weir_test *t = &ss->t;
+    const struct test *t = &ss->t;
     const struct weir_transport_ops *ops = t->transport->transport;
     struct fact_list *l = &ss->weir_facts;
     facts_clear(l);
@@ -86,7 +86,7 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
 
 void session_start_report(struct session *ss, struct weir_report_start *st)
 {
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     const struct weir_transport_ops *ops = t->transport->transport;
     stats_streams(t, &ss->sb);
     memset(st, 0, sizeof *st);
@@ -129,7 +129,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
 
 int session_begin(struct session *ss)
 {
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     if (stats_buf_init(&ss->sb, t->n_streams))
         return WEIR_E_NOMEM;
     test_share_budget(t);
@@ -149,7 +149,7 @@ int session_begin(struct session *ss)
 
 void session_run(struct session *ss, uint64_t now)
 {
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     t->running_since_ns = now;
     t->start_ns = now;
     t->interval_start_ns = now;
@@ -169,7 +169,7 @@ static void emit_interval(struct session *ss, uint64_t now)
 
 void session_tick(struct session *ss, uint64_t now)
 {
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     if (ss->next_interval_ns && now >= ss->next_interval_ns) {
         emit_interval(ss, now);
         /* Intervals restart at the omit end, like iperf3's clocks. */
@@ -208,7 +208,7 @@ int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms)
 
 void session_stop(struct session *ss, uint64_t now)
 {
-    struct weir_test *t = &ss->t;
+    struct test *t = &ss->t;
     if (atomic_load(&t->phase) != PHASE_RUN)
         return;
     /* Join the workers before the last sample: nothing is counted after
@@ -229,7 +229,7 @@ void session_stop(struct session *ss, uint64_t now)
         emit_interval(ss, now);
     cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
     for (int i = 0; i < t->n_streams; i++) {
-        struct weir_stream *st = &t->streams[i];
+        struct stream *st = &t->streams[i];
         st->final_info.struct_size = sizeof st->final_info;
         st->final_info_valid = st->ctx && transport_info(t->transport, st->ctx, &st->final_info) == WEIR_OK
                                && st->final_info.valid;
@@ -255,7 +255,7 @@ void session_report_end(struct session *ss)
 int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)
 {
     for (int i = 0; i < ss->t.n_streams; i++) {
-        const struct weir_stream *st = &ss->t.streams[i];
+        const struct stream *st = &ss->t.streams[i];
         int rc = atomic_load_explicit(&st->failed, memory_order_acquire);
         if (rc && (!sending_only || st->sending || rc == WEIR_E_FILE)) {
             if (why)

@@ -9,7 +9,7 @@
 #include "run/test.h"
 
 struct session {
-    struct weir_test t;
+    struct test t;
     struct report_set *rs;
     struct stats_buf sb;
     int started;                /* test_start reported */

@@ -36,10 +36,10 @@ void stats_buf_free(struct stats_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-void stats_streams(const struct weir_test *t, struct stats_buf *b)
+void stats_streams(const struct test *t, struct stats_buf *b)
 {
     for (int i = 0; i < t->n_streams && i < b->n; i++) {
-        const struct weir_stream *st = &t->streams[i];
+        const struct stream *st = &t->streams[i];
         b->streams[i] = (struct weir_report_stream){
             .id = st->id, .socket = st->fd, .sending = st->sending,
             .local_host = st->local_host, .local_port = st->local_port,
@@ -101,14 +101,14 @@ void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_
 
 /* The forward direction is client -> server. Without --bidir every stream
  * goes in one direction and all belong to "sum". */
-static int in_forward_sum(const struct weir_test *t, const struct weir_stream *st)
+static int in_forward_sum(const struct test *t, const struct stream *st)
 {
     if (!t->p.bidir)
         return 1;
     return t->role == WEIR_ROLE_CLIENT ? st->sending : !st->sending;
 }
 
-static void sum_groups(const struct weir_test *t, const struct weir_report_sample *samples,
+static void sum_groups(const struct test *t, const struct weir_report_sample *samples,
                        struct weir_report_sample *fwd, struct weir_report_sample *rev)
 {
     const struct weir_report_sample *f[t->n_streams + 1], *r[t->n_streams + 1];
@@ -127,14 +127,14 @@ static void sum_groups(const struct weir_test *t, const struct weir_report_sampl
  * --bidir the receiving ones too, because iperf3 then reports every
  * socket's own extremes (max_snd_cwnd, rtt) under end.streams[].sender, a
  * receiving socket's included. Only sending streams show them per interval. */
-static int wants_info(const struct weir_test *t, const struct weir_stream *st)
+static int wants_info(const struct test *t, const struct stream *st)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
     return (ops->caps & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
 }
 
 /* The socket's extremes over the test, for the end summary. */
-static void track_info(struct weir_stream *st, const struct weir_stream_info *info)
+static void track_info(struct stream *st, const struct weir_stream_info *info)
 {
     st->info_valid = 1;
     if (info->snd_cwnd > st->max_snd_cwnd) st->max_snd_cwnd = info->snd_cwnd;
@@ -147,14 +147,14 @@ static void track_info(struct weir_stream *st, const struct weir_stream_info *in
         memcpy(st->congestion, info->congestion, sizeof st->congestion);
 }
 
-void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
+void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
                     struct weir_report_interval *out)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
     double start = (double)(t->interval_start_ns - t->start_ns) / 1e9;
     double end = (double)(now - t->start_ns) / 1e9;
     for (int i = 0; i < t->n_streams; i++) {
-        struct weir_stream *st = &t->streams[i];
+        struct stream *st = &t->streams[i];
         struct weir_counters c = st->ctr;
         struct weir_report_sample *s = &b->samples[i];
         memset(s, 0, sizeof *s);
@@ -211,7 +211,7 @@ void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
 }
 
 /* Local totals of a stream since the omit period ended. */
-static void local_sample(const struct weir_test *t, struct weir_stream *st, double seconds,
+static void local_sample(const struct test *t, struct stream *st, double seconds,
                          struct weir_report_sample *s)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
@@ -245,7 +245,7 @@ static void local_sample(const struct weir_test *t, struct weir_stream *st, doub
 }
 
 /* What the peer said about a stream, as a sample of the other end. */
-static void peer_sample(const struct weir_test *t, const struct weir_stream *st, double seconds,
+static void peer_sample(const struct test *t, const struct stream *st, double seconds,
                         struct weir_report_sample *s)
 {
     const struct peer_stream *p = &st->peer;
@@ -278,7 +278,7 @@ static void peer_sample(const struct weir_test *t, const struct weir_stream *st,
 }
 
 /* -F: iperf3's "diskfile" facts of each stream, from its end numbers. */
-static const struct weir_report_diskfile *end_files(const struct weir_test *t, struct stats_buf *b)
+static const struct weir_report_diskfile *end_files(const struct test *t, struct stats_buf *b)
 {
     for (int i = 0; i < t->n_streams; i++) {
         const struct weir_report_end_stream *e = &b->ends[i];
@@ -286,7 +286,7 @@ static const struct weir_report_diskfile *end_files(const struct weir_test *t, s
         f->filename = t->file;
         f->sent = e->has_sender ? e->sender.bytes : 0;
         f->received = e->has_receiver ? e->receiver.bytes : 0;
-        const struct weir_stream *st = &t->streams[i];
+        const struct stream *st = &t->streams[i];
         f->size = st->file ? diskfile_size(st->file) : st->file_size;
         f->percent_sent = diskfile_percent(f->sent, f->size);
         f->percent_received = diskfile_percent(f->received, f->size);
@@ -305,7 +305,7 @@ static void end_sum(const struct weir_report_sample *const *v, size_t n,
     out->bits_per_second = rate_of(out->bytes, out->seconds);
 }
 
-void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end *out)
+void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out)
 {
     double seconds = t->end_ns > t->start_ns ? (double)(t->end_ns - t->start_ns) / 1e9 : 0;
     int local_retrans = 0;
@@ -314,7 +314,7 @@ void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end 
     size_t nsf = 0, nrf = 0, nsr = 0, nrr = 0;
 
     for (int i = 0; i < t->n_streams; i++) {
-        struct weir_stream *st = &t->streams[i];
+        struct stream *st = &t->streams[i];
         struct weir_report_end_stream *e = &b->ends[i];
         memset(e, 0, sizeof *e);
         e->id = st->id;

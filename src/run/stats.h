@@ -24,15 +24,15 @@ void stats_buf_free(struct stats_buf *b);
 
 /* Sample every stream since the previous interval (or omit end) up to now;
  * reads TCP_INFO through the transport. Advances the interval marks. */
-void stats_interval(struct weir_test *t, uint64_t now, struct stats_buf *b,
+void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
                     struct weir_report_interval *out);
 
 /* Final numbers: local counters since the omit end, the peer's results
  * when known. */
-void stats_end(struct weir_test *t, struct stats_buf *b, struct weir_report_end *out);
+void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out);
 
 /* Streams for the start report. */
-void stats_streams(const struct weir_test *t, struct stats_buf *b);
+void stats_streams(const struct test *t, struct stats_buf *b);
 
 /* Sum samples into one, iperf3-style (jitter averaged, rates recomputed). */
 void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_report_sample *out);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void test_init(struct weir_test *t, int role, const struct weir_settings *s)
+void test_init(struct test *t, int role, const struct settings *s)
 {
     memset(t, 0, sizeof *t);
     t->role = role;
@@ -17,10 +17,10 @@ void test_init(struct weir_test *t, int role, const struct weir_settings *s)
     atomic_store(&t->phase, PHASE_IDLE);
 }
 
-void test_close_streams(struct weir_test *t)
+void test_close_streams(struct test *t)
 {
     for (int i = 0; i < t->n_streams; i++) {
-        struct weir_stream *st = &t->streams[i];
+        struct stream *st = &t->streams[i];
         if (st->ctx) {
             transport_close(t->transport, st->ctx);
             st->ctx = NULL;
@@ -33,7 +33,7 @@ void test_close_streams(struct weir_test *t)
     }
 }
 
-void test_free(struct weir_test *t)
+void test_free(struct test *t)
 {
     test_close_streams(t);
     diskfile_close(t->next_file);
@@ -47,17 +47,17 @@ void test_free(struct weir_test *t)
     t->n_streams = t->n_alloc = 0;
 }
 
-struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending)
+struct stream *test_add_stream(struct test *t, void *ctx, int sending)
 {
     if (t->n_streams == t->n_alloc) {
         int n = t->n_alloc ? t->n_alloc * 2 : 8;
-        struct weir_stream *ns = realloc(t->streams, (size_t)n * sizeof *ns);
+        struct stream *ns = realloc(t->streams, (size_t)n * sizeof *ns);
         if (!ns)
             return NULL;
         t->streams = ns;
         t->n_alloc = n;
     }
-    struct weir_stream *st = &t->streams[t->n_streams];
+    struct stream *st = &t->streams[t->n_streams];
     memset(st, 0, sizeof *st);
     /* iperf3 numbers streams 1, then (existing streams + 2): 1, 3, 4, 5, ... */
     st->id = t->n_streams == 0 ? 1 : t->n_streams + 2;
@@ -73,10 +73,10 @@ struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending)
     return st;
 }
 
-void test_stream_config(struct weir_test *t, int sending, int index,
+void test_stream_config(struct test *t, int sending, int index,
                         struct weir_stream_config *cfg)
 {
-    const struct weir_settings *s = t->s;
+    const struct settings *s = t->s;
     memset(cfg, 0, sizeof *cfg);
     cfg->struct_size = sizeof *cfg;
     cfg->family = s->family;
@@ -98,13 +98,13 @@ void test_stream_config(struct weir_test *t, int sending, int index,
     cfg->params = &t->tparams;
 }
 
-int test_carries_files(const struct weir_test *t)
+int test_carries_files(const struct test *t)
 {
     const struct weir_plugin *p = t->transport;
     return (p->transport->caps & WEIR_CAP_PAYLOAD) != 0;
 }
 
-int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg,
+int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg,
                      char *why, size_t whylen)
 {
     if (!t->file)
@@ -115,17 +115,17 @@ int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config
     return WEIR_OK;
 }
 
-int test_is_datagram(const struct weir_test *t)
+int test_is_datagram(const struct test *t)
 {
     return (t->transport->transport->caps & WEIR_CAP_DATAGRAM) != 0;
 }
 
-int test_has_retransmits(const struct weir_test *t)
+int test_has_retransmits(const struct test *t)
 {
     return (t->transport->transport->caps & WEIR_CAP_RETRANSMITS) != 0;
 }
 
-void test_share_budget(struct weir_test *t)
+void test_share_budget(struct test *t)
 {
     /* iperf3's client ends a -n/-k test it receives once it has received
      * the amount, and iperf3's server sends on until that TEST_END. Over a
@@ -155,11 +155,11 @@ void test_share_budget(struct weir_test *t)
         }
 }
 
-int test_sent_share(const struct weir_test *t)
+int test_sent_share(const struct test *t)
 {
     int senders = 0;
     for (int i = 0; i < t->n_streams; i++) {
-        const struct weir_stream *st = &t->streams[i];
+        const struct stream *st = &t->streams[i];
         if (!st->sending)
             continue;
         if (!st->budget_blocks || !atomic_load_explicit(&st->data_ended, memory_order_acquire))
@@ -169,7 +169,7 @@ int test_sent_share(const struct weir_test *t)
     return senders > 0;
 }
 
-void test_omit_check(struct weir_test *t, uint64_t now)
+void test_omit_check(struct test *t, uint64_t now)
 {
     if (!t->omitting || now < t->running_since_ns + (uint64_t)t->p.omit * 1000000000u)
         return;
@@ -178,7 +178,7 @@ void test_omit_check(struct weir_test *t, uint64_t now)
     t->interval_start_ns = now;
     cpu_mark_now(&t->cpu_start);
     for (int i = 0; i < t->n_streams; i++) {
-        struct weir_stream *st = &t->streams[i];
+        struct stream *st = &t->streams[i];
         st->at_omit = st->ctr;
         st->at_interval = st->ctr;
         st->retrans_omit = st->retrans_interval;

@@ -35,7 +35,7 @@ struct peer_stream {
     double start_time, end_time;
 };
 
-struct weir_stream {
+struct stream {
     int id;                     /* 1, 3, 4, 5, ... */
     int sending;                /* this side writes */
     void *ctx;                  /* the transport's stream */
@@ -78,9 +78,9 @@ struct weir_stream {
     struct peer_stream peer;
 };
 
-struct weir_test {
+struct test {
     int role;                   /* enum weir_role */
-    const struct weir_settings *s;
+    const struct settings *s;
     struct test_params p;       /* what is on the wire */
     const struct weir_plugin *transport;
     void *tglobal;
@@ -96,7 +96,7 @@ struct weir_test {
     int sender_done;            /* both ends agreed: ST_WEIR_SENT ends a
                                    -n/-k test the server sends (state.h) */
 
-    struct weir_stream *streams;
+    struct stream *streams;
     int n_streams;
     int n_alloc;
     const char *file;           /* -F for this test, or NULL */
@@ -124,38 +124,38 @@ struct weir_test {
     char *server_output_json;
 };
 
-void test_init(struct weir_test *t, int role, const struct weir_settings *s);
-void test_free(struct weir_test *t);
+void test_init(struct test *t, int role, const struct settings *s);
+void test_free(struct test *t);
 
 /* Append a stream with the next iperf3 id (1, 3, 4, ...) and fill its
  * addresses from the descriptor. NULL when out of memory. */
-struct weir_stream *test_add_stream(struct weir_test *t, void *ctx, int sending);
-void test_close_streams(struct weir_test *t);
+struct stream *test_add_stream(struct test *t, void *ctx, int sending);
+void test_close_streams(struct test *t);
 
 /* Local stream config from the test's parameters; its transport
  * parameters (cfg->params) are t->tparams, built anew. */
-void test_stream_config(struct weir_test *t, int sending, int index,
+void test_stream_config(struct test *t, int sending, int index,
                         struct weir_stream_config *cfg);
 /* -F: open the file for the stream about to be set up (kept for a retry
  * of the same stream) and hand it to the transport in cfg; test_add_stream
  * gives it to that stream. WEIR_OK, or WEIR_E_FILE with errno set and why
  * filled. */
-int test_stream_file(struct weir_test *t, int sending, struct weir_stream_config *cfg,
+int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg,
                      char *why, size_t whylen);
 /* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
-int test_carries_files(const struct weir_test *t);
+int test_carries_files(const struct test *t);
 
-int test_is_datagram(const struct weir_test *t);
-int test_has_retransmits(const struct weir_test *t);
+int test_is_datagram(const struct test *t);
+int test_has_retransmits(const struct test *t);
 /* -n/-k: give each sending stream its share so the total stops at the
  * requested amount (rounded up to whole blocks per stream). Either end:
  * with -R the server is the sender; see test.c for when a server sends
  * on until TEST_END instead, and for where -O starts the count. */
-void test_share_budget(struct weir_test *t);
+void test_share_budget(struct test *t);
 /* Every sending stream has a -n/-k share and sent all of it (and there is
  * one): the sender is done. */
-int test_sent_share(const struct weir_test *t);
+int test_sent_share(const struct test *t);
 /* Called from the main loop: ends the omit period when due. */
-void test_omit_check(struct weir_test *t, uint64_t now);
+void test_omit_check(struct test *t, uint64_t now);
 
 #endif

@@ -27,85 +27,85 @@ static int as_string(struct weir_value *v, const char *s)
 }
 
 /* Each returns 1 with *v when t gives the parameter, else 0. */
-static int congestion(const struct weir_test *t, struct weir_value *v)
+static int congestion(const struct test *t, struct weir_value *v)
 {
     return t->p.congestion && as_string(v, t->p.congestion);
 }
 
-static int mss(const struct weir_test *t, struct weir_value *v)
+static int mss(const struct test *t, struct weir_value *v)
 {
     return t->p.mss > 0 && as_uint(v, (uint64_t)t->p.mss);
 }
 
-static int nodelay(const struct weir_test *t, struct weir_value *v)
+static int nodelay(const struct test *t, struct weir_value *v)
 {
     return t->p.nodelay && as_bool(v, 1);
 }
 
-static int tos(const struct weir_test *t, struct weir_value *v)
+static int tos(const struct test *t, struct weir_value *v)
 {
     return t->p.tos >= 0 && as_uint(v, (uint64_t)t->p.tos);
 }
 
-static int zerocopy(const struct weir_test *t, struct weir_value *v)
+static int zerocopy(const struct test *t, struct weir_value *v)
 {
     return t->p.zerocopy && as_bool(v, 1);
 }
 
-static int skip_rx_copy(const struct weir_test *t, struct weir_value *v)
+static int skip_rx_copy(const struct test *t, struct weir_value *v)
 {
     return t->p.skip_rx_copy && as_bool(v, 1);
 }
 
-static int flowlabel(const struct weir_test *t, struct weir_value *v)
+static int flowlabel(const struct test *t, struct weir_value *v)
 {
     return t->p.flowlabel && as_uint(v, t->p.flowlabel);
 }
 
 /* iperf3 3.21's keys: absent (-1) leaves offload to the transport; a peer
  * without --gsro sends 0, which says no. */
-static int gso(const struct weir_test *t, struct weir_value *v)
+static int gso(const struct test *t, struct weir_value *v)
 {
     return t->p.gso >= 0 && as_bool(v, t->p.gso > 0);
 }
 
-static int gro(const struct weir_test *t, struct weir_value *v)
+static int gro(const struct test *t, struct weir_value *v)
 {
     return t->p.gro >= 0 && as_bool(v, t->p.gro > 0);
 }
 
 /* What --gsro derives: iperf3 3.21 sends a size with gso 0 too. */
-static int gso_dg_size(const struct weir_test *t, struct weir_value *v)
+static int gso_dg_size(const struct test *t, struct weir_value *v)
 {
     return t->p.gso > 0 && t->p.gso_dg_size && as_uint(v, t->p.gso_dg_size);
 }
 
-static int dont_fragment(const struct weir_test *t, struct weir_value *v)
+static int dont_fragment(const struct test *t, struct weir_value *v)
 {
     return t->p.dont_fragment && as_bool(v, 1);
 }
 
-static int fq_rate(const struct weir_test *t, struct weir_value *v)
+static int fq_rate(const struct test *t, struct weir_value *v)
 {
     return t->p.fqrate && as_uint(v, t->p.fqrate);
 }
 
-static int bind_dev(const struct weir_test *t, struct weir_value *v)
+static int bind_dev(const struct test *t, struct weir_value *v)
 {
     return t->s->bind_dev && as_string(v, t->s->bind_dev);
 }
 
-static int mptcp(const struct weir_test *t, struct weir_value *v)
+static int mptcp(const struct test *t, struct weir_value *v)
 {
     return t->s->mptcp && as_bool(v, 1);
 }
 
-static int udp_counters_64bit(const struct weir_test *t, struct weir_value *v)
+static int udp_counters_64bit(const struct test *t, struct weir_value *v)
 {
     return t->p.udp_counters_64bit && as_bool(v, 1);
 }
 
-static int snd_timeout_ms(const struct weir_test *t, struct weir_value *v)
+static int snd_timeout_ms(const struct test *t, struct weir_value *v)
 {
     return t->s->snd_timeout_ms > 0 && as_uint(v, (uint64_t)t->s->snd_timeout_ms);
 }
@@ -114,7 +114,7 @@ static int snd_timeout_ms(const struct weir_test *t, struct weir_value *v)
 static const struct {
     const char *name;
     const char *option;
-    int (*get)(const struct weir_test *t, struct weir_value *v);
+    int (*get)(const struct test *t, struct weir_value *v);
 } table[TRANSPORT_PARAMS_MAX] = {
     { WEIR_PARAM_CONGESTION, "-C/--congestion", congestion },
     { WEIR_PARAM_MSS, "-M/--set-mss", mss },
@@ -134,7 +134,7 @@ static const struct {
     { WEIR_PARAM_SND_TIMEOUT_MS, "--snd-timeout", snd_timeout_ms },
 };
 
-void transport_params_build(const struct weir_test *t, struct weir_param_set *out)
+void transport_params_build(const struct test *t, struct weir_param_set *out)
 {
     out->n = 0;
     for (size_t i = 0; i < TRANSPORT_PARAMS_MAX; i++) {
@@ -166,7 +166,7 @@ static int listed(const char *const *list, const char *name)
     return 0;
 }
 
-int transport_params_check(const struct weir_test *t, char *why, size_t whylen)
+int transport_params_check(const struct test *t, char *why, size_t whylen)
 {
     const struct weir_plugin *p = t->transport;
     const struct weir_transport_ops *ops = p->transport;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <weir/weir.h>
 
-struct weir_test;
+struct test;
 
 #define TRANSPORT_PARAMS_MAX 16     /* rows of the table in transport_params.c */
 
@@ -29,7 +29,7 @@ struct weir_param_set {
 /* The parameters t gives: its wire parameters (t->p, the client's own or
  * those a client sent) and the local settings that are no one else's
  * (--bind-dev, -m, --snd-timeout). */
-void transport_params_build(const struct weir_test *t, struct weir_param_set *out);
+void transport_params_build(const struct test *t, struct weir_param_set *out);
 
 /* host->param's first half: name's value in set. 1 with *out set, or 0. */
 int transport_params_lookup(const struct weir_param_set *set, const char *name,
@@ -39,6 +39,6 @@ int transport_params_lookup(const struct weir_param_set *set, const char *name,
  * params_ignored)? WEIR_OK, or WEIR_E_UNIMP with one line naming the first
  * one it does not and the transport in why. Those it ignores are logged
  * (--debug). */
-int transport_params_check(const struct weir_test *t, char *why, size_t whylen);
+int transport_params_check(const struct test *t, char *why, size_t whylen);
 
 #endif

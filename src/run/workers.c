@@ -25,7 +25,7 @@
 #define WAKE_TAG UINT64_MAX
 
 struct worker {
-    struct weir_test *t;
+    struct test *t;
     pthread_t thread;
     int epfd;
     int wakefd;
@@ -45,7 +45,7 @@ struct workers {
  * since the start is below the target). Returns how many blocks may go now
  * (0: none; then *due_ns says when one may). Sending the whole deficit in
  * one call keeps the average on target and lets batching transports batch. */
-static uint32_t pacing_allowance(const struct weir_stream *st, uint64_t rate, uint32_t blksize,
+static uint32_t pacing_allowance(const struct stream *st, uint64_t rate, uint32_t blksize,
                                  uint32_t batch_max, uint64_t since_ns, uint64_t now, uint64_t *due_ns)
 {
     double allowed_bytes = (double)(now - since_ns) * (double)rate / 8e9;
@@ -58,7 +58,7 @@ static uint32_t pacing_allowance(const struct weir_stream *st, uint64_t rate, ui
     return 0;
 }
 
-static void set_interest(struct worker *w, struct weir_stream *st, uint32_t events)
+static void set_interest(struct worker *w, struct stream *st, uint32_t events)
 {
     struct epoll_event ev = { .events = events, .data.u64 = (uint64_t)(st - w->t->streams) };
     epoll_ctl(w->epfd, EPOLL_CTL_MOD, st->fd, &ev);
@@ -68,7 +68,7 @@ static void set_interest(struct worker *w, struct weir_stream *st, uint32_t even
  * without one, or while it waits for the omit end to start (then its base
  * is the count the main thread took there, so the stream's sent total
  * after -O is exactly the share). */
-static uint64_t budget_left(struct weir_stream *st)
+static uint64_t budget_left(struct stream *st)
 {
     if (st->budget_after_omit && atomic_load_explicit(&st->omit_ended, memory_order_acquire)) {
         st->budget_base = st->at_omit.blocks;
@@ -81,7 +81,7 @@ static uint64_t budget_left(struct weir_stream *st)
     return sent < st->budget_blocks ? st->budget_blocks - sent : 0;
 }
 
-static void stream_failed(struct worker *w, struct weir_stream *st, int rc)
+static void stream_failed(struct worker *w, struct stream *st, int rc)
 {
     st->failed_errno = errno;   /* first: what the hook's system call set */
     const char *why = host_take_error(NULL);
@@ -113,7 +113,7 @@ static void count_queued(struct worker *w)
     int peer_stopped = w->t->role == WEIR_ROLE_SERVER;
     uint64_t until = host_now_ns() + FINAL_DRAIN_MS * 1000000ull;
     for (int k = 0; k < w->count; k++) {
-        struct weir_stream *st = &w->t->streams[w->first + k * w->stride];
+        struct stream *st = &w->t->streams[w->first + k * w->stride];
         if (st->sending || st->failed)
             continue;
         int queued = 0;
@@ -145,9 +145,9 @@ static void count_queued(struct worker *w)
  * less per byte (design.md: -P 1 as fast as a dedicated thread). Returns
  * when the run is over, the stream failed, or the transport cannot wait
  * (then the epoll path takes over). */
-static void receive_dedicated(struct worker *w, struct weir_stream *st)
+static void receive_dedicated(struct worker *w, struct stream *st)
 {
-    struct weir_test *t = w->t;
+    struct test *t = w->t;
     /* Out of epoll meanwhile: its callback would run for every arriving
      * segment on the sender's side, the very cost this avoids. */
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL);
@@ -181,7 +181,7 @@ static int dedicated_receiver(const struct worker *w)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    struct weir_test *t = w->t;
+    struct test *t = w->t;
     const struct weir_plugin *tp = t->transport;
     uint64_t rate = t->p.bandwidth;
     uint32_t batch_max = (tp->transport->caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
@@ -207,7 +207,7 @@ static void *worker_main(void *arg)
         }
         if (phase == PHASE_RUN && armed == ARMED_NONE) {
             for (int k = 0; k < w->count; k++) {
-                struct weir_stream *st = &t->streams[w->first + k * w->stride];
+                struct stream *st = &t->streams[w->first + k * w->stride];
                 if (!st->failed)
                     set_interest(w, st, st->sending ? EPOLLOUT : EPOLLIN);
             }
@@ -218,7 +218,7 @@ static void *worker_main(void *arg)
             }
         } else if (phase > PHASE_RUN && armed != ARMED_AFTER) {
             for (int k = 0; k < w->count; k++) {
-                struct weir_stream *st = &t->streams[w->first + k * w->stride];
+                struct stream *st = &t->streams[w->first + k * w->stride];
                 if (!st->failed)
                     set_interest(w, st, st->sending ? 0 : EPOLLIN);
             }
@@ -245,7 +245,7 @@ static void *worker_main(void *arg)
             /* Re-arm paced streams whose time has come. */
             next_due = 0;
             for (int k = 0; k < w->count && phase == PHASE_RUN; k++) {
-                struct weir_stream *st = &t->streams[w->first + k * w->stride];
+                struct stream *st = &t->streams[w->first + k * w->stride];
                 uint64_t due = 0;
                 if (!st->sending || st->failed || st->data_ended)
                     continue;
@@ -262,7 +262,7 @@ static void *worker_main(void *arg)
                     return NULL;
                 continue;
             }
-            struct weir_stream *st = &t->streams[evs[i].data.u64];
+            struct stream *st = &t->streams[evs[i].data.u64];
             struct weir_io io = { 0, 0 };
             int rc;
             if (st->sending) {
@@ -329,7 +329,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int workers_start(struct weir_test *t, int n)
+int workers_start(struct test *t, int n)
 {
     if (n <= 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -359,7 +359,7 @@ int workers_start(struct weir_test *t, int n)
         struct epoll_event ev = { .events = EPOLLIN, .data.u64 = WAKE_TAG };
         epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
         for (int k = 0; k < w->count; k++) {
-            struct weir_stream *st = &t->streams[w->first + k * w->stride];
+            struct stream *st = &t->streams[w->first + k * w->stride];
             ev.events = 0;      /* until RUN, see worker_main */
             ev.data.u64 = (uint64_t)(st - t->streams);
             epoll_ctl(w->epfd, EPOLL_CTL_ADD, st->fd, &ev);
@@ -376,12 +376,12 @@ int workers_start(struct weir_test *t, int n)
     return WEIR_OK;
 }
 
-int workers_count(const struct weir_test *t)
+int workers_count(const struct test *t)
 {
     return t->workers ? t->workers->n : 0;
 }
 
-void workers_wake(struct weir_test *t)
+void workers_wake(struct test *t)
 {
     if (!t->workers)
         return;
@@ -393,7 +393,7 @@ void workers_wake(struct weir_test *t)
     }
 }
 
-void workers_stop(struct weir_test *t)
+void workers_stop(struct test *t)
 {
     struct workers *ws = t->workers;
     if (!ws)

@@ -4,16 +4,16 @@
 #ifndef WEIR_WORKERS_H
 #define WEIR_WORKERS_H
 
-struct weir_test;
+struct test;
 
 /* Start n threads (0: one per online CPU, at most one per stream) and give
  * each its share of the test's streams. Data moves once phase is RUN. */
-int workers_start(struct weir_test *t, int n);
+int workers_start(struct test *t, int n);
 /* Number of worker threads running (0 before start). */
-int workers_count(const struct weir_test *t);
+int workers_count(const struct test *t);
 /* Tell workers the phase changed (they re-read it). */
-void workers_wake(struct weir_test *t);
+void workers_wake(struct test *t);
 /* Set phase STOP, wake and join every worker, free the pool. */
-void workers_stop(struct weir_test *t);
+void workers_stop(struct test *t);
 
 #endif

@@ -21,7 +21,7 @@
 #include "proto/results.h"
 #include "run/stats.h"
 
-static void client_test(struct weir_test *t, uint8_t shape)
+static void client_test(struct test *t, uint8_t shape)
 {
     uint32_t caps = (shape & 1) ? WEIR_CAP_DATAGRAM
                                 : WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION;
@@ -38,7 +38,7 @@ static void client_test(struct weir_test *t, uint8_t shape)
 }
 
 /* The client's end of test: the summary reporters get. */
-static void summarize(struct weir_test *t)
+static void summarize(struct test *t)
 {
     struct stats_buf b;
     FUZZ_CHECK(stats_buf_init(&b, t->n_streams) == 0);
@@ -50,7 +50,7 @@ static void summarize(struct weir_test *t)
 }
 
 /* Returns 1 to read the next state byte, 0 when the client would stop. */
-static int on_state(int fd, struct weir_test *t, signed char st)
+static int on_state(int fd, struct test *t, signed char st)
 {
     char msg[1024];
     switch (st) {
@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd = fuzz_feed(data + 1, size - 1);
     if (fd < 0)
         return 0;
-    struct weir_test t;
+    struct test t;
     client_test(&t, data[0]);
     signed char st;
     while (ctl_recv_state(fd, 0, &st) == CTL_OK && on_state(fd, &t, st))

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-struct weir_test;
+struct test;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,7 +35,7 @@ int fuzz_feed(const uint8_t *data, size_t size);
 /* A test of role WEIR_ROLE_CLIENT or WEIR_ROLE_SERVER over a stand-in
  * transport with the given WEIR_CAP_* bits, with n streams (ids 1, 3, 4,
  * ...): stream i sends when bit i of sending_mask is set. No sockets. */
-void fuzz_test_init(struct weir_test *t, int role, uint32_t caps, int n, uint64_t sending_mask);
-void fuzz_test_free(struct weir_test *t);
+void fuzz_test_init(struct test *t, int role, uint32_t caps, int n, uint64_t sending_mask);
+void fuzz_test_free(struct test *t);
 
 #endif

@@ -57,9 +57,9 @@ static const struct weir_plugin fake_plugin = {
     .transport = &fake_ops,
 };
 
-static struct weir_settings no_settings;
+static struct settings no_settings;
 
-void fuzz_test_init(struct weir_test *t, int role, uint32_t caps, int n, uint64_t sending_mask)
+void fuzz_test_init(struct test *t, int role, uint32_t caps, int n, uint64_t sending_mask)
 {
     /* One test at a time, so the caps live in the one ops table; the
      * hooks it leaves out get the host's stand-ins, as the loader gives a
@@ -73,7 +73,7 @@ void fuzz_test_init(struct weir_test *t, int role, uint32_t caps, int n, uint64_
         FUZZ_CHECK(test_add_stream(t, &marker, i < 64 && (sending_mask >> i) & 1) != NULL);
 }
 
-void fuzz_test_free(struct weir_test *t)
+void fuzz_test_free(struct test *t)
 {
     test_free(t);
 }

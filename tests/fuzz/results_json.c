@@ -18,7 +18,7 @@
 #include "proto/results.h"
 #include "run/stats.h"
 
-static void use_results(struct weir_test *t)
+static void use_results(struct test *t)
 {
     if (t->role == WEIR_ROLE_SERVER) {
         struct json_object *mine = results_to_json(t, NULL, NULL);
@@ -27,7 +27,7 @@ static void use_results(struct weir_test *t)
         /* What we send must read back as valid results. */
         struct json_object *again = json_tokener_parse(text);
         FUZZ_CHECK(again != NULL);
-        struct weir_test echo;
+        struct test echo;
         fuzz_test_init(&echo, WEIR_ROLE_CLIENT, 0, t->n_streams, 0);
         char detail[256];
         FUZZ_CHECK(results_from_json(&echo, again, detail, sizeof detail) == WEIR_OK);
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     uint32_t caps = (shape & 1) ? WEIR_CAP_DATAGRAM
                                 : WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION;
-    struct weir_test t;
+    struct test t;
     fuzz_test_init(&t, (shape & 0x80) ? WEIR_ROLE_SERVER : WEIR_ROLE_CLIENT, caps,
                    ((shape >> 1) & 7) + 1, (shape >> 4) & 7);
     char detail[256] = "";

@@ -22,7 +22,7 @@
 
 /* A test shaped by the parameters as the server builds it: bidir's first
  * half are the client's sending streams, so the server receives on them. */
-static void server_test(struct weir_test *t, const struct test_params *p)
+static void server_test(struct test *t, const struct test_params *p)
 {
     uint32_t caps = strcmp(p->wire_key, "udp") == 0 ? WEIR_CAP_DATAGRAM
                     : WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION;
@@ -38,7 +38,7 @@ static void server_test(struct weir_test *t, const struct test_params *p)
 
 /* TEST_END came: read the client's results and build ours, as the server
  * does before sending them. Returns 0 when the exchange went through. */
-static int exchange_results(int fd, struct weir_test *t)
+static int exchange_results(int fd, struct test *t)
 {
     struct json_object *peer = NULL;
     if (ctl_recv_json(fd, CTL_MAX_RESULTS_LEN, &peer) != CTL_OK) {
@@ -87,7 +87,7 @@ static void serve(int fd)
         params_free(&p);
         return;
     }
-    struct weir_test t;
+    struct test t;
     server_test(&t, &p);
     params_free(&p);
 

@@ -362,7 +362,7 @@ static const struct weir_plugin fake_plugin = {
     .kind = WEIR_PLUGIN_TRANSPORT, .name = "fake", .description = "unit test", .transport = &fake_ops,
 };
 
-static void make_test(struct weir_test *t, struct weir_settings *s, int n, int sending)
+static void make_test(struct test *t, struct settings *s, int n, int sending)
 {
     memset(s, 0, sizeof *s);
     s->interval = 1.0;
@@ -383,8 +383,8 @@ static void make_test(struct weir_test *t, struct weir_settings *s, int n, int s
 
 static void test_results_roundtrip(void)
 {
-    struct weir_settings s;
-    struct weir_test t, peer;
+    struct settings s;
+    struct test t, peer;
     make_test(&t, &s, 2, 1);
     t.streams[0].ctr.bytes = 1000;
     t.streams[1].ctr.bytes = 3000;
@@ -396,7 +396,7 @@ static void test_results_roundtrip(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"id\":3,\"bytes\":2500"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"end_time\":2"));
 
-    struct weir_settings s2;
+    struct settings s2;
     make_test(&peer, &s2, 2, 0);
     char d[256];
     CU_ASSERT_EQUAL(results_from_json(&peer, o, d, sizeof d), WEIR_OK);
@@ -432,8 +432,8 @@ static void test_results_roundtrip(void)
  * the start (the client's received count does not). */
 static void test_share_budget_omit(void)
 {
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     make_test(&t, &s, 3, 1);
     t.p.num = 5 * 131072;
     t.p.omit = 1;
@@ -465,8 +465,8 @@ static void test_share_budget_omit(void)
 
 static void test_summary_arithmetic(void)
 {
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     make_test(&t, &s, 2, 0);
     struct stats_buf b;
     CU_ASSERT_EQUAL_FATAL(stats_buf_init(&b, 2), 0);
@@ -517,8 +517,8 @@ static void test_summary_arithmetic(void)
  * as its seconds (iperf3's quirk) but its end and rate are the peer's. */
 static void test_summary_spans(void)
 {
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     struct stats_buf b;
     struct weir_report_end e;
 
@@ -601,8 +601,8 @@ static const struct weir_plugin fake_info_plugin = {
 static void test_bidir_receiving_info(void)
 {
     for (int bidir = 0; bidir <= 1; bidir++) {
-        struct weir_settings s;
-        struct weir_test t;
+        struct settings s;
+        struct test t;
         struct stats_buf b;
         make_test(&t, &s, 2, 0);
         t.transport = &fake_info_plugin;
@@ -657,8 +657,8 @@ static void test_summary_extremes(void)
 static void test_stream_ids(void)
 {
     /* iperf3 numbers streams 1, 3, 4, 5, ... (2 is never used). */
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     memset(&s, 0, sizeof s);
     test_init(&t, WEIR_ROLE_CLIENT, &s);
     t.transport = &fake_plugin;
@@ -666,7 +666,7 @@ static void test_stream_ids(void)
     int fds[5][2];
     for (int i = 0; i < 5; i++) {
         CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, fds[i]), 0);
-        struct weir_stream *st = test_add_stream(&t, (void *)(intptr_t)fds[i][0], i % 2);
+        struct stream *st = test_add_stream(&t, (void *)(intptr_t)fds[i][0], i % 2);
         CU_ASSERT_PTR_NOT_NULL_FATAL(st);
         CU_ASSERT_EQUAL(st->id, expect[i]);
         CU_ASSERT_EQUAL(st->fd, fds[i][0]);

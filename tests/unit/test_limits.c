@@ -45,7 +45,7 @@ static void params(struct test_params *p, int time, int omit, int parallel, uint
 
 static void test_check_params(void)
 {
-    struct weir_settings s;
+    struct settings s;
     struct test_params p;
     char d[256];
     memset(&s, 0, sizeof s);
@@ -76,10 +76,10 @@ static void test_check_params(void)
 }
 
 /* A test with one stream whose counter the cases move by hand. */
-static struct weir_stream stream;
-static struct weir_test one_stream_test(struct weir_settings *s, int sending)
+static struct stream stream;
+static struct test one_stream_test(struct settings *s, int sending)
 {
-    struct weir_test t;
+    struct test t;
     memset(&t, 0, sizeof t);
     memset(&stream, 0, sizeof stream);
     stream.sending = sending;
@@ -91,11 +91,11 @@ static struct weir_test one_stream_test(struct weir_settings *s, int sending)
 
 static void test_rate_window(void)
 {
-    struct weir_settings s;
+    struct settings s;
     memset(&s, 0, sizeof s);
     s.server_bitrate_limit = 8000000;       /* 1 MB/s */
     s.server_bitrate_window_s = 3;
-    struct weir_test t = one_stream_test(&s, 0);
+    struct test t = one_stream_test(&s, 0);
     struct rate_window w;
     char d[256];
     uint64_t t0 = 1000 * S_NS;
@@ -146,7 +146,7 @@ static void test_rate_window(void)
 
 static void test_parse_cntl_ka(void)
 {
-    struct weir_settings s;
+    struct settings s;
     char d[256];
     memset(&s, 0, sizeof s);
     CU_ASSERT_EQUAL(timeouts_parse_cntl_ka(NULL, &s, d, sizeof d), WEIR_OK);
@@ -171,7 +171,7 @@ static void test_parse_cntl_ka(void)
 
 static void test_wait_bounds(void)
 {
-    struct weir_settings s;
+    struct settings s;
     memset(&s, 0, sizeof s);
     s.mode = MODE_SERVER;
     s.rcv_timeout_ms = 120000;
@@ -188,10 +188,10 @@ static void test_wait_bounds(void)
 
 static void test_rcv_watch(void)
 {
-    struct weir_settings s;
+    struct settings s;
     memset(&s, 0, sizeof s);
     s.rcv_timeout_ms = 2000;
-    struct weir_test t = one_stream_test(&s, 0);
+    struct test t = one_stream_test(&s, 0);
     struct rcv_watch w;
     uint64_t t0 = 50 * S_NS;
     rcv_watch_start(&w, &t, t0);

@@ -235,7 +235,7 @@ static void test_protocol_key(void)
 /* ---- ranges: the command line and a client, one check ---- */
 
 /* options_parse on the words of args, its stderr in err. */
-static int parse_words(const char *args, struct weir_settings *s, char *err, size_t len)
+static int parse_words(const char *args, struct settings *s, char *err, size_t len)
 {
     char buf[512];
     char *argv[32];
@@ -287,7 +287,7 @@ static void test_range_command_line(void)
             char args[256], err[2048], given[96], detail[256], line[512], want[600];
             snprintf(args, sizeof args, "%s --%s=%s", o->where == FOR_SERVER ? "-s" : "-c 127.0.0.1",
                      o->name, values[i]);
-            struct weir_settings s;
+            struct settings s;
             int rc = parse_words(args, &s, err, sizeof err);
             snprintf(given, sizeof given, "'%s'", values[i]);
             int code = optcheck_refuse(o, given, detail, sizeof detail);
@@ -304,7 +304,7 @@ static void test_range_command_line(void)
         }
     }
     /* -b's burst is the burst parameter's check. */
-    struct weir_settings s;
+    struct settings s;
     char err[2048];
     CU_ASSERT_EQUAL(parse_words("-c 127.0.0.1 -b 1M/1001", &s, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, error_strerror(WEIR_E_BURST)));
@@ -358,7 +358,7 @@ static void test_blksize(void)
     CU_ASSERT_EQUAL(optcheck_blksize(&tcp_like, 1048577, "'1048577'", d, sizeof d), WEIR_E_BLOCKSIZE);
     CU_ASSERT_EQUAL(optcheck_blksize(&tcp_like, 0, "'0'", d, sizeof d), WEIR_E_BLOCKSIZE);
     /* On the command line, against the transport -u names. */
-    struct weir_settings s;
+    struct settings s;
     char err[2048];
     CU_ASSERT_EQUAL(parse_words("-c 127.0.0.1 -u -l 8", &s, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, error_strerror(WEIR_E_UDPBLOCKSIZE)));
@@ -372,7 +372,7 @@ static void test_blksize(void)
 /* Defaults from the table; the client's copy into the parameters. */
 static void test_settings_to_params(void)
 {
-    struct weir_settings s;
+    struct settings s;
     char err[2048];
     CU_ASSERT_EQUAL_FATAL(parse_words("-c 127.0.0.1", &s, err, sizeof err), 0);
     EACH_ENTRY(o) {
@@ -385,7 +385,7 @@ static void test_settings_to_params(void)
     EACH_ENTRY(o) {
         if (!o->set.ctype || !o->param.ctype || (o->flags & OPT_CLIENT_FILLS))
             continue;
-        struct weir_settings one = s;
+        struct settings one = s;
         struct test_params p;
         int64_t want = 0;
         if (o->set.ctype == CT_STR)
@@ -406,7 +406,7 @@ static void test_settings_to_params(void)
 /* Options given to a mode that does not take them. */
 static void test_where(void)
 {
-    struct weir_settings s;
+    struct settings s;
     char err[2048];
     CU_ASSERT_EQUAL(parse_words("-s -P 1", &s, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, error_strerror(WEIR_E_CLIENTONLY)));

@@ -29,7 +29,7 @@ static const struct weir_plugin fake_plugin = {
 };
 
 /* A client test with nothing given. */
-static void make_test(struct weir_test *t, struct weir_settings *s)
+static void make_test(struct test *t, struct settings *s)
 {
     memset(s, 0, sizeof *s);
     test_init(t, WEIR_ROLE_CLIENT, s);
@@ -39,8 +39,8 @@ static void make_test(struct weir_test *t, struct weir_settings *s)
 
 static void test_nothing_given(void)
 {
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     make_test(&t, &s);
     struct weir_param_set set;
     transport_params_build(&t, &set);
@@ -53,8 +53,8 @@ static void test_nothing_given(void)
 /* Every row: given, typed, in the table's order, the strings the test's. */
 static void test_every_parameter(void)
 {
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     make_test(&t, &s);
     char cc[] = "reno";
     t.p.congestion = cc;
@@ -110,8 +110,8 @@ static void test_every_parameter(void)
  * cfg NULL, only the options. */
 static void test_host_param(void)
 {
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     make_test(&t, &s);
     t.p.nodelay = 1;
     struct weir_stream_config cfg;
@@ -168,8 +168,8 @@ static void test_host_param(void)
  * option and the transport named; a false bool asks for nothing. */
 static void test_check(void)
 {
-    struct weir_settings s;
-    struct weir_test t;
+    struct settings s;
+    struct test t;
     make_test(&t, &s);
     char why[160] = "";
     t.p.tos = 16;
