@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ struct tcp_stream {
     const struct weir_payload *payload; /* -F: the core's file, else NULL */
     int lower;                  /* carries another transport's bytes
                                    (WEIR_LOWER_STREAM): no block, no buf */
+    int notsent_lowat;          /* --tcp-notsent-lowat was set: describe it */
     unsigned char buf[];        /* one block: the payload, or receive space */
 };
 
@@ -123,6 +125,7 @@ static int stream_new(const struct tcp_global *g, int fd, const struct weir_stre
     s->offset = 0;
     s->wait_ms = 0;
     s->lower = 0;
+    s->notsent_lowat = tp->notsent_lowat;
     /* Filled whatever the direction: the core may pick a stream's direction
      * after accepting it (bidir), and one getrandom() per stream is cheap. */
     if (sock_fill_payload(s->buf, s->blksize, cfg->repeating_payload) < 0) {
@@ -329,7 +332,9 @@ static int tcp_read_bytes(void *stream, void *buf, size_t len, size_t *got)
 /* start.weir.streams[]: how the payload moves, whichever way the stream
  * goes: sends with sendfile (-Z), receives with MSG_TRUNC (--skip-rx-copy),
  * the kernel's pacing cap in bits/s (--fq-rate; 0 = none), and whether it
- * is Multipath TCP (-m: "on", or "fallback" to a plain TCP peer; "off"). */
+ * is Multipath TCP (-m: "on", or "fallback" to a plain TCP peer; "off"),
+ * and, where one was set (--tcp-notsent-lowat), the kernel's not-sent
+ * low-water mark. */
 static int tcp_describe(void *stream, const struct weir_fact_sink *out)
 {
     const struct tcp_stream *s = stream;
@@ -337,6 +342,11 @@ static int tcp_describe(void *stream, const struct weir_fact_sink *out)
     weir_fact_bool(out, "skip_rx_copy", s->rx_flags != 0);
     weir_fact_uint(out, "max_pacing_rate", sock_max_pacing(s->fd));
     weir_fact_string(out, "mptcp", sock_mptcp_state(s->fd));
+    if (s->notsent_lowat > 0) {
+        int v = 0;
+        if (sock_get_int(s->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v) == 0)
+            weir_fact_uint(out, "notsent_lowat", (uint64_t)(unsigned)v);
+    }
     return WEIR_OK;
 }
 
@@ -541,7 +551,7 @@ static void tcp_fini(void *global)
 static const char *const honoured[] = {
     WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_NODELAY, WEIR_PARAM_TOS,
     WEIR_PARAM_ZEROCOPY, WEIR_PARAM_SKIP_RX_COPY, WEIR_PARAM_FLOWLABEL, WEIR_PARAM_FQ_RATE,
-    WEIR_PARAM_BIND_DEV, WEIR_PARAM_MPTCP, WEIR_PARAM_SND_TIMEOUT_MS, NULL
+    WEIR_PARAM_BIND_DEV, WEIR_PARAM_MPTCP, WEIR_PARAM_SND_TIMEOUT_MS, WEIR_PARAM_NOTSENT_LOWAT, NULL
 };
 
 /* What iperf3 takes with TCP and does nothing with: UDP's. */

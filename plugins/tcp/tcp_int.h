@@ -32,6 +32,7 @@ struct tcp_params {
     const char *bind_dev;       /* --bind-dev, or NULL */
     int mptcp;                  /* -m */
     unsigned snd_timeout_ms;    /* --snd-timeout, 0 = the OS default */
+    int notsent_lowat;          /* --tcp-notsent-lowat, 0 = the OS default */
 };
 void tcp_read_params(const struct tcp_global *g, const struct weir_stream_config *cfg,
                      struct tcp_params *out);

@@ -29,6 +29,7 @@ void tcp_read_params(const struct tcp_global *g, const struct weir_stream_config
     out->bind_dev = weir_param_string(h, cfg, WEIR_PARAM_BIND_DEV, NULL);
     out->mptcp = weir_param_flag(h, cfg, WEIR_PARAM_MPTCP);
     out->snd_timeout_ms = (unsigned)weir_param_uint(h, cfg, WEIR_PARAM_SND_TIMEOUT_MS, 0);
+    out->notsent_lowat = (int)weir_param_uint(h, cfg, WEIR_PARAM_NOTSENT_LOWAT, 0);
 }
 
 int tcp_apply_options(const struct tcp_global *g, int fd, const struct weir_stream_config *cfg,
@@ -48,6 +49,12 @@ int tcp_apply_options(const struct tcp_global *g, int fd, const struct weir_stre
     if (tp->snd_timeout_ms > 0 &&
         sock_set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)tp->snd_timeout_ms) < 0)
         return tcp_fail(g, WEIR_E_SETUSERTIMEOUT, "TCP_USER_TIMEOUT %u ms: %s", tp->snd_timeout_ms,
+                        strerror(errno));
+    /* --tcp-notsent-lowat: what a sender keeps queued unsent, so a data
+     * write does not wait behind megabytes of its own. */
+    if (tp->notsent_lowat > 0 &&
+        sock_set_int(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, tp->notsent_lowat) < 0)
+        return tcp_fail(g, WEIR_E_SETBUF, "TCP_NOTSENT_LOWAT %d: %s", tp->notsent_lowat,
                         strerror(errno));
     int tclass = 0;
     if (tp->tos >= 0 && sock_set_tos(fd, peer, tp->tos, &tclass) < 0)

@@ -107,7 +107,7 @@ static const struct weir_option options[] = {
 static const char *const honoured[] = {
     WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_NODELAY, WEIR_PARAM_TOS,
     WEIR_PARAM_FLOWLABEL, WEIR_PARAM_FQ_RATE, WEIR_PARAM_BIND_DEV, WEIR_PARAM_MPTCP,
-    WEIR_PARAM_SND_TIMEOUT_MS, NULL
+    WEIR_PARAM_SND_TIMEOUT_MS, WEIR_PARAM_NOTSENT_LOWAT, NULL
 };
 
 /* UDP's, which iperf3 takes with TCP and does nothing with. Not -Z or

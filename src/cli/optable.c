@@ -278,6 +278,14 @@ const struct optspec optable[] = {
     { .name = "skip-rx-copy", .where = FOR_CLIENT, .set = SETTING(skip_rx_copy),
       .key = "skip_rx_copy", .wire = WIRE_NONZERO, .wire_rank = 36, .param = PARAM(skip_rx_copy),
       .section = HELP_CLIENT, .help = "ignore received messages using MSG_TRUNC option (TCP)" },
+    { .name = "tcp-notsent-lowat", .arg = ARG_SIZE, .where = FOR_CLIENT, .set = SETTING(notsent_lowat),
+      .min = 1, .max = 536870912, .unit = "bytes", .what = "TCP not-sent low-water mark",
+      .key = "weir_notsent_lowat", .wire = WIRE_INT, .send = SEND_IF_SET, .wire_rank = 38,
+      .param = PARAM(notsent_lowat),
+      .section = HELP_CLIENT, .meta = " #[KMG]",
+      .help = "sending sockets keep at most # bytes not yet sent in\n"
+              "the kernel (TCP_NOTSENT_LOWAT; weir peers: with -R\n"
+              "the server's)" },
     { .name = "connect-timeout", .arg = ARG_INT, .where = FOR_CLIENT, .set = SETTING(connect_timeout_ms),
       .min = 1, .max = 86400000, .unit = "ms", .what = "connect timeout",
       .section = HELP_CLIENT, .meta = " #", .help = "timeout for control connection setup (ms)" },

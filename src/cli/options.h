@@ -55,6 +55,7 @@ struct settings {
     int mptcp;                   /* -m: Multipath TCP sockets */
     int zerocopy;                /* -Z */
     int skip_rx_copy;            /* --skip-rx-copy */
+    int notsent_lowat;           /* --tcp-notsent-lowat, bytes, 0 = the OS's */
     uint32_t flowlabel;          /* -L, 0 = none */
     int affinity;                /* -A n: this process's CPU, -1 = unset */
     int server_affinity;         /* -A n,m: the server's CPU for this test, -1 = unset */

@@ -30,6 +30,7 @@ struct test_params {
     uint64_t bandwidth;
     uint64_t fqrate;            /* iperf3 --fq-rate, bits/s per stream (checked
                                    against --server-bitrate-limit only) */
+    int notsent_lowat;          /* weir_notsent_lowat: bytes, 0 = the OS's */
     int pacing_timer;
     uint32_t burst;
     int tos;                    /* -1 unset */

@@ -110,6 +110,11 @@ static int snd_timeout_ms(const struct test *t, struct weir_value *v)
     return t->s->snd_timeout_ms > 0 && as_uint(v, (uint64_t)t->s->snd_timeout_ms);
 }
 
+static int notsent_lowat(const struct test *t, struct weir_value *v)
+{
+    return t->p.notsent_lowat > 0 && as_uint(v, (uint64_t)t->p.notsent_lowat);
+}
+
 /* The table of transport.h, in its order. */
 static const struct {
     const char *name;
@@ -132,6 +137,7 @@ static const struct {
     { WEIR_PARAM_MPTCP, "-m/--mptcp", mptcp },
     { WEIR_PARAM_UDP_COUNTERS_64BIT, "--udp-counters-64bit", udp_counters_64bit },
     { WEIR_PARAM_SND_TIMEOUT_MS, "--snd-timeout", snd_timeout_ms },
+    { WEIR_PARAM_NOTSENT_LOWAT, "--tcp-notsent-lowat", notsent_lowat },
 };
 
 void transport_params_build(const struct test *t, struct weir_param_set *out)

@@ -123,6 +123,31 @@ pacing_reported() {
     expect_eq "-b alone: none on the server" "$(json_get "$SRV" "$pace")" "0"
 }
 
+# --tcp-notsent-lowat: TCP_NOTSENT_LOWAT on both ends' sockets (the
+# server's from the weir_notsent_lowat parameter), read back from the
+# kernel into start.weir.streams[]; an iperf3 server ignores the key; udp
+# refuses the option in one line.
+notsent_lowat() {
+    local mark='[.start.weir.streams[] | .notsent_lowat | tostring] | join(" ")'
+    opts_pair weir --tcp-notsent-lowat 128K -P 2 || return
+    expect_eq "client: the mark per stream" "$(json_get "$CLI" "$mark")" "131072 131072"
+    expect_eq "server: the mark per stream" "$(json_get "$SRV" "$mark")" "131072 131072"
+    opts_pair weir --tcp-notsent-lowat 16K -R || return
+    expect_eq "server sending to -R: the mark" "$(json_get "$SRV" "$mark")" "16384"
+    opts_pair weir -t 1 || return
+    expect_eq "not given: none reported" "$(json_get "$CLI" "$mark")" "null"
+    if have_iperf3; then
+        opts_pair iperf3 --tcp-notsent-lowat 64K || return
+        expect_eq "against iperf3: the client's mark" "$(json_get "$CLI" "$mark")" "65536"
+    fi
+    run_bounded "$CASE_DIR/udp.out" "$CASE_DIR/udp.err" "$WEIR" -c 127.0.0.1 -p "$(free_port)" -u \
+        --tcp-notsent-lowat 64K
+    expect_eq "-u: exit status" "$RUN_RC" 1
+    expect_eq "-u: one line" "$(grep -c . "$CASE_DIR/udp.err")" 1
+    grep -qF -- "--transport udp does not support --tcp-notsent-lowat" "$CASE_DIR/udp.err" ||
+        fail "-u: refusal names the option and the transport: $(cat "$CASE_DIR/udp.err")"
+}
+
 # -m: Multipath TCP sockets where the kernel has them, said per stream in
 # start.weir.streams[].mptcp ("on"; "fallback" when the peer is plain TCP;
 # "off"). iperf3 3.12 has no -m: MPTCP falls back to TCP both ways. In a
@@ -336,6 +361,7 @@ run_case "unknown -C algorithm" unknown_congestion
 run_case "--fq-rate, both directions" fq_rate
 run_case "--fq-rate with iperf3, both ways" fq_rate_iperf3
 run_case "--fq-rate: each socket's cap in start.weir.streams" pacing_reported
+run_case "--tcp-notsent-lowat: both ends, -R, iperf3, refused by udp" notsent_lowat
 run_case "-A n,m: client and server threads pinned, bad CPUs refused" affinity
 run_case "-A n/n and n/n,m as iperf3 reads them, server_affinity sent" affinity_forms
 run_case "--bind-dev" bind_dev

@@ -228,6 +228,9 @@ struct weir_payload {
  *                                                   unacknowledged before the
  *                                                   stream fails
  *                                                   (TCP_USER_TIMEOUT), ms
+ *   notsent_lowat       uint    --tcp-notsent-lowat bytes a sending socket
+ *                                                   keeps not yet sent at most
+ *                                                   (TCP_NOTSENT_LOWAT)
  *
  * A transport lists the ones it acts on in params_honoured and those it
  * accepts without effect in params_ignored (weir_transport_ops). A test
@@ -259,6 +262,7 @@ struct weir_payload {
 #define WEIR_PARAM_MPTCP              "mptcp"
 #define WEIR_PARAM_UDP_COUNTERS_64BIT "udp_counters_64bit"
 #define WEIR_PARAM_SND_TIMEOUT_MS     "snd_timeout_ms"
+#define WEIR_PARAM_NOTSENT_LOWAT      "notsent_lowat"
 
 /* The host's own (opaque): a stream's transport parameters, read through
  * host->param. */
