@@ -610,9 +610,14 @@ is_our_weir() {
     [ -n "$st" ] && [ "$st" != Z ]
 }
 
+# not_our_weir PID: PID no longer runs our weir (gone, a zombie, or reused).
+not_our_weir() {
+    ! is_our_weir "$1"
+}
+
 # wait_gone PID SECONDS: PID no longer runs our weir within the time.
 wait_gone() {
-    ! wait_until "$2" is_our_weir "$1"
+    wait_until "$2" not_our_weir "$1"
 }
 
 # track_daemon PID: a weir daemon of ours, ended with the case or script.
