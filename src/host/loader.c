@@ -32,7 +32,7 @@ struct completed {
 };
 
 struct loaded {
-    char name[64];          /* as asked for */
+    char name[4096];        /* as asked for (a path can be long) */
     char path[PATH_MAX];
     void *handle;
     struct completed c;     /* c.desc is what loader_load hands out */
