@@ -163,6 +163,9 @@ int tls_handshake(struct tls_stream *s, int is_client, uint64_t deadline, unsign
 int tls_send(void *stream, uint32_t max_blocks, struct weir_counters *c,
              struct weir_io *io);
 int tls_recv(void *stream, struct weir_counters *c, struct weir_io *io);
+/* The byte hooks (--latency's probes): SSL_write/SSL_read of the caller's bytes. */
+int tls_write_bytes(void *stream, const void *buf, size_t len, size_t *written);
+int tls_read_bytes(void *stream, void *buf, size_t len, size_t *got);
 /* close_notify, non-blocking, best effort. */
 void tls_shutdown(struct tls_stream *s);
 

@@ -174,6 +174,56 @@ int tls_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     return moved ? WEIR_OK : WEIR_E_AGAIN;
 }
 
+/* The byte hooks (weir_transport_ops): the stream's bytes as the caller
+ * frames them, for the core's --latency probes (or a transport stacked on
+ * this one). A write that returned WEIR_E_AGAIN must be retried with the
+ * same bytes, as OpenSSL wants. OpenSSL may hold bytes no readiness of the
+ * socket announces: a caller reads until WEIR_E_AGAIN before it polls. */
+int tls_write_bytes(void *stream, const void *buf, size_t len, size_t *written)
+{
+    struct tls_stream *s = stream;
+    *written = 0;
+    if (len == 0)
+        return WEIR_OK;
+    int r = SSL_write_ex(s->ssl, buf, len, written);
+    if (r == 1) {
+        s->since_rekey += *written;
+        maybe_rekey(s);
+        return WEIR_OK;
+    }
+    int saved = errno;
+    int e = SSL_get_error(s->ssl, r);
+    *written = 0;
+    if (e == SSL_ERROR_WANT_WRITE)
+        return WEIR_E_AGAIN;
+    if (e == SSL_ERROR_WANT_READ) {
+        wait_other(s->fd, POLLIN);
+        return WEIR_E_AGAIN;
+    }
+    return io_failed(s, e, saved, WEIR_E_STREAMWRITE, "TLS write");
+}
+
+int tls_read_bytes(void *stream, void *buf, size_t len, size_t *got)
+{
+    struct tls_stream *s = stream;
+    *got = 0;
+    if (s->eof)
+        return tls_fail(s->g, WEIR_E_STREAMCLOSE, "TLS read: the peer closed the TLS stream");
+    int r = SSL_read_ex(s->ssl, buf, len, got);
+    if (r == 1)
+        return WEIR_OK;
+    int saved = errno;
+    int e = SSL_get_error(s->ssl, r);
+    *got = 0;
+    if (e == SSL_ERROR_WANT_READ)
+        return WEIR_E_AGAIN;
+    if (e == SSL_ERROR_WANT_WRITE) {
+        wait_other(s->fd, POLLOUT);
+        return WEIR_E_AGAIN;
+    }
+    return io_failed(s, e, saved, WEIR_E_STREAMREAD, "TLS read");
+}
+
 void tls_shutdown(struct tls_stream *s)
 {
     if (!s->ssl || s->broken || !SSL_is_init_finished(s->ssl))

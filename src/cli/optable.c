@@ -286,6 +286,27 @@ const struct optspec optable[] = {
       .help = "sending sockets keep at most # bytes not yet sent in\n"
               "the kernel (TCP_NOTSENT_LOWAT; weir peers: with -R\n"
               "the server's)" },
+    /* --latency: weir's own, negotiated in the weir_latency key (not in
+     * this table: an object; src/proto/latency_params.c). */
+    { .name = "latency", .where = FOR_CLIENT, .set = SETTING(latency),
+      .section = HELP_CLIENT,
+      .help = "measure round-trip latency instead of throughput:\n"
+              "ping-pong probes over the transport's streams (weir\n"
+              "servers only); -l sets the request size, -k the number\n"
+              "of probes" },
+    { .name = "latency-reply-size", .arg = ARG_SIZE, .where = FOR_CLIENT, .set = SETTING(latency_reply),
+      .min = 48, .max = 1048576, .unit = "bytes", .what = "latency reply size",
+      .section = HELP_CLIENT, .meta = " #[KMG]",
+      .help = "--latency: bytes of each reply (default: the request's)" },
+    { .name = "latency-rate", .arg = ARG_DOUBLE, .where = FOR_CLIENT, .set = SETTING(latency_rate),
+      .min = 0.001, .max = 1000000, .unit = "per second", .what = "latency probe rate",
+      .section = HELP_CLIENT, .meta = " #",
+      .help = "--latency: send # requests per second per stream on a\n"
+              "fixed schedule (default: back to back, one at a time)" },
+    { .name = "latency-synced-clocks", .where = FOR_CLIENT, .set = SETTING(latency_synced_clocks),
+      .section = HELP_CLIENT,
+      .help = "--latency: the two hosts' clocks agree (PTP, NTP): show\n"
+              "one-way delays too (always with --loopback)" },
     { .name = "connect-timeout", .arg = ARG_INT, .where = FOR_CLIENT, .set = SETTING(connect_timeout_ms),
       .min = 1, .max = 86400000, .unit = "ms", .what = "connect timeout",
       .section = HELP_CLIENT, .meta = " #", .help = "timeout for control connection setup (ms)" },

@@ -296,6 +296,29 @@ static const struct optspec *misplaced(const unsigned char *given, enum opt_wher
     return NULL;
 }
 
+/* --latency and what it cannot go with: the streams carry probes, whose
+ * size is -l and whose pace is --latency-rate, both ways at once. */
+static int check_latency(const struct settings *s)
+{
+    if (!s->latency) {
+        if (s->latency_reply || s->latency_rate > 0 || s->latency_synced_clocks)
+            return usage_error("%s", "--latency-reply-size, --latency-rate and --latency-synced-clocks "
+                               "need --latency");
+        return 0;
+    }
+    if (s->file)
+        return usage_error("--latency cannot be used with %s", "-F (probes carry no file)");
+    if (s->reverse || s->bidir)
+        return usage_error("--latency cannot be used with %s", "-R or --bidir (every probe goes both ways)");
+    if (s->rate_set)
+        return usage_error("--latency cannot be used with %s", "-b (the probes' pace is --latency-rate)");
+    if (s->zerocopy || s->skip_rx_copy)
+        return usage_error("--latency cannot be used with %s", "-Z or --skip-rx-copy (probes are read and written whole)");
+    if (s->n_compare > 1)
+        return usage_error("--latency cannot be used with %s", "several transports (a comparison run)");
+    return 0;
+}
+
 /* Checks that span options, once all are read. */
 static int check_mode(struct settings *s, const unsigned char *given,
                       const struct weir_plugin *const *plugins, int n_plugins)
@@ -329,6 +352,9 @@ static int check_mode(struct settings *s, const unsigned char *given,
     /* Both directions would read and write the same file. */
     if (s->file && s->bidir)
         return usage_error("%s", "-F cannot be used with --bidir");
+    int lat_rc = check_latency(s);
+    if (lat_rc)
+        return lat_rc;
     /* -l within each transport's own range (iperf3 refuses a UDP length
      * outside its range here too). */
     for (int i = 0; i < n_plugins && s->blksize; i++) {

@@ -59,6 +59,12 @@ struct settings {
     uint32_t flowlabel;          /* -L, 0 = none */
     int affinity;                /* -A n: this process's CPU, -1 = unset */
     int server_affinity;         /* -A n,m: the server's CPU for this test, -1 = unset */
+    /* --latency (src/run/latency.c). */
+    int latency;                 /* --latency: ping-pong probes, not bulk data */
+    uint32_t latency_reply;      /* --latency-reply-size, bytes, 0 = the request's */
+    double latency_rate;         /* --latency-rate, requests/s per stream, 0 = back to back */
+    int latency_synced_clocks;   /* --latency-synced-clocks */
+    int latency_same_host;       /* --loopback: both ends read one clock */
 
     char format;                 /* -f */
     int verbose;                 /* -V */

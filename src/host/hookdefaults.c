@@ -69,8 +69,9 @@ static int no_recv_wait(void *stream, struct weir_counters *c, struct weir_io *i
     return WEIR_E_NOTIMPL;
 }
 
-/* The lower-layer hooks: the core never calls them (a transport stacked
- * on this one gets the plugin's own ops), but the copy is complete. */
+/* The byte and datagram hooks: a transport stacked on this one gets the
+ * plugin's own ops; the core calls them for --latency's probe streams,
+ * and only where hookdefaults_carries_messages said they exist. */
 static int no_write_bytes(void *stream, const void *buf, size_t len, size_t *written)
 {
     (void)stream;
@@ -122,6 +123,15 @@ void hookdefaults_transport(struct weir_transport_ops *ops)
     if (!ops->read_bytes) ops->read_bytes = no_read_bytes;
     if (!ops->send_datagrams) ops->send_datagrams = no_send_datagrams;
     if (!ops->recv_datagrams) ops->recv_datagrams = no_recv_datagrams;
+}
+
+int hookdefaults_carries_messages(const struct weir_transport_ops *ops)
+{
+    if (ops->caps & WEIR_CAP_RELIABLE)
+        return ops->write_bytes != no_write_bytes && ops->read_bytes != no_read_bytes;
+    if (ops->caps & WEIR_CAP_DATAGRAM)
+        return ops->send_datagrams != no_send_datagrams && ops->recv_datagrams != no_recv_datagrams;
+    return 0;
 }
 
 /* ---- reporters ---- */

@@ -11,6 +11,11 @@
  * server_adopt count as optional here: the loader has already refused a
  * plugin that lacks the one its caps require. */
 void hookdefaults_transport(struct weir_transport_ops *ops);
+/* The plugin itself has the hooks that move messages of the caller's own
+ * framing: write_bytes and read_bytes for a byte stream
+ * (WEIR_CAP_RELIABLE), else send_datagrams and recv_datagrams for a
+ * datagram transport -- not the host's stand-ins. */
+int hookdefaults_carries_messages(const struct weir_transport_ops *ops);
 
 /* Fill the NULL optional hooks of a reporter's ops. */
 void hookdefaults_reporter(struct weir_reporter_ops *ops);

@@ -1,5 +1,6 @@
 #include "host/transport.h"
 #include "host/host.h"
+#include "host/hookdefaults.h"
 
 int transport_init(const struct weir_plugin *p, void **global)
 {
@@ -95,4 +96,33 @@ int transport_describe_interval(const struct weir_plugin *p, void *stream,
 void transport_close(const struct weir_plugin *p, void *stream)
 {
     p->transport->close(stream);
+}
+
+int transport_carries_messages(const struct weir_plugin *p)
+{
+    return hookdefaults_carries_messages(p->transport);
+}
+
+/* The probe path: plain calls, as send and recv. */
+int transport_write_bytes(const struct weir_plugin *p, void *stream, const void *buf, size_t len,
+                          size_t *written)
+{
+    return p->transport->write_bytes(stream, buf, len, written);
+}
+
+int transport_read_bytes(const struct weir_plugin *p, void *stream, void *buf, size_t len, size_t *got)
+{
+    return p->transport->read_bytes(stream, buf, len, got);
+}
+
+int transport_send_datagrams(const struct weir_plugin *p, void *stream, const struct weir_datagram *dgs,
+                             uint32_t n, uint32_t *sent)
+{
+    return p->transport->send_datagrams(stream, dgs, n, sent);
+}
+
+int transport_recv_datagrams(const struct weir_plugin *p, void *stream, struct weir_datagram *dgs,
+                             uint32_t n, uint32_t *got)
+{
+    return p->transport->recv_datagrams(stream, dgs, n, got);
 }

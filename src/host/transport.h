@@ -53,4 +53,16 @@ int transport_describe_interval(const struct weir_plugin *p, void *stream,
                                 const struct weir_fact_sink *out);
 void transport_close(const struct weir_plugin *p, void *stream);
 
+/* --latency's probe streams (opened with cfg->lower = WEIR_LOWER_STREAM):
+ * the transport moves messages of the core's framing, through its byte
+ * hooks (a byte stream) or its datagram hooks. */
+int transport_carries_messages(const struct weir_plugin *p);
+int transport_write_bytes(const struct weir_plugin *p, void *stream, const void *buf, size_t len,
+                          size_t *written);
+int transport_read_bytes(const struct weir_plugin *p, void *stream, void *buf, size_t len, size_t *got);
+int transport_send_datagrams(const struct weir_plugin *p, void *stream, const struct weir_datagram *dgs,
+                             uint32_t n, uint32_t *sent);
+int transport_recv_datagrams(const struct weir_plugin *p, void *stream, struct weir_datagram *dgs,
+                             uint32_t n, uint32_t *got);
+
 #endif

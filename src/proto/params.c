@@ -1,5 +1,6 @@
 #include "proto/params.h"
 #include "proto/errors.h"
+#include "proto/latency_params.h"
 #include "cli/optable.h"
 #include "cli/optcheck.h"
 #include "jsonnum.h"
@@ -90,6 +91,7 @@ struct json_object *params_to_json(const struct test_params *p)
     const struct optspec *e;
     for (int rank = 1; (e = by_rank(rank)) != NULL; rank++)
         add_param(o, e, p);
+    latency_params_to_json(o, &p->weir_latency);
     return o;
 }
 
@@ -200,5 +202,5 @@ int params_from_json(struct json_object *obj, struct test_params *p,
         snprintf(detail, detail_len, "both reverse and bidirectional requested");
         return WEIR_E_REVERSEBIDIR;
     }
-    return WEIR_OK;
+    return latency_params_from_json(obj, &p->weir_latency, detail, detail_len);
 }

@@ -12,6 +12,15 @@
 
 struct settings;
 
+/* --latency, the weir_latency key (docs/protocol.md §11.12): an object
+ * the table cannot describe, read and written by proto/latency_params.c. */
+struct latency_params {
+    int on;                     /* the key was sent */
+    uint32_t request;           /* bytes of a request (= len) */
+    uint32_t reply;             /* bytes of a reply */
+    double rate;                /* requests per second per stream, 0 = back to back */
+};
+
 struct test_params {
     char wire_key[16];          /* the transport's protocol key, sent as
                                    {"KEY": true} (weir_transport_ops.wire_key);
@@ -56,6 +65,7 @@ struct test_params {
                                    that iperf3 leaves anonymous (UDP) */
     int weir_sender_done;       /* the client, receiving -n/-k over a lossy
                                    transport, takes ST_WEIR_SENT (state.h) */
+    struct latency_params weir_latency;
 };
 
 /* Frees the strings and zeroes p. */

@@ -18,6 +18,8 @@
 #include "proto/netutil.h"
 #include "proto/results.h"
 #include "run/session.h"
+#include "run/latency.h"
+#include "proto/latency_params.h"
 #include "proto/timeouts.h"
 #include "run/workers.h"
 
@@ -48,6 +50,7 @@ struct client {
     uint64_t setup_ns;          /* connecting the data streams */
     struct rcv_watch rcv;       /* --rcv-timeout (-R, --bidir) */
     int server_sent;            /* WEIR_SENT came: end at the omit end */
+    int latency_accepted;       /* WEIR_ACCEPT said "latency": true */
 };
 
 static int fail(struct client *c, int code, const char *fmt, ...)
@@ -112,7 +115,7 @@ static uint32_t chosen_blksize(const struct test *t)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
     uint32_t max = ops->blksize_max ? ops->blksize_max : UINT32_MAX;
-    if (t->s->blksize || !(ops->caps & WEIR_CAP_MSS_BLKSIZE))
+    if (t->s->blksize || t->s->latency || !(ops->caps & WEIR_CAP_MSS_BLKSIZE))
         return 0;
     if (t->control_mss > 0 && (uint32_t)t->control_mss >= ops->blksize_min &&
         (uint32_t)t->control_mss <= max)
@@ -148,6 +151,15 @@ static void fill_params(struct client *c)
         p->weir_transport = strdup(t->transport->name);
         c->needs_weir = 1;
     }
+    if (s->latency) {
+        /* Sizes once the block size is known (fill_block_size). A small
+         * request must not wait for the previous reply's ACK (Nagle). */
+        p->weir_latency.on = 1;
+        p->weir_latency.rate = s->latency_rate;
+        p->nodelay = 1;
+        c->needs_weir = 1;
+        t->latency_clock = s->latency_same_host ? "loopback" : s->latency_synced_clocks ? "synced" : NULL;
+    }
 }
 
 /* Once connected: the block size (without -l, iperf3's UDP takes it from
@@ -160,6 +172,11 @@ static void fill_block_size(struct client *c)
     struct test_params *p = &t->p;
     uint32_t chosen = chosen_blksize(t);
     p->len = t->s->blksize ? t->s->blksize : chosen ? chosen : ops->default_blksize;
+    if (p->weir_latency.on) {
+        p->len = t->s->blksize ? t->s->blksize : LATENCY_DEFAULT_REQUEST;
+        p->weir_latency.request = p->len;
+        p->weir_latency.reply = t->s->latency_reply ? t->s->latency_reply : p->len;
+    }
     if (p->gso > 0) {
         /* Buffers of whole datagrams, up to the largest the transport takes. */
         uint32_t max = ops->blksize_max ? ops->blksize_max : p->len;
@@ -205,6 +222,9 @@ static int on_weir_accept(struct client *c)
                 *p = '?';
         return rc;
     }
+    struct json_object *lat = NULL;
+    c->latency_accepted = c->ss.t.p.weir_latency.on && json_object_object_get_ex(o, "latency", &lat)
+                          && json_object_get_boolean(lat);
     struct json_object *tag = NULL;
     c->ss.t.stream_tag = c->ss.t.p.weir_stream_tag && json_object_object_get_ex(o, "stream_tag", &tag)
                          && json_object_get_boolean(tag);
@@ -222,8 +242,12 @@ static int on_create_streams(struct client *c)
     /* Stop before any data: a server that did not accept the extension is
      * a plain iperf3 (or an older weir) and would misread the streams. */
     if (c->needs_weir && !c->weir_accepted)
-        return fail(c, WEIR_E_UNSUPPORTED, "--transport %s needs a weir server, and this one "
-                    "answered like a plain iperf3 server", t->transport->name);
+        return fail(c, WEIR_E_UNSUPPORTED, "%s%s needs a weir server, and this one "
+                    "answered like a plain iperf3 server", t->p.weir_latency.on ? "--latency" : "--transport ",
+                    t->p.weir_latency.on ? "" : t->transport->name);
+    if (t->p.weir_latency.on && !c->latency_accepted)
+        return fail(c, WEIR_E_UNSUPPORTED, "--latency needs a weir server that measures latency, and this "
+                    "one (an older weir) did not take it");
     int n = t->p.parallel * (t->p.bidir ? 2 : 1);
     uint64_t setup_from = host_now_ns();
     /* Strictly one after another, so the server's accept order gives both
@@ -291,6 +315,8 @@ static int end_reached(const struct test *t, uint64_t now)
         return 1;
     if (t->file && file_sent(t))
         return 1;
+    if (test_is_latency(t))     /* -k/-n count probes, sent and settled */
+        return !t->omitting && latency_done(t);
     if (t->omitting || (!t->p.num && !t->p.blockcount))
         return 0;
     /* As iperf3's client: what it sent counts from the omit end, what it
@@ -457,6 +483,27 @@ static int dispatch(struct client *c, signed char st)
     }
 }
 
+/* --latency, before connecting: a transport that moves messages of our
+ * framing, and requests and replies it can carry. */
+static int check_latency(struct client *c)
+{
+    struct test *t = &c->ss.t;
+    const struct settings *s = t->s;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    if (!transport_carries_messages(t->transport))
+        return fail(c, WEIR_E_USAGE, "--latency: --transport %s cannot carry probes", t->transport->name);
+    uint32_t request = s->blksize ? s->blksize : LATENCY_DEFAULT_REQUEST;
+    uint32_t reply = s->latency_reply ? s->latency_reply : request;
+    if (request < LATENCY_MIN_MESSAGE)
+        return fail(c, WEIR_E_USAGE, "--latency needs requests of at least %u bytes (-l): a probe's header",
+                    LATENCY_MIN_MESSAGE);
+    uint32_t max = ops->blksize_max ? ops->blksize_max : LATENCY_MAX_MESSAGE;
+    if (!(ops->caps & WEIR_CAP_RELIABLE) && (request > max || reply > max))
+        return fail(c, WEIR_E_USAGE, "--latency over %s: requests and replies of at most %u bytes (one datagram)",
+                    t->transport->name, max);
+    return WEIR_OK;
+}
+
 /* -F, before connecting: a transport that can carry it, and a file a
  * sender can read (each stream opens it again when it is set up). */
 static int check_file(struct client *c)
@@ -557,6 +604,8 @@ int client_run(const struct settings *s, struct report_set *rs, struct client_ou
         fail(&c, rc, "transport '%s' failed to initialise: %s", t->transport->name, host_take_error(NULL));
     if (rc == WEIR_OK && s->file)
         rc = check_file(&c);
+    if (rc == WEIR_OK && s->latency)
+        rc = check_latency(&c);
     if (rc == WEIR_OK)
         fill_params(&c);
     if (rc == WEIR_OK)

@@ -52,6 +52,7 @@ int loopback_run(struct settings *s, struct report_set *rs, struct client_outcom
     s->host = "127.0.0.1";
     s->port = ls.port;
     s->family = AF_INET;
+    s->latency_same_host = 1;   /* --latency: one clock at both ends */
 
     sigset_t all, old;
     sigfillset(&all);

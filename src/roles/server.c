@@ -26,6 +26,7 @@
 #include "proto/results.h"
 #include "roles/serverlimits.h"
 #include "run/session.h"
+#include "proto/latency_params.h"
 #include "proto/timeouts.h"
 #include "run/workers.h"
 
@@ -127,6 +128,8 @@ static int accept_extensions(struct server_test *v)
         json_object_object_add(o, "stream_tag", json_object_new_boolean(1));
     if (t->sender_done)
         json_object_object_add(o, "sender_done", json_object_new_boolean(1));
+    if (test_is_latency(t))
+        json_object_object_add(o, "latency", json_object_new_boolean(1));
     return send_weir_accept(v, o);
 }
 
@@ -172,6 +175,34 @@ static int refuse_params(struct server_test *v, int code, const char *why)
 {
     tell_refused(v, code, why);
     return fail(v, code, 1, "%s", why);
+}
+
+/* --latency (weir_latency): this server echoes probes over the test's
+ * transport if the transport moves messages of our framing and the sizes
+ * fit it. A key from a client that is not weir's is not ours to answer. */
+static int check_latency(struct server_test *v)
+{
+    struct test *t = &v->ss.t;
+    struct latency_params *lp = &t->p.weir_latency;
+    const struct weir_transport_ops *ops = t->transport->transport;
+    char why[256];
+    if (!lp->on)
+        return WEIR_OK;
+    if (!weir_client(&t->p)) {
+        memset(lp, 0, sizeof *lp);
+        return WEIR_OK;
+    }
+    if (!transport_carries_messages(t->transport)) {
+        snprintf(why, sizeof why, "--latency: --transport %s cannot carry probes", t->transport->name);
+        return refuse_params(v, WEIR_E_UNSUPPORTED, why);
+    }
+    uint32_t max = ops->blksize_max ? ops->blksize_max : LATENCY_MAX_MESSAGE;
+    if (!(ops->caps & WEIR_CAP_RELIABLE) && (lp->request > max || lp->reply > max)) {
+        snprintf(why, sizeof why, "--latency over %s: requests and replies of at most %u bytes",
+                 t->transport->name, max);
+        return refuse_params(v, WEIR_E_UNSUPPORTED, why);
+    }
+    return WEIR_OK;
 }
 
 /* PARAM_EXCHANGE, and the parameter frame (*o) if it came whole. */
@@ -286,6 +317,8 @@ static int use_params(struct server_test *v, struct json_object *o)
         return refuse_unencrypted(v);
     if ((rc = transport_params_check(t, detail, sizeof detail)) != WEIR_OK)
         return refuse_params(v, rc, detail);
+    if ((rc = check_latency(v)) != WEIR_OK)
+        return rc;
     /* iperf3's limit, lifted only for weir clients (which say so). */
     if (t->p.parallel > MAX_PARALLEL_IPERF && !weir_client(&t->p))
         return fail(v, WEIR_E_NUMSTREAMS, 1, "parallel %d", t->p.parallel);
@@ -308,8 +341,8 @@ static int use_params(struct server_test *v, struct json_object *o)
     /* Only where data can be lost: a reliable transport delivers the whole
      * share, and the client ends on what it received. */
     t->sender_done = t->p.weir_sender_done && !(t->transport->transport->caps & WEIR_CAP_RELIABLE);
-    return t->p.weir_transport || t->p.weir_stream_tag || t->p.weir_sender_done ? accept_extensions(v)
-                                                                               : WEIR_OK;
+    return t->p.weir_transport || t->p.weir_stream_tag || t->p.weir_sender_done || test_is_latency(t)
+           ? accept_extensions(v) : WEIR_OK;
 }
 
 /* How this test's streams reach it (see frontdoor.h): those on the

@@ -3,6 +3,7 @@
 #include "host/transport.h"
 #include "proto/netutil.h"
 #include "run/workers.h"
+#include "run/latency.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -132,14 +133,21 @@ int session_begin(struct session *ss)
     struct test *t = &ss->t;
     if (stats_buf_init(&ss->sb, t->n_streams))
         return WEIR_E_NOMEM;
-    test_share_budget(t);
-    /* Workers must not take the signals meant for the main thread. They
-     * start idle; data moves once the phase is RUN. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = workers_start(t, t->s->threads);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = WEIR_OK;
+    if (test_is_latency(t)) {
+        /* Probes: the engine's threads start with the run (session_run). */
+        if (latency_report_init(&ss->lr, t->n_streams))
+            rc = WEIR_E_NOMEM;
+    } else {
+        test_share_budget(t);
+        /* Workers must not take the signals meant for the main thread.
+         * They start idle; data moves once the phase is RUN. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        rc = workers_start(t, t->s->threads);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
     struct weir_report_start st;
     session_start_report(ss, &st);
     report_start(ss->rs, &st);
@@ -158,12 +166,22 @@ void session_run(struct session *ss, uint64_t now)
     ss->next_interval_ns = t->s->interval > 0 ? now + (uint64_t)(t->s->interval * 1e9) : 0;
     atomic_store_explicit(&t->phase, PHASE_RUN, memory_order_release);
     workers_wake(t);
+    if (test_is_latency(t)) {
+        int rc = latency_start(t);
+        if (rc != WEIR_OK && t->n_streams > 0) {
+            /* The run cannot go on: the main loop sees a failed stream. */
+            struct stream *st = &t->streams[0];
+            snprintf(st->failed_why, sizeof st->failed_why, "--latency: cannot start the probes");
+            atomic_store_explicit(&st->failed, rc, memory_order_release);
+        }
+    }
 }
 
 static void emit_interval(struct session *ss, uint64_t now)
 {
     struct weir_report_interval iv;
     stats_interval(&ss->t, now, &ss->sb, &iv);
+    latency_report_interval(&ss->lr, &ss->t, &iv);
     report_interval(ss->rs, &iv);
 }
 
@@ -211,8 +229,10 @@ void session_stop(struct session *ss, uint64_t now)
     struct test *t = &ss->t;
     if (atomic_load(&t->phase) != PHASE_RUN)
         return;
-    /* Join the workers before the last sample: nothing is counted after
-     * it, so the intervals add up exactly to the totals. */
+    /* Join the workers (the probe engine: after the replies still due)
+     * before the last sample: nothing is counted after it, so the
+     * intervals add up exactly to the totals. */
+    latency_stop(t);
     workers_stop(t);
     t->end_ns = now;
     if (t->omitting) {
@@ -224,6 +244,8 @@ void session_stop(struct session *ss, uint64_t now)
     uint64_t pending = 0;
     for (int i = 0; i < t->n_streams; i++)
         pending += t->streams[i].ctr.bytes - t->streams[i].at_interval.bytes;
+    if (latency_pending(t))
+        pending = 1;        /* replies or losses since the last interval */
     /* iperf3 drops a final interval that is both short and empty. */
     if (t->s->interval > 0 && left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
         emit_interval(ss, now);
@@ -242,6 +264,7 @@ void session_report_end(struct session *ss)
         return;
     struct weir_report_end e;
     stats_end(&ss->t, &ss->sb, &e);
+    latency_report_end(&ss->lr, &ss->t, e.sum_sent.start, e.sum_sent.end, &e);
     report_end(ss->rs, &e);
     ss->ended = 1;
     ss->summary = e;
@@ -250,6 +273,8 @@ void session_report_end(struct session *ss)
     ss->summary.sender_tcp_congestion = ss->summary.receiver_tcp_congestion = NULL;
     ss->summary.server_output_text = ss->summary.server_output_json = NULL;
     ss->summary.diskfiles = NULL;
+    ss->summary.n_latency = 0;
+    ss->summary.latency = ss->summary.latency_sum = NULL;
 }
 
 int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)
@@ -272,6 +297,8 @@ void session_free(struct session *ss)
 {
     facts_free(&ss->weir_facts);
     workers_stop(&ss->t);
+    latency_free(&ss->t);
     test_free(&ss->t);
     stats_buf_free(&ss->sb);
+    latency_report_free(&ss->lr);
 }

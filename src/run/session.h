@@ -5,6 +5,7 @@
 
 #include "host/report.h"
 #include "run/facts.h"
+#include "run/latency_report.h"
 #include "run/stats.h"
 #include "run/test.h"
 
@@ -20,6 +21,7 @@ struct session {
      * (streams, strings) are cleared; they do not outlive the report. */
     struct weir_report_end summary;
     int test_no;                /* server: the test's number, from 1 */
+    struct latency_report lr;   /* --latency, client: the figures reported */
 };
 
 /* Signal handling: SIGINT, SIGTERM, SIGHUP set this flag (read by every

@@ -94,8 +94,16 @@ void test_stream_config(struct test *t, int sending, int index,
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;
     cfg->repeating_payload = t->p.repeating_payload;
+    /* Probes move through the message hooks (run/latency.h). */
+    if (test_is_latency(t))
+        cfg->lower = WEIR_LOWER_STREAM;
     transport_params_build(t, &t->tparams);
     cfg->params = &t->tparams;
+}
+
+int test_is_latency(const struct test *t)
+{
+    return t->p.weir_latency.on;
 }
 
 int test_carries_files(const struct test *t)

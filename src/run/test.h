@@ -13,6 +13,7 @@
 #include "run/transport_params.h"
 
 struct diskfile;
+struct latency_engine;
 
 /* Data-path phase, written by the main thread, read by workers. */
 enum data_phase {
@@ -104,6 +105,11 @@ struct test {
 
     _Atomic int phase;          /* enum data_phase */
     struct workers *workers;
+    /* --latency (run/latency.h): every stream carries probes, moved by
+     * the probe engine instead of the workers. */
+    struct latency_engine *latency;
+    const char *latency_clock;  /* client: why one-way delays are measured
+                                   ("loopback", "synced"), NULL: not */
 
     /* Timing, monotonic ns. start_ns moves to the omit end, as iperf3 restarts
      * its clocks there. */
@@ -146,6 +152,8 @@ int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg
 int test_carries_files(const struct test *t);
 
 int test_is_datagram(const struct test *t);
+/* The streams carry --latency's probes (both ends agreed). */
+int test_is_latency(const struct test *t);
 int test_has_retransmits(const struct test *t);
 /* -n/-k: give each sending stream its share so the total stops at the
  * requested amount (rounded up to whole blocks per stream). Either end:

@@ -139,6 +139,18 @@ struct weir_report_start {
                                    (a server: as the client asked): 1 asked
                                    for segmentation offload, else 0 */
     int gro;                    /* receive offload, the same */
+    /* 2.1 */
+    int latency;                /* --latency: the streams carry probes (a
+                                   client's intervals and end have latency
+                                   figures; a server only echoes) */
+    uint32_t latency_request;   /* bytes of a request (-l) */
+    uint32_t latency_reply;     /* bytes of a reply (--latency-reply-size) */
+    double latency_rate;        /* requests per second per stream, 0 = back
+                                   to back (one outstanding) */
+    const char *latency_clock;  /* why one-way delays are shown: "loopback"
+                                   (one host) or "synced" (the user said
+                                   so, --latency-synced-clocks); NULL: round
+                                   trips only */
 };
 
 /* The numbers of one stream, or a sum of streams, over one span of time
@@ -172,6 +184,39 @@ struct weir_report_sample {
     const struct weir_fact *facts; /* its order; 0 and NULL elsewhere */
 };
 
+/* 2.1, --latency: one distribution of delays over a span, in
+ * microseconds with sub-microsecond resolution (from a log-linear
+ * histogram: percentiles within 1 % of the true value; min, max, mean and
+ * stddev exact). All 0 when count is 0. */
+struct weir_report_latency_stats {
+    uint64_t count;             /* delays measured */
+    double min, mean, p50, p90, p99, p999, max;
+    double stddev;              /* population standard deviation */
+};
+
+/* 2.1, --latency: the probes of one stream, or of all (a sum), over one
+ * span (an interval, or the whole test). A probe is counted in the span in
+ * which its reply came or it was given up on; probes sent in the -O period
+ * are not counted at all. */
+struct weir_report_latency {
+    int socket;                 /* the stream's, as in weir_report_sample; 0
+                                   in sums */
+    int omitted;                /* the span falls in the -O period */
+    double start, end;          /* as in weir_report_sample */
+    uint64_t sent;              /* requests sent in the span */
+    uint64_t lost;              /* requests given up on (datagram
+                                   transports: no reply within the bound) */
+    uint64_t missed;            /* --latency-rate: send times that passed
+                                   while a request could not go (counted,
+                                   never sent late in a bunch) */
+    struct weir_report_latency_stats rtt;   /* round trips, as the client
+                                   measured them (its clock only) */
+    int one_way;                /* forward and reverse are valid: both ends
+                                   share a clock (weir_report_start) */
+    struct weir_report_latency_stats forward;   /* client to server */
+    struct weir_report_latency_stats reverse;   /* server to client */
+};
+
 struct weir_report_interval {
     uint32_t struct_size;
     size_t n_streams;
@@ -182,6 +227,12 @@ struct weir_report_interval {
     struct weir_report_sample sum;
     int bidir;                                  /* sum_bidir_reverse valid */
     struct weir_report_sample sum_bidir_reverse;/* --bidir: server to client */
+    /* 2.1 */
+    size_t n_latency;           /* --latency, client: one per probe stream,
+                                   in the order of streams; 0 otherwise */
+    const struct weir_report_latency *latency;
+    const struct weir_report_latency *latency_sum; /* all probe streams;
+                                   NULL without latency figures */
 };
 
 struct weir_report_end_stream {
@@ -234,6 +285,11 @@ struct weir_report_end {
     const char *server_output_json;       /* JSON text of the server's document */
     const struct weir_report_diskfile *diskfiles; /* -F: one per stream, in
                                    the order of streams; NULL without -F */
+    /* 2.1: as in weir_report_interval, over the whole test (from the -O
+     * end). count is the sum of the intervals' counts. */
+    size_t n_latency;
+    const struct weir_report_latency *latency;
+    const struct weir_report_latency *latency_sum;
 };
 
 /* one row per test of a comparison run (--transport A,B,...), in

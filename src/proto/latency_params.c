@@ -1,0 +1,61 @@
+#include "proto/latency_params.h"
+#include "proto/errors.h"
+#include "jsonnum.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void latency_params_to_json(struct json_object *o, const struct latency_params *p)
+{
+    if (!p->on)
+        return;
+    struct json_object *l = json_object_new_object();
+    json_object_object_add(l, "request", json_object_new_int64(p->request));
+    json_object_object_add(l, "reply", json_object_new_int64(p->reply));
+    json_object_object_add(l, "rate", json_object_new_double(p->rate));
+    json_object_object_add(o, LATENCY_KEY, l);
+}
+
+static int size_of(struct json_object *l, const char *key, uint32_t *out, char *detail, size_t len)
+{
+    struct json_object *v = NULL;
+    int64_t i;
+    if (!json_object_object_get_ex(l, key, &v) || jsonnum_get_i64(v, &i) != 0 ||
+        i < LATENCY_MIN_MESSAGE || i > LATENCY_MAX_MESSAGE) {
+        snprintf(detail, len, "parameter %s.%s must be %u to %u bytes", LATENCY_KEY, key,
+                 LATENCY_MIN_MESSAGE, LATENCY_MAX_MESSAGE);
+        return WEIR_E_RECVPARAMS;
+    }
+    *out = (uint32_t)i;
+    return WEIR_OK;
+}
+
+int latency_params_from_json(struct json_object *o, struct latency_params *p,
+                             char *detail, size_t len)
+{
+    struct json_object *l = NULL, *v = NULL;
+    memset(p, 0, sizeof *p);
+    if (!json_object_object_get_ex(o, LATENCY_KEY, &l))
+        return WEIR_OK;
+    if (!json_object_is_type(l, json_type_object)) {
+        snprintf(detail, len, "parameter %s is not an object", LATENCY_KEY);
+        return WEIR_E_RECVPARAMS;
+    }
+    int rc = size_of(l, "request", &p->request, detail, len);
+    if (rc == WEIR_OK)
+        rc = size_of(l, "reply", &p->reply, detail, len);
+    if (rc != WEIR_OK)
+        return rc;
+    if (json_object_object_get_ex(l, "rate", &v)) {
+        double r = json_object_get_double(v);
+        if (!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) ||
+            !isfinite(r) || r < 0 || r > LATENCY_MAX_RATE) {
+            snprintf(detail, len, "parameter %s.rate must be 0 to %.0f", LATENCY_KEY, LATENCY_MAX_RATE);
+            return WEIR_E_RECVPARAMS;
+        }
+        p->rate = r;
+    }
+    p->on = 1;
+    return WEIR_OK;
+}

@@ -1,0 +1,111 @@
+#include "run/latency_report.h"
+#include "run/test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int latency_report_init(struct latency_report *r, int n)
+{
+    memset(r, 0, sizeof *r);
+    r->total = calloc((size_t)n + 1, sizeof *r->total);
+    r->span = calloc((size_t)n + 1, sizeof *r->span);
+    r->rows = calloc((size_t)n + 1, sizeof *r->rows);
+    if (!r->total || !r->span || !r->rows) {
+        latency_report_free(r);
+        return -1;
+    }
+    r->n = n;
+    for (int i = 0; i < n; i++)
+        latency_window_reset(&r->total[i]);
+    return 0;
+}
+
+void latency_report_free(struct latency_report *r)
+{
+    free(r->total);
+    free(r->span);
+    free(r->rows);
+    memset(r, 0, sizeof *r);
+}
+
+static void stats_of(const struct histogram *h, struct weir_report_latency_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!h->count)
+        return;
+    out->count = h->count;
+    out->min = (double)h->min / 1e3;
+    out->max = (double)h->max / 1e3;
+    out->mean = hist_mean(h) / 1e3;
+    out->stddev = hist_stddev(h) / 1e3;
+    out->p50 = hist_percentile(h, 50) / 1e3;
+    out->p90 = hist_percentile(h, 90) / 1e3;
+    out->p99 = hist_percentile(h, 99) / 1e3;
+    out->p999 = hist_percentile(h, 99.9) / 1e3;
+}
+
+static void row_of(const struct latency_window *w, int socket, int one_way, int omitted,
+                   double start, double end, struct weir_report_latency *out)
+{
+    memset(out, 0, sizeof *out);
+    out->socket = socket;
+    out->omitted = omitted;
+    out->start = start;
+    out->end = end;
+    out->sent = w->sent;
+    out->lost = w->lost;
+    out->missed = w->missed;
+    stats_of(&w->rtt, &out->rtt);
+    out->one_way = one_way;
+    if (one_way) {
+        stats_of(&w->fwd, &out->forward);
+        stats_of(&w->rev, &out->reverse);
+    }
+}
+
+static int reports(const struct latency_report *r, const struct test *t)
+{
+    return r->n > 0 && t->latency && t->role == WEIR_ROLE_CLIENT;
+}
+
+/* Rows of the windows w[0..n) and of their sum. */
+static void fill_rows(struct latency_report *r, const struct test *t, const struct latency_window *w,
+                      int omitted, double start, double end)
+{
+    int one_way = t->latency_clock != NULL;
+    latency_window_reset(&r->sum);
+    for (int i = 0; i < r->n; i++) {
+        row_of(&w[i], t->streams[i].fd, one_way, omitted, start, end, &r->rows[i]);
+        latency_window_merge(&r->sum, &w[i]);
+    }
+    row_of(&r->sum, 0, one_way, omitted, start, end, &r->sum_row);
+}
+
+void latency_report_interval(struct latency_report *r, struct test *t, struct weir_report_interval *iv)
+{
+    if (!reports(r, t))
+        return;
+    for (int i = 0; i < r->n; i++) {
+        latency_take(t, i, &r->span[i]);
+        latency_window_merge(&r->total[i], &r->span[i]);
+    }
+    fill_rows(r, t, r->span, iv->sum.omitted, iv->sum.start, iv->sum.end);
+    iv->n_latency = (size_t)r->n;
+    iv->latency = r->rows;
+    iv->latency_sum = &r->sum_row;
+}
+
+void latency_report_end(struct latency_report *r, struct test *t, double start, double end,
+                        struct weir_report_end *e)
+{
+    if (!reports(r, t))
+        return;
+    for (int i = 0; i < r->n; i++) {
+        latency_take(t, i, &r->span[i]);
+        latency_window_merge(&r->total[i], &r->span[i]);
+    }
+    fill_rows(r, t, r->total, 0, start, end);
+    e->n_latency = (size_t)r->n;
+    e->latency = r->rows;
+    e->latency_sum = &r->sum_row;
+}

@@ -1,0 +1,33 @@
+/* --latency's figures for reporters (weir_report_latency, ABI 2.1): each
+ * probe stream's window of an interval and their sum, and the whole test's
+ * per stream and summed, in microseconds. Main thread, client only. */
+#ifndef WEIR_LATENCY_REPORT_H
+#define WEIR_LATENCY_REPORT_H
+
+#include <weir/reporter.h>
+
+#include "run/latency.h"
+
+struct test;
+
+struct latency_report {
+    int n;
+    struct latency_window *total;       /* per stream, the whole test */
+    struct latency_window *span;        /* per stream, the interval just taken */
+    struct latency_window sum;          /* scratch: the streams summed */
+    struct weir_report_latency *rows;   /* per stream, as reported */
+    struct weir_report_latency sum_row;
+};
+
+int latency_report_init(struct latency_report *r, int n_streams);
+void latency_report_free(struct latency_report *r);
+
+/* The interval iv was filled for (its sum's start, end and omitted):
+ * takes every stream's window, adds it to the totals and points iv's
+ * latency fields at the rows. Nothing for a test without probes. */
+void latency_report_interval(struct latency_report *r, struct test *t, struct weir_report_interval *iv);
+/* The whole test, from start to end seconds (with what no interval took). */
+void latency_report_end(struct latency_report *r, struct test *t, double start, double end,
+                        struct weir_report_end *e);
+
+#endif
