@@ -15,6 +15,7 @@
 
 #include "text_compare.h"
 #include "text_facts.h"
+#include "text_latency.h"
 #include "units.h"
 
 #define DASH_LINE "-----------------------------------------------------------\n"
@@ -40,6 +41,7 @@ struct text {
     int bidir;
     int num_streams;
     int blocks;                 /* interval blocks printed in this test */
+    int latency;                /* --latency: the streams carry probes */
     /* Line prefixes (-T, --timestamps), on standard output only. */
     char *title;
     char *timestamps;
@@ -121,6 +123,11 @@ static void putf(struct text *t, enum weir_channel ch, const char *fmt, ...)
 }
 
 #define out(t, ...) putf((t), WEIR_OUT, __VA_ARGS__)
+
+static void latency_line(void *arg, const char *line)
+{
+    out(arg, "%s", line);
+}
 
 static const char *role_tag(const struct text *t, int sending)
 {
@@ -248,6 +255,7 @@ static int text_test_start(void *ctx, const struct weir_report_start *s)
     t->bidir = s->bidir;
     t->num_streams = s->num_streams;
     t->blocks = 0;
+    t->latency = WEIR_HAS_FIELD(s, latency_clock) && s->latency;
 
     if (t->client && s->reverse && !s->bidir)
         out(t, "Reverse mode, remote host %s is sending\n", nz(s->host));
@@ -275,6 +283,8 @@ static int text_test_start(void *ctx, const struct weir_report_start *s)
     }
     if (t->verbose)
         print_stream_facts(t, s);
+    if (t->latency && t->client)
+        text_latency_setup(s, latency_line, t);
     if (t->verbose) {
         char end[64];
         if (s->bytes != 0)
@@ -351,9 +361,26 @@ static void interval_group(struct text *t, const struct weir_report_interval *iv
         interval_line(t, NULL, sum, sending);
 }
 
+/* The interval's latency table in place of the probe streams' transfer
+ * lines: 1 when it had one. */
+static int latency_interval(struct text *t, const struct weir_report_interval *iv)
+{
+    if (!t->latency || !WEIR_HAS_FIELD(iv, latency_sum) || !iv->latency_sum)
+        return 0;
+    if (t->blocks == 0)
+        text_latency_header(latency_line, t);
+    else if (t->num_streams > 1)
+        put_raw(t, WEIR_OUT, SEPARATOR, sizeof SEPARATOR - 1);
+    t->blocks++;
+    text_latency_rows(iv->latency, iv->n_latency, iv->latency_sum, latency_line, t);
+    return 1;
+}
+
 static int text_interval(void *ctx, const struct weir_report_interval *iv)
 {
     struct text *t = ctx;
+    if (latency_interval(t, iv))
+        return WEIR_OK;
     if (t->blocks == 0)
         interval_header(t, iv);
     else if (t->num_streams > 1)
@@ -489,12 +516,9 @@ static void summary_group(struct text *t, const struct weir_report_end *e, int a
         out(t, "rcv_tcp_congestion %s\n", e->receiver_tcp_congestion);
 }
 
-static int text_test_end(void *ctx, const struct weir_report_end *e)
+/* The transfer summary: iperf3's header and sender/receiver lines. */
+static void transfer_summary(struct text *t, const struct weir_report_end *e)
 {
-    struct text *t = ctx;
-    put_raw(t, WEIR_OUT, SEPARATOR, sizeof SEPARATOR - 1);
-    if (t->verbose)
-        out(t, "Test Complete. Summary Results:\n");
     const char *id = t->bidir ? HDR_ID_ROLE : HDR_ID;
     if (t->datagram)
         out(t, "%s" HDR_COLUMNS "         Jitter    Lost/Total Datagrams\n", id);
@@ -507,6 +531,21 @@ static int text_test_end(void *ctx, const struct weir_report_end *e)
                       &e->sum_received_bidir_reverse);
     } else {
         summary_group(t, e, 1, 0, &e->sum_sent, &e->sum_received);
+    }
+}
+
+static int text_test_end(void *ctx, const struct weir_report_end *e)
+{
+    struct text *t = ctx;
+    put_raw(t, WEIR_OUT, SEPARATOR, sizeof SEPARATOR - 1);
+    if (t->verbose)
+        out(t, "Test Complete. Summary Results:\n");
+    if (t->latency && WEIR_HAS_FIELD(e, latency_sum) && e->latency_sum) {
+        /* The probes' figures in place of their streams' transfer. */
+        text_latency_header(latency_line, t);
+        text_latency_rows(e->latency, e->n_latency, e->latency_sum, latency_line, t);
+    } else {
+        transfer_summary(t, e);
     }
 
     if (e->server_output_text != NULL) {

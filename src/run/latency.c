@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 /* How often a waiting thread looks at the stop flag, at the longest. */
@@ -339,6 +340,8 @@ static void *client_main(void *arg)
     if (e->rate > 0 && period == 0)
         period = 1;
     uint64_t next_slot = host_now_ns();
+    /* Wake at the send time, not up to the default 50 us after it. */
+    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     while (!stopping(e)) {
         uint64_t now = host_now_ns();
         if (ls->out_len && flush(ls) < 0)

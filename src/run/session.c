@@ -126,6 +126,13 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->server_transport = t->role == WEIR_ROLE_SERVER ? t->s->transport : NULL;
     st->gso = t->p.gso > 0;
     st->gro = t->p.gro > 0;
+    if (test_is_latency(t)) {
+        st->latency = 1;
+        st->latency_request = t->p.weir_latency.request;
+        st->latency_reply = t->p.weir_latency.reply;
+        st->latency_rate = t->p.weir_latency.rate;
+        st->latency_clock = t->latency_clock;
+    }
 }
 
 int session_begin(struct session *ss)

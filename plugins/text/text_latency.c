@@ -1,0 +1,70 @@
+#include "text_latency.h"
+
+#include <stdio.h>
+
+#define LAT_HEADER "[ ID] Interval           Delay    Count   Lost      Min     Mean      p50      p90" \
+                   "      p99    p99.9      Max   Stddev  (usec)\n"
+
+void text_latency_setup(const struct weir_report_start *s, text_line_fn line, void *arg)
+{
+    char pace[64], clock[128], buf[384];
+    if (s->latency_rate > 0)
+        snprintf(pace, sizeof pace, "%g requests/sec per stream", s->latency_rate);
+    else
+        snprintf(pace, sizeof pace, "back to back");
+    if (!s->latency_clock)
+        snprintf(clock, sizeof clock, "round trips only (the clocks are not known to agree: "
+                 "--latency-synced-clocks)");
+    else if (s->latency_clock[0] == 'l')
+        snprintf(clock, sizeof clock, "one-way delays too (one clock: loopback)");
+    else
+        snprintf(clock, sizeof clock, "one-way delays too (clocks synced, as the user said)");
+    snprintf(buf, sizeof buf, "Latency: %u-byte requests, %u-byte replies, %s; %s\n",
+             (unsigned)s->latency_request, (unsigned)s->latency_reply, pace, clock);
+    line(arg, buf);
+}
+
+void text_latency_header(text_line_fn line, void *arg)
+{
+    line(arg, LAT_HEADER);
+}
+
+static void row(const struct weir_report_latency *r, const char *what,
+                const struct weir_report_latency_stats *d, int with_lost, text_line_fn line, void *arg)
+{
+    char id[8], lost[24], tail[64] = "", buf[384];
+    if (r->socket)
+        snprintf(id, sizeof id, "%3d", r->socket);
+    else
+        snprintf(id, sizeof id, "SUM");
+    if (with_lost)
+        snprintf(lost, sizeof lost, "%6llu", (unsigned long long)r->lost);
+    else
+        snprintf(lost, sizeof lost, "%6s", "-");
+    if (with_lost && r->missed)
+        snprintf(tail, sizeof tail, "  (%llu missed)", (unsigned long long)r->missed);
+    if (r->omitted)
+        snprintf(tail, sizeof tail, "  (omitted)");
+    snprintf(buf, sizeof buf, "[%s] %6.2f-%-6.2f sec  %-5s %8llu %s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f%s\n",
+             id, r->start, r->end, what, (unsigned long long)d->count, lost, d->min, d->mean, d->p50,
+             d->p90, d->p99, d->p999, d->max, d->stddev, tail);
+    line(arg, buf);
+}
+
+static void rows_of(const struct weir_report_latency *r, text_line_fn line, void *arg)
+{
+    row(r, "rtt", &r->rtt, 1, line, arg);
+    if (r->one_way) {
+        row(r, "c->s", &r->forward, 0, line, arg);
+        row(r, "s->c", &r->reverse, 0, line, arg);
+    }
+}
+
+void text_latency_rows(const struct weir_report_latency *rows, size_t n,
+                       const struct weir_report_latency *sum, text_line_fn line, void *arg)
+{
+    for (size_t i = 0; i < n; i++)
+        rows_of(&rows[i], line, arg);
+    if (n > 1 && sum)
+        rows_of(sum, line, arg);
+}

@@ -1,0 +1,28 @@
+/* The text reporter's --latency lines (ABI 2.1 figures): the setup line
+ * under the streams, and a table per interval and for the whole test, in
+ * place of the probe streams' transfer lines. Columns (microseconds):
+ *
+ *   [ ID] Interval           Delay    Count   Lost      Min     Mean ...
+ *   [  5]   0.00-1.00   sec  rtt      41234      0    18.21    23.90 ...
+ *
+ * Delay is rtt (round trip, the client's clock), c->s and s->c (one way,
+ * when both ends share a clock); Count the delays measured; Lost the
+ * requests given up on (datagram transports; "-" on one-way rows); then
+ * Min Mean p50 p90 p99 p99.9 Max Stddev. A row ends "(N missed)" when
+ * --latency-rate send times passed unused, "(omitted)" in the -O period. */
+#ifndef WEIR_TEXT_LATENCY_H
+#define WEIR_TEXT_LATENCY_H
+
+#include <weir/weir.h>
+
+typedef void (*text_line_fn)(void *arg, const char *text);
+
+/* s has latency (WEIR_HAS_FIELD checked by the caller). */
+void text_latency_setup(const struct weir_report_start *s, text_line_fn line, void *arg);
+/* The column header. */
+void text_latency_header(text_line_fn line, void *arg);
+/* Rows of each stream in rows[0..n), then of sum when n > 1. */
+void text_latency_rows(const struct weir_report_latency *rows, size_t n,
+                       const struct weir_report_latency *sum, text_line_fn line, void *arg);
+
+#endif
