@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "jsondoc.h"
+#include "jsonlatency.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -154,6 +155,8 @@ static jobj *weir_start(const struct weir_report_start *s)
         }
         add(w, "streams", arr);
     }
+    if (WEIR_HAS_FIELD(s, latency_clock) && s->latency)
+        add(w, "latency", jsonlatency_setup(s));
     return w;
 }
 
@@ -266,6 +269,8 @@ jobj *jsondoc_interval(const struct weir_report_interval *iv)
     add(o, "sum", interval_sample(&iv->sum, datagram, 1));
     if (iv->bidir)
         add(o, "sum_bidir_reverse", interval_sample(&iv->sum_bidir_reverse, datagram, 1));
+    if (WEIR_HAS_FIELD(iv, latency_sum) && iv->latency_sum)
+        add(o, "latency", jsonlatency_block(iv->latency, iv->n_latency, iv->latency_sum));
     return o;
 }
 
@@ -473,6 +478,8 @@ jobj *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e)
         add_str(o, "sender_tcp_congestion", e->sender_tcp_congestion);
     if (e->receiver_tcp_congestion != NULL)
         add_str(o, "receiver_tcp_congestion", e->receiver_tcp_congestion);
+    if (WEIR_HAS_FIELD(e, latency_sum) && e->latency_sum)
+        add(o, "latency", jsonlatency_block(e->latency, e->n_latency, e->latency_sum));
     return o;
 }
 

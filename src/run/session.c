@@ -61,7 +61,8 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
     fact_string(l, "transport", t->transport->name);
     /* The data streams, not the control connection (always plain TCP). */
     fact_bool(l, "encrypted", (ops->caps & WEIR_CAP_ENCRYPTED) != 0);
-    fact_uint(l, "threads", (uint64_t)workers_count(t));
+    /* Data workers, or the probe engine's one thread per stream. */
+    fact_uint(l, "threads", (uint64_t)(test_is_latency(t) ? t->n_streams : workers_count(t)));
     /* Several tests may run at once on a server: which one this is. */
     if (ss->test_no > 0)
         fact_uint(l, "test", (uint64_t)ss->test_no);
