@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# --latency through the real binary over loopback: weir <-> weir over tcp,
+# udp and tls, the counts in the JSON documents (-k N probes answered
+# exactly, intervals adding up to the end, percentiles in order), -P,
+# --latency-rate, the reply size, one-way delays with --loopback only,
+# the text table, --json-stream, the refusals (a plain iperf3 server within
+# 5 s, options that make no sense with it), and lost probes counted exactly
+# over nftables drops in a network namespace of its own (skipped without
+# root or nft). No timing is asserted: loopback round trips are whatever
+# the machine gives.
+E2E_DEADLINE=${E2E_DEADLINE:-300}
+CLIENT_TIMEOUT=30 SERVER_TIMEOUT=40
+. "$(dirname "$0")/lib.sh"
+
+require_tools
+
+# The order every latency row must keep, and count == sum of the intervals'
+# counts per stream and summed. $C: the client's -J document; $n: the
+# probes the test asked for (0: not a -k test).
+STATS_OK='
+def stats_ok($w):
+    . as $d
+    | if $d.count > 0 then
+        (if $d.min_us <= $d.p50_us and $d.p50_us <= $d.p90_us and $d.p90_us <= $d.p99_us
+            and $d.p99_us <= $d.p99_9_us and $d.p99_9_us <= $d.max_us
+            and $d.min_us <= $d.mean_us and $d.mean_us <= $d.max_us and $d.stddev_us >= 0
+         then empty else "\($w): min <= p50 <= p90 <= p99 <= p99.9 <= max fails: \($d | tojson)" end)
+      else empty end;
+'
+LAT_CHECKS=$STATS_OK'
+$C.end.latency as $E
+| (if $E == null then "end.latency is missing" else empty end),
+  ($E.sum.rtt | stats_ok("end sum rtt")),
+  ($E.streams[] | .rtt | stats_ok("end stream rtt")),
+  ([$C.intervals[].latency.sum.rtt | stats_ok("interval sum rtt")] | .[]),
+  eq("end sum count = sum of the stream counts"; $E.sum.rtt.count; ([$E.streams[].rtt.count] | add)),
+  eq("end sum count = sum of the interval counts";
+     $E.sum.rtt.count; ([$C.intervals[] | select(.latency.sum.omitted | not) | .latency.sum.rtt.count] | add)),
+  eq("end sum lost = sum of the interval losses"; $E.sum.lost; ([$C.intervals[].latency.sum.lost] | add)),
+  eq("end sum sent = sum of the interval sends"; $E.sum.sent; ([$C.intervals[].latency.sum.sent] | add)),
+  eq("streams reported"; ($E.streams | length); $C.start.test_start.num_streams),
+  (range($E.streams | length) as $i
+   | eq("stream \($i): end count = sum of its interval counts"; $E.streams[$i].rtt.count;
+        ([$C.intervals[].latency.streams[$i].rtt.count] | add))),
+  (if $n > 0 then eq("probes answered (-k)"; $E.sum.rtt.count + $E.sum.lost; $n),
+                  eq("requests sent (-k)"; $E.sum.sent; $n)
+   else gt("probes answered"; $E.sum.rtt.count; 0) end)
+'
+
+# latency_run NAME ARGS...: weir -s -1, then the client with ARGS and -J
+# into $CASE_DIR/NAME.json (CLI); both must exit 0.
+latency_run() {
+    local name=$1
+    shift
+    start_server_retry weir -1 || return 1
+    CLI=$CASE_DIR/$name.json
+    run_bounded "$CLI" "$CASE_DIR/$name.err" "$WEIR" -c 127.0.0.1 -p "$PORT" --latency -J "$@"
+    expect_eq "client exit status" "$RUN_RC" 0 || return 1
+    wait_or_stop "$SERVER_PID" 10
+    expect_eq "server exit status" "$EXIT_RC" 0
+    json_doc "$CLI" client
+}
+
+# -k N over a transport with -P 2 and -i: exactly N probes, shared out,
+# every one answered on loopback, the intervals adding up.
+k_case() {
+    local transport=$1 n=$2
+    local trust=()
+    [ "$transport" = tls ] && trust=(--tls-insecure)
+    latency_run k --transport "$transport" "${trust[@]}" -P 2 -i 0.2 -k "$n" || return
+    jq_check --argjson n "$n" "$LAT_CHECKS"
+    jq_check '
+        eq("lost on loopback"; $C.end.latency.sum.lost; 0),
+        eq("stream 1 share"; $C.end.latency.streams[0].sent; 250),
+        eq("stream 2 share"; $C.end.latency.streams[1].sent; 250),
+        eq("no one-way delays between two processes"; $C.end.latency.sum.forward; null),
+        eq("start.weir.latency.one_way"; $C.start.weir.latency.one_way; false),
+        eq("request bytes (default)"; $C.start.weir.latency.request_bytes; 64),
+        eq("the transport"; $C.start.weir.transport; "'"$transport"'")'
+}
+
+# -t with intervals: the test ends on time, the counts still add up.
+t_case() {
+    local trust=()
+    [ "$1" = tls ] && trust=(--tls-insecure)
+    latency_run t --transport "$1" "${trust[@]}" -t 2 -i 0.5 || return
+    jq_check --argjson n 0 "$LAT_CHECKS"
+    jq_check 'ge("intervals"; ($C.intervals | length); 3)'
+}
+
+# --latency-rate over udp: a schedule, -k 100 at 200/s; every request is
+# accounted for (answered, or lost), none missed beyond the count.
+rate_case() {
+    latency_run rate -u --latency-rate 200 -k 100 || return
+    jq_check --argjson n 100 "$LAT_CHECKS"
+    jq_check 'eq("rate in start"; $C.start.weir.latency.rate; 200)'
+}
+
+# -l and --latency-reply-size: the server reads exactly the requests.
+size_case() {
+    latency_run size -l 100 --latency-reply-size 1000 -k 300 || return
+    jq_check --argjson n 300 "$LAT_CHECKS"
+    jq_check '
+        eq("request bytes"; $C.start.weir.latency.request_bytes; 100),
+        eq("reply bytes"; $C.start.weir.latency.reply_bytes; 1000),
+        eq("the server received the requests, byte for byte"; $C.end.sum_received.bytes; 30000),
+        eq("the client sent them"; $C.end.sum_sent.bytes; 30000)'
+}
+
+# --loopback: one clock at both ends, so one-way delays, both ways, for
+# every answered probe; the text table shows them.
+loopback_case() {
+    CLI=$CASE_DIR/lo.json
+    run_bounded "$CLI" "$CASE_DIR/lo.err" "$WEIR" --loopback --latency -J -k 400 -i 0.1
+    expect_eq "exit status" "$RUN_RC" 0 || return
+    json_doc "$CLI" client || return
+    jq_check --argjson n 400 "$LAT_CHECKS"
+    jq_check "$STATS_OK"'
+        eq("clock"; $C.start.weir.latency.clock; "loopback"),
+        eq("forward count"; $C.end.latency.sum.forward.count; $C.end.latency.sum.rtt.count),
+        eq("reverse count"; $C.end.latency.sum.reverse.count; $C.end.latency.sum.rtt.count),
+        ($C.end.latency.sum.forward | stats_ok("forward")),
+        ($C.end.latency.sum.reverse | stats_ok("reverse"))'
+    local txt=$CASE_DIR/lo.txt
+    run_bounded "$txt" "$CASE_DIR/lo-text.err" "$WEIR" --loopback --latency -k 50 --transport udp
+    expect_eq "text exit status" "$RUN_RC" 0
+    grep -q '^Latency: 64-byte requests, 64-byte replies, back to back; one-way delays too (one clock: loopback)$' "$txt" ||
+        fail "no setup line for one-way delays"
+    grep -q '^\[ ID\] Interval           Delay    Count   Lost      Min     Mean      p50      p90      p99    p99.9      Max   Stddev  (usec)$' "$txt" ||
+        fail "no latency table header"
+    local rtt fwd rev
+    rtt=$(grep -cE '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec  rtt +50 +0( +[0-9]+\.[0-9]{2}){8}$' "$txt")
+    fwd=$(grep -cE '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec  c->s +50 +-( +[0-9]+\.[0-9]{2}){8}$' "$txt")
+    rev=$(grep -cE '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec  s->c +50 +-( +[0-9]+\.[0-9]{2}){8}$' "$txt")
+    expect_eq "rtt rows of 50 probes (interval and end)" "$rtt" 2
+    expect_eq "c->s rows" "$fwd" 2
+    expect_eq "s->c rows" "$rev" 2
+}
+
+# Between two processes the text says round trips only.
+text_case() {
+    start_server_retry weir -1 || return
+    local txt=$CASE_DIR/c.txt
+    run_bounded "$txt" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" --latency -k 20 --transport tls --tls-insecure
+    expect_eq "exit status" "$RUN_RC" 0
+    grep -q '; round trips only (the clocks are not known to agree: --latency-synced-clocks)$' "$txt" ||
+        fail "no 'round trips only' note"
+    grep -qE '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec  rtt +20 +0 ' "$txt" || fail "no rtt row of 20 probes"
+    grep -q 'c->s' "$txt" && fail "one-way rows without a shared clock"
+    grep -q 'Bitrate' "$txt" && fail "transfer lines for probe streams"
+    wait_or_stop "$SERVER_PID" 10
+}
+
+# --json-stream: the interval and end events carry the latency object.
+stream_case() {
+    start_server_retry weir -1 || return
+    local out=$CASE_DIR/c.jsonl
+    run_bounded "$out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" --latency --json-stream --latency-rate 1000 -k 300 -i 0.1
+    expect_eq "exit status" "$RUN_RC" 0 || return
+    local ivs end
+    ivs=$(jq -s '[.[] | select(.event == "interval") | .data.latency.sum.rtt.count] | add' "$out")
+    end=$(jq -s '[.[] | select(.event == "end") | .data.latency.sum.rtt.count][0]' "$out")
+    expect_eq "end event's count" "$end" 300
+    expect_eq "interval events' counts add up" "$ivs" 300
+    wait_or_stop "$SERVER_PID" 10
+}
+
+# A plain iperf3 server: one line, exit 1, within 5 s, before any data.
+iperf3_case() {
+    have_iperf3 || { skip_case "iperf3 not installed"; return; }
+    start_server_retry iperf3 -1 || return
+    local t0 t1
+    t0=$(date +%s%N)
+    run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" --latency -t 3
+    t1=$(date +%s%N)
+    expect_eq "exit status" "$RUN_RC" 1
+    expect_int -lt "ms until it stopped" "$(((t1 - t0) / 1000000))" 5000
+    expect_eq "error lines" "$(wc -l <"$CASE_DIR/c.err")" 1
+    grep -q '^weir: error - .*--latency needs a weir server, and this one answered like a plain iperf3 server$' \
+        "$CASE_DIR/c.err" || fail "not the refusal: $(oneline "$CASE_DIR/c.err")"
+    grep -q 'local 127.0.0.1 port' "$CASE_DIR/c.out" && fail "data streams were opened"
+}
+
+# refused ARGS... TEXT: weir --loopback ARGS exits 1 with TEXT in one line.
+refused() {
+    local text=${!#}
+    local args=("${@:1:$#-1}")
+    run_bounded "$CASE_DIR/r.out" "$CASE_DIR/r.err" "$WEIR" --loopback "${args[@]}"
+    expect_eq "exit status of ${args[*]}" "$RUN_RC" 1
+    grep -qF -- "$text" "$CASE_DIR/r.err" || fail "${args[*]}: no '$text' in: $(oneline "$CASE_DIR/r.err")"
+}
+
+refusal_case() {
+    : >"$CASE_DIR/empty"
+    refused --latency -F "$CASE_DIR/empty" "--latency cannot be used with -F"
+    refused --latency -R "--latency cannot be used with -R or --bidir"
+    refused --latency -b 1M "--latency cannot be used with -b"
+    refused --latency-rate 10 "need --latency"
+    refused --latency -l 20 "--latency needs requests of at least 48 bytes"
+    refused --latency -u -l 60000 --latency-reply-size 70000 "requests and replies of at most"
+}
+
+# Lost probes counted exactly: in a namespace of its own, nftables drops
+# every 10th request toward the server (100-byte requests: the only
+# datagrams that long); each is a lost probe, and nothing else is.
+loss_case() {
+    if [ -n "$LOSS_SKIP" ]; then
+        skip_case "$LOSS_SKIP"
+        return
+    fi
+    local port=$((5201 + RANDOM % 1000))
+    "${IN_NS[@]}" nft -f - <<EOF >"$CASE_DIR/nft.err" 2>&1 || { fail "installing the nftables rule"; return; }
+flush ruleset
+table inet weirlat {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        udp dport $port meta length > 120 numgen inc mod 10 9 counter drop
+    }
+}
+EOF
+    start_netns_server "$NS" server "$port" "$WEIR" -s -1 -p "$port" || return
+    CLI=$CASE_DIR/loss.json
+    run_bounded "$CLI" "$CASE_DIR/loss.err" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p "$port" -J \
+        --latency -u -l 100 --latency-rate 200 -k 200 -i 0.5
+    expect_eq "client exit status" "$RUN_RC" 0 || return
+    wait_or_stop "$SERVER_PID" 10
+    json_doc "$CLI" client || return
+    local dropped
+    dropped=$("${IN_NS[@]}" nft -j list table inet weirlat |
+        jq -r '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add // 0')
+    expect_int -eq "requests dropped (every 10th of 200)" "$dropped" 20
+    jq_check --argjson n 200 "$LAT_CHECKS"
+    jq_check --argjson d "$dropped" '
+        eq("lost = dropped"; $C.end.latency.sum.lost; $d),
+        eq("answered = sent - dropped"; $C.end.latency.sum.rtt.count; 200 - $d)'
+}
+
+for transport in tcp udp tls; do
+    run_case "$transport: -P 2 -i 0.2 -k 500: 500 probes answered, shared out, intervals add up" k_case "$transport" 500
+    run_case "$transport: -t 2 -i 0.5: counts add up" t_case "$transport"
+done
+run_case "udp --latency-rate 200 -k 100: every request accounted for" rate_case
+run_case "tcp -l 100 --latency-reply-size 1000: sizes as asked" size_case
+run_case "--loopback: one-way delays, JSON and text" loopback_case
+run_case "two processes: round trips only, the text table" text_case
+run_case "--json-stream: latency in the interval and end events" stream_case
+run_case "against iperf3 -s: refused in one line within 5 s, exit 1" iperf3_case
+run_case "options that make no sense with --latency are refused" refusal_case
+
+# Last: the namespace (the cases above run on the host's loopback).
+LOSS_SKIP=""
+if ! command -v nft >/dev/null 2>&1; then
+    LOSS_SKIP="nft not installed (Debian package nftables)"
+elif ! netns_add "weirlat-$$"; then
+    LOSS_SKIP=$NETNS_WHY
+else
+    NS=weirlat-$$
+    IN_NS=(ip netns exec "$NS")
+    ip -n "$NS" link set dev lo gso_max_segs 1 2>/dev/null
+    "${IN_NS[@]}" nft add table inet weirlat >/dev/null 2>&1 ||
+        LOSS_SKIP="cannot create an nftables table in the namespace (nf_tables missing?)"
+fi
+run_case "udp in a netns, every 10th request dropped by nftables: lost == dropped" loss_case
+finish
