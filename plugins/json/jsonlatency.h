@@ -1,5 +1,5 @@
 /* --latency in the JSON documents (ABI 2.1 figures; keys in
- * docs/protocol.md §12.4): start.weir.latency, and a "latency" object in
+ * docs/protocol.md §12): start.weir.latency, and a "latency" object in
  * each interval and in end. */
 #ifndef WEIR_JSONLATENCY_H
 #define WEIR_JSONLATENCY_H

@@ -1,4 +1,4 @@
-/* The weir_latency parameter (docs/protocol.md §11.12): --latency's
+/* The weir_latency parameter (docs/protocol.md §11.11): --latency's
  * request and reply sizes and rate, as an object in the parameter JSON.
  * iperf3 ignores the key; a weir server answers "latency": true in
  * WEIR_ACCEPT when it will echo the probes. */

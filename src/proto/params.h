@@ -12,7 +12,7 @@
 
 struct settings;
 
-/* --latency, the weir_latency key (docs/protocol.md §11.12): an object
+/* --latency, the weir_latency key (docs/protocol.md §11.11): an object
  * the table cannot describe, read and written by proto/latency_params.c. */
 struct latency_params {
     int on;                     /* the key was sent */

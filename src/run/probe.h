@@ -1,4 +1,4 @@
-/* One --latency probe message on the wire (docs/protocol.md §11.12): a
+/* One --latency probe message on the wire (docs/protocol.md §11.11): a
  * request the client sends and the reply the server echoes, each a
  * PROBE_HEADER-byte header padded with zeros to the negotiated size. All
  * fields big-endian:

@@ -72,8 +72,10 @@ extern "C" {
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
 
 /* weir_stream_config.lower: how an upper (stacked) transport wants a stream
- * of the transport beneath it opened. The core always passes 0 (a data
- * stream of its own). */
+ * of the transport beneath it opened. The core passes 0 (a data stream of
+ * its own), or, since 2.1, WEIR_LOWER_STREAM for --latency's probe streams:
+ * the core is then the upper layer, moving its probes through the byte or
+ * datagram hooks (only where the plugin has them). */
 #define WEIR_LOWER_STREAM (1u << 0) /* the stream carries the upper layer's
                                        bytes, through write_bytes/read_bytes
                                        or send_datagrams/recv_datagrams; its
@@ -475,9 +477,10 @@ struct weir_transport_ops {
     int (*describe_interval)(void *stream, const struct weir_fact_sink *out);
 
     /* ---- Beneath another transport (stacking) ----
-     * Optional, and never called by the core: a transport stacked on this
-     * one (host->open_lower) calls them, on streams it opened with
-     * cfg->lower set, to move its own bytes. Any thread (the upper's
+     * Optional. A transport stacked on this one (host->open_lower) calls
+     * them on streams it opened with cfg->lower set, to move its own
+     * bytes; so does the core for --latency's probes (2.1: streams it
+     * opened with WEIR_LOWER_STREAM, from one probe thread per stream). Any thread (the upper's
      * control thread while it runs a handshake, its worker afterwards),
      * but never two calls on one stream at once. Non-blocking: wait for
      * stream_fd's readiness on WEIR_E_AGAIN. Errors come with the detail
