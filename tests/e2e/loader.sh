@@ -142,4 +142,20 @@ else
     fail_shown "plugin by path runs a test" "$tmp/out" "$tmp/err"
 fi
 
+# A reporter built against ABI 2.0 keeps working under a later minor, also
+# fed a test whose snapshots carry the later minor's fields (--latency's).
+for what in "-t 1" "--latency -k 100"; do
+    # shellcheck disable=SC2086
+    run_bounded "$tmp/out" "$tmp/err" "$WEIR" --reporter "$BROKEN_DIR/abi20_reporter.so:$tmp/abi20" --loopback $what
+    if [ "$RUN_RC" -eq 0 ] && grep -qx "start 1" "$tmp/abi20" && grep -q "^interval [1-9]" "$tmp/abi20" &&
+       grep -q "^end [1-9][0-9]* size-ok$" "$tmp/abi20" && grep -qx "finish ok" "$tmp/abi20"; then
+        pass_check "a reporter built for ABI 2.0 loads and works ($what)"
+    else
+        fail_shown "a reporter built for ABI 2.0 loads and works ($what)" "$tmp/abi20" "$tmp/err"
+    fi
+done
+[ "$(grep -c . "$tmp/abi20")" -ge 4 ] && grep -qx "end 6400 size-ok" "$tmp/abi20" &&
+    pass_check "ABI 2.0 reporter: the 100 probes' request bytes at the end" ||
+    fail_shown "ABI 2.0 reporter: the 100 probes' request bytes at the end" "$tmp/abi20"
+
 finish
