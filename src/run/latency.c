@@ -67,6 +67,7 @@ struct lstream {
     unsigned char *rx;          /* datagrams: RX_BATCH receive buffers */
     size_t rx_cap;
     unsigned char *tx;          /* server, datagrams: RX_BATCH replies */
+    uint64_t received;          /* server, datagrams: requests taken */
 };
 
 struct latency_engine {
@@ -399,13 +400,20 @@ static void make_reply(unsigned char *buf, const struct probe_msg *m, uint64_t s
     probe_encode(buf, &r);
 }
 
-static void count_request(struct lstream *ls)
+/* A request came: its bytes, and over datagrams iperf3's receiver figures
+ * (the highest sequence number seen, and the gaps below it: the requests
+ * lost on their way here), so that the results exchange carries them. */
+static void count_request(struct lstream *ls, uint64_t seq)
 {
     struct stream *st = ls->st;
     st->ctr.bytes += ls->e->request;
     st->ctr.blocks++;
-    if (ls->e->datagram)
-        st->ctr.packets++;
+    if (!ls->e->datagram)
+        return;
+    ls->received++;
+    if (seq + 1 > st->ctr.packets)
+        st->ctr.packets = seq + 1;
+    st->ctr.lost = st->ctr.packets > ls->received ? st->ctr.packets - ls->received : 0;
 }
 
 /* Datagrams: every request there is, answered in one batch. A reply the
@@ -436,7 +444,7 @@ static int echo_datagrams(struct lstream *ls)
             if ((d[i].flags & WEIR_DATAGRAM_TRUNCATED) || d[i].len != e->request ||
                 probe_decode(d[i].buf, d[i].len, PROBE_REQUEST, &m) != 0)
                 continue;
-            count_request(ls);
+            count_request(ls, m.seq);
             unsigned char *buf = ls->tx + (size_t)n * e->reply;
             make_reply(buf, &m, s_rx);
             r[n++] = (struct weir_datagram){ .buf = buf, .len = e->reply, .ecn = WEIR_ECN_UNSET };
@@ -481,7 +489,7 @@ static int echo_bytes(struct lstream *ls)
             stream_failed(ls, WEIR_E_STREAMREAD);
             return -1;
         }
-        count_request(ls);
+        count_request(ls, m.seq);
         make_reply(ls->out, &m, s_rx);
         ls->out_off = 0;
         ls->out_len = e->reply;

@@ -86,6 +86,13 @@ void latency_report_interval(struct latency_report *r, struct test *t, struct we
     if (!reports(r, t))
         return;
     for (int i = 0; i < r->n; i++) {
+        /* Nothing sent in the -O period is recorded: what a window holds
+         * at an omitted interval (its report comes a moment after the
+         * period's end) belongs to the next one. */
+        if (iv->sum.omitted) {
+            latency_window_reset(&r->span[i]);
+            continue;
+        }
         latency_take(t, i, &r->span[i]);
         latency_window_merge(&r->total[i], &r->span[i]);
     }

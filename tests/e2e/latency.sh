@@ -96,6 +96,17 @@ rate_case() {
     jq_check 'eq("rate in start"; $C.start.weir.latency.rate; 200)'
 }
 
+# -O: nothing sent in the omit period is counted; the omitted intervals
+# are empty and the rest still add up to the end.
+omit_case() {
+    latency_run omit -u -O 1 -t 2 -i 0.5 --latency-rate 500 || return
+    jq_check --argjson n 0 "$LAT_CHECKS"
+    jq_check '
+        ge("omitted intervals"; ([$C.intervals[] | select(.latency.sum.omitted)] | length); 1),
+        eq("nothing counted in them"; ([$C.intervals[] | select(.latency.sum.omitted)
+                                        | .latency.sum.rtt.count + .latency.sum.sent] | add); 0)'
+}
+
 # -l and --latency-reply-size: the server reads exactly the requests.
 size_case() {
     latency_run size -l 100 --latency-reply-size 1000 -k 300 || return
@@ -232,7 +243,11 @@ EOF
     jq_check --argjson n 200 "$LAT_CHECKS"
     jq_check --argjson d "$dropped" '
         eq("lost = dropped"; $C.end.latency.sum.lost; $d),
-        eq("answered = sent - dropped"; $C.end.latency.sum.rtt.count; 200 - $d)'
+        eq("answered = sent - dropped"; $C.end.latency.sum.rtt.count; 200 - $d),
+        # The server sees the gaps below the last request it got: a drop
+        # at the very end (the 200th) is no gap to it.
+        ge("the server saw the gaps (iperf3 lost_packets)"; $C.end.sum_received.lost_packets; $d - 1),
+        lt("the server saw no more than the drops"; $C.end.sum_received.lost_packets; $d + 1)'
 }
 
 for transport in tcp udp tls; do
@@ -241,6 +256,7 @@ for transport in tcp udp tls; do
 done
 run_case "udp --latency-rate 200 -k 100: every request accounted for" rate_case
 run_case "tcp -l 100 --latency-reply-size 1000: sizes as asked" size_case
+run_case "udp -O 1: the omit period not counted" omit_case
 run_case "--loopback: one-way delays, JSON and text" loopback_case
 run_case "two processes: round trips only, the text table" text_case
 run_case "--json-stream: latency in the interval and end events" stream_case
