@@ -422,11 +422,12 @@ static int skel_server_start(void *global)
     return WEIR_OK;
 }
 
-/* optional — write_bytes and read_bytes: never called by the core. A
- * transport stacked on this one (host->open_lower("skeleton-transport"),
- * as tls stacks on tcp) calls them on streams it opened with cfg->lower
- * set, to move its own bytes (a TLS record, say) instead of our blocks;
- * on any thread, never twice at once on one stream. Non-blocking:
+/* optional — write_bytes and read_bytes: a transport stacked on this one
+ * (host->open_lower("skeleton-transport"), as tls stacks on tcp) calls
+ * them on streams it opened with cfg->lower set, to move its own bytes (a
+ * TLS record, say) instead of our blocks; so does the core for --latency's
+ * probes (with them this transport carries --latency; without, weir
+ * refuses it). On any thread, never twice at once on one stream. Non-blocking:
  * WEIR_OK when at least one byte moved (*done says how many),
  * WEIR_E_AGAIN when none could, WEIR_E_STREAMCLOSE when the peer closed
  * (reading), else an error with errno left as the system call set it. */

@@ -191,6 +191,18 @@ case_transport_loopback() {
         eq("bytes received vs sent"; $C.end.sum_received.bytes; $C.end.sum_sent.bytes)'
 }
 
+# --latency over a third party's transport: the skeleton's byte hooks
+# carry the probes, every one answered.
+case_transport_latency() {
+    CLI=$CASE_DIR/client.json
+    run_bounded "$CLI" "$CASE_DIR/client.err" "$WEIR" --loopback --latency -k 200 -J \
+        --transport "$EX/skeleton-transport.so"
+    expect_eq "exit status" "$RUN_RC" 0
+    jq_check '
+        eq("probes answered"; $C.end.latency.sum.rtt.count; 200),
+        eq("requests the server received"; $C.end.sum_received.bytes; 200 * 64)'
+}
+
 # The skeleton honours -N and lists no other transport parameter: -C is
 # refused before any connection, naming the option and the transport.
 case_transport_refuses() {
@@ -285,6 +297,7 @@ run_case "example reporter's declared option: in --help, and it works" case_repo
 run_case "example reporter that cannot open its file: exit 1 and the reason" case_reporter_cannot_start
 run_case "example transport by path over loopback: describe and info in the JSON" case_transport_loopback
 run_case "example transport: -N taken, -C refused in one line" case_transport_refuses
+run_case "--latency over the example transport's byte hooks" case_transport_latency
 run_case "example transport on both ends, two processes: server_start, byte counts agree" \
     case_transport_two_processes
 run_case "example transport on both ends, --bidir" case_transport_bidir

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/hookdefaults.h"
 #include "host/loader.h"
 #include "host/transport.h"
 
@@ -105,6 +106,32 @@ static void test_reporter_stand_ins(void)
     CU_ASSERT_PTR_NULL(json);
 }
 
+/* --latency needs the transport's own message hooks, by its kind: byte
+ * hooks for a byte stream, datagram hooks otherwise; the stand-ins the
+ * loader puts in for hooks left out do not count. */
+static void test_carries_messages(void)
+{
+    static const char *const built[] = { "tcp/.libs/tcp.so", "udp/.libs/udp.so", "tls/.libs/tls.so" };
+    for (size_t i = 0; i < sizeof built / sizeof built[0]; i++) {
+        const struct weir_plugin *p = load("PLUGIN_BUILD_DIR", built[i], WEIR_PLUGIN_TRANSPORT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        CU_ASSERT_TRUE(transport_carries_messages(p));
+    }
+    struct weir_transport_ops bytes = { .caps = WEIR_CAP_RELIABLE };
+    hookdefaults_transport(&bytes);
+    CU_ASSERT_FALSE(hookdefaults_carries_messages(&bytes));
+    struct weir_transport_ops dgrams = { .caps = WEIR_CAP_DATAGRAM };
+    hookdefaults_transport(&dgrams);
+    CU_ASSERT_FALSE(hookdefaults_carries_messages(&dgrams));
+    /* A byte stream with only datagram hooks is no use either. */
+    const struct weir_plugin *udp = load("PLUGIN_BUILD_DIR", "udp/.libs/udp.so", WEIR_PLUGIN_TRANSPORT);
+    struct weir_transport_ops mixed = { .caps = WEIR_CAP_RELIABLE,
+                                        .send_datagrams = udp->transport->send_datagrams,
+                                        .recv_datagrams = udp->transport->recv_datagrams };
+    hookdefaults_transport(&mixed);
+    CU_ASSERT_FALSE(hookdefaults_carries_messages(&mixed));
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -114,6 +141,7 @@ int main(void)
     CU_add_test(s, "a control-port transport: adopt, never accept", test_control_port_transport);
     CU_add_test(s, "control port without server_adopt: refused", test_control_port_without_adopt);
     CU_add_test(s, "a reporter's optional hooks get stand-ins", test_reporter_stand_ins);
+    CU_add_test(s, "--latency: which transports carry messages", test_carries_messages);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
