@@ -54,7 +54,8 @@ struct lstream {
     _Atomic int done;
 
     /* The thread's own. */
-    uint64_t share;             /* -k/-n: counted requests to send, 0 = no limit */
+    int limited;                /* -k/-n: the stream sends its share, no more */
+    uint64_t share;             /* counted requests to send (may be 0) */
     uint64_t counted_sent;
     uint64_t next_seq, oldest, outstanding;
     uint64_t max_rtt;
@@ -177,7 +178,7 @@ static uint64_t loss_bound(const struct lstream *ls)
 
 static int share_left(const struct lstream *ls)
 {
-    return !ls->share || ls->counted_sent < ls->share;
+    return !ls->limited || ls->counted_sent < ls->share;
 }
 
 /* One request, stamped just before it goes. 0, or -1 when the stream failed. */
@@ -525,15 +526,12 @@ static uint64_t ring_size(double rate)
 }
 
 /* -k N probes (-n: N bytes of requests), shared out so that the streams'
- * shares add up to N exactly. */
+ * shares add up to N exactly (with fewer probes than streams, some send
+ * none). */
 static uint64_t share_of(const struct test *t, int i, int n, uint32_t request)
 {
-    uint64_t total = t->p.blockcount ? t->p.blockcount
-                   : t->p.num ? (t->p.num + request - 1) / request : 0;
-    if (!total)
-        return 0;
-    uint64_t s = total / (uint64_t)n + ((uint64_t)i < total % (uint64_t)n ? 1 : 0);
-    return s ? s : UINT64_MAX;  /* fewer probes than streams: this one idles */
+    uint64_t total = t->p.blockcount ? t->p.blockcount : (t->p.num + request - 1) / request;
+    return total / (uint64_t)n + ((uint64_t)i < total % (uint64_t)n ? 1 : 0);
 }
 
 static int stream_setup(struct latency_engine *e, struct lstream *ls, int i)
@@ -552,12 +550,9 @@ static int stream_setup(struct latency_engine *e, struct lstream *ls, int i)
         uint64_t n = ring_size(e->rate);
         ls->ring = calloc(n, sizeof *ls->ring);
         ls->mask = n - 1;
-        ls->share = share_of(t, i, e->n, e->request);
-        if (ls->share == UINT64_MAX) {
-            ls->share = 0;
-            ls->counted_sent = 0;
-            atomic_store(&ls->done, 1);
-        }
+        ls->limited = t->p.blockcount || t->p.num;
+        if (ls->limited)
+            ls->share = share_of(t, i, e->n, e->request);
     }
     if (e->datagram) {
         /* One byte more than a message: a longer datagram shows as

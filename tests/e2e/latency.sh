@@ -96,6 +96,16 @@ rate_case() {
     jq_check 'eq("rate in start"; $C.start.weir.latency.rate; 200)'
 }
 
+# -n counts bytes of requests (rounded up to whole ones); -k below -P
+# leaves streams without a share.
+amount_case() {
+    latency_run n -l 100 -n 1050 || return
+    jq_check --argjson n 11 "$LAT_CHECKS"
+    latency_run k1 -u -P 3 -k 2 || return
+    jq_check --argjson n 2 "$LAT_CHECKS"
+    jq_check 'eq("shares"; [$C.end.latency.streams[].sent]; [1, 1, 0])'
+}
+
 # -O: nothing sent in the omit period is counted; the omitted intervals
 # are empty and the rest still add up to the end.
 omit_case() {
@@ -257,6 +267,7 @@ done
 run_case "udp --latency-rate 200 -k 100: every request accounted for" rate_case
 run_case "tcp -l 100 --latency-reply-size 1000: sizes as asked" size_case
 run_case "udp -O 1: the omit period not counted" omit_case
+run_case "-n 1050 -l 100: 11 probes; -P 3 -k 2: two" amount_case
 run_case "--loopback: one-way delays, JSON and text" loopback_case
 run_case "two processes: round trips only, the text table" text_case
 run_case "--json-stream: latency in the interval and end events" stream_case
