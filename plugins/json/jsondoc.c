@@ -197,7 +197,7 @@ jobj *jsondoc_start(struct jsondoc_test *t, const struct weir_report_start *s)
     add_int(o, "sndbuf_actual", s->sndbuf_actual);
     add_int(o, "rcvbuf_actual", s->rcvbuf_actual);
     add(o, "test_start", test_start_obj(s));
-    if (s->n_weir_facts > 0 || s->streams_described)
+    if (s->n_weir_facts > 0 || s->streams_described || (WEIR_HAS_FIELD(s, latency_clock) && s->latency))
         add(o, "weir", weir_start(s));
 
     t->have_start = 1;

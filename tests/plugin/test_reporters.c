@@ -1600,6 +1600,123 @@ static void test_json_stream(void)
     json_object_put(data);
 }
 
+/* --latency (ABI 2.1): the text table per interval and at the end in
+ * place of the probe streams' transfer lines, and a snapshot of 2.0's size
+ * (an older weir) shows none of it. */
+static struct weir_report_latency_stats lat_stats(uint64_t n, double base)
+{
+    struct weir_report_latency_stats d = { n, base, base + 2.25, base + 1.5, base + 2.75, base + 10.25,
+                                           base + 44.875, base + 294.75, 5.5 };
+    return d;
+}
+
+static struct weir_report_latency lat_row(int sock, double start, double end, uint64_t n, int one_way)
+{
+    struct weir_report_latency r = { .socket = sock, .start = start, .end = end, .sent = n + 2,
+                                     .lost = 2, .missed = sock ? 0 : 3 };
+    r.rtt = lat_stats(n, 15.25);
+    r.one_way = one_way;
+    if (one_way) {
+        r.forward = lat_stats(n, 7.5);
+        r.reverse = lat_stats(n, 7.75);
+    }
+    return r;
+}
+
+static void latency_text_case(size_t start_size, const char *clock, const char *want, const char *what)
+{
+    struct reporter_run r;
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    struct weir_report_stream st[] = { stream(5, 1, 49006, 5299), stream(7, 1, 49008, 5299) };
+    struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 2, 2);
+    s.struct_size = (uint32_t)start_size;
+    s.latency = 1;
+    s.latency_request = 64;
+    s.latency_reply = 1000;
+    s.latency_rate = 500;
+    s.latency_clock = clock;
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
+    struct weir_report_sample a[] = { tcp(5, 1, 0, 1, 32000, 256000), tcp(7, 1, 0, 1, 32000, 256000) };
+    struct weir_report_sample sum = tcp(0, 1, 0, 1, 64000, 512000);
+    struct weir_report_latency rows[] = { lat_row(5, 0, 1, 498, clock != NULL),
+                                          lat_row(7, 0, 1, 498, clock != NULL) };
+    struct weir_report_latency lsum = lat_row(0, 0, 1, 996, clock != NULL);
+    struct weir_report_interval iv = { .struct_size = sizeof iv, .n_streams = 2, .streams = a, .sum = sum,
+                                       .n_latency = 2, .latency = rows, .latency_sum = &lsum };
+    if (start_size < sizeof s)
+        iv.struct_size = (uint32_t)offsetof(struct weir_report_interval, n_latency);
+    CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
+    expect_text(r.sink.out, want, what);
+    reporter_close(&r);
+}
+
+static void test_text_latency(void)
+{
+    latency_text_case(sizeof(struct weir_report_start), "loopback",
+        "[  5] local 127.0.0.1 port 49006 connected to 127.0.0.1 port 5299\n"
+        "[  7] local 127.0.0.1 port 49008 connected to 127.0.0.1 port 5299\n"
+        "Latency: 64-byte requests, 1000-byte replies, 500 requests/sec per stream; one-way delays too (one clock: loopback)\n"
+        "[ ID] Interval           Delay    Count   Lost      Min     Mean      p50      p90      p99    p99.9      Max   Stddev  (usec)\n"
+        "[  5]   0.00-1.00   sec  rtt        498      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50\n"
+        "[  5]   0.00-1.00   sec  c->s       498      -     7.50     9.75     9.00    10.25    17.75    52.38   302.25     5.50\n"
+        "[  5]   0.00-1.00   sec  s->c       498      -     7.75    10.00     9.25    10.50    18.00    52.62   302.50     5.50\n"
+        "[  7]   0.00-1.00   sec  rtt        498      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50\n"
+        "[  7]   0.00-1.00   sec  c->s       498      -     7.50     9.75     9.00    10.25    17.75    52.38   302.25     5.50\n"
+        "[  7]   0.00-1.00   sec  s->c       498      -     7.75    10.00     9.25    10.50    18.00    52.62   302.50     5.50\n"
+        "[SUM]   0.00-1.00   sec  rtt        996      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50  (3 missed)\n"
+        "[SUM]   0.00-1.00   sec  c->s       996      -     7.50     9.75     9.00    10.25    17.75    52.38   302.25     5.50\n"
+        "[SUM]   0.00-1.00   sec  s->c       996      -     7.75    10.00     9.25    10.50    18.00    52.62   302.50     5.50\n",
+        "latency, one-way");
+    latency_text_case(sizeof(struct weir_report_start), NULL,
+        "[  5] local 127.0.0.1 port 49006 connected to 127.0.0.1 port 5299\n"
+        "[  7] local 127.0.0.1 port 49008 connected to 127.0.0.1 port 5299\n"
+        "Latency: 64-byte requests, 1000-byte replies, 500 requests/sec per stream; round trips only (the clocks are not known to agree: --latency-synced-clocks)\n"
+        "[ ID] Interval           Delay    Count   Lost      Min     Mean      p50      p90      p99    p99.9      Max   Stddev  (usec)\n"
+        "[  5]   0.00-1.00   sec  rtt        498      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50\n"
+        "[  7]   0.00-1.00   sec  rtt        498      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50\n"
+        "[SUM]   0.00-1.00   sec  rtt        996      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50  (3 missed)\n",
+        "latency, round trips");
+    /* From a 2.0 weir: no latency fields, so iperf3's lines. */
+    latency_text_case(offsetof(struct weir_report_start, latency), "loopback",
+        "[  5] local 127.0.0.1 port 49006 connected to 127.0.0.1 port 5299\n"
+        "[  7] local 127.0.0.1 port 49008 connected to 127.0.0.1 port 5299\n"
+        "[ ID] Interval           Transfer     Bitrate\n"
+        "[  5]   0.00-1.00   sec  31.2 KBytes   256 Kbits/sec                  \n"
+        "[  7]   0.00-1.00   sec  31.2 KBytes   256 Kbits/sec                  \n"
+        "[SUM]   0.00-1.00   sec  62.5 KBytes   512 Kbits/sec                  \n",
+        "2.0-sized snapshots");
+}
+
+/* JSON: start.weir.latency and the interval's latency object. */
+static void test_json_latency(void)
+{
+    struct reporter_run r;
+    run_open(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
+    struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
+    s.latency = 1;
+    s.latency_request = 64;
+    s.latency_reply = 64;
+    s.latency_clock = NULL;
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
+    struct weir_report_sample a = tcp(5, 1, 0, 1, 6400, 51200);
+    struct weir_report_latency row = lat_row(5, 0, 1, 98, 0);
+    struct weir_report_latency sum = lat_row(0, 0, 1, 98, 0);
+    struct weir_report_interval iv = { .struct_size = sizeof iv, .n_streams = 1, .streams = &a, .sum = a,
+                                       .n_latency = 1, .latency = &row, .latency_sum = &sum };
+    CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\"latency\":{\"request_bytes\":64,\"reply_bytes\":64,\"rate\":0,"
+                                              "\"one_way\":false,\"clock\":null}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\"latency\":{\"streams\":[{\"socket\":5,\"start\":0,\"end\":1,"
+                                              "\"seconds\":1,\"sent\":100,\"lost\":2,\"missed\":0,\"rtt\":{\"count\":98,"
+                                              "\"min_us\":15.25,\"mean_us\":17.5,\"p50_us\":16.75,\"p90_us\":18,"
+                                              "\"p99_us\":25.5,\"p99_9_us\":60.125,\"max_us\":310,\"stddev_us\":5.5},"
+                                              "\"omitted\":false}],\"sum\":{\"start\":0,"));
+    CU_ASSERT_PTR_NULL(strstr(r.sink.out, "\"forward\""));
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo text_tests[] = {
@@ -1614,6 +1731,7 @@ int main(void)
         { "-f M rate column", test_text_rate_unit },
         { "errors and server output", test_text_errors_and_server_output },
         { "warnings", test_text_warnings },
+        { "--latency table; 2.0-sized snapshots", test_text_latency },
         CU_TEST_INFO_NULL,
     };
     static CU_TestInfo json_tests[] = {
@@ -1626,6 +1744,7 @@ int main(void)
         { "json-stream lines", test_json_stream },
         { "no warnings; a full disk fails the hook", test_json_warnings_and_full_disk },
         { "typed facts: json and -V text", test_facts },
+        { "--latency objects", test_json_latency },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {
