@@ -41,8 +41,8 @@ struct latency_window {
 void latency_window_reset(struct latency_window *w);
 void latency_window_merge(struct latency_window *into, const struct latency_window *from);
 
-/* The run starts: one thread per stream (t->latency_one_way says whether
- * to record one-way delays). WEIR_OK, or WEIR_E_NOMEM / WEIR_E_PTHREADCREATE. */
+/* The run starts: one thread per stream (t->latency_clock set: record
+ * one-way delays too). WEIR_OK, or WEIR_E_NOMEM / WEIR_E_PTHREADCREATE. */
 int latency_start(struct test *t);
 /* The run is over: a client stops sending and waits for the replies still
  * due (a datagram transport up to the loss bound, then counts the rest

@@ -1,0 +1,229 @@
+/* --latency, the client's side of a probe stream: requests on time, the
+ * replies, round trips and one-way delays, losses (run/latency.h). */
+#include "run/latency_int.h"
+#include "run/probe.h"
+#include "run/test.h"
+#include "host/host.h"
+#include "host/transport.h"
+
+#include <poll.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+static uint64_t loss_bound(const struct lstream *ls)
+{
+    uint64_t b = ls->max_rtt * LOSS_RTTS;
+    return b < LOSS_MIN_NS ? LOSS_MIN_NS : b > LOSS_MAX_NS ? LOSS_MAX_NS : b;
+}
+
+static int share_left(const struct lstream *ls)
+{
+    return !ls->limited || ls->counted_sent < ls->share;
+}
+
+/* One request, stamped just before it goes. 0, or -1 when the stream failed. */
+static int send_request(struct lstream *ls)
+{
+    struct latency_engine *e = ls->e;
+    uint64_t now = host_now_ns();
+    struct slot *sl = &ls->ring[ls->next_seq & ls->mask];
+    int counted = now >= e->count_from_ns;
+    if (sl->state == SLOT_OUT) {
+        /* As many requests in flight as the client can follow: this send
+         * time is missed. */
+        if (counted) {
+            latency_lock_window(ls)->missed++;
+            latency_unlock_window(ls);
+        }
+        return 0;
+    }
+    struct probe_msg m = { .kind = PROBE_REQUEST, .seq = ls->next_seq, .c_mono = now,
+                           .c_real = probe_realtime_ns() };
+    *sl = (struct slot){ .seq = ls->next_seq, .sent_ns = now, .state = SLOT_OUT, .counted = (uint8_t)counted };
+    ls->next_seq++;
+    ls->outstanding++;
+    probe_encode(ls->out, &m);
+    ls->out_off = 0;
+    ls->out_len = e->request;
+    if (counted) {
+        ls->counted_sent++;
+        latency_lock_window(ls)->sent++;
+        latency_unlock_window(ls);
+    }
+    struct stream *st = ls->st;
+    st->ctr.bytes += e->request;
+    st->ctr.blocks++;
+    if (e->datagram)
+        st->ctr.packets++;
+    return latency_flush(ls) < 0 ? -1 : 0;
+}
+
+static void reply_came(struct lstream *ls, const unsigned char *buf, size_t len, uint64_t t4, uint64_t t4_real)
+{
+    struct latency_engine *e = ls->e;
+    struct probe_msg m;
+    if (probe_decode(buf, len, PROBE_REPLY, &m) != 0 || m.seq >= ls->next_seq)
+        return;                 /* not an answer to anything we sent */
+    struct slot *sl = &ls->ring[m.seq & ls->mask];
+    if (sl->seq != m.seq || sl->state != SLOT_OUT)
+        return;                 /* late (already lost) or a duplicate */
+    sl->state = SLOT_DONE;
+    ls->outstanding--;
+    uint64_t rtt = t4 > sl->sent_ns ? t4 - sl->sent_ns : 0;
+    if (rtt > ls->max_rtt)
+        ls->max_rtt = rtt;
+    if (!sl->counted)
+        return;
+    struct latency_window *w = latency_lock_window(ls);
+    hist_record(&w->rtt, rtt);
+    if (e->one_way) {
+        /* One clock read at both ends; a negative difference can only be
+         * the clocks' disagreement, shown as 0. */
+        hist_record(&w->fwd, m.s_rx > m.c_real ? m.s_rx - m.c_real : 0);
+        hist_record(&w->rev, t4_real > m.s_tx ? t4_real - m.s_tx : 0);
+    }
+    latency_unlock_window(ls);
+}
+
+/* Read every reply there is. 0, or -1 when the stream failed. */
+static int read_replies(struct lstream *ls)
+{
+    struct latency_engine *e = ls->e;
+    const struct weir_plugin *tp = e->t->transport;
+    for (;;) {
+        int rc;
+        if (e->datagram) {
+            struct weir_datagram d[RX_BATCH];
+            memset(d, 0, sizeof d);
+            for (int i = 0; i < RX_BATCH; i++) {
+                d[i].buf = ls->rx + (size_t)i * ls->rx_cap;
+                d[i].cap = ls->rx_cap;
+            }
+            uint32_t got = 0;
+            rc = transport_recv_datagrams(tp, ls->st->ctx, d, RX_BATCH, &got);
+            if (rc == WEIR_OK) {
+                uint64_t t4 = host_now_ns(), t4_real = probe_realtime_ns();
+                for (uint32_t i = 0; i < got; i++)
+                    if (!(d[i].flags & WEIR_DATAGRAM_TRUNCATED) && d[i].len == e->reply)
+                        reply_came(ls, d[i].buf, d[i].len, t4, t4_real);
+                continue;
+            }
+        } else {
+            size_t got = 0;
+            rc = transport_read_bytes(tp, ls->st->ctx, ls->in + ls->in_have, e->reply - ls->in_have, &got);
+            if (rc == WEIR_OK) {
+                ls->in_have += got;
+                if (ls->in_have == e->reply) {
+                    uint64_t t4 = host_now_ns(), t4_real = probe_realtime_ns();
+                    ls->in_have = 0;
+                    reply_came(ls, ls->in, e->reply, t4, t4_real);
+                }
+                continue;
+            }
+        }
+        if (rc == WEIR_E_AGAIN)
+            return 0;
+        latency_failed(ls, rc);
+        return -1;
+    }
+}
+
+/* Datagrams: requests past the loss bound are lost (all of them with
+ * all_due, at the end). Also moves oldest past the answered ones. Returns
+ * when the oldest request still due will be, 0 for none. */
+static uint64_t expire(struct lstream *ls, uint64_t now, int all_due)
+{
+    uint64_t bound = loss_bound(ls);
+    while (ls->oldest < ls->next_seq) {
+        struct slot *sl = &ls->ring[ls->oldest & ls->mask];
+        if (sl->seq != ls->oldest || sl->state != SLOT_OUT) {
+            ls->oldest++;
+            continue;
+        }
+        if (!ls->e->datagram)
+            return 0;
+        uint64_t due = sl->sent_ns + bound;
+        if (!all_due && now < due)
+            return due;
+        sl->state = SLOT_DONE;
+        ls->outstanding--;
+        ls->oldest++;
+        if (sl->counted) {
+            latency_lock_window(ls)->lost++;
+            latency_unlock_window(ls);
+        }
+    }
+    return 0;
+}
+
+static void client_drain(struct lstream *ls)
+{
+    struct latency_engine *e = ls->e;
+    uint64_t until = host_now_ns() + (e->datagram ? loss_bound(ls) : DRAIN_RELIABLE_NS);
+    while (ls->outstanding > 0) {
+        uint64_t now = host_now_ns();
+        if (now >= until)
+            break;
+        if ((ls->out_len && latency_flush(ls) < 0) || read_replies(ls) < 0)
+            return;
+        expire(ls, now, 0);
+        if (ls->outstanding > 0)
+            latency_wait_fd(ls, (short)(POLLIN | (ls->out_len ? POLLOUT : 0)), until - now);
+    }
+    if (e->datagram)
+        expire(ls, host_now_ns(), 1);
+}
+
+void *latency_client_main(void *arg)
+{
+    struct lstream *ls = arg;
+    struct latency_engine *e = ls->e;
+    /* ns between due times; at most 10^6 per second, so never 0. */
+    uint64_t period = e->rate > 0 ? (uint64_t)(1e9 / e->rate) : 0;
+    uint64_t next_slot = host_now_ns();
+    /* Wake at the send time, not up to the default 50 us after it. */
+    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    while (!latency_stopping(e)) {
+        uint64_t now = host_now_ns();
+        if (ls->out_len && latency_flush(ls) < 0)
+            return NULL;
+        if (period) {
+            if (now >= next_slot) {
+                /* The send times that passed since: one request for the
+                 * latest, the others missed. */
+                uint64_t passed = (now - next_slot) / period;
+                next_slot += (passed + 1) * period;
+                if (share_left(ls)) {
+                    uint64_t missed = passed + (ls->out_len ? 1 : 0);
+                    if (missed && now >= e->count_from_ns) {
+                        latency_lock_window(ls)->missed += missed;
+                        latency_unlock_window(ls);
+                    }
+                    if (!ls->out_len && send_request(ls) < 0)
+                        return NULL;
+                }
+            }
+        } else if (!ls->outstanding && !ls->out_len && share_left(ls)) {
+            if (send_request(ls) < 0)
+                return NULL;
+        }
+        if (read_replies(ls) < 0)
+            return NULL;
+        now = host_now_ns();
+        uint64_t loss_due = expire(ls, now, 0);
+        if (!share_left(ls) && !ls->outstanding && !ls->out_len)
+            atomic_store_explicit(&ls->done, 1, memory_order_release);
+        /* Back to back with nothing due: send at once. */
+        if (!period && !ls->outstanding && !ls->out_len && share_left(ls))
+            continue;
+        uint64_t wait = STOP_CHECK_NS;
+        if (period && share_left(ls))
+            wait = next_slot > now ? next_slot - now : 0;
+        if (loss_due && loss_due - now < wait)
+            wait = loss_due > now ? loss_due - now : 0;
+        if (wait)
+            latency_wait_fd(ls, (short)(POLLIN | (ls->out_len ? POLLOUT : 0)), wait);
+    }
+    client_drain(ls);
+    return NULL;
+}
