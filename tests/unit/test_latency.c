@@ -1,0 +1,130 @@
+/* --latency's pieces that need no network: the weir_latency parameter
+ * both ways (src/proto/latency_params.c), the probe header
+ * (src/run/probe.c) and the windows' merge (src/run/latency.c). */
+#include <CUnit/Basic.h>
+#include <string.h>
+
+#include "proto/errors.h"
+#include "proto/latency_params.h"
+#include "run/latency.h"
+#include "run/probe.h"
+
+static struct json_object *parse(const char *text)
+{
+    return json_tokener_parse(text);
+}
+
+static int from_text(const char *text, struct latency_params *p)
+{
+    char detail[256] = "";
+    struct json_object *o = parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    int rc = latency_params_from_json(o, p, detail, sizeof detail);
+    if (rc != WEIR_OK)
+        CU_ASSERT(strstr(detail, "weir_latency") != NULL);
+    json_object_put(o);
+    return rc;
+}
+
+static void test_params_round_trip(void)
+{
+    struct latency_params p = { .on = 1, .request = 64, .reply = 1000, .rate = 250.5 }, q;
+    struct json_object *o = json_object_new_object();
+    latency_params_to_json(o, &p);
+    char detail[64];
+    CU_ASSERT_EQUAL(latency_params_from_json(o, &q, detail, sizeof detail), WEIR_OK);
+    CU_ASSERT_EQUAL(q.on, 1);
+    CU_ASSERT_EQUAL(q.request, 64);
+    CU_ASSERT_EQUAL(q.reply, 1000);
+    CU_ASSERT_DOUBLE_EQUAL(q.rate, 250.5, 0);
+    json_object_put(o);
+    /* Off: no key at all, and a missing key reads as off. */
+    o = json_object_new_object();
+    p.on = 0;
+    latency_params_to_json(o, &p);
+    CU_ASSERT_EQUAL(json_object_object_length(o), 0);
+    CU_ASSERT_EQUAL(latency_params_from_json(o, &q, detail, sizeof detail), WEIR_OK);
+    CU_ASSERT_EQUAL(q.on, 0);
+    json_object_put(o);
+}
+
+static void test_params_refused(void)
+{
+    struct latency_params p;
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64}}", &p), WEIR_OK);
+    CU_ASSERT_DOUBLE_EQUAL(p.rate, 0, 0);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":true}", &p), WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"reply\":64}}", &p), WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":47,\"reply\":64}}", &p), WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":1048577}}", &p), WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":\"64\",\"reply\":64}}", &p), WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"rate\":-1}}", &p),
+                    WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"rate\":2000000}}", &p),
+                    WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"rate\":\"x\"}}", &p),
+                    WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(p.on, 0);
+}
+
+/* Every field survives, big-endian on the wire; the wrong kind, a short
+ * buffer or another magic is no probe. */
+static void test_probe_header(void)
+{
+    unsigned char buf[PROBE_HEADER + 16];
+    memset(buf, 0xee, sizeof buf);
+    struct probe_msg m = { .kind = PROBE_REPLY, .seq = 0x0102030405060708ull, .c_mono = 1,
+                           .c_real = UINT64_MAX, .s_rx = 1234567890123456789ull, .s_tx = 42 }, got;
+    probe_encode(buf, &m);
+    CU_ASSERT_EQUAL(memcmp(buf, "WLAT\0\2\0\0\1\2\3\4\5\6\7\10", 16), 0);
+    CU_ASSERT_EQUAL(buf[PROBE_HEADER], 0xee);          /* the padding is the caller's */
+    CU_ASSERT_EQUAL(probe_decode(buf, PROBE_HEADER, PROBE_REPLY, &got), 0);
+    CU_ASSERT_EQUAL(got.seq, m.seq);
+    CU_ASSERT_EQUAL(got.c_mono, 1);
+    CU_ASSERT_EQUAL(got.c_real, UINT64_MAX);
+    CU_ASSERT_EQUAL(got.s_rx, m.s_rx);
+    CU_ASSERT_EQUAL(got.s_tx, 42);
+    CU_ASSERT_EQUAL(probe_decode(buf, PROBE_HEADER, PROBE_REQUEST, &got), -1);
+    CU_ASSERT_EQUAL(probe_decode(buf, PROBE_HEADER - 1, PROBE_REPLY, &got), -1);
+    buf[0] = 'X';
+    CU_ASSERT_EQUAL(probe_decode(buf, PROBE_HEADER, PROBE_REPLY, &got), -1);
+}
+
+static struct latency_window w1, w2;
+
+static void test_window_merge(void)
+{
+    latency_window_reset(&w1);
+    latency_window_reset(&w2);
+    hist_record(&w1.rtt, 20000);
+    w1.sent = 3;
+    w1.lost = 1;
+    w1.missed = 2;
+    hist_record(&w2.rtt, 40000);
+    hist_record(&w2.fwd, 9000);
+    w2.sent = 1;
+    latency_window_merge(&w1, &w2);
+    CU_ASSERT_EQUAL(w1.rtt.count, 2);
+    CU_ASSERT_EQUAL(w1.rtt.min, 20000);
+    CU_ASSERT_EQUAL(w1.rtt.max, 40000);
+    CU_ASSERT_EQUAL(w1.fwd.count, 1);
+    CU_ASSERT_EQUAL(w1.sent, 4);
+    CU_ASSERT_EQUAL(w1.lost, 1);
+    CU_ASSERT_EQUAL(w1.missed, 2);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("latency", NULL, NULL);
+    CU_add_test(s, "weir_latency both ways", test_params_round_trip);
+    CU_add_test(s, "weir_latency refused", test_params_refused);
+    CU_add_test(s, "probe header", test_probe_header);
+    CU_add_test(s, "windows merge", test_window_merge);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
