@@ -68,9 +68,8 @@ static int stream_setup(struct latency_engine *e, struct lstream *ls, int i)
     ls->out = calloc(1, msg);
     ls->in = calloc(1, msg);
     if (t->role == WEIR_ROLE_CLIENT) {
-        uint64_t n = ring_size(e->rate);
-        ls->ring = calloc(n, sizeof *ls->ring);
-        ls->mask = n - 1;
+        if (probe_ring_init(&ls->ring, ring_size(e->rate)) != 0)
+            return WEIR_E_NOMEM;
         ls->limited = t->p.blockcount || t->p.num;
         if (ls->limited)
             ls->share = share_of(t, i, e->n, e->request);
@@ -83,8 +82,7 @@ static int stream_setup(struct latency_engine *e, struct lstream *ls, int i)
         if (t->role == WEIR_ROLE_SERVER)
             ls->tx = calloc(RX_BATCH, e->reply);
     }
-    int ok = ls->out && ls->in && (t->role != WEIR_ROLE_CLIENT || ls->ring) &&
-             (!e->datagram || (ls->rx && (t->role != WEIR_ROLE_SERVER || ls->tx)));
+    int ok = ls->out && ls->in && (!e->datagram || (ls->rx && (t->role != WEIR_ROLE_SERVER || ls->tx)));
     return ok ? WEIR_OK : WEIR_E_NOMEM;
 }
 
@@ -218,7 +216,7 @@ void latency_free(struct test *t)
         pthread_mutex_destroy(&ls->lock);
         free(ls->out);
         free(ls->in);
-        free(ls->ring);
+        probe_ring_free(&ls->ring);
         free(ls->rx);
         free(ls->tx);
     }

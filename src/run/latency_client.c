@@ -26,9 +26,9 @@ static int send_request(struct lstream *ls)
 {
     struct latency_engine *e = ls->e;
     uint64_t now = host_now_ns();
-    struct slot *sl = &ls->ring[ls->next_seq & ls->mask];
     int counted = now >= e->count_from_ns;
-    if (sl->state == SLOT_OUT) {
+    uint64_t seq;
+    if (probe_ring_send(&ls->ring, now, counted, &seq) != 0) {
         /* As many requests in flight as the client can follow: this send
          * time is missed. */
         if (counted) {
@@ -37,11 +37,7 @@ static int send_request(struct lstream *ls)
         }
         return 0;
     }
-    struct probe_msg m = { .kind = PROBE_REQUEST, .seq = ls->next_seq, .c_mono = now,
-                           .c_real = probe_realtime_ns() };
-    *sl = (struct slot){ .seq = ls->next_seq, .sent_ns = now, .state = SLOT_OUT, .counted = (uint8_t)counted };
-    ls->next_seq++;
-    ls->outstanding++;
+    struct probe_msg m = { .kind = PROBE_REQUEST, .seq = seq, .c_mono = now, .c_real = probe_realtime_ns() };
     probe_encode(ls->out, &m);
     ls->out_off = 0;
     ls->out_len = e->request;
@@ -62,17 +58,15 @@ static void reply_came(struct lstream *ls, const unsigned char *buf, size_t len,
 {
     struct latency_engine *e = ls->e;
     struct probe_msg m;
-    if (probe_decode(buf, len, PROBE_REPLY, &m) != 0 || m.seq >= ls->next_seq)
-        return;                 /* not an answer to anything we sent */
-    struct slot *sl = &ls->ring[m.seq & ls->mask];
-    if (sl->seq != m.seq || sl->state != SLOT_OUT)
-        return;                 /* late (already lost) or a duplicate */
-    sl->state = SLOT_DONE;
-    ls->outstanding--;
-    uint64_t rtt = t4 > sl->sent_ns ? t4 - sl->sent_ns : 0;
+    uint64_t sent_ns;
+    int counted;
+    /* Not a reply, or none to count: unknown, late or a duplicate. */
+    if (probe_decode(buf, len, PROBE_REPLY, &m) != 0 || !probe_ring_answer(&ls->ring, m.seq, &sent_ns, &counted))
+        return;
+    uint64_t rtt = t4 > sent_ns ? t4 - sent_ns : 0;
     if (rtt > ls->max_rtt)
         ls->max_rtt = rtt;
-    if (!sl->counted)
+    if (!counted)
         return;
     struct latency_window *w = latency_lock_window(ls);
     hist_record(&w->rtt, rtt);
@@ -129,45 +123,32 @@ static int read_replies(struct lstream *ls)
 }
 
 /* Datagrams: requests past the loss bound are lost (all of them with
- * all_due, at the end). Also moves oldest past the answered ones. Returns
- * when the oldest request still due will be, 0 for none. */
+ * all_due, at the end). Returns when the oldest request still due will
+ * be, 0 for none. */
 static uint64_t expire(struct lstream *ls, uint64_t now, int all_due)
 {
-    uint64_t bound = loss_bound(ls);
-    while (ls->oldest < ls->next_seq) {
-        struct slot *sl = &ls->ring[ls->oldest & ls->mask];
-        if (sl->seq != ls->oldest || sl->state != SLOT_OUT) {
-            ls->oldest++;
-            continue;
-        }
-        if (!ls->e->datagram)
-            return 0;
-        uint64_t due = sl->sent_ns + bound;
-        if (!all_due && now < due)
-            return due;
-        sl->state = SLOT_DONE;
-        ls->outstanding--;
-        ls->oldest++;
-        if (sl->counted) {
-            latency_lock_window(ls)->lost++;
-            latency_unlock_window(ls);
-        }
+    uint64_t lost = 0;
+    uint64_t due = probe_ring_expire(&ls->ring, now, ls->e->datagram ? loss_bound(ls) : 0,
+                                     all_due && ls->e->datagram, &lost);
+    if (lost) {
+        latency_lock_window(ls)->lost += lost;
+        latency_unlock_window(ls);
     }
-    return 0;
+    return due;
 }
 
 static void client_drain(struct lstream *ls)
 {
     struct latency_engine *e = ls->e;
     uint64_t until = host_now_ns() + (e->datagram ? loss_bound(ls) : DRAIN_RELIABLE_NS);
-    while (ls->outstanding > 0) {
+    while (ls->ring.outstanding > 0) {
         uint64_t now = host_now_ns();
         if (now >= until)
             break;
         if ((ls->out_len && latency_flush(ls) < 0) || read_replies(ls) < 0)
             return;
         expire(ls, now, 0);
-        if (ls->outstanding > 0)
+        if (ls->ring.outstanding > 0)
             latency_wait_fd(ls, (short)(POLLIN | (ls->out_len ? POLLOUT : 0)), until - now);
     }
     if (e->datagram)
@@ -203,7 +184,7 @@ void *latency_client_main(void *arg)
                         return NULL;
                 }
             }
-        } else if (!ls->outstanding && !ls->out_len && share_left(ls)) {
+        } else if (!ls->ring.outstanding && !ls->out_len && share_left(ls)) {
             if (send_request(ls) < 0)
                 return NULL;
         }
@@ -211,10 +192,10 @@ void *latency_client_main(void *arg)
             return NULL;
         now = host_now_ns();
         uint64_t loss_due = expire(ls, now, 0);
-        if (!share_left(ls) && !ls->outstanding && !ls->out_len)
+        if (!share_left(ls) && !ls->ring.outstanding && !ls->out_len)
             atomic_store_explicit(&ls->done, 1, memory_order_release);
         /* Back to back with nothing due: send at once. */
-        if (!period && !ls->outstanding && !ls->out_len && share_left(ls))
+        if (!period && !ls->ring.outstanding && !ls->out_len && share_left(ls))
             continue;
         uint64_t wait = STOP_CHECK_NS;
         if (period && share_left(ls))

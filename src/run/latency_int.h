@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "run/latency.h"
+#include "run/probe_ring.h"
 
 struct stream;
 
@@ -29,16 +30,6 @@ struct stream;
  * the highest rates: past this a send time is missed). */
 #define RING_MAX (1u << 18)
 
-enum slot_state { SLOT_FREE, SLOT_OUT, SLOT_DONE };
-
-/* A request the client sent. */
-struct slot {
-    uint64_t seq;
-    uint64_t sent_ns;           /* monotonic */
-    uint8_t state;              /* enum slot_state */
-    uint8_t counted;            /* sent after the -O period */
-};
-
 struct lstream {
     struct latency_engine *e;
     struct stream *st;
@@ -55,10 +46,8 @@ struct lstream {
     int limited;                /* -k/-n: the stream sends its share, no more */
     uint64_t share;             /* counted requests to send (may be 0) */
     uint64_t counted_sent;
-    uint64_t next_seq, oldest, outstanding;
+    struct probe_ring ring;     /* client: the requests in flight */
     uint64_t max_rtt;
-    struct slot *ring;
-    uint64_t mask;
     unsigned char *out;         /* the message being written */
     size_t out_off, out_len;
     unsigned char *in;          /* a byte stream's message being read */

@@ -1,6 +1,7 @@
 /* --latency's pieces that need no network: the weir_latency parameter
  * both ways (src/proto/latency_params.c), the probe header
- * (src/run/probe.c) and the windows' merge (src/run/latency.c). */
+ * (src/run/probe.c), the requests in flight (src/run/probe_ring.c) and the
+ * windows' merge (src/run/latency.c). */
 #include <CUnit/Basic.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "proto/latency_params.h"
 #include "run/latency.h"
 #include "run/probe.h"
+#include "run/probe_ring.h"
 
 static struct json_object *parse(const char *text)
 {
@@ -90,6 +92,64 @@ static void test_probe_header(void)
     CU_ASSERT_EQUAL(probe_decode(buf, PROBE_HEADER, PROBE_REPLY, &got), -1);
 }
 
+/* A reply counts once: not twice (a duplicate), not after its request was
+ * given up on (late), not for a request never sent. */
+static void test_ring_replies(void)
+{
+    struct probe_ring r;
+    CU_ASSERT_EQUAL_FATAL(probe_ring_init(&r, 4), 0);
+    uint64_t seq, sent, lost;
+    int counted;
+    for (uint64_t i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(probe_ring_send(&r, 1000 + i, i > 0, &seq), 0);
+        CU_ASSERT_EQUAL(seq, i);
+    }
+    CU_ASSERT_EQUAL(r.outstanding, 3);
+    CU_ASSERT_EQUAL(probe_ring_answer(&r, 1, &sent, &counted), 1);
+    CU_ASSERT_EQUAL(sent, 1001);
+    CU_ASSERT_EQUAL(counted, 1);
+    CU_ASSERT_EQUAL(probe_ring_answer(&r, 1, &sent, &counted), 0);     /* duplicate */
+    CU_ASSERT_EQUAL(probe_ring_answer(&r, 3, &sent, &counted), 0);     /* never sent */
+    CU_ASSERT_EQUAL(probe_ring_answer(&r, 0, &sent, &counted), 1);
+    CU_ASSERT_EQUAL(counted, 0);                                       /* sent in -O */
+    /* 2 is due; bound 500: given up on at 1502, not before. */
+    CU_ASSERT_EQUAL(probe_ring_expire(&r, 1501, 500, 0, &lost), 1502);
+    CU_ASSERT_EQUAL(lost, 0);
+    CU_ASSERT_EQUAL(probe_ring_expire(&r, 1502, 500, 0, &lost), 0);
+    CU_ASSERT_EQUAL(lost, 1);
+    CU_ASSERT_EQUAL(r.outstanding, 0);
+    CU_ASSERT_EQUAL(probe_ring_answer(&r, 2, &sent, &counted), 0);     /* late */
+    /* Bound 0 gives up on nothing (a byte stream); all on everything. */
+    CU_ASSERT_EQUAL(probe_ring_send(&r, 5000, 1, &seq), 0);
+    CU_ASSERT_EQUAL(probe_ring_expire(&r, UINT64_MAX, 0, 0, &lost), 0);
+    CU_ASSERT_EQUAL(r.outstanding, 1);
+    CU_ASSERT_EQUAL(probe_ring_expire(&r, 5001, 0, 1, &lost), 0);
+    CU_ASSERT_EQUAL(lost, 1);
+    CU_ASSERT_EQUAL(r.outstanding, 0);
+    probe_ring_free(&r);
+}
+
+/* A full ring refuses the next request until its slot's request is
+ * settled; a reply to a request whose slot was taken since is ignored. */
+static void test_ring_full(void)
+{
+    struct probe_ring r;
+    CU_ASSERT_EQUAL_FATAL(probe_ring_init(&r, 2), 0);
+    uint64_t seq, sent, lost;
+    int counted;
+    CU_ASSERT_EQUAL(probe_ring_send(&r, 1, 1, &seq), 0);
+    CU_ASSERT_EQUAL(probe_ring_send(&r, 2, 1, &seq), 0);
+    CU_ASSERT_EQUAL(probe_ring_send(&r, 3, 1, &seq), -1);
+    CU_ASSERT_EQUAL(probe_ring_answer(&r, 0, &sent, &counted), 1);
+    CU_ASSERT_EQUAL(probe_ring_send(&r, 4, 1, &seq), 0);
+    CU_ASSERT_EQUAL(seq, 2);
+    CU_ASSERT_EQUAL(probe_ring_answer(&r, 0, &sent, &counted), 0);
+    CU_ASSERT_EQUAL(probe_ring_expire(&r, 10, 1, 1, &lost), 0);
+    CU_ASSERT_EQUAL(lost, 2);
+    CU_ASSERT_EQUAL(r.outstanding, 0);
+    probe_ring_free(&r);
+}
+
 static struct latency_window w1, w2;
 
 static void test_window_merge(void)
@@ -122,6 +182,8 @@ int main(void)
     CU_add_test(s, "weir_latency refused", test_params_refused);
     CU_add_test(s, "probe header", test_probe_header);
     CU_add_test(s, "windows merge", test_window_merge);
+    CU_add_test(s, "replies: duplicate, late, unknown", test_ring_replies);
+    CU_add_test(s, "a full ring", test_ring_full);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
