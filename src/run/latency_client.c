@@ -100,6 +100,8 @@ static int read_replies(struct lstream *ls)
                 for (uint32_t i = 0; i < got; i++)
                     if (!(d[i].flags & WEIR_DATAGRAM_TRUNCATED) && d[i].len == e->reply)
                         reply_came(ls, d[i].buf, d[i].len, t4, t4_real);
+                if (got < RX_BATCH)
+                    return 0;   /* the socket is empty (readiness tells of more): no call to learn it */
                 continue;
             }
         } else {
@@ -187,6 +189,11 @@ void *latency_client_main(void *arg)
         } else if (!ls->ring.outstanding && !ls->out_len && share_left(ls)) {
             if (send_request(ls) < 0)
                 return NULL;
+            /* Its reply cannot be here yet: wait for it first. */
+            if (!ls->out_len) {
+                latency_wait_fd(ls, POLLIN, STOP_CHECK_NS);
+                continue;
+            }
         }
         if (read_replies(ls) < 0)
             return NULL;

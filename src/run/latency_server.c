@@ -80,6 +80,8 @@ static int echo_datagrams(struct lstream *ls)
             }
             done += sent;
         }
+        if (got < RX_BATCH)
+            return 0;           /* the socket is empty (readiness tells of more): no call to learn it */
     }
 }
 
