@@ -93,6 +93,56 @@ manifests() {
 }
 manifests
 
+# modules_start NAME FILE: an exporter with FILE as its modules file
+# starts, listens and answers /-/healthy.
+modules_start() {
+    local name="the exporter starts with $1" attempt port pid
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        start_listener "exporter-$attempt" "$port" "$WEIR" --exporter "127.0.0.1:$port" --exporter-config "$2" &&
+            break
+        pid=$SERVER_PID
+        stop_pid "$pid"
+        grep -q "Address already in use" "$SERVER_ERR" || break
+    done
+    if ! port_listening "$port" || ! is_running "$SERVER_PID"; then
+        fail_shown "$name" "$SERVER_OUT" "$SERVER_ERR"
+        return
+    fi
+    run_bounded "$E2E_TMP/h.out" "$E2E_TMP/h.err" python3 -c '
+import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=10).status)' "http://127.0.0.1:$port/-/healthy"
+    if [ "$RUN_RC" -eq 0 ] && [ "$(cat "$E2E_TMP/h.out")" = 200 ]; then
+        pass_check "$name"
+    else
+        fail_shown "$name (/-/healthy)" "$E2E_TMP/h.out" "$E2E_TMP/h.err" "$SERVER_ERR"
+    fi
+    stop_pid "$SERVER_PID"
+}
+
+# The modules files (contrib/prometheus's, and the one in the exporter's
+# ConfigMap) are ones the exporter takes.
+modules_files() {
+    if [ ! -x "$WEIR" ] || ! "$WEIR" --help 2>&1 | grep -q -- '--exporter-config'; then
+        skip_check "the exporter starts with contrib's modules files" "no weir with --exporter at $WEIR"
+        return
+    fi
+    modules_start prometheus/modules.conf "$PROM/modules.conf"
+    if [ -z "$HAVE_YAML" ]; then
+        skip_check "the exporter starts with kubernetes/weir-exporter-config.yaml's modules.conf" \
+            "python3-yaml not installed"
+        return
+    fi
+    run_bounded "$E2E_TMP/cm.out" "$E2E_TMP/cm.err" python3 "$CHECK" configmap-file \
+        "$KUBE/weir-exporter-config.yaml" weir-exporter-config modules.conf "$E2E_TMP/kube-modules.conf"
+    if [ "$RUN_RC" -ne 0 ]; then
+        fail_shown "kubernetes/weir-exporter-config.yaml holds modules.conf" "$E2E_TMP/cm.out" "$E2E_TMP/cm.err"
+        return
+    fi
+    modules_start "kubernetes/weir-exporter-config.yaml's modules.conf" "$E2E_TMP/kube-modules.conf"
+}
+modules_files
+
 # Each file of contrib/prometheus and contrib/kubernetes is named in
 # contrib/Makefile.am (EXTRA_DIST), so that make dist ships it.
 dist_listed() {

@@ -390,9 +390,9 @@ def settled(pid):
 def cmd_soak(addr, pid, n, good, closed, silent, denied, rss_slack_kb):
     n, rss_slack_kb = int(n), int(rss_slack_kb)
     host_good, port_good = split(good)
-    # Kinds in a fixed rotation of 50: 6 passing, 21 failing, 21 refused,
-    # 2 timed out.
-    rotation = (["pass"] * 6 + ["fail"] * 21 + ["deny"] * 11 + ["bad"] * 10 + ["hang"] * 2)
+    # Kinds in a fixed rotation of 50: 6 passing, 21 failing, 22 refused,
+    # 1 timed out (it holds a slot for its time and the grace, 6 s).
+    rotation = (["pass"] * 6 + ["fail"] * 21 + ["deny"] * 11 + ["bad"] * 11 + ["hang"] * 1)
     kinds = [rotation[(i * 7) % len(rotation)] for i in range(n)]
     paths = {
         "pass": lambda i: probe_path(good),

@@ -53,7 +53,8 @@ start_retry() {
 
 # modules_file FILE MAX_CONCURRENT QUEUE_TIMEOUT MIN_INTERVAL: the module
 # "pass" (1 s at 10 Mbit/s: light enough for six at once on two cores),
-# its time settable by a query; probes killed 1 s after their test time.
+# its time and more settable by a query; probes killed 5 s (the least
+# probe_grace) after their test time.
 modules_file() {
     cat >"$1" <<EOF
 # tests/e2e/exporter_hostile.sh
@@ -61,13 +62,14 @@ modules_file() {
 max_concurrent = $2
 queue_timeout = $3
 min_interval = $4
-probe_grace = 1s
+probe_grace = 5s
 allow = 127.0.0.0/8
 
 [module pass]
 transport = tcp
 time = 1s
 bitrate = 10M
+transports = tcp, udp
 params = time, parallel, bitrate, reverse, transport, udp
 max_time = 2s
 max_parallel = 4

@@ -55,17 +55,17 @@ modules_file() {
 # tests/e2e/prometheus.sh
 [exporter]
 max_concurrent = 4
-min_interval = 0.5
+min_interval = 0s
 allow = 127.0.0.0/8
 
 [module tcp]
 transport = tcp
-time = 1
+time = 1s
 
 [module udp]
 transport = udp
 bitrate = 10M
-time = 1
+time = 1s
 EOF
 }
 
