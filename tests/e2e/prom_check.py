@@ -16,6 +16,7 @@
 """
 import json
 import os
+import re
 import sys
 import time
 import urllib.parse
@@ -172,6 +173,15 @@ def check(url, tcp, udp, iperf3, closed):
     bad = [r for r in rules if r[2] != "ok"]
     c.ok(f"contrib's alert rules loaded and evaluated without error ({len(rules)} rules)",
          rules and not bad, f"{bad or 'no rules'}")
+    # ... and ask for series the exporter really has: a renamed metric
+    # would leave a rule that never fires.
+    names = {n for g in groups for x in g["rules"]
+             for n in re.findall(r"\b(weir_[a-z_]+)", x.get("query", ""))}
+    with urllib.request.urlopen(f"{url}/api/v1/label/__name__/values", timeout=10) as r:
+        known = set(json.load(r)["data"])
+    missing = sorted(n for n in names if n not in known)
+    c.ok(f"every metric contrib's alert rules name was scraped ({len(names)} names)",
+         names and not missing, f"never scraped: {missing}")
     return c.lines
 
 

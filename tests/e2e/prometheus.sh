@@ -3,10 +3,10 @@
 # blackbox way, with contrib/prometheus/prometheus.yml's jobs, relabelling
 # and alert rules: four targets, each a probe through the exporter on
 # 127.0.0.1 --
-#   127.0.0.2  a weir server, module tcp
+#   127.0.0.2  a weir server, module default (tcp)
 #   127.0.0.3  a weir server, module udp (loss and jitter)
-#   127.0.0.4  iperf3 3.12's server, module tcp
-#   127.0.0.5  nothing listening, module tcp
+#   127.0.0.4  iperf3 3.12's server, module default
+#   127.0.0.5  nothing listening, module default
 # After two scrape rounds Prometheus's HTTP API must hold, per target,
 # weir_probe_success 1, 1, 1, 0, throughput above 0 for the first three,
 # retransmits where TCP sent, loss and jitter for UDP; the exporter's own
@@ -48,8 +48,9 @@ start_retry() {
     exit 1
 }
 
-# The modules file (docs/exporter.md): tcp and udp, 1 s tests; probes run
-# at once and again within a scrape interval without waiting.
+# The modules file (docs/exporter.md): the modules contrib's jobs name,
+# default (tcp) and udp, as 1 s tests; probes run at once and again within
+# a scrape interval without waiting.
 modules_file() {
     cat >"$1" <<'EOF'
 # tests/e2e/prometheus.sh
@@ -58,7 +59,7 @@ max_concurrent = 4
 min_interval = 0s
 allow = 127.0.0.0/8
 
-[module tcp]
+[module default]
 transport = tcp
 time = 1s
 
@@ -116,7 +117,7 @@ done <"$E2E_TMP/check.out"
 if [ "$failed" -ne 0 ]; then
     # What the exporter answers for each target, as evidence.
     for t in "$TCP" "$UDP" "$IPERF" "$CLOSED"; do
-        m=tcp
+        m=default
         [ "$t" = "$UDP" ] && m=udp
         echo "    --- GET /probe?target=$t&module=$m"
         timeout 20 python3 -c 'import sys, urllib.request
