@@ -16,7 +16,9 @@ per check on stdout: "ok|NAME" or "fail|NAME|WHY" (and "info|TEXT").
       targets outside the allow-list: 403
   overflow ADDR GOOD CLOSED
       thousands of parameters, absurd values: 400 (or clamped: 200)
-  malformed ADDR GOOD     broken request lines and framing
+  malformed ADDR GOOD IDLE_SECONDS
+      broken request lines and framing; connections that send no request
+      closed within IDLE_SECONDS
   limits ADDR CLOSED1 CLOSED2 SILENT
       an exporter with max_concurrent 1, queue_timeout 1 s, min_interval
       30 s: 429 for a target probed again, 503 behind a probe that hangs
@@ -282,10 +284,20 @@ def cmd_overflow(addr, good, closed):
     still_serving(addr, good, "parameter overflow")
 
 
-def cmd_malformed(addr, good):
+def cmd_malformed(addr, good, idle_bound):
+    # Connections that never send a request (blank lines are skipped
+    # before a request line, as HTTP allows): closed by the exporter's idle
+    # timeout, watched while the cases below run.
+    host, port = split(addr)
+    idle = []
+    for name, data in (("a connection that sends nothing", b""),
+                       ("a connection that sends blank lines only", b"\r\n\r\n")):
+        s = socket.create_connection((host, port), timeout=5)
+        s.sendall(data)
+        idle.append((name, s))
+    idle_t0 = time.monotonic()
     # Requests no server may serve: refused (4xx, 5xx) or closed.
     invalid = [
-        ("an empty request", b"\r\n\r\n"),
         ("a request line of garbage", b"GARBAGE\r\n\r\n"),
         ("a method alone", b"GET\r\n\r\n"),
         ("HTTP/9.9", b"GET /-/healthy HTTP/9.9\r\nHost: x\r\n\r\n"),
@@ -329,6 +341,18 @@ def cmd_malformed(addr, good):
     finally:
         c.close()
     ok("DELETE /-/healthy: not served (4xx or 5xx)", isinstance(st, int) and st >= 400, f"status {st}")
+    for name, s in idle:
+        left = max(0.1, float(idle_bound) - (time.monotonic() - idle_t0))
+        s.settimeout(left)
+        try:
+            closed = s.recv(1) == b""
+        except socket.timeout:
+            closed = False
+        except OSError:
+            closed = True
+        ok(f"{name}: closed within {float(idle_bound):g} s", closed,
+           f"still open after {time.monotonic() - idle_t0:.0f} s")
+        s.close()
     still_serving(addr, good, "malformed requests")
 
 
@@ -445,7 +469,7 @@ def main(argv):
     cmd, args = (argv[1], argv[2:]) if len(argv) > 1 else ("", [])
     table = {
         "headers": (cmd_headers, 2), "slowloris": (cmd_slowloris, 4),
-        "overflow": (cmd_overflow, 3), "malformed": (cmd_malformed, 2),
+        "overflow": (cmd_overflow, 3), "malformed": (cmd_malformed, 3),
         "limits": (cmd_limits, 4), "soak": (cmd_soak, 8),
     }
     if cmd == "silent" and len(args) == 1:

@@ -8,7 +8,8 @@
 #   disallowed  targets outside the allow-list: 403
 #   overflow    thousands of parameters, repeated ones, absurd values: 400
 #               (or, within a type's range, clamped to the module's limits)
-#   malformed   broken request lines, framing and methods: refused or closed
+#   malformed   broken request lines, framing and methods: refused or closed;
+#               connections that send no request: closed by the idle timeout
 #   limits      min_interval (429) and queue_timeout (503) on purpose
 #   soak        SOAK_PROBES (1000) probes six at a time: passing (a weir
 #               server), failing (a closed port), refused (403, 400) and
@@ -21,15 +22,19 @@
 . "$(dirname "$0")/lib.sh"
 
 require_weir
+"$WEIR" --help 2>&1 | grep -q -- '--exporter' ||
+    skip_all "weir built without the exporter (configure --without-exporter, or no libmicrohttpd-dev)"
 require_tool python3 "exporter_hostile.py"
 
 DRIVER=$TESTS_DIR/e2e/exporter_hostile.py
 SOAK_PROBES=${SOAK_PROBES:-1000}
 SOAK_RSS_SLACK_KB=${SOAK_RSS_SLACK_KB:-8192}
 SERVER_TIMEOUT=$((E2E_DEADLINE - 5))
-# How long slowloris may hold its connections: the exporter's request
-# timeout (docs/exporter.md) and a margin.
+# How long slowloris may hold its connections, and a connection that sends
+# nothing may stay open: the exporter's request and idle timeouts (15 s)
+# and a margin.
 SLOWLORIS_BOUND=${SLOWLORIS_BOUND:-30}
+IDLE_BOUND=${IDLE_BOUND:-25}
 if ldd "$WEIR" 2>/dev/null | grep -q libasan; then
     SOAK_RSS_SLACK_KB=-1
 fi
@@ -113,7 +118,7 @@ run_driver headers "$EXPORTER" "$GOOD"
 run_driver slowloris "$EXPORTER" "$GOOD" 200 "$SLOWLORIS_BOUND"
 run_driver disallowed "$EXPORTER" "$GOOD" 192.0.2.1:5201 10.9.8.7 "[::1]:${GOOD##*:}" 198.51.100.1:80
 run_driver overflow "$EXPORTER" "$GOOD" "$CLOSED"
-run_driver malformed "$EXPORTER" "$GOOD"
+run_driver malformed "$EXPORTER" "$GOOD" "$IDLE_BOUND"
 
 # A second exporter, strict: one probe at a time, 1 s in the queue, 30 s
 # between two probes of a target.
