@@ -11,8 +11,9 @@
       until Prometheus at URL has scraped each INSTANCE (a probe target)
       ROUNDS times, or SECONDS have passed; exit 1 then, saying what it saw.
   prom_check.py check URL TCP UDP IPERF3 CLOSED
-      the assertions on the four probe targets (instances), one line each
-      on stdout: "ok|NAME" or "fail|NAME|WHY".
+      the assertions on the four probe targets (instances; IPERF3 "none":
+      without one), one line each on stdout: "ok|NAME", "fail|NAME|WHY" or
+      "skip|NAME|WHY".
 """
 import json
 import os
@@ -109,6 +110,9 @@ class Checks:
 def check(url, tcp, udp, iperf3, closed):
     c = Checks()
     probes = {"tcp": tcp, "udp": udp, "iperf3": iperf3, "closed": closed}
+    if iperf3 == "none":
+        del probes["iperf3"]
+        c.lines.append("skip|the iperf3 target's checks|iperf3 not installed")
     up = by_instance(url, "up")
     for kind, inst in probes.items():
         v = [x for _, x in up.get(inst, [])]
@@ -137,19 +141,20 @@ def check(url, tcp, udp, iperf3, closed):
              len(v) == 1 and v[0] > 0, f"{v}")
 
     rate = by_instance(url, 'weir_throughput_bytes_per_second{stream="sum", side="receiver"}')
-    for kind in ("tcp", "udp", "iperf3"):
+    for kind in [k for k in ("tcp", "udp", "iperf3") if k in probes]:
         s = rate.get(probes[kind], [])
         c.ok(f"weir_throughput_bytes_per_second > 0 for the {kind} target (receiver, sum)",
              len(s) == 1 and s[0][1] > 0, f"{s}")
     c.ok("no throughput for the closed target", closed not in rate, f"{rate.get(closed)}")
-    for kind, transport in (("tcp", "tcp"), ("udp", "udp"), ("iperf3", "tcp")):
+    for kind, transport in [x for x in (("tcp", "tcp"), ("udp", "udp"), ("iperf3", "tcp"))
+                            if x[0] in probes]:
         s = rate.get(probes[kind], [])
         got = s[0][0].get("transport") if len(s) == 1 else None
         c.ok(f"transport=\"{transport}\" on the {kind} target's series", got == transport,
              f"transport {got}")
 
     retr = by_instance(url, 'weir_retransmits{stream="sum", side="sender"}')
-    for kind in ("tcp", "iperf3"):
+    for kind in [k for k in ("tcp", "iperf3") if k in probes]:
         s = retr.get(probes[kind], [])
         c.ok(f"weir_retransmits for the {kind} target (sender, sum)",
              len(s) == 1 and s[0][1] >= 0, f"{s}")
