@@ -98,7 +98,7 @@ fi
 modules_file "$E2E_TMP/modules.conf"
 start_retry exporter "$WEIR" --exporter 127.0.0.1:@PORT@ --exporter-config "$E2E_TMP/modules.conf"
 EXPORTER=127.0.0.1:$PORT
-EXPORTER_OUT=$SERVER_OUT EXPORTER_ERR=$SERVER_ERR
+EXPORTER_ERR=$SERVER_ERR
 
 if ! python3 "$CHECK" config "$CONTRIB/prometheus.yml" "$E2E_TMP/prometheus.yml" "$EXPORTER" "$INTERVAL" \
         "weir-tcp=$TCP_JOB" "weir-udp=$UDP" >"$E2E_TMP/config.out" 2>&1; then
@@ -109,7 +109,7 @@ mkdir "$E2E_TMP/tsdb"
 start_retry prometheus prometheus --config.file="$E2E_TMP/prometheus.yml" \
     --storage.tsdb.path="$E2E_TMP/tsdb" --web.listen-address=127.0.0.1:@PORT@ --log.level=warn
 PROM=http://127.0.0.1:$PORT
-PROM_OUT=$SERVER_OUT PROM_ERR=$SERVER_ERR
+PROM_ERR=$SERVER_ERR
 
 # Two rounds of the 8 s interval, from a random offset: 16 to 24 s, more
 # when probes run slow; 60 s at most.
