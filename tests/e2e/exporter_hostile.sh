@@ -31,8 +31,8 @@ SOAK_PROBES=${SOAK_PROBES:-1000}
 SOAK_RSS_SLACK_KB=${SOAK_RSS_SLACK_KB:-8192}
 SERVER_TIMEOUT=$((E2E_DEADLINE - 5))
 # How long slowloris may hold its connections, and a connection that sends
-# nothing may stay open: the exporter's request and idle timeouts (15 s)
-# and a margin.
+# nothing may stay open: the exporter's limits (a whole request within
+# 10 s, 15 s of silence) and a margin.
 SLOWLORIS_BOUND=${SLOWLORIS_BOUND:-30}
 IDLE_BOUND=${IDLE_BOUND:-25}
 if ldd "$WEIR" 2>/dev/null | grep -q libasan; then
