@@ -1,6 +1,8 @@
 #include "exporter/child.h"
 #include "exporter/admit.h"
 
+#include <stddef.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,14 +34,14 @@ static int pidfd_of(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-static int spawn(char *const argv[], int out_w, int err_w, pid_t *pid, char *why, size_t whylen)
+static int spawn(char *const argv[], int err_w, pid_t *pid, char *why, size_t whylen)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&at);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_w, 1);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, err_w, 2);
     /* Every descriptor of ours is O_CLOEXEC; libmicrohttpd's too, but
      * nothing above 2 need reach the test in any case. */
@@ -68,35 +70,24 @@ static int spawn(char *const argv[], int out_w, int err_w, pid_t *pid, char *why
     return 0;
 }
 
+/* The tail of what the child writes on its standard error: when full,
+ * the older half goes. */
 struct reader {
     int fd;
     char *buf;
     size_t len, cap, max;
-    int keep_tail;              /* full: drop the oldest half, not the rest */
-    int full;
 };
 
 /* Reads what is there; returns 0 at end of file, 1 otherwise. */
 static int drain(struct reader *rd)
 {
-    for (;;) {
-        if (rd->len + 4096 + 1 > rd->cap && rd->cap < rd->max + 1) {
-            size_t cap = rd->cap ? rd->cap * 2 : 16384;
-            if (cap > rd->max + 1)
-                cap = rd->max + 1;
-            char *b = realloc(rd->buf, cap);
-            if (b) {
-                rd->buf = b;
-                rd->cap = cap;
-            }
-        }
-        if (!rd->buf)
+    if (!rd->buf) {
+        if (!(rd->buf = malloc(rd->max + 1)))
             return 0;           /* out of memory: read no more */
+        rd->cap = rd->max + 1;
+    }
+    for (;;) {
         if (rd->len + 1 >= rd->cap) {
-            if (!rd->keep_tail) {
-                rd->full = 1;
-                return 0;
-            }
             size_t half = rd->len / 2;
             memmove(rd->buf, rd->buf + half, rd->len - half);
             rd->len -= half;
@@ -143,98 +134,57 @@ static void error_line(const struct reader *rd, char *out, size_t outlen)
         snprintf(out, outlen, "%.*s", (int)best_len, best);
 }
 
-static void make_pipe(int p[2], int *ok)
-{
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        p[0] = p[1] = -1;
-        *ok = 0;
-        return;
-    }
-    fcntl(p[0], F_SETFL, O_NONBLOCK);
-}
-
-static void close_fd(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-    *fd = -1;
-}
-
 int child_run(char *const argv[], double limit, int stop_fd, struct child_result *r,
               char *why, size_t whylen)
 {
     memset(r, 0, sizeof *r);
     r->exit_status = -1;
-    int out[2], err[2], ok = 1;
-    make_pipe(out, &ok);
-    make_pipe(err, &ok);
-    pid_t pid;
-    if (!ok) {
+    int err[2];
+    if (pipe2(err, O_CLOEXEC) != 0) {
         snprintf(why, whylen, "unable to create a pipe: %s", strerror(errno));
-    } else if (spawn(argv, out[1], err[1], &pid, why, whylen) != 0) {
-        ok = 0;
+        return -1;
     }
-    close_fd(&out[1]);
-    close_fd(&err[1]);
-    if (!ok) {
-        close_fd(&out[0]);
-        close_fd(&err[0]);
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    pid_t pid;
+    int rc = spawn(argv, err[1], &pid, why, whylen);
+    close(err[1]);
+    if (rc != 0) {
+        close(err[0]);
         return -1;
     }
     atomic_fetch_add(&running, 1);
     int pidfd = pidfd_of(pid);
-    struct reader so = { .fd = out[0], .max = CHILD_OUT_MAX };
-    struct reader se = { .fd = err[0], .max = ERR_KEEP, .keep_tail = 1 };
+    struct reader se = { .fd = err[0], .max = ERR_KEEP };
     double deadline = admit_now() + limit;
     int exited = 0, killed = 0;
-    while (so.fd >= 0 || se.fd >= 0 || !exited) {
-        struct pollfd pf[4];
-        int n = 0, i_out = -1, i_err = -1, i_pid = -1;
-        if (so.fd >= 0)
-            pf[i_out = n++] = (struct pollfd){ .fd = so.fd, .events = POLLIN };
+    while (!exited) {
+        struct pollfd pf[3];
+        int n = 0, i_err = -1, i_pid = -1;
         if (se.fd >= 0)
             pf[i_err = n++] = (struct pollfd){ .fd = se.fd, .events = POLLIN };
-        if (!exited && pidfd >= 0)
+        if (pidfd >= 0)
             pf[i_pid = n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
         pf[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
         double left = deadline - admit_now();
         int ms = killed ? 1000 : left <= 0 ? 0 : left > 1000 ? 1000000 : (int)(left * 1000) + 1;
-        if (pidfd < 0 && !exited && ms > 100)
+        if (pidfd < 0 && ms > 100)
             ms = 100;           /* no pidfd: look at the child now and then */
-        int rc = poll(pf, (nfds_t)n, ms);
-        if (rc < 0 && errno != EINTR)
+        if (poll(pf, (nfds_t)n, ms) < 0 && errno != EINTR)
             break;
-        if (i_out >= 0 && pf[i_out].revents && !drain(&so)) {
-            close_fd(&so.fd);
-            if (so.full && !killed) {
-                r->overflow = 1;
-                killed = 1;
-            }
+        if (i_err >= 0 && pf[i_err].revents && !drain(&se)) {
+            close(se.fd);
+            se.fd = -1;
         }
-        if (i_err >= 0 && pf[i_err].revents && !drain(&se))
-            close_fd(&se.fd);
-        if (!exited) {
-            int st;
-            pid_t w = waitpid(pid, &st, WNOHANG);
-            if (w == pid) {
-                exited = 1;
-                if (WIFEXITED(st))
-                    r->exit_status = WEXITSTATUS(st);
-                else if (WIFSIGNALED(st))
-                    r->signal = WTERMSIG(st);
-            }
-        }
-        if (exited) {
-            /* Whatever is left in the pipes is there now; a descendant
-             * holding them open cannot keep the probe. */
-            if (so.fd >= 0)
-                drain(&so);
-            if (se.fd >= 0)
-                drain(&se);
-            close_fd(&so.fd);
-            close_fd(&se.fd);
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            exited = 1;
+            if (WIFEXITED(st))
+                r->exit_status = WEXITSTATUS(st);
+            else if (WIFSIGNALED(st))
+                r->signal = WTERMSIG(st);
             break;
         }
+        (void)i_pid;
         if (!killed && pf[n - 1].revents) {
             r->stopped = 1;
             killed = 1;
@@ -244,41 +194,28 @@ int child_run(char *const argv[], double limit, int stop_fd, struct child_result
             killed = 1;
         }
         if (killed == 1) {
-            if (pidfd >= 0)
-                syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-            else
-                kill(pid, SIGKILL);     /* not reaped yet: still ours */
+            /* Not reaped yet, so the pid is still this child's. */
+            if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) != 0)
+                kill(pid, SIGKILL);
             killed = 2;
         }
     }
     if (!exited) {
         /* poll failed: end it the hard way. */
-        if (!killed)
-            kill(pid, SIGKILL);
+        kill(pid, SIGKILL);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
             ;
     }
+    /* What it wrote is in the pipe now; a descendant holding the pipe open
+     * cannot keep the probe waiting. */
+    if (se.fd >= 0) {
+        drain(&se);
+        close(se.fd);
+    }
     if (pidfd >= 0)
         close(pidfd);
-    close_fd(&so.fd);
-    close_fd(&se.fd);
     atomic_fetch_sub(&running, 1);
     error_line(&se, r->error, sizeof r->error);
     free(se.buf);
-    r->out = so.buf;
-    r->out_len = so.len;
-    if (r->overflow) {
-        free(r->out);
-        r->out = NULL;
-        r->out_len = 0;
-    }
-    if (!r->out && (r->out = malloc(1)) != NULL)
-        r->out[0] = '\0';
     return 0;
-}
-
-void child_result_free(struct child_result *r)
-{
-    free(r->out);
-    r->out = NULL;
 }

@@ -1,22 +1,17 @@
 /* One probe's test: weir itself run as a client (posix_spawn, no shell),
- * its standard output (the openmetrics reporter's text) and error (its
- * "weir: error - ..." line) read through pipes, killed at a deadline or
- * when the exporter stops. */
+ * its standard error (its "weir: error - ..." line) read through a pipe,
+ * its standard output discarded (the metrics go to a file, probe.c),
+ * killed at a deadline or when the exporter stops. */
 #ifndef WEIR_EXPORTER_CHILD_H
 #define WEIR_EXPORTER_CHILD_H
 
 #include <stddef.h>
 
-#define CHILD_OUT_MAX (8u << 20)    /* standard output kept; more: killed */
-
 struct child_result {
-    char *out;                  /* standard output, NUL-terminated, malloc'd */
-    size_t out_len;
     int exit_status;            /* exited: its status; else -1 */
     int signal;                 /* killed by this signal (0: not) */
     int timed_out;              /* killed at the deadline */
     int stopped;                /* killed because the exporter stops */
-    int overflow;               /* killed: more output than CHILD_OUT_MAX */
     char error[512];            /* the last "error - " line of its standard
                                    error, without the program name; else
                                    its last line */
@@ -27,7 +22,6 @@ struct child_result {
  * filled, or -1 when it could not start (why says so). */
 int child_run(char *const argv[], double limit, int stop_fd, struct child_result *r,
               char *why, size_t whylen);
-void child_result_free(struct child_result *r);
 
 /* Children running now. */
 int child_running(void);

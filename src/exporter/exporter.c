@@ -98,10 +98,16 @@ int exporter_run(const struct settings *s)
         current_clear();
         return 1;
     }
-    probe_setup(self, s->plugin_dir, stop_fd);
+    if (probe_setup(self, stop_fd, err, sizeof err) != 0) {
+        fprintf(stderr, "weir: error - %s\n", err);
+        close(stop_fd);
+        current_clear();
+        return 1;
+    }
     char where[300];
     if (http_start(s->exporter_listen, where, sizeof where, err, sizeof err) != 0) {
         fprintf(stderr, "weir: error - %s\n", err);
+        probe_cleanup();
         close(stop_fd);
         current_clear();
         return 1;
@@ -109,6 +115,7 @@ int exporter_run(const struct settings *s)
     if (s->logfile && !s->daemon && open_log(s->logfile) != 0) {
         fprintf(stderr, "weir: error - unable to open log file: %s\n", s->logfile);
         http_stop();
+        probe_cleanup();
         close(stop_fd);
         current_clear();
         return 1;
@@ -134,6 +141,7 @@ int exporter_run(const struct settings *s)
         /* An eventfd write fails only at its maximum count. */
     }
     http_stop();
+    probe_cleanup();
     close(stop_fd);
     current_clear();
     xlog("stopped");

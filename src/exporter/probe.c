@@ -5,7 +5,14 @@
 #include "exporter/textbuf.h"
 #include "exporter/xlog.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,15 +20,61 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static const char *self_path;
-static const char *plugin_dir;
-static int stop_fd = -1;
+#define METRICS_MAX (8u << 20)     /* a test's metrics file; larger: a failure */
 
-void probe_setup(const char *self, const char *dir, int fd)
+static const char *self_path;
+static int stop_fd = -1;
+/* The probes' metrics files: the openmetrics reporter writes one per
+ * probe here (its standard output would mix with the text reporter's,
+ * which is there for the error line). */
+static char files_dir[PATH_MAX];
+static atomic_ulong file_no;
+
+int probe_setup(const char *self, int fd, char *err, size_t errlen)
 {
     self_path = self;
-    plugin_dir = dir;
     stop_fd = fd;
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/')
+        tmp = "/tmp";
+    snprintf(files_dir, sizeof files_dir, "%s/weir-exporter.XXXXXX", tmp);
+    if (!mkdtemp(files_dir)) {
+        snprintf(err, errlen, "unable to make a directory for the probes' metrics in %s: %s", tmp,
+                 strerror(errno));
+        files_dir[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+void probe_cleanup(void)
+{
+    if (files_dir[0])
+        rmdir(files_dir);       /* each probe removed its file */
+}
+
+/* The metrics file of a probe, read whole (NUL-terminated, malloc'd) and
+ * removed; NULL when there is none or it is too large (*too_large). */
+static char *take_file(const char *path, size_t *len, int *too_large)
+{
+    *len = 0;
+    *too_large = 0;
+    char *text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        if ((uint64_t)st.st_size > METRICS_MAX)
+            *too_large = 1;
+        else if ((text = malloc((size_t)st.st_size + 1)) != NULL) {
+            ssize_t n = pread(fd, text, (size_t)st.st_size, 0);
+            *len = n > 0 ? (size_t)n : 0;
+            text[*len] = '\0';
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    return text;
 }
 
 void probe_refuse(struct probe_answer *a, int status, const char *fmt, ...)
@@ -83,23 +136,21 @@ static int check_target(const struct exp_config *c, const struct probe_spec *spe
 /* ---- the test ---- */
 
 /* The child's arguments: the spec's (base, probe_argv_free frees them),
- * then the text reporter onto standard error for the error line (no
- * interval lines), and --plugin-dir. The array is the caller's to free. */
-static char **probe_argv(char **base)
+ * the openmetrics reporter into the file `reporter` names, and the text
+ * reporter, whose "weir: error - ..." line comes on standard error (its
+ * other output, on standard output, is discarded; -i 0: no intervals).
+ * The array is the caller's to free. */
+static char **probe_argv(char **base, char *reporter)
 {
-    static char *more[] = { "--reporter", "text:/dev/stderr", "-i", "0", "--plugin-dir", NULL };
-    size_t n = 0;
+    char *more[] = { "--reporter", reporter, "--reporter", "text", "-i", "0" };
+    size_t n = 0, n_more = sizeof more / sizeof more[0];
     while (base[n])
         n++;
-    size_t n_more = plugin_dir ? 6 : 4;
     char **argv = calloc(n + n_more + 1, sizeof *argv);
     if (!argv)
         return NULL;
     memcpy(argv, base, n * sizeof *argv);
-    memcpy(argv + n, more, 5 * sizeof *argv);
-    if (plugin_dir)
-        argv[n + 5] = (char *)plugin_dir;
-    argv[n + n_more] = NULL;
+    memcpy(argv + n, more, sizeof more);
     return argv;
 }
 
@@ -109,10 +160,6 @@ static enum probe_failure outcome(const struct child_result *r, const struct pro
     if (r->stopped) {
         snprintf(why, whylen, "the exporter is stopping");
         return FAIL_STOPPED;
-    }
-    if (r->overflow) {
-        snprintf(why, whylen, "the test wrote more than %u bytes of metrics", CHILD_OUT_MAX);
-        return FAIL_OUTPUT;
     }
     if (r->timed_out) {
         snprintf(why, whylen, "timed out after %g s (a %g s test and the module's grace)", limit,
@@ -232,8 +279,12 @@ void probe_run(const struct exp_config *c, const struct probe_spec *spec, int op
         return;
     }
     selfmetrics_queue_wait(waited);
+    char reporter[PATH_MAX + 32];
+    snprintf(reporter, sizeof reporter, "openmetrics:%s/probe-%lu.prom", files_dir,
+             (unsigned long)atomic_fetch_add(&file_no, 1));
+    const char *metrics_path = reporter + 12;
     char **base = probe_spec_argv(spec, self_path, address);
-    char **argv = base ? probe_argv(base) : NULL;
+    char **argv = base ? probe_argv(base, reporter) : NULL;
     double limit = spec->time + c->probe_grace;
     struct child_result r;
     double start = admit_now();
@@ -250,11 +301,18 @@ void probe_run(const struct exp_config *c, const struct probe_spec *spec, int op
         answer_failed(a, spec, openmetrics, FAIL_START, why);
         return;
     }
+    size_t len;
+    int too_large;
+    char *text = take_file(metrics_path, &len, &too_large);
     enum probe_failure f = outcome(&r, spec, limit, why, sizeof why);
+    if (f == FAIL_NONE && too_large) {
+        snprintf(why, sizeof why, "the test wrote more than %u bytes of metrics", METRICS_MAX);
+        f = FAIL_OUTPUT;
+    }
     selfmetrics_probe(spec->module->name, f, seconds);
     if (f != FAIL_NONE)
         xlog_debug("probe of %s (%s) failed: %s", spec->host, address, why);
-    answer_metrics(a, r.out ? r.out : "", r.out_len, spec, openmetrics, seconds,
+    answer_metrics(a, text ? text : "", text ? len : 0, spec, openmetrics, seconds,
                    f == FAIL_NONE ? NULL : why);
-    child_result_free(&r);
+    free(text);
 }

@@ -18,10 +18,13 @@ struct probe_answer {
     int retry_after;            /* 429: seconds, else 0 */
 };
 
-/* Once, at start: weir's own path (the probes run it), the --plugin-dir
- * to pass on (or NULL), and a descriptor readable once the exporter
- * stops (probes running then are killed). */
-void probe_setup(const char *self, const char *plugin_dir, int stop_fd);
+/* Once, at start: weir's own path (the probes run it) and a descriptor
+ * readable once the exporter stops (probes running then are killed).
+ * Makes the private directory the probes write their metrics into.
+ * 0, or -1 with the reason in err. */
+int probe_setup(const char *self, int stop_fd, char *err, size_t errlen);
+/* Removes that directory (at exit, no probe running). */
+void probe_cleanup(void);
 
 /* Runs the probe spec of configuration c (spec->module points into it).
  * openmetrics: the client accepts application/openmetrics-text. */
