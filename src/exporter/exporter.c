@@ -120,10 +120,11 @@ int exporter_run(const struct settings *s)
         current_clear();
         return 1;
     }
+    /* -D: the caller may return now; the log goes to --logfile from here. */
+    daemon_ready();
     xlog("listening on %s%s%s", where, s->exporter_config ? ", modules from " : "",
          s->exporter_config ? s->exporter_config : "");
     say_config(c);
-    daemon_ready();             /* -D: the caller may return now */
     for (;;) {
         int sig;
         if (sigwait(&sigs, &sig) != 0)
