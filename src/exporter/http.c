@@ -1,6 +1,7 @@
 #include "exporter/http.h"
 #include "exporter/current.h"
 #include "exporter/probe.h"
+#include "exporter/reqtimer.h"
 #include "exporter/selfmetrics.h"
 #include "exporter/xlog.h"
 
@@ -20,7 +21,8 @@
 
 /* Limits that keep slow or malformed clients from holding the exporter.
  * Prometheus scrapes every target of a job at once over connections of
- * its own, hence the generous per-address limit. */
+ * its own, hence the generous per-address limit. A request must also
+ * arrive whole within REQUEST_TIMEOUT_S (reqtimer.h). */
 #define IDLE_TIMEOUT_S      15      /* a connection silent this long is closed */
 #define CONNECTIONS_MAX     512
 #define CONNECTIONS_PER_IP  256
@@ -194,6 +196,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
     struct request *rq = *con_cls;
     if (!rq) {
         /* First call, headers read. */
+        reqtimer_busy(conn);
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
             return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
         const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -230,7 +233,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                       enum MHD_RequestTerminationCode why)
 {
-    (void)cls, (void)conn, (void)why;
+    (void)cls, (void)why;
+    reqtimer_idle(conn);
     struct request *rq = *con_cls;
     if (!rq)
         return;
@@ -352,10 +356,18 @@ int http_start(const char *listen_on, char *where, size_t wherelen, char *err, s
                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONNECTIONS_PER_IP,
                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY,
                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                               MHD_OPTION_NOTIFY_CONNECTION, reqtimer_notify, NULL,
                                MHD_OPTION_END);
     if (!daemon_) {
         close(fd);
         snprintf(err, errlen, "unable to start the HTTP server on %s", where);
+        return -1;
+    }
+    int e = reqtimer_start();
+    if (e) {
+        MHD_stop_daemon(daemon_);
+        daemon_ = NULL;
+        snprintf(err, errlen, "unable to create a thread: %s", strerror(e));
         return -1;
     }
     return 0;
@@ -369,6 +381,7 @@ void http_stop(void)
     while (jobs > 0)
         pthread_cond_wait(&jobs_done, &jobs_lock);
     pthread_mutex_unlock(&jobs_lock);
+    reqtimer_stop();
     MHD_stop_daemon(daemon_);   /* closes the listening socket too */
     daemon_ = NULL;
 }

@@ -6,9 +6,9 @@
 # bad, unknown and repeated parameters, 429 with Retry-After within the
 # per-target interval), 404 and 405, /-/healthy, /metrics counting each
 # outcome, SIGHUP reloading a good and keeping the old on a bad modules
-# file, a bad file refused at start with file:line, -D with --pidfile, and
-# SIGTERM ending a running probe's test. The hostile-HTTP, soak and real
-# Prometheus tests are elsewhere (exporter_*.sh).
+# file, a bad file refused at start with file:line, a request trickled in
+# cut off, -D with --pidfile, and SIGTERM ending a running probe's test.
+# Hostile HTTP, a soak and a real Prometheus server are tests of their own.
 #
 # Environment (tests/Makefile.am): WEIR, WEIR_PLUGIN_PATH, TESTS_DIR.
 . "$(dirname "$0")/lib.sh"
@@ -257,6 +257,42 @@ case_reload() {
     done
 }
 run_case "SIGHUP: a good file reloaded, a bad one logged and the old one kept" case_reload
+
+# --- a request trickled in ---
+case_slow_request() {
+    start_exporter --exporter-allow 127.0.0.0/8 || return
+    # A byte a second: never silent long enough for an idle timeout.
+    timeout -k 3 40 python3 - "$XPORT" >"$CASE_DIR/slow" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+start = time.time()
+try:
+    for ch in b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 60:
+        s.send(bytes([ch]))
+        time.sleep(1)
+        s.setblocking(False)
+        try:
+            if s.recv(100) == b"":
+                break
+        except BlockingIOError:
+            pass
+        s.setblocking(True)
+except OSError:
+    pass
+print("closed after %.0f s" % (time.time() - start))
+PY
+    local slow=$!
+    track_pid "$slow"
+    sleep 2
+    get healthy "/-/healthy"
+    expect_status healthy 200 "/-/healthy while a request trickles in"
+    wait_exit "$slow" 30 || { fail "the trickling connection was not closed within 30 s"; return; }
+    local took
+    took=$(sed -n 's/^closed after \([0-9]*\) s$/\1/p' "$CASE_DIR/slow")
+    [ -n "$took" ] && [ "$took" -ge 9 ] && [ "$took" -le 20 ] ||
+        fail "the trickling connection: '$(oneline "$CASE_DIR/slow")', want closed after 10 to 20 s"
+}
+run_case "a request trickled in is cut off after 10 s, others served meanwhile" case_slow_request
 
 # --- as a service ---
 case_daemon() {
