@@ -333,25 +333,30 @@ static int has_transport(const struct exp_module *m, const char *name)
 }
 
 /* weir's option parser on the probe's command line as this module runs it
- * with each of its transports: unknown options, values out of range, a
- * transport that does not load. */
+ * with each of its transports, and both ways when a query may turn
+ * reverse: unknown options, values out of range, a transport that does not
+ * load, options that need the other direction (--rcv-timeout). */
 static int check_options(struct reader *r, const struct exp_module *m)
 {
     int line = r->key_line[MK_ARGS] ? r->key_line[MK_ARGS] : r->module_line;
-    for (size_t i = 0; i < m->n_transports; i++) {
-        struct probe_spec spec;
-        probe_spec_from_module(m, &spec);
-        spec.transport = m->transports[i];
-        char **argv = probe_spec_argv(&spec, "weir", "127.0.0.1");
-        if (!argv)
-            return fail(r, line, "out of memory");
-        char why[512];
-        int rc = modargs_check(argv, why, sizeof why);
-        probe_argv_free(argv);
-        if (rc != 0)
-            return fail(r, line, "weir refuses module %s's options with transport %s: %s", m->name,
-                        m->transports[i], why);
-    }
+    int directions = m->params & PP_REVERSE ? 2 : 1;
+    for (size_t i = 0; i < m->n_transports; i++)
+        for (int d = 0; d < directions; d++) {
+            struct probe_spec spec;
+            probe_spec_from_module(m, &spec);
+            spec.transport = m->transports[i];
+            spec.reverse = d ? !m->reverse : m->reverse;
+            char **argv = probe_spec_argv(&spec, "weir", "127.0.0.1");
+            if (!argv)
+                return fail(r, line, "out of memory");
+            char why[512];
+            int rc = modargs_check(argv, why, sizeof why);
+            probe_argv_free(argv);
+            if (rc != 0)
+                return fail(r, line, "weir refuses module %s's options with transport %s%s: %s", m->name,
+                            m->transports[i], d ? (spec.reverse ? " and reverse=1" : " and reverse=0") : "",
+                            why);
+        }
     return 0;
 }
 

@@ -170,7 +170,8 @@ static void test_full_file(void)
     CU_ASSERT_EQUAL(c->n_modules, 1);
     exp_config_free(c);
     /* A module's options that weir takes with each of its transports. */
-    c = load("[module tls]\ntransport = tls\nargs = --tls-insecure -N\n");
+    c = load("[module tls]\ntransport = tls\nargs = --tls-insecure -N\n[module rcv]\nreverse = yes\n"
+             "args = --rcv-timeout 5000\n");
     if (!c)
         fprintf(stderr, "\n  %s\n", err);
     CU_ASSERT_PTR_NOT_NULL(c);
@@ -264,6 +265,9 @@ static void test_file_errors(void)
     fails_at("[module m]\ntransports = tcp, tls\nargs = --tls-insecure\n", 3,
              "with transport tcp: unrecognized option '--tls-insecure'");
     fails_at("[module m]\n\ntransport = no_such_transport\n", 1, "with transport no_such_transport: ");
+    /* A query may turn reverse: the options must suit both directions. */
+    fails_at("[module m]\nreverse = yes\nparams = reverse\nargs = --rcv-timeout 5000\n", 4,
+             "with transport tcp and reverse=0: client receive timeout is valid only in receiving mode");
 }
 
 static void test_file_io_errors(void)
