@@ -720,6 +720,24 @@ static void test_split(void)
     char *ok[] = { "-T", "-R", "--title", "-t", "--extra-data=-R", "-Cx", "-R" };
     CU_ASSERT_EQUAL(modargs_refused(ok, 5, why, sizeof why), 0);
     CU_ASSERT_EQUAL(modargs_refused(ok + 5, 2, why, sizeof why), -1);
+    /* Each option the probe sets, or that would change what a probe is. */
+    char *probes_own[] = { "-c", "-s", "-p", "-u", "-t", "-n", "-k", "-O", "-R", "-P", "-b", "-J", "-D",
+                           "-I", "-h", "-v", "--client", "--server", "--loopback", "--port",
+                           "--transport", "--udp", "--time", "--bytes", "--blockcount", "--omit",
+                           "--reverse", "--parallel", "--bitrate", "--bandwidth", "--json",
+                           "--json-stream", "--json-stream-full-output", "--reporter", "--logfile",
+                           "--daemon", "--pidfile", "--connect-timeout", "--help", "--version",
+                           "--list-plugins", "--exporter", "--exporter-allow=10.0.0.0/8", "--exp" };
+    for (size_t i = 0; i < sizeof probes_own / sizeof probes_own[0]; i++) {
+        int rc = modargs_refused(&probes_own[i], 1, why, sizeof why);
+        if (rc != -1)
+            fprintf(stderr, "\n  %s was not refused\n", probes_own[i]);
+        CU_ASSERT_EQUAL(rc, -1);
+    }
+    /* Options a module may give, and those that merely begin alike. */
+    char *fine[] = { "-N", "-C", "cubic", "--bidir", "--timestamps", "--udp-counters-64bit",
+                     "--server-bitrate-limit", "1M", "--tls-insecure", "--plugin-dir", "/x", "-Z" };
+    CU_ASSERT_EQUAL(modargs_refused(fine, sizeof fine / sizeof fine[0], why, sizeof why), 0);
     char *after_dashes[] = { "--", "-R" };
     CU_ASSERT_EQUAL(modargs_refused(after_dashes, 2, why, sizeof why), 0);
 }
