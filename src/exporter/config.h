@@ -121,8 +121,8 @@ int probe_request_parse(const struct exp_config *c, const char *const *keys,
 
 /* The child's argument vector for a probe: SELF -c ADDRESS -p PORT
  * --transport T -t TIME [-R] [-P N] [-b RATE] MODULE_ARGS... --reporter
- * openmetrics --connect-timeout MS. ADDRESS is the numeric address the
- * allow-list checked. NULL-terminated, malloc'd (free with
+ * openmetrics --connect-timeout MS [--plugin-dir DIR] (the exporter's own,
+ * when it has one). ADDRESS is the numeric address the allow-list checked. NULL-terminated, malloc'd (free with
  * probe_argv_free); NULL when out of memory. */
 char **probe_spec_argv(const struct probe_spec *p, const char *self, const char *address);
 void probe_argv_free(char **argv);
