@@ -1,28 +1,21 @@
 /* The modules file (docs/exporter.md, "The modules file") and the command
- * line's allow rules, read into one struct exp_config. Every error names
- * its file and line. */
+ * line's allow rules, read into one struct exp_config: the file's lines,
+ * its sections and the [exporter] keys; module.c reads a [module]'s keys.
+ * Every error names its file and line. */
 #include "exporter/config.h"
 #include "exporter/allow.h"
-#include "exporter/modargs.h"
-#include "exporter/query.h"
+#include "exporter/module.h"
 #include "exporter/values.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LINE_MAX_LEN 4096
-#define MODULE_NAME_MAX 64
-#define TRANSPORT_NAME_MAX 64
-
-/* Ceilings config.h states, and the ranges of the [exporter] keys. */
-#define MAX_TIME_CEILING_S 60
-#define MAX_PARALLEL_CEILING 128
-#define DEFAULT_MAX_PARALLEL 8
+/* The ranges of the [exporter] keys. */
 #define MAX_CONCURRENT_MAX 256
 #define QUEUE_TIMEOUT_MAX_S 600
 #define MIN_INTERVAL_MAX_S 86400
@@ -34,18 +27,6 @@ enum exporter_key { EK_MAX_CONCURRENT, EK_QUEUE_TIMEOUT, EK_MIN_INTERVAL, EK_PRO
 static const char *const exporter_keys[N_EXPORTER_KEYS] = {
     "max_concurrent", "queue_timeout", "min_interval", "probe_grace", "allow",
 };
-
-enum module_key { MK_TRANSPORT, MK_TIME, MK_REVERSE, MK_PARALLEL, MK_BITRATE, MK_PORT, MK_ARGS,
-                  MK_PARAMS, MK_TRANSPORTS, MK_MAX_TIME, MK_MAX_PARALLEL, MK_MAX_BITRATE,
-                  N_MODULE_KEYS };
-static const char *const module_keys[N_MODULE_KEYS] = {
-    "transport", "time", "reverse", "parallel", "bitrate", "port", "args",
-    "params", "transports", "max_time", "max_parallel", "max_bitrate",
-};
-
-/* params' names, in enum probe_param's order. */
-static const char *const param_names[] = { "transport", "time", "reverse", "parallel", "bitrate", "udp" };
-#define N_PARAM_NAMES (sizeof param_names / sizeof param_names[0])
 
 struct reader {
     const char *path;
@@ -73,15 +54,6 @@ static int fail(struct reader *r, int line, const char *fmt, ...)
     return -1;
 }
 
-static void module_clear(struct exp_module *m)
-{
-    free(m->name);
-    free(m->transport);
-    modargs_free(m->args, m->n_args);
-    value_list_free(m->transports, m->n_transports);
-    memset(m, 0, sizeof *m);
-}
-
 void exp_config_free(struct exp_config *c)
 {
     if (!c)
@@ -106,41 +78,6 @@ const struct exp_module *exp_config_module(const struct exp_config *c, const cha
     return NULL;
 }
 
-/* A new module with config.h's defaults (transports filled in at its end). */
-static struct exp_module *add_module(struct exp_config *c, const char *name)
-{
-    struct exp_module *grown = realloc(c->modules, (c->n_modules + 1) * sizeof *grown);
-    if (!grown)
-        return NULL;
-    c->modules = grown;
-    struct exp_module *m = &grown[c->n_modules];
-    memset(m, 0, sizeof *m);
-    m->name = strdup(name);
-    m->transport = strdup("tcp");
-    if (!m->name || !m->transport) {
-        module_clear(m);
-        return NULL;
-    }
-    m->time = 5;
-    m->parallel = 1;
-    m->port = 5201;
-    m->max_time = MAX_TIME_CEILING_S;
-    m->max_parallel = DEFAULT_MAX_PARALLEL;
-    c->n_modules++;
-    return m;
-}
-
-/* A module without transports= may run its transport only. */
-static int default_transports(struct exp_module *m)
-{
-    if (m->transports)
-        return 0;
-    if (!(m->transports = calloc(1, sizeof *m->transports)) || !(m->transports[0] = strdup(m->transport)))
-        return -1;
-    m->n_transports = 1;
-    return 0;
-}
-
 static int add_allow(struct exp_config *c, const char *text, char *why, size_t len)
 {
     struct allow_rule rule;
@@ -154,32 +91,6 @@ static int add_allow(struct exp_config *c, const char *text, char *why, size_t l
     }
     c->allow = grown;
     c->allow[c->n_allow++] = rule;
-    return 0;
-}
-
-static int valid_name(const char *name, size_t max, const char *extra)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > max)
-        return 0;
-    for (const char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr(extra, *p))
-            return 0;
-    return 1;
-}
-
-/* A duration in whole seconds within [min, max]. */
-static int whole_seconds(struct reader *r, const char *key, const char *v, int min, int max, double *out)
-{
-    char why[160];
-    double s;
-    if (value_duration(v, &s, why, sizeof why) != 0)
-        return fail(r, r->line, "%s: %s", key, why);
-    if (s != floor(s))
-        return fail(r, r->line, "%s: %s is not whole seconds (weir's -t counts seconds)", key, v);
-    if (s < min || s > max)
-        return fail(r, r->line, "%s: %s is out of range (%d s to %d s)", key, v, min, max);
-    *out = s;
     return 0;
 }
 
@@ -216,167 +127,22 @@ static int exporter_key(struct reader *r, int k, const char *v)
     return 0;
 }
 
-static int set_params(struct reader *r, struct exp_module *m, const char *v)
-{
-    char **items;
-    size_t n;
-    char why[256];
-    if (value_list(v, &items, &n, why, sizeof why) != 0)
-        return fail(r, r->line, "params: %s", why);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        size_t j = 0;
-        while (j < N_PARAM_NAMES && strcmp(param_names[j], items[i]) != 0)
-            j++;
-        if (j == N_PARAM_NAMES)
-            rc = fail(r, r->line, "params: unknown parameter '%s' (transport, time, reverse, parallel, "
-                      "bitrate, udp)", items[i]);
-        else if (m->params & (1u << j))
-            rc = fail(r, r->line, "params: '%s' listed twice", items[i]);
-        else
-            m->params |= 1u << j;
-    }
-    value_list_free(items, n);
-    return rc;
-}
-
-static int set_transports(struct reader *r, struct exp_module *m, const char *v)
-{
-    char why[256];
-    if (value_list(v, &m->transports, &m->n_transports, why, sizeof why) != 0)
-        return fail(r, r->line, "transports: %s", why);
-    for (size_t i = 0; i < m->n_transports; i++) {
-        if (!valid_name(m->transports[i], TRANSPORT_NAME_MAX, "-_"))
-            return fail(r, r->line, "transports: '%s' is not a transport's name", m->transports[i]);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(m->transports[i], m->transports[j]) == 0)
-                return fail(r, r->line, "transports: '%s' listed twice", m->transports[i]);
-    }
-    return 0;
-}
-
-static int set_args(struct reader *r, struct exp_module *m, const char *v)
-{
-    char why[256];
-    if (modargs_split(v, &m->args, &m->n_args, why, sizeof why) != 0)
-        return fail(r, r->line, "args: %s", why);
-    if (modargs_refused(m->args, m->n_args, why, sizeof why) != 0)
-        return fail(r, r->line, "args: %s", why);
-    return 0;
-}
-
 static int module_key(struct reader *r, int k, const char *v)
 {
-    struct exp_module *m = &r->c->modules[r->c->n_modules - 1];
-    char why[256];
-    int port;
-    switch (k) {
-    case MK_TRANSPORT:
-        if (!valid_name(v, TRANSPORT_NAME_MAX, "-_"))
-            return fail(r, r->line, "transport: '%s' is not a transport's name", v);
-        free(m->transport);
-        if (!(m->transport = strdup(v)))
-            return fail(r, r->line, "out of memory");
-        return 0;
-    case MK_TIME:
-        return whole_seconds(r, "time", v, 1, MAX_TIME_CEILING_S, &m->time);
-    case MK_MAX_TIME:
-        return whole_seconds(r, "max_time", v, 1, MAX_TIME_CEILING_S, &m->max_time);
-    case MK_REVERSE:
-        if (value_bool(v, &m->reverse, why, sizeof why) != 0)
-            return fail(r, r->line, "reverse: %s", why);
-        return 0;
-    case MK_PARALLEL:
-        if (value_int(v, 1, MAX_PARALLEL_CEILING, &m->parallel, why, sizeof why) != 0)
-            return fail(r, r->line, "parallel: %s", why);
-        return 0;
-    case MK_MAX_PARALLEL:
-        if (value_int(v, 1, MAX_PARALLEL_CEILING, &m->max_parallel, why, sizeof why) != 0)
-            return fail(r, r->line, "max_parallel: %s", why);
-        return 0;
-    case MK_BITRATE:
-        if (value_rate(v, &m->bitrate, why, sizeof why) != 0)
-            return fail(r, r->line, "bitrate: %s", why);
-        return 0;
-    case MK_MAX_BITRATE:
-        if (value_rate(v, &m->max_bitrate, why, sizeof why) != 0)
-            return fail(r, r->line, "max_bitrate: %s", why);
-        return 0;
-    case MK_PORT:
-        if (value_int(v, 1, 65535, &port, why, sizeof why) != 0)
-            return fail(r, r->line, "port: %s", why);
-        m->port = port;
-        return 0;
-    case MK_ARGS:
-        return set_args(r, m, v);
-    case MK_PARAMS:
-        return set_params(r, m, v);
-    case MK_TRANSPORTS:
-        return set_transports(r, m, v);
-    }
+    char why[512];
+    if (module_set(&r->c->modules[r->c->n_modules - 1], (enum module_key)k, v, why, sizeof why) != 0)
+        return fail(r, r->line, "%s", why);
     return 0;
 }
 
-/* The line a cross-check names: the first key's if given, else the
- * second's, else the module's header. */
-static int line_of(const struct reader *r, int k1, int k2)
-{
-    return r->key_line[k1] ? r->key_line[k1] : k2 >= 0 && r->key_line[k2] ? r->key_line[k2] : r->module_line;
-}
-
-static int has_transport(const struct exp_module *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_transports; i++)
-        if (strcmp(m->transports[i], name) == 0)
-            return 1;
-    return 0;
-}
-
-/* weir's option parser on the probe's command line as this module runs it
- * with each of its transports: unknown options, values out of range, a
- * transport that does not load. */
-static int check_options(struct reader *r, const struct exp_module *m)
-{
-    int line = r->key_line[MK_ARGS] ? r->key_line[MK_ARGS] : r->module_line;
-    for (size_t i = 0; i < m->n_transports; i++) {
-        struct probe_spec spec;
-        probe_spec_from_module(m, &spec);
-        spec.transport = m->transports[i];
-        char **argv = probe_spec_argv(&spec, "weir", "127.0.0.1");
-        if (!argv)
-            return fail(r, line, "out of memory");
-        char why[512];
-        int rc = modargs_check(argv, why, sizeof why);
-        probe_argv_free(argv);
-        if (rc != 0)
-            return fail(r, line, "weir refuses module %s's options with transport %s: %s", m->name,
-                        m->transports[i], why);
-    }
-    return 0;
-}
-
-/* Checks across the keys of the module just read. */
 static int finish_module(struct reader *r)
 {
-    struct exp_module *m = &r->c->modules[r->c->n_modules - 1];
-    if (!r->key_line[MK_TRANSPORTS] && default_transports(m) != 0)
-        return fail(r, r->module_line, "out of memory");
-    if (!has_transport(m, m->transport))
-        return fail(r, line_of(r, MK_TRANSPORT, MK_TRANSPORTS), "transport %s is not among transports",
-                    m->transport);
-    if ((m->params & PP_UDP) && !has_transport(m, "udp"))
-        return fail(r, r->key_line[MK_PARAMS], "params: udp needs udp among transports");
-    if (m->time > m->max_time)
-        return fail(r, line_of(r, MK_TIME, MK_MAX_TIME), "time %g s is above max_time %g s", m->time,
-                    m->max_time);
-    if (m->parallel > m->max_parallel)
-        return fail(r, line_of(r, MK_PARALLEL, MK_MAX_PARALLEL), "parallel %d is above max_parallel %d",
-                    m->parallel, m->max_parallel);
-    if (m->max_bitrate && m->bitrate > m->max_bitrate / (uint64_t)m->parallel)
-        return fail(r, line_of(r, MK_BITRATE, MK_MAX_BITRATE),
-                    "bitrate %llu bit/s times %d streams is above max_bitrate %llu bit/s",
-                    (unsigned long long)m->bitrate, m->parallel, (unsigned long long)m->max_bitrate);
-    return check_options(r, m);
+    char why[1024];
+    int line;
+    if (module_finish(&r->c->modules[r->c->n_modules - 1], r->key_line, r->module_line, &line, why,
+                      sizeof why) != 0)
+        return fail(r, line, "%s", why);
+    return 0;
 }
 
 static int end_section(struct reader *r)
@@ -415,12 +181,11 @@ static int section(struct reader *r, char *text)
     if (strncmp(name, "module", 6) != 0 || !isspace((unsigned char)name[6]))
         return fail(r, r->line, "unknown section [%s] (there are [exporter] and [module NAME])", name);
     char *mod = trim(name + 6);
-    if (!valid_name(mod, MODULE_NAME_MAX, "-_."))
-        return fail(r, r->line, "module name '%s': 1 to %d letters, digits, '-', '_' or '.'", mod,
-                    MODULE_NAME_MAX);
+    if (!module_name_valid(mod))
+        return fail(r, r->line, "module name '%s': 1 to 64 letters, digits, '-', '_' or '.'", mod);
     if (exp_config_module(r->c, mod))
         return fail(r, r->line, "module %s defined twice", mod);
-    if (!add_module(r->c, mod))
+    if (!module_add(r->c, mod))
         return fail(r, r->line, "out of memory");
     r->section = SEC_MODULE;
     r->module_line = r->line;
@@ -436,14 +201,17 @@ static int key_value(struct reader *r, char *text)
     char *key = trim(text), *value = trim(eq + 1);
     if (r->section == SEC_NONE)
         return fail(r, r->line, "'%s' outside a section ([exporter] or [module NAME])", key);
-    const char *const *keys = r->section == SEC_MODULE ? module_keys : exporter_keys;
-    int n_keys = r->section == SEC_MODULE ? N_MODULE_KEYS : N_EXPORTER_KEYS;
     int k = 0;
-    while (k < n_keys && strcmp(keys[k], key) != 0)
-        k++;
-    const char *where = r->section == SEC_MODULE ? "a [module]" : "[exporter]";
-    if (k == n_keys)
-        return fail(r, r->line, "unknown key '%s' in %s", key, where);
+    if (r->section == SEC_MODULE) {
+        k = module_key_index(key);
+    } else {
+        while (k < N_EXPORTER_KEYS && strcmp(exporter_keys[k], key) != 0)
+            k++;
+        k = k < N_EXPORTER_KEYS ? k : -1;
+    }
+    if (k < 0)
+        return fail(r, r->line, "unknown key '%s' in %s", key,
+                    r->section == SEC_MODULE ? "a [module]" : "[exporter]");
     if (!*value)
         return fail(r, r->line, "%s has no value", key);
     int repeatable = r->section == SEC_EXPORTER && k == EK_ALLOW;
@@ -497,8 +265,7 @@ static int add_builtin_default(struct exp_config *c)
 {
     if (exp_config_module(c, "default"))
         return 0;
-    struct exp_module *m = add_module(c, "default");
-    return m && default_transports(m) == 0 ? 0 : -1;
+    return module_add_builtin_default(c);
 }
 
 struct exp_config *exp_config_load(const char *path, char *const *cli_allow, size_t n_cli_allow,

@@ -248,18 +248,22 @@ static void check_in_child(char *const *argv, int out)
 
 #define CHECK_TIMEOUT_MS 10000
 
-/* Reads the child's output until it closes it (or the time runs out). */
-static size_t read_child(int fd, char *buf, size_t cap, char tail[2])
+/* Reads the child's output until it closes it, or until the time runs out
+ * (*stuck set: it is still running). */
+static size_t read_child(int fd, char *buf, size_t cap, char tail[2], int *stuck)
 {
     size_t used = 0;
     tail[0] = tail[1] = 1;          /* no verdict yet */
+    *stuck = 0;
     struct pollfd p = { .fd = fd, .events = POLLIN };
     for (;;) {
         int r = poll(&p, 1, CHECK_TIMEOUT_MS);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (r <= 0) {
+            *stuck = r == 0;
             return used;
+        }
         char chunk[512];
         ssize_t got = read(fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR)
@@ -275,18 +279,33 @@ static size_t read_child(int fd, char *buf, size_t cap, char tail[2])
     }
 }
 
-/* weir's line without the "weir: error - " (or getopt's "weir: ") before it. */
-static void first_line(const char *text, char *why, size_t len)
+/* weir's reason among what it wrote: its last "weir: error - REASON" line,
+ * else getopt's last "weir: REASON" (the usage hint follows either, debug
+ * lines may come before). */
+static void reason_of(const char *text, char *why, size_t len)
 {
-    char prefix[64];
     const char *name = identity_name();
-    size_t end = strcspn(text, "\n");
-    snprintf(prefix, sizeof prefix, "%s: error - ", name);
-    if (strncmp(text, prefix, strlen(prefix)) == 0)
-        text += strlen(prefix), end -= strlen(prefix);
-    else if (strncmp(text, name, strlen(name)) == 0 && strncmp(text + strlen(name), ": ", 2) == 0)
-        text += strlen(name) + 2, end -= strlen(name) + 2;
-    snprintf(why, len, "%.*s", (int)end, text);
+    size_t name_len = strlen(name);
+    const char *best = NULL;
+    size_t best_len = 0;
+    int best_is_error = 0;
+    for (const char *line = text; *line;) {
+        size_t n = strcspn(line, "\n");
+        if (n > name_len + 2 && strncmp(line, name, name_len) == 0 && strncmp(line + name_len, ": ", 2) == 0) {
+            const char *rest = line + name_len + 2;
+            int is_error = strncmp(rest, "error - ", 8) == 0;
+            if (is_error || !best_is_error) {
+                best = is_error ? rest + 8 : rest;
+                best_len = n - (size_t)(best - line);
+                best_is_error = is_error;
+            }
+        }
+        line += n + (line[n] == '\n');
+    }
+    if (best)
+        snprintf(why, len, "%.*s", (int)best_len, best);
+    else
+        snprintf(why, len, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
 int modargs_check(char *const *argv, char *why, size_t len)
@@ -309,19 +328,21 @@ int modargs_check(char *const *argv, char *why, size_t len)
         check_in_child(argv, fds[1]);
     }
     close(fds[1]);
-    char out[2048], tail[2];
-    size_t used = read_child(fds[0], out, sizeof out - 1, tail);
+    char out[4096], tail[2];
+    int stuck;
+    size_t used = read_child(fds[0], out, sizeof out - 1, tail, &stuck);
     close(fds[0]);
-    int status;
-    if (tail[0] != '\0' || (tail[1] != 'Y' && tail[1] != 'N'))
-        kill(pid, SIGKILL);         /* stuck or gone: it is done either way */
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    if (stuck)
+        kill(pid, SIGKILL);
+    /* Someone else may reap it (a SIGCHLD handler): the verdict is in the
+     * pipe, not in its status. */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
     if (tail[0] == '\0' && tail[1] == 'Y')
         return 0;
     if (tail[0] == '\0' && tail[1] == 'N') {
         out[used >= 2 ? used - 2 : 0] = '\0';
-        first_line(out, why, len);
+        reason_of(out, why, len);
         if (!*why)
             snprintf(why, len, "weir's option parser refused them");
     } else {
