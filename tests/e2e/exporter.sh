@@ -228,6 +228,11 @@ case_config_error() {
 }
 run_case "a bad modules file or option: exit 1, file:line and reason" case_config_error
 
+# reloads_logged N: the exporter's log says "reloaded" N times or more.
+reloads_logged() {
+    [ "$(grep -c reloaded "$SERVER_ERR")" -ge "$1" ]
+}
+
 case_reload() {
     with_server || return
     printf '[exporter]\nmin_interval = 0s\n[module quick]\ntime = 1s\n' >"$CASE_DIR/modules.ini"
@@ -241,6 +246,26 @@ case_reload() {
     get after "/probe?target=127.0.0.1:$WPORT&module=later"
     expect_status after 200 "module 'later' after the reload"
     [ "$(metric after weir_probe_success)" = 1 ] || fail "module later: weir_probe_success '$(metric after weir_probe_success)'"
+    # A probe running through a reload keeps its configuration, though the
+    # new one drops its module.
+    printf '[exporter]\nmin_interval = 0s\n[module quick]\ntime = 1s\n[module later]\ntime = 3s\n' \
+        >"$CASE_DIR/modules.ini"
+    kill -HUP "$XPID"
+    wait_until 10 reloads_logged 2 || fail "no second 'reloaded' in the log"
+    timeout -k 3 40 python3 "$GET" "http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$WPORT&module=later" \
+        >"$CASE_DIR/through" 2>&1 &
+    local client=$! n
+    track_pid "$client"
+    for n in $(seq 100); do
+        [ -n "$(pgrep -P "$XPID")" ] && break
+        sleep 0.05
+    done
+    printf '[exporter]\nmin_interval = 0s\n[module quick]\ntime = 1s\n' >"$CASE_DIR/modules.ini"
+    kill -HUP "$XPID"
+    wait_exit "$client" 30 || fail "the probe running through the reload did not answer"
+    expect_status through 200 "a probe running through a reload that drops its module"
+    [ "$(metric through weir_probe_success)" = 1 ] ||
+        fail "through a reload: weir_probe_success '$(metric through weir_probe_success)'"
     printf '[exporter]\nmin_interval = 0s\n[module later]\ntime = 1s\nnonsense here\n' >"$CASE_DIR/modules.ini"
     kill -HUP "$XPID"
     wait_grep "$SERVER_ERR" "reload failed.*modules.ini:5" 10 ||
@@ -250,7 +275,7 @@ case_reload() {
     is_running "$XWRAP" || fail "the exporter ended after a bad reload"
     get m "/metrics"
     local want
-    for want in 'weir_exporter_config_reloads_total{result="success"} 1' \
+    for want in 'weir_exporter_config_reloads_total{result="success"} 3' \
                 'weir_exporter_config_reloads_total{result="failure"} 1' \
                 'weir_exporter_config_last_reload_successful 0'; do
         body_of m | grep -qxF "$want" || fail "/metrics lacks '$want'"
