@@ -4,10 +4,12 @@
 # for), a closed port (200, success 0 and the reason), refusals (403 for
 # a target outside the allow-list or with no allow rule at all, 400 for
 # bad, unknown and repeated parameters, 429 with Retry-After within the
-# per-target interval), 404 and 405, /-/healthy, /metrics counting each
-# outcome, SIGHUP reloading a good and keeping the old on a bad modules
-# file, a bad file refused at start with file:line, a request trickled in
-# cut off, -D with --pidfile, and SIGTERM ending a running probe's test.
+# per-target interval, 503 without a slot within queue_timeout), 404 and
+# 405, /-/healthy, /metrics counting each outcome, SIGHUP reloading a good
+# and keeping the old on a bad modules file (a probe running through it
+# keeping its own), a bad file refused at start with file:line, a request
+# trickled in cut off, -D with --pidfile, and SIGTERM ending a running
+# probe's test.
 # Hostile HTTP, a soak and a real Prometheus server are tests of their own.
 #
 # Environment (tests/Makefile.am): WEIR, WEIR_PLUGIN_PATH, TESTS_DIR.
@@ -196,6 +198,35 @@ case_interval() {
     body_of m | grep -qxF 'weir_exporter_probes_refused_total{code="429"} 1' || fail "/metrics: 429 not counted"
 }
 run_case "min_interval: 429 with Retry-After for the same target, not another" case_interval
+
+# --- the slots ---
+case_slots() {
+    with_server || return
+    printf '[exporter]\nmin_interval = 0s\nmax_concurrent = 1\nqueue_timeout = 1s\n[module slow]\ntime = 4s\n' \
+        >"$CASE_DIR/modules.ini"
+    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    timeout -k 3 40 python3 "$GET" "http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$WPORT&module=slow" \
+        >"$CASE_DIR/first" 2>&1 &
+    local client=$! n
+    track_pid "$client"
+    for n in $(seq 100); do
+        [ -n "$(pgrep -P "$XPID")" ] && break
+        sleep 0.05
+    done
+    get second "/probe?target=127.0.0.1:$CLOSED&module=slow"
+    expect_status second 503 "a probe finding no slot within queue_timeout"
+    body_of second | grep -q "no probe slot free within 1 s" || fail "503 without its reason: $(body_of second)"
+    wait_exit "$client" 30 || fail "the first probe did not answer"
+    expect_status first 200 "the probe holding the slot"
+    get m "/metrics"
+    local want
+    for want in 'weir_exporter_probes_refused_total{code="503"} 1' \
+                'weir_exporter_probes_total{module="slow",result="success"} 1' \
+                'weir_exporter_probes_running 0' 'weir_exporter_probes_waiting 0'; do
+        body_of m | grep -qxF "$want" || fail "/metrics lacks '$want'"
+    done
+}
+run_case "max_concurrent: a probe finding no slot within queue_timeout is 503" case_slots
 
 # --- no allow rule ---
 case_no_allow() {
