@@ -49,7 +49,7 @@ static void reload(const struct settings *s)
     }
     current_set(c);
     selfmetrics_reload(1);
-    xlog("reloaded %s: %zu modules, %zu allow rules", s->exporter_config ? s->exporter_config : "(no file)",
+    xlog("reloaded %s: modules: %zu, allow rules: %zu", s->exporter_config ? s->exporter_config : "(no file)",
          c->n_modules, c->n_allow);
     if (c->n_allow == 0)
         xlog("no allow rule: every probe is refused (403)");
@@ -57,8 +57,8 @@ static void reload(const struct settings *s)
 
 static void say_config(const struct exp_config *c)
 {
-    xlog("%zu modules, %zu allow rules, %d probes at once (waiting up to %g s), "
-         "%g s between probes of one target", c->n_modules, c->n_allow, c->max_concurrent,
+    xlog("modules: %zu, allow rules: %zu, probes at once: %d (waiting up to %g s), "
+         "at least %g s between probes of one target", c->n_modules, c->n_allow, c->max_concurrent,
          c->queue_timeout, c->min_interval);
     if (c->n_allow == 0)
         xlog("no allow rule (--exporter-allow, or allow in the modules file): every probe is "
