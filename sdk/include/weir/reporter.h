@@ -358,7 +358,7 @@ struct weir_reporter_ops {
     int (*test_end)(void *ctx, const struct weir_report_end *e);
     /* required: the test is over; error is NULL on success. A reporter
      * that buffers (json) writes its document here. When error is set and
-     * this reporter did not show its text on its sink (it writes a file,
+     * this reporter did not show its text on its sink (2.1: it writes a file,
      * or its format has no place for a reason: openmetrics, svg), it does
      * everything else as usual and returns WEIR_E_NOTIMPL; when no
      * reporter showed the error, weir writes "weir: error - TEXT" on
