@@ -111,10 +111,10 @@ struct quic_stream {
     int closed_by_peer;         /* CONNECTION_CLOSE or draining */
     int confirmed;              /* client: HANDSHAKE_DONE came (the server
                                    accepted us); server: handshake done */
-    char why[200];              /* what failed, for the next hook's error */
+    char why[512];              /* what failed, for the next hook's error */
     /* Trust, during the handshake. */
     int verify_failed;
-    char verify_why[200];
+    char verify_why[480];
     /* Sender: payload bytes handed to ngtcp2 so far, and the block. */
     uint32_t blksize;
     uint64_t tx_bytes;

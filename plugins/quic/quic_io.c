@@ -26,13 +26,15 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
     (void)c;
     if (s->failed)
         return failure(s, WEIR_E_STREAMWRITE);
-    /* Up to the end of the max_blocks-th block from the current one. */
-    uint64_t budget = (uint64_t)max_blocks * s->blksize - s->tx_bytes % s->blksize;
+    /* Up to the end of the max_blocks-th block from the current one; none
+     * once the data ended (max_blocks 0, WEIR_CAP_SEND_DRAIN): only ACKs
+     * are read and lost packets sent again. */
+    uint64_t budget = max_blocks ? (uint64_t)max_blocks * s->blksize - s->tx_bytes % s->blksize : 0;
     uint64_t before = s->tx_bytes, wrote = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (quic_pump_rx(s) < 0 || quic_timers(s) < 0 || quic_flush(s, budget, &wrote) < 0)
             return failure(s, WEIR_E_STREAMWRITE);
-        if (wrote)
+        if (wrote && budget)
             break;
         if (!attempt)
             quic_wait(s, QUIC_SEND_WAIT_MS);

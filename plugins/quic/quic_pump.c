@@ -74,6 +74,8 @@ static unsigned char *next_slot(struct quic_stream *s)
 {
     if (s->tx_n) {
         struct quic_tx_entry *e = &s->tx[s->tx_n - 1];
+        if (!e->len)
+            return e->buf;      /* still being filled (WRITE_MORE) */
         if (!e->closed && e->len + s->max_pkt <= QUIC_TX_ENTRY_BYTES &&
             e->len / e->seg < WEIR_DATAGRAM_MAX_SEGMENTS)
             return e->buf + e->len;
@@ -284,7 +286,11 @@ void quic_send_close(struct quic_stream *s)
     (void)send_batch(s);
     s->tx_n = s->tx_sent = 0;
     ngtcp2_connection_close_error ccerr;
-    ngtcp2_connection_close_error_set_application_error(&ccerr, 0, NULL, 0);
+    uint8_t alert = ngtcp2_conn_get_tls_alert(s->conn);
+    if (s->failed && alert)     /* a refused handshake: say why, as TLS does */
+        ngtcp2_connection_close_error_set_transport_error_tls_alert(&ccerr, alert, NULL, 0);
+    else
+        ngtcp2_connection_close_error_set_application_error(&ccerr, 0, NULL, 0);
     ngtcp2_pkt_info pi = { 0 };
     size_t room = s->max_pkt ? s->max_pkt : QUIC_DEFAULT_PKT;
     ngtcp2_ssize n = ngtcp2_conn_write_connection_close(s->conn, NULL, &pi, s->tx[0].buf, room, &ccerr,

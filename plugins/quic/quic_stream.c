@@ -171,6 +171,7 @@ int quic_client_open(void *global, const struct weir_stream_config *cfg, void **
         rc = handshake(s, deadline, WEIR_E_STREAMCONNECT);
     }
     if (rc != WEIR_OK) {
+        quic_send_close(s);     /* so the server stops waiting for us */
         stream_free(s);
         return rc;
     }

@@ -153,6 +153,9 @@ static int verify_peer(gnutls_session_t session)
         if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) == 0) {
             snprintf(reason, sizeof reason, "%s", (const char *)out.data);
             gnutls_free(out.data);
+            size_t end = strlen(reason);
+            while (end && (reason[end - 1] == ' ' || reason[end - 1] == '.'))
+                reason[--end] = '\0';
         }
         s->verify_failed = 1;
         snprintf(s->verify_why, sizeof s->verify_why, "the %s's certificate is not trusted: %s (SHA-256 "
