@@ -85,7 +85,8 @@ static int handshake_completed_cb(ngtcp2_conn *conn, void *user)
 {
     (void)conn;
     struct quic_stream *s = user;
-    s->handshake_ns = quic_now(s->g) - s->handshake_ns;
+    s->handshake_ns = quic_now(s->g) - s->started_ns;
+    s->pkts_at_completion = s->pkts_sent;
     return 0;
 }
 

@@ -122,6 +122,7 @@ struct quic_stream {
                                    pointers into it until acknowledged */
     /* Receiver: payload bytes that arrived. */
     uint64_t rx_bytes;
+    uint64_t rx_reported;       /* of them, returned by recv */
     /* Packets. */
     struct quic_tx_entry tx[QUIC_TX_ENTRIES];
     uint32_t tx_n;              /* entries built, not yet all sent */
@@ -129,10 +130,12 @@ struct quic_stream {
     size_t max_pkt;             /* payload of one UDP datagram */
     unsigned char *rx_buf;      /* QUIC_RX_ENTRIES * WEIR_DATAGRAM_GRO_BYTES */
     uint64_t pkts_sent, pkts_recv;
+    uint64_t pkts_at_completion; /* pkts_sent when the handshake completed */
     /* Reported (written by the stream's thread, one store each). */
     uint64_t st_cwnd, st_srtt_ns, st_min_rtt_ns, st_rttvar_ns, st_inflight;
     uint64_t st_pto;
-    uint64_t handshake_ns;
+    uint64_t started_ns;        /* the handshake began */
+    uint64_t handshake_ns;      /* it took this long (0: not finished) */
     char cipher[48];
     char cc[8];
     char peer[64];
