@@ -81,6 +81,19 @@ static int extend_stream_data_cb(ngtcp2_conn *conn, int64_t stream_id, uint64_t 
     return 0;
 }
 
+/* What the peer acknowledged of the payload: the rest is unacked. */
+static int acked_cb(ngtcp2_conn *conn, int64_t stream_id, uint64_t offset, uint64_t len, void *user,
+                    void *stream_user)
+{
+    (void)conn;
+    (void)stream_id;
+    (void)offset;
+    (void)stream_user;
+    struct quic_stream *s = user;
+    s->tx_acked += len;
+    return 0;
+}
+
 static int handshake_completed_cb(ngtcp2_conn *conn, void *user)
 {
     (void)conn;
@@ -125,7 +138,23 @@ static void callbacks(ngtcp2_callbacks *cb, int is_client)
     cb->recv_stream_data = recv_stream_data_cb;
     cb->extend_max_stream_data = extend_stream_data_cb;
     cb->handshake_completed = handshake_completed_cb;
+    cb->acked_stream_data_offset = acked_cb;
     cb->handshake_confirmed = handshake_confirmed_cb;
+}
+
+/* ngtcp2 0.12 counts the packets it declares lost only in its qlog: each
+ * loss is one event, written by one call, that starts with the time and
+ * then its name. Only that is looked at (other events are longer). */
+static void qlog_cb(void *user, uint32_t flags, const void *data, size_t len)
+{
+    static const char ev[] = ",\"name\":\"recovery:packet_lost\"";
+    (void)flags;
+    if (len < sizeof ev + 2 || len > 160)
+        return;         /* not a loss (the last call has no bytes at all) */
+    const char *comma = memchr((const char *)data + 2, ',', len - 2);
+    if (comma && (size_t)((const char *)data + len - comma) > sizeof ev - 1 &&
+        memcmp(comma, ev, sizeof ev - 1) == 0)
+        ((struct quic_stream *)user)->pkts_lost++;
 }
 
 /* ---- settings ---- */
@@ -138,6 +167,9 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
     ngtcp2_settings_default(st);
     ngtcp2_transport_params_default(tp);
     st->initial_ts = quic_now(s->g);
+    /* A sender's losses are its retransmissions (the Retr column). */
+    if (cfg->sending && !s->g->set.no_loss_count)
+        st->qlog.write = qlog_cb;
     unsigned timeout = cfg->timeout_ms ? cfg->timeout_ms : QUIC_DEFAULT_TIMEOUT_MS;
     st->handshake_timeout = (uint64_t)timeout * NGTCP2_MILLISECONDS;
 

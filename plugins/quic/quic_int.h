@@ -55,8 +55,12 @@
  * returns to the core: the bound on a blocked stream holding its worker. */
 #define QUIC_SEND_WAIT_MS 2
 
+/* The plugin's own option (the others are tls's, quic_tls.c). */
+#define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
+
 /* The options, read once by init; read-only afterwards. */
 struct quic_settings {
+    int no_loss_count;
     const char *ca_file;
     int have_pin;
     unsigned char pin[QUIC_FP_LEN];
@@ -118,6 +122,7 @@ struct quic_stream {
     /* Sender: payload bytes handed to ngtcp2 so far, and the block. */
     uint32_t blksize;
     uint64_t tx_bytes;
+    uint64_t tx_acked;          /* of them, acknowledged by the peer */
     unsigned char *payload;     /* blksize bytes, stable: ngtcp2 keeps
                                    pointers into it until acknowledged */
     /* Receiver: payload bytes that arrived. */
@@ -130,6 +135,7 @@ struct quic_stream {
     size_t max_pkt;             /* payload of one UDP datagram */
     unsigned char *rx_buf;      /* QUIC_RX_ENTRIES * WEIR_DATAGRAM_GRO_BYTES */
     uint64_t pkts_sent, pkts_recv;
+    uint64_t pkts_lost;         /* declared lost by ngtcp2 (its qlog) */
     uint64_t pkts_at_completion; /* pkts_sent when the handshake completed */
     /* Reported (written by the stream's thread, one store each). */
     uint64_t st_cwnd, st_srtt_ns, st_min_rtt_ns, st_rttvar_ns, st_inflight;

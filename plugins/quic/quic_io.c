@@ -80,12 +80,17 @@ int quic_info(void *stream, struct weir_stream_info *out)
 {
     const struct quic_stream *s = stream;
     out->valid = 1;
-    out->retransmits = 0;
+    out->retransmits = s->pkts_lost;
     out->snd_cwnd = s->st_cwnd;
     out->rtt_us = (uint32_t)(s->st_srtt_ns / 1000u);
     out->rttvar_us = (uint32_t)(s->st_rttvar_ns / 1000u);
     out->pmtu = (uint32_t)s->max_pkt;
     snprintf(out->congestion, sizeof out->congestion, "%s", s->cc);
+    if (s->sending) {
+        /* The worker moves both meanwhile: acked first, so never above. */
+        uint64_t acked = s->tx_acked, bytes = s->tx_bytes;
+        out->unacked = bytes > acked ? bytes - acked : 0;
+    }
     return WEIR_OK;
 }
 
@@ -108,6 +113,8 @@ int quic_describe_interval(void *stream, const struct weir_fact_sink *out)
     const struct quic_stream *s = stream;
     weir_fact_uint(out, "quic.packets_sent", s->pkts_sent);
     weir_fact_uint(out, "quic.packets_received", s->pkts_recv);
+    if (s->sending)
+        weir_fact_uint(out, "quic.packets_lost", s->pkts_lost);
     weir_fact_uint(out, "quic.cwnd", s->st_cwnd);
     weir_fact_uint(out, "quic.bytes_in_flight", s->st_inflight);
     weir_fact_double(out, "quic.smoothed_rtt_ms", (double)s->st_srtt_ns / 1e6);

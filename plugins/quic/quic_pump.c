@@ -55,9 +55,15 @@ static int send_batch(struct quic_stream *s)
         int rc = s->lower->send_datagrams(s->lower_stream, dgs, n, &sent);
         if (rc == WEIR_E_AGAIN)
             return 0;
+        if (rc != WEIR_OK && (errno == EPERM || errno == EHOSTUNREACH || errno == ENETUNREACH)) {
+            /* A firewall (or the route) refused the first entry: for
+             * QUIC that is loss, which ngtcp2 detects and repairs. */
+            s->tx_sent++;
+            continue;
+        }
         if (rc != WEIR_OK) {
             s->failed = 1;
-            snprintf(s->why, sizeof s->why, "sending QUIC packets failed");
+            snprintf(s->why, sizeof s->why, "sending QUIC packets: %s", strerror(errno));
             return -1;
         }
         s->tx_sent += sent;

@@ -98,6 +98,7 @@ int quic_settings_read(struct quic_global *g)
         set->have_pin = 1;
     }
     set->insecure = weir_param_flag(g->host, NULL, "tls-insecure");
+    set->no_loss_count = weir_param_flag(g->host, NULL, QUIC_OPT_NO_LOSS_COUNT);
     if (set->insecure && (set->have_pin || set->ca_file))
         return quic_fail(g, WEIR_E_USAGE, "--tls-insecure turns verification off; it cannot be "
                          "combined with --tls-fingerprint or --tls-ca");

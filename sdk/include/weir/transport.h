@@ -78,7 +78,10 @@ extern "C" {
                                             holds (a QUIC sender reads ACKs
                                             and sends lost packets again;
                                             no kernel does it for it). It
-                                            writes no new payload then. */
+                                            writes no new payload then. A
+                                            client's -n/-k test ends once
+                                            info() says unacked 0 for
+                                            each sending stream. */
 
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
 
