@@ -167,11 +167,17 @@ refused untrusted "the self-signed certificate, unpinned" "certificate is not tr
 serves "an untrusting client"
 refused cc "-C with an unknown controller" "cubic, reno, bbr, bbr2" --tls-fingerprint="$FP" -C nosuch
 
-client insecure -p "$P1" --transport quic --tls-insecure -t 1
+SSLKEYLOGFILE=$E2E_TMP/keys.log client insecure -p "$P1" --transport quic --tls-insecure -t 1
 if [ "$RC" = 0 ] && has insecure.err "tls-insecure" && has insecure.out "receiver"; then
     pass_check "--tls-insecure: exit 0 with a warning"
 else
     fail_shown "--tls-insecure (exit $RC)" "$E2E_TMP/insecure.err"
+fi
+if grep -q "^CLIENT_TRAFFIC_SECRET_0 " "$E2E_TMP/keys.log" 2>/dev/null &&
+   grep -q "^SERVER_TRAFFIC_SECRET_0 " "$E2E_TMP/keys.log"; then
+    pass_check "SSLKEYLOGFILE: the client wrote the connection's secrets"
+else
+    fail_shown "SSLKEYLOGFILE: no secrets written" "$E2E_TMP/keys.log"
 fi
 
 # Garbage at the server's port: random bytes, a truncated QUIC Initial
