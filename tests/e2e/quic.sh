@@ -33,7 +33,7 @@ QUIC_SO=
 for d in ${WEIR_PLUGIN_PATH//:/ }; do
     [ -f "$d/quic.so" ] && QUIC_SO=$d/quic.so
 done
-[ -n "$QUIC_SO" ] || skip_all "this build has no quic transport (./configure found no ngtcp2/GnuTLS)"
+[ -n "$QUIC_SO" ] || skip_all "this build has no quic transport (configured --without-quic, or no ngtcp2/GnuTLS found)"
 
 has() { grep -q -e "$2" "$E2E_TMP/$1"; }
 
