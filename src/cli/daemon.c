@@ -43,7 +43,7 @@ static void write_all(int fd, const char *buf, size_t len)
 }
 
 /* Storage for the absolute paths, for the life of the process. */
-enum { PATH_LOG, PATH_PID, PATH_KEY, PATH_USERS, PATH_PLUGINS, N_PATHS };
+enum { PATH_LOG, PATH_PID, PATH_KEY, PATH_USERS, PATH_PLUGINS, PATH_EXPORTER_CONFIG, N_PATHS };
 static char abs_paths[N_PATHS][PATH_MAX];
 
 static int make_absolute(const char **path, int slot)
@@ -65,13 +65,15 @@ static int make_absolute(const char **path, int slot)
 
 /* Files the server opens after it has moved to "/": the log (on SIGHUP),
  * the pid file (removed at exit), the users file (read for each test),
- * the plugin directory (a client may name a transport not yet loaded). */
+ * the plugin directory (a client may name a transport not yet loaded);
+ * the exporter's modules file (SIGHUP reloads it). */
 static int absolute_paths(struct settings *s)
 {
     if (make_absolute(&s->logfile, PATH_LOG) || make_absolute(&s->pidfile, PATH_PID) ||
         make_absolute(&s->rsa_private_key, PATH_KEY) ||
         make_absolute(&s->authorized_users, PATH_USERS) ||
-        make_absolute(&s->plugin_dir, PATH_PLUGINS))
+        make_absolute(&s->plugin_dir, PATH_PLUGINS) ||
+        make_absolute(&s->exporter_config, PATH_EXPORTER_CONFIG))
         return -1;
     loader_set_plugin_dir(s->plugin_dir);
     return 0;

@@ -58,10 +58,12 @@ void help_print(FILE *out, const struct weir_plugin *const *plugins, int n)
         { HELP_BOTH, "Server or Client:" },
         { HELP_SERVER, "Server specific:" },
         { HELP_CLIENT, "Client specific:" },
+        { HELP_EXPORTER, "Exporter specific:" },
     };
     fputs("Usage: weir [-s|-c host] [options]\n"
           "       weir [-h|--help] [-v|--version]\n"
           "       weir --loopback [client options]\n"
+          "       weir --exporter [ADDR:]PORT [exporter options]\n"
           "\n", out);
     for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
         fprintf(out, "%s\n", sections[s].title);

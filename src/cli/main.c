@@ -1,6 +1,7 @@
 /* weir: an iperf3-compatible throughput tester with plugin transports and
  * reporters. This file only wires the pieces: options, reporters, and the
  * client, server or in-process loopback pair. */
+#include "config.h"
 #include "roles/client.h"
 #include "roles/compare.h"
 #include "cli/daemon.h"
@@ -12,6 +13,9 @@
 #include "host/report.h"
 #include "roles/server.h"
 #include "run/session.h"
+#ifdef WEIR_EXPORTER
+#include "exporter/exporter.h"
+#endif
 
 #include <stdio.h>
 #include <sys/resource.h>
@@ -26,10 +30,27 @@ static void raise_fd_limit(void)
     }
 }
 
-/* Reporters, then the client, server or loopback pair. */
+/* weir --exporter, when this build has it (configure --without-exporter
+ * leaves libmicrohttpd out). */
+static int run_exporter(struct settings *s)
+{
+#ifdef WEIR_EXPORTER
+    return exporter_run(s);
+#else
+    (void)s;
+    fprintf(stderr, "%s: error - this weir was built without --exporter (configure "
+            "--without-exporter)\n", identity_name());
+    return 1;
+#endif
+}
+
+/* Reporters, then the client, server or loopback pair; or the exporter,
+ * which reports through its HTTP answers and its log. */
 static int run(struct settings *s)
 {
     raise_fd_limit();
+    if (s->mode == MODE_EXPORTER)
+        return run_exporter(s);
     struct report_set *rs = report_open(s, s->mode == MODE_SERVER);
     if (!rs)
         return 1;

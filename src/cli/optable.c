@@ -31,7 +31,7 @@ const struct optspec optable[] = {
     { .name = "json-stream-full-output", .flags = OPT_EARLY, .set = SETTING(json_stream_full_output),
       .section = HELP_BOTH,
       .help = "\nwith --json-stream: each test's whole JSON\ndocument (-J) after its lines" },
-    { .name = "logfile", .arg = ARG_STRING, .set = SETTING(logfile),
+    { .name = "logfile", .arg = ARG_STRING, .flags = OPT_EXPORTER_TOO, .set = SETTING(logfile),
       .section = HELP_BOTH, .meta = " f", .help = "send output to a log file (a server reopens it on SIGHUP)" },
     { .name = "forceflush", .set = SETTING(forceflush),
       .section = HELP_BOTH, .help = "force flushing output at every interval" },
@@ -68,7 +68,7 @@ const struct optspec optable[] = {
     { .name = "mptcp", .letter = 'm', .set = SETTING(mptcp),
       .section = HELP_BOTH,
       .help = "use MPTCP rather than plain TCP (client: the\ncontrol and data connections; server: listen)" },
-    { .name = "debug", .letter = 'd', .set = SETTING(debug),
+    { .name = "debug", .letter = 'd', .flags = OPT_EXPORTER_TOO, .set = SETTING(debug),
       .section = HELP_BOTH, .help = "emit debugging output" },
     { .name = "version", .letter = 'v', .parse = optparse_version,
       .section = HELP_BOTH, .help = "show version information and quit" },
@@ -83,7 +83,7 @@ const struct optspec optable[] = {
       .section = HELP_BOTH, .meta = " NAME[:ARG]",
       .help = "output plugin, repeatable (text, json, json-stream,\n"
               "csv, openmetrics, svg; --list-plugins for all)" },
-    { .name = "plugin-dir", .arg = ARG_STRING, .set = SETTING(plugin_dir),
+    { .name = "plugin-dir", .arg = ARG_STRING, .flags = OPT_EXPORTER_TOO, .set = SETTING(plugin_dir),
       .section = HELP_BOTH, .meta = " DIR", .help = "look for plugins in DIR first" },
     { .name = "list-plugins", .parse = optparse_list_plugins,
       .section = HELP_BOTH, .help = "list the transports and reporters found, then quit" },
@@ -102,11 +102,12 @@ const struct optspec optable[] = {
       .section = HELP_SERVER, .meta = " N",
       .help = "run up to N tests at once (1 to 128, default 1: a\n"
               "second client is told the server is busy)" },
-    { .name = "daemon", .letter = 'D', .where = FOR_SERVER, .set = SETTING(daemon),
+    { .name = "daemon", .letter = 'D', .where = FOR_SERVER, .flags = OPT_EXPORTER_TOO, .set = SETTING(daemon),
       .section = HELP_SERVER,
       .help = "run the server as a daemon (the command returns once it\n"
               "listens; output goes to --logfile, else nowhere)" },
-    { .name = "pidfile", .letter = 'I', .arg = ARG_STRING, .where = FOR_SERVER, .set = SETTING(pidfile),
+    { .name = "pidfile", .letter = 'I', .arg = ARG_STRING, .where = FOR_SERVER, .flags = OPT_EXPORTER_TOO,
+      .set = SETTING(pidfile),
       .section = HELP_SERVER, .meta = " file",
       .help = "write the server's PID to file, remove it on exit, and\n"
               "refuse to start while another live server holds it" },
@@ -297,6 +298,25 @@ const struct optspec optable[] = {
       .section = HELP_CLIENT,
       .help = "path to the RSA public key (PEM \"PUBLIC KEY\") used to\n"
               "encrypt authentication credentials" },
+
+    /* --------------------------------------------------- Exporter (src/exporter) */
+    { .name = "exporter", .arg = ARG_STRING, .flags = OPT_EARLY, .where = FOR_EXPORTER,
+      .parse = optparse_mode, .flag_value = MODE_EXPORTER, .set = SETTING(exporter_listen),
+      .section = HELP_EXPORTER, .meta = " [ADDR:]PORT",
+      .help = "\nrun a Prometheus probe exporter on PORT (all\n"
+              "addresses, or ADDR): GET /probe?target=HOST[:PORT]\n"
+              "&module=NAME runs a test and answers its metrics;\n"
+              "/metrics, /-/healthy; -D, -I, --logfile as a server" },
+    { .name = "exporter-config", .arg = ARG_STRING, .where = FOR_EXPORTER, .set = SETTING(exporter_config),
+      .section = HELP_EXPORTER, .meta = " FILE",
+      .help = "\nthe modules file: how each module tests, what a\n"
+              "probe may change, limits, allowed targets (SIGHUP\n"
+              "reloads it; without it: module default, 5 s TCP)" },
+    { .name = "exporter-allow", .arg = ARG_STRING, .where = FOR_EXPORTER, .parse = optparse_exporter_allow,
+      .section = HELP_EXPORTER, .meta = " CIDR|PATTERN",
+      .help = "\nprobe only targets in this network or matching this\n"
+              "host name pattern (*.example.net), repeatable; with\n"
+              "none here or in the file every probe is refused" },
 
     /* --------------------------------------------------- Parameters only */
     /* -b's "/BURST"; 0: none. */

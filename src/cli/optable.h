@@ -58,12 +58,12 @@ struct optfield {
 /* The modes that accept an option; the others refuse it when it is given
  * at all, even at its default, as iperf3 does: "some option you are trying
  * to set is client only" (or server only). */
-enum opt_where { FOR_BOTH, FOR_CLIENT, FOR_SERVER };
+enum opt_where { FOR_BOTH, FOR_CLIENT, FOR_SERVER, FOR_EXPORTER };
 
 /* The --help section an option is listed in (iperf3's grouping: where it
  * matters, not always where it is accepted; -B is listed as a client's).
  * HELP_NONE: not listed (a parameter only). */
-enum opt_section { HELP_NONE, HELP_BOTH, HELP_SERVER, HELP_CLIENT };
+enum opt_section { HELP_NONE, HELP_BOTH, HELP_SERVER, HELP_CLIENT, HELP_EXPORTER };
 
 /* How a parameter is written in the JSON, as iperf3's client writes it. */
 enum wire_kind {
@@ -92,6 +92,9 @@ enum wire_send {
 #define OPT_CLIENT_FILLS (1u << 3) /* the client works the parameter out
                                     (with its transport's defaults): no
                                     plain copy from the settings */
+#define OPT_EXPORTER_TOO (1u << 4) /* --exporter takes it too (-D, -I,
+                                    --logfile): an exporter refuses every
+                                    option but its own and these */
 
 /* Custom reading of an argument, for options whose value is more than one
  * number or string (-b RATE/BURST, -A n,m, --dscp names). arg is NULL for a

@@ -309,12 +309,35 @@ static const struct optspec *misplaced(const unsigned char *given, enum opt_wher
     return NULL;
 }
 
+/* The exporter takes its own options and those marked OPT_EXPORTER_TOO;
+ * any other would be silently meaningless there (its tests are set by the
+ * modules file). The others refuse its options. */
+static int check_exporter_options(const struct settings *s, const unsigned char *given)
+{
+    for (size_t i = 0; i < optable_len; i++) {
+        const struct optspec *o = &optable[i];
+        if (!given[i] || !o->name)
+            continue;
+        int exporters = o->where == FOR_EXPORTER || (o->flags & OPT_EXPORTER_TOO);
+        if (s->mode == MODE_EXPORTER && !exporters)
+            return usage_error("--%s is not an option of --exporter (its tests are set by the "
+                               "modules file, --exporter-config)", o->name);
+        if (s->mode != MODE_EXPORTER && o->where == FOR_EXPORTER)
+            return usage_error("--%s is an option of --exporter", o->name);
+    }
+    return 0;
+}
+
 /* Checks that span options, once all are read. */
 static int check_mode(struct settings *s, const unsigned char *given,
                       const struct weir_plugin *const *plugins, int n_plugins)
 {
     if (s->mode == MODE_NONE)
         return refused(WEIR_E_NOROLE, NULL);
+    if (check_exporter_options(s, given))
+        return -1;
+    if (s->mode == MODE_EXPORTER)
+        return 0;
     if (s->mode == MODE_SERVER) {
         /* iperf3 refuses client-only options on a server; -A's ",m" is one. */
         if (misplaced(given, FOR_CLIENT) || s->server_affinity >= 0)
@@ -415,7 +438,9 @@ static int parse(int argc, char **argv, struct settings *s, struct getopt_tables
                            "a server serves whichever transport each client asks for");
     const struct weir_plugin *plugins[MAX_REPORTERS + MAX_COMPARE];
     int n_plugins = 0;
-    if ((s->mode != MODE_NONE || s->help) && load_plugin_list(s, plugins, &n_plugins))
+    /* The exporter loads none: its probes are weir clients of their own. */
+    if ((s->mode != MODE_NONE || s->help) && s->mode != MODE_EXPORTER &&
+        load_plugin_list(s, plugins, &n_plugins))
         return -1;
     if (s->help) {
         help_print(stdout, plugins, n_plugins);

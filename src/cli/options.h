@@ -13,7 +13,9 @@
 #define MAX_PARALLEL_IPERF 128     /* what a plain iperf3 peer accepts */
 #define MAX_PARALLEL 4096          /* weir <-> weir */
 
-enum weir_mode { MODE_NONE, MODE_CLIENT, MODE_SERVER, MODE_LOOPBACK };
+#define MAX_EXPORTER_ALLOW 64       /* --exporter-allow */
+
+enum weir_mode { MODE_NONE, MODE_CLIENT, MODE_SERVER, MODE_LOOPBACK, MODE_EXPORTER };
 
 struct settings {
     enum weir_mode mode;
@@ -110,6 +112,12 @@ struct settings {
     const char *authorized_users;/* --authorized-users-path (server) */
     int skew_threshold;          /* --time-skew-threshold, seconds (server) */
     int use_pkcs1;               /* --use-pkcs1-padding (server; weir: client too) */
+
+    /* weir --exporter (src/exporter). */
+    const char *exporter_listen; /* --exporter [ADDR:]PORT */
+    const char *exporter_config; /* --exporter-config FILE */
+    const char *exporter_allow[MAX_EXPORTER_ALLOW]; /* --exporter-allow, in order */
+    int n_exporter_allow;
 };
 
 /* Parse argv into s. Returns 0 to run, 1 when the program should exit 0

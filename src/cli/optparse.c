@@ -31,6 +31,19 @@ int optparse_mode(const struct optspec *o, const char *arg, struct settings *s,
     return WEIR_OK;
 }
 
+int optparse_exporter_allow(const struct optspec *o, const char *arg, struct settings *s,
+                            char *detail, size_t len)
+{
+    (void)o;
+    if (s->n_exporter_allow == MAX_EXPORTER_ALLOW) {
+        snprintf(detail, len, "too many --exporter-allow options (at most %d; a modules file "
+                 "takes more)", MAX_EXPORTER_ALLOW);
+        return WEIR_E_USAGE;
+    }
+    s->exporter_allow[s->n_exporter_allow++] = arg;
+    return WEIR_OK;
+}
+
 int optparse_transport_flag(const struct optspec *o, const char *arg, struct settings *s,
                             char *detail, size_t len)
 {

@@ -10,6 +10,10 @@
  * ("cannot be both server and client", once the first pass is over). */
 int optparse_mode(const struct optspec *o, const char *arg, struct settings *s,
                   char *detail, size_t len);
+/* --exporter-allow CIDR|PATTERN, up to MAX_EXPORTER_ALLOW; checked by
+ * the exporter's configuration when it loads. */
+int optparse_exporter_allow(const struct optspec *o, const char *arg, struct settings *s,
+                            char *detail, size_t len);
 /* -u: the transport named as the option (--udp: udp). */
 int optparse_transport_flag(const struct optspec *o, const char *arg, struct settings *s,
                             char *detail, size_t len);

@@ -84,7 +84,10 @@ struct exp_config {
 
 /* Parses PATH (NULL: no file, only the built-in module) and appends the
  * command line's allow rules. NULL on error, with "PATH:LINE: reason" (or
- * "--exporter-allow X: reason") in err. */
+ * "--exporter-allow X: reason") in err. Each module of the file has its
+ * options checked by weir's own option parser, run in a short-lived child
+ * (fork, no exec; its verdict comes through a pipe, so a SIGCHLD handler
+ * that reaps it does no harm). */
 struct exp_config *exp_config_load(const char *path, char *const *cli_allow, size_t n_cli_allow,
                                    char *err, size_t errlen);
 void exp_config_free(struct exp_config *c);
@@ -121,8 +124,8 @@ int probe_request_parse(const struct exp_config *c, const char *const *keys,
 
 /* The child's argument vector for a probe: SELF -c ADDRESS -p PORT
  * --transport T -t TIME [-R] [-P N] [-b RATE] MODULE_ARGS... --reporter
- * openmetrics --connect-timeout MS. ADDRESS is the numeric address the
- * allow-list checked. NULL-terminated, malloc'd (free with
+ * openmetrics --connect-timeout MS [--plugin-dir DIR] (the exporter's own,
+ * when it has one). ADDRESS is the numeric address the allow-list checked. NULL-terminated, malloc'd (free with
  * probe_argv_free); NULL when out of memory. */
 char **probe_spec_argv(const struct probe_spec *p, const char *self, const char *address);
 void probe_argv_free(char **argv);

@@ -66,6 +66,11 @@ void loader_set_plugin_dir(const char *dir)
     plugin_dir = dir;
 }
 
+const char *loader_plugin_dir(void)
+{
+    return plugin_dir;
+}
+
 /* The installed directory, or what WEIR_PLUGIN_SYSTEM_PATH puts in its
  * place (set but empty: none; the tests set it so, so that a weir
  * installed on the machine cannot lend them its plugins). */

@@ -18,6 +18,9 @@
 
 /* Directory given with --plugin-dir (NULL: none). */
 void loader_set_plugin_dir(const char *dir);
+/* That directory, for the commands weir runs itself (the exporter's
+ * probes), NULL when none was given. */
+const char *loader_plugin_dir(void);
 
 /* Load (or return the already loaded) plugin of the given kind. On failure
  * returns NULL and writes one line for the user into err. What it returns

@@ -188,7 +188,24 @@ void report_end(struct report_set *rs, const struct weir_report_end *e)
 
 void report_finish(struct report_set *rs, const char *error)
 {
-    EACH(rs, test_finish, error);
+    int shown = 0;
+    for (int i = 0; i < rs->n; i++) {
+        struct instance *in = &rs->inst[i];
+        if (in->failed)
+            continue;
+        host_clear_error();
+        int rc = in->p->reporter->test_finish(in->ctx, error);
+        if (rc == WEIR_OK)
+            shown = 1;
+        else if (rc != WEIR_E_NOTIMPL)
+            contain(in, rc);
+    }
+    /* Never silent: with only reporters that have no place for the
+     * reason (openmetrics on standard output), it goes to stderr. A set
+     * without reporters (--loopback's server) leaves it to the client. */
+    if (error != NULL && !shown && rs->n > 0)
+        fprintf(stderr, strncmp(error, "interrupt - ", 12) == 0 ? "%s: %s\n" : "%s: error - %s\n",
+                identity_name(), error);
 }
 
 static const char *level_name(enum weir_log_level level)

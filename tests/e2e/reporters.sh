@@ -153,7 +153,33 @@ unwritable() {
     [ "$(grep -c ',interval,' "$p.csv")" -eq 1 ] || fail "csv: want 1 interval row"
 }
 
+# A failure is never silent: a reporter with no place for the reason
+# (openmetrics on standard output) leaves it to weir's stderr line, and -J
+# (iperf3's document, which holds it) keeps stderr empty as iperf3 does.
+failure_said() {
+    local port
+    port=$(free_port)
+    run_bounded "$CASE_DIR/om.out" "$CASE_DIR/om.err" \
+        "$WEIR" -c 127.0.0.1 -p "$port" --reporter openmetrics
+    expect_eq "exit status (openmetrics)" "$RUN_RC" 1
+    grep -q '^weir_test_success 0$' "$CASE_DIR/om.out" || fail "openmetrics: no weir_test_success 0"
+    expect_eq "stderr lines (openmetrics)" "$(grep -c '^weir: error - unable to connect' "$CASE_DIR/om.err")" 1
+    run_bounded "$CASE_DIR/svg.out" "$CASE_DIR/svg.err" \
+        "$WEIR" -c 127.0.0.1 -p "$port" --reporter "svg:$CASE_DIR/x.svg" --reporter openmetrics
+    expect_eq "stderr lines (svg file, openmetrics)" "$(grep -c '^weir: error - unable to connect' "$CASE_DIR/svg.err")" 1
+    run_bounded "$CASE_DIR/csv.out" "$CASE_DIR/csv.err" \
+        "$WEIR" -c 127.0.0.1 -p "$port" --reporter csv
+    expect_eq "exit status (csv)" "$RUN_RC" 1
+    grep -q ',error,.*unable to connect' "$CASE_DIR/csv.out" || fail "csv: no error row"
+    expect_eq "stderr lines (csv)" "$(wc -l < "$CASE_DIR/csv.err")" 0
+    run_bounded "$CASE_DIR/json.out" "$CASE_DIR/json.err" "$WEIR" -c 127.0.0.1 -p "$port" -J
+    expect_eq "exit status (-J)" "$RUN_RC" 1
+    expect_eq "stderr lines (-J)" "$(wc -l < "$CASE_DIR/json.err")" 0
+    json_get "$CASE_DIR/json.out" .error | grep -q 'unable to connect' || fail "-J: no error key"
+}
+
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
+run_case "a failed test is said once whichever reporters run" failure_said
 run_case "weir -s / -c TCP -P 2, both sides" pair_tcp
 run_case "weir -s / -c TCP -P 2 -R, both sides" pair_tcp_reverse
 run_case "weir -s / -c UDP -P 2 -b 10M, both sides" pair_udp

@@ -301,7 +301,12 @@ struct weir_reporter_ops {
     /* required */
     int (*test_end)(void *ctx, const struct weir_report_end *e);
     /* required: the test is over; error is NULL on success. A reporter
-     * that buffers (json) writes its document here. */
+     * that buffers (json) writes its document here. When error is set and
+     * this reporter did not show its text on its sink (it writes a file,
+     * or its format has no place for a reason: openmetrics, svg), it does
+     * everything else as usual and returns WEIR_E_NOTIMPL; when no
+     * reporter showed the error, weir writes "weir: error - TEXT" on
+     * stderr itself, so a failure is never silent. */
     int (*test_finish)(void *ctx, const char *error);
     /* optional: a notice from weir the user should see, between open and
      * close: level WEIR_LOG_WARNING for now ("-F ignored for this test:

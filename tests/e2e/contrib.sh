@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# contrib/'s deployment examples: the Prometheus configurations pass
+# `promtool check config`, the alert rules `promtool check rules` and
+# their unit tests (`promtool test rules`), every Kubernetes manifest
+# parses as YAML with apiVersion, kind and metadata.name, the modules
+# files start an exporter, and every file there is in contrib/Makefile.am
+# (so the tarball has it). promtool comes with Debian's prometheus,
+# YAML with python3-yaml; checks skip without them.
+: "${E2E_DEADLINE:=120}"
+. "$(dirname "$0")/lib.sh"
+
+CONTRIB=$(cd "$TESTS_DIR/../contrib" && pwd)
+PROM=$CONTRIB/prometheus
+KUBE=$CONTRIB/kubernetes
+CHECK=$TESTS_DIR/e2e/contrib_check.py
+
+HAVE_PROMTOOL=
+command -v promtool >/dev/null 2>&1 && HAVE_PROMTOOL=1
+HAVE_YAML=
+python3 -c 'import yaml' 2>/dev/null && HAVE_YAML=1
+
+# promtool_ok NAME ARGS...: `promtool ARGS` exits 0, else FAIL with its
+# output.
+promtool_ok() {
+    local name=$1
+    shift
+    if [ -z "$HAVE_PROMTOOL" ]; then
+        skip_check "$name" "promtool not installed; Debian package prometheus"
+        return
+    fi
+    run_bounded "$E2E_TMP/promtool.out" "$E2E_TMP/promtool.err" promtool "$@"
+    if [ "$RUN_RC" -eq 0 ]; then
+        pass_check "$name"
+    else
+        fail_shown "$name (promtool exit $RUN_RC)" "$E2E_TMP/promtool.out" "$E2E_TMP/promtool.err"
+    fi
+}
+
+promtool_ok "promtool check config prometheus/prometheus.yml" check config "$PROM/prometheus.yml"
+promtool_ok "promtool check rules prometheus/weir-alerts.yml" check rules "$PROM/weir-alerts.yml"
+promtool_ok "promtool test rules prometheus/weir-alerts.test.yml" test rules "$PROM/weir-alerts.test.yml"
+
+# Kubernetes discovery is left out of Debian's Prometheus build; its
+# promtool then refuses kubernetes_sd_configs, and checks the rest of the
+# file (relabelling, jobs) with one static target in their place.
+kube_prometheus_config() {
+    local name="promtool check config kubernetes/prometheus.yml"
+    if [ -z "$HAVE_PROMTOOL" ]; then
+        skip_check "$name" "promtool not installed; Debian package prometheus"
+        return
+    fi
+    run_bounded "$E2E_TMP/kp.out" "$E2E_TMP/kp.err" promtool check config "$KUBE/prometheus.yml"
+    if [ "$RUN_RC" -eq 0 ]; then
+        pass_check "$name"
+        return
+    fi
+    if ! grep -q "field kubernetes_sd_configs not found" "$E2E_TMP/kp.out" "$E2E_TMP/kp.err"; then
+        fail_shown "$name (promtool exit $RUN_RC)" "$E2E_TMP/kp.out" "$E2E_TMP/kp.err"
+        return
+    fi
+    if [ -z "$HAVE_YAML" ]; then
+        skip_check "$name" "this promtool has no Kubernetes discovery, and python3-yaml is missing to check the rest"
+        return
+    fi
+    run_bounded "$E2E_TMP/sd.out" "$E2E_TMP/sd.err" \
+        python3 "$CHECK" static-sd "$KUBE/prometheus.yml" "$E2E_TMP/kube-static.yml"
+    if [ "$RUN_RC" -ne 0 ]; then
+        fail_shown "$name (rewriting its discovery)" "$E2E_TMP/sd.out" "$E2E_TMP/sd.err"
+        return
+    fi
+    promtool_ok "$name (discovery as static targets: this promtool has no Kubernetes discovery)" \
+        check config "$E2E_TMP/kube-static.yml"
+}
+kube_prometheus_config
+
+manifests() {
+    local name="kubernetes/*.yaml: YAML with apiVersion, kind, metadata.name"
+    if [ -z "$HAVE_YAML" ]; then
+        skip_check "$name" "python3-yaml not installed"
+        return
+    fi
+    local files=("$KUBE"/*.yaml)
+    if [ ! -e "${files[0]}" ]; then
+        fail_check "$name" "no manifest in $KUBE"
+        return
+    fi
+    run_bounded "$E2E_TMP/m.out" "$E2E_TMP/m.err" python3 "$CHECK" manifests "${files[@]}"
+    if [ "$RUN_RC" -eq 0 ]; then
+        pass_check "$name ($(cat "$E2E_TMP/m.out"))"
+    else
+        fail_shown "$name" "$E2E_TMP/m.out" "$E2E_TMP/m.err"
+    fi
+}
+manifests
+
+# modules_start NAME FILE: an exporter with FILE as its modules file
+# starts, listens and answers /-/healthy.
+modules_start() {
+    local name="the exporter starts with $1" attempt port pid
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        start_listener "exporter-$attempt" "$port" "$WEIR" --exporter "127.0.0.1:$port" --exporter-config "$2" &&
+            break
+        pid=$SERVER_PID
+        stop_pid "$pid"
+        grep -q "Address already in use" "$SERVER_ERR" || break
+    done
+    if ! port_listening "$port" || ! is_running "$SERVER_PID"; then
+        fail_shown "$name" "$SERVER_OUT" "$SERVER_ERR"
+        return
+    fi
+    run_bounded "$E2E_TMP/h.out" "$E2E_TMP/h.err" python3 -c '
+import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=10).status)' "http://127.0.0.1:$port/-/healthy"
+    if [ "$RUN_RC" -eq 0 ] && [ "$(cat "$E2E_TMP/h.out")" = 200 ]; then
+        pass_check "$name"
+    else
+        fail_shown "$name (/-/healthy)" "$E2E_TMP/h.out" "$E2E_TMP/h.err" "$SERVER_ERR"
+    fi
+    stop_pid "$SERVER_PID"
+}
+
+# The modules files (contrib/prometheus's, and the one in the exporter's
+# ConfigMap) are ones the exporter takes.
+modules_files() {
+    if [ ! -x "$WEIR" ] || ! "$WEIR" --help 2>&1 | grep -q -- '--exporter-config'; then
+        skip_check "the exporter starts with contrib's modules files" "no weir with --exporter at $WEIR"
+        return
+    fi
+    modules_start prometheus/modules.conf "$PROM/modules.conf"
+    if [ -z "$HAVE_YAML" ]; then
+        skip_check "the exporter starts with kubernetes/weir-exporter-config.yaml's modules.conf" \
+            "python3-yaml not installed"
+        return
+    fi
+    run_bounded "$E2E_TMP/cm.out" "$E2E_TMP/cm.err" python3 "$CHECK" configmap-file \
+        "$KUBE/weir-exporter-config.yaml" weir-exporter-config modules.conf "$E2E_TMP/kube-modules.conf"
+    if [ "$RUN_RC" -ne 0 ]; then
+        fail_shown "kubernetes/weir-exporter-config.yaml holds modules.conf" "$E2E_TMP/cm.out" "$E2E_TMP/cm.err"
+        return
+    fi
+    modules_start "kubernetes/weir-exporter-config.yaml's modules.conf" "$E2E_TMP/kube-modules.conf"
+}
+modules_files
+
+# Each file of contrib/prometheus and contrib/kubernetes is named in
+# contrib/Makefile.am (EXTRA_DIST), so that make dist ships it.
+dist_listed() {
+    local f rel missing=""
+    for f in "$PROM"/* "$KUBE"/*; do
+        [ -f "$f" ] || continue
+        rel=${f#"$CONTRIB"/}
+        grep -qE "(^|[[:space:]])$rel([[:space:]]|\\\\|\$)" "$CONTRIB/Makefile.am" || missing="$missing $rel"
+    done
+    if [ -z "$missing" ]; then
+        pass_check "contrib/Makefile.am lists every file of prometheus/ and kubernetes/"
+    else
+        fail_check "contrib/Makefile.am lists every file of prometheus/ and kubernetes/" "missing:$missing"
+    fi
+}
+dist_listed
+
+finish
