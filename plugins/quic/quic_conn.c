@@ -248,6 +248,24 @@ int quic_conn_client(struct quic_stream *s, const struct weir_stream_config *cfg
     return WEIR_OK;
 }
 
+/* RFC 9000 §6: a client's first packet of a version this server does not
+ * speak gets the list of those it does (only for a datagram of at least
+ * 1200 bytes, as a client's Initial is, so it cannot amplify). */
+static void send_version_negotiation(struct quic_stream *s, const ngtcp2_version_cid *vc, size_t len)
+{
+    static const uint32_t versions[] = { NGTCP2_PROTO_VER_V1 };
+    uint8_t buf[256], unused;
+    if (len < NGTCP2_MAX_UDP_PAYLOAD_SIZE || gnutls_rnd(GNUTLS_RND_NONCE, &unused, 1) != 0)
+        return;
+    ngtcp2_ssize n = ngtcp2_pkt_write_version_negotiation(buf, sizeof buf, unused, vc->scid, vc->scidlen,
+                                                          vc->dcid, vc->dcidlen, versions, 1);
+    if (n <= 0)
+        return;
+    struct weir_datagram d = { .buf = buf, .len = (size_t)n, .ecn = WEIR_ECN_UNSET };
+    uint32_t sent = 0;
+    (void)s->lower->send_datagrams(s->lower_stream, &d, 1, &sent);
+}
+
 int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg, const uint8_t *pkt,
                      size_t len)
 {
@@ -258,7 +276,14 @@ int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg
     ngtcp2_cid scid;
     ngtcp2_path path;
 
-    int rv = ngtcp2_accept(&hd, pkt, len);
+    ngtcp2_version_cid vc;
+    int rv = ngtcp2_pkt_decode_version_cid(&vc, pkt, len, 8);
+    if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
+        send_version_negotiation(s, &vc, len);
+        return quic_fail(s->g, WEIR_E_STREAMACCEPT, "the client asked for QUIC version 0x%08x; this server "
+                         "speaks version 1 (Version Negotiation sent)", vc.version);
+    }
+    rv = rv ? rv : ngtcp2_accept(&hd, pkt, len);
     if (rv != 0)
         return quic_fail(s->g, WEIR_E_STREAMACCEPT, "the stream's first datagram is not a QUIC Initial packet");
     int rc = settings(s, cfg, &st, &tp);

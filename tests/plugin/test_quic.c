@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -112,6 +114,7 @@ struct server {
     int sending;
     int rc;                     /* of listen/accept */
     _Atomic int listening;      /* server_listen returned */
+    char why[512];              /* the error text of a failed accept */
     uint64_t bytes;             /* received, or sent */
     pthread_t thread;
 };
@@ -135,6 +138,8 @@ static void *serve(void *arg)
         (void)poll(&p, 1, 100);
         sv->rc = T->server_accept(sv->g, l, &cfg, &s);
     } while (sv->rc == WEIR_E_AGAIN && now_ms() < until);
+    if (sv->rc != WEIR_OK)
+        snprintf(sv->why, sizeof sv->why, "%s", err_text);
     if (sv->rc == WEIR_OK) {
         struct weir_counters c = { 0 };
         while (now_ms() < until && sv->bytes < (uint64_t)BLOCKS * BLK) {
@@ -274,6 +279,53 @@ static void test_unknown_cc(void)
     check_refused(NULL, "vegas", "congestion controllers cubic, reno, bbr, bbr2");
 }
 
+/* A client of another QUIC version: after the tagged hello, a padded
+ * long-header packet of version 0x1a2a3a4a gets Version Negotiation back
+ * (version 0, our connection IDs swapped, version 1 offered). */
+static void test_version_negotiation(void)
+{
+    struct server sv;
+    start_server(&sv, 0);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    unsigned char hello[4 + WEIR_COOKIE_SIZE], pkt[1200], back[1500];
+    memcpy(hello, "9876", 4);
+    memcpy(hello + 4, COOKIE, WEIR_COOKIE_SIZE);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(sendto(fd, hello, sizeof hello, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)sizeof hello);
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    CU_ASSERT_FATAL(wait_readable(fd, WAIT_MS));
+    CU_ASSERT_EQUAL(recvfrom(fd, back, sizeof back, 0, (struct sockaddr *)&from, &flen), 4);
+    CU_ASSERT(memcmp(back, "6789", 4) == 0);
+    memset(pkt, 0, sizeof pkt);
+    pkt[0] = 0xc0;                              /* long header, Initial */
+    memcpy(pkt + 1, "\x1a\x2a\x3a\x4a", 4);     /* a version nobody speaks */
+    pkt[5] = 8;
+    memcpy(pkt + 6, "DCIDdcid", 8);
+    pkt[14] = 8;
+    memcpy(pkt + 15, "SCIDscid", 8);
+    CU_ASSERT_EQUAL(sendto(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&from, flen), (ssize_t)sizeof pkt);
+    CU_ASSERT_FATAL(wait_readable(fd, WAIT_MS));
+    ssize_t n = recv(fd, back, sizeof back, 0);
+    CU_ASSERT(n >= 1 + 4 + 1 + 8 + 1 + 8 + 4);
+    if (n >= 27) {
+        CU_ASSERT(back[0] & 0x80);
+        CU_ASSERT(memcmp(back + 1, "\0\0\0\0", 4) == 0);       /* Version Negotiation */
+        CU_ASSERT(back[5] == 8 && memcmp(back + 6, "SCIDscid", 8) == 0);
+        CU_ASSERT(back[14] == 8 && memcmp(back + 15, "DCIDdcid", 8) == 0);
+        int has_v1 = 0;
+        for (ssize_t i = 23; i + 4 <= n; i += 4)
+            has_v1 |= memcmp(back + i, "\0\0\0\1", 4) == 0;
+        CU_ASSERT(has_v1);
+    }
+    close(fd);
+    stop_server(&sv);
+    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sv.why, "QUIC version 0x1a2a3a4a"));
+}
+
 int main(void)
 {
     alarm(90);
@@ -296,6 +348,7 @@ int main(void)
         { "server sends an exact count", test_server_sends },
         { "a wrong pin is refused in the handshake", test_wrong_pin },
         { "an unknown -C is refused with the list", test_unknown_cc },
+        { "another QUIC version gets Version Negotiation", test_version_negotiation },
         CU_TEST_INFO_NULL,
     };
     int status = run_suite("quic over udp", NULL, tests);
