@@ -114,7 +114,7 @@ static int handshake(struct quic_stream *s, uint64_t deadline, int code)
         uint64_t wrote;
         if (quic_flush(s, 0, &wrote) < 0)
             return handshake_failed(s, code);
-        /* A client is done once the server has judged it (its
+            /* A client is done once the server has judged it (its
          * HANDSHAKE_DONE came), a server at completion. */
         int done = ngtcp2_conn_get_handshake_completed(s->conn) && (!s->is_client || s->confirmed);
         if (done)
