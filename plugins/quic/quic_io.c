@@ -97,6 +97,9 @@ int quic_info(void *stream, struct weir_stream_info *out)
 int quic_describe(void *stream, const struct weir_fact_sink *out)
 {
     const struct quic_stream *s = stream;
+    /* What udp beneath uses for the packets (GSO, GRO, batching) first. */
+    if (s->lower->describe)
+        (void)s->lower->describe(s->lower_stream, out);
     weir_fact_string(out, "quic.version", "1");
     weir_fact_string(out, "quic.alpn", QUIC_ALPN);
     weir_fact_string(out, "tls.version", "TLSv1.3");

@@ -84,10 +84,10 @@ data_case() {
         chk("client start.weir.transport is quic"; $C.start.weir.transport == "quic"),
         chk("server start.weir.transport is quic"; $S.start.weir.transport == "quic"),
         chk("start.weir.encrypted"; $C.start.weir.encrypted == true),
-        chk("each client stream names TLS 1.3, a cipher, the ALPN, the controller and the handshake time";
+        chk("each client stream names TLS 1.3, a cipher, the ALPN, the controller, the handshake time, GSO and GRO";
             all($C.start.weir.streams[]; .tls.version == "TLSv1.3" and (.tls.cipher | startswith("TLS_"))
                 and .quic.alpn == "weir-perf/1" and (.quic.congestion | type) == "string"
-                and .quic.handshake_ms > 0)),
+                and .quic.handshake_ms > 0 and (.gso | type) == "boolean" and (.gro | type) == "boolean")),
         chk("interval facts: packets and cwnd";
             all($C.intervals[0].streams[]; .weir.quic.packets_sent > 0 and .weir.quic.cwnd > 0)),
         (if $mode == "normal" then
