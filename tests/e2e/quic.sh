@@ -12,7 +12,8 @@
 #      listing ngtcp2's); garbage, truncated and stray datagrams at its
 #      port -- and after each the server serves the next client.
 #   3. mutual TLS: --tls-verify-client, with and without a client
-#      certificate.
+#      certificate; a CA-issued server certificate verified by chain and
+#      name (--tls-ca), and refused for another name (--tls-sni).
 #   4. Debian's iperf3 -s: "needs a weir server", exit 1, within 5 s, no data.
 #   5. loss: in a network namespace of its own, nftables drops every 37th
 #      datagram to the receiver; -n 20M (both directions) still delivers
@@ -211,6 +212,9 @@ serves "garbage datagrams"
     # shellcheck disable=SC2086
     openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj /CN=weir-quic-ca \
         -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >srv.ext &&
+    openssl req $ec -keyout srv.key -out srv.csr -subj /CN=localhost &&
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile srv.ext -out srv.pem &&
     printf 'extendedKeyUsage=clientAuth\n' >cli.ext &&
     openssl req $ec -keyout cli.key -out cli.csr -subj /CN=weir-client &&
     openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile cli.ext -out cli.pem
@@ -233,6 +237,25 @@ if start_server mtls "$P2" --transport quic --tls-verify-client="$E2E_TMP/ca.pem
     fi
 else
     fail_shown "the mutual-TLS server did not start" "$E2E_TMP/mtls.err"
+fi
+
+# A CA-issued server certificate, verified the default way: chain and name.
+P4=$(free_port)
+if start_server casrv "$P4" --transport quic --tls-cert="$E2E_TMP/srv.pem" --tls-key="$E2E_TMP/srv.key"; then
+    client ca-ok -p "$P4" --transport quic --tls-ca="$E2E_TMP/ca.pem" -t 1
+    if [ "$RC" = 0 ] && has ca-ok.out "receiver"; then
+        pass_check "--tls-cert from a CA, client with --tls-ca: chain and IP address verified"
+    else
+        fail_shown "CA-issued server certificate with --tls-ca (exit $RC)" "$E2E_TMP/ca-ok.err" "$E2E_TMP/casrv.err"
+    fi
+    client ca-name -p "$P4" --transport quic --tls-ca="$E2E_TMP/ca.pem" --tls-sni=other.example -t 1
+    if [ "$RC" = 1 ] && has ca-name.err "certificate is not trusted" && ! has ca-name.out " sec "; then
+        pass_check "--tls-sni naming another host: refused, no data"
+    else
+        fail_shown "--tls-sni naming another host (exit $RC)" "$E2E_TMP/ca-name.err"
+    fi
+else
+    fail_shown "the CA-certificate server did not start" "$E2E_TMP/casrv.err"
 fi
 
 # ---------------------------------------------------------------- 4. iperf3
