@@ -97,6 +97,8 @@ static const struct weir_option options[] = {
       WEIR_VALUE_STRING },
     { QUIC_OPT_NO_LOSS_COUNT, NULL, "do not count lost packets (Retr): ngtcp2 0.12 tells them only through "
       "its qlog, which costs a sender about 15 % more CPU", WEIR_VALUE_BOOL },
+    { QUIC_OPT_STREAMS, "N", "client: N concurrent QUIC streams (1 to 64) inside each connection, the "
+      "payload dealt out among them packet by packet (default 1)", WEIR_VALUE_UINT },
     { NULL, NULL, NULL, 0 }
 };
 
