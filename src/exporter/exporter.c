@@ -98,16 +98,10 @@ int exporter_run(const struct settings *s)
         current_clear();
         return 1;
     }
-    if (probe_setup(self, stop_fd, err, sizeof err) != 0) {
-        fprintf(stderr, "weir: error - %s\n", err);
-        close(stop_fd);
-        current_clear();
-        return 1;
-    }
+    probe_setup(self, stop_fd);
     char where[300];
     if (http_start(s->exporter_listen, where, sizeof where, err, sizeof err) != 0) {
         fprintf(stderr, "weir: error - %s\n", err);
-        probe_cleanup();
         close(stop_fd);
         current_clear();
         return 1;
@@ -115,7 +109,6 @@ int exporter_run(const struct settings *s)
     if (s->logfile && !s->daemon && open_log(s->logfile) != 0) {
         fprintf(stderr, "weir: error - unable to open log file: %s\n", s->logfile);
         http_stop();
-        probe_cleanup();
         close(stop_fd);
         current_clear();
         return 1;
@@ -142,7 +135,6 @@ int exporter_run(const struct settings *s)
         /* An eventfd write fails only at its maximum count. */
     }
     http_stop();
-    probe_cleanup();
     close(stop_fd);
     current_clear();
     xlog("stopped");
