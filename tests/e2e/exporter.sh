@@ -8,7 +8,8 @@
 # 405, /-/healthy, /metrics counting each outcome, SIGHUP reloading a good
 # and keeping the old on a bad modules file (a probe running through it
 # keeping its own), a bad file refused at start with file:line, a request
-# trickled in cut off, -D with --pidfile, and SIGTERM ending a running
+# trickled in cut off, --dry-run checking a modules file (and a client's
+# options), -D with --pidfile, and SIGTERM ending a running
 # probe's test, Prometheus's scrape timeout header clamping the test (or
 # answering at once when no test fits) and a client that gives up ending
 # its probe's test.
@@ -305,6 +306,33 @@ case_config_error() {
         fail "-s with --exporter-allow: $RUN_RC $(oneline "$CASE_DIR/err4")"
 }
 run_case "a bad modules file or option: exit 1, file:line and reason" case_config_error
+
+# --dry-run: what the exporter runs to check a module's options, and what
+# an operator runs before a reload. Nothing listens, nothing connects.
+case_dry_run() {
+    local port
+    port=$(free_port)
+    printf '[module m]\nargs = -C nosuch-cc-at-all -w 1M\n[module r]\nreverse = yes\nargs = --rcv-timeout 5000\n' \
+        >"$CASE_DIR/good.ini"
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --exporter "127.0.0.1:$port" \
+        --exporter-config "$CASE_DIR/good.ini" --exporter-allow 127.0.0.0/8 --dry-run
+    [ "$RUN_RC" = 0 ] && [ ! -s "$CASE_DIR/out" ] && [ ! -s "$CASE_DIR/err" ] ||
+        fail "a good modules file: exit $RUN_RC, '$(oneline "$CASE_DIR/out") $(oneline "$CASE_DIR/err")'"
+    ! port_listening "$port" || fail "--dry-run listened on $port"
+    printf '[module m]\n\nargs = --rcv-timeout 5000\n' >"$CASE_DIR/bad.ini"
+    run_bounded "$CASE_DIR/out2" "$CASE_DIR/err2" "$WEIR" --exporter "127.0.0.1:$port" \
+        --exporter-config "$CASE_DIR/bad.ini" --dry-run
+    [ "$RUN_RC" = 1 ] && grep -q "^weir: error - $CASE_DIR/bad.ini:3: weir refuses module m's options.*receiving mode" \
+        "$CASE_DIR/err2" || fail "a module with a sender's --rcv-timeout: exit $RUN_RC, $(oneline "$CASE_DIR/err2")"
+    # A client's options: checked, no test (nothing listens on CLOSED).
+    run_bounded "$CASE_DIR/out3" "$CASE_DIR/err3" "$WEIR" -c 127.0.0.1 -p "$CLOSED" -t 3 -P 2 --dry-run
+    [ "$RUN_RC" = 0 ] && [ ! -s "$CASE_DIR/out3" ] && [ ! -s "$CASE_DIR/err3" ] ||
+        fail "weir -c ... --dry-run: exit $RUN_RC, '$(oneline "$CASE_DIR/out3") $(oneline "$CASE_DIR/err3")'"
+    run_bounded "$CASE_DIR/out4" "$CASE_DIR/err4" "$WEIR" -c 127.0.0.1 -p "$CLOSED" -t 0.5x --dry-run
+    [ "$RUN_RC" = 1 ] && grep -q "^weir: error - test duration" "$CASE_DIR/err4" ||
+        fail "weir -c ... -t 0.5x --dry-run: exit $RUN_RC, $(oneline "$CASE_DIR/err4")"
+}
+run_case "--dry-run: an exporter's modules file and a client's options checked, nothing run" case_dry_run
 
 # reloads_logged N: the exporter's log says "reloaded" N times or more.
 reloads_logged() {
