@@ -136,6 +136,15 @@ data_case rqs4  reverse "--quic-streams 4 -R -n 5M" "$QS"' $S.end.sum_sent.bytes
 data_case bqs4  bidir   "--quic-streams 4 --bidir -t 1" '($C.start.weir.streams | length) == 2
         and all($C.start.weir.streams[], $S.start.weir.streams[]; .quic.streams == 4)'
 
+# --loopback trusts its own in-process server's ephemeral certificate, as
+# with tls, and a comparison run puts quic in its table.
+run_bounded "$E2E_TMP/lo.out" "$E2E_TMP/lo.err" "$WEIR" --loopback --transport tls,quic -n 2M
+if [ "$RUN_RC" = 0 ] && grep -q '^quic  *UDP .*bits/sec' "$E2E_TMP/lo.out"; then
+    pass_check "--loopback --transport tls,quic: exit 0, a quic row in the comparison"
+else
+    fail_shown "--loopback --transport tls,quic: exit $RUN_RC" "$E2E_TMP/lo.out" "$E2E_TMP/lo.err"
+fi
+
 # ---------------------------------------------------------------- 2. one server
 P1=$(free_port)
 if ! start_server eph "$P1" --transport quic; then
