@@ -133,6 +133,9 @@ data_case qs4   normal  "--quic-streams 4 -n 10M" "$QS"' $C.end.sum_sent.bytes =
         and qs($C; ["0","12","4","8"]; 10485760) and qs($S; ["0","12","4","8"]; 10485760)'
 data_case rqs4  reverse "--quic-streams 4 -R -n 5M" "$QS"' $S.end.sum_sent.bytes == 5242880
         and qs($C; ["1","13","5","9"]; 5242880) and qs($S; ["1","13","5","9"]; 5242880)'
+# udp's switches reach udp beneath quic (parsed with --transport quic).
+data_case nogso normal  "--udp-no-gso --udp-no-gro -n 2M" '$S.end.sum_received.bytes == 2097152
+        and all($C.start.weir.streams[]; .gso == false and .gro == false)'
 data_case bqs4  bidir   "--quic-streams 4 --bidir -t 1" '($C.start.weir.streams | length) == 2
         and all($C.start.weir.streams[], $S.start.weir.streams[]; .quic.streams == 4)'
 
