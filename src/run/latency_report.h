@@ -17,7 +17,12 @@ struct latency_report {
     struct latency_window sum;          /* scratch: the streams summed */
     struct weir_report_latency *rows;   /* per stream, as reported */
     struct weir_report_latency sum_row;
+    /* Each row's rtt, forward and reverse buckets (rows, then sum_row). */
+    struct weir_report_latency_bucket (*buckets)[3][WEIR_LATENCY_BUCKETS];
 };
+
+/* The bounds of weir_report_latency_stats' buckets, in nanoseconds. */
+extern const uint64_t latency_bucket_le_ns[WEIR_LATENCY_BUCKETS];
 
 int latency_report_init(struct latency_report *r, int n_streams);
 void latency_report_free(struct latency_report *r);
