@@ -266,7 +266,7 @@ void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title,
         snprintf(subtitle, sizeof subtitle, "%s latency, client to %s port %u, %s", what,
                  t->host != NULL ? t->host : "?", (unsigned)t->port, amount);
         begin(b, title != NULL && *title != '\0' ? title : "weir latency", subtitle);
-        latchart_draw(b, t, unit);
+        latchart_draw(b, t);
         end(b);
         return;
     }

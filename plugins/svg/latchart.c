@@ -153,8 +153,11 @@ static void over_time(struct svgbuf *b, const struct svg_test *t)
         steps(b, t, t->load_bps, &x, &l, "load", LOAD_COLOUR, "6 3");
         legend_row(b, A_LEFT + 10, ly + 36, LOAD_COLOUR, "6 3", "load throughput (right axis)");
     }
-    sb_printf(b, "<path class=\"axes\" d=\"M%d %dV%dH%d%s\" fill=\"none\" stroke=\"#333333\" "
-                 "stroke-width=\"1.2\"/>\n", A_LEFT, TOP, BOTTOM, A_RIGHT, t->has_load ? "V96" : "");
+    /* With a load, the right edge is its axis. */
+    sb_printf(b, "<path class=\"axes\" d=\"M%d %dV%dH%d", A_LEFT, TOP, BOTTOM, A_RIGHT);
+    if (t->has_load)
+        sb_printf(b, "V%d", TOP);
+    sb_puts(b, "\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1.2\"/>\n");
     steps(b, t, t->lat_p99, &x, &y, "p99", P99_COLOUR, "8 4");
     steps(b, t, t->lat_p50, &x, &y, "p50", P50_COLOUR, NULL);
     legend_row(b, A_LEFT + 10, ly, P50_COLOUR, NULL, "p50");
@@ -231,9 +234,8 @@ static void delays_text(char *buf, size_t len, const char *what, const struct we
              "(usec)", what, (unsigned long long)d->count, d->min, d->p50, d->p90, d->p99, d->p999, d->max);
 }
 
-void latchart_draw(struct svgbuf *b, const struct svg_test *t, char unit)
+void latchart_draw(struct svgbuf *b, const struct svg_test *t)
 {
-    (void)unit;
     over_time(b, t);
     cdf(b, t);
     char text[512];

@@ -10,6 +10,6 @@
 #include "svgtest.h"
 
 /* Draws between the title (chart.c's) and the end of the document. */
-void latchart_draw(struct svgbuf *b, const struct svg_test *t, char unit);
+void latchart_draw(struct svgbuf *b, const struct svg_test *t);
 
 #endif

@@ -32,7 +32,7 @@ void latency_report_free(struct latency_report *r)
 
 /* 1, 1.5, 2, 3, 5 and 7 times each power of ten from 1 us to 50 s
  * (weir/reporter.h documents the set). */
-const uint64_t latency_bucket_le_ns[WEIR_LATENCY_BUCKETS] = {
+static const uint64_t latency_bucket_le_ns[WEIR_LATENCY_BUCKETS] = {
 #define DECADE(ns) ns, ns * 3 / 2, ns * 2, ns * 3, ns * 5, ns * 7
     DECADE(1000ull), DECADE(10000ull), DECADE(100000ull), DECADE(1000000ull),
     DECADE(10000000ull), DECADE(100000000ull), DECADE(1000000000ull),
@@ -40,8 +40,8 @@ const uint64_t latency_bucket_le_ns[WEIR_LATENCY_BUCKETS] = {
 #undef DECADE
 };
 
-static void stats_of(const struct histogram *h, struct weir_report_latency_bucket *bk,
-                     struct weir_report_latency_stats *out)
+void latency_report_stats(const struct histogram *h, struct weir_report_latency_bucket *bk,
+                          struct weir_report_latency_stats *out)
 {
     memset(out, 0, sizeof *out);
     if (!h->count)
@@ -76,11 +76,11 @@ static void row_of(const struct latency_window *w, int socket, int one_way, int 
     out->sent = w->sent;
     out->lost = w->lost;
     out->missed = w->missed;
-    stats_of(&w->rtt, bk[0], &out->rtt);
+    latency_report_stats(&w->rtt, bk[0], &out->rtt);
     out->one_way = one_way;
     if (one_way) {
-        stats_of(&w->fwd, bk[1], &out->forward);
-        stats_of(&w->rev, bk[2], &out->reverse);
+        latency_report_stats(&w->fwd, bk[1], &out->forward);
+        latency_report_stats(&w->rev, bk[2], &out->reverse);
     }
 }
 

@@ -21,8 +21,11 @@ struct latency_report {
     struct weir_report_latency_bucket (*buckets)[3][WEIR_LATENCY_BUCKETS];
 };
 
-/* The bounds of weir_report_latency_stats' buckets, in nanoseconds. */
-extern const uint64_t latency_bucket_le_ns[WEIR_LATENCY_BUCKETS];
+/* One histogram as reporters get it: out's statistics in microseconds and
+ * its buckets (the SDK's fixed bounds) in bk, which out points at; no
+ * buckets for an empty histogram. */
+void latency_report_stats(const struct histogram *h, struct weir_report_latency_bucket *bk,
+                          struct weir_report_latency_stats *out);
 
 int latency_report_init(struct latency_report *r, int n_streams);
 void latency_report_free(struct latency_report *r);
