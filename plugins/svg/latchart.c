@@ -158,6 +158,12 @@ static void over_time(struct svgbuf *b, const struct svg_test *t)
     if (t->has_load)
         sb_printf(b, "V%d", TOP);
     sb_puts(b, "\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1.2\"/>\n");
+    if (t->n_iv == 0) {
+        sb_printf(b, "<text class=\"no-data\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"middle\" "
+                     "fill=\"#555555\">no intervals (-i 0): the whole test is on the right</text>\n",
+                  (A_LEFT + A_RIGHT) / 2.0, (TOP + BOTTOM) / 2.0, LABEL_FONT);
+        return;
+    }
     steps(b, t, t->lat_p99, &x, &y, "p99", P99_COLOUR, "8 4");
     steps(b, t, t->lat_p50, &x, &y, "p50", P50_COLOUR, NULL);
     legend_row(b, A_LEFT + 10, ly, P50_COLOUR, NULL, "p50");
