@@ -402,6 +402,21 @@ static void test_amplification_limit(void)
     CU_ASSERT_NOT_EQUAL(sv.rc, WEIR_OK);    /* the handshake never finished */
 }
 
+/* An empty datagram after the hello (ngtcp2 asserts a packet has a first
+ * byte, which would abort the whole server): the stream is refused. */
+static void test_empty_first_datagram(void)
+{
+    struct server sv;
+    start_server(&sv, 0);
+    int fd = hello_socket();
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(send(fd, "", 0, 0), 0);
+    stop_server(&sv);
+    close(fd);
+    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sv.why, "first datagram is empty"));
+}
+
 /* A transfer whose datagrams to the server are also delivered truncated
  * (lengths 1 to all but one byte) and again 64 datagrams later (replays):
  * ngtcp2 drops what fails authentication or repeats a packet number, and
@@ -562,6 +577,7 @@ int main(void)
         { "another QUIC version gets Version Negotiation", test_version_negotiation },
         { "a silent client's Initial gets at most 3x its size back", test_amplification_limit },
         { "truncated and replayed datagrams: the transfer is exact", test_truncated_and_replayed },
+        { "an empty first datagram is refused, not a crash", test_empty_first_datagram },
         CU_TEST_INFO_NULL,
     };
     int status = run_suite("quic over udp", NULL, tests);
