@@ -169,7 +169,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s && tx) {
         s->g = &g;
         s->lower = &lower_ops;
-        s->stream_id = -1;
         s->blksize = 1024;
         s->max_pkt = QUIC_DEFAULT_PKT;
         for (uint32_t i = 0; i < QUIC_TX_ENTRIES; i++)
