@@ -17,6 +17,8 @@ struct latency_report {
     struct latency_window sum;          /* scratch: the streams summed */
     struct weir_report_latency *rows;   /* per stream, as reported */
     struct weir_report_latency sum_row;
+    struct weir_report_working_latency working;     /* --load */
+    struct histogram idle, loaded;                  /* scratch for it */
 };
 
 int latency_report_init(struct latency_report *r, int n_streams);
