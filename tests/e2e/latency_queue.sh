@@ -14,9 +14,10 @@
 #   a relay of this test's own (latency_relay.py, in the router namespace)
 #   holding everything 20 ms each way: weir's round trip 40 ms +- 2 ms.
 #
-# ping runs only while the load does (it starts after weir's idle phase
-# and the queue's filling, and stops before the load ends), so both
-# measure the same queue. The tolerances are the issue's: they compare
+# ping runs beside weir, both every 5 ms, and ping's median is taken over
+# the round trips it sent within weir's span (its idle phase left out):
+# a TCP load's queue swings between a few ms and tens of ms within a
+# second, so the two must sample the same moments, and densely. The tolerances are the issue's: they compare
 # with ping, never with a fixed speed. Needs root, tbf, ping and python3:
 # the script skips (77) without them.
 E2E_DEADLINE=${E2E_DEADLINE:-180}
@@ -67,19 +68,25 @@ build_path() {
         { SETUP_WHY="no tbf qdisc here (sch_tbf): $out"; return 1; }
 }
 
-# ping_bg SECONDS [DELAY]: ping the server from the client every 20 ms for
-# SECONDS, after DELAY seconds, into $CASE_DIR/ping.txt (PING_PID).
+# ping_bg SECONDS: ping the server from the client every 5 ms for SECONDS,
+# with timestamps (-D), into $CASE_DIR/ping.txt (PING_PID); PING_T0 is
+# the wall clock when weir is started right after.
 ping_bg() {
-    (sleep "${2:-0}"; exec "${IN_C[@]}" ping -n -i 0.02 -w "$1" "$SADDR") >"$CASE_DIR/ping.txt" 2>&1 &
+    "${IN_C[@]}" ping -D -n -i 0.005 -w "$1" "$SADDR" >"$CASE_DIR/ping.txt" 2>&1 &
     PING_PID=$!
     track_pid "$PING_PID"
+    PING_T0=$(date +%s.%N)
 }
 
-# ping_median: the median of the round trips ping printed, ms (empty: none).
+# ping_median FROM TO: the median of ping's round trips, ms, of the pings
+# sent FROM to TO seconds after PING_T0 (empty: none).
 ping_median() {
     wait "$PING_PID" 2>/dev/null
     forget_pid "$PING_PID"
-    sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' "$CASE_DIR/ping.txt" | sort -g |
+    sed -n 's/^\[\([0-9.]*\)\].* time=\([0-9.]*\) ms.*/\1 \2/p' "$CASE_DIR/ping.txt" |
+        awk -v a="$PING_T0" -v from="$1" -v to="$2" '{
+            sent = $1 - $2 / 1000 - a    # -D stamps the reply
+            if (sent >= from && sent <= to) print $2 }' | sort -g |
         awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
 }
 
@@ -111,23 +118,23 @@ within15() {
 
 idle_case() {
     weir_server || return
-    ping_bg 2
-    weir_client idle --latency-rate 100 -t 2 || return
+    ping_bg 3
+    weir_client idle --latency-rate 200 -t 2 || return
     local p
-    p=$(ping_median)
+    p=$(ping_median 0 2)
     echo "    idle: weir p50 $(json_get "$CLI" .end.latency.sum.rtt.p50_us) us, ping median $p ms"
     jq_check 'gt("round trips"; $C.end.latency.sum.rtt.count; 100),
               lt("weir idle p50 (us)"; $C.end.latency.sum.rtt.p50_us; 2000)'
     awk -v p="$p" 'BEGIN {exit !(p != "" && p < 2)}' || fail "ping's idle median '$p' ms is not under 2 ms"
 }
 
-# weir's own load: idle 1 s, then 4 s of load; ping from 1.5 s to 4.5 s.
+# weir's own load: idle 1 s, then 3 s of load.
 weir_load_case() {
     weir_server || return
-    ping_bg 3 1.5
-    weir_client "load" --latency-rate 50 --load 1 -t 5 "$@" || return
+    ping_bg 5
+    weir_client "load" --latency-rate 200 --load 1 -t 4 "$@" || return
     local p
-    p=$(ping_median)
+    p=$(ping_median 1 4)
     jq_check 'gt("idle round trips"; $C.end.latency.working.idle.count; 20),
               gt("loaded round trips"; $C.end.latency.working.loaded.count; 100),
               lt("idle p50 (us)"; $C.end.latency.working.idle.p50_us; 2000),
@@ -149,10 +156,10 @@ iperf3_load_case() {
     track_pid "$ipid"
     sleep 1.5
     weir_server || return
-    ping_bg 3
-    weir_client iperf3load --latency-rate 50 -t 3 || return
+    ping_bg 4
+    weir_client iperf3load --latency-rate 200 -t 3 || return
     local p
-    p=$(ping_median)
+    p=$(ping_median 0 3)
     wait "$ipid" 2>/dev/null || fail "iperf3 -c failed: $(oneline "$CASE_DIR/iperf3.out")"
     forget_pid "$ipid"
     jq_check 'gt("round trips"; $C.end.latency.sum.rtt.count; 50)'

@@ -12,8 +12,12 @@ is the path's plus twice DELAY_MS (latency_queue.sh checks weir's).
 
 One thread reads and one writes per direction; the writer sleeps until each
 item is due (time.sleep, not an event loop's millisecond timeouts), so the
-delay is kept to well under a millisecond. Runs until killed.
+delay is kept to well under a millisecond. On a busy machine a writer that
+wakes late would add to the delay: the relay asks for a real-time priority
+(threads made after inherit it; without the privilege it runs as it is)
+and a short GIL switch interval. Runs until killed.
 """
+import os
 import queue
 import socket
 import sys
@@ -97,6 +101,11 @@ def serve_udp(sock, server, delay):
 
 def main():
     addr, port, saddr, sport, delay_ms = sys.argv[1:6]
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    except (OSError, AttributeError):
+        pass
+    sys.setswitchinterval(0.0002)
     delay = float(delay_ms) / 1000.0
     server = (saddr, int(sport))
     listen = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
