@@ -313,6 +313,15 @@ static int file_sent(const struct test *t)
     return senders > 0;
 }
 
+/* Every sending stream's peer acknowledged all it was sent. */
+static int senders_drained(const struct test *t)
+{
+    for (int i = 0; i < t->n_streams; i++)
+        if (t->streams[i].sending && !t->streams[i].failed && !stream_drained(t, &t->streams[i]))
+            return 0;
+    return 1;
+}
+
 /* Has the test met its end condition (-t, -n, -k, the end of -F's file)? */
 static int end_reached(const struct test *t, uint64_t now)
 {
@@ -338,11 +347,12 @@ static int end_reached(const struct test *t, uint64_t now)
             brcvd += st->ctr.blocks;
         }
     }
-    if (t->p.num && (sent >= t->p.num || rcvd >= t->p.num))
+    /* A transport that repairs losses itself (WEIR_CAP_SEND_DRAIN: QUIC)
+     * has delivered what it sent only once the peer acknowledged it. */
+    int sent_all = (t->p.num && sent >= t->p.num) || (t->p.blockcount && bsent >= t->p.blockcount);
+    if (sent_all && (!(t->transport->transport->caps & WEIR_CAP_SEND_DRAIN) || senders_drained(t)))
         return 1;
-    if (t->p.blockcount && (bsent >= t->p.blockcount || brcvd >= t->p.blockcount))
-        return 1;
-    return 0;
+    return (t->p.num && rcvd >= t->p.num) || (t->p.blockcount && brcvd >= t->p.blockcount);
 }
 
 static uint64_t end_deadline(const struct test *t)
