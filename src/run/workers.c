@@ -178,15 +178,21 @@ static int dedicated_receiver(const struct worker *w)
     return w->count == 1 && !w->t->streams[w->first].sending && !w->no_recv_wait;
 }
 
+/* Where pacing counts from: the run's start (set after the workers
+ * start, so read each time), or --load's own. */
+static uint64_t pace_from(const struct test *t)
+{
+    return t->load_start_ns ? t->load_start_ns : t->running_since_ns;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct test *t = w->t;
     const struct weir_plugin *tp = t->transport;
     uint64_t rate = t->p.bandwidth;
-    /* --load: the load paces from its own start, in its own blocks (the
-     * test's len is the probes'). */
-    uint64_t pace_from = t->load_start_ns ? t->load_start_ns : t->running_since_ns;
+    /* --load: the load paces from its own start (set before its workers
+     * start), in its own blocks (the test's len is the probes'). */
     uint32_t blksize = test_is_latency(t) ? t->p.weir_latency.load_len : t->p.len;
     uint32_t batch_max = (tp->transport->caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
     int drains = (tp->transport->caps & WEIR_CAP_SEND_DRAIN) != 0;
@@ -254,7 +260,7 @@ static void *worker_main(void *arg)
                 uint64_t due = 0;
                 if (!st->sending || st->failed || st->data_ended)
                     continue;
-                if (pacing_allowance(st, rate, blksize, batch_max, pace_from, now, &due))
+                if (pacing_allowance(st, rate, blksize, batch_max, pace_from(t), now, &due))
                     set_interest(w, st, EPOLLOUT);
                 else if (!next_due || due < next_due)
                     next_due = due;
@@ -292,7 +298,7 @@ static void *worker_main(void *arg)
                     max = (uint32_t)left;
                 if (rate) {
                     uint64_t due = 0;
-                    uint32_t allow = pacing_allowance(st, rate, blksize, batch_max, pace_from, now, &due);
+                    uint32_t allow = pacing_allowance(st, rate, blksize, batch_max, pace_from(t), now, &due);
                     if (!allow) {
                         set_interest(w, st, 0);
                         if (!next_due || due < next_due)
