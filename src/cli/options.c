@@ -327,8 +327,6 @@ static int check_latency(const struct settings *s)
         return usage_error("--latency cannot be used with %s", "-b (the probes' pace is --latency-rate)");
     if (s->zerocopy || s->skip_rx_copy)
         return usage_error("--latency cannot be used with %s", "-Z or --skip-rx-copy (probes are read and written whole)");
-    if (s->n_compare > 1)
-        return usage_error("--latency cannot be used with %s", "several transports (a comparison run)");
     return 0;
 }
 

@@ -577,6 +577,14 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
     memset(out, 0, sizeof *out);
     out->summarized = c->ss.ended;
     out->end = c->ss.summary;
+    /* --latency: the end's sum row (still there until session_free), without
+     * the buckets, which die with the test. */
+    if (c->ss.ended && t->latency && c->ss.lr.n > 0) {
+        out->has_latency = 1;
+        out->latency = c->ss.lr.sum_row;
+        out->latency.rtt.n_buckets = out->latency.forward.n_buckets = out->latency.reverse.n_buckets = 0;
+        out->latency.rtt.buckets = out->latency.forward.buckets = out->latency.reverse.buckets = NULL;
+    }
     out->setup_seconds = (double)c->setup_ns / 1e9;
     if (t->transport) {
         const struct weir_transport_ops *ops = t->transport->transport;

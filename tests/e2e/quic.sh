@@ -122,6 +122,15 @@ data_case rn5m  reverse "-R -n 5M" '$S.end.sum_sent.bytes == 5242880 and $C.end.
 data_case reno  normal  "-C reno -t 1" 'all($C.start.weir.streams[]; .quic.congestion == "reno")'
 data_case l1000 normal  "-l 1000 -k 3000" '$S.end.sum_received.bytes == 3000000'
 
+# --loopback trusts its own in-process server's ephemeral certificate, as
+# with tls, and a comparison run puts quic in its table.
+run_bounded "$E2E_TMP/lo.out" "$E2E_TMP/lo.err" "$WEIR" --loopback --transport tls,quic -n 2M
+if [ "$RUN_RC" = 0 ] && grep -q '^quic  *UDP .*bits/sec' "$E2E_TMP/lo.out"; then
+    pass_check "--loopback --transport tls,quic: exit 0, a quic row in the comparison"
+else
+    fail_shown "--loopback --transport tls,quic: exit $RUN_RC" "$E2E_TMP/lo.out" "$E2E_TMP/lo.err"
+fi
+
 # ---------------------------------------------------------------- 2. one server
 P1=$(free_port)
 if ! start_server eph "$P1" --transport quic; then
