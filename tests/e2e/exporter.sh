@@ -211,6 +211,20 @@ INI
     [ "$(metric lat 'weir_test_success{transport="tcp",peer="127.0.0.1"}')" = 1 ] ||
         fail "latency: the test's own weir_test_success is not 1"
     body_of lat | grep -q '^weir_probe_failure_info' && fail "latency: a failure reason on a success"
+    # The reporter's latency series: every probe sent came back (TCP loses
+    # none), each in the histogram once, its percentiles within its range.
+    local sum='transport="tcp",peer="127.0.0.1",stream="sum"' sent lost count inf p50 lo hi
+    sent=$(metric lat "weir_latency_probes_sent{$sum}")
+    lost=$(metric lat "weir_latency_probes_lost{$sum}")
+    count=$(metric lat "weir_latency_seconds_count{$sum,delay=\"round_trip\"}")
+    inf=$(metric lat "weir_latency_seconds_bucket{$sum,delay=\"round_trip\",le=\"+Inf\"}")
+    p50=$(metric lat "weir_latency_percentile_seconds{$sum,delay=\"round_trip\",percentile=\"50\"}")
+    lo=$(metric lat "weir_latency_min_seconds{$sum,delay=\"round_trip\"}")
+    hi=$(metric lat "weir_latency_max_seconds{$sum,delay=\"round_trip\"}")
+    [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$lost" = 0 ] && [ "$count" = "$sent" ] && [ "$inf" = "$count" ] ||
+        fail "latency: probes sent '$sent', lost '$lost', histogram count '$count', +Inf bucket '$inf'"
+    awk -v p="${p50:-0}" -v lo="${lo:-0}" -v hi="${hi:-0}" 'BEGIN { exit !(lo > 0 && lo <= p && p <= hi) }' ||
+        fail "latency: min '$lo', p50 '$p50', max '$hi' out of order"
     get either "/probe?target=127.0.0.1:$WPORT&module=either&latency=1"
     expect_status either 200 "latency=1 where the module allows it"
     [ "$(metric either weir_probe_success)" = 1 ] || fail "latency=1: weir_probe_success '$(metric either weir_probe_success)', want 1"
