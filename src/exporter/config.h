@@ -23,7 +23,19 @@ enum probe_param {
     PP_REVERSE   = 1u << 2,     /* reverse=0|1 */
     PP_PARALLEL  = 1u << 3,     /* parallel=N */
     PP_BITRATE   = 1u << 4,     /* bitrate=RATE, decimal suffixes as -b (100M) */
-    PP_UDP       = 1u << 5      /* udp=0|1: 1 is transport=udp */
+    PP_UDP       = 1u << 5,     /* udp=0|1: 1 is transport=udp */
+    PP_LATENCY   = 1u << 6      /* latency=0|1: 1 is a --latency test */
+};
+
+/* Query parameters a module allows that weir takes each on its own but
+ * refuses together (latency=1 with reverse=1: --latency refuses -R), as
+ * weir's own check of the probe's options found when the file loaded. A
+ * query asking for one is refused (400) with weir's reason. */
+struct exp_refused_mix {
+    size_t transport;           /* index in the module's transports */
+    unsigned params;            /* enum probe_param bits the query turned
+                                   from the module's own values */
+    char *reason;               /* weir's words */
 };
 
 /* A named way to probe: what the test is, and what a query may change. */
@@ -35,6 +47,7 @@ struct exp_module {
     int reverse;                /* 0 */
     int parallel;               /* 1 */
     uint64_t bitrate;           /* bit/s; 0: the transport's own default */
+    int latency;                /* 0; 1: a --latency test (round trips) */
     int port;                   /* used when a target names no port; 5201 */
     char **args;                /* further weir client options (-C cubic,
                                    --tls-insecure, ...), checked at load with
@@ -51,6 +64,8 @@ struct exp_module {
                                    default and ceiling: 60 s */
     int max_parallel;           /* default 8, ceiling 128 */
     uint64_t max_bitrate;       /* bit/s; 0: no cap beyond the transport's */
+    struct exp_refused_mix *refused_mixes;
+    size_t n_refused_mixes;
 };
 
 /* One --exporter-allow or allow= rule: a network (family AF_INET or
@@ -109,20 +124,21 @@ struct probe_spec {
     int reverse;
     int parallel;
     uint64_t bitrate;
+    int latency;
     unsigned clamped;           /* enum probe_param bits of values cut to a limit */
 };
 
 /* Parses the query (keys and values already percent-decoded, in order).
  * 0 on success; else the HTTP status to answer (400: malformed, unknown or
  * repeated parameter, a value out of its type's range, a parameter the
- * module does not allow; 404 is not used) with the reason in err. Does not
- * check the allow-list. */
+ * module does not allow, a mix of them weir refuses; 404 is not used)
+ * with the reason in err. Does not check the allow-list. */
 int probe_request_parse(const struct exp_config *c, const char *const *keys,
                         const char *const *values, size_t n, struct probe_spec *out,
                         char *err, size_t errlen);
 
 /* The child's argument vector for a probe: SELF -c ADDRESS -p PORT
- * --transport T -t TIME [-R] [-P N] [-b RATE] MODULE_ARGS... --reporter
+ * --transport T -t TIME [-R] [-P N] [-b RATE] [--latency] MODULE_ARGS... --reporter
  * openmetrics --connect-timeout MS [--plugin-dir DIR] (the exporter's own,
  * when it has one). ADDRESS is the numeric address the allow-list checked. NULL-terminated, malloc'd (free with
  * probe_argv_free); NULL when out of memory. */

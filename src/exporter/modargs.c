@@ -109,6 +109,7 @@ static const struct {
     { "parallel", "the module's parallel and the query set it" },
     { "bitrate", "the module's bitrate and the query set it" },
     { "bandwidth", "the module's bitrate and the query set it" },
+    { "latency", "the module's latency and the query set it" },
     { "json", "a probe answers OpenMetrics" },
     { "json-stream", "a probe answers OpenMetrics" },
     { "json-stream-full-output", "a probe answers OpenMetrics" },

@@ -15,10 +15,10 @@ int modargs_split(const char *text, char ***words, size_t *n, char *why, size_t 
 void modargs_free(char **words, size_t n);
 
 /* -1 with why when the words give an option the probe sets itself (-c,
- * -p, --transport, -u, -t, -R, -P, -b, --reporter, --connect-timeout) or
- * one that would change what a probe is (-s, -n, -k, -O, -J, --logfile,
- * -D, -h, -v, --dry-run, --exporter...), abbreviated or in a cluster (-NR) too;
- * else 0. */
+ * -p, --transport, -u, -t, -R, -P, -b, --latency, --reporter,
+ * --connect-timeout) or one that would change what a probe is (-s, -n,
+ * -k, -O, -J, --logfile, -D, -h, -v, --dry-run, --exporter...),
+ * abbreviated or in a cluster (-NR) too; else 0. */
 int modargs_refused(char *const *words, size_t n, char *why, size_t len);
 
 /* Runs weir's option parser on argv (NULL-terminated, as the probe would

@@ -19,11 +19,12 @@
 
 static const char *const keys[N_MODULE_KEYS] = {
     "transport", "time", "reverse", "parallel", "bitrate", "port", "args",
-    "params", "transports", "max_time", "max_parallel", "max_bitrate",
+    "params", "transports", "max_time", "max_parallel", "max_bitrate", "latency",
 };
 
 /* params' names, in enum probe_param's order. */
-static const char *const param_names[] = { "transport", "time", "reverse", "parallel", "bitrate", "udp" };
+static const char *const param_names[] = { "transport", "time", "reverse", "parallel", "bitrate", "udp",
+                                            "latency" };
 #define N_PARAM_NAMES (sizeof param_names / sizeof param_names[0])
 
 static int say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -74,6 +75,9 @@ void module_clear(struct exp_module *m)
     free(m->transport);
     modargs_free(m->args, m->n_args);
     value_list_free(m->transports, m->n_transports);
+    for (size_t i = 0; i < m->n_refused_mixes; i++)
+        free(m->refused_mixes[i].reason);
+    free(m->refused_mixes);
     memset(m, 0, sizeof *m);
 }
 
@@ -129,7 +133,7 @@ static int set_params(struct exp_module *m, const char *v, char *why, size_t len
             j++;
         if (j == N_PARAM_NAMES)
             rc = say(why, len, "params: unknown parameter '%s' (transport, time, reverse, parallel, "
-                     "bitrate, udp)", items[i]);
+                     "bitrate, udp, latency)", items[i]);
         else if (m->params & (1u << j))
             rc = say(why, len, "params: '%s' listed twice", items[i]);
         else
@@ -182,6 +186,9 @@ int module_set(struct exp_module *m, enum module_key key, const char *v, char *w
     case MK_REVERSE:
         rc = value_bool(v, &m->reverse, reason, sizeof reason);
         break;
+    case MK_LATENCY:
+        rc = value_bool(v, &m->latency, reason, sizeof reason);
+        break;
     case MK_PARALLEL:
         rc = value_int(v, 1, MAX_PARALLEL_CEILING, &m->parallel, reason, sizeof reason);
         break;
@@ -218,30 +225,94 @@ static int has_transport(const struct exp_module *m, const char *name)
     return 0;
 }
 
-/* weir's option parser on the probe's command line as this module runs it
- * with each of its transports, and both ways when a query may turn
- * reverse: unknown options, values out of range, a transport that does not
- * load, options that need the other direction (--rcv-timeout). */
-static int check_options(const struct exp_module *m, char *why, size_t len)
+/* The switches (query.h) a query may turn in m's probes: those params
+ * lists, the bitrate's only where max_bitrate does not always set one. */
+static unsigned switches_of(const struct exp_module *m)
 {
-    int directions = m->params & PP_REVERSE ? 2 : 1;
-    for (size_t i = 0; i < m->n_transports; i++)
-        for (int d = 0; d < directions; d++) {
+    unsigned s = m->params & PROBE_SWITCHES;
+    return m->max_bitrate ? s & ~PP_BITRATE : s;
+}
+
+/* weir's option parser on the probe's command line; 0, 1 when it refuses
+ * them (reason filled), -1 when out of memory. */
+static int weir_refuses(const struct probe_spec *spec, char *reason, size_t len)
+{
+    char **argv = probe_spec_argv(spec, "weir", "127.0.0.1");
+    if (!argv)
+        return -1;
+    int rc = modargs_check(argv, reason, len);
+    probe_argv_free(argv);
+    return rc != 0;
+}
+
+static int add_refused_mix(struct exp_module *m, size_t transport, unsigned mix, const char *reason)
+{
+    struct exp_refused_mix *grown = realloc(m->refused_mixes, (m->n_refused_mixes + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    m->refused_mixes = grown;
+    char *copy = strdup(reason);
+    if (!copy)
+        return -1;
+    grown[m->n_refused_mixes++] = (struct exp_refused_mix){ transport, mix, copy };
+    return 0;
+}
+
+/* The line a refused probe is about: latency's (its key, or the params
+ * that let a query turn it on) when weir takes the same probe without
+ * --latency; else args', or the header. */
+static int refused_line(const struct probe_spec *spec, const int *key_line, int header)
+{
+    int other = key_line[MK_ARGS] ? key_line[MK_ARGS] : header;
+    if (!spec->latency)
+        return other;
+    struct probe_spec plain = *spec;
+    plain.latency = 0;
+    char reason[512];
+    if (weir_refuses(&plain, reason, sizeof reason) != 0)
+        return other;
+    const struct exp_module *m = spec->module;
+    return m->latency ? (key_line[MK_LATENCY] ? key_line[MK_LATENCY] : header)
+                      : (key_line[MK_PARAMS] ? key_line[MK_PARAMS] : header);
+}
+
+/* weir's option parser on the command line of every probe the module can
+ * run: each of its transports, with each switch a query may turn, and
+ * with any mix of them: unknown options, values out of range, a transport
+ * that does not load, options that need the other direction
+ * (--rcv-timeout), options --latency refuses. A probe one switch away
+ * from the module's must pass; a mix weir refuses is kept for the query
+ * to refuse (400). */
+static int check_options(struct exp_module *m, const int *key_line, int header, int *line, char *why,
+                         size_t len)
+{
+    unsigned all = switches_of(m);
+    for (size_t t = 0; t < m->n_transports; t++) {
+        unsigned mix = 0;
+        do {
             struct probe_spec spec;
             probe_spec_from_module(m, &spec);
-            spec.transport = m->transports[i];
-            spec.reverse = d ? !m->reverse : m->reverse;
-            char **argv = probe_spec_argv(&spec, "weir", "127.0.0.1");
-            if (!argv)
-                return say(why, len, "out of memory");
+            spec.transport = m->transports[t];
+            probe_spec_switch(&spec, mix);
             char reason[512];
-            int rc = modargs_check(argv, reason, sizeof reason);
-            probe_argv_free(argv);
-            if (rc != 0)
-                return say(why, len, "weir refuses module %s's options with transport %s%s: %s", m->name,
-                           m->transports[i], d ? (spec.reverse ? " and reverse=1" : " and reverse=0") : "",
+            int rc = weir_refuses(&spec, reason, sizeof reason);
+            if (rc < 0)
+                return say(why, len, "out of memory");
+            int is_mix = (mix & (mix - 1)) != 0;
+            if (rc && is_mix && add_refused_mix(m, t, mix, reason) != 0)
+                return say(why, len, "out of memory");
+            if (rc && !is_mix) {
+                *line = refused_line(&spec, key_line, header);
+                return say(why, len, "weir refuses module %s's options with transport %s%s%s%s: %s", m->name,
+                           m->transports[t],
+                           mix & PP_REVERSE ? (spec.reverse ? " and reverse=1" : " and reverse=0") : "",
+                           mix & PP_LATENCY ? (spec.latency ? " and latency=1" : " and latency=0") : "",
+                           mix & PP_BITRATE ? (spec.bitrate ? " and a bitrate" : " and bitrate=0") : "",
                            reason);
-        }
+            }
+            mix = (mix - all) & all;    /* the next subset of all */
+        } while (mix != 0);
+    }
     return 0;
 }
 
@@ -296,6 +367,5 @@ int module_finish(struct exp_module *m, const int *key_line, int header, int *li
         return say(why, len, "bitrate %llu bit/s times %d streams is above max_bitrate %llu bit/s",
                    (unsigned long long)m->bitrate, m->parallel, (unsigned long long)m->max_bitrate);
     }
-    *line = key_line[MK_ARGS] ? key_line[MK_ARGS] : header;
-    return check_options(m, why, len);
+    return check_options(m, key_line, header, line, why, len);
 }

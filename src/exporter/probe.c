@@ -143,6 +143,7 @@ static const struct {
 } param_names[] = {
     { PP_TRANSPORT, "transport" }, { PP_TIME, "time" }, { PP_REVERSE, "reverse" },
     { PP_PARALLEL, "parallel" }, { PP_BITRATE, "bitrate" }, { PP_UDP, "udp" },
+    { PP_LATENCY, "latency" },
 };
 
 static void answer_metrics(struct probe_answer *a, const char *test_text, size_t test_len,

@@ -71,6 +71,8 @@ char **probe_spec_argv(const struct probe_spec *p, const char *self, const char 
         add(&w, "-b");
         add_number(&w, p->bitrate);
     }
+    if (p->latency)
+        add(&w, "--latency");
     for (size_t i = 0; i < p->module->n_args; i++)
         add(&w, p->module->args[i]);
     add(&w, "--reporter");

@@ -40,6 +40,27 @@ void probe_spec_from_module(const struct exp_module *m, struct probe_spec *out)
     out->reverse = m->reverse;
     out->parallel = m->parallel;
     out->bitrate = capped_bitrate(m, m->bitrate, m->parallel);
+    out->latency = m->latency;
+}
+
+unsigned probe_spec_switched(const struct probe_spec *p)
+{
+    struct probe_spec own;
+    probe_spec_from_module(p->module, &own);
+    return (p->reverse != own.reverse ? PP_REVERSE : 0) | (p->latency != own.latency ? PP_LATENCY : 0) |
+           ((p->bitrate != 0) != (own.bitrate != 0) ? PP_BITRATE : 0);
+}
+
+#define SOME_BITRATE 1000000
+
+void probe_spec_switch(struct probe_spec *p, unsigned switches)
+{
+    if (switches & PP_REVERSE)
+        p->reverse = !p->reverse;
+    if (switches & PP_LATENCY)
+        p->latency = !p->latency;
+    if (switches & PP_BITRATE)
+        p->bitrate = p->bitrate ? 0 : SOME_BITRATE;
 }
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -97,11 +118,12 @@ static int parse_target(const char *t, struct probe_spec *out, char *err, size_t
 }
 
 static const char *const known[] = { "target", "module", "transport", "time", "reverse",
-                                     "parallel", "bitrate", "udp" };
-enum { K_TARGET, K_MODULE, K_TRANSPORT, K_TIME, K_REVERSE, K_PARALLEL, K_BITRATE, K_UDP, N_KNOWN };
+                                     "parallel", "bitrate", "udp", "latency" };
+enum { K_TARGET, K_MODULE, K_TRANSPORT, K_TIME, K_REVERSE, K_PARALLEL, K_BITRATE, K_UDP, K_LATENCY,
+       N_KNOWN };
 /* The module's params bit of each key after module. */
 static const unsigned param_bit[N_KNOWN] = { 0, 0, PP_TRANSPORT, PP_TIME, PP_REVERSE, PP_PARALLEL,
-                                             PP_BITRATE, PP_UDP };
+                                             PP_BITRATE, PP_UDP, PP_LATENCY };
 
 /* Each known key's value, NULL when not given. */
 static int collect(const char *const *keys, const char *const *values, size_t n,
@@ -185,6 +207,28 @@ static int parse_parallel(const struct exp_module *m, const char *v, struct prob
     return 0;
 }
 
+/* 400 when weir refuses the switches out turned together with its
+ * transport (module.c found them when the file loaded). */
+static int check_mix(const struct exp_module *m, const struct probe_spec *out, const char *given[N_KNOWN],
+                     char *err, size_t errlen)
+{
+    unsigned mix = probe_spec_switched(out);
+    for (size_t i = 0; i < m->n_refused_mixes; i++) {
+        const struct exp_refused_mix *r = &m->refused_mixes[i];
+        if (r->params != mix || strcmp(m->transports[r->transport], out->transport) != 0)
+            continue;
+        char asked[256] = "";
+        size_t used = 0;
+        for (int k = K_TRANSPORT; k < N_KNOWN; k++)
+            if ((param_bit[k] & mix) && given[k] && used < sizeof asked)
+                used += (size_t)snprintf(asked + used, sizeof asked - used, "%s%s=%s", used ? " with " : "",
+                                         known[k], given[k]);
+        return refuse(err, errlen, "weir refuses %s (module %s, transport %s): %s", asked, m->name,
+                      out->transport, r->reason);
+    }
+    return 0;
+}
+
 int probe_request_parse(const struct exp_config *c, const char *const *keys,
                         const char *const *values, size_t n, struct probe_spec *out,
                         char *err, size_t errlen)
@@ -208,6 +252,7 @@ int probe_request_parse(const struct exp_config *c, const char *const *keys,
         (rc = choose_transport(m, given[K_TRANSPORT], given[K_UDP], out, err, errlen)) ||
         (given[K_TIME] && (rc = parse_time(m, given[K_TIME], out, err, errlen))) ||
         (given[K_REVERSE] && (rc = parse_flag("reverse", given[K_REVERSE], &out->reverse, err, errlen))) ||
+        (given[K_LATENCY] && (rc = parse_flag("latency", given[K_LATENCY], &out->latency, err, errlen))) ||
         (given[K_PARALLEL] && (rc = parse_parallel(m, given[K_PARALLEL], out, err, errlen))))
         return rc;
     uint64_t asked = m->bitrate;
@@ -217,5 +262,5 @@ int probe_request_parse(const struct exp_config *c, const char *const *keys,
     out->bitrate = capped_bitrate(m, asked, out->parallel);
     if (out->bitrate != asked && (asked || given[K_BITRATE]))
         out->clamped |= PP_BITRATE;
-    return 0;
+    return check_mix(m, out, given, err, errlen);
 }

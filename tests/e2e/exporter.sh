@@ -12,7 +12,9 @@
 # options), -D with --pidfile, and SIGTERM ending a running
 # probe's test, Prometheus's scrape timeout header clamping the test (or
 # answering at once when no test fits) and a client that gives up ending
-# its probe's test.
+# its probe's test; latency probes (a module's latency = yes, a query's
+# latency=1, an iperf3 server failing one, 400 where a module does not
+# allow it or weir refuses it with reverse=1).
 # Hostile HTTP, a soak and a real Prometheus server are tests of their own.
 #
 # Environment (tests/Makefile.am): WEIR, WEIR_PLUGIN_PATH, TESTS_DIR.
@@ -184,6 +186,82 @@ case_probes() {
     fi
 }
 run_case "/probe: success, failure, 403, 400; 404, 405, /-/healthy; /metrics counts them" case_probes
+
+# --- latency probes ---
+case_latency() {
+    with_server || return
+    cat >"$CASE_DIR/modules.ini" <<'INI'
+[exporter]
+min_interval = 0s
+[module lat]
+latency = yes
+time = 1s
+args = --latency-rate 200
+[module either]
+time = 1s
+params = reverse, latency
+[module quick]
+time = 1s
+INI
+    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+
+    get lat "/probe?target=127.0.0.1:$WPORT&module=lat" "" "application/openmetrics-text; version=1.0.0"
+    expect_status lat 200 "a latency module's probe"
+    [ "$(metric lat weir_probe_success)" = 1 ] || fail "latency: weir_probe_success '$(metric lat weir_probe_success)', want 1"
+    [ "$(metric lat 'weir_test_success{transport="tcp",peer="127.0.0.1"}')" = 1 ] ||
+        fail "latency: the test's own weir_test_success is not 1"
+    body_of lat | grep -q '^weir_probe_failure_info' && fail "latency: a failure reason on a success"
+    # The reporter's latency series: every probe sent came back (TCP loses
+    # none), each in the histogram once, its percentiles within its range.
+    local sum='transport="tcp",peer="127.0.0.1",stream="sum"' sent lost count inf p50 lo hi
+    sent=$(metric lat "weir_latency_probes_sent{$sum}")
+    lost=$(metric lat "weir_latency_probes_lost{$sum}")
+    count=$(metric lat "weir_latency_seconds_count{$sum,delay=\"round_trip\"}")
+    inf=$(metric lat "weir_latency_seconds_bucket{$sum,delay=\"round_trip\",le=\"+Inf\"}")
+    p50=$(metric lat "weir_latency_percentile_seconds{$sum,delay=\"round_trip\",percentile=\"50\"}")
+    lo=$(metric lat "weir_latency_min_seconds{$sum,delay=\"round_trip\"}")
+    hi=$(metric lat "weir_latency_max_seconds{$sum,delay=\"round_trip\"}")
+    [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$lost" = 0 ] && [ "$count" = "$sent" ] && [ "$inf" = "$count" ] ||
+        fail "latency: probes sent '$sent', lost '$lost', histogram count '$count', +Inf bucket '$inf'"
+    awk -v p="${p50:-0}" -v lo="${lo:-0}" -v hi="${hi:-0}" 'BEGIN { exit !(lo > 0 && lo <= p && p <= hi) }' ||
+        fail "latency: min '$lo', p50 '$p50', max '$hi' out of order"
+    get either "/probe?target=127.0.0.1:$WPORT&module=either&latency=1"
+    expect_status either 200 "latency=1 where the module allows it"
+    [ "$(metric either weir_probe_success)" = 1 ] || fail "latency=1: weir_probe_success '$(metric either weir_probe_success)', want 1"
+    if command -v promtool >/dev/null 2>&1; then
+        body_of lat | promtool check metrics >"$CASE_DIR/promtool.lat" 2>&1 ||
+            fail "promtool check metrics (a latency /probe): $(oneline "$CASE_DIR/promtool.lat")"
+    fi
+
+    # A weir client refuses a plain iperf3 server for --latency: the probe
+    # runs and fails with its reason.
+    if have_iperf3 && start_server_retry iperf3; then
+        get plain "/probe?target=127.0.0.1:$PORT&module=lat"
+        expect_status plain 200 "a latency probe of an iperf3 server"
+        [ "$(metric plain weir_probe_success)" = 0 ] || fail "iperf3 server: weir_probe_success '$(metric plain weir_probe_success)', want 0"
+        body_of plain | grep -q '^weir_probe_failure_info{reason=".*--latency needs a weir server.*"} 1$' ||
+            fail "iperf3 server: no failure reason naming --latency: $(body_of plain | grep failure)"
+    fi
+
+    # Refused: latency where the module does not allow it, and a mix weir
+    # refuses.
+    get notallowed "/probe?target=127.0.0.1:$WPORT&module=quick&latency=1"
+    expect_status notallowed 400 "latency=1 by a module without it"
+    body_of notallowed | grep -q "parameter 'latency' is not allowed by module quick" ||
+        fail "400 without its reason: $(body_of notallowed)"
+    get mix "/probe?target=127.0.0.1:$WPORT&module=either&latency=1&reverse=1"
+    expect_status mix 400 "latency=1 with reverse=1"
+    body_of mix | grep -q "weir refuses reverse=1 with latency=1 (module either, transport tcp): --latency cannot be used with -R" ||
+        fail "400 without weir's reason: $(body_of mix)"
+
+    # A module weir refuses with latency: at start, file:line and weir's words.
+    printf '[module bad]\nreverse = yes\nlatency = yes\n' >"$CASE_DIR/bad.ini"
+    "$WEIR" --exporter 1 --exporter-config "$CASE_DIR/bad.ini" --exporter-allow 127.0.0.1 --dry-run \
+        >"$CASE_DIR/bad.out" 2>&1 && fail "--dry-run accepted a module with reverse and latency"
+    grep -q "bad.ini:3: .*--latency cannot be used with -R" "$CASE_DIR/bad.out" ||
+        fail "no file:line and reason for reverse with latency: $(oneline "$CASE_DIR/bad.out")"
+}
+run_case "latency: a latency module's probe, latency=1, 400 where not allowed or refused by weir" case_latency
 
 # --- the per-target interval ---
 case_interval() {

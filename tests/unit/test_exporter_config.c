@@ -659,6 +659,98 @@ static void test_argv(void)
     exp_config_free(c);
 }
 
+/* latency: the module's key, the query's parameter, the probe's --latency,
+ * and what weir refuses with it: in the module itself at its line, in a
+ * mix only a query can ask for with 400. The reasons are weir's own. */
+static void test_latency(void)
+{
+    fails_at("[module m]\nlatency = maybe\n", 2, "latency: 'maybe' is not a boolean");
+    fails_at("[module m]\nargs = --latency\n", 2,
+             "args: '--latency' is the probe's own option: the module's latency and the query set it");
+    fails_at("[module m]\nargs = --laten\n", 2, "args: '--laten' is the probe's own option");
+    /* The module's own probe. */
+    fails_at("[module m]\nreverse = yes\nlatency = yes\n", 3,
+             "weir refuses module m's options with transport tcp: --latency cannot be used with -R");
+    fails_at("[module m]\nlatency = yes\nmax_bitrate = 100M\n", 2,
+             "weir refuses module m's options with transport tcp: --latency cannot be used with -b");
+    fails_at("[module m]\nlatency = yes\nargs = -Z\n", 2, "--latency cannot be used with -Z");
+    fails_at("[module m]\nlatency = yes\nargs = --no-such-option\n", 3, "unrecognized option '--no-such-option'");
+    fails_at("[module m]\nargs = --latency-rate 10\n", 2,
+             "with transport tcp: --latency-reply-size, --latency-rate");
+    /* ... and a probe one query parameter away from it. */
+    fails_at("[module m]\nreverse = yes\nparams = latency\n", 3,
+             "with transport tcp and latency=1: --latency cannot be used with -R");
+    fails_at("[module m]\nlatency = yes\nparams = reverse\n", 2,
+             "with transport tcp and reverse=1: --latency cannot be used with -R");
+    fails_at("[module m]\nlatency = yes\nparams = bitrate\n", 2,
+             "with transport tcp and a bitrate: --latency cannot be used with -b");
+    fails_at("[module m]\nparams = latency\nargs = --latency-synced-clocks\n", 3,
+             "with transport tcp: --latency-reply-size");
+    fails_at("[module m]\nlatency = yes\nparams = latency\nargs = --latency-rate 10\n", 4,
+             "with transport tcp and latency=0: --latency-reply-size");
+
+    struct exp_config *c = load("[module lat]\n"
+                                "latency = yes\n"
+                                "transports = tcp, udp\n"
+                                "params = transport, parallel\n"
+                                "args = --latency-rate 100 --latency-reply-size 64\n"
+                                "[module either]\n"
+                                "params = transport, reverse, latency, bitrate\n"
+                                "transports = tcp, udp\n");
+    if (!c)
+        fprintf(stderr, "\n  %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    const struct exp_module *lat = exp_config_module(c, "lat"), *either = exp_config_module(c, "either");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lat);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(either);
+    CU_ASSERT_EQUAL(lat->latency, 1);
+    CU_ASSERT_EQUAL(lat->n_refused_mixes, 0);
+    CU_ASSERT_EQUAL(either->latency, 0);
+    /* latency with reverse, with a bitrate, with both; over each transport. */
+    CU_ASSERT_EQUAL(either->n_refused_mixes, 6);
+    CU_ASSERT_EQUAL(exp_config_module(c, "default")->latency, 0);
+
+    struct probe_spec p;
+    CU_ASSERT_EQUAL(query(c, "module=lat&target=a", &p), 0);
+    CU_ASSERT_EQUAL(p.latency, 1);
+    char **argv = probe_spec_argv(&p, "weir", "192.0.2.7");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(argv);
+    static const char *const lat_argv[] = { "weir", "-c", "192.0.2.7", "-p", "5201", "--transport", "tcp",
+                                            "-t", "5", "--latency", "--latency-rate", "100",
+                                            "--latency-reply-size", "64", "--reporter", "openmetrics",
+                                            "--connect-timeout", "3000", NULL };
+    CU_ASSERT_TRUE(argv_is(argv, lat_argv));
+    probe_argv_free(argv);
+    CU_ASSERT_EQUAL(query(c, "module=lat&target=a&transport=udp&parallel=2", &p), 0);
+    CU_ASSERT_EQUAL(p.latency, 1);
+    CU_ASSERT_EQUAL(p.parallel, 2);
+    refused_400(c, "module=lat&target=a&latency=1", "parameter 'latency' is not allowed by module lat");
+    refused_400(c, "module=either&target=a&latency=yes", "latency='yes': 0 or 1");
+    refused_400(c, "target=a&latency=1", "parameter 'latency' is not allowed by module default");
+
+    /* A query turns latency on, or reverse, or a bitrate; not two of them. */
+    CU_ASSERT_EQUAL(query(c, "module=either&target=a", &p), 0);
+    CU_ASSERT_EQUAL(p.latency, 0);
+    CU_ASSERT_EQUAL(query(c, "module=either&target=a&latency=1&reverse=0&bitrate=0", &p), 0);
+    CU_ASSERT_EQUAL(p.latency, 1);
+    argv = probe_spec_argv(&p, "weir", "192.0.2.7");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(argv);
+    static const char *const either_argv[] = { "weir", "-c", "192.0.2.7", "-p", "5201", "--transport",
+                                               "tcp", "-t", "5", "--latency", "--reporter",
+                                               "openmetrics", "--connect-timeout", "3000", NULL };
+    CU_ASSERT_TRUE(argv_is(argv, either_argv));
+    probe_argv_free(argv);
+    CU_ASSERT_EQUAL(query(c, "module=either&target=a&latency=0&reverse=1&bitrate=10M", &p), 0);
+    CU_ASSERT_EQUAL(p.reverse, 1);
+    refused_400(c, "module=either&target=a&latency=1&reverse=1",
+                "weir refuses reverse=1 with latency=1 (module either, transport tcp): --latency cannot "
+                "be used with -R");
+    refused_400(c, "module=either&target=a&bitrate=10M&latency=1&transport=udp",
+                "weir refuses bitrate=10M with latency=1 (module either, transport udp): --latency "
+                "cannot be used with -b");
+    exp_config_free(c);
+}
+
 static void test_values(void)
 {
     double d;
@@ -764,6 +856,7 @@ int main(void)
     CU_add_test(s, "query strings", test_query);
     CU_add_test(s, "query values against a module's limits", test_query_limits);
     CU_add_test(s, "the probe's command line", test_argv);
+    CU_add_test(s, "latency: the module's, the query's, weir's refusals", test_latency);
     CU_add_test(s, "values of the file", test_values);
     CU_add_test(s, "args split and refused", test_split);
     CU_basic_set_mode(CU_BRM_VERBOSE);
