@@ -46,6 +46,7 @@ static void stream_free(struct quic_stream *s)
     if (s->lower_stream)
         s->lower->close(s->lower_stream);
     free(s->payload);
+    quic_bytes_free(s);
     free(s->rx_buf);
     free(s->tx[0].buf);
     free(s);
@@ -81,6 +82,11 @@ static int stream_new(struct quic_global *g, const struct weir_stream_config *cf
                 s->payload[i] = (unsigned char)('0' + i % 10);
         else
             (void)gnutls_rnd(GNUTLS_RND_NONCE, s->payload, s->blksize);
+    }
+    int rc = quic_bytes_setup(s, cfg);
+    if (rc != WEIR_OK) {
+        stream_free(s);
+        return rc;
     }
     *out = s;
     return WEIR_OK;
@@ -148,7 +154,8 @@ static int handshake(struct quic_stream *s, uint64_t deadline, int code)
     }
     const char *suite = gnutls_ciphersuite_get(s->tls);
     snprintf(s->cipher, sizeof s->cipher, "%s", suite ? suite : "?");
-    if (s->sending) {
+    /* Probes (bytes_mode): the client's stream carries both ways. */
+    if (s->bytes_mode ? s->is_client : s->sending) {
         int rv = ngtcp2_conn_open_bidi_stream(s->conn, &s->stream_id, NULL);
         if (rv != 0)
             return quic_fail(s->g, code, "opening the QUIC stream: %s", ngtcp2_strerror(rv));
