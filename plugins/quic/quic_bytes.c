@@ -17,9 +17,12 @@
  * timers run (loss recovery, delayed ACKs), pending packets sent. The
  * core's probe engine calls read_bytes after every wait, and its waits end
  * on a readable socket or within STOP_CHECK_NS (10 ms), so timers run at
- * most that late. A read that returns bytes sends nothing: the ACK rides
- * on the next request or reply instead of costing a packet inside the
- * measured round trip; a read with nothing to return sends what is due. */
+ * most that late. A read that returns the bytes of one packet sends
+ * nothing: the ACK rides on the next request or reply instead of costing a
+ * packet inside the measured round trip. From the second packet on it
+ * sends the ACK at once, as QUIC acknowledges every second packet (a large
+ * message's sender must not wait for a timer); a read with nothing to
+ * return sends whatever is due. */
 #include "quic_int.h"
 
 #include <stdlib.h>
@@ -68,13 +71,21 @@ int quic_bytes_arrived(struct quic_stream *s, int64_t stream_id, const uint8_t *
     return 0;
 }
 
-/* Bytes accepted but not yet in a packet go out now, with whatever
- * ngtcp2 has to send (ACKs, window updates, retransmissions). */
+/* Bytes accepted but not yet in a packet go out now, as far as the
+ * congestion window lets them (quic_flush builds one send quantum per
+ * call), with whatever ngtcp2 has to send (ACKs, window updates,
+ * retransmissions). */
 static int send_pending(struct quic_stream *s)
 {
-    uint64_t wrote;
-    uint64_t budget = s->stream_id >= 0 ? s->tx_queued - s->tx_bytes : 0;
-    return quic_flush(s, budget, &wrote);
+    s->rx_pkts_flushed = s->pkts_recv;
+    for (;;) {
+        uint64_t wrote = 0;
+        uint64_t budget = s->stream_id >= 0 ? s->tx_queued - s->tx_bytes : 0;
+        if (quic_flush(s, budget, &wrote) < 0)
+            return -1;
+        if (!wrote || s->tx_bytes == s->tx_queued || s->tx_sent < s->tx_n)
+            return 0;   /* all sent, the window is full, or the socket is */
+    }
 }
 
 int quic_write_bytes(void *stream, const void *buf, size_t len, size_t *written)
@@ -133,6 +144,8 @@ int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got)
         return failure(s, WEIR_E_STREAMREAD);
     if (s->rx_len) {
         *got = take(s, buf, len);
+        if (s->pkts_recv - s->rx_pkts_flushed >= QUIC_PROBE_ACK_EVERY && send_pending(s) < 0)
+            return failure(s, WEIR_E_STREAMREAD);
         return WEIR_OK;
     }
     if (send_pending(s) < 0)

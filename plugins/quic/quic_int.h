@@ -55,10 +55,13 @@
  * returns to the core: the bound on a blocked stream holding its worker. */
 #define QUIC_SEND_WAIT_MS 2
 /* --latency's probe streams (quic_bytes.c): bytes written and not yet
- * acknowledged, at most; and the ACK delay both ends announce (see
+ * acknowledged, at most (twice the largest probe message); and the ACK delay both ends announce (see
  * quic_conn.c). */
-#define QUIC_BYTES_RING (256u * 1024u)
+#define QUIC_BYTES_RING (2u * 1024u * 1024u)
 #define QUIC_PROBE_MAX_ACK_DELAY_MS 10u
+/* Packets received before a read sends the ACK at once (QUIC's rule:
+ * every second ack-eliciting packet, RFC 9000 §13.2.2). */
+#define QUIC_PROBE_ACK_EVERY 2u
 
 /* The plugin's own option (the others are tls's, quic_tls.c). */
 #define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
@@ -154,6 +157,7 @@ struct quic_stream {
      * payload ring holds the bytes written (tx_queued of them so far). */
     int bytes_mode;
     uint64_t tx_queued;
+    uint64_t rx_pkts_flushed;   /* pkts_recv at the last flush */
     unsigned char *rx_ring;     /* bytes arrived, not yet read */
     size_t rx_cap, rx_head, rx_len;
 };
