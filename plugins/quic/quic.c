@@ -97,6 +97,17 @@ static const struct weir_option options[] = {
       WEIR_VALUE_STRING },
     { QUIC_OPT_NO_LOSS_COUNT, NULL, "do not count lost packets (Retr): ngtcp2 0.12 tells them only through "
       "its qlog, which costs a sender about 15 % more CPU", WEIR_VALUE_BOOL },
+    /* udp's own switches, declared alike so that --transport quic parses
+     * them too: udp, beneath, reads them by name (host->param), but is
+     * loaded only after the command line was parsed. */
+    { "udp-no-gso", NULL, "udp: never send with GSO (UDP_SEGMENT), even where the kernel has it",
+      WEIR_VALUE_BOOL },
+    { "udp-no-gro", NULL, "udp: never receive with GRO (UDP_GRO), even when --gsro asks for it",
+      WEIR_VALUE_BOOL },
+    { "udp-no-batch", NULL, "udp: one datagram per send/receive call (no sendmmsg/recvmmsg, GSO, GRO)",
+      WEIR_VALUE_BOOL },
+    { QUIC_OPT_STREAMS, "N", "client: N concurrent QUIC streams (1 to 64) inside each connection, the "
+      "payload dealt out among them packet by packet (default 1)", WEIR_VALUE_UINT },
     { NULL, NULL, NULL, 0 }
 };
 

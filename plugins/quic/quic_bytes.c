@@ -2,6 +2,9 @@
  * core opened with WEIR_LOWER_STREAM, for --latency's probes: the QUIC
  * stream's reliable bytes, in order, non-blocking.
  *
+ * One QUIC stream carries the probes both ways, whatever --quic-streams
+ * says: the client's first (stream_ids[0]).
+ *
  * Sending: the caller's bytes go into a ring (s->payload, QUIC_BYTES_RING
  * bytes, addressed by stream offset) that ngtcp2 reads from until the peer
  * acknowledges them, then straight into packets (no WRITE_MORE wait for
@@ -59,9 +62,11 @@ void quic_bytes_free(struct quic_stream *s)
 int quic_bytes_arrived(struct quic_stream *s, int64_t stream_id, const uint8_t *data, size_t len)
 {
     /* A server learns the stream from the client's first bytes. */
-    if (s->stream_id < 0)
-        s->stream_id = stream_id;
-    if (stream_id != s->stream_id || len > s->rx_cap - s->rx_len)
+    if (!s->nstreams) {
+        s->stream_ids[0] = stream_id;
+        s->nstreams = 1;
+    }
+    if (stream_id != s->stream_ids[0] || len > s->rx_cap - s->rx_len)
         return NGTCP2_ERR_CALLBACK_FAILURE;     /* the peer broke flow control */
     size_t at = (s->rx_head + s->rx_len) % s->rx_cap;
     size_t first = s->rx_cap - at < len ? s->rx_cap - at : len;
@@ -80,7 +85,7 @@ static int send_pending(struct quic_stream *s)
     s->rx_pkts_flushed = s->pkts_recv;
     for (;;) {
         uint64_t wrote = 0;
-        uint64_t budget = s->stream_id >= 0 ? s->tx_queued - s->tx_bytes : 0;
+        uint64_t budget = s->nstreams ? s->tx_queued - s->tx_bytes : 0;
         if (quic_flush(s, budget, &wrote) < 0)
             return -1;
         if (!wrote || s->tx_bytes == s->tx_queued || s->tx_sent < s->tx_n)
@@ -94,7 +99,7 @@ int quic_write_bytes(void *stream, const void *buf, size_t len, size_t *written)
     *written = 0;
     if (s->failed)
         return failure(s, WEIR_E_STREAMWRITE);
-    if (s->stream_id < 0)
+    if (!s->nstreams)
         return quic_fail(s->g, WEIR_E_STREAMWRITE, "QUIC: no stream to write on before the client's first bytes");
     /* ACKs that came free ring space. */
     if (quic_pump_rx(s) < 0 || quic_timers(s) < 0)
@@ -124,7 +129,7 @@ static size_t take(struct quic_stream *s, unsigned char *out, size_t len)
     s->rx_head = (s->rx_head + n) % s->rx_cap;
     s->rx_len -= n;
     if (n) {
-        ngtcp2_conn_extend_max_stream_offset(s->conn, s->stream_id, n);
+        ngtcp2_conn_extend_max_stream_offset(s->conn, s->stream_ids[0], n);
         ngtcp2_conn_extend_max_offset(s->conn, n);
     }
     return n;

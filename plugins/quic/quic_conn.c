@@ -67,6 +67,8 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
     if (s->bytes_mode)
         return quic_bytes_arrived(s, stream_id, data, len);
     s->rx_bytes += len;
+    if ((uint64_t)stream_id / 4 < QUIC_MAX_STREAMS)
+        s->stream_bytes[stream_id / 4] += len;
     ngtcp2_conn_extend_max_stream_offset(conn, stream_id, len);
     ngtcp2_conn_extend_max_offset(conn, len);
     return 0;
@@ -76,10 +78,10 @@ static int extend_stream_data_cb(ngtcp2_conn *conn, int64_t stream_id, uint64_t 
                                  void *stream_user)
 {
     (void)conn;
-    (void)stream_id;
     (void)max_data;
     (void)stream_user;
-    ((struct quic_stream *)user)->stream_blocked = 0;
+    if ((uint64_t)stream_id / 4 < QUIC_MAX_STREAMS)
+        ((struct quic_stream *)user)->stream_blocked[stream_id / 4] = 0;
     return 0;
 }
 
@@ -161,7 +163,8 @@ static void qlog_cb(void *user, uint32_t flags, const void *data, size_t len)
 
 /* ---- settings ---- */
 
-/* What both sides set from the test: -C, -M, -w, the timeouts. */
+/* What both sides set from the test: -C, -M, -w, the timeouts, the
+ * streams. */
 static int settings(struct quic_stream *s, const struct weir_stream_config *cfg, ngtcp2_settings *st,
                     ngtcp2_transport_params *tp)
 {
@@ -198,7 +201,10 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
     tp->initial_max_stream_data_bidi_local = win;
     tp->initial_max_stream_data_bidi_remote = win;
     tp->initial_max_data = win + win / 2;
-    tp->initial_max_streams_bidi = 1;
+    /* The client grants the streams it wants (--quic-streams): with -R
+     * the server opens that many, and as receiver it reports them. A
+     * server grants the most any client may ask for. */
+    tp->initial_max_streams_bidi = s->is_client ? s->g->set.streams : QUIC_MAX_STREAMS;
     tp->initial_max_streams_uni = 0;
     tp->max_idle_timeout = (uint64_t)QUIC_IDLE_TIMEOUT_MS * NGTCP2_MILLISECONDS;
     tp->active_connection_id_limit = 2;

@@ -63,12 +63,17 @@
  * every second ack-eliciting packet, RFC 9000 §13.2.2). */
 #define QUIC_PROBE_ACK_EVERY 2u
 
-/* The plugin's own option (the others are tls's, quic_tls.c). */
+/* The plugin's own options (the others are tls's, quic_tls.c). */
 #define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
+#define QUIC_OPT_STREAMS "quic-streams"
+/* --quic-streams: concurrent QUIC streams per connection, at most this
+ * many (a server allows this many to every client). */
+#define QUIC_MAX_STREAMS 64u
 
 /* The options, read once by init; read-only afterwards. */
 struct quic_settings {
     int no_loss_count;
+    uint32_t streams;           /* --quic-streams, 1 without it */
     const char *ca_file;
     int have_pin;
     unsigned char pin[QUIC_FP_LEN];
@@ -117,8 +122,13 @@ struct quic_stream {
     gnutls_session_t tls;
     struct sockaddr_storage local, remote;
     socklen_t local_len, remote_len;
-    int64_t stream_id;          /* the payload's stream, -1 until open */
-    int stream_blocked;         /* flow control: wait for MAX_STREAM_DATA */
+    /* The payload's QUIC streams: the sender opens them after the
+     * handshake (client 0, 4, 8..., server 1, 5, 9...; index = id / 4). */
+    uint32_t nstreams;          /* how many (the client's --quic-streams) */
+    uint32_t next;              /* the sender's round robin: next index */
+    int64_t stream_ids[QUIC_MAX_STREAMS];
+    int stream_blocked[QUIC_MAX_STREAMS]; /* wait for MAX_STREAM_DATA */
+    uint64_t stream_bytes[QUIC_MAX_STREAMS]; /* payload sent or received */
     int failed;                 /* the connection is unusable */
     int closed_by_peer;         /* CONNECTION_CLOSE or draining */
     int confirmed;              /* client: HANDSHAKE_DONE came (the server

@@ -58,9 +58,13 @@ int quic_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     /* Since the last report: payload that came with the end of the
      * handshake (a fast sender's first flight) counts here too. */
     uint64_t got = s->rx_bytes - s->rx_reported;
+    /* Whole blocks of the sender's -l that are complete: a -R -k client
+     * ends on the blocks it received, and a QUIC read is not one write
+     * (one read may bring megabytes), so counting reads would end it
+     * early or never. */
+    io->blocks += s->rx_bytes / s->blksize - s->rx_reported / s->blksize;
     s->rx_reported = s->rx_bytes;
     io->bytes += got;
-    io->blocks += got ? 1 : 0;
     if (r > 0)
         quic_stats_take(s);
     return got ? WEIR_OK : WEIR_E_AGAIN;
@@ -105,6 +109,7 @@ int quic_describe(void *stream, const struct weir_fact_sink *out)
     weir_fact_string(out, "tls.version", "TLSv1.3");
     weir_fact_string(out, "tls.cipher", s->cipher);
     weir_fact_string(out, "quic.congestion", s->cc);
+    weir_fact_uint(out, "quic.streams", s->nstreams);
     weir_fact_double(out, "quic.handshake_ms", (double)s->handshake_ns / 1e6);
     weir_fact_uint(out, "quic.max_udp_payload", s->max_pkt);
     weir_fact_double(out, "quic.min_rtt_ms", (double)s->st_min_rtt_ns / 1e6);
@@ -123,5 +128,12 @@ int quic_describe_interval(void *stream, const struct weir_fact_sink *out)
     weir_fact_double(out, "quic.smoothed_rtt_ms", (double)s->st_srtt_ns / 1e6);
     weir_fact_double(out, "quic.min_rtt_ms", (double)s->st_min_rtt_ns / 1e6);
     weir_fact_uint(out, "quic.pto_count", s->st_pto);
+    /* Payload bytes of each QUIC stream so far, by its id: together they
+     * are the stream's (the last interval's: its total). */
+    for (uint32_t i = 0; i < s->nstreams; i++) {
+        char key[40];
+        snprintf(key, sizeof key, "quic.stream_bytes.%u", i * 4u + (s->is_client == s->sending ? 0u : 1u));
+        weir_fact_uint(out, key, s->stream_bytes[i]);
+    }
     return WEIR_OK;
 }

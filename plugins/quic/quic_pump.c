@@ -127,6 +127,18 @@ static void took_slot(struct quic_stream *s, size_t len, int ecn)
     s->pkts_sent++;
 }
 
+/* The stream the next packet's payload comes from: round robin over those
+ * flow control lets send; nstreams when none may (or none is open). */
+static uint32_t next_stream(const struct quic_stream *s)
+{
+    for (uint32_t k = 0; k < s->nstreams; k++) {
+        uint32_t i = (s->next + k) % s->nstreams;
+        if (!s->stream_blocked[i])
+            return i;
+    }
+    return s->nstreams;
+}
+
 int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
 {
     *wrote = 0;
@@ -149,7 +161,8 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         ngtcp2_vec v[2];
         size_t nv = 0;
         int64_t sid = -1;
-        if (budget && s->stream_id >= 0 && !s->stream_blocked) {
+        uint32_t idx = budget ? next_stream(s) : s->nstreams;
+        if (idx < s->nstreams) {
             uint64_t off = s->tx_bytes % s->blksize;
             uint64_t first = s->blksize - off < budget ? s->blksize - off : budget;
             v[nv].base = s->payload + off;
@@ -158,13 +171,14 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
                 v[nv].base = s->payload;
                 v[nv++].len = (size_t)(budget - first < s->blksize ? budget - first : s->blksize);
             }
-            sid = s->stream_id;
+            sid = s->stream_ids[idx];
         }
         ngtcp2_pkt_info pi = { 0 };
         ngtcp2_ssize datalen = -1;
         ngtcp2_ssize n = ngtcp2_conn_writev_stream(s->conn, NULL, &pi, dst, s->max_pkt, &datalen,
                                                    nv ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0, sid, v, nv, ts);
         if (datalen > 0) {
+            s->stream_bytes[idx] += (uint64_t)datalen;
             s->tx_bytes += (uint64_t)datalen;
             budget -= (uint64_t)datalen;
             *wrote += (uint64_t)datalen;
@@ -172,7 +186,7 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         if (n == NGTCP2_ERR_WRITE_MORE)
             continue;
         if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED) {
-            s->stream_blocked = 1;
+            s->stream_blocked[idx] = 1;
             continue;
         }
         if (n < 0) {
@@ -186,6 +200,8 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
             break;              /* congestion, pacing, or nothing to send */
         }
         took_slot(s, (size_t)n, pi.ecn);
+        if (idx < s->nstreams)
+            s->next = (idx + 1) % s->nstreams;  /* the next packet: the next stream */
         if (++pkts >= max_pkts)
             break;
     }

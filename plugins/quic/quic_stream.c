@@ -8,8 +8,9 @@
  *   server  waits for the client's Initial, then until the handshake
  *           completes, and sends HANDSHAKE_DONE
  *
- * The sending side then opens one bidirectional QUIC stream for the
- * payload (client-initiated 0, or server-initiated 1 with -R). close sends
+ * The sending side then opens the payload's bidirectional QUIC streams
+ * (client-initiated 0, 4, 8..., or server-initiated 1, 5, 9... with -R):
+ * one, or --quic-streams N. close sends
  * CONNECTION_CLOSE, then udp closes the socket. */
 #include "quic_int.h"
 
@@ -62,7 +63,6 @@ static int stream_new(struct quic_global *g, const struct weir_stream_config *cf
     s->lower = g->lower->ops;
     s->is_client = is_client;
     s->sending = cfg->sending;
-    s->stream_id = -1;
     s->blksize = cfg->blksize ? cfg->blksize : 131072;
     s->max_pkt = QUIC_DEFAULT_PKT;
     s->started_ns = quic_now(g);
@@ -113,6 +113,26 @@ static int handshake_failed(struct quic_stream *s, int code)
                      (unsigned)((quic_now(s->g) - s->started_ns) / 1000000u));
 }
 
+/* How many QUIC streams carry the payload: the client's --quic-streams,
+ * which its transport parameters granted the server (a server learns it
+ * from them; a client sends on no more than the server grants). */
+static uint32_t streams_of(const struct quic_stream *s)
+{
+    uint64_t n;
+    if (s->is_client) {
+        n = s->g->set.streams;
+        uint64_t left = ngtcp2_conn_get_streams_bidi_left(s->conn);
+        if (s->sending && left < n)
+            n = left;
+    } else {
+        const ngtcp2_transport_params *tp = ngtcp2_conn_get_remote_transport_params(s->conn);
+        n = tp ? tp->initial_max_streams_bidi : 1;
+    }
+    if (n > QUIC_MAX_STREAMS)
+        n = QUIC_MAX_STREAMS;
+    return n ? (uint32_t)n : 1;
+}
+
 /* Run the handshake until this side may count the stream as open. */
 static int handshake(struct quic_stream *s, uint64_t deadline, int code)
 {
@@ -154,11 +174,14 @@ static int handshake(struct quic_stream *s, uint64_t deadline, int code)
     }
     const char *suite = gnutls_ciphersuite_get(s->tls);
     snprintf(s->cipher, sizeof s->cipher, "%s", suite ? suite : "?");
-    /* Probes (bytes_mode): the client's stream carries both ways. */
-    if (s->bytes_mode ? s->is_client : s->sending) {
-        int rv = ngtcp2_conn_open_bidi_stream(s->conn, &s->stream_id, NULL);
+    /* Probes (bytes_mode): one stream, the client's, carries both ways;
+     * a server learns it from the first bytes (quic_bytes.c). */
+    s->nstreams = s->bytes_mode ? (s->is_client ? 1 : 0) : streams_of(s);
+    for (uint32_t i = 0; (s->sending || s->bytes_mode) && i < s->nstreams; i++) {
+        int rv = ngtcp2_conn_open_bidi_stream(s->conn, &s->stream_ids[i], NULL);
         if (rv != 0)
-            return quic_fail(s->g, code, "opening the QUIC stream: %s", ngtcp2_strerror(rv));
+            return quic_fail(s->g, code, "opening QUIC stream %u of %u: %s", i + 1, s->nstreams,
+                             ngtcp2_strerror(rv));
     }
     quic_stats_take(s);
     return WEIR_OK;

@@ -99,6 +99,11 @@ int quic_settings_read(struct quic_global *g)
     }
     set->insecure = weir_param_flag(g->host, NULL, "tls-insecure");
     set->no_loss_count = weir_param_flag(g->host, NULL, QUIC_OPT_NO_LOSS_COUNT);
+    uint64_t streams = weir_param_uint(g->host, NULL, QUIC_OPT_STREAMS, 1);
+    if (streams < 1 || streams > QUIC_MAX_STREAMS)
+        return quic_fail(g, WEIR_E_USAGE, "--%s %llu: 1 to %u QUIC streams per connection", QUIC_OPT_STREAMS,
+                         (unsigned long long)streams, QUIC_MAX_STREAMS);
+    set->streams = (uint32_t)streams;
     if (set->insecure && (set->have_pin || set->ca_file))
         return quic_fail(g, WEIR_E_USAGE, "--tls-insecure turns verification off; it cannot be "
                          "combined with --tls-fingerprint or --tls-ca");

@@ -121,6 +121,23 @@ data_case n10m  normal  "-n 10M" '$C.end.sum_sent.bytes == 10485760 and $S.end.s
 data_case rn5m  reverse "-R -n 5M" '$S.end.sum_sent.bytes == 5242880 and $C.end.sum_received.bytes == 5242880'
 data_case reno  normal  "-C reno -t 1" 'all($C.start.weir.streams[]; .quic.congestion == "reno")'
 data_case l1000 normal  "-l 1000 -k 3000" '$S.end.sum_received.bytes == 3000000'
+data_case rk    reverse "-R -P 2 -k 40" '$S.end.sum_sent.bytes == 5242880 and $C.end.sum_received.bytes == 5242880'
+# --quic-streams 4: both ends name 4 QUIC streams per connection, the
+# last interval shows 4 of them (ids 0, 4, 8, 12 from the client, 1, 5, 9,
+# 13 from the server) and their bytes add up to the stream's, exactly.
+QS='def qs($d; $ids; $bytes): ($d.start.weir.streams | length) > 0
+        and all($d.start.weir.streams[]; .quic.streams == 4)
+        and ([$d.intervals[-1].streams[].weir.quic.stream_bytes | keys_unsorted | sort] | unique) == [$ids]
+        and ([$d.intervals[-1].streams[].weir.quic.stream_bytes[]] | add) == $bytes;'
+data_case qs4   normal  "--quic-streams 4 -n 10M" "$QS"' $C.end.sum_sent.bytes == 10485760
+        and qs($C; ["0","12","4","8"]; 10485760) and qs($S; ["0","12","4","8"]; 10485760)'
+data_case rqs4  reverse "--quic-streams 4 -R -n 5M" "$QS"' $S.end.sum_sent.bytes == 5242880
+        and qs($C; ["1","13","5","9"]; 5242880) and qs($S; ["1","13","5","9"]; 5242880)'
+# udp's switches reach udp beneath quic (parsed with --transport quic).
+data_case nogso normal  "--udp-no-gso --udp-no-gro -n 2M" '$S.end.sum_received.bytes == 2097152
+        and all($C.start.weir.streams[]; .gso == false and .gro == false)'
+data_case bqs4  bidir   "--quic-streams 4 --bidir -t 1" '($C.start.weir.streams | length) == 2
+        and all($C.start.weir.streams[], $S.start.weir.streams[]; .quic.streams == 4)'
 
 # --loopback trusts its own in-process server's ephemeral certificate, as
 # with tls, and a comparison run puts quic in its table.

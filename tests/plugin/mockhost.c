@@ -194,6 +194,12 @@ void mock_host_set_option(const char *name, const char *value)
     set_option(name, value ? &v : NULL);
 }
 
+void mock_host_set_uint(const char *name, uint64_t value)
+{
+    struct weir_value v = { .type = WEIR_VALUE_UINT, .v.u = value };
+    set_option(name, &v);
+}
+
 void mock_host_set_flag(const char *name, int given)
 {
     struct weir_value v = { .type = WEIR_VALUE_BOOL, .v.b = 1 };

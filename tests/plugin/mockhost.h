@@ -14,6 +14,8 @@ const char *mock_error_reason_text(int code);
 void mock_host_set_option(const char *name, const char *value);
 /* Give (or with 0 clear) a flag: host->param gives WEIR_VALUE_BOOL 1. */
 void mock_host_set_flag(const char *name, int given);
+/* Set an option of type WEIR_VALUE_UINT, as weir parses one. */
+void mock_host_set_uint(const char *name, uint64_t value);
 
 /* A stream's transport parameters, as this mock answers host->param for a
  * config whose params point to it (struct weir_param_set is each host's

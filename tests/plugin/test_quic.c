@@ -50,7 +50,7 @@ static void th_set_error(enum weir_status code, const char *fmt, ...)
 static void clear_options(void)
 {
     static const char *const names[] = { "tls-fingerprint", "tls-ca", "tls-cert", "tls-key",
-                                         "tls-client-cert", "tls-client-key", NULL };
+                                         "tls-client-cert", "tls-client-key", "quic-streams", NULL };
     for (int i = 0; names[i]; i++)
         mock_host_set_option(names[i], NULL);
     mock_host_set_flag("tls-insecure", 0);
@@ -93,6 +93,10 @@ static void test_init_refusals(void)
     expect_init_refused("--tls-key needs --tls-cert");
     mock_host_set_option("tls-ca", "/nonexistent/ca.pem");
     expect_init_refused("--tls-ca /nonexistent/ca.pem: cannot read it");
+    mock_host_set_uint("quic-streams", 0);
+    expect_init_refused("--quic-streams 0: 1 to 64 QUIC streams per connection");
+    mock_host_set_uint("quic-streams", 65);
+    expect_init_refused("--quic-streams 65: 1 to 64 QUIC streams per connection");
     CU_ASSERT_EQUAL(mock_host_lower_users("udp"), 0);
 }
 
@@ -342,7 +346,7 @@ int main(void)
     }
     static CU_TestInfo tests[] = {
         { "descriptor and parameter lists", test_descriptor },
-        { "init refuses contradictory trust options", test_init_refusals },
+        { "init refuses contradictory trust options and --quic-streams 0 or 65", test_init_refusals },
         { "init takes udp beneath, fini gives it back", test_lower_reference },
         { "client sends an exact count, -C reno", test_client_sends },
         { "server sends an exact count", test_server_sends },
