@@ -60,7 +60,7 @@
 #define QUIC_BYTES_RING (2u * 1024u * 1024u)
 #define QUIC_PROBE_MAX_ACK_DELAY_MS 10u
 /* Packets received before a read sends the ACK at once (QUIC's rule:
- * every second ack-eliciting packet, RFC 9000 §13.2.2). */
+ * every second ack-eliciting packet: RFC 9000, section 13.2.2). */
 #define QUIC_PROBE_ACK_EVERY 2u
 
 /* The plugin's own options (the others are tls's, quic_tls.c). */
