@@ -37,7 +37,8 @@
  *   start, end    seconds since the test started (the -O period has its own
  *                 clock from 0, as in iperf3); seconds = end - start
  *   bytes, bits_per_second
- *   retransmits   TCP sender rows, when the transport counts them
+ *   retransmits   sender rows, when the transport counts them (TCP; quic:
+ *                 packets ngtcp2 declared lost)
  *   snd_cwnd      bytes; interval rows: at the interval's end; end-sender
  *                 rows: the largest seen in the test
  *   rtt_us        microseconds, smoothed; interval rows: at the interval's

@@ -27,7 +27,7 @@ static const struct {
     [OM_DURATION] = { "weir_duration_seconds", "seconds",
         "Time the sender or the receiver measured over" },
     [OM_RETRANSMITS] = { "weir_retransmits", NULL,
-        "TCP segments the sender retransmitted" },
+        "TCP segments the sender retransmitted (quic: packets declared lost)" },
     [OM_JITTER] = { "weir_jitter_seconds", "seconds",
         "Datagram transit time jitter the receiver measured (RFC 3550)" },
     [OM_PACKETS] = { "weir_packets", NULL,

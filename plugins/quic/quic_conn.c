@@ -292,6 +292,10 @@ int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg
     ngtcp2_cid scid;
     ngtcp2_path path;
 
+    /* An empty datagram (anyone may send one after the hello): ngtcp2
+     * asserts that a packet has a first byte. */
+    if (len == 0)
+        return quic_fail(s->g, WEIR_E_STREAMACCEPT, "the stream's first datagram is empty, not a QUIC Initial packet");
     ngtcp2_version_cid vc;
     int rv = ngtcp2_pkt_decode_version_cid(&vc, pkt, len, 8);
     if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {

@@ -69,13 +69,14 @@ static void prescan(int argc, char **argv, struct settings *s)
     }
 }
 
-static int load_plugin_list(struct settings *s, const struct weir_plugin **plugins, int *n)
+static int load_transports(struct settings *s, const struct weir_plugin **plugins, int *n,
+                           int *n_transports)
 {
     char err[1024];
     *n = 0;
     if (s->mode != MODE_SERVER || s->transport) {
-        int n_transports = s->n_compare ? s->n_compare : 1;
-        for (int i = 0; i < n_transports; i++) {
+        int n_names = s->n_compare ? s->n_compare : 1;
+        for (int i = 0; i < n_names; i++) {
             const char *name = s->n_compare ? s->compare[i] : s->transport ? s->transport : DEFAULT_TRANSPORT;
             const struct weir_plugin *t = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
             if (!t) {
@@ -89,6 +90,33 @@ static int load_plugin_list(struct settings *s, const struct weir_plugin **plugi
                 plugins[(*n)++] = t;
         }
     }
+    *n_transports = *n;
+    return 0;
+}
+
+/* A stacked transport (tls on tcp, quic on udp) names the one beneath as
+ * its wire_key: that one's options (--udp-no-gso under quic) reach it
+ * through the host too, so they are parsed and listed as well. Appended
+ * after the reporters: they take part in no check of a transport's own. */
+static void load_lowers(const struct weir_plugin **plugins, int n_transports, int *n)
+{
+    char err[1024];
+    for (int i = 0; i < n_transports; i++) {
+        const char *key = plugins[i]->transport ? plugins[i]->transport->wire_key : NULL;
+        if (!key || strcmp(key, plugins[i]->name) == 0)
+            continue;
+        const struct weir_plugin *low = loader_load(key, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+        int seen = !low;
+        for (int k = 0; k < *n && !seen; k++)
+            seen = plugins[k] == low;
+        if (!seen)
+            plugins[(*n)++] = low;
+    }
+}
+
+static int load_reporters(struct settings *s, const struct weir_plugin **plugins, int *n)
+{
+    char err[1024];
     for (int i = 0; i < s->n_reporters; i++) {
         char name[256];
         snprintf(name, sizeof name, "%s", s->reporters[i]);
@@ -460,12 +488,16 @@ static int parse(int argc, char **argv, struct settings *s, struct getopt_tables
     if (s->n_compare && s->mode == MODE_SERVER)
         return usage_error("%s", "a transport list (--transport A,B,...) is a client option; "
                            "a server serves whichever transport each client asks for");
-    const struct weir_plugin *plugins[MAX_REPORTERS + MAX_COMPARE];
-    int n_plugins = 0;
+    const struct weir_plugin *plugins[MAX_REPORTERS + 2 * MAX_COMPARE];
+    int n_plugins = 0, n_transports = 0;
     /* The exporter loads none: its probes are weir clients of their own. */
     if ((s->mode != MODE_NONE || s->help) && s->mode != MODE_EXPORTER &&
-        load_plugin_list(s, plugins, &n_plugins))
+        (load_transports(s, plugins, &n_plugins, &n_transports) ||
+         load_reporters(s, plugins, &n_plugins)))
         return -1;
+    /* Checked as the test's plugins: those so far; the lowers only add options. */
+    int n_checked = n_plugins;
+    load_lowers(plugins, n_transports, &n_plugins);
     if (s->help) {
         help_print(stdout, plugins, n_plugins);
         return 1;
@@ -475,7 +507,7 @@ static int parse(int argc, char **argv, struct settings *s, struct getopt_tables
     if ((rc = parse_pass(1, argc, argv, s, g, given)) != 0)
         return rc;
     host_set_debug(s->debug);
-    return check_mode(s, given, plugins, n_plugins);
+    return check_mode(s, given, plugins, n_checked);
 }
 
 int options_parse(int argc, char **argv, struct settings *s)

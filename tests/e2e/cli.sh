@@ -100,4 +100,14 @@ if grep -q "firewall" "$tmp/err"; then
     fail_check "an unknown host's error guesses at a server, port or firewall: $(cat "$tmp/err")"
 fi
 
+# A stacked transport takes the options of the one beneath (quic on udp):
+# listed by its --help and parsed; another's stay unknown (tls is on tcp).
+for d in ${WEIR_PLUGIN_PATH//:/ }; do
+    [ -f "$d/quic.so" ] || continue
+    run 0 "--udp-no-gso" --transport quic --help
+    run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1 --transport quic --udp-no-gso --udp-no-gro
+    break
+done
+run 1 "unrecognized option '--udp-no-gso'" --transport tls --udp-no-gso -c 127.0.0.1
+
 finish

@@ -180,6 +180,34 @@ failure_said() {
     json_get "$CASE_DIR/json.out" .error | grep -q 'unable to connect' || fail "-J: no error key"
 }
 
+# sender_facts TRANSPORT ARGS...: a loopback upload -P 2 with csv,
+# openmetrics, json and svg; the sender's Retr, cwnd and RTT (TCP_INFO's
+# for tcp, ngtcp2's for quic) in the csv and openmetrics as in the JSON,
+# and the svg names the transport.
+sender_facts() {
+    local t=$1 p=$CASE_DIR/$1
+    shift
+    run_bounded "$p.out" "$p.err" "$WEIR" --loopback --transport "$t" "$@" -t 2 -P 2 \
+        --reporter "csv:$p.csv" --reporter "openmetrics:$p.prom" --reporter "json:$p.json" \
+        --reporter "svg:$p.svg"
+    expect_eq "exit status ($t)" "$RUN_RC" 0
+    for f in "$p.csv" "$p.prom" "$p.json" "$p.svg"; do
+        [ -s "$f" ] || { fail "${f##*/} missing or empty"; return 1; }
+    done
+    check_py sender-facts "$p.csv" "$p.prom" "$p.json"
+    check_py csv "$p.csv" "$p.json" client "$t" upload
+    check_py om "$p.prom" "$p.json" client "$t" upload
+    svg_valid "$p.svg"
+}
+facts_tcp() { sender_facts tcp; grep -q 'throughput - TCP,' "$CASE_DIR/tcp.svg" || fail "svg: no 'TCP' title"; }
+facts_quic() {
+    local d found=
+    for d in ${WEIR_PLUGIN_PATH//:/ }; do [ -f "$d/quic.so" ] && found=1; done
+    [ -n "$found" ] || { skip_case "this build has no quic transport"; return; }
+    sender_facts quic --tls-insecure
+    grep -q 'throughput - quic (UDP),' "$CASE_DIR/quic.svg" || fail "svg: no 'quic (UDP)' title"
+}
+
 # svg_valid FILE: the chart parses (xmllint) and renders (rsvg-convert);
 # a SKIP line for a tool that is missing.
 svg_valid() {
@@ -225,6 +253,8 @@ latency_reporters() {
 }
 
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
+run_case "tcp's Retr, cwnd, rtt in csv and openmetrics as in JSON" facts_tcp
+run_case "quic's Retr, cwnd, rtt in csv and openmetrics as in JSON, svg names quic" facts_quic
 run_case "a failed test is said once whichever reporters run" failure_said
 run_case "weir -s / -c TCP -P 2, both sides" pair_tcp
 run_case "weir -s / -c TCP -P 2 -R, both sides" pair_tcp_reverse

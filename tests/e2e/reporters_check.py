@@ -7,6 +7,8 @@ hold, 1 otherwise.
   reporters_check.py om FILE JSON ROLE TRANSPORT DIRECTION
   reporters_check.py compare CSV PROM JSON   (a comparison run's files
                                              against its {tests, comparison})
+  reporters_check.py sender-facts CSV PROM JSON   (an upload's sender
+                                             figures: Retr, cwnd, rtt)
   reporters_check.py om-parse FILE   (OpenMetrics parser of
                                       prometheus_client; exit 77 without it)
   reporters_check.py latency CSV PROM JSON   (--latency: the csv probe rows
@@ -133,7 +135,9 @@ def check_csv(path, doc, role, transport, direction):
     if role == "client":
         expect("csv client: end-sender-sum and end-receiver-sum rows",
                (len(of("end-sender-sum")), len(of("end-receiver-sum"))), (1, 1))
-    if doc["start"]["test_start"]["protocol"] == "UDP":
+    # Datagram figures where the test has them (udp; quic says UDP but
+    # moves a stream, with TCP's layout).
+    if doc["start"]["test_start"]["protocol"] == "UDP" and "lost_packets" in end["sum_received"]:
         for r in of("end-receiver-sum"):
             expect("csv UDP receiver: lost_packets vs JSON", int(r["lost_packets"]),
                    end["sum_received"]["lost_packets"])
@@ -356,10 +360,39 @@ def om_parse(path):
         problems.append("OpenMetrics parser found no families")
 
 
+def check_sender_facts(csv_path, prom_path, doc):
+    """The sender's figures of a client's upload (Retr, cwnd, smoothed RTT:
+    TCP_INFO's for tcp, ngtcp2's for quic) in the csv's interval and
+    end-sender rows and in weir_retransmits, as in the JSON document."""
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    ivs = [r for r in rows if r["kind"] == "interval"]
+    want = [(str(s["socket"]), str(s["retransmits"]), str(s["snd_cwnd"]), str(s["rtt"]))
+            for iv in doc["intervals"] for s in iv["streams"]]
+    expect("csv interval rows (stream, retransmits, snd_cwnd, rtt_us) vs JSON intervals[].streams[]",
+           [(r["stream"], r["retransmits"], r["snd_cwnd"], r["rtt_us"]) for r in ivs], want)
+    if any(not r["snd_cwnd"] or r["snd_cwnd"] == "0" or not r["rtt_us"] for r in ivs):
+        problems.append("csv interval rows without a congestion window or an RTT")
+    ends = sorted((r["stream"], r["retransmits"], r["snd_cwnd"], r["rtt_us"])
+                  for r in rows if r["kind"] == "end-sender")
+    want = sorted((str(s["sender"]["socket"]), str(s["sender"]["retransmits"]),
+                   str(s["sender"]["max_snd_cwnd"]), str(s["sender"]["mean_rtt"]))
+                  for s in doc["end"]["streams"])
+    expect("csv end-sender rows (stream, retransmits, snd_cwnd, rtt_us) vs JSON end.streams[].sender",
+           ends, want)
+    got = [v for n, l, v in parse_om(prom_path)
+           if n == "weir_retransmits" and l.get("side") == "sender" and l.get("stream") == "sum"]
+    expect("weir_retransmits side=sender stream=sum vs JSON end.sum_sent.retransmits",
+           got, [float(doc["end"]["sum_sent"]["retransmits"])])
+
+
 def main():
     mode = sys.argv[1]
     if mode == "om-parse":
         om_parse(sys.argv[2])
+    elif mode == "sender-facts":
+        with open(sys.argv[4]) as f:
+            check_sender_facts(sys.argv[2], sys.argv[3], json.load(f))
     elif mode in ("latency", "latency-compare"):
         with open(sys.argv[4]) as f:
             doc = json.load(f)

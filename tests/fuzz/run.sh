@@ -11,7 +11,10 @@
 set -u
 
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"server_control client_control params_json results_json udp_rx udp_hello_reply"}
+ALL="server_control client_control params_json results_json udp_rx udp_hello_reply"
+# quic_rx when this build has the quic plugin (ngtcp2 and GnuTLS found).
+[ "${FUZZ_QUIC:-}" = yes ] && ALL="$ALL quic_rx"
+TARGETS=${FUZZ_TARGETS:-$ALL}
 FUZZ_DIR=$TOP_SRCDIR/tests/fuzz
 BIN=fuzz/bin
 ARTIFACTS=fuzz/artifacts
@@ -24,6 +27,12 @@ core_sources() {
     find "$TOP_SRCDIR/src" "$TOP_SRCDIR/plugins/common" -name '*.c' ! -name main.c | LC_ALL=C sort
 }
 UDP_SRC="udp_hello.c udp_stats.c"
+# quic_rx: the quic plugin's sources, what they call in plugins/common, and
+# the real client Initial it starts from.
+quic_sources() {
+    find "$TOP_SRCDIR/plugins/quic" "$TOP_SRCDIR/plugins/common" -name '*.c' | LC_ALL=C sort
+    echo "$FUZZ_DIR/quic_initial.c"
+}
 OBJ=fuzz/obj
 
 # -max_len: room for a real message and its edge cases, no more (the
@@ -33,6 +42,7 @@ max_len() {
         server_control|client_control) echo 20000 ;;
         params_json|results_json) echo 12000 ;;
         udp_rx) echo 70000 ;;
+        quic_rx) echo 8000 ;;
         *) echo 1024 ;;
     esac
 }
@@ -41,7 +51,8 @@ CFLAGS_FUZZ="-g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer
     -Wno-gnu-variable-sized-type-not-at-end
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
     -I$TOP_BUILDDIR -I$TOP_SRCDIR/sdk/include -I$TOP_SRCDIR/src
-    -I$TOP_SRCDIR/plugins/common -I$TOP_SRCDIR/plugins/udp -I$FUZZ_DIR $FUZZ_INCLUDES"
+    -I$TOP_SRCDIR/plugins/common -I$TOP_SRCDIR/plugins/udp -I$TOP_SRCDIR/plugins/quic -I$FUZZ_DIR
+    $FUZZ_INCLUDES ${QUIC_CFLAGS:-}"
 
 # compile SRC: its instrumented object under $OBJ (path printed), rebuilt
 # only when a source or header is newer.
@@ -60,6 +71,7 @@ compile() {
 objects() {
     case $1 in
         udp_*) for f in $UDP_SRC; do compile "$TOP_SRCDIR/plugins/udp/$f" || return 1; done ;;
+        quic_*) for f in $(quic_sources); do compile "$f" || return 1; done ;;
         *)
             for f in $(core_sources); do compile "$f" || return 1; done
             case $1 in params_json) ;; *) compile "$FUZZ_DIR/fuzz_util.c" || return 1 ;; esac ;;
@@ -71,8 +83,10 @@ build() {
     objs=$(objects "$t") || return 1
     main=$(compile "$FUZZ_DIR/$t.c") || return 1
     echo "  FUZZLD   $BIN/$t"
+    extra=""
+    case $t in quic_*) extra=${QUIC_LIBS:-} ;; esac
     # shellcheck disable=SC2086
-    $FUZZ_CC -fsanitize=fuzzer,address,undefined $main $objs -o "$BIN/$t" $FUZZ_LIBS -lm
+    $FUZZ_CC -fsanitize=fuzzer,address,undefined $main $objs -o "$BIN/$t" $FUZZ_LIBS $extra -lm -lpthread
 }
 
 mkdir -p "$BIN" "$ARTIFACTS" "$OBJ" || exit 1
@@ -86,7 +100,7 @@ for t in $TARGETS; do
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/weir-fuzz-$t.XXXXXX") || exit 1
     cp "$FUZZ_DIR/corpus/$t"/* "$scratch"/ 2>/dev/null
     dict=""
-    case $t in udp_*) ;; *) dict="-dict=$FUZZ_DIR/json.dict" ;; esac
+    case $t in udp_*|quic_*) ;; *) dict="-dict=$FUZZ_DIR/json.dict" ;; esac
     echo "== $t: $SECONDS_EACH s, corpus $(ls "$scratch" | wc -l) inputs"
     # Bounded twice: libFuzzer's own clock, and timeout(1) should it hang.
     # shellcheck disable=SC2086

@@ -6,8 +6,11 @@
  * trust options with one line each, and the lower reference it takes and
  * gives back; a client and a server (two inits, as two processes would
  * be) moving an exact number of blocks both ways after a pinned
- * handshake; a wrong pin and an unknown -C refused at open. Run time is
- * bounded by alarm(). */
+ * handshake; a wrong pin and an unknown -C refused at open; Version
+ * Negotiation; the amplification limit against a client that sends its
+ * Initial and nothing more (a real one, by ngtcp2 and GnuTLS here); a
+ * transfer that survives truncated and replayed copies of its own
+ * datagrams. Run time is bounded by alarm(). */
 #include "run_suites.h"
 #include "transport_fixture.h"
 
@@ -22,6 +25,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "quic_initial.h"
 
 #define BLK 16384u
 #define BLOCKS 64u
@@ -192,10 +197,10 @@ static void stop_server(struct server *sv)
     T->fini(sv->g);
 }
 
-static int client_open(void *g, int sending, const char *cc, void **s)
+static int client_open_at(uint16_t to, void *g, int sending, const char *cc, void **s)
 {
     struct weir_param_set ps = { 0 };
-    struct weir_stream_config cfg = loopback_stream_config(port, sending, BLK);
+    struct weir_stream_config cfg = loopback_stream_config(to, sending, BLK);
     cfg.cookie = COOKIE;
     cfg.stream_tag = 1;
     if (cc) {
@@ -204,6 +209,11 @@ static int client_open(void *g, int sending, const char *cc, void **s)
     }
     int rc = T->client_open(g, &cfg, s);
     return rc;
+}
+
+static int client_open(void *g, int sending, const char *cc, void **s)
+{
+    return client_open_at(port, g, sending, cc, s);
 }
 
 static void check_transfer(int client_sends)
@@ -330,6 +340,222 @@ static void test_version_negotiation(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(sv.why, "QUIC version 0x1a2a3a4a"));
 }
 
+/* The tagged hello from a new socket; the socket connected to the server's
+ * stream socket that answered. -1 when there was no answer. */
+static int hello_socket(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    unsigned char hello[4 + WEIR_COOKIE_SIZE], back[16];
+    memcpy(hello, "9876", 4);
+    memcpy(hello + 4, COOKIE, WEIR_COOKIE_SIZE);
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    if (fd < 0 || sendto(fd, hello, sizeof hello, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)sizeof hello ||
+        !wait_readable(fd, WAIT_MS) ||
+        recvfrom(fd, back, sizeof back, 0, (struct sockaddr *)&from, &flen) != 4 ||
+        connect(fd, (struct sockaddr *)&from, flen) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* RFC 9000 §8.1: before the client's address is validated the server
+ * sends at most three times what it received. The client sends its one
+ * Initial and never answers; whatever the server sends in the next 8 s
+ * is counted: its first flight, then the repeats of its probe timeouts
+ * (about 1, 3 and 7 s after, each datagram with an Initial padded to 1200
+ * bytes), which alone would pass the limit. */
+static void test_amplification_limit(void)
+{
+    struct server sv;
+    start_server(&sv, 0);
+    int fd = hello_socket();
+    CU_ASSERT_FATAL(fd >= 0);
+    uint8_t pkt[1500], back[65536];
+    struct sockaddr_storage local, remote;
+    socklen_t llen = sizeof local, rlen = sizeof remote;
+    CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&local, &llen) == 0 &&
+                    getpeername(fd, (struct sockaddr *)&remote, &rlen) == 0);
+    size_t n = quic_client_initial((struct sockaddr *)&local, llen, (struct sockaddr *)&remote, rlen,
+                                   NULL, 0, pkt, sizeof pkt);
+    CU_ASSERT(n >= 1200);
+    CU_ASSERT_EQUAL(send(fd, pkt, n, 0), (ssize_t)n);
+    size_t got = 0, datagrams = 0;
+    for (uint64_t until = now_ms() + 8000; now_ms() < until;) {
+        if (!wait_readable(fd, 100))
+            continue;
+        ssize_t r = recv(fd, back, sizeof back, 0);
+        if (r > 0) {
+            got += (size_t)r;
+            datagrams++;
+        }
+    }
+    CU_ASSERT(datagrams >= 1);          /* the server answered */
+    CU_ASSERT(got > 0 && got <= 3 * n);
+    /* And it stopped at the limit, not for want of something to send: one
+     * more padded Initial (1200 bytes) would have passed it. */
+    CU_ASSERT(got + 1200 > 3 * n);
+    if (got > 3 * n || got + 1200 <= 3 * n)
+        fprintf(stderr, "\nserver sent %zu bytes for the client's %zu\n", got, n);
+    close(fd);
+    stop_server(&sv);
+    CU_ASSERT_NOT_EQUAL(sv.rc, WEIR_OK);    /* the handshake never finished */
+}
+
+/* An empty datagram after the hello (ngtcp2 asserts a packet has a first
+ * byte, which would abort the whole server): the stream is refused. */
+static void test_empty_first_datagram(void)
+{
+    struct server sv;
+    start_server(&sv, 0);
+    int fd = hello_socket();
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(send(fd, "", 0, 0), 0);
+    stop_server(&sv);
+    close(fd);
+    CU_ASSERT_EQUAL(sv.rc, WEIR_E_STREAMACCEPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sv.why, "first datagram is empty"));
+}
+
+/* A transfer whose datagrams to the server are also delivered truncated
+ * (lengths 1 to all but one byte) and again 64 datagrams later (replays):
+ * ngtcp2 drops what fails authentication or repeats a packet number, and
+ * the transfer is exact. A relay between client and server makes the
+ * copies; the hello and its answer pass unchanged (the answer's source,
+ * the server's stream socket, is where the rest goes). */
+struct relay {
+    int outer, inner;           /* outer: the client's side; inner: to the server */
+    _Atomic int stop;
+    uint64_t truncated, replayed;
+    pthread_t thread;
+};
+
+static void relay_copies(struct relay *r, const unsigned char *buf, size_t n)
+{
+    static unsigned char saved[64][1500];
+    static size_t saved_len[64];
+    static size_t k;
+    if (n <= 4 || n > sizeof saved[0])
+        return;
+    (void)send(r->inner, buf, 1 + k % (n - 1), 0);
+    r->truncated++;
+    size_t at = k % 64;
+    if (saved_len[at]) {
+        (void)send(r->inner, saved[at], saved_len[at], 0);
+        r->replayed++;
+    }
+    memcpy(saved[at], buf, n);
+    saved_len[at] = n;
+    k++;
+}
+
+static void *relay_run(void *arg)
+{
+    struct relay *r = arg;
+    unsigned char buf[65536];
+    struct sockaddr_storage client;
+    socklen_t clen = 0;
+    int linked = 0;             /* inner is connected to the server's stream socket */
+    while (!r->stop) {
+        struct pollfd p[2] = { { .fd = r->outer, .events = POLLIN }, { .fd = r->inner, .events = POLLIN } };
+        if (poll(p, 2, 50) <= 0)
+            continue;
+        if (p[0].revents & POLLIN) {
+            socklen_t l = sizeof client;
+            ssize_t n = recvfrom(r->outer, buf, sizeof buf, 0, (struct sockaddr *)&client, &l);
+            if (n <= 0)
+                continue;
+            clen = l;
+            if (!linked) {
+                struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port),
+                                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                (void)sendto(r->inner, buf, (size_t)n, 0, (struct sockaddr *)&to, sizeof to);
+                continue;
+            }
+            (void)send(r->inner, buf, (size_t)n, 0);
+            relay_copies(r, buf, (size_t)n);
+        }
+        if ((p[1].revents & POLLIN) && clen) {
+            struct sockaddr_storage from;
+            socklen_t flen = sizeof from;
+            ssize_t n = recvfrom(r->inner, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+            if (n <= 0)
+                continue;
+            if (!linked)
+                linked = connect(r->inner, (struct sockaddr *)&from, flen) == 0;
+            (void)sendto(r->outer, buf, (size_t)n, 0, (struct sockaddr *)&client, clen);
+        }
+    }
+    return NULL;
+}
+
+static int loopback_udp(uint16_t *bound)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t alen = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &alen) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *bound = ntohs(a.sin_port);
+    return fd;
+}
+
+static void test_truncated_and_replayed(void)
+{
+    struct server sv;
+    start_server(&sv, 0);
+    struct relay r = { .outer = -1, .inner = -1 };
+    uint16_t relay_port = 0, unused;
+    r.outer = loopback_udp(&relay_port);
+    r.inner = loopback_udp(&unused);
+    CU_ASSERT_FATAL(r.outer >= 0 && r.inner >= 0);
+    CU_ASSERT_FATAL(pthread_create(&r.thread, NULL, relay_run, &r) == 0);
+    void *g = NULL, *s = NULL;
+    mock_host_set_flag("tls-insecure", 1);
+    CU_ASSERT_FATAL(T->init(&host, &g) == WEIR_OK);
+    int rc = client_open_at(relay_port, g, 1, NULL, &s);
+    CU_ASSERT_EQUAL(rc, WEIR_OK);
+    if (rc != WEIR_OK)
+        fprintf(stderr, "\nclient_open: %s\n", err_text);
+    uint64_t sent = 0;
+    struct weir_counters c = { 0 };
+    for (uint64_t until = now_ms() + WAIT_MS; rc == WEIR_OK && sent < (uint64_t)BLOCKS * BLK && now_ms() < until;) {
+        struct weir_io io = { 0, 0 };
+        int r2 = T->send(s, 1, &c, &io);
+        sent += io.bytes;
+        if (r2 != WEIR_OK && r2 != WEIR_E_AGAIN)
+            break;
+    }
+    for (uint64_t until = now_ms() + WAIT_MS; rc == WEIR_OK && now_ms() < until;) {
+        struct weir_io io = { 0, 0 };
+        struct weir_stream_info si = { .struct_size = sizeof si, .unacked = UINT64_MAX };
+        (void)T->send(s, 0, &c, &io);
+        if (T->info(s, &si) == WEIR_OK && si.unacked == 0)
+            break;
+    }
+    if (rc == WEIR_OK)
+        T->close(s);
+    stop_server(&sv);
+    r.stop = 1;
+    pthread_join(r.thread, NULL);
+    T->fini(g);
+    CU_ASSERT_EQUAL(sv.rc, WEIR_OK);
+    CU_ASSERT_EQUAL(sent, (uint64_t)BLOCKS * BLK);
+    CU_ASSERT_EQUAL(sv.bytes, (uint64_t)BLOCKS * BLK);
+    CU_ASSERT(r.truncated >= BLOCKS);
+    CU_ASSERT(r.replayed >= 1);
+    close(r.outer);
+    close(r.inner);
+}
+
 int main(void)
 {
     alarm(90);
@@ -353,6 +579,9 @@ int main(void)
         { "a wrong pin is refused in the handshake", test_wrong_pin },
         { "an unknown -C is refused with the list", test_unknown_cc },
         { "another QUIC version gets Version Negotiation", test_version_negotiation },
+        { "a silent client's Initial gets at most 3x its size back", test_amplification_limit },
+        { "truncated and replayed datagrams: the transfer is exact", test_truncated_and_replayed },
+        { "an empty first datagram is refused, not a crash", test_empty_first_datagram },
         CU_TEST_INFO_NULL,
     };
     int status = run_suite("quic over udp", NULL, tests);

@@ -543,7 +543,7 @@ static const char want_om_tcp[] =
     "weir_duration_seconds{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"5\"} 2\n"
     "weir_duration_seconds{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"sum\"} 2\n"
     "weir_duration_seconds{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"receiver\",stream=\"sum\"} 2\n"
-    "# HELP weir_retransmits TCP segments the sender retransmitted.\n"
+    "# HELP weir_retransmits TCP segments the sender retransmitted (quic: packets declared lost).\n"
     "# TYPE weir_retransmits gauge\n"
     "weir_retransmits{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"5\"} 4\n"
     "weir_retransmits{transport=\"tcp\",peer=\"srv\",direction=\"download\",side=\"sender\",stream=\"sum\"} 4\n"
