@@ -478,8 +478,12 @@ jobj *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e)
         add_str(o, "sender_tcp_congestion", e->sender_tcp_congestion);
     if (e->receiver_tcp_congestion != NULL)
         add_str(o, "receiver_tcp_congestion", e->receiver_tcp_congestion);
-    if (WEIR_HAS_FIELD(e, latency_sum) && e->latency_sum)
-        add(o, "latency", jsonlatency_block(e->latency, e->n_latency, e->latency_sum));
+    if (WEIR_HAS_FIELD(e, latency_sum) && e->latency_sum) {
+        jobj *l = jsonlatency_block(e->latency, e->n_latency, e->latency_sum);
+        if (WEIR_HAS_FIELD(e, working) && e->working)
+            json_object_object_add(l, "working", jsonlatency_working(e->working));
+        add(o, "latency", l);
+    }
     return o;
 }
 

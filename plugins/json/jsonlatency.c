@@ -60,6 +60,22 @@ static jobj *row(const struct weir_report_latency *r, int is_sum)
     return o;
 }
 
+jobj *jsonlatency_working(const struct weir_report_working_latency *w)
+{
+    jobj *o = json_object_new_object();
+    add_u64(o, "load_streams", w->load_streams);
+    json_object_object_add(o, "load_direction", json_object_new_string(w->load_direction));
+    add_num(o, "idle_seconds", w->idle_seconds);
+    json_object_object_add(o, "idle", delays(&w->idle));
+    json_object_object_add(o, "loaded", delays(&w->loaded));
+    add_num(o, "increase_p50_us", w->increase_p50);
+    add_num(o, "increase_mean_us", w->increase_mean);
+    add_num(o, "rpm", w->rpm);
+    add_num(o, "load_up_bits_per_second", w->up_bits_per_second);
+    add_num(o, "load_down_bits_per_second", w->down_bits_per_second);
+    return o;
+}
+
 jobj *jsonlatency_block(const struct weir_report_latency *rows, size_t n,
                         const struct weir_report_latency *sum)
 {

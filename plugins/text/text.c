@@ -544,6 +544,8 @@ static int text_test_end(void *ctx, const struct weir_report_end *e)
         /* The probes' figures in place of their streams' transfer. */
         text_latency_header(latency_line, t);
         text_latency_rows(e->latency, e->n_latency, e->latency_sum, latency_line, t);
+        if (WEIR_HAS_FIELD(e, working) && e->working)
+            text_latency_working(e->working, latency_line, t);
     } else {
         transfer_summary(t, e);
     }

@@ -60,6 +60,31 @@ static void rows_of(const struct weir_report_latency *r, text_line_fn line, void
     }
 }
 
+static void phase_line(const char *what, const struct weir_report_latency_stats *d, text_line_fn line, void *arg)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "  %-6s rtt p50 %.2f usec, mean %.2f usec (%llu round trips)\n", what, d->p50,
+             d->mean, (unsigned long long)d->count);
+    line(arg, buf);
+}
+
+void text_latency_working(const struct weir_report_working_latency *w, text_line_fn line, void *arg)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "Working latency: %u load stream%s %s, after %.2f s idle\n", (unsigned)w->load_streams,
+             w->load_streams == 1 ? "" : "s", w->load_direction, w->idle_seconds);
+    line(arg, buf);
+    phase_line("idle", &w->idle, line, arg);
+    phase_line("loaded", &w->loaded, line, arg);
+    snprintf(buf, sizeof buf, "  increase p50 %+.2f usec, mean %+.2f usec\n", w->increase_p50, w->increase_mean);
+    line(arg, buf);
+    snprintf(buf, sizeof buf, "  responsiveness %.0f RPM (60 s / the loaded round trips' 95 %% trimmed mean)\n", w->rpm);
+    line(arg, buf);
+    snprintf(buf, sizeof buf, "  load %.2f Mbits/sec up, %.2f Mbits/sec down (as received)\n",
+             w->up_bits_per_second / 1e6, w->down_bits_per_second / 1e6);
+    line(arg, buf);
+}
+
 void text_latency_rows(const struct weir_report_latency *rows, size_t n,
                        const struct weir_report_latency *sum, text_line_fn line, void *arg)
 {

@@ -308,6 +308,12 @@ const struct optspec optable[] = {
       .section = HELP_CLIENT,
       .help = "--latency: the two hosts' clocks agree (PTP, NTP): show\n"
               "one-way delays too (always with --loopback)" },
+    { .name = "load", .arg = ARG_INT, .where = FOR_CLIENT, .set = SETTING(latency_load),
+      .min = 1, .max = 128, .unit = "streams", .what = "load streams",
+      .section = HELP_CLIENT, .meta = " #",
+      .help = "--latency: # bulk streams load the path while the\n"
+              "probes run (after 1 s idle): idle and loaded latency,\n"
+              "responsiveness in RPM; -R, --bidir and -b apply to them" },
     { .name = "connect-timeout", .arg = ARG_INT, .where = FOR_CLIENT, .set = SETTING(connect_timeout_ms),
       .min = 1, .max = 86400000, .unit = "ms", .what = "connect timeout",
       .section = HELP_CLIENT, .meta = " #", .help = "timeout for control connection setup (ms)" },

@@ -9,6 +9,7 @@
 #include "host/host.h"
 #include "host/loader.h"
 #include "proto/errors.h"
+#include "proto/latency_params.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -342,17 +343,22 @@ static const struct optspec *misplaced(const unsigned char *given, enum opt_wher
 static int check_latency(const struct settings *s)
 {
     if (!s->latency) {
-        if (s->latency_reply || s->latency_rate > 0 || s->latency_synced_clocks)
-            return usage_error("%s", "--latency-reply-size, --latency-rate and --latency-synced-clocks "
-                               "need --latency");
+        if (s->latency_reply || s->latency_rate > 0 || s->latency_synced_clocks || s->latency_load)
+            return usage_error("%s", "--latency-reply-size, --latency-rate, --latency-synced-clocks "
+                               "and --load need --latency");
         return 0;
     }
     if (s->file)
         return usage_error("--latency cannot be used with %s", "-F (probes carry no file)");
-    if (s->reverse || s->bidir)
-        return usage_error("--latency cannot be used with %s", "-R or --bidir (every probe goes both ways)");
-    if (s->rate_set)
-        return usage_error("--latency cannot be used with %s", "-b (the probes' pace is --latency-rate)");
+    /* With --load, -R, --bidir and -b are the load's. */
+    if ((s->reverse || s->bidir) && !s->latency_load)
+        return usage_error("--latency cannot be used with %s", "-R or --bidir without --load (every probe goes both ways)");
+    if (s->rate_set && !s->latency_load)
+        return usage_error("--latency cannot be used with %s", "-b without --load (the probes' pace is --latency-rate)");
+    if (s->latency_load && (s->bytes || s->blocks))
+        return usage_error("--load cannot be used with %s", "-n or -k (the load runs for -t after the idle phase)");
+    if (s->latency_load && s->duration > 0 && s->duration <= LATENCY_IDLE_S)
+        return usage_error("--load needs -t longer than the idle phase (%d s)", LATENCY_IDLE_S);
     if (s->zerocopy || s->skip_rx_copy)
         return usage_error("--latency cannot be used with %s", "-Z or --skip-rx-copy (probes are read and written whole)");
     return 0;

@@ -67,6 +67,7 @@ struct settings {
     double latency_rate;         /* --latency-rate, requests/s per stream, 0 = back to back */
     int latency_synced_clocks;   /* --latency-synced-clocks */
     int latency_same_host;       /* --loopback: both ends read one clock */
+    int latency_load;            /* --load N: bulk streams beside the probes */
 
     char format;                 /* -f */
     int verbose;                 /* -V */

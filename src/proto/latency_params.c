@@ -14,6 +14,11 @@ void latency_params_to_json(struct json_object *o, const struct latency_params *
     json_object_object_add(l, "request", json_object_new_int64(p->request));
     json_object_object_add(l, "reply", json_object_new_int64(p->reply));
     json_object_object_add(l, "rate", json_object_new_double(p->rate));
+    if (p->load) {
+        json_object_object_add(l, "load", json_object_new_int64(p->load));
+        json_object_object_add(l, "load_len", json_object_new_int64(p->load_len));
+        json_object_object_add(l, "idle", json_object_new_double(p->idle));
+    }
     json_object_object_add(o, LATENCY_KEY, l);
 }
 
@@ -55,6 +60,24 @@ int latency_params_from_json(struct json_object *o, struct latency_params *p,
             return WEIR_E_RECVPARAMS;
         }
         p->rate = r;
+    }
+    if (json_object_object_get_ex(l, "load", &v)) {
+        int64_t n, blk;
+        struct json_object *lv = NULL, *iv = NULL;
+        double idle = -1;
+        if (json_object_object_get_ex(l, "idle", &iv) &&
+            (json_object_is_type(iv, json_type_double) || json_object_is_type(iv, json_type_int)))
+            idle = json_object_get_double(iv);
+        if (jsonnum_get_i64(v, &n) != 0 || n < 0 || n > LATENCY_MAX_LOAD ||
+            !json_object_object_get_ex(l, "load_len", &lv) || jsonnum_get_i64(lv, &blk) != 0 ||
+            blk < 1 || blk > INT32_MAX || !isfinite(idle) || idle < 0 || idle > 3600) {
+            snprintf(detail, len, "parameter %s.load must be 0 to %u streams, with load_len "
+                     "(bytes) and idle (0 to 3600 s)", LATENCY_KEY, LATENCY_MAX_LOAD);
+            return WEIR_E_RECVPARAMS;
+        }
+        p->load = (uint32_t)n;
+        p->load_len = (uint32_t)blk;
+        p->idle = idle;
     }
     p->on = 1;
     return WEIR_OK;

@@ -15,6 +15,10 @@
 #define LATENCY_MAX_MESSAGE 1048576u
 #define LATENCY_MAX_RATE 1000000.0
 #define LATENCY_KEY "weir_latency"
+/* --load: the idle phase, seconds of probes alone before the load starts
+ * (after -O); the most load streams per direction. */
+#define LATENCY_IDLE_S 1
+#define LATENCY_MAX_LOAD 128u
 
 /* Client: adds the key to the parameters when p->on. */
 void latency_params_to_json(struct json_object *o, const struct latency_params *p);

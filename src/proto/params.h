@@ -19,6 +19,11 @@ struct latency_params {
     uint32_t request;           /* bytes of a request (= len) */
     uint32_t reply;             /* bytes of a reply */
     double rate;                /* requests per second per stream, 0 = back to back */
+    /* --load: bulk streams after the probe streams (parallel of them, then
+     * load of them each way; docs/protocol.md §11.11). */
+    uint32_t load;              /* load streams per direction, 0 = none */
+    uint32_t load_len;          /* their block size */
+    double idle;                /* seconds of probes alone before they start */
 };
 
 struct test_params {

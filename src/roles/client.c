@@ -111,11 +111,12 @@ static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
 /* The block size iperf3's UDP rule chooses without -l
  * (WEIR_CAP_MSS_BLKSIZE): the control connection's MSS when the transport
  * takes that length, else its default. 0 when the rule does not apply. */
-static uint32_t chosen_blksize(const struct test *t)
+static uint32_t chosen_blksize(const struct test *t, int for_load)
 {
     const struct weir_transport_ops *ops = t->transport->transport;
     uint32_t max = ops->blksize_max ? ops->blksize_max : UINT32_MAX;
-    if (t->s->blksize || t->s->latency || !(ops->caps & WEIR_CAP_MSS_BLKSIZE))
+    /* --load: -l is the probes' size, the load takes what a plain test would. */
+    if ((!for_load && (t->s->blksize || t->s->latency)) || !(ops->caps & WEIR_CAP_MSS_BLKSIZE))
         return 0;
     if (t->control_mss > 0 && (uint32_t)t->control_mss >= ops->blksize_min &&
         (uint32_t)t->control_mss <= max)
@@ -156,6 +157,8 @@ static void fill_params(struct client *c)
          * request must not wait for the previous reply's ACK (Nagle). */
         p->weir_latency.on = 1;
         p->weir_latency.rate = s->latency_rate;
+        p->weir_latency.load = (uint32_t)s->latency_load;
+        p->weir_latency.idle = s->latency_load ? LATENCY_IDLE_S : 0;
         p->nodelay = 1;
         c->needs_weir = 1;
         t->latency_clock = s->latency_same_host ? "loopback" : s->latency_synced_clocks ? "synced" : NULL;
@@ -170,12 +173,14 @@ static void fill_block_size(struct client *c)
     struct test *t = &c->ss.t;
     const struct weir_transport_ops *ops = t->transport->transport;
     struct test_params *p = &t->p;
-    uint32_t chosen = chosen_blksize(t);
+    uint32_t chosen = chosen_blksize(t, 0);
     p->len = t->s->blksize ? t->s->blksize : chosen ? chosen : ops->default_blksize;
     if (p->weir_latency.on) {
         p->len = t->s->blksize ? t->s->blksize : LATENCY_DEFAULT_REQUEST;
         p->weir_latency.request = p->len;
         p->weir_latency.reply = t->s->latency_reply ? t->s->latency_reply : p->len;
+        uint32_t load_len = chosen_blksize(t, 1);
+        p->weir_latency.load_len = load_len ? load_len : ops->default_blksize;
     }
     if (p->gso > 0) {
         /* Buffers of whole datagrams, up to the largest the transport takes. */
@@ -248,12 +253,12 @@ static int on_create_streams(struct client *c)
     if (t->p.weir_latency.on && !c->latency_accepted)
         return fail(c, WEIR_E_UNSUPPORTED, "--latency needs a weir server that measures latency, and this "
                     "one (an older weir) did not take it");
-    int n = t->p.parallel * (t->p.bidir ? 2 : 1);
+    int n = test_stream_count(t);
     uint64_t setup_from = host_now_ns();
     /* Strictly one after another, so the server's accept order gives both
      * sides the same stream ids. Bidir: the sending half first. */
     for (int i = 0; i < n; i++) {
-        int sending = t->p.bidir ? i < t->p.parallel : !t->p.reverse;
+        int sending = test_client_sends(t, i);
         struct weir_stream_config cfg;
         test_stream_config(t, sending, i, &cfg);
         char why[160];
@@ -566,7 +571,7 @@ static int connect_control(struct client *c)
     struct weir_report_connect rc;
     report_fill_connect(&rc, WEIR_ROLE_CLIENT, s->host, s->port);
     rc.control_mss = t->control_mss;
-    rc.chosen_blksize = chosen_blksize(t);
+    rc.chosen_blksize = chosen_blksize(t, 0);
     report_connected(c->ss.rs, &rc);
     return WEIR_OK;
 }

@@ -202,6 +202,11 @@ static int check_latency(struct server_test *v)
                  t->transport->name, max);
         return refuse_params(v, WEIR_E_UNSUPPORTED, why);
     }
+    if (lp->load && (lp->load_len < ops->blksize_min || lp->load_len > max)) {
+        snprintf(why, sizeof why, "--load over %s: blocks of %u to %u bytes", t->transport->name,
+                 (unsigned)ops->blksize_min, max);
+        return refuse_params(v, WEIR_E_UNSUPPORTED, why);
+    }
     return WEIR_OK;
 }
 
@@ -401,7 +406,7 @@ static int accept_streams(struct server_test *v)
         rc = ctl_fail(v, io, WEIR_E_SENDMESSAGE);
         goto out;
     }
-    int want = t->p.parallel * (t->p.bidir ? 2 : 1);
+    int want = test_stream_count(t);
     uint64_t deadline = host_now_ns() + (uint64_t)timeouts_wait_ms(t->s, STREAMS_TIMEOUT_MS) * 1000000u;
     while (t->n_streams < want) {
         uint64_t now = host_now_ns();
@@ -429,7 +434,7 @@ static int accept_streams(struct server_test *v)
             continue;
         /* Bidir: the first N streams are the client's sending ones. */
         int index = t->n_streams;
-        int sending = t->p.bidir ? index >= t->p.parallel : t->p.reverse;
+        int sending = !test_client_sends(t, index);
         test_stream_config(t, sending, index, &cfg);
         cfg.timeout_ms = STREAM_TIMEOUT_MS;
         char why[160];

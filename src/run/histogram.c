@@ -111,6 +111,33 @@ double hist_percentile(const struct histogram *h, double p)
     return (double)h->max;
 }
 
+double hist_trimmed_mean(const struct histogram *h, double p)
+{
+    if (!h->count)
+        return 0;
+    uint64_t keep = (uint64_t)ceil(p / 100.0 * (double)h->count);
+    if (keep < 1)
+        keep = 1;
+    if (keep > h->count)
+        keep = h->count;
+    uint64_t taken = 0;
+    long double sum = 0;
+    uint32_t last = hist_bucket_of(h->max);
+    for (uint32_t b = hist_bucket_of(h->min); b <= last && taken < keep; b++) {
+        uint64_t n = h->buckets[b];
+        if (n > keep - taken)
+            n = keep - taken;
+        double v = (double)hist_bucket_low(b) + (double)(hist_bucket_width(b) - 1) / 2.0;
+        if (v < (double)h->min)
+            v = (double)h->min;
+        if (v > (double)h->max)
+            v = (double)h->max;
+        sum += (long double)v * (long double)n;
+        taken += n;
+    }
+    return taken ? (double)(sum / (long double)taken) : 0;
+}
+
 double hist_mean(const struct histogram *h)
 {
     return h->count ? (double)h->sum / (double)h->count : 0;

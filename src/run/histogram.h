@@ -42,6 +42,10 @@ void hist_merge(struct histogram *into, const struct histogram *from);
  * 0 for an empty histogram. */
 double hist_percentile(const struct histogram *h, double p);
 double hist_mean(const struct histogram *h);
+/* The mean of the lowest p % of the values (the slowest 100 - p % left
+ * out; the IPPM responsiveness draft's trimmed mean at p = 95), from the
+ * buckets' middles, so within the bucket error. 0 when empty. */
+double hist_trimmed_mean(const struct histogram *h, double p);
 /* Population standard deviation; 0 below two values. */
 double hist_stddev(const struct histogram *h);
 

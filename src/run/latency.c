@@ -62,6 +62,8 @@ static int stream_setup(struct latency_engine *e, struct lstream *ls, int i)
     ls->st = &t->streams[i];
     latency_window_reset(&ls->win[0]);
     latency_window_reset(&ls->win[1]);
+    hist_reset(&ls->idle);
+    hist_reset(&ls->loaded);
     if (pthread_mutex_init(&ls->lock, NULL) != 0)
         return WEIR_E_NOMEM;
     size_t msg = e->request > e->reply ? e->request : e->reply;
@@ -155,7 +157,7 @@ int latency_flush(struct lstream *ls)
 
 int latency_start(struct test *t)
 {
-    int n = t->n_streams;
+    int n = test_probe_count(t);    /* --load's streams are the workers' */
     struct latency_engine *e = calloc(1, sizeof *e + (size_t)n * sizeof e->s[0]);
     if (!e)
         return WEIR_E_NOMEM;
@@ -168,6 +170,7 @@ int latency_start(struct test *t)
     e->reply = t->p.weir_latency.reply;
     e->rate = t->p.weir_latency.rate;
     e->count_from_ns = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
+    e->load_from_ns = latency_load_from(t);
     for (int i = 0; i < n; i++) {
         int rc = stream_setup(e, &e->s[i], i);
         if (rc != WEIR_OK)
@@ -250,6 +253,30 @@ void latency_take(struct test *t, int i, struct latency_window *out)
     /* Only this thread swaps: the stream writes the other window now. */
     memcpy(out, &ls->win[c], sizeof *out);
     latency_window_reset(&ls->win[c]);
+}
+
+uint64_t latency_load_from(const struct test *t)
+{
+    if (!test_is_latency(t) || !t->p.weir_latency.load)
+        return 0;
+    return t->running_since_ns + (uint64_t)t->p.omit * 1000000000u +
+           (uint64_t)(t->p.weir_latency.idle * 1e9);
+}
+
+void latency_working(struct test *t, struct histogram *idle, struct histogram *loaded)
+{
+    struct latency_engine *e = t->latency;
+    hist_reset(idle);
+    hist_reset(loaded);
+    for (int i = 0; e && i < e->n; i++) {
+        struct lstream *ls = &e->s[i];
+        if (!ls->e)
+            continue;
+        pthread_mutex_lock(&ls->lock);
+        hist_merge(idle, &ls->idle);
+        hist_merge(loaded, &ls->loaded);
+        pthread_mutex_unlock(&ls->lock);
+    }
 }
 
 int latency_pending(struct test *t)

@@ -56,6 +56,11 @@ int latency_done(const struct test *t);
 /* Main thread: stream i's window since the last take, into *out (which
  * the caller then owns until its next take of that stream). */
 void latency_take(struct test *t, int i, struct latency_window *out);
+/* --load, main thread after latency_stop: the round trips of all probe
+ * streams, of requests sent in the idle phase and after the load started. */
+void latency_working(struct test *t, struct histogram *idle, struct histogram *loaded);
+/* --load: when the load starts (monotonic ns), 0 without load. */
+uint64_t latency_load_from(const struct test *t);
 /* Something was measured since the last take (a final short interval with
  * probes in it is not dropped). */
 int latency_pending(struct test *t);

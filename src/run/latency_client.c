@@ -70,6 +70,8 @@ static void reply_came(struct lstream *ls, const unsigned char *buf, size_t len,
         return;
     struct latency_window *w = latency_lock_window(ls);
     hist_record(&w->rtt, rtt);
+    if (e->load_from_ns)
+        hist_record(sent_ns < e->load_from_ns ? &ls->idle : &ls->loaded, rtt);
     if (e->one_way) {
         /* One clock read at both ends; a negative difference can only be
          * the clocks' disagreement, shown as 0. */

@@ -40,6 +40,8 @@ struct lstream {
                                    the main thread's latency_take */
     struct latency_window win[2];
     int cur;
+    struct histogram idle, loaded;  /* --load: the round trips of requests
+                                   sent before the load's start and after */
     _Atomic int done;
 
     /* The thread's own. */
@@ -62,6 +64,7 @@ struct latency_engine {
     struct test *t;
     _Atomic int stop;
     uint64_t count_from_ns;     /* the -O period's end */
+    uint64_t load_from_ns;      /* --load: the idle phase's end, 0 = no load */
     int datagram;
     int one_way;
     uint32_t request, reply;

@@ -102,6 +102,45 @@ static void fill_rows(struct latency_report *r, const struct test *t, const stru
     row_of(&r->sum, 0, one_way, omitted, start, end, r->buckets[r->n], &r->sum_row);
 }
 
+/* A load stream's bytes as received: the peer's count of what this side
+ * sent (when the results exchange brought it), else this side's. */
+static uint64_t load_bytes(const struct stream *st)
+{
+    return st->sending && st->peer.known ? st->peer.bytes : st->ctr.bytes;
+}
+
+/* --load: idle against loaded round trips, responsiveness, the load's rate. */
+static void working_of(struct latency_report *r, struct test *t)
+{
+    struct weir_report_working_latency *w = &r->working;
+    memset(w, 0, sizeof *w);
+    latency_working(t, &r->idle, &r->loaded);
+    w->load_streams = t->p.weir_latency.load;
+    w->load_direction = t->p.bidir ? "both" : t->p.reverse ? "down" : "up";
+    w->idle_seconds = t->p.weir_latency.idle;
+    latency_report_stats(&r->idle, r->working_buckets[0], &w->idle);
+    latency_report_stats(&r->loaded, r->working_buckets[1], &w->loaded);
+    if (w->idle.count && w->loaded.count) {
+        w->increase_p50 = w->loaded.p50 - w->idle.p50;
+        w->increase_mean = w->loaded.mean - w->idle.mean;
+    }
+    double tm = hist_trimmed_mean(&r->loaded, 95) / 1e9;
+    w->rpm = tm > 0 ? 60.0 / tm : 0;
+    uint64_t up = 0, down = 0;
+    for (int i = t->workers_from; i < t->n_streams; i++) {
+        const struct stream *st = &t->streams[i];
+        if (st->sending)
+            up += load_bytes(st);
+        else
+            down += load_bytes(st);
+    }
+    double secs = t->load_start_ns && t->end_ns > t->load_start_ns ? (double)(t->end_ns - t->load_start_ns) / 1e9 : 0;
+    if (secs > 0) {
+        w->up_bits_per_second = (double)up * 8 / secs;
+        w->down_bits_per_second = (double)down * 8 / secs;
+    }
+}
+
 void latency_report_interval(struct latency_report *r, struct test *t, struct weir_report_interval *iv)
 {
     if (!reports(r, t))
@@ -136,4 +175,8 @@ void latency_report_end(struct latency_report *r, struct test *t, double start, 
     e->n_latency = (size_t)r->n;
     e->latency = r->rows;
     e->latency_sum = &r->sum_row;
+    if (t->p.weir_latency.load) {
+        working_of(r, t);
+        e->working = &r->working;
+    }
 }

@@ -19,6 +19,9 @@ struct latency_report {
     struct weir_report_latency sum_row;
     /* Each row's rtt, forward and reverse buckets (rows, then sum_row). */
     struct weir_report_latency_bucket (*buckets)[3][WEIR_LATENCY_BUCKETS];
+    struct weir_report_working_latency working;     /* --load */
+    struct histogram idle, loaded;                  /* scratch for it */
+    struct weir_report_latency_bucket working_buckets[2][WEIR_LATENCY_BUCKETS];
 };
 
 /* One histogram as reporters get it: out's statistics in microseconds and

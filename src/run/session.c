@@ -136,6 +136,31 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     }
 }
 
+/* Workers must not take the signals meant for the main thread. They start
+ * idle; data moves once the phase is RUN. */
+static int start_workers(struct test *t)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = workers_start(t, t->s->threads);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+/* --load: the idle phase is over, the load streams start. */
+static void start_load(struct test *t, uint64_t now)
+{
+    t->load_start_ns = now;
+    int rc = start_workers(t);
+    if (rc != WEIR_OK && t->workers_from < t->n_streams) {
+        /* The run cannot go on: the main loop sees a failed stream. */
+        struct stream *st = &t->streams[t->workers_from];
+        snprintf(st->failed_why, sizeof st->failed_why, "--load: cannot start the load streams");
+        atomic_store_explicit(&st->failed, rc, memory_order_release);
+    }
+}
+
 int session_begin(struct session *ss)
 {
     struct test *t = &ss->t;
@@ -143,18 +168,14 @@ int session_begin(struct session *ss)
         return WEIR_E_NOMEM;
     int rc = WEIR_OK;
     if (test_is_latency(t)) {
-        /* Probes: the engine's threads start with the run (session_run). */
-        if (latency_report_init(&ss->lr, t->n_streams))
+        /* Probes: the engine's threads start with the run (session_run);
+         * --load's workers at the idle phase's end (session_tick). */
+        t->workers_from = test_probe_count(t);
+        if (latency_report_init(&ss->lr, t->workers_from))
             rc = WEIR_E_NOMEM;
     } else {
         test_share_budget(t);
-        /* Workers must not take the signals meant for the main thread.
-         * They start idle; data moves once the phase is RUN. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        rc = workers_start(t, t->s->threads);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        rc = start_workers(t);
     }
     struct weir_report_start st;
     session_start_report(ss, &st);
@@ -204,6 +225,9 @@ void session_tick(struct session *ss, uint64_t now)
         if (ss->next_interval_ns <= now)
             ss->next_interval_ns = now + step;
     }
+    uint64_t load_from = latency_load_from(t);
+    if (load_from && !t->load_start_ns && now >= load_from && atomic_load(&t->phase) == PHASE_RUN)
+        start_load(t, now);
     if (t->omitting) {
         uint64_t omit_end = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
         if (now >= omit_end) {
@@ -224,6 +248,9 @@ int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms)
         if (!next || omit_end < next)
             next = omit_end;
     }
+    uint64_t load_from = latency_load_from(&ss->t);
+    if (load_from && !ss->t.load_start_ns && (!next || load_from < next))
+        next = load_from;
     if (!next)
         return cap_ms;
     if (next <= now)
@@ -283,6 +310,7 @@ void session_report_end(struct session *ss)
     ss->summary.diskfiles = NULL;
     ss->summary.n_latency = 0;
     ss->summary.latency = ss->summary.latency_sum = NULL;
+    ss->summary.working = NULL;
 }
 
 int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)

@@ -94,9 +94,12 @@ void test_stream_config(struct test *t, int sending, int index,
     cfg->cookie = t->cookie;
     cfg->stream_tag = t->stream_tag;
     cfg->repeating_payload = t->p.repeating_payload;
-    /* Probes move through the message hooks (run/latency.h). */
-    if (test_is_latency(t))
+    /* Probes move through the message hooks (run/latency.h); --load's
+     * streams are bulk, with their own block size. */
+    if (test_is_latency(t) && index < test_probe_count(t))
         cfg->lower = WEIR_LOWER_STREAM;
+    else if (test_is_latency(t))
+        cfg->blksize = t->p.weir_latency.load_len;
     transport_params_build(t, &t->tparams);
     cfg->params = &t->tparams;
 }
@@ -104,6 +107,31 @@ void test_stream_config(struct test *t, int sending, int index,
 int test_is_latency(const struct test *t)
 {
     return t->p.weir_latency.on;
+}
+
+int test_probe_count(const struct test *t)
+{
+    return test_is_latency(t) && t->p.weir_latency.load ? t->p.parallel : test_stream_count(t);
+}
+
+int test_stream_count(const struct test *t)
+{
+    int each = t->p.bidir ? 2 : 1;
+    if (test_is_latency(t) && t->p.weir_latency.load)
+        return t->p.parallel + (int)t->p.weir_latency.load * each;
+    return t->p.parallel * each;
+}
+
+int test_client_sends(const struct test *t, int i)
+{
+    int first_half = t->p.parallel;
+    if (test_is_latency(t) && t->p.weir_latency.load) {
+        if (i < t->p.parallel)
+            return 1;           /* a probe stream: requests go client to server */
+        i -= t->p.parallel;
+        first_half = (int)t->p.weir_latency.load;
+    }
+    return t->p.bidir ? i < first_half : !t->p.reverse;
 }
 
 int test_carries_files(const struct test *t)

@@ -110,6 +110,10 @@ struct test {
     struct latency_engine *latency;
     const char *latency_clock;  /* client: why one-way delays are measured
                                    ("loopback", "synced"), NULL: not */
+    /* --load: the streams from index workers_from on are bulk load, moved
+     * by the workers, started at load_start_ns (the idle phase's end). */
+    int workers_from;
+    uint64_t load_start_ns;     /* 0: not started */
 
     /* Timing, monotonic ns. start_ns moves to the omit end, as iperf3 restarts
      * its clocks there. */
@@ -154,6 +158,12 @@ int test_carries_files(const struct test *t);
 int test_is_datagram(const struct test *t);
 /* The streams carry --latency's probes (both ends agreed). */
 int test_is_latency(const struct test *t);
+/* --latency --load: streams of the test, probes first (-P of them), then
+ * the load's (--load of them each way, the client's sending half first). */
+int test_stream_count(const struct test *t);
+int test_probe_count(const struct test *t);
+/* Stream index i: the client sends on it (a server sends on the others). */
+int test_client_sends(const struct test *t, int i);
 int test_has_retransmits(const struct test *t);
 /* -n/-k: give each sending stream its share so the total stops at the
  * requested amount (rounded up to whole blocks per stream). Either end:

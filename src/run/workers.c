@@ -178,12 +178,22 @@ static int dedicated_receiver(const struct worker *w)
     return w->count == 1 && !w->t->streams[w->first].sending && !w->no_recv_wait;
 }
 
+/* Where pacing counts from: the run's start (set after the workers
+ * start, so read each time), or --load's own. */
+static uint64_t pace_from(const struct test *t)
+{
+    return t->load_start_ns ? t->load_start_ns : t->running_since_ns;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct test *t = w->t;
     const struct weir_plugin *tp = t->transport;
     uint64_t rate = t->p.bandwidth;
+    /* --load: the load paces from its own start (set before its workers
+     * start), in its own blocks (the test's len is the probes'). */
+    uint32_t blksize = test_is_latency(t) ? t->p.weir_latency.load_len : t->p.len;
     uint32_t batch_max = (tp->transport->caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
     int drains = (tp->transport->caps & WEIR_CAP_SEND_DRAIN) != 0;
     uint32_t batch = t->p.burst ? t->p.burst : batch_max;
@@ -250,7 +260,7 @@ static void *worker_main(void *arg)
                 uint64_t due = 0;
                 if (!st->sending || st->failed || st->data_ended)
                     continue;
-                if (pacing_allowance(st, rate, t->p.len, batch_max, t->running_since_ns, now, &due))
+                if (pacing_allowance(st, rate, blksize, batch_max, pace_from(t), now, &due))
                     set_interest(w, st, EPOLLOUT);
                 else if (!next_due || due < next_due)
                     next_due = due;
@@ -288,7 +298,7 @@ static void *worker_main(void *arg)
                     max = (uint32_t)left;
                 if (rate) {
                     uint64_t due = 0;
-                    uint32_t allow = pacing_allowance(st, rate, t->p.len, batch_max, t->running_since_ns, now, &due);
+                    uint32_t allow = pacing_allowance(st, rate, blksize, batch_max, pace_from(t), now, &due);
                     if (!allow) {
                         set_interest(w, st, 0);
                         if (!next_due || due < next_due)
@@ -345,8 +355,10 @@ int workers_start(struct test *t, int n)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus > 0 ? (int)cpus : 1;
     }
-    if (n > t->n_streams)
-        n = t->n_streams;
+    int from = t->workers_from;     /* --load: the streams before are probes */
+    int streams = t->n_streams - from;
+    if (n > streams)
+        n = streams;
     if (n < 1)
         n = 1;
     struct workers *ws = calloc(1, sizeof *ws + (size_t)n * sizeof ws->w[0]);
@@ -359,9 +371,9 @@ int workers_start(struct test *t, int n)
     for (int i = 0; i < n; i++) {
         struct worker *w = &ws->w[i];
         w->t = t;
-        w->first = i;
+        w->first = from + i;
         w->stride = n;
-        w->count = (t->n_streams - i + n - 1) / n;
+        w->count = (streams - i + n - 1) / n;
         w->epfd = epoll_create1(EPOLL_CLOEXEC);
         w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (w->epfd < 0 || w->wakefd < 0)

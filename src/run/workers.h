@@ -7,7 +7,8 @@
 struct test;
 
 /* Start n threads (0: one per online CPU, at most one per stream) and give
- * each its share of the test's streams. Data moves once phase is RUN. */
+ * each its share of the test's streams (from t->workers_from on). Data
+ * moves once phase is RUN. */
 int workers_start(struct test *t, int n);
 /* Number of worker threads running (0 before start). */
 int workers_count(const struct test *t);

@@ -247,6 +247,29 @@ iperf3_case() {
     grep -q 'local 127.0.0.1 port' "$CASE_DIR/c.out" && fail "data streams were opened"
 }
 
+# --load N over loopback: the probe streams first, then N load streams
+# each way asked; every counted round trip is idle or loaded, the load's
+# bytes are counted in the direction asked and none in the other.
+load_case() {
+    local dir=$1 streams=$2
+    shift 2
+    latency_run load -t 3 -i 1 --load 2 "$@" || return
+    jq_check --argjson n 0 "$LAT_CHECKS"
+    jq_check --arg dir "$dir" --argjson streams "$streams" '
+        $C.end.latency.working as $W
+        | eq("load streams"; $W.load_streams; 2),
+          eq("direction"; $W.load_direction; $dir),
+          eq("idle phase"; $W.idle_seconds; 1),
+          eq("streams opened (probes, then load)"; ($C.start.connected | length); $streams),
+          eq("idle + loaded = every round trip"; $W.idle.count + $W.loaded.count; $C.end.latency.sum.rtt.count),
+          gt("idle round trips"; $W.idle.count; 0),
+          gt("loaded round trips"; $W.loaded.count; 0),
+          eq("RPM from the loaded round trips"; ($W.rpm > 0); true),
+          eq("increase = loaded p50 - idle p50"; ($W.increase_p50_us - ($W.loaded.p50_us - $W.idle.p50_us)) | fabs < 0.001; true),
+          if $dir == "down" then eq("nothing up"; $W.load_up_bits_per_second; 0) else gt("up"; $W.load_up_bits_per_second; 0) end,
+          if $dir == "up" then eq("nothing down"; $W.load_down_bits_per_second; 0) else gt("down"; $W.load_down_bits_per_second; 0) end'
+}
+
 # refused ARGS... TEXT: weir --loopback ARGS exits 1 with TEXT in one line.
 refused() {
     local text=${!#}
@@ -262,6 +285,9 @@ refusal_case() {
     refused --latency -R "--latency cannot be used with -R or --bidir"
     refused --latency -b 1M "--latency cannot be used with -b"
     refused --latency-rate 10 "need --latency"
+    refused --load 2 "need --latency"
+    refused --latency --load 1 -k 10 "--load cannot be used with -n or -k"
+    refused --latency --load 1 -t 1 "--load needs -t longer than the idle phase"
     refused --latency -l 20 "--latency needs requests of at least 48 bytes"
     refused --latency -u -l 60000 --latency-reply-size 70000 "requests and replies of at most"
 }
@@ -318,6 +344,9 @@ run_case "quic --loopback -P 2 -k 400: one-way delays both ways" quic_loopback_c
 run_case "--loopback --transport tcp,quic --latency -k 200: both rows" quic_compare_case
 run_case "two processes: round trips only, the text table" text_case
 run_case "--json-stream: latency in the interval and end events" stream_case
+run_case "tcp --load 2: idle, then loaded round trips, the load up" load_case up 3
+run_case "udp --load 2 -R -b 20M: the load down" load_case down 3 -u -R -b 20M
+run_case "tls --load 2 --bidir: the load both ways" load_case both 5 --bidir --transport tls --tls-insecure
 run_case "against iperf3 -s: refused in one line within 5 s, exit 1" iperf3_case
 run_case "options that make no sense with --latency are refused" refusal_case
 

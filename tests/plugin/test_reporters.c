@@ -1771,6 +1771,78 @@ static void test_latency_comparison(void)
     reporter_close(&r);
 }
 
+/* --load (ABI 2.1): the working latency under the end table (text) and
+ * in end.latency.working (JSON). */
+static struct weir_report_working_latency working_of(void)
+{
+    struct weir_report_working_latency w = { .load_streams = 2, .load_direction = "up", .idle_seconds = 1,
+                                             .increase_p50 = 99000.5, .increase_mean = 98000.25, .rpm = 606.5,
+                                             .up_bits_per_second = 96.5e6 };
+    w.idle = lat_stats(48, 50);
+    w.loaded = lat_stats(197, 99050);
+    return w;
+}
+
+static void working_end(struct reporter_run *r, const struct weir_report_working_latency *w)
+{
+    struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
+    struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
+    s.latency = 1;
+    s.latency_request = 64;
+    s.latency_reply = 64;
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
+    struct weir_report_sample snd = tcp(5, 1, 0, 3, 6400, 17066);
+    struct weir_report_end_stream es[] = { end_stream(5, 1, &snd, &snd) };
+    struct weir_report_end e = end_of(es, 1, snd, snd);
+    struct weir_report_latency row = lat_row(5, 0, 3, 245, 0);
+    e.n_latency = 1;
+    e.latency = &row;
+    e.latency_sum = &row;
+    e.working = w;
+    end_and_finish(r, &e);
+}
+
+static void test_text_working(void)
+{
+    struct reporter_run r;
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    struct weir_report_working_latency w = working_of();
+    working_end(&r, &w);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    const char *want =
+        "[  5]   0.00-3.00   sec  rtt        245      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50\n"
+        "Working latency: 2 load streams up, after 1.00 s idle\n"
+        "  idle   rtt p50 51.50 usec, mean 52.25 usec (48 round trips)\n"
+        "  loaded rtt p50 99051.50 usec, mean 99052.25 usec (197 round trips)\n"
+        "  increase p50 +99000.50 usec, mean +98000.25 usec\n"
+        "  responsiveness 606 RPM (60 s / the loaded round trips' 95 % trimmed mean)\n"
+        "  load 96.50 Mbits/sec up, 0.00 Mbits/sec down (as received)\n";
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, want));
+    reporter_close(&r);
+}
+
+static void test_json_working(void)
+{
+    struct reporter_run r;
+    run_open(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    struct weir_report_working_latency w = working_of();
+    working_end(&r, &w);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\"working\":"));
+    struct json_object *doc = json_tokener_parse(r.sink.out), *v = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT(json_pointer_get(doc, "/end/latency/working/rpm", &v) == 0 && json_object_get_double(v) == 606.5);
+    CU_ASSERT(json_pointer_get(doc, "/end/latency/working/load_direction", &v) == 0 &&
+              strcmp(json_object_get_string(v), "up") == 0);
+    CU_ASSERT(json_pointer_get(doc, "/end/latency/working/loaded/count", &v) == 0 && json_object_get_int(v) == 197);
+    CU_ASSERT(json_pointer_get(doc, "/end/latency/working/idle/p50_us", &v) == 0 &&
+              json_object_get_double(v) == 51.5);
+    CU_ASSERT(json_pointer_get(doc, "/end/latency/working/load_up_bits_per_second", &v) == 0 &&
+              json_object_get_double(v) == 96.5e6);
+    json_object_put(doc);
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo text_tests[] = {
@@ -1786,6 +1858,7 @@ int main(void)
         { "errors and server output", test_text_errors_and_server_output },
         { "warnings", test_text_warnings },
         { "--latency table; 2.0-sized snapshots", test_text_latency },
+        { "--load: working latency", test_text_working },
         CU_TEST_INFO_NULL,
     };
     static CU_TestInfo json_tests[] = {
@@ -1800,6 +1873,7 @@ int main(void)
         { "typed facts: json and -V text", test_facts },
         { "--latency objects", test_json_latency },
         { "--latency comparison: text columns, JSON rows", test_latency_comparison },
+        { "--load: end.latency.working", test_json_working },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

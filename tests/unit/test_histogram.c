@@ -93,6 +93,24 @@ static void test_bimodal(void)
 }
 
 /* A small variance on a large mean: the sums must not cancel it away. */
+/* 95 values of 10 ms and 5 of 1 s: the 95 % trimmed mean leaves the slow
+ * ones out; 90 % too; 100 % is the plain mean (within the bucket error). */
+static void test_trimmed_mean(void)
+{
+    static struct histogram h;
+    hist_reset(&h);
+    CU_ASSERT_EQUAL(hist_trimmed_mean(&h, 95), 0);
+    for (int i = 0; i < 95; i++)
+        hist_record(&h, 10000000);
+    for (int i = 0; i < 5; i++)
+        hist_record(&h, 1000000000);
+    CU_ASSERT_DOUBLE_EQUAL(hist_trimmed_mean(&h, 95), 1e7, 1e7 / 256);
+    CU_ASSERT_DOUBLE_EQUAL(hist_trimmed_mean(&h, 90), 1e7, 1e7 / 256);
+    CU_ASSERT_DOUBLE_EQUAL(hist_trimmed_mean(&h, 100), (95 * 1e7 + 5 * 1e9) / 100, 5e7 / 256);
+    /* 96 %: one slow value kept of 96. */
+    CU_ASSERT_DOUBLE_EQUAL(hist_trimmed_mean(&h, 96), (95 * 1e7 + 1e9) / 96, 1e9 / 256);
+}
+
 static void test_stddev_precision(void)
 {
     hist_reset(&a);
@@ -202,6 +220,7 @@ int main(void)
     CU_add_test(s, "percentiles of a bimodal distribution", test_bimodal);
     CU_add_test(s, "stddev of a small spread on a large mean", test_stddev_precision);
     CU_add_test(s, "merge", test_merge);
+    CU_add_test(s, "trimmed mean (responsiveness)", test_trimmed_mean);
     CU_add_test(s, "empty", test_empty);
     CU_add_test(s, "extremes and clamping", test_extremes);
     CU_add_test(s, "cumulative counts at bucket bounds", test_cumulative);

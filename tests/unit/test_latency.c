@@ -52,6 +52,37 @@ static void test_params_round_trip(void)
     json_object_put(o);
 }
 
+/* --load: load, load_len and idle both ways; absent without a load. */
+static void test_params_load(void)
+{
+    struct latency_params p = { .on = 1, .request = 64, .reply = 64, .load = 3, .load_len = 1460, .idle = 1 }, q;
+    struct json_object *o = json_object_new_object();
+    latency_params_to_json(o, &p);
+    char detail[256];
+    CU_ASSERT_EQUAL(latency_params_from_json(o, &q, detail, sizeof detail), WEIR_OK);
+    CU_ASSERT_EQUAL(q.load, 3);
+    CU_ASSERT_EQUAL(q.load_len, 1460);
+    CU_ASSERT_DOUBLE_EQUAL(q.idle, 1, 0);
+    json_object_put(o);
+    struct json_object *l = NULL;
+    o = json_object_new_object();
+    p.load = 0;
+    latency_params_to_json(o, &p);
+    CU_ASSERT(json_object_object_get_ex(o, "weir_latency", &l));
+    CU_ASSERT_FALSE(json_object_object_get_ex(l, "load", NULL));
+    json_object_put(o);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"load\":129,\"load_len\":1460,"
+                              "\"idle\":1}}", &q), WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"load\":2,\"idle\":1}}", &q),
+                    WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"load\":2,\"load_len\":0,"
+                              "\"idle\":1}}", &q), WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"load\":2,\"load_len\":1460}}", &q),
+                    WEIR_E_RECVPARAMS);
+    CU_ASSERT_EQUAL(from_text("{\"weir_latency\":{\"request\":64,\"reply\":64,\"load\":2,\"load_len\":1460,"
+                              "\"idle\":-1}}", &q), WEIR_E_RECVPARAMS);
+}
+
 static void test_params_refused(void)
 {
     struct latency_params p;
@@ -216,6 +247,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("latency", NULL, NULL);
     CU_add_test(s, "weir_latency both ways", test_params_round_trip);
     CU_add_test(s, "weir_latency refused", test_params_refused);
+    CU_add_test(s, "weir_latency with a load", test_params_load);
     CU_add_test(s, "probe header", test_probe_header);
     CU_add_test(s, "windows merge", test_window_merge);
     CU_add_test(s, "replies: duplicate, late, unknown", test_ring_replies);

@@ -233,6 +233,27 @@ struct weir_report_latency {
     struct weir_report_latency_stats reverse;   /* server to client */
 };
 
+/* 2.1, --latency --load: working latency. The round trips of all probe
+ * streams, of requests sent in the idle phase (before the load started)
+ * and after, and the load's throughput while it ran. */
+struct weir_report_working_latency {
+    uint32_t load_streams;      /* --load: streams each way */
+    const char *load_direction; /* "up" (client to server), "down" (-R) or
+                                   "both" (--bidir) */
+    double idle_seconds;        /* the idle phase's length */
+    struct weir_report_latency_stats idle, loaded;
+    double increase_p50;        /* loaded.p50 - idle.p50, microseconds */
+    double increase_mean;       /* loaded.mean - idle.mean, microseconds */
+    double rpm;                 /* responsiveness, round trips per minute:
+                                   60 s / the mean of the loaded round trips
+                                   without their slowest 5 % (the IPPM
+                                   responsiveness draft's trimmed mean); 0
+                                   without loaded round trips */
+    double up_bits_per_second;  /* the load client to server, as received,
+                                   over the load's time; 0 when none */
+    double down_bits_per_second;/* server to client, likewise */
+};
+
 struct weir_report_interval {
     uint32_t struct_size;
     size_t n_streams;
@@ -306,6 +327,8 @@ struct weir_report_end {
     size_t n_latency;
     const struct weir_report_latency *latency;
     const struct weir_report_latency *latency_sum;
+    const struct weir_report_working_latency *working; /* --load, client;
+                                   NULL otherwise */
 };
 
 /* one row per test of a comparison run (--transport A,B,...), in
