@@ -163,6 +163,9 @@ static const struct weir_transport_ops ops = {
     .describe = quic_describe,
     .describe_interval = quic_describe_interval,
     .server_start = quic_server_start,
+    /* --latency's probes (quic_bytes.c). */
+    .write_bytes = quic_write_bytes,
+    .read_bytes = quic_read_bytes,
 };
 
 static const struct weir_plugin desc = {

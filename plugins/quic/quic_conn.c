@@ -64,6 +64,8 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
     (void)data;
     (void)stream_user;
     struct quic_stream *s = user;
+    if (s->bytes_mode)
+        return quic_bytes_arrived(s, stream_id, data, len);
     s->rx_bytes += len;
     if ((uint64_t)stream_id / 4 < QUIC_MAX_STREAMS)
         s->stream_bytes[stream_id / 4] += len;
@@ -207,6 +209,14 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
     tp->max_idle_timeout = (uint64_t)QUIC_IDLE_TIMEOUT_MS * NGTCP2_MILLISECONDS;
     tp->active_connection_id_limit = 2;
     tp->disable_active_migration = 1;
+    /* Probes: a reply carries the ACK of its request, and the next
+     * request that of the reply; a delayed ACK goes out only between
+     * sparse probes (--latency-rate), where the peer's PTO includes this
+     * delay. 10 ms, the longest the probe engine waits between calls that
+     * run ngtcp2's timers, instead of QUIC's 25 ms: a lost probe is sent
+     * again sooner. */
+    if (cfg->lower & WEIR_LOWER_STREAM)
+        tp->max_ack_delay = (uint64_t)QUIC_PROBE_MAX_ACK_DELAY_MS * NGTCP2_MILLISECONDS;
     return WEIR_OK;
 }
 

@@ -54,6 +54,14 @@
 /* Longest a cwnd-blocked sender sleeps in send waiting for ACKs before it
  * returns to the core: the bound on a blocked stream holding its worker. */
 #define QUIC_SEND_WAIT_MS 2
+/* --latency's probe streams (quic_bytes.c): bytes written and not yet
+ * acknowledged, at most (twice the largest probe message); and the ACK delay both ends announce (see
+ * quic_conn.c). */
+#define QUIC_BYTES_RING (2u * 1024u * 1024u)
+#define QUIC_PROBE_MAX_ACK_DELAY_MS 10u
+/* Packets received before a read sends the ACK at once (QUIC's rule:
+ * every second ack-eliciting packet: RFC 9000, section 13.2.2). */
+#define QUIC_PROBE_ACK_EVERY 2u
 
 /* The plugin's own options (the others are tls's, quic_tls.c). */
 #define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
@@ -155,6 +163,13 @@ struct quic_stream {
     char cipher[48];
     char cc[8];
     char peer[64];
+    /* Byte hooks (quic_bytes.c), on WEIR_LOWER_STREAM streams only: the
+     * payload ring holds the bytes written (tx_queued of them so far). */
+    int bytes_mode;
+    uint64_t tx_queued;
+    uint64_t rx_pkts_flushed;   /* pkts_recv at the last flush */
+    unsigned char *rx_ring;     /* bytes arrived, not yet read */
+    size_t rx_cap, rx_head, rx_len;
 };
 
 /* ---- quic.c ---- */
@@ -225,5 +240,14 @@ int quic_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, in
 int quic_info(void *stream, struct weir_stream_info *out);
 int quic_describe(void *stream, const struct weir_fact_sink *out);
 int quic_describe_interval(void *stream, const struct weir_fact_sink *out);
+
+/* ---- quic_bytes.c ---- */
+/* A WEIR_LOWER_STREAM stream gets its rings (after stream_new's buffers). */
+int quic_bytes_setup(struct quic_stream *s, const struct weir_stream_config *cfg);
+void quic_bytes_free(struct quic_stream *s);
+/* ngtcp2's recv_stream_data on a byte stream: 0 or an NGTCP2_ERR_*. */
+int quic_bytes_arrived(struct quic_stream *s, int64_t stream_id, const uint8_t *data, size_t len);
+int quic_write_bytes(void *stream, const void *buf, size_t len, size_t *written);
+int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got);
 
 #endif

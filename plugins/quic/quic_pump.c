@@ -207,8 +207,9 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
     }
     /* ngtcp2's pacer, once the handshake is over: before, it paces with
      * its initial RTT guess (333 ms), which held a client's Finished back
-     * some 20 ms on loopback. */
-    if (s->confirmed)
+     * some 20 ms on loopback. Never for probes (quic_bytes.c): a paced
+     * packet would wait for the probe engine's next call, up to 10 ms. */
+    if (s->confirmed && !s->bytes_mode)
         ngtcp2_conn_update_pkt_tx_time(s->conn, ts);
     return send_batch(s) < 0 ? -1 : 0;
 }

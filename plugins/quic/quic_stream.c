@@ -47,6 +47,7 @@ static void stream_free(struct quic_stream *s)
     if (s->lower_stream)
         s->lower->close(s->lower_stream);
     free(s->payload);
+    quic_bytes_free(s);
     free(s->rx_buf);
     free(s->tx[0].buf);
     free(s);
@@ -81,6 +82,11 @@ static int stream_new(struct quic_global *g, const struct weir_stream_config *cf
                 s->payload[i] = (unsigned char)('0' + i % 10);
         else
             (void)gnutls_rnd(GNUTLS_RND_NONCE, s->payload, s->blksize);
+    }
+    int rc = quic_bytes_setup(s, cfg);
+    if (rc != WEIR_OK) {
+        stream_free(s);
+        return rc;
     }
     *out = s;
     return WEIR_OK;
@@ -168,8 +174,10 @@ static int handshake(struct quic_stream *s, uint64_t deadline, int code)
     }
     const char *suite = gnutls_ciphersuite_get(s->tls);
     snprintf(s->cipher, sizeof s->cipher, "%s", suite ? suite : "?");
-    s->nstreams = streams_of(s);
-    for (uint32_t i = 0; s->sending && i < s->nstreams; i++) {
+    /* Probes (bytes_mode): one stream, the client's, carries both ways;
+     * a server learns it from the first bytes (quic_bytes.c). */
+    s->nstreams = s->bytes_mode ? (s->is_client ? 1 : 0) : streams_of(s);
+    for (uint32_t i = 0; (s->sending || s->bytes_mode) && i < s->nstreams; i++) {
         int rv = ngtcp2_conn_open_bidi_stream(s->conn, &s->stream_ids[i], NULL);
         if (rv != 0)
             return quic_fail(s->g, code, "opening QUIC stream %u of %u: %s", i + 1, s->nstreams,

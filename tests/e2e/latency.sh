@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # --latency through the real binary over loopback: weir <-> weir over tcp,
-# udp and tls, the counts in the JSON documents (-k N probes answered
+# udp, tls and quic (quic's cases skipped when the build has none), the counts in the JSON documents (-k N probes answered
 # exactly, intervals adding up to the end, percentiles in order), -P,
 # --latency-rate, the reply size, one-way delays with --loopback only,
 # the text table, --json-stream, the refusals (a plain iperf3 server within
@@ -13,6 +13,12 @@ CLIENT_TIMEOUT=30 SERVER_TIMEOUT=40
 . "$(dirname "$0")/lib.sh"
 
 require_tools
+
+# The quic transport is optional at build time (--without-quic).
+QUIC_SKIP="this build has no quic transport (configured --without-quic, or no ngtcp2/GnuTLS found)"
+for d in ${WEIR_PLUGIN_PATH//:/ }; do
+    [ -f "$d/quic.so" ] && QUIC_SKIP=
+done
 
 # The order every latency row must keep, and count == sum of the intervals'
 # counts per stream and summed. $C: the client's -J document; $n: the
@@ -66,7 +72,8 @@ latency_run() {
 k_case() {
     local transport=$1 n=$2
     local trust=()
-    [ "$transport" = tls ] && trust=(--tls-insecure)
+    [ "$transport" = quic ] && [ -n "$QUIC_SKIP" ] && { skip_case "$QUIC_SKIP"; return; }
+    case $transport in tls | quic) trust=(--tls-insecure) ;; esac
     latency_run k --transport "$transport" "${trust[@]}" -P 2 -i 0.2 -k "$n" || return
     jq_check --argjson n "$n" "$LAT_CHECKS"
     jq_check '
@@ -82,7 +89,8 @@ k_case() {
 # -t with intervals: the test ends on time, the counts still add up.
 t_case() {
     local trust=()
-    [ "$1" = tls ] && trust=(--tls-insecure)
+    [ "$1" = quic ] && [ -n "$QUIC_SKIP" ] && { skip_case "$QUIC_SKIP"; return; }
+    case $1 in tls | quic) trust=(--tls-insecure) ;; esac
     latency_run t --transport "$1" "${trust[@]}" -t 2 -i 0.5 || return
     jq_check --argjson n 0 "$LAT_CHECKS"
     jq_check 'ge("intervals"; ($C.intervals | length); 3)'
@@ -156,6 +164,43 @@ loopback_case() {
     expect_eq "rtt rows of 50 probes (interval and end)" "$rtt" 2
     expect_eq "c->s rows" "$fwd" 2
     expect_eq "s->c rows" "$rev" 2
+}
+
+# quic in one process: one-way delays both ways for every probe, as for
+# the others; and a comparison with tcp, both rows with their probes.
+quic_loopback_case() {
+    [ -n "$QUIC_SKIP" ] && { skip_case "$QUIC_SKIP"; return; }
+    CLI=$CASE_DIR/qlo.json
+    run_bounded "$CLI" "$CASE_DIR/qlo.err" "$WEIR" --loopback --latency --transport quic -J -P 2 -k 400 -i 0.1
+    expect_eq "exit status" "$RUN_RC" 0 || return
+    json_doc "$CLI" client || return
+    jq_check --argjson n 400 "$LAT_CHECKS"
+    jq_check "$STATS_OK"'
+        eq("the transport"; $C.start.weir.transport; "quic"),
+        eq("lost on loopback"; $C.end.latency.sum.lost; 0),
+        eq("clock"; $C.start.weir.latency.clock; "loopback"),
+        eq("forward count"; $C.end.latency.sum.forward.count; 400),
+        eq("reverse count"; $C.end.latency.sum.reverse.count; 400),
+        ($C.end.latency.sum.forward | stats_ok("forward")),
+        ($C.end.latency.sum.reverse | stats_ok("reverse"))'
+}
+
+quic_compare_case() {
+    [ -n "$QUIC_SKIP" ] && { skip_case "$QUIC_SKIP"; return; }
+    local out=$CASE_DIR/cmp.json
+    run_bounded "$out" "$CASE_DIR/cmp.err" "$WEIR" --loopback --transport tcp,quic --latency -k 200 -J
+    expect_eq "exit status" "$RUN_RC" 0 || return
+    local rows
+    rows=$(jq -r '.comparison.transports[] | "\(.transport) \(.latency.sent) \(.latency.rtt.count) \(.latency.lost)"' "$out")
+    expect_eq "comparison rows (transport sent answered lost)" "$(echo $rows)" "tcp 200 200 0 quic 200 200 0"
+    local txt=$CASE_DIR/cmp.txt
+    run_bounded "$txt" "$CASE_DIR/cmp-text.err" "$WEIR" --loopback --transport tcp,quic --latency -k 200
+    expect_eq "text exit status" "$RUN_RC" 0
+    local t
+    for t in tcp quic; do
+        grep -qE "^$t .* [0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +0\$" "$txt" ||
+            fail "no $t row with p50, p99 and 0 lost probes in the comparison table"
+    done
 }
 
 # Between two processes the text says round trips only.
@@ -286,7 +331,7 @@ EOF
         lt("the server saw no more than the drops"; $C.end.sum_received.lost_packets; $d + 1)'
 }
 
-for transport in tcp udp tls; do
+for transport in tcp udp tls quic; do
     run_case "$transport: -P 2 -i 0.2 -k 500: 500 probes answered, shared out, intervals add up" k_case "$transport" 500
     run_case "$transport: -t 2 -i 0.5: counts add up" t_case "$transport"
 done
@@ -295,6 +340,8 @@ run_case "tcp -l 100 --latency-reply-size 1000: sizes as asked" size_case
 run_case "udp -O 1: the omit period not counted" omit_case
 run_case "-n 1050 -l 100: 11 probes; -P 3 -k 2: two" amount_case
 run_case "--loopback: one-way delays, JSON and text" loopback_case
+run_case "quic --loopback -P 2 -k 400: one-way delays both ways" quic_loopback_case
+run_case "--loopback --transport tcp,quic --latency -k 200: both rows" quic_compare_case
 run_case "two processes: round trips only, the text table" text_case
 run_case "--json-stream: latency in the interval and end events" stream_case
 run_case "tcp --load 2: idle, then loaded round trips, the load up" load_case up 3
