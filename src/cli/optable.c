@@ -308,6 +308,11 @@ const struct optspec optable[] = {
       .section = HELP_CLIENT,
       .help = "--latency: the two hosts' clocks agree (PTP, NTP): show\n"
               "one-way delays too (always with --loopback)" },
+    { .name = "busy-poll", .where = FOR_CLIENT, .set = SETTING(latency_busy_poll),
+      .section = HELP_CLIENT,
+      .help = "--latency: both ends spin on the probe sockets instead of\n"
+              "sleeping (SO_BUSY_POLL where the kernel allows): the\n"
+              "stack's floor, for a core per end" },
     { .name = "connect-timeout", .arg = ARG_INT, .where = FOR_CLIENT, .set = SETTING(connect_timeout_ms),
       .min = 1, .max = 86400000, .unit = "ms", .what = "connect timeout",
       .section = HELP_CLIENT, .meta = " #", .help = "timeout for control connection setup (ms)" },

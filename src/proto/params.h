@@ -19,6 +19,8 @@ struct latency_params {
     uint32_t request;           /* bytes of a request (= len) */
     uint32_t reply;             /* bytes of a reply */
     double rate;                /* requests per second per stream, 0 = back to back */
+    int busy_poll;              /* --busy-poll: both ends spin (SO_BUSY_POLL
+                                   where the kernel lets them) */
 };
 
 struct test_params {

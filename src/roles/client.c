@@ -156,6 +156,7 @@ static void fill_params(struct client *c)
          * request must not wait for the previous reply's ACK (Nagle). */
         p->weir_latency.on = 1;
         p->weir_latency.rate = s->latency_rate;
+        p->weir_latency.busy_poll = s->latency_busy_poll;
         p->nodelay = 1;
         c->needs_weir = 1;
         t->latency_clock = s->latency_same_host ? "loopback" : s->latency_synced_clocks ? "synced" : NULL;

@@ -125,12 +125,14 @@ void *latency_server_main(void *arg)
 {
     struct lstream *ls = arg;
     struct latency_engine *e = ls->e;
+    latency_sleep_in_receive(ls);
     while (!latency_stopping(e) && !atomic_load_explicit(&ls->st->failed, memory_order_relaxed)) {
         if (ls->out_len && latency_flush(ls) < 0)
             break;
         if ((e->datagram ? echo_datagrams(ls) : echo_bytes(ls)) < 0)
             break;
-        latency_wait_fd(ls, ls->out_len ? POLLOUT : POLLIN, STOP_CHECK_NS);
+        if (!LATENCY_RECEIVE_SLEEPS(ls))
+            latency_wait_fd(ls, ls->out_len ? POLLOUT : POLLIN, STOP_CHECK_NS);
     }
     return NULL;
 }
