@@ -89,21 +89,25 @@ static int read_replies(struct lstream *ls)
     for (;;) {
         int rc;
         if (e->datagram) {
+            /* Back to back one reply is due at most: no batch. */
+            uint32_t n = e->rate > 0 ? RX_BATCH : 1;
             struct weir_datagram d[RX_BATCH];
-            memset(d, 0, sizeof d);
-            for (int i = 0; i < RX_BATCH; i++) {
+            memset(d, 0, n * sizeof d[0]);
+            for (uint32_t i = 0; i < n; i++) {
                 d[i].buf = ls->rx + (size_t)i * ls->rx_cap;
                 d[i].cap = ls->rx_cap;
             }
             uint32_t got = 0;
-            rc = transport_recv_datagrams(tp, ls->st->ctx, d, RX_BATCH, &got);
+            rc = transport_recv_datagrams(tp, ls->st->ctx, d, n, &got);
             if (rc == WEIR_OK) {
                 uint64_t t4 = host_now_ns(), t4_real = e->one_way ? probe_realtime_ns() : 0;
                 for (uint32_t i = 0; i < got; i++)
                     if (!(d[i].flags & WEIR_DATAGRAM_TRUNCATED) && d[i].len == e->reply)
                         reply_came(ls, d[i].buf, d[i].len, t4, t4_real);
-                if (got < RX_BATCH)
+                if (got < n)
                     return 0;   /* the socket is empty (readiness tells of more): no call to learn it */
+                if (ls->sleeps && !ls->ring.outstanding)
+                    return 0;   /* no reply due: another receive would only sleep */
                 continue;
             }
         } else {
