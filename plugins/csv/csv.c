@@ -51,6 +51,26 @@
  *   setup_seconds comparison rows: connecting every data stream, TLS
  *                 handshakes included
  *   error         error rows, and comparison rows of a transport that failed
+ *
+ * --latency (the client's rows) adds these kinds, each for the probes'
+ * round trips (direction "round-trip") and, when both ends share a clock,
+ * their one-way delays (direction "upload": client to server,
+ * "download": server to client):
+ *                 latency       one probe stream over one -i period
+ *                 latency-sum   all probe streams over that period
+ *                 end-latency, end-latency-sum  the same over the test
+ * with start, end, seconds, omitted, stream as above and these columns
+ * (the -J report's "latency" objects, the same numbers):
+ *   latency_sent, latency_lost, latency_missed
+ *                 round-trip rows: requests sent, given up on (no reply
+ *                 within the bound), send times missed (--latency-rate)
+ *   latency_count delays measured
+ *   latency_min_us, latency_mean_us, latency_p50_us, latency_p90_us,
+ *   latency_p99_us, latency_p99_9_us, latency_max_us, latency_stddev_us
+ *                 the delays' statistics, microseconds (3 decimals);
+ *                 empty when count is 0
+ * Comparison rows of --transport A,B,... --latency have the test's
+ * round-trip latency_sent .. latency_stddev_us too.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -160,6 +180,57 @@ static void set_sample(struct csv_record *r, const struct weir_report_sample *s)
         csv_set_fixed(r, CSV_LOST_PERCENT, s->lost_percent, CSV_LOSS_DECIMALS);
     }
     csv_set_int(r, CSV_OMITTED, s->omitted != 0);
+}
+
+static void set_delays(struct csv_record *r, const struct weir_report_latency_stats *d)
+{
+    csv_set_uint(r, CSV_LATENCY_COUNT, d->count);
+    if (d->count == 0)
+        return;
+    const double v[] = { d->min, d->mean, d->p50, d->p90, d->p99, d->p999, d->max, d->stddev };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        csv_set_fixed(r, (enum csv_column)(CSV_LATENCY_MIN_US + i), v[i], CSV_LATENCY_DECIMALS);
+}
+
+static void set_probe_counts(struct csv_record *r, const struct weir_report_latency *l)
+{
+    csv_set_uint(r, CSV_LATENCY_SENT, l->sent);
+    csv_set_uint(r, CSV_LATENCY_LOST, l->lost);
+    csv_set_uint(r, CSV_LATENCY_MISSED, l->missed);
+}
+
+/* One probe stream's (or the sum's) rows over a span: round trips, then
+ * the one-way delays when they were measured. */
+static void latency_rows(struct csv *c, const struct weir_report_latency *l, const char *kind)
+{
+    static const char *const dirs[] = { "round-trip", "upload", "download" };
+    const struct weir_report_latency_stats *d[] = { &l->rtt, &l->forward, &l->reverse };
+    for (int k = 0; k < (l->one_way ? 3 : 1); k++) {
+        struct csv_record r;
+        record_for_test(c, &r, kind);
+        csv_set_text(&r, CSV_DIRECTION, dirs[k]);
+        if (l->socket)
+            csv_set_int(&r, CSV_STREAM, l->socket);
+        csv_set_fixed(&r, CSV_START, l->start, CSV_SECONDS_DECIMALS);
+        csv_set_fixed(&r, CSV_END, l->end, CSV_SECONDS_DECIMALS);
+        csv_set_fixed(&r, CSV_SECONDS, l->end - l->start, CSV_SECONDS_DECIMALS);
+        csv_set_int(&r, CSV_OMITTED, l->omitted != 0);
+        if (k == 0)
+            set_probe_counts(&r, l);
+        set_delays(&r, d[k]);
+        put_record(c, &r);
+    }
+}
+
+/* Every probe stream's rows, then the sum's (written for -P 1 too, as
+ * interval-sum is). */
+static void latency_block(struct csv *c, size_t n, const struct weir_report_latency *rows,
+                          const struct weir_report_latency *sum, const char *kind, const char *sum_kind)
+{
+    for (size_t i = 0; i < n; i++)
+        latency_rows(c, &rows[i], kind);
+    if (sum != NULL)
+        latency_rows(c, sum, sum_kind);
 }
 
 static void forget_test(struct csv *c)
@@ -298,6 +369,8 @@ static int csv_interval(void *ctx, const struct weir_report_interval *iv)
         set_sample(&r, &iv->sum_bidir_reverse);
         put_record(c, &r);
     }
+    if (WEIR_HAS_FIELD(iv, latency_sum))
+        latency_block(c, iv->n_latency, iv->latency, iv->latency_sum, "latency", "latency-sum");
     return written(c);
 }
 
@@ -369,6 +442,8 @@ static int csv_test_end(void *ctx, const struct weir_report_end *e)
     if (e->bidir)
         end_sums(c, e, sum_uploads(c, 1), &e->sum_sent_bidir_reverse,
                  &e->sum_received_bidir_reverse);
+    if (WEIR_HAS_FIELD(e, latency_sum))
+        latency_block(c, e->n_latency, e->latency, e->latency_sum, "end-latency", "end-latency-sum");
     return written(c);
 }
 
@@ -428,6 +503,10 @@ static int csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
         if (row->has_remote_cpu)
             csv_set_fixed(&r, CSV_CPU_REMOTE_PERCENT, row->remote_cpu_total, CSV_PERCENT_DECIMALS);
         csv_set_fixed(&r, CSV_SETUP_SECONDS, row->setup_seconds, CSV_SECONDS_DECIMALS);
+        if (WEIR_HAS_FIELD(cmp, latency) && cmp->latency != NULL) {
+            set_probe_counts(&r, &cmp->latency[i]);
+            set_delays(&r, &cmp->latency[i].rtt);
+        }
         put_record(c, &r);
     }
     c->run_have_time = 0;

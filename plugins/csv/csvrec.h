@@ -34,7 +34,19 @@
     X(CPU_LOCAL_PERCENT, "cpu_local_percent")                                 \
     X(CPU_REMOTE_PERCENT, "cpu_remote_percent")                               \
     X(SETUP_SECONDS, "setup_seconds")                                         \
-    X(ERROR, "error")
+    X(ERROR, "error")                                                         \
+    X(LATENCY_SENT, "latency_sent")                                           \
+    X(LATENCY_COUNT, "latency_count")                                         \
+    X(LATENCY_LOST, "latency_lost")                                           \
+    X(LATENCY_MISSED, "latency_missed")                                       \
+    X(LATENCY_MIN_US, "latency_min_us")                                       \
+    X(LATENCY_MEAN_US, "latency_mean_us")                                     \
+    X(LATENCY_P50_US, "latency_p50_us")                                       \
+    X(LATENCY_P90_US, "latency_p90_us")                                       \
+    X(LATENCY_P99_US, "latency_p99_us")                                       \
+    X(LATENCY_P99_9_US, "latency_p99_9_us")                                   \
+    X(LATENCY_MAX_US, "latency_max_us")                                       \
+    X(LATENCY_STDDEV_US, "latency_stddev_us")
 
 #define CSV_ENUM(id, text) CSV_##id,
 enum csv_column { CSV_COLUMNS(CSV_ENUM) CSV_NCOLUMNS };
@@ -56,6 +68,7 @@ void csv_set_text(struct csv_record *r, enum csv_column c, const char *text);
 #define CSV_JITTER_DECIMALS  3      /* milliseconds to the microsecond */
 #define CSV_PERCENT_DECIMALS 2
 #define CSV_LOSS_DECIMALS    4
+#define CSV_LATENCY_DECIMALS 3      /* microseconds to the nanosecond */
 /* v with that many decimals ("%.*f"); never "-0". A value that is not a
  * number (NaN, infinite) leaves the field empty. */
 void csv_set_fixed(struct csv_record *r, enum csv_column c, double v, int decimals);

@@ -1,6 +1,7 @@
 /* The "comparison" object of a comparison run (--transport A,B,...),
  * shared by the json and json-stream reporters. */
 #include "jsondoc.h"
+#include "jsonlatency.h"
 
 static void add_double(struct json_object *o, const char *key, double v)
 {
@@ -12,7 +13,8 @@ static void add_int(struct json_object *o, const char *key, int64_t v)
     json_object_object_add(o, key, json_object_new_int64(v));
 }
 
-static struct json_object *row_object(const struct weir_report_comparison_row *r)
+static struct json_object *row_object(const struct weir_report_comparison_row *r,
+                                      const struct weir_report_latency *latency)
 {
     struct json_object *o = json_object_new_object();
     if (o == NULL)
@@ -42,6 +44,9 @@ static struct json_object *row_object(const struct weir_report_comparison_row *r
     add_double(o, "host_cpu_total", r->host_cpu_total);
     if (r->has_remote_cpu)
         add_double(o, "remote_cpu_total", r->remote_cpu_total);
+    /* --latency: the test's end.latency.sum, the same keys. */
+    if (latency != NULL)
+        json_object_object_add(o, "latency", jsonlatency_sum(latency));
     return o;
 }
 
@@ -55,7 +60,8 @@ struct json_object *jsondoc_comparison(const struct weir_report_comparison *c)
         return NULL;
     }
     for (size_t i = 0; i < c->n_rows; i++)
-        json_object_array_add(rows, row_object(&c->rows[i]));
+        json_object_array_add(rows, row_object(&c->rows[i], WEIR_HAS_FIELD(c, latency) && c->latency != NULL
+                                                                ? &c->latency[i] : NULL));
     json_object_object_add(o, "transports", rows);
     if (c->note != NULL)
         json_object_object_add(o, "note", json_object_new_string(c->note));

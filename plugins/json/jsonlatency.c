@@ -82,3 +82,8 @@ jobj *jsonlatency_block(const struct weir_report_latency *rows, size_t n,
     json_object_object_add(o, "sum", row(sum, 1));
     return o;
 }
+
+jobj *jsonlatency_sum(const struct weir_report_latency *sum)
+{
+    return row(sum, 1);
+}

@@ -12,5 +12,7 @@ struct json_object *jsonlatency_setup(const struct weir_report_start *s);
 /* {"streams": [row per probe stream], "sum": row}. */
 struct json_object *jsonlatency_block(const struct weir_report_latency *rows, size_t n,
                                       const struct weir_report_latency *sum);
+/* One row without "socket" (a sum): a comparison run's "latency". */
+struct json_object *jsonlatency_sum(const struct weir_report_latency *sum);
 
 #endif

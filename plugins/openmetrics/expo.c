@@ -14,6 +14,7 @@ static const struct {
     const char *name;
     const char *unit;           /* the # UNIT line's unit, or NULL */
     const char *help;
+    const char *type;           /* NULL: gauge */
 } families[OM_NFAMILIES] = {
     [OM_TEST_SUCCESS] = { "weir_test_success", NULL,
         "1 if the test ran to its end, 0 if it failed" },
@@ -39,6 +40,19 @@ static const struct {
         "CPU time weir used on the client or the server over the test time (1 = one CPU)" },
     [OM_SETUP] = { "weir_setup_seconds", "seconds",
         "Connecting every data stream, handshakes included, measured by the client" },
+    [OM_LATENCY] = { "weir_latency_seconds", "seconds",
+        "Delays of the latency probes over the test: round trips, and one-way delays when both ends share a clock",
+        "histogram" },
+    [OM_LATENCY_PERCENTILE] = { "weir_latency_percentile_seconds", "seconds",
+        "Percentiles of the probes' delays (within 1 percent)" },
+    [OM_LATENCY_MIN] = { "weir_latency_min_seconds", "seconds", "Shortest delay of a probe" },
+    [OM_LATENCY_MEAN] = { "weir_latency_mean_seconds", "seconds", "Mean delay of the probes" },
+    [OM_LATENCY_MAX] = { "weir_latency_max_seconds", "seconds", "Longest delay of a probe" },
+    [OM_LATENCY_STDDEV] = { "weir_latency_stddev_seconds", "seconds",
+        "Standard deviation of the probes' delays" },
+    [OM_LATENCY_SENT] = { "weir_latency_probes_sent", NULL, "Latency probes (requests) sent" },
+    [OM_LATENCY_LOST] = { "weir_latency_probes_lost", NULL,
+        "Latency probes given up on: no reply within the bound" },
 };
 
 char *om_escape(const char *value)
@@ -120,6 +134,12 @@ static void label(struct buf *b, const char *name, const char *value)
 int om_add(struct om_set *set, enum om_family family, const struct om_labels *l,
            int test, double value)
 {
+    return om_add_part(set, family, "", l, test, value);
+}
+
+int om_add_part(struct om_set *set, enum om_family family, const char *suffix,
+                const struct om_labels *l, int test, double value)
+{
     struct buf b = { 0 };
     label(&b, "transport", l->transport);
     label(&b, "peer", l->peer);
@@ -127,6 +147,9 @@ int om_add(struct om_set *set, enum om_family family, const struct om_labels *l,
     label(&b, "side", l->side);
     label(&b, "stream", l->stream);
     label(&b, "machine", l->machine);
+    label(&b, "delay", l->delay);
+    label(&b, "percentile", l->percentile);
+    label(&b, "le", l->le);
     buf_add(&b, "", 0);         /* allocates even when there is no label */
     char *transport = l->transport != NULL ? strdup(l->transport) : NULL;
     if (b.failed || (l->transport != NULL && transport == NULL)) {
@@ -146,7 +169,7 @@ int om_add(struct om_set *set, enum om_family family, const struct om_labels *l,
         set->cap = cap;
     }
     set->v[set->n++] = (struct om_sample){
-        .family = family, .labels = b.p, .transport = transport, .test = test, .value = value,
+        .family = family, .suffix = suffix, .labels = b.p, .transport = transport, .test = test, .value = value,
     };
     return 0;
 }
@@ -229,7 +252,9 @@ char *om_render(const struct om_set *set, size_t *len)
                 buf_str(&b, families[f].help);
                 buf_str(&b, ".\n# TYPE ");
                 buf_str(&b, name);
-                buf_str(&b, " gauge\n");
+                buf_str(&b, " ");
+                buf_str(&b, families[f].type ? families[f].type : "gauge");
+                buf_str(&b, "\n");
                 if (families[f].unit != NULL) {
                     buf_str(&b, "# UNIT ");
                     buf_str(&b, name);
@@ -242,6 +267,7 @@ char *om_render(const struct om_set *set, size_t *len)
             char num[40];
             units_format_number(num, sizeof num, s->value);
             buf_str(&b, name);
+            buf_str(&b, s->suffix);
             if (s->labels[0] != '\0') {
                 buf_str(&b, "{");
                 buf_str(&b, s->labels);

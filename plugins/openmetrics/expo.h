@@ -7,7 +7,8 @@
  * `promtool check metrics` read): every family is a gauge (a test's result
  * is a value, not a counter that grows across runs), so names carry no
  * _total suffix, and the Prometheus parser takes "# UNIT" and "# EOF" as
- * comments. */
+ * comments. --latency's delays are the one histogram (a distribution has
+ * buckets; it is still one test's, not a counter across runs). */
 #ifndef WEIR_EXPO_H
 #define WEIR_EXPO_H
 
@@ -26,6 +27,14 @@ enum om_family {
     OM_LOSS,
     OM_CPU,
     OM_SETUP,
+    OM_LATENCY,                 /* a histogram: _bucket, _sum, _count */
+    OM_LATENCY_PERCENTILE,
+    OM_LATENCY_MIN,
+    OM_LATENCY_MEAN,
+    OM_LATENCY_MAX,
+    OM_LATENCY_STDDEV,
+    OM_LATENCY_SENT,
+    OM_LATENCY_LOST,
     OM_NFAMILIES
 };
 
@@ -38,10 +47,16 @@ struct om_labels {
     const char *side;           /* sender, receiver: whose count */
     const char *stream;         /* the stream's socket number, or "sum" */
     const char *machine;        /* client, server: whose CPU */
+    const char *delay;          /* --latency: round_trip, client_to_server,
+                                   server_to_client */
+    const char *percentile;     /* "50", "90", "99", "99.9" */
+    const char *le;             /* a histogram bucket's bound ("+Inf") */
 };
 
 struct om_sample {
     enum om_family family;
+    const char *suffix;         /* after the family's name: a histogram's
+                                   "_bucket", "_sum", "_count"; "" */
     char *labels;               /* rendered: name="escaped value",... */
     char *transport;            /* copy of the label, for om_drop_transport */
     int test;                   /* the test that made it */
@@ -56,6 +71,10 @@ struct om_set {
 /* Returns 0, or -1 when out of memory (the sample is lost). */
 int om_add(struct om_set *set, enum om_family family, const struct om_labels *l,
            int test, double value);
+/* The same for one part of a histogram family (suffix: a static string);
+ * a series' buckets are added in ascending le, then its _sum and _count. */
+int om_add_part(struct om_set *set, enum om_family family, const char *suffix,
+                const struct om_labels *l, int test, double value);
 /* Forget the samples of tests before `test` with this transport label
  * (NULL: without one), so that no series appears twice when a comparison
  * run tests a transport again. */

@@ -21,7 +21,17 @@
  * weir_jitter_seconds, weir_loss_ratio (datagrams). Per test:
  * weir_test_success, weir_test_start_timestamp_seconds and
  * weir_cpu_utilization_ratio{machine="client"|"server"}. All carry
- * transport and peer labels. */
+ * transport and peer labels.
+ *
+ * --latency (the client) adds, per probe stream and summed (stream=), for
+ * the round trips (delay="round_trip") and, when both ends share a clock,
+ * the one-way delays (delay="client_to_server", "server_to_client"):
+ * weir_latency_percentile_seconds{percentile="50"|"90"|"99"|"99.9"},
+ * weir_latency_min_seconds, _mean_, _max_, _stddev_seconds; for the round
+ * trips weir_latency_probes_sent and weir_latency_probes_lost; and for the
+ * sum the histogram weir_latency_seconds (_bucket{le=...}, _sum, _count)
+ * on the SDK's fixed bounds (1, 1.5, 2, 3, 5, 7 times each power of ten,
+ * 1e-06 to 50 seconds, and +Inf). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +42,7 @@
 
 #include "expo.h"
 #include "promfile.h"
+#include "units.h"
 
 struct om {
     const struct weir_host *host;
@@ -215,6 +226,64 @@ static void sums(struct om *o, const struct weir_report_end *e, int upload,
         sample_series(o, direction(upload), "sum", 0, received);
 }
 
+static void latency_histogram(struct om *o, struct om_labels l,
+                              const struct weir_report_latency_stats *d)
+{
+    char le[40];
+    l.le = le;
+    for (size_t i = 0; i < d->n_buckets; i++) {
+        units_format_number(le, sizeof le, d->buckets[i].le_us / 1e6);
+        if (om_add_part(&o->set, OM_LATENCY, "_bucket", &l, test_no(o), (double)d->buckets[i].count) != 0)
+            goto oom;
+    }
+    l.le = "+Inf";
+    if (om_add_part(&o->set, OM_LATENCY, "_bucket", &l, test_no(o), (double)d->count) != 0)
+        goto oom;
+    l.le = NULL;
+    if (om_add_part(&o->set, OM_LATENCY, "_sum", &l, test_no(o), d->sum / 1e6) != 0 ||
+        om_add_part(&o->set, OM_LATENCY, "_count", &l, test_no(o), (double)d->count) != 0)
+        goto oom;
+    return;
+oom:
+    o->host->log(WEIR_LOG_ERROR, "openmetrics reporter: out of memory, a series is missing");
+}
+
+static void latency_delays(struct om *o, struct om_labels l, const char *delay,
+                           const struct weir_report_latency_stats *d, int histogram)
+{
+    static const char *const pct[] = { "50", "90", "99", "99.9" };
+    l.delay = delay;
+    if (histogram)
+        latency_histogram(o, l, d);
+    if (d->count == 0)
+        return;
+    const double v[] = { d->p50, d->p90, d->p99, d->p999 };
+    for (size_t i = 0; i < 4; i++) {
+        struct om_labels p = l;
+        p.percentile = pct[i];
+        add(o, OM_LATENCY_PERCENTILE, &p, v[i] / 1e6);
+    }
+    add(o, OM_LATENCY_MIN, &l, d->min / 1e6);
+    add(o, OM_LATENCY_MEAN, &l, d->mean / 1e6);
+    add(o, OM_LATENCY_MAX, &l, d->max / 1e6);
+    add(o, OM_LATENCY_STDDEV, &l, d->stddev / 1e6);
+}
+
+static void latency_series(struct om *o, const struct weir_report_latency *r, int is_sum)
+{
+    char id[16];
+    snprintf(id, sizeof id, "%d", r->socket);
+    struct om_labels l = test_labels(o);
+    l.stream = is_sum ? "sum" : id;
+    add(o, OM_LATENCY_SENT, &l, (double)r->sent);
+    add(o, OM_LATENCY_LOST, &l, (double)r->lost);
+    latency_delays(o, l, "round_trip", &r->rtt, is_sum);
+    if (r->one_way) {
+        latency_delays(o, l, "client_to_server", &r->forward, is_sum);
+        latency_delays(o, l, "server_to_client", &r->reverse, is_sum);
+    }
+}
+
 static int om_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct om *o = ctx;
@@ -238,6 +307,11 @@ static int om_test_end(void *ctx, const struct weir_report_end *e)
     if (e->has_peer) {
         l.machine = o->client ? "server" : "client";
         add(o, OM_CPU, &l, e->remote_total / 100.0);
+    }
+    if (WEIR_HAS_FIELD(e, latency_sum) && e->latency_sum != NULL) {
+        for (size_t i = 0; i < e->n_latency; i++)
+            latency_series(o, &e->latency[i], 0);
+        latency_series(o, e->latency_sum, 1);
     }
     return WEIR_OK;
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "bars.h"
+#include "latchart.h"
 #include "plot.h"
 #include "units.h"
 
@@ -260,6 +261,15 @@ void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title,
     direction_text(dir, sizeof dir, t);
     amount_text(amount, sizeof amount, t, "");
     snprintf(subtitle, sizeof subtitle, "%s, %s, %s", what, dir, amount);
+    if (t->latency) {
+        /* Probes' throughput says nothing: their delays are the chart. */
+        snprintf(subtitle, sizeof subtitle, "%s latency, client to %s port %u, %s", what,
+                 t->host != NULL ? t->host : "?", (unsigned)t->port, amount);
+        begin(b, title != NULL && *title != '\0' ? title : "weir latency", subtitle);
+        latchart_draw(b, t);
+        end(b);
+        return;
+    }
     begin(b, title, subtitle);
 
     struct caption c = { .n = 0 };
@@ -402,7 +412,14 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
             }
             rate_text(sender, sizeof sender, r->sender_bits_per_second, unit);
             rate_text(receiver, sizeof receiver, r->receiver_bits_per_second, unit);
-            caption_add(&cap, "%s: sender %s, receiver %s", name, sender, receiver);
+            /* --latency: the columns the other reporters' tables have. */
+            int lat = WEIR_HAS_FIELD(c, latency) && c->latency != NULL && c->latency[i].rtt.count > 0;
+            caption_add(&cap, "%s: sender %s, receiver %s%s", name, sender, receiver, lat ? "," : "");
+            if (lat) {
+                caption_add(&cap, "round trips p50 %.2f, p99 %.2f usec, %llu lost", c->latency[i].rtt.p50,
+                            c->latency[i].rtt.p99, (unsigned long long)c->latency[i].lost);
+                cap.goes_on[cap.n - 1] = 1;
+            }
         }
         if (c->note != NULL)
             caption_add(&cap, "Note: %s", c->note);

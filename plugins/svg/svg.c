@@ -3,7 +3,8 @@
  * self-contained SVG document, written when a test finishes
  * or, in a comparison run (--transport A,B,...), once after all its tests
  * with every transport's line on the same axes and a bar chart of their
- * final averages. --reporter svg:PATH replaces PATH whole each time (a
+ * final averages. A --latency test's chart is its round trips instead
+ * (latchart.h). --reporter svg:PATH replaces PATH whole each time (a
  * server: the latest test); without PATH the document goes to the output. */
 #include <stddef.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ static const struct weir_plugin desc = {
     .struct_size = sizeof desc,
     .kind = WEIR_PLUGIN_REPORTER,
     .name = "svg",
-    .description = "a chart of throughput per interval as an SVG picture (svg:PATH writes it to a file)",
+    .description = "a chart of throughput (or --latency's round trips) per interval as an SVG picture (svg:PATH writes it to a file)",
     .reporter = &ops,
 };
 

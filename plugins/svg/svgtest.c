@@ -1,5 +1,6 @@
 #include "svgtest.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct svg_test *svgtest_new(const struct weir_report_start *s, int client)
     t->num_streams = s->num_streams;
     t->bytes = s->bytes;
     t->blocks = s->blocks;
+    t->latency = WEIR_HAS_FIELD(s, latency) && s->latency && client;
     if (s->n_streams > 0) {
         t->streams = calloc(s->n_streams, sizeof *t->streams);
         if (t->streams != NULL) {
@@ -64,6 +66,9 @@ void svgtest_free(struct svg_test *t)
     free(t->sum_bps);
     free(t->rev_bps);
     free(t->stream_bps);
+    free(t->lat_p50);
+    free(t->lat_p99);
+    free(t->load_bps);
     free(t->error);
     free(t);
 }
@@ -87,6 +92,10 @@ static int reserve(struct svg_test *t)
         grow((void **)&t->sum_bps, cap, sizeof *t->sum_bps) != 0 ||
         grow((void **)&t->rev_bps, cap, sizeof *t->rev_bps) != 0)
         return -1;
+    if (t->latency && (grow((void **)&t->lat_p50, cap, sizeof *t->lat_p50) != 0 ||
+                       grow((void **)&t->lat_p99, cap, sizeof *t->lat_p99) != 0 ||
+                       grow((void **)&t->load_bps, cap, sizeof *t->load_bps) != 0))
+        return -1;
     if (t->n_streams > 0 && !t->streams_dropped) {
         if (cap * t->n_streams > MAX_STREAM_VALUES ||
             grow((void **)&t->stream_bps, cap * t->n_streams, sizeof *t->stream_bps) != 0) {
@@ -97,6 +106,31 @@ static int reserve(struct svg_test *t)
     }
     t->cap_iv = cap;
     return 0;
+}
+
+static int carries_probes(const struct weir_report_interval *iv, int socket)
+{
+    for (size_t j = 0; j < iv->n_latency; j++)
+        if (iv->latency[j].socket == socket)
+            return 1;
+    return 0;
+}
+
+static void latency_interval(struct svg_test *t, size_t i, const struct weir_report_interval *iv)
+{
+    const struct weir_report_latency *sum = WEIR_HAS_FIELD(iv, latency_sum) ? iv->latency_sum : NULL;
+    int replies = sum != NULL && sum->rtt.count > 0;
+    t->lat_p50[i] = replies ? sum->rtt.p50 : NAN;
+    t->lat_p99[i] = replies ? sum->rtt.p99 : NAN;
+    t->load_bps[i] = 0;
+    if (sum == NULL)
+        return;
+    for (size_t k = 0; k < iv->n_streams; k++) {
+        if (carries_probes(iv, iv->streams[k].socket))
+            continue;
+        t->load_bps[i] += iv->streams[k].bits_per_second;
+        t->has_load = 1;
+    }
 }
 
 int svgtest_interval(struct svg_test *t, const struct weir_report_interval *iv)
@@ -118,6 +152,8 @@ int svgtest_interval(struct svg_test *t, const struct weir_report_interval *iv)
         for (size_t k = 0; k < t->n_streams; k++)
             row[k] = k < iv->n_streams ? (float)iv->streams[k].bits_per_second : 0.0f;
     }
+    if (t->latency)
+        latency_interval(t, i, iv);
     t->n_iv++;
     return 0;
 }
@@ -132,6 +168,16 @@ int svgtest_forward(const struct svg_test *t, const struct svg_stream *st)
 void svgtest_end(struct svg_test *t, const struct weir_report_end *e)
 {
     t->have_end = 1;
+    if (t->latency && WEIR_HAS_FIELD(e, latency_sum) && e->latency_sum != NULL) {
+        const struct weir_report_latency_stats *rtt = &e->latency_sum->rtt;
+        t->have_lat_end = 1;
+        t->lat_end = *e->latency_sum;
+        t->n_cdf = rtt->n_buckets <= WEIR_LATENCY_BUCKETS ? rtt->n_buckets : WEIR_LATENCY_BUCKETS;
+        if (t->n_cdf > 0)
+            memcpy(t->cdf, rtt->buckets, t->n_cdf * sizeof *t->cdf);
+        /* The snapshot's pointers die with the hook. */
+        t->lat_end.rtt.buckets = t->lat_end.forward.buckets = t->lat_end.reverse.buckets = NULL;
+    }
     t->fwd.sender = e->sum_sent;
     t->fwd.receiver = e->sum_received;
     t->rev.sender = e->sum_sent_bidir_reverse;

@@ -42,6 +42,17 @@ struct svg_test {
     int streams_dropped;        /* too many values to keep per stream */
     double omitted_seconds;
 
+    /* --latency (a client's test): per interval, the probe streams'
+     * summed round trips, p50 and p99 in microseconds (NaN: no reply in
+     * it), and the rate of the streams that carry no probes (a load). */
+    int latency;
+    double *lat_p50, *lat_p99, *load_bps;
+    int has_load;               /* some interval had a stream without probes */
+    int have_lat_end;
+    struct weir_report_latency lat_end;     /* the test's sum, buckets below */
+    struct weir_report_latency_bucket cdf[WEIR_LATENCY_BUCKETS];
+    size_t n_cdf;               /* its round trips' buckets, 0: none */
+
     int have_end;
     struct svg_summary fwd, rev;    /* client -> server, server -> client */
     char *error;                /* the test failed: why */

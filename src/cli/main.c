@@ -44,6 +44,16 @@ static int run_exporter(struct settings *s)
 #endif
 }
 
+/* --dry-run: the options were good; an exporter's modules file too? */
+static int check_exporter(struct settings *s)
+{
+#ifdef WEIR_EXPORTER
+    return exporter_check(s);
+#else
+    return run_exporter(s);
+#endif
+}
+
 /* Reporters, then the client, server or loopback pair; or the exporter,
  * which reports through its HTTP answers and its log. */
 static int run(struct settings *s)
@@ -81,6 +91,11 @@ int main(int argc, char **argv)
     if (r != 0) {
         loader_unload_all();
         return r > 0 ? 0 : 1;
+    }
+    if (s.dry_run) {
+        int ok = s.mode != MODE_EXPORTER || check_exporter(&s) == 0;
+        loader_unload_all();
+        return ok ? 0 : 1;
     }
     int status = 1;
     /* -D: the original process returns here once the daemon listens. */

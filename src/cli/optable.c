@@ -343,6 +343,13 @@ const struct optspec optable[] = {
       .help = "\nprobe only targets in this network or matching this\n"
               "host name pattern (*.example.net), repeatable; with\n"
               "none here or in the file every probe is refused" },
+    /* Listed with the options of both sides: it checks a client's, a
+     * server's or an exporter's command line. The exporter runs it to
+     * check its modules' options in a process of their own. */
+    { .name = "dry-run", .flags = OPT_EXPORTER_TOO, .set = SETTING(dry_run),
+      .section = HELP_BOTH,
+      .help = "check the options (and --exporter-config's file)\n"
+              "and exit: 0 when weir would run them" },
 
     /* --------------------------------------------------- Parameters only */
     /* -b's "/BURST"; 0: none. */

@@ -242,7 +242,8 @@ static int build_tables(struct getopt_tables *g)
 }
 
 /* Appends the options of the loaded plugins. A name weir's own table has
- * would never reach the plugin: refused, as is running out of memory. */
+ * would never reach the plugin: refused, as is running out of memory. A
+ * name several plugins declare alike is one option. */
 static int add_plugin_options(struct getopt_tables *g, const struct weir_plugin *const *plugins, int n)
 {
     size_t more = 0;
@@ -264,6 +265,18 @@ static int add_plugin_options(struct getopt_tables *g, const struct weir_plugin 
                 return usage_error("%s plugin '%s' declares --%s, which is one of weir's own options",
                                    plugins[i]->kind == WEIR_PLUGIN_TRANSPORT ? "transport" : "reporter",
                                    plugins[i]->name, o->name);
+            /* Two plugins may declare one option (tls and quic share
+             * --tls-*): parsed once, and both read the one value by name,
+             * so their declarations must agree on its type. */
+            const struct weir_option *same = NULL;
+            for (size_t k = 0; k < g->n_plugin && !same; k++)
+                if (strcmp(g->plugin_opts[k]->name, o->name) == 0)
+                    same = g->plugin_opts[k];
+            if (same && host_option_type(same) != host_option_type(o))
+                return usage_error("transport plugins declare --%s with different types ('%s' among them)",
+                                   o->name, plugins[i]->name);
+            if (same)
+                continue;
             g->plugin_opts[g->n_plugin] = o;
             int has = host_option_type(o) == WEIR_VALUE_BOOL ? no_argument : required_argument;
             g->longs[g->n_long++] = (struct option){ o->name, has, NULL, VAL_PLUGIN + (int)g->n_plugin };
@@ -316,8 +329,6 @@ static int check_latency(const struct settings *s)
         return usage_error("--latency cannot be used with %s", "-b (the probes' pace is --latency-rate)");
     if (s->zerocopy || s->skip_rx_copy)
         return usage_error("--latency cannot be used with %s", "-Z or --skip-rx-copy (probes are read and written whole)");
-    if (s->n_compare > 1)
-        return usage_error("--latency cannot be used with %s", "several transports (a comparison run)");
     return 0;
 }
 

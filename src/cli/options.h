@@ -125,6 +125,7 @@ struct settings {
     const char *exporter_config; /* --exporter-config FILE */
     const char *exporter_allow[MAX_EXPORTER_ALLOW]; /* --exporter-allow, in order */
     int n_exporter_allow;
+    int dry_run;                 /* --dry-run: check, then exit */
 };
 
 /* Parse argv into s. Returns 0 to run, 1 when the program should exit 0

@@ -34,14 +34,14 @@ static int pidfd_of(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-static int spawn(char *const argv[], int err_w, pid_t *pid, char *why, size_t whylen)
+static int spawn(char *const argv[], int out_w, int err_w, pid_t *pid, char *why, size_t whylen)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&at);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_w, 1);
     posix_spawn_file_actions_adddup2(&fa, err_w, 2);
     /* Every descriptor of ours is O_CLOEXEC; libmicrohttpd's too, but
      * nothing above 2 need reach the test in any case. */
@@ -70,27 +70,48 @@ static int spawn(char *const argv[], int err_w, pid_t *pid, char *why, size_t wh
     return 0;
 }
 
-/* The tail of what the child writes on its standard error: when full,
- * the older half goes. */
+/* What the child writes on one pipe. Standard error keeps its tail: when
+ * full, the older half goes. Standard output keeps its head up to max and
+ * notes that there was more (the rest is read and dropped, so the child
+ * never blocks on a full pipe). */
 struct reader {
     int fd;
     char *buf;
     size_t len, cap, max;
+    int keep_tail;
+    int overflow;
 };
 
 /* Reads what is there; returns 0 at end of file, 1 otherwise. */
 static int drain(struct reader *rd)
 {
-    if (!rd->buf) {
-        if (!(rd->buf = malloc(rd->max + 1)))
-            return 0;           /* out of memory: read no more */
-        rd->cap = rd->max + 1;
-    }
     for (;;) {
         if (rd->len + 1 >= rd->cap) {
-            size_t half = rd->len / 2;
-            memmove(rd->buf, rd->buf + half, rd->len - half);
-            rd->len -= half;
+            if (rd->keep_tail && rd->len > 0) {
+                size_t half = rd->len / 2;
+                memmove(rd->buf, rd->buf + half, rd->len - half);
+                rd->len -= half;
+            } else if (rd->cap < rd->max + 1) {
+                size_t cap = rd->cap ? 2 * rd->cap : 4096;
+                if (cap > rd->max + 1)
+                    cap = rd->max + 1;
+                char *grown = realloc(rd->buf, cap);
+                if (!grown)
+                    return 0;   /* out of memory: read no more */
+                rd->buf = grown;
+                rd->cap = cap;
+            } else {
+                char sink[4096];
+                ssize_t n = read(rd->fd, sink, sizeof sink);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0 && errno == EAGAIN)
+                    return 1;
+                if (n <= 0)
+                    return 0;
+                rd->overflow = 1;
+                continue;
+            }
         }
         ssize_t n = read(rd->fd, rd->buf + rd->len, rd->cap - rd->len - 1);
         if (n < 0 && errno == EINTR)
@@ -134,43 +155,69 @@ static void error_line(const struct reader *rd, char *out, size_t outlen)
         snprintf(out, outlen, "%.*s", (int)best_len, best);
 }
 
-int child_run(char *const argv[], double limit, int stop_fd, struct child_result *r,
-              char *why, size_t whylen)
+static int pipe_of(int fds[2], char *why, size_t whylen)
 {
-    memset(r, 0, sizeof *r);
-    r->exit_status = -1;
-    int err[2];
-    if (pipe2(err, O_CLOEXEC) != 0) {
+    if (pipe2(fds, O_CLOEXEC) != 0) {
         snprintf(why, whylen, "unable to create a pipe: %s", strerror(errno));
         return -1;
     }
-    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+int child_run(char *const argv[], const struct child_limits *lim, struct child_result *r, char *why,
+              size_t whylen)
+{
+    memset(r, 0, sizeof *r);
+    r->exit_status = -1;
+    int out[2], err[2];
+    if (pipe_of(out, why, whylen) != 0)
+        return -1;
+    if (pipe_of(err, why, whylen) != 0) {
+        close(out[0]);
+        close(out[1]);
+        return -1;
+    }
     pid_t pid;
-    int rc = spawn(argv, err[1], &pid, why, whylen);
+    int rc = spawn(argv, out[1], err[1], &pid, why, whylen);
+    close(out[1]);
     close(err[1]);
     if (rc != 0) {
+        close(out[0]);
         close(err[0]);
         return -1;
     }
     atomic_fetch_add(&running, 1);
     int pidfd = pidfd_of(pid);
-    struct reader se = { .fd = err[0], .max = ERR_KEEP };
-    double deadline = admit_now() + limit;
+    struct reader so = { .fd = out[0], .max = CHILD_OUT_MAX };
+    struct reader se = { .fd = err[0], .max = ERR_KEEP, .keep_tail = 1 };
+    double deadline = admit_now() + lim->seconds;
     int exited = 0, killed = 0;
     while (!exited) {
-        struct pollfd pf[3];
-        int n = 0, i_err = -1, i_pid = -1;
+        struct pollfd pf[5];
+        int n = 0, i_out = -1, i_err = -1, i_client = -1;
+        if (so.fd >= 0)
+            pf[i_out = n++] = (struct pollfd){ .fd = so.fd, .events = POLLIN };
         if (se.fd >= 0)
             pf[i_err = n++] = (struct pollfd){ .fd = se.fd, .events = POLLIN };
         if (pidfd >= 0)
-            pf[i_pid = n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-        pf[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+            pf[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+        /* The client: POLLRDHUP once it has closed its end (a GET's client
+         * sends nothing more while it waits for the answer). */
+        if (lim->client_fd >= 0 && !killed)
+            pf[i_client = n++] = (struct pollfd){ .fd = lim->client_fd, .events = POLLRDHUP };
+        int i_stop = n;
+        pf[n++] = (struct pollfd){ .fd = lim->stop_fd, .events = POLLIN };
         double left = deadline - admit_now();
         int ms = killed ? 1000 : left <= 0 ? 0 : left > 1000 ? 1000000 : (int)(left * 1000) + 1;
         if (pidfd < 0 && ms > 100)
             ms = 100;           /* no pidfd: look at the child now and then */
         if (poll(pf, (nfds_t)n, ms) < 0 && errno != EINTR)
             break;
+        if (i_out >= 0 && pf[i_out].revents && !drain(&so)) {
+            close(so.fd);
+            so.fd = -1;
+        }
         if (i_err >= 0 && pf[i_err].revents && !drain(&se)) {
             close(se.fd);
             se.fd = -1;
@@ -184,9 +231,12 @@ int child_run(char *const argv[], double limit, int stop_fd, struct child_result
                 r->signal = WTERMSIG(st);
             break;
         }
-        (void)i_pid;
-        if (!killed && pf[n - 1].revents) {
+        if (!killed && pf[i_stop].revents) {
             r->stopped = 1;
+            killed = 1;
+        }
+        if (!killed && i_client >= 0 && pf[i_client].revents) {
+            r->abandoned = 1;
             killed = 1;
         }
         if (!killed && admit_now() >= deadline) {
@@ -206,8 +256,12 @@ int child_run(char *const argv[], double limit, int stop_fd, struct child_result
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
             ;
     }
-    /* What it wrote is in the pipe now; a descendant holding the pipe open
+    /* What it wrote is in the pipes now; a descendant holding them open
      * cannot keep the probe waiting. */
+    if (so.fd >= 0) {
+        drain(&so);
+        close(so.fd);
+    }
     if (se.fd >= 0) {
         drain(&se);
         close(se.fd);
@@ -217,5 +271,19 @@ int child_run(char *const argv[], double limit, int stop_fd, struct child_result
     atomic_fetch_sub(&running, 1);
     error_line(&se, r->error, sizeof r->error);
     free(se.buf);
+    r->out = so.buf;
+    r->out_len = so.len;
+    r->out_too_large = so.overflow;
+    if (!r->out && (r->out = malloc(1)) != NULL)
+        r->out_len = 0;
+    if (r->out)
+        r->out[r->out_len] = '\0';
     return 0;
+}
+
+void child_result_free(struct child_result *r)
+{
+    free(r->out);
+    r->out = NULL;
+    r->out_len = 0;
 }

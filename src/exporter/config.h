@@ -85,9 +85,8 @@ struct exp_config {
 /* Parses PATH (NULL: no file, only the built-in module) and appends the
  * command line's allow rules. NULL on error, with "PATH:LINE: reason" (or
  * "--exporter-allow X: reason") in err. Each module of the file has its
- * options checked by weir's own option parser, run in a short-lived child
- * (fork, no exec; its verdict comes through a pipe, so a SIGCHLD handler
- * that reaps it does no harm). */
+ * options checked by weir's own option parser: weir itself run with them
+ * and --dry-run (modargs.h). */
 struct exp_config *exp_config_load(const char *path, char *const *cli_allow, size_t n_cli_allow,
                                    char *err, size_t errlen);
 void exp_config_free(struct exp_config *c);

@@ -3,6 +3,7 @@
 #include "exporter/admit.h"
 #include "exporter/current.h"
 #include "exporter/http.h"
+#include "exporter/modargs.h"
 #include "exporter/probe.h"
 #include "exporter/selfmetrics.h"
 #include "exporter/xlog.h"
@@ -17,8 +18,25 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+/* weir's own path: the probes and the checks of the modules' options run
+ * it. 0, or -1 with the error line printed. */
+static int own_path(char *self, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", self, len - 1);
+    if (n <= 0) {
+        fprintf(stderr, "weir: error - unable to find weir's own path (/proc/self/exe): %s\n",
+                strerror(errno));
+        return -1;
+    }
+    self[n] = '\0';
+    return 0;
+}
+
 static struct exp_config *load(const struct settings *s, char *err, size_t errlen)
 {
+    /* Children's statuses are read with waitpid: a SIGCHLD ignored by
+     * whoever started weir (inherited) would have them reaped unseen. */
+    signal(SIGCHLD, SIG_DFL);
     return exp_config_load(s->exporter_config, (char *const *)s->exporter_allow,
                            (size_t)s->n_exporter_allow, err, errlen);
 }
@@ -65,18 +83,30 @@ static void say_config(const struct exp_config *c)
              "refused (403)");
 }
 
+int exporter_check(const struct settings *s)
+{
+    char self[PATH_MAX], err[1024];
+    if (own_path(self, sizeof self) != 0)
+        return 1;
+    modargs_set_program(self);
+    struct exp_config *c = load(s, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "weir: error - %s\n", err);
+        return 1;
+    }
+    exp_config_free(c);
+    return 0;
+}
+
 int exporter_run(const struct settings *s)
 {
     xlog_set_debug(s->debug);
     selfmetrics_start();
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        fprintf(stderr, "weir: error - unable to find weir's own path (/proc/self/exe): %s\n",
-                strerror(errno));
+    if (own_path(self, sizeof self) != 0)
         return 1;
-    }
-    self[n] = '\0';
+    /* The modules' options are checked by weir itself, run as this one. */
+    modargs_set_program(self);
     char err[1024];
     struct exp_config *c = load(s, err, sizeof err);
     if (!c) {
@@ -98,16 +128,10 @@ int exporter_run(const struct settings *s)
         current_clear();
         return 1;
     }
-    if (probe_setup(self, stop_fd, err, sizeof err) != 0) {
-        fprintf(stderr, "weir: error - %s\n", err);
-        close(stop_fd);
-        current_clear();
-        return 1;
-    }
+    probe_setup(self, stop_fd);
     char where[300];
     if (http_start(s->exporter_listen, where, sizeof where, err, sizeof err) != 0) {
         fprintf(stderr, "weir: error - %s\n", err);
-        probe_cleanup();
         close(stop_fd);
         current_clear();
         return 1;
@@ -115,7 +139,6 @@ int exporter_run(const struct settings *s)
     if (s->logfile && !s->daemon && open_log(s->logfile) != 0) {
         fprintf(stderr, "weir: error - unable to open log file: %s\n", s->logfile);
         http_stop();
-        probe_cleanup();
         close(stop_fd);
         current_clear();
         return 1;
@@ -142,7 +165,6 @@ int exporter_run(const struct settings *s)
         /* An eventfd write fails only at its maximum count. */
     }
     http_stop();
-    probe_cleanup();
     close(stop_fd);
     current_clear();
     xlog("stopped");

@@ -1,4 +1,5 @@
 #include "exporter/http.h"
+#include "exporter/admit.h"
 #include "exporter/current.h"
 #include "exporter/probe.h"
 #include "exporter/reqtimer.h"
@@ -7,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -29,6 +31,7 @@
 #define REQUEST_MEMORY      16384   /* request line and headers: larger is 431/414 */
 #define JOBS_MAX            256     /* probes answered at once; more: 503 */
 #define QUERY_PARAMS_MAX    32
+#define SCRAPE_TIMEOUT_HEADER "X-Prometheus-Scrape-Timeout-Seconds"
 
 static struct MHD_Daemon *daemon_;
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -40,7 +43,7 @@ struct request {
     struct MHD_Connection *conn;
     struct config_ref *ref;     /* /probe: the configuration it parsed with */
     struct probe_spec spec;
-    int openmetrics;
+    struct probe_client client;
     int answered;               /* the job is done: answer is ready */
     struct probe_answer answer;
 };
@@ -88,7 +91,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
 static void *probe_job(void *arg)
 {
     struct request *rq = arg;
-    probe_run(config_of(rq->ref), &rq->spec, rq->openmetrics, &rq->answer);
+    probe_run(config_of(rq->ref), &rq->spec, &rq->client, &rq->answer);
     struct MHD_Connection *conn = rq->conn;
     rq->answered = 1;
     selfmetrics_in_flight(-1);
@@ -132,6 +135,27 @@ static int accepts_openmetrics(struct MHD_Connection *conn)
     return accept && strstr(accept, "application/openmetrics-text") != NULL;
 }
 
+/* Prometheus's X-Prometheus-Scrape-Timeout-Seconds (as blackbox_exporter
+ * reads it): seconds > 0, or 0 without the header; -1 when malformed. */
+static double scrape_timeout(struct MHD_Connection *conn)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, SCRAPE_TIMEOUT_HEADER);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    double t = strtod(v, &end);
+    if (end == v || *end || errno || !isfinite(t) || t <= 0)
+        return -1;
+    return t;
+}
+
+static int client_socket(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
 static enum MHD_Result start_probe(struct MHD_Connection *conn, struct request *rq)
 {
     struct probe_answer a = { 0 };
@@ -155,7 +179,15 @@ static enum MHD_Result start_probe(struct MHD_Connection *conn, struct request *
                      "(--exporter-allow, or allow in the modules file)");
         return send_answer(conn, &a);
     }
-    rq->openmetrics = accepts_openmetrics(conn);
+    rq->client.scrape_timeout = scrape_timeout(conn);
+    if (rq->client.scrape_timeout < 0) {
+        probe_refuse(&a, 400, "header %s: not a number of seconds above 0", SCRAPE_TIMEOUT_HEADER);
+        return send_answer(conn, &a);
+    }
+    rq->client.openmetrics = accepts_openmetrics(conn);
+    /* A suspended connection is not polled by libmicrohttpd, so it would
+     * not see the client leave: the probe's thread watches the socket. */
+    rq->client.client_fd = client_socket(conn);
     rq->conn = conn;
     pthread_mutex_lock(&jobs_lock);
     int room = jobs < JOBS_MAX;
@@ -216,6 +248,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
                              "not found: the exporter serves /probe, /metrics and /-/healthy\n");
         if (!(rq = calloc(1, sizeof *rq)))
             return MHD_NO;
+        rq->client.arrived = admit_now();
         *con_cls = rq;
         return MHD_YES;
     }

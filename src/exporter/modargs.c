@@ -1,18 +1,19 @@
 #include "exporter/modargs.h"
-#include "cli/identity.h"
 #include "cli/optable.h"
-#include "cli/options.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 void modargs_free(char **words, size_t n)
 {
@@ -116,6 +117,7 @@ static const struct {
     { "daemon", "a probe runs in the foreground" },
     { "pidfile", "a probe runs in the foreground" },
     { "connect-timeout", "the probe sets it" },
+    { "dry-run", "a probe runs its test" },
     { "help", "it prints instead of testing" },
     { "version", "it prints instead of testing" },
     { "list-plugins", "it prints instead of testing" },
@@ -225,35 +227,22 @@ int modargs_refused(char *const *words, size_t n, char *why, size_t len)
     return 0;
 }
 
-/* In the child: parse, then say how it went as the last byte written
- * (after weir's own messages), so the verdict does not depend on who
- * reaps the child. */
-static void check_in_child(char *const *argv, int out)
+static const char *program = "/proc/self/exe";
+
+void modargs_set_program(const char *path)
 {
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) {
-        dup2(null, STDIN_FILENO);
-        dup2(null, STDOUT_FILENO);
-    }
-    dup2(out, STDERR_FILENO);
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    struct settings s;
-    int rc = options_parse(argc, (char **)argv, &s);
-    char verdict[2] = { '\0', rc == 0 ? 'Y' : 'N' };
-    ssize_t w = write(STDERR_FILENO, verdict, sizeof verdict);
-    _exit(w == (ssize_t)sizeof verdict ? 0 : 1);
+    program = path;
 }
 
 #define CHECK_TIMEOUT_MS 10000
+#define CHECK_OUTPUT_MAX 4096
 
-/* Reads the child's output until it closes it, or until the time runs out
- * (*stuck set: it is still running). */
-static size_t read_child(int fd, char *buf, size_t cap, char tail[2], int *stuck)
+/* Reads the child's standard error until it closes it, or until the time
+ * runs out (*stuck set: it is still running). Keeps the first
+ * CHECK_OUTPUT_MAX - 1 bytes. */
+static size_t read_child(int fd, char *buf, size_t cap, int *stuck)
 {
     size_t used = 0;
-    tail[0] = tail[1] = 1;          /* no verdict yet */
     *stuck = 0;
     struct pollfd p = { .fd = fd, .events = POLLIN };
     for (;;) {
@@ -262,29 +251,27 @@ static size_t read_child(int fd, char *buf, size_t cap, char tail[2], int *stuck
             continue;
         if (r <= 0) {
             *stuck = r == 0;
-            return used;
+            break;
         }
         char chunk[512];
         ssize_t got = read(fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
-            return used;
-        for (ssize_t i = 0; i < got; i++) {
-            if (used < cap)
-                buf[used++] = chunk[i];
-            tail[0] = tail[1];
-            tail[1] = chunk[i];
-        }
+            break;
+        size_t n = (size_t)got < cap - 1 - used ? (size_t)got : cap - 1 - used;
+        memcpy(buf + used, chunk, n);
+        used += n;
     }
+    buf[used] = '\0';
+    return used;
 }
 
 /* weir's reason among what it wrote: its last "weir: error - REASON" line,
  * else getopt's last "weir: REASON" (the usage hint follows either, debug
  * lines may come before). */
-static void reason_of(const char *text, char *why, size_t len)
+static void reason_of(const char *name, const char *text, char *why, size_t len)
 {
-    const char *name = identity_name();
     size_t name_len = strlen(name);
     const char *best = NULL;
     size_t best_len = 0;
@@ -308,45 +295,62 @@ static void reason_of(const char *text, char *why, size_t len)
         snprintf(why, len, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
+/* argv with --dry-run at its end: weir checks them and exits. */
+static char **dry_run_argv(char *const *argv)
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **v = calloc(n + 2, sizeof *v);
+    if (!v)
+        return NULL;
+    memcpy(v, argv, n * sizeof *v);
+    v[n] = "--dry-run";
+    return v;
+}
+
 int modargs_check(char *const *argv, char *why, size_t len)
 {
+    char **dry = dry_run_argv(argv);
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        snprintf(why, len, "cannot check the options: %s", strerror(errno));
+    if (!dry || pipe2(fds, O_CLOEXEC) != 0) {
+        snprintf(why, len, "cannot check the options: %s", dry ? strerror(errno) : "out of memory");
+        free(dry);
         return -1;
     }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(why, len, "cannot check the options: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        check_in_child(argv, fds[1]);
-    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
+    pid_t pid;
+    int e = posix_spawn(&pid, program, &fa, NULL, dry, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    free(dry);
     close(fds[1]);
-    char out[4096], tail[2];
-    int stuck;
-    size_t used = read_child(fds[0], out, sizeof out - 1, tail, &stuck);
+    if (e != 0) {
+        close(fds[0]);
+        snprintf(why, len, "cannot check the options: unable to run %s: %s", program, strerror(e));
+        return -1;
+    }
+    char out[CHECK_OUTPUT_MAX];
+    int stuck, status = 0;
+    read_child(fds[0], out, sizeof out, &stuck);
     close(fds[0]);
     if (stuck)
         kill(pid, SIGKILL);
-    /* Someone else may reap it (a SIGCHLD handler): the verdict is in the
-     * pipe, not in its status. */
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    pid_t got;
+    while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         ;
-    if (tail[0] == '\0' && tail[1] == 'Y')
+    if (got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    if (tail[0] == '\0' && tail[1] == 'N') {
-        out[used >= 2 ? used - 2 : 0] = '\0';
-        reason_of(out, why, len);
-        if (!*why)
-            snprintf(why, len, "weir's option parser refused them");
-    } else {
+    if (got != pid || stuck || !WIFEXITED(status)) {
         snprintf(why, len, "weir's option parser did not finish");
+        return -1;
     }
+    const char *slash = strrchr(argv[0], '/');
+    reason_of(slash ? slash + 1 : argv[0], out, why, len);
+    if (!*why)
+        snprintf(why, len, "weir's option parser refused them");
     return -1;
 }

@@ -17,13 +17,20 @@ void modargs_free(char **words, size_t n);
 /* -1 with why when the words give an option the probe sets itself (-c,
  * -p, --transport, -u, -t, -R, -P, -b, --reporter, --connect-timeout) or
  * one that would change what a probe is (-s, -n, -k, -O, -J, --logfile,
- * -D, -h, -v, --exporter...), abbreviated or in a cluster (-NR) too;
+ * -D, -h, -v, --dry-run, --exporter...), abbreviated or in a cluster (-NR) too;
  * else 0. */
 int modargs_refused(char *const *words, size_t n, char *why, size_t len);
 
 /* Runs weir's option parser on argv (NULL-terminated, as the probe would
- * be run) in a child process, so that neither its messages nor its state
- * reach this one. 0 when it accepts them; else -1 with its message. */
+ * be run; argv[0] names it in its messages): the program (below) is
+ * spawned with argv and --dry-run, so that neither its messages nor its
+ * state reach this process, and nothing of this one (its threads' locks:
+ * a reload runs while probes do) reaches the parser. 0 when it accepts
+ * them; else -1 with its message. */
 int modargs_check(char *const *argv, char *why, size_t len);
+
+/* The weir to check with: the exporter's own path (default:
+ * /proc/self/exe, this program). */
+void modargs_set_program(const char *path);
 
 #endif

@@ -5,14 +5,7 @@
 #include "exporter/textbuf.h"
 #include "exporter/xlog.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,61 +13,21 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define METRICS_MAX (8u << 20)     /* a test's metrics file; larger: a failure */
+/* A probe with Prometheus's scrape timeout T (its request header) answers
+ * by T - SCRAPE_ANSWER_MARGIN, and its test runs at most the whole seconds
+ * of T - SCRAPE_SETUP_MARGIN: connecting, the parameter exchange, the
+ * results and the answer take the rest (a second on a path across
+ * continents). */
+#define SCRAPE_SETUP_MARGIN  1.5
+#define SCRAPE_ANSWER_MARGIN 0.5
 
 static const char *self_path;
 static int stop_fd = -1;
-/* The probes' metrics files: the openmetrics reporter writes one per
- * probe here (its standard output would mix with the text reporter's,
- * which is there for the error line). */
-static char files_dir[PATH_MAX];
-static atomic_ulong file_no;
 
-int probe_setup(const char *self, int fd, char *err, size_t errlen)
+void probe_setup(const char *self, int fd)
 {
     self_path = self;
     stop_fd = fd;
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || tmp[0] != '/')
-        tmp = "/tmp";
-    snprintf(files_dir, sizeof files_dir, "%s/weir-exporter.XXXXXX", tmp);
-    if (!mkdtemp(files_dir)) {
-        snprintf(err, errlen, "unable to make a directory for the probes' metrics in %s: %s", tmp,
-                 strerror(errno));
-        files_dir[0] = '\0';
-        return -1;
-    }
-    return 0;
-}
-
-void probe_cleanup(void)
-{
-    if (files_dir[0])
-        rmdir(files_dir);       /* each probe removed its file */
-}
-
-/* The metrics file of a probe, read whole (NUL-terminated, malloc'd) and
- * removed; NULL when there is none or it is too large (*too_large). */
-static char *take_file(const char *path, size_t *len, int *too_large)
-{
-    *len = 0;
-    *too_large = 0;
-    char *text = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
-        if ((uint64_t)st.st_size > METRICS_MAX)
-            *too_large = 1;
-        else if ((text = malloc((size_t)st.st_size + 1)) != NULL) {
-            ssize_t n = pread(fd, text, (size_t)st.st_size, 0);
-            *len = n > 0 ? (size_t)n : 0;
-            text[*len] = '\0';
-        }
-    }
-    if (fd >= 0)
-        close(fd);
-    unlink(path);
-    return text;
 }
 
 void probe_refuse(struct probe_answer *a, int status, const char *fmt, ...)
@@ -135,31 +88,22 @@ static int check_target(const struct exp_config *c, const struct probe_spec *spe
 
 /* ---- the test ---- */
 
-/* The child's arguments: the spec's (base, probe_argv_free frees them),
- * the openmetrics reporter into the file `reporter` names, and the text
- * reporter, whose "weir: error - ..." line comes on standard error (its
- * other output, on standard output, is discarded; -i 0: no intervals).
- * The array is the caller's to free. */
-static char **probe_argv(char **base, char *reporter)
-{
-    char *more[] = { "--reporter", reporter, "--reporter", "text", "-i", "0" };
-    size_t n = 0, n_more = sizeof more / sizeof more[0];
-    while (base[n])
-        n++;
-    char **argv = calloc(n + n_more + 1, sizeof *argv);
-    if (!argv)
-        return NULL;
-    memcpy(argv, base, n * sizeof *argv);
-    memcpy(argv + n, more, sizeof more);
-    return argv;
-}
-
 static enum probe_failure outcome(const struct child_result *r, const struct probe_spec *spec,
-                                  double limit, char *why, size_t whylen)
+                                  double limit, const struct probe_client *cl, int cut_by_scrape,
+                                  char *why, size_t whylen)
 {
     if (r->stopped) {
         snprintf(why, whylen, "the exporter is stopping");
         return FAIL_STOPPED;
+    }
+    if (r->abandoned) {
+        snprintf(why, whylen, "the client closed its connection before the answer");
+        return FAIL_CLIENT_GONE;
+    }
+    if (r->timed_out && cut_by_scrape) {
+        snprintf(why, whylen, "timed out after %.3g s: the answer was due before the scrape timeout "
+                 "(%g s)", limit, cl->scrape_timeout);
+        return FAIL_TIMEOUT;
     }
     if (r->timed_out) {
         snprintf(why, whylen, "timed out after %g s (a %g s test and the module's grace)", limit,
@@ -244,10 +188,33 @@ static void answer_failed(struct probe_answer *a, const struct probe_spec *spec,
     answer_metrics(a, "", 0, spec, openmetrics, 0, why);
 }
 
-void probe_run(const struct exp_config *c, const struct probe_spec *spec, int openmetrics,
+/* The scrape timeout's cut: the test's time clamped to what fits (its
+ * clamped bit set). 0, or -1 when no test fits (why filled). */
+static int fit_scrape(const struct probe_client *cl, struct probe_spec *s, char *why, size_t whylen)
+{
+    if (cl->scrape_timeout <= 0)
+        return 0;
+    double room = floor(cl->scrape_timeout - SCRAPE_SETUP_MARGIN);
+    if (room < 1) {
+        snprintf(why, whylen, "the scrape timeout (%g s) leaves no time for a test: one takes at "
+                 "least 1 s, and %g s more to set up and answer", cl->scrape_timeout,
+                 SCRAPE_SETUP_MARGIN);
+        return -1;
+    }
+    if (s->time > room) {
+        s->time = room;
+        s->clamped |= PP_TIME;
+    }
+    return 0;
+}
+
+void probe_run(const struct exp_config *c, const struct probe_spec *asked, const struct probe_client *cl,
                struct probe_answer *a)
 {
     char address[NI_MAXHOST], why[600];
+    int openmetrics = cl->openmetrics;
+    struct probe_spec fitted = *asked;
+    const struct probe_spec *spec = &fitted;
     int status = check_target(c, spec, address, sizeof address, a, why, sizeof why);
     if (status > 0)
         return;
@@ -255,6 +222,13 @@ void probe_run(const struct exp_config *c, const struct probe_spec *spec, int op
         answer_failed(a, spec, openmetrics, FAIL_RESOLVE, why);
         return;
     }
+    if (fit_scrape(cl, &fitted, why, sizeof why) != 0) {
+        answer_failed(a, spec, openmetrics, FAIL_SCRAPE_TIMEOUT, why);
+        return;
+    }
+    /* The answer's due time (0: none) and the test's whole run before it. */
+    double due = cl->scrape_timeout > 0 ? cl->arrived + cl->scrape_timeout - SCRAPE_ANSWER_MARGIN : 0;
+    double run_needs = spec->time + SCRAPE_SETUP_MARGIN - SCRAPE_ANSWER_MARGIN;
     char target[sizeof address + 16];
     snprintf(target, sizeof target, "%s %d", address, spec->port);
     double left = admit_interval(target, c->min_interval);
@@ -268,51 +242,49 @@ void probe_run(const struct exp_config *c, const struct probe_spec *spec, int op
         a->retry_after = (int)ceil(left);
         return;
     }
+    /* A slot is waited for no longer than still leaves the test its time. */
+    double wait = c->queue_timeout;
+    if (due > 0 && due - run_needs - admit_now() < wait)
+        wait = fmax(0, due - run_needs - admit_now());
     double waited;
-    enum slot_wait w = admit_slot(c->max_concurrent, c->queue_timeout, &waited);
+    enum slot_wait w = admit_slot(c->max_concurrent, wait, &waited);
     if (w != SLOT_TAKEN) {
         if (w == SLOT_STOPPING)
             probe_refuse(a, 503, "the exporter is stopping");
         else
-            probe_refuse(a, 503, "no probe slot free within %g s (%d probes run at once)",
-                         c->queue_timeout, c->max_concurrent);
+            probe_refuse(a, 503, "no probe slot free within %.3g s (%d probes run at once)%s", wait,
+                         c->max_concurrent, wait < c->queue_timeout ? ", as the scrape timeout allows" : "");
         return;
     }
     selfmetrics_queue_wait(waited);
-    char reporter[PATH_MAX + 32];
-    snprintf(reporter, sizeof reporter, "openmetrics:%s/probe-%lu.prom", files_dir,
-             (unsigned long)atomic_fetch_add(&file_no, 1));
-    const char *metrics_path = reporter + 12;
-    char **base = probe_spec_argv(spec, self_path, address);
-    char **argv = base ? probe_argv(base, reporter) : NULL;
-    double limit = spec->time + c->probe_grace;
-    struct child_result r;
+    char **argv = probe_spec_argv(spec, self_path, address);
     double start = admit_now();
-    int rc = argv ? child_run(argv, limit, stop_fd, &r, why, sizeof why) : -1;
+    struct child_limits lim = { .seconds = spec->time + c->probe_grace, .stop_fd = stop_fd,
+                                .client_fd = cl->client_fd };
+    int cut_by_scrape = due > 0 && due - start < lim.seconds;
+    if (cut_by_scrape)
+        lim.seconds = fmax(0, due - start);
+    struct child_result r;
+    int rc = argv ? child_run(argv, &lim, &r, why, sizeof why) : -1;
     if (!argv)
         snprintf(why, sizeof why, "out of memory");
     double seconds = admit_now() - start;
     admit_slot_release();
-    free(argv);
-    if (base)
-        probe_argv_free(base);
+    probe_argv_free(argv);
     if (rc != 0) {
         xlog("probe of %s could not start: %s", spec->host, why);
         answer_failed(a, spec, openmetrics, FAIL_START, why);
         return;
     }
-    size_t len;
-    int too_large;
-    char *text = take_file(metrics_path, &len, &too_large);
-    enum probe_failure f = outcome(&r, spec, limit, why, sizeof why);
-    if (f == FAIL_NONE && too_large) {
-        snprintf(why, sizeof why, "the test wrote more than %u bytes of metrics", METRICS_MAX);
+    enum probe_failure f = outcome(&r, spec, lim.seconds, cl, cut_by_scrape, why, sizeof why);
+    if (f == FAIL_NONE && r.out_too_large) {
+        snprintf(why, sizeof why, "the test wrote more than %u bytes of metrics", CHILD_OUT_MAX);
         f = FAIL_OUTPUT;
     }
     selfmetrics_probe(spec->module->name, f, seconds);
     if (f != FAIL_NONE)
         xlog_debug("probe of %s (%s) failed: %s", spec->host, address, why);
-    answer_metrics(a, text ? text : "", text ? len : 0, spec, openmetrics, seconds,
-                   f == FAIL_NONE ? NULL : why);
-    free(text);
+    answer_metrics(a, r.out ? r.out : "", r.out && !r.out_too_large ? r.out_len : 0, spec, openmetrics,
+                   seconds, f == FAIL_NONE ? NULL : why);
+    child_result_free(&r);
 }

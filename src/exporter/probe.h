@@ -18,17 +18,24 @@ struct probe_answer {
     int retry_after;            /* 429: seconds, else 0 */
 };
 
-/* Once, at start: weir's own path (the probes run it) and a descriptor
- * readable once the exporter stops (probes running then are killed).
- * Makes the private directory the probes write their metrics into.
- * 0, or -1 with the reason in err. */
-int probe_setup(const char *self, int stop_fd, char *err, size_t errlen);
-/* Removes that directory (at exit, no probe running). */
-void probe_cleanup(void);
+/* What a probe knows of the HTTP request that asked for it. */
+struct probe_client {
+    int openmetrics;            /* it accepts application/openmetrics-text */
+    double scrape_timeout;      /* X-Prometheus-Scrape-Timeout-Seconds; 0: none */
+    double arrived;             /* admit_now() when the request arrived */
+    int client_fd;              /* its socket (the test is killed when the
+                                   client closes it); -1: not watched */
+};
 
-/* Runs the probe spec of configuration c (spec->module points into it).
- * openmetrics: the client accepts application/openmetrics-text. */
-void probe_run(const struct exp_config *c, const struct probe_spec *spec, int openmetrics,
+/* Once, at start: weir's own path (the probes run it) and a descriptor
+ * readable once the exporter stops (probes running then are killed). */
+void probe_setup(const char *self, int stop_fd);
+
+/* Runs the probe spec of configuration c (spec->module points into it)
+ * for client cl. With a scrape timeout the test's time is clamped so that
+ * the answer comes before it (weir_probe_clamped{parameter="time"}), or,
+ * when no test fits, the answer is at once a failure saying so. */
+void probe_run(const struct exp_config *c, const struct probe_spec *spec, const struct probe_client *cl,
                struct probe_answer *a);
 
 /* A plain-text answer: status and a reason line. */

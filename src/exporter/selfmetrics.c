@@ -15,6 +15,7 @@ static const char *const failure_names[N_FAILURES] = {
     [FAIL_NONE] = "none", [FAIL_TEST] = "test_error", [FAIL_TIMEOUT] = "timeout",
     [FAIL_SIGNAL] = "signal", [FAIL_RESOLVE] = "resolve", [FAIL_START] = "start",
     [FAIL_OUTPUT] = "output_too_long", [FAIL_STOPPED] = "exporter_stopping",
+    [FAIL_SCRAPE_TIMEOUT] = "scrape_timeout", [FAIL_CLIENT_GONE] = "client_gone",
 };
 
 static const int refusal_codes[] = { 400, 403, 429, 503 };

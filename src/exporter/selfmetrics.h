@@ -15,6 +15,8 @@ enum probe_failure {
     FAIL_START,                 /* weir could not be started */
     FAIL_OUTPUT,                /* more output than a probe may give */
     FAIL_STOPPED,               /* the exporter was stopping */
+    FAIL_SCRAPE_TIMEOUT,        /* the scrape's timeout leaves no time for a test */
+    FAIL_CLIENT_GONE,           /* the client closed its connection first */
     N_FAILURES
 };
 

@@ -309,6 +309,15 @@ static int file_sent(const struct test *t)
     return senders > 0;
 }
 
+/* Every sending stream's peer acknowledged all it was sent. */
+static int senders_drained(const struct test *t)
+{
+    for (int i = 0; i < t->n_streams; i++)
+        if (t->streams[i].sending && !t->streams[i].failed && !stream_drained(t, &t->streams[i]))
+            return 0;
+    return 1;
+}
+
 /* Has the test met its end condition (-t, -n, -k, the end of -F's file)? */
 static int end_reached(const struct test *t, uint64_t now)
 {
@@ -334,11 +343,12 @@ static int end_reached(const struct test *t, uint64_t now)
             brcvd += st->ctr.blocks;
         }
     }
-    if (t->p.num && (sent >= t->p.num || rcvd >= t->p.num))
+    /* A transport that repairs losses itself (WEIR_CAP_SEND_DRAIN: QUIC)
+     * has delivered what it sent only once the peer acknowledged it. */
+    int sent_all = (t->p.num && sent >= t->p.num) || (t->p.blockcount && bsent >= t->p.blockcount);
+    if (sent_all && (!(t->transport->transport->caps & WEIR_CAP_SEND_DRAIN) || senders_drained(t)))
         return 1;
-    if (t->p.blockcount && (bsent >= t->p.blockcount || brcvd >= t->p.blockcount))
-        return 1;
-    return 0;
+    return (t->p.num && rcvd >= t->p.num) || (t->p.blockcount && brcvd >= t->p.blockcount);
 }
 
 static uint64_t end_deadline(const struct test *t)
@@ -568,6 +578,14 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
     memset(out, 0, sizeof *out);
     out->summarized = c->ss.ended;
     out->end = c->ss.summary;
+    /* --latency: the end's sum row (still there until session_free), without
+     * the buckets, which die with the test. */
+    if (c->ss.ended && t->latency && c->ss.lr.n > 0) {
+        out->has_latency = 1;
+        out->latency = c->ss.lr.sum_row;
+        out->latency.rtt.n_buckets = out->latency.forward.n_buckets = out->latency.reverse.n_buckets = 0;
+        out->latency.rtt.buckets = out->latency.forward.buckets = out->latency.reverse.buckets = NULL;
+    }
     out->setup_seconds = (double)c->setup_ns / 1e9;
     if (t->transport) {
         const struct weir_transport_ops *ops = t->transport->transport;

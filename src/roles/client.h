@@ -15,6 +15,8 @@ struct client_outcome {
     uint64_t target_bitrate;        /* per stream, as sent to the server */
     int num_streams;
     char error[512];                /* empty when the test succeeded */
+    int has_latency;                /* --latency: latency is the test's sum */
+    struct weir_report_latency latency; /* (no buckets: they were the test's) */
 };
 
 /* Run one test against s->host:s->port. Returns the process exit status.

@@ -1,7 +1,9 @@
 /* Comparison runs: the same test over several transports, one after
  * another, so that their numbers are taken under the same conditions and
  * can be read side by side. Each test is a complete iperf3 test that the
- * reporters see as usual; the comparison comes after the last. */
+ * reporters see as usual; the comparison comes after the last. With
+ * --latency each is a latency test, and the comparison has each one's
+ * summed round trips. */
 #include "roles/compare.h"
 #include "roles/client.h"
 #include "host/loader.h"
@@ -21,7 +23,7 @@ static int paced_by_default(const struct settings *s, const char *name)
 {
     char err[512];
     const struct weir_plugin *p = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
-    return !s->rate_set && p && p->transport->default_rate != 0;
+    return !s->rate_set && !s->latency && p && p->transport->default_rate != 0;
 }
 
 static void fill_row(struct weir_report_comparison_row *row, const char *transport,
@@ -62,6 +64,7 @@ int compare_run(struct settings *s, struct report_set *rs)
 {
     static struct client_outcome outcomes[MAX_COMPARE];
     struct weir_report_comparison_row rows[MAX_COMPARE];
+    struct weir_report_latency latency[MAX_COMPARE];
     char note[256] = "";
     int status = 0;
     for (int i = 0; i < s->n_compare && !session_signal; i++) {
@@ -82,6 +85,8 @@ int compare_run(struct settings *s, struct report_set *rs)
         int r = s->mode == MODE_LOOPBACK ? loopback_run(&one, rs, &outcomes[i])
                                          : client_run(&one, rs, &outcomes[i]);
         fill_row(&rows[i], s->compare[i], &outcomes[i]);
+        /* A test that failed has no figures: count 0. */
+        latency[i] = outcomes[i].has_latency ? outcomes[i].latency : (struct weir_report_latency){ 0 };
         if (r != 0)
             status = r;
     }
@@ -90,6 +95,7 @@ int compare_run(struct settings *s, struct report_set *rs)
         n++;
     struct weir_report_comparison c = {
         .struct_size = sizeof c, .n_rows = (size_t)n, .rows = rows, .note = note[0] ? note : NULL,
+        .latency = s->latency ? latency : NULL,
     };
     report_comparison(rs, &c);
     return status;

@@ -125,3 +125,16 @@ double hist_stddev(const struct histogram *h)
     long double var = h->sum_sq / n - m * m;
     return var > 0 ? (double)sqrtl(var) : 0;
 }
+
+void hist_cumulative(const struct histogram *h, const uint64_t *le_ns, size_t n, uint64_t *counts)
+{
+    uint64_t below = 0;
+    uint32_t b = 0, last = h->count ? hist_bucket_of(h->max) : 0;
+    if (h->count)
+        b = hist_bucket_of(h->min);
+    for (size_t i = 0; i < n; i++) {
+        while (h->count && b <= last && hist_bucket_low(b) <= le_ns[i])
+            below += h->buckets[b++];
+        counts[i] = below;
+    }
+}

@@ -9,6 +9,7 @@
 #ifndef WEIR_HISTOGRAM_H
 #define WEIR_HISTOGRAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The largest value kept: 60 s. A larger one counts as this and in
@@ -43,6 +44,11 @@ double hist_percentile(const struct histogram *h, double p);
 double hist_mean(const struct histogram *h);
 /* Population standard deviation; 0 below two values. */
 double hist_stddev(const struct histogram *h);
+
+/* counts[i] = the values <= le_ns[i] (le_ns ascending): a bucket counts
+ * below a bound when its lowest value does, so a value within the bucket
+ * error of a bound may fall on either side of it. */
+void hist_cumulative(const struct histogram *h, const uint64_t *le_ns, size_t n, uint64_t *counts);
 
 /* The bucket a value falls in, and the bucket's lowest value and width
  * (exposed for the unit test's error sweep). */

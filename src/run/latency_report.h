@@ -17,7 +17,15 @@ struct latency_report {
     struct latency_window sum;          /* scratch: the streams summed */
     struct weir_report_latency *rows;   /* per stream, as reported */
     struct weir_report_latency sum_row;
+    /* Each row's rtt, forward and reverse buckets (rows, then sum_row). */
+    struct weir_report_latency_bucket (*buckets)[3][WEIR_LATENCY_BUCKETS];
 };
+
+/* One histogram as reporters get it: out's statistics in microseconds and
+ * its buckets (the SDK's fixed bounds) in bk, which out points at; no
+ * buckets for an empty histogram. */
+void latency_report_stats(const struct histogram *h, struct weir_report_latency_bucket *bk,
+                          struct weir_report_latency_stats *out);
 
 int latency_report_init(struct latency_report *r, int n_streams);
 void latency_report_free(struct latency_report *r);

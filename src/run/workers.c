@@ -185,6 +185,7 @@ static void *worker_main(void *arg)
     const struct weir_plugin *tp = t->transport;
     uint64_t rate = t->p.bandwidth;
     uint32_t batch_max = (tp->transport->caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
+    int drains = (tp->transport->caps & WEIR_CAP_SEND_DRAIN) != 0;
     uint32_t batch = t->p.burst ? t->p.burst : batch_max;
     struct epoll_event evs[EVENTS_PER_WAIT];
     uint64_t next_due = 0;         /* earliest paced stream due, 0 = none */
@@ -269,6 +270,14 @@ static void *worker_main(void *arg)
                 if (phase != PHASE_RUN)
                     continue;
                 uint64_t left = budget_left(st);
+                if (!left && drains) {
+                    /* Its share is out; the transport still moves it. */
+                    atomic_store_explicit(&st->data_ended, 1, memory_order_release);
+                    rc = transport_send(tp, st->ctx, 0, &st->ctr, &io);
+                    if (rc != WEIR_OK && rc != WEIR_E_AGAIN)
+                        stream_failed(w, st, rc);
+                    continue;
+                }
                 if (!left) {
                     atomic_store_explicit(&st->data_ended, 1, memory_order_release);
                     set_interest(w, st, 0);
@@ -297,7 +306,8 @@ static void *worker_main(void *arg)
                     st->ctr.blocks += io.blocks;
                     if (!budget_left(st)) {
                         atomic_store_explicit(&st->data_ended, 1, memory_order_release);
-                        set_interest(w, st, 0);
+                        if (!drains)
+                            set_interest(w, st, 0);
                     }
                 } else if (rc == WEIR_E_DATAEND) {
                     /* -F: all of the file is on its way; the stream idles. */

@@ -4,7 +4,10 @@
 # their unit tests (`promtool test rules`), every Kubernetes manifest
 # parses as YAML with apiVersion, kind and metadata.name, the modules
 # files start an exporter, and every file there is in contrib/Makefile.am
-# (so the tarball has it). promtool comes with Debian's prometheus,
+# (so the tarball has it). contrib/weir-exporter.service.in passes
+# systemd-analyze verify, and its ExecStart, with its port and paths moved
+# into the test's directory, starts an exporter that SIGHUP reloads and
+# SIGTERM stops. promtool comes with Debian's prometheus,
 # YAML with python3-yaml; checks skip without them.
 : "${E2E_DEADLINE:=120}"
 . "$(dirname "$0")/lib.sh"
@@ -142,6 +145,77 @@ modules_files() {
     modules_start "kubernetes/weir-exporter-config.yaml's modules.conf" "$E2E_TMP/kube-modules.conf"
 }
 modules_files
+
+# contrib/weir-exporter.service.in: every directive known to this systemd
+# (offline: verifying needs no running systemd, but may need a manager it
+# cannot set up here; then that check skips).
+exporter_unit_verifies() {
+    local name="contrib/weir-exporter.service passes systemd-analyze verify"
+    if ! command -v systemd-analyze >/dev/null 2>&1; then
+        skip_check "$name" "no systemd-analyze"
+        return
+    fi
+    run_bounded "$E2E_TMP/verify.out" "$E2E_TMP/verify.err" systemd-analyze verify --man=no "$UNIT"
+    if grep -q "Failed to initialize manager\|Failed to setup working directory" "$E2E_TMP/verify.out" \
+            "$E2E_TMP/verify.err"; then
+        skip_check "$name" "systemd-analyze cannot run here: $(head -n 1 "$E2E_TMP/verify.err")"
+    elif [ "$RUN_RC" -eq 0 ] && ! grep -q "weir-exporter.service" "$E2E_TMP/verify.out" "$E2E_TMP/verify.err"; then
+        pass_check "$name"
+    else
+        fail_shown "$name (exit $RUN_RC)" "$E2E_TMP/verify.out" "$E2E_TMP/verify.err"
+    fi
+}
+
+# The unit's ExecStart as weir runs it: its modules file, pid file and log
+# in the test's directory, on a free loopback port; -D returns once it
+# listens, SIGHUP (ExecReload) reloads, SIGTERM stops it, pid file gone.
+exporter_unit_starts() {
+    local name="weir-exporter.service's ExecStart: -D listening, reload, stop" line attempt port pid
+    local -a argv
+    if [ ! -x "$WEIR" ] || ! "$WEIR" --help 2>&1 | grep -q -- '--exporter-config'; then
+        skip_check "$name" "no weir with --exporter at $WEIR"
+        return
+    fi
+    line=$(sed -n 's/^ExecStart=//p' "$UNIT")
+    printf '[exporter]\nallow = 127.0.0.0/8\n' >"$E2E_TMP/exporter.conf"
+    line=${line//\/etc\/weir\/exporter.conf/$E2E_TMP/exporter.conf}
+    line=${line//\/run\/weir-exporter\//$E2E_TMP/}
+    line=${line//\/var\/log\/weir-exporter\//$E2E_TMP/}
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        read -ra argv <<<"${line/--exporter 9520 /--exporter 127.0.0.1:$port }"
+        run_bounded "$E2E_TMP/unit.out" "$E2E_TMP/unit.err" "${argv[@]}"
+        grep -q "Address already in use" "$E2E_TMP/unit.err" || break
+    done
+    if [ "$RUN_RC" -ne 0 ]; then
+        fail_shown "$name (exit $RUN_RC): ${argv[*]}" "$E2E_TMP/unit.out" "$E2E_TMP/unit.err"
+        return
+    fi
+    pid=$(cat "$E2E_TMP/weir-exporter.pid" 2>/dev/null)
+    if ! is_our_weir "$pid"; then
+        fail_check "$name" "the pid file names '$pid', not a running weir"
+        return
+    fi
+    track_daemon "$pid"
+    local why=""
+    port_listening "$port" || why="-D returned before the exporter listened on $port"
+    kill -HUP "$pid"
+    [ -n "$why" ] || wait_grep "$E2E_TMP/weir-exporter.log" "reloaded /" 10 ||
+        why="no 'reloaded' in the log after SIGHUP"
+    kill -TERM "$pid"
+    [ -n "$why" ] || wait_gone "$pid" 10 || why="SIGTERM did not stop it"
+    [ -n "$why" ] || [ ! -e "$E2E_TMP/weir-exporter.pid" ] || why="the pid file is left behind"
+    if [ -z "$why" ]; then
+        pass_check "$name"
+    else
+        fail_shown "$name: $why" "$E2E_TMP/weir-exporter.log"
+    fi
+}
+
+UNIT=$E2E_TMP/weir-exporter.service
+sed "s|@bindir@|$(dirname "$(readlink -f "$WEIR")")|g" "$CONTRIB/weir-exporter.service.in" >"$UNIT"
+exporter_unit_verifies
+exporter_unit_starts
 
 # Each file of contrib/prometheus and contrib/kubernetes is named in
 # contrib/Makefile.am (EXTRA_DIST), so that make dist ships it.

@@ -8,8 +8,11 @@
 # 405, /-/healthy, /metrics counting each outcome, SIGHUP reloading a good
 # and keeping the old on a bad modules file (a probe running through it
 # keeping its own), a bad file refused at start with file:line, a request
-# trickled in cut off, -D with --pidfile, and SIGTERM ending a running
-# probe's test.
+# trickled in cut off, --dry-run checking a modules file (and a client's
+# options), -D with --pidfile, and SIGTERM ending a running
+# probe's test, Prometheus's scrape timeout header clamping the test (or
+# answering at once when no test fits) and a client that gives up ending
+# its probe's test.
 # Hostile HTTP, a soak and a real Prometheus server are tests of their own.
 #
 # Environment (tests/Makefile.am): WEIR, WEIR_PLUGIN_PATH, TESTS_DIR.
@@ -22,10 +25,12 @@ if "$WEIR" --exporter 1 --exporter-config /nonexistent 2>&1 | grep -q "built wit
     skip_all "this weir was built without --exporter"
 fi
 
-# get NAME PATH [METHOD] [ACCEPT]: one request to the exporter; the answer
-# in $CASE_DIR/NAME (status, type and retry lines, an empty line, the body).
+# get NAME PATH [METHOD] [ACCEPT] [SCRAPE_TIMEOUT]: one request to the
+# exporter; the answer in $CASE_DIR/NAME (status, type and retry lines, an
+# empty line, the body).
 get() {
-    timeout -k 3 70 python3 "$GET" "http://127.0.0.1:$XPORT$2" "${3:-}" "${4:-}" >"$CASE_DIR/$1" 2>&1
+    timeout -k 3 70 python3 "$GET" "http://127.0.0.1:$XPORT$2" "${3:-}" "${4:-}" "${5:-}" \
+        >"$CASE_DIR/$1" 2>&1
 }
 status_of() { sed -n 's/^STATUS //p' "$CASE_DIR/$1"; }
 type_of() { sed -n 's/^TYPE //p' "$CASE_DIR/$1"; }
@@ -228,6 +233,49 @@ case_slots() {
 }
 run_case "max_concurrent: a probe finding no slot within queue_timeout is 503" case_slots
 
+# --- Prometheus's scrape timeout; a client that goes away ---
+case_scrape_timeout() {
+    with_server || return
+    printf '[exporter]\nmin_interval = 0s\nmax_concurrent = 1\nqueue_timeout = 20s\n[module long]\ntime = 20s\n' \
+        >"$CASE_DIR/modules.ini"
+    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    # 4 s: the 20 s test becomes 2 s (4 less the 1.5 s margin, in whole
+    # seconds), said by weir_probe_clamped.
+    get fit "/probe?target=127.0.0.1:$WPORT&module=long" "" "" 4
+    expect_status fit 200 "a probe with a 4 s scrape timeout"
+    [ "$(metric fit weir_probe_success)" = 1 ] ||
+        fail "4 s scrape timeout: weir_probe_success '$(metric fit weir_probe_success)': $(body_of fit | grep failure)"
+    [ "$(metric fit 'weir_probe_clamped{parameter="time"}')" = 1 ] || fail "4 s scrape timeout: time not flagged as clamped"
+    awk -v d="$(metric fit weir_probe_duration_seconds)" 'BEGIN { exit !(d >= 2 && d < 3.5) }' ||
+        fail "4 s scrape timeout: weir_probe_duration_seconds '$(metric fit weir_probe_duration_seconds)', want 2 to 3.5"
+    # Too short for any test: a failure at once, with the reason.
+    get short "/probe?target=127.0.0.1:$WPORT&module=long" "" "" 2
+    expect_status short 200 "a probe with a 2 s scrape timeout"
+    [ "$(metric short weir_probe_success)" = 0 ] || fail "2 s scrape timeout: weir_probe_success '$(metric short weir_probe_success)', want 0"
+    body_of short | grep -q '^weir_probe_failure_info{reason="the scrape timeout (2 s) leaves no time for a test' ||
+        fail "2 s scrape timeout: no reason: $(body_of short | grep failure)"
+    get bad "/probe?target=127.0.0.1:$WPORT&module=long" "" "" soon
+    expect_status bad 400 "a scrape timeout header of 'soon'"
+    # A client giving up (killed after 1 s, its socket closed) ends the
+    # 20 s test; the next probe finds the slot free.
+    timeout -k 1 1 python3 "$GET" "http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$WPORT&module=long" \
+        >/dev/null 2>&1
+    local n
+    for n in $(seq 50); do
+        [ -z "$(pgrep -P "$XPID")" ] && break
+        sleep 0.1
+    done
+    [ -z "$(pgrep -P "$XPID")" ] || fail "the test of a probe whose client went away still runs"
+    get m "/metrics"
+    local want
+    for want in 'weir_exporter_probe_failures_total{reason="client_gone"} 1' \
+                'weir_exporter_probe_failures_total{reason="scrape_timeout"} 1' \
+                'weir_exporter_probes_refused_total{code="400"} 1' 'weir_exporter_probes_running 0'; do
+        body_of m | grep -qxF "$want" || fail "/metrics lacks '$want'"
+    done
+}
+run_case "scrape timeout header: test clamped, too short failed at once; a client gone ends its test" case_scrape_timeout
+
 # --- no allow rule ---
 case_no_allow() {
     with_server || return
@@ -258,6 +306,33 @@ case_config_error() {
         fail "-s with --exporter-allow: $RUN_RC $(oneline "$CASE_DIR/err4")"
 }
 run_case "a bad modules file or option: exit 1, file:line and reason" case_config_error
+
+# --dry-run: what the exporter runs to check a module's options, and what
+# an operator runs before a reload. Nothing listens, nothing connects.
+case_dry_run() {
+    local port
+    port=$(free_port)
+    printf '[module m]\nargs = -C nosuch-cc-at-all -w 1M\n[module r]\nreverse = yes\nargs = --rcv-timeout 5000\n' \
+        >"$CASE_DIR/good.ini"
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$WEIR" --exporter "127.0.0.1:$port" \
+        --exporter-config "$CASE_DIR/good.ini" --exporter-allow 127.0.0.0/8 --dry-run
+    [ "$RUN_RC" = 0 ] && [ ! -s "$CASE_DIR/out" ] && [ ! -s "$CASE_DIR/err" ] ||
+        fail "a good modules file: exit $RUN_RC, '$(oneline "$CASE_DIR/out") $(oneline "$CASE_DIR/err")'"
+    ! port_listening "$port" || fail "--dry-run listened on $port"
+    printf '[module m]\n\nargs = --rcv-timeout 5000\n' >"$CASE_DIR/bad.ini"
+    run_bounded "$CASE_DIR/out2" "$CASE_DIR/err2" "$WEIR" --exporter "127.0.0.1:$port" \
+        --exporter-config "$CASE_DIR/bad.ini" --dry-run
+    [ "$RUN_RC" = 1 ] && grep -q "^weir: error - $CASE_DIR/bad.ini:3: weir refuses module m's options.*receiving mode" \
+        "$CASE_DIR/err2" || fail "a module with a sender's --rcv-timeout: exit $RUN_RC, $(oneline "$CASE_DIR/err2")"
+    # A client's options: checked, no test (nothing listens on CLOSED).
+    run_bounded "$CASE_DIR/out3" "$CASE_DIR/err3" "$WEIR" -c 127.0.0.1 -p "$CLOSED" -t 3 -P 2 --dry-run
+    [ "$RUN_RC" = 0 ] && [ ! -s "$CASE_DIR/out3" ] && [ ! -s "$CASE_DIR/err3" ] ||
+        fail "weir -c ... --dry-run: exit $RUN_RC, '$(oneline "$CASE_DIR/out3") $(oneline "$CASE_DIR/err3")'"
+    run_bounded "$CASE_DIR/out4" "$CASE_DIR/err4" "$WEIR" -c 127.0.0.1 -p "$CLOSED" -t 0.5x --dry-run
+    [ "$RUN_RC" = 1 ] && grep -q "^weir: error - test duration" "$CASE_DIR/err4" ||
+        fail "weir -c ... -t 0.5x --dry-run: exit $RUN_RC, $(oneline "$CASE_DIR/err4")"
+}
+run_case "--dry-run: an exporter's modules file and a client's options checked, nothing run" case_dry_run
 
 # reloads_logged N: the exporter's log says "reloaded" N times or more.
 reloads_logged() {

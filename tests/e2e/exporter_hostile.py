@@ -23,8 +23,9 @@ per check on stdout: "ok|NAME" or "fail|NAME|WHY" (and "info|TEXT").
       an exporter with max_concurrent 1, queue_timeout 1 s, min_interval
       30 s: 429 for a target probed again, 503 behind a probe that hangs
   soak ADDR PID N GOOD CLOSED SILENT DENIED
-      N probes, four kinds mixed; the exporter's descriptors and memory
-      after a warm-up and at the end
+      N probes, six kinds mixed (passing, failing, refused twice, timed
+      out by a scrape timeout, abandoned by their client); the exporter's
+      descriptors and memory after a warm-up and at the end
 GOOD is a target (host:port) whose probe (module "pass") must succeed.
 After each hostile command the exporter must still answer /-/healthy and
 a probe of GOOD.
@@ -58,12 +59,12 @@ def split(addr):
     return host, int(port)
 
 
-def get(addr, path, timeout=20):
+def get(addr, path, timeout=20, headers=None):
     """(status, body) of GET path; status 0 and the error when none came."""
     host, port = split(addr)
     c = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        c.request("GET", path)
+        c.request("GET", path, headers=headers or {})
         r = c.getresponse()
         return r.status, r.read().decode("utf-8", "replace")
     except (OSError, http.client.HTTPException) as e:
@@ -414,9 +415,12 @@ def settled(pid):
 def cmd_soak(addr, pid, n, good, closed, silent, denied, rss_slack_kb):
     n, rss_slack_kb = int(n), int(rss_slack_kb)
     host_good, port_good = split(good)
-    # Kinds in a fixed rotation of 50: 6 passing, 21 failing, 22 refused,
-    # 1 timed out (it holds a slot for its time and the grace, 6 s).
-    rotation = (["pass"] * 6 + ["fail"] * 21 + ["deny"] * 11 + ["bad"] * 11 + ["hang"] * 1)
+    # Kinds in a fixed rotation of 50: 6 passing, 20 failing, 22 refused,
+    # 1 timed out (Prometheus's 3 s scrape timeout, sent as it does: the
+    # test is cut at 2.5 s), 1 abandoned (its client gives up after 0.5 s
+    # and closes: its test is ended).
+    rotation = (["pass"] * 6 + ["fail"] * 20 + ["deny"] * 11 + ["bad"] * 11 + ["hang"] * 1
+                + ["gone"] * 1)
     kinds = [rotation[(i * 7) % len(rotation)] for i in range(n)]
     paths = {
         "pass": lambda i: probe_path(good),
@@ -424,15 +428,21 @@ def cmd_soak(addr, pid, n, good, closed, silent, denied, rss_slack_kb):
         "deny": lambda i: probe_path(denied),
         "bad": lambda i: probe_path(good, time="x%d" % i),
         "hang": lambda i: probe_path(silent),
+        "gone": lambda i: probe_path(silent),
     }
+    # (status, weir_probe_success); status 0: no answer, as the client left.
     want = {"pass": (200, 1), "fail": (200, 0), "deny": (403, None), "bad": (400, None),
-            "hang": (200, 0)}
+            "hang": (200, 0), "gone": (0, None)}
+    scrape = {"X-Prometheus-Scrape-Timeout-Seconds": "3"}
     wrong = {}
     counts = {}
 
     def one(i):
         k = kinds[i]
-        st, body = get(addr, paths[k](i), timeout=60)
+        if k == "gone":
+            st, body = get(addr, paths[k](i), timeout=0.5)
+        else:
+            st, body = get(addr, paths[k](i), timeout=60, headers=scrape if k == "hang" else None)
         w_st, w_succ = want[k]
         good_answer = st == w_st and (w_succ is None or success(body) == w_succ)
         with LOCK:
@@ -453,7 +463,7 @@ def cmd_soak(addr, pid, n, good, closed, silent, denied, rss_slack_kb):
                 f"VmRSS {rss0} kB, then {rss1} kB")
     for k in sorted(want):
         w = wrong.get(k, [])
-        ok(f"soak: every {k} probe answered {want[k][0]}"
+        ok(f"soak: every {k} probe " + (f"answered {want[k][0]}" if want[k][0] else "left unanswered")
            + (f" with weir_probe_success {want[k][1]}" if want[k][1] is not None else "")
            + f" ({counts.get(k, 0)} probes)", not w, f"{len(w)} wrong, e.g. {w[:3]}")
     ok("soak: the exporter's open descriptors did not grow", fd1 <= fd0, f"{fd0} -> {fd1}")
@@ -463,6 +473,13 @@ def cmd_soak(addr, pid, n, good, closed, silent, denied, rss_slack_kb):
     else:
         out("info", "soak: memory not judged (ASan build: its quarantine grows by design)")
     ok("soak: no probe process left behind", not children(pid), f"children {children(pid)}")
+    # Each abandoned probe's test was ended as its client left, not at its
+    # deadline (which would count as a timeout).
+    st, body = get(addr, "/metrics", timeout=10)
+    gone = [line.split()[-1] for line in body.splitlines()
+            if line.startswith('weir_exporter_probe_failures_total{reason="client_gone"}')]
+    ok("soak: /metrics counts every abandoned probe as client_gone",
+       st == 200 and gone == [str(counts.get("gone", 0))], f"status {st}: {gone}")
 
 
 def main(argv):

@@ -12,8 +12,10 @@
 #               connections that send no request: closed by the idle timeout
 #   limits      min_interval (429) and queue_timeout (503) on purpose
 #   soak        SOAK_PROBES (1000) probes six at a time: passing (a weir
-#               server), failing (a closed port), refused (403, 400) and
-#               timed out (a listener that never answers); the exporter's
+#               server), failing (a closed port), refused (403, 400),
+#               timed out (a listener that never answers, within a 3 s
+#               scrape timeout) and abandoned (their client leaves after
+#               0.5 s: their test is ended); the exporter's
 #               descriptors must not grow after a warm-up, its memory by
 #               less than SOAK_RSS_SLACK_KB (8 MiB; not judged under ASan),
 #               and no probe process may outlive the soak.

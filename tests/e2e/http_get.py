@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """One HTTP request for the exporter's tests, loopback only.
 
-http_get.py URL [METHOD] [ACCEPT]
+http_get.py URL [METHOD] [ACCEPT] [SCRAPE_TIMEOUT]
+SCRAPE_TIMEOUT: sent as X-Prometheus-Scrape-Timeout-Seconds, as
+Prometheus does.
 Prints "STATUS code", "TYPE content-type", "RETRY retry-after" (empty
 when absent), an empty line, then the body. Exit 0 when an answer came
 (whatever its status), 2 when none did.
@@ -17,6 +19,8 @@ def main():
     headers = {}
     if len(sys.argv) > 3 and sys.argv[3]:
         headers["Accept"] = sys.argv[3]
+    if len(sys.argv) > 4 and sys.argv[4]:
+        headers["X-Prometheus-Scrape-Timeout-Seconds"] = sys.argv[4]
     req = urllib.request.Request(url, method=method, headers=headers)
     try:
         resp = urllib.request.urlopen(req, timeout=60)

@@ -55,7 +55,7 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${TESTS_DIR:=$(cd "$E2E_DIR/.." && pwd)}"
 : "${WEIR:=$TESTS_DIR/../src/weir}"
 _e2e_plugins=$TESTS_DIR/../plugins
-: "${WEIR_PLUGIN_PATH:=$_e2e_plugins/tcp/.libs:$_e2e_plugins/udp/.libs:$_e2e_plugins/tls/.libs:$_e2e_plugins/text/.libs:$_e2e_plugins/json/.libs:$_e2e_plugins/csv/.libs:$_e2e_plugins/openmetrics/.libs:$_e2e_plugins/svg/.libs}"
+: "${WEIR_PLUGIN_PATH:=$_e2e_plugins/tcp/.libs:$_e2e_plugins/udp/.libs:$_e2e_plugins/tls/.libs:$_e2e_plugins/quic/.libs:$_e2e_plugins/text/.libs:$_e2e_plugins/json/.libs:$_e2e_plugins/csv/.libs:$_e2e_plugins/openmetrics/.libs:$_e2e_plugins/svg/.libs}"
 : "${IPERF3=$(command -v iperf3 || true)}"
 # Never the plugins of a weir installed on this machine.
 WEIR_PLUGIN_SYSTEM_PATH=

@@ -10,7 +10,7 @@
 # After two scrape rounds Prometheus's HTTP API must hold, per target,
 # weir_probe_success 1, 1, 1, 0, throughput above 0 for the first three,
 # retransmits where TCP sent, loss and jitter for UDP; the exporter's own
-# /metrics scraped; contrib's rules evaluated. About 25 s; bounded at 120.
+# /metrics scraped; contrib's rules evaluated. About 20 s; bounded at 120.
 # Skips only without prometheus (or a weir built without the exporter);
 # without iperf3 the iperf3 target's checks skip, as interop cases do.
 : "${E2E_DEADLINE:=120}"
@@ -32,10 +32,11 @@ python3 -c 'import yaml' 2>/dev/null || {
 CHECK=$TESTS_DIR/e2e/prom_check.py
 CONTRIB=$TESTS_DIR/../contrib/prometheus
 SERVER_TIMEOUT=$((E2E_DEADLINE - 5))
-# Scrape interval (and timeout) of every job. A probe's test is 1 s, but a
-# probe cut off by the scrape timeout would run on and make the next one
-# find its server busy: room for a slow (ASan, loaded) start.
-INTERVAL=8s
+# Scrape interval (and timeout) of every job. A probe's test is 1 s; the
+# exporter answers within the timeout Prometheus sends it (4.5 s of 5,
+# ending a test that would not) and a scrape Prometheus gives up on ends
+# its test: room for a slow (ASan, loaded) start.
+INTERVAL=5s
 
 # start_retry NAME CMD...: CMD (with @PORT@ for a free port) listening
 # on PORT; another port if the one picked was taken meanwhile. Sets
@@ -111,7 +112,7 @@ start_retry prometheus prometheus --config.file="$E2E_TMP/prometheus.yml" \
 PROM=http://127.0.0.1:$PORT
 PROM_ERR=$SERVER_ERR
 
-# Two rounds of the 8 s interval, from a random offset: 16 to 24 s, more
+# Two rounds of the 5 s interval, from a random offset: 10 to 15 s, more
 # when probes run slow; 60 s at most.
 if run_bounded "$E2E_TMP/wait.out" "$E2E_TMP/wait.err" \
         python3 "$CHECK" wait "$PROM" 2 60 "${PROBED[@]}" && [ "$RUN_RC" -eq 0 ]; then

@@ -10,7 +10,9 @@
 # (Debian's prometheus package; a SKIP line without it) and, where
 # python3-prometheus-client is installed, its OpenMetrics parser.
 # A reporter whose file cannot be opened is one clear error: the run still
-# ends with status 1 and the other reporters' files are complete.
+# ends with status 1 and the other reporters' files are complete. --latency:
+# the csv probe rows and the openmetrics latency series against -J, the
+# chart valid, a --latency comparison run's rows against its tests.
 . "$(dirname "$0")/lib.sh"
 
 require_tools
@@ -178,6 +180,50 @@ failure_said() {
     json_get "$CASE_DIR/json.out" .error | grep -q 'unable to connect' || fail "-J: no error key"
 }
 
+# svg_valid FILE: the chart parses (xmllint) and renders (rsvg-convert);
+# a SKIP line for a tool that is missing.
+svg_valid() {
+    if command -v xmllint >/dev/null 2>&1; then
+        timeout 10 xmllint --noout "$1" 2>"$CASE_DIR/xmllint.err" ||
+            fail "${1##*/} does not parse: $(head -n 3 "$CASE_DIR/xmllint.err")"
+    else
+        skip_check "xmllint of ${1##*/}" "xmllint not installed; Debian package libxml2-utils"
+    fi
+    if command -v rsvg-convert >/dev/null 2>&1; then
+        timeout 20 rsvg-convert "$1" -o "$CASE_DIR/chart.png" 2>"$CASE_DIR/rsvg.err" ||
+            fail "${1##*/} does not render: $(head -n 3 "$CASE_DIR/rsvg.err")"
+    else
+        skip_check "rsvg-convert of ${1##*/}" "rsvg-convert not installed; Debian package librsvg2-bin"
+    fi
+}
+
+# --latency through every reporter of one run (--loopback -P 2 -i 0.5):
+# csv's probe rows and openmetrics' histogram and gauges hold -J's numbers
+# (reporters_check.py latency), promtool takes the metrics, the chart
+# parses and renders. Then a comparison run, --transport tcp,udp,tls
+# --latency: each transport's row carries its test's round trips (JSON,
+# csv, openmetrics), and the text table has the latency columns.
+latency_reporters() {
+    local p=$CASE_DIR/lat c=$CASE_DIR/cmp
+    run_bounded "$p.json" "$p.err" "$WEIR" --loopback --latency -t 1 -i 0.5 -P 2 -J \
+        --reporter "csv:$p.csv" --reporter "openmetrics:$p.prom" --reporter "svg:$p.svg"
+    expect_eq "exit status" "$RUN_RC" 0 || return
+    check_py latency "$p.csv" "$p.prom" "$p.json"
+    promtool_check "$p.prom"
+    svg_valid "$p.svg"
+    grep -q 'class="series cdf"' "$p.svg" || fail "svg: no CDF"
+    run_bounded "$c.txt" "$c.err" "$WEIR" --loopback --latency -t 1 --transport tcp,udp,tls \
+        --reporter "json:$c.json" --reporter "csv:$c.csv" --reporter "openmetrics:$c.prom" \
+        --reporter "svg:$c.svg" --reporter text
+    expect_eq "exit status (comparison)" "$RUN_RC" 0 || return
+    check_py latency-compare "$c.csv" "$c.prom" "$c.json"
+    promtool_check "$c.prom"
+    svg_valid "$c.svg"
+    grep -q 'RTT p50    RTT p99   Lost$' "$c.txt" || fail "text: no latency columns in the comparison table"
+    expect_eq "text: comparison rows with a p50" \
+        "$(grep -cE '^(tcp|udp|tls) .* [0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +[0-9]+$' "$c.txt")" 3
+}
+
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
 run_case "a failed test is said once whichever reporters run" failure_said
 run_case "weir -s / -c TCP -P 2, both sides" pair_tcp
@@ -185,4 +231,5 @@ run_case "weir -s / -c TCP -P 2 -R, both sides" pair_tcp_reverse
 run_case "weir -s / -c UDP -P 2 -b 10M, both sides" pair_udp
 run_case "comparison run --transport tcp,udp: csv and openmetrics" comparison
 run_case "an unwritable reporter file: one error, status 1, others complete" unwritable
+run_case "--latency in csv, openmetrics, svg; a --latency comparison run" latency_reporters
 finish

@@ -9,6 +9,11 @@ hold, 1 otherwise.
                                              against its {tests, comparison})
   reporters_check.py om-parse FILE   (OpenMetrics parser of
                                       prometheus_client; exit 77 without it)
+  reporters_check.py latency CSV PROM JSON   (--latency: the csv probe rows
+                                     and the openmetrics latency series
+                                     against the -J document's latency objects)
+  reporters_check.py latency-compare CSV PROM JSON   (a --latency comparison
+                                     run: its rows against each test's end)
 """
 import csv
 import json
@@ -18,7 +23,9 @@ import sys
 HEADER = ("time,test,role,peer,transport,direction,kind,stream,start,end,seconds,"
           "bytes,bits_per_second,retransmits,snd_cwnd,rtt_us,jitter_ms,lost_packets,"
           "packets,lost_percent,omitted,cpu_local_percent,cpu_remote_percent,"
-          "setup_seconds,error").split(",")
+          "setup_seconds,error,latency_sent,latency_count,latency_lost,latency_missed,"
+          "latency_min_us,latency_mean_us,latency_p50_us,latency_p90_us,latency_p99_us,"
+          "latency_p99_9_us,latency_max_us,latency_stddev_us").split(",")
 
 problems = []
 
@@ -30,7 +37,13 @@ CSV_FORMATS = {
     "setup_seconds": r"\d+\.\d{6}", "bytes": r"\d+", "bits_per_second": r"\d+",
     "jitter_ms": r"\d+\.\d{3}", "lost_percent": r"\d+\.\d{4}",
     "cpu_local_percent": r"\d+\.\d{2}", "cpu_remote_percent": r"\d+\.\d{2}",
+    **{f"latency_{k}_us": r"\d+\.\d{3}"
+       for k in ("min", "mean", "p50", "p90", "p99", "p99_9", "max", "stddev")},
 }
+# csv latency columns and the -J keys they carry.
+LATENCY_KEYS = {"min_us": "latency_min_us", "mean_us": "latency_mean_us", "p50_us": "latency_p50_us",
+                "p90_us": "latency_p90_us", "p99_us": "latency_p99_us", "p99_9_us": "latency_p99_9_us",
+                "max_us": "latency_max_us", "stddev_us": "latency_stddev_us"}
 
 
 def expect(what, got, want):
@@ -219,6 +232,119 @@ def check_compare(csv_path, prom_path, doc):
                                                 and l.get("transport") == name], [1.0])
 
 
+def read_csv(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f, strict=True))
+    expect("csv header", rows[0] if rows else None, HEADER)
+    problems.extend(f"csv row with {len(r)} fields, want {len(HEADER)}: {r}"
+                    for r in rows[1:] if len(r) != len(HEADER))
+    rows = [dict(zip(HEADER, r)) for r in rows[1:]]
+    check_csv_numbers(rows)
+    return rows
+
+
+def same_delays(what, row, d):
+    """A csv row's latency columns against one -J delay object."""
+    expect(f"{what}: latency_count", int(row["latency_count"]), d["count"])
+    for key, col in LATENCY_KEYS.items():
+        if d["count"] and abs(float(row[col]) - d[key]) > 0.0005 + 1e-9 * d[key]:
+            problems.append(f"{what}: {col} {row[col]} vs JSON {key} {d[key]}")
+
+
+def same_counts(what, row, obj):
+    for key in ("sent", "lost", "missed"):
+        expect(f"{what}: latency_{key}", int(row[f"latency_{key}"]), obj[key])
+
+
+WAYS = (("round-trip", "rtt"), ("upload", "forward"), ("download", "reverse"))
+
+
+def check_latency_csv(rows, doc):
+    """Per interval and at the end, per probe stream and summed, each delay
+    measured: one row, the same numbers as -J's latency objects."""
+    spans = [(iv["latency"], "latency") for iv in doc["intervals"]] + [(doc["end"]["latency"], "end-latency")]
+    lat = [r for r in rows if "latency" in r["kind"]]
+    want_rows = 0
+    for block, kind in spans:
+        for obj, k in [(s, kind) for s in block["streams"]] + [(block["sum"], kind + "-sum")]:
+            for way, key in WAYS:
+                if key not in obj:
+                    continue
+                want_rows += 1
+                stream = str(obj.get("socket", ""))
+                mine = [r for r in lat if r["kind"] == k and r["direction"] == way and r["stream"] == stream
+                        and abs(float(r["start"]) - obj["start"]) < 1e-6]
+                what = f"csv {k} {way} stream {stream or 'sum'} at {obj['start']}"
+                if len(mine) != 1:
+                    problems.append(f"{what}: {len(mine)} rows, want 1")
+                    continue
+                same_delays(what, mine[0], obj[key])
+                if way == "round-trip":
+                    same_counts(what, mine[0], obj)
+    expect("csv latency rows", len(lat), want_rows)
+
+
+def check_latency_om(path, doc):
+    """The sum's histogram (cumulative, +Inf = _count = -J's count, _sum
+    near count x mean) and the gauges against -J's end.latency."""
+    samples = parse_om(path)
+    end = doc["end"]["latency"]
+
+    def values(name, **want):
+        return [v for n, labels, v in samples if n == name and
+                all(labels.get(k) == w for k, w in want.items())]
+
+    for way, key in (("round_trip", "rtt"), ("client_to_server", "forward"), ("server_to_client", "reverse")):
+        if key not in end["sum"]:
+            expect(f"openmetrics {way}: no series without -J's {key}",
+                   values("weir_latency_seconds_count", delay=way), [])
+            continue
+        d = end["sum"][key]
+        buckets = [(l["le"], v) for n, l, v in samples
+                   if n == "weir_latency_seconds_bucket" and l.get("delay") == way]
+        expect(f"openmetrics {way}: buckets (47 bounds and +Inf)", len(buckets), 48)
+        counts = [v for _, v in buckets]
+        expect(f"openmetrics {way}: cumulative buckets", counts, sorted(counts))
+        expect(f"openmetrics {way}: +Inf bucket", buckets[-1:], [("+Inf", float(d["count"]))])
+        expect(f"openmetrics {way}: _count", values("weir_latency_seconds_count", delay=way), [float(d["count"])])
+        total = values("weir_latency_seconds_sum", delay=way)
+        if len(total) != 1 or abs(total[0] - d["count"] * d["mean_us"] / 1e6) > 1e-6 * max(1, total[0]):
+            problems.append(f"openmetrics {way}: _sum {total} vs count x mean {d['count'] * d['mean_us'] / 1e6}")
+        p50 = [v for v in buckets if float(v[0]) >= d["p50_us"] / 1e6 * 1.01]
+        if p50 and p50[0][1] < d["count"] / 2:
+            problems.append(f"openmetrics {way}: bucket le={p50[0][0]} holds {p50[0][1]}, below half "
+                            f"of {d['count']} though p50 is {d['p50_us']} us")
+        for stream, obj in [(str(s["socket"]), s) for s in end["streams"]] + [("sum", end["sum"])]:
+            for pct, k in (("50", "p50_us"), ("90", "p90_us"), ("99", "p99_us"), ("99.9", "p99_9_us")):
+                got = values("weir_latency_percentile_seconds", delay=way, stream=stream, percentile=pct)
+                if len(got) != 1 or abs(got[0] - obj[key][k] / 1e6) > 1e-12:
+                    problems.append(f"openmetrics {way} stream {stream} p{pct}: {got} vs JSON {obj[key][k]} us")
+    for stream, obj in [(str(s["socket"]), s) for s in end["streams"]] + [("sum", end["sum"])]:
+        expect(f"openmetrics probes sent, stream {stream}", values("weir_latency_probes_sent", stream=stream),
+               [float(obj["sent"])])
+        expect(f"openmetrics probes lost, stream {stream}", values("weir_latency_probes_lost", stream=stream),
+               [float(obj["lost"])])
+
+
+def check_latency_compare(csv_path, prom_path, doc):
+    """Each comparison row's latency is its test's end.latency.sum: in the
+    JSON rows, the csv comparison rows and the openmetrics series."""
+    tests, rows_json = doc["tests"], doc["comparison"]["transports"]
+    rows = [r for r in read_csv(csv_path) if r["kind"] == "comparison"]
+    expect("csv comparison rows", [r["transport"] for r in rows], [t["transport"] for t in rows_json])
+    samples = parse_om(prom_path)
+    for i, (t, row) in enumerate(zip(tests, rows_json)):
+        name = row["transport"]
+        want = t["end"]["latency"]["sum"]
+        expect(f"JSON comparison {name}: latency", row.get("latency"), want)
+        if i < len(rows):
+            same_delays(f"csv comparison {name}", rows[i], want["rtt"])
+            same_counts(f"csv comparison {name}", rows[i], want)
+        got = [v for n, l, v in samples if n == "weir_latency_seconds_count" and l.get("transport") == name
+               and l.get("delay") == "round_trip"]
+        expect(f"openmetrics {name}: round trips counted", got, [float(want["rtt"]["count"])])
+
+
 def om_parse(path):
     try:
         from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -234,6 +360,14 @@ def main():
     mode = sys.argv[1]
     if mode == "om-parse":
         om_parse(sys.argv[2])
+    elif mode in ("latency", "latency-compare"):
+        with open(sys.argv[4]) as f:
+            doc = json.load(f)
+        if mode == "latency":
+            check_latency_csv(read_csv(sys.argv[2]), doc)
+            check_latency_om(sys.argv[3], doc)
+        else:
+            check_latency_compare(sys.argv[2], sys.argv[3], doc)
     elif mode == "compare":
         with open(sys.argv[4]) as f:
             check_compare(sys.argv[2], sys.argv[3], json.load(f))

@@ -1717,6 +1717,60 @@ static void test_json_latency(void)
     reporter_close(&r);
 }
 
+/* A comparison run with --latency: the text table's RTT p50, p99 and lost
+ * probes columns ("-" without replies), and each JSON row's "latency", the
+ * keys of end.latency.sum. */
+static void latency_comparison(struct reporter_run *r, int with_latency)
+{
+    struct weir_report_comparison_row rows[] = {
+        { .transport = "tcp", .protocol = "TCP", .reliable = 1, .num_streams = 1, .seconds = 1,
+          .bytes_sent = 6400, .bytes_received = 6400, .sender_bits_per_second = 51200,
+          .receiver_bits_per_second = 51200, .has_retransmits = 1, .setup_seconds = 0.0005,
+          .host_cpu_total = 10, .has_remote_cpu = 1, .remote_cpu_total = 5 },
+        { .transport = "udp", .protocol = "UDP", .datagram = 1, .num_streams = 1, .seconds = 1,
+          .bytes_sent = 6400, .bytes_received = 6400, .sender_bits_per_second = 51200,
+          .receiver_bits_per_second = 51200, .packets = 100, .setup_seconds = 0.0001,
+          .host_cpu_total = 10 },
+        { .transport = "tls", .protocol = "TCP", .error = "unable to connect" },
+    };
+    struct weir_report_latency lat[] = { lat_row(0, 0, 1, 98, 0), lat_row(0, 0, 1, 0, 0), { 0 } };
+    struct weir_report_comparison c = { .struct_size = sizeof c, .n_rows = 3, .rows = rows,
+                                        .latency = with_latency ? lat : NULL };
+    CU_ASSERT_EQUAL(r->ops->comparison(r->ctx, &c), WEIR_OK);
+}
+
+static void test_latency_comparison(void)
+{
+    struct reporter_run r;
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    latency_comparison(&r, 1);
+    expect_text(r.sink.out,
+        "\n"
+        "Comparison, one test per transport with the same options:\n"
+        "Transport  Protocol            Sender         Receiver     CPU     CPU   Retr   Lost/Total Datagrams     Jitter      Setup    RTT p50    RTT p99   Lost\n"
+        "                                                         local  remote                                                           usec       usec probes\n"
+        "tcp        TCP         51.2 Kbits/sec   51.2 Kbits/sec   10.0%    5.0%      0                      -          -     0.5 ms      16.75      25.50      2\n"
+        "udp        UDP         51.2 Kbits/sec   51.2 Kbits/sec   10.0%       -      -             0/100 (0%)   0.000 ms     0.1 ms          -          -      2\n"
+        "tls        TCP       failed: unable to connect\n",
+        "comparison with latency columns");
+    reporter_close(&r);
+    /* Without --latency (or from a 2.0 weir) the table is as it was. */
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    latency_comparison(&r, 0);
+    CU_ASSERT_PTR_NULL(strstr(r.sink.out, "RTT"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "Jitter      Setup\n"));
+    reporter_close(&r);
+
+    run_open(&r, stream_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    latency_comparison(&r, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\"remote_cpu_total\":5.0,\"latency\":{\"start\":0,\"end\":1,"
+                                              "\"seconds\":1,\"sent\":100,\"lost\":2,\"missed\":3,\"rtt\":{\"count\":98,"
+                                              "\"min_us\":15.25,\"mean_us\":17.5,\"p50_us\":16.75,"));
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "\"latency\":"), 2);
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo text_tests[] = {
@@ -1745,6 +1799,7 @@ int main(void)
         { "no warnings; a full disk fails the hook", test_json_warnings_and_full_disk },
         { "typed facts: json and -V text", test_facts },
         { "--latency objects", test_json_latency },
+        { "--latency comparison: text columns, JSON rows", test_latency_comparison },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

@@ -548,6 +548,127 @@ static void test_failures(void)
     reporter_close(&r);
 }
 
+/* ---- --latency ---- */
+
+static const struct weir_report_latency_bucket lat_buckets[] = {
+    { 7, 0 }, { 10, 0 }, { 15, 180 }, { 20, 196 }, { 30, 198 }, { 50, 198 },
+};
+
+static struct weir_report_latency lat_sum(double t0, uint64_t n, double p50, double p99)
+{
+    struct weir_report_latency l = { .start = t0, .end = t0 + 1, .sent = n };
+    if (n > 0)
+        l.rtt = (struct weir_report_latency_stats){ .count = n, .min = 10, .mean = p50, .p50 = p50,
+                                                    .p90 = p50, .p99 = p99, .p999 = p99, .max = p99 };
+    return l;
+}
+
+/* A --latency client test of 3 one-second intervals over probe stream 5
+ * (and stream 6 without probes: a load, when with_load); the second
+ * interval has no reply. */
+static void latency_test(struct reporter_run *r, int with_load)
+{
+    struct weir_report_stream st[] = {
+        { .id = 1, .socket = 5, .sending = 1, .local_host = "127.0.0.1", .remote_host = "10.0.0.2" },
+        { .id = 3, .socket = 6, .sending = 1, .local_host = "127.0.0.1", .remote_host = "10.0.0.2" },
+    };
+    size_t n = with_load ? 2 : 1;
+    struct weir_report_start s = {
+        .struct_size = sizeof s, .role = WEIR_ROLE_CLIENT, .host = "10.0.0.2", .port = 5201,
+        .protocol = "UDP", .datagram = 1, .num_streams = 1, .blksize = 64, .duration = 3,
+        .interval = 1.0, .n_streams = n, .streams = st, .transport = "udp", .latency = 1,
+        .latency_request = 64, .latency_reply = 64,
+    };
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
+    const double p50[] = { 12, 0, 14 }, p99[] = { 20, 0, 380 };
+    for (int i = 0; i < 3; i++) {
+        struct weir_report_sample smp[2] = {
+            { .socket = 5, .sender = 1, .start = i, .end = i + 1, .seconds = 1, .bits_per_second = 1e5 },
+            { .socket = 6, .sender = 1, .start = i, .end = i + 1, .seconds = 1, .bits_per_second = 4e8 },
+        };
+        struct weir_report_latency row = lat_sum(i, i == 1 ? 0 : 99, p50[i], p99[i]), sum = row;
+        row.socket = 5;
+        struct weir_report_interval iv = {
+            .struct_size = sizeof iv, .n_streams = n, .streams = smp, .sum = smp[0],
+            .n_latency = 1, .latency = &row, .latency_sum = &sum,
+        };
+        CU_ASSERT_EQUAL(r->ops->interval(r->ctx, &iv), WEIR_OK);
+    }
+    struct weir_report_latency row = lat_sum(0, 198, 13, 300), sum = row;
+    row.socket = 5;
+    sum.lost = 2;
+    sum.rtt.n_buckets = 6;
+    sum.rtt.buckets = lat_buckets;
+    struct weir_report_end e = {
+        .struct_size = sizeof e, .n_latency = 1, .latency = &row, .latency_sum = &sum,
+    };
+    CU_ASSERT_EQUAL(r->ops->test_end(r->ctx, &e), WEIR_OK);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
+}
+
+/* p50 and p99 steps per interval (a gap where no reply came), the load's
+ * throughput on a second axis only when a stream without probes ran, and
+ * the CDF from the end's buckets on whole decades. */
+static void test_latency_chart(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    latency_test(&r, 0);
+    const char *o = r.sink.out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "<title>weir latency - UDP latency, client to 10.0.0.2 port 5201, 3 s, 1 stream</title>"));
+    expect_texts(o, "ylabel", "Round trip (\xc2\xb5s),Share of round trips");
+    /* Round trips up to 380: ticks of 100 to 400; CDF quarters. */
+    expect_texts(o, "ytick", "0,100,200,300,400,0.00,0.25,0.50,0.75,1.00");
+    /* From the last bound below every round trip (10) to the first above
+     * all (30): the decades 10 and 100. */
+    expect_texts(o, "xtick", "0.0,0.5,1.0,1.5,2.0,2.5,3.0,10,100");
+    CU_ASSERT_EQUAL(count_of(o, "y2label"), 0);
+    CU_ASSERT_EQUAL(count_of(o, "series load"), 0);
+    /* Two runs of steps: the interval without replies is a gap. */
+    const char *p50 = strstr(o, "<path class=\"series p50\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p50);
+    const char *d = strstr(p50, " d=\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_NSTRING_EQUAL(d, " d=\"M88.0 ", 9);
+    CU_ASSERT_EQUAL(count_of(p50, "M"), 2 + count_of(strchr(p50, '>'), "M"));
+    /* Bounds 10 (0 %), 15, 20, 30 (100 %): 50 is past the last rise. */
+    double v[16];
+    CU_ASSERT_EQUAL(coords_of(o, "cdf", v, 16), 8);
+    CU_ASSERT_DOUBLE_EQUAL(v[1], 430, 0.01);      /* 0 % at the bottom */
+    CU_ASSERT_DOUBLE_EQUAL(v[3], 430 - 334 * 180 / 198.0, 0.06);
+    CU_ASSERT_DOUBLE_EQUAL(v[7], 96, 0.01);       /* 100 % at the top */
+    expect_texts(o, "caption", "Round trips: 198, min 10.00, p50 13.00, p90 13.00, p99 300.00, "
+                               "p99.9 300.00, max 300.00 (usec); 198 sent, 2 lost");
+    reporter_close(&r);
+
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    latency_test(&r, 1);
+    o = r.sink.out;
+    expect_texts(o, "y2label", "Load throughput (Mbits/s)");
+    expect_texts(o, "y2tick", "0,100,200,300,400");
+    CU_ASSERT_EQUAL(count_of(o, "<path class=\"series load\""), 1);
+    reporter_close(&r);
+
+    /* -i 0: no intervals, said in their panel; the CDF still drawn. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    struct weir_report_start s = {
+        .struct_size = sizeof s, .role = WEIR_ROLE_CLIENT, .host = "h", .protocol = "TCP", .reliable = 1,
+        .num_streams = 1, .duration = 1, .transport = "tcp", .latency = 1,
+    };
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
+    struct weir_report_latency sum = lat_sum(0, 198, 13, 300);
+    sum.rtt.n_buckets = 6;
+    sum.rtt.buckets = lat_buckets;
+    struct weir_report_end e = { .struct_size = sizeof e, .latency_sum = &sum };
+    CU_ASSERT_EQUAL(r.ops->test_end(r.ctx, &e), WEIR_OK);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
+    expect_texts(r.sink.out, "no-data", "no intervals (-i 0): the whole test is on the right");
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "series p50"), 0);
+    CU_ASSERT_EQUAL(coords_of(r.sink.out, "cdf", (double[16]){ 0 }, 16), 8);
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
@@ -562,6 +683,7 @@ int main(void)
         { "comparison cut short: chart at close", test_comparison_cut_short },
         { "svg:PATH written whole, open errors", test_file },
         { "failed tests", test_failures },
+        { "--latency: round trips over time, load axis, CDF", test_latency_chart },
         CU_TEST_INFO_NULL,
     };
     return run_suite("svg reporter", suite_init, tests);

@@ -7,8 +7,11 @@
  * openmetrics: whole outputs compared byte for byte for one test, label
  * escaping, families grouped once each, the atomic file replacement (no
  * temporary left behind, mode from the umask, the latest test only) and a
- * comparison run's one output. */
+ * comparison run's one output.
+ * --latency: csv's probe rows and comparison columns, openmetrics' histogram
+ * and gauges, byte for byte. */
 #include <CUnit/Basic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,23 +168,26 @@ static void sc_tcp_p2(struct reporter_run *r, const char *peer)
 #define CSV_HEADER                                                                          \
     "time,test,role,peer,transport,direction,kind,stream,start,end,seconds,bytes,"           \
     "bits_per_second,retransmits,snd_cwnd,rtt_us,jitter_ms,lost_packets,packets,"           \
-    "lost_percent,omitted,cpu_local_percent,cpu_remote_percent,setup_seconds,error\n"
+    "lost_percent,omitted,cpu_local_percent,cpu_remote_percent,setup_seconds,error,"        \
+    "latency_sent,latency_count,latency_lost,latency_missed,latency_min_us,latency_mean_us," \
+    "latency_p50_us,latency_p90_us,latency_p99_us,latency_p99_9_us,latency_max_us,"       \
+    "latency_stddev_us\n"
 #define T1 "1795980325,1,client,127.0.0.1,tcp,upload,"
 
 static const char want_csv_tcp_p2[] =
     CSV_HEADER
-    T1 "interval,5,0.000000,1.000000,1.000000,1000,8000,0,65536,59,,,,,0,,,,\n"
-    T1 "interval,7,0.000000,1.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,\n"
-    T1 "interval-sum,,0.000000,1.000000,1.000000,4000,32000,0,,,,,,,0,,,,\n"
-    T1 "interval,5,1.000000,2.000000,1.000000,1000,8000,1,65536,59,,,,,0,,,,\n"
-    T1 "interval,7,1.000000,2.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,\n"
-    T1 "interval-sum,,1.000000,2.000000,1.000000,4000,32000,1,,,,,,,0,,,,\n"
-    T1 "end-sender,5,0.000000,2.000000,2.000000,2000,8000,1,70000,58,,,,,0,,,,\n"
-    T1 "end-receiver,5,0.000000,2.000000,2.000000,1900,7600,,,,,,,,0,,,,\n"
-    T1 "end-sender,7,0.000000,2.000000,2.000000,6000,24000,0,,,,,,,0,,,,\n"
-    T1 "end-receiver,7,0.000000,2.000000,2.000000,6000,24000,,,,,,,,0,,,,\n"
-    T1 "end-sender-sum,,0.000000,2.000000,2.000000,8000,32000,1,,,,,,,0,97.50,36.25,,\n"
-    T1 "end-receiver-sum,,0.000000,2.000000,2.000000,7900,31600,,,,,,,,0,97.50,36.25,,\n";
+    T1 "interval,5,0.000000,1.000000,1.000000,1000,8000,0,65536,59,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "interval,7,0.000000,1.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "interval-sum,,0.000000,1.000000,1.000000,4000,32000,0,,,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "interval,5,1.000000,2.000000,1.000000,1000,8000,1,65536,59,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "interval,7,1.000000,2.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "interval-sum,,1.000000,2.000000,1.000000,4000,32000,1,,,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender,5,0.000000,2.000000,2.000000,2000,8000,1,70000,58,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver,5,0.000000,2.000000,2.000000,1900,7600,,,,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender,7,0.000000,2.000000,2.000000,6000,24000,0,,,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver,7,0.000000,2.000000,2.000000,6000,24000,,,,,,,,0,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender-sum,,0.000000,2.000000,2.000000,8000,32000,1,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,\n"
+    T1 "end-receiver-sum,,0.000000,2.000000,2.000000,7900,31600,,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,\n";
 
 static void test_csv_tcp(void)
 {
@@ -214,14 +220,14 @@ static void test_csv_udp_server(void)
     }
     static const char want[] =
         CSV_HEADER
-        "1795980325,1,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,\n"
-        "1795980325,1,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,\n"
-        "1795980325,1,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,\n"
-        "1795980325,1,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,\n"
-        "1795980325,2,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,\n"
-        "1795980325,2,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,\n"
-        "1795980325,2,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,\n"
-        "1795980325,2,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,\n";
+        "1795980325,1,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,\n";
     expect_out(&r, want);
     reporter_close(&r);
 }
@@ -239,8 +245,8 @@ static void test_csv_quoting(void)
     static const char want[] =
         CSV_HEADER
         "1795980325,1,client,\"host,with\"\"comma\",,,error,,,,,,,,,,,,,,,,,,"
-        "\"unable to connect: \"\"no\"\", said\r\nthe peer\"\n"
-        "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x\n";
+        "\"unable to connect: \"\"no\"\", said\r\nthe peer\",,,,,,,,,,,,\n"
+        "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x,,,,,,,,,,,,\n";
     expect_out(&r, want);
     reporter_close(&r);
 
@@ -360,14 +366,149 @@ static void test_csv_comparison(void)
     comparison(&r, 1);
     static const char want[] =
         "1795980325,1,client,h,tcp,upload,comparison,,0.000000,2.000000,2.000000,7900,31600,3,,,,,,,,50.00,25.00,"
-        "0.000250,\n"
+        "0.000250,,,,,,,,,,,,,\n"
         "1795980325,2,client,h,udp,upload,comparison,,,,,,,,,,,,,,,,,,"
-        "\"unable to connect, \"\"udp\"\"\"\n";
+        "\"unable to connect, \"\"udp\"\"\",,,,,,,,,,,,\n";
     expect_out(&r, want);
     mock_sink_reset(&r.sink);
     comparison(&r, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), "udp,upload,comparison,,0.000000,2.000000,2.000000,3000,12000,,,,0.500,1,4,25.0000,,"
-                                                 "10.00,,0.001000,\n"));
+                                                 "10.00,,0.001000,,,,,,,,,,,,,\n"));
+    reporter_close(&r);
+}
+
+/* ---- --latency (ABI 2.1) ---- */
+
+static const struct weir_report_latency_bucket lat_buckets[] = {
+    { 10, 0 }, { 15, 90 }, { 20, 98 },
+};
+
+static struct weir_report_latency_stats lat_stats(uint64_t n, double shift, int buckets)
+{
+    struct weir_report_latency_stats d = {
+        .count = n, .min = 10 + shift, .mean = 12.5 + shift, .p50 = 12 + shift, .p90 = 14 + shift,
+        .p99 = 20 + shift, .p999 = 30.5 + shift, .max = 31 + shift, .stddev = 1.25,
+        .sum = (double)n * (12.5 + shift),
+    };
+    if (buckets) {
+        d.n_buckets = 3;
+        d.buckets = lat_buckets;
+    }
+    return d;
+}
+
+static struct weir_report_latency lat_row(int sock, double t0, double t1, int one_way)
+{
+    struct weir_report_latency l = {
+        .socket = sock, .start = t0, .end = t1, .sent = 100, .lost = 1, .missed = 2,
+        .rtt = lat_stats(99, 0, sock == 0), .one_way = one_way,
+    };
+    if (one_way) {
+        l.forward = lat_stats(99, -5, sock == 0);
+        l.reverse = lat_stats(99, -6.25, sock == 0);
+    }
+    return l;
+}
+
+/* A --latency client test: one probe stream (socket 5), one interval,
+ * the end; one-way delays when one_way. */
+static void sc_latency(struct reporter_run *r, int one_way)
+{
+    connected(r, "srv");
+    struct weir_report_stream st[] = { stream(1, 1) };
+    start(r, "udp", st, 1, 0, 0);
+    struct weir_report_sample s = of_stream(1, tcp(1, 0, 1, 6400));
+    struct weir_report_latency rows[] = { lat_row(5, 0, 1, one_way) }, sum = lat_row(0, 0, 1, one_way);
+    struct weir_report_interval iv = {
+        .struct_size = sizeof iv, .n_streams = 1, .streams = &s, .sum = tcp(1, 0, 1, 6400),
+        .n_latency = 1, .latency = rows, .latency_sum = &sum,
+    };
+    CU_ASSERT_EQUAL(r->ops->interval(r->ctx, &iv), WEIR_OK);
+    struct weir_report_end_stream es[] = { end_stream(1, 1, &s, &s) };
+    struct weir_report_end e = {
+        .struct_size = sizeof e, .n_streams = 1, .streams = es, .has_peer = 1,
+        .sum_sent = s, .sum_received = s, .host_total = 97.5, .remote_total = 36.25,
+        .n_latency = 1, .latency = rows, .latency_sum = &sum,
+    };
+    CU_ASSERT_EQUAL(r->ops->test_end(r->ctx, &e), WEIR_OK);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
+}
+
+/* Probe rows after the transfer rows, per stream and summed, in every
+ * interval and at the end: round trips with the probe counts, one-way
+ * delays (upload, download) without; microseconds to 3 decimals. */
+static void test_csv_latency(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_latency(&r, 1);
+    const char *o = strstr(reporter_out(&r), "\n1795980325,1,client,srv,udp,round-trip,latency,");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+#define L1 "1795980325,1,client,srv,udp,"
+#define IV ",0.000000,1.000000,1.000000,,,,,,,,,,0,,,,,"
+    static const char want[] =
+        L1 "round-trip,latency,5" IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250\n"
+        L1 "upload,latency,5" IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250\n"
+        L1 "download,latency,5" IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250\n"
+        L1 "round-trip,latency-sum," IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250\n"
+        L1 "upload,latency-sum," IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250\n"
+        L1 "download,latency-sum," IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250\n";
+    CU_ASSERT_NSTRING_EQUAL(o + 1, want, strlen(want));
+    const char *e = strstr(reporter_out(&r), "\n1795980325,1,client,srv,udp,round-trip,end-latency,");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_EQUAL(count_of(e, ",end-latency,5,"), 3);
+    CU_ASSERT_EQUAL(count_of(e, ",end-latency-sum,,"), 3);
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), "latency"), 12 + 12);
+    reporter_close(&r);
+
+    /* Round trips only: one row each; a span without replies leaves the
+     * statistics empty. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_latency(&r, 0);
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",upload,latency"), 0);
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",round-trip,"), 4);
+    reporter_close(&r);
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    struct weir_report_stream st[] = { stream(1, 1) };
+    start(&r, "udp", st, 1, 0, 0);
+    struct weir_report_latency none = { .socket = 5, .start = 0, .end = 1, .sent = 3, .lost = 3 };
+    struct weir_report_interval iv = {
+        .struct_size = sizeof iv, .sum = tcp(1, 0, 1, 0), .n_latency = 1, .latency = &none,
+        .latency_sum = &none,
+    };
+    CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",round-trip,latency,5,0.000000,1.000000,1.000000,,,,,,,,,,0,,,,,"
+                                                    "3,0,3,0,,,,,,,,\n"));
+    reporter_close(&r);
+    /* From a 2.0 weir: the snapshot ends before the latency fields. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    start(&r, "udp", st, 1, 0, 0);
+    iv.struct_size = (uint32_t)offsetof(struct weir_report_interval, n_latency);
+    CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), "round-trip"), 0);
+    reporter_close(&r);
+#undef L1
+#undef IV
+}
+
+/* Comparison rows carry each test's round trips. */
+static void test_csv_latency_comparison(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 1), WEIR_OK);
+    connected(&r, "h");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
+    mock_sink_reset(&r.sink);
+    struct weir_report_comparison_row row = {
+        .transport = "tcp", .protocol = "TCP", .reliable = 1, .num_streams = 1, .seconds = 1,
+        .bytes_sent = 6400, .bytes_received = 6400, .sender_bits_per_second = 51200,
+        .receiver_bits_per_second = 51200, .setup_seconds = 0.001, .host_cpu_total = 10,
+    };
+    struct weir_report_latency lat = lat_row(0, 0, 1, 0);
+    struct weir_report_comparison c = { .struct_size = sizeof c, .n_rows = 1, .rows = &row, .latency = &lat };
+    CU_ASSERT_EQUAL(r.ops->comparison(r.ctx, &c), WEIR_OK);
+    expect_out(&r, "1795980325,1,client,h,tcp,upload,comparison,,0.000000,1.000000,1.000000,6400,51200,,,,,,,,,10.00,,"
+                   "0.001000,,100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250\n");
     reporter_close(&r);
 }
 
@@ -601,6 +742,85 @@ static void test_om_comparison(void)
     mock_sink_free(&r.sink);
 }
 
+/* The latency families: the sum's histogram (buckets as the core gave
+ * them, then +Inf, _sum, _count; seconds), gauges per stream and sum. */
+static const char want_om_latency[] =
+    "# HELP weir_latency_seconds Delays of the latency probes over the test: round trips, and one-way delays when both ends share a clock.\n"
+    "# TYPE weir_latency_seconds histogram\n"
+    "# UNIT weir_latency_seconds seconds\n"
+    "weir_latency_seconds_bucket{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",le=\"1e-05\"} 0\n"
+    "weir_latency_seconds_bucket{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",le=\"1.5e-05\"} 90\n"
+    "weir_latency_seconds_bucket{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",le=\"2e-05\"} 98\n"
+    "weir_latency_seconds_bucket{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",le=\"+Inf\"} 99\n"
+    "weir_latency_seconds_sum{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\"} 0.0012375\n"
+    "weir_latency_seconds_count{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\"} 99\n"
+    "# HELP weir_latency_percentile_seconds Percentiles of the probes' delays (within 1 percent).\n"
+    "# TYPE weir_latency_percentile_seconds gauge\n"
+    "# UNIT weir_latency_percentile_seconds seconds\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\",percentile=\"50\"} 1.2e-05\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\",percentile=\"90\"} 1.4e-05\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\",percentile=\"99\"} 2e-05\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\",percentile=\"99.9\"} 3.05e-05\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",percentile=\"50\"} 1.2e-05\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",percentile=\"90\"} 1.4e-05\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",percentile=\"99\"} 2e-05\n"
+    "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\",percentile=\"99.9\"} 3.05e-05\n"
+    "# HELP weir_latency_min_seconds Shortest delay of a probe.\n"
+    "# TYPE weir_latency_min_seconds gauge\n"
+    "# UNIT weir_latency_min_seconds seconds\n"
+    "weir_latency_min_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\"} 1e-05\n"
+    "weir_latency_min_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\"} 1e-05\n"
+    "# HELP weir_latency_mean_seconds Mean delay of the probes.\n"
+    "# TYPE weir_latency_mean_seconds gauge\n"
+    "# UNIT weir_latency_mean_seconds seconds\n"
+    "weir_latency_mean_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\"} 1.25e-05\n"
+    "weir_latency_mean_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\"} 1.25e-05\n"
+    "# HELP weir_latency_max_seconds Longest delay of a probe.\n"
+    "# TYPE weir_latency_max_seconds gauge\n"
+    "# UNIT weir_latency_max_seconds seconds\n"
+    "weir_latency_max_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\"} 3.1e-05\n"
+    "weir_latency_max_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\"} 3.1e-05\n"
+    "# HELP weir_latency_stddev_seconds Standard deviation of the probes' delays.\n"
+    "# TYPE weir_latency_stddev_seconds gauge\n"
+    "# UNIT weir_latency_stddev_seconds seconds\n"
+    "weir_latency_stddev_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\",delay=\"round_trip\"} 1.25e-06\n"
+    "weir_latency_stddev_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\"} 1.25e-06\n"
+    "# HELP weir_latency_probes_sent Latency probes (requests) sent.\n"
+    "# TYPE weir_latency_probes_sent gauge\n"
+    "weir_latency_probes_sent{transport=\"udp\",peer=\"srv\",stream=\"5\"} 100\n"
+    "weir_latency_probes_sent{transport=\"udp\",peer=\"srv\",stream=\"sum\"} 100\n"
+    "# HELP weir_latency_probes_lost Latency probes given up on: no reply within the bound.\n"
+    "# TYPE weir_latency_probes_lost gauge\n"
+    "weir_latency_probes_lost{transport=\"udp\",peer=\"srv\",stream=\"5\"} 1\n"
+    "weir_latency_probes_lost{transport=\"udp\",peer=\"srv\",stream=\"sum\"} 1\n"
+    "# EOF\n";
+
+static void test_om_latency(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_latency(&r, 0);
+    const char *o = strstr(reporter_out(&r), "# HELP weir_latency_seconds ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    if (strcmp(o, want_om_latency) != 0)
+        fprintf(stderr, "\n--- got\n%s", o);
+    CU_ASSERT_STRING_EQUAL(o, want_om_latency);
+    check_grouped(reporter_out(&r));
+    reporter_close(&r);
+
+    /* One-way delays: a histogram and gauges for each direction. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_latency(&r, 1);
+    o = reporter_out(&r);
+    CU_ASSERT_EQUAL(count_of(o, "weir_latency_seconds_bucket{"), 3 * 4);
+    CU_ASSERT_EQUAL(count_of(o, "weir_latency_seconds_count{"), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"5\","
+                                     "delay=\"server_to_client\",percentile=\"50\"} 5.75e-06\n"));
+    /* 3 buckets, +Inf, _sum, _count; per stream and sum 4 percentiles, min, mean, max, stddev. */
+    CU_ASSERT_EQUAL(count_of(o, "delay=\"client_to_server\""), 6 + 2 * (4 + 4));
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo csv_tests[] = {
@@ -610,6 +830,8 @@ int main(void)
         { "bidir directions", test_csv_bidir },
         { "csv:PATH appends, one header; unopenable path", test_csv_file },
         { "comparison rows", test_csv_comparison },
+        { "--latency rows", test_csv_latency },
+        { "--latency comparison rows", test_csv_latency_comparison },
         CU_TEST_INFO_NULL,
     };
     static CU_TestInfo om_tests[] = {
@@ -617,6 +839,7 @@ int main(void)
         { "UDP -P 2, grouping and label escaping", test_om_udp_escaping },
         { "openmetrics:PATH atomic replace, mode, errors", test_om_file },
         { "comparison run", test_om_comparison },
+        { "--latency histogram and gauges", test_om_latency },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

@@ -1,7 +1,7 @@
 /* src/exporter: the modules file (every error with its file and line),
  * the allow-list, /probe's query string and the probe's command line. The
- * checks of a module's options run weir's option parser in a child, which
- * loads the built plugins (WEIR_PLUGIN_PATH, as make check sets it). */
+ * checks of a module's options run the built weir ($WEIR) with --dry-run,
+ * which loads the built plugins (WEIR_PLUGIN_PATH); make check sets both. */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -255,6 +255,7 @@ static void test_file_errors(void)
     fails_at("[module m]\nargs = -J\n", 2, "args: '-J' is the probe's own option: a probe answers OpenMetrics");
     fails_at("[module m]\nargs = --bandwidth 1M\n", 2, "args: '--bandwidth'");
     fails_at("[module m]\nargs = -O 2\n", 2, "args: '-O'");
+    fails_at("[module m]\nargs = --dry-run\n", 2, "args: '--dry-run' is the probe's own option: a probe runs its test");
     fails_at("[module m]\nargs = -c 10.0.0.1\n", 2, "args: '-c'");
     fails_at("[module m]\nargs = --logfile /tmp/x\n", 2, "args: '--logfile'");
     /* ... and what weir's own parser refuses, with its words. */
@@ -744,6 +745,12 @@ static void test_split(void)
 
 int main(void)
 {
+    const char *weir = getenv("WEIR");
+    if (!weir || !*weir) {
+        fprintf(stderr, "WEIR is not set: the weir whose option parser checks modules' args\n");
+        return 1;
+    }
+    modargs_set_program(weir);
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("exporter configuration", NULL, NULL);

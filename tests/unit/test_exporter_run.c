@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "exporter/admit.h"
@@ -118,17 +119,29 @@ static int run_sh(const char *script, double limit, int stop_fd, struct child_re
 {
     char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
     char why[256];
-    return child_run(argv, limit, stop_fd, r, why, sizeof why);
+    struct child_limits lim = { .seconds = limit, .stop_fd = stop_fd, .client_fd = -1 };
+    child_result_free(r);
+    return child_run(argv, &lim, r, why, sizeof why);
+}
+
+static void *close_later(void *arg)
+{
+    usleep(300000);
+    close(*(int *)arg);
+    return NULL;
 }
 
 static void test_child(void)
 {
     int stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     CU_ASSERT_FATAL(stop >= 0);
-    struct child_result r;
+    struct child_result r = { 0 };
     CU_ASSERT_EQUAL(run_sh("echo metrics; echo 'weir: error - first' >&2; "
                            "echo 'weir: error - unable to connect' >&2; echo 'weir Done.' >&2; exit 1",
                            10, stop, &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.out, "metrics\n");
+    CU_ASSERT_EQUAL(r.out_len, 8);
+    CU_ASSERT_FALSE(r.out_too_large);
     CU_ASSERT_EQUAL(r.exit_status, 1);
     CU_ASSERT_EQUAL(r.signal, 0);
     CU_ASSERT_FALSE(r.timed_out);
@@ -139,6 +152,29 @@ static void test_child(void)
     CU_ASSERT_EQUAL(run_sh("exit 0", 10, stop, &r), 0);
     CU_ASSERT_EQUAL(r.exit_status, 0);
     CU_ASSERT_STRING_EQUAL(r.error, "");
+    CU_ASSERT_STRING_EQUAL(r.out, "");
+    /* Standard output beyond what a probe may give: its head is kept, the
+     * rest read and dropped, and the child still ends by itself. */
+    CU_ASSERT_EQUAL(run_sh("head -c 9000000 /dev/zero; exit 3", 20, stop, &r), 0);
+    CU_ASSERT_EQUAL(r.exit_status, 3);
+    CU_ASSERT(r.out_too_large);
+    CU_ASSERT_EQUAL(r.out_len, CHILD_OUT_MAX);
+    /* The client going away ends the test (the other end of a socket
+     * pair, closed by a thread of ours while the test runs). */
+    int pair[2];
+    CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    pthread_t closer;
+    pthread_create(&closer, NULL, close_later, &pair[1]);
+    char *sleeper[] = { "/bin/sh", "-c", "sleep 20", NULL };
+    char why_gone[256];
+    struct child_limits watched = { .seconds = 10, .stop_fd = stop, .client_fd = pair[0] };
+    child_result_free(&r);
+    CU_ASSERT_EQUAL(child_run(sleeper, &watched, &r, why_gone, sizeof why_gone), 0);
+    pthread_join(closer, NULL);
+    close(pair[0]);
+    CU_ASSERT(r.abandoned);
+    CU_ASSERT_FALSE(r.timed_out);
+    CU_ASSERT_EQUAL(r.signal, SIGKILL);
     /* More than is kept of standard error: its end is what counts. */
     CU_ASSERT_EQUAL(run_sh("i=0; while [ $i -lt 3000 ]; do echo noise noise noise >&2; i=$((i+1)); done; "
                            "echo 'weir: error - at the end' >&2; exit 1", 20, stop, &r), 0);
@@ -160,11 +196,13 @@ static void test_child(void)
     CU_ASSERT(r.stopped);
     CU_ASSERT_EQUAL(r.signal, SIGKILL);
     CU_ASSERT_EQUAL(child_running(), 0);
+    child_result_free(&r);
     close(stop);
     /* A program that is not there. */
     char *argv[] = { "/nonexistent/weir", NULL };
     char why[256] = "";
-    CU_ASSERT_EQUAL(child_run(argv, 1, -1, &r, why, sizeof why), -1);
+    struct child_limits lim = { .seconds = 1, .stop_fd = -1, .client_fd = -1 };
+    CU_ASSERT_EQUAL(child_run(argv, &lim, &r, why, sizeof why), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "/nonexistent/weir"));
 }
 

@@ -167,6 +167,31 @@ static void test_extremes(void)
     CU_ASSERT_EQUAL(b.clamped, 2);
 }
 
+/* The exported buckets (weir_report_latency_stats): a bucket counts
+ * below a bound when its lowest value does; the exact range stays exact;
+ * a clamped value counts above every bound short of 60 s. */
+static void test_cumulative(void)
+{
+    struct histogram h;
+    hist_reset(&h);
+    uint64_t le[] = { 1000, 1500, 2000, 50000000000ull };
+    uint64_t got[4];
+    hist_cumulative(&h, le, 4, got);
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(got[i], 0);
+    /* 999 and 1000 share no bucket with 1004 ([1000, 1003] holds 1000);
+     * 1500 is in [1496, 1503]. */
+    const uint64_t v[] = { 500, 999, 1000, 1004, 1500, 3000, 70000000000ull };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        hist_record(&h, v[i]);
+    hist_cumulative(&h, le, 4, got);
+    CU_ASSERT_EQUAL(got[0], 3);
+    CU_ASSERT_EQUAL(got[1], 5);
+    CU_ASSERT_EQUAL(got[2], 5);
+    CU_ASSERT_EQUAL(got[3], 6);
+    CU_ASSERT_EQUAL(h.count, 7);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -179,6 +204,7 @@ int main(void)
     CU_add_test(s, "merge", test_merge);
     CU_add_test(s, "empty", test_empty);
     CU_add_test(s, "extremes and clamping", test_extremes);
+    CU_add_test(s, "cumulative counts at bucket bounds", test_cumulative);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -1,13 +1,15 @@
 /* --latency's pieces that need no network: the weir_latency parameter
  * both ways (src/proto/latency_params.c), the probe header
- * (src/run/probe.c), the requests in flight (src/run/probe_ring.c) and the
- * windows' merge (src/run/latency.c). */
+ * (src/run/probe.c), the requests in flight (src/run/probe_ring.c), the
+ * windows' merge (src/run/latency.c) and a histogram as reporters get it
+ * (src/run/latency_report.c: the SDK's bucket bounds and counts). */
 #include <CUnit/Basic.h>
 #include <string.h>
 
 #include "proto/errors.h"
 #include "proto/latency_params.h"
 #include "run/latency.h"
+#include "run/latency_report.h"
 #include "run/probe.h"
 #include "run/probe_ring.h"
 
@@ -173,6 +175,40 @@ static void test_window_merge(void)
     CU_ASSERT_EQUAL(w1.missed, 2);
 }
 
+/* 47 bounds, 1, 1.5, 2, 3, 5, 7 per decade from 1 us to 50 s, ascending;
+ * cumulative counts; sum and count exact; none for an empty histogram. */
+static void test_report_buckets(void)
+{
+    struct histogram h;
+    struct weir_report_latency_bucket bk[WEIR_LATENCY_BUCKETS];
+    struct weir_report_latency_stats d;
+    hist_reset(&h);
+    latency_report_stats(&h, bk, &d);
+    CU_ASSERT_EQUAL(d.n_buckets, 0);
+    CU_ASSERT_PTR_NULL(d.buckets);
+    const uint64_t ns[] = { 900, 1200, 14000, 14000, 2500000, 55000000000ull };
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+        hist_record(&h, ns[i]);
+    latency_report_stats(&h, bk, &d);
+    CU_ASSERT_EQUAL_FATAL(d.n_buckets, WEIR_LATENCY_BUCKETS);
+    CU_ASSERT_PTR_EQUAL(d.buckets, bk);
+    CU_ASSERT_EQUAL(d.count, 6);
+    CU_ASSERT_DOUBLE_EQUAL(d.sum, 55002530.1, 1e-6);
+    const double le[] = { 1, 1.5, 2, 3, 5, 7, 10, 15, 20 };
+    for (size_t i = 0; i < sizeof le / sizeof le[0]; i++)
+        CU_ASSERT_DOUBLE_EQUAL(bk[i].le_us, le[i], 0);
+    CU_ASSERT_DOUBLE_EQUAL(bk[WEIR_LATENCY_BUCKETS - 1].le_us, 50e6, 0);
+    for (size_t i = 1; i < WEIR_LATENCY_BUCKETS; i++) {
+        CU_ASSERT(bk[i].le_us > bk[i - 1].le_us);
+        CU_ASSERT(bk[i].count >= bk[i - 1].count);
+    }
+    CU_ASSERT_EQUAL(bk[0].count, 1);        /* 900 ns */
+    CU_ASSERT_EQUAL(bk[1].count, 2);        /* 1.2 us */
+    CU_ASSERT_EQUAL(bk[6].count, 2);        /* 14 us is above 10 */
+    CU_ASSERT_EQUAL(bk[7].count, 4);
+    CU_ASSERT_EQUAL(bk[WEIR_LATENCY_BUCKETS - 1].count, 5); /* 55 s only in count */
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -184,6 +220,7 @@ int main(void)
     CU_add_test(s, "windows merge", test_window_merge);
     CU_add_test(s, "replies: duplicate, late, unknown", test_ring_replies);
     CU_add_test(s, "a full ring", test_ring_full);
+    CU_add_test(s, "a histogram's buckets for reporters", test_report_buckets);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

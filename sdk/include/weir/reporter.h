@@ -199,10 +199,26 @@ struct weir_report_sample {
  * microseconds with sub-microsecond resolution (from a log-linear
  * histogram: percentiles within 1 % of the true value; min, max, mean and
  * stddev exact). All 0 when count is 0. */
+struct weir_report_latency_bucket {
+    double le_us;               /* upper bound, microseconds */
+    uint64_t count;             /* delays <= le_us (cumulative) */
+};
+
+/* The bucket bounds every distribution is exported with: 1, 1.5, 2, 3, 5
+ * and 7 times each power of ten from 1 us to 50 s (47 bounds; a delay
+ * above the last is counted only in count, as OpenMetrics' +Inf bucket).
+ * A count is the log-linear histogram's, so a delay within its 1/256
+ * resolution of a bound may fall on either side. */
+#define WEIR_LATENCY_BUCKETS 47
+
 struct weir_report_latency_stats {
     uint64_t count;             /* delays measured */
     double min, mean, p50, p90, p99, p999, max;
     double stddev;              /* population standard deviation */
+    double sum;                 /* of all delays, microseconds */
+    size_t n_buckets;           /* WEIR_LATENCY_BUCKETS, or 0 when count is
+                                   0 or the span has no distribution kept */
+    const struct weir_report_latency_bucket *buckets; /* ascending le_us */
 };
 
 /* 2.1, --latency: the probes of one stream, or of all (a sum), over one
@@ -335,6 +351,12 @@ struct weir_report_comparison {
     const struct weir_report_comparison_row *rows;
     const char *note;           /* a line the user should read with the table
                                    (e.g. how UDP's rate was chosen), or NULL */
+    /* 2.1 */
+    const struct weir_report_latency *latency; /* --latency: per row, in the
+                                   order of rows, the whole test's sum of
+                                   its probe streams (rtt.count 0 for a
+                                   test that failed; no buckets); NULL
+                                   without --latency */
 };
 
 /* Every hook returns WEIR_OK, or an error code after host->set_error()

@@ -69,6 +69,20 @@ extern "C" {
                                             blksize_max, else default_blksize
                                             (iperf3's UDP rule) */
 
+/* 2.1 */
+#define WEIR_CAP_SEND_DRAIN    (1u << 10) /* a sending stream keeps getting
+                                            send calls with max_blocks 0
+                                            after its -n/-k share is sent,
+                                            until the run ends: the
+                                            transport moves what it still
+                                            holds (a QUIC sender reads ACKs
+                                            and sends lost packets again;
+                                            no kernel does it for it). It
+                                            writes no new payload then. A
+                                            client's -n/-k test ends once
+                                            info() says unacked 0 for
+                                            each sending stream. */
+
 #define WEIR_COOKIE_SIZE 37    /* 36 characters + NUL, as iperf3 sends it */
 
 /* weir_stream_config.lower: how an upper (stacked) transport wants a stream

@@ -1,0 +1,168 @@
+/* quic transport: QUIC (ngtcp2, TLS 1.3 by GnuTLS) over the udp transport;
+ * weir-only.
+ *
+ * This file: the descriptor and its options, init (which opens the lower
+ * transport through the host) and fini. */
+#include "quic_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The transport quic runs on. */
+#define QUIC_LOWER "udp"
+
+uint64_t quic_now(const struct quic_global *g)
+{
+    return g->host->now_ns();
+}
+
+/* Open udp through the host, which initialises it once for the whole
+ * process, and check it moves datagrams the way quic needs. */
+static int open_lower(struct quic_global *g)
+{
+    const struct weir_host *h = g->host;
+    if (!WEIR_HAS_FIELD(h, close_lower) || !h->open_lower || !h->close_lower)
+        return quic_fail(g, WEIR_E_PLUGIN, "this host cannot stack transports (no open_lower)");
+    int rc = h->open_lower(QUIC_LOWER, &g->lower);
+    if (rc != WEIR_OK)
+        return rc;      /* the host said why */
+    const struct weir_transport_ops *o = g->lower->ops;
+    if (!(o->caps & WEIR_CAP_DATAGRAM) || !(o->caps & WEIR_CAP_STREAM_TAG) || !o->server_accept ||
+        !WEIR_HAS_FIELD(o, recv_datagrams) || !o->send_datagrams || !o->recv_datagrams) {
+        h->close_lower(g->lower);
+        g->lower = NULL;
+        return quic_fail(g, WEIR_E_PLUGIN, "the %s transport (which quic runs on) does not carry tagged "
+                         "datagram streams with send_datagrams and recv_datagrams", QUIC_LOWER);
+    }
+    return WEIR_OK;
+}
+
+static int quic_init(const struct weir_host *host, void **global)
+{
+    struct quic_global *g = calloc(1, sizeof *g);
+    if (!g)
+        return WEIR_E_NOMEM;
+    g->host = host;
+    pthread_mutex_init(&g->lock, NULL);
+    int rc = gnutls_global_init() == GNUTLS_E_SUCCESS ? WEIR_OK
+                                                       : quic_fail(g, WEIR_E_PLUGIN, "GnuTLS did not initialise");
+    if (rc == WEIR_OK && (rc = quic_settings_read(g)) == WEIR_OK)
+        rc = open_lower(g);
+    if (rc != WEIR_OK) {
+        pthread_mutex_destroy(&g->lock);
+        free(g);
+        return rc;
+    }
+    *global = g;
+    return WEIR_OK;
+}
+
+static void quic_fini(void *global)
+{
+    struct quic_global *g = global;
+    if (!g)
+        return;
+    if (g->client_cred)
+        gnutls_certificate_free_credentials(g->client_cred);
+    if (g->server_cred)
+        gnutls_certificate_free_credentials(g->server_cred);
+    g->host->close_lower(g->lower);
+    gnutls_global_deinit();
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+}
+
+/* The tls transport's trust options, declared the same way: both
+ * transports read the one value (the loader parses a name two plugins
+ * declare alike once). GnuTLS here, OpenSSL there: the names, meanings and
+ * the fingerprint's form are shared, not code. */
+static const struct weir_option options[] = {
+    { "tls-ca", "FILE", "client: trust the CA certificates in FILE (PEM) instead of the system's",
+      WEIR_VALUE_STRING },
+    { "tls-fingerprint", "SHA256", "client: accept only the server certificate with this SHA-256 (hex, colons optional)",
+      WEIR_VALUE_STRING },
+    { "tls-insecure", NULL, "client: do not verify the server (encrypted, not authenticated)",
+      WEIR_VALUE_BOOL },
+    { "tls-sni", "NAME", "client: server name to send and verify (default: the -c host unless an IP address)",
+      WEIR_VALUE_STRING },
+    { "tls-client-cert", "FILE", "client: certificate (chain, PEM) to present to the server",
+      WEIR_VALUE_STRING },
+    { "tls-client-key", "FILE", "client: private key of --tls-client-cert (default: the same file)",
+      WEIR_VALUE_STRING },
+    { "tls-cert", "FILE", "server: certificate chain (PEM); default an ephemeral self-signed one",
+      WEIR_VALUE_STRING },
+    { "tls-key", "FILE", "server: private key of --tls-cert (default: the same file)",
+      WEIR_VALUE_STRING },
+    { "tls-verify-client", "CAFILE", "server: require client certificates issued by a CA in CAFILE",
+      WEIR_VALUE_STRING },
+    { QUIC_OPT_NO_LOSS_COUNT, NULL, "do not count lost packets (Retr): ngtcp2 0.12 tells them only through "
+      "its qlog, which costs a sender about 15 % more CPU", WEIR_VALUE_BOOL },
+    { NULL, NULL, NULL, 0 }
+};
+
+/* -C picks ngtcp2's congestion controller, -M the largest packet; udp,
+ * below, sets up the socket for the rest. */
+static const char *const honoured[] = {
+    WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_TOS, WEIR_PARAM_DONT_FRAGMENT,
+    WEIR_PARAM_FQ_RATE, WEIR_PARAM_BIND_DEV, NULL
+};
+
+/* iperf3's UDP options that mean nothing for QUIC's packets (udp's GSO and
+ * GRO are always used where the kernel has them; --udp-no-gso turns them
+ * off). Not -Z or --skip-rx-copy: the payload is encrypted. */
+static const char *const ignored[] = {
+    WEIR_PARAM_NODELAY, WEIR_PARAM_GSO, WEIR_PARAM_GRO, WEIR_PARAM_GSO_DG_SIZE,
+    WEIR_PARAM_UDP_COUNTERS_64BIT, NULL
+};
+
+/* weir -s --transport quic: make the certificate (and show its
+ * fingerprint) before the first client. */
+static int quic_server_start(void *global)
+{
+    return quic_server_prepare(global);
+}
+
+static const struct weir_transport_ops ops = {
+    .struct_size = sizeof ops,
+    .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION |
+            WEIR_CAP_STREAM_TAG | WEIR_CAP_ENCRYPTED | WEIR_CAP_SEND_DRAIN,
+    .params_honoured = honoured,
+    .params_ignored = ignored,
+    /* The key of the transport beneath, as tls sends tcp's: a QUIC test is
+     * set up as a UDP one (a hello per stream, no control-port streams).
+     * The reported protocol too; start.weir.transport says "quic". */
+    .wire_key = "udp",
+    .wire_label = "UDP",
+    /* tcp's and tls's block: -l means the same (bytes per write). */
+    .default_blksize = 131072,
+    .blksize_min = 1,
+    .blksize_max = 1048576,
+    .init = quic_init,
+    .fini = quic_fini,
+    .client_open = quic_client_open,
+    .server_listen = quic_server_listen,
+    .server_accept = quic_server_accept,
+    .server_unlisten = quic_server_unlisten,
+    .stream_fd = quic_stream_fd,
+    .send = quic_send,
+    .recv = quic_recv,
+    .recv_wait = quic_recv_wait,
+    .info = quic_info,
+    .close = quic_close,
+    .describe = quic_describe,
+    .describe_interval = quic_describe_interval,
+    .server_start = quic_server_start,
+};
+
+static const struct weir_plugin desc = {
+    .abi_major = WEIR_ABI_MAJOR,
+    .abi_minor = WEIR_ABI_MINOR,
+    .struct_size = sizeof desc,
+    .kind = WEIR_PLUGIN_TRANSPORT,
+    .name = "quic",
+    .description = "QUIC streams over udp (ngtcp2, GnuTLS), weir servers only",
+    .options = options,
+    .transport = &ops,
+};
+
+WEIR_PLUGIN_DEFINE(desc)

@@ -1,0 +1,219 @@
+/* Internals of the quic transport shared by its source files.
+ *
+ * quic is stacked on the udp transport (sdk/README.md, "Stacking"), as tls
+ * is on tcp. udp, opened through the host in init, opens each stream with
+ * its hello tagged with the test's cookie (docs/protocol.md §11.9), binds
+ * and connects the socket, applies the socket options and moves every
+ * datagram through its batched calls (send_datagrams: sendmmsg with GSO;
+ * recv_datagrams: recvmmsg with GRO, ECN both ways). quic runs one QUIC
+ * connection (ngtcp2, TLS 1.3 by GnuTLS) per stream on top and knows udp
+ * only through its hooks.
+ *
+ *   quic.c         descriptor, options, init/fini
+ *   quic_tls.c     GnuTLS: credentials, the ephemeral certificate, trust
+ *                  (CA, fingerprint, insecure, client certificates)
+ *   quic_conn.c    ngtcp2: a connection's settings, callbacks, creation
+ *   quic_pump.c    packets: building and sending batches, receiving and
+ *                  reading them, timers, waiting
+ *   quic_stream.c  the stream hooks: open, accept, handshake, close
+ *   quic_io.c      the hot path: send, recv, recv_wait, info, describe
+ */
+#ifndef WEIR_QUIC_INT_H
+#define WEIR_QUIC_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <gnutls/gnutls.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+#include <weir/weir.h>
+
+#include "hostcall.h"
+
+#define QUIC_FP_LEN 32                  /* SHA-256 */
+#define QUIC_FP_TEXT (QUIC_FP_LEN * 3)  /* "AB:CD:...:EF" and a NUL */
+/* weir's own ALPN: only a weir peer speaks this protocol on a stream. */
+#define QUIC_ALPN "weir-perf/1"
+/* Used when the core passes timeout_ms == 0. */
+#define QUIC_DEFAULT_TIMEOUT_MS 10000u
+/* A connection that hears nothing from its peer this long is gone. */
+#define QUIC_IDLE_TIMEOUT_MS 30000u
+/* UDP payload of a QUIC packet without -M: what fits a 1500-byte
+ * Ethernet MTU under IPv6 and UDP headers (ngtcp2's largest PMTUD size). */
+#define QUIC_DEFAULT_PKT 1452u
+/* Flow-control windows without -w: per stream and per connection. */
+#define QUIC_DEFAULT_WINDOW (8u * 1024u * 1024u)
+/* Send batching: entries per send_datagrams call, bytes per entry (a GSO
+ * run of equal packets, at most what one UDP datagram may carry). */
+#define QUIC_TX_ENTRIES 16u
+#define QUIC_TX_ENTRY_BYTES 65507u
+/* Receive: datagrams (GRO runs) per recv_datagrams call. */
+#define QUIC_RX_ENTRIES 16u
+/* Longest a cwnd-blocked sender sleeps in send waiting for ACKs before it
+ * returns to the core: the bound on a blocked stream holding its worker. */
+#define QUIC_SEND_WAIT_MS 2
+
+/* The plugin's own option (the others are tls's, quic_tls.c). */
+#define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
+
+/* The options, read once by init; read-only afterwards. */
+struct quic_settings {
+    int no_loss_count;
+    const char *ca_file;
+    int have_pin;
+    unsigned char pin[QUIC_FP_LEN];
+    int insecure;
+    const char *sni;
+    const char *client_cert, *client_key;
+    const char *cert, *key;
+    const char *verify_client;
+};
+
+struct quic_global {
+    const struct weir_host *host;
+    struct quic_settings set;
+    const struct weir_lower *lower;     /* udp, from init to fini */
+    /* Guards what follows: with --loopback the client's and the server's
+     * control threads share this global. */
+    pthread_mutex_t lock;
+    gnutls_certificate_credentials_t client_cred;
+    gnutls_certificate_credentials_t server_cred;
+    unsigned char own_fp[QUIC_FP_LEN];
+};
+
+struct quic_listener {
+    void *lower;
+};
+
+/* One outgoing batch entry: packets of seg bytes back to back (the last
+ * may be shorter), sent with one GSO call. */
+struct quic_tx_entry {
+    unsigned char *buf;
+    size_t len;
+    size_t seg;
+    int ecn;
+    int closed;                 /* a shorter packet ended it */
+};
+
+struct quic_stream {
+    struct quic_global *g;
+    const struct weir_transport_ops *lower;
+    void *lower_stream;         /* owns the socket */
+    int fd;                     /* the lower's socket: readiness only */
+    int is_client;
+    int sending;
+    ngtcp2_conn *conn;
+    ngtcp2_crypto_conn_ref conn_ref;
+    gnutls_session_t tls;
+    struct sockaddr_storage local, remote;
+    socklen_t local_len, remote_len;
+    int64_t stream_id;          /* the payload's stream, -1 until open */
+    int stream_blocked;         /* flow control: wait for MAX_STREAM_DATA */
+    int failed;                 /* the connection is unusable */
+    int closed_by_peer;         /* CONNECTION_CLOSE or draining */
+    int confirmed;              /* client: HANDSHAKE_DONE came (the server
+                                   accepted us); server: handshake done */
+    char why[512];              /* what failed, for the next hook's error */
+    /* Trust, during the handshake. */
+    int verify_failed;
+    char verify_why[480];
+    /* Sender: payload bytes handed to ngtcp2 so far, and the block. */
+    uint32_t blksize;
+    uint64_t tx_bytes;
+    uint64_t tx_acked;          /* of them, acknowledged by the peer */
+    unsigned char *payload;     /* blksize bytes, stable: ngtcp2 keeps
+                                   pointers into it until acknowledged */
+    /* Receiver: payload bytes that arrived. */
+    uint64_t rx_bytes;
+    uint64_t rx_reported;       /* of them, returned by recv */
+    /* Packets. */
+    struct quic_tx_entry tx[QUIC_TX_ENTRIES];
+    uint32_t tx_n;              /* entries built, not yet all sent */
+    uint32_t tx_sent;           /* of them, already sent */
+    size_t max_pkt;             /* payload of one UDP datagram */
+    unsigned char *rx_buf;      /* QUIC_RX_ENTRIES * WEIR_DATAGRAM_GRO_BYTES */
+    uint64_t pkts_sent, pkts_recv;
+    uint64_t pkts_lost;         /* declared lost by ngtcp2 (its qlog) */
+    uint64_t pkts_at_completion; /* pkts_sent when the handshake completed */
+    /* Reported (written by the stream's thread, one store each). */
+    uint64_t st_cwnd, st_srtt_ns, st_min_rtt_ns, st_rttvar_ns, st_inflight;
+    uint64_t st_pto;
+    uint64_t started_ns;        /* the handshake began */
+    uint64_t handshake_ns;      /* it took this long (0: not finished) */
+    char cipher[48];
+    char cc[8];
+    char peer[64];
+};
+
+/* ---- quic.c ---- */
+#define quic_fail(g, code, ...) hostcall_fail((g) ? (g)->host : NULL, (code), __VA_ARGS__)
+#define quic_log(g, level, ...) hostcall_log((g) ? (g)->host : NULL, (level), __VA_ARGS__)
+uint64_t quic_now(const struct quic_global *g);
+
+/* ---- quic_tls.c ---- */
+int quic_settings_read(struct quic_global *g);
+/* The credentials of a role, made on first use (the server's shows the
+ * fingerprint). NULL with the error set. */
+gnutls_certificate_credentials_t quic_client_cred(struct quic_global *g);
+gnutls_certificate_credentials_t quic_server_cred(struct quic_global *g);
+/* A GnuTLS session for s, configured for ngtcp2 (host: the -c name, or
+ * NULL on a server). WEIR_OK or a code with the error set. */
+int quic_tls_session(struct quic_stream *s, const char *host);
+void quic_fp_text(const unsigned char fp[QUIC_FP_LEN], char out[QUIC_FP_TEXT]);
+int quic_fp_parse(const char *text, unsigned char fp[QUIC_FP_LEN]);
+
+/* ---- quic_conn.c ---- */
+/* ngtcp2's congestion controller for -C NAME: 0, or -1 when unknown. */
+int quic_cc_by_name(const char *name, ngtcp2_cc_algo *out);
+const char *quic_cc_name(ngtcp2_cc_algo cc);
+extern const char quic_cc_list[];
+/* The client's connection, or the server's for the client's first
+ * Initial packet (pkt, len). WEIR_OK or a code with the error set. */
+int quic_conn_client(struct quic_stream *s, const struct weir_stream_config *cfg);
+int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg,
+                     const uint8_t *pkt, size_t len);
+
+/* ---- quic_pump.c ---- */
+/* Write what ngtcp2 has to send (ACKs, handshake, retransmissions) and, on
+ * a sending stream with room, up to *budget bytes of payload (NULL:
+ * none), then send the batch. 0, or -1 with s->why set. *wrote gets the
+ * payload bytes that went into packets. */
+int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote);
+/* Read every datagram waiting and hand it to ngtcp2. 1 when some came, 0
+ * when none, -1 with s->why set. */
+int quic_pump_rx(struct quic_stream *s);
+/* Hand one received datagram (a GRO run: every segment) to ngtcp2. 0,
+ * or -1 with s->why set. */
+int quic_feed(struct quic_stream *s, const struct weir_datagram *d);
+/* Run ngtcp2's timers when due. 0 or -1. */
+int quic_timers(struct quic_stream *s);
+/* Wait until the socket is readable, ngtcp2's next timer or max_ms,
+ * whichever comes first. */
+void quic_wait(struct quic_stream *s, int max_ms);
+/* Copy ngtcp2's figures to the reported fields. */
+void quic_stats_take(struct quic_stream *s);
+/* The connection closes: CONNECTION_CLOSE to the peer, best effort. */
+void quic_send_close(struct quic_stream *s);
+
+/* ---- quic_stream.c ---- */
+int quic_server_prepare(struct quic_global *g);
+int quic_client_open(void *global, const struct weir_stream_config *cfg, void **stream);
+int quic_server_listen(void *global, const struct weir_stream_config *cfg,
+                       int control_fd, void **listener, int *poll_fd);
+void quic_server_unlisten(void *global, void *listener);
+int quic_server_accept(void *global, void *listener, const struct weir_stream_config *cfg,
+                       void **stream);
+int quic_stream_fd(void *stream);
+void quic_close(void *stream);
+
+/* ---- quic_io.c ---- */
+int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io);
+int quic_recv(void *stream, struct weir_counters *c, struct weir_io *io);
+int quic_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms);
+int quic_info(void *stream, struct weir_stream_info *out);
+int quic_describe(void *stream, const struct weir_fact_sink *out);
+int quic_describe_interval(void *stream, const struct weir_fact_sink *out);
+
+#endif

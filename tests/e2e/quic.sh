@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# The quic transport through the real binary, loader and sockets on
+# loopback: QUIC (ngtcp2 + GnuTLS) stacked on the udp transport.
+#
+#   1. data, one-off servers with their ephemeral certificate, clients that
+#      pin it: -t, -R, --bidir, -P 4, -n (exact on both ends: QUIC is
+#      reliable), -C reno; both ends' -J documents agree and name the QUIC
+#      and TLS facts of each stream (start.weir.streams[]).
+#   2. one long-running server: the fingerprint it prints; a wrong pin and
+#      no pin against its self-signed certificate (one clear line, exit 1,
+#      no data); --tls-insecure; -C with an unknown controller (refused,
+#      listing ngtcp2's); garbage, truncated and stray datagrams at its
+#      port -- and after each the server serves the next client.
+#   3. mutual TLS: --tls-verify-client, with and without a client
+#      certificate; a CA-issued server certificate verified by chain and
+#      name (--tls-ca), and refused for another name (--tls-sni).
+#   4. Debian's iperf3 -s: "needs a weir server", exit 1, within 5 s, no data.
+#   5. loss: in a network namespace of its own, nftables drops every 37th
+#      datagram to the receiver; -n 20M (both directions) still delivers
+#      exactly 20 MiB, and the sender reports at least as many lost
+#      packets (Retr) as the rule dropped (one dropped GSO send carries
+#      many). Skipped where no namespace or nftables can be made.
+# Skips (77) only when this build has no quic plugin. Never asserts speed.
+E2E_DEADLINE=${E2E_DEADLINE:-240}
+SERVER_TIMEOUT=${SERVER_TIMEOUT:-100}
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-30}
+. "$(dirname "$0")/lib.sh"
+
+require_tool jq
+require_tool python3
+require_tool openssl
+require_weir
+QUIC_SO=
+for d in ${WEIR_PLUGIN_PATH//:/ }; do
+    [ -f "$d/quic.so" ] && QUIC_SO=$d/quic.so
+done
+[ -n "$QUIC_SO" ] || skip_all "this build has no quic transport (configured --without-quic, or no ngtcp2/GnuTLS found)"
+
+has() { grep -q -e "$2" "$E2E_TMP/$1"; }
+
+start_server() {
+    local name=$1 port=$2
+    shift 2
+    start_listener "$name" "$port" "$WEIR" -s -p "$port" "$@"
+}
+
+RC=
+client() {
+    local name=$1
+    shift
+    run_when_free "$E2E_TMP/$name.out" "$E2E_TMP/$name.err" "$WEIR" -c 127.0.0.1 "$@"
+    RC=$RUN_RC
+}
+
+# fingerprint FILE: the SHA-256 a server printed on its standard error.
+fingerprint() {
+    wait_grep "$1" "TLS certificate SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}" 10 &&
+        grep -o -E "fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}" "$1" | head -n 1 | cut -d' ' -f2
+}
+
+# ---------------------------------------------------------------- 1. data
+# data_case NAME MODE "CLIENT ARGS" [JQ CHECK]: MODE normal, reverse, bidir.
+# Bytes sent on one end are bytes received on the other, exactly.
+data_case() {
+    local name=$1 mode=$2 args=$3 extra=${4:-true}
+    local port fp
+    port=$(free_port)
+    if ! start_server "$name-s" "$port" -1 -J --transport quic; then
+        fail_shown "$name: server did not start" "$E2E_TMP/$name-s.err"
+        return
+    fi
+    fp=$(fingerprint "$E2E_TMP/$name-s.err")
+    # shellcheck disable=SC2086
+    client "$name" -p "$port" -J --transport quic --tls-fingerprint="$fp" $args
+    local crc=$RC
+    wait_server
+    if [ "$crc" != 0 ] || [ "$SERVER_RC" != 0 ]; then
+        fail_shown "$name ($args): client exit $crc, server exit $SERVER_RC" "$E2E_TMP/$name.err" "$E2E_TMP/$name-s.err"
+        return
+    fi
+    local why
+    why=$(jq -n -r --slurpfile c "$E2E_TMP/$name.out" --slurpfile s "$E2E_TMP/$name-s.out" --arg mode "$mode" '
+        $c[0] as $C | $s[0] as $S
+        | def chk($what; $ok): if $ok then empty else $what end;
+        chk("client start.weir.transport is quic"; $C.start.weir.transport == "quic"),
+        chk("server start.weir.transport is quic"; $S.start.weir.transport == "quic"),
+        chk("start.weir.encrypted"; $C.start.weir.encrypted == true),
+        chk("each client stream names TLS 1.3, a cipher, the ALPN, the controller, the handshake time, GSO and GRO";
+            all($C.start.weir.streams[]; .tls.version == "TLSv1.3" and (.tls.cipher | startswith("TLS_"))
+                and .quic.alpn == "weir-perf/1" and (.quic.congestion | type) == "string"
+                and .quic.handshake_ms > 0 and (.gso | type) == "boolean" and (.gro | type) == "boolean")),
+        chk("interval facts: packets and cwnd";
+            all($C.intervals[0].streams[]; .weir.quic.packets_sent > 0 and .weir.quic.cwnd > 0)),
+        (if $mode == "normal" then
+            chk("client sum_sent = server sum_received > 0";
+                $C.end.sum_sent.bytes > 0 and $C.end.sum_sent.bytes == $S.end.sum_received.bytes)
+         elif $mode == "reverse" then
+            # The client ends a timed test: what was in flight is not counted.
+            chk("0 < client sum_received <= server sum_sent";
+                $C.end.sum_received.bytes > 0 and $S.end.sum_sent.bytes >= $C.end.sum_received.bytes)
+         else
+            chk("forward: client sent = server received > 0";
+                $C.end.sum_sent.bytes > 0 and $C.end.sum_sent.bytes == $S.end.sum_received.bytes),
+            chk("reverse: 0 < client received <= server sent";
+                $C.end.sum_received_bidir_reverse.bytes > 0
+                and $S.end.sum_sent_bidir_reverse.bytes >= $C.end.sum_received_bidir_reverse.bytes)
+         end),
+        chk("the check of this case"; '"$extra"')' 2>&1)
+    if [ -z "$why" ]; then
+        pass_check "$name ($args): exit 0, both ends' counts agree, QUIC and TLS facts in start.weir"
+    else
+        fail_check "$name ($args)" "$(echo "$why" | tr '\n' ';')"
+    fi
+}
+
+data_case t2    normal  "-t 2"
+data_case rev   reverse "-R -t 1"
+data_case bidir bidir   "--bidir -t 1"
+data_case p4    normal  "-P 4 -t 1" '($C.end.streams | length) == 4 and ($C.start.weir.streams | length) == 4'
+data_case n10m  normal  "-n 10M" '$C.end.sum_sent.bytes == 10485760 and $S.end.sum_received.bytes == 10485760'
+data_case rn5m  reverse "-R -n 5M" '$S.end.sum_sent.bytes == 5242880 and $C.end.sum_received.bytes == 5242880'
+data_case reno  normal  "-C reno -t 1" 'all($C.start.weir.streams[]; .quic.congestion == "reno")'
+data_case l1000 normal  "-l 1000 -k 3000" '$S.end.sum_received.bytes == 3000000'
+
+# --loopback trusts its own in-process server's ephemeral certificate, as
+# with tls, and a comparison run puts quic in its table.
+run_bounded "$E2E_TMP/lo.out" "$E2E_TMP/lo.err" "$WEIR" --loopback --transport tls,quic -n 2M
+if [ "$RUN_RC" = 0 ] && grep -q '^quic  *UDP .*bits/sec' "$E2E_TMP/lo.out"; then
+    pass_check "--loopback --transport tls,quic: exit 0, a quic row in the comparison"
+else
+    fail_shown "--loopback --transport tls,quic: exit $RUN_RC" "$E2E_TMP/lo.out" "$E2E_TMP/lo.err"
+fi
+
+# ---------------------------------------------------------------- 2. one server
+P1=$(free_port)
+if ! start_server eph "$P1" --transport quic; then
+    fail_shown "the quic server did not start" "$E2E_TMP/eph.err"
+    exit 1
+fi
+EPH=$SERVER_PID
+if FP=$(fingerprint "$E2E_TMP/eph.err"); then
+    pass_check "the server printed its certificate's SHA-256 fingerprint at start"
+else
+    fail_shown "no fingerprint line from the server" "$E2E_TMP/eph.err"
+    exit 1
+fi
+
+serves() {
+    run_when_free "$E2E_TMP/serves-$1.out" "$E2E_TMP/serves-$1.err" \
+        "$WEIR" -c 127.0.0.1 -p "$P1" --transport quic --tls-fingerprint="$FP" -t 1
+    if [ "$RUN_RC" = 0 ] && has "serves-$1.out" "receiver"; then
+        pass_check "the server still serves after: $1"
+    else
+        fail_shown "the server stopped serving after: $1 (exit $RUN_RC)" "$E2E_TMP/serves-$1.err" "$E2E_TMP/eph.err"
+    fi
+}
+
+# refused NAME WHAT PATTERN ARGS...: exit 1, one error line matching
+# PATTERN, no data.
+refused() {
+    local name=$1 what=$2 pattern=$3
+    shift 3
+    client "$name" -p "$P1" --transport quic -t 1 "$@"
+    if [ "$RC" = 1 ] && [ "$(grep -c "error" "$E2E_TMP/$name.err")" = 1 ] &&
+       has "$name.err" "$pattern" && ! has "$name.out" " sec "; then
+        pass_check "$what: exit 1, one clear line, no data"
+    else
+        fail_shown "$what (exit $RC)" "$E2E_TMP/$name.err" "$E2E_TMP/$name.out"
+    fi
+}
+
+WRONG=$(echo "$FP" | sed 's/^../00/; s/^0000/0101/')
+refused wrongpin "a wrong --tls-fingerprint" "fingerprint $FP, not the one given with --tls-fingerprint" \
+    --tls-fingerprint="$WRONG"
+serves "a wrong pin"
+refused untrusted "the self-signed certificate, unpinned" "certificate is not trusted"
+serves "an untrusting client"
+refused cc "-C with an unknown controller" "cubic, reno, bbr, bbr2" --tls-fingerprint="$FP" -C nosuch
+
+SSLKEYLOGFILE=$E2E_TMP/keys.log client insecure -p "$P1" --transport quic --tls-insecure -t 1
+if [ "$RC" = 0 ] && has insecure.err "tls-insecure" && has insecure.out "receiver"; then
+    pass_check "--tls-insecure: exit 0 with a warning"
+else
+    fail_shown "--tls-insecure (exit $RC)" "$E2E_TMP/insecure.err"
+fi
+if grep -q "^CLIENT_TRAFFIC_SECRET_0 " "$E2E_TMP/keys.log" 2>/dev/null &&
+   grep -q "^SERVER_TRAFFIC_SECRET_0 " "$E2E_TMP/keys.log"; then
+    pass_check "SSLKEYLOGFILE: the client wrote the connection's secrets"
+else
+    fail_shown "SSLKEYLOGFILE: no secrets written" "$E2E_TMP/keys.log"
+fi
+
+# Garbage at the server's port: random bytes, a truncated QUIC Initial
+# (long header, version 1, then nothing), empty datagrams, hellos of a
+# foreign cookie, a huge datagram.
+python3 - "$P1" >"$E2E_TMP/garbage.log" 2>&1 <<'EOF'
+import os, socket, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+dst = ("127.0.0.1", port)
+for i in range(300):
+    s.sendto(os.urandom(1 + i * 7 % 1400), dst)
+s.sendto(b"\xc0\x00\x00\x00\x01\x08", dst)
+s.sendto(b"", dst)
+s.sendto(b"9876" + b"x" * 37, dst)
+s.sendto(b"9876", dst)
+s.sendto(os.urandom(65000), dst)
+print("sent")
+EOF
+if is_running "$EPH"; then
+    pass_check "garbage datagrams at the port: the server is still running"
+else
+    fail_shown "garbage datagrams at the port killed the server" "$E2E_TMP/eph.err"
+fi
+serves "garbage datagrams"
+
+# ---------------------------------------------------------------- 3. mutual TLS
+(
+    cd "$E2E_TMP" || exit 1
+    ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+    # shellcheck disable=SC2086
+    openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj /CN=weir-quic-ca \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >srv.ext &&
+    openssl req $ec -keyout srv.key -out srv.csr -subj /CN=localhost &&
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile srv.ext -out srv.pem &&
+    printf 'extendedKeyUsage=clientAuth\n' >cli.ext &&
+    openssl req $ec -keyout cli.key -out cli.csr -subj /CN=weir-client &&
+    openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile cli.ext -out cli.pem
+) >"$E2E_TMP/openssl.log" 2>&1 || { fail_shown "making test certificates" "$E2E_TMP/openssl.log"; exit 1; }
+P2=$(free_port)
+if start_server mtls "$P2" --transport quic --tls-verify-client="$E2E_TMP/ca.pem"; then
+    MFP=$(fingerprint "$E2E_TMP/mtls.err")
+    client mtls-ok -p "$P2" --transport quic --tls-fingerprint="$MFP" \
+        --tls-client-cert="$E2E_TMP/cli.pem" --tls-client-key="$E2E_TMP/cli.key" -t 1
+    if [ "$RC" = 0 ] && has mtls-ok.out "receiver"; then
+        pass_check "mutual TLS: a client certificate from the CA is served"
+    else
+        fail_shown "mutual TLS with a good client certificate (exit $RC)" "$E2E_TMP/mtls-ok.err" "$E2E_TMP/mtls.err"
+    fi
+    client mtls-none -p "$P2" --transport quic --tls-fingerprint="$MFP" -t 1
+    if [ "$RC" = 1 ] && has mtls-none.err "unable to connect stream: QUIC handshake" && ! has mtls-none.out " sec "; then
+        pass_check "mutual TLS: a client without a certificate is refused in the handshake"
+    else
+        fail_shown "mutual TLS without a client certificate (exit $RC)" "$E2E_TMP/mtls-none.err" "$E2E_TMP/mtls.err"
+    fi
+else
+    fail_shown "the mutual-TLS server did not start" "$E2E_TMP/mtls.err"
+fi
+
+# A CA-issued server certificate, verified the default way: chain and name.
+P4=$(free_port)
+if start_server casrv "$P4" --transport quic --tls-cert="$E2E_TMP/srv.pem" --tls-key="$E2E_TMP/srv.key"; then
+    client ca-ok -p "$P4" --transport quic --tls-ca="$E2E_TMP/ca.pem" -t 1
+    if [ "$RC" = 0 ] && has ca-ok.out "receiver"; then
+        pass_check "--tls-cert from a CA, client with --tls-ca: chain and IP address verified"
+    else
+        fail_shown "CA-issued server certificate with --tls-ca (exit $RC)" "$E2E_TMP/ca-ok.err" "$E2E_TMP/casrv.err"
+    fi
+    client ca-name -p "$P4" --transport quic --tls-ca="$E2E_TMP/ca.pem" --tls-sni=other.example -t 1
+    if [ "$RC" = 1 ] && has ca-name.err "certificate is not trusted" && ! has ca-name.out " sec "; then
+        pass_check "--tls-sni naming another host: refused, no data"
+    else
+        fail_shown "--tls-sni naming another host (exit $RC)" "$E2E_TMP/ca-name.err"
+    fi
+else
+    fail_shown "the CA-certificate server did not start" "$E2E_TMP/casrv.err"
+fi
+
+# ---------------------------------------------------------------- 4. iperf3
+if have_iperf3; then
+    P3=$(free_port)
+    if start_listener ip3 "$P3" "$IPERF3" -s -p "$P3"; then
+        t0=$(date +%s%N)
+        client ip3c -p "$P3" --transport quic --tls-insecure -t 2
+        ms=$((($(date +%s%N) - t0) / 1000000))
+        if [ "$RC" = 1 ] && has ip3c.err "needs a weir server" && [ "$ms" -lt 5000 ] && ! has ip3c.out " sec "; then
+            pass_check "against iperf3 -s: refused in ${ms} ms with one clear line, no data"
+        else
+            fail_shown "against iperf3 -s (exit $RC, ${ms} ms)" "$E2E_TMP/ip3c.err" "$E2E_TMP/ip3c.out"
+        fi
+    else
+        fail_shown "iperf3 -s did not start" "$E2E_TMP/ip3.err"
+    fi
+else
+    skip_check "refusal by iperf3 -s" "no iperf3"
+fi
+
+# ---------------------------------------------------------------- 5. loss
+loss_case() {
+    local name=$1 dir=$2
+    shift 2
+    "${IN_NS[@]}" nft flush table inet quictest 2>/dev/null
+    "${IN_NS[@]}" nft -f - <<EOF
+table inet quictest {
+    chain in {
+        type filter hook input priority 0;
+        udp $dir 5201 numgen inc mod 37 == 36 counter drop
+    }
+}
+EOF
+    start_netns_server "$NS" "$name-s" 5201 "$WEIR" -s -1 -p 5201 -J --transport quic
+    run_bounded "$E2E_TMP/$name.out" "$E2E_TMP/$name.err" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p 5201 \
+        -J --transport quic --tls-insecure -n 20M "$@"
+    local crc=$RUN_RC
+    wait_server
+    local dropped sent rcvd retr
+    dropped=$("${IN_NS[@]}" nft -j list table inet quictest |
+              jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add')
+    if [ "${1:-}" = -R ]; then
+        sent=$(json_get "$SERVER_OUT" .end.sum_sent.bytes)
+        retr=$(json_get "$SERVER_OUT" .end.sum_sent.retransmits)
+        rcvd=$(json_get "$E2E_TMP/$name.out" .end.sum_received.bytes)
+    else
+        sent=$(json_get "$E2E_TMP/$name.out" .end.sum_sent.bytes)
+        retr=$(json_get "$E2E_TMP/$name.out" .end.sum_sent.retransmits)
+        rcvd=$(json_get "$SERVER_OUT" .end.sum_received.bytes)
+    fi
+    if [ "$crc" = 0 ] && [ "$SERVER_RC" = 0 ] && [ "$sent" = 20971520 ] && [ "$rcvd" = 20971520 ] &&
+       [ "${dropped:-0}" -gt 0 ] && [ "${retr:-0}" -ge "$dropped" ]; then
+        pass_check "$name: every 37th datagram dropped ($dropped): 20 MiB sent and received exactly, Retr $retr"
+    else
+        fail_shown "$name: exit $crc/$SERVER_RC, sent $sent, received $rcvd, dropped $dropped, Retr $retr" \
+            "$E2E_TMP/$name.err" "$SERVER_ERR"
+    fi
+}
+if ! command -v nft >/dev/null 2>&1; then
+    skip_check "loss in a network namespace" "nft not installed"
+elif ! netns_add "quictest-$$"; then
+    skip_check "loss in a network namespace" "$NETNS_WHY"
+else
+    NS=quictest-$$
+    IN_NS=(ip netns exec "$NS")
+    if ! "${IN_NS[@]}" nft add table inet quictest >/dev/null 2>&1; then
+        skip_check "loss in a network namespace" "no nftables in the namespace"
+    else
+        loss_case loss-fwd dport
+        loss_case loss-rev sport -R
+    fi
+    netns_del "$NS"
+fi
+
+finish
