@@ -177,3 +177,11 @@ int sock_block_receives(int fd, int timeout_ms)
         return -1;
     return 0;
 }
+
+int sock_receive_wait(int fd, int timeout_ms)
+{
+    if (timeout_ms > 0)
+        return sock_block_receives(fd, timeout_ms);
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -1 : 0;
+}

@@ -56,4 +56,8 @@ int sock_wait_fd(int fd, short events, uint64_t deadline_ms);
  * (SO_RCVTIMEO). Returns 0, or -1 with errno. */
 int sock_block_receives(int fd, int timeout_ms);
 
+/* lower_receive_wait: receives on fd sleep up to timeout_ms (blocking,
+ * SO_RCVTIMEO), or, with 0, fd is non-blocking again. 0, or -1 with errno. */
+int sock_receive_wait(int fd, int timeout_ms);
+
 #endif

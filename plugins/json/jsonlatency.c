@@ -21,6 +21,17 @@ jobj *jsonlatency_setup(const struct weir_report_start *s)
     add_num(o, "rate", s->latency_rate);
     json_object_object_add(o, "one_way", json_object_new_boolean(s->latency_clock != NULL));
     json_object_object_add(o, "clock", s->latency_clock ? json_object_new_string(s->latency_clock) : NULL);
+    /* --busy-poll: how this end waited for messages. */
+    if (s->latency_busy_poll) {
+        jobj *b = json_object_new_object();
+        json_object_object_add(b, "spin", json_object_new_boolean(1));
+        add_u64(b, "so_busy_poll_us", s->latency_busy_poll_us);
+        json_object_object_add(b, "so_busy_poll_error",
+                               s->latency_busy_poll_error ? json_object_new_string(s->latency_busy_poll_error) : NULL);
+        json_object_object_add(o, "busy_poll", b);
+    } else {
+        json_object_object_add(o, "busy_poll", NULL);
+    }
     return o;
 }
 

@@ -46,8 +46,10 @@ struct tcp_stream {
                                    for the last block of a -F file */
     int block_filled;           /* -F: buf holds the current block */
     uint32_t offset;            /* bytes of the current block already sent */
-    int wait_ms;                /* recv_wait made the socket blocking with this
-                                   SO_RCVTIMEO; 0 = still non-blocking */
+    int wait_ms;                /* recv_wait (or, beneath another transport,
+                                   lower_receive_wait) made the socket
+                                   blocking with this SO_RCVTIMEO; 0 = still
+                                   non-blocking */
     int payload_fd;             /* -Z: the block in a memory file, else -1 */
     int rx_flags;               /* --skip-rx-copy: MSG_TRUNC, else 0 */
     const struct weir_payload *payload; /* -F: the core's file, else NULL */
@@ -312,9 +314,11 @@ static int tcp_write_bytes(void *stream, const void *buf, size_t len, size_t *wr
 static int tcp_read_bytes(void *stream, void *buf, size_t len, size_t *got)
 {
     struct tcp_stream *s = stream;
+    /* After lower_receive_wait the first byte may be waited for. */
+    int flags = s->wait_ms ? 0 : MSG_DONTWAIT;
     *got = 0;
     for (;;) {
-        ssize_t n = recv(s->fd, buf, len, MSG_DONTWAIT);
+        ssize_t n = recv(s->fd, buf, len, flags);
         if (n > 0) {
             *got = (size_t)n;
             return WEIR_OK;
@@ -327,6 +331,21 @@ static int tcp_read_bytes(void *stream, void *buf, size_t len, size_t *got)
             return WEIR_E_AGAIN;
         return tcp_fail(s->g, WEIR_E_STREAMREAD, "recv: %s", strerror(errno));
     }
+}
+
+static int tcp_lower_receive_wait(void *stream, int timeout_ms)
+{
+    struct tcp_stream *s = stream;
+    if (!s->lower)
+        return tcp_fail(s->g, WEIR_E_UNSUPPORTED, "lower_receive_wait on a data stream");
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    if (s->wait_ms != timeout_ms) {
+        if (sock_receive_wait(s->fd, timeout_ms) < 0)
+            return tcp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
+        s->wait_ms = timeout_ms;
+    }
+    return WEIR_OK;
 }
 
 /* start.weir.streams[]: how the payload moves, whichever way the stream
@@ -588,6 +607,7 @@ static const struct weir_transport_ops ops = {
     .info = tcp_info,
     .close = tcp_close,
     .describe = tcp_describe,
+    .lower_receive_wait = tcp_lower_receive_wait,
 };
 
 static const struct weir_plugin desc = {

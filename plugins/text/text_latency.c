@@ -22,6 +22,15 @@ void text_latency_setup(const struct weir_report_start *s, text_line_fn line, vo
     snprintf(buf, sizeof buf, "Latency: %u-byte requests, %u-byte replies, %s; %s\n",
              (unsigned)s->latency_request, (unsigned)s->latency_reply, pace, clock);
     line(arg, buf);
+    if (!s->latency_busy_poll)
+        return;
+    if (s->latency_busy_poll_error)
+        snprintf(buf, sizeof buf, "Busy poll: spinning on non-blocking receives; SO_BUSY_POLL not set (%s)\n",
+                 s->latency_busy_poll_error);
+    else
+        snprintf(buf, sizeof buf, "Busy poll: spinning on non-blocking receives; SO_BUSY_POLL %u us\n",
+                 (unsigned)s->latency_busy_poll_us);
+    line(arg, buf);
 }
 
 void text_latency_header(text_line_fn line, void *arg)

@@ -279,6 +279,7 @@ static const struct weir_transport_ops ops = {
     .describe = udp_describe,
     .send_datagrams = udp_send_datagrams,
     .recv_datagrams = udp_recv_datagrams,
+    .lower_receive_wait = udp_lower_receive_wait,
 };
 
 static const struct weir_plugin desc = {

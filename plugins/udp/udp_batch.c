@@ -10,9 +10,12 @@
 #include <netinet/udp.h>
 #include <string.h>
 
+/* One message goes with sendmsg/recvmsg: the mmsg calls offer the CPU to
+ * another task after each message (cond_resched), which on a busy machine
+ * can cost a one-message exchange (--latency's probes) a scheduling round. */
 int udp_send_msgs(struct udp_stream *s, struct mmsghdr *msgs, uint32_t m)
 {
-    if (!s->no_mmsg) {
+    if (!s->no_mmsg && m > 1) {
         int r = sendmmsg(s->fd, msgs, m, MSG_DONTWAIT);
         if (r >= 0 || errno != ENOSYS)
             return r;
@@ -30,7 +33,7 @@ int udp_send_msgs(struct udp_stream *s, struct mmsghdr *msgs, uint32_t m)
 
 int udp_recv_msgs(struct udp_stream *s, struct mmsghdr *msgs, uint32_t m, int wait, int flags)
 {
-    if (!s->no_mmsg) {
+    if (!s->no_mmsg && m > 1) {
         /* wait: sleep (up to SO_RCVTIMEO) for the first datagram only. */
         int r = recvmmsg(s->fd, msgs, m, (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | flags, NULL);
         if (r >= 0 || errno != ENOSYS)

@@ -117,8 +117,9 @@ struct udp_arrival {
 struct udp_stream {
     const struct udp_global *g;
     int fd;
-    int wait_ms;                /* udp_recv_wait made fd blocking with this
-                                   SO_RCVTIMEO; 0 = non-blocking */
+    int wait_ms;                /* udp_recv_wait (beneath another transport:
+                                   udp_lower_receive_wait) made fd blocking
+                                   with this SO_RCVTIMEO; 0 = non-blocking */
     int sending;
     uint32_t blksize;
     uint32_t hdrlen;            /* UDP_HDR32 or UDP_HDR64 */
@@ -250,6 +251,8 @@ void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t se
 int udp_lower_setup(struct udp_stream *s, const struct weir_stream_config *cfg);
 int udp_send_datagrams(void *stream, const struct weir_datagram *dgs, uint32_t n, uint32_t *sent);
 int udp_recv_datagrams(void *stream, struct weir_datagram *dgs, uint32_t n, uint32_t *got);
+/* recv_datagrams may sleep up to timeout_ms for the first datagram (0: never). */
+int udp_lower_receive_wait(void *stream, int timeout_ms);
 /* send/recv on such a stream: refused, with the detail. */
 int udp_not_a_data_stream(const struct udp_stream *s);
 

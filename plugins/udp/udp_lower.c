@@ -203,7 +203,7 @@ int udp_recv_datagrams(void *stream, struct weir_datagram *dgs, uint32_t n, uint
         mh->msg_controllen = sizeof s->rxctl[i].buf;
     }
     for (;;) {
-        r = udp_recv_msgs(s, s->msgs, n, 0, 0);
+        r = udp_recv_msgs(s, s->msgs, n, s->wait_ms != 0, 0);
         if (r > 0)
             break;
         if (r == 0)
@@ -226,5 +226,20 @@ int udp_recv_datagrams(void *stream, struct weir_datagram *dgs, uint32_t n, uint
             d->addr_len = mh->msg_namelen;
     }
     *got = (uint32_t)r;
+    return WEIR_OK;
+}
+
+int udp_lower_receive_wait(void *stream, int timeout_ms)
+{
+    struct udp_stream *s = stream;
+    if (!s->lower)
+        return udp_fail(s->g, WEIR_E_UNSUPPORTED, "lower_receive_wait on a stream of iperf3's datagrams");
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    if (s->wait_ms != timeout_ms) {
+        if (sock_receive_wait(s->fd, timeout_ms) < 0)
+            return udp_fail(s->g, WEIR_E_STREAMREAD, "blocking receive: %s", strerror(errno));
+        s->wait_ms = timeout_ms;
+    }
     return WEIR_OK;
 }

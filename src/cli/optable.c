@@ -314,6 +314,11 @@ const struct optspec optable[] = {
       .help = "--latency: # bulk streams load the path while the\n"
               "probes run (after 1 s idle): idle and loaded latency,\n"
               "responsiveness in RPM; -R, --bidir and -b apply to them" },
+    { .name = "busy-poll", .where = FOR_CLIENT, .set = SETTING(latency_busy_poll),
+      .section = HELP_CLIENT,
+      .help = "--latency: both ends spin on the probe sockets instead of\n"
+              "sleeping (SO_BUSY_POLL where the kernel allows): the\n"
+              "stack's floor, for a core per end" },
     { .name = "connect-timeout", .arg = ARG_INT, .where = FOR_CLIENT, .set = SETTING(connect_timeout_ms),
       .min = 1, .max = 86400000, .unit = "ms", .what = "connect timeout",
       .section = HELP_CLIENT, .meta = " #", .help = "timeout for control connection setup (ms)" },

@@ -346,6 +346,8 @@ static int check_latency(const struct settings *s)
         if (s->latency_reply || s->latency_rate > 0 || s->latency_synced_clocks || s->latency_load)
             return usage_error("%s", "--latency-reply-size, --latency-rate, --latency-synced-clocks "
                                "and --load need --latency");
+        if (s->latency_busy_poll)
+            return usage_error("%s", "--busy-poll needs --latency");
         return 0;
     }
     if (s->file)

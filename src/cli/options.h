@@ -66,6 +66,7 @@ struct settings {
     uint32_t latency_reply;      /* --latency-reply-size, bytes, 0 = the request's */
     double latency_rate;         /* --latency-rate, requests/s per stream, 0 = back to back */
     int latency_synced_clocks;   /* --latency-synced-clocks */
+    int latency_busy_poll;       /* --busy-poll */
     int latency_same_host;       /* --loopback: both ends read one clock */
     int latency_load;            /* --load N: bulk streams beside the probes */
 

@@ -108,6 +108,13 @@ static int no_recv_datagrams(void *stream, struct weir_datagram *dgs, uint32_t n
     return WEIR_E_NOTIMPL;
 }
 
+static int no_lower_receive_wait(void *stream, int timeout_ms)
+{
+    (void)stream;
+    (void)timeout_ms;
+    return WEIR_E_NOTIMPL;
+}
+
 void hookdefaults_transport(struct weir_transport_ops *ops)
 {
     if (!ops->init) ops->init = no_init;
@@ -123,6 +130,7 @@ void hookdefaults_transport(struct weir_transport_ops *ops)
     if (!ops->read_bytes) ops->read_bytes = no_read_bytes;
     if (!ops->send_datagrams) ops->send_datagrams = no_send_datagrams;
     if (!ops->recv_datagrams) ops->recv_datagrams = no_recv_datagrams;
+    if (!ops->lower_receive_wait) ops->lower_receive_wait = no_lower_receive_wait;
 }
 
 int hookdefaults_carries_messages(const struct weir_transport_ops *ops)

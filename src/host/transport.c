@@ -126,3 +126,8 @@ int transport_recv_datagrams(const struct weir_plugin *p, void *stream, struct w
 {
     return p->transport->recv_datagrams(stream, dgs, n, got);
 }
+
+int transport_lower_receive_wait(const struct weir_plugin *p, void *stream, int timeout_ms)
+{
+    return p->transport->lower_receive_wait(stream, timeout_ms);
+}

@@ -65,4 +65,8 @@ int transport_send_datagrams(const struct weir_plugin *p, void *stream, const st
 int transport_recv_datagrams(const struct weir_plugin *p, void *stream, struct weir_datagram *dgs,
                              uint32_t n, uint32_t *got);
 
+/* Receives on a lower stream sleep up to timeout_ms (0: never); WEIR_OK,
+ * or WEIR_E_NOTIMPL when the transport cannot: poll its descriptor. */
+int transport_lower_receive_wait(const struct weir_plugin *p, void *stream, int timeout_ms);
+
 #endif

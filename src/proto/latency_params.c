@@ -19,6 +19,8 @@ void latency_params_to_json(struct json_object *o, const struct latency_params *
         json_object_object_add(l, "load_len", json_object_new_int64(p->load_len));
         json_object_object_add(l, "idle", json_object_new_double(p->idle));
     }
+    if (p->busy_poll)
+        json_object_object_add(l, "busy_poll", json_object_new_boolean(1));
     json_object_object_add(o, LATENCY_KEY, l);
 }
 
@@ -78,6 +80,13 @@ int latency_params_from_json(struct json_object *o, struct latency_params *p,
         p->load = (uint32_t)n;
         p->load_len = (uint32_t)blk;
         p->idle = idle;
+    }
+    if (json_object_object_get_ex(l, "busy_poll", &v)) {
+        if (!json_object_is_type(v, json_type_boolean)) {
+            snprintf(detail, len, "parameter %s.busy_poll must be true or false", LATENCY_KEY);
+            return WEIR_E_RECVPARAMS;
+        }
+        p->busy_poll = json_object_get_boolean(v);
     }
     p->on = 1;
     return WEIR_OK;

@@ -24,6 +24,8 @@ struct latency_params {
     uint32_t load;              /* load streams per direction, 0 = none */
     uint32_t load_len;          /* their block size */
     double idle;                /* seconds of probes alone before they start */
+    int busy_poll;              /* --busy-poll: both ends spin (SO_BUSY_POLL
+                                   where the kernel lets them) */
 };
 
 struct test_params {

@@ -159,6 +159,7 @@ static void fill_params(struct client *c)
         p->weir_latency.rate = s->latency_rate;
         p->weir_latency.load = (uint32_t)s->latency_load;
         p->weir_latency.idle = s->latency_load ? LATENCY_IDLE_S : 0;
+        p->weir_latency.busy_poll = s->latency_busy_poll;
         p->nodelay = 1;
         c->needs_weir = 1;
         t->latency_clock = s->latency_same_host ? "loopback" : s->latency_synced_clocks ? "synced" : NULL;

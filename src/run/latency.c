@@ -105,11 +105,19 @@ void latency_failed(struct lstream *ls, int rc)
 /* Wait for the stream's descriptor (events) or until ns have passed. */
 void latency_wait_fd(const struct lstream *ls, short events, uint64_t ns)
 {
+    if (ls->e->busy)
+        return;
     if (ns > STOP_CHECK_NS)
         ns = STOP_CHECK_NS;
     struct pollfd p = { .fd = ls->st->fd, .events = events };
     struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ns };
     (void)ppoll(&p, 1, &ts, NULL);
+}
+
+void latency_sleep_in_receive(struct lstream *ls)
+{
+    ls->sleeps = !ls->e->busy &&
+                 transport_lower_receive_wait(ls->e->t->transport, ls->st->ctx, STOP_CHECK_MS) == WEIR_OK;
 }
 
 /* The current window, for one update. */
@@ -166,6 +174,7 @@ int latency_start(struct test *t)
     e->n = n;
     e->datagram = !(t->transport->transport->caps & WEIR_CAP_RELIABLE);
     e->one_way = t->latency_clock != NULL;
+    e->busy = t->p.weir_latency.busy_poll;
     e->request = t->p.weir_latency.request;
     e->reply = t->p.weir_latency.reply;
     e->rate = t->p.weir_latency.rate;

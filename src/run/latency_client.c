@@ -37,7 +37,9 @@ static int send_request(struct lstream *ls)
         }
         return 0;
     }
-    struct probe_msg m = { .kind = PROBE_REQUEST, .seq = seq, .c_mono = now, .c_real = probe_realtime_ns() };
+    /* The wall clock only where one-way delays are worked out from it. */
+    struct probe_msg m = { .kind = PROBE_REQUEST, .seq = seq, .c_mono = now,
+                           .c_real = e->one_way ? probe_realtime_ns() : 0 };
     probe_encode(ls->out, &m);
     ls->out_off = 0;
     ls->out_len = e->request;
@@ -89,21 +91,25 @@ static int read_replies(struct lstream *ls)
     for (;;) {
         int rc;
         if (e->datagram) {
+            /* Back to back one reply is due at most: no batch. */
+            uint32_t n = e->rate > 0 ? RX_BATCH : 1;
             struct weir_datagram d[RX_BATCH];
-            memset(d, 0, sizeof d);
-            for (int i = 0; i < RX_BATCH; i++) {
+            memset(d, 0, n * sizeof d[0]);
+            for (uint32_t i = 0; i < n; i++) {
                 d[i].buf = ls->rx + (size_t)i * ls->rx_cap;
                 d[i].cap = ls->rx_cap;
             }
             uint32_t got = 0;
-            rc = transport_recv_datagrams(tp, ls->st->ctx, d, RX_BATCH, &got);
+            rc = transport_recv_datagrams(tp, ls->st->ctx, d, n, &got);
             if (rc == WEIR_OK) {
-                uint64_t t4 = host_now_ns(), t4_real = probe_realtime_ns();
+                uint64_t t4 = host_now_ns(), t4_real = e->one_way ? probe_realtime_ns() : 0;
                 for (uint32_t i = 0; i < got; i++)
                     if (!(d[i].flags & WEIR_DATAGRAM_TRUNCATED) && d[i].len == e->reply)
                         reply_came(ls, d[i].buf, d[i].len, t4, t4_real);
-                if (got < RX_BATCH)
+                if (got < n)
                     return 0;   /* the socket is empty (readiness tells of more): no call to learn it */
+                if (ls->sleeps && !ls->ring.outstanding)
+                    return 0;   /* no reply due: another receive would only sleep */
                 continue;
             }
         } else {
@@ -112,9 +118,12 @@ static int read_replies(struct lstream *ls)
             if (rc == WEIR_OK) {
                 ls->in_have += got;
                 if (ls->in_have == e->reply) {
-                    uint64_t t4 = host_now_ns(), t4_real = probe_realtime_ns();
+                    uint64_t t4 = host_now_ns(), t4_real = e->one_way ? probe_realtime_ns() : 0;
                     ls->in_have = 0;
                     reply_came(ls, ls->in, e->reply, t4, t4_real);
+                    /* No reply due: another receive would only sleep. */
+                    if (ls->sleeps && !ls->ring.outstanding)
+                        return 0;
                 }
                 continue;
             }
@@ -152,7 +161,7 @@ static void client_drain(struct lstream *ls)
         if ((ls->out_len && latency_flush(ls) < 0) || read_replies(ls) < 0)
             return;
         expire(ls, now, 0);
-        if (ls->ring.outstanding > 0)
+        if (ls->ring.outstanding > 0 && !LATENCY_RECEIVE_SLEEPS(ls))
             latency_wait_fd(ls, (short)(POLLIN | (ls->out_len ? POLLOUT : 0)), until - now);
     }
     if (e->datagram)
@@ -168,6 +177,9 @@ void *latency_client_main(void *arg)
     uint64_t next_slot = host_now_ns();
     /* Wake at the send time, not up to the default 50 us after it. */
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    /* Back to back, the thread waits only for replies: in the receive. */
+    if (!period)
+        latency_sleep_in_receive(ls);
     while (!latency_stopping(e)) {
         uint64_t now = host_now_ns();
         if (ls->out_len && latency_flush(ls) < 0)
@@ -191,9 +203,11 @@ void *latency_client_main(void *arg)
         } else if (!ls->ring.outstanding && !ls->out_len && share_left(ls)) {
             if (send_request(ls) < 0)
                 return NULL;
-            /* Its reply cannot be here yet: wait for it first. */
+            /* Its reply cannot be here yet: wait for it first (or read
+             * at once, when the read sleeps until it comes). */
             if (!ls->out_len) {
-                latency_wait_fd(ls, POLLIN, STOP_CHECK_NS);
+                if (!ls->sleeps)
+                    latency_wait_fd(ls, POLLIN, STOP_CHECK_NS);
                 continue;
             }
         }
@@ -211,7 +225,7 @@ void *latency_client_main(void *arg)
             wait = next_slot > now ? next_slot - now : 0;
         if (loss_due && loss_due - now < wait)
             wait = loss_due > now ? loss_due - now : 0;
-        if (wait)
+        if (wait && !LATENCY_RECEIVE_SLEEPS(ls))
             latency_wait_fd(ls, (short)(POLLIN | (ls->out_len ? POLLOUT : 0)), wait);
     }
     client_drain(ls);

@@ -16,6 +16,7 @@ struct stream;
 
 /* How often a waiting thread looks at the stop flag, at the longest. */
 #define STOP_CHECK_NS 10000000ull
+#define STOP_CHECK_MS ((int)(STOP_CHECK_NS / 1000000ull))
 /* Datagrams taken per receive call. */
 #define RX_BATCH 16
 /* The loss bound: a request without a reply for this long is lost. At
@@ -35,6 +36,9 @@ struct lstream {
     struct stream *st;
     pthread_t thread;
     int started;
+    int sleeps;                 /* its receives wait in the transport for the
+                                   next message (lower_receive_wait): no
+                                   poll before them */
 
     pthread_mutex_t lock;       /* win and cur, between this thread and
                                    the main thread's latency_take */
@@ -67,6 +71,7 @@ struct latency_engine {
     uint64_t load_from_ns;      /* --load: the idle phase's end, 0 = no load */
     int datagram;
     int one_way;
+    int busy;                   /* --busy-poll: never sleep, spin */
     uint32_t request, reply;
     double rate;
     int n;
@@ -78,8 +83,15 @@ int latency_stopping(const struct latency_engine *e);
 /* The stream failed with rc: its detail from the hook, for the main thread. */
 void latency_failed(struct lstream *ls, int rc);
 /* Wait for the stream's descriptor (events) or until ns have passed (at
- * most STOP_CHECK_NS). */
+ * most STOP_CHECK_NS); with --busy-poll return at once (the caller spins). */
 void latency_wait_fd(const struct lstream *ls, short events, uint64_t ns);
+/* The stream's receives from now on sleep in the transport until a
+ * message comes (at most STOP_CHECK_NS), where the transport can and the
+ * test does not spin: sets ls->sleeps. One system call per message
+ * instead of a poll and a receive. */
+void latency_sleep_in_receive(struct lstream *ls);
+/* Nothing to write, and the next receive sleeps: no need to poll. */
+#define LATENCY_RECEIVE_SLEEPS(ls) ((ls)->sleeps && !(ls)->out_len)
 /* The current window, locked for one update; then unlock it. */
 struct latency_window *latency_lock_window(struct lstream *ls);
 void latency_unlock_window(struct lstream *ls);

@@ -43,15 +43,17 @@ static int echo_datagrams(struct lstream *ls)
 {
     struct latency_engine *e = ls->e;
     const struct weir_plugin *tp = e->t->transport;
+    /* Back to back the client has one request out at most: no batch. */
+    uint32_t batch = e->rate > 0 ? RX_BATCH : 1;
     for (;;) {
         struct weir_datagram d[RX_BATCH], r[RX_BATCH];
-        memset(d, 0, sizeof d);
-        for (int i = 0; i < RX_BATCH; i++) {
+        memset(d, 0, batch * sizeof d[0]);
+        for (uint32_t i = 0; i < batch; i++) {
             d[i].buf = ls->rx + (size_t)i * ls->rx_cap;
             d[i].cap = ls->rx_cap;
         }
         uint32_t got = 0, n = 0;
-        int rc = transport_recv_datagrams(tp, ls->st->ctx, d, RX_BATCH, &got);
+        int rc = transport_recv_datagrams(tp, ls->st->ctx, d, batch, &got);
         if (rc == WEIR_E_AGAIN)
             return 0;
         if (rc != WEIR_OK) {
@@ -80,7 +82,7 @@ static int echo_datagrams(struct lstream *ls)
             }
             done += sent;
         }
-        if (got < RX_BATCH)
+        if (got < batch)
             return 0;           /* the socket is empty (readiness tells of more): no call to learn it */
     }
 }
@@ -125,12 +127,14 @@ void *latency_server_main(void *arg)
 {
     struct lstream *ls = arg;
     struct latency_engine *e = ls->e;
+    latency_sleep_in_receive(ls);
     while (!latency_stopping(e) && !atomic_load_explicit(&ls->st->failed, memory_order_relaxed)) {
         if (ls->out_len && latency_flush(ls) < 0)
             break;
         if ((e->datagram ? echo_datagrams(ls) : echo_bytes(ls)) < 0)
             break;
-        latency_wait_fd(ls, ls->out_len ? POLLOUT : POLLIN, STOP_CHECK_NS);
+        if (!LATENCY_RECEIVE_SLEEPS(ls))
+            latency_wait_fd(ls, ls->out_len ? POLLOUT : POLLIN, STOP_CHECK_NS);
     }
     return NULL;
 }

@@ -4,6 +4,7 @@
 #include "proto/netutil.h"
 #include "run/workers.h"
 #include "run/latency.h"
+#include "run/busy_poll.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -133,6 +134,9 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
         st->latency_reply = t->p.weir_latency.reply;
         st->latency_rate = t->p.weir_latency.rate;
         st->latency_clock = t->latency_clock;
+        st->latency_busy_poll = t->p.weir_latency.busy_poll;
+        st->latency_busy_poll_us = t->busy_poll_us;
+        st->latency_busy_poll_error = t->busy_poll_errno ? strerror(t->busy_poll_errno) : NULL;
     }
 }
 
@@ -173,6 +177,8 @@ int session_begin(struct session *ss)
         t->workers_from = test_probe_count(t);
         if (latency_report_init(&ss->lr, t->workers_from))
             rc = WEIR_E_NOMEM;
+        if (t->p.weir_latency.busy_poll)
+            busy_poll_apply(t);
     } else {
         test_share_budget(t);
         rc = start_workers(t);

@@ -108,6 +108,10 @@ struct test {
     /* --latency (run/latency.h): every stream carries probes, moved by
      * the probe engine instead of the workers. */
     struct latency_engine *latency;
+    /* --busy-poll (run/busy_poll.h): SO_BUSY_POLL as set on the probe
+     * sockets, µs (0: not set), or why not (an errno, 0: it was). */
+    uint32_t busy_poll_us;
+    int busy_poll_errno;
     const char *latency_clock;  /* client: why one-way delays are measured
                                    ("loopback", "synced"), NULL: not */
     /* --load: the streams from index workers_from on are bulk load, moved

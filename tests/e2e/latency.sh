@@ -4,7 +4,8 @@
 # exactly, intervals adding up to the end, percentiles in order), -P,
 # --latency-rate, the reply size, one-way delays with --loopback only,
 # the text table, --json-stream, the refusals (a plain iperf3 server within
-# 5 s, options that make no sense with it), and lost probes counted exactly
+# 5 s, options that make no sense with it), --busy-poll (said in the
+# start), and lost probes counted exactly
 # over nftables drops in a network namespace of its own (skipped without
 # root or nft). No timing is asserted: loopback round trips are whatever
 # the machine gives.
@@ -123,6 +124,30 @@ omit_case() {
         ge("omitted intervals"; ([$C.intervals[] | select(.latency.sum.omitted)] | length); 1),
         eq("nothing counted in them"; ([$C.intervals[] | select(.latency.sum.omitted)
                                         | .latency.sum.rtt.count + .latency.sum.sent] | add); 0)'
+}
+
+# --busy-poll: both ends spin; the counts are those of any -k test, and the
+# start says how this end waited: SO_BUSY_POLL as the kernel reports it,
+# or why it could not be set (without CAP_NET_ADMIN above
+# net.core.busy_read), never both. The text start line says it too.
+busy_case() {
+    local transport
+    for transport in tcp udp; do
+        latency_run "busy-$transport" --transport "$transport" --busy-poll -k 200 || return
+        jq_check --argjson n 200 "$LAT_CHECKS"
+        jq_check '
+            $C.start.weir.latency.busy_poll as $B
+            | eq("busy_poll.spin"; $B.spin; true),
+              (if ($B.so_busy_poll_us > 0) == ($B.so_busy_poll_error == null) then empty
+               else "SO_BUSY_POLL: a value or a reason, one of them: \($B | tojson)" end),
+              eq("lost on loopback"; $C.end.latency.sum.lost; 0)'
+    done
+    latency_run plain -k 10 || return
+    jq_check 'eq("busy_poll without --busy-poll"; $C.start.weir.latency.busy_poll; null)'
+    run_bounded "$CASE_DIR/busy.out" "$CASE_DIR/busy.err" "$WEIR" --loopback --latency -u --busy-poll -k 50
+    expect_eq "--loopback --busy-poll exit status" "$RUN_RC" 0 || return
+    grep -Eq '^Busy poll: spinning on non-blocking receives; SO_BUSY_POLL ([0-9]+ us|not set \(.+\))$' \
+        "$CASE_DIR/busy.out" || fail "no busy-poll start line: $(oneline "$CASE_DIR/busy.out")"
 }
 
 # -l and --latency-reply-size: the server reads exactly the requests.
@@ -288,6 +313,7 @@ refusal_case() {
     refused --load 2 "need --latency"
     refused --latency --load 1 -k 10 "--load cannot be used with -n or -k"
     refused --latency --load 1 -t 1 "--load needs -t longer than the idle phase"
+    refused --busy-poll "--busy-poll needs --latency"
     refused --latency -l 20 "--latency needs requests of at least 48 bytes"
     refused --latency -u -l 60000 --latency-reply-size 70000 "requests and replies of at most"
 }
@@ -337,6 +363,7 @@ for transport in tcp udp tls quic; do
 done
 run_case "udp --latency-rate 200 -k 100: every request accounted for" rate_case
 run_case "tcp -l 100 --latency-reply-size 1000: sizes as asked" size_case
+run_case "--busy-poll over tcp and udp: counts, and the start says how" busy_case
 run_case "udp -O 1: the omit period not counted" omit_case
 run_case "-n 1050 -l 100: 11 probes; -P 3 -k 2: two" amount_case
 run_case "--loopback: one-way delays, JSON and text" loopback_case

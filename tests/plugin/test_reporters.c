@@ -1707,7 +1707,7 @@ static void test_json_latency(void)
     CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\"latency\":{\"request_bytes\":64,\"reply_bytes\":64,\"rate\":0,"
-                                              "\"one_way\":false,\"clock\":null}"));
+                                              "\"one_way\":false,\"clock\":null,\"busy_poll\":null}"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\"latency\":{\"streams\":[{\"socket\":5,\"start\":0,\"end\":1,"
                                               "\"seconds\":1,\"sent\":100,\"lost\":2,\"missed\":0,\"rtt\":{\"count\":98,"
                                               "\"min_us\":15.25,\"mean_us\":17.5,\"p50_us\":16.75,\"p90_us\":18,"

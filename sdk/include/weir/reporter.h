@@ -151,6 +151,17 @@ struct weir_report_start {
                                    (one host) or "synced" (the user said
                                    so, --latency-synced-clocks); NULL: round
                                    trips only */
+    int latency_busy_poll;      /* --busy-poll: this end's probe threads
+                                   spin on non-blocking receives (the
+                                   client asks the server to do the same) */
+    uint32_t latency_busy_poll_us; /* SO_BUSY_POLL on this end's probe
+                                   sockets, in µs as the kernel reports
+                                   it; 0 = not set */
+    const char *latency_busy_poll_error; /* with busy_poll: why SO_BUSY_POLL
+                                   could not be set (the system's message:
+                                   "Operation not permitted" without
+                                   CAP_NET_ADMIN above net.core.busy_read),
+                                   NULL when it was */
 };
 
 /* The numbers of one stream, or a sum of streams, over one span of time

@@ -540,6 +540,17 @@ struct weir_transport_ops {
      * stream_fd does not announce: call recv_datagrams right after
      * server_accept. */
     int (*recv_datagrams)(void *stream, struct weir_datagram *dgs, uint32_t n, uint32_t *got);
+
+    /* 2.1 */
+    /* optional, beneath another transport: from now on read_bytes and
+     * recv_datagrams on this lower stream may sleep in the kernel's
+     * receive call until the first byte or datagram comes, for up to
+     * timeout_ms (then WEIR_E_AGAIN, as when nothing was there); 0 makes
+     * them return at once again. Writes and sends stay non-blocking. The
+     * core uses it for --latency's probes: one receive call per reply
+     * instead of a poll and a receive. Without the hook (WEIR_E_NOTIMPL)
+     * the caller waits for stream_fd's readiness. */
+    int (*lower_receive_wait)(void *stream, int timeout_ms);
 };
 
 #ifdef __cplusplus
