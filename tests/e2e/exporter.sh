@@ -334,18 +334,33 @@ case_scrape_timeout() {
         fail "2 s scrape timeout: no reason: $(body_of short | grep failure)"
     get bad "/probe?target=127.0.0.1:$WPORT&module=long" "" "" soon
     expect_status bad 400 "a scrape timeout header of 'soon'"
-    # A client giving up (killed after 1 s, its socket closed) ends the
-    # 20 s test; the next probe finds the slot free.
-    timeout -k 1 1 python3 "$GET" "http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$WPORT&module=long" \
-        >/dev/null 2>&1
-    local n
+    # A client giving up (killed once its probe's test runs, its socket
+    # closed) ends the 20 s test; the next probe finds the slot free. Killed
+    # only once the test runs: on a loaded machine the client may take
+    # longer than any fixed delay to send its request.
+    python3 "$GET" "http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$WPORT&module=long" \
+        >/dev/null 2>&1 &
+    local gone=$! n
+    for n in $(seq 100); do
+        [ -n "$(pgrep -P "$XPID")" ] && break
+        sleep 0.1
+    done
+    [ -n "$(pgrep -P "$XPID")" ] || fail "the probe's test did not start within 10 s"
+    kill -9 "$gone" 2>/dev/null
+    wait "$gone" 2>/dev/null
     for n in $(seq 50); do
         [ -z "$(pgrep -P "$XPID")" ] && break
         sleep 0.1
     done
     [ -z "$(pgrep -P "$XPID")" ] || fail "the test of a probe whose client went away still runs"
-    get m "/metrics"
+    # Counted once the probe's thread has reaped the test: poll briefly.
     local want
+    for n in $(seq 20); do
+        get m "/metrics"
+        body_of m | grep -qxF 'weir_exporter_probes_running 0' &&
+            body_of m | grep -qxF 'weir_exporter_probe_failures_total{reason="client_gone"} 1' && break
+        sleep 0.1
+    done
     for want in 'weir_exporter_probe_failures_total{reason="client_gone"} 1' \
                 'weir_exporter_probe_failures_total{reason="scrape_timeout"} 1' \
                 'weir_exporter_probes_refused_total{code="400"} 1' 'weir_exporter_probes_running 0'; do
