@@ -30,10 +30,11 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <weir/weir.h>
 
+#include "fingerprint.h"
 #include "hostcall.h"
 
-#define QUIC_FP_LEN 32                  /* SHA-256 */
-#define QUIC_FP_TEXT (QUIC_FP_LEN * 3)  /* "AB:CD:...:EF" and a NUL */
+#define QUIC_FP_LEN FP_LEN
+#define QUIC_FP_TEXT FP_TEXT
 /* weir's own ALPN: only a weir peer speaks this protocol on a stream. */
 #define QUIC_ALPN "weir-perf/1"
 /* Used when the core passes timeout_ms == 0. */
@@ -186,8 +187,6 @@ gnutls_certificate_credentials_t quic_server_cred(struct quic_global *g);
 /* A GnuTLS session for s, configured for ngtcp2 (host: the -c name, or
  * NULL on a server). WEIR_OK or a code with the error set. */
 int quic_tls_session(struct quic_stream *s, const char *host);
-void quic_fp_text(const unsigned char fp[QUIC_FP_LEN], char out[QUIC_FP_TEXT]);
-int quic_fp_parse(const char *text, unsigned char fp[QUIC_FP_LEN]);
 
 /* ---- quic_conn.c ---- */
 /* ngtcp2's congestion controller for -C NAME: 0, or -1 when unknown. */

@@ -27,40 +27,7 @@
 #define QUIC_PRIORITY "%DISABLE_TLS13_COMPAT_MODE:NORMAL:-VERS-ALL:+VERS-TLS1.3:" \
                       "-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-GCM"
 
-/* ---- fingerprints, in tls's form ---- */
-
-void quic_fp_text(const unsigned char fp[QUIC_FP_LEN], char out[QUIC_FP_TEXT])
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (int i = 0; i < QUIC_FP_LEN; i++) {
-        out[3 * i] = hex[fp[i] >> 4];
-        out[3 * i + 1] = hex[fp[i] & 15];
-        out[3 * i + 2] = i + 1 < QUIC_FP_LEN ? ':' : '\0';
-    }
-}
-
-int quic_fp_parse(const char *text, unsigned char fp[QUIC_FP_LEN])
-{
-    int n = 0, half = -1;
-    if (strncasecmp(text, "sha256 fingerprint=", 19) == 0)
-        text += 19;
-    else if (strncasecmp(text, "sha256:", 7) == 0)
-        text += 7;
-    for (const char *p = text; *p; p++) {
-        if (*p == ':' || *p == ' ')
-            continue;
-        if (!isxdigit((unsigned char)*p) || n == QUIC_FP_LEN)
-            return -1;
-        int v = isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10;
-        if (half < 0) {
-            half = v;
-        } else {
-            fp[n++] = (unsigned char)(half << 4 | v);
-            half = -1;
-        }
-    }
-    return n == QUIC_FP_LEN && half < 0 ? 0 : -1;
-}
+/* ---- fingerprints ---- */
 
 static int fp_of_der(const gnutls_datum_t *der, unsigned char fp[QUIC_FP_LEN])
 {
@@ -92,7 +59,7 @@ int quic_settings_read(struct quic_global *g)
         return rc;
     const char *pin = weir_param_string(g->host, NULL, "tls-fingerprint", NULL);
     if (pin) {
-        if (quic_fp_parse(pin, set->pin) < 0)
+        if (fp_parse(pin, set->pin) < 0)
             return quic_fail(g, WEIR_E_USAGE, "--tls-fingerprint \"%s\": expected a SHA-256 "
                              "fingerprint, 64 hex digits (colons optional)", pin);
         set->have_pin = 1;
@@ -154,7 +121,7 @@ static int verify_peer(gnutls_session_t session)
     if (!chain || n == 0)
         return refuse(s, "the %s sent no certificate%s", s->is_client ? "server" : "client", "");
     if (fp_of_der(&chain[0], fp) == 0)
-        quic_fp_text(fp, text);
+        fp_text(fp, text);
     if (s->is_client && set->insecure)
         return 0;
     if (s->is_client && set->have_pin)
@@ -279,7 +246,7 @@ static gnutls_certificate_credentials_t build_server(struct quic_global *g, char
     }
     gnutls_certificate_set_verify_function(cred, verify_peer);
     char text[QUIC_FP_TEXT];
-    quic_fp_text(g->own_fp, text);
+    fp_text(g->own_fp, text);
     /* tls's line, word for word: scripts read the fingerprint from it. */
     quic_log(g, WEIR_LOG_INFO, "TLS certificate SHA-256 fingerprint %s (%s; clients can pin it "
              "with --tls-fingerprint)", text, set->cert ? set->cert : "ephemeral, self-signed");

@@ -1,5 +1,5 @@
 /* tls transport: the server's ephemeral self-signed certificate, and
- * SHA-256 fingerprints (computing, printing, parsing). */
+ * SHA-256 fingerprints (their text: plugins/common/fingerprint.c). */
 #include "tls_int.h"
 
 #include <ctype.h>
@@ -20,47 +20,8 @@ int tls_fingerprint(X509 *cert, unsigned char fp[TLS_FP_LEN])
     return 0;
 }
 
-void tls_fp_text(const unsigned char fp[TLS_FP_LEN], char out[TLS_FP_TEXT])
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (int i = 0; i < TLS_FP_LEN; i++) {
-        out[3 * i] = hex[fp[i] >> 4];
-        out[3 * i + 1] = hex[fp[i] & 15];
-        out[3 * i + 2] = i + 1 < TLS_FP_LEN ? ':' : '\0';
-    }
-}
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
-int tls_fp_parse(const char *text, unsigned char fp[TLS_FP_LEN])
-{
-    int n = 0, half = -1;
-    /* As `openssl x509 -fingerprint` prints it, or without the prefix. */
-    if (strncasecmp(text, "sha256 fingerprint=", 19) == 0)
-        text += 19;
-    else if (strncasecmp(text, "sha256:", 7) == 0)
-        text += 7;
-    for (const char *p = text; *p; p++) {
-        if (*p == ':' || *p == ' ')
-            continue;
-        int v = hexval((unsigned char)*p);
-        if (v < 0 || n == TLS_FP_LEN)
-            return -1;
-        if (half < 0) {
-            half = v;
-        } else {
-            fp[n++] = (unsigned char)(half << 4 | v);
-            half = -1;
-        }
-    }
-    return n == TLS_FP_LEN && half < 0 ? 0 : -1;
-}
 
 static int add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
 {

@@ -131,7 +131,7 @@ int tls_settings_read(struct tls_global *g)
         (rc = opt_value(g, "tls-fingerprint", &v)) != WEIR_OK)
         return rc;
     if (v) {
-        if (tls_fp_parse(v, set->pin) < 0)
+        if (fp_parse(v, set->pin) < 0)
             return tls_fail(g, WEIR_E_USAGE, "--tls-fingerprint \"%s\": expected a SHA-256 "
                             "fingerprint, 64 hex digits (colons optional)", v);
         set->have_pin = 1;
@@ -273,7 +273,7 @@ static SSL_CTX *build_server(struct tls_global *g, char *why, size_t whylen)
     unsigned char fp[TLS_FP_LEN];
     char text[TLS_FP_TEXT];
     if (tls_fingerprint(SSL_CTX_get0_certificate(ctx), fp) == 0) {
-        tls_fp_text(fp, text);
+        fp_text(fp, text);
         /* Info lines always show (only debug ones need --debug). */
         tls_log(g, WEIR_LOG_INFO, "TLS certificate SHA-256 fingerprint %s (%s; clients can pin it "
                 "with --tls-fingerprint)", text, set->cert ? set->cert : "ephemeral, self-signed");

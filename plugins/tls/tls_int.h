@@ -26,10 +26,11 @@
 #include <openssl/ssl.h>
 #include <weir/weir.h>
 
+#include "fingerprint.h"
 #include "hostcall.h"
 
-#define TLS_FP_LEN 32                   /* SHA-256 */
-#define TLS_FP_TEXT (TLS_FP_LEN * 3)    /* "AB:CD:...:EF" and a NUL */
+#define TLS_FP_LEN FP_LEN
+#define TLS_FP_TEXT FP_TEXT
 #define TLS_READY 0x57                  /* 'W' */
 /* Used when the core passes timeout_ms == 0 (as tcp does). */
 #define TLS_DEFAULT_TIMEOUT_MS 10000u
@@ -136,9 +137,6 @@ void tls_ssl_errors(char *buf, size_t len);
 /* ---- tls_cert.c: the ephemeral certificate, fingerprints ---- */
 int tls_make_cert(EVP_PKEY **key, X509 **cert, char *why, size_t whylen);
 int tls_fingerprint(X509 *cert, unsigned char fp[TLS_FP_LEN]);
-void tls_fp_text(const unsigned char fp[TLS_FP_LEN], char out[TLS_FP_TEXT]);
-/* Hex, with or without colons (or spaces). 0, or -1 when malformed. */
-int tls_fp_parse(const char *text, unsigned char fp[TLS_FP_LEN]);
 
 /* ---- tls_verify.c: the client's decision about the server ---- */
 int tls_verify_cb(int ok, X509_STORE_CTX *xs);

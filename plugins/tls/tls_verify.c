@@ -90,7 +90,7 @@ int tls_verify_explain(const struct tls_handshake_state *hs, SSL *ssl, char *buf
 {
     char fp[TLS_FP_TEXT] = "unknown";
     if (hs->have_leaf)
-        tls_fp_text(hs->leaf_fp, fp);
+        fp_text(hs->leaf_fp, fp);
     if (hs->pin_mismatch) {
         snprintf(buf, len, "the server's certificate has SHA-256 fingerprint %s, not the one given "
                  "with --tls-fingerprint", fp);
