@@ -69,6 +69,9 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
         fact_uint(l, "test", (uint64_t)ss->test_no);
     if (t->stream_tag)
         fact_bool(l, "stream_tag", 1);
+    /* --load-transport: the load streams' own (the probes' is transport). */
+    if (t->load_transport)
+        fact_string(l, "load_transport", t->load_transport->name);
     st->n_weir_facts = l->n;
     st->weir_facts = l->items;
     /* Every stream, if the transport described any (it may have nothing
@@ -78,7 +81,7 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
         struct fact_list *sl = &ss->sb.stream_facts[i];
         facts_clear(sl);
         struct weir_fact_sink sink = facts_sink(sl);
-        if (transport_describe(t->transport, t->streams[i].ctx, &sink) == WEIR_OK)
+        if (transport_describe(t->streams[i].tp, t->streams[i].ctx, &sink) == WEIR_OK)
             st->streams_described = 1;
         else
             facts_clear(sl);
@@ -294,7 +297,7 @@ void session_stop(struct session *ss, uint64_t now)
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];
         st->final_info.struct_size = sizeof st->final_info;
-        st->final_info_valid = st->ctx && transport_info(t->transport, st->ctx, &st->final_info) == WEIR_OK
+        st->final_info_valid = st->ctx && transport_info(st->tp, st->ctx, &st->final_info) == WEIR_OK
                                && st->final_info.valid;
     }
 }

@@ -79,10 +79,14 @@ void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_
     out->sender = v[0]->sender;
     out->omitted = v[0]->omitted;
     out->start = v[0]->start;
-    out->datagram = v[0]->datagram;
-    out->has_retransmits = v[0]->has_retransmits;
     double jitter = 0;
+    size_t datagrams = 0;
+    /* --load-transport: streams of two transports; a figure counts where
+     * some stream has it, jitter is the datagram streams' mean. */
     for (size_t i = 0; i < n; i++) {
+        out->datagram |= v[i]->datagram;
+        out->has_retransmits |= v[i]->has_retransmits;
+        datagrams += v[i]->datagram != 0;
         out->bytes += v[i]->bytes;
         if (v[i]->end > out->end)
             out->end = v[i]->end;
@@ -94,7 +98,7 @@ void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_
         out->packets = wrap_add(out->packets, v[i]->packets);
         out->out_of_order = wrap_add(out->out_of_order, v[i]->out_of_order);
     }
-    out->jitter_ms = jitter / (double)n;
+    out->jitter_ms = jitter / (double)(datagrams ? datagrams : n);
     out->bits_per_second = rate_of(out->bytes, out->seconds);
     out->lost_percent = loss_percent(out->lost_packets, out->packets);
 }
@@ -129,7 +133,7 @@ static void sum_groups(const struct test *t, const struct weir_report_sample *sa
  * receiving socket's included. Only sending streams show them per interval. */
 static int wants_info(const struct test *t, const struct stream *st)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
+    const struct weir_transport_ops *ops = st->tp->transport;
     return (ops->caps & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
 }
 
@@ -150,11 +154,11 @@ static void track_info(struct stream *st, const struct weir_stream_info *info)
 void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
                     struct weir_report_interval *out)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
     double start = (double)(t->interval_start_ns - t->start_ns) / 1e9;
     double end = (double)(now - t->start_ns) / 1e9;
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];
+        const struct weir_transport_ops *ops = st->tp->transport;
         struct weir_counters c = st->ctr;
         struct weir_report_sample *s = &b->samples[i];
         memset(s, 0, sizeof *s);
@@ -167,7 +171,7 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
         s->bytes = c.bytes - st->at_interval.bytes;
         s->bits_per_second = rate_of(s->bytes, s->seconds);
         struct weir_stream_info info = { .struct_size = sizeof info };
-        if (wants_info(t, st) && transport_info(t->transport, st->ctx, &info) == WEIR_OK && info.valid) {
+        if (wants_info(t, st) && transport_info(st->tp, st->ctx, &info) == WEIR_OK && info.valid) {
             track_info(st, &info);
             if (st->sending) {
                 s->has_retransmits = 1;
@@ -185,7 +189,7 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
         struct fact_list *l = &b->interval_facts[i];
         facts_clear(l);
         struct weir_fact_sink sink = facts_sink(l);
-        if (transport_describe_interval(t->transport, st->ctx, &sink) != WEIR_OK)
+        if (transport_describe_interval(st->tp, st->ctx, &sink) != WEIR_OK)
             facts_clear(l);
         s->n_facts = l->n;
         s->facts = l->items;
@@ -211,10 +215,9 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
 }
 
 /* Local totals of a stream since the omit period ended. */
-static void local_sample(const struct test *t, struct stream *st, double seconds,
-                         struct weir_report_sample *s)
+static void local_sample(struct stream *st, double seconds, struct weir_report_sample *s)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
+    const struct weir_transport_ops *ops = st->tp->transport;
     struct weir_counters c = st->ctr;
     memset(s, 0, sizeof *s);
     s->socket = st->fd;
@@ -266,7 +269,7 @@ static void peer_sample(const struct test *t, const struct stream *st, double se
         s->has_retransmits = 1;
         s->retransmits = p->retransmits;
     }
-    if (test_is_datagram(t)) {
+    if (st->tp->transport->caps & WEIR_CAP_DATAGRAM) {
         s->datagram = 1;
         s->packets = wrap_sub(p->packets, p->omitted_packets);
         if (st->sending) {
@@ -322,7 +325,7 @@ void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out)
         e->sending = st->sending;
         struct weir_report_sample *mine = st->sending ? &e->sender : &e->receiver;
         struct weir_report_sample *theirs = st->sending ? &e->receiver : &e->sender;
-        local_sample(t, st, seconds, mine);
+        local_sample(st, seconds, mine);
         if (st->sending) {
             e->has_sender = 1;
             local_retrans |= mine->has_retransmits;
@@ -377,10 +380,12 @@ void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out)
     for (int i = 0; i < t->n_streams && !local_cc; i++)
         if (t->streams[i].congestion[0])
             local_cc = t->streams[i].congestion;
-    int local_sends = 0;
-    for (int i = 0; i < t->n_streams; i++)
+    int local_sends = 0, congestion = 0;
+    for (int i = 0; i < t->n_streams; i++) {
         local_sends |= t->streams[i].sending;
-    if (t->transport->transport->caps & WEIR_CAP_CONGESTION) {
+        congestion |= (t->streams[i].tp->transport->caps & WEIR_CAP_CONGESTION) != 0;
+    }
+    if (congestion) {
         if (local_sends) {
             out->sender_tcp_congestion = local_cc;
             out->receiver_tcp_congestion = t->peer_congestion;
