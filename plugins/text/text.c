@@ -545,7 +545,7 @@ static int text_test_end(void *ctx, const struct weir_report_end *e)
         text_latency_header(latency_line, t);
         text_latency_rows(e->latency, e->n_latency, e->latency_sum, latency_line, t);
         if (WEIR_HAS_FIELD(e, working) && e->working)
-            text_latency_working(e->working, latency_line, t);
+            text_latency_working(e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL, latency_line, t);
     } else {
         transfer_summary(t, e);
     }

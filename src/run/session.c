@@ -237,6 +237,7 @@ void session_tick(struct session *ss, uint64_t now)
     uint64_t load_from = latency_load_from(t);
     if (load_from && !t->load_start_ns && now >= load_from && atomic_load(&t->phase) == PHASE_RUN)
         start_load(t, now);
+    latency_report_sample(&ss->lr, t, now);
     if (t->omitting) {
         uint64_t omit_end = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
         if (now >= omit_end) {
@@ -260,6 +261,9 @@ int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms)
     uint64_t load_from = latency_load_from(&ss->t);
     if (load_from && !ss->t.load_start_ns && (!next || load_from < next))
         next = load_from;
+    uint64_t sample = latency_report_due(&ss->lr);
+    if (sample && (!next || sample < next))
+        next = sample;
     if (!next)
         return cap_ms;
     if (next <= now)
@@ -320,6 +324,7 @@ void session_report_end(struct session *ss)
     ss->summary.n_latency = 0;
     ss->summary.latency = ss->summary.latency_sum = NULL;
     ss->summary.working = NULL;
+    ss->summary.load = NULL;
 }
 
 int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)

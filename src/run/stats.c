@@ -79,12 +79,13 @@ void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_
     out->sender = v[0]->sender;
     out->omitted = v[0]->omitted;
     out->start = v[0]->start;
+    out->datagram = v[0]->datagram;
     double jitter = 0;
     size_t datagrams = 0;
-    /* --load-transport: streams of two transports; a figure counts where
-     * some stream has it, jitter is the datagram streams' mean. */
+    /* --load-transport: streams of two transports, the test's first (its
+     * layout is the sum's); retransmits count where some stream has them,
+     * jitter is the datagram streams' mean. */
     for (size_t i = 0; i < n; i++) {
-        out->datagram |= v[i]->datagram;
         out->has_retransmits |= v[i]->has_retransmits;
         datagrams += v[i]->datagram != 0;
         out->bytes += v[i]->bytes;
