@@ -32,6 +32,7 @@
 
 #include "fingerprint.h"
 #include "hostcall.h"
+#include "trust.h"
 
 #define QUIC_FP_LEN FP_LEN
 #define QUIC_FP_TEXT FP_TEXT
@@ -64,7 +65,7 @@
  * every second ack-eliciting packet: RFC 9000, section 13.2.2). */
 #define QUIC_PROBE_ACK_EVERY 2u
 
-/* The plugin's own options (the others are tls's, quic_tls.c). */
+/* The plugin's own options (the others are tls's: plugins/common/trust.h). */
 #define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
 #define QUIC_OPT_STREAMS "quic-streams"
 /* --quic-streams: concurrent QUIC streams per connection, at most this
@@ -75,14 +76,7 @@
 struct quic_settings {
     int no_loss_count;
     uint32_t streams;           /* --quic-streams, 1 without it */
-    const char *ca_file;
-    int have_pin;
-    unsigned char pin[QUIC_FP_LEN];
-    int insecure;
-    const char *sni;
-    const char *client_cert, *client_key;
-    const char *cert, *key;
-    const char *verify_client;
+    struct trust_settings trust; /* the options tls shares */
 };
 
 struct quic_global {

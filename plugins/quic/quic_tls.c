@@ -1,4 +1,5 @@
-/* quic transport: TLS 1.3 inside QUIC, by GnuTLS. The options, the
+/* quic transport: TLS 1.3 inside QUIC, by GnuTLS. The options (the trust
+ * options, which tls shares, are read by plugins/common/trust.c), the
  * credentials of each role (the server's ephemeral self-signed certificate
  * and its fingerprint), and the decision about the peer:
  *
@@ -13,12 +14,9 @@
 #include "quic_int.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <unistd.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
@@ -36,48 +34,19 @@ static int fp_of_der(const gnutls_datum_t *der, unsigned char fp[QUIC_FP_LEN])
 
 /* ---- options ---- */
 
-static int opt_file(struct quic_global *g, const char *name, const char **out)
-{
-    *out = weir_param_string(g->host, NULL, name, NULL);
-    if (*out && access(*out, R_OK) != 0)
-        return quic_fail(g, WEIR_E_USAGE, "--%s %s: cannot read it", name, *out);
-    return WEIR_OK;
-}
-
 int quic_settings_read(struct quic_global *g)
 {
     struct quic_settings *set = &g->set;
     int rc;
     memset(set, 0, sizeof *set);
-    set->sni = weir_param_string(g->host, NULL, "tls-sni", NULL);
-    if ((rc = opt_file(g, "tls-ca", &set->ca_file)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-client-cert", &set->client_cert)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-client-key", &set->client_key)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-cert", &set->cert)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-key", &set->key)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-verify-client", &set->verify_client)) != WEIR_OK)
+    if ((rc = trust_read(g->host, &set->trust)) != WEIR_OK)
         return rc;
-    const char *pin = weir_param_string(g->host, NULL, "tls-fingerprint", NULL);
-    if (pin) {
-        if (fp_parse(pin, set->pin) < 0)
-            return quic_fail(g, WEIR_E_USAGE, "--tls-fingerprint \"%s\": expected a SHA-256 "
-                             "fingerprint, 64 hex digits (colons optional)", pin);
-        set->have_pin = 1;
-    }
-    set->insecure = weir_param_flag(g->host, NULL, "tls-insecure");
     set->no_loss_count = weir_param_flag(g->host, NULL, QUIC_OPT_NO_LOSS_COUNT);
     uint64_t streams = weir_param_uint(g->host, NULL, QUIC_OPT_STREAMS, 1);
     if (streams < 1 || streams > QUIC_MAX_STREAMS)
         return quic_fail(g, WEIR_E_USAGE, "--%s %llu: 1 to %u QUIC streams per connection", QUIC_OPT_STREAMS,
                          (unsigned long long)streams, QUIC_MAX_STREAMS);
     set->streams = (uint32_t)streams;
-    if (set->insecure && (set->have_pin || set->ca_file))
-        return quic_fail(g, WEIR_E_USAGE, "--tls-insecure turns verification off; it cannot be "
-                         "combined with --tls-fingerprint or --tls-ca");
-    if (set->client_key && !set->client_cert)
-        return quic_fail(g, WEIR_E_USAGE, "--tls-client-key needs --tls-client-cert");
-    if (set->key && !set->cert)
-        return quic_fail(g, WEIR_E_USAGE, "--tls-key needs --tls-cert");
     return WEIR_OK;
 }
 
@@ -102,7 +71,7 @@ static int refuse(struct quic_stream *s, const char *fmt, const char *a, const c
 static int own_certificate(struct quic_global *g, const unsigned char fp[QUIC_FP_LEN])
 {
     pthread_mutex_lock(&g->lock);
-    int same = g->server_cred != NULL && g->set.cert == NULL && memcmp(fp, g->own_fp, QUIC_FP_LEN) == 0;
+    int same = g->server_cred != NULL && g->set.trust.cert == NULL && memcmp(fp, g->own_fp, QUIC_FP_LEN) == 0;
     pthread_mutex_unlock(&g->lock);
     return same;
 }
@@ -110,7 +79,7 @@ static int own_certificate(struct quic_global *g, const unsigned char fp[QUIC_FP
 static int verify_peer(gnutls_session_t session)
 {
     struct quic_stream *s = stream_of(session);
-    const struct quic_settings *set = &s->g->set;
+    const struct trust_settings *set = &s->g->set.trust;
     unsigned n = 0;
     const gnutls_datum_t *chain = gnutls_certificate_get_peers(session, &n);
     unsigned char fp[QUIC_FP_LEN];
@@ -212,7 +181,7 @@ static int make_ephemeral(gnutls_certificate_credentials_t cred, char *why, size
 
 static gnutls_certificate_credentials_t build_server(struct quic_global *g, char *why, size_t whylen)
 {
-    const struct quic_settings *set = &g->set;
+    const struct trust_settings *set = &g->set.trust;
     gnutls_certificate_credentials_t cred;
     if (gnutls_certificate_allocate_credentials(&cred) < 0) {
         snprintf(why, whylen, "out of memory");
@@ -245,17 +214,13 @@ static gnutls_certificate_credentials_t build_server(struct quic_global *g, char
         return NULL;
     }
     gnutls_certificate_set_verify_function(cred, verify_peer);
-    char text[QUIC_FP_TEXT];
-    fp_text(g->own_fp, text);
-    /* tls's line, word for word: scripts read the fingerprint from it. */
-    quic_log(g, WEIR_LOG_INFO, "TLS certificate SHA-256 fingerprint %s (%s; clients can pin it "
-             "with --tls-fingerprint)", text, set->cert ? set->cert : "ephemeral, self-signed");
+    trust_show_fingerprint(g->host, set, g->own_fp);
     return cred;
 }
 
 static gnutls_certificate_credentials_t build_client(struct quic_global *g, char *why, size_t whylen)
 {
-    const struct quic_settings *set = &g->set;
+    const struct trust_settings *set = &g->set.trust;
     gnutls_certificate_credentials_t cred;
     if (gnutls_certificate_allocate_credentials(&cred) < 0) {
         snprintf(why, whylen, "out of memory");
@@ -344,11 +309,11 @@ int quic_tls_session(struct quic_stream *s, const char *host)
     gnutls_datum_t alpn = { (unsigned char *)QUIC_ALPN, (unsigned)strlen(QUIC_ALPN) };
     gnutls_alpn_set_protocols(s->tls, &alpn, 1, GNUTLS_ALPN_MANDATORY);
     if (s->is_client) {
-        const char *sni = g->set.sni ? g->set.sni : is_ip_literal(host) ? NULL : host;
+        const char *sni = g->set.trust.sni ? g->set.trust.sni : is_ip_literal(host) ? NULL : host;
         if (sni && (rc = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, sni, strlen(sni))) < 0)
             return quic_fail(g, code, "\"%s\" cannot be sent as the server name (SNI): %s", sni,
                              gnutls_strerror(rc));
-    } else if (g->set.verify_client) {
+    } else if (g->set.trust.verify_client) {
         gnutls_certificate_server_set_request(s->tls, GNUTLS_CERT_REQUIRE);
     }
     return WEIR_OK;

@@ -97,7 +97,7 @@ static void test_init_refusals(void)
     mock_host_set_option("tls-key", "/dev/null");
     expect_init_refused("--tls-key needs --tls-cert");
     mock_host_set_option("tls-ca", "/nonexistent/ca.pem");
-    expect_init_refused("--tls-ca /nonexistent/ca.pem: cannot read it");
+    expect_init_refused("--tls-ca /nonexistent/ca.pem: No such file or directory");
     mock_host_set_uint("quic-streams", 0);
     expect_init_refused("--quic-streams 0: 1 to 64 QUIC streams per connection");
     mock_host_set_uint("quic-streams", 65);
