@@ -176,8 +176,7 @@ uint64_t quic_now(const struct quic_global *g);
 int quic_settings_read(struct quic_global *g);
 /* The credentials of a role, made on first use (the server's shows the
  * fingerprint). NULL with the error set. */
-gnutls_certificate_credentials_t quic_client_cred(struct quic_global *g);
-gnutls_certificate_credentials_t quic_server_cred(struct quic_global *g);
+gnutls_certificate_credentials_t quic_cred(struct quic_global *g, int is_client);
 /* A GnuTLS session for s, configured for ngtcp2 (host: the -c name, or
  * NULL on a server). WEIR_OK or a code with the error set. */
 int quic_tls_session(struct quic_stream *s, const char *host);

@@ -230,7 +230,7 @@ int quic_client_open(void *global, const struct weir_stream_config *cfg, void **
 
 int quic_server_prepare(struct quic_global *g)
 {
-    return quic_server_cred(g) ? WEIR_OK : WEIR_E_STREAMLISTEN;
+    return quic_cred(g, 0 /* the server's */) ? WEIR_OK : WEIR_E_STREAMLISTEN;
 }
 
 int quic_server_listen(void *global, const struct weir_stream_config *cfg, int control_fd,

@@ -252,29 +252,18 @@ static gnutls_certificate_credentials_t build_client(struct quic_global *g, char
     return cred;
 }
 
-gnutls_certificate_credentials_t quic_server_cred(struct quic_global *g)
+gnutls_certificate_credentials_t quic_cred(struct quic_global *g, int is_client)
 {
     char why[512] = "";
     pthread_mutex_lock(&g->lock);
-    if (!g->server_cred)
-        g->server_cred = build_server(g, why, sizeof why);
-    gnutls_certificate_credentials_t c = g->server_cred;
+    gnutls_certificate_credentials_t *made = is_client ? &g->client_cred : &g->server_cred;
+    if (!*made)
+        *made = is_client ? build_client(g, why, sizeof why) : build_server(g, why, sizeof why);
+    gnutls_certificate_credentials_t c = *made;
     pthread_mutex_unlock(&g->lock);
     if (!c)
-        quic_fail(g, WEIR_E_STREAMLISTEN, "QUIC TLS server setup: %s", why);
-    return c;
-}
-
-gnutls_certificate_credentials_t quic_client_cred(struct quic_global *g)
-{
-    char why[512] = "";
-    pthread_mutex_lock(&g->lock);
-    if (!g->client_cred)
-        g->client_cred = build_client(g, why, sizeof why);
-    gnutls_certificate_credentials_t c = g->client_cred;
-    pthread_mutex_unlock(&g->lock);
-    if (!c)
-        quic_fail(g, WEIR_E_STREAMCONNECT, "QUIC TLS client setup: %s", why);
+        quic_fail(g, is_client ? WEIR_E_STREAMCONNECT : WEIR_E_STREAMLISTEN, "QUIC TLS %s setup: %s",
+                  is_client ? "client" : "server", why);
     return c;
 }
 
@@ -289,7 +278,7 @@ static int is_ip_literal(const char *h)
 int quic_tls_session(struct quic_stream *s, const char *host)
 {
     struct quic_global *g = s->g;
-    gnutls_certificate_credentials_t cred = s->is_client ? quic_client_cred(g) : quic_server_cred(g);
+    gnutls_certificate_credentials_t cred = quic_cred(g, s->is_client);
     int code = s->is_client ? WEIR_E_STREAMCONNECT : WEIR_E_STREAMACCEPT;
     if (!cred)
         return code;
