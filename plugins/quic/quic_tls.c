@@ -179,14 +179,11 @@ static int make_ephemeral(gnutls_certificate_credentials_t cred, char *why, size
     return rc < 0 ? -1 : 0;
 }
 
-static gnutls_certificate_credentials_t build_server(struct quic_global *g, char *why, size_t whylen)
+/* The server's certificate (--tls-cert or an ephemeral one, whose
+ * fingerprint it shows) and --tls-verify-client's CAs. 0, or -1 with why. */
+static int fill_server(struct quic_global *g, gnutls_certificate_credentials_t cred, char *why, size_t whylen)
 {
     const struct trust_settings *set = &g->set.trust;
-    gnutls_certificate_credentials_t cred;
-    if (gnutls_certificate_allocate_credentials(&cred) < 0) {
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
     int rc = 0;
     if (set->cert) {
         rc = gnutls_certificate_set_x509_key_file2(cred, set->cert, set->key ? set->key : set->cert,
@@ -209,23 +206,17 @@ static gnutls_certificate_credentials_t build_server(struct quic_global *g, char
         snprintf(why, whylen, "cannot read back the server certificate");
         rc = -1;
     }
-    if (rc < 0) {
-        gnutls_certificate_free_credentials(cred);
-        return NULL;
-    }
-    gnutls_certificate_set_verify_function(cred, verify_peer);
+    if (rc < 0)
+        return -1;
     trust_show_fingerprint(g->host, set, g->own_fp);
-    return cred;
+    return 0;
 }
 
-static gnutls_certificate_credentials_t build_client(struct quic_global *g, char *why, size_t whylen)
+/* The client's trust (the system's CAs or --tls-ca, unless pinned or
+ * insecure) and --tls-client-cert. 0, or -1 with why. */
+static int fill_client(struct quic_global *g, gnutls_certificate_credentials_t cred, char *why, size_t whylen)
 {
     const struct trust_settings *set = &g->set.trust;
-    gnutls_certificate_credentials_t cred;
-    if (gnutls_certificate_allocate_credentials(&cred) < 0) {
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
     int rc = 0;
     if (set->insecure)
         quic_log(g, WEIR_LOG_WARNING, "--tls-insecure: the server's certificate is not verified; "
@@ -244,7 +235,18 @@ static gnutls_certificate_credentials_t build_client(struct quic_global *g, char
         if (rc < 0)
             snprintf(why, whylen, "--tls-client-cert %s: %s", set->client_cert, gnutls_strerror(rc));
     }
-    if (rc < 0) {
+    return rc < 0 ? -1 : 0;
+}
+
+/* A role's credentials, with verify_peer deciding about the other end. */
+static gnutls_certificate_credentials_t build(struct quic_global *g, int is_client, char *why, size_t whylen)
+{
+    gnutls_certificate_credentials_t cred;
+    if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    if ((is_client ? fill_client(g, cred, why, whylen) : fill_server(g, cred, why, whylen)) < 0) {
         gnutls_certificate_free_credentials(cred);
         return NULL;
     }
@@ -258,7 +260,7 @@ gnutls_certificate_credentials_t quic_cred(struct quic_global *g, int is_client)
     pthread_mutex_lock(&g->lock);
     gnutls_certificate_credentials_t *made = is_client ? &g->client_cred : &g->server_cred;
     if (!*made)
-        *made = is_client ? build_client(g, why, sizeof why) : build_server(g, why, sizeof why);
+        *made = build(g, is_client, why, sizeof why);
     gnutls_certificate_credentials_t c = *made;
     pthread_mutex_unlock(&g->lock);
     if (!c)
