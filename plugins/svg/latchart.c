@@ -253,10 +253,16 @@ static void cdf_line(struct svgbuf *b, const struct cdf_curve *c, const struct s
 static void working_notes(struct svgbuf *b, const struct weir_report_working_latency *w)
 {
     char text[128];
-    snprintf(text, sizeof text, "idle, p50 %.2f " US, w->idle.p50);
-    legend_row(b, B_RIGHT - 185, BOTTOM - 82, IDLE_COLOUR, NULL, text);
-    snprintf(text, sizeof text, "loaded, p50 %.2f " US, w->loaded.p50);
-    legend_row(b, B_RIGHT - 185, BOTTOM - 64, LOADED_COLOUR, "8 4", text);
+    const struct weir_report_latency_stats *d[] = { &w->idle, &w->loaded };
+    static const char *const name[] = { "idle", "loaded" }, *const colour[] = { IDLE_COLOUR, LOADED_COLOUR },
+                             *const dash[] = { NULL, "8 4" };
+    for (int i = 0; i < 2; i++) {
+        if (d[i]->count > 0)
+            snprintf(text, sizeof text, "%s, p50 %.2f " US, name[i], d[i]->p50);
+        else
+            snprintf(text, sizeof text, "%s: no round trip", name[i]);
+        legend_row(b, B_RIGHT - 185, BOTTOM - 82 + 18 * i, colour[i], dash[i], text);
+    }
     if (w->loaded.count == 0)
         return;
     snprintf(text, sizeof text, "%.0f RPM", w->rpm);
@@ -372,8 +378,9 @@ void latchart_draw(struct svgbuf *b, const struct svg_test *t)
     }
     if (t->have_working) {
         const struct weir_report_working_latency *w = &t->working;
-        snprintf(text, sizeof text, "Working latency: idle p50 %.2f, loaded p50 %.2f usec (%+.2f); "
-                 "responsiveness %.0f RPM; load %.2f Mbits/sec up, %.2f Mbits/sec down",
+        /* Short enough for the caption's width with a queue's delays. */
+        snprintf(text, sizeof text, "Working latency: p50 %.2f usec idle, %.2f loaded (%+.2f); %.0f RPM; "
+                 "load %.2f Mbits/sec up, %.2f down",
                  w->idle.p50, w->loaded.p50, w->increase_p50, w->rpm, w->up_bits_per_second / 1e6,
                  w->down_bits_per_second / 1e6);
         caption_line(b, row++, text);

@@ -276,7 +276,7 @@ working_reporters() {
     done
     grep -q '<text class="phase-label"[^>]*>load: 1 stream up</text>' "$p.svg" || fail "svg: the load phase not named"
     grep -qE '<text class="rpm"[^>]*>[0-9]+ RPM</text>' "$p.svg" || fail "svg: no RPM"
-    grep -q '>Working latency: idle p50 ' "$p.svg" || fail "svg: no working latency caption"
+    grep -qE '>Working latency: p50 [0-9.]+ usec idle, [0-9.]+ loaded ' "$p.svg" || fail "svg: no working latency caption"
 }
 
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
