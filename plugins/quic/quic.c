@@ -118,7 +118,7 @@ static int quic_server_start(void *global)
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION |
-            WEIR_CAP_STREAM_TAG | WEIR_CAP_ENCRYPTED | WEIR_CAP_SEND_DRAIN,
+            WEIR_CAP_STREAM_TAG | WEIR_CAP_ENCRYPTED | WEIR_CAP_SEND_DRAIN | WEIR_CAP_PAYLOAD,
     .params_honoured = honoured,
     .params_ignored = ignored,
     /* The key of the transport beneath, as tls sends tcp's: a QUIC test is

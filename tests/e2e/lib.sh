@@ -209,6 +209,15 @@ have_iperf3() {
     [ -n "$IPERF3" ] && [ -x "$IPERF3" ]
 }
 
+# have_plugin NAME: this build made the plugin NAME.so (quic is optional).
+have_plugin() {
+    local d
+    for d in ${WEIR_PLUGIN_PATH//:/ }; do
+        [ -f "$d/$1.so" ] && return 0
+    done
+    return 1
+}
+
 # Scripts that print a verdict for every check rather than one per case
 # (run_case) use these; they count towards finish's totals all the same.
 

@@ -66,7 +66,7 @@ static void test_descriptor(void)
     expect_transport_descriptor(plug, "quic",
                                 WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION |
                                     WEIR_CAP_EXTENSION | WEIR_CAP_STREAM_TAG | WEIR_CAP_ENCRYPTED |
-                                    WEIR_CAP_SEND_DRAIN,
+                                    WEIR_CAP_SEND_DRAIN | WEIR_CAP_PAYLOAD,
                                 "udp", "UDP");
     static const char *const refused[] = { WEIR_PARAM_ZEROCOPY, WEIR_PARAM_SKIP_RX_COPY, WEIR_PARAM_FLOWLABEL,
                                            WEIR_PARAM_MPTCP, WEIR_PARAM_SND_TIMEOUT_MS,
