@@ -329,6 +329,11 @@ load_transport_case() {
     jq_check --argjson n 0 "$LAT_CHECKS"
     jq_check --arg pt "$probes" --arg lt "$load" --arg lp "$proto" --arg pp "$pproto" --argjson inband "$inband" \
         "$STATS_OK$INBAND_OK"
+    # The server's text: its udp load streams in udp's layout (jitter, loss).
+    if [ "$load" = udp ]; then
+        expect_eq "server's udp receiver lines with jitter and loss" \
+            "$(grep -cE '^\[ *[0-9]+\] +0\.00-[0-9.]+ +sec .* ms +[0-9]+/[0-9]+ \(.*\) +receiver$' "$SERVER_OUT")" 2
+    fi
 }
 
 # The same transport for both, as without the option: the in-band figures
