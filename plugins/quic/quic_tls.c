@@ -71,6 +71,7 @@ int quic_settings_read(struct quic_global *g)
         return quic_fail(g, WEIR_E_USAGE, "--%s %llu: 1 to %u QUIC streams per connection", QUIC_OPT_STREAMS,
                          (unsigned long long)streams, QUIC_MAX_STREAMS);
     set->streams = (uint32_t)streams;
+    set->datagrams = weir_param_flag(g->host, NULL, QUIC_OPT_DATAGRAMS);
     if (set->insecure && (set->have_pin || set->ca_file))
         return quic_fail(g, WEIR_E_USAGE, "--tls-insecure turns verification off; it cannot be "
                          "combined with --tls-fingerprint or --tls-ca");
