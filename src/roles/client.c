@@ -137,6 +137,7 @@ static int take_rules(struct client *c)
     params_from_settings(p, t->s);
     snprintf(p->wire_key, sizeof p->wire_key, "%s", t->transport->transport->wire_key);
     p->len = t->s->blksize;     /* the block size itself waits for the connection */
+    p->weir_latency.on = t->s->latency != 0;   /* probe streams (their sizes wait too) */
     int rc = test_take_rules(t);
     if (rc != WEIR_OK)
         return fail(c, rc, "%s", host_take_error(NULL));

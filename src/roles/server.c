@@ -335,8 +335,10 @@ static int use_params(struct server_test *v, struct json_object *o)
         return fail(v, rc, 1, "transport '%s' failed to initialise: %s", name, host_take_error(NULL));
     /* This test's rules (a quic test with weir_datagrams is a datagram
      * one), and -l within them. */
-    if ((rc = test_take_rules(t)) != WEIR_OK)
-        return fail(v, rc, 1, "%s", host_take_error(NULL));
+    if ((rc = test_take_rules(t)) != WEIR_OK) {
+        snprintf(detail, sizeof detail, "%s", host_take_error(NULL));
+        return refuse_params(v, optcheck_wire_status(rc), detail);
+    }
     char given[64];
     snprintf(given, sizeof given, "parameter len = %u", t->p.len);
     rc = t->p.len ? optcheck_blksize_rules(&t->rules, t->p.len, given, detail, sizeof detail) : WEIR_OK;
