@@ -35,10 +35,12 @@ int transport_test_rules(const struct weir_plugin *p, void *global, const struct
     host_clear_error();
     int rc = ops->test_rules(global, cfg, out);
     out->struct_size = sizeof *out;
-    /* What the core relies on whatever the hook said: a default within
-     * the range. */
-    if (rc == WEIR_OK && (out->default_blksize == 0 || out->default_blksize < out->blksize_min ||
-                          (out->blksize_max && out->default_blksize > out->blksize_max))) {
+    /* What the core relies on, if the hook changed the sizes: a default
+     * within the range (the loader checked the descriptor's). */
+    int resized = out->default_blksize != ops->default_blksize || out->blksize_min != ops->blksize_min ||
+                  out->blksize_max != ops->blksize_max;
+    if (rc == WEIR_OK && resized && (out->default_blksize == 0 || out->default_blksize < out->blksize_min ||
+                                     (out->blksize_max && out->default_blksize > out->blksize_max))) {
         host_services()->set_error(WEIR_E_PLUGIN, "transport '%s': its test_rules gave a default block size "
                                    "outside its range", p->name);
         rc = WEIR_E_PLUGIN;

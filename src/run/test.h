@@ -169,8 +169,9 @@ int test_carries_files(const struct test *t);
  * datagram test of a transport that is not one by its descriptor sends
  * weir_datagrams. WEIR_OK, or the hook's refusal with the detail set. */
 int test_take_rules(struct test *t);
-/* The test's WEIR_CAP_* (t->rules.caps): every question the core asks of
- * a transport's capabilities for a running test goes here. */
+/* The test's WEIR_CAP_* (t->rules.caps; the descriptor's before the rules
+ * were taken): every question the core asks of a transport's
+ * capabilities for a test goes here. */
 uint32_t test_caps(const struct test *t);
 
 int test_is_datagram(const struct test *t);
