@@ -156,7 +156,7 @@ static void fill_params(struct client *c)
     const struct settings *s = t->s;
     uint32_t caps = test_caps(t);
     struct test_params *p = &t->p;
-    p->bandwidth = s->rate_set ? s->rate : t->rules.default_rate;
+    p->bandwidth = s->rate_set ? s->rate : s->default_rate_off ? 0 : t->rules.default_rate;
     if (s->gsro && (caps & WEIR_CAP_DATAGRAM))
         p->gso = p->gro = 1;    /* iperf3 3.21's keys: ask for GSO/GRO */
     p->client_version = strdup("weir-" PACKAGE_VERSION);
@@ -626,6 +626,8 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
         out->datagram = test_is_datagram(t);
     }
     out->target_bitrate = t->p.bandwidth;
+    out->default_rate_off = t->transport && t->rules.struct_size && !t->s->rate_set && t->s->default_rate_off &&
+                            t->rules.default_rate != 0;
     out->num_streams = t->p.parallel;
     snprintf(out->error, sizeof out->error, "%s", error ? error : "");
 }
