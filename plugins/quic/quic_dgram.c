@@ -62,9 +62,11 @@ int quic_test_rules(void *global, const struct weir_stream_config *cfg, struct w
         return quic_fail(g, WEIR_E_USAGE, "-l %u: a QUIC packet of %zu bytes carries a datagram of at "
                          "most %u bytes (%s; -M sets the packet size, up to 65527)", cfg->blksize, pkt, max,
                          cfg->host ? "--quic-datagrams" : "the client's --quic-datagrams");
-    /* Lossy datagrams now: no byte stream, no retransmissions, nothing to
-     * drain at the end. */
-    r->caps &= ~(WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_SEND_DRAIN | WEIR_CAP_PAYLOAD);
+    /* Lossy datagrams now: no byte stream, no retransmissions. Still
+     * WEIR_CAP_SEND_DRAIN: packets a full socket buffer refused wait in
+     * the batch, and a -n/-k client ends once they went (info's unacked:
+     * quic_io.c). */
+    r->caps &= ~(WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_PAYLOAD);
     r->caps |= WEIR_CAP_DATAGRAM;
     r->default_rate = QUIC_DGRAM_DEFAULT_RATE;
     r->blksize_min = QUIC_DGRAM_MIN;

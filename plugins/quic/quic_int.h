@@ -198,6 +198,8 @@ struct quic_stream {
     struct dgram_acct *acct;    /* receiver: the counters of the recv call
                                    under way, NULL outside one */
     uint64_t rx_dgrams, rx_dgrams_reported;
+    uint64_t tx_unsent;         /* sender: bytes of packets in the batch
+                                   not yet handed to udp (one store) */
     struct quic_early_dgram *early; /* read before the first recv call */
     uint32_t n_early;
     /* Byte hooks (quic_bytes.c), on WEIR_LOWER_STREAM streams only: the

@@ -40,8 +40,13 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
     }
     io->bytes += s->tx_bytes - before;
     io->blocks += s->tx_bytes / s->blksize - before / s->blksize;
-    if (s->datagrams)
+    if (s->datagrams) {
         c->packets += (s->tx_bytes - before) / s->blksize;     /* datagrams sent */
+        uint64_t unsent = 0;
+        for (uint32_t i = s->tx_sent; i < s->tx_n; i++)
+            unsent += s->tx[i].len;
+        s->tx_unsent = unsent;
+    }
     quic_stats_take(s);
     return WEIR_OK;
 }
@@ -110,7 +115,11 @@ int quic_info(void *stream, struct weir_stream_info *out)
     out->rttvar_us = (uint32_t)(s->st_rttvar_ns / 1000u);
     out->pmtu = (uint32_t)s->max_pkt;
     snprintf(out->congestion, sizeof out->congestion, "%s", s->cc);
-    if (s->sending) {
+    if (s->sending && s->datagrams) {
+        /* Datagrams are never acknowledged into delivery: what is left
+         * to do is sending the packets the batch still holds. */
+        out->unacked = s->tx_unsent;
+    } else if (s->sending) {
         /* The worker moves both meanwhile: acked first, so never above. */
         uint64_t acked = s->tx_acked, bytes = s->tx_bytes;
         out->unacked = bytes > acked ? bytes - acked : 0;
