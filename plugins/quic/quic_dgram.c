@@ -58,6 +58,9 @@ int quic_test_rules(void *global, const struct weir_stream_config *cfg, struct w
                          QUIC_OPT_DATAGRAMS, QUIC_OPT_STREAMS);
     size_t pkt = packet_size(g, cfg);
     uint32_t max = quic_dgram_max(pkt);
+    if (cfg->blksize && cfg->blksize < QUIC_DGRAM_MIN)
+        return quic_fail(g, WEIR_E_USAGE, "-l %u: a datagram is at least %u bytes (its header, as with -u)",
+                         cfg->blksize, QUIC_DGRAM_MIN);
     if (cfg->blksize > max)
         return quic_fail(g, WEIR_E_USAGE, "-l %u: a QUIC packet of %zu bytes carries a datagram of at "
                          "most %u bytes (%s; -M sets the packet size, up to 65527)", cfg->blksize, pkt, max,
