@@ -30,6 +30,15 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
      * are read and lost packets sent again. */
     uint64_t budget = max_blocks ? (uint64_t)max_blocks * s->blksize - s->tx_bytes % s->blksize : 0;
     uint64_t before = s->tx_bytes, wrote = 0;
+    if (s->file) {
+        /* -F: no further than the file was read; after its end only
+         * ACKs and repairs, as for a drain. */
+        int rc = quic_file_fill(s);
+        if (rc != WEIR_OK)
+            return rc;
+        if (budget > s->file_filled - s->tx_bytes)
+            budget = s->file_filled - s->tx_bytes;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         if (quic_pump_rx(s) < 0 || quic_timers(s) < 0 || quic_flush(s, budget, &wrote) < 0)
             return failure(s, WEIR_E_STREAMWRITE);
@@ -48,6 +57,8 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
         s->tx_unsent = unsent;
     }
     quic_stats_take(s);
+    if (s->file && s->file_ended && s->tx_bytes == s->file_filled && s->tx_bytes == before)
+        return WEIR_E_DATAEND;
     return WEIR_OK;
 }
 
@@ -69,6 +80,8 @@ int quic_recv(void *stream, struct weir_counters *c, struct weir_io *io)
         dgram_acct_store(&a, c);
     if (r < 0 || quic_timers(s) < 0 || quic_flush(s, 0, &wrote) < 0)
         return failure(s, WEIR_E_STREAMREAD);
+    if (s->file_failed)
+        return WEIR_E_FILE;     /* consume said why */
     if (s->datagrams) {
         /* A block is a datagram, as udp's. */
         uint64_t dgrams = s->rx_dgrams - s->rx_dgrams_reported;

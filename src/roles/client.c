@@ -533,7 +533,7 @@ static int check_latency(struct client *c)
 {
     struct test *t = &c->ss.t;
     const struct settings *s = t->s;
-    const struct weir_transport_ops *ops = t->transport->transport;
+    const struct weir_test_rules *r = &t->rules;
     if (!transport_carries_messages(t->transport))
         return fail(c, WEIR_E_USAGE, "--latency: --transport %s cannot carry probes", t->transport->name);
     uint32_t request = s->blksize ? s->blksize : LATENCY_DEFAULT_REQUEST;
@@ -541,8 +541,8 @@ static int check_latency(struct client *c)
     if (request < LATENCY_MIN_MESSAGE)
         return fail(c, WEIR_E_USAGE, "--latency needs requests of at least %u bytes (-l): a probe's header",
                     LATENCY_MIN_MESSAGE);
-    uint32_t max = ops->blksize_max ? ops->blksize_max : LATENCY_MAX_MESSAGE;
-    if (!(ops->caps & WEIR_CAP_RELIABLE) && (request > max || reply > max))
+    uint32_t max = r->blksize_max ? r->blksize_max : LATENCY_MAX_MESSAGE;
+    if (!(test_caps(t) & WEIR_CAP_RELIABLE) && (request > max || reply > max))
         return fail(c, WEIR_E_USAGE, "--latency over %s: requests and replies of at most %u bytes (one datagram)",
                     t->transport->name, max);
     return WEIR_OK;

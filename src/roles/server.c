@@ -186,6 +186,9 @@ static int check_latency(struct server_test *v)
 {
     struct test *t = &v->ss.t;
     struct latency_params *lp = &t->p.weir_latency;
+    /* Before the test's rules are taken: the descriptor's, which are a
+     * probe test's (a transport's other ways, quic's datagrams, refuse
+     * --latency in their test_rules). */
     const struct weir_transport_ops *ops = t->transport->transport;
     char why[256];
     if (!lp->on)

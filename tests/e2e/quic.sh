@@ -19,9 +19,11 @@
 #      datagram to the receiver; -n 20M (both directions) still delivers
 #      exactly 20 MiB, and the sender reports at least as many lost
 #      packets (Retr) as the rule dropped (one dropped GSO send carries
-#      many); --quic-datagrams (both directions) reports exactly the
-#      dropped datagrams as lost. Skipped where no namespace or nftables
-#      can be made.
+#      many). -F over the same lossy path: the file arrives whole (lost
+#      packets are sent again from the file's ring, which keeps every byte
+#      until it is acknowledged). --quic-datagrams (both directions)
+#      reports exactly the dropped datagrams as lost. Skipped where no
+#      namespace or nftables can be made.
 #   6. --quic-datagrams on loopback: -k exact both ways and with -P 2 and
 #      --bidir, reported as a UDP test (-J: udp stream sums, lost_packets,
 #      packets, jitter_ms; text: the Jitter and Lost/Total columns); -l
@@ -418,6 +420,23 @@ EOF
             "$E2E_TMP/$name.err" "$SERVER_ERR"
     fi
 }
+# file_loss_case: -F over the rule loss_case left (every 37th datagram to
+# the server dropped): the server's copy is the file, byte for byte.
+file_loss_case() {
+    local src=$E2E_TMP/loss-src.bin dst=$E2E_TMP/loss-dst.bin
+    head -c 12000000 /dev/urandom >"$src"
+    start_netns_server "$NS" loss-file-s 5201 "$WEIR" -s -1 -p 5201 --transport quic -F "$dst"
+    run_bounded "$E2E_TMP/loss-file.out" "$E2E_TMP/loss-file.err" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p 5201 \
+        --transport quic --tls-insecure -F "$src"
+    local crc=$RUN_RC
+    wait_server
+    if [ "$crc" = 0 ] && [ "$SERVER_RC" = 0 ] && cmp -s "$src" "$dst"; then
+        pass_check "loss-file: -F through every 37th datagram dropped: the file arrives whole"
+    else
+        fail_shown "loss-file: exit $crc/$SERVER_RC, $(cmp "$src" "$dst" 2>&1 | head -n 1)" \
+            "$E2E_TMP/loss-file.err" "$SERVER_ERR"
+    fi
+}
 # --quic-datagrams: DATAGRAM frames are never sent again, so every
 # datagram the rule drops is one the receiver counts as lost. One datagram
 # per packet (--udp-no-gso on both ends: no GSO send is one packet of
@@ -472,6 +491,7 @@ else
     else
         loss_case loss-fwd dport
         loss_case loss-rev sport -R
+        file_loss_case
         dgram_loss_case dgloss-fwd dport
         dgram_loss_case dgloss-rev sport -R
     fi
