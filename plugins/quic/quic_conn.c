@@ -74,6 +74,13 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
     return 0;
 }
 
+static int recv_datagram_cb(ngtcp2_conn *conn, uint32_t flags, const uint8_t *data, size_t len, void *user)
+{
+    (void)conn;
+    (void)flags;
+    return quic_dgram_arrived(user, data, len);
+}
+
 static int extend_stream_data_cb(ngtcp2_conn *conn, int64_t stream_id, uint64_t max_data, void *user,
                                  void *stream_user)
 {
@@ -144,6 +151,7 @@ static void callbacks(ngtcp2_callbacks *cb, int is_client)
     cb->handshake_completed = handshake_completed_cb;
     cb->acked_stream_data_offset = acked_cb;
     cb->handshake_confirmed = handshake_confirmed_cb;
+    cb->recv_datagram = recv_datagram_cb;
 }
 
 /* ngtcp2 0.12 counts the packets it declares lost only in its qlog: each
@@ -217,6 +225,10 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
      * again sooner. */
     if (cfg->lower & WEIR_LOWER_STREAM)
         tp->max_ack_delay = (uint64_t)QUIC_PROBE_MAX_ACK_DELAY_MS * NGTCP2_MILLISECONDS;
+    /* --quic-datagrams: both ends take DATAGRAM frames (RFC 9221), as
+     * large as a packet allows. */
+    if (s->datagrams)
+        tp->max_datagram_frame_size = QUIC_MAX_DATAGRAM_FRAME;
     return WEIR_OK;
 }
 
@@ -247,7 +259,7 @@ int quic_conn_client(struct quic_stream *s, const struct weir_stream_config *cfg
         return rc;
     callbacks(&cb, 1);
     dcid.datalen = NGTCP2_MIN_INITIAL_DCIDLEN;
-    scid.datalen = 8;
+    scid.datalen = QUIC_CID_LEN;
     if (gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen) != 0 ||
         gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0)
         return quic_fail(s->g, WEIR_E_STREAMCONNECT, "no random bytes for connection IDs");
@@ -311,7 +323,7 @@ int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg
         return rc;
     callbacks(&cb, 0);
     tp.original_dcid = hd.dcid;
-    scid.datalen = 8;
+    scid.datalen = QUIC_CID_LEN;
     if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0 ||
         gnutls_rnd(GNUTLS_RND_RANDOM, tp.stateless_reset_token, sizeof tp.stateless_reset_token) != 0)
         return quic_fail(s->g, WEIR_E_STREAMACCEPT, "no random bytes for connection IDs");

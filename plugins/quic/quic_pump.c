@@ -155,9 +155,40 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         max_pkts = 1;
     size_t pkts = 0;
     for (;;) {
+        /* A datagram packet that fits no run needs an entry of its own:
+         * took_slot would drop it with the batch full, and it is never
+         * sent again. Stop while one is still free. */
+        if (s->datagrams && s->tx_n == QUIC_TX_ENTRIES)
+            break;
         unsigned char *dst = next_slot(s);
         if (!dst)
             break;
+        if (s->datagrams) {
+            /* One datagram per packet while the budget has one. */
+            int accepted = 0;
+            ngtcp2_pkt_info pi = { 0 };
+            ngtcp2_ssize n = quic_dgram_write(s, dst, s->max_pkt, &pi, budget >= s->blksize, ts, &accepted);
+            if (accepted) {
+                s->tx_bytes += s->blksize;
+                budget -= s->blksize;
+                *wrote += s->blksize;
+            }
+            if (n <= 0) {
+                if (s->tx_n && s->tx[s->tx_n - 1].len == 0)
+                    s->tx_n--;     /* the slot stays unused */
+                if (n == NGTCP2_ERR_INVALID_STATE || n == NGTCP2_ERR_INVALID_ARGUMENT) {
+                    s->failed = 1;      /* quic_dgram_write said why */
+                    return -1;
+                }
+                if (n < 0)
+                    return conn_failed(s, "building a QUIC packet", (int)n);
+                break;          /* congestion, pacing, or nothing to send */
+            }
+            took_slot(s, (size_t)n, pi.ecn);
+            if (++pkts >= max_pkts)
+                break;
+            continue;
+        }
         ngtcp2_vec v[2];
         size_t nv = 0;
         int64_t sid = -1;
