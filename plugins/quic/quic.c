@@ -166,6 +166,7 @@ static const struct weir_transport_ops ops = {
     /* --latency's probes (quic_bytes.c). */
     .write_bytes = quic_write_bytes,
     .read_bytes = quic_read_bytes,
+    .lower_receive_wait = quic_lower_receive_wait,
 };
 
 static const struct weir_plugin desc = {

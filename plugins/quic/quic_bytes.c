@@ -28,8 +28,10 @@
  * return sends whatever is due. */
 #include "quic_int.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failure(struct quic_stream *s, int code)
 {
@@ -140,6 +142,37 @@ static size_t take(struct quic_stream *s, unsigned char *out, size_t len)
     return n;
 }
 
+/* The next packets. Where udp's receive sleeps (quic_lower_receive_wait),
+ * one system call waits for them, but never past ngtcp2's next timer:
+ * what is due runs and goes out first, and a timer that comes sooner than
+ * the sleep would surely end (SO_RCVTIMEO wakes on a timer tick) is
+ * waited for with ppoll, to the nanosecond. On an idle probe stream the
+ * next timer is a probe's PTO (the peer's max_ack_delay, 25 ms, and more)
+ * or the idle timeout, so the receive sleeps. 1 when packets came, 0 when
+ * none, -1 with s->why set. */
+static int next_packets(struct quic_stream *s)
+{
+    if (!s->lower_sleep_ms)
+        return quic_pump_rx(s);
+    uint64_t now = quic_now(s->g), expiry = ngtcp2_conn_get_expiry(s->conn);
+    if (expiry <= now) {
+        if (quic_timers(s) < 0 || send_pending(s) < 0)
+            return -1;
+        now = quic_now(s->g);
+        expiry = ngtcp2_conn_get_expiry(s->conn);
+        if (expiry <= now)
+            expiry = now + 1000000u;    /* still due: no spin on it */
+    }
+    uint64_t left = expiry - now;
+    if (left >= (uint64_t)(s->lower_sleep_ms + QUIC_RCVTIMEO_SLACK_MS) * 1000000u)
+        return quic_pump_rx_sleep(s);
+    struct pollfd p = { .fd = s->fd, .events = POLLIN };
+    struct timespec ts = { .tv_sec = (time_t)(left / 1000000000u), .tv_nsec = (long)(left % 1000000000u) };
+    if (ppoll(&p, 1, &ts, NULL) <= 0)
+        return 0;
+    return quic_pump_rx_sleep(s);       /* a datagram is there: no sleep */
+}
+
 int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got)
 {
     struct quic_stream *s = stream;
@@ -150,7 +183,7 @@ int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got)
     }
     if (s->failed)
         return failure(s, WEIR_E_STREAMREAD);
-    if (quic_pump_rx(s) < 0 || quic_timers(s) < 0)
+    if (next_packets(s) < 0 || quic_timers(s) < 0)
         return failure(s, WEIR_E_STREAMREAD);
     if (s->rx_len) {
         *got = take(s, buf, len);
@@ -161,4 +194,19 @@ int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got)
     if (send_pending(s) < 0)
         return failure(s, WEIR_E_STREAMREAD);
     return WEIR_E_AGAIN;
+}
+
+int quic_lower_receive_wait(void *stream, int timeout_ms)
+{
+    struct quic_stream *s = stream;
+    if (!s->bytes_mode)
+        return quic_fail(s->g, WEIR_E_UNSUPPORTED, "lower_receive_wait on a data stream");
+    if (!WEIR_HAS_FIELD(s->lower, lower_receive_wait) || !s->lower->lower_receive_wait)
+        return WEIR_E_NOTIMPL;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    int rc = s->lower->lower_receive_wait(s->lower_stream, timeout_ms);
+    if (rc == WEIR_OK)
+        s->lower_sleep_ms = timeout_ms;
+    return rc;
 }
