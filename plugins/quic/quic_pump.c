@@ -175,8 +175,12 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         }
         ngtcp2_pkt_info pi = { 0 };
         ngtcp2_ssize datalen = -1;
-        ngtcp2_ssize n = ngtcp2_conn_writev_stream(s->conn, NULL, &pi, dst, s->max_pkt, &datalen,
-                                                   nv ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0, sid, v, nv, ts);
+        /* MORE: room left in the packet goes to the next stream's bytes
+         * (WRITE_MORE, then another call). A probe stream has one QUIC
+         * stream: its packet is finished in the same call. */
+        uint32_t flags = nv && !s->bytes_mode ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0;
+        ngtcp2_ssize n = ngtcp2_conn_writev_stream(s->conn, NULL, &pi, dst, s->max_pkt, &datalen, flags, sid,
+                                                   v, nv, ts);
         if (datalen > 0) {
             s->stream_bytes[idx] += (uint64_t)datalen;
             s->tx_bytes += (uint64_t)datalen;
