@@ -17,10 +17,15 @@
  * reads, so the ring cannot overflow.
  *
  * The connection is serviced inside both hooks: datagrams read, ngtcp2's
- * timers run (loss recovery, delayed ACKs), pending packets sent. The
- * core's probe engine calls read_bytes after every wait, and its waits end
- * on a readable socket or within STOP_CHECK_NS (10 ms), so timers run at
- * most that late. A read that returns the bytes of one packet sends
+ * timers run (loss recovery), pending packets sent. The core's probe
+ * engine calls read_bytes after every wait, and its waits end on a
+ * readable socket or within STOP_CHECK_NS (10 ms), so timers run at most
+ * that late. After lower_receive_wait the read is the wait: it sleeps in
+ * udp's receive (one system call for the next packet), but only while
+ * ngtcp2's next timer is further away than that sleep could last.
+ *
+ * ACKs: every packet is acknowledged at once (quic_conn.c), in the next
+ * packet that goes. A read that returns the bytes of one packet sends
  * nothing: the ACK rides on the next request or reply instead of costing a
  * packet inside the measured round trip. From the second packet on it
  * sends the ACK at once, as QUIC acknowledges every second packet (a large
