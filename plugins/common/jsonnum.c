@@ -24,6 +24,16 @@ struct json_object *jsonnum_int(int64_t v)
     return json_object_new_int64(v);
 }
 
+void jsonnum_add_number(struct json_object *o, const char *key, double v)
+{
+    json_object_object_add(o, key, jsonnum_number(v));
+}
+
+void jsonnum_add_int(struct json_object *o, const char *key, int64_t v)
+{
+    json_object_object_add(o, key, jsonnum_int(v));
+}
+
 int jsonnum_get_i64(struct json_object *obj, int64_t *out)
 {
     if (obj == NULL)

@@ -72,8 +72,32 @@
  *                 empty when count is 0
  * Comparison rows of --transport A,B,... --latency have the test's
  * round-trip latency_sent .. latency_stddev_us too.
+ *
+ * --latency --load N (working latency, the -J report's end.latency.working)
+ * adds, after the end-latency rows, with load_streams (N, streams each
+ * way) on each:
+ *                 working-idle    round trips of requests sent before the
+ *                                 load started (direction round-trip; start
+ *                                 0, end the idle phase's length)
+ *                 working-loaded  those sent after (start: the idle
+ *                                 phase's end; end: the test's), and
+ *   latency_increase_p50_us, latency_increase_mean_us
+ *                                 loaded p50 (mean) minus idle p50 (mean),
+ *                                 microseconds (3 decimals); empty without
+ *                                 both idle and loaded round trips
+ *   responsiveness_rpm            round trips per minute: 60 s / the loaded
+ *                                 round trips' mean without their slowest
+ *                                 5 %, whole; empty without loaded ones
+ *                 working-load    the load's throughput as received over
+ *                                 the time it ran (the loaded row's span) in
+ *                                 bits_per_second, one row per direction it
+ *                                 ran (upload; download with -R; both with
+ *                                 --bidir)
+ * working-idle and working-loaded have latency_count .. latency_stddev_us
+ * as the end-latency rows.
  */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +256,55 @@ static void latency_block(struct csv *c, size_t n, const struct weir_report_late
         latency_rows(c, &rows[i], kind);
     if (sum != NULL)
         latency_rows(c, sum, sum_kind);
+}
+
+/* The working latency rows' shared columns: kind, span, load_streams. */
+static void record_for_working(const struct csv *c, struct csv_record *r, const char *kind,
+                               const struct weir_report_working_latency *w, double start, double end)
+{
+    record_for_test(c, r, kind);
+    csv_set_fixed(r, CSV_START, start, CSV_SECONDS_DECIMALS);
+    if (!isnan(end)) {
+        csv_set_fixed(r, CSV_END, end, CSV_SECONDS_DECIMALS);
+        csv_set_fixed(r, CSV_SECONDS, end - start, CSV_SECONDS_DECIMALS);
+    }
+    csv_set_int(r, CSV_OMITTED, 0);
+    csv_set_uint(r, CSV_LOAD_STREAMS, w->load_streams);
+}
+
+/* --load: the idle and loaded round trips, then the load's rate each way
+ * it ran. end: the test's end on its clock (NaN: unknown). */
+static void working_rows(struct csv *c, const struct weir_report_working_latency *w, double end)
+{
+    struct csv_record r;
+    record_for_working(c, &r, "working-idle", w, 0, w->idle_seconds);
+    csv_set_text(&r, CSV_DIRECTION, "round-trip");
+    set_delays(&r, &w->idle);
+    put_record(c, &r);
+
+    record_for_working(c, &r, "working-loaded", w, w->idle_seconds, end);
+    csv_set_text(&r, CSV_DIRECTION, "round-trip");
+    set_delays(&r, &w->loaded);
+    /* The core leaves an increase it could not take at 0: empty here. */
+    if (w->idle.count > 0 && w->loaded.count > 0) {
+        csv_set_fixed(&r, CSV_LATENCY_INCREASE_P50_US, w->increase_p50, CSV_LATENCY_DECIMALS);
+        csv_set_fixed(&r, CSV_LATENCY_INCREASE_MEAN_US, w->increase_mean, CSV_LATENCY_DECIMALS);
+    }
+    if (w->loaded.count > 0)
+        csv_set_fixed(&r, CSV_RESPONSIVENESS_RPM, w->rpm, CSV_RPM_DECIMALS);
+    put_record(c, &r);
+
+    const char *dir = w->load_direction != NULL ? w->load_direction : "";
+    int up = strcmp(dir, "up") == 0 || strcmp(dir, "both") == 0;
+    int down = strcmp(dir, "down") == 0 || strcmp(dir, "both") == 0;
+    for (int k = 0; k < 2; k++) {
+        if (!(k == 0 ? up : down))
+            continue;
+        record_for_working(c, &r, "working-load", w, w->idle_seconds, end);
+        csv_set_text(&r, CSV_DIRECTION, direction(k == 0));
+        csv_set_fixed(&r, CSV_BITS_PER_SECOND, k == 0 ? w->up_bits_per_second : w->down_bits_per_second, 0);
+        put_record(c, &r);
+    }
 }
 
 static void forget_test(struct csv *c)
@@ -445,6 +518,8 @@ static int csv_test_end(void *ctx, const struct weir_report_end *e)
                  &e->sum_received_bidir_reverse);
     if (WEIR_HAS_FIELD(e, latency_sum))
         latency_block(c, e->n_latency, e->latency, e->latency_sum, "end-latency", "end-latency-sum");
+    if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
+        working_rows(c, e->working, e->latency_sum != NULL ? e->latency_sum->end : NAN);
     return written(c);
 }
 

@@ -46,7 +46,11 @@
     X(LATENCY_P99_US, "latency_p99_us")                                       \
     X(LATENCY_P99_9_US, "latency_p99_9_us")                                   \
     X(LATENCY_MAX_US, "latency_max_us")                                       \
-    X(LATENCY_STDDEV_US, "latency_stddev_us")
+    X(LATENCY_STDDEV_US, "latency_stddev_us")                                 \
+    X(LATENCY_INCREASE_P50_US, "latency_increase_p50_us")                     \
+    X(LATENCY_INCREASE_MEAN_US, "latency_increase_mean_us")                   \
+    X(RESPONSIVENESS_RPM, "responsiveness_rpm")                               \
+    X(LOAD_STREAMS, "load_streams")
 
 #define CSV_ENUM(id, text) CSV_##id,
 enum csv_column { CSV_COLUMNS(CSV_ENUM) CSV_NCOLUMNS };
@@ -69,6 +73,7 @@ void csv_set_text(struct csv_record *r, enum csv_column c, const char *text);
 #define CSV_PERCENT_DECIMALS 2
 #define CSV_LOSS_DECIMALS    4
 #define CSV_LATENCY_DECIMALS 3      /* microseconds to the nanosecond */
+#define CSV_RPM_DECIMALS     0      /* from a histogram's 1 % */
 /* v with that many decimals ("%.*f"); never "-0". A value that is not a
  * number (NaN, infinite) leaves the field empty. */
 void csv_set_fixed(struct csv_record *r, enum csv_column c, double v, int decimals);

@@ -24,16 +24,6 @@ static void add(jobj *o, const char *key, jobj *v)
     json_object_object_add(o, key, v);
 }
 
-static void add_int(jobj *o, const char *key, int64_t v)
-{
-    add(o, key, jsonnum_int(v));
-}
-
-static void add_num(jobj *o, const char *key, double v)
-{
-    add(o, key, jsonnum_number(v));
-}
-
 static void add_bool(jobj *o, const char *key, int v)
 {
     add(o, key, json_object_new_boolean(v != 0));
@@ -97,7 +87,7 @@ static jobj *host_port(const char *host, uint16_t port)
 {
     jobj *o = json_object_new_object();
     add_str(o, "host", host);
-    add_int(o, "port", port);
+    jsonnum_add_int(o, "port", port);
     return o;
 }
 
@@ -107,11 +97,11 @@ static jobj *connected_list(const struct weir_report_start *s)
     for (size_t i = 0; s != NULL && i < s->n_streams; i++) {
         const struct weir_report_stream *st = &s->streams[i];
         jobj *o = json_object_new_object();
-        add_int(o, "socket", st->socket);
+        jsonnum_add_int(o, "socket", st->socket);
         add_str(o, "local_host", st->local_host);
-        add_int(o, "local_port", st->local_port);
+        jsonnum_add_int(o, "local_port", st->local_port);
         add_str(o, "remote_host", st->remote_host);
-        add_int(o, "remote_port", st->remote_port);
+        jsonnum_add_int(o, "remote_port", st->remote_port);
         json_object_array_add(a, o);
     }
     return a;
@@ -121,21 +111,21 @@ static jobj *test_start_obj(const struct weir_report_start *s)
 {
     jobj *o = json_object_new_object();
     add_str(o, "protocol", s->protocol);
-    add_int(o, "num_streams", s->num_streams);
-    add_int(o, "blksize", s->blksize);
-    add_int(o, "omit", s->omit);
-    add_int(o, "duration", s->duration);
-    add_int(o, "bytes", (int64_t)s->bytes);
-    add_int(o, "blocks", (int64_t)s->blocks);
-    add_int(o, "reverse", s->reverse != 0);
-    add_int(o, "tos", s->tos);
-    add_int(o, "target_bitrate", (int64_t)s->target_bitrate);
-    add_int(o, "bidir", s->bidir != 0);
-    add_int(o, "fqrate", (int64_t)s->fq_rate);
-    add_num(o, "interval", s->interval);
+    jsonnum_add_int(o, "num_streams", s->num_streams);
+    jsonnum_add_int(o, "blksize", s->blksize);
+    jsonnum_add_int(o, "omit", s->omit);
+    jsonnum_add_int(o, "duration", s->duration);
+    jsonnum_add_int(o, "bytes", (int64_t)s->bytes);
+    jsonnum_add_int(o, "blocks", (int64_t)s->blocks);
+    jsonnum_add_int(o, "reverse", s->reverse != 0);
+    jsonnum_add_int(o, "tos", s->tos);
+    jsonnum_add_int(o, "target_bitrate", (int64_t)s->target_bitrate);
+    jsonnum_add_int(o, "bidir", s->bidir != 0);
+    jsonnum_add_int(o, "fqrate", (int64_t)s->fq_rate);
+    jsonnum_add_number(o, "interval", s->interval);
     /* iperf3 3.21 always writes them (0: no --gsro). */
-    add_int(o, "gso", s->gso);
-    add_int(o, "gro", s->gro);
+    jsonnum_add_int(o, "gso", s->gso);
+    jsonnum_add_int(o, "gro", s->gro);
     return o;
 }
 
@@ -150,7 +140,7 @@ static jobj *weir_start(const struct weir_report_start *s)
         for (size_t i = 0; i < s->n_streams; i++) {
             jobj *d = json_object_new_object();
             jsonfacts_add(d, s->streams[i].facts, s->streams[i].n_facts);
-            add_int(d, "id", s->streams[i].id);
+            jsonnum_add_int(d, "id", s->streams[i].id);
             json_object_array_add(arr, d);
         }
         add(w, "streams", arr);
@@ -171,8 +161,8 @@ jobj *jsondoc_start(struct jsondoc_test *t, const struct weir_report_start *s)
         add_str(o, "system_info", t->system_info);
         jobj *ts = json_object_new_object();
         add_str(ts, "time", t->timestamp);
-        add_int(ts, "timesecs", t->timesecs);
-        add_int(ts, "timemillisecs", t->timemillisecs);
+        jsonnum_add_int(ts, "timesecs", t->timesecs);
+        jsonnum_add_int(ts, "timemillisecs", t->timemillisecs);
         add(o, "timestamp", ts);
     } else {
         add_local_version(o);
@@ -187,15 +177,15 @@ jobj *jsondoc_start(struct jsondoc_test *t, const struct weir_report_start *s)
     add_str(o, "cookie", s->cookie);
     if (s->reliable) {
         if (s->tcp_mss > 0)
-            add_int(o, "tcp_mss", s->tcp_mss);
+            jsonnum_add_int(o, "tcp_mss", s->tcp_mss);
         else
-            add_int(o, "tcp_mss_default", s->tcp_mss_default);
+            jsonnum_add_int(o, "tcp_mss_default", s->tcp_mss_default);
     }
-    add_int(o, "target_bitrate", (int64_t)s->target_bitrate);
-    add_int(o, "fq_rate", (int64_t)s->fq_rate);
-    add_int(o, "sock_bufsize", s->sock_bufsize);
-    add_int(o, "sndbuf_actual", s->sndbuf_actual);
-    add_int(o, "rcvbuf_actual", s->rcvbuf_actual);
+    jsonnum_add_int(o, "target_bitrate", (int64_t)s->target_bitrate);
+    jsonnum_add_int(o, "fq_rate", (int64_t)s->fq_rate);
+    jsonnum_add_int(o, "sock_bufsize", s->sock_bufsize);
+    jsonnum_add_int(o, "sndbuf_actual", s->sndbuf_actual);
+    jsonnum_add_int(o, "rcvbuf_actual", s->rcvbuf_actual);
     add(o, "test_start", test_start_obj(s));
     if (s->n_weir_facts > 0 || s->streams_described || (WEIR_HAS_FIELD(s, latency_clock) && s->latency))
         add(o, "weir", weir_start(s));
@@ -211,11 +201,11 @@ jobj *jsondoc_start(struct jsondoc_test *t, const struct weir_report_start *s)
 
 static void add_span(jobj *o, const struct weir_report_sample *s, double seconds)
 {
-    add_num(o, "start", s->start);
-    add_num(o, "end", s->end);
-    add_num(o, "seconds", seconds);
-    add_int(o, "bytes", (int64_t)s->bytes);
-    add_num(o, "bits_per_second", s->bits_per_second);
+    jsonnum_add_number(o, "start", s->start);
+    jsonnum_add_number(o, "end", s->end);
+    jsonnum_add_number(o, "seconds", seconds);
+    jsonnum_add_int(o, "bytes", (int64_t)s->bytes);
+    jsonnum_add_number(o, "bits_per_second", s->bits_per_second);
 }
 
 /* One interval stream (socket != NULL) or sum. */
@@ -223,27 +213,27 @@ static jobj *interval_sample(const struct weir_report_sample *s, int datagram, i
 {
     jobj *o = json_object_new_object();
     if (!is_sum)
-        add_int(o, "socket", s->socket);
+        jsonnum_add_int(o, "socket", s->socket);
     /* iperf3 keeps an interval's length in single precision. */
     add_span(o, s, (double)(float)s->seconds);
     if (datagram) {
         if (!s->sender) {
-            add_num(o, "jitter_ms", s->jitter_ms);
-            add_int(o, "lost_packets", s->lost_packets);
+            jsonnum_add_number(o, "jitter_ms", s->jitter_ms);
+            jsonnum_add_int(o, "lost_packets", s->lost_packets);
         }
-        add_int(o, "packets", s->packets);
+        jsonnum_add_int(o, "packets", s->packets);
         if (!s->sender)
-            add_num(o, "lost_percent", s->lost_percent);
+            jsonnum_add_number(o, "lost_percent", s->lost_percent);
     } else {
         if (s->has_retransmits)
-            add_int(o, "retransmits", s->retransmits);
+            jsonnum_add_int(o, "retransmits", s->retransmits);
         if (!is_sum && s->has_tcpinfo) {
-            add_int(o, "snd_cwnd", (int64_t)s->snd_cwnd);
-            add_int(o, "snd_wnd", (int64_t)s->snd_wnd);
-            add_int(o, "rtt", s->rtt);
-            add_int(o, "rttvar", s->rttvar);
-            add_int(o, "pmtu", s->pmtu);
-            add_int(o, "reorder", (int64_t)s->reorder);
+            jsonnum_add_int(o, "snd_cwnd", (int64_t)s->snd_cwnd);
+            jsonnum_add_int(o, "snd_wnd", (int64_t)s->snd_wnd);
+            jsonnum_add_int(o, "rtt", s->rtt);
+            jsonnum_add_int(o, "rttvar", s->rttvar);
+            jsonnum_add_int(o, "pmtu", s->pmtu);
+            jsonnum_add_int(o, "reorder", (int64_t)s->reorder);
         }
     }
     add_bool(o, "omitted", s->omitted);
@@ -299,11 +289,11 @@ static int sum_known(const struct weir_report_sample *s)
 static jobj *diskfile(const struct weir_report_diskfile *f)
 {
     jobj *o = json_object_new_object();
-    add_int(o, "sent", (int64_t)f->sent);
-    add_int(o, "received", (int64_t)f->received);
-    add_int(o, "size", (int64_t)f->size);
-    add_int(o, "percent_sent", f->percent_sent);
-    add_int(o, "percent_received", f->percent_received);
+    jsonnum_add_int(o, "sent", (int64_t)f->sent);
+    jsonnum_add_int(o, "received", (int64_t)f->received);
+    jsonnum_add_int(o, "size", (int64_t)f->size);
+    jsonnum_add_int(o, "percent_sent", f->percent_sent);
+    jsonnum_add_int(o, "percent_received", f->percent_received);
     add_str(o, "filename", f->filename);
     return o;
 }
@@ -314,21 +304,21 @@ static jobj *tcp_end_stream(const struct weir_report_end_stream *st, const struc
     struct weir_report_sample rcv = or_span_of(&st->receiver, st->has_receiver, &st->sender);
 
     jobj *so = json_object_new_object();
-    add_int(so, "socket", st->socket);
+    jsonnum_add_int(so, "socket", st->socket);
     add_span(so, &snd, snd.seconds);
     if (snd.has_retransmits) {
-        add_int(so, "retransmits", snd.retransmits);
-        add_int(so, "reorder", (int64_t)snd.reorder);
-        add_int(so, "max_snd_cwnd", (int64_t)st->max_snd_cwnd);
-        add_int(so, "max_snd_wnd", (int64_t)st->max_snd_wnd);
-        add_int(so, "max_rtt", st->max_rtt);
-        add_int(so, "min_rtt", st->min_rtt);
-        add_int(so, "mean_rtt", st->mean_rtt);
+        jsonnum_add_int(so, "retransmits", snd.retransmits);
+        jsonnum_add_int(so, "reorder", (int64_t)snd.reorder);
+        jsonnum_add_int(so, "max_snd_cwnd", (int64_t)st->max_snd_cwnd);
+        jsonnum_add_int(so, "max_snd_wnd", (int64_t)st->max_snd_wnd);
+        jsonnum_add_int(so, "max_rtt", st->max_rtt);
+        jsonnum_add_int(so, "min_rtt", st->min_rtt);
+        jsonnum_add_int(so, "mean_rtt", st->mean_rtt);
     }
     add_bool(so, "sender", st->sending);
 
     jobj *ro = json_object_new_object();
-    add_int(ro, "socket", st->socket);
+    jsonnum_add_int(ro, "socket", st->socket);
     add_span(ro, &rcv, rcv.seconds);
     add_bool(ro, "sender", st->sending);
 
@@ -346,17 +336,17 @@ static jobj *tcp_sum(const struct weir_report_sample *s, const struct weir_repor
     jobj *o = json_object_new_object();
     add_span(o, &v, v.seconds);
     if (v.has_retransmits)
-        add_int(o, "retransmits", v.retransmits);
+        jsonnum_add_int(o, "retransmits", v.retransmits);
     add_bool(o, "sender", v.sender);
     return o;
 }
 
 static void add_udp_stats(jobj *o, double jitter_ms, int64_t lost, int64_t packets, double pct)
 {
-    add_num(o, "jitter_ms", jitter_ms);
-    add_int(o, "lost_packets", lost);
-    add_int(o, "packets", packets);
-    add_num(o, "lost_percent", pct);
+    jsonnum_add_number(o, "jitter_ms", jitter_ms);
+    jsonnum_add_int(o, "lost_packets", lost);
+    jsonnum_add_int(o, "packets", packets);
+    jsonnum_add_number(o, "lost_percent", pct);
 }
 
 /* Bytes and rate as sent, loss and jitter as received; packets counted by
@@ -366,11 +356,11 @@ static jobj *udp_end_stream(const struct weir_report_end_stream *st)
     struct weir_report_sample snd = or_span_of(&st->sender, st->has_sender, &st->receiver);
     struct weir_report_sample rcv = or_span_of(&st->receiver, st->has_receiver, &st->sender);
     jobj *u = json_object_new_object();
-    add_int(u, "socket", st->socket);
+    jsonnum_add_int(u, "socket", st->socket);
     add_span(u, &snd, snd.seconds);
     add_udp_stats(u, rcv.jitter_ms, rcv.lost_packets, st->sending ? snd.packets : rcv.packets,
                   rcv.lost_percent);
-    add_int(u, "out_of_order", rcv.out_of_order);
+    jsonnum_add_int(u, "out_of_order", rcv.out_of_order);
     add_bool(u, "sender", st->sending);
     jobj *o = json_object_new_object();
     add(o, "udp", u);
@@ -383,11 +373,11 @@ static jobj *udp_sum_combined(const struct weir_report_sample *sent,
 {
     struct weir_report_sample rcv = or_span_of(received, sum_known(received), sent);
     jobj *o = json_object_new_object();
-    add_num(o, "start", rcv.start);
-    add_num(o, "end", rcv.end);
-    add_num(o, "seconds", rcv.seconds);
-    add_int(o, "bytes", (int64_t)sent->bytes);
-    add_num(o, "bits_per_second", sent->bits_per_second);
+    jsonnum_add_number(o, "start", rcv.start);
+    jsonnum_add_number(o, "end", rcv.end);
+    jsonnum_add_number(o, "seconds", rcv.seconds);
+    jsonnum_add_int(o, "bytes", (int64_t)sent->bytes);
+    jsonnum_add_number(o, "bits_per_second", sent->bits_per_second);
     add_udp_stats(o, rcv.jitter_ms, rcv.lost_packets, sent->sender ? sent->packets : rcv.packets,
                   rcv.lost_percent);
     add_bool(o, "sender", sent->sender);
@@ -418,12 +408,12 @@ static jobj *udp_sum_received(const struct weir_report_sample *s,
 static jobj *cpu_obj(const struct weir_report_end *e)
 {
     jobj *o = json_object_new_object();
-    add_num(o, "host_total", e->host_total);
-    add_num(o, "host_user", e->host_user);
-    add_num(o, "host_system", e->host_system);
-    add_num(o, "remote_total", e->remote_total);
-    add_num(o, "remote_user", e->remote_user);
-    add_num(o, "remote_system", e->remote_system);
+    jsonnum_add_number(o, "host_total", e->host_total);
+    jsonnum_add_number(o, "host_user", e->host_user);
+    jsonnum_add_number(o, "host_system", e->host_system);
+    jsonnum_add_number(o, "remote_total", e->remote_total);
+    jsonnum_add_number(o, "remote_user", e->remote_user);
+    jsonnum_add_number(o, "remote_system", e->remote_system);
     return o;
 }
 

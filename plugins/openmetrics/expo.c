@@ -53,6 +53,14 @@ static const struct {
     [OM_LATENCY_SENT] = { "weir_latency_probes_sent", NULL, "Latency probes (requests) sent" },
     [OM_LATENCY_LOST] = { "weir_latency_probes_lost", NULL,
         "Latency probes given up on: no reply within the bound" },
+    [OM_LATENCY_INCREASE_PERCENTILE] = { "weir_latency_increase_percentile_seconds", "seconds",
+        "Round trip percentile under load minus the same percentile idle" },
+    [OM_LATENCY_INCREASE_MEAN] = { "weir_latency_increase_mean_seconds", "seconds",
+        "Mean round trip under load minus the mean idle" },
+    [OM_RESPONSIVENESS] = { "weir_responsiveness_rpm", NULL,
+        "Round trips per minute under load: 60 s over the mean of the loaded round trips without their slowest 5 percent" },
+    [OM_LOAD_RATE] = { "weir_load_throughput_bytes_per_second", "bytes_per_second",
+        "The load's rate as received, over the time it ran" },
 };
 
 char *om_escape(const char *value)
@@ -148,6 +156,7 @@ int om_add_part(struct om_set *set, enum om_family family, const char *suffix,
     label(&b, "stream", l->stream);
     label(&b, "machine", l->machine);
     label(&b, "delay", l->delay);
+    label(&b, "phase", l->phase);
     label(&b, "percentile", l->percentile);
     label(&b, "le", l->le);
     buf_add(&b, "", 0);         /* allocates even when there is no label */

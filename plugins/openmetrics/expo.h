@@ -35,6 +35,10 @@ enum om_family {
     OM_LATENCY_STDDEV,
     OM_LATENCY_SENT,
     OM_LATENCY_LOST,
+    OM_LATENCY_INCREASE_PERCENTILE,     /* --load: loaded minus idle */
+    OM_LATENCY_INCREASE_MEAN,
+    OM_RESPONSIVENESS,
+    OM_LOAD_RATE,
     OM_NFAMILIES
 };
 
@@ -49,6 +53,9 @@ struct om_labels {
     const char *machine;        /* client, server: whose CPU */
     const char *delay;          /* --latency: round_trip, client_to_server,
                                    server_to_client */
+    const char *phase;          /* --load: idle, loaded (round trips of
+                                   requests sent before / after the load
+                                   started) */
     const char *percentile;     /* "50", "90", "99", "99.9" */
     const char *le;             /* a histogram bucket's bound ("+Inf") */
 };

@@ -31,7 +31,20 @@
  * trips weir_latency_probes_sent and weir_latency_probes_lost; and for the
  * sum the histogram weir_latency_seconds (_bucket{le=...}, _sum, _count)
  * on the SDK's fixed bounds (1, 1.5, 2, 3, 5, 7 times each power of ten,
- * 1e-06 to 50 seconds, and +Inf). */
+ * 1e-06 to 50 seconds, and +Inf).
+ *
+ * --latency --load N (working latency) adds, for the round trips of all
+ * probe streams (stream="sum", delay="round_trip") of requests sent before
+ * the load started (phase="idle") and after (phase="loaded"), the
+ * histogram weir_latency_seconds and the percentile, min, mean, max and
+ * stddev gauges as above, each with its phase label (the whole test's
+ * series have none); then weir_latency_increase_percentile_seconds
+ * {percentile="50"} and weir_latency_increase_mean_seconds (loaded minus
+ * idle; with idle and loaded round trips), weir_responsiveness_rpm (round
+ * trips per minute under load, the IPPM responsiveness draft's measure;
+ * with loaded round trips) and weir_load_throughput_bytes_per_second
+ * {direction=...} (the load's rate as received over the time it ran, for
+ * each direction it ran). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +297,36 @@ static void latency_series(struct om *o, const struct weir_report_latency *r, in
     }
 }
 
+/* --load: idle against loaded round trips, responsiveness, the load's rate. */
+static void working_series(struct om *o, const struct weir_report_working_latency *w)
+{
+    struct om_labels l = test_labels(o);
+    l.stream = "sum";
+    l.phase = "idle";
+    latency_delays(o, l, "round_trip", &w->idle, 1);
+    l.phase = "loaded";
+    latency_delays(o, l, "round_trip", &w->loaded, 1);
+    l = test_labels(o);
+    /* The core leaves what it could not take at 0: no series then. */
+    if (w->idle.count > 0 && w->loaded.count > 0) {
+        struct om_labels p = l;
+        p.percentile = "50";
+        add(o, OM_LATENCY_INCREASE_PERCENTILE, &p, w->increase_p50 / 1e6);
+        add(o, OM_LATENCY_INCREASE_MEAN, &l, w->increase_mean / 1e6);
+    }
+    if (w->loaded.count > 0)
+        add(o, OM_RESPONSIVENESS, &l, w->rpm);
+    const char *dir = w->load_direction != NULL ? w->load_direction : "";
+    if (strcmp(dir, "up") == 0 || strcmp(dir, "both") == 0) {
+        l.direction = direction(1);
+        add(o, OM_LOAD_RATE, &l, w->up_bits_per_second / 8.0);
+    }
+    if (strcmp(dir, "down") == 0 || strcmp(dir, "both") == 0) {
+        l.direction = direction(0);
+        add(o, OM_LOAD_RATE, &l, w->down_bits_per_second / 8.0);
+    }
+}
+
 static int om_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct om *o = ctx;
@@ -313,6 +356,8 @@ static int om_test_end(void *ctx, const struct weir_report_end *e)
             latency_series(o, &e->latency[i], 0);
         latency_series(o, e->latency_sum, 1);
     }
+    if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
+        working_series(o, e->working);
     return WEIR_OK;
 }
 

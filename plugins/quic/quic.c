@@ -72,29 +72,11 @@ static void quic_fini(void *global)
     free(g);
 }
 
-/* The tls transport's trust options, declared the same way: both
- * transports read the one value (the loader parses a name two plugins
- * declare alike once). GnuTLS here, OpenSSL there: the names, meanings and
- * the fingerprint's form are shared, not code. */
+/* The tls transport's trust options, the same declarations (one macro):
+ * both transports read the one value (the loader parses a name two
+ * plugins declare alike once). */
 static const struct weir_option options[] = {
-    { "tls-ca", "FILE", "client: trust the CA certificates in FILE (PEM) instead of the system's",
-      WEIR_VALUE_STRING },
-    { "tls-fingerprint", "SHA256", "client: accept only the server certificate with this SHA-256 (hex, colons optional)",
-      WEIR_VALUE_STRING },
-    { "tls-insecure", NULL, "client: do not verify the server (encrypted, not authenticated)",
-      WEIR_VALUE_BOOL },
-    { "tls-sni", "NAME", "client: server name to send and verify (default: the -c host unless an IP address)",
-      WEIR_VALUE_STRING },
-    { "tls-client-cert", "FILE", "client: certificate (chain, PEM) to present to the server",
-      WEIR_VALUE_STRING },
-    { "tls-client-key", "FILE", "client: private key of --tls-client-cert (default: the same file)",
-      WEIR_VALUE_STRING },
-    { "tls-cert", "FILE", "server: certificate chain (PEM); default an ephemeral self-signed one",
-      WEIR_VALUE_STRING },
-    { "tls-key", "FILE", "server: private key of --tls-cert (default: the same file)",
-      WEIR_VALUE_STRING },
-    { "tls-verify-client", "CAFILE", "server: require client certificates issued by a CA in CAFILE",
-      WEIR_VALUE_STRING },
+    TRUST_OPTIONS,
     { QUIC_OPT_NO_LOSS_COUNT, NULL, "do not count lost packets (Retr): ngtcp2 0.12 tells them only through "
       "its qlog, which costs a sender about 15 % more CPU", WEIR_VALUE_BOOL },
     /* udp's own switches, declared alike so that --transport quic parses
@@ -136,7 +118,7 @@ static int quic_server_start(void *global)
 static const struct weir_transport_ops ops = {
     .struct_size = sizeof ops,
     .caps = WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION | WEIR_CAP_EXTENSION |
-            WEIR_CAP_STREAM_TAG | WEIR_CAP_ENCRYPTED | WEIR_CAP_SEND_DRAIN,
+            WEIR_CAP_STREAM_TAG | WEIR_CAP_ENCRYPTED | WEIR_CAP_SEND_DRAIN | WEIR_CAP_PAYLOAD,
     .params_honoured = honoured,
     .params_ignored = ignored,
     /* The key of the transport beneath, as tls sends tcp's: a QUIC test is

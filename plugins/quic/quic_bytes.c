@@ -51,7 +51,7 @@ int quic_bytes_setup(struct quic_stream *s, const struct weir_stream_config *cfg
         return WEIR_OK;
     s->bytes_mode = 1;
     free(s->payload);
-    s->blksize = QUIC_BYTES_RING;
+    s->tx_ring = QUIC_BYTES_RING;
     s->payload = malloc(QUIC_BYTES_RING);
     s->rx_cap = cfg->window > 0 ? (size_t)cfg->window : QUIC_DEFAULT_WINDOW;
     s->rx_ring = malloc(s->rx_cap);

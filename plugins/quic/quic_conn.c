@@ -61,12 +61,12 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
 {
     (void)flags;
     (void)offset;
-    (void)data;
     (void)stream_user;
     struct quic_stream *s = user;
     if (s->bytes_mode)
         return quic_bytes_arrived(s, stream_id, data, len);
     s->rx_bytes += len;
+    quic_file_arrived(s, data, len);
     if ((uint64_t)stream_id / 4 < QUIC_MAX_STREAMS)
         s->stream_bytes[stream_id / 4] += len;
     ngtcp2_conn_extend_max_stream_offset(conn, stream_id, len);

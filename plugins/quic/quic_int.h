@@ -17,6 +17,8 @@
  *                  reading them, timers, waiting
  *   quic_stream.c  the stream hooks: open, accept, handshake, close
  *   quic_io.c      the hot path: send, recv, recv_wait, info, describe
+ *   quic_bytes.c   the byte hooks, for --latency's probe streams
+ *   quic_file.c    -F: a file's bytes through the payload ring
  */
 #ifndef WEIR_QUIC_INT_H
 #define WEIR_QUIC_INT_H
@@ -32,6 +34,7 @@
 
 #include "fingerprint.h"
 #include "hostcall.h"
+#include "trust.h"
 
 #define QUIC_FP_LEN FP_LEN
 #define QUIC_FP_TEXT FP_TEXT
@@ -68,7 +71,7 @@
  * every second ack-eliciting packet: RFC 9000, section 13.2.2). */
 #define QUIC_PROBE_ACK_EVERY 2u
 
-/* The plugin's own options (the others are tls's, quic_tls.c). */
+/* The plugin's own options (the others are tls's: plugins/common/trust.h). */
 #define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
 #define QUIC_OPT_STREAMS "quic-streams"
 /* --quic-streams: concurrent QUIC streams per connection, at most this
@@ -79,14 +82,7 @@
 struct quic_settings {
     int no_loss_count;
     uint32_t streams;           /* --quic-streams, 1 without it */
-    const char *ca_file;
-    int have_pin;
-    unsigned char pin[QUIC_FP_LEN];
-    int insecure;
-    const char *sni;
-    const char *client_cert, *client_key;
-    const char *cert, *key;
-    const char *verify_client;
+    struct trust_settings trust; /* the options tls shares */
 };
 
 struct quic_global {
@@ -146,8 +142,16 @@ struct quic_stream {
     uint32_t blksize;
     uint64_t tx_bytes;
     uint64_t tx_acked;          /* of them, acknowledged by the peer */
-    unsigned char *payload;     /* blksize bytes, stable: ngtcp2 keeps
+    unsigned char *payload;     /* tx_ring bytes, stable: ngtcp2 keeps
                                    pointers into it until acknowledged */
+    uint32_t tx_ring;           /* the payload's size: blksize, repeated,
+                                   or a ring addressed by stream offset */
+    /* -F (quic_file.c): the core's file; the sender's bytes read from it
+     * so far, and whether it ended; the receiver's consume failed. */
+    const struct weir_payload *file;
+    uint64_t file_filled;
+    int file_ended;
+    int file_failed;
     /* Receiver: payload bytes that arrived. */
     uint64_t rx_bytes;
     uint64_t rx_reported;       /* of them, returned by recv */
@@ -189,8 +193,7 @@ uint64_t quic_now(const struct quic_global *g);
 int quic_settings_read(struct quic_global *g);
 /* The credentials of a role, made on first use (the server's shows the
  * fingerprint). NULL with the error set. */
-gnutls_certificate_credentials_t quic_client_cred(struct quic_global *g);
-gnutls_certificate_credentials_t quic_server_cred(struct quic_global *g);
+gnutls_certificate_credentials_t quic_cred(struct quic_global *g, int is_client);
 /* A GnuTLS session for s, configured for ngtcp2 (host: the -c name, or
  * NULL on a server). WEIR_OK or a code with the error set. */
 int quic_tls_session(struct quic_stream *s, const char *host);
@@ -259,5 +262,17 @@ int quic_bytes_arrived(struct quic_stream *s, int64_t stream_id, const uint8_t *
 int quic_write_bytes(void *stream, const void *buf, size_t len, size_t *written);
 int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got);
 int quic_lower_receive_wait(void *stream, int timeout_ms);
+
+/* ---- quic_file.c ---- */
+/* -F on a data stream: the sender's ring (after stream_new's buffers), or
+ * the refusal of --quic-streams on a client. */
+int quic_file_setup(struct quic_stream *s, const struct weir_stream_config *cfg);
+/* After the handshake set nstreams: a file goes over one stream. */
+void quic_file_streams(struct quic_stream *s);
+/* Sender: read the file on into the ring's free room. WEIR_OK or
+ * WEIR_E_FILE (the core's detail set). */
+int quic_file_fill(struct quic_stream *s);
+/* Receiver: stream bytes in order, to the file. */
+void quic_file_arrived(struct quic_stream *s, const uint8_t *data, size_t len);
 
 #endif

@@ -31,6 +31,15 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
      * are read and lost packets sent again. */
     uint64_t budget = max_blocks ? (uint64_t)max_blocks * s->blksize - s->tx_bytes % s->blksize : 0;
     uint64_t before = s->tx_bytes, wrote = 0;
+    if (s->file) {
+        /* -F: no further than the file was read; after its end only
+         * ACKs and repairs, as for a drain. */
+        int rc = quic_file_fill(s);
+        if (rc != WEIR_OK)
+            return rc;
+        if (budget > s->file_filled - s->tx_bytes)
+            budget = s->file_filled - s->tx_bytes;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         if (quic_pump_rx(s) < 0 || quic_timers(s) < 0 || quic_flush(s, budget, &wrote) < 0)
             return failure(s, WEIR_E_STREAMWRITE);
@@ -42,6 +51,8 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
     io->bytes += s->tx_bytes - before;
     io->blocks += s->tx_bytes / s->blksize - before / s->blksize;
     quic_stats_take(s);
+    if (s->file && s->file_ended && s->tx_bytes == s->file_filled && s->tx_bytes == before)
+        return WEIR_E_DATAEND;
     return WEIR_OK;
 }
 
@@ -55,6 +66,8 @@ int quic_recv(void *stream, struct weir_counters *c, struct weir_io *io)
     int r = quic_pump_rx(s);
     if (r < 0 || quic_timers(s) < 0 || quic_flush(s, 0, &wrote) < 0)
         return failure(s, WEIR_E_STREAMREAD);
+    if (s->file_failed)
+        return WEIR_E_FILE;     /* consume said why */
     /* Since the last report: payload that came with the end of the
      * handshake (a fast sender's first flight) counts here too. */
     uint64_t got = s->rx_bytes - s->rx_reported;

@@ -163,13 +163,13 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         int64_t sid = -1;
         uint32_t idx = budget ? next_stream(s) : s->nstreams;
         if (idx < s->nstreams) {
-            uint64_t off = s->tx_bytes % s->blksize;
-            uint64_t first = s->blksize - off < budget ? s->blksize - off : budget;
+            uint64_t off = s->tx_bytes % s->tx_ring;
+            uint64_t first = s->tx_ring - off < budget ? s->tx_ring - off : budget;
             v[nv].base = s->payload + off;
             v[nv++].len = (size_t)first;
             if (budget > first) {
                 v[nv].base = s->payload;
-                v[nv++].len = (size_t)(budget - first < s->blksize ? budget - first : s->blksize);
+                v[nv++].len = (size_t)(budget - first < s->tx_ring ? budget - first : s->tx_ring);
             }
             sid = s->stream_ids[idx];
         }

@@ -64,6 +64,7 @@ static int stream_new(struct quic_global *g, const struct weir_stream_config *cf
     s->is_client = is_client;
     s->sending = cfg->sending;
     s->blksize = cfg->blksize ? cfg->blksize : 131072;
+    s->tx_ring = s->blksize;
     s->max_pkt = QUIC_DEFAULT_PKT;
     s->started_ns = quic_now(g);
     unsigned char *tx = malloc((size_t)QUIC_TX_ENTRIES * QUIC_TX_ENTRY_BYTES);
@@ -84,6 +85,8 @@ static int stream_new(struct quic_global *g, const struct weir_stream_config *cf
             (void)gnutls_rnd(GNUTLS_RND_NONCE, s->payload, s->blksize);
     }
     int rc = quic_bytes_setup(s, cfg);
+    if (rc == WEIR_OK)
+        rc = quic_file_setup(s, cfg);
     if (rc != WEIR_OK) {
         stream_free(s);
         return rc;
@@ -177,6 +180,7 @@ static int handshake(struct quic_stream *s, uint64_t deadline, int code)
     /* Probes (bytes_mode): one stream, the client's, carries both ways;
      * a server learns it from the first bytes (quic_bytes.c). */
     s->nstreams = s->bytes_mode ? (s->is_client ? 1 : 0) : streams_of(s);
+    quic_file_streams(s);
     for (uint32_t i = 0; (s->sending || s->bytes_mode) && i < s->nstreams; i++) {
         int rv = ngtcp2_conn_open_bidi_stream(s->conn, &s->stream_ids[i], NULL);
         if (rv != 0)
@@ -230,7 +234,7 @@ int quic_client_open(void *global, const struct weir_stream_config *cfg, void **
 
 int quic_server_prepare(struct quic_global *g)
 {
-    return quic_server_cred(g) ? WEIR_OK : WEIR_E_STREAMLISTEN;
+    return quic_cred(g, 0 /* the server's */) ? WEIR_OK : WEIR_E_STREAMLISTEN;
 }
 
 int quic_server_listen(void *global, const struct weir_stream_config *cfg, int control_fd,

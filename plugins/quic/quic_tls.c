@@ -1,4 +1,5 @@
-/* quic transport: TLS 1.3 inside QUIC, by GnuTLS. The options, the
+/* quic transport: TLS 1.3 inside QUIC, by GnuTLS. The options (the trust
+ * options, which tls shares, are read by plugins/common/trust.c), the
  * credentials of each role (the server's ephemeral self-signed certificate
  * and its fingerprint), and the decision about the peer:
  *
@@ -13,12 +14,9 @@
 #include "quic_int.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <unistd.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
@@ -36,48 +34,19 @@ static int fp_of_der(const gnutls_datum_t *der, unsigned char fp[QUIC_FP_LEN])
 
 /* ---- options ---- */
 
-static int opt_file(struct quic_global *g, const char *name, const char **out)
-{
-    *out = weir_param_string(g->host, NULL, name, NULL);
-    if (*out && access(*out, R_OK) != 0)
-        return quic_fail(g, WEIR_E_USAGE, "--%s %s: cannot read it", name, *out);
-    return WEIR_OK;
-}
-
 int quic_settings_read(struct quic_global *g)
 {
     struct quic_settings *set = &g->set;
     int rc;
     memset(set, 0, sizeof *set);
-    set->sni = weir_param_string(g->host, NULL, "tls-sni", NULL);
-    if ((rc = opt_file(g, "tls-ca", &set->ca_file)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-client-cert", &set->client_cert)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-client-key", &set->client_key)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-cert", &set->cert)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-key", &set->key)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-verify-client", &set->verify_client)) != WEIR_OK)
+    if ((rc = trust_read(g->host, &set->trust)) != WEIR_OK)
         return rc;
-    const char *pin = weir_param_string(g->host, NULL, "tls-fingerprint", NULL);
-    if (pin) {
-        if (fp_parse(pin, set->pin) < 0)
-            return quic_fail(g, WEIR_E_USAGE, "--tls-fingerprint \"%s\": expected a SHA-256 "
-                             "fingerprint, 64 hex digits (colons optional)", pin);
-        set->have_pin = 1;
-    }
-    set->insecure = weir_param_flag(g->host, NULL, "tls-insecure");
     set->no_loss_count = weir_param_flag(g->host, NULL, QUIC_OPT_NO_LOSS_COUNT);
     uint64_t streams = weir_param_uint(g->host, NULL, QUIC_OPT_STREAMS, 1);
     if (streams < 1 || streams > QUIC_MAX_STREAMS)
         return quic_fail(g, WEIR_E_USAGE, "--%s %llu: 1 to %u QUIC streams per connection", QUIC_OPT_STREAMS,
                          (unsigned long long)streams, QUIC_MAX_STREAMS);
     set->streams = (uint32_t)streams;
-    if (set->insecure && (set->have_pin || set->ca_file))
-        return quic_fail(g, WEIR_E_USAGE, "--tls-insecure turns verification off; it cannot be "
-                         "combined with --tls-fingerprint or --tls-ca");
-    if (set->client_key && !set->client_cert)
-        return quic_fail(g, WEIR_E_USAGE, "--tls-client-key needs --tls-client-cert");
-    if (set->key && !set->cert)
-        return quic_fail(g, WEIR_E_USAGE, "--tls-key needs --tls-cert");
     return WEIR_OK;
 }
 
@@ -102,7 +71,7 @@ static int refuse(struct quic_stream *s, const char *fmt, const char *a, const c
 static int own_certificate(struct quic_global *g, const unsigned char fp[QUIC_FP_LEN])
 {
     pthread_mutex_lock(&g->lock);
-    int same = g->server_cred != NULL && g->set.cert == NULL && memcmp(fp, g->own_fp, QUIC_FP_LEN) == 0;
+    int same = g->server_cred != NULL && g->set.trust.cert == NULL && memcmp(fp, g->own_fp, QUIC_FP_LEN) == 0;
     pthread_mutex_unlock(&g->lock);
     return same;
 }
@@ -110,7 +79,7 @@ static int own_certificate(struct quic_global *g, const unsigned char fp[QUIC_FP
 static int verify_peer(gnutls_session_t session)
 {
     struct quic_stream *s = stream_of(session);
-    const struct quic_settings *set = &s->g->set;
+    const struct trust_settings *set = &s->g->set.trust;
     unsigned n = 0;
     const gnutls_datum_t *chain = gnutls_certificate_get_peers(session, &n);
     unsigned char fp[QUIC_FP_LEN];
@@ -210,14 +179,11 @@ static int make_ephemeral(gnutls_certificate_credentials_t cred, char *why, size
     return rc < 0 ? -1 : 0;
 }
 
-static gnutls_certificate_credentials_t build_server(struct quic_global *g, char *why, size_t whylen)
+/* The server's certificate (--tls-cert or an ephemeral one, whose
+ * fingerprint it shows) and --tls-verify-client's CAs. 0, or -1 with why. */
+static int fill_server(struct quic_global *g, gnutls_certificate_credentials_t cred, char *why, size_t whylen)
 {
-    const struct quic_settings *set = &g->set;
-    gnutls_certificate_credentials_t cred;
-    if (gnutls_certificate_allocate_credentials(&cred) < 0) {
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
+    const struct trust_settings *set = &g->set.trust;
     int rc = 0;
     if (set->cert) {
         rc = gnutls_certificate_set_x509_key_file2(cred, set->cert, set->key ? set->key : set->cert,
@@ -240,27 +206,17 @@ static gnutls_certificate_credentials_t build_server(struct quic_global *g, char
         snprintf(why, whylen, "cannot read back the server certificate");
         rc = -1;
     }
-    if (rc < 0) {
-        gnutls_certificate_free_credentials(cred);
-        return NULL;
-    }
-    gnutls_certificate_set_verify_function(cred, verify_peer);
-    char text[QUIC_FP_TEXT];
-    fp_text(g->own_fp, text);
-    /* tls's line, word for word: scripts read the fingerprint from it. */
-    quic_log(g, WEIR_LOG_INFO, "TLS certificate SHA-256 fingerprint %s (%s; clients can pin it "
-             "with --tls-fingerprint)", text, set->cert ? set->cert : "ephemeral, self-signed");
-    return cred;
+    if (rc < 0)
+        return -1;
+    trust_show_fingerprint(g->host, set, g->own_fp);
+    return 0;
 }
 
-static gnutls_certificate_credentials_t build_client(struct quic_global *g, char *why, size_t whylen)
+/* The client's trust (the system's CAs or --tls-ca, unless pinned or
+ * insecure) and --tls-client-cert. 0, or -1 with why. */
+static int fill_client(struct quic_global *g, gnutls_certificate_credentials_t cred, char *why, size_t whylen)
 {
-    const struct quic_settings *set = &g->set;
-    gnutls_certificate_credentials_t cred;
-    if (gnutls_certificate_allocate_credentials(&cred) < 0) {
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
+    const struct trust_settings *set = &g->set.trust;
     int rc = 0;
     if (set->insecure)
         quic_log(g, WEIR_LOG_WARNING, "--tls-insecure: the server's certificate is not verified; "
@@ -279,7 +235,18 @@ static gnutls_certificate_credentials_t build_client(struct quic_global *g, char
         if (rc < 0)
             snprintf(why, whylen, "--tls-client-cert %s: %s", set->client_cert, gnutls_strerror(rc));
     }
-    if (rc < 0) {
+    return rc < 0 ? -1 : 0;
+}
+
+/* A role's credentials, with verify_peer deciding about the other end. */
+static gnutls_certificate_credentials_t build(struct quic_global *g, int is_client, char *why, size_t whylen)
+{
+    gnutls_certificate_credentials_t cred;
+    if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    if ((is_client ? fill_client(g, cred, why, whylen) : fill_server(g, cred, why, whylen)) < 0) {
         gnutls_certificate_free_credentials(cred);
         return NULL;
     }
@@ -287,29 +254,18 @@ static gnutls_certificate_credentials_t build_client(struct quic_global *g, char
     return cred;
 }
 
-gnutls_certificate_credentials_t quic_server_cred(struct quic_global *g)
+gnutls_certificate_credentials_t quic_cred(struct quic_global *g, int is_client)
 {
     char why[512] = "";
     pthread_mutex_lock(&g->lock);
-    if (!g->server_cred)
-        g->server_cred = build_server(g, why, sizeof why);
-    gnutls_certificate_credentials_t c = g->server_cred;
+    gnutls_certificate_credentials_t *made = is_client ? &g->client_cred : &g->server_cred;
+    if (!*made)
+        *made = build(g, is_client, why, sizeof why);
+    gnutls_certificate_credentials_t c = *made;
     pthread_mutex_unlock(&g->lock);
     if (!c)
-        quic_fail(g, WEIR_E_STREAMLISTEN, "QUIC TLS server setup: %s", why);
-    return c;
-}
-
-gnutls_certificate_credentials_t quic_client_cred(struct quic_global *g)
-{
-    char why[512] = "";
-    pthread_mutex_lock(&g->lock);
-    if (!g->client_cred)
-        g->client_cred = build_client(g, why, sizeof why);
-    gnutls_certificate_credentials_t c = g->client_cred;
-    pthread_mutex_unlock(&g->lock);
-    if (!c)
-        quic_fail(g, WEIR_E_STREAMCONNECT, "QUIC TLS client setup: %s", why);
+        quic_fail(g, is_client ? WEIR_E_STREAMCONNECT : WEIR_E_STREAMLISTEN, "QUIC TLS %s setup: %s",
+                  is_client ? "client" : "server", why);
     return c;
 }
 
@@ -324,7 +280,7 @@ static int is_ip_literal(const char *h)
 int quic_tls_session(struct quic_stream *s, const char *host)
 {
     struct quic_global *g = s->g;
-    gnutls_certificate_credentials_t cred = s->is_client ? quic_client_cred(g) : quic_server_cred(g);
+    gnutls_certificate_credentials_t cred = quic_cred(g, s->is_client);
     int code = s->is_client ? WEIR_E_STREAMCONNECT : WEIR_E_STREAMACCEPT;
     if (!cred)
         return code;
@@ -344,11 +300,11 @@ int quic_tls_session(struct quic_stream *s, const char *host)
     gnutls_datum_t alpn = { (unsigned char *)QUIC_ALPN, (unsigned)strlen(QUIC_ALPN) };
     gnutls_alpn_set_protocols(s->tls, &alpn, 1, GNUTLS_ALPN_MANDATORY);
     if (s->is_client) {
-        const char *sni = g->set.sni ? g->set.sni : is_ip_literal(host) ? NULL : host;
+        const char *sni = g->set.trust.sni ? g->set.trust.sni : is_ip_literal(host) ? NULL : host;
         if (sni && (rc = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, sni, strlen(sni))) < 0)
             return quic_fail(g, code, "\"%s\" cannot be sent as the server name (SNI): %s", sni,
                              gnutls_strerror(rc));
-    } else if (g->set.verify_client) {
+    } else if (g->set.trust.verify_client) {
         gnutls_certificate_server_set_request(s->tls, GNUTLS_CERT_REQUIRE);
     }
     return WEIR_OK;

@@ -1,6 +1,7 @@
 #include "latchart.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "axis.h"
@@ -21,6 +22,11 @@
 #define P50_COLOUR   "#0072B2"
 #define P99_COLOUR   "#D55E00"
 #define LOAD_COLOUR  "#7A7A7A"
+#define IDLE_COLOUR  "#009E73"
+#define LOADED_COLOUR "#CC79A7"
+#define PHASE_FILL   "#009E73"     /* the idle phase's band, faint */
+/* A white outline under a label's letters: readable over a line. */
+#define HALO " stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\""
 #define US           "\xc2\xb5s"      /* microseconds, UTF-8 */
 
 struct scale {
@@ -107,6 +113,35 @@ static void legend_row(struct svgbuf *b, double x, double y, const char *colour,
               x + 26, y, LABEL_FONT, text);
 }
 
+/* --load: the idle phase as a faint band up to the load's start and a
+ * line where the load started, under everything else. */
+static void phase_band(struct svgbuf *b, const struct svg_test *t, const struct scale *x)
+{
+    double x0 = at(x, fmax(0, x->lo)), xs = at(x, fmin(t->working.idle_seconds, x->hi));
+    sb_printf(b, "<rect class=\"phase-idle\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\""
+                 PHASE_FILL "\" fill-opacity=\"0.10\"/>\n", x0, TOP, xs - x0, BOTTOM - TOP);
+    sb_printf(b, "<line class=\"load-start\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555555\" "
+                 "stroke-width=\"1\" stroke-dasharray=\"4 3\"/>\n", xs, TOP, xs, BOTTOM);
+}
+
+/* Each phase named at the foot of the panel, over the lines. */
+static void phase_labels(struct svgbuf *b, const struct svg_test *t, const struct scale *x)
+{
+    const struct weir_report_working_latency *w = &t->working;
+    double x0 = at(x, fmax(0, x->lo)), xs = at(x, fmin(w->idle_seconds, x->hi)), x1 = at(x, x->hi);
+    char text[96];
+    snprintf(text, sizeof text, "load: %u stream%s %s", (unsigned)w->load_streams, w->load_streams == 1 ? "" : "s",
+             w->load_direction);
+    const char *label[] = { "idle", text };
+    const double mid[] = { (x0 + xs) / 2, (xs + x1) / 2 };
+    for (int i = 0; i < 2; i++) {
+        sb_printf(b, "<text class=\"phase-label\" x=\"%.1f\" y=\"%d\" font-size=\"%d\" text-anchor=\"middle\" "
+                     "fill=\"#555555\"" HALO ">", mid[i], BOTTOM - 8, TICK_FONT);
+        sb_escaped(b, label[i], 0);
+        sb_puts(b, "</text>\n");
+    }
+}
+
 static void over_time(struct svgbuf *b, const struct svg_test *t)
 {
     panel_title(b, A_LEFT, "Round trips per interval (all probe streams)");
@@ -117,6 +152,8 @@ static void over_time(struct svgbuf *b, const struct svg_test *t)
     axis_ticks(0, top > 0 ? top : 1, 5, 1, &yt);
     struct scale x = { xt.lo, xt.hi, A_LEFT, A_RIGHT }, y = { yt.lo, yt.hi, BOTTOM, TOP };
 
+    if (t->have_working)
+        phase_band(b, t, &x);
     sb_puts(b, "<g class=\"grid\" stroke=\"#E0E0E0\" stroke-width=\"1\">\n");
     for (int i = 0; i < yt.count; i++)
         hline(b, A_LEFT, A_RIGHT, at(&y, axis_tick(&yt, i)));
@@ -162,37 +199,115 @@ static void over_time(struct svgbuf *b, const struct svg_test *t)
         sb_printf(b, "<text class=\"no-data\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"middle\" "
                      "fill=\"#555555\">no intervals (-i 0): the whole test is on the right</text>\n",
                   (A_LEFT + A_RIGHT) / 2.0, (TOP + BOTTOM) / 2.0, LABEL_FONT);
-        return;
+    } else {
+        steps(b, t, t->lat_p99, &x, &y, "p99", P99_COLOUR, "8 4");
+        steps(b, t, t->lat_p50, &x, &y, "p50", P50_COLOUR, NULL);
+        legend_row(b, A_LEFT + 10, ly, P50_COLOUR, NULL, "p50");
+        legend_row(b, A_LEFT + 10, ly + 18, P99_COLOUR, "8 4", "p99");
     }
-    steps(b, t, t->lat_p99, &x, &y, "p99", P99_COLOUR, "8 4");
-    steps(b, t, t->lat_p50, &x, &y, "p50", P50_COLOUR, NULL);
-    legend_row(b, A_LEFT + 10, ly, P50_COLOUR, NULL, "p50");
-    legend_row(b, A_LEFT + 10, ly + 18, P99_COLOUR, "8 4", "p99");
+    if (t->have_working)
+        phase_labels(b, t, &x);
+}
+
+/* One cumulative distribution drawn in the CDF panel. */
+struct cdf_curve {
+    const struct weir_report_latency_bucket *b;
+    size_t n;
+    uint64_t total;             /* round trips, the +Inf bucket */
+    const char *cls, *colour, *dash;
+    size_t from, last;          /* the buckets drawn: [from, last) */
+};
+
+/* From the bucket below the first that holds a round trip to the first
+ * that holds them all; 0 when the curve has nothing to draw. */
+static int cdf_span(struct cdf_curve *c)
+{
+    size_t first = 0;
+    while (first < c->n && c->b[first].count == 0)
+        first++;
+    if (c->total == 0 || first == c->n)
+        return 0;
+    c->last = c->n;
+    for (size_t i = first; i < c->n; i++)
+        if (c->b[i].count == c->total) {
+            c->last = i + 1;
+            break;
+        }
+    c->from = first > 0 ? first - 1 : 0;
+    return 1;
+}
+
+static void cdf_line(struct svgbuf *b, const struct cdf_curve *c, const struct scale *x, const struct scale *y)
+{
+    sb_printf(b, "<polyline class=\"series %s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                 "stroke-linejoin=\"round\"%s%s%s points=\"", c->cls, c->colour,
+              c->dash ? " stroke-dasharray=\"" : "", c->dash ? c->dash : "", c->dash ? "\"" : "");
+    for (size_t i = c->from; i < c->last; i++)
+        sb_printf(b, "%s%.1f,%.1f", i > c->from ? " " : "", at(x, log10(c->b[i].le_us)),
+                  at(y, (double)c->b[i].count / (double)c->total));
+    sb_puts(b, "\"/>\n");
+}
+
+/* --load, in the CDF panel: which curve is which, and the responsiveness,
+ * at its foot on the right, where a CDF has no line. */
+static void working_notes(struct svgbuf *b, const struct weir_report_working_latency *w)
+{
+    char text[128];
+    const struct weir_report_latency_stats *d[] = { &w->idle, &w->loaded };
+    static const char *const name[] = { "idle", "loaded" }, *const colour[] = { IDLE_COLOUR, LOADED_COLOUR },
+                             *const dash[] = { NULL, "8 4" };
+    for (int i = 0; i < 2; i++) {
+        if (d[i]->count > 0)
+            snprintf(text, sizeof text, "%s, p50 %.2f " US, name[i], d[i]->p50);
+        else
+            snprintf(text, sizeof text, "%s: no round trip", name[i]);
+        legend_row(b, B_RIGHT - 185, BOTTOM - 82 + 18 * i, colour[i], dash[i], text);
+    }
+    if (w->loaded.count == 0)
+        return;
+    snprintf(text, sizeof text, "%.0f RPM", w->rpm);
+    sb_printf(b, "<text class=\"rpm\" x=\"%d\" y=\"%d\" font-size=\"14\" font-weight=\"bold\" "
+                 "text-anchor=\"end\" fill=\"#222222\">%s</text>\n", B_RIGHT - 6, BOTTOM - 28, text);
+    if (w->idle.count > 0) {
+        snprintf(text, sizeof text, "p50 %+.2f " US " under load", w->increase_p50);
+        sb_printf(b, "<text class=\"increase\" x=\"%d\" y=\"%d\" font-size=\"%d\" text-anchor=\"end\" "
+                     "fill=\"#222222\">%s</text>\n", B_RIGHT - 6, BOTTOM - 10, LABEL_FONT, text);
+    }
 }
 
 /* The cumulative share of round trips at each bucket bound, on a log
- * scale of whole decades around the measured ones. */
+ * scale of whole decades around the measured ones: the whole test's, or
+ * with --load the idle and the loaded round trips' side by side. */
 static void cdf(struct svgbuf *b, const struct svg_test *t)
 {
-    panel_title(b, B_LEFT - 40, "Round trips, whole test (CDF)");
-    uint64_t total = t->lat_end.rtt.count;
-    size_t first = 0, last = t->n_cdf;
-    while (first < t->n_cdf && t->cdf[first].count == 0)
-        first++;
-    if (total == 0 || first == t->n_cdf) {
+    const struct weir_report_working_latency *w = t->have_working ? &t->working : NULL;
+    struct cdf_curve c[2];
+    size_t n = 0;
+    if (w != NULL) {
+        panel_title(b, B_LEFT - 40, "Round trips idle and under load (CDF)");
+        c[n++] = (struct cdf_curve){ w->idle.buckets, w->idle.n_buckets, w->idle.count, "cdf-idle", IDLE_COLOUR,
+                                     NULL, 0, 0 };
+        c[n++] = (struct cdf_curve){ w->loaded.buckets, w->loaded.n_buckets, w->loaded.count, "cdf-loaded",
+                                     LOADED_COLOUR, "8 4", 0, 0 };
+    } else {
+        panel_title(b, B_LEFT - 40, "Round trips, whole test (CDF)");
+        c[n++] = (struct cdf_curve){ t->cdf, t->n_cdf, t->lat_end.rtt.count, "cdf", P50_COLOUR, NULL, 0, 0 };
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    int drawn[2] = { 0, 0 };
+    for (size_t k = 0; k < n; k++) {
+        drawn[k] = cdf_span(&c[k]);
+        if (!drawn[k])
+            continue;
+        lo = fmin(lo, floor(log10(c[k].b[c[k].from].le_us)));
+        hi = fmax(hi, ceil(log10(c[k].b[c[k].last - 1].le_us)));
+    }
+    if (!isfinite(lo)) {
         sb_printf(b, "<text class=\"no-data\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"middle\" "
                      "fill=\"#555555\">no round trip measured</text>\n",
                   (B_LEFT + B_RIGHT) / 2.0, (TOP + BOTTOM) / 2.0, LABEL_FONT);
         return;
     }
-    for (size_t i = first; i < t->n_cdf; i++)
-        if (t->cdf[i].count == total) {
-            last = i + 1;
-            break;
-        }
-    size_t from = first > 0 ? first - 1 : 0;
-    double lo = floor(log10(t->cdf[from].le_us));
-    double hi = ceil(log10(t->cdf[last - 1].le_us));
     if (hi <= lo)
         hi = lo + 1;
     struct scale x = { lo, hi, B_LEFT, B_RIGHT }, y = { 0, 1, BOTTOM, TOP };
@@ -218,12 +333,11 @@ static void cdf(struct svgbuf *b, const struct svg_test *t)
     axis_label(b, "ylabel", B_LEFT - 42, (TOP + BOTTOM) / 2.0, 1, "Share of round trips");
     sb_printf(b, "<path class=\"axes\" d=\"M%d %dV%dH%d\" fill=\"none\" stroke=\"#333333\" "
                  "stroke-width=\"1.2\"/>\n", B_LEFT, TOP, BOTTOM, B_RIGHT);
-    sb_puts(b, "<polyline class=\"series cdf\" fill=\"none\" stroke=\"" P50_COLOUR "\" stroke-width=\"2\" "
-               "stroke-linejoin=\"round\" points=\"");
-    for (size_t i = from; i < last; i++)
-        sb_printf(b, "%s%.1f,%.1f", i > from ? " " : "", at(&x, log10(t->cdf[i].le_us)),
-                  at(&y, (double)t->cdf[i].count / (double)total));
-    sb_puts(b, "\"/>\n");
+    for (size_t k = 0; k < n; k++)
+        if (drawn[k])
+            cdf_line(b, &c[k], &x, &y);
+    if (w != NULL)
+        working_notes(b, w);
 }
 
 static void caption_line(struct svgbuf *b, int row, const char *text)
@@ -261,6 +375,15 @@ void latchart_draw(struct svgbuf *b, const struct svg_test *t)
             snprintf(text, sizeof text, "%s, %s", f, r);
             caption_line(b, row++, text);
         }
+    }
+    if (t->have_working) {
+        const struct weir_report_working_latency *w = &t->working;
+        /* Short enough for the caption's width with a queue's delays. */
+        snprintf(text, sizeof text, "Working latency: p50 %.2f usec idle, %.2f loaded (%+.2f); %.0f RPM; "
+                 "load %.2f Mbits/sec up, %.2f down",
+                 w->idle.p50, w->loaded.p50, w->increase_p50, w->rpm, w->up_bits_per_second / 1e6,
+                 w->down_bits_per_second / 1e6);
+        caption_line(b, row++, text);
     }
     if (t->error != NULL && row < 3) {
         snprintf(text, sizeof text, "Test failed: %s", t->error);

@@ -2,7 +2,9 @@
  * p99 per interval (with the load's throughput on a second axis when the
  * test had streams without probes) beside the whole test's cumulative
  * distribution of round trips (a CDF on a log scale, from the SDK's
- * bucket counts). */
+ * bucket counts). With --load the idle phase is shaded up to the load's
+ * start, and the CDF panel holds the idle and the loaded round trips' two
+ * curves with the responsiveness (RPM). */
 #ifndef WEIR_SVG_LATCHART_H
 #define WEIR_SVG_LATCHART_H
 

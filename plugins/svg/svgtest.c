@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,27 @@ int svgtest_forward(const struct svg_test *t, const struct svg_stream *st)
     return t->client ? st->sending : !st->sending;
 }
 
+/* A distribution's buckets into the test's own array (the snapshot's die
+ * with the hook). */
+static void keep_buckets(struct weir_report_latency_stats *d, struct weir_report_latency_bucket *to)
+{
+    size_t n = d->buckets != NULL && d->n_buckets <= WEIR_LATENCY_BUCKETS ? d->n_buckets : 0;
+    if (n > 0)
+        memcpy(to, d->buckets, n * sizeof *to);
+    d->n_buckets = n;
+    d->buckets = n > 0 ? to : NULL;
+}
+
+static void keep_working(struct svg_test *t, const struct weir_report_working_latency *w)
+{
+    t->have_working = 1;
+    t->working = *w;
+    snprintf(t->load_direction, sizeof t->load_direction, "%s", w->load_direction ? w->load_direction : "");
+    t->working.load_direction = t->load_direction;
+    keep_buckets(&t->working.idle, t->idle_cdf);
+    keep_buckets(&t->working.loaded, t->loaded_cdf);
+}
+
 void svgtest_end(struct svg_test *t, const struct weir_report_end *e)
 {
     t->have_end = 1;
@@ -177,6 +199,8 @@ void svgtest_end(struct svg_test *t, const struct weir_report_end *e)
             memcpy(t->cdf, rtt->buckets, t->n_cdf * sizeof *t->cdf);
         /* The snapshot's pointers die with the hook. */
         t->lat_end.rtt.buckets = t->lat_end.forward.buckets = t->lat_end.reverse.buckets = NULL;
+        if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
+            keep_working(t, e->working);
     }
     t->fwd.sender = e->sum_sent;
     t->fwd.receiver = e->sum_received;

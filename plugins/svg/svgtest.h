@@ -52,6 +52,13 @@ struct svg_test {
     struct weir_report_latency lat_end;     /* the test's sum, buckets below */
     struct weir_report_latency_bucket cdf[WEIR_LATENCY_BUCKETS];
     size_t n_cdf;               /* its round trips' buckets, 0: none */
+    /* --load: idle against loaded round trips (the core's summary, its
+     * pointers turned to the copies below) */
+    int have_working;
+    struct weir_report_working_latency working;
+    char load_direction[8];     /* "up", "down", "both" */
+    struct weir_report_latency_bucket idle_cdf[WEIR_LATENCY_BUCKETS];
+    struct weir_report_latency_bucket loaded_cdf[WEIR_LATENCY_BUCKETS];
 
     int have_end;
     struct svg_summary fwd, rev;    /* client -> server, server -> client */

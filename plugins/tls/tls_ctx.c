@@ -1,13 +1,15 @@
-/* tls transport: the options, and one SSL_CTX per role built on first use. */
+/* tls transport: its own options (the trust options, which quic shares,
+ * are read by plugins/common/trust.c), and one SSL_CTX per role built on
+ * first use. */
 #include "tls_int.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
+
+#include "hostopt.h"
 
 /* AES-128-GCM first: as safe as the others and the cheapest where the CPU
  * has AES instructions. The server follows the client's order, so the
@@ -34,32 +36,6 @@ void tls_ssl_errors(char *buf, size_t len)
     snprintf(buf, len, "%s%s%s%s", reason ? reason : "unknown OpenSSL error",
              data ? " (" : "", data ? data : "", data ? ")" : "");
     ERR_clear_error();
-}
-
-/* ---- options ---- */
-
-/* The value of one of the options tls declares, NULL when not given. */
-static const char *opt(const struct tls_global *g, const char *name)
-{
-    return weir_param_string(g->host, NULL, name, NULL);
-}
-
-/* An option that takes a value but was given an empty one is an error. */
-static int opt_value(const struct tls_global *g, const char *name, const char **out)
-{
-    const char *v = opt(g, name);
-    if (v && !*v)
-        return tls_fail(g, WEIR_E_USAGE, "--%s needs a value", name);
-    *out = v;
-    return WEIR_OK;
-}
-
-static int opt_file(const struct tls_global *g, const char *name, const char **out)
-{
-    int rc = opt_value(g, name, out);
-    if (rc == WEIR_OK && *out && access(*out, R_OK) != 0)
-        rc = tls_fail(g, WEIR_E_USAGE, "--%s %s: %s", name, *out, strerror(errno));
-    return rc;
 }
 
 /* The version, cipher and suite settings both roles share. */
@@ -109,7 +85,7 @@ int tls_settings_read(struct tls_global *g)
 
     memset(set, 0, sizeof *set);
     set->version = TLS1_3_VERSION;
-    if ((rc = opt_value(g, "tls-version", &v)) != WEIR_OK)
+    if ((rc = hostopt_value(g->host, "tls-version", &v)) != WEIR_OK)
         return rc;
     if (v) {
         if (strcmp(v, "1.3") == 0 || strcasecmp(v, "TLSv1.3") == 0)
@@ -119,31 +95,10 @@ int tls_settings_read(struct tls_global *g)
         else
             return tls_fail(g, WEIR_E_USAGE, "--tls-version \"%s\": use 1.2 or 1.3", v);
     }
-    if ((rc = opt_value(g, "tls-ciphers", &set->ciphers)) != WEIR_OK ||
-        (rc = opt_value(g, "tls-ciphersuites", &set->ciphersuites)) != WEIR_OK ||
-        (rc = opt_value(g, "tls-sni", &set->sni)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-ca", &set->ca_file)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-client-cert", &set->client_cert)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-client-key", &set->client_key)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-cert", &set->cert)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-key", &set->key)) != WEIR_OK ||
-        (rc = opt_file(g, "tls-verify-client", &set->verify_client)) != WEIR_OK ||
-        (rc = opt_value(g, "tls-fingerprint", &v)) != WEIR_OK)
+    if ((rc = hostopt_value(g->host, "tls-ciphers", &set->ciphers)) != WEIR_OK ||
+        (rc = hostopt_value(g->host, "tls-ciphersuites", &set->ciphersuites)) != WEIR_OK ||
+        (rc = trust_read(g->host, &set->trust)) != WEIR_OK)
         return rc;
-    if (v) {
-        if (fp_parse(v, set->pin) < 0)
-            return tls_fail(g, WEIR_E_USAGE, "--tls-fingerprint \"%s\": expected a SHA-256 "
-                            "fingerprint, 64 hex digits (colons optional)", v);
-        set->have_pin = 1;
-    }
-    set->insecure = weir_param_flag(g->host, NULL, "tls-insecure");
-    if (set->insecure && (set->have_pin || set->ca_file))
-        return tls_fail(g, WEIR_E_USAGE, "--tls-insecure turns verification off; it cannot be "
-                        "combined with --tls-fingerprint or --tls-ca");
-    if (set->client_key && !set->client_cert)
-        return tls_fail(g, WEIR_E_USAGE, "--tls-client-key needs --tls-client-cert");
-    if (set->key && !set->cert)
-        return tls_fail(g, WEIR_E_USAGE, "--tls-key needs --tls-cert");
 
     /* Check the version, cipher and suite settings now, not at the first
      * stream. */
@@ -177,7 +132,7 @@ static int use_cert_key(SSL_CTX *ctx, const char *cert, const char *key,
 
 static SSL_CTX *build_client(struct tls_global *g, char *why, size_t whylen)
 {
-    const struct tls_settings *set = &g->set;
+    const struct trust_settings *set = &g->set.trust;
     char err[256];
     SSL_CTX *ctx = ctx_common(g, TLS_client_method(), why, whylen);
     if (!ctx)
@@ -242,7 +197,7 @@ static int use_ephemeral(struct tls_global *g, SSL_CTX *ctx, char *why, size_t w
 
 static SSL_CTX *build_server(struct tls_global *g, char *why, size_t whylen)
 {
-    const struct tls_settings *set = &g->set;
+    const struct trust_settings *set = &g->set.trust;
     SSL_CTX *ctx = ctx_common(g, TLS_server_method(), why, whylen);
     if (!ctx)
         return NULL;
@@ -271,13 +226,8 @@ static SSL_CTX *build_server(struct tls_global *g, char *why, size_t whylen)
     }
 
     unsigned char fp[TLS_FP_LEN];
-    char text[TLS_FP_TEXT];
-    if (tls_fingerprint(SSL_CTX_get0_certificate(ctx), fp) == 0) {
-        fp_text(fp, text);
-        /* Info lines always show (only debug ones need --debug). */
-        tls_log(g, WEIR_LOG_INFO, "TLS certificate SHA-256 fingerprint %s (%s; clients can pin it "
-                "with --tls-fingerprint)", text, set->cert ? set->cert : "ephemeral, self-signed");
-    }
+    if (tls_fingerprint(SSL_CTX_get0_certificate(ctx), fp) == 0)
+        trust_show_fingerprint(g->host, set, fp);
     return ctx;
 }
 

@@ -28,6 +28,7 @@
 
 #include "fingerprint.h"
 #include "hostcall.h"
+#include "trust.h"
 
 #define TLS_FP_LEN FP_LEN
 #define TLS_FP_TEXT FP_TEXT
@@ -46,16 +47,7 @@ struct tls_settings {
     int version;                /* TLS1_2_VERSION or TLS1_3_VERSION */
     const char *ciphers;        /* TLS 1.2 list */
     const char *ciphersuites;   /* TLS 1.3 list */
-    /* client */
-    const char *ca_file;
-    int have_pin;
-    unsigned char pin[TLS_FP_LEN];
-    int insecure;
-    const char *sni;
-    const char *client_cert, *client_key;
-    /* server */
-    const char *cert, *key;
-    const char *verify_client;
+    struct trust_settings trust; /* the options quic shares */
 };
 
 struct tls_global {

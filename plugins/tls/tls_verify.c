@@ -36,7 +36,7 @@ int tls_verify_cb(int ok, X509_STORE_CTX *xs)
     struct tls_handshake_state *hs = ssl ? SSL_get_app_data(ssl) : NULL;
     if (!hs || !hs->is_client)
         return ok;
-    const struct tls_settings *set = &hs->g->set;
+    const struct trust_settings *set = &hs->g->set.trust;
     if (!hs->have_leaf && tls_fingerprint(X509_STORE_CTX_get0_cert(xs), hs->leaf_fp) == 0)
         hs->have_leaf = 1;
     if (set->have_pin) {
@@ -62,7 +62,7 @@ static int is_ip_address(const char *host)
 
 int tls_verify_setup(struct tls_global *g, SSL *ssl, const char *host, char *why, size_t whylen)
 {
-    const struct tls_settings *set = &g->set;
+    const struct trust_settings *set = &g->set.trust;
     int host_is_ip = host && is_ip_address(host);
     const char *name = set->sni ? set->sni : host && !host_is_ip ? host : NULL;
 
@@ -121,7 +121,7 @@ int tls_verify_explain(const struct tls_handshake_state *hs, SSL *ssl, char *buf
 
 int tls_verify_after(const struct tls_handshake_state *hs, SSL *ssl, char *why, size_t whylen)
 {
-    const struct tls_settings *set = &hs->g->set;
+    const struct trust_settings *set = &hs->g->set.trust;
     if (!set->have_pin)
         return 0;
     unsigned char fp[TLS_FP_LEN];

@@ -280,11 +280,12 @@ static void *worker_main(void *arg)
                 if (phase != PHASE_RUN)
                     continue;
                 uint64_t left = budget_left(st);
-                if (!left && drains) {
-                    /* Its share is out; the transport still moves it. */
+                if ((!left || atomic_load_explicit(&st->data_ended, memory_order_acquire)) && drains) {
+                    /* Its share or its file is out; the transport still
+                     * moves it. */
                     atomic_store_explicit(&st->data_ended, 1, memory_order_release);
                     rc = transport_send(tp, st->ctx, 0, &st->ctr, &io);
-                    if (rc != WEIR_OK && rc != WEIR_E_AGAIN)
+                    if (rc != WEIR_OK && rc != WEIR_E_AGAIN && rc != WEIR_E_DATAEND)
                         stream_failed(w, st, rc);
                     continue;
                 }
@@ -320,11 +321,13 @@ static void *worker_main(void *arg)
                             set_interest(w, st, 0);
                     }
                 } else if (rc == WEIR_E_DATAEND) {
-                    /* -F: all of the file is on its way; the stream idles. */
+                    /* -F: all of the file is on its way; the stream idles,
+                     * unless its transport still has to move it. */
                     st->ctr.bytes += io.bytes;
                     st->ctr.blocks += io.blocks;
                     atomic_store_explicit(&st->data_ended, 1, memory_order_release);
-                    set_interest(w, st, 0);
+                    if (!drains)
+                        set_interest(w, st, 0);
                 } else {
                     stream_failed(w, st, rc);
                 }

@@ -2,8 +2,8 @@
 # -F (iperf3's --file) through the real binary on loopback: a sender reads
 # the file on every stream, a receiver writes it, and both print iperf3's
 # "Sent X / SIZE (P%) of FILE" line and JSON "diskfile" object. Weir with
-# weir must deliver the file whole (compared with cmp), also with -P 3, -R
-# and tls; with iperf3 on either end, both directions. Bad files and
+# weir must deliver the file whole (compared with cmp), also with -P 3, -R,
+# tls and quic; with iperf3 on either end, both directions. Bad files and
 # transports that cannot carry one give one clear error, and the server
 # serves the next client. Never asserts speed.
 . "$(dirname "$0")/lib.sh"
@@ -92,6 +92,32 @@ tls() {
     expect_eq "client exit status" "$RUN_RC" 0
     same_file "the server's copy over TLS" "$dst" "$SRC"
     has_line "client" "$CASE_DIR/client.out" "        $SENT_ALL $SRC"
+}
+
+# quic: the file through the payload ring, both directions, on one QUIC
+# stream (a file's bytes go in order: --quic-streams is refused with -F).
+quic() {
+    local dst=$DATA/quic.bin back=$DATA/quic-back.bin
+    start_server_retry weir -1 -F "$dst" || return
+    run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" \
+        --transport quic --tls-insecure -F "$SRC"
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    same_file "the server's copy over QUIC" "$dst" "$SRC"
+    has_line "client" "$CASE_DIR/client.out" "        $SENT_ALL $SRC"
+    start_server_retry weir -1 -F "$SRC" || return
+    run_bounded "$CASE_DIR/rev.out" "$CASE_DIR/rev.err" "$WEIR" -c 127.0.0.1 -p "$PORT" \
+        --transport quic --tls-insecure -R -t 2 -F "$back"
+    wait_server
+    expect_eq "-R client exit status" "$RUN_RC" 0
+    same_file "the client's copy over QUIC" "$back" "$SRC"
+    start_server_retry weir -1 || return
+    run_bounded "$CASE_DIR/streams.out" "$CASE_DIR/streams.err" "$WEIR" -c 127.0.0.1 -p "$PORT" \
+        --transport quic --tls-insecure --quic-streams 2 -F "$SRC"
+    wait_server
+    expect_eq "--quic-streams 2 -F exit status" "$RUN_RC" 1
+    has_line "--quic-streams 2 -F" "$CASE_DIR/streams.err" \
+        "weir: error - unable to open -F file: a file goes in order over one QUIC stream: -F takes no --quic-streams"
 }
 
 # -t cuts a paced transfer short: the line says how much went, and the
@@ -280,6 +306,11 @@ run_case "weir -> weir: the file arrives whole, text and JSON" forward
 run_case "-P 3: every stream carries the whole file" parallel
 run_case "-R: the server sends its file" reverse
 run_case "--transport tls carries the file" tls
+if have_plugin quic; then
+    run_case "--transport quic carries the file" quic
+else
+    skip_check "--transport quic carries the file" "this build has no quic transport"
+fi
 run_case "-t ends a paced transfer: the start of the file, as counted" cut_short
 run_case "a 40 Mbit/s link: the sender waits until all of it arrived" slow_link
 run_case "client: missing file, udp, --bidir" client_refusals

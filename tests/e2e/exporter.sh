@@ -47,23 +47,6 @@ expect_status() {
     [ "$got" = "$2" ] || fail "$3: status '$got', want $2: $(body_of "$1" | head -c 300)"
 }
 
-# start_exporter ARGS...: weir --exporter 127.0.0.1:XPORT ARGS in the
-# background (XPORT a free port, retried if raced); XPID its weir.
-start_exporter() {
-    local attempt
-    for attempt in 1 2 3; do
-        XPORT=$(free_port)
-        if start_listener exporter "$XPORT" "$WEIR" --exporter "127.0.0.1:$XPORT" "$@"; then
-            XPID=$(child_of "$SERVER_PID")
-            XWRAP=$SERVER_PID
-            return 0
-        fi
-        stop_pid "$SERVER_PID"
-    done
-    fail "weir --exporter did not listen: $(head -c 300 "$CASE_DIR/exporter.err")"
-    return 1
-}
-
 # A modules file: quick tests, no interval between probes of a target.
 modules_file() {
     cat >"$1" <<'INI'
@@ -90,7 +73,7 @@ CLOSED=$(free_port)
 case_probes() {
     with_server || return
     modules_file "$CASE_DIR/modules.ini"
-    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
     local n400=0 n403=0
 
     get ok "/probe?target=127.0.0.1:$WPORT&module=quick" "" "application/openmetrics-text; version=1.0.0"
@@ -203,7 +186,7 @@ params = reverse, latency
 [module quick]
 time = 1s
 INI
-    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
 
     get lat "/probe?target=127.0.0.1:$WPORT&module=lat" "" "application/openmetrics-text; version=1.0.0"
     expect_status lat 200 "a latency module's probe"
@@ -267,7 +250,7 @@ run_case "latency: a latency module's probe, latency=1, 400 where not allowed or
 case_interval() {
     with_server || return
     printf '[exporter]\nmin_interval = 60s\n[module quick]\ntime = 1s\n' >"$CASE_DIR/modules.ini"
-    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
     get first "/probe?target=127.0.0.1:$CLOSED&module=quick"
     expect_status first 200 "the first probe of a target"
     get second "/probe?target=127.0.0.1:$CLOSED&module=quick"
@@ -287,7 +270,7 @@ case_slots() {
     with_server || return
     printf '[exporter]\nmin_interval = 0s\nmax_concurrent = 1\nqueue_timeout = 1s\n[module slow]\ntime = 4s\n' \
         >"$CASE_DIR/modules.ini"
-    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
     timeout -k 3 40 python3 "$GET" "http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$WPORT&module=slow" \
         >"$CASE_DIR/first" 2>&1 &
     local client=$! n
@@ -316,7 +299,7 @@ case_scrape_timeout() {
     with_server || return
     printf '[exporter]\nmin_interval = 0s\nmax_concurrent = 1\nqueue_timeout = 20s\n[module long]\ntime = 20s\n' \
         >"$CASE_DIR/modules.ini"
-    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
     # 4 s: the 20 s test becomes 2 s (4 less the 1.5 s margin, in whole
     # seconds), said by weir_probe_clamped.
     get fit "/probe?target=127.0.0.1:$WPORT&module=long" "" "" 4
@@ -372,7 +355,7 @@ run_case "scrape timeout header: test clamped, too short failed at once; a clien
 # --- no allow rule ---
 case_no_allow() {
     with_server || return
-    start_exporter || return
+    start_exporter exporter || return
     wait_grep "$SERVER_ERR" "every probe is refused" 5 || fail "the log does not say every probe is refused"
     get p "/probe?target=127.0.0.1:$WPORT"
     expect_status p 403 "a probe with no allow rule"
@@ -435,7 +418,7 @@ reloads_logged() {
 case_reload() {
     with_server || return
     printf '[exporter]\nmin_interval = 0s\n[module quick]\ntime = 1s\n' >"$CASE_DIR/modules.ini"
-    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
     get before "/probe?target=127.0.0.1:$CLOSED&module=later"
     expect_status before 400 "module 'later' before it exists"
     printf '[exporter]\nmin_interval = 0s\n[module quick]\ntime = 1s\n[module later]\ntime = 1s\n' \
@@ -484,7 +467,7 @@ run_case "SIGHUP: a good file reloaded, a bad one logged and the old one kept" c
 
 # --- a request trickled in ---
 case_slow_request() {
-    start_exporter --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-allow 127.0.0.0/8 || return
     # A byte a second: never silent long enough for an idle timeout.
     timeout -k 3 40 python3 - "$XPORT" >"$CASE_DIR/slow" 2>&1 <<'PY' &
 import socket, sys, time
@@ -552,7 +535,7 @@ run_case "-D with --pidfile and --logfile: returns listening, SIGHUP reopens the
 case_stop() {
     with_server || return
     printf '[exporter]\nmin_interval = 0s\n[module long]\ntime = 20s\n' >"$CASE_DIR/modules.ini"
-    start_exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
+    start_exporter exporter --exporter-config "$CASE_DIR/modules.ini" --exporter-allow 127.0.0.0/8 || return
     timeout -k 3 40 python3 "$GET" "http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$WPORT&module=long" \
         >"$CASE_DIR/long" 2>&1 &
     local client=$!

@@ -41,23 +41,6 @@ if ldd "$WEIR" 2>/dev/null | grep -q libasan; then
     SOAK_RSS_SLACK_KB=-1
 fi
 
-# start_retry NAME CMD...: CMD (with @PORT@ for a free port) listening on
-# PORT; another port if the one picked was taken meanwhile. Sets PORT,
-# SERVER_PID, SERVER_OUT, SERVER_ERR; exits the script if it cannot.
-start_retry() {
-    local name=$1 attempt args a
-    shift
-    for attempt in 1 2 3; do
-        PORT=$(free_port)
-        args=()
-        for a in "$@"; do args+=("${a//@PORT@/$PORT}"); done
-        start_listener "$name" "$PORT" "${args[@]}" && return 0
-        stop_pid "$SERVER_PID"
-    done
-    fail_shown "$name did not listen" "$SERVER_OUT" "$SERVER_ERR"
-    exit 1
-}
-
 # modules_file FILE MAX_CONCURRENT QUEUE_TIMEOUT MIN_INTERVAL: the module
 # "pass" (1 s at 10 Mbit/s: light enough for six at once on two cores),
 # its time and more settable by a query; probes killed 5 s (the least
@@ -103,17 +86,17 @@ run_driver() {
 
 # The targets: a weir server (serving six probes at once), a listener
 # that accepts and never answers, and a port with nothing behind it.
-start_retry weir-server "$WEIR" -s -B 127.0.0.2 -p @PORT@ --max-tests 8
+script_listener weir-server "$WEIR" -s -B 127.0.0.2 -p @PORT@ --max-tests 8
 GOOD=127.0.0.2:$PORT
-start_retry silent python3 "$DRIVER" silent @PORT@
+script_listener silent python3 "$DRIVER" silent @PORT@
 SILENT=127.0.0.1:$PORT
 CLOSED=127.0.0.3:$(free_port)
 CLOSED2=127.0.0.4:$(free_port)
 
 modules_file "$E2E_TMP/modules.conf" 6 30s 0s
-start_retry exporter "$WEIR" --exporter 127.0.0.1:@PORT@ --exporter-config "$E2E_TMP/modules.conf"
-EXPORTER=127.0.0.1:$PORT
-EXPORTER_PID=$(child_of "$SERVER_PID")
+start_exporter exporter --exporter-config "$E2E_TMP/modules.conf" || exit 1
+EXPORTER=127.0.0.1:$XPORT
+EXPORTER_PID=$XPID
 EXPORTER_ERR=$SERVER_ERR
 
 run_driver headers "$EXPORTER" "$GOOD"
@@ -125,9 +108,9 @@ run_driver malformed "$EXPORTER" "$GOOD" "$IDLE_BOUND"
 # A second exporter, strict: one probe at a time, 1 s in the queue, 30 s
 # between two probes of a target.
 modules_file "$E2E_TMP/strict.conf" 1 1s 30s
-start_retry strict "$WEIR" --exporter 127.0.0.1:@PORT@ --exporter-config "$E2E_TMP/strict.conf"
-run_driver limits "127.0.0.1:$PORT" "$CLOSED" "$CLOSED2" "$SILENT"
-stop_pid "$SERVER_PID"
+start_exporter strict --exporter-config "$E2E_TMP/strict.conf" || exit 1
+run_driver limits "127.0.0.1:$XPORT" "$CLOSED" "$CLOSED2" "$SILENT"
+stop_pid "$XWRAP"
 
 run_driver soak "$EXPORTER" "$EXPORTER_PID" "$SOAK_PROBES" "$GOOD" "$CLOSED" "$SILENT" 192.0.2.1:5201 \
     "$SOAK_RSS_SLACK_KB"

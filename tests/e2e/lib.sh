@@ -31,8 +31,9 @@
 #   ports        free_port, port_listening, wait_listening,
 #                listener_is_ours, have_ipv6_loopback, kernel_has_udp_gso
 #   servers      start_server_retry, start_weir_server, start_iperf3_server,
-#                start_listener, script_server, wait_server,
-#                start_netns_server
+#                start_listener, listener_retry, script_server,
+#                script_listener, wait_server, start_netns_server
+#   exporter     start_exporter, exporter_healthy
 #   daemons      start_weir_daemon, track_daemon, stop_daemons,
 #                is_our_weir, wait_gone
 #   namespaces   netns_add, netns_del, netns_up
@@ -206,6 +207,15 @@ require_tool() {
 # have_iperf3: an iperf3 to run against (cases skip without).
 have_iperf3() {
     [ -n "$IPERF3" ] && [ -x "$IPERF3" ]
+}
+
+# have_plugin NAME: this build made the plugin NAME.so (quic is optional).
+have_plugin() {
+    local d
+    for d in ${WEIR_PLUGIN_PATH//:/ }; do
+        [ -f "$d/$1.so" ] && return 0
+    done
+    return 1
 }
 
 # Scripts that print a verdict for every check rather than one per case
@@ -560,6 +570,31 @@ start_server_retry() {
     return 1
 }
 
+# listener_retry NAME CMD...: start_listener NAME PORT CMD on a free PORT,
+# written @PORT@ in CMD's words; another port if the one picked was taken
+# meanwhile. Sets PORT (and what start_listener sets); returns 1 when CMD
+# does not listen.
+listener_retry() {
+    local name=$1 attempt args a
+    shift
+    for attempt in 1 2 3; do
+        PORT=$(free_port)
+        args=()
+        for a in "$@"; do args+=("${a//@PORT@/$PORT}"); done
+        start_listener "$name" "$PORT" "${args[@]}" && return 0
+        stop_pid "$SERVER_PID"
+    done
+    return 1
+}
+
+# script_listener NAME CMD...: for scripts with a verdict per check:
+# listener_retry, or a FAIL line with CMD's output and exit 1.
+script_listener() {
+    listener_retry "$@" && return 0
+    fail_shown "$1 did not listen" "$SERVER_OUT" "$SERVER_ERR"
+    exit 1
+}
+
 # script_server ARGS...: for scripts with a verdict per check rather than
 # per case: start_server_retry weir ARGS, or a FAIL line with the
 # server's output and exit 1.  SERVER_WEIR is the weir process itself (to
@@ -595,6 +630,42 @@ start_netns_server() {
     track_pid "$SERVER_PID"
     wait_listening "$port" "$SERVER_PID" ip netns exec "$ns" && return 0
     fail "$name did not listen on port $port in $ns: $(head -c 300 "$SERVER_ERR")"
+}
+
+# ---------------------------------------------------------------- exporter
+# weir --exporter on 127.0.0.1; its HTTP requests need python3
+# (http_get.py).
+
+# exporter_healthy PORT: the exporter on PORT answers /-/healthy with 200.
+exporter_healthy() {
+    timeout -k 1 5 python3 "$E2E_DIR/http_get.py" "http://127.0.0.1:$1/-/healthy" 2>/dev/null |
+        grep -qx "STATUS 200"
+}
+
+# start_exporter NAME ARGS...: `weir --exporter 127.0.0.1:XPORT ARGS` as
+# listener_retry starts it (output in $CASE_DIR/NAME.out and .err, stopped
+# with the case or the script), once /-/healthy answers. Sets XPORT, XPID
+# (the weir process), XWRAP (its timeout wrapper) and what start_listener
+# sets. Returns 1 when it does not start: the case fails (in run_case), or
+# a FAIL line shows the exporter's output.
+start_exporter() {
+    local name=$1 why
+    shift
+    if listener_retry "$name" "$WEIR" --exporter "127.0.0.1:@PORT@" "$@"; then
+        XPORT=$PORT
+        XWRAP=$SERVER_PID
+        XPID=$(child_of "$SERVER_PID")
+        wait_until 10 exporter_healthy "$XPORT" && return 0
+        why="did not answer /-/healthy"
+    else
+        why="did not listen"
+    fi
+    if [ -n "$_E2E_CASE" ]; then
+        fail "weir --exporter $why: $(oneline "$SERVER_ERR" 300)"
+    else
+        fail_shown "weir --exporter ($name) $why" "$SERVER_OUT" "$SERVER_ERR"
+    fi
+    return 1
 }
 
 # ---------------------------------------------------------------- daemons

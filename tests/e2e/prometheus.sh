@@ -38,23 +38,6 @@ SERVER_TIMEOUT=$((E2E_DEADLINE - 5))
 # its test: room for a slow (ASan, loaded) start.
 INTERVAL=5s
 
-# start_retry NAME CMD...: CMD (with @PORT@ for a free port) listening
-# on PORT; another port if the one picked was taken meanwhile. Sets
-# PORT, SERVER_PID, SERVER_OUT, SERVER_ERR; exits the script if it cannot.
-start_retry() {
-    local name=$1 attempt args a
-    shift
-    for attempt in 1 2 3; do
-        PORT=$(free_port)
-        args=()
-        for a in "$@"; do args+=("${a//@PORT@/$PORT}"); done
-        start_listener "$name" "$PORT" "${args[@]}" && return 0
-        stop_pid "$SERVER_PID"
-    done
-    fail_shown "$name did not listen" "$SERVER_OUT" "$SERVER_ERR"
-    exit 1
-}
-
 # The modules file (docs/exporter.md): the modules contrib's jobs name,
 # default (tcp) and udp, as 1 s tests; probes run at once and again within
 # a scrape interval without waiting.
@@ -77,16 +60,16 @@ time = 1s
 EOF
 }
 
-start_retry weir-tcp "$WEIR" -s -B 127.0.0.2 -p @PORT@ --max-tests 2
+script_listener weir-tcp "$WEIR" -s -B 127.0.0.2 -p @PORT@ --max-tests 2
 TCP=127.0.0.2:$PORT
-start_retry weir-udp "$WEIR" -s -B 127.0.0.3 -p @PORT@ --max-tests 2
+script_listener weir-udp "$WEIR" -s -B 127.0.0.3 -p @PORT@ --max-tests 2
 UDP=127.0.0.3:$PORT
 # Nothing listens there: a port no socket uses.
 CLOSED=127.0.0.5:$(free_port)
 # Without iperf3 (interop cases skip, as elsewhere), three targets.
 IPERF=none
 if have_iperf3; then
-    start_retry iperf3 "$IPERF3" -s -B 127.0.0.4 -p @PORT@
+    script_listener iperf3 "$IPERF3" -s -B 127.0.0.4 -p @PORT@
     IPERF=127.0.0.4:$PORT
 fi
 PROBED=("$TCP" "$UDP" "$CLOSED")
@@ -97,8 +80,8 @@ if [ "$IPERF" != none ]; then
 fi
 
 modules_file "$E2E_TMP/modules.conf"
-start_retry exporter "$WEIR" --exporter 127.0.0.1:@PORT@ --exporter-config "$E2E_TMP/modules.conf"
-EXPORTER=127.0.0.1:$PORT
+start_exporter exporter --exporter-config "$E2E_TMP/modules.conf" || exit 1
+EXPORTER=127.0.0.1:$XPORT
 EXPORTER_ERR=$SERVER_ERR
 
 if ! python3 "$CHECK" config "$CONTRIB/prometheus.yml" "$E2E_TMP/prometheus.yml" "$EXPORTER" "$INTERVAL" \
@@ -107,7 +90,7 @@ if ! python3 "$CHECK" config "$CONTRIB/prometheus.yml" "$E2E_TMP/prometheus.yml"
     finish
 fi
 mkdir "$E2E_TMP/tsdb"
-start_retry prometheus prometheus --config.file="$E2E_TMP/prometheus.yml" \
+script_listener prometheus prometheus --config.file="$E2E_TMP/prometheus.yml" \
     --storage.tsdb.path="$E2E_TMP/tsdb" --web.listen-address=127.0.0.1:@PORT@ --log.level=warn
 PROM=http://127.0.0.1:$PORT
 PROM_ERR=$SERVER_ERR

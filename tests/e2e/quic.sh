@@ -19,7 +19,10 @@
 #      datagram to the receiver; -n 20M (both directions) still delivers
 #      exactly 20 MiB, and the sender reports at least as many lost
 #      packets (Retr) as the rule dropped (one dropped GSO send carries
-#      many). Skipped where no namespace or nftables can be made.
+#      many). -F over the same lossy path: the file arrives whole (lost
+#      packets are sent again from the file's ring, which keeps every byte
+#      until it is acknowledged). Skipped where no namespace or nftables
+#      can be made.
 # Skips (77) only when this build has no quic plugin. Never asserts speed.
 E2E_DEADLINE=${E2E_DEADLINE:-240}
 SERVER_TIMEOUT=${SERVER_TIMEOUT:-100}
@@ -341,6 +344,23 @@ EOF
             "$E2E_TMP/$name.err" "$SERVER_ERR"
     fi
 }
+# file_loss_case: -F over the rule loss_case left (every 37th datagram to
+# the server dropped): the server's copy is the file, byte for byte.
+file_loss_case() {
+    local src=$E2E_TMP/loss-src.bin dst=$E2E_TMP/loss-dst.bin
+    head -c 12000000 /dev/urandom >"$src"
+    start_netns_server "$NS" loss-file-s 5201 "$WEIR" -s -1 -p 5201 --transport quic -F "$dst"
+    run_bounded "$E2E_TMP/loss-file.out" "$E2E_TMP/loss-file.err" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p 5201 \
+        --transport quic --tls-insecure -F "$src"
+    local crc=$RUN_RC
+    wait_server
+    if [ "$crc" = 0 ] && [ "$SERVER_RC" = 0 ] && cmp -s "$src" "$dst"; then
+        pass_check "loss-file: -F through every 37th datagram dropped: the file arrives whole"
+    else
+        fail_shown "loss-file: exit $crc/$SERVER_RC, $(cmp "$src" "$dst" 2>&1 | head -n 1)" \
+            "$E2E_TMP/loss-file.err" "$SERVER_ERR"
+    fi
+}
 if ! command -v nft >/dev/null 2>&1; then
     skip_check "loss in a network namespace" "nft not installed"
 elif ! netns_add "quictest-$$"; then
@@ -353,6 +373,7 @@ else
     else
         loss_case loss-fwd dport
         loss_case loss-rev sport -R
+        file_loss_case
     fi
     netns_del "$NS"
 fi

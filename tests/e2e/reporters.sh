@@ -13,6 +13,9 @@
 # ends with status 1 and the other reporters' files are complete. --latency:
 # the csv probe rows and the openmetrics latency series against -J, the
 # chart valid, a --latency comparison run's rows against its tests.
+# --latency --load: csv's working-* rows and openmetrics' idle and loaded
+# histograms, increase, RPM and load rate against -J's end.latency.working,
+# the chart's idle phase, load start, idle and loaded CDFs and RPM.
 . "$(dirname "$0")/lib.sh"
 
 require_tools
@@ -252,6 +255,30 @@ latency_reporters() {
         "$(grep -cE '^(tcp|udp|tls) .* [0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +[0-9]+$' "$c.txt")" 3
 }
 
+# --latency --load 1 -t 2 (one second idle, one loaded) through every
+# reporter: the probe rows as without a load (reporters_check.py latency),
+# the working latency summary in csv and openmetrics as in -J
+# (reporters_check.py working), promtool takes the metrics, and the chart
+# parses, renders and marks both phases.
+working_reporters() {
+    local p=$CASE_DIR/work
+    run_bounded "$p.json" "$p.err" "$WEIR" --loopback --latency --load 1 -t 2 -J \
+        --reporter "csv:$p.csv" --reporter "openmetrics:$p.prom" --reporter "svg:$p.svg"
+    expect_eq "exit status" "$RUN_RC" 0 || return
+    check_py latency "$p.csv" "$p.prom" "$p.json"
+    check_py working "$p.csv" "$p.prom" "$p.json"
+    promtool_check "$p.prom"
+    svg_valid "$p.svg"
+    local el
+    for el in '<rect class="phase-idle"' '<line class="load-start"' '<polyline class="series cdf-idle"' \
+        '<polyline class="series cdf-loaded"'; do
+        expect_eq "svg: elements $el" "$(grep -c "$el" "$p.svg")" 1
+    done
+    grep -q '<text class="phase-label"[^>]*>load: 1 stream up</text>' "$p.svg" || fail "svg: the load phase not named"
+    grep -qE '<text class="rpm"[^>]*>[0-9]+ RPM</text>' "$p.svg" || fail "svg: no RPM"
+    grep -qE '>Working latency: p50 [0-9.]+ usec idle, [0-9.]+ loaded ' "$p.svg" || fail "svg: no working latency caption"
+}
+
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
 run_case "tcp's Retr, cwnd, rtt in csv and openmetrics as in JSON" facts_tcp
 run_case "quic's Retr, cwnd, rtt in csv and openmetrics as in JSON, svg names quic" facts_quic
@@ -262,4 +289,5 @@ run_case "weir -s / -c UDP -P 2 -b 10M, both sides" pair_udp
 run_case "comparison run --transport tcp,udp: csv and openmetrics" comparison
 run_case "an unwritable reporter file: one error, status 1, others complete" unwritable
 run_case "--latency in csv, openmetrics, svg; a --latency comparison run" latency_reporters
+run_case "--latency --load: working latency in csv, openmetrics, svg" working_reporters
 finish

@@ -16,6 +16,10 @@ hold, 1 otherwise.
                                      against the -J document's latency objects)
   reporters_check.py latency-compare CSV PROM JSON   (a --latency comparison
                                      run: its rows against each test's end)
+  reporters_check.py working CSV PROM JSON   (--latency --load: the csv
+                                     working-* rows and the openmetrics
+                                     phase series, increase, RPM and load
+                                     rate against -J's end.latency.working)
 """
 import csv
 import json
@@ -27,7 +31,8 @@ HEADER = ("time,test,role,peer,transport,direction,kind,stream,start,end,seconds
           "packets,lost_percent,omitted,cpu_local_percent,cpu_remote_percent,"
           "setup_seconds,error,latency_sent,latency_count,latency_lost,latency_missed,"
           "latency_min_us,latency_mean_us,latency_p50_us,latency_p90_us,latency_p99_us,"
-          "latency_p99_9_us,latency_max_us,latency_stddev_us").split(",")
+          "latency_p99_9_us,latency_max_us,latency_stddev_us,latency_increase_p50_us,"
+          "latency_increase_mean_us,responsiveness_rpm,load_streams").split(",")
 
 problems = []
 
@@ -41,6 +46,8 @@ CSV_FORMATS = {
     "cpu_local_percent": r"\d+\.\d{2}", "cpu_remote_percent": r"\d+\.\d{2}",
     **{f"latency_{k}_us": r"\d+\.\d{3}"
        for k in ("min", "mean", "p50", "p90", "p99", "p99_9", "max", "stddev")},
+    "latency_increase_p50_us": r"-?\d+\.\d{3}", "latency_increase_mean_us": r"-?\d+\.\d{3}",
+    "responsiveness_rpm": r"\d+", "load_streams": r"\d+",
 }
 # csv latency columns and the -J keys they carry.
 LATENCY_KEYS = {"min_us": "latency_min_us", "mean_us": "latency_mean_us", "p50_us": "latency_p50_us",
@@ -295,7 +302,7 @@ def check_latency_om(path, doc):
     end = doc["end"]["latency"]
 
     def values(name, **want):
-        return [v for n, labels, v in samples if n == name and
+        return [v for n, labels, v in samples if n == name and "phase" not in labels and
                 all(labels.get(k) == w for k, w in want.items())]
 
     for way, key in (("round_trip", "rtt"), ("client_to_server", "forward"), ("server_to_client", "reverse")):
@@ -305,7 +312,7 @@ def check_latency_om(path, doc):
             continue
         d = end["sum"][key]
         buckets = [(l["le"], v) for n, l, v in samples
-                   if n == "weir_latency_seconds_bucket" and l.get("delay") == way]
+                   if n == "weir_latency_seconds_bucket" and l.get("delay") == way and "phase" not in l]
         expect(f"openmetrics {way}: buckets (47 bounds and +Inf)", len(buckets), 48)
         counts = [v for _, v in buckets]
         expect(f"openmetrics {way}: cumulative buckets", counts, sorted(counts))
@@ -328,6 +335,95 @@ def check_latency_om(path, doc):
                [float(obj["sent"])])
         expect(f"openmetrics probes lost, stream {stream}", values("weir_latency_probes_lost", stream=stream),
                [float(obj["lost"])])
+
+
+def om_histogram(what, samples, count, mean_us, **want):
+    """One histogram series of weir_latency_seconds (its labels: want):
+    47 bounds and +Inf, cumulative, +Inf = _count = count, _sum near
+    count x mean."""
+    def mine(name):
+        return [(l, v) for n, l, v in samples if n == name and
+                all(l.get(k) == w for k, w in want.items())]
+    buckets = [(l["le"], v) for l, v in mine("weir_latency_seconds_bucket")]
+    expect(f"{what}: buckets (47 bounds and +Inf)", len(buckets), 48)
+    counts = [v for _, v in buckets]
+    expect(f"{what}: cumulative buckets", counts, sorted(counts))
+    expect(f"{what}: +Inf bucket", buckets[-1:], [("+Inf", float(count))])
+    expect(f"{what}: _count", [v for _, v in mine("weir_latency_seconds_count")], [float(count)])
+    total = [v for _, v in mine("weir_latency_seconds_sum")]
+    if len(total) != 1 or abs(total[0] - count * mean_us / 1e6) > 1e-6 * max(1, total[0]):
+        problems.append(f"{what}: _sum {total} vs count x mean {count * mean_us / 1e6}")
+
+
+def near(what, got, want, tolerance):
+    if len(got) != 1 or abs(got[0] - want) > tolerance:
+        problems.append(f"{what}: {got} vs JSON {want}")
+
+
+def check_working(csv_path, prom_path, doc):
+    """--load's summary (-J end.latency.working) in the csv working-* rows
+    and the openmetrics phase="idle"/"loaded" series and gauges."""
+    w = doc["end"]["latency"]["working"]
+    test_end = doc["end"]["latency"]["sum"]["end"]
+    ways = {"up": ["upload"], "down": ["download"], "both": ["upload", "download"]}[w["load_direction"]]
+    rate = {"upload": w["load_up_bits_per_second"], "download": w["load_down_bits_per_second"]}
+
+    rows = [r for r in read_csv(csv_path) if r["kind"].startswith("working-")]
+    expect("csv working rows (kinds)", [r["kind"] for r in rows],
+           ["working-idle", "working-loaded"] + ["working-load"] * len(ways))
+    for r in rows:
+        expect(f"csv {r['kind']}: load_streams", r["load_streams"], str(w["load_streams"]))
+    phases = {r["kind"]: r for r in rows}
+    for phase in ("idle", "loaded"):
+        r = phases.get(f"working-{phase}")
+        if r is None:
+            continue
+        expect(f"csv working-{phase}: direction", r["direction"], "round-trip")
+        same_delays(f"csv working-{phase}", r, w[phase])
+    idle, loaded = phases.get("working-idle"), phases.get("working-loaded")
+    if idle and loaded:
+        expect("csv working-idle: span", (float(idle["start"]), float(idle["end"])), (0.0, float(w["idle_seconds"])))
+        expect("csv working-loaded: start", float(loaded["start"]), float(w["idle_seconds"]))
+        if abs(float(loaded["end"]) - test_end) > 1e-6:
+            problems.append(f"csv working-loaded: end {loaded['end']} vs JSON end.latency.sum.end {test_end}")
+        for col, key in (("latency_increase_p50_us", "increase_p50_us"),
+                         ("latency_increase_mean_us", "increase_mean_us")):
+            if abs(float(loaded[col]) - w[key]) > 0.0005 + 1e-9 * abs(w[key]):
+                problems.append(f"csv working-loaded: {col} {loaded[col]} vs JSON {key} {w[key]}")
+        expect("csv working-loaded: responsiveness_rpm", loaded["responsiveness_rpm"], f"{w['rpm']:.0f}")
+    loads = [r for r in rows if r["kind"] == "working-load"]
+    expect("csv working-load: directions", [r["direction"] for r in loads], ways)
+    for r in loads:
+        expect(f"csv working-load {r['direction']}: bits_per_second", r["bits_per_second"],
+               f"{rate[r['direction']]:.0f}")
+
+    samples = parse_om(prom_path)
+    for phase in ("idle", "loaded"):
+        d = w[phase]
+        want = {"stream": "sum", "delay": "round_trip", "phase": phase}
+        om_histogram(f"openmetrics phase={phase}", samples, d["count"], d["mean_us"], **want)
+        for pct, k in (("50", "p50_us"), ("90", "p90_us"), ("99", "p99_us")):
+            got = [v for n, l, v in samples if n == "weir_latency_percentile_seconds" and l.get("phase") == phase
+                   and l.get("percentile") == pct]
+            near(f"openmetrics phase={phase} p{pct}", got, d[k] / 1e6, 1e-12)
+        near(f"openmetrics phase={phase} mean",
+             [v for n, l, v in samples if n == "weir_latency_mean_seconds" and l.get("phase") == phase],
+             d["mean_us"] / 1e6, 1e-12)
+
+    def gauge(name, **want):
+        return [v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in want.items())]
+
+    near("openmetrics weir_latency_increase_percentile_seconds p50",
+         gauge("weir_latency_increase_percentile_seconds", percentile="50"), w["increase_p50_us"] / 1e6, 1e-12)
+    near("openmetrics weir_latency_increase_mean_seconds", gauge("weir_latency_increase_mean_seconds"),
+         w["increase_mean_us"] / 1e6, 1e-12)
+    near("openmetrics weir_responsiveness_rpm", gauge("weir_responsiveness_rpm"), w["rpm"], 1e-9 * w["rpm"])
+    expect("openmetrics weir_load_throughput_bytes_per_second directions",
+           sorted(l.get("direction") for n, l, _ in samples if n == "weir_load_throughput_bytes_per_second"),
+           sorted(ways))
+    for way in ways:
+        near(f"openmetrics weir_load_throughput_bytes_per_second {way}",
+             gauge("weir_load_throughput_bytes_per_second", direction=way), rate[way] / 8, 1e-9 * rate[way])
 
 
 def check_latency_compare(csv_path, prom_path, doc):
@@ -393,10 +489,12 @@ def main():
     elif mode == "sender-facts":
         with open(sys.argv[4]) as f:
             check_sender_facts(sys.argv[2], sys.argv[3], json.load(f))
-    elif mode in ("latency", "latency-compare"):
+    elif mode in ("latency", "latency-compare", "working"):
         with open(sys.argv[4]) as f:
             doc = json.load(f)
-        if mode == "latency":
+        if mode == "working":
+            check_working(sys.argv[2], sys.argv[3], doc)
+        elif mode == "latency":
             check_latency_csv(read_csv(sys.argv[2]), doc)
             check_latency_om(sys.argv[3], doc)
         else:

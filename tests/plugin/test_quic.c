@@ -66,7 +66,7 @@ static void test_descriptor(void)
     expect_transport_descriptor(plug, "quic",
                                 WEIR_CAP_RELIABLE | WEIR_CAP_RETRANSMITS | WEIR_CAP_CONGESTION |
                                     WEIR_CAP_EXTENSION | WEIR_CAP_STREAM_TAG | WEIR_CAP_ENCRYPTED |
-                                    WEIR_CAP_SEND_DRAIN,
+                                    WEIR_CAP_SEND_DRAIN | WEIR_CAP_PAYLOAD,
                                 "udp", "UDP");
     static const char *const refused[] = { WEIR_PARAM_ZEROCOPY, WEIR_PARAM_SKIP_RX_COPY, WEIR_PARAM_FLOWLABEL,
                                            WEIR_PARAM_MPTCP, WEIR_PARAM_SND_TIMEOUT_MS,
@@ -97,7 +97,7 @@ static void test_init_refusals(void)
     mock_host_set_option("tls-key", "/dev/null");
     expect_init_refused("--tls-key needs --tls-cert");
     mock_host_set_option("tls-ca", "/nonexistent/ca.pem");
-    expect_init_refused("--tls-ca /nonexistent/ca.pem: cannot read it");
+    expect_init_refused("--tls-ca /nonexistent/ca.pem: No such file or directory");
     mock_host_set_uint("quic-streams", 0);
     expect_init_refused("--quic-streams 0: 1 to 64 QUIC streams per connection");
     mock_host_set_uint("quic-streams", 65);

@@ -565,8 +565,8 @@ static struct weir_report_latency lat_sum(double t0, uint64_t n, double p50, dou
 
 /* A --latency client test of 3 one-second intervals over probe stream 5
  * (and stream 6 without probes: a load, when with_load); the second
- * interval has no reply. */
-static void latency_test(struct reporter_run *r, int with_load)
+ * interval has no reply. w: --load's summary at the end, or NULL. */
+static void latency_test(struct reporter_run *r, int with_load, const struct weir_report_working_latency *w)
 {
     struct weir_report_stream st[] = {
         { .id = 1, .socket = 5, .sending = 1, .local_host = "127.0.0.1", .remote_host = "10.0.0.2" },
@@ -600,7 +600,7 @@ static void latency_test(struct reporter_run *r, int with_load)
     sum.rtt.n_buckets = 6;
     sum.rtt.buckets = lat_buckets;
     struct weir_report_end e = {
-        .struct_size = sizeof e, .n_latency = 1, .latency = &row, .latency_sum = &sum,
+        .struct_size = sizeof e, .n_latency = 1, .latency = &row, .latency_sum = &sum, .working = w,
     };
     CU_ASSERT_EQUAL(r->ops->test_end(r->ctx, &e), WEIR_OK);
     CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
@@ -613,7 +613,7 @@ static void test_latency_chart(void)
 {
     struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
-    latency_test(&r, 0);
+    latency_test(&r, 0, NULL);
     const char *o = r.sink.out;
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "<title>weir latency - UDP latency, client to 10.0.0.2 port 5201, 3 s, 1 stream</title>"));
@@ -643,7 +643,7 @@ static void test_latency_chart(void)
     reporter_close(&r);
 
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
-    latency_test(&r, 1);
+    latency_test(&r, 1, NULL);
     o = r.sink.out;
     expect_texts(o, "y2label", "Load throughput (Mbits/s)");
     expect_texts(o, "y2tick", "0,100,200,300,400");
@@ -669,6 +669,61 @@ static void test_latency_chart(void)
     reporter_close(&r);
 }
 
+/* --load: the idle phase (0 to 1 s) shaded with the load's start marked
+ * and both phases named; idle and loaded CDFs in place of the whole
+ * test's, with a legend, the RPM and the increase; a caption line. */
+static void test_working_chart(void)
+{
+    static const struct weir_report_latency_bucket loaded_buckets[] = {
+        { 7, 0 }, { 10, 0 }, { 15, 0 }, { 20, 0 }, { 30, 0 }, { 50, 0 }, { 70, 0 }, { 100, 0 }, { 150, 150 },
+        { 200, 197 },
+    };
+    struct weir_report_working_latency w = {
+        .load_streams = 2, .load_direction = "up", .idle_seconds = 1, .increase_p50 = 100, .increase_mean = 100,
+        .rpm = 606.4, .up_bits_per_second = 96.5e6,
+        .idle = { .count = 198, .p50 = 12, .mean = 12, .n_buckets = 6, .buckets = lat_buckets },
+        .loaded = { .count = 197, .p50 = 112, .mean = 112, .n_buckets = 10, .buckets = loaded_buckets },
+    };
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    latency_test(&r, 1, &w);
+    const char *o = r.sink.out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    /* 0 to 3 s over 88 to 530 px: the idle band ends at 1 s, 235.3 px. */
+    CU_ASSERT_DOUBLE_EQUAL(attr_after(o, "<rect class=\"phase-idle\"", "x"), 88, 0.01);
+    CU_ASSERT_DOUBLE_EQUAL(attr_after(o, "<rect class=\"phase-idle\"", "width"), 442 / 3.0, 0.06);
+    CU_ASSERT_DOUBLE_EQUAL(attr_after(o, "<line class=\"load-start\"", "x1"), 88 + 442 / 3.0, 0.06);
+    expect_texts(o, "phase-label", "idle,load: 2 streams up");
+    /* The two distributions, not the whole test's: idle from bound 10 to
+     * 30, loaded from 100 to 200; decades 10 to 1000. */
+    CU_ASSERT_EQUAL(count_of(o, "<polyline class=\"series cdf\""), 0);
+    CU_ASSERT_EQUAL(points_of(o, "cdf-idle"), 4);
+    CU_ASSERT_EQUAL(points_of(o, "cdf-loaded"), 3);
+    double v[16];
+    CU_ASSERT_EQUAL(coords_of(o, "cdf-loaded", v, 16), 6);
+    CU_ASSERT_DOUBLE_EQUAL(v[0], 690 + 245 * 1 / 2.0, 0.06);    /* log10(100) = 2 of 1..3 */
+    CU_ASSERT_DOUBLE_EQUAL(v[5], 96, 0.01);                     /* all of them at 200 */
+    expect_texts(o, "xtick", "0.0,0.5,1.0,1.5,2.0,2.5,3.0,10,100,1000");
+    expect_texts(o, "legend", "load throughput (right axis),p50,p99,idle, p50 12.00 \xc2\xb5s,"
+                              "loaded, p50 112.00 \xc2\xb5s");
+    expect_texts(o, "rpm", "606 RPM");
+    expect_texts(o, "increase", "p50 +100.00 \xc2\xb5s under load");
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, ">Working latency: p50 12.00 usec idle, 112.00 loaded (+100.00); 606 RPM; "
+                                     "load 96.50 Mbits/sec up, 0.00 down</text>"));
+    reporter_close(&r);
+
+    /* No loaded round trip: its curve and the RPM left out. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    w.loaded = (struct weir_report_latency_stats){ 0 };
+    latency_test(&r, 1, &w);
+    CU_ASSERT_EQUAL(points_of(r.sink.out, "cdf-idle"), 4);
+    CU_ASSERT_EQUAL(points_of(r.sink.out, "cdf-loaded"), -1);
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "class=\"rpm\""), 0);
+    expect_texts(r.sink.out, "legend", "load throughput (right axis),p50,p99,idle, p50 12.00 \xc2\xb5s,"
+                                       "loaded: no round trip");
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
@@ -684,6 +739,7 @@ int main(void)
         { "svg:PATH written whole, open errors", test_file },
         { "failed tests", test_failures },
         { "--latency: round trips over time, load axis, CDF", test_latency_chart },
+        { "--load: the idle phase marked, idle and loaded CDFs, RPM", test_working_chart },
         CU_TEST_INFO_NULL,
     };
     return run_suite("svg reporter", suite_init, tests);

@@ -171,23 +171,24 @@ static void sc_tcp_p2(struct reporter_run *r, const char *peer)
     "lost_percent,omitted,cpu_local_percent,cpu_remote_percent,setup_seconds,error,"        \
     "latency_sent,latency_count,latency_lost,latency_missed,latency_min_us,latency_mean_us," \
     "latency_p50_us,latency_p90_us,latency_p99_us,latency_p99_9_us,latency_max_us,"       \
-    "latency_stddev_us\n"
+    "latency_stddev_us,latency_increase_p50_us,latency_increase_mean_us,responsiveness_rpm,"  \
+    "load_streams\n"
 #define T1 "1795980325,1,client,127.0.0.1,tcp,upload,"
 
 static const char want_csv_tcp_p2[] =
     CSV_HEADER
-    T1 "interval,5,0.000000,1.000000,1.000000,1000,8000,0,65536,59,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "interval,7,0.000000,1.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "interval-sum,,0.000000,1.000000,1.000000,4000,32000,0,,,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "interval,5,1.000000,2.000000,1.000000,1000,8000,1,65536,59,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "interval,7,1.000000,2.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "interval-sum,,1.000000,2.000000,1.000000,4000,32000,1,,,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "end-sender,5,0.000000,2.000000,2.000000,2000,8000,1,70000,58,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "end-receiver,5,0.000000,2.000000,2.000000,1900,7600,,,,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "end-sender,7,0.000000,2.000000,2.000000,6000,24000,0,,,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "end-receiver,7,0.000000,2.000000,2.000000,6000,24000,,,,,,,,0,,,,,,,,,,,,,,,,\n"
-    T1 "end-sender-sum,,0.000000,2.000000,2.000000,8000,32000,1,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,\n"
-    T1 "end-receiver-sum,,0.000000,2.000000,2.000000,7900,31600,,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,\n";
+    T1 "interval,5,0.000000,1.000000,1.000000,1000,8000,0,65536,59,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval,7,0.000000,1.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval-sum,,0.000000,1.000000,1.000000,4000,32000,0,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval,5,1.000000,2.000000,1.000000,1000,8000,1,65536,59,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval,7,1.000000,2.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval-sum,,1.000000,2.000000,1.000000,4000,32000,1,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender,5,0.000000,2.000000,2.000000,2000,8000,1,70000,58,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver,5,0.000000,2.000000,2.000000,1900,7600,,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender,7,0.000000,2.000000,2.000000,6000,24000,0,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver,7,0.000000,2.000000,2.000000,6000,24000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender-sum,,0.000000,2.000000,2.000000,8000,32000,1,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver-sum,,0.000000,2.000000,2.000000,7900,31600,,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,,,,,\n";
 
 static void test_csv_tcp(void)
 {
@@ -220,14 +221,14 @@ static void test_csv_udp_server(void)
     }
     static const char want[] =
         CSV_HEADER
-        "1795980325,1,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
-        "1795980325,1,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
-        "1795980325,1,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
-        "1795980325,1,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,\n";
+        "1795980325,1,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,,,,,\n";
     expect_out(&r, want);
     reporter_close(&r);
 }
@@ -245,8 +246,8 @@ static void test_csv_quoting(void)
     static const char want[] =
         CSV_HEADER
         "1795980325,1,client,\"host,with\"\"comma\",,,error,,,,,,,,,,,,,,,,,,"
-        "\"unable to connect: \"\"no\"\", said\r\nthe peer\",,,,,,,,,,,,\n"
-        "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x,,,,,,,,,,,,\n";
+        "\"unable to connect: \"\"no\"\", said\r\nthe peer\",,,,,,,,,,,,,,,,\n"
+        "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x,,,,,,,,,,,,,,,,\n";
     expect_out(&r, want);
     reporter_close(&r);
 
@@ -366,14 +367,14 @@ static void test_csv_comparison(void)
     comparison(&r, 1);
     static const char want[] =
         "1795980325,1,client,h,tcp,upload,comparison,,0.000000,2.000000,2.000000,7900,31600,3,,,,,,,,50.00,25.00,"
-        "0.000250,,,,,,,,,,,,,\n"
+        "0.000250,,,,,,,,,,,,,,,,,\n"
         "1795980325,2,client,h,udp,upload,comparison,,,,,,,,,,,,,,,,,,"
-        "\"unable to connect, \"\"udp\"\"\",,,,,,,,,,,,\n";
+        "\"unable to connect, \"\"udp\"\"\",,,,,,,,,,,,,,,,\n";
     expect_out(&r, want);
     mock_sink_reset(&r.sink);
     comparison(&r, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), "udp,upload,comparison,,0.000000,2.000000,2.000000,3000,12000,,,,0.500,1,4,25.0000,,"
-                                                 "10.00,,0.001000,,,,,,,,,,,,,\n"));
+                                                 "10.00,,0.001000,,,,,,,,,,,,,,,,,\n"));
     reporter_close(&r);
 }
 
@@ -411,8 +412,8 @@ static struct weir_report_latency lat_row(int sock, double t0, double t1, int on
 }
 
 /* A --latency client test: one probe stream (socket 5), one interval,
- * the end; one-way delays when one_way. */
-static void sc_latency(struct reporter_run *r, int one_way)
+ * the end; one-way delays when one_way; --load's summary when w. */
+static void sc_latency(struct reporter_run *r, int one_way, const struct weir_report_working_latency *w)
 {
     connected(r, "srv");
     struct weir_report_stream st[] = { stream(1, 1) };
@@ -428,7 +429,7 @@ static void sc_latency(struct reporter_run *r, int one_way)
     struct weir_report_end e = {
         .struct_size = sizeof e, .n_streams = 1, .streams = es, .has_peer = 1,
         .sum_sent = s, .sum_received = s, .host_total = 97.5, .remote_total = 36.25,
-        .n_latency = 1, .latency = rows, .latency_sum = &sum,
+        .n_latency = 1, .latency = rows, .latency_sum = &sum, .working = w,
     };
     CU_ASSERT_EQUAL(r->ops->test_end(r->ctx, &e), WEIR_OK);
     CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
@@ -441,30 +442,30 @@ static void test_csv_latency(void)
 {
     struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
-    sc_latency(&r, 1);
+    sc_latency(&r, 1, NULL);
     const char *o = strstr(reporter_out(&r), "\n1795980325,1,client,srv,udp,round-trip,latency,");
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 #define L1 "1795980325,1,client,srv,udp,"
 #define IV ",0.000000,1.000000,1.000000,,,,,,,,,,0,,,,,"
     static const char want[] =
-        L1 "round-trip,latency,5" IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250\n"
-        L1 "upload,latency,5" IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250\n"
-        L1 "download,latency,5" IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250\n"
-        L1 "round-trip,latency-sum," IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250\n"
-        L1 "upload,latency-sum," IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250\n"
-        L1 "download,latency-sum," IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250\n";
+        L1 "round-trip,latency,5" IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,\n"
+        L1 "upload,latency,5" IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250,,,,\n"
+        L1 "download,latency,5" IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250,,,,\n"
+        L1 "round-trip,latency-sum," IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,\n"
+        L1 "upload,latency-sum," IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250,,,,\n"
+        L1 "download,latency-sum," IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250,,,,\n";
     CU_ASSERT_NSTRING_EQUAL(o + 1, want, strlen(want));
     const char *e = strstr(reporter_out(&r), "\n1795980325,1,client,srv,udp,round-trip,end-latency,");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(count_of(e, ",end-latency,5,"), 3);
     CU_ASSERT_EQUAL(count_of(e, ",end-latency-sum,,"), 3);
-    CU_ASSERT_EQUAL(count_of(reporter_out(&r), "latency"), 12 + 12);
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), "latency"), 14 + 12);
     reporter_close(&r);
 
     /* Round trips only: one row each; a span without replies leaves the
      * statistics empty. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
-    sc_latency(&r, 0);
+    sc_latency(&r, 0, NULL);
     CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",upload,latency"), 0);
     CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",round-trip,"), 4);
     reporter_close(&r);
@@ -478,7 +479,7 @@ static void test_csv_latency(void)
     };
     CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",round-trip,latency,5,0.000000,1.000000,1.000000,,,,,,,,,,0,,,,,"
-                                                    "3,0,3,0,,,,,,,,\n"));
+                                                    "3,0,3,0,,,,,,,,,,,,\n"));
     reporter_close(&r);
     /* From a 2.0 weir: the snapshot ends before the latency fields. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
@@ -489,6 +490,56 @@ static void test_csv_latency(void)
     reporter_close(&r);
 #undef L1
 #undef IV
+}
+
+/* --load: 0.25 s idle, 2 streams each way (--bidir), the loaded round
+ * trips 100 us slower. */
+static struct weir_report_working_latency working_of(void)
+{
+    struct weir_report_working_latency w = {
+        .load_streams = 2, .load_direction = "both", .idle_seconds = 0.25, .increase_p50 = 100,
+        .increase_mean = 100, .rpm = 606.4, .up_bits_per_second = 96.5e6, .down_bits_per_second = 1.5e6,
+    };
+    w.idle = lat_stats(48, 0, 1);
+    w.loaded = lat_stats(197, 100, 1);
+    return w;
+}
+
+/* After the end-latency rows: the idle and loaded round trips, the
+ * increase and RPM on the loaded row, the load's rate each way. */
+static void test_csv_working(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    struct weir_report_working_latency w = working_of();
+    sc_latency(&r, 0, &w);
+    const char *o = strstr(reporter_out(&r), "\n1795980325,1,client,srv,udp,round-trip,working-idle,");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+#define L1 "1795980325,1,client,srv,udp,"
+    static const char want[] =
+        L1 "round-trip,working-idle,,0.000000,0.250000,0.250000,,,,,,,,,,0,,,,,,48,,,"
+           "10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,2\n"
+        L1 "round-trip,working-loaded,,0.250000,1.000000,0.750000,,,,,,,,,,0,,,,,,197,,,"
+           "110.000,112.500,112.000,114.000,120.000,130.500,131.000,1.250,100.000,100.000,606,2\n"
+        L1 "upload,working-load,,0.250000,1.000000,0.750000,,96500000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,2\n"
+        L1 "download,working-load,,0.250000,1.000000,0.750000,,1500000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,2\n";
+#undef L1
+    if (strcmp(o + 1, want) != 0)
+        fprintf(stderr, "\n--- got\n%s", o + 1);
+    CU_ASSERT_STRING_EQUAL(o + 1, want);
+    reporter_close(&r);
+
+    /* Without idle round trips no increase; an upload has one load row. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    w.idle = (struct weir_report_latency_stats){ 0 };
+    w.load_direction = "up";
+    sc_latency(&r, 0, &w);
+    CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",round-trip,working-idle,,0.000000,0.250000,0.250000,,,,,,,,,,0,"
+                                                    ",,,,,0,,,,,,,,,,,,,,2\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",131.000,1.250,,,606,2\n"));
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",working-load,"), 1);
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",upload,working-load,"), 1);
+    reporter_close(&r);
 }
 
 /* Comparison rows carry each test's round trips. */
@@ -508,7 +559,7 @@ static void test_csv_latency_comparison(void)
     struct weir_report_comparison c = { .struct_size = sizeof c, .n_rows = 1, .rows = &row, .latency = &lat };
     CU_ASSERT_EQUAL(r.ops->comparison(r.ctx, &c), WEIR_OK);
     expect_out(&r, "1795980325,1,client,h,tcp,upload,comparison,,0.000000,1.000000,1.000000,6400,51200,,,,,,,,,10.00,,"
-                   "0.001000,,100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250\n");
+                   "0.001000,,100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,\n");
     reporter_close(&r);
 }
 
@@ -576,6 +627,23 @@ static void test_om_tcp(void)
     reporter_close(&r);
 }
 
+/* The family a sample's name belongs to: a histogram's _bucket, _sum and
+ * _count samples are its family's (each series has all three). */
+static void family_of(const char *text, const char *name, char *family, size_t len)
+{
+    static const char *const parts[] = { "_bucket", "_sum", "_count" };
+    snprintf(family, len, "%s", name);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t n = strlen(name), k = strlen(parts[i]);
+        if (n <= k || strcmp(name + n - k, parts[i]) != 0)
+            continue;
+        char type[160];
+        snprintf(type, sizeof type, "# TYPE %.*s histogram\n", (int)(n - k), name);
+        if (strstr(text, type) != NULL)
+            snprintf(family, len, "%.*s", (int)(n - k), name);
+    }
+}
+
 /* Every family's HELP once, its samples together, # EOF last. */
 static void check_grouped(const char *text)
 {
@@ -592,9 +660,10 @@ static void check_grouped(const char *text)
         }
         if (strncmp(line, "# ", 2) == 0)
             continue;
-        char name[64];
+        char sample[64], name[64];
         size_t len = strcspn(line, "{ ");
-        snprintf(name, sizeof name, "%.*s", (int)len, line);
+        snprintf(sample, sizeof sample, "%.*s", (int)len, line);
+        family_of(text, sample, name, sizeof name);
         if (strcmp(name, current) == 0)
             continue;
         for (int i = 0; i < n_seen; i++)
@@ -799,7 +868,7 @@ static void test_om_latency(void)
 {
     struct reporter_run r;
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
-    sc_latency(&r, 0);
+    sc_latency(&r, 0, NULL);
     const char *o = strstr(reporter_out(&r), "# HELP weir_latency_seconds ");
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     if (strcmp(o, want_om_latency) != 0)
@@ -810,7 +879,7 @@ static void test_om_latency(void)
 
     /* One-way delays: a histogram and gauges for each direction. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
-    sc_latency(&r, 1);
+    sc_latency(&r, 1, NULL);
     o = reporter_out(&r);
     CU_ASSERT_EQUAL(count_of(o, "weir_latency_seconds_bucket{"), 3 * 4);
     CU_ASSERT_EQUAL(count_of(o, "weir_latency_seconds_count{"), 3);
@@ -818,6 +887,60 @@ static void test_om_latency(void)
                                      "delay=\"server_to_client\",percentile=\"50\"} 5.75e-06\n"));
     /* 3 buckets, +Inf, _sum, _count; per stream and sum 4 percentiles, min, mean, max, stddev. */
     CU_ASSERT_EQUAL(count_of(o, "delay=\"client_to_server\""), 6 + 2 * (4 + 4));
+    reporter_close(&r);
+}
+
+/* --load: the idle and loaded histograms and gauges (phase label), the
+ * increase, RPM and the load's rate each way. */
+static void test_om_working(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    struct weir_report_working_latency w = working_of();
+    sc_latency(&r, 0, &w);
+    const char *o = reporter_out(&r);
+    /* 3 buckets, +Inf, _sum, _count; 4 percentiles, min, mean, max, stddev. */
+    CU_ASSERT_EQUAL(count_of(o, ",phase=\"idle\""), 6 + 8);
+    CU_ASSERT_EQUAL(count_of(o, ",phase=\"loaded\""), 6 + 8);
+    static const char *const lines[] = {
+        "weir_latency_seconds_bucket{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\","
+        "phase=\"loaded\",le=\"1.5e-05\"} 90\n",
+        "weir_latency_seconds_count{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\","
+        "phase=\"idle\"} 48\n",
+        "weir_latency_percentile_seconds{transport=\"udp\",peer=\"srv\",stream=\"sum\",delay=\"round_trip\","
+        "phase=\"loaded\",percentile=\"50\"} 0.000112\n",
+        "# TYPE weir_latency_increase_percentile_seconds gauge\n",
+        "weir_latency_increase_percentile_seconds{transport=\"udp\",peer=\"srv\",percentile=\"50\"} 0.0001\n",
+        "weir_latency_increase_mean_seconds{transport=\"udp\",peer=\"srv\"} 0.0001\n",
+        "# TYPE weir_responsiveness_rpm gauge\n",
+        "weir_responsiveness_rpm{transport=\"udp\",peer=\"srv\"} 606.4\n",
+        "# UNIT weir_load_throughput_bytes_per_second bytes_per_second\n",
+        "weir_load_throughput_bytes_per_second{transport=\"udp\",peer=\"srv\",direction=\"upload\"} 12062500\n",
+        "weir_load_throughput_bytes_per_second{transport=\"udp\",peer=\"srv\",direction=\"download\"} 187500\n",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (strstr(o, lines[i]) == NULL) {
+            fprintf(stderr, "\nmissing: %s", lines[i]);
+            CU_FAIL("a working latency line is missing");
+        }
+    /* The whole test's histogram keeps its series without a phase. */
+    CU_ASSERT_EQUAL(count_of(o, "weir_latency_seconds_count{"), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_latency_seconds_count{transport=\"udp\",peer=\"srv\",stream=\"sum\","
+                                     "delay=\"round_trip\"} 99\n"));
+    check_grouped(o);
+    reporter_close(&r);
+
+    /* No loaded round trips: no increase, no RPM; an upload's one rate. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    w.loaded = (struct weir_report_latency_stats){ 0 };
+    w.load_direction = "up";
+    sc_latency(&r, 0, &w);
+    o = reporter_out(&r);
+    CU_ASSERT_EQUAL(count_of(o, "weir_latency_increase"), 0);
+    CU_ASSERT_EQUAL(count_of(o, "weir_responsiveness_rpm"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_latency_seconds_count{transport=\"udp\",peer=\"srv\",stream=\"sum\","
+                                     "delay=\"round_trip\",phase=\"loaded\"} 0\n"));
+    CU_ASSERT_EQUAL(count_of(o, "weir_load_throughput_bytes_per_second{"), 1);
     reporter_close(&r);
 }
 
@@ -832,6 +955,7 @@ int main(void)
         { "comparison rows", test_csv_comparison },
         { "--latency rows", test_csv_latency },
         { "--latency comparison rows", test_csv_latency_comparison },
+        { "--load: working latency rows", test_csv_working },
         CU_TEST_INFO_NULL,
     };
     static CU_TestInfo om_tests[] = {
@@ -840,6 +964,7 @@ int main(void)
         { "openmetrics:PATH atomic replace, mode, errors", test_om_file },
         { "comparison run", test_om_comparison },
         { "--latency histogram and gauges", test_om_latency },
+        { "--load: idle and loaded series, increase, RPM, load rate", test_om_working },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

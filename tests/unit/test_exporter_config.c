@@ -16,14 +16,19 @@
 #include "exporter/values.h"
 #include "host/loader.h"
 
-static char path[64];
+/* The modules file's path: short enough that every error, which starts
+ * with it, fits err whole. */
+static char path[512];
 static char err[1024];
 
-/* Loads the n bytes of text as a modules file. */
+/* Loads the n bytes of text as a modules file, made in $TMPDIR (/tmp
+ * without it). */
 static struct exp_config *load_bytes(const char *text, size_t n)
 {
     err[0] = '\0';
-    snprintf(path, sizeof path, "/tmp/weir-modules-XXXXXX");
+    const char *dir = getenv("TMPDIR");
+    int len = snprintf(path, sizeof path, "%s/weir-modules-XXXXXX", dir && *dir ? dir : "/tmp");
+    CU_ASSERT_FATAL(len > 0 && (size_t)len < sizeof path);
     int fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
     CU_ASSERT_FATAL(write(fd, text, n) == (ssize_t)n);
@@ -46,7 +51,7 @@ static void fails_at(const char *text, int line, const char *reason)
     struct exp_config *c = load(text);
     CU_ASSERT_PTR_NULL(c);
     exp_config_free(c);
-    char prefix[128];
+    char prefix[sizeof path + 32];
     snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
     int ok = strncmp(err, prefix, strlen(prefix)) == 0 && strstr(err + strlen(prefix), reason) != NULL;
     if (!ok)
@@ -275,7 +280,7 @@ static void test_file_io_errors(void)
 {
     static const char nul[] = "[module m]\ntime = 5s\nargs = -N\0 -R\n";
     CU_ASSERT_PTR_NULL(load_bytes(nul, sizeof nul - 1));
-    char want[128];
+    char want[sizeof path + 32];
     snprintf(want, sizeof want, "%s:3: a NUL byte in the line", path);
     CU_ASSERT_STRING_EQUAL(err, want);
     struct exp_config *c = exp_config_load("/nonexistent/weir-modules", NULL, 0, err, sizeof err);

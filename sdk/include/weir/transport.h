@@ -72,7 +72,8 @@ extern "C" {
 /* 2.1 */
 #define WEIR_CAP_SEND_DRAIN    (1u << 10) /* a sending stream keeps getting
                                             send calls with max_blocks 0
-                                            after its -n/-k share is sent,
+                                            after its -n/-k share is sent
+                                            (or its -F payload ended),
                                             until the run ends: the
                                             transport moves what it still
                                             holds (a QUIC sender reads ACKs
