@@ -153,6 +153,7 @@ static const struct weir_transport_ops ops = {
     .read_bytes = quic_read_bytes,
     /* --quic-datagrams makes a test a datagram one (quic_dgram.c). */
     .test_rules = quic_test_rules,
+    .lower_receive_wait = quic_lower_receive_wait,
 };
 
 static const struct weir_plugin desc = {

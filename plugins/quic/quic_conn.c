@@ -218,13 +218,19 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
     tp->active_connection_id_limit = 2;
     tp->disable_active_migration = 1;
     /* Probes: a reply carries the ACK of its request, and the next
-     * request that of the reply; a delayed ACK goes out only between
-     * sparse probes (--latency-rate), where the peer's PTO includes this
-     * delay. 10 ms, the longest the probe engine waits between calls that
-     * run ngtcp2's timers, instead of QUIC's 25 ms: a lost probe is sent
-     * again sooner. */
-    if (cfg->lower & WEIR_LOWER_STREAM)
+     * request that of the reply. ngtcp2 puts an ACK into a packet only
+     * once its own delay (an eighth of the RTT) passed, unless the ACK is
+     * immediate: a request written sooner after its reply would go
+     * without it, and the ACK then cost a packet of its own inside the
+     * next round trip. So every packet is acknowledged at once (ack_thresh
+     * 1): with the next packet, or by the next read that returns nothing.
+     * That read may sleep in udp's receive (quic_lower_receive_wait) up to
+     * a timer tick past the probe engine's 10 ms, so the delay announced
+     * is QUIC's 25 ms: the peer's PTO includes it. */
+    if (cfg->lower & WEIR_LOWER_STREAM) {
+        st->ack_thresh = 1;
         tp->max_ack_delay = (uint64_t)QUIC_PROBE_MAX_ACK_DELAY_MS * NGTCP2_MILLISECONDS;
+    }
     /* --quic-datagrams: both ends take DATAGRAM frames (RFC 9221), as
      * large as a packet allows. */
     if (s->datagrams)

@@ -65,7 +65,11 @@
  * acknowledged, at most (twice the largest probe message); and the ACK delay both ends announce (see
  * quic_conn.c). */
 #define QUIC_BYTES_RING (2u * 1024u * 1024u)
-#define QUIC_PROBE_MAX_ACK_DELAY_MS 10u
+#define QUIC_PROBE_MAX_ACK_DELAY_MS 25u
+/* A receive that sleeps with SO_RCVTIMEO (quic_lower_receive_wait) wakes
+ * up to this much after its time: the kernel counts it in timer ticks
+ * (4 ms at 250 Hz, rounded up) and wakes on the next. */
+#define QUIC_RCVTIMEO_SLACK_MS 10u
 /* Packets received before a read sends the ACK at once (QUIC's rule:
  * every second ack-eliciting packet: RFC 9000, section 13.2.2). */
 #define QUIC_PROBE_ACK_EVERY 2u
@@ -213,6 +217,9 @@ struct quic_stream {
     uint64_t rx_pkts_flushed;   /* pkts_recv at the last flush */
     unsigned char *rx_ring;     /* bytes arrived, not yet read */
     size_t rx_cap, rx_head, rx_len;
+    int lower_sleep_ms;         /* udp's receives sleep up to this long
+                                   (quic_lower_receive_wait); 0: they
+                                   return at once */
 };
 
 /* ---- quic.c ---- */
@@ -247,8 +254,11 @@ int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg
  * payload bytes that went into packets. */
 int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote);
 /* Read every datagram waiting and hand it to ngtcp2. 1 when some came, 0
- * when none, -1 with s->why set. */
+ * when none, -1 with s->why set. Never sleeps. */
 int quic_pump_rx(struct quic_stream *s);
+/* The same, but its first receive sleeps in udp (lower_sleep_ms) until a
+ * datagram comes. */
+int quic_pump_rx_sleep(struct quic_stream *s);
 /* Hand one received datagram (a GRO run: every segment) to ngtcp2. 0,
  * or -1 with s->why set. */
 int quic_feed(struct quic_stream *s, const struct weir_datagram *d);
@@ -309,6 +319,7 @@ void quic_bytes_free(struct quic_stream *s);
 int quic_bytes_arrived(struct quic_stream *s, int64_t stream_id, const uint8_t *data, size_t len);
 int quic_write_bytes(void *stream, const void *buf, size_t len, size_t *written);
 int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got);
+int quic_lower_receive_wait(void *stream, int timeout_ms);
 
 /* ---- quic_file.c ---- */
 /* -F on a data stream: the sender's ring (after stream_new's buffers), or

@@ -206,8 +206,12 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         }
         ngtcp2_pkt_info pi = { 0 };
         ngtcp2_ssize datalen = -1;
-        ngtcp2_ssize n = ngtcp2_conn_writev_stream(s->conn, NULL, &pi, dst, s->max_pkt, &datalen,
-                                                   nv ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0, sid, v, nv, ts);
+        /* MORE: room left in the packet goes to the next stream's bytes
+         * (WRITE_MORE, then another call). A probe stream has one QUIC
+         * stream: its packet is finished in the same call. */
+        uint32_t flags = nv && !s->bytes_mode ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0;
+        ngtcp2_ssize n = ngtcp2_conn_writev_stream(s->conn, NULL, &pi, dst, s->max_pkt, &datalen, flags, sid,
+                                                   v, nv, ts);
         if (datalen > 0) {
             s->stream_bytes[idx] += (uint64_t)datalen;
             s->tx_bytes += (uint64_t)datalen;
@@ -267,13 +271,25 @@ int quic_feed(struct quic_stream *s, const struct weir_datagram *d)
     return 0;
 }
 
-int quic_pump_rx(struct quic_stream *s)
+/* Is a datagram waiting? (poll without waiting) */
+static int readable_now(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Every datagram waiting to ngtcp2. may_sleep: the first receive may
+ * sleep in the lower (after quic_lower_receive_wait); every other one,
+ * where the lower would sleep, looks first whether a datagram is there. */
+static int pump(struct quic_stream *s, int may_sleep)
 {
     struct weir_datagram dgs[QUIC_RX_ENTRIES];
     int any = 0;
     if (s->failed)
         return -1;
     for (int round = 0; round < 4; round++) {
+        if (s->lower_sleep_ms && !(may_sleep && round == 0) && !readable_now(s->fd))
+            break;
         for (uint32_t i = 0; i < QUIC_RX_ENTRIES; i++) {
             memset(&dgs[i], 0, sizeof dgs[i]);
             dgs[i].buf = s->rx_buf + (size_t)i * WEIR_DATAGRAM_GRO_BYTES;
@@ -296,6 +312,16 @@ int quic_pump_rx(struct quic_stream *s)
             break;
     }
     return any;
+}
+
+int quic_pump_rx(struct quic_stream *s)
+{
+    return pump(s, 0);
+}
+
+int quic_pump_rx_sleep(struct quic_stream *s)
+{
+    return pump(s, 1);
 }
 
 int quic_timers(struct quic_stream *s)
