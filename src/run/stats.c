@@ -134,8 +134,7 @@ static void sum_groups(const struct test *t, const struct weir_report_sample *sa
  * receiving socket's included. Only sending streams show them per interval. */
 static int wants_info(const struct test *t, const struct stream *st)
 {
-    const struct weir_transport_ops *ops = st->tp->transport;
-    return (ops->caps & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
+    return (test_stream_caps(t, st) & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
 }
 
 /* The socket's extremes over the test, for the end summary. */
@@ -159,7 +158,7 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
     double end = (double)(now - t->start_ns) / 1e9;
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];
-        const struct weir_transport_ops *ops = st->tp->transport;
+        uint32_t caps = test_stream_caps(t, st);
         struct weir_counters c = st->ctr;
         struct weir_report_sample *s = &b->samples[i];
         memset(s, 0, sizeof *s);
@@ -194,7 +193,7 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
             facts_clear(l);
         s->n_facts = l->n;
         s->facts = l->items;
-        if (ops->caps & WEIR_CAP_DATAGRAM) {
+        if (caps & WEIR_CAP_DATAGRAM) {
             s->datagram = 1;
             s->packets = (int64_t)(c.packets - st->at_interval.packets);
             if (!st->sending) {
@@ -216,9 +215,9 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
 }
 
 /* Local totals of a stream since the omit period ended. */
-static void local_sample(struct stream *st, double seconds, struct weir_report_sample *s)
+static void local_sample(const struct test *t, struct stream *st, double seconds, struct weir_report_sample *s)
 {
-    const struct weir_transport_ops *ops = st->tp->transport;
+    uint32_t caps = test_stream_caps(t, st);
     struct weir_counters c = st->ctr;
     memset(s, 0, sizeof *s);
     s->socket = st->fd;
@@ -229,14 +228,14 @@ static void local_sample(struct stream *st, double seconds, struct weir_report_s
     s->bits_per_second = rate_of(s->bytes, seconds);
     if (st->final_info_valid) {
         const struct weir_stream_info info = st->final_info;
-        if (st->sending && (ops->caps & WEIR_CAP_RETRANSMITS)) {
+        if (st->sending && (caps & WEIR_CAP_RETRANSMITS)) {
             s->has_retransmits = 1;
             s->retransmits = (int64_t)(info.retransmits - st->retrans_omit);
         }
         if (info.congestion[0])
             memcpy(st->congestion, info.congestion, sizeof st->congestion);
     }
-    if (ops->caps & WEIR_CAP_DATAGRAM) {
+    if (caps & WEIR_CAP_DATAGRAM) {
         s->datagram = 1;
         s->packets = (int64_t)(c.packets - st->at_omit.packets);
         if (!st->sending) {
@@ -270,7 +269,7 @@ static void peer_sample(const struct test *t, const struct stream *st, double se
         s->has_retransmits = 1;
         s->retransmits = p->retransmits;
     }
-    if (st->tp->transport->caps & WEIR_CAP_DATAGRAM) {
+    if (test_stream_caps(t, st) & WEIR_CAP_DATAGRAM) {
         s->datagram = 1;
         s->packets = wrap_sub(p->packets, p->omitted_packets);
         if (st->sending) {
@@ -326,7 +325,7 @@ void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out)
         e->sending = st->sending;
         struct weir_report_sample *mine = st->sending ? &e->sender : &e->receiver;
         struct weir_report_sample *theirs = st->sending ? &e->receiver : &e->sender;
-        local_sample(st, seconds, mine);
+        local_sample(t, st, seconds, mine);
         if (st->sending) {
             e->has_sender = 1;
             local_retrans |= mine->has_retransmits;
@@ -384,7 +383,7 @@ void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out)
     int local_sends = 0, congestion = 0;
     for (int i = 0; i < t->n_streams; i++) {
         local_sends |= t->streams[i].sending;
-        congestion |= (t->streams[i].tp->transport->caps & WEIR_CAP_CONGESTION) != 0;
+        congestion |= (test_stream_caps(t, &t->streams[i]) & WEIR_CAP_CONGESTION) != 0;
     }
     if (congestion) {
         if (local_sends) {

@@ -150,10 +150,54 @@ int test_client_sends(const struct test *t, int i)
     return t->p.bidir ? i < first_half : !t->p.reverse;
 }
 
+int test_take_rules(struct test *t)
+{
+    struct weir_stream_config cfg;
+    test_stream_config(t, t->role == WEIR_ROLE_CLIENT ? test_client_sends(t, 0) : !test_client_sends(t, 0),
+                       0, &cfg);
+    int rc = transport_test_rules(t->transport, t->tglobal, &cfg, &t->rules);
+    if (rc == WEIR_OK && t->role == WEIR_ROLE_CLIENT)
+        t->p.weir_datagrams = (t->rules.caps & WEIR_CAP_DATAGRAM) &&
+                              !(t->transport->transport->caps & WEIR_CAP_DATAGRAM);
+    return rc;
+}
+
+int test_take_load_rules(struct test *t)
+{
+    struct weir_stream_config cfg;
+    int i = test_probe_count(t);
+    test_stream_config(t, t->role == WEIR_ROLE_CLIENT ? test_client_sends(t, i) : !test_client_sends(t, i), i, &cfg);
+    return transport_test_rules(t->load_transport, t->load_tglobal, &cfg, &t->load_rules);
+}
+
+uint32_t test_stream_caps(const struct test *t, const struct stream *st)
+{
+    if (t->load_transport && st->tp == t->load_transport)
+        return t->load_rules.struct_size ? t->load_rules.caps : t->load_transport->transport->caps;
+    return test_caps(t);
+}
+
+const struct weir_test_rules *test_bulk_rules(const struct test *t)
+{
+    return t->load_transport ? &t->load_rules : &t->rules;
+}
+
+uint32_t test_bulk_caps(const struct test *t)
+{
+    if (t->load_transport)
+        return t->load_rules.struct_size ? t->load_rules.caps : t->load_transport->transport->caps;
+    return test_caps(t);
+}
+
+uint32_t test_caps(const struct test *t)
+{
+    /* Before test_take_rules: the descriptor's. */
+    return t->rules.struct_size ? t->rules.caps : t->transport->transport->caps;
+}
+
 int test_carries_files(const struct test *t)
 {
-    const struct weir_plugin *p = t->transport;
-    return (p->transport->caps & WEIR_CAP_PAYLOAD) != 0;
+    return (test_caps(t) & WEIR_CAP_PAYLOAD) != 0;
 }
 
 int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg,
@@ -169,13 +213,13 @@ int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg
 
 int test_is_datagram(const struct test *t)
 {
-    return (t->transport->transport->caps & WEIR_CAP_DATAGRAM) != 0;
+    return (test_caps(t) & WEIR_CAP_DATAGRAM) != 0;
 }
 
 int test_has_retransmits(const struct test *t)
 {
     for (int i = 0; i < t->n_streams; i++)
-        if (t->streams[i].sending && (t->streams[i].tp->transport->caps & WEIR_CAP_RETRANSMITS))
+        if (t->streams[i].sending && (test_stream_caps(t, &t->streams[i]) & WEIR_CAP_RETRANSMITS))
             return 1;
     return 0;
 }
@@ -189,7 +233,7 @@ void test_share_budget(struct test *t)
      * iperf3's does, unless the client takes ST_WEIR_SENT. A reliable
      * transport delivers it all, so the share stays exact there. */
     if (t->role == WEIR_ROLE_SERVER && !t->sender_done &&
-        !(t->transport->transport->caps & WEIR_CAP_RELIABLE))
+        !(test_caps(t) & WEIR_CAP_RELIABLE))
         return;
     uint64_t total = t->p.blockcount;
     if (t->p.num)

@@ -98,6 +98,9 @@ struct test {
     int stream_tag;             /* both ends agreed: streams carry the cookie */
     int sender_done;            /* both ends agreed: ST_WEIR_SENT ends a
                                    -n/-k test the server sends (state.h) */
+    struct weir_test_rules rules; /* the transport's rules for this test
+                                   (test_take_rules): what the core asks
+                                   instead of the descriptor's fixed ones */
 
     struct stream *streams;
     int n_streams;
@@ -124,6 +127,7 @@ struct test {
      * when it is not the probes' (NULL: the load runs over transport). */
     const struct weir_plugin *load_transport;
     void *load_tglobal;
+    struct weir_test_rules load_rules;  /* its rules (test_take_load_rules) */
 
     /* Timing, monotonic ns. start_ns moves to the omit end, as iperf3 restarts
      * its clocks there. */
@@ -170,6 +174,27 @@ void *test_tglobal_at(const struct test *t, int i);
 const struct weir_plugin *test_bulk_transport(const struct test *t);
 /* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
 int test_carries_files(const struct test *t);
+
+/* Ask the transport for this test's rules (caps, block sizes, default
+ * rate: weir_transport_ops.test_rules) into t->rules, once the transport
+ * is initialised and the parameters are known (the client's from its
+ * settings, the server's from the client). A client whose answer makes a
+ * datagram test of a transport that is not one by its descriptor sends
+ * weir_datagrams. WEIR_OK, or the hook's refusal with the detail set. */
+int test_take_rules(struct test *t);
+/* The test's WEIR_CAP_* (t->rules.caps; the descriptor's before the rules
+ * were taken): every question the core asks of a transport's
+ * capabilities for a test goes here. */
+uint32_t test_caps(const struct test *t);
+/* --load-transport: its rules for this test, as test_take_rules (from the
+ * first load stream's config) into t->load_rules. */
+int test_take_load_rules(struct test *t);
+/* A stream's WEIR_CAP_*: the load's rules for a load stream under
+ * --load-transport, the test's otherwise. */
+uint32_t test_stream_caps(const struct test *t, const struct stream *st);
+/* The rules the bulk streams run by (the load's, or the test's). */
+const struct weir_test_rules *test_bulk_rules(const struct test *t);
+uint32_t test_bulk_caps(const struct test *t);
 
 int test_is_datagram(const struct test *t);
 /* The streams carry --latency's probes (both ends agreed). */
