@@ -418,6 +418,8 @@ refusal_case() {
     refused --latency --load 1 --load-transport "$CASE_DIR/empty" "--load-transport: "
     if [ -z "$QUIC_SKIP" ]; then
         refused --latency --load 1 -u --load-transport quic "both open their streams at the server's UDP port"
+        refused --latency --load 1 --load-transport quic --quic-datagrams \
+            "its datagram mode cannot be used with --load-transport"
     fi
 }
 
