@@ -88,13 +88,22 @@
  *   responsiveness_rpm            round trips per minute: 60 s / the loaded
  *                                 round trips' mean without their slowest
  *                                 5 %, whole; empty without loaded ones
+ *                 working-inband  the smoothed RTT of the load's connections
+ *                                 (the transport's own estimate: tcp and
+ *                                 tls TCP_INFO's, quic ngtcp2's; sampled
+ *                                 every 100 ms on the streams the client
+ *                                 sends on), the loaded row's span: only
+ *                                 where there are samples (not over udp,
+ *                                 not with -R); latency_count = samples
  *                 working-load    the load's throughput as received over
  *                                 the time it ran (the loaded row's span) in
  *                                 bits_per_second, one row per direction it
  *                                 ran (upload; download with -R; both with
  *                                 --bidir)
- * working-idle and working-loaded have latency_count .. latency_stddev_us
- * as the end-latency rows.
+ * working-idle, working-loaded and working-inband have latency_count ..
+ * latency_stddev_us as the end-latency rows. working-inband and
+ * working-load name the load's transport in the transport column (it may
+ * differ from the probes': --load-transport).
  */
 #include <errno.h>
 #include <math.h>
@@ -272,10 +281,13 @@ static void record_for_working(const struct csv *c, struct csv_record *r, const 
     csv_set_uint(r, CSV_LOAD_STREAMS, w->load_streams);
 }
 
-/* --load: the idle and loaded round trips, then the load's rate each way
- * it ran. end: the test's end on its clock (NaN: unknown). */
-static void working_rows(struct csv *c, const struct weir_report_working_latency *w, double end)
+/* --load: the idle and loaded round trips, the load connections' own
+ * RTT, then the load's rate each way it ran. end: the test's end on its
+ * clock (NaN: unknown). load: NULL from a core before SDK 2.2. */
+static void working_rows(struct csv *c, const struct weir_report_working_latency *w,
+                         const struct weir_report_load *load, double end)
 {
+    const char *load_transport = load != NULL && load->transport != NULL ? load->transport : c->transport;
     struct csv_record r;
     record_for_working(c, &r, "working-idle", w, 0, w->idle_seconds);
     csv_set_text(&r, CSV_DIRECTION, "round-trip");
@@ -294,6 +306,14 @@ static void working_rows(struct csv *c, const struct weir_report_working_latency
         csv_set_fixed(&r, CSV_RESPONSIVENESS_RPM, w->rpm, CSV_RPM_DECIMALS);
     put_record(c, &r);
 
+    if (load != NULL && load->has_inband && load->inband.count > 0) {
+        record_for_working(c, &r, "working-inband", w, w->idle_seconds, end);
+        csv_set_text(&r, CSV_TRANSPORT, load_transport);
+        csv_set_text(&r, CSV_DIRECTION, "round-trip");
+        set_delays(&r, &load->inband);
+        put_record(c, &r);
+    }
+
     const char *dir = w->load_direction != NULL ? w->load_direction : "";
     int up = strcmp(dir, "up") == 0 || strcmp(dir, "both") == 0;
     int down = strcmp(dir, "down") == 0 || strcmp(dir, "both") == 0;
@@ -301,6 +321,7 @@ static void working_rows(struct csv *c, const struct weir_report_working_latency
         if (!(k == 0 ? up : down))
             continue;
         record_for_working(c, &r, "working-load", w, w->idle_seconds, end);
+        csv_set_text(&r, CSV_TRANSPORT, load_transport);
         csv_set_text(&r, CSV_DIRECTION, direction(k == 0));
         csv_set_fixed(&r, CSV_BITS_PER_SECOND, k == 0 ? w->up_bits_per_second : w->down_bits_per_second, 0);
         put_record(c, &r);
@@ -519,7 +540,8 @@ static int csv_test_end(void *ctx, const struct weir_report_end *e)
     if (WEIR_HAS_FIELD(e, latency_sum))
         latency_block(c, e->n_latency, e->latency, e->latency_sum, "end-latency", "end-latency-sum");
     if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
-        working_rows(c, e->working, e->latency_sum != NULL ? e->latency_sum->end : NAN);
+        working_rows(c, e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL,
+                     e->latency_sum != NULL ? e->latency_sum->end : NAN);
     return written(c);
 }
 

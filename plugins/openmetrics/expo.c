@@ -61,6 +61,10 @@ static const struct {
         "Round trips per minute under load: 60 s over the mean of the loaded round trips without their slowest 5 percent" },
     [OM_LOAD_RATE] = { "weir_load_throughput_bytes_per_second", "bytes_per_second",
         "The load's rate as received, over the time it ran" },
+    [OM_LOAD_SRTT_PERCENTILE] = { "weir_load_srtt_percentile_seconds", "seconds",
+        "Percentiles of the load connections' smoothed RTT, the transport's own estimate sampled every 100 ms (in band)" },
+    [OM_LOAD_SRTT_MAX] = { "weir_load_srtt_max_seconds", "seconds",
+        "Largest smoothed RTT sampled on the load connections" },
 };
 
 char *om_escape(const char *value)
@@ -150,6 +154,7 @@ int om_add_part(struct om_set *set, enum om_family family, const char *suffix,
 {
     struct buf b = { 0 };
     label(&b, "transport", l->transport);
+    label(&b, "load_transport", l->load_transport);
     label(&b, "peer", l->peer);
     label(&b, "direction", l->direction);
     label(&b, "side", l->side);

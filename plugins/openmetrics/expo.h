@@ -39,6 +39,8 @@ enum om_family {
     OM_LATENCY_INCREASE_MEAN,
     OM_RESPONSIVENESS,
     OM_LOAD_RATE,
+    OM_LOAD_SRTT_PERCENTILE,    /* --load: the load connections' own RTT */
+    OM_LOAD_SRTT_MAX,
     OM_NFAMILIES
 };
 
@@ -46,6 +48,7 @@ enum om_family {
  * label out (Prometheus treats an empty label as an absent one). */
 struct om_labels {
     const char *transport;      /* tcp, udp, tls */
+    const char *load_transport; /* --load: the load's (--load-transport) */
     const char *peer;           /* client: the server as given; server: the client */
     const char *direction;      /* upload (client to server), download */
     const char *side;           /* sender, receiver: whose count */

@@ -297,8 +297,11 @@ static void latency_series(struct om *o, const struct weir_report_latency *r, in
     }
 }
 
-/* --load: idle against loaded round trips, responsiveness, the load's rate. */
-static void working_series(struct om *o, const struct weir_report_working_latency *w)
+/* --load: idle against loaded round trips, responsiveness, the load's rate
+ * and its connections' own RTT, labelled with the load's transport. load:
+ * NULL from a core before SDK 2.2. */
+static void working_series(struct om *o, const struct weir_report_working_latency *w,
+                           const struct weir_report_load *load)
 {
     struct om_labels l = test_labels(o);
     l.stream = "sum";
@@ -316,6 +319,17 @@ static void working_series(struct om *o, const struct weir_report_working_latenc
     }
     if (w->loaded.count > 0)
         add(o, OM_RESPONSIVENESS, &l, w->rpm);
+    l.load_transport = load != NULL && load->transport != NULL ? load->transport : l.transport;
+    if (load != NULL && load->has_inband && load->inband.count > 0) {
+        static const char *const pct[] = { "50", "90", "99" };
+        const double v[] = { load->inband.p50, load->inband.p90, load->inband.p99 };
+        for (int i = 0; i < 3; i++) {
+            struct om_labels p = l;
+            p.percentile = pct[i];
+            add(o, OM_LOAD_SRTT_PERCENTILE, &p, v[i] / 1e6);
+        }
+        add(o, OM_LOAD_SRTT_MAX, &l, load->inband.max / 1e6);
+    }
     const char *dir = w->load_direction != NULL ? w->load_direction : "";
     if (strcmp(dir, "up") == 0 || strcmp(dir, "both") == 0) {
         l.direction = direction(1);
@@ -357,7 +371,7 @@ static int om_test_end(void *ctx, const struct weir_report_end *e)
         latency_series(o, e->latency_sum, 1);
     }
     if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
-        working_series(o, e->working);
+        working_series(o, e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL);
     return WEIR_OK;
 }
 

@@ -248,10 +248,13 @@ static void cdf_line(struct svgbuf *b, const struct cdf_curve *c, const struct s
     sb_puts(b, "\"/>\n");
 }
 
-/* --load, in the CDF panel: which curve is which, and the responsiveness,
- * at its foot on the right, where a CDF has no line. */
-static void working_notes(struct svgbuf *b, const struct weir_report_working_latency *w)
+/* --load, in the CDF panel: which curve is which, the responsiveness and,
+ * where the load's transport keeps an RTT estimate, its connections'
+ * smoothed RTT (in band), at its foot on the right, where a CDF has no
+ * line. */
+static void working_notes(struct svgbuf *b, const struct svg_test *t)
 {
+    const struct weir_report_working_latency *w = &t->working;
     char text[128];
     const struct weir_report_latency_stats *d[] = { &w->idle, &w->loaded };
     static const char *const name[] = { "idle", "loaded" }, *const colour[] = { IDLE_COLOUR, LOADED_COLOUR },
@@ -262,6 +265,13 @@ static void working_notes(struct svgbuf *b, const struct weir_report_working_lat
         else
             snprintf(text, sizeof text, "%s: no round trip", name[i]);
         legend_row(b, B_RIGHT - 185, BOTTOM - 82 + 18 * i, colour[i], dash[i], text);
+    }
+    if (t->have_inband) {
+        snprintf(text, sizeof text, "in-band: %s srtt p50 %.2f " US, t->load_transport, t->inband.p50);
+        sb_printf(b, "<text class=\"inband\" x=\"%d\" y=\"%d\" font-size=\"%d\" text-anchor=\"end\" "
+                     "fill=\"#222222\">", B_RIGHT - 6, BOTTOM - 46, LABEL_FONT);
+        sb_escaped(b, text, 0);
+        sb_puts(b, "</text>\n");
     }
     if (w->loaded.count == 0)
         return;
@@ -337,7 +347,7 @@ static void cdf(struct svgbuf *b, const struct svg_test *t)
         if (drawn[k])
             cdf_line(b, &c[k], &x, &y);
     if (w != NULL)
-        working_notes(b, w);
+        working_notes(b, t);
 }
 
 static void caption_line(struct svgbuf *b, int row, const char *text)

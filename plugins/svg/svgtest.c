@@ -187,6 +187,15 @@ static void keep_working(struct svg_test *t, const struct weir_report_working_la
     keep_buckets(&t->working.loaded, t->loaded_cdf);
 }
 
+static void keep_load(struct svg_test *t, const struct weir_report_load *l)
+{
+    snprintf(t->load_transport, sizeof t->load_transport, "%s", l->transport ? l->transport : "");
+    t->have_inband = l->has_inband && l->inband.count > 0;
+    t->inband = l->inband;
+    t->inband.buckets = NULL;   /* the snapshot's pointers die with the hook */
+    t->inband.n_buckets = 0;
+}
+
 void svgtest_end(struct svg_test *t, const struct weir_report_end *e)
 {
     t->have_end = 1;
@@ -201,6 +210,8 @@ void svgtest_end(struct svg_test *t, const struct weir_report_end *e)
         t->lat_end.rtt.buckets = t->lat_end.forward.buckets = t->lat_end.reverse.buckets = NULL;
         if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
             keep_working(t, e->working);
+        if (WEIR_HAS_FIELD(e, load) && e->load != NULL)
+            keep_load(t, e->load);
     }
     t->fwd.sender = e->sum_sent;
     t->fwd.receiver = e->sum_received;

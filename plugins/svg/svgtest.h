@@ -57,6 +57,11 @@ struct svg_test {
     int have_working;
     struct weir_report_working_latency working;
     char load_direction[8];     /* "up", "down", "both" */
+    /* The load's transport and its connections' smoothed RTT (SDK 2.2:
+     * weir_report_end.load; have_inband 0 without samples). */
+    char load_transport[64];
+    int have_inband;
+    struct weir_report_latency_stats inband;
     struct weir_report_latency_bucket idle_cdf[WEIR_LATENCY_BUCKETS];
     struct weir_report_latency_bucket loaded_cdf[WEIR_LATENCY_BUCKETS];
 
