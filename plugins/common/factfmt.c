@@ -1,6 +1,7 @@
 #include "factfmt.h"
 
 #include <inttypes.h>
+#include <math.h>               /* NAN */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,22 +92,22 @@ static int ends_with(const char *s, const char *suffix)
 /* Keys named before the rule, by their last part. */
 static const struct {
     const char *leaf, *name, *unit;
-    double scale;
+    double divisor;
 } older[] = {
     { "cwnd", "cwnd_bytes", "bytes", 1 },
     { "max_udp_payload", "max_udp_payload_bytes", "bytes", 1 },
     { "notsent_lowat", "notsent_lowat_bytes", "bytes", 1 },
     { "bytes_in_flight", "in_flight_bytes", "bytes", 1 },
-    { "max_pacing_rate", "max_pacing_rate_bytes_per_second", "bytes_per_second", 1.0 / 8 },
+    { "max_pacing_rate", "max_pacing_rate_bytes_per_second", "bytes_per_second", 8 },
 };
 
 static const struct {
     const char *suffix, *base, *unit;
-    double scale;
+    double divisor;
 } suffixes[] = {
-    { "_ms", "_seconds", "seconds", 1e-3 },
-    { "_us", "_seconds", "seconds", 1e-6 },
-    { "_ns", "_seconds", "seconds", 1e-9 },
+    { "_ms", "_seconds", "seconds", 1e3 },
+    { "_us", "_seconds", "seconds", 1e6 },
+    { "_ns", "_seconds", "seconds", 1e9 },
     { "_bytes", "_bytes", "bytes", 1 },
 };
 
@@ -116,7 +117,7 @@ int factfmt_metric(const char *key, struct factfmt_metric *out)
     size_t nlen = 0, ilen = 0;
     out->index[0] = '\0';
     out->unit = NULL;
-    out->scale = 1;
+    out->divisor = 1;
     const char *last = NULL;
     for (const char *p = key; *p;) {
         const char *dot = strchr(p, '.');
@@ -150,7 +151,7 @@ int factfmt_metric(const char *key, struct factfmt_metric *out)
         memcpy(out->name, name, stem);
         strcpy(out->name + stem, older[i].name);
         out->unit = older[i].unit;
-        out->scale = older[i].scale;
+        out->divisor = older[i].divisor;
         return 0;
     }
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
@@ -162,9 +163,27 @@ int factfmt_metric(const char *key, struct factfmt_metric *out)
         memcpy(out->name, name, keep);
         strcpy(out->name + keep, suffixes[i].base);
         out->unit = suffixes[i].unit;
-        out->scale = suffixes[i].scale;
+        out->divisor = suffixes[i].divisor;
         return 0;
     }
     memcpy(out->name, name, nlen + 1);
     return 0;
+}
+
+double factfmt_metric_value(const struct weir_value *v, const struct factfmt_metric *m)
+{
+    if (v->type != WEIR_VALUE_INT && v->type != WEIR_VALUE_UINT && v->type != WEIR_VALUE_DOUBLE)
+        return NAN;
+    /* 10^exponent == divisor for the decimal units */
+    int exponent = m->divisor == 1e3 ? 3 : m->divisor == 1e6 ? 6 : m->divisor == 1e9 ? 9 : 0;
+    if (exponent == 0) {
+        double x = v->type == WEIR_VALUE_INT ? (double)v->v.i
+                 : v->type == WEIR_VALUE_UINT ? (double)v->v.u : v->v.d;
+        return x / m->divisor;
+    }
+    char text[64];
+    factfmt_value(v, text, sizeof text - 8);
+    size_t n = strlen(text);
+    snprintf(text + n, sizeof text - n, "e-%d", exponent);
+    return strtod(text, NULL);
 }

@@ -28,15 +28,20 @@ size_t factfmt_line(const struct weir_fact *facts, size_t n, char *line, size_t 
  *          (cwnd_bytes, ...), bytes_in_flight is in_flight_bytes,
  *          max_pacing_rate (bits/s) max_pacing_rate_bytes_per_second.
  *   unit   "seconds", "bytes", "bytes_per_second", or NULL (a count)
- *   scale  seconds per millisecond etc.; 1 for a count
+ *   divisor  what the fact's value is divided by for that unit: 1000 for
+ *          milliseconds, 8 for bits/s; 1 for a count (factfmt_metric_value)
  *   index  the parts of digits only, joined by '.' ("4"), "" for none
  * Returns 0, or -1 when the key has no part to name it by or does not fit. */
 struct factfmt_metric {
     char name[128];
     const char *unit;
-    double scale;
+    double divisor;
     char index[32];
 };
 int factfmt_metric(const char *key, struct factfmt_metric *out);
+/* A numeric fact's value in m's unit, a power of ten's division done on
+ * its decimal digits (0.085427 ms is 8.5427e-05 s, not 8.5427000000000007e-05);
+ * NaN for a value that is not a number. */
+double factfmt_metric_value(const struct weir_value *v, const struct factfmt_metric *m);
 
 #endif
