@@ -563,6 +563,14 @@ def check_transport_facts(csv_path, prom_path, doc, transport):
     want = sorted((str(s["socket"]), f"{s['end']:.6f}", k)
                   for iv in doc["intervals"] for s in iv["streams"] for k, _ in flatten(s.get("weir", {})))
     expect("csv interval-facts rows (stream, end, fact_key) vs JSON intervals[].streams[].weir", got, want)
+    values = {(str(s["socket"]), f"{s['end']:.6f}", k): v
+              for iv in doc["intervals"] for s in iv["streams"] for k, v in flatten(s.get("weir", {}))}
+    for r in rows:
+        if r["kind"] == "interval-facts":
+            v = values.get((r["stream"], r["end"], r["fact_key"]))
+            if not same_fact(r["fact_value"], v):
+                problems.append(f"csv interval-facts {r['stream']} {r['end']} {r['fact_key']}: "
+                                f"{r['fact_value']!r}, JSON {v!r}")
     # openmetrics: the start facts, the last interval's over them.
     series = parse_om(prom_path)
     last = {str(s["socket"]): flatten(s.get("weir", {})) for s in doc["intervals"][-1]["streams"]} \
