@@ -90,22 +90,25 @@ static const struct weir_option options[] = {
       WEIR_VALUE_BOOL },
     { QUIC_OPT_STREAMS, "N", "client: N concurrent QUIC streams (1 to 64) inside each connection, the "
       "payload dealt out among them packet by packet (default 1)", WEIR_VALUE_UINT },
+    { QUIC_OPT_DATAGRAMS, NULL, "client: send iperf3's UDP datagrams in QUIC DATAGRAM frames (RFC 9221) instead "
+      "of streams, reported with loss and jitter like -u (default -b 1M; -l at most what one packet holds)",
+      WEIR_VALUE_BOOL },
     { NULL, NULL, NULL, 0 }
 };
 
 /* -C picks ngtcp2's congestion controller, -M the largest packet; udp,
- * below, sets up the socket for the rest. */
+ * below, sets up the socket for the rest. --quic-datagrams (datagrams)
+ * numbers its datagrams as --udp-counters-64bit says. */
 static const char *const honoured[] = {
     WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_TOS, WEIR_PARAM_DONT_FRAGMENT,
-    WEIR_PARAM_FQ_RATE, WEIR_PARAM_BIND_DEV, NULL
+    WEIR_PARAM_FQ_RATE, WEIR_PARAM_BIND_DEV, WEIR_PARAM_DATAGRAMS, WEIR_PARAM_UDP_COUNTERS_64BIT, NULL
 };
 
 /* iperf3's UDP options that mean nothing for QUIC's packets (udp's GSO and
  * GRO are always used where the kernel has them; --udp-no-gso turns them
  * off). Not -Z or --skip-rx-copy: the payload is encrypted. */
 static const char *const ignored[] = {
-    WEIR_PARAM_NODELAY, WEIR_PARAM_GSO, WEIR_PARAM_GRO, WEIR_PARAM_GSO_DG_SIZE,
-    WEIR_PARAM_UDP_COUNTERS_64BIT, NULL
+    WEIR_PARAM_NODELAY, WEIR_PARAM_GSO, WEIR_PARAM_GRO, WEIR_PARAM_GSO_DG_SIZE, NULL
 };
 
 /* weir -s --transport quic: make the certificate (and show its
@@ -148,6 +151,9 @@ static const struct weir_transport_ops ops = {
     /* --latency's probes (quic_bytes.c). */
     .write_bytes = quic_write_bytes,
     .read_bytes = quic_read_bytes,
+    /* --quic-datagrams makes a test a datagram one (quic_dgram.c). */
+    .test_rules = quic_test_rules,
+    .lower_receive_wait = quic_lower_receive_wait,
 };
 
 static const struct weir_plugin desc = {

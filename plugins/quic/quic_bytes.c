@@ -17,10 +17,15 @@
  * reads, so the ring cannot overflow.
  *
  * The connection is serviced inside both hooks: datagrams read, ngtcp2's
- * timers run (loss recovery, delayed ACKs), pending packets sent. The
- * core's probe engine calls read_bytes after every wait, and its waits end
- * on a readable socket or within STOP_CHECK_NS (10 ms), so timers run at
- * most that late. A read that returns the bytes of one packet sends
+ * timers run (loss recovery), pending packets sent. The core's probe
+ * engine calls read_bytes after every wait, and its waits end on a
+ * readable socket or within STOP_CHECK_NS (10 ms), so timers run at most
+ * that late. After lower_receive_wait the read is the wait: it sleeps in
+ * udp's receive (one system call for the next packet), but only while
+ * ngtcp2's next timer is further away than that sleep could last.
+ *
+ * ACKs: every packet is acknowledged at once (quic_conn.c), in the next
+ * packet that goes. A read that returns the bytes of one packet sends
  * nothing: the ACK rides on the next request or reply instead of costing a
  * packet inside the measured round trip. From the second packet on it
  * sends the ACK at once, as QUIC acknowledges every second packet (a large
@@ -28,8 +33,10 @@
  * return sends whatever is due. */
 #include "quic_int.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failure(struct quic_stream *s, int code)
 {
@@ -140,6 +147,37 @@ static size_t take(struct quic_stream *s, unsigned char *out, size_t len)
     return n;
 }
 
+/* The next packets. Where udp's receive sleeps (quic_lower_receive_wait),
+ * one system call waits for them, but never past ngtcp2's next timer:
+ * what is due runs and goes out first, and a timer that comes sooner than
+ * the sleep would surely end (SO_RCVTIMEO wakes on a timer tick) is
+ * waited for with ppoll, to the nanosecond. On an idle probe stream the
+ * next timer is a probe's PTO (the peer's max_ack_delay, 25 ms, and more)
+ * or the idle timeout, so the receive sleeps. 1 when packets came, 0 when
+ * none, -1 with s->why set. */
+static int next_packets(struct quic_stream *s)
+{
+    if (!s->lower_sleep_ms)
+        return quic_pump_rx(s);
+    uint64_t now = quic_now(s->g), expiry = ngtcp2_conn_get_expiry(s->conn);
+    if (expiry <= now) {
+        if (quic_timers(s) < 0 || send_pending(s) < 0)
+            return -1;
+        now = quic_now(s->g);
+        expiry = ngtcp2_conn_get_expiry(s->conn);
+        if (expiry <= now)
+            expiry = now + 1000000u;    /* still due: no spin on it */
+    }
+    uint64_t left = expiry - now;
+    if (left >= (uint64_t)(s->lower_sleep_ms + QUIC_RCVTIMEO_SLACK_MS) * 1000000u)
+        return quic_pump_rx_sleep(s);
+    struct pollfd p = { .fd = s->fd, .events = POLLIN };
+    struct timespec ts = { .tv_sec = (time_t)(left / 1000000000u), .tv_nsec = (long)(left % 1000000000u) };
+    if (ppoll(&p, 1, &ts, NULL) <= 0)
+        return 0;
+    return quic_pump_rx_sleep(s);       /* a datagram is there: no sleep */
+}
+
 int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got)
 {
     struct quic_stream *s = stream;
@@ -150,7 +188,7 @@ int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got)
     }
     if (s->failed)
         return failure(s, WEIR_E_STREAMREAD);
-    if (quic_pump_rx(s) < 0 || quic_timers(s) < 0)
+    if (next_packets(s) < 0 || quic_timers(s) < 0)
         return failure(s, WEIR_E_STREAMREAD);
     if (s->rx_len) {
         *got = take(s, buf, len);
@@ -161,4 +199,19 @@ int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got)
     if (send_pending(s) < 0)
         return failure(s, WEIR_E_STREAMREAD);
     return WEIR_E_AGAIN;
+}
+
+int quic_lower_receive_wait(void *stream, int timeout_ms)
+{
+    struct quic_stream *s = stream;
+    if (!s->bytes_mode)
+        return quic_fail(s->g, WEIR_E_UNSUPPORTED, "lower_receive_wait on a data stream");
+    if (!WEIR_HAS_FIELD(s->lower, lower_receive_wait) || !s->lower->lower_receive_wait)
+        return WEIR_E_NOTIMPL;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    int rc = s->lower->lower_receive_wait(s->lower_stream, timeout_ms);
+    if (rc == WEIR_OK)
+        s->lower_sleep_ms = timeout_ms;
+    return rc;
 }

@@ -74,6 +74,13 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
     return 0;
 }
 
+static int recv_datagram_cb(ngtcp2_conn *conn, uint32_t flags, const uint8_t *data, size_t len, void *user)
+{
+    (void)conn;
+    (void)flags;
+    return quic_dgram_arrived(user, data, len);
+}
+
 static int extend_stream_data_cb(ngtcp2_conn *conn, int64_t stream_id, uint64_t max_data, void *user,
                                  void *stream_user)
 {
@@ -144,6 +151,7 @@ static void callbacks(ngtcp2_callbacks *cb, int is_client)
     cb->handshake_completed = handshake_completed_cb;
     cb->acked_stream_data_offset = acked_cb;
     cb->handshake_confirmed = handshake_confirmed_cb;
+    cb->recv_datagram = recv_datagram_cb;
 }
 
 /* ngtcp2 0.12 counts the packets it declares lost only in its qlog: each
@@ -210,13 +218,23 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
     tp->active_connection_id_limit = 2;
     tp->disable_active_migration = 1;
     /* Probes: a reply carries the ACK of its request, and the next
-     * request that of the reply; a delayed ACK goes out only between
-     * sparse probes (--latency-rate), where the peer's PTO includes this
-     * delay. 10 ms, the longest the probe engine waits between calls that
-     * run ngtcp2's timers, instead of QUIC's 25 ms: a lost probe is sent
-     * again sooner. */
-    if (cfg->lower & WEIR_LOWER_STREAM)
+     * request that of the reply. ngtcp2 puts an ACK into a packet only
+     * once its own delay (an eighth of the RTT) passed, unless the ACK is
+     * immediate: a request written sooner after its reply would go
+     * without it, and the ACK then cost a packet of its own inside the
+     * next round trip. So every packet is acknowledged at once (ack_thresh
+     * 1): with the next packet, or by the next read that returns nothing.
+     * That read may sleep in udp's receive (quic_lower_receive_wait) up to
+     * a timer tick past the probe engine's 10 ms, so the delay announced
+     * is QUIC's 25 ms: the peer's PTO includes it. */
+    if (cfg->lower & WEIR_LOWER_STREAM) {
+        st->ack_thresh = 1;
         tp->max_ack_delay = (uint64_t)QUIC_PROBE_MAX_ACK_DELAY_MS * NGTCP2_MILLISECONDS;
+    }
+    /* --quic-datagrams: both ends take DATAGRAM frames (RFC 9221), as
+     * large as a packet allows. */
+    if (s->datagrams)
+        tp->max_datagram_frame_size = QUIC_MAX_DATAGRAM_FRAME;
     return WEIR_OK;
 }
 
@@ -247,7 +265,7 @@ int quic_conn_client(struct quic_stream *s, const struct weir_stream_config *cfg
         return rc;
     callbacks(&cb, 1);
     dcid.datalen = NGTCP2_MIN_INITIAL_DCIDLEN;
-    scid.datalen = 8;
+    scid.datalen = QUIC_CID_LEN;
     if (gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen) != 0 ||
         gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0)
         return quic_fail(s->g, WEIR_E_STREAMCONNECT, "no random bytes for connection IDs");
@@ -311,7 +329,7 @@ int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg
         return rc;
     callbacks(&cb, 0);
     tp.original_dcid = hd.dcid;
-    scid.datalen = 8;
+    scid.datalen = QUIC_CID_LEN;
     if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0 ||
         gnutls_rnd(GNUTLS_RND_RANDOM, tp.stateless_reset_token, sizeof tp.stateless_reset_token) != 0)
         return quic_fail(s->g, WEIR_E_STREAMACCEPT, "no random bytes for connection IDs");

@@ -19,6 +19,8 @@
  *   quic_io.c      the hot path: send, recv, recv_wait, info, describe
  *   quic_bytes.c   the byte hooks, for --latency's probe streams
  *   quic_file.c    -F: a file's bytes through the payload ring
+ *   quic_dgram.c   --quic-datagrams: iperf3's UDP datagrams in DATAGRAM
+ *                  frames (RFC 9221), the test's rules for it
  */
 #ifndef WEIR_QUIC_INT_H
 #define WEIR_QUIC_INT_H
@@ -32,6 +34,7 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <weir/weir.h>
 
+#include "dgram.h"
 #include "fingerprint.h"
 #include "hostcall.h"
 #include "trust.h"
@@ -62,7 +65,11 @@
  * acknowledged, at most (twice the largest probe message); and the ACK delay both ends announce (see
  * quic_conn.c). */
 #define QUIC_BYTES_RING (2u * 1024u * 1024u)
-#define QUIC_PROBE_MAX_ACK_DELAY_MS 10u
+#define QUIC_PROBE_MAX_ACK_DELAY_MS 25u
+/* A receive that sleeps with SO_RCVTIMEO (quic_lower_receive_wait) wakes
+ * up to this much after its time: the kernel counts it in timer ticks
+ * (4 ms at 250 Hz, rounded up) and wakes on the next. */
+#define QUIC_RCVTIMEO_SLACK_MS 10u
 /* Packets received before a read sends the ACK at once (QUIC's rule:
  * every second ack-eliciting packet: RFC 9000, section 13.2.2). */
 #define QUIC_PROBE_ACK_EVERY 2u
@@ -70,6 +77,20 @@
 /* The plugin's own options (the others are tls's: plugins/common/trust.h). */
 #define QUIC_OPT_NO_LOSS_COUNT "quic-no-loss-count"
 #define QUIC_OPT_STREAMS "quic-streams"
+#define QUIC_OPT_DATAGRAMS "quic-datagrams"
+/* Connection IDs this end issues (the peer's, a weir's, are as long). */
+#define QUIC_CID_LEN 8u
+/* --quic-datagrams: a DATAGRAM frame of up to this many bytes is taken
+ * (the largest UDP payload; the packet size bounds it first). */
+#define QUIC_MAX_DATAGRAM_FRAME 65535u
+/* Datagrams read before the first recv call that are kept for it, at
+ * most (quic_dgram.c). */
+#define QUIC_DGRAM_EARLY_MAX 1024u
+/* What a 1-RTT packet carrying one DATAGRAM frame needs besides the
+ * datagram and its length (a varint, quic_dgram_max): the short header
+ * (first byte, the peer's connection ID, a packet number of up to 4
+ * bytes), the AEAD tag and the frame's type. */
+#define QUIC_DGRAM_OVERHEAD (1u + QUIC_CID_LEN + 4u + 16u + 1u)
 /* --quic-streams: concurrent QUIC streams per connection, at most this
  * many (a server allows this many to every client). */
 #define QUIC_MAX_STREAMS 64u
@@ -78,6 +99,7 @@
 struct quic_settings {
     int no_loss_count;
     uint32_t streams;           /* --quic-streams, 1 without it */
+    int datagrams;              /* --quic-datagrams (the client's choice) */
     struct trust_settings trust; /* the options tls shares */
 };
 
@@ -95,6 +117,13 @@ struct quic_global {
 
 struct quic_listener {
     void *lower;
+};
+
+/* A datagram read before the first recv call: what its accounting needs. */
+struct quic_early_dgram {
+    unsigned char hdr[DGRAM_HDR64];
+    uint32_t len;
+    uint64_t at_ns;             /* when it arrived */
 };
 
 /* One outgoing batch entry: packets of seg bytes back to back (the last
@@ -168,6 +197,19 @@ struct quic_stream {
     char cipher[48];
     char cc[8];
     char peer[64];
+    /* --quic-datagrams (quic_dgram.c): the payload travels as iperf3's
+     * datagrams, one DATAGRAM frame per packet, blksize bytes each. */
+    int datagrams;
+    int seq64;                  /* 64-bit sequence numbers */
+    uint64_t next_seq;          /* sender: the next datagram's, from 1 */
+    struct dgram_rx_state drx;  /* receiver */
+    struct dgram_acct *acct;    /* receiver: the counters of the recv call
+                                   under way, NULL outside one */
+    uint64_t rx_dgrams, rx_dgrams_reported;
+    uint64_t tx_unsent;         /* sender: bytes of packets in the batch
+                                   not yet handed to udp (one store) */
+    struct quic_early_dgram *early; /* read before the first recv call */
+    uint32_t n_early;
     /* Byte hooks (quic_bytes.c), on WEIR_LOWER_STREAM streams only: the
      * payload ring holds the bytes written (tx_queued of them so far). */
     int bytes_mode;
@@ -175,6 +217,9 @@ struct quic_stream {
     uint64_t rx_pkts_flushed;   /* pkts_recv at the last flush */
     unsigned char *rx_ring;     /* bytes arrived, not yet read */
     size_t rx_cap, rx_head, rx_len;
+    int lower_sleep_ms;         /* udp's receives sleep up to this long
+                                   (quic_lower_receive_wait); 0: they
+                                   return at once */
 };
 
 /* ---- quic.c ---- */
@@ -209,8 +254,11 @@ int quic_conn_server(struct quic_stream *s, const struct weir_stream_config *cfg
  * payload bytes that went into packets. */
 int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote);
 /* Read every datagram waiting and hand it to ngtcp2. 1 when some came, 0
- * when none, -1 with s->why set. */
+ * when none, -1 with s->why set. Never sleeps. */
 int quic_pump_rx(struct quic_stream *s);
+/* The same, but its first receive sleeps in udp (lower_sleep_ms) until a
+ * datagram comes. */
+int quic_pump_rx_sleep(struct quic_stream *s);
 /* Hand one received datagram (a GRO run: every segment) to ngtcp2. 0,
  * or -1 with s->why set. */
 int quic_feed(struct quic_stream *s, const struct weir_datagram *d);
@@ -243,6 +291,26 @@ int quic_info(void *stream, struct weir_stream_info *out);
 int quic_describe(void *stream, const struct weir_fact_sink *out);
 int quic_describe_interval(void *stream, const struct weir_fact_sink *out);
 
+/* ---- quic_dgram.c ---- */
+/* The test_rules hook: a --quic-datagrams test is reported like -u. */
+int quic_test_rules(void *global, const struct weir_stream_config *cfg, struct weir_test_rules *rules);
+/* Does this stream carry datagrams (the test's datagrams parameter)? */
+int quic_dgram_wanted(const struct quic_stream *s, const struct weir_stream_config *cfg);
+/* The largest datagram (-l) a packet of pkt bytes carries. */
+uint32_t quic_dgram_max(size_t pkt);
+/* After the handshake: the peer takes DATAGRAM frames of blksize bytes,
+ * and they fit the packets. WEIR_OK or a code with the error set. */
+int quic_dgram_check(struct quic_stream *s, int code);
+/* Write the packet at dst (room bytes): the next datagram when want is
+ * set, else only what ngtcp2 has to send. Returns ngtcp2's (packet bytes,
+ * 0, or an NGTCP2_ERR_*); *accepted: the datagram went into it. */
+ngtcp2_ssize quic_dgram_write(struct quic_stream *s, uint8_t *dst, size_t room, ngtcp2_pkt_info *pi,
+                              int want, uint64_t ts, int *accepted);
+/* Inside a recv call (s->acct set): account what came before the first. */
+void quic_dgram_early(struct quic_stream *s);
+/* ngtcp2's recv_datagram: account one datagram. */
+int quic_dgram_arrived(struct quic_stream *s, const uint8_t *data, size_t len);
+
 /* ---- quic_bytes.c ---- */
 /* A WEIR_LOWER_STREAM stream gets its rings (after stream_new's buffers). */
 int quic_bytes_setup(struct quic_stream *s, const struct weir_stream_config *cfg);
@@ -251,6 +319,7 @@ void quic_bytes_free(struct quic_stream *s);
 int quic_bytes_arrived(struct quic_stream *s, int64_t stream_id, const uint8_t *data, size_t len);
 int quic_write_bytes(void *stream, const void *buf, size_t len, size_t *written);
 int quic_read_bytes(void *stream, void *buf, size_t len, size_t *got);
+int quic_lower_receive_wait(void *stream, int timeout_ms);
 
 /* ---- quic_file.c ---- */
 /* -F on a data stream: the sender's ring (after stream_new's buffers), or

@@ -23,7 +23,6 @@ static int failure(struct quic_stream *s, int code)
 int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct weir_io *io)
 {
     struct quic_stream *s = stream;
-    (void)c;
     if (s->failed)
         return failure(s, WEIR_E_STREAMWRITE);
     /* Up to the end of the max_blocks-th block from the current one; none
@@ -50,6 +49,13 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
     }
     io->bytes += s->tx_bytes - before;
     io->blocks += s->tx_bytes / s->blksize - before / s->blksize;
+    if (s->datagrams) {
+        c->packets += (s->tx_bytes - before) / s->blksize;     /* datagrams sent */
+        uint64_t unsent = 0;
+        for (uint32_t i = s->tx_sent; i < s->tx_n; i++)
+            unsent += s->tx[i].len;
+        s->tx_unsent = unsent;
+    }
     quic_stats_take(s);
     if (s->file && s->file_ended && s->tx_bytes == s->file_filled && s->tx_bytes == before)
         return WEIR_E_DATAEND;
@@ -59,15 +65,34 @@ int quic_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct
 int quic_recv(void *stream, struct weir_counters *c, struct weir_io *io)
 {
     struct quic_stream *s = stream;
-    (void)c;
     if (s->failed)
         return failure(s, WEIR_E_STREAMREAD);
     uint64_t wrote;
+    /* Datagrams are accounted into c as they come (quic_dgram.c), once
+     * per call like udp's: loaded here, stored below. */
+    struct dgram_acct a = dgram_acct_load(c);
+    s->acct = s->datagrams ? &a : NULL;
+    if (s->n_early)
+        quic_dgram_early(s);
     int r = quic_pump_rx(s);
+    s->acct = NULL;
+    if (s->datagrams)
+        dgram_acct_store(&a, c);
     if (r < 0 || quic_timers(s) < 0 || quic_flush(s, 0, &wrote) < 0)
         return failure(s, WEIR_E_STREAMREAD);
     if (s->file_failed)
         return WEIR_E_FILE;     /* consume said why */
+    if (s->datagrams) {
+        /* A block is a datagram, as udp's. */
+        uint64_t dgrams = s->rx_dgrams - s->rx_dgrams_reported;
+        io->blocks += dgrams;
+        io->bytes += s->rx_bytes - s->rx_reported;
+        s->rx_dgrams_reported = s->rx_dgrams;
+        s->rx_reported = s->rx_bytes;
+        if (r > 0)
+            quic_stats_take(s);
+        return dgrams ? WEIR_OK : WEIR_E_AGAIN;
+    }
     /* Since the last report: payload that came with the end of the
      * handshake (a fast sender's first flight) counts here too. */
     uint64_t got = s->rx_bytes - s->rx_reported;
@@ -103,7 +128,11 @@ int quic_info(void *stream, struct weir_stream_info *out)
     out->rttvar_us = (uint32_t)(s->st_rttvar_ns / 1000u);
     out->pmtu = (uint32_t)s->max_pkt;
     snprintf(out->congestion, sizeof out->congestion, "%s", s->cc);
-    if (s->sending) {
+    if (s->sending && s->datagrams) {
+        /* Datagrams are never acknowledged into delivery: what is left
+         * to do is sending the packets the batch still holds. */
+        out->unacked = s->tx_unsent;
+    } else if (s->sending) {
         /* The worker moves both meanwhile: acked first, so never above. */
         uint64_t acked = s->tx_acked, bytes = s->tx_bytes;
         out->unacked = bytes > acked ? bytes - acked : 0;
@@ -123,6 +152,7 @@ int quic_describe(void *stream, const struct weir_fact_sink *out)
     weir_fact_string(out, "tls.cipher", s->cipher);
     weir_fact_string(out, "quic.congestion", s->cc);
     weir_fact_uint(out, "quic.streams", s->nstreams);
+    weir_fact_bool(out, "quic.datagrams", s->datagrams);
     weir_fact_double(out, "quic.handshake_ms", (double)s->handshake_ns / 1e6);
     weir_fact_uint(out, "quic.max_udp_payload", s->max_pkt);
     weir_fact_double(out, "quic.min_rtt_ms", (double)s->st_min_rtt_ns / 1e6);

@@ -155,9 +155,40 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         max_pkts = 1;
     size_t pkts = 0;
     for (;;) {
+        /* A datagram packet that fits no run needs an entry of its own:
+         * took_slot would drop it with the batch full, and it is never
+         * sent again. Stop while one is still free. */
+        if (s->datagrams && s->tx_n == QUIC_TX_ENTRIES)
+            break;
         unsigned char *dst = next_slot(s);
         if (!dst)
             break;
+        if (s->datagrams) {
+            /* One datagram per packet while the budget has one. */
+            int accepted = 0;
+            ngtcp2_pkt_info pi = { 0 };
+            ngtcp2_ssize n = quic_dgram_write(s, dst, s->max_pkt, &pi, budget >= s->blksize, ts, &accepted);
+            if (accepted) {
+                s->tx_bytes += s->blksize;
+                budget -= s->blksize;
+                *wrote += s->blksize;
+            }
+            if (n <= 0) {
+                if (s->tx_n && s->tx[s->tx_n - 1].len == 0)
+                    s->tx_n--;     /* the slot stays unused */
+                if (n == NGTCP2_ERR_INVALID_STATE || n == NGTCP2_ERR_INVALID_ARGUMENT) {
+                    s->failed = 1;      /* quic_dgram_write said why */
+                    return -1;
+                }
+                if (n < 0)
+                    return conn_failed(s, "building a QUIC packet", (int)n);
+                break;          /* congestion, pacing, or nothing to send */
+            }
+            took_slot(s, (size_t)n, pi.ecn);
+            if (++pkts >= max_pkts)
+                break;
+            continue;
+        }
         ngtcp2_vec v[2];
         size_t nv = 0;
         int64_t sid = -1;
@@ -175,8 +206,12 @@ int quic_flush(struct quic_stream *s, uint64_t budget, uint64_t *wrote)
         }
         ngtcp2_pkt_info pi = { 0 };
         ngtcp2_ssize datalen = -1;
-        ngtcp2_ssize n = ngtcp2_conn_writev_stream(s->conn, NULL, &pi, dst, s->max_pkt, &datalen,
-                                                   nv ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0, sid, v, nv, ts);
+        /* MORE: room left in the packet goes to the next stream's bytes
+         * (WRITE_MORE, then another call). A probe stream has one QUIC
+         * stream: its packet is finished in the same call. */
+        uint32_t flags = nv && !s->bytes_mode ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0;
+        ngtcp2_ssize n = ngtcp2_conn_writev_stream(s->conn, NULL, &pi, dst, s->max_pkt, &datalen, flags, sid,
+                                                   v, nv, ts);
         if (datalen > 0) {
             s->stream_bytes[idx] += (uint64_t)datalen;
             s->tx_bytes += (uint64_t)datalen;
@@ -236,13 +271,25 @@ int quic_feed(struct quic_stream *s, const struct weir_datagram *d)
     return 0;
 }
 
-int quic_pump_rx(struct quic_stream *s)
+/* Is a datagram waiting? (poll without waiting) */
+static int readable_now(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Every datagram waiting to ngtcp2. may_sleep: the first receive may
+ * sleep in the lower (after quic_lower_receive_wait); every other one,
+ * where the lower would sleep, looks first whether a datagram is there. */
+static int pump(struct quic_stream *s, int may_sleep)
 {
     struct weir_datagram dgs[QUIC_RX_ENTRIES];
     int any = 0;
     if (s->failed)
         return -1;
     for (int round = 0; round < 4; round++) {
+        if (s->lower_sleep_ms && !(may_sleep && round == 0) && !readable_now(s->fd))
+            break;
         for (uint32_t i = 0; i < QUIC_RX_ENTRIES; i++) {
             memset(&dgs[i], 0, sizeof dgs[i]);
             dgs[i].buf = s->rx_buf + (size_t)i * WEIR_DATAGRAM_GRO_BYTES;
@@ -265,6 +312,16 @@ int quic_pump_rx(struct quic_stream *s)
             break;
     }
     return any;
+}
+
+int quic_pump_rx(struct quic_stream *s)
+{
+    return pump(s, 0);
+}
+
+int quic_pump_rx_sleep(struct quic_stream *s)
+{
+    return pump(s, 1);
 }
 
 int quic_timers(struct quic_stream *s)

@@ -47,6 +47,7 @@ static void stream_free(struct quic_stream *s)
     if (s->lower_stream)
         s->lower->close(s->lower_stream);
     free(s->payload);
+    free(s->early);
     quic_bytes_free(s);
     free(s->rx_buf);
     free(s->tx[0].buf);
@@ -67,6 +68,9 @@ static int stream_new(struct quic_global *g, const struct weir_stream_config *cf
     s->tx_ring = s->blksize;
     s->max_pkt = QUIC_DEFAULT_PKT;
     s->started_ns = quic_now(g);
+    s->datagrams = quic_dgram_wanted(s, cfg);
+    s->seq64 = weir_param_flag(g->host, cfg, WEIR_PARAM_UDP_COUNTERS_64BIT);
+    s->next_seq = 1;
     unsigned char *tx = malloc((size_t)QUIC_TX_ENTRIES * QUIC_TX_ENTRY_BYTES);
     s->rx_buf = malloc((size_t)QUIC_RX_ENTRIES * WEIR_DATAGRAM_GRO_BYTES);
     s->payload = cfg->sending ? malloc(s->blksize) : NULL;
@@ -178,9 +182,17 @@ static int handshake(struct quic_stream *s, uint64_t deadline, int code)
     const char *suite = gnutls_ciphersuite_get(s->tls);
     snprintf(s->cipher, sizeof s->cipher, "%s", suite ? suite : "?");
     /* Probes (bytes_mode): one stream, the client's, carries both ways;
-     * a server learns it from the first bytes (quic_bytes.c). */
-    s->nstreams = s->bytes_mode ? (s->is_client ? 1 : 0) : streams_of(s);
-    quic_file_streams(s);
+     * a server learns it from the first bytes (quic_bytes.c). Datagrams
+     * need none. */
+    if (s->datagrams) {
+        s->nstreams = 0;
+        int rc = quic_dgram_check(s, code);
+        if (rc != WEIR_OK)
+            return rc;
+    } else {
+        s->nstreams = s->bytes_mode ? (s->is_client ? 1 : 0) : streams_of(s);
+        quic_file_streams(s);
+    }
     for (uint32_t i = 0; (s->sending || s->bytes_mode) && i < s->nstreams; i++) {
         int rv = ngtcp2_conn_open_bidi_stream(s->conn, &s->stream_ids[i], NULL);
         if (rv != 0)

@@ -47,6 +47,7 @@ int quic_settings_read(struct quic_global *g)
         return quic_fail(g, WEIR_E_USAGE, "--%s %llu: 1 to %u QUIC streams per connection", QUIC_OPT_STREAMS,
                          (unsigned long long)streams, QUIC_MAX_STREAMS);
     set->streams = (uint32_t)streams;
+    set->datagrams = weir_param_flag(g->host, NULL, QUIC_OPT_DATAGRAMS);
     return WEIR_OK;
 }
 

@@ -143,7 +143,7 @@ static int setup_receiver(struct udp_stream *s, const struct weir_stream_config 
      * reading the header pays anyway. A GRO buffer holds many datagrams, each with its header, so it is
      * copied whole. */
     s->rx_flags = s->gro ? 0 : MSG_TRUNC;
-    s->slot_size = s->gro ? UDP_GRO_SLOT : s->rx_flags ? UDP_HDR64 : s->blksize;
+    s->slot_size = s->gro ? UDP_GRO_SLOT : s->rx_flags ? DGRAM_HDR64 : s->blksize;
     s->rx_slots = UDP_RECV_BYTES / s->slot_size;
     if (s->rx_slots < 1)
         s->rx_slots = 1;
@@ -177,7 +177,7 @@ int udp_stream_new(const struct udp_global *g, int fd, const struct weir_stream_
     s->sending = cfg->sending != 0;
     s->blksize = cfg->blksize;
     s->seq64 = weir_param_flag(udp_host(g), cfg, WEIR_PARAM_UDP_COUNTERS_64BIT);
-    s->hdrlen = s->seq64 ? UDP_HDR64 : UDP_HDR32;
+    s->hdrlen = s->seq64 ? DGRAM_HDR64 : DGRAM_HDR32;
     s->plain = udp_opt_set(g, UDP_OPT_NO_BATCH);
     s->no_mmsg = s->plain || !udp_mmsg_available(fd);
     int rc = lower ? udp_lower_setup(s, cfg) : s->sending ? setup_sender(s, cfg) : setup_receiver(s, cfg);

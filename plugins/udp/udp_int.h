@@ -10,7 +10,9 @@
  *   udp_io.c         send/recv: iperf3's datagrams
  *   udp_lower.c      send_datagrams/recv_datagrams: an upper layer's
  *                    datagrams (stacking, cfg->lower)
- *   udp_stats.c      receiver accounting: sequence, loss, order, jitter
+ *
+ * The datagrams' header and the receiver's accounting are
+ * plugins/common/dgram.c's, shared with quic's DATAGRAM frames.
  */
 #ifndef WEIR_UDP_INT_H
 #define WEIR_UDP_INT_H
@@ -22,12 +24,9 @@
 #include <sys/uio.h>
 #include <weir/weir.h>
 
+#include "dgram.h"
 #include "sockutil.h"
 
-/* Datagram header (docs/protocol.md §7.4): BE u32 seconds, BE u32 microseconds,
- * then a BE u32 or (udp_counters_64bit) u64 sequence number. */
-#define UDP_HDR32 12u
-#define UDP_HDR64 16u
 #define UDP_MIN_BLKSIZE 16u         /* iperf3's minimum, room for either header */
 #define UDP_MAX_BLKSIZE 65507u      /* largest IPv4 UDP payload */
 
@@ -54,10 +53,6 @@
 /* Used when the core passes timeout_ms == 0, so no step waits forever. */
 #define UDP_DEFAULT_TIMEOUT_MS 10000u
 
-/* Receiver accounting: a sequence number more than this far from the
- * highest one seen is not trusted on its own (see udp_stats.c). */
-#define UDP_SEQ_WINDOW 65536u
-
 /* The hello: "9876", then (when both ends agreed, cfg->stream_tag) the
  * 37-byte cookie; the reply "6789". */
 #define UDP_HELLO_LEN 4u        /* the hello's and the reply's bytes: udp_hello.c */
@@ -78,25 +73,6 @@ struct udp_global {
 #define UDP_OPT_NO_GSO   "udp-no-gso"     /* never UDP_SEGMENT */
 #define UDP_OPT_NO_GRO   "udp-no-gro"     /* never UDP_GRO, even when asked */
 #define UDP_OPT_NO_BATCH "udp-no-batch"   /* one datagram per system call */
-
-/* Receiver state that does not live in weir_counters. The counters
- * (packets = highest sequence, lost, out_of_order, jitter_ns) are the rest
- * of the state, so a caller that hands recv a scratch copy of them gets
- * datagrams that leave no trace in the real ones. */
-struct udp_rx_state {
-    int64_t prev_transit_ns;
-    int have_transit;
-    uint64_t suspect_seq;       /* a far jump waiting for confirmation, 0 = none */
-};
-
-/* The counters one recv batch works on, loaded from and stored back to
- * weir_counters once per batch (single writer, one store per field). */
-struct udp_acct {
-    uint64_t max_seq;
-    uint64_t lost;
-    uint64_t out_of_order;
-    uint64_t jitter_ns;
-};
 
 /* Room for the control messages of one message: UDP_SEGMENT and a TOS
  * byte sent; UDP_GRO and the TOS byte (as IP_TOS or IPV6_TCLASS) read. */
@@ -122,7 +98,7 @@ struct udp_stream {
                                    with this SO_RCVTIMEO; 0 = non-blocking */
     int sending;
     uint32_t blksize;
-    uint32_t hdrlen;            /* UDP_HDR32 or UDP_HDR64 */
+    uint32_t hdrlen;            /* DGRAM_HDR32 or DGRAM_HDR64 */
     int seq64;
     int plain;                  /* --udp-no-batch: one datagram per call,
                                    no GSO, no GRO */
@@ -138,7 +114,7 @@ struct udp_stream {
     unsigned char *payload;     /* blksize bytes; the header overlays the start */
     unsigned char *train;       /* UDP_SEND_MAX copies of payload back to back,
                                    headers written in place; NULL: too big */
-    unsigned char hdr[UDP_SEND_MAX][UDP_HDR64];
+    unsigned char hdr[UDP_SEND_MAX][DGRAM_HDR64];
     struct iovec iov[2 * UDP_SEND_MAX];
     struct mmsghdr msgs[UDP_SEND_MAX];
     uint32_t msg_segs[UDP_SEND_MAX];    /* datagrams in each message */
@@ -154,7 +130,7 @@ struct udp_stream {
     struct iovec *rxiov;
     struct mmsghdr *rxmsgs;
     union udp_cmsg *rxctl;
-    struct udp_rx_state rx;
+    struct dgram_rx_state rx;
 
     /* Beneath another transport (udp_lower.c); msgs and iov serve both
      * directions then, rxctl holds UDP_SEND_MAX control buffers. */
@@ -241,8 +217,6 @@ int udp_recv(void *stream, struct weir_counters *c, struct weir_io *io);
 int udp_recv_wait(void *stream, struct weir_counters *c, struct weir_io *io, int timeout_ms);
 /* The describe hook: gso, gro, batch, headers_only. */
 int udp_describe(void *stream, const struct weir_fact_sink *out);
-/* Header of datagram seq sent at (sec, usec), into hdr (hdrlen bytes). */
-void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64);
 
 /* ---- udp_lower.c ---- */
 
@@ -255,20 +229,6 @@ int udp_recv_datagrams(void *stream, struct weir_datagram *dgs, uint32_t n, uint
 int udp_lower_receive_wait(void *stream, int timeout_ms);
 /* send/recv on such a stream: refused, with the detail. */
 int udp_not_a_data_stream(const struct udp_stream *s);
-
-/* ---- udp_stats.c ---- */
-
-/* Account one received datagram of len bytes that arrived at now_ns
- * (monotonic). Datagrams shorter than the header are not parsed. */
-void udp_rx_datagram(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
-                     size_t len, int seq64, uint64_t now_ns);
-/* Account one received buffer of len bytes: a single datagram, or with
- * UDP_GRO (seg > 0 and below len) datagrams of seg bytes back to back, the
- * last one shorter. Adds each datagram to io (blocks, bytes). The whole of
- * the receive path's parsing, with no system call: the fuzz target
- * tests/fuzz/udp_datagram.c drives it. */
-void udp_rx_buffer(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
-                   uint32_t len, uint32_t seg, int seq64, uint64_t now_ns, struct weir_io *io);
 
 /* ---- udp_hello.c ---- */
 

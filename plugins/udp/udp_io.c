@@ -41,26 +41,6 @@
 #include <string.h>
 #include <time.h>
 
-static void put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-void udp_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64)
-{
-    put32(hdr, sec);
-    put32(hdr + 4, usec);
-    if (seq64) {
-        put32(hdr + 8, (uint32_t)(seq >> 32));
-        put32(hdr + 12, (uint32_t)seq);
-    } else {
-        put32(hdr + 8, (uint32_t)seq);
-    }
-}
-
 /* Messages for datagrams [from, n) of the prepared train or iovecs;
  * returns how many. */
 static uint32_t build_msgs(struct udp_stream *s, uint32_t from, uint32_t n)
@@ -106,10 +86,10 @@ int udp_send(void *stream, uint32_t max_blocks, struct weir_counters *c, struct 
     uint32_t sec = (uint32_t)ts.tv_sec, usec = (uint32_t)(ts.tv_nsec / 1000);
     for (uint32_t i = 0; i < n; i++) {
         if (s->train) {
-            udp_put_header(s->train + (size_t)i * s->blksize, sec, usec, s->next_seq + i, s->seq64);
+            dgram_put_header(s->train + (size_t)i * s->blksize, sec, usec, s->next_seq + i, s->seq64);
             continue;
         }
-        udp_put_header(s->hdr[i], sec, usec, s->next_seq + i, s->seq64);
+        dgram_put_header(s->hdr[i], sec, usec, s->next_seq + i, s->seq64);
         s->iov[2 * i].iov_base = s->hdr[i];
         s->iov[2 * i].iov_len = s->hdrlen;
         s->iov[2 * i + 1].iov_base = s->payload + s->hdrlen;
@@ -194,7 +174,7 @@ static int receive(struct udp_stream *s, struct weir_counters *c, struct weir_io
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 
-    struct udp_acct a = { c->packets, c->lost, c->out_of_order, c->jitter_ns };
+    struct dgram_acct a = dgram_acct_load(c);
     for (int i = 0; i < r; i++) {
         const unsigned char *p = s->rxiov[i].iov_base;
         uint32_t len = s->rxmsgs[i].msg_len;
@@ -203,17 +183,13 @@ static int receive(struct udp_stream *s, struct weir_counters *c, struct weir_io
         if (s->gro)
             udp_cmsg_read(&s->rxmsgs[i].msg_hdr, &seg, &ecn);
         /* With MSG_TRUNC len is the datagram's, of which the slot holds the
-         * header (all udp_rx_datagram reads); otherwise never past the
+         * header (all dgram_rx_datagram reads); otherwise never past the
          * slot. */
         if (len > s->slot_size && !s->rx_flags)
             len = s->slot_size;
-        udp_rx_buffer(&s->rx, &a, p, len, seg, s->seq64, now, io);
+        dgram_rx_buffer(&s->rx, &a, p, len, seg, s->seq64, now, io);
     }
-    /* One store per field: the main thread reads these without locks. */
-    c->packets = a.max_seq;
-    c->lost = a.lost;
-    c->out_of_order = a.out_of_order;
-    c->jitter_ns = a.jitter_ns;
+    dgram_acct_store(&a, c);
     return WEIR_OK;
 }
 

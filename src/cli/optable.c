@@ -387,6 +387,9 @@ const struct optspec optable[] = {
     /* --username's credentials, RSA-encrypted and Base64. */
     { .key = "authtoken", .wire = WIRE_STRING, .wire_rank = 35, .param = PARAM(authtoken) },
     { .key = "client_version", .wire = WIRE_STRING, .wire_rank = 37, .param = PARAM(client_version) },
+    /* The test moves iperf3's datagrams over a transport that can carry
+     * either (the client's transport said so: test_rules). */
+    { .key = "weir_datagrams", .wire = WIRE_ONE, .wire_rank = 39, .param = PARAM(weir_datagrams) },
 };
 
 const size_t optable_len = sizeof optable / sizeof optable[0];

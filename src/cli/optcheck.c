@@ -67,16 +67,26 @@ int optcheck_range(const struct optspec *o, double v, const char *given, char *d
 int optcheck_blksize(const struct weir_transport_ops *ops, uint64_t blksize, const char *given,
                      char *detail, size_t len)
 {
+    if (!ops)
+        return optcheck_blksize_rules(NULL, blksize, given, detail, len);
+    struct weir_test_rules r = { .blksize_min = ops->blksize_min, .blksize_max = ops->blksize_max,
+                                 .blksize_error = ops->blksize_error };
+    return optcheck_blksize_rules(&r, blksize, given, detail, len);
+}
+
+int optcheck_blksize_rules(const struct weir_test_rules *r, uint64_t blksize, const char *given,
+                           char *detail, size_t len)
+{
     const struct optspec *o = optable_by_key("len");
     double min = o->min, max = o->max;
     int err = o->err;
-    if (ops) {
-        if (ops->blksize_min > min)
-            min = ops->blksize_min;
-        if (ops->blksize_max && ops->blksize_max < max)
-            max = ops->blksize_max;
-        if (ops->blksize_error)
-            err = ops->blksize_error;
+    if (r) {
+        if (r->blksize_min > min)
+            min = r->blksize_min;
+        if (r->blksize_max && r->blksize_max < max)
+            max = r->blksize_max;
+        if (r->blksize_error)
+            err = r->blksize_error;
     }
     if ((double)blksize >= min && (double)blksize <= max)
         return WEIR_OK;

@@ -37,6 +37,9 @@ int optcheck_refuse(const struct optspec *o, const char *given, char *detail, si
  * as iperf3 refuses a UDP length with IEUDPBLOCKSIZE). */
 int optcheck_blksize(const struct weir_transport_ops *ops, uint64_t blksize, const char *given,
                      char *detail, size_t len);
+/* The same against one test's rules (weir_transport_ops.test_rules). */
+int optcheck_blksize_rules(const struct weir_test_rules *r, uint64_t blksize, const char *given,
+                           char *detail, size_t len);
 
 /* An integer as the command line writes it: decimal, 0x hex or 0 octal,
  * nothing after it. 0, or -1 when it is not one. */

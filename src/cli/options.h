@@ -37,6 +37,10 @@ struct settings {
     uint32_t blksize;            /* -l, 0 = transport default */
     uint64_t rate;               /* -b, bits/s per stream */
     int rate_set;
+    int default_rate_off;        /* a comparison row without -b: a test
+                                    whose transport has a default rate
+                                    (udp, quic --quic-datagrams) runs
+                                    unlimited */
     uint32_t burst;
     int pacing_timer;            /* --pacing-timer, µs */
     int window;                  /* -w */

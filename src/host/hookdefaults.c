@@ -115,6 +115,15 @@ static int no_lower_receive_wait(void *stream, int timeout_ms)
     return WEIR_E_NOTIMPL;
 }
 
+/* Every test by the descriptor's fixed rules. */
+static int no_test_rules(void *global, const struct weir_stream_config *cfg, struct weir_test_rules *rules)
+{
+    (void)global;
+    (void)cfg;
+    (void)rules;
+    return WEIR_OK;
+}
+
 void hookdefaults_transport(struct weir_transport_ops *ops)
 {
     if (!ops->init) ops->init = no_init;
@@ -131,6 +140,7 @@ void hookdefaults_transport(struct weir_transport_ops *ops)
     if (!ops->send_datagrams) ops->send_datagrams = no_send_datagrams;
     if (!ops->recv_datagrams) ops->recv_datagrams = no_recv_datagrams;
     if (!ops->lower_receive_wait) ops->lower_receive_wait = no_lower_receive_wait;
+    if (!ops->test_rules) ops->test_rules = no_test_rules;
 }
 
 int hookdefaults_carries_messages(const struct weir_transport_ops *ops)

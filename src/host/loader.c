@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef WEIR_PLUGIN_DIR
 #define WEIR_PLUGIN_DIR "/usr/local/lib/weir"
@@ -71,13 +72,66 @@ const char *loader_plugin_dir(void)
     return plugin_dir;
 }
 
+/* The plugin directories of the build tree this weir is the binary of
+ * (plugins/NAME/.libs, libtool's), or NULL when it runs from anywhere
+ * else, installed or copied: so that running src/weir by hand after make
+ * tries the plugins just built, not those of an older weir installed on
+ * the machine (or none at all). */
+static const char *build_tree_path(void)
+{
+#ifdef WEIR_BUILD_TREE
+    static char list[8192];
+    char exe[PATH_MAX], tree[PATH_MAX], dirs[PATH_MAX + 16];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !realpath(WEIR_BUILD_TREE, tree))
+        return NULL;
+    exe[n] = '\0';
+    size_t tl = strlen(tree);
+    if (strncmp(exe, tree, tl) != 0 || (strcmp(exe + tl, "/src/weir") != 0 && strcmp(exe + tl, "/src/.libs/weir") != 0))
+        return NULL;
+    snprintf(dirs, sizeof dirs, "%s/plugins", tree);
+    DIR *d = opendir(dirs);
+    if (!d)
+        return NULL;
+    size_t used = 0;
+    list[0] = '\0';
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char dir[PATH_MAX + 300];
+        struct stat st;
+        if (e->d_name[0] == '.')
+            continue;
+        int w = snprintf(dir, sizeof dir, "%s/%s/.libs", dirs, e->d_name);
+        if (w < 0 || (size_t)w >= sizeof dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+            used + (size_t)w + 2 > sizeof list)
+            continue;
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", used ? ":" : "", dir);
+    }
+    closedir(d);
+    return used ? list : NULL;
+#else
+    return NULL;
+#endif
+}
+
+static const char *built_plugins;
+
+static void find_build_tree(void)
+{
+    built_plugins = build_tree_path();
+}
+
 /* The installed directory, or what WEIR_PLUGIN_SYSTEM_PATH puts in its
  * place (set but empty: none; the tests set it so, so that a weir
- * installed on the machine cannot lend them its plugins). */
+ * installed on the machine cannot lend them its plugins); a weir run from
+ * its build tree has that tree's plugins in the installed one's place. */
 static const char *system_path(void)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     const char *sys = getenv("WEIR_PLUGIN_SYSTEM_PATH");
-    return sys ? sys : WEIR_PLUGIN_DIR;
+    if (sys)
+        return sys;
+    pthread_once(&once, find_build_tree);
+    return built_plugins ? built_plugins : WEIR_PLUGIN_DIR;
 }
 
 /* Call fn on each directory of a colon-separated list until it returns

@@ -19,6 +19,35 @@ int transport_server_start(const struct weir_plugin *p, void *global)
     return p->transport->server_start(global);
 }
 
+int transport_test_rules(const struct weir_plugin *p, void *global, const struct weir_stream_config *cfg,
+                         struct weir_test_rules *out)
+{
+    const struct weir_transport_ops *ops = p->transport;
+    *out = (struct weir_test_rules){
+        .struct_size = sizeof *out,
+        .caps = ops->caps,
+        .default_blksize = ops->default_blksize,
+        .blksize_min = ops->blksize_min,
+        .blksize_max = ops->blksize_max,
+        .blksize_error = ops->blksize_error,
+        .default_rate = ops->default_rate,
+    };
+    host_clear_error();
+    int rc = ops->test_rules(global, cfg, out);
+    out->struct_size = sizeof *out;
+    /* What the core relies on, if the hook changed the sizes: a default
+     * within the range (the loader checked the descriptor's). */
+    int resized = out->default_blksize != ops->default_blksize || out->blksize_min != ops->blksize_min ||
+                  out->blksize_max != ops->blksize_max;
+    if (rc == WEIR_OK && resized && (out->default_blksize == 0 || out->default_blksize < out->blksize_min ||
+                                     (out->blksize_max && out->default_blksize > out->blksize_max))) {
+        host_services()->set_error(WEIR_E_PLUGIN, "transport '%s': its test_rules gave a default block size "
+                                   "outside its range", p->name);
+        rc = WEIR_E_PLUGIN;
+    }
+    return rc;
+}
+
 int transport_client_open(const struct weir_plugin *p, void *global,
                           const struct weir_stream_config *cfg, void **stream)
 {

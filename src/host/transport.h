@@ -18,6 +18,12 @@ void transport_fini(const struct weir_plugin *p, void *global);
 /* weir -s --transport NAME, once before any client. */
 int transport_server_start(const struct weir_plugin *p, void *global);
 
+/* Once per test, before its streams: the transport's rules for it, the
+ * descriptor's fixed fields as the test_rules hook changed them. WEIR_OK,
+ * or the hook's refusal (detail set). */
+int transport_test_rules(const struct weir_plugin *p, void *global, const struct weir_stream_config *cfg,
+                         struct weir_test_rules *out);
+
 /* Client: open one stream. */
 int transport_client_open(const struct weir_plugin *p, void *global,
                           const struct weir_stream_config *cfg, void **stream);

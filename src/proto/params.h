@@ -72,6 +72,10 @@ struct test_params {
                                    that iperf3 leaves anonymous (UDP) */
     int weir_sender_done;       /* the client, receiving -n/-k over a lossy
                                    transport, takes ST_WEIR_SENT (state.h) */
+    int weir_datagrams;         /* the test moves iperf3's datagrams over a
+                                   transport that also carries byte streams
+                                   (WEIR_PARAM_DATAGRAMS: quic's
+                                   --quic-datagrams) */
     struct latency_params weir_latency;
 };
 

@@ -21,7 +21,6 @@ static int sender_has_retransmits(const struct test *t)
 struct json_object *results_to_json(struct test *t, const char *server_output_text,
                                     const char *server_output_json)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "cpu_util_total", jsonnum_number(t->cpu_total));
     json_object_object_add(o, "cpu_util_user", jsonnum_number(t->cpu_user));
@@ -37,7 +36,7 @@ struct json_object *results_to_json(struct test *t, const char *server_output_te
         int64_t retrans = -1;
         if (st->final_info_valid) {
             const struct weir_stream_info info = st->final_info;
-            if (st->sending && (ops->caps & WEIR_CAP_RETRANSMITS))
+            if (st->sending && test_has_retransmits(t))
                 retrans = (int64_t)(info.retransmits - st->retrans_omit);
             if (info.congestion[0] && !cc) {
                 memcpy(st->congestion, info.congestion, sizeof st->congestion);

@@ -22,6 +22,7 @@
 #include "proto/latency_params.h"
 #include "proto/timeouts.h"
 #include "run/workers.h"
+#include "cli/optcheck.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -51,6 +52,7 @@ struct client {
     struct rcv_watch rcv;       /* --rcv-timeout (-R, --bidir) */
     int server_sent;            /* WEIR_SENT came: end at the omit end */
     int latency_accepted;       /* WEIR_ACCEPT said "latency": true */
+    int datagrams_accepted;     /* WEIR_ACCEPT said "datagrams": true */
 };
 
 static int fail(struct client *c, int code, const char *fmt, ...)
@@ -113,42 +115,60 @@ static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
  * takes that length, else its default. 0 when the rule does not apply. */
 static uint32_t chosen_blksize(const struct test *t, int for_load)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
-    uint32_t max = ops->blksize_max ? ops->blksize_max : UINT32_MAX;
+    const struct weir_test_rules *r = &t->rules;
+    uint32_t max = r->blksize_max ? r->blksize_max : UINT32_MAX;
     /* --load: -l is the probes' size, the load takes what a plain test would. */
-    if ((!for_load && (t->s->blksize || t->s->latency)) || !(ops->caps & WEIR_CAP_MSS_BLKSIZE))
+    if ((!for_load && (t->s->blksize || t->s->latency)) || !(r->caps & WEIR_CAP_MSS_BLKSIZE))
         return 0;
-    if (t->control_mss > 0 && (uint32_t)t->control_mss >= ops->blksize_min &&
+    if (t->control_mss > 0 && (uint32_t)t->control_mss >= r->blksize_min &&
         (uint32_t)t->control_mss <= max)
         return (uint32_t)t->control_mss;
-    return ops->default_blksize;
+    return r->default_blksize;
 }
 
-/* The parameters, before connecting: the settings the option table pairs
- * with them, the transport's default rate and weir's own keys. The block
- * size waits for the connection (fill_block_size). */
+/* The parameters from the settings the option table pairs with them, and
+ * the transport's rules for this test (test_take_rules: they may depend
+ * on the transport's own options, and -l as given). */
+static int take_rules(struct client *c)
+{
+    struct test *t = &c->ss.t;
+    struct test_params *p = &t->p;
+    params_free(p);
+    params_from_settings(p, t->s);
+    snprintf(p->wire_key, sizeof p->wire_key, "%s", t->transport->transport->wire_key);
+    p->len = t->s->blksize;     /* the block size itself waits for the connection */
+    p->weir_latency.on = t->s->latency != 0;   /* probe streams (their sizes wait too) */
+    int rc = test_take_rules(t);
+    if (rc != WEIR_OK)
+        return fail(c, rc, "%s", host_take_error(NULL));
+    char given[64], detail[256];
+    snprintf(given, sizeof given, "'%u' over %s", p->len, t->transport->name);
+    rc = p->len ? optcheck_blksize_rules(&t->rules, p->len, given, detail, sizeof detail) : WEIR_OK;
+    return rc == WEIR_OK ? WEIR_OK : fail(c, rc, "%s", detail);
+}
+
+/* The rest of the parameters, before connecting: the transport's default
+ * rate and weir's own keys. The block size waits for the connection
+ * (fill_block_size). */
 static void fill_params(struct client *c)
 {
     struct test *t = &c->ss.t;
     const struct settings *s = t->s;
-    const struct weir_transport_ops *ops = t->transport->transport;
+    uint32_t caps = test_caps(t);
     struct test_params *p = &t->p;
-    params_free(p);
-    params_from_settings(p, s);
-    snprintf(p->wire_key, sizeof p->wire_key, "%s", ops->wire_key);
-    p->bandwidth = s->rate_set ? s->rate : ops->default_rate;
-    if (s->gsro && (ops->caps & WEIR_CAP_DATAGRAM))
+    p->bandwidth = s->rate_set ? s->rate : s->default_rate_off ? 0 : t->rules.default_rate;
+    if (s->gsro && (caps & WEIR_CAP_DATAGRAM))
         p->gso = p->gro = 1;    /* iperf3 3.21's keys: ask for GSO/GRO */
     p->client_version = strdup("weir-" PACKAGE_VERSION);
     /* Offered, not needed: a server running several tests uses it to tell
      * their streams apart. iperf3 ignores the key. */
-    p->weir_stream_tag = (ops->caps & WEIR_CAP_STREAM_TAG) != 0;
+    p->weir_stream_tag = (caps & WEIR_CAP_STREAM_TAG) != 0;
     /* Receiving -n/-k where data can be lost: a weir server stops at the
      * amount and says so (ST_WEIR_SENT), or the test would wait for what
      * was lost. iperf3 ignores the key and sends on until TEST_END. */
     p->weir_sender_done = (p->reverse || p->bidir) && (p->num || p->blockcount) &&
-                          !(ops->caps & WEIR_CAP_RELIABLE);
-    if (ops->caps & WEIR_CAP_EXTENSION) {
+                          !(caps & WEIR_CAP_RELIABLE);
+    if (caps & WEIR_CAP_EXTENSION) {
         p->weir_transport = strdup(t->transport->name);
         c->needs_weir = 1;
     }
@@ -172,20 +192,20 @@ static void fill_params(struct client *c)
 static void fill_block_size(struct client *c)
 {
     struct test *t = &c->ss.t;
-    const struct weir_transport_ops *ops = t->transport->transport;
+    const struct weir_test_rules *r = &t->rules;
     struct test_params *p = &t->p;
     uint32_t chosen = chosen_blksize(t, 0);
-    p->len = t->s->blksize ? t->s->blksize : chosen ? chosen : ops->default_blksize;
+    p->len = t->s->blksize ? t->s->blksize : chosen ? chosen : r->default_blksize;
     if (p->weir_latency.on) {
         p->len = t->s->blksize ? t->s->blksize : LATENCY_DEFAULT_REQUEST;
         p->weir_latency.request = p->len;
         p->weir_latency.reply = t->s->latency_reply ? t->s->latency_reply : p->len;
         uint32_t load_len = chosen_blksize(t, 1);
-        p->weir_latency.load_len = load_len ? load_len : ops->default_blksize;
+        p->weir_latency.load_len = load_len ? load_len : r->default_blksize;
     }
     if (p->gso > 0) {
         /* Buffers of whole datagrams, up to the largest the transport takes. */
-        uint32_t max = ops->blksize_max ? ops->blksize_max : p->len;
+        uint32_t max = r->blksize_max ? r->blksize_max : p->len;
         p->gso_dg_size = p->len;
         p->gso_bf_size = p->len * (max / p->len);
         p->gro_bf_size = max;
@@ -231,6 +251,9 @@ static int on_weir_accept(struct client *c)
     struct json_object *lat = NULL;
     c->latency_accepted = c->ss.t.p.weir_latency.on && json_object_object_get_ex(o, "latency", &lat)
                           && json_object_get_boolean(lat);
+    struct json_object *dg = NULL;
+    c->datagrams_accepted = c->ss.t.p.weir_datagrams && json_object_object_get_ex(o, "datagrams", &dg)
+                            && json_object_get_boolean(dg);
     struct json_object *tag = NULL;
     c->ss.t.stream_tag = c->ss.t.p.weir_stream_tag && json_object_object_get_ex(o, "stream_tag", &tag)
                          && json_object_get_boolean(tag);
@@ -254,6 +277,11 @@ static int on_create_streams(struct client *c)
     if (t->p.weir_latency.on && !c->latency_accepted)
         return fail(c, WEIR_E_UNSUPPORTED, "--latency needs a weir server that measures latency, and this "
                     "one (an older weir) did not take it");
+    /* An older weir server would run the test as its transport's default
+     * (quic: streams), and the two ends would count different things. */
+    if (t->p.weir_datagrams && !c->datagrams_accepted)
+        return fail(c, WEIR_E_UNSUPPORTED, "--transport %s: this test's datagrams need a weir server that "
+                    "takes them (weir_datagrams), and this one (an older weir) did not", t->transport->name);
     int n = test_stream_count(t);
     uint64_t setup_from = host_now_ns();
     /* Strictly one after another, so the server's accept order gives both
@@ -351,7 +379,7 @@ static int end_reached(const struct test *t, uint64_t now)
     /* A transport that repairs losses itself (WEIR_CAP_SEND_DRAIN: QUIC)
      * has delivered what it sent only once the peer acknowledged it. */
     int sent_all = (t->p.num && sent >= t->p.num) || (t->p.blockcount && bsent >= t->p.blockcount);
-    if (sent_all && (!(t->transport->transport->caps & WEIR_CAP_SEND_DRAIN) || senders_drained(t)))
+    if (sent_all && (!(test_caps(t) & WEIR_CAP_SEND_DRAIN) || senders_drained(t)))
         return 1;
     return (t->p.num && rcvd >= t->p.num) || (t->p.blockcount && brcvd >= t->p.blockcount);
 }
@@ -505,7 +533,7 @@ static int check_latency(struct client *c)
 {
     struct test *t = &c->ss.t;
     const struct settings *s = t->s;
-    const struct weir_transport_ops *ops = t->transport->transport;
+    const struct weir_test_rules *r = &t->rules;
     if (!transport_carries_messages(t->transport))
         return fail(c, WEIR_E_USAGE, "--latency: --transport %s cannot carry probes", t->transport->name);
     uint32_t request = s->blksize ? s->blksize : LATENCY_DEFAULT_REQUEST;
@@ -513,8 +541,8 @@ static int check_latency(struct client *c)
     if (request < LATENCY_MIN_MESSAGE)
         return fail(c, WEIR_E_USAGE, "--latency needs requests of at least %u bytes (-l): a probe's header",
                     LATENCY_MIN_MESSAGE);
-    uint32_t max = ops->blksize_max ? ops->blksize_max : LATENCY_MAX_MESSAGE;
-    if (!(ops->caps & WEIR_CAP_RELIABLE) && (request > max || reply > max))
+    uint32_t max = r->blksize_max ? r->blksize_max : LATENCY_MAX_MESSAGE;
+    if (!(test_caps(t) & WEIR_CAP_RELIABLE) && (request > max || reply > max))
         return fail(c, WEIR_E_USAGE, "--latency over %s: requests and replies of at most %u bytes (one datagram)",
                     t->transport->name, max);
     return WEIR_OK;
@@ -593,12 +621,13 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
     }
     out->setup_seconds = (double)c->setup_ns / 1e9;
     if (t->transport) {
-        const struct weir_transport_ops *ops = t->transport->transport;
-        out->protocol = ops->wire_label;
-        out->reliable = (ops->caps & WEIR_CAP_RELIABLE) != 0;
-        out->datagram = (ops->caps & WEIR_CAP_DATAGRAM) != 0;
+        out->protocol = t->transport->transport->wire_label;
+        out->reliable = (test_caps(t) & WEIR_CAP_RELIABLE) != 0;
+        out->datagram = test_is_datagram(t);
     }
     out->target_bitrate = t->p.bandwidth;
+    out->default_rate_off = t->transport && t->rules.struct_size && !t->s->rate_set && t->s->default_rate_off &&
+                            t->rules.default_rate != 0;
     out->num_streams = t->p.parallel;
     snprintf(out->error, sizeof out->error, "%s", error ? error : "");
 }
@@ -626,6 +655,8 @@ int client_run(const struct settings *s, struct report_set *rs, struct client_ou
     host_clear_error();
     if (rc == WEIR_OK && (rc = loader_transport_global(t->transport, &t->tglobal)) != WEIR_OK)
         fail(&c, rc, "transport '%s' failed to initialise: %s", t->transport->name, host_take_error(NULL));
+    if (rc == WEIR_OK)
+        rc = take_rules(&c);
     if (rc == WEIR_OK && s->file)
         rc = check_file(&c);
     if (rc == WEIR_OK && s->latency)

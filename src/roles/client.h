@@ -13,6 +13,8 @@ struct client_outcome {
     const char *protocol;           /* the transport's wire label */
     int reliable, datagram;
     uint64_t target_bitrate;        /* per stream, as sent to the server */
+    int default_rate_off;           /* the transport's default rate was
+                                       dropped (settings.default_rate_off) */
     int num_streams;
     char error[512];                /* empty when the test succeeded */
     int has_latency;                /* --latency: latency is the test's sum */

@@ -6,7 +6,6 @@
  * summed round trips. */
 #include "roles/compare.h"
 #include "roles/client.h"
-#include "host/loader.h"
 #include "roles/loopback.h"
 #include "run/session.h"
 
@@ -15,16 +14,6 @@
 #include <time.h>
 #include <weir/weir.h>
 
-/* A transport with a default rate (udp: iperf3's 1 Mbit/s) is paced to it;
- * compared with byte streams that run flat out, that would say nothing.
- * Unless -b was given, such transports run unlimited here, and the table
- * says so. */
-static int paced_by_default(const struct settings *s, const char *name)
-{
-    char err[512];
-    const struct weir_plugin *p = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
-    return !s->rate_set && !s->latency && p && p->transport->default_rate != 0;
-}
 
 static void fill_row(struct weir_report_comparison_row *row, const char *transport,
                      const struct client_outcome *o)
@@ -71,12 +60,12 @@ int compare_run(struct settings *s, struct report_set *rs)
         struct settings one = *s;
         one.transport = s->compare[i];
         one.n_compare = 0;
-        if (paced_by_default(s, one.transport)) {
-            one.rate = 0;
-            one.rate_set = 1;
-            snprintf(note, sizeof note, "datagram transports ran at an unlimited rate (-b 0); "
-                     "give -b to pace them");
-        }
+        /* A transport with a default rate (udp: iperf3's 1 Mbit/s; quic
+         * with --quic-datagrams) is paced to it; compared with byte
+         * streams that run flat out, that would say nothing. Unless -b
+         * was given, such tests run unlimited here, and the table says so
+         * (the rate is the test's: client_run asks the transport). */
+        one.default_rate_off = !s->rate_set && !s->latency;
         /* A server whose client just gave up on it (an iperf3 server
          * asked for tls) may still be tearing that test down and reset
          * the next connection: give it a moment. */
@@ -85,6 +74,9 @@ int compare_run(struct settings *s, struct report_set *rs)
         int r = s->mode == MODE_LOOPBACK ? loopback_run(&one, rs, &outcomes[i])
                                          : client_run(&one, rs, &outcomes[i]);
         fill_row(&rows[i], s->compare[i], &outcomes[i]);
+        if (outcomes[i].default_rate_off)
+            snprintf(note, sizeof note, "datagram transports ran at an unlimited rate (-b 0); "
+                     "give -b to pace them");
         /* A test that failed has no figures: count 0. */
         latency[i] = outcomes[i].has_latency ? outcomes[i].latency : (struct weir_report_latency){ 0 };
         if (r != 0)

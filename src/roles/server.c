@@ -130,6 +130,8 @@ static int accept_extensions(struct server_test *v)
         json_object_object_add(o, "sender_done", json_object_new_boolean(1));
     if (test_is_latency(t))
         json_object_object_add(o, "latency", json_object_new_boolean(1));
+    if (test_is_datagram(t) && t->p.weir_datagrams)
+        json_object_object_add(o, "datagrams", json_object_new_boolean(1));
     return send_weir_accept(v, o);
 }
 
@@ -184,6 +186,9 @@ static int check_latency(struct server_test *v)
 {
     struct test *t = &v->ss.t;
     struct latency_params *lp = &t->p.weir_latency;
+    /* Before the test's rules are taken: the descriptor's, which are a
+     * probe test's (a transport's other ways, quic's datagrams, refuse
+     * --latency in their test_rules). */
     const struct weir_transport_ops *ops = t->transport->transport;
     char why[256];
     if (!lp->on)
@@ -331,6 +336,17 @@ static int use_params(struct server_test *v, struct json_object *o)
     rc = loader_transport_global(t->transport, &t->tglobal);
     if (rc != WEIR_OK)
         return fail(v, rc, 1, "transport '%s' failed to initialise: %s", name, host_take_error(NULL));
+    /* This test's rules (a quic test with weir_datagrams is a datagram
+     * one), and -l within them. */
+    if ((rc = test_take_rules(t)) != WEIR_OK) {
+        snprintf(detail, sizeof detail, "%s", host_take_error(NULL));
+        return refuse_params(v, optcheck_wire_status(rc), detail);
+    }
+    char given[64];
+    snprintf(given, sizeof given, "parameter len = %u", t->p.len);
+    rc = t->p.len ? optcheck_blksize_rules(&t->rules, t->p.len, given, detail, sizeof detail) : WEIR_OK;
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, "%s", detail);
     /* -F: this test's streams read or write the server's file, where the
      * transport can carry one; the test goes on without it otherwise. Not
      * both ways at once: the receiving half would truncate what the
@@ -342,11 +358,12 @@ static int use_params(struct server_test *v, struct json_object *o)
     else
         t->file = t->s->file;
     /* Streams that carry the cookie, where iperf3's do not (UDP). */
-    t->stream_tag = t->p.weir_stream_tag && (t->transport->transport->caps & WEIR_CAP_STREAM_TAG);
+    t->stream_tag = t->p.weir_stream_tag && (test_caps(t) & WEIR_CAP_STREAM_TAG);
     /* Only where data can be lost: a reliable transport delivers the whole
      * share, and the client ends on what it received. */
-    t->sender_done = t->p.weir_sender_done && !(t->transport->transport->caps & WEIR_CAP_RELIABLE);
-    return t->p.weir_transport || t->p.weir_stream_tag || t->p.weir_sender_done || test_is_latency(t)
+    t->sender_done = t->p.weir_sender_done && !(test_caps(t) & WEIR_CAP_RELIABLE);
+    return t->p.weir_transport || t->p.weir_stream_tag || t->p.weir_sender_done || test_is_latency(t) ||
+           t->p.weir_datagrams
            ? accept_extensions(v) : WEIR_OK;
 }
 
@@ -363,7 +380,7 @@ struct stream_path {
 static struct stream_path stream_path(const struct test *t)
 {
     struct stream_path sp;
-    sp.adopt = (t->transport->transport->caps & WEIR_CAP_CONTROL_PORT) != 0;
+    sp.adopt = (test_caps(t) & WEIR_CAP_CONTROL_PORT) != 0;
     sp.gated = !sp.adopt && !t->stream_tag;
     return sp;
 }

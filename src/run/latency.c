@@ -172,7 +172,7 @@ int latency_start(struct test *t)
     t->latency = e;
     e->t = t;
     e->n = n;
-    e->datagram = !(t->transport->transport->caps & WEIR_CAP_RELIABLE);
+    e->datagram = !(test_caps(t) & WEIR_CAP_RELIABLE);
     e->one_way = t->latency_clock != NULL;
     e->busy = t->p.weir_latency.busy_poll;
     e->request = t->p.weir_latency.request;

@@ -56,12 +56,11 @@ static void fact_uint(struct fact_list *l, const char *key, uint64_t u)
 static void collect_start_facts(struct session *ss, struct weir_report_start *st)
 {
     const struct test *t = &ss->t;
-    const struct weir_transport_ops *ops = t->transport->transport;
     struct fact_list *l = &ss->weir_facts;
     facts_clear(l);
     fact_string(l, "transport", t->transport->name);
     /* The data streams, not the control connection (always plain TCP). */
-    fact_bool(l, "encrypted", (ops->caps & WEIR_CAP_ENCRYPTED) != 0);
+    fact_bool(l, "encrypted", (test_caps(t) & WEIR_CAP_ENCRYPTED) != 0);
     /* Data workers, or the probe engine's one thread per stream. */
     fact_uint(l, "threads", (uint64_t)(test_is_latency(t) ? t->n_streams : workers_count(t)));
     /* Several tests may run at once on a server: which one this is. */
@@ -99,8 +98,8 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->port = t->role == WEIR_ROLE_CLIENT ? t->s->port : t->peer_port;
     st->cookie = (const char *)t->cookie;
     st->protocol = ops->wire_label;
-    st->reliable = (ops->caps & WEIR_CAP_RELIABLE) != 0;
-    st->datagram = (ops->caps & WEIR_CAP_DATAGRAM) != 0;
+    st->reliable = (test_caps(t) & WEIR_CAP_RELIABLE) != 0;
+    st->datagram = test_is_datagram(t);
     st->tcp_mss_default = t->role == WEIR_ROLE_CLIENT && !t->p.mss ? t->control_mss : 0;
     st->tcp_mss = t->p.mss;
     st->target_bitrate = t->p.bandwidth;
@@ -124,7 +123,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->streams = ss->sb.streams;
     collect_start_facts(ss, st);
     st->transport = t->transport->name;
-    st->encrypted = (ops->caps & WEIR_CAP_ENCRYPTED) != 0;
+    st->encrypted = (test_caps(t) & WEIR_CAP_ENCRYPTED) != 0;
     st->server_transport = t->role == WEIR_ROLE_SERVER ? t->s->transport : NULL;
     st->gso = t->p.gso > 0;
     st->gro = t->p.gro > 0;

@@ -129,8 +129,7 @@ static void sum_groups(const struct test *t, const struct weir_report_sample *sa
  * receiving socket's included. Only sending streams show them per interval. */
 static int wants_info(const struct test *t, const struct stream *st)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
-    return (ops->caps & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
+    return (test_caps(t) & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
 }
 
 /* The socket's extremes over the test, for the end summary. */
@@ -150,7 +149,6 @@ static void track_info(struct stream *st, const struct weir_stream_info *info)
 void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
                     struct weir_report_interval *out)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
     double start = (double)(t->interval_start_ns - t->start_ns) / 1e9;
     double end = (double)(now - t->start_ns) / 1e9;
     for (int i = 0; i < t->n_streams; i++) {
@@ -189,7 +187,7 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
             facts_clear(l);
         s->n_facts = l->n;
         s->facts = l->items;
-        if (ops->caps & WEIR_CAP_DATAGRAM) {
+        if (test_is_datagram(t)) {
             s->datagram = 1;
             s->packets = (int64_t)(c.packets - st->at_interval.packets);
             if (!st->sending) {
@@ -214,7 +212,6 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
 static void local_sample(const struct test *t, struct stream *st, double seconds,
                          struct weir_report_sample *s)
 {
-    const struct weir_transport_ops *ops = t->transport->transport;
     struct weir_counters c = st->ctr;
     memset(s, 0, sizeof *s);
     s->socket = st->fd;
@@ -225,14 +222,14 @@ static void local_sample(const struct test *t, struct stream *st, double seconds
     s->bits_per_second = rate_of(s->bytes, seconds);
     if (st->final_info_valid) {
         const struct weir_stream_info info = st->final_info;
-        if (st->sending && (ops->caps & WEIR_CAP_RETRANSMITS)) {
+        if (st->sending && test_has_retransmits(t)) {
             s->has_retransmits = 1;
             s->retransmits = (int64_t)(info.retransmits - st->retrans_omit);
         }
         if (info.congestion[0])
             memcpy(st->congestion, info.congestion, sizeof st->congestion);
     }
-    if (ops->caps & WEIR_CAP_DATAGRAM) {
+    if (test_is_datagram(t)) {
         s->datagram = 1;
         s->packets = (int64_t)(c.packets - st->at_omit.packets);
         if (!st->sending) {
@@ -380,7 +377,7 @@ void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out)
     int local_sends = 0;
     for (int i = 0; i < t->n_streams; i++)
         local_sends |= t->streams[i].sending;
-    if (t->transport->transport->caps & WEIR_CAP_CONGESTION) {
+    if (test_caps(t) & WEIR_CAP_CONGESTION) {
         if (local_sends) {
             out->sender_tcp_congestion = local_cc;
             out->receiver_tcp_congestion = t->peer_congestion;

@@ -134,10 +134,27 @@ int test_client_sends(const struct test *t, int i)
     return t->p.bidir ? i < first_half : !t->p.reverse;
 }
 
+int test_take_rules(struct test *t)
+{
+    struct weir_stream_config cfg;
+    test_stream_config(t, t->role == WEIR_ROLE_CLIENT ? test_client_sends(t, 0) : !test_client_sends(t, 0),
+                       0, &cfg);
+    int rc = transport_test_rules(t->transport, t->tglobal, &cfg, &t->rules);
+    if (rc == WEIR_OK && t->role == WEIR_ROLE_CLIENT)
+        t->p.weir_datagrams = (t->rules.caps & WEIR_CAP_DATAGRAM) &&
+                              !(t->transport->transport->caps & WEIR_CAP_DATAGRAM);
+    return rc;
+}
+
+uint32_t test_caps(const struct test *t)
+{
+    /* Before test_take_rules: the descriptor's. */
+    return t->rules.struct_size ? t->rules.caps : t->transport->transport->caps;
+}
+
 int test_carries_files(const struct test *t)
 {
-    const struct weir_plugin *p = t->transport;
-    return (p->transport->caps & WEIR_CAP_PAYLOAD) != 0;
+    return (test_caps(t) & WEIR_CAP_PAYLOAD) != 0;
 }
 
 int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg,
@@ -153,12 +170,12 @@ int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg
 
 int test_is_datagram(const struct test *t)
 {
-    return (t->transport->transport->caps & WEIR_CAP_DATAGRAM) != 0;
+    return (test_caps(t) & WEIR_CAP_DATAGRAM) != 0;
 }
 
 int test_has_retransmits(const struct test *t)
 {
-    return (t->transport->transport->caps & WEIR_CAP_RETRANSMITS) != 0;
+    return (test_caps(t) & WEIR_CAP_RETRANSMITS) != 0;
 }
 
 void test_share_budget(struct test *t)
@@ -170,7 +187,7 @@ void test_share_budget(struct test *t)
      * iperf3's does, unless the client takes ST_WEIR_SENT. A reliable
      * transport delivers it all, so the share stays exact there. */
     if (t->role == WEIR_ROLE_SERVER && !t->sender_done &&
-        !(t->transport->transport->caps & WEIR_CAP_RELIABLE))
+        !(test_caps(t) & WEIR_CAP_RELIABLE))
         return;
     uint64_t total = t->p.blockcount;
     if (t->p.num)

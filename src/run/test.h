@@ -96,6 +96,9 @@ struct test {
     int stream_tag;             /* both ends agreed: streams carry the cookie */
     int sender_done;            /* both ends agreed: ST_WEIR_SENT ends a
                                    -n/-k test the server sends (state.h) */
+    struct weir_test_rules rules; /* the transport's rules for this test
+                                   (test_take_rules): what the core asks
+                                   instead of the descriptor's fixed ones */
 
     struct stream *streams;
     int n_streams;
@@ -158,6 +161,18 @@ int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg
                      char *why, size_t whylen);
 /* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
 int test_carries_files(const struct test *t);
+
+/* Ask the transport for this test's rules (caps, block sizes, default
+ * rate: weir_transport_ops.test_rules) into t->rules, once the transport
+ * is initialised and the parameters are known (the client's from its
+ * settings, the server's from the client). A client whose answer makes a
+ * datagram test of a transport that is not one by its descriptor sends
+ * weir_datagrams. WEIR_OK, or the hook's refusal with the detail set. */
+int test_take_rules(struct test *t);
+/* The test's WEIR_CAP_* (t->rules.caps; the descriptor's before the rules
+ * were taken): every question the core asks of a transport's
+ * capabilities for a test goes here. */
+uint32_t test_caps(const struct test *t);
 
 int test_is_datagram(const struct test *t);
 /* The streams carry --latency's probes (both ends agreed). */

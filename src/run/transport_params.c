@@ -115,6 +115,11 @@ static int notsent_lowat(const struct test *t, struct weir_value *v)
     return t->p.notsent_lowat > 0 && as_uint(v, (uint64_t)t->p.notsent_lowat);
 }
 
+static int datagrams(const struct test *t, struct weir_value *v)
+{
+    return t->p.weir_datagrams && as_bool(v, 1);
+}
+
 /* The table of transport.h, in its order. */
 static const struct {
     const char *name;
@@ -138,6 +143,7 @@ static const struct {
     { WEIR_PARAM_UDP_COUNTERS_64BIT, "--udp-counters-64bit", udp_counters_64bit },
     { WEIR_PARAM_SND_TIMEOUT_MS, "--snd-timeout", snd_timeout_ms },
     { WEIR_PARAM_NOTSENT_LOWAT, "--tcp-notsent-lowat", notsent_lowat },
+    { WEIR_PARAM_DATAGRAMS, "datagram mode (weir_datagrams)", datagrams },
 };
 
 void transport_params_build(const struct test *t, struct weir_param_set *out)

@@ -10,7 +10,7 @@
 
 struct test;
 
-#define TRANSPORT_PARAMS_MAX 17     /* rows of the table in transport_params.c */
+#define TRANSPORT_PARAMS_MAX 18     /* rows of the table in transport_params.c */
 
 /* One parameter the test gives. */
 struct transport_param {

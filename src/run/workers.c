@@ -109,7 +109,7 @@ static void stream_failed(struct worker *w, struct stream *st, int rc)
 static void count_queued(struct worker *w)
 {
     const struct weir_plugin *tp = w->t->transport;
-    int stream_bytes = (tp->transport->caps & WEIR_CAP_RELIABLE) != 0;
+    int stream_bytes = (test_caps(w->t) & WEIR_CAP_RELIABLE) != 0;
     int peer_stopped = w->t->role == WEIR_ROLE_SERVER;
     uint64_t until = host_now_ns() + FINAL_DRAIN_MS * 1000000ull;
     for (int k = 0; k < w->count; k++) {
@@ -194,8 +194,8 @@ static void *worker_main(void *arg)
     /* --load: the load paces from its own start (set before its workers
      * start), in its own blocks (the test's len is the probes'). */
     uint32_t blksize = test_is_latency(t) ? t->p.weir_latency.load_len : t->p.len;
-    uint32_t batch_max = (tp->transport->caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
-    int drains = (tp->transport->caps & WEIR_CAP_SEND_DRAIN) != 0;
+    uint32_t batch_max = test_is_datagram(t) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
+    int drains = (test_caps(t) & WEIR_CAP_SEND_DRAIN) != 0;
     uint32_t batch = t->p.burst ? t->p.burst : batch_max;
     struct epoll_event evs[EVENTS_PER_WAIT];
     uint64_t next_due = 0;         /* earliest paced stream due, 0 = none */

@@ -83,28 +83,27 @@ reverse() {
     has_line "server (sending)" "$SERVER_OUT" "        $SENT_ALL $SRC"
 }
 
-tls() {
-    local dst=$DATA/tls.bin
+# encrypted TRANSPORT: the file whole to the server over tls or quic.
+encrypted() {
+    local dst=$DATA/$1.bin
     start_server_retry weir -1 -F "$dst" || return
     run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" \
-        --transport tls --tls-insecure -F "$SRC"
+        --transport "$1" --tls-insecure -F "$SRC"
     wait_server
     expect_eq "client exit status" "$RUN_RC" 0
-    same_file "the server's copy over TLS" "$dst" "$SRC"
+    same_file "the server's copy over $1" "$dst" "$SRC"
     has_line "client" "$CASE_DIR/client.out" "        $SENT_ALL $SRC"
+}
+
+tls() {
+    encrypted tls
 }
 
 # quic: the file through the payload ring, both directions, on one QUIC
 # stream (a file's bytes go in order: --quic-streams is refused with -F).
 quic() {
-    local dst=$DATA/quic.bin back=$DATA/quic-back.bin
-    start_server_retry weir -1 -F "$dst" || return
-    run_bounded "$CASE_DIR/client.out" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" \
-        --transport quic --tls-insecure -F "$SRC"
-    wait_server
-    expect_eq "client exit status" "$RUN_RC" 0
-    same_file "the server's copy over QUIC" "$dst" "$SRC"
-    has_line "client" "$CASE_DIR/client.out" "        $SENT_ALL $SRC"
+    local back=$DATA/quic-back.bin
+    encrypted quic
     start_server_retry weir -1 -F "$SRC" || return
     run_bounded "$CASE_DIR/rev.out" "$CASE_DIR/rev.err" "$WEIR" -c 127.0.0.1 -p "$PORT" \
         --transport quic --tls-insecure -R -t 2 -F "$back"

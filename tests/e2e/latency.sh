@@ -161,6 +161,23 @@ size_case() {
         eq("the client sent them"; $C.end.sum_sent.bytes; 30000)'
 }
 
+# quic: messages of several packets each way (a read that sleeps in udp's
+# receive, lower_receive_wait, takes them as they come), and a
+# --latency-rate schedule (the client waits in poll, the server in the
+# receive): every probe answered, byte for byte.
+quic_sizes_case() {
+    [ -n "$QUIC_SKIP" ] && { skip_case "$QUIC_SKIP"; return; }
+    latency_run qsize --transport quic --tls-insecure -l 3000 --latency-reply-size 20000 -k 200 || return
+    jq_check --argjson n 200 "$LAT_CHECKS"
+    jq_check '
+        eq("answered"; $C.end.latency.sum.rtt.count; 200),
+        eq("reply bytes"; $C.start.weir.latency.reply_bytes; 20000),
+        eq("the server received the requests, byte for byte"; $C.end.sum_received.bytes; 600000)'
+    latency_run qrate --transport quic --tls-insecure --latency-rate 500 -k 100 || return
+    jq_check --argjson n 100 "$LAT_CHECKS"
+    jq_check 'eq("answered"; $C.end.latency.sum.rtt.count; 100)'
+}
+
 # --loopback: one clock at both ends, so one-way delays, both ways, for
 # every answered probe; the text table shows them.
 loopback_case() {
@@ -369,6 +386,7 @@ run_case "-n 1050 -l 100: 11 probes; -P 3 -k 2: two" amount_case
 run_case "--loopback: one-way delays, JSON and text" loopback_case
 run_case "quic --loopback -P 2 -k 400: one-way delays both ways" quic_loopback_case
 run_case "--loopback --transport tcp,quic --latency -k 200: both rows" quic_compare_case
+run_case "quic -l 3000 --latency-reply-size 20000, and --latency-rate 500: every probe answered" quic_sizes_case
 run_case "two processes: round trips only, the text table" text_case
 run_case "--json-stream: latency in the interval and end events" stream_case
 run_case "tcp --load 2: idle, then loaded round trips, the load up" load_case up 3

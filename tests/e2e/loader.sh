@@ -88,6 +88,22 @@ mkdir -p "$tmp/dirs/tcp.so"
 check "directories are skipped" "not found in" \
     env WEIR_PLUGIN_PATH="$tmp/dirs" "$WEIR" -c 127.0.0.1 -p "$PORT"
 
+# Run from its build tree (and nothing set), weir looks in that tree's
+# plugins/*/.libs where the installed directory would be; a copy of the
+# binary elsewhere does not.
+BUILT_TCP=$(cd "$PLUGIN_BUILD_DIR/tcp/.libs" && pwd -P)
+check "the build tree's binary searches the tree's plugins" "$BUILT_TCP" \
+    env -u WEIR_PLUGIN_SYSTEM_PATH WEIR_PLUGIN_PATH= "$WEIR" --transport no_such_transport -c 127.0.0.1 -p "$PORT"
+cp "$WEIR" "$tmp/weir-copy"
+CLIENT_TIMEOUT=20 run_bounded "$tmp/out" "$tmp/err" env -u WEIR_PLUGIN_SYSTEM_PATH WEIR_PLUGIN_PATH= \
+    "$tmp/weir-copy" --transport no_such_transport -c 127.0.0.1 -p "$PORT"
+if [ "$RUN_RC" -eq 1 ] && grep -qF "no_such_transport.so not found" "$tmp/err" && ! grep -qF "$BUILT_TCP" "$tmp/err"; then
+    pass_check "a copy of the binary elsewhere does not search the build tree"
+else
+    fail_check "a copy of the binary elsewhere does not search the build tree" "exit $RUN_RC"
+    show_files "$tmp/err"
+fi
+
 # --list-plugins shows what a bare NAME finds: the first NAME.so on the
 # path, so a broken tcp.so in --plugin-dir hides the good one; it is named
 # on stderr, left out of the list, and the listing still exits 0.

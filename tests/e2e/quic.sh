@@ -21,8 +21,13 @@
 #      packets (Retr) as the rule dropped (one dropped GSO send carries
 #      many). -F over the same lossy path: the file arrives whole (lost
 #      packets are sent again from the file's ring, which keeps every byte
-#      until it is acknowledged). Skipped where no namespace or nftables
-#      can be made.
+#      until it is acknowledged). --quic-datagrams (both directions)
+#      reports exactly the dropped datagrams as lost. Skipped where no
+#      namespace or nftables can be made.
+#   6. --quic-datagrams on loopback: -k exact both ways and with -P 2 and
+#      --bidir, reported as a UDP test (-J: udp stream sums, lost_packets,
+#      packets, jitter_ms; text: the Jitter and Lost/Total columns); -l
+#      above what a packet carries refused before connecting.
 # Skips (77) only when this build has no quic plugin. Never asserts speed.
 E2E_DEADLINE=${E2E_DEADLINE:-240}
 SERVER_TIMEOUT=${SERVER_TIMEOUT:-100}
@@ -149,6 +154,77 @@ if [ "$RUN_RC" = 0 ] && grep -q '^quic  *UDP .*bits/sec' "$E2E_TMP/lo.out"; then
     pass_check "--loopback --transport tls,quic: exit 0, a quic row in the comparison"
 else
     fail_shown "--loopback --transport tls,quic: exit $RUN_RC" "$E2E_TMP/lo.out" "$E2E_TMP/lo.err"
+fi
+
+# ---------------------------------------------------------------- 6. datagrams
+# dgram_case NAME "CLIENT ARGS" DATAGRAMS: -k gives each direction
+# DATAGRAMS datagrams, all of which arrive on loopback: both ends' -J say
+# UDP, every stream has iperf3's udp sums, and the sums agree exactly.
+# (--bidir: a -k client ends once either direction is done, as iperf3's
+# does, so the other may stop short: between 1 and DATAGRAMS each way
+# then, none lost.)
+dgram_case() {
+    local name=$1 args=$2 want=$3 port
+    port=$(free_port)
+    if ! start_server "$name-s" "$port" -1 -J --transport quic; then
+        fail_shown "$name: server did not start" "$E2E_TMP/$name-s.err"
+        return
+    fi
+    # shellcheck disable=SC2086
+    client "$name" -p "$port" -J --transport quic --tls-insecure --quic-datagrams -b 20M $args
+    local crc=$RC
+    wait_server
+    if [ "$crc" != 0 ] || [ "$SERVER_RC" != 0 ]; then
+        fail_shown "$name ($args): client exit $crc, server exit $SERVER_RC" "$E2E_TMP/$name.err" "$E2E_TMP/$name-s.err"
+        return
+    fi
+    local why
+    why=$(jq -n -r --slurpfile c "$E2E_TMP/$name.out" --slurpfile s "$E2E_TMP/$name-s.out" --argjson n "$want" '
+        $c[0] as $C | $s[0] as $S
+        | def chk($what; $ok): if $ok then empty else $what end;
+        def bidir($d): $d.end.sum_bidir_reverse != null;
+        def fwd($d): if bidir($d) then [] else [$d.end.sum] end;
+        def both($d): if bidir($d) then [$d.end.sum, $d.end.sum_bidir_reverse] else [] end;
+        chk("both ends say UDP"; $C.start.test_start.protocol == "UDP" and $S.start.test_start.protocol == "UDP"),
+        chk("streams say quic.datagrams"; all($C.start.weir.streams[], $S.start.weir.streams[]; .quic.datagrams == true)),
+        chk("every end stream has udp sums"; all($C.end.streams[], $S.end.streams[]; .udp.packets > 0)),
+        chk("end sums: lost_packets 0, packets \($n), jitter_ms a number, on both ends";
+            all(fwd($C)[], fwd($S)[]; .lost_packets == 0 and .packets == $n and (.jitter_ms | type) == "number")),
+        chk("--bidir sums: lost_packets 0, packets 1 to \($n)";
+            all(both($C)[], both($S)[]; .lost_packets == 0 and .packets > 0 and .packets <= $n)),
+        chk("--bidir: both directions"; bidir($C) == ($C.start.test_start.bidir == 1)),
+        chk("intervals have packets"; ($C.intervals[0].sum.packets | type) == "number")' 2>&1)
+    if [ -z "$why" ]; then
+        pass_check "$name --quic-datagrams $args: exit 0, a UDP test on both ends, none of -k's $want datagrams lost"
+    else
+        fail_check "$name --quic-datagrams ($args)" "$(echo "$why" | tr '\n' ';')"
+    fi
+}
+dgram_case dg    "-k 300" 300
+dgram_case dgrev "-R -k 300" 300
+dgram_case dgp2  "-P 2 -k 300" 300
+dgram_case dgbi  "--bidir -k 200" 200
+
+# The text report: udp's columns, the receiver's Lost/Total.
+P6=$(free_port)
+if start_server dgtext-s "$P6" -1 --transport quic; then
+    client dgtext -p "$P6" --transport quic --tls-insecure --quic-datagrams -b 20M -k 200
+    wait_server
+    if [ "$RC" = 0 ] && has dgtext.out "Jitter    Lost/Total Datagrams" &&
+       has dgtext.out " ms  0/200 (0%)  receiver"; then
+        pass_check "--quic-datagrams, text: the Jitter and Lost/Total columns, 0/200 received"
+    else
+        fail_shown "--quic-datagrams, text (exit $RC)" "$E2E_TMP/dgtext.out" "$E2E_TMP/dgtext.err"
+    fi
+else
+    fail_shown "dgtext: server did not start" "$E2E_TMP/dgtext-s.err"
+fi
+run_bounded "$E2E_TMP/dgbig.out" "$E2E_TMP/dgbig.err" "$WEIR" -c 127.0.0.1 -p "$(free_port)" --transport quic \
+    --quic-datagrams -l 1169
+if [ "$RUN_RC" = 1 ] && grep -q "at most 1168 bytes" "$E2E_TMP/dgbig.err"; then
+    pass_check "--quic-datagrams -l 1169: refused before connecting, the largest that fits named"
+else
+    fail_shown "--quic-datagrams -l 1169 (exit $RUN_RC)" "$E2E_TMP/dgbig.err"
 fi
 
 # ---------------------------------------------------------------- 2. one server
@@ -361,6 +437,48 @@ file_loss_case() {
             "$E2E_TMP/loss-file.err" "$SERVER_ERR"
     fi
 }
+# --quic-datagrams: DATAGRAM frames are never sent again, so every
+# datagram the rule drops is one the receiver counts as lost. One datagram
+# per packet (--udp-no-gso on both ends: no GSO send is one packet of
+# many datagrams), -l 1000: the rule takes only packets of that size
+# (UDP length 1037 to 1040, the packet number's 1 to 4 bytes), never the
+# handshake's or the ACKs. A dropped last datagram leaves no gap behind
+# it: the receiver then counts one fewer in all and one fewer lost.
+dgram_loss_case() {
+    local name=$1 dir=$2
+    shift 2
+    "${IN_NS[@]}" nft flush table inet quictest 2>/dev/null
+    "${IN_NS[@]}" nft -f - <<EOF
+table inet quictest {
+    chain in {
+        type filter hook input priority 0;
+        udp $dir 5201 udp length 1030-1050 numgen inc mod 37 == 36 counter drop
+    }
+}
+EOF
+    start_netns_server "$NS" "$name-s" 5201 "$WEIR" -s -1 -p 5201 -J --transport quic --udp-no-gso
+    run_bounded "$E2E_TMP/$name.out" "$E2E_TMP/$name.err" "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p 5201 \
+        -J --transport quic --tls-insecure --udp-no-gso --quic-datagrams -l 1000 -b 50M -k 3000 "$@"
+    local crc=$RUN_RC
+    wait_server
+    local dropped snd rcv lost
+    dropped=$("${IN_NS[@]}" nft -j list table inet quictest |
+              jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add')
+    local tx=$E2E_TMP/$name.out rx=$SERVER_OUT
+    if [ "${1:-}" = -R ]; then
+        tx=$SERVER_OUT rx=$E2E_TMP/$name.out
+    fi
+    snd=$(json_get "$tx" .end.sum_sent.packets)
+    rcv=$(json_get "$rx" .end.sum_received.packets)
+    lost=$(json_get "$rx" .end.sum_received.lost_packets)
+    if [ "$crc" = 0 ] && [ "$SERVER_RC" = 0 ] && [ "$snd" = 3000 ] && [ "${dropped:-0}" -gt 0 ] &&
+       [ $((snd - rcv)) -ge 0 ] && [ $((snd - rcv)) -le 1 ] && [ $((lost + snd - rcv)) = "$dropped" ]; then
+        pass_check "$name: every 37th datagram dropped ($dropped): $lost of 3000 lost (last one dropped: $((snd - rcv)))"
+    else
+        fail_shown "$name: exit $crc/$SERVER_RC, sent $snd, received $rcv, lost $lost, dropped $dropped" \
+            "$E2E_TMP/$name.err" "$SERVER_ERR"
+    fi
+}
 if ! command -v nft >/dev/null 2>&1; then
     skip_check "loss in a network namespace" "nft not installed"
 elif ! netns_add "quictest-$$"; then
@@ -374,6 +492,8 @@ else
         loss_case loss-fwd dport
         loss_case loss-rev sport -R
         file_loss_case
+        dgram_loss_case dgloss-fwd dport
+        dgram_loss_case dgloss-rev sport -R
     fi
     netns_del "$NS"
 fi

@@ -22,11 +22,12 @@ ARTIFACTS=fuzz/artifacts
 # The core's sources are the convenience library's (everything but main.c)
 # and the code it links from plugins/common, found rather than listed so that
 # a new file cannot leave the targets unlinkable; the udp targets link the
-# plugin's wire code (libudpwire in plugins/udp/Makefile.am).
+# plugin's wire code (libudpwire in plugins/udp/Makefile.am, libweirdgram in
+# plugins/common/Makefile.am).
 core_sources() {
     find "$TOP_SRCDIR/src" "$TOP_SRCDIR/plugins/common" -name '*.c' ! -name main.c | LC_ALL=C sort
 }
-UDP_SRC="udp_hello.c udp_stats.c"
+UDP_SRC="plugins/udp/udp_hello.c plugins/common/dgram.c"
 # quic_rx: the quic plugin's sources, what they call in plugins/common, and
 # the real client Initial it starts from.
 quic_sources() {
@@ -70,7 +71,7 @@ compile() {
 # The objects target $1 links besides its own source.
 objects() {
     case $1 in
-        udp_*) for f in $UDP_SRC; do compile "$TOP_SRCDIR/plugins/udp/$f" || return 1; done ;;
+        udp_*) for f in $UDP_SRC; do compile "$TOP_SRCDIR/$f" || return 1; done ;;
         quic_*) for f in $(quic_sources); do compile "$f" || return 1; done ;;
         *)
             for f in $(core_sources); do compile "$f" || return 1; done

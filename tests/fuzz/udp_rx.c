@@ -1,4 +1,5 @@
-/* Fuzz target: the udp transport's receive path (plugins/udp/udp_stats.c):
+/* Fuzz target: the udp transport's receive path (plugins/common/dgram.c,
+ * also quic's with --quic-datagrams):
  * buffers as recvmmsg() hands them over, single datagrams or UDP_GRO
  * trains, parsed header by header into the receiver's counters (sequence,
  * loss, order, jitter).
@@ -12,7 +13,7 @@
 
 #include <string.h>
 
-#include "udp_int.h"
+#include "dgram.h"
 
 static uint32_t be16(const uint8_t *p)
 {
@@ -30,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     int seq64 = data[0] & 1;
     size_t off = 1;
-    struct udp_rx_state rx;
-    struct udp_acct a;
+    struct dgram_rx_state rx;
+    struct dgram_acct a;
     struct weir_io io;
     memset(&rx, 0, sizeof rx);
     memset(&a, 0, sizeof a);
@@ -51,9 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data + off, len);
         off += len;
 
-        struct udp_acct before = a;
+        struct dgram_acct before = a;
         struct weir_io io_before = io;
-        udp_rx_buffer(&rx, &a, buf, len, seg, seq64, now, &io);
+        dgram_rx_buffer(&rx, &a, buf, len, seg, seq64, now, &io);
         free(buf);
 
         uint32_t per = seg == 0 || seg >= len ? len : seg;

@@ -14,6 +14,7 @@
 #include "proto/cookie.h"
 #include "proto/errors.h"
 #include "host/hookdefaults.h"
+#include "host/host.h"
 #include "jsonnum.h"
 #include "proto/params.h"
 #include "proto/results.h"
@@ -654,6 +655,102 @@ static void test_summary_extremes(void)
     CU_ASSERT_DOUBLE_EQUAL(sum.lost_percent, 0.0, 1e-9);
 }
 
+/* A transport that runs in two ways (SDK 2.2's test_rules, as quic's
+ * --quic-datagrams): a datagram test when the client's own option says
+ * so (here: cfg->host set and want_datagrams) or the server's test has
+ * the datagrams parameter. */
+static int want_datagrams;
+static int modes_rules(void *global, const struct weir_stream_config *cfg, struct weir_test_rules *r)
+{
+    (void)global;
+    struct weir_value v;
+    int on = (cfg->host && want_datagrams) ||
+             (host_services()->param(cfg, WEIR_PARAM_DATAGRAMS, &v) && v.type == WEIR_VALUE_BOOL && v.v.b);
+    if (cfg->blksize == 7) {
+        host_services()->set_error(WEIR_E_USAGE, "seven refused");
+        return WEIR_E_USAGE;
+    }
+    if (on) {
+        r->caps = (r->caps & ~(uint32_t)WEIR_CAP_RELIABLE) | WEIR_CAP_DATAGRAM;
+        r->default_rate = 1048576;
+        r->blksize_max = 1000;
+        r->default_blksize = cfg->blksize == 9 ? 2000 : 1000;    /* 9: a default outside the range */
+    }
+    return WEIR_OK;
+}
+static struct weir_transport_ops modes_ops = {
+    .struct_size = sizeof modes_ops,
+    .stream_fd = fake_fd,
+    .close = fake_close,
+    .caps = WEIR_CAP_RELIABLE | WEIR_CAP_EXTENSION,
+    .wire_key = "udp",
+    .wire_label = "UDP",
+    .default_blksize = 131072,
+    .test_rules = modes_rules,
+};
+static const struct weir_plugin modes_plugin = {
+    .abi_major = WEIR_ABI_MAJOR, .abi_minor = WEIR_ABI_MINOR, .struct_size = sizeof modes_plugin,
+    .kind = WEIR_PLUGIN_TRANSPORT, .name = "modes", .description = "unit test", .transport = &modes_ops,
+};
+
+static void test_rules_per_test(void)
+{
+    struct settings s;
+    struct test t;
+    memset(&s, 0, sizeof s);
+    s.host = "192.0.2.1";
+    /* Without the hook (a 2.0/2.1 plugin): the descriptor's rules. */
+    test_init(&t, WEIR_ROLE_CLIENT, &s);
+    t.transport = &fake_plugin;
+    CU_ASSERT_EQUAL(test_caps(&t), fake_ops.caps);      /* before: the descriptor's */
+    CU_ASSERT_EQUAL(test_take_rules(&t), WEIR_OK);
+    CU_ASSERT_EQUAL(test_caps(&t), fake_ops.caps);
+    CU_ASSERT_FALSE(test_is_datagram(&t));
+    CU_ASSERT_EQUAL(t.p.weir_datagrams, 0);
+    test_free(&t);
+    /* The client's option makes a datagram test, and the key says so. */
+    for (int opt = 0; opt <= 1; opt++) {
+        want_datagrams = opt;
+        test_init(&t, WEIR_ROLE_CLIENT, &s);
+        t.transport = &modes_plugin;
+        CU_ASSERT_EQUAL(test_take_rules(&t), WEIR_OK);
+        CU_ASSERT_EQUAL(test_is_datagram(&t), opt);
+        CU_ASSERT_EQUAL((test_caps(&t) & WEIR_CAP_RELIABLE) != 0, !opt);
+        CU_ASSERT_EQUAL(t.rules.default_rate, opt ? 1048576u : 0u);
+        CU_ASSERT_EQUAL(t.p.weir_datagrams, opt);
+        struct json_object *o = params_to_json(&t.p);
+        struct json_object *key = NULL;
+        CU_ASSERT_EQUAL(json_object_object_get_ex(o, "weir_datagrams", &key), opt);
+        if (key)
+            CU_ASSERT_EQUAL(json_object_get_int(key), 1);
+        json_object_put(o);
+        test_free(&t);
+    }
+    /* The server follows the key (its own option is not asked). */
+    for (int key = 0; key <= 1; key++) {
+        test_init(&t, WEIR_ROLE_SERVER, &s);
+        t.transport = &modes_plugin;
+        t.p.weir_datagrams = key;
+        CU_ASSERT_EQUAL(test_take_rules(&t), WEIR_OK);
+        CU_ASSERT_EQUAL(test_is_datagram(&t), key);
+        CU_ASSERT_EQUAL(t.p.weir_datagrams, key);
+        test_free(&t);
+    }
+    want_datagrams = 0;
+    /* A refusal comes back with its detail; a default outside the range
+     * the hook gave is the plugin's error. */
+    test_init(&t, WEIR_ROLE_CLIENT, &s);
+    t.transport = &modes_plugin;
+    t.p.len = 7;
+    CU_ASSERT_EQUAL(test_take_rules(&t), WEIR_E_USAGE);
+    CU_ASSERT_STRING_EQUAL(host_take_error(NULL), "seven refused");
+    want_datagrams = 1;
+    t.p.len = 9;
+    CU_ASSERT_EQUAL(test_take_rules(&t), WEIR_E_PLUGIN);
+    want_datagrams = 0;
+    test_free(&t);
+}
+
 static void test_stream_ids(void)
 {
     /* iperf3 numbers streams 1, 3, 4, 5, ... (2 is never used). */
@@ -718,6 +815,7 @@ int main(void)
 {
     hookdefaults_transport(&fake_ops);
     hookdefaults_transport(&fake_info_ops);
+    hookdefaults_transport(&modes_ops);
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -738,6 +836,7 @@ int main(void)
     CU_add_test(s, "summary spans: each side's own time", test_summary_spans);
     CU_add_test(s, "--bidir: receiving sockets' TCP_INFO extremes", test_bidir_receiving_info);
     CU_add_test(s, "stream ids", test_stream_ids);
+    CU_add_test(s, "per-test rules (test_rules, SDK 2.2)", test_rules_per_test);
     CU_add_test(s, "error table", test_error_table);
     CU_add_test(s, "plugins' own error reasons", test_error_reasons);
     CU_basic_set_mode(CU_BRM_VERBOSE);

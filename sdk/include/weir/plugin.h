@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 2
-#define WEIR_ABI_MINOR 1
+#define WEIR_ABI_MINOR 2
 
 /* The struct *ptr, built by the other side with its struct_size, has the
  * field: use before reading a field a later minor appended. */

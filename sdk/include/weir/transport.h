@@ -248,6 +248,13 @@ struct weir_payload {
  *   notsent_lowat       uint    --tcp-notsent-lowat bytes a sending socket
  *                                                   keeps not yet sent at most
  *                                                   (TCP_NOTSENT_LOWAT)
+ *   datagrams           bool    (2.2) the client's  the test moves iperf3's
+ *                               transport's         datagrams (header, loss,
+ *                               test_rules          jitter) over a transport
+ *                                                   that can also carry a
+ *                                                   byte stream (quic's
+ *                                                   --quic-datagrams): the
+ *                                                   weir_datagrams key
  *
  * A transport lists the ones it acts on in params_honoured and those it
  * accepts without effect in params_ignored (weir_transport_ops). A test
@@ -280,6 +287,8 @@ struct weir_payload {
 #define WEIR_PARAM_UDP_COUNTERS_64BIT "udp_counters_64bit"
 #define WEIR_PARAM_SND_TIMEOUT_MS     "snd_timeout_ms"
 #define WEIR_PARAM_NOTSENT_LOWAT      "notsent_lowat"
+/* 2.2 */
+#define WEIR_PARAM_DATAGRAMS          "datagrams"
 
 /* The host's own (opaque): a stream's transport parameters, read through
  * host->param. */
@@ -356,6 +365,19 @@ struct weir_stream_info {
     uint64_t unacked;           /* bytes written and not yet acknowledged
                                    by the peer (SIOCOUTQ); the core sets
                                    UINT64_MAX before the call: unknown */
+};
+
+/* 2.2: iperf3's rules for one test, where a transport runs in more than
+ * one way (weir_transport_ops.test_rules). The core fills it from the
+ * descriptor's fixed fields; the hook changes what differs. */
+struct weir_test_rules {
+    uint32_t struct_size;       /* sizeof(struct weir_test_rules) */
+    uint32_t caps;              /* WEIR_CAP_* of this test */
+    uint32_t default_blksize;   /* as the descriptor's fields of the */
+    uint32_t blksize_min;       /* same names */
+    uint32_t blksize_max;
+    int blksize_error;
+    uint64_t default_rate;
 };
 
 struct weir_transport_ops {
@@ -552,6 +574,24 @@ struct weir_transport_ops {
      * instead of a poll and a receive. Without the hook (WEIR_E_NOTIMPL)
      * the caller waits for stream_fd's readiness. */
     int (*lower_receive_wait)(void *stream, int timeout_ms);
+
+    /* 2.2 */
+    /* optional: the rules of one test, for a transport that runs in more
+     * than one way (quic: QUIC streams, or iperf3's UDP datagrams in
+     * DATAGRAM frames with --quic-datagrams). rules comes filled from the
+     * fixed fields above; change what differs for this test (caps: a test
+     * with WEIR_CAP_DATAGRAM is reported like -u, loss and jitter
+     * included). cfg is a stream config of the test (params: its transport
+     * parameters; cfg->host is set on the client only, where the
+     * transport's own options decide). On the client, when the answer has
+     * WEIR_CAP_DATAGRAM and caps above do not, the core sends
+     * weir_datagrams, and the server's test has the transport parameter
+     * datagrams (WEIR_PARAM_DATAGRAMS): the server's answer must follow
+     * it. Control thread, once per test on each end, after init and
+     * before any stream opens. WEIR_OK, or a code with the detail set to
+     * refuse the test (an option this mode cannot take). Without the
+     * hook: the fixed fields, for every test. */
+    int (*test_rules)(void *global, const struct weir_stream_config *cfg, struct weir_test_rules *rules);
 };
 
 #ifdef __cplusplus

@@ -1,4 +1,6 @@
-/* udp transport: receiver accounting (docs/protocol.md §7.5).
+/* iperf3's UDP datagrams, for every transport that carries them (udp, and
+ * quic's DATAGRAM frames): the header (docs/protocol.md §7.4) and the
+ * receiver's accounting (§7.5).
  *
  * Per datagram, with max = highest sequence number seen (reported as the
  * receiver's packet count):
@@ -17,16 +19,36 @@
  *   - sequence 0 is never sent (streams start at 1) and is ignored;
  *   - 32-bit sequence numbers are unwrapped against max (serial number
  *     arithmetic), so the wrap after 2^32 datagrams continues at 2^32;
- *   - a sequence more than UDP_SEQ_WINDOW below max is ignored;
- *   - a sequence more than UDP_SEQ_WINDOW above max is held, not counted:
- *     if a later datagram lands within UDP_SEQ_WINDOW of it, the jump was
+ *   - a sequence more than DGRAM_SEQ_WINDOW below max is ignored;
+ *   - a sequence more than DGRAM_SEQ_WINDOW above max is held, not counted:
+ *     if a later datagram lands within DGRAM_SEQ_WINDOW of it, the jump was
  *     real (an outage): the held one is counted, then the new one; if a
  *     later one is held instead, the first never counts. A genuine gap is
  *     thus counted exactly, one datagram late, and a lone absurd number
  *     (2^31 after 3) leaves packets and lost untouched. (An outage right
  *     at the end of a test, followed by a single datagram, is not seen.)
  * Ignored and held datagrams do not update jitter. */
-#include "udp_int.h"
+#include "dgram.h"
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+void dgram_put_header(unsigned char *hdr, uint32_t sec, uint32_t usec, uint64_t seq, int seq64)
+{
+    put32(hdr, sec);
+    put32(hdr + 4, usec);
+    if (seq64) {
+        put32(hdr + 8, (uint32_t)(seq >> 32));
+        put32(hdr + 12, (uint32_t)seq);
+    } else {
+        put32(hdr + 8, (uint32_t)seq);
+    }
+}
 
 static uint32_t get32(const unsigned char *p)
 {
@@ -50,7 +72,7 @@ static uint64_t decode_seq(const unsigned char *p, int seq64, uint64_t max_seq)
     return back < max_seq ? max_seq - back : 0;
 }
 
-static void count_seq(struct udp_acct *a, uint64_t seq)
+static void count_seq(struct dgram_acct *a, uint64_t seq)
 {
     if (seq > a->max_seq) {
         a->lost += seq - 1 - a->max_seq;
@@ -62,7 +84,7 @@ static void count_seq(struct udp_acct *a, uint64_t seq)
     }
 }
 
-static void update_jitter(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
+static void update_jitter(struct dgram_rx_state *rx, struct dgram_acct *a, const unsigned char *p,
                           uint64_t now_ns)
 {
     uint64_t sent = (uint64_t)get32(p) * 1000000000u + (uint64_t)get32(p + 4) * 1000u;
@@ -88,18 +110,18 @@ static int within(uint64_t x, uint64_t y, uint64_t w)
     return (x > y ? x - y : y - x) <= w;
 }
 
-void udp_rx_datagram(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
+void dgram_rx_datagram(struct dgram_rx_state *rx, struct dgram_acct *a, const unsigned char *p,
                      size_t len, int seq64, uint64_t now_ns)
 {
-    if (len < (seq64 ? UDP_HDR64 : UDP_HDR32))
+    if (len < (seq64 ? DGRAM_HDR64 : DGRAM_HDR32))
         return;
     uint64_t seq = decode_seq(p, seq64, a->max_seq);
-    if (seq == 0 || !within(seq, a->max_seq, UDP_SEQ_WINDOW)) {
+    if (seq == 0 || !within(seq, a->max_seq, DGRAM_SEQ_WINDOW)) {
         /* Far from the highest: does it confirm a held jump? (32-bit
          * numbers are unwrapped against the held one for that.) */
         uint64_t held = rx->suspect_seq;
         uint64_t near = held ? decode_seq(p, seq64, held) : 0;
-        if (!near || !within(near, held, UDP_SEQ_WINDOW)) {
+        if (!near || !within(near, held, DGRAM_SEQ_WINDOW)) {
             if (seq > a->max_seq)
                 rx->suspect_seq = seq;
             return;
@@ -112,7 +134,7 @@ void udp_rx_datagram(struct udp_rx_state *rx, struct udp_acct *a, const unsigned
     update_jitter(rx, a, p, now_ns);
 }
 
-void udp_rx_buffer(struct udp_rx_state *rx, struct udp_acct *a, const unsigned char *p,
+void dgram_rx_buffer(struct dgram_rx_state *rx, struct dgram_acct *a, const unsigned char *p,
                    uint32_t len, uint32_t seg, int seq64, uint64_t now_ns, struct weir_io *io)
 {
     if (seg == 0 || seg >= len)
@@ -123,7 +145,7 @@ void udp_rx_buffer(struct udp_rx_state *rx, struct udp_acct *a, const unsigned c
         uint32_t dlen = len - off < seg ? len - off : seg;
         io->blocks++;
         io->bytes += dlen;
-        udp_rx_datagram(rx, a, p + off, dlen, seq64, now_ns);
+        dgram_rx_datagram(rx, a, p + off, dlen, seq64, now_ns);
         off += dlen;
     } while (off < len);
 }
