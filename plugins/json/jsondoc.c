@@ -253,8 +253,10 @@ jobj *jsondoc_interval(const struct weir_report_interval *iv)
         return NULL;
     int datagram = iv->sum.datagram || (iv->n_streams > 0 && iv->streams[0].datagram);
     jobj *a = json_object_new_array();
+    /* Each stream in its own transport's layout: --load-transport's load
+     * streams may not be the test's kind. */
     for (size_t i = 0; i < iv->n_streams; i++)
-        json_object_array_add(a, interval_sample(&iv->streams[i], datagram, 0));
+        json_object_array_add(a, interval_sample(&iv->streams[i], iv->streams[i].datagram, 0));
     add(o, "streams", a);
     add(o, "sum", interval_sample(&iv->sum, datagram, 1));
     if (iv->bidir)
@@ -436,9 +438,13 @@ jobj *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e)
     const struct weir_report_diskfile *files =
         e->diskfiles;
     jobj *a = json_object_new_array();
-    for (size_t i = 0; i < e->n_streams; i++)
-        json_object_array_add(a, udp ? udp_end_stream(&e->streams[i])
-                                     : tcp_end_stream(&e->streams[i], files ? &files[i] : NULL));
+    /* Each stream in its own transport's layout, as in the intervals (its
+     * side measured here always says which). */
+    for (size_t i = 0; i < e->n_streams; i++) {
+        const struct weir_report_end_stream *st = &e->streams[i];
+        int stream_udp = st->sending ? st->sender.datagram : st->receiver.datagram;
+        json_object_array_add(a, stream_udp ? udp_end_stream(st) : tcp_end_stream(st, files ? &files[i] : NULL));
+    }
     add(o, "streams", a);
 
     if (udp) {
@@ -471,7 +477,7 @@ jobj *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e)
     if (WEIR_HAS_FIELD(e, latency_sum) && e->latency_sum) {
         jobj *l = jsonlatency_block(e->latency, e->n_latency, e->latency_sum);
         if (WEIR_HAS_FIELD(e, working) && e->working)
-            json_object_object_add(l, "working", jsonlatency_working(e->working));
+            json_object_object_add(l, "working", jsonlatency_working(e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL));
         add(o, "latency", l);
     }
     return o;

@@ -61,7 +61,7 @@ static jobj *row(const struct weir_report_latency *r, int is_sum)
     return o;
 }
 
-jobj *jsonlatency_working(const struct weir_report_working_latency *w)
+jobj *jsonlatency_working(const struct weir_report_working_latency *w, const struct weir_report_load *load)
 {
     jobj *o = json_object_new_object();
     jsonnum_add_int(o, "load_streams", (int64_t)w->load_streams);
@@ -74,6 +74,17 @@ jobj *jsonlatency_working(const struct weir_report_working_latency *w)
     jsonnum_add_number(o, "rpm", w->rpm);
     jsonnum_add_number(o, "load_up_bits_per_second", w->up_bits_per_second);
     jsonnum_add_number(o, "load_down_bits_per_second", w->down_bits_per_second);
+    /* 2.2: the load's transport, and the loaded connections' own RTT. */
+    if (load) {
+        json_object_object_add(o, "load_transport", json_object_new_string(load->transport));
+        json_object_object_add(o, "load_protocol", json_object_new_string(load->protocol));
+        jobj *in = NULL;
+        if (load->has_inband) {
+            in = delays(&load->inband);
+            json_object_object_add(in, "source", json_object_new_string("smoothed_rtt"));
+        }
+        json_object_object_add(o, "inband", in);
+    }
     return o;
 }
 

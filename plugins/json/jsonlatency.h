@@ -17,6 +17,7 @@ struct json_object *jsonlatency_sum(const struct weir_report_latency *sum);
 /* --load: {"load_streams", "load_direction", "idle_seconds", "idle",
  * "loaded" (distributions), "increase_p50_us", "increase_mean_us", "rpm",
  * "load_up_bits_per_second", "load_down_bits_per_second"}. */
-struct json_object *jsonlatency_working(const struct weir_report_working_latency *w);
+struct json_object *jsonlatency_working(const struct weir_report_working_latency *w,
+                                        const struct weir_report_load *load);
 
 #endif

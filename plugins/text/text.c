@@ -319,14 +319,16 @@ static void interval_header(struct text *t, const struct weir_report_interval *i
     out(t, "%s" HDR_COLUMNS "%s\n", id, retr ? "         Retr  Cwnd" : "");
 }
 
-/* sender picks the datagram layout and the bidir role tag. */
+/* sender picks the datagram layout and the bidir role tag. A stream's
+ * line takes its own transport's layout (--load-transport's load streams
+ * may not be the test's kind), a [SUM]'s the test's. */
 static void interval_line(struct text *t, const int *id, const struct weir_report_sample *s,
                           int sender)
 {
     char p[192];
     prefix(t, p, sizeof p, id, role_tag(t, sender), s);
     const char *tag = s->omitted ? "(omitted)" : "";
-    if (t->datagram) {
+    if (id ? s->datagram : t->datagram) {
         if (sender)
             out(t, "%s %s %lld  %s\n", p, t->bidir ? SP10 : "", (long long)s->packets, tag);
         else
@@ -398,12 +400,12 @@ static int text_interval(void *ctx, const struct weir_report_interval *iv)
 }
 
 static void summary_line(struct text *t, const int *id, const char *role,
-                         const struct weir_report_sample *s, int sender, int retr)
+                         const struct weir_report_sample *s, int sender, int retr, int datagram)
 {
     char p[192];
     prefix(t, p, sizeof p, id, role, s);
     const char *word = sender ? "sender" : "receiver";
-    if (t->datagram) {
+    if (datagram) {
         if (sender)
             out(t, "%s  %5.3f ms  0/%lld (0%%)  %s\n", p, 0.0, (long long)s->packets, word);
         else
@@ -475,18 +477,21 @@ static void summary_group(struct text *t, const struct weir_report_end *e, int a
         n++;
         local_sends |= st->sending;
         const char *role = role_tag(t, st->sending);
+        /* The stream's own transport's layout, as its side measured here says. */
+        int dg = st->sending ? st->sender.datagram : st->receiver.datagram;
+        int stream_retr = !dg && e->show_retransmits;
         if (t->datagram && !st->sending && st->has_receiver && st->receiver.out_of_order > 0)
             out(t, "[SUM]%s %4.1f-%4.1f sec  %lld datagrams received out-of-order\n", role,
                 st->receiver.start, st->receiver.end, (long long)st->receiver.out_of_order);
         if (st->has_sender) {
-            summary_line(t, &st->socket, role, &st->sender, 1, retr);
+            summary_line(t, &st->socket, role, &st->sender, 1, stream_retr, dg);
             any_sender = 1;
         } else {
             not_available(t, &st->socket, "sender");
         }
         diskfile_line(t, e, i);
         if (st->has_receiver) {
-            summary_line(t, &st->socket, role, &st->receiver, 0, 0);
+            summary_line(t, &st->socket, role, &st->receiver, 0, 0, dg);
             any_receiver = 1;
         } else {
             not_available(t, &st->socket, "receiver");
@@ -497,11 +502,11 @@ static void summary_group(struct text *t, const struct weir_report_end *e, int a
     if (n > 1) {
         const char *role = role_tag(t, local_sends);
         if (any_sender)
-            summary_line(t, NULL, role, sum_sent, 1, retr);
+            summary_line(t, NULL, role, sum_sent, 1, retr, t->datagram);
         else
             not_available(t, NULL, "sender");
         if (any_receiver)
-            summary_line(t, NULL, role, sum_received, 0, 0);
+            summary_line(t, NULL, role, sum_received, 0, 0, t->datagram);
         else
             not_available(t, NULL, "receiver");
     }
@@ -545,7 +550,7 @@ static int text_test_end(void *ctx, const struct weir_report_end *e)
         text_latency_header(latency_line, t);
         text_latency_rows(e->latency, e->n_latency, e->latency_sum, latency_line, t);
         if (WEIR_HAS_FIELD(e, working) && e->working)
-            text_latency_working(e->working, latency_line, t);
+            text_latency_working(e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL, latency_line, t);
     } else {
         transfer_summary(t, e);
     }

@@ -77,11 +77,28 @@ static void phase_line(const char *what, const struct weir_report_latency_stats 
     line(arg, buf);
 }
 
-void text_latency_working(const struct weir_report_working_latency *w, text_line_fn line, void *arg)
+/* The loaded connections' own round trips: the transport's estimate. */
+static void inband_line(const struct weir_report_load *l, text_line_fn line, void *arg)
 {
     char buf[256];
-    snprintf(buf, sizeof buf, "Working latency: %u load stream%s %s, after %.2f s idle\n", (unsigned)w->load_streams,
-             w->load_streams == 1 ? "" : "s", w->load_direction, w->idle_seconds);
+    if (l->has_inband)
+        snprintf(buf, sizeof buf, "  in-band srtt p50 %.2f usec, max %.2f usec (%llu samples of the %s load "
+                 "connections' smoothed RTT)\n", l->inband.p50, l->inband.max,
+                 (unsigned long long)l->inband.count, l->transport);
+    else
+        snprintf(buf, sizeof buf, "  in-band none (no smoothed RTT of a %s load connection the client sends on)\n",
+                 l->transport);
+    line(arg, buf);
+}
+
+void text_latency_working(const struct weir_report_working_latency *w, const struct weir_report_load *load,
+                          text_line_fn line, void *arg)
+{
+    char buf[256], over[64] = "";
+    if (load && load->transport)
+        snprintf(over, sizeof over, " over %s", load->transport);
+    snprintf(buf, sizeof buf, "Working latency: %u load stream%s %s%s, after %.2f s idle\n", (unsigned)w->load_streams,
+             w->load_streams == 1 ? "" : "s", w->load_direction, over, w->idle_seconds);
     line(arg, buf);
     phase_line("idle", &w->idle, line, arg);
     phase_line("loaded", &w->loaded, line, arg);
@@ -89,6 +106,8 @@ void text_latency_working(const struct weir_report_working_latency *w, text_line
     line(arg, buf);
     snprintf(buf, sizeof buf, "  responsiveness %.0f RPM (60 s / the loaded round trips' 95 %% trimmed mean)\n", w->rpm);
     line(arg, buf);
+    if (load)
+        inband_line(load, line, arg);
     snprintf(buf, sizeof buf, "  load %.2f Mbits/sec up, %.2f Mbits/sec down (as received)\n",
              w->up_bits_per_second / 1e6, w->down_bits_per_second / 1e6);
     line(arg, buf);

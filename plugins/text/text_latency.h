@@ -24,14 +24,17 @@ void text_latency_header(text_line_fn line, void *arg);
 /* Rows of each stream in rows[0..n), then of sum when n > 1. */
 void text_latency_rows(const struct weir_report_latency *rows, size_t n,
                        const struct weir_report_latency *sum, text_line_fn line, void *arg);
-/* --load: the working latency under the table:
+/* --load: the working latency under the table (with load, 2.2, the load's
+ * transport on the first line and the in-band line):
  *
- *   Working latency: 2 load streams up, after 1.00 s idle
+ *   Working latency: 2 load streams up over tcp, after 1.00 s idle
  *     idle   rtt p50 ... usec, mean ... usec (N round trips)
  *     loaded rtt p50 ... usec, mean ... usec (N round trips)
  *     increase p50 +... usec, mean +... usec
  *     responsiveness ... RPM (60 s / trimmed mean of the loaded round trips)
+ *     in-band srtt p50 ... usec, max ... usec (N samples of ...)
  *     load ... Mbits/sec up, ... Mbits/sec down (as received) */
-void text_latency_working(const struct weir_report_working_latency *w, text_line_fn line, void *arg);
+void text_latency_working(const struct weir_report_working_latency *w, const struct weir_report_load *load,
+                          text_line_fn line, void *arg);
 
 #endif

@@ -314,6 +314,10 @@ const struct optspec optable[] = {
       .help = "--latency: # bulk streams load the path while the\n"
               "probes run (after 1 s idle): idle and loaded latency,\n"
               "responsiveness in RPM; -R, --bidir and -b apply to them" },
+    { .name = "load-transport", .arg = ARG_STRING, .flags = OPT_EARLY, .where = FOR_CLIENT,
+      .set = SETTING(load_transport), .section = HELP_CLIENT, .meta = " NAME|PATH.so",
+      .help = "--load: the load streams' transport (tcp, udp, tls,\n"
+              "quic; default: the probes' --transport)" },
     { .name = "busy-poll", .where = FOR_CLIENT, .set = SETTING(latency_busy_poll),
       .section = HELP_CLIENT,
       .help = "--latency: both ends spin on the probe sockets instead of\n"

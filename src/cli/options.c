@@ -95,14 +95,37 @@ static int load_transports(struct settings *s, const struct weir_plugin **plugin
     return 0;
 }
 
+/* --load-transport: its plugin, for its options (--tls-insecure with
+ * --load-transport tls). Appended after the checked plugins: -l is the
+ * probes' size, never the load's. */
+static int load_load_transport(const struct settings *s, const struct weir_plugin **plugins, int *n)
+{
+    char err[1024];
+    if (!s->load_transport || s->mode == MODE_SERVER)
+        return 0;
+    const struct weir_plugin *t = loader_load(s->load_transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "%s: error - --load-transport: %s\n", identity_name(), err);
+        return -1;
+    }
+    int seen = 0;
+    for (int k = 0; k < *n; k++)
+        seen |= plugins[k] == t;
+    if (!seen)
+        plugins[(*n)++] = t;
+    return 0;
+}
+
 /* A stacked transport (tls on tcp, quic on udp) names the one beneath as
  * its wire_key: that one's options (--udp-no-gso under quic) reach it
  * through the host too, so they are parsed and listed as well. Appended
  * after the reporters: they take part in no check of a transport's own. */
-static void load_lowers(const struct weir_plugin **plugins, int n_transports, int *n)
+static void load_lowers(const struct weir_plugin **plugins, int *n)
 {
     char err[1024];
-    for (int i = 0; i < n_transports; i++) {
+    for (int i = 0; i < *n; i++) {
+        if (plugins[i]->kind != WEIR_PLUGIN_TRANSPORT)
+            continue;
         const char *key = plugins[i]->transport ? plugins[i]->transport->wire_key : NULL;
         if (!key || strcmp(key, plugins[i]->name) == 0)
             continue;
@@ -342,6 +365,8 @@ static const struct optspec *misplaced(const unsigned char *given, enum opt_wher
  * size is -l and whose pace is --latency-rate, both ways at once. */
 static int check_latency(const struct settings *s)
 {
+    if (s->load_transport && !(s->latency && s->latency_load))
+        return usage_error("%s", "--load-transport needs --latency and --load");
     if (!s->latency) {
         if (s->latency_reply || s->latency_rate > 0 || s->latency_synced_clocks || s->latency_load)
             return usage_error("%s", "--latency-reply-size, --latency-rate, --latency-synced-clocks "
@@ -496,7 +521,8 @@ static int parse(int argc, char **argv, struct settings *s, struct getopt_tables
     if (s->n_compare && s->mode == MODE_SERVER)
         return usage_error("%s", "a transport list (--transport A,B,...) is a client option; "
                            "a server serves whichever transport each client asks for");
-    const struct weir_plugin *plugins[MAX_REPORTERS + 2 * MAX_COMPARE];
+    /* The transports (one more: --load-transport), the reporters, a lower each. */
+    const struct weir_plugin *plugins[MAX_REPORTERS + 2 * (MAX_COMPARE + 1)];
     int n_plugins = 0, n_transports = 0;
     /* The exporter loads none: its probes are weir clients of their own. */
     if ((s->mode != MODE_NONE || s->help) && s->mode != MODE_EXPORTER &&
@@ -505,7 +531,10 @@ static int parse(int argc, char **argv, struct settings *s, struct getopt_tables
         return -1;
     /* Checked as the test's plugins: those so far; the lowers only add options. */
     int n_checked = n_plugins;
-    load_lowers(plugins, n_transports, &n_plugins);
+    if ((s->mode != MODE_NONE || s->help) && s->mode != MODE_EXPORTER &&
+        load_load_transport(s, plugins, &n_plugins))
+        return -1;
+    load_lowers(plugins, &n_plugins);
     if (s->help) {
         help_print(stdout, plugins, n_plugins);
         return 1;

@@ -73,6 +73,8 @@ struct settings {
     int latency_busy_poll;       /* --busy-poll */
     int latency_same_host;       /* --loopback: both ends read one clock */
     int latency_load;            /* --load N: bulk streams beside the probes */
+    const char *load_transport;  /* --load-transport NAME|PATH: theirs, NULL:
+                                    the probes' (transport) */
 
     char format;                 /* -f */
     int verbose;                 /* -V */

@@ -18,6 +18,8 @@ void latency_params_to_json(struct json_object *o, const struct latency_params *
         json_object_object_add(l, "load", json_object_new_int64(p->load));
         json_object_object_add(l, "load_len", json_object_new_int64(p->load_len));
         json_object_object_add(l, "idle", json_object_new_double(p->idle));
+        if (p->load_transport[0])
+            json_object_object_add(l, "load_transport", json_object_new_string(p->load_transport));
     }
     if (p->busy_poll)
         json_object_object_add(l, "busy_poll", json_object_new_boolean(1));
@@ -80,6 +82,17 @@ int latency_params_from_json(struct json_object *o, struct latency_params *p,
         p->load = (uint32_t)n;
         p->load_len = (uint32_t)blk;
         p->idle = idle;
+        struct json_object *tv = NULL;
+        if (json_object_object_get_ex(l, "load_transport", &tv)) {
+            const char *name = json_object_get_string(tv);
+            if (!json_object_is_type(tv, json_type_string) || !name[0] ||
+                strlen(name) >= sizeof p->load_transport) {
+                snprintf(detail, len, "parameter %s.load_transport must be a transport's name (1 to %zu "
+                         "characters)", LATENCY_KEY, sizeof p->load_transport - 1);
+                return WEIR_E_RECVPARAMS;
+            }
+            memcpy(p->load_transport, name, strlen(name) + 1);
+        }
     }
     if (json_object_object_get_ex(l, "busy_poll", &v)) {
         if (!json_object_is_type(v, json_type_boolean)) {

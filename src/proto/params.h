@@ -26,6 +26,8 @@ struct latency_params {
     double idle;                /* seconds of probes alone before they start */
     int busy_poll;              /* --busy-poll: both ends spin (SO_BUSY_POLL
                                    where the kernel lets them) */
+    char load_transport[32];    /* --load-transport: the load streams'
+                                   transport, "" = the probes' */
 };
 
 struct test_params {

@@ -36,7 +36,7 @@ struct json_object *results_to_json(struct test *t, const char *server_output_te
         int64_t retrans = -1;
         if (st->final_info_valid) {
             const struct weir_stream_info info = st->final_info;
-            if (st->sending && test_has_retransmits(t))
+            if (st->sending && (test_stream_caps(t, st) & WEIR_CAP_RETRANSMITS))
                 retrans = (int64_t)(info.retransmits - st->retrans_omit);
             if (info.congestion[0] && !cc) {
                 memcpy(st->congestion, info.congestion, sizeof st->congestion);

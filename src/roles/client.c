@@ -52,6 +52,7 @@ struct client {
     struct rcv_watch rcv;       /* --rcv-timeout (-R, --bidir) */
     int server_sent;            /* WEIR_SENT came: end at the omit end */
     int latency_accepted;       /* WEIR_ACCEPT said "latency": true */
+    int load_transport_accepted;/* WEIR_ACCEPT named --load-transport's */
     int datagrams_accepted;     /* WEIR_ACCEPT said "datagrams": true */
 };
 
@@ -115,7 +116,7 @@ static int make_token(struct client *c, EVP_PKEY *pub, const char *password)
  * takes that length, else its default. 0 when the rule does not apply. */
 static uint32_t chosen_blksize(const struct test *t, int for_load)
 {
-    const struct weir_test_rules *r = &t->rules;
+    const struct weir_test_rules *r = for_load ? test_bulk_rules(t) : &t->rules;
     uint32_t max = r->blksize_max ? r->blksize_max : UINT32_MAX;
     /* --load: -l is the probes' size, the load takes what a plain test would. */
     if ((!for_load && (t->s->blksize || t->s->latency)) || !(r->caps & WEIR_CAP_MSS_BLKSIZE))
@@ -156,13 +157,15 @@ static void fill_params(struct client *c)
     const struct settings *s = t->s;
     uint32_t caps = test_caps(t);
     struct test_params *p = &t->p;
-    p->bandwidth = s->rate_set ? s->rate : s->default_rate_off ? 0 : t->rules.default_rate;
+    /* -b and the default rate pace the bulk streams: --load's, over
+     * --load-transport when given. */
+    p->bandwidth = s->rate_set ? s->rate : s->default_rate_off ? 0 : test_bulk_rules(t)->default_rate;
     if (s->gsro && (caps & WEIR_CAP_DATAGRAM))
         p->gso = p->gro = 1;    /* iperf3 3.21's keys: ask for GSO/GRO */
     p->client_version = strdup("weir-" PACKAGE_VERSION);
     /* Offered, not needed: a server running several tests uses it to tell
      * their streams apart. iperf3 ignores the key. */
-    p->weir_stream_tag = (caps & WEIR_CAP_STREAM_TAG) != 0;
+    p->weir_stream_tag = ((caps | test_bulk_caps(t)) & WEIR_CAP_STREAM_TAG) != 0;
     /* Receiving -n/-k where data can be lost: a weir server stops at the
      * amount and says so (ST_WEIR_SENT), or the test would wait for what
      * was lost. iperf3 ignores the key and sends on until TEST_END. */
@@ -180,6 +183,9 @@ static void fill_params(struct client *c)
         p->weir_latency.load = (uint32_t)s->latency_load;
         p->weir_latency.idle = s->latency_load ? LATENCY_IDLE_S : 0;
         p->weir_latency.busy_poll = s->latency_busy_poll;
+        if (t->load_transport)
+            snprintf(p->weir_latency.load_transport, sizeof p->weir_latency.load_transport, "%s",
+                     t->load_transport->name);
         p->nodelay = 1;
         c->needs_weir = 1;
         t->latency_clock = s->latency_same_host ? "loopback" : s->latency_synced_clocks ? "synced" : NULL;
@@ -201,7 +207,7 @@ static void fill_block_size(struct client *c)
         p->weir_latency.request = p->len;
         p->weir_latency.reply = t->s->latency_reply ? t->s->latency_reply : p->len;
         uint32_t load_len = chosen_blksize(t, 1);
-        p->weir_latency.load_len = load_len ? load_len : r->default_blksize;
+        p->weir_latency.load_len = load_len ? load_len : test_bulk_rules(t)->default_blksize;
     }
     if (p->gso > 0) {
         /* Buffers of whole datagrams, up to the largest the transport takes. */
@@ -217,6 +223,8 @@ static int check_transport_params(struct client *c)
 {
     char why[256];
     int rc = transport_params_check(&c->ss.t, why, sizeof why);
+    if (rc == WEIR_OK && c->ss.t.load_transport)
+        rc = transport_params_check_plugin(&c->ss.t, c->ss.t.load_transport, why, sizeof why);
     return rc == WEIR_OK ? WEIR_OK : fail(c, rc, "%s", why);
 }
 
@@ -251,6 +259,9 @@ static int on_weir_accept(struct client *c)
     struct json_object *lat = NULL;
     c->latency_accepted = c->ss.t.p.weir_latency.on && json_object_object_get_ex(o, "latency", &lat)
                           && json_object_get_boolean(lat);
+    struct json_object *lt = NULL;
+    c->load_transport_accepted = c->ss.t.load_transport && json_object_object_get_ex(o, "load_transport", &lt)
+                                 && strcmp(json_object_get_string(lt), c->ss.t.load_transport->name) == 0;
     struct json_object *dg = NULL;
     c->datagrams_accepted = c->ss.t.p.weir_datagrams && json_object_object_get_ex(o, "datagrams", &dg)
                             && json_object_get_boolean(dg);
@@ -277,6 +288,10 @@ static int on_create_streams(struct client *c)
     if (t->p.weir_latency.on && !c->latency_accepted)
         return fail(c, WEIR_E_UNSUPPORTED, "--latency needs a weir server that measures latency, and this "
                     "one (an older weir) did not take it");
+    /* An older weir would take the load streams for the probes' transport. */
+    if (t->load_transport && !c->load_transport_accepted)
+        return fail(c, WEIR_E_UNSUPPORTED, "--load-transport needs a weir server that runs the load over "
+                    "a transport of its own, and this one (an older weir) did not take it");
     /* An older weir server would run the test as its transport's default
      * (quic: streams), and the two ends would count different things. */
     if (t->p.weir_datagrams && !c->datagrams_accepted)
@@ -294,14 +309,14 @@ static int on_create_streams(struct client *c)
         if (test_stream_file(t, sending, &cfg, why, sizeof why) != WEIR_OK)
             return fail(c, WEIR_E_FILE, "%s", why);
         void *ctx = NULL;
-        int rc = transport_client_open(t->transport, t->tglobal, &cfg, &ctx);
+        int rc = transport_client_open(test_transport_at(t, i), test_tglobal_at(t, i), &cfg, &ctx);
         if (rc != WEIR_OK) {
             int code;
             const char *d = host_take_error(&code);
             return fail(c, rc, "%s", d);
         }
         if (!test_add_stream(t, ctx, sending)) {
-            transport_close(t->transport, ctx);
+            transport_close(test_transport_at(t, i), ctx);
             return fail(c, WEIR_E_NOMEM, NULL);
         }
     }
@@ -320,7 +335,7 @@ static int on_test_start(struct client *c)
 static int stream_drained(const struct test *t, const struct stream *st)
 {
     struct weir_stream_info si = { .struct_size = sizeof si, .unacked = UINT64_MAX };
-    if (transport_info(t->transport, st->ctx, &si) != WEIR_OK)
+    if (transport_info(st->tp, st->ctx, &si) != WEIR_OK)
         return 1;
     return si.unacked == 0 || si.unacked == UINT64_MAX;
 }
@@ -548,6 +563,40 @@ static int check_latency(struct client *c)
     return WEIR_OK;
 }
 
+/* --load-transport: the load streams' own transport, loaded and set up
+ * beside the probes' (the same one named twice is simply the test's). */
+static int load_load_transport(struct client *c)
+{
+    struct test *t = &c->ss.t;
+    char err[1024];
+    const struct weir_plugin *p = loader_load(t->s->load_transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!p)
+        return fail(c, WEIR_E_PLUGIN, "%s", err);
+    if (strcmp(p->name, t->transport->name) == 0)
+        return WEIR_OK;
+    /* Each would take its streams at the server's UDP port by the same
+     * tagged hello: the last probe stream's and the first load stream's
+     * could not be told apart there. */
+    if (!((p->transport->caps | t->transport->transport->caps) & WEIR_CAP_CONTROL_PORT))
+        return fail(c, WEIR_E_USAGE, "--load-transport %s cannot be used with --transport %s: both open "
+                    "their streams at the server's UDP port", p->name, t->transport->name);
+    host_clear_error();
+    int rc = loader_transport_global(p, &t->load_tglobal);
+    if (rc != WEIR_OK)
+        return fail(c, rc, "transport '%s' failed to initialise: %s", p->name, host_take_error(NULL));
+    t->load_transport = p;
+    t->p.weir_latency.load = (uint32_t)t->s->latency_load;    /* the first load stream's config */
+    if ((rc = test_take_load_rules(t)) != WEIR_OK)
+        return fail(c, rc, "%s", host_take_error(NULL));
+    /* Its datagram mode (quic's --quic-datagrams) is a key of the test's
+     * own transport (weir_datagrams): the load runs as the transport does
+     * by default, or not at all. */
+    if ((t->load_rules.caps ^ p->transport->caps) & WEIR_CAP_DATAGRAM)
+        return fail(c, WEIR_E_USAGE, "--load-transport %s runs its load streams as it does by default: "
+                    "its datagram mode cannot be used with --load-transport", p->name);
+    return WEIR_OK;
+}
+
 /* -F, before connecting: a transport that can carry it, and a file a
  * sender can read (each stream opens it again when it is set up). */
 static int check_file(struct client *c)
@@ -657,6 +706,8 @@ int client_run(const struct settings *s, struct report_set *rs, struct client_ou
         fail(&c, rc, "transport '%s' failed to initialise: %s", t->transport->name, host_take_error(NULL));
     if (rc == WEIR_OK)
         rc = take_rules(&c);
+    if (rc == WEIR_OK && s->load_transport && s->latency_load)
+        rc = load_load_transport(&c);
     if (rc == WEIR_OK && s->file)
         rc = check_file(&c);
     if (rc == WEIR_OK && s->latency)

@@ -130,6 +130,8 @@ static int accept_extensions(struct server_test *v)
         json_object_object_add(o, "sender_done", json_object_new_boolean(1));
     if (test_is_latency(t))
         json_object_object_add(o, "latency", json_object_new_boolean(1));
+    if (t->load_transport)
+        json_object_object_add(o, "load_transport", json_object_new_string(t->load_transport->name));
     if (test_is_datagram(t) && t->p.weir_datagrams)
         json_object_object_add(o, "datagrams", json_object_new_boolean(1));
     return send_weir_accept(v, o);
@@ -179,6 +181,14 @@ static int refuse_params(struct server_test *v, int code, const char *why)
     return fail(v, code, 1, "%s", why);
 }
 
+/* A name from the network is only ever looked up in the plugin
+ * directories: never a path, or a client could load any library. */
+static int network_name_ok(const char *name)
+{
+    size_t nl = strlen(name);
+    return nl > 0 && !strchr(name, '/') && !(nl > 3 && strcmp(name + nl - 3, ".so") == 0);
+}
+
 /* --latency (weir_latency): this server echoes probes over the test's
  * transport if the transport moves messages of our framing and the sizes
  * fit it. A key from a client that is not weir's is not ours to answer. */
@@ -207,11 +217,61 @@ static int check_latency(struct server_test *v)
                  t->transport->name, max);
         return refuse_params(v, WEIR_E_UNSUPPORTED, why);
     }
-    if (lp->load && (lp->load_len < ops->blksize_min || lp->load_len > max)) {
-        snprintf(why, sizeof why, "--load over %s: blocks of %u to %u bytes", t->transport->name,
-                 (unsigned)ops->blksize_min, max);
+    const struct weir_plugin *bulk = test_bulk_transport(t);
+    const struct weir_transport_ops *bops = bulk->transport;
+    uint32_t bmax = bops->blksize_max ? bops->blksize_max : LATENCY_MAX_MESSAGE;
+    if (lp->load && (lp->load_len < bops->blksize_min || lp->load_len > bmax)) {
+        snprintf(why, sizeof why, "--load over %s: blocks of %u to %u bytes", bulk->name,
+                 (unsigned)bops->blksize_min, bmax);
         return refuse_params(v, WEIR_E_UNSUPPORTED, why);
     }
+    return WEIR_OK;
+}
+
+/* --load-transport (weir_latency.load_transport): the load streams' own
+ * transport, found as the probes' is (the operator's when it is the one
+ * named, else the plugin of that name). Refused with a reason a weir
+ * client reports when this server has no such transport, when the two
+ * would both take their streams at the UDP port, and under --tls-required
+ * when it does not encrypt. */
+static int find_load_transport(struct server_test *v)
+{
+    struct test *t = &v->ss.t;
+    const char *name = t->p.weir_latency.load_transport;
+    char err[1024], why[512];
+    if (!weir_client(&t->p) || !test_is_latency(t) || !t->p.weir_latency.load || !name[0] ||
+        strcmp(name, t->transport->name) == 0)
+        return WEIR_OK;
+    if (!network_name_ok(name))
+        return fail(v, WEIR_E_PROTOCOL, 1, "refusing transport name '%s' from the client", name);
+    const struct weir_plugin *op = t->s->transport ? loader_load(t->s->transport, WEIR_PLUGIN_TRANSPORT, err, sizeof err)
+                                                   : NULL;
+    const struct weir_plugin *p = op && strcmp(op->name, name) == 0 ? op
+                                  : loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!p) {
+        snprintf(why, sizeof why, "--load-transport %s: this server has no such transport", name);
+        return refuse_params(v, WEIR_E_UNSUPPORTED, why);
+    }
+    if (!((p->transport->caps | t->transport->transport->caps) & WEIR_CAP_CONTROL_PORT)) {
+        snprintf(why, sizeof why, "--load-transport %s cannot be used with --transport %s: both open "
+                 "their streams at the server's UDP port", p->name, t->transport->name);
+        return refuse_params(v, WEIR_E_UNSUPPORTED, why);
+    }
+    if (t->s->tls_required && !(p->transport->caps & WEIR_CAP_ENCRYPTED)) {
+        snprintf(why, sizeof why, "the server requires an encrypted transport, and --load-transport %s "
+                 "does not encrypt", p->name);
+        tell_refused(v, WEIR_E_AUTHTEST, why);
+        return fail(v, WEIR_E_AUTHTEST, 1, "the client's load over %s is not encrypted (--tls-required)",
+                    p->name);
+    }
+    int rc = transport_params_check_plugin(t, p, why, sizeof why);
+    if (rc != WEIR_OK)
+        return refuse_params(v, rc, why);
+    host_clear_error();
+    rc = loader_transport_global(p, &t->load_tglobal);
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, "transport '%s' failed to initialise: %s", p->name, host_take_error(NULL));
+    t->load_transport = p;
     return WEIR_OK;
 }
 
@@ -243,14 +303,6 @@ static const struct weir_plugin *operator_transport(const struct settings *s,
         return strcmp(op->name, p->weir_transport) == 0 ? op : NULL;
     const struct weir_transport_ops *ops = op->transport;
     return strcmp(ops->wire_key, p->wire_key) == 0 && !(ops->caps & WEIR_CAP_EXTENSION) ? op : NULL;
-}
-
-/* A name from the network is only ever looked up in the plugin
- * directories: never a path, or a client could load any library. */
-static int network_name_ok(const char *name)
-{
-    size_t nl = strlen(name);
-    return nl > 0 && !strchr(name, '/') && !(nl > 3 && strcmp(name + nl - 3, ".so") == 0);
 }
 
 /* params_names_transport_fn: the operator's transport, or the plugin of
@@ -327,7 +379,7 @@ static int use_params(struct server_test *v, struct json_object *o)
         return refuse_unencrypted(v);
     if ((rc = transport_params_check(t, detail, sizeof detail)) != WEIR_OK)
         return refuse_params(v, rc, detail);
-    if ((rc = check_latency(v)) != WEIR_OK)
+    if ((rc = find_load_transport(v)) != WEIR_OK || (rc = check_latency(v)) != WEIR_OK)
         return rc;
     /* iperf3's limit, lifted only for weir clients (which say so). */
     if (t->p.parallel > MAX_PARALLEL_IPERF && !weir_client(&t->p))
@@ -338,7 +390,8 @@ static int use_params(struct server_test *v, struct json_object *o)
         return fail(v, rc, 1, "transport '%s' failed to initialise: %s", name, host_take_error(NULL));
     /* This test's rules (a quic test with weir_datagrams is a datagram
      * one), and -l within them. */
-    if ((rc = test_take_rules(t)) != WEIR_OK) {
+    if ((rc = test_take_rules(t)) != WEIR_OK ||
+        (t->load_transport && (rc = test_take_load_rules(t)) != WEIR_OK)) {
         snprintf(detail, sizeof detail, "%s", host_take_error(NULL));
         return refuse_params(v, optcheck_wire_status(rc), detail);
     }
@@ -358,7 +411,7 @@ static int use_params(struct server_test *v, struct json_object *o)
     else
         t->file = t->s->file;
     /* Streams that carry the cookie, where iperf3's do not (UDP). */
-    t->stream_tag = t->p.weir_stream_tag && (test_caps(t) & WEIR_CAP_STREAM_TAG);
+    t->stream_tag = t->p.weir_stream_tag && ((test_caps(t) | test_bulk_caps(t)) & WEIR_CAP_STREAM_TAG);
     /* Only where data can be lost: a reliable transport delivers the whole
      * share, and the client ends on what it received. */
     t->sender_done = t->p.weir_sender_done && !(test_caps(t) & WEIR_CAP_RELIABLE);
@@ -371,53 +424,81 @@ static int use_params(struct server_test *v, struct json_object *o)
  * control port through the front door, which matched their cookie to this
  * test; the others through the transport's own socket, where streams
  * that carry no cookie (a plain iperf3 client's UDP) only the order of
- * arrival tells apart, so one test at a time waits for such. */
+ * arrival tells apart, so one test at a time waits for such. With
+ * --load-transport the probe streams come one way and the load streams
+ * perhaps another: one path per transport, each its own listener, and
+ * the order of the streams (probes first) says which is taken next. */
 struct stream_path {
+    const struct weir_plugin *tp;
+    void *tglobal;
     int adopt;          /* the front door hands over cookie-checked connections */
     int gated;          /* only the order of arrival says whose a stream is */
+    void *listener;
+    int poll_fd;
+    int listening;
 };
 
-static struct stream_path stream_path(const struct test *t)
+static void stream_path(const struct test *t, int index, struct stream_path *sp)
 {
-    struct stream_path sp;
-    sp.adopt = (test_caps(t) & WEIR_CAP_CONTROL_PORT) != 0;
-    sp.gated = !sp.adopt && !t->stream_tag;
-    return sp;
+    memset(sp, 0, sizeof *sp);
+    sp->tp = test_transport_at(t, index);
+    sp->tglobal = test_tglobal_at(t, index);
+    uint32_t caps = sp->tp == t->transport ? test_caps(t) : test_bulk_caps(t);
+    sp->adopt = (caps & WEIR_CAP_CONTROL_PORT) != 0;
+    sp->gated = !sp->adopt && !t->stream_tag;
+    sp->poll_fd = -1;
 }
 
 /* One stream: the next connection the front door routed here, or what
  * the transport accepts on its own socket. */
-static int take_stream(struct server_test *v, const struct stream_path *sp, void *listener,
+static int take_stream(struct server_test *v, const struct stream_path *sp,
                        const struct weir_stream_config *cfg, void **ctx)
 {
-    struct test *t = &v->ss.t;
     if (!sp->adopt)
-        return transport_server_accept(t->transport, t->tglobal, listener, cfg, ctx);
+        return transport_server_accept(sp->tp, sp->tglobal, sp->listener, cfg, ctx);
     int fd = link_take_stream(v->link);
     if (fd < 0)
         return WEIR_E_AGAIN;
-    return transport_server_adopt(t->transport, t->tglobal, listener, cfg, fd, ctx);
+    return transport_server_adopt(sp->tp, sp->tglobal, sp->listener, cfg, fd, ctx);
+}
+
+/* Listen on sp for the streams from index on; the front door's inbox is
+ * expected once for the test (tcp and tls both come through it). */
+static int path_listen(struct server_test *v, struct stream_path *sp, int index, int *inbox)
+{
+    struct test *t = &v->ss.t;
+    struct weir_stream_config cfg;
+    test_stream_config(t, 0, index, &cfg);
+    cfg.timeout_ms = STREAM_TIMEOUT_MS;
+    int rc = transport_server_listen(sp->tp, sp->tglobal, &cfg, v->link->listen_fd, &sp->listener, &sp->poll_fd);
+    if (rc != WEIR_OK)
+        return fail(v, rc, 1, "%s", host_take_error(NULL));
+    sp->listening = 1;
+    if (sp->adopt && *inbox < 0)
+        *inbox = link_expect_streams(v->link);
+    if (sp->adopt)
+        sp->poll_fd = *inbox;
+    return WEIR_OK;
 }
 
 static int accept_streams(struct server_test *v)
 {
     struct test *t = &v->ss.t;
-    const struct stream_path sp = stream_path(t);
-    struct weir_stream_config cfg;
-    test_stream_config(t, 0, 0, &cfg);
-    cfg.timeout_ms = STREAM_TIMEOUT_MS;
-    void *listener = NULL;
-    int poll_fd = -1;
-    if (sp.gated && !link_gate_enter(v->link))
+    /* paths[0] the probes' (or every stream's), paths[1] the load's. */
+    struct stream_path paths[2];
+    int n_paths = t->load_transport ? 2 : 1;
+    int load_from = test_probe_count(t);
+    stream_path(t, 0, &paths[0]);
+    stream_path(t, load_from, &paths[1]);
+    int gated = paths[0].gated || (n_paths == 2 && paths[1].gated);
+    int inbox = -1;             /* the front door's, once expected */
+    if (gated && !link_gate_enter(v->link))
         return fail(v, WEIR_E_SERVERTERM, 0, NULL);
-    int rc = transport_server_listen(t->transport, t->tglobal, &cfg, v->link->listen_fd, &listener, &poll_fd);
-    int listening = rc == WEIR_OK;
-    if (rc != WEIR_OK) {
-        fail(v, rc, 1, "%s", host_take_error(NULL));
+    int rc = WEIR_OK;
+    for (int k = 0; k < n_paths && rc == WEIR_OK; k++)
+        rc = path_listen(v, &paths[k], k ? load_from : 0, &inbox);
+    if (rc != WEIR_OK)
         goto out;
-    }
-    if (sp.adopt)
-        poll_fd = link_expect_streams(v->link);
     enum ctl_io io = ctl_send_state(t->ctl_fd, ST_CREATE_STREAMS);
     if (io != CTL_OK) {
         rc = ctl_fail(v, io, WEIR_E_SENDMESSAGE);
@@ -426,12 +507,15 @@ static int accept_streams(struct server_test *v)
     int want = test_stream_count(t);
     uint64_t deadline = host_now_ns() + (uint64_t)timeouts_wait_ms(t->s, STREAMS_TIMEOUT_MS) * 1000000u;
     while (t->n_streams < want) {
+        /* Bidir: the first N streams are the client's sending ones. */
+        int index = t->n_streams;
+        struct stream_path *sp = &paths[n_paths == 2 && index >= load_from];
         uint64_t now = host_now_ns();
         if (now >= deadline) {
             rc = fail(v, WEIR_E_STREAMACCEPT, 1, "only %d of %d streams arrived", t->n_streams, want);
             break;
         }
-        struct pollfd p[2] = { { .fd = poll_fd, .events = POLLIN }, { .fd = t->ctl_fd, .events = POLLIN } };
+        struct pollfd p[2] = { { .fd = sp->poll_fd, .events = POLLIN }, { .fd = t->ctl_fd, .events = POLLIN } };
         int pr = poll(p, 2, (int)((deadline - now) / 1000000u) + 1);
         if (session_signal) {
             rc = fail(v, WEIR_E_SERVERTERM, 0, NULL);
@@ -449,9 +533,8 @@ static int accept_streams(struct server_test *v)
         }
         if (!p[0].revents)
             continue;
-        /* Bidir: the first N streams are the client's sending ones. */
-        int index = t->n_streams;
         int sending = !test_client_sends(t, index);
+        struct weir_stream_config cfg;
         test_stream_config(t, sending, index, &cfg);
         cfg.timeout_ms = STREAM_TIMEOUT_MS;
         char why[160];
@@ -462,7 +545,7 @@ static int accept_streams(struct server_test *v)
             break;
         }
         void *ctx = NULL;
-        rc = take_stream(v, &sp, listener, &cfg, &ctx);
+        rc = take_stream(v, sp, &cfg, &ctx);
         if (rc == WEIR_E_AGAIN) {
             rc = WEIR_OK;
             continue;
@@ -472,17 +555,18 @@ static int accept_streams(struct server_test *v)
             break;
         }
         if (!test_add_stream(t, ctx, sending)) {
-            transport_close(t->transport, ctx);
+            transport_close(sp->tp, ctx);
             rc = fail(v, WEIR_E_NOMEM, 1, NULL);
             break;
         }
     }
 out:
-    if (sp.adopt)
+    if (inbox >= 0)
         link_end_streams(v->link);
-    if (listening)
-        transport_server_unlisten(t->transport, t->tglobal, listener);
-    if (sp.gated)
+    for (int k = 0; k < n_paths; k++)
+        if (paths[k].listening)
+            transport_server_unlisten(paths[k].tp, paths[k].tglobal, paths[k].listener);
+    if (gated)
         link_gate_leave(v->link);
     return rc;
 }

@@ -1,4 +1,5 @@
 #include "run/latency_report.h"
+#include "host/transport.h"
 #include "run/test.h"
 
 #include <stdlib.h>
@@ -18,6 +19,7 @@ int latency_report_init(struct latency_report *r, int n)
     r->n = n;
     for (int i = 0; i < n; i++)
         latency_window_reset(&r->total[i]);
+    hist_reset(&r->inband);
     return 0;
 }
 
@@ -139,6 +141,44 @@ static void working_of(struct latency_report *r, struct test *t)
         w->up_bits_per_second = (double)up * 8 / secs;
         w->down_bits_per_second = (double)down * 8 / secs;
     }
+    const struct weir_plugin *bulk = test_bulk_transport(t);
+    struct weir_report_load *l = &r->load;
+    memset(l, 0, sizeof *l);
+    l->struct_size = sizeof *l;
+    l->transport = bulk->name;
+    l->protocol = bulk->transport->wire_label;
+    l->has_inband = r->inband.count > 0;
+    latency_report_stats(&r->inband, r->inband_buckets, &l->inband);
+}
+
+void latency_report_sample(struct latency_report *r, struct test *t, uint64_t now)
+{
+    if (!reports(r, t) || !t->load_start_ns || atomic_load(&t->phase) != PHASE_RUN)
+        return;
+    /* Not at the load's start: the estimate then is the handshake's. */
+    if (!r->next_inband_ns)
+        r->next_inband_ns = t->load_start_ns + INBAND_STEP_NS;
+    if (now < r->next_inband_ns)
+        return;
+    r->next_inband_ns += INBAND_STEP_NS;
+    if (r->next_inband_ns <= now)
+        r->next_inband_ns = now + INBAND_STEP_NS;
+    for (int i = t->workers_from; i < t->n_streams; i++) {
+        const struct stream *st = &t->streams[i];
+        /* A receiver's estimate is not refreshed by the data it gets (it
+         * sends only ACKs): the load's sending side is the one to ask. */
+        if (!st->sending || !st->ctx || atomic_load_explicit(&st->failed, memory_order_acquire) ||
+            !(st->tp->transport->caps & WEIR_CAP_RELIABLE))
+            continue;
+        struct weir_stream_info info = { .struct_size = sizeof info };
+        if (transport_info(st->tp, st->ctx, &info) == WEIR_OK && info.valid && info.rtt_us > 0)
+            hist_record(&r->inband, (uint64_t)info.rtt_us * 1000u);
+    }
+}
+
+uint64_t latency_report_due(const struct latency_report *r)
+{
+    return r->next_inband_ns;
 }
 
 void latency_report_interval(struct latency_report *r, struct test *t, struct weir_report_interval *iv)
@@ -178,5 +218,6 @@ void latency_report_end(struct latency_report *r, struct test *t, double start, 
     if (t->p.weir_latency.load) {
         working_of(r, t);
         e->working = &r->working;
+        e->load = &r->load;
     }
 }

@@ -68,6 +68,9 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
         fact_uint(l, "test", (uint64_t)ss->test_no);
     if (t->stream_tag)
         fact_bool(l, "stream_tag", 1);
+    /* --load-transport: the load streams' own (the probes' is transport). */
+    if (t->load_transport)
+        fact_string(l, "load_transport", t->load_transport->name);
     st->n_weir_facts = l->n;
     st->weir_facts = l->items;
     /* Every stream, if the transport described any (it may have nothing
@@ -77,7 +80,7 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
         struct fact_list *sl = &ss->sb.stream_facts[i];
         facts_clear(sl);
         struct weir_fact_sink sink = facts_sink(sl);
-        if (transport_describe(t->transport, t->streams[i].ctx, &sink) == WEIR_OK)
+        if (transport_describe(t->streams[i].tp, t->streams[i].ctx, &sink) == WEIR_OK)
             st->streams_described = 1;
         else
             facts_clear(sl);
@@ -233,6 +236,7 @@ void session_tick(struct session *ss, uint64_t now)
     uint64_t load_from = latency_load_from(t);
     if (load_from && !t->load_start_ns && now >= load_from && atomic_load(&t->phase) == PHASE_RUN)
         start_load(t, now);
+    latency_report_sample(&ss->lr, t, now);
     if (t->omitting) {
         uint64_t omit_end = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
         if (now >= omit_end) {
@@ -256,6 +260,9 @@ int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms)
     uint64_t load_from = latency_load_from(&ss->t);
     if (load_from && !ss->t.load_start_ns && (!next || load_from < next))
         next = load_from;
+    uint64_t sample = latency_report_due(&ss->lr);
+    if (sample && (!next || sample < next))
+        next = sample;
     if (!next)
         return cap_ms;
     if (next <= now)
@@ -293,7 +300,7 @@ void session_stop(struct session *ss, uint64_t now)
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];
         st->final_info.struct_size = sizeof st->final_info;
-        st->final_info_valid = st->ctx && transport_info(t->transport, st->ctx, &st->final_info) == WEIR_OK
+        st->final_info_valid = st->ctx && transport_info(st->tp, st->ctx, &st->final_info) == WEIR_OK
                                && st->final_info.valid;
     }
 }
@@ -316,6 +323,7 @@ void session_report_end(struct session *ss)
     ss->summary.n_latency = 0;
     ss->summary.latency = ss->summary.latency_sum = NULL;
     ss->summary.working = NULL;
+    ss->summary.load = NULL;
 }
 
 int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)

@@ -80,9 +80,14 @@ void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_
     out->omitted = v[0]->omitted;
     out->start = v[0]->start;
     out->datagram = v[0]->datagram;
-    out->has_retransmits = v[0]->has_retransmits;
     double jitter = 0;
+    size_t datagrams = 0;
+    /* --load-transport: streams of two transports, the test's first (its
+     * layout is the sum's); retransmits count where some stream has them,
+     * jitter is the datagram streams' mean. */
     for (size_t i = 0; i < n; i++) {
+        out->has_retransmits |= v[i]->has_retransmits;
+        datagrams += v[i]->datagram != 0;
         out->bytes += v[i]->bytes;
         if (v[i]->end > out->end)
             out->end = v[i]->end;
@@ -94,7 +99,7 @@ void stats_sum(const struct weir_report_sample *const *v, size_t n, struct weir_
         out->packets = wrap_add(out->packets, v[i]->packets);
         out->out_of_order = wrap_add(out->out_of_order, v[i]->out_of_order);
     }
-    out->jitter_ms = jitter / (double)n;
+    out->jitter_ms = jitter / (double)(datagrams ? datagrams : n);
     out->bits_per_second = rate_of(out->bytes, out->seconds);
     out->lost_percent = loss_percent(out->lost_packets, out->packets);
 }
@@ -129,7 +134,7 @@ static void sum_groups(const struct test *t, const struct weir_report_sample *sa
  * receiving socket's included. Only sending streams show them per interval. */
 static int wants_info(const struct test *t, const struct stream *st)
 {
-    return (test_caps(t) & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
+    return (test_stream_caps(t, st) & WEIR_CAP_RETRANSMITS) && (st->sending || t->p.bidir);
 }
 
 /* The socket's extremes over the test, for the end summary. */
@@ -153,6 +158,7 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
     double end = (double)(now - t->start_ns) / 1e9;
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];
+        uint32_t caps = test_stream_caps(t, st);
         struct weir_counters c = st->ctr;
         struct weir_report_sample *s = &b->samples[i];
         memset(s, 0, sizeof *s);
@@ -165,7 +171,7 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
         s->bytes = c.bytes - st->at_interval.bytes;
         s->bits_per_second = rate_of(s->bytes, s->seconds);
         struct weir_stream_info info = { .struct_size = sizeof info };
-        if (wants_info(t, st) && transport_info(t->transport, st->ctx, &info) == WEIR_OK && info.valid) {
+        if (wants_info(t, st) && transport_info(st->tp, st->ctx, &info) == WEIR_OK && info.valid) {
             track_info(st, &info);
             if (st->sending) {
                 s->has_retransmits = 1;
@@ -183,11 +189,11 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
         struct fact_list *l = &b->interval_facts[i];
         facts_clear(l);
         struct weir_fact_sink sink = facts_sink(l);
-        if (transport_describe_interval(t->transport, st->ctx, &sink) != WEIR_OK)
+        if (transport_describe_interval(st->tp, st->ctx, &sink) != WEIR_OK)
             facts_clear(l);
         s->n_facts = l->n;
         s->facts = l->items;
-        if (test_is_datagram(t)) {
+        if (caps & WEIR_CAP_DATAGRAM) {
             s->datagram = 1;
             s->packets = (int64_t)(c.packets - st->at_interval.packets);
             if (!st->sending) {
@@ -209,9 +215,9 @@ void stats_interval(struct test *t, uint64_t now, struct stats_buf *b,
 }
 
 /* Local totals of a stream since the omit period ended. */
-static void local_sample(const struct test *t, struct stream *st, double seconds,
-                         struct weir_report_sample *s)
+static void local_sample(const struct test *t, struct stream *st, double seconds, struct weir_report_sample *s)
 {
+    uint32_t caps = test_stream_caps(t, st);
     struct weir_counters c = st->ctr;
     memset(s, 0, sizeof *s);
     s->socket = st->fd;
@@ -222,14 +228,14 @@ static void local_sample(const struct test *t, struct stream *st, double seconds
     s->bits_per_second = rate_of(s->bytes, seconds);
     if (st->final_info_valid) {
         const struct weir_stream_info info = st->final_info;
-        if (st->sending && test_has_retransmits(t)) {
+        if (st->sending && (caps & WEIR_CAP_RETRANSMITS)) {
             s->has_retransmits = 1;
             s->retransmits = (int64_t)(info.retransmits - st->retrans_omit);
         }
         if (info.congestion[0])
             memcpy(st->congestion, info.congestion, sizeof st->congestion);
     }
-    if (test_is_datagram(t)) {
+    if (caps & WEIR_CAP_DATAGRAM) {
         s->datagram = 1;
         s->packets = (int64_t)(c.packets - st->at_omit.packets);
         if (!st->sending) {
@@ -263,7 +269,7 @@ static void peer_sample(const struct test *t, const struct stream *st, double se
         s->has_retransmits = 1;
         s->retransmits = p->retransmits;
     }
-    if (test_is_datagram(t)) {
+    if (test_stream_caps(t, st) & WEIR_CAP_DATAGRAM) {
         s->datagram = 1;
         s->packets = wrap_sub(p->packets, p->omitted_packets);
         if (st->sending) {
@@ -374,10 +380,12 @@ void stats_end(struct test *t, struct stats_buf *b, struct weir_report_end *out)
     for (int i = 0; i < t->n_streams && !local_cc; i++)
         if (t->streams[i].congestion[0])
             local_cc = t->streams[i].congestion;
-    int local_sends = 0;
-    for (int i = 0; i < t->n_streams; i++)
+    int local_sends = 0, congestion = 0;
+    for (int i = 0; i < t->n_streams; i++) {
         local_sends |= t->streams[i].sending;
-    if (test_caps(t) & WEIR_CAP_CONGESTION) {
+        congestion |= (test_stream_caps(t, &t->streams[i]) & WEIR_CAP_CONGESTION) != 0;
+    }
+    if (congestion) {
         if (local_sends) {
             out->sender_tcp_congestion = local_cc;
             out->receiver_tcp_congestion = t->peer_congestion;

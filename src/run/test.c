@@ -22,7 +22,7 @@ void test_close_streams(struct test *t)
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];
         if (st->ctx) {
-            transport_close(t->transport, st->ctx);
+            transport_close(st->tp, st->ctx);
             st->ctx = NULL;
         }
         if (st->file) {
@@ -62,10 +62,11 @@ struct stream *test_add_stream(struct test *t, void *ctx, int sending)
     /* iperf3 numbers streams 1, then (existing streams + 2): 1, 3, 4, 5, ... */
     st->id = t->n_streams == 0 ? 1 : t->n_streams + 2;
     st->sending = sending;
+    st->tp = test_transport_at(t, t->n_streams);
     st->ctx = ctx;
     st->file = t->next_file;
     t->next_file = NULL;
-    st->fd = transport_stream_fd(t->transport, ctx);
+    st->fd = transport_stream_fd(st->tp, ctx);
     st->min_rtt = UINT32_MAX;
     net_local_addr(st->fd, st->local_host, sizeof st->local_host, &st->local_port);
     net_peer_addr(st->fd, st->remote_host, sizeof st->remote_host, &st->remote_port);
@@ -102,6 +103,21 @@ void test_stream_config(struct test *t, int sending, int index,
         cfg->blksize = t->p.weir_latency.load_len;
     transport_params_build(t, &t->tparams);
     cfg->params = &t->tparams;
+}
+
+const struct weir_plugin *test_transport_at(const struct test *t, int i)
+{
+    return t->load_transport && i >= test_probe_count(t) ? t->load_transport : t->transport;
+}
+
+void *test_tglobal_at(const struct test *t, int i)
+{
+    return t->load_transport && i >= test_probe_count(t) ? t->load_tglobal : t->tglobal;
+}
+
+const struct weir_plugin *test_bulk_transport(const struct test *t)
+{
+    return t->load_transport ? t->load_transport : t->transport;
 }
 
 int test_is_latency(const struct test *t)
@@ -146,6 +162,33 @@ int test_take_rules(struct test *t)
     return rc;
 }
 
+int test_take_load_rules(struct test *t)
+{
+    struct weir_stream_config cfg;
+    int i = test_probe_count(t);
+    test_stream_config(t, t->role == WEIR_ROLE_CLIENT ? test_client_sends(t, i) : !test_client_sends(t, i), i, &cfg);
+    return transport_test_rules(t->load_transport, t->load_tglobal, &cfg, &t->load_rules);
+}
+
+uint32_t test_stream_caps(const struct test *t, const struct stream *st)
+{
+    if (t->load_transport && st->tp == t->load_transport)
+        return t->load_rules.struct_size ? t->load_rules.caps : t->load_transport->transport->caps;
+    return test_caps(t);
+}
+
+const struct weir_test_rules *test_bulk_rules(const struct test *t)
+{
+    return t->load_transport ? &t->load_rules : &t->rules;
+}
+
+uint32_t test_bulk_caps(const struct test *t)
+{
+    if (t->load_transport)
+        return t->load_rules.struct_size ? t->load_rules.caps : t->load_transport->transport->caps;
+    return test_caps(t);
+}
+
 uint32_t test_caps(const struct test *t)
 {
     /* Before test_take_rules: the descriptor's. */
@@ -175,7 +218,10 @@ int test_is_datagram(const struct test *t)
 
 int test_has_retransmits(const struct test *t)
 {
-    return (test_caps(t) & WEIR_CAP_RETRANSMITS) != 0;
+    for (int i = 0; i < t->n_streams; i++)
+        if (t->streams[i].sending && (test_stream_caps(t, &t->streams[i]) & WEIR_CAP_RETRANSMITS))
+            return 1;
+    return 0;
 }
 
 void test_share_budget(struct test *t)

@@ -39,6 +39,8 @@ struct peer_stream {
 struct stream {
     int id;                     /* 1, 3, 4, 5, ... */
     int sending;                /* this side writes */
+    const struct weir_plugin *tp;   /* its transport: the test's, or
+                                   --load-transport's for a load stream */
     void *ctx;                  /* the transport's stream */
     int fd;
     char local_host[64], remote_host[64];
@@ -121,6 +123,11 @@ struct test {
      * by the workers, started at load_start_ns (the idle phase's end). */
     int workers_from;
     uint64_t load_start_ns;     /* 0: not started */
+    /* --load-transport: the load streams' own transport and its global,
+     * when it is not the probes' (NULL: the load runs over transport). */
+    const struct weir_plugin *load_transport;
+    void *load_tglobal;
+    struct weir_test_rules load_rules;  /* its rules (test_take_load_rules) */
 
     /* Timing, monotonic ns. start_ns moves to the omit end, as iperf3 restarts
      * its clocks there. */
@@ -159,6 +166,12 @@ void test_stream_config(struct test *t, int sending, int index,
  * filled. */
 int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg,
                      char *why, size_t whylen);
+/* The transport stream index i runs over (the load's for a load stream
+ * under --load-transport), and its global. */
+const struct weir_plugin *test_transport_at(const struct test *t, int i);
+void *test_tglobal_at(const struct test *t, int i);
+/* The transport the bulk streams (the workers') run over. */
+const struct weir_plugin *test_bulk_transport(const struct test *t);
 /* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
 int test_carries_files(const struct test *t);
 
@@ -173,6 +186,15 @@ int test_take_rules(struct test *t);
  * were taken): every question the core asks of a transport's
  * capabilities for a test goes here. */
 uint32_t test_caps(const struct test *t);
+/* --load-transport: its rules for this test, as test_take_rules (from the
+ * first load stream's config) into t->load_rules. */
+int test_take_load_rules(struct test *t);
+/* A stream's WEIR_CAP_*: the load's rules for a load stream under
+ * --load-transport, the test's otherwise. */
+uint32_t test_stream_caps(const struct test *t, const struct stream *st);
+/* The rules the bulk streams run by (the load's, or the test's). */
+const struct weir_test_rules *test_bulk_rules(const struct test *t);
+uint32_t test_bulk_caps(const struct test *t);
 
 int test_is_datagram(const struct test *t);
 /* The streams carry --latency's probes (both ends agreed). */
@@ -183,6 +205,7 @@ int test_stream_count(const struct test *t);
 int test_probe_count(const struct test *t);
 /* Stream index i: the client sends on it (a server sends on the others). */
 int test_client_sends(const struct test *t, int i);
+/* Some stream this side sends on counts retransmits (WEIR_CAP_RETRANSMITS). */
 int test_has_retransmits(const struct test *t);
 /* -n/-k: give each sending stream its share so the total stops at the
  * requested amount (rounded up to whole blocks per stream). Either end:

@@ -180,7 +180,12 @@ static int listed(const char *const *list, const char *name)
 
 int transport_params_check(const struct test *t, char *why, size_t whylen)
 {
-    const struct weir_plugin *p = t->transport;
+    return transport_params_check_plugin(t, t->transport, why, whylen);
+}
+
+int transport_params_check_plugin(const struct test *t, const struct weir_plugin *p, char *why,
+                                  size_t whylen)
+{
     const struct weir_transport_ops *ops = p->transport;
     struct weir_param_set set;
     transport_params_build(t, &set);

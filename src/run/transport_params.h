@@ -40,5 +40,8 @@ int transport_params_lookup(const struct weir_param_set *set, const char *name,
  * one it does not and the transport in why. Those it ignores are logged
  * (--debug). */
 int transport_params_check(const struct test *t, char *why, size_t whylen);
+/* The same for another transport of the test's (--load-transport's). */
+int transport_params_check_plugin(const struct test *t, const struct weir_plugin *p, char *why,
+                                  size_t whylen);
 
 #endif

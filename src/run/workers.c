@@ -108,8 +108,8 @@ static void stream_failed(struct worker *w, struct stream *st, int rc)
  * totals (workers_stop joins this thread before the last sample). */
 static void count_queued(struct worker *w)
 {
-    const struct weir_plugin *tp = w->t->transport;
-    int stream_bytes = (test_caps(w->t) & WEIR_CAP_RELIABLE) != 0;
+    const struct weir_plugin *tp = test_bulk_transport(w->t);
+    int stream_bytes = (test_bulk_caps(w->t) & WEIR_CAP_RELIABLE) != 0;
     int peer_stopped = w->t->role == WEIR_ROLE_SERVER;
     uint64_t until = host_now_ns() + FINAL_DRAIN_MS * 1000000ull;
     for (int k = 0; k < w->count; k++) {
@@ -157,7 +157,7 @@ static void receive_dedicated(struct worker *w, struct stream *st)
             atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
         }
         struct weir_io io = { 0, 0 };
-        int rc = transport_recv_wait(t->transport, st->ctx, &st->ctr, &io, RECV_WAIT_MS);
+        int rc = transport_recv_wait(st->tp, st->ctx, &st->ctr, &io, RECV_WAIT_MS);
         if (rc == WEIR_E_NOTIMPL) {
             w->no_recv_wait = 1;
             break;
@@ -189,13 +189,14 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct test *t = w->t;
-    const struct weir_plugin *tp = t->transport;
+    const struct weir_plugin *tp = test_bulk_transport(t);   /* every stream a worker moves */
     uint64_t rate = t->p.bandwidth;
     /* --load: the load paces from its own start (set before its workers
      * start), in its own blocks (the test's len is the probes'). */
     uint32_t blksize = test_is_latency(t) ? t->p.weir_latency.load_len : t->p.len;
-    uint32_t batch_max = test_is_datagram(t) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
-    int drains = (test_caps(t) & WEIR_CAP_SEND_DRAIN) != 0;
+    uint32_t bulk_caps = test_bulk_caps(t);
+    uint32_t batch_max = (bulk_caps & WEIR_CAP_DATAGRAM) ? SEND_BATCH_DATAGRAM : SEND_BATCH;
+    int drains = (bulk_caps & WEIR_CAP_SEND_DRAIN) != 0;
     uint32_t batch = t->p.burst ? t->p.burst : batch_max;
     struct epoll_event evs[EVENTS_PER_WAIT];
     uint64_t next_due = 0;         /* earliest paced stream due, 0 = none */

@@ -82,6 +82,9 @@ expect "weir --reporter <TAB>: the reporters" "$reporters" --reporter ""
 expect "weir --reporter json<TAB>" "json json-stream" --reporter json
 expect "weir --transport tls --tls-v<TAB>: the plugin's own options" \
     "--tls-verify-client --tls-version" --transport tls --tls-v
+expect "weir --load-transport t<TAB>: the transports" "tcp tls" --load-transport t
+expect "weir --load-transport tls --tls-v<TAB>: the load's transport's options" \
+    "--tls-verify-client --tls-version" --load-transport tls --tls-v
 expect "weir --tls-v<TAB>: no tls options unless tls is named" "" --tls-v
 expect "weir -u --udp-no<TAB>: udp's options with -u" "--udp-no-batch --udp-no-gro --udp-no-gso" -u --udp-no
 expect "weir --tls-version <TAB>" "1.2 1.3" --transport tls --tls-version ""

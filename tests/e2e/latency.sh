@@ -312,6 +312,85 @@ load_case() {
           if $dir == "up" then eq("nothing down"; $W.load_down_bits_per_second; 0) else gt("down"; $W.load_down_bits_per_second; 0) end'
 }
 
+# --load-transport: the probes over the test's transport, the load streams
+# over another; the JSON names the load's transport and shows each stream
+# in its own layout (udp's, or the reliable streams' of tcp, tls and
+# quic), and the in-band figures (the loaded connections' own
+# smoothed RTT) are there exactly where the load's transport keeps one.
+INBAND_OK='
+$C.end.latency.working as $W
+| eq("load transport"; $W.load_transport; $lt),
+  eq("load protocol"; $W.load_protocol; $lp),
+  eq("start.weir.load_transport"; $C.start.weir.load_transport; $lt),
+  eq("probe streams in the test protocol"; $C.start.test_start.protocol; $pp),
+  gt("load up"; $W.load_up_bits_per_second; 0),
+  eq("streams opened (1 probe, 2 load)"; ($C.end.streams | length); 3),
+  eq("the probe stream in its layout"; ($C.end.streams[0] | has("udp")); $pt == "udp"),
+  eq("the load streams in theirs"; [$C.end.streams[1:][] | has("udp")]; [$lt == "udp", $lt == "udp"]),
+  if $inband then
+    gt("in-band samples"; $W.inband.count; 0),
+    eq("in-band source"; $W.inband.source; "smoothed_rtt"),
+    ($W.inband | stats_ok("in-band"))
+  else eq("no in-band figures"; $W.inband; null) end
+'
+
+load_transport_case() {
+    local probes=$1 load=$2 proto=$3 inband=$4 pproto
+    shift 4
+    for t in "$probes" "$load"; do
+        [ "$t" = quic ] && [ -n "$QUIC_SKIP" ] && { skip_case "$QUIC_SKIP"; return; }
+    done
+    pproto=TCP
+    [ "$probes" = udp ] || [ "$probes" = quic ] && pproto=UDP
+    latency_run lt -t 3 -i 1 --transport "$probes" --load 2 --load-transport "$load" "$@" || return
+    jq_check --argjson n 0 "$LAT_CHECKS"
+    jq_check --arg pt "$probes" --arg lt "$load" --arg lp "$proto" --arg pp "$pproto" --argjson inband "$inband" \
+        "$STATS_OK$INBAND_OK"
+    # The server's text: its udp load streams in udp's layout (jitter, loss).
+    if [ "$load" = udp ]; then
+        expect_eq "server's udp receiver lines with jitter and loss" \
+            "$(grep -cE '^\[ *[0-9]+\] +0\.00-[0-9.]+ +sec .* ms +[0-9]+/[0-9]+ \(.*\) +receiver$' "$SERVER_OUT")" 2
+    fi
+}
+
+# The same transport for both, as without the option: the in-band figures
+# of the loaded tcp connections, none with -R (the server sends on them).
+same_transport_case() {
+    latency_run same -t 2 --load 1 --load-transport tcp || return
+    jq_check "$STATS_OK"'
+        eq("no load_transport in start (one transport)"; $C.start.weir.load_transport; null),
+        eq("load transport"; $C.end.latency.working.load_transport; "tcp"),
+        gt("in-band samples"; $C.end.latency.working.inband.count; 0),
+        ($C.end.latency.working.inband | stats_ok("in-band"))'
+    latency_run same-r -t 2 --load 1 -R || return
+    jq_check 'eq("-R: no in-band figures"; $C.end.latency.working.inband; null)'
+    local txt=$CASE_DIR/lt.txt
+    start_server_retry weir -1 || return
+    run_bounded "$txt" "$CASE_DIR/lt-text.err" "$WEIR" -c 127.0.0.1 -p "$PORT" --latency -t 2 --load 1 \
+        --transport udp --load-transport tcp
+    expect_eq "text exit status" "$RUN_RC" 0 || return
+    wait_or_stop "$SERVER_PID" 10
+    grep -q '^Working latency: 1 load stream up over tcp, after 1.00 s idle$' "$txt" ||
+        fail "no working latency line naming the load's transport: $(oneline "$txt")"
+    grep -qE "^  in-band srtt p50 [0-9]+\.[0-9]{2} usec, max [0-9]+\.[0-9]{2} usec \([1-9][0-9]* samples of the tcp load connections' smoothed RTT\)\$" "$txt" ||
+        fail "no in-band line: $(oneline "$txt")"
+}
+
+# A server without the load's transport says so, and the client exits 1
+# with its reason before any stream opens.
+server_lacks_case() {
+    local path d
+    path=$(for d in ${WEIR_PLUGIN_PATH//:/ }; do [ -f "$d/tls.so" ] || printf '%s:' "$d"; done)
+    WEIR_PLUGIN_PATH=${path%:} start_server_retry weir -1 || return
+    run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" --latency -t 2 --load 1 \
+        --load-transport tls --tls-insecure
+    expect_eq "exit status" "$RUN_RC" 1
+    grep -q -- "--load-transport tls: this server has no such transport" "$CASE_DIR/c.err" ||
+        fail "not the server's reason: $(oneline "$CASE_DIR/c.err")"
+    grep -q 'local 127.0.0.1 port' "$CASE_DIR/c.out" && fail "data streams were opened"
+    wait_or_stop "$SERVER_PID" 10
+}
+
 # refused ARGS... TEXT: weir --loopback ARGS exits 1 with TEXT in one line.
 refused() {
     local text=${!#}
@@ -333,6 +412,15 @@ refusal_case() {
     refused --busy-poll "--busy-poll needs --latency"
     refused --latency -l 20 "--latency needs requests of at least 48 bytes"
     refused --latency -u -l 60000 --latency-reply-size 70000 "requests and replies of at most"
+    refused --latency --load-transport udp "--load-transport needs --latency and --load"
+    refused --load-transport udp -t 2 "--load-transport needs --latency and --load"
+    refused --latency --load 1 --load-transport no-such-transport "--load-transport: "
+    refused --latency --load 1 --load-transport "$CASE_DIR/empty" "--load-transport: "
+    if [ -z "$QUIC_SKIP" ]; then
+        refused --latency --load 1 -u --load-transport quic "both open their streams at the server's UDP port"
+        refused --latency --load 1 --load-transport quic --quic-datagrams \
+            "its datagram mode cannot be used with --load-transport"
+    fi
 }
 
 # Lost probes counted exactly: in a namespace of its own, nftables drops
@@ -392,6 +480,14 @@ run_case "--json-stream: latency in the interval and end events" stream_case
 run_case "tcp --load 2: idle, then loaded round trips, the load up" load_case up 3
 run_case "udp --load 2 -R -b 20M: the load down" load_case down 3 -u -R -b 20M
 run_case "tls --load 2 --bidir: the load both ways" load_case both 5 --bidir --transport tls --tls-insecure
+run_case "tcp probes, --load-transport udp -b 20M: the load over udp, no in-band" \
+    load_transport_case tcp udp UDP false -b 20M
+run_case "udp probes, --load-transport tls: the load over tls, in-band srtt" \
+    load_transport_case udp tls TCP true --tls-insecure
+run_case "tcp probes, --load-transport quic: the load over quic, in-band srtt" \
+    load_transport_case tcp quic UDP true --tls-insecure
+run_case "--load-transport tcp with tcp probes: one transport, in-band; -R none; text" same_transport_case
+run_case "a server without the load's transport refuses it, the client exits 1" server_lacks_case
 run_case "against iperf3 -s: refused in one line within 5 s, exit 1" iperf3_case
 run_case "options that make no sense with --latency are refused" refusal_case
 

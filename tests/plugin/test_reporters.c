@@ -1783,7 +1783,8 @@ static struct weir_report_working_latency working_of(void)
     return w;
 }
 
-static void working_end(struct reporter_run *r, const struct weir_report_working_latency *w)
+static void working_end(struct reporter_run *r, const struct weir_report_working_latency *w,
+                        const struct weir_report_load *load)
 {
     struct weir_report_stream st[] = { stream(5, 1, 49006, 5299) };
     struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 1, 1);
@@ -1799,7 +1800,19 @@ static void working_end(struct reporter_run *r, const struct weir_report_working
     e.latency = &row;
     e.latency_sum = &row;
     e.working = w;
+    e.load = load;
     end_and_finish(r, &e);
+}
+
+/* --load-transport (ABI 2.2): the load over udp (no in-band figures), or
+ * over tls with its connections' smoothed RTT. */
+static struct weir_report_load load_of(const char *transport, const char *protocol, int inband)
+{
+    struct weir_report_load l = { .struct_size = sizeof l, .transport = transport, .protocol = protocol,
+                                  .has_inband = inband };
+    if (inband)
+        l.inband = lat_stats(20, 1500);
+    return l;
 }
 
 static void test_text_working(void)
@@ -1807,7 +1820,7 @@ static void test_text_working(void)
     struct reporter_run r;
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
     struct weir_report_working_latency w = working_of();
-    working_end(&r, &w);
+    working_end(&r, &w, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
     const char *want =
         "[  5]   0.00-3.00   sec  rtt        245      2    15.25    17.50    16.75    18.00    25.50    60.12   310.00     5.50\n"
@@ -1826,7 +1839,7 @@ static void test_json_working(void)
     struct reporter_run r;
     run_open(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a');
     struct weir_report_working_latency w = working_of();
-    working_end(&r, &w);
+    working_end(&r, &w, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "\"working\":"));
     struct json_object *doc = json_tokener_parse(r.sink.out), *v = NULL;
@@ -1841,6 +1854,56 @@ static void test_json_working(void)
               json_object_get_double(v) == 96.5e6);
     json_object_put(doc);
     reporter_close(&r);
+}
+
+static void test_text_working_load(void)
+{
+    for (int inband = 0; inband <= 1; inband++) {
+        struct reporter_run r;
+        run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+        struct weir_report_working_latency w = working_of();
+        struct weir_report_load l = inband ? load_of("tls", "TCP", 1) : load_of("udp", "UDP", 0);
+        working_end(&r, &w, &l);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, inband ? "Working latency: 2 load streams up over tls, after 1.00 s idle\n"
+                                                         : "Working latency: 2 load streams up over udp, after 1.00 s idle\n"));
+        const char *line = inband
+            ? "  responsiveness 606 RPM (60 s / the loaded round trips' 95 % trimmed mean)\n"
+              "  in-band srtt p50 1501.50 usec, max 1794.75 usec (20 samples of the tls load connections' smoothed RTT)\n"
+              "  load 96.50"
+            : "  in-band none (no smoothed RTT of a udp load connection the client sends on)\n  load 96.50";
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, line));
+        reporter_close(&r);
+    }
+}
+
+static void test_json_working_load(void)
+{
+    for (int inband = 0; inband <= 1; inband++) {
+        struct reporter_run r;
+        run_open(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+        struct weir_report_working_latency w = working_of();
+        struct weir_report_load l = inband ? load_of("tls", "TCP", 1) : load_of("udp", "UDP", 0);
+        working_end(&r, &w, &l);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+        struct json_object *doc = json_tokener_parse(r.sink.out), *v = NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+        CU_ASSERT(json_pointer_get(doc, "/end/latency/working/load_transport", &v) == 0 &&
+                  strcmp(json_object_get_string(v), inband ? "tls" : "udp") == 0);
+        CU_ASSERT(json_pointer_get(doc, "/end/latency/working/load_protocol", &v) == 0 &&
+                  strcmp(json_object_get_string(v), inband ? "TCP" : "UDP") == 0);
+        CU_ASSERT(json_pointer_get(doc, "/end/latency/working/inband", &v) == 0);
+        if (inband) {
+            CU_ASSERT(json_pointer_get(doc, "/end/latency/working/inband/count", &v) == 0 &&
+                      json_object_get_int(v) == 20);
+            CU_ASSERT(json_pointer_get(doc, "/end/latency/working/inband/source", &v) == 0 &&
+                      strcmp(json_object_get_string(v), "smoothed_rtt") == 0);
+        } else {
+            CU_ASSERT_PTR_NULL(v);
+        }
+        json_object_put(doc);
+        reporter_close(&r);
+    }
 }
 
 int main(void)
@@ -1859,6 +1922,7 @@ int main(void)
         { "warnings", test_text_warnings },
         { "--latency table; 2.0-sized snapshots", test_text_latency },
         { "--load: working latency", test_text_working },
+        { "--load-transport: the load's transport, in-band (2.2)", test_text_working_load },
         CU_TEST_INFO_NULL,
     };
     static CU_TestInfo json_tests[] = {
@@ -1874,6 +1938,7 @@ int main(void)
         { "--latency objects", test_json_latency },
         { "--latency comparison: text columns, JSON rows", test_latency_comparison },
         { "--load: end.latency.working", test_json_working },
+        { "--load-transport: load_transport, inband (2.2)", test_json_working_load },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

@@ -376,6 +376,7 @@ static void make_test(struct test *t, struct settings *s, int n, int sending)
     for (int i = 0; i < n; i++) {
         t->streams[i].id = i == 0 ? 1 : i + 2;
         t->streams[i].sending = sending;
+        t->streams[i].tp = t->transport;    /* as test_add_stream sets it */
         t->streams[i].fd = 5 + i;
     }
     t->start_ns = t->interval_start_ns = 1000000000ull;
@@ -609,8 +610,10 @@ static void test_bidir_receiving_info(void)
         t.transport = &fake_info_plugin;
         t.p.bidir = bidir;
         t.streams[0].sending = bidir;
-        for (int i = 0; i < 2; i++)
-            t.streams[i].min_rtt = UINT32_MAX;      /* as test_add_stream sets it */
+        for (int i = 0; i < 2; i++) {
+            t.streams[i].min_rtt = UINT32_MAX;      /* as test_add_stream sets them */
+            t.streams[i].tp = t.transport;
+        }
         CU_ASSERT_EQUAL_FATAL(stats_buf_init(&b, 2), 0);
         struct weir_report_interval iv;
         stats_interval(&t, 2000000000ull, &b, &iv);
@@ -774,6 +777,39 @@ static void test_stream_ids(void)
         close(fds[i][1]);
 }
 
+/* --load-transport: the probe streams (the first -P) over the test's
+ * transport, the load streams over the load's, and each stream closed
+ * through its own. */
+static void test_load_transport_streams(void)
+{
+    struct settings s;
+    struct test t;
+    memset(&s, 0, sizeof s);
+    test_init(&t, WEIR_ROLE_CLIENT, &s);
+    t.transport = &fake_plugin;
+    t.load_transport = &fake_info_plugin;
+    t.p.parallel = 2;
+    t.p.bidir = 1;
+    t.p.weir_latency.on = 1;
+    t.p.weir_latency.load = 2;
+    CU_ASSERT_EQUAL(test_stream_count(&t), 6);
+    CU_ASSERT_PTR_EQUAL(test_bulk_transport(&t), &fake_info_plugin);
+    int fds[6][2];
+    for (int i = 0; i < 6; i++) {
+        CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, fds[i]), 0);
+        struct stream *st = test_add_stream(&t, (void *)(intptr_t)fds[i][0], test_client_sends(&t, i));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        CU_ASSERT_PTR_EQUAL(st->tp, i < 2 ? &fake_plugin : &fake_info_plugin);
+    }
+    /* Without --load-transport every stream is the test's. */
+    t.load_transport = NULL;
+    CU_ASSERT_PTR_EQUAL(test_transport_at(&t, 5), &fake_plugin);
+    CU_ASSERT_PTR_EQUAL(test_bulk_transport(&t), &fake_plugin);
+    test_free(&t);
+    for (int i = 0; i < 6; i++)
+        close(fds[i][1]);
+}
+
 /* host->error_reason: one code per message, messages printed as the
  * table's are, and a full table falls back to WEIR_E_PLUGIN. */
 static void test_error_reasons(void)
@@ -836,6 +872,7 @@ int main(void)
     CU_add_test(s, "summary spans: each side's own time", test_summary_spans);
     CU_add_test(s, "--bidir: receiving sockets' TCP_INFO extremes", test_bidir_receiving_info);
     CU_add_test(s, "stream ids", test_stream_ids);
+    CU_add_test(s, "--load-transport: each stream its transport", test_load_transport_streams);
     CU_add_test(s, "per-test rules (test_rules, SDK 2.2)", test_rules_per_test);
     CU_add_test(s, "error table", test_error_table);
     CU_add_test(s, "plugins' own error reasons", test_error_reasons);

@@ -265,6 +265,21 @@ struct weir_report_working_latency {
     double down_bits_per_second;/* server to client, likewise */
 };
 
+/* 2.2, --latency --load: the load streams' transport (--load-transport,
+ * or the test's), and the round trips measured in band on the loaded
+ * connections: the transport's own smoothed RTT of each (TCP_INFO's for
+ * tcp and tls, ngtcp2's for quic), sampled every 100 ms while the load
+ * ran, of the load streams the client sends on. */
+struct weir_report_load {
+    uint32_t struct_size;
+    const char *transport;      /* plugin name */
+    const char *protocol;       /* its wire label, as in weir_report_start */
+    int has_inband;             /* the transport keeps an RTT estimate and
+                                   the client sent on some load stream:
+                                   inband holds samples (not udp, not -R) */
+    struct weir_report_latency_stats inband;    /* µs; count = samples */
+};
+
 struct weir_report_interval {
     uint32_t struct_size;
     size_t n_streams;
@@ -340,6 +355,9 @@ struct weir_report_end {
     const struct weir_report_latency *latency_sum;
     const struct weir_report_working_latency *working; /* --load, client;
                                    NULL otherwise */
+    /* 2.2 */
+    const struct weir_report_load *load;        /* --load, client (with
+                                   working); NULL otherwise */
 };
 
 /* one row per test of a comparison run (--transport A,B,...), in
