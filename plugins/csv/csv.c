@@ -104,6 +104,23 @@
  * latency_stddev_us as the end-latency rows. working-inband and
  * working-load name the load's transport in the transport column (it may
  * differ from the probes': --load-transport).
+ *
+ * What the transport says about each stream (-J's start.weir.streams[] and
+ * intervals[].streams[].weir) comes one fact a row, with direction and
+ * stream as above and
+ *   fact_key      the fact's name, dotted as in -V's line ("quic.cwnd",
+ *                 "tls.cipher", "gso"); its unit is the name's (_ms
+ *                 milliseconds; cwnd, bytes_in_flight bytes; weir(1))
+ *   fact_value    yes or no, a number, or text
+ * in the kinds
+ *                 facts           the stream's facts at the test's start
+ *                                 (cipher, congestion controller, handshake
+ *                                 time, GSO/GRO), the test's first rows;
+ *                                 start, end empty
+ *                 interval-facts  the stream's figures at an interval's end
+ *                                 (packets sent and lost so far, cwnd,
+ *                                 smoothed RTT), after the interval's rows,
+ *                                 with its start, end, seconds, omitted
  */
 #include <errno.h>
 #include <math.h>
@@ -115,6 +132,7 @@
 #include <weir/weir.h>
 
 #include "csvrec.h"
+#include "factfmt.h"
 
 struct csv {
     const struct weir_host *host;
@@ -328,6 +346,20 @@ static void working_rows(struct csv *c, const struct weir_report_working_latency
     }
 }
 
+/* One row per fact; record has the columns the stream's rows share. */
+static void fact_rows(struct csv *c, const struct csv_record *record, const struct weir_fact *facts,
+                      size_t n)
+{
+    for (size_t i = 0; facts != NULL && i < n; i++) {
+        struct csv_record r = *record;     /* its numbers stay record's */
+        char value[256];
+        factfmt_value(&facts[i].value, value, sizeof value);
+        csv_set_text(&r, CSV_FACT_KEY, facts[i].key);
+        csv_set_text(&r, CSV_FACT_VALUE, value);
+        put_record(c, &r);
+    }
+}
+
 static void forget_test(struct csv *c)
 {
     free(c->transport);
@@ -430,7 +462,15 @@ static int csv_test_start(void *ctx, const struct weir_report_start *s)
     c->run_reverse = c->reverse;
     if (c->peer == NULL && s->host != NULL)
         c->peer = strdup(s->host);
-    return WEIR_OK;
+    for (size_t i = 0; i < s->n_streams; i++) {
+        const struct weir_report_stream *st = &s->streams[i];
+        struct csv_record r;
+        record_for_test(c, &r, "facts");
+        csv_set_text(&r, CSV_DIRECTION, direction(stream_uploads(c, st->sending)));
+        csv_set_int(&r, CSV_STREAM, st->socket);
+        fact_rows(c, &r, st->facts, st->n_facts);
+    }
+    return written(c);
 }
 
 /* Non-bidir runs have one direction: reverse says which. Bidir sums: the
@@ -463,6 +503,17 @@ static int csv_interval(void *ctx, const struct weir_report_interval *iv)
         csv_set_text(&r, CSV_DIRECTION, direction(sum_uploads(c, 1)));
         set_sample(&r, &iv->sum_bidir_reverse);
         put_record(c, &r);
+    }
+    for (size_t i = 0; i < iv->n_streams; i++) {
+        const struct weir_report_sample *s = &iv->streams[i];
+        record_for_test(c, &r, "interval-facts");
+        csv_set_text(&r, CSV_DIRECTION, direction(stream_uploads(c, s->sender)));
+        csv_set_int(&r, CSV_STREAM, s->socket);
+        csv_set_fixed(&r, CSV_START, s->start, CSV_SECONDS_DECIMALS);
+        csv_set_fixed(&r, CSV_END, s->end, CSV_SECONDS_DECIMALS);
+        csv_set_fixed(&r, CSV_SECONDS, s->seconds, CSV_SECONDS_DECIMALS);
+        csv_set_int(&r, CSV_OMITTED, s->omitted != 0);
+        fact_rows(c, &r, s->facts, s->n_facts);
     }
     if (WEIR_HAS_FIELD(iv, latency_sum))
         latency_block(c, iv->n_latency, iv->latency, iv->latency_sum, "latency", "latency-sum");

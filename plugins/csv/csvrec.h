@@ -50,7 +50,9 @@
     X(LATENCY_INCREASE_P50_US, "latency_increase_p50_us")                     \
     X(LATENCY_INCREASE_MEAN_US, "latency_increase_mean_us")                   \
     X(RESPONSIVENESS_RPM, "responsiveness_rpm")                               \
-    X(LOAD_STREAMS, "load_streams")
+    X(LOAD_STREAMS, "load_streams")                                           \
+    X(FACT_KEY, "fact_key")                                                   \
+    X(FACT_VALUE, "fact_value")
 
 #define CSV_ENUM(id, text) CSV_##id,
 enum csv_column { CSV_COLUMNS(CSV_ENUM) CSV_NCOLUMNS };

@@ -65,6 +65,9 @@ static const struct {
         "Percentiles of the load connections' smoothed RTT, the transport's own estimate sampled every 100 ms (in band)" },
     [OM_LOAD_SRTT_MAX] = { "weir_load_srtt_max_seconds", "seconds",
         "Largest smoothed RTT sampled on the load connections" },
+    [OM_STREAM_INFO] = { "weir_stream_info", NULL,
+        "What the transport said about a stream in text and yes or no: one label per fact, named by its key with _ in place of each dot" },
+    [OM_FACT] = { "weir_stream_", NULL, "" },
 };
 
 char *om_escape(const char *value)
@@ -164,6 +167,9 @@ int om_add_part(struct om_set *set, enum om_family family, const char *suffix,
     label(&b, "phase", l->phase);
     label(&b, "percentile", l->percentile);
     label(&b, "le", l->le);
+    label(&b, "index", l->index);
+    for (size_t i = 0; i < l->n_extra; i++)
+        label(&b, l->extra[i].name, l->extra[i].value);
     buf_add(&b, "", 0);         /* allocates even when there is no label */
     char *transport = l->transport != NULL ? strdup(l->transport) : NULL;
     if (b.failed || (l->transport != NULL && transport == NULL)) {
@@ -183,9 +189,34 @@ int om_add_part(struct om_set *set, enum om_family family, const char *suffix,
         set->cap = cap;
     }
     set->v[set->n++] = (struct om_sample){
+        .name = NULL, .unit = NULL, .key = NULL,
         .family = family, .suffix = suffix, .labels = b.p, .transport = transport, .test = test, .value = value,
     };
     return 0;
+}
+
+int om_add_fact(struct om_set *set, const char *name, const char *unit, const char *key,
+                const struct om_labels *l, int test, double value)
+{
+    char *n = strdup(name), *k = strdup(key);
+    if (n == NULL || k == NULL || om_add(set, OM_FACT, l, test, value) != 0) {
+        free(n);
+        free(k);
+        return -1;
+    }
+    struct om_sample *s = &set->v[set->n - 1];
+    s->name = n;
+    s->unit = unit;
+    s->key = k;
+    return 0;
+}
+
+static void free_sample(struct om_sample *s)
+{
+    free(s->labels);
+    free(s->transport);
+    free(s->name);
+    free(s->key);
 }
 
 static void drop_where(struct om_set *set, int (*match)(const struct om_sample *, const void *),
@@ -194,8 +225,7 @@ static void drop_where(struct om_set *set, int (*match)(const struct om_sample *
     size_t kept = 0;
     for (size_t i = 0; i < set->n; i++) {
         if (match(&set->v[i], arg)) {
-            free(set->v[i].labels);
-            free(set->v[i].transport);
+            free_sample(&set->v[i]);
         } else {
             set->v[kept++] = set->v[i];
         }
@@ -249,47 +279,91 @@ void om_clear(struct om_set *set)
     set->cap = 0;
 }
 
+static void header(struct buf *b, const char *name, const char *help, const char *key,
+                   const char *type, const char *unit)
+{
+    buf_str(b, "# HELP ");
+    buf_str(b, name);
+    buf_str(b, " ");
+    buf_str(b, help);
+    if (key != NULL) {
+        buf_str(b, "Transport fact ");
+        buf_str(b, key);
+        buf_str(b, " of a stream");
+        if (unit != NULL) {
+            buf_str(b, ", in ");
+            buf_str(b, unit);
+        }
+    }
+    buf_str(b, ".\n# TYPE ");
+    buf_str(b, name);
+    buf_str(b, " ");
+    buf_str(b, type ? type : "gauge");
+    buf_str(b, "\n");
+    if (unit != NULL) {
+        buf_str(b, "# UNIT ");
+        buf_str(b, name);
+        buf_str(b, " ");
+        buf_str(b, unit);
+        buf_str(b, "\n");
+    }
+}
+
+static void sample_line(struct buf *b, const char *name, const struct om_sample *s)
+{
+    char num[40];
+    units_format_number(num, sizeof num, s->value);
+    buf_str(b, name);
+    buf_str(b, s->suffix);
+    if (s->labels[0] != '\0') {
+        buf_str(b, "{");
+        buf_str(b, s->labels);
+        buf_str(b, "}");
+    }
+    buf_str(b, " ");
+    buf_str(b, num);
+    buf_str(b, "\n");
+}
+
+/* The OM_FACT samples, one family per name in the order names first
+ * appear; the full name is "weir_stream_" and the sample's. */
+static void render_facts(struct buf *b, const struct om_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const struct om_sample *s = &set->v[i];
+        if (s->family != OM_FACT)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = set->v[j].family == OM_FACT && strcmp(set->v[j].name, s->name) == 0;
+        if (seen)
+            continue;
+        char name[256];
+        snprintf(name, sizeof name, "%s%s", families[OM_FACT].name, s->name);
+        header(b, name, "", s->key, NULL, s->unit);
+        for (size_t j = i; j < set->n; j++)
+            if (set->v[j].family == OM_FACT && strcmp(set->v[j].name, s->name) == 0)
+                sample_line(b, name, &set->v[j]);
+    }
+}
+
 char *om_render(const struct om_set *set, size_t *len)
 {
     struct buf b = { 0 };
     for (int f = 0; f < OM_NFAMILIES; f++) {
-        int header = 0;
-        const char *name = families[f].name;
+        if (f == OM_FACT) {
+            render_facts(&b, set);
+            continue;
+        }
+        int have = 0;
         for (size_t i = 0; i < set->n; i++) {
             const struct om_sample *s = &set->v[i];
             if ((int)s->family != f)
                 continue;
-            if (!header) {
-                buf_str(&b, "# HELP ");
-                buf_str(&b, name);
-                buf_str(&b, " ");
-                buf_str(&b, families[f].help);
-                buf_str(&b, ".\n# TYPE ");
-                buf_str(&b, name);
-                buf_str(&b, " ");
-                buf_str(&b, families[f].type ? families[f].type : "gauge");
-                buf_str(&b, "\n");
-                if (families[f].unit != NULL) {
-                    buf_str(&b, "# UNIT ");
-                    buf_str(&b, name);
-                    buf_str(&b, " ");
-                    buf_str(&b, families[f].unit);
-                    buf_str(&b, "\n");
-                }
-                header = 1;
-            }
-            char num[40];
-            units_format_number(num, sizeof num, s->value);
-            buf_str(&b, name);
-            buf_str(&b, s->suffix);
-            if (s->labels[0] != '\0') {
-                buf_str(&b, "{");
-                buf_str(&b, s->labels);
-                buf_str(&b, "}");
-            }
-            buf_str(&b, " ");
-            buf_str(&b, num);
-            buf_str(&b, "\n");
+            if (!have)
+                header(&b, families[f].name, families[f].help, NULL, families[f].type, families[f].unit);
+            have = 1;
+            sample_line(&b, families[f].name, s);
         }
     }
     buf_str(&b, "# EOF\n");

@@ -41,6 +41,9 @@ enum om_family {
     OM_LOAD_RATE,
     OM_LOAD_SRTT_PERCENTILE,    /* --load: the load connections' own RTT */
     OM_LOAD_SRTT_MAX,
+    OM_STREAM_INFO,             /* a stream's text facts as labels, value 1 */
+    OM_FACT,                    /* a stream's numeric fact: one family per
+                                   name, named by the sample (om_add_fact) */
     OM_NFAMILIES
 };
 
@@ -61,6 +64,15 @@ struct om_labels {
                                    started) */
     const char *percentile;     /* "50", "90", "99", "99.9" */
     const char *le;             /* a histogram bucket's bound ("+Inf") */
+    const char *index;          /* a fact's key parts of digits ("4": the
+                                   QUIC stream of quic.stream_bytes.4) */
+    const struct om_label *extra; /* more labels, after these, in order */
+    size_t n_extra;
+};
+
+struct om_label {
+    const char *name;           /* [a-zA-Z_][a-zA-Z0-9_]*, not one above */
+    const char *value;
 };
 
 struct om_sample {
@@ -69,6 +81,9 @@ struct om_sample {
                                    "_bucket", "_sum", "_count"; "" */
     char *labels;               /* rendered: name="escaped value",... */
     char *transport;            /* copy of the label, for om_drop_transport */
+    char *name;                 /* OM_FACT: the family's name, else NULL */
+    const char *unit;           /* OM_FACT: its # UNIT (static), or NULL */
+    char *key;                  /* OM_FACT: the fact's key, for # HELP */
     int test;                   /* the test that made it */
     double value;
 };
@@ -84,6 +99,10 @@ int om_add(struct om_set *set, enum om_family family, const struct om_labels *l,
 /* The same for one part of a histogram family (suffix: a static string);
  * a series' buckets are added in ascending le, then its _sum and _count. */
 int om_add_part(struct om_set *set, enum om_family family, const char *suffix,
+                const struct om_labels *l, int test, double value);
+/* A sample of OM_FACT: family name, unit (a static string, or NULL) and
+ * the fact's key it came from. */
+int om_add_fact(struct om_set *set, const char *name, const char *unit, const char *key,
                 const struct om_labels *l, int test, double value);
 /* Forget the samples of tests before `test` with this transport label
  * (NULL: without one), so that no series appears twice when a comparison

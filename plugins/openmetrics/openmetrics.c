@@ -44,7 +44,29 @@
  * trips per minute under load, the IPPM responsiveness draft's measure;
  * with loaded round trips) and weir_load_throughput_bytes_per_second
  * {direction=...} (the load's rate as received over the time it ran, for
- * each direction it ran). */
+ * each direction it ran). Where the load's transport keeps an RTT estimate
+ * (tcp, tls, quic; not udp) and the client sent on the load (not -R),
+ * weir_load_srtt_percentile_seconds{percentile="50"|"90"|"99"} and
+ * weir_load_srtt_max_seconds: the load connections' smoothed RTT, sampled
+ * every 100 ms (in band, on the loaded connections themselves). The load's
+ * series carry load_transport (--load-transport, else the test's).
+ *
+ * What the transport says about each stream (-J's start.weir.streams[],
+ * and of its last interval intervals[].streams[].weir, which replaces a
+ * start fact of the same key) comes per stream (transport, peer, direction
+ * and stream labels as above), the same for every transport:
+ * weir_stream_info{...} 1 with a label per text or yes/no fact (its key
+ * with _ for .: quic_congestion="cubic", tls_cipher="...", gso="yes"),
+ * and a gauge per numeric fact named weir_stream_ and its key in base
+ * units (factfmt.h's rule, weir(1)'s list): quic.handshake_ms is
+ * weir_stream_quic_handshake_seconds, quic.smoothed_rtt_ms
+ * weir_stream_quic_smoothed_rtt_seconds, quic.cwnd
+ * weir_stream_quic_cwnd_bytes, quic.packets_lost
+ * weir_stream_quic_packets_lost (a count over the test so far: a gauge,
+ * as every figure here is one test's), quic.stream_bytes.4
+ * weir_stream_quic_stream_bytes{index="4"}. Without -i intervals (-i 0)
+ * only the start facts are known. */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +76,17 @@
 #include <weir/weir.h>
 
 #include "expo.h"
+#include "factfmt.h"
+#include "factlist.h"
 #include "promfile.h"
 #include "units.h"
+
+/* A stream's facts, kept from test_start and the intervals to test_end. */
+struct om_stream {
+    int socket;
+    int sending;
+    struct factlist facts;
+};
 
 struct om {
     const struct weir_host *host;
@@ -73,6 +104,8 @@ struct om {
     int reverse;
     int have_time;
     double time;
+    struct om_stream *streams;
+    size_t n_streams;
 };
 
 static int test_no(const struct om *o)
@@ -143,9 +176,24 @@ static int om_open(const struct weir_host *host, const char *arg,
     return WEIR_OK;
 }
 
+static void forget_streams(struct om *o)
+{
+    for (size_t i = 0; i < o->n_streams; i++)
+        factlist_free(&o->streams[i].facts);
+    free(o->streams);
+    o->streams = NULL;
+    o->n_streams = 0;
+}
+
+static void oom(const struct om *o)
+{
+    o->host->log(WEIR_LOG_ERROR, "openmetrics reporter: out of memory, a series is missing");
+}
+
 static int om_close(void *ctx)
 {
     struct om *o = ctx;
+    forget_streams(o);
     /* A comparison run cut short still prints what it measured. */
     int rc = o->unprinted && o->path == NULL ? emit(o) : WEIR_OK;
     om_clear(&o->set);
@@ -177,14 +225,34 @@ static int om_test_start(void *ctx, const struct weir_report_start *s)
     o->reverse = s->reverse != 0;
     if (o->peer == NULL && s->host != NULL)
         o->peer = strdup(s->host);
+    forget_streams(o);
+    o->streams = s->n_streams > 0 ? calloc(s->n_streams, sizeof *o->streams) : NULL;
+    if (o->streams == NULL && s->n_streams > 0) {
+        oom(o);
+        return WEIR_OK;
+    }
+    o->n_streams = s->n_streams;
+    for (size_t i = 0; i < s->n_streams; i++) {
+        o->streams[i].socket = s->streams[i].socket;
+        o->streams[i].sending = s->streams[i].sending;
+        if (factlist_put(&o->streams[i].facts, s->streams[i].facts, s->streams[i].n_facts) != 0)
+            oom(o);
+    }
     return WEIR_OK;
 }
 
 static int om_interval(void *ctx, const struct weir_report_interval *iv)
 {
-    /* Final results only: Prometheus scrapes a state, not a time series. */
-    (void)ctx;
-    (void)iv;
+    /* Final results only: Prometheus scrapes a state, not a time series.
+     * A stream's interval facts are its figures so far: the last ones
+     * are the test's. */
+    struct om *o = ctx;
+    for (size_t i = 0; i < iv->n_streams; i++) {
+        const struct weir_report_sample *s = &iv->streams[i];
+        for (size_t k = 0; k < o->n_streams; k++)
+            if (o->streams[k].socket == s->socket && factlist_put(&o->streams[k].facts, s->facts, s->n_facts) != 0)
+                oom(o);
+    }
     return WEIR_OK;
 }
 
@@ -341,6 +409,112 @@ static void working_series(struct om *o, const struct weir_report_working_latenc
     }
 }
 
+/* A fact's key as a label name: . becomes _; NULL when that is not a
+ * label name, is reserved (__) or is one of the series' own labels. */
+static const char *label_name(const char *key, char *buf, size_t len)
+{
+    static const char *const own[] = { "transport", "peer", "direction", "side", "stream", "machine",
+                                        "delay", "phase", "percentile", "le", "index" };
+    size_t n = strlen(key);
+    if (n == 0 || n >= len || (key[0] >= '0' && key[0] <= '9') || strncmp(key, "__", 2) == 0)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = key[i] == '.' ? '_' : key[i];
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(buf, own[i]) == 0)
+            return NULL;
+    return buf;
+}
+
+/* A fact's metric name (after weir_stream_) without the suffixes the
+ * formats keep for histogram, summary, counter and info samples
+ * (quic.pto_count: weir_stream_quic_pto); 0 when none is left or it is
+ * weir_stream_info's. */
+static int metric_name(char *name)
+{
+    static const char *const reserved[] = { "_count", "_sum", "_bucket", "_total", "_created", "_info" };
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+        size_t m = strlen(reserved[i]);
+        if (n > m && strcmp(name + n - m, reserved[i]) == 0)
+            name[n - m] = '\0';
+    }
+    return name[0] != '\0' && strcmp(name, "info") != 0;
+}
+
+/* The key for # HELP, one for every index: "quic.stream_bytes.N". */
+static int help_key(const char *key, char *buf, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = key; *p && n + 2 < len;) {
+        size_t part = strcspn(p, ".");
+        size_t digits = strspn(p, "0123456789");
+        if (digits == part && part > 0) {
+            buf[n++] = 'N';
+        } else {
+            if (n + part + 2 >= len)
+                return 0;
+            memcpy(buf + n, p, part);
+            n += part;
+        }
+        p += part;
+        if (*p == '.')
+            buf[n++] = *p++;
+    }
+    buf[n] = '\0';
+    return n > 0;
+}
+
+static void fact_series(struct om *o, const struct om_stream *st)
+{
+    const struct factlist *f = &st->facts;
+    struct om_label *extra = f->n > 0 ? calloc(f->n, sizeof *extra) : NULL;
+    char (*names)[128] = f->n > 0 ? calloc(f->n, sizeof *names) : NULL;
+    char (*values)[256] = f->n > 0 ? calloc(f->n, sizeof *values) : NULL;
+    if (f->n > 0 && (extra == NULL || names == NULL || values == NULL)) {
+        oom(o);
+        goto done;
+    }
+    char id[16];
+    snprintf(id, sizeof id, "%d", st->socket);
+    struct om_labels l = test_labels(o);
+    l.direction = direction(stream_uploads(o, st->sending));
+    l.stream = id;
+    size_t n_extra = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const struct weir_fact *fact = &f->v[i];
+        if (fact->value.type == WEIR_VALUE_BOOL || fact->value.type == WEIR_VALUE_STRING) {
+            if (label_name(fact->key, names[n_extra], sizeof names[0]) == NULL)
+                continue;
+            factfmt_value(&fact->value, values[n_extra], sizeof values[0]);
+            extra[n_extra].name = names[n_extra];
+            extra[n_extra].value = values[n_extra];
+            n_extra++;
+            continue;
+        }
+        struct factfmt_metric m;
+        char key[128];
+        if (factfmt_metric(fact->key, &m) != 0 || !metric_name(m.name) || !help_key(fact->key, key, sizeof key))
+            continue;
+        struct om_labels ml = l;
+        ml.index = m.index;
+        double v = factfmt_metric_value(&fact->value, &m);
+        if (isnan(v))
+            continue;
+        if (om_add_fact(&o->set, m.name, m.unit, key, &ml, test_no(o), v) != 0)
+            oom(o);
+    }
+    if (n_extra > 0) {
+        l.extra = extra;
+        l.n_extra = n_extra;
+        add(o, OM_STREAM_INFO, &l, 1);
+    }
+done:
+    free(extra);
+    free(names);
+    free(values);
+}
+
 static int om_test_end(void *ctx, const struct weir_report_end *e)
 {
     struct om *o = ctx;
@@ -372,6 +546,8 @@ static int om_test_end(void *ctx, const struct weir_report_end *e)
     }
     if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
         working_series(o, e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL);
+    for (size_t i = 0; i < o->n_streams; i++)
+        fact_series(o, &o->streams[i]);
     return WEIR_OK;
 }
 
@@ -394,6 +570,7 @@ static int om_test_finish(void *ctx, const char *error)
     o->transport = NULL;
     o->have_time = 0;
     o->reverse = 0;
+    forget_streams(o);
     /* An ordinary run's file or output holds the latest test only. */
     if (o->comparison == 0)
         om_clear(&o->set);

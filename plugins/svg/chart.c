@@ -7,13 +7,15 @@
 #include <strings.h>
 
 #include "bars.h"
+#include "factband.h"
 #include "latchart.h"
 #include "plot.h"
 #include "units.h"
 
 /* Layout of the 960 x 540 picture: title lines on top, the plot on the
  * left, legend (and a comparison's bar chart) on the right, the caption
- * at the bottom. The plot reaches down to the caption's lines, however
+ * at the bottom; under it, as much taller as it needs, the streams'
+ * transport facts (factband.h). The plot reaches down to the caption's lines, however
  * many there are, so the picture has no empty band. Character limits
  * keep text inside its box at the font sizes used (an average sans-serif
  * character is ~0.55 em wide). */
@@ -44,13 +46,13 @@
 
 /* ---- title and caption ---- */
 
-static void begin(struct svgbuf *b, const char *title, const char *subtitle)
+static void begin(struct svgbuf *b, const char *title, const char *subtitle, int height)
 {
     const char *h1 = title != NULL && *title != '\0' ? title : "weir throughput";
     sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     sb_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                  "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
-              WIDTH, HEIGHT, WIDTH, HEIGHT);
+              WIDTH, height, WIDTH, height);
     sb_puts(b, "<title>");
     sb_escaped(b, h1, 0);
     sb_puts(b, " - ");
@@ -67,8 +69,10 @@ static void begin(struct svgbuf *b, const char *title, const char *subtitle)
     sb_puts(b, "</text>\n");
 }
 
-static void end(struct svgbuf *b)
+/* The facts table under the chart, and the document's end. */
+static void end(struct svgbuf *b, const struct factband *fb)
 {
+    factband_draw(b, fb, HEIGHT, WIDTH);
     sb_puts(b, "</svg>\n");
 }
 
@@ -261,16 +265,22 @@ void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title,
     direction_text(dir, sizeof dir, t);
     amount_text(amount, sizeof amount, t, "");
     snprintf(subtitle, sizeof subtitle, "%s, %s, %s", what, dir, amount);
+    struct factband fb;
+    factband_init(&fb);
+    factband_add(&fb, t, 0);
+    factband_done(&fb);
+    int height = HEIGHT + factband_height(&fb);
     if (t->latency) {
         /* Probes' throughput says nothing: their delays are the chart. */
         snprintf(subtitle, sizeof subtitle, "%s latency, client to %s port %u, %s", what,
                  t->host != NULL ? t->host : "?", (unsigned)t->port, amount);
-        begin(b, title != NULL && *title != '\0' ? title : "weir latency", subtitle);
+        begin(b, title != NULL && *title != '\0' ? title : "weir latency", subtitle, height);
         latchart_draw(b, t);
-        end(b);
+        end(b, &fb);
+        factband_free(&fb);
         return;
     }
-    begin(b, title, subtitle);
+    begin(b, title, subtitle, height);
 
     struct caption c = { .n = 0 };
     if (t->have_end && t->bidir) {
@@ -293,7 +303,9 @@ void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title,
      * sums' are solid, and dashed for the direction back (--bidir). */
     size_t n_streams = t->stream_bps != NULL ? t->n_streams : 0;
     struct plot_line *lines = calloc(n_streams + 2, sizeof *lines);
-    if (lines == NULL) {
+    if (lines == NULL || fb.failed) {
+        free(lines);
+        factband_free(&fb);
         b->failed = 1;
         return;
     }
@@ -341,7 +353,8 @@ void chart_single(struct svgbuf *b, const struct svg_test *t, const char *title,
                      LEGEND_CHARS, "streams");
     free(lines);
     caption_draw(b, &cl);
-    end(b);
+    end(b, &fb);
+    factband_free(&fb);
 }
 
 /* ---- a comparison run ---- */
@@ -388,13 +401,19 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
 {
     char subtitle[800];
     comparison_subtitle(subtitle, sizeof subtitle, tests, n, c);
-    begin(b, title, subtitle);
+    struct factband fb;
+    factband_init(&fb);
+    for (size_t i = 0; i < n; i++)
+        factband_add(&fb, tests[i], 1);
+    factband_done(&fb);
+    begin(b, title, subtitle, HEIGHT + factband_height(&fb));
 
     struct plot_line *lines = calloc(2 * n + 1, sizeof *lines);
     const char **colours = calloc((c != NULL ? c->n_rows : 0) + 1, sizeof *colours);
-    if (lines == NULL || colours == NULL) {
+    if (lines == NULL || colours == NULL || fb.failed) {
         free(lines);
         free(colours);
+        factband_free(&fb);
         b->failed = 1;
         return;
     }
@@ -472,5 +491,6 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
     caption_draw(b, &cl);
     free(lines);
     free(colours);
-    end(b);
+    end(b, &fb);
+    factband_free(&fb);
 }

@@ -44,6 +44,8 @@ struct svg_test *svgtest_new(const struct weir_report_start *s, int client)
             for (size_t i = 0; i < s->n_streams; i++) {
                 t->streams[i].socket = s->streams[i].socket;
                 t->streams[i].sending = s->streams[i].sending;
+                /* A chart without the facts is still a chart. */
+                (void)factlist_put(&t->streams[i].facts, s->streams[i].facts, s->streams[i].n_facts);
             }
         }
     }
@@ -61,6 +63,10 @@ void svgtest_free(struct svg_test *t)
     free(t->transport);
     free(t->protocol);
     free(t->host);
+    for (size_t i = 0; t->streams != NULL && i < t->n_streams; i++) {
+        factlist_free(&t->streams[i].facts);
+        factlist_free(&t->streams[i].last);
+    }
     free(t->streams);
     free(t->t_end);
     free(t->omitted);
@@ -156,7 +162,13 @@ int svgtest_interval(struct svg_test *t, const struct weir_report_interval *iv)
     if (t->latency)
         latency_interval(t, i, iv);
     t->n_iv++;
-    return 0;
+    int rc = 0;
+    for (size_t k = 0; k < iv->n_streams; k++)
+        for (size_t j = 0; j < t->n_streams; j++)
+            if (t->streams[j].socket == iv->streams[k].socket &&
+                factlist_put(&t->streams[j].last, iv->streams[k].facts, iv->streams[k].n_facts) != 0)
+                rc = -1;
+    return rc;
 }
 
 int svgtest_forward(const struct svg_test *t, const struct svg_stream *st)

@@ -8,9 +8,13 @@
 #include <stdint.h>
 #include <weir/weir.h>
 
+#include "factlist.h"
+
 struct svg_stream {
     int socket;                 /* the id text output shows as "[  5]" */
     int sending;                /* this side sends on it */
+    struct factlist facts;      /* what the transport said at the start */
+    struct factlist last;       /* ... and at the latest interval */
 };
 
 /* One direction's end summary. */
@@ -74,7 +78,8 @@ struct svg_test {
  * side's role. */
 struct svg_test *svgtest_new(const struct weir_report_start *s, int client);
 void svgtest_free(struct svg_test *t);
-/* Returns 0, or -1 when out of memory (the interval is not kept). */
+/* Returns 0, or -1 when out of memory (the interval, or some of its
+ * streams' facts, not kept). */
 int svgtest_interval(struct svg_test *t, const struct weir_report_interval *iv);
 void svgtest_end(struct svg_test *t, const struct weir_report_end *e);
 void svgtest_set_error(struct svg_test *t, const char *error);

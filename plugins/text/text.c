@@ -14,7 +14,7 @@
 #include <weir/weir.h>
 
 #include "text_compare.h"
-#include "text_facts.h"
+#include "factfmt.h"
 #include "text_latency.h"
 #include "units.h"
 
@@ -180,7 +180,7 @@ static void print_stream_facts(struct text *t, const struct weir_report_start *s
 {
     for (size_t i = 0; i < s->n_streams; i++) {
         char line[512];
-        if (text_facts_line(s->streams[i].facts, s->streams[i].n_facts, line, sizeof line) > 0)
+        if (factfmt_line(s->streams[i].facts, s->streams[i].n_facts, line, sizeof line) > 0)
             out(t, "[%3d] %s\n", s->streams[i].socket, line);
     }
 }

@@ -198,6 +198,10 @@ sender_facts() {
         [ -s "$f" ] || { fail "${f##*/} missing or empty"; return 1; }
     done
     check_py sender-facts "$p.csv" "$p.prom" "$p.json"
+    check_py transport-facts "$p.csv" "$p.prom" "$p.json" "$t"
+    promtool_check "$p.prom"
+    openmetrics_parse "$p.prom"
+    expect_eq "svg: facts rows ($t)" "$(grep -c '<text class="facts-stream"' "$p.svg")" 2
     check_py csv "$p.csv" "$p.json" client "$t" upload
     check_py om "$p.prom" "$p.json" client "$t" upload
     svg_valid "$p.svg"
@@ -280,8 +284,8 @@ working_reporters() {
 }
 
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
-run_case "tcp's Retr, cwnd, rtt in csv and openmetrics as in JSON" facts_tcp
-run_case "quic's Retr, cwnd, rtt in csv and openmetrics as in JSON, svg names quic" facts_quic
+run_case "tcp's Retr, cwnd, rtt and stream facts in csv, openmetrics, svg as in JSON" facts_tcp
+run_case "quic's Retr, cwnd, rtt and stream facts (cubic, cipher, handshake, packets) in csv, openmetrics, svg as in JSON" facts_quic
 run_case "a failed test is said once whichever reporters run" failure_said
 run_case "weir -s / -c TCP -P 2, both sides" pair_tcp
 run_case "weir -s / -c TCP -P 2 -R, both sides" pair_tcp_reverse

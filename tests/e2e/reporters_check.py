@@ -9,6 +9,13 @@ hold, 1 otherwise.
                                              against its {tests, comparison})
   reporters_check.py sender-facts CSV PROM JSON   (an upload's sender
                                              figures: Retr, cwnd, rtt)
+  reporters_check.py transport-facts CSV PROM JSON TRANSPORT   (the
+                                     streams' facts: csv facts and
+                                     interval-facts rows, weir_stream_info
+                                     and weir_stream_* gauges against -J's
+                                     start.weir.streams[] and
+                                     intervals[].streams[].weir; quic's
+                                     plausible: cubic, cipher, handshake)
   reporters_check.py om-parse FILE   (OpenMetrics parser of
                                       prometheus_client; exit 77 without it)
   reporters_check.py latency CSV PROM JSON   (--latency: the csv probe rows
@@ -32,7 +39,7 @@ HEADER = ("time,test,role,peer,transport,direction,kind,stream,start,end,seconds
           "setup_seconds,error,latency_sent,latency_count,latency_lost,latency_missed,"
           "latency_min_us,latency_mean_us,latency_p50_us,latency_p90_us,latency_p99_us,"
           "latency_p99_9_us,latency_max_us,latency_stddev_us,latency_increase_p50_us,"
-          "latency_increase_mean_us,responsiveness_rpm,load_streams").split(",")
+          "latency_increase_mean_us,responsiveness_rpm,load_streams,fact_key,fact_value").split(",")
 
 problems = []
 
@@ -482,10 +489,131 @@ def check_sender_facts(csv_path, prom_path, doc):
            got, [float(doc["end"]["sum_sent"]["retransmits"])])
 
 
+def flatten(obj, prefix=""):
+    """A facts object of -J as (dotted key, value) pairs, in order."""
+    out = []
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            out += flatten(v, prefix + k + ".")
+        else:
+            out.append((prefix + k, v))
+    return out
+
+
+def same_fact(got, want):
+    """csv's text of a fact against -J's value."""
+    if isinstance(want, bool):
+        return got == ("yes" if want else "no")
+    if isinstance(want, (int, float)):
+        try:
+            return abs(float(got) - want) <= 1e-9 * max(1.0, abs(want))
+        except ValueError:
+            return False
+    return got == want
+
+
+OLDER_UNITS = {"cwnd": ("cwnd_bytes", 1), "max_udp_payload": ("max_udp_payload_bytes", 1),
+               "notsent_lowat": ("notsent_lowat_bytes", 1), "bytes_in_flight": ("in_flight_bytes", 1),
+               "max_pacing_rate": ("max_pacing_rate_bytes_per_second", 8)}
+SUFFIX_UNITS = {"_ms": ("_seconds", 1e3), "_us": ("_seconds", 1e6), "_ns": ("_seconds", 1e9),
+                "_bytes": ("_bytes", 1)}
+
+
+def metric_of(key):
+    """weir(1)'s rule: a numeric fact's series name, divisor and index."""
+    parts = key.split(".")
+    index = ".".join(p for p in parts if p.isdigit())
+    named = [p for p in parts if not p.isdigit()]
+    last = named[-1]
+    divisor = 1
+    if last in OLDER_UNITS:
+        last, divisor = OLDER_UNITS[last]
+    else:
+        for suffix, (base, d) in SUFFIX_UNITS.items():
+            if last.endswith(suffix):
+                last, divisor = last[: -len(suffix)] + base, d
+                break
+    name = "_".join(named[:-1] + [last])
+    for reserved in ("_count", "_sum", "_bucket", "_total", "_created", "_info"):
+        if name.endswith(reserved):
+            name = name[: -len(reserved)]
+    return "weir_stream_" + name, divisor, index
+
+
+def check_transport_facts(csv_path, prom_path, doc, transport):
+    rows = read_csv(csv_path)
+    socks = [str(c["socket"]) for c in doc["start"]["connected"]]
+    described = doc["start"].get("weir", {}).get("streams", [])
+    if not described:
+        problems.append("JSON: no start.weir.streams to compare with")
+        return
+    start = {}
+    for sock, st in zip(socks, described):
+        start[sock] = [(k, v) for k, v in flatten(st) if k != "id"]
+    # -J nests dotted keys into objects: the same facts, in another order.
+    got = sorted((r["stream"], r["fact_key"]) for r in rows if r["kind"] == "facts")
+    want = sorted((sock, k) for sock in socks for k, _ in start.get(sock, []))
+    expect("csv facts rows (stream, fact_key) vs JSON start.weir.streams[]", got, want)
+    for r in rows:
+        if r["kind"] == "facts":
+            v = dict(start.get(r["stream"], [])).get(r["fact_key"])
+            if not same_fact(r["fact_value"], v):
+                problems.append(f"csv facts {r['stream']} {r['fact_key']}: {r['fact_value']!r}, JSON {v!r}")
+    got = sorted((r["stream"], r["end"], r["fact_key"]) for r in rows if r["kind"] == "interval-facts")
+    want = sorted((str(s["socket"]), f"{s['end']:.6f}", k)
+                  for iv in doc["intervals"] for s in iv["streams"] for k, _ in flatten(s.get("weir", {})))
+    expect("csv interval-facts rows (stream, end, fact_key) vs JSON intervals[].streams[].weir", got, want)
+    values = {(str(s["socket"]), f"{s['end']:.6f}", k): v
+              for iv in doc["intervals"] for s in iv["streams"] for k, v in flatten(s.get("weir", {}))}
+    for r in rows:
+        if r["kind"] == "interval-facts":
+            v = values.get((r["stream"], r["end"], r["fact_key"]))
+            if not same_fact(r["fact_value"], v):
+                problems.append(f"csv interval-facts {r['stream']} {r['end']} {r['fact_key']}: "
+                                f"{r['fact_value']!r}, JSON {v!r}")
+    # openmetrics: the start facts, the last interval's over them.
+    series = parse_om(prom_path)
+    last = {str(s["socket"]): flatten(s.get("weir", {})) for s in doc["intervals"][-1]["streams"]} \
+        if doc["intervals"] else {}
+    for sock in socks:
+        facts = dict(start.get(sock, []))
+        facts.update(dict(last.get(sock, [])))
+        info = [l for n, l, v in series if n == "weir_stream_info" and l.get("stream") == sock]
+        texts = {k.replace(".", "_"): ("yes" if v else "no") if isinstance(v, bool) else v
+                 for k, v in facts.items() if isinstance(v, (bool, str))}
+        if texts:
+            expect(f"weir_stream_info series of stream {sock}", len(info), 1)
+            for k, v in texts.items():
+                if info and info[0].get(k) != v:
+                    problems.append(f"weir_stream_info stream {sock}: {k}={info[0].get(k)!r}, JSON {v!r}")
+        for k, v in facts.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            name, divisor, index = metric_of(k)
+            got = [val for n, l, val in series
+                   if n == name and l.get("stream") == sock and l.get("index", "") == index]
+            if len(got) != 1 or abs(got[0] - v / divisor) > 1e-9 * max(1.0, abs(v / divisor)):
+                problems.append(f"{name} stream {sock}: {got}, JSON {k} {v} / {divisor}")
+        if transport == "quic":
+            if facts.get("quic.congestion") != "cubic":
+                problems.append(f"quic stream {sock}: congestion {facts.get('quic.congestion')!r}, not cubic")
+            if not facts.get("tls.cipher"):
+                problems.append(f"quic stream {sock}: no cipher")
+            hs = [v for n, l, v in series if n == "weir_stream_quic_handshake_seconds" and l.get("stream") == sock]
+            if not hs or not 0 < hs[0] < 10:
+                problems.append(f"quic stream {sock}: handshake seconds {hs}")
+            sent = [v for n, l, v in series if n == "weir_stream_quic_packets_sent" and l.get("stream") == sock]
+            if not sent or sent[0] <= 0:
+                problems.append(f"quic stream {sock}: packets sent {sent}")
+
+
 def main():
     mode = sys.argv[1]
     if mode == "om-parse":
         om_parse(sys.argv[2])
+    elif mode == "transport-facts":
+        with open(sys.argv[4]) as f:
+            check_transport_facts(sys.argv[2], sys.argv[3], json.load(f), sys.argv[5])
     elif mode == "sender-facts":
         with open(sys.argv[4]) as f:
             check_sender_facts(sys.argv[2], sys.argv[3], json.load(f))

@@ -18,8 +18,11 @@
 # and a comparison run (--transport tcp,udp) against its {tests, comparison}
 # document: one summed line per transport, bars from the comparison rows.
 # Then every chart must parse (xmllint --noout, Debian libxml2-utils) and
-# render (rsvg-convert, Debian librsvg2-bin) to a 960x540 PNG; those two
-# cases SKIP without their tool. Never asserts speed.
+# render (rsvg-convert, Debian librsvg2-bin) to a 960 pixels wide PNG, 540
+# high plus the transport facts table under the chart (a row per stream
+# -J's start.weir.streams describes, checked against it; quic's controller,
+# cipher, handshake time and packet counts); those two cases SKIP without
+# their tool. Never asserts speed.
 . "$(dirname "$0")/lib.sh"
 
 require_tools
@@ -126,6 +129,30 @@ check_chart() {
     local title
     title=$(jq -r '.title // empty' "$doc")
     [ -n "$title" ] || expect_eq "$role chart: title" "$(svg_texts "$svg" title)" "weir throughput"
+    check_facts "$role chart" "$svg" "$doc"
+}
+
+# check_facts WHAT SVG JSON: the facts table under the chart has a row
+# (its label) for each stream the document's start.weir.streams describes
+# (8 at most), in the order of start.connected, and the first stream's
+# first fact ("key value", -V's way) starts its text.
+check_facts() {
+    local want got first
+    want=$(jq -r '
+        def sockname: tostring | "[" + (if length < 3 then ("   " + .)[-3:] else . end) + "]";
+        [.start.connected[].socket] as $sock
+        | [.start.weir.streams // [] | to_entries[] | select(.value | length > 1) | $sock[.key] | sockname]
+        | .[:8][]' "$3")
+    # Labels are "[  5]", with --bidir "[  5] sending": the sockets count.
+    got=$(svg_texts "$2" facts-stream | grep -o '^\[ *[0-9]*\]')
+    expect_eq "$1: facts rows" "$(echo $got)" "$(echo $want)"
+    [ -n "$want" ] || return 0
+    first=$(jq -r '.start.weir.streams[0] | to_entries[0] | select(.value | type != "object")
+                   | "\(.key) \(if .value == true then "yes" elif .value == false then "no" else .value end)"' "$3")
+    [ -z "$first" ] || case $(svg_texts "$2" facts-start | head -n 1) in
+        "$first"*) ;;
+        *) fail "$1: first facts line '$(svg_texts "$2" facts-start | head -n 1)' does not start with '$first'" ;;
+    esac
 }
 
 # subtitle_has SVG TEXT
@@ -272,6 +299,23 @@ comparison_case() {
     caption_has "$svg" "; udp: sender "
 }
 
+# quic's facts under its chart: the controller, the cipher, a handshake
+# time above 0, and packets sent by the last interval.
+quic_case() {
+    local svg=$CASE_DIR/chart.svg doc=$CASE_DIR/doc.json text
+    run_bounded "$CASE_DIR/stdout" "$CASE_DIR/stderr" "$WEIR" --loopback --transport quic -P 2 -t 2 \
+        --reporter "svg:$svg" --reporter "json:$doc"
+    expect_eq "exit status" "$RUN_RC" 0
+    check_chart "$svg" "$doc" client || return
+    expect_eq "facts rows" "$(svg_texts "$svg" facts-stream | wc -l)" 2
+    text=$(svg_texts "$svg" facts-start | tr '\n' ' ')
+    case $text in *"congestion cubic"*) ;; *) fail "no 'congestion cubic' in '$text'" ;; esac
+    case $text in *"cipher TLS_"*) ;; *) fail "no cipher in '$text'" ;; esac
+    echo "$text" | grep -Eq 'handshake_ms (0\.0*[1-9]|[1-9])' || fail "no handshake time above 0 in '$text'"
+    text=$(svg_texts "$svg" facts-last | tr '\n' ' ')
+    echo "$text" | grep -Eq 'packets_sent [1-9]' || fail "no packets sent in '$text'"
+}
+
 # Without a path the chart is the output.
 stdout_case() {
     local svg=$CASE_DIR/stdout.svg
@@ -335,7 +379,14 @@ rsvg_case() {
             continue
         fi
         [ "$(stat -c %s "$png")" -gt 1000 ] || fail "$png: only $(stat -c %s "$png") bytes"
-        expect_eq "$f: PNG size" "$(png_size "$png")" 960x540
+        # 960x540, taller by the facts table under the chart.
+        local w h
+        w=$(grep -o '^<svg [^>]*' "$f" | sed -n 's/.* width="\([0-9]*\)".*/\1/p')
+        h=$(grep -o '^<svg [^>]*' "$f" | sed -n 's/.* height="\([0-9]*\)".*/\1/p')
+        expect_eq "$f: width" "$w" 960
+        [ "${h:-0}" -ge 540 ] || fail "$f: height '$h' under 540"
+        grep -q 'class="facts"' "$f" || expect_eq "$f: height without facts" "$h" 540
+        expect_eq "$f: PNG size" "$(png_size "$png")" "${w}x$h"
     done
 }
 
@@ -348,5 +399,10 @@ run_case "--loopback --transport tcp,udp: comparison chart" comparison_case
 run_case "--reporter svg (no path): the chart on stdout" stdout_case
 run_case "svg:PATH that cannot be written: one line, text goes on, exit 1" bad_path_case
 run_case "every chart parses (xmllint --noout)" xmllint_case
-run_case "every chart renders (rsvg-convert): 960x540 PNG" rsvg_case
+if have_plugin quic; then
+    run_case "--loopback --transport quic -P 2: the facts table" quic_case
+else
+    skip_check "--transport quic: the facts table" "the quic plugin was not built"
+fi
+run_case "every chart renders (rsvg-convert): 960 wide, 540 and the facts high" rsvg_case
 finish

@@ -724,6 +724,117 @@ static void test_working_chart(void)
     reporter_close(&r);
 }
 
+
+/* ---- the transport's facts under the chart ---- */
+
+static const struct weir_fact svg_start_facts[] = {
+    { "gso", { .type = WEIR_VALUE_BOOL, .v.b = 1 } },
+    { "tls.cipher", { .type = WEIR_VALUE_STRING, .v.s = "a<b&c" } },
+    { "quic.congestion", { .type = WEIR_VALUE_STRING, .v.s = "cubic" } },
+    { "quic.handshake_ms", { .type = WEIR_VALUE_DOUBLE, .v.d = 4.25 } },
+};
+
+/* n streams (sockets 5, 6, ...), the first `described` with facts at the
+ * start and at each of 2 intervals (cwnd 1000, then 2000). */
+static void facts_test(struct reporter_run *r, size_t n, size_t described, size_t more)
+{
+    struct weir_report_stream st[16];
+    struct weir_fact extra[4 + 64];
+    char keys[64][8];
+    memcpy(extra, svg_start_facts, sizeof svg_start_facts);
+    for (size_t i = 0; i < more && i < 64; i++) {
+        snprintf(keys[i], sizeof keys[i], "f%zu", i);
+        extra[4 + i] = (struct weir_fact){ keys[i], { .type = WEIR_VALUE_STRING, .v.s = "xxxxxxxxxx" } };
+    }
+    for (size_t i = 0; i < n; i++) {
+        st[i] = (struct weir_report_stream){ .id = (int)i + 1, .socket = 5 + (int)i, .sending = 1 };
+        if (i < described) {
+            st[i].facts = extra;
+            st[i].n_facts = 4 + more;
+        }
+    }
+    struct weir_report_start s = {
+        .struct_size = sizeof s, .role = WEIR_ROLE_CLIENT, .host = "h", .port = 5201,
+        .protocol = "UDP", .reliable = 1, .num_streams = (int)n, .duration = 2, .interval = 1,
+        .n_streams = n, .streams = st, .transport = "quic", .streams_described = 1,
+    };
+    CU_ASSERT_EQUAL(r->ops->test_start(r->ctx, &s), WEIR_OK);
+    for (int k = 0; k < 2; k++) {
+        struct weir_fact f[2] = {
+            { "quic.cwnd", { .type = WEIR_VALUE_UINT, .v.u = 1000u * (unsigned)(k + 1) } },
+            { "quic.packets_lost", { .type = WEIR_VALUE_UINT, .v.u = 7 } },
+        };
+        struct weir_report_sample smp[16];
+        for (size_t i = 0; i < n; i++) {
+            smp[i] = (struct weir_report_sample){ .socket = 5 + (int)i, .sender = 1, .start = k, .end = k + 1,
+                                                  .seconds = 1, .bytes = 1000, .bits_per_second = 8000 };
+            if (i < described) {
+                smp[i].facts = f;
+                smp[i].n_facts = 2;
+            }
+        }
+        struct weir_report_interval iv = {
+            .struct_size = sizeof iv, .n_streams = n, .streams = smp, .sum = smp[0],
+        };
+        CU_ASSERT_EQUAL(r->ops->interval(r->ctx, &iv), WEIR_OK);
+    }
+    end_test(r, 8000, 2);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
+}
+
+static int svg_height(const char *doc)
+{
+    const char *p = doc ? strstr(doc, "<svg ") : NULL;
+    p = p ? strstr(p, " height=\"") : NULL;
+    return p ? atoi(p + 9) : -1;
+}
+
+static void test_facts_table(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    facts_test(&r, 2, 1, 0);
+    const char *doc = r.sink.out;
+    /* One row: the stream that said something, escaped, the latest
+     * interval's numbers. */
+    expect_texts(doc, "facts-stream", "[  5]");
+    expect_texts(doc, "facts-start", "gso yes; tls: cipher a&lt;b&amp;c; quic: congestion cubic, handshake_ms 4.25");
+    expect_texts(doc, "facts-last", "last interval: quic: cwnd 2000, packets_lost 7");
+    CU_ASSERT_EQUAL(count_of(doc, "<g class=\"facts\">"), 1);
+    /* Under the 540 pixels of the chart, inside the taller picture. */
+    int h = svg_height(doc);
+    CU_ASSERT(h > 540);
+    double y = attr_after(doc, "class=\"facts-last\"", "y");
+    CU_ASSERT(attr_after(doc, "class=\"facts-title\"", "y") > 540);
+    CU_ASSERT(y > 540 && y <= h - 4);
+    reporter_close(&r);
+
+    /* Without facts the picture is as it was. */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    facts_test(&r, 2, 0, 0);
+    CU_ASSERT_EQUAL(svg_height(r.sink.out), 540);
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "class=\"facts"), 0);
+    reporter_close(&r);
+
+    /* 10 streams: 8 rows, then the rest counted; a long line wrapped
+     * after a comma, at most 4 lines of a stream's start facts (the last
+     * cut with "..."). */
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
+    facts_test(&r, 10, 10, 40);
+    doc = r.sink.out;
+    CU_ASSERT_EQUAL(count_of(doc, "<text class=\"facts-stream\""), 8);
+    CU_ASSERT_EQUAL(count_of(doc, "<text class=\"facts-start\""), 8 * 4);
+    CU_ASSERT_EQUAL(count_of(doc, "<text class=\"facts-last\""), 8);
+    expect_texts(doc, "facts-more", "+2 more streams (all in -J&apos;s start.weir.streams)");
+    for (const char *p = strstr(doc, "<text class=\"facts-start\""); p; p = strstr(p + 1, "<text class=\"facts-start\"")) {
+        const char *b = strchr(p, '>'), *e = strstr(p, "</text>");
+        CU_ASSERT((size_t)(e - b - 1) <= 138 + 3);
+        CU_ASSERT(e[-1] == ' ' || strncmp(e - 3, "...", 3) == 0);
+    }
+    CU_ASSERT_EQUAL(svg_height(doc), 540 + 22 + (8 * (4 + 1) + 1) * 14 + 8);
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
@@ -740,6 +851,7 @@ int main(void)
         { "failed tests", test_failures },
         { "--latency: round trips over time, load axis, CDF", test_latency_chart },
         { "--load: the idle phase marked, idle and loaded CDFs, RPM", test_working_chart },
+        { "the streams' transport facts in a table under the chart", test_facts_table },
         CU_TEST_INFO_NULL,
     };
     return run_suite("svg reporter", suite_init, tests);

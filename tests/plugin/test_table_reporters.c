@@ -172,23 +172,23 @@ static void sc_tcp_p2(struct reporter_run *r, const char *peer)
     "latency_sent,latency_count,latency_lost,latency_missed,latency_min_us,latency_mean_us," \
     "latency_p50_us,latency_p90_us,latency_p99_us,latency_p99_9_us,latency_max_us,"       \
     "latency_stddev_us,latency_increase_p50_us,latency_increase_mean_us,responsiveness_rpm,"  \
-    "load_streams\n"
+    "load_streams,fact_key,fact_value\n"
 #define T1 "1795980325,1,client,127.0.0.1,tcp,upload,"
 
 static const char want_csv_tcp_p2[] =
     CSV_HEADER
-    T1 "interval,5,0.000000,1.000000,1.000000,1000,8000,0,65536,59,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "interval,7,0.000000,1.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "interval-sum,,0.000000,1.000000,1.000000,4000,32000,0,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "interval,5,1.000000,2.000000,1.000000,1000,8000,1,65536,59,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "interval,7,1.000000,2.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "interval-sum,,1.000000,2.000000,1.000000,4000,32000,1,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "end-sender,5,0.000000,2.000000,2.000000,2000,8000,1,70000,58,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "end-receiver,5,0.000000,2.000000,2.000000,1900,7600,,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "end-sender,7,0.000000,2.000000,2.000000,6000,24000,0,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "end-receiver,7,0.000000,2.000000,2.000000,6000,24000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,\n"
-    T1 "end-sender-sum,,0.000000,2.000000,2.000000,8000,32000,1,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,,,,,\n"
-    T1 "end-receiver-sum,,0.000000,2.000000,2.000000,7900,31600,,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,,,,,\n";
+    T1 "interval,5,0.000000,1.000000,1.000000,1000,8000,0,65536,59,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval,7,0.000000,1.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval-sum,,0.000000,1.000000,1.000000,4000,32000,0,,,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval,5,1.000000,2.000000,1.000000,1000,8000,1,65536,59,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval,7,1.000000,2.000000,1.000000,3000,24000,0,131072,60,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "interval-sum,,1.000000,2.000000,1.000000,4000,32000,1,,,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender,5,0.000000,2.000000,2.000000,2000,8000,1,70000,58,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver,5,0.000000,2.000000,2.000000,1900,7600,,,,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender,7,0.000000,2.000000,2.000000,6000,24000,0,,,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver,7,0.000000,2.000000,2.000000,6000,24000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-sender-sum,,0.000000,2.000000,2.000000,8000,32000,1,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,,,,,,,\n"
+    T1 "end-receiver-sum,,0.000000,2.000000,2.000000,7900,31600,,,,,,,,0,97.50,36.25,,,,,,,,,,,,,,,,,,,,\n";
 
 static void test_csv_tcp(void)
 {
@@ -221,14 +221,14 @@ static void test_csv_udp_server(void)
     }
     static const char want[] =
         CSV_HEADER
-        "1795980325,1,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
-        "1795980325,1,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
-        "1795980325,1,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
-        "1795980325,1,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,\n"
-        "1795980325,2,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,,,,,\n";
+        "1795980325,1,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,1,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,interval,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,interval-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender,5,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,,,,,,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,server,::1,udp,download,end-sender-sum,,0.000000,0.500000,0.500000,65536,1048576,,,,0.000,0,2,0.0000,0,97.50,,,,,,,,,,,,,,,,,,,,,\n";
     expect_out(&r, want);
     reporter_close(&r);
 }
@@ -246,8 +246,8 @@ static void test_csv_quoting(void)
     static const char want[] =
         CSV_HEADER
         "1795980325,1,client,\"host,with\"\"comma\",,,error,,,,,,,,,,,,,,,,,,"
-        "\"unable to connect: \"\"no\"\", said\r\nthe peer\",,,,,,,,,,,,,,,,\n"
-        "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x,,,,,,,,,,,,,,,,\n";
+        "\"unable to connect: \"\"no\"\", said\r\nthe peer\",,,,,,,,,,,,,,,,,,\n"
+        "1795980325,2,client,plain-host,,,error,,,,,,,,,,,,,,,,,,x,,,,,,,,,,,,,,,,,,\n";
     expect_out(&r, want);
     reporter_close(&r);
 
@@ -367,14 +367,14 @@ static void test_csv_comparison(void)
     comparison(&r, 1);
     static const char want[] =
         "1795980325,1,client,h,tcp,upload,comparison,,0.000000,2.000000,2.000000,7900,31600,3,,,,,,,,50.00,25.00,"
-        "0.000250,,,,,,,,,,,,,,,,,\n"
+        "0.000250,,,,,,,,,,,,,,,,,,,\n"
         "1795980325,2,client,h,udp,upload,comparison,,,,,,,,,,,,,,,,,,"
-        "\"unable to connect, \"\"udp\"\"\",,,,,,,,,,,,,,,,\n";
+        "\"unable to connect, \"\"udp\"\"\",,,,,,,,,,,,,,,,,,\n";
     expect_out(&r, want);
     mock_sink_reset(&r.sink);
     comparison(&r, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), "udp,upload,comparison,,0.000000,2.000000,2.000000,3000,12000,,,,0.500,1,4,25.0000,,"
-                                                 "10.00,,0.001000,,,,,,,,,,,,,,,,,\n"));
+                                                 "10.00,,0.001000,,,,,,,,,,,,,,,,,,,\n"));
     reporter_close(&r);
 }
 
@@ -448,12 +448,12 @@ static void test_csv_latency(void)
 #define L1 "1795980325,1,client,srv,udp,"
 #define IV ",0.000000,1.000000,1.000000,,,,,,,,,,0,,,,,"
     static const char want[] =
-        L1 "round-trip,latency,5" IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,\n"
-        L1 "upload,latency,5" IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250,,,,\n"
-        L1 "download,latency,5" IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250,,,,\n"
-        L1 "round-trip,latency-sum," IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,\n"
-        L1 "upload,latency-sum," IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250,,,,\n"
-        L1 "download,latency-sum," IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250,,,,\n";
+        L1 "round-trip,latency,5" IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,,,\n"
+        L1 "upload,latency,5" IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250,,,,,,\n"
+        L1 "download,latency,5" IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250,,,,,,\n"
+        L1 "round-trip,latency-sum," IV "100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,,,\n"
+        L1 "upload,latency-sum," IV ",99,,,5.000,7.500,7.000,9.000,15.000,25.500,26.000,1.250,,,,,,\n"
+        L1 "download,latency-sum," IV ",99,,,3.750,6.250,5.750,7.750,13.750,24.250,24.750,1.250,,,,,,\n";
     CU_ASSERT_NSTRING_EQUAL(o + 1, want, strlen(want));
     const char *e = strstr(reporter_out(&r), "\n1795980325,1,client,srv,udp,round-trip,end-latency,");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
@@ -479,7 +479,7 @@ static void test_csv_latency(void)
     };
     CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",round-trip,latency,5,0.000000,1.000000,1.000000,,,,,,,,,,0,,,,,"
-                                                    "3,0,3,0,,,,,,,,,,,,\n"));
+                                                    "3,0,3,0,,,,,,,,,,,,,,\n"));
     reporter_close(&r);
     /* From a 2.0 weir: the snapshot ends before the latency fields. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
@@ -518,11 +518,11 @@ static void test_csv_working(void)
 #define L1 "1795980325,1,client,srv,udp,"
     static const char want[] =
         L1 "round-trip,working-idle,,0.000000,0.250000,0.250000,,,,,,,,,,0,,,,,,48,,,"
-           "10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,2\n"
+           "10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,2,,\n"
         L1 "round-trip,working-loaded,,0.250000,1.000000,0.750000,,,,,,,,,,0,,,,,,197,,,"
-           "110.000,112.500,112.000,114.000,120.000,130.500,131.000,1.250,100.000,100.000,606,2\n"
-        L1 "upload,working-load,,0.250000,1.000000,0.750000,,96500000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,2\n"
-        L1 "download,working-load,,0.250000,1.000000,0.750000,,1500000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,2\n";
+           "110.000,112.500,112.000,114.000,120.000,130.500,131.000,1.250,100.000,100.000,606,2,,\n"
+        L1 "upload,working-load,,0.250000,1.000000,0.750000,,96500000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,2,,\n"
+        L1 "download,working-load,,0.250000,1.000000,0.750000,,1500000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,2,,\n";
 #undef L1
     if (strcmp(o + 1, want) != 0)
         fprintf(stderr, "\n--- got\n%s", o + 1);
@@ -535,8 +535,8 @@ static void test_csv_working(void)
     w.load_direction = "up";
     sc_latency(&r, 0, &w);
     CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",round-trip,working-idle,,0.000000,0.250000,0.250000,,,,,,,,,,0,"
-                                                    ",,,,,0,,,,,,,,,,,,,,2\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",131.000,1.250,,,606,2\n"));
+                                                    ",,,,,0,,,,,,,,,,,,,,2,,\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(reporter_out(&r), ",131.000,1.250,,,606,2,,\n"));
     CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",working-load,"), 1);
     CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",upload,working-load,"), 1);
     reporter_close(&r);
@@ -559,7 +559,93 @@ static void test_csv_latency_comparison(void)
     struct weir_report_comparison c = { .struct_size = sizeof c, .n_rows = 1, .rows = &row, .latency = &lat };
     CU_ASSERT_EQUAL(r.ops->comparison(r.ctx, &c), WEIR_OK);
     expect_out(&r, "1795980325,1,client,h,tcp,upload,comparison,,0.000000,1.000000,1.000000,6400,51200,,,,,,,,,10.00,,"
-                   "0.001000,,100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,\n");
+                   "0.001000,,100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,,,\n");
+    reporter_close(&r);
+}
+
+/* ---- transport facts (csv and openmetrics) ---- */
+
+static const struct weir_fact start_facts[] = {
+    { "gso", { .type = WEIR_VALUE_BOOL, .v.b = 1 } },
+    { "tls.cipher", { .type = WEIR_VALUE_STRING, .v.s = "TLS_AES_128_GCM_SHA256" } },
+    { "quic.congestion", { .type = WEIR_VALUE_STRING, .v.s = "cu\"bic,2" } },
+    { "quic.handshake_ms", { .type = WEIR_VALUE_DOUBLE, .v.d = 4.25 } },
+    { "quic.min_rtt_ms", { .type = WEIR_VALUE_DOUBLE, .v.d = 3.5 } },
+    { "stream", { .type = WEIR_VALUE_STRING, .v.s = "not a label" } },
+    { "max_pacing_rate", { .type = WEIR_VALUE_UINT, .v.u = 8000 } },
+};
+
+/* What a transport's describe_interval says at interval i (0, 1). */
+static void interval_facts(struct weir_fact *f, int i)
+{
+    f[0] = (struct weir_fact){ "quic.packets_lost", { .type = WEIR_VALUE_UINT, .v.u = 3u + (unsigned)i } };
+    f[1] = (struct weir_fact){ "quic.cwnd", { .type = WEIR_VALUE_UINT, .v.u = 12000u * (unsigned)(i + 1) } };
+    f[2] = (struct weir_fact){ "quic.min_rtt_ms", { .type = WEIR_VALUE_DOUBLE, .v.d = 0.085427 } };
+    f[3] = (struct weir_fact){ "quic.pto_count", { .type = WEIR_VALUE_INT, .v.i = -1 } };
+    f[4] = (struct weir_fact){ "quic.stream_bytes.4", { .type = WEIR_VALUE_UINT, .v.u = 500u * (unsigned)(i + 1) } };
+}
+
+/* A client's quic test, -P 2 -t 2 -i 1: stream 1 described at the start
+ * and at each interval, stream 3 not at all. */
+static void sc_facts(struct reporter_run *r)
+{
+    connected(r, "srv");
+    struct weir_report_stream st[] = { stream(1, 1), stream(3, 1) };
+    st[0].facts = start_facts;
+    st[0].n_facts = sizeof start_facts / sizeof start_facts[0];
+    start(r, "quic", st, 2, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        struct weir_fact f[5];
+        interval_facts(f, i);
+        struct weir_report_sample s[] = {
+            of_stream(1, tcp(1, i, i + 1, 1000)), of_stream(3, tcp(1, i, i + 1, 3000)),
+        };
+        s[0].facts = f;
+        s[0].n_facts = 5;
+        reporter_interval(r, s, 2, tcp(1, i, i + 1, 4000));
+    }
+    struct weir_report_sample s1 = tcp(1, 0, 2, 2000), s3 = tcp(1, 0, 2, 6000);
+    struct weir_report_end_stream es[] = { end_stream(1, 1, &s1, &s1), end_stream(3, 1, &s3, &s3) };
+    end(r, es, 2, tcp(1, 0, 2, 8000), tcp(1, 0, 2, 8000), 1);
+    CU_ASSERT_EQUAL(r->ops->test_finish(r->ctx, NULL), WEIR_OK);
+}
+
+#define F1 "1795980325,1,client,srv,quic,upload,"
+#define NONE ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"    /* start .. load_streams empty */
+#define IV1 "0.000000,1.000000,1.000000,,,,,,,,,,0,,,,,,,,,,,,,,,,,,,,,"
+
+static void test_csv_facts(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_facts(&r);
+    const char *o = reporter_out(&r);
+    /* The start facts first, in the transport's order, one a row. */
+    const char *want_start =
+        CSV_HEADER
+        F1 "facts,5" NONE "gso,yes\n"
+        F1 "facts,5" NONE "tls.cipher,TLS_AES_128_GCM_SHA256\n"
+        F1 "facts,5" NONE "quic.congestion,\"cu\"\"bic,2\"\n"
+        F1 "facts,5" NONE "quic.handshake_ms,4.25\n"
+        F1 "facts,5" NONE "quic.min_rtt_ms,3.5\n"
+        F1 "facts,5" NONE "stream,not a label\n"
+        F1 "facts,5" NONE "max_pacing_rate,8000\n"
+        F1 "interval,5,";
+    CU_ASSERT_NSTRING_EQUAL(o, want_start, strlen(want_start));
+    /* An interval's facts after its rows, with its span. */
+    const char *want_iv =
+        F1 "interval-sum,,0.000000,1.000000,1.000000,4000,32000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,,,\n"
+        F1 "interval-facts,5," IV1 "quic.packets_lost,3\n"
+        F1 "interval-facts,5," IV1 "quic.cwnd,12000\n"
+        F1 "interval-facts,5," IV1 "quic.min_rtt_ms,0.085427\n"
+        F1 "interval-facts,5," IV1 "quic.pto_count,-1\n"
+        F1 "interval-facts,5," IV1 "quic.stream_bytes.4,500\n"
+        F1 "interval,5,1.000000,";
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, want_iv));
+    CU_ASSERT_EQUAL(count_of(o, ",facts,"), 7);
+    CU_ASSERT_EQUAL(count_of(o, ",interval-facts,5,"), 10);
+    CU_ASSERT_EQUAL(count_of(o, ",interval-facts,7,"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "quic.stream_bytes.4,1000\n"));
     reporter_close(&r);
 }
 
@@ -944,6 +1030,47 @@ static void test_om_working(void)
     reporter_close(&r);
 }
 
+
+#define OML "transport=\"quic\",peer=\"srv\",direction=\"upload\",stream=\"5\""
+
+static void test_om_facts(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, om_plugin, WEIR_ROLE_CLIENT, NULL, 0), WEIR_OK);
+    sc_facts(&r);
+    const char *o = reporter_out(&r);
+    check_grouped(o);
+    /* Text and yes/no facts as labels of one info series; a fact named as
+     * a label of the series' own is left out. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "# TYPE weir_stream_info gauge\n"
+                                     "weir_stream_info{" OML ",gso=\"yes\","
+                                     "tls_cipher=\"TLS_AES_128_GCM_SHA256\","
+                                     "quic_congestion=\"cu\\\"bic,2\"} 1\n"));
+    CU_ASSERT_EQUAL(count_of(o, "weir_stream_info{"), 1);
+    CU_ASSERT_EQUAL(count_of(o, "not a label"), 0);
+    /* Numbers in base units, the last interval's over the start's. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "# HELP weir_stream_quic_handshake_seconds Transport fact "
+                                     "quic.handshake_ms of a stream, in seconds.\n"
+                                     "# TYPE weir_stream_quic_handshake_seconds gauge\n"
+                                     "# UNIT weir_stream_quic_handshake_seconds seconds\n"
+                                     "weir_stream_quic_handshake_seconds{" OML "} 0.00425\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_stream_quic_min_rtt_seconds{" OML "} 8.5427e-05\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_stream_max_pacing_rate_bytes_per_second{" OML "} 1000\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "# UNIT weir_stream_quic_cwnd_bytes bytes\n"
+                                     "weir_stream_quic_cwnd_bytes{" OML "} 24000\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "# TYPE weir_stream_quic_packets_lost gauge\n"
+                                     "weir_stream_quic_packets_lost{" OML "} 4\n"));
+    /* A suffix the formats reserve is dropped; digit parts are a label. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_stream_quic_pto{" OML "} -1\n"));
+    CU_ASSERT_EQUAL(count_of(o, "pto_count{"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "# HELP weir_stream_quic_stream_bytes Transport fact "
+                                     "quic.stream_bytes.N of a stream, in bytes.\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "weir_stream_quic_stream_bytes{" OML ",index=\"4\"} 1000\n"));
+    /* Stream 7 said nothing. */
+    CU_ASSERT_EQUAL(count_of(o, "weir_stream_info{transport=\"quic\",peer=\"srv\",direction=\"upload\",stream=\"7\""), 0);
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo csv_tests[] = {
@@ -956,6 +1083,7 @@ int main(void)
         { "--latency rows", test_csv_latency },
         { "--latency comparison rows", test_csv_latency_comparison },
         { "--load: working latency rows", test_csv_working },
+        { "transport facts as rows", test_csv_facts },
         CU_TEST_INFO_NULL,
     };
     static CU_TestInfo om_tests[] = {
@@ -965,6 +1093,7 @@ int main(void)
         { "comparison run", test_om_comparison },
         { "--latency histogram and gauges", test_om_latency },
         { "--load: idle and loaded series, increase, RPM, load rate", test_om_working },
+        { "transport facts: info series, gauges in base units", test_om_facts },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {
