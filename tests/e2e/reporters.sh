@@ -281,6 +281,18 @@ working_reporters() {
     grep -q '<text class="phase-label"[^>]*>load: 1 stream up</text>' "$p.svg" || fail "svg: the load phase not named"
     grep -qE '<text class="rpm"[^>]*>[0-9]+ RPM</text>' "$p.svg" || fail "svg: no RPM"
     grep -qE '>Working latency: p50 [0-9.]+ usec idle, [0-9.]+ loaded ' "$p.svg" || fail "svg: no working latency caption"
+    # The tcp load's own smoothed RTT (in band) where -J has it.
+    if [ "$(json_get "$p.json" '.end.latency.working.inband != null')" = true ]; then
+        grep -qE '<text class="inband"[^>]*>in-band: tcp srtt p50 [0-9.]+ ' "$p.svg" || fail "svg: no in-band srtt"
+    else
+        fail "-J: no in-band figures for a tcp load"
+    fi
+    # A udp load beside the tcp probes: no RTT of its own, named as the load's.
+    run_bounded "$p-udp.json" "$p-udp.err" "$WEIR" --loopback --latency --load 1 --load-transport udp -b 10M \
+        -t 2 -J --reporter "csv:$p-udp.csv" --reporter "openmetrics:$p-udp.prom"
+    expect_eq "--load-transport udp: exit status" "$RUN_RC" 0 || return
+    check_py working "$p-udp.csv" "$p-udp.prom" "$p-udp.json"
+    promtool_check "$p-udp.prom"
 }
 
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp

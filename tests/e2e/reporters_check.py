@@ -375,9 +375,11 @@ def check_working(csv_path, prom_path, doc):
     ways = {"up": ["upload"], "down": ["download"], "both": ["upload", "download"]}[w["load_direction"]]
     rate = {"upload": w["load_up_bits_per_second"], "download": w["load_down_bits_per_second"]}
 
+    inband = w.get("inband")
     rows = [r for r in read_csv(csv_path) if r["kind"].startswith("working-")]
     expect("csv working rows (kinds)", [r["kind"] for r in rows],
-           ["working-idle", "working-loaded"] + ["working-load"] * len(ways))
+           ["working-idle", "working-loaded"] + (["working-inband"] if inband else []) +
+           ["working-load"] * len(ways))
     for r in rows:
         expect(f"csv {r['kind']}: load_streams", r["load_streams"], str(w["load_streams"]))
     phases = {r["kind"]: r for r in rows}
@@ -398,6 +400,13 @@ def check_working(csv_path, prom_path, doc):
             if abs(float(loaded[col]) - w[key]) > 0.0005 + 1e-9 * abs(w[key]):
                 problems.append(f"csv working-loaded: {col} {loaded[col]} vs JSON {key} {w[key]}")
         expect("csv working-loaded: responsiveness_rpm", loaded["responsiveness_rpm"], f"{w['rpm']:.0f}")
+    for r in rows:
+        if r["kind"] in ("working-inband", "working-load"):
+            expect(f"csv {r['kind']}: transport (the load's)", r["transport"], w["load_transport"])
+    if inband:
+        r = phases.get("working-inband")
+        if r is not None:
+            same_delays("csv working-inband", r, inband)
     loads = [r for r in rows if r["kind"] == "working-load"]
     expect("csv working-load: directions", [r["direction"] for r in loads], ways)
     for r in loads:
@@ -425,6 +434,17 @@ def check_working(csv_path, prom_path, doc):
     near("openmetrics weir_latency_increase_mean_seconds", gauge("weir_latency_increase_mean_seconds"),
          w["increase_mean_us"] / 1e6, 1e-12)
     near("openmetrics weir_responsiveness_rpm", gauge("weir_responsiveness_rpm"), w["rpm"], 1e-9 * w["rpm"])
+    expect("openmetrics weir_load_throughput_bytes_per_second load_transport",
+           [l.get("load_transport") for n, l, _ in samples if n == "weir_load_throughput_bytes_per_second"],
+           [w["load_transport"]] * len(ways))
+    srtt = [(l.get("percentile"), v) for n, l, v in samples if n == "weir_load_srtt_percentile_seconds"]
+    if inband:
+        for pct, k in (("50", "p50_us"), ("90", "p90_us"), ("99", "p99_us")):
+            near(f"openmetrics weir_load_srtt_percentile_seconds p{pct}",
+                 [v for p, v in srtt if p == pct], inband[k] / 1e6, 1e-12)
+        near("openmetrics weir_load_srtt_max_seconds", gauge("weir_load_srtt_max_seconds"), inband["max_us"] / 1e6, 1e-12)
+    else:
+        expect("openmetrics weir_load_srtt_percentile_seconds without in-band samples", srtt, [])
     expect("openmetrics weir_load_throughput_bytes_per_second directions",
            sorted(l.get("direction") for n, l, _ in samples if n == "weir_load_throughput_bytes_per_second"),
            sorted(ways))

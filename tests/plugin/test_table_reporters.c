@@ -1001,8 +1001,8 @@ static void test_om_working(void)
         "# TYPE weir_responsiveness_rpm gauge\n",
         "weir_responsiveness_rpm{transport=\"udp\",peer=\"srv\"} 606.4\n",
         "# UNIT weir_load_throughput_bytes_per_second bytes_per_second\n",
-        "weir_load_throughput_bytes_per_second{transport=\"udp\",peer=\"srv\",direction=\"upload\"} 12062500\n",
-        "weir_load_throughput_bytes_per_second{transport=\"udp\",peer=\"srv\",direction=\"download\"} 187500\n",
+        "weir_load_throughput_bytes_per_second{transport=\"udp\",load_transport=\"udp\",peer=\"srv\",direction=\"upload\"} 12062500\n",
+        "weir_load_throughput_bytes_per_second{transport=\"udp\",load_transport=\"udp\",peer=\"srv\",direction=\"download\"} 187500\n",
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         if (strstr(o, lines[i]) == NULL) {
