@@ -99,6 +99,13 @@ data_case() {
                 and .quic.handshake_ms > 0 and (.gso | type) == "boolean" and (.gro | type) == "boolean")),
         chk("interval facts: packets and cwnd";
             all($C.intervals[0].streams[]; .weir.quic.packets_sent > 0 and .weir.quic.cwnd > 0)),
+        # end.streams[].weir: each stream with the facts of its last interval.
+        ((["client", $C], ["server", $S]) as [$role, $d]
+         | chk("\($role) end.streams[].weir = the last interval facts, packets sent and received";
+               ($d.end.streams | length) > 0
+               and all($d.end.streams[]; .weir.quic.packets_sent > 0 and .weir.quic.packets_received > 0)
+               and ([$d.end.streams[] | [(.sender // .udp).socket, .weir]] | sort)
+                   == ([$d.intervals[-1].streams[] | [.socket, .weir]] | sort))),
         (if $mode == "normal" then
             chk("client sum_sent = server sum_received > 0";
                 $C.end.sum_sent.bytes > 0 and $C.end.sum_sent.bytes == $S.end.sum_received.bytes)
