@@ -214,11 +214,12 @@ void session_run(struct session *ss, uint64_t now)
     }
 }
 
-static void emit_interval(struct session *ss, uint64_t now)
+/* next_end_ns: when the interval after this one ends (0 at the last). */
+static void emit_interval(struct session *ss, uint64_t now, uint64_t next_end_ns)
 {
     struct weir_report_interval iv;
     stats_interval(&ss->t, now, &ss->sb, &iv);
-    latency_report_interval(&ss->lr, &ss->t, &iv);
+    latency_report_interval(&ss->lr, &ss->t, next_end_ns, &iv);
     report_interval(ss->rs, &iv);
 }
 
@@ -226,12 +227,13 @@ void session_tick(struct session *ss, uint64_t now)
 {
     struct test *t = &ss->t;
     if (ss->next_interval_ns && now >= ss->next_interval_ns) {
-        emit_interval(ss, now);
         /* Intervals restart at the omit end, like iperf3's clocks. */
         uint64_t step = (uint64_t)(t->s->interval * 1e9);
-        ss->next_interval_ns += step;
-        if (ss->next_interval_ns <= now)
-            ss->next_interval_ns = now + step;
+        uint64_t next = ss->next_interval_ns + step;
+        if (next <= now)
+            next = now + step;
+        emit_interval(ss, now, next);
+        ss->next_interval_ns = next;
     }
     uint64_t load_from = latency_load_from(t);
     if (load_from && !t->load_start_ns && now >= load_from && atomic_load(&t->phase) == PHASE_RUN)
@@ -241,8 +243,10 @@ void session_tick(struct session *ss, uint64_t now)
         uint64_t omit_end = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
         if (now >= omit_end) {
             test_omit_check(t, now);
-            if (t->s->interval > 0)
+            if (t->s->interval > 0) {
                 ss->next_interval_ns = now + (uint64_t)(t->s->interval * 1e9);
+                latency_interval_end(t, ss->next_interval_ns);
+            }
         }
     }
 }
@@ -295,7 +299,7 @@ void session_stop(struct session *ss, uint64_t now)
         pending = 1;        /* replies or losses since the last interval */
     /* iperf3 drops a final interval that is both short and empty. */
     if (t->s->interval > 0 && left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
-        emit_interval(ss, now);
+        emit_interval(ss, now, 0);
     cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];

@@ -105,6 +105,19 @@ rate_case() {
     jq_check 'eq("rate in start"; $C.start.weir.latency.rate; 200)'
 }
 
+# --latency-rate's send times are the run's start and every 1/rate after
+# it, strictly before -t's end: 0.5/s over -t 4 sends at 0 s and 2 s (one
+# in the first and the third second), 2/s over -t 2 four times.
+slow_rate_case() {
+    latency_run slow --latency-rate 0.5 -t 4 || return
+    jq_check 'eq("sent at 0.5/s over -t 4"; $C.end.latency.sum.sent; 2),
+              eq("sent per second"; [$C.intervals[].latency.sum.sent]; [1, 0, 1, 0]),
+              eq("answered"; $C.end.latency.sum.rtt.count; 2)'
+    latency_run two -u --latency-rate 2 -t 2 || return
+    jq_check 'eq("sent at 2/s over -t 2"; $C.end.latency.sum.sent; 4),
+              eq("sent per second"; [$C.intervals[].latency.sum.sent]; [2, 2])'
+}
+
 # -n counts bytes of requests (rounded up to whole ones); -k below -P
 # leaves streams without a share.
 amount_case() {
@@ -467,6 +480,7 @@ for transport in tcp udp tls quic; do
     run_case "$transport: -t 2 -i 0.5: counts add up" t_case "$transport"
 done
 run_case "udp --latency-rate 200 -k 100: every request accounted for" rate_case
+run_case "--latency-rate 0.5 -t 4: two sent; 2 -t 2: four" slow_rate_case
 run_case "tcp -l 100 --latency-reply-size 1000: sizes as asked" size_case
 run_case "--busy-poll over tcp and udp: counts, and the start says how" busy_case
 run_case "udp -O 1: the omit period not counted" omit_case
