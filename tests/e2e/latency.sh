@@ -112,7 +112,10 @@ slow_rate_case() {
     latency_run slow --latency-rate 0.5 -t 4 || return
     jq_check 'eq("sent at 0.5/s over -t 4"; $C.end.latency.sum.sent; 2),
               eq("sent per second"; [$C.intervals[].latency.sum.sent]; [1, 0, 1, 0]),
-              eq("answered"; $C.end.latency.sum.rtt.count; 2)'
+              eq("answered"; $C.end.latency.sum.rtt.count; 2),
+              eq("an empty second: count 0, figures null"; $C.intervals[1].latency.sum.rtt;
+                 {count: 0, min_us: null, mean_us: null, p50_us: null, p90_us: null, p99_us: null,
+                  p99_9_us: null, max_us: null, stddev_us: null})'
     latency_run two -u --latency-rate 2 -t 2 || return
     jq_check 'eq("sent at 2/s over -t 2"; $C.end.latency.sum.sent; 4),
               eq("sent per second"; [$C.intervals[].latency.sum.sent]; [2, 2])'
