@@ -110,7 +110,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->sock_bufsize = t->p.window;
     if (t->n_streams > 0)
         net_bufsizes(t->streams[0].fd, &st->sndbuf_actual, &st->rcvbuf_actual);
-    st->num_streams = t->p.parallel;
+    st->num_streams = test_num_streams(t);
     st->blksize = t->p.len;
     st->omit = t->p.omit;
     st->duration = t->p.time;

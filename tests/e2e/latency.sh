@@ -45,7 +45,8 @@ $C.end.latency as $E
      $E.sum.rtt.count; ([$C.intervals[] | select(.latency.sum.omitted | not) | .latency.sum.rtt.count] | add)),
   eq("end sum lost = sum of the interval losses"; $E.sum.lost; ([$C.intervals[].latency.sum.lost] | add)),
   eq("end sum sent = sum of the interval sends"; $E.sum.sent; ([$C.intervals[].latency.sum.sent] | add)),
-  eq("streams reported"; ($E.streams | length); $C.start.test_start.num_streams),
+  eq("streams reported (probes, and --load'"'"'s)"; ($E.streams | length) + ($E.working.load_streams // 0);
+     $C.start.test_start.num_streams),
   (range($E.streams | length) as $i
    | eq("stream \($i): end count = sum of its interval counts"; $E.streams[$i].rtt.count;
         ([$C.intervals[].latency.streams[$i].rtt.count] | add))),
@@ -319,6 +320,9 @@ load_case() {
           eq("direction"; $W.load_direction; $dir),
           eq("idle phase"; $W.idle_seconds; 1),
           eq("streams opened (probes, then load)"; ($C.start.connected | length); $streams),
+          eq("end.streams as opened"; ($C.end.streams | length); $streams),
+          eq("num_streams: 1 probe + 2 load (a --bidir pair once, as iperf3 counts -P)";
+             $C.start.test_start.num_streams; 3),
           eq("idle + loaded = every round trip"; $W.idle.count + $W.loaded.count; $C.end.latency.sum.rtt.count),
           gt("idle round trips"; $W.idle.count; 0),
           gt("loaded round trips"; $W.loaded.count; 0),
