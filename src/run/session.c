@@ -68,6 +68,10 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
         fact_uint(l, "test", (uint64_t)ss->test_no);
     if (t->stream_tag)
         fact_bool(l, "stream_tag", 1);
+    /* --latency: the streams that carry probes (the first ones; --load's
+     * follow), so that a server's log can tell them apart. */
+    if (test_is_latency(t))
+        fact_uint(l, "probe_streams", (uint64_t)test_probe_count(t));
     /* --load-transport: the load streams' own (the probes' is transport). */
     if (t->load_transport)
         fact_string(l, "load_transport", t->load_transport->name);

@@ -274,6 +274,11 @@ text_case() {
     grep -q 'c->s' "$txt" && fail "one-way rows without a shared clock"
     grep -q 'Bitrate' "$txt" && fail "transfer lines for probe streams"
     wait_or_stop "$SERVER_PID" 10
+    # The server's log says it was a latency test, and how many requests came.
+    grep -qx 'Latency test: 1 probe stream, 64-byte requests, 64-byte replies' "$SERVER_OUT" ||
+        fail "server: no 'Latency test' start line"
+    grep -qx 'Latency test: 20 requests came on the probe stream' "$SERVER_OUT" ||
+        fail "server: no count of the requests that came"
 }
 
 # --json-stream: the interval and end events carry the latency object.
@@ -329,7 +334,10 @@ load_case() {
           eq("RPM from the loaded round trips"; ($W.rpm > 0); true),
           eq("increase = loaded p50 - idle p50"; ($W.increase_p50_us - ($W.loaded.p50_us - $W.idle.p50_us)) | fabs < 0.001; true),
           if $dir == "down" then eq("nothing up"; $W.load_up_bits_per_second; 0) else gt("up"; $W.load_up_bits_per_second; 0) end,
-          if $dir == "up" then eq("nothing down"; $W.load_down_bits_per_second; 0) else gt("down"; $W.load_down_bits_per_second; 0) end'
+          if $dir == "up" then eq("nothing down"; $W.load_down_bits_per_second; 0) else gt("down"; $W.load_down_bits_per_second; 0) end,
+          eq("start.weir.probe_streams"; $C.start.weir.probe_streams; 1)'
+    grep -qx 'Latency test: 1 probe stream, [0-9]*-byte requests, [0-9]*-byte replies, 2 load streams' "$SERVER_OUT" ||
+        fail "server: no 'Latency test' start line with the load"
 }
 
 # --load-transport: the probes over the test's transport, the load streams
