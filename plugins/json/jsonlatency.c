@@ -25,19 +25,30 @@ jobj *jsonlatency_setup(const struct weir_report_start *s)
     return o;
 }
 
-/* One distribution, microseconds. */
+/* A figure of a distribution that may be empty: null then, not a 0 that
+ * reads as 0 us. */
+static void add_figure(jobj *o, const char *key, double v, int known)
+{
+    if (known)
+        jsonnum_add_number(o, key, v);
+    else
+        json_object_object_add(o, key, NULL);
+}
+
+/* One distribution, microseconds; the figures null when count is 0. */
 static jobj *delays(const struct weir_report_latency_stats *d)
 {
     jobj *o = json_object_new_object();
+    int any = d->count > 0;
     jsonnum_add_int(o, "count", (int64_t)d->count);
-    jsonnum_add_number(o, "min_us", d->min);
-    jsonnum_add_number(o, "mean_us", d->mean);
-    jsonnum_add_number(o, "p50_us", d->p50);
-    jsonnum_add_number(o, "p90_us", d->p90);
-    jsonnum_add_number(o, "p99_us", d->p99);
-    jsonnum_add_number(o, "p99_9_us", d->p999);
-    jsonnum_add_number(o, "max_us", d->max);
-    jsonnum_add_number(o, "stddev_us", d->stddev);
+    add_figure(o, "min_us", d->min, any);
+    add_figure(o, "mean_us", d->mean, any);
+    add_figure(o, "p50_us", d->p50, any);
+    add_figure(o, "p90_us", d->p90, any);
+    add_figure(o, "p99_us", d->p99, any);
+    add_figure(o, "p99_9_us", d->p999, any);
+    add_figure(o, "max_us", d->max, any);
+    add_figure(o, "stddev_us", d->stddev, any);
     return o;
 }
 
@@ -69,9 +80,10 @@ jobj *jsonlatency_working(const struct weir_report_working_latency *w, const str
     jsonnum_add_number(o, "idle_seconds", w->idle_seconds);
     json_object_object_add(o, "idle", delays(&w->idle));
     json_object_object_add(o, "loaded", delays(&w->loaded));
-    jsonnum_add_number(o, "increase_p50_us", w->increase_p50);
-    jsonnum_add_number(o, "increase_mean_us", w->increase_mean);
-    jsonnum_add_number(o, "rpm", w->rpm);
+    int both = w->idle.count > 0 && w->loaded.count > 0;
+    add_figure(o, "increase_p50_us", w->increase_p50, both);
+    add_figure(o, "increase_mean_us", w->increase_mean, both);
+    add_figure(o, "rpm", w->rpm, w->loaded.count > 0);
     jsonnum_add_number(o, "load_up_bits_per_second", w->up_bits_per_second);
     jsonnum_add_number(o, "load_down_bits_per_second", w->down_bits_per_second);
     /* 2.2: the load's transport, and the loaded connections' own RTT. */

@@ -42,6 +42,8 @@ struct text {
     int num_streams;
     int blocks;                 /* interval blocks printed in this test */
     int latency;                /* --latency: the streams carry probes */
+    int probe_streams;          /* --latency: the first streams carry probes */
+    uint32_t latency_request;   /* their requests' size */
     /* Line prefixes (-T, --timestamps), on standard output only. */
     char *title;
     char *timestamps;
@@ -248,6 +250,34 @@ static int text_connected(void *ctx, const struct weir_report_connect *c)
     return WEIR_OK;
 }
 
+/* A server's --latency test: its log says so at the start (the probe
+ * streams, the sizes) and the end (the requests that came). */
+static void server_latency_start(struct text *t, const struct weir_report_start *s)
+{
+    t->probe_streams = s->num_streams;
+    for (size_t i = 0; i < s->n_weir_facts; i++)
+        if (strcmp(s->weir_facts[i].key, "probe_streams") == 0 && s->weir_facts[i].value.type == WEIR_VALUE_UINT)
+            t->probe_streams = (int)s->weir_facts[i].value.v.u;
+    t->latency_request = s->latency_request;
+    int load = s->num_streams - t->probe_streams;
+    char more[64] = "";
+    if (load > 0)
+        snprintf(more, sizeof more, ", %d load stream%s", load, load == 1 ? "" : "s");
+    out(t, "Latency test: %d probe stream%s, %u-byte requests, %u-byte replies%s\n", t->probe_streams,
+        t->probe_streams == 1 ? "" : "s", (unsigned)s->latency_request, (unsigned)s->latency_reply, more);
+}
+
+static void server_latency_end(struct text *t, const struct weir_report_end *e)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < e->n_streams && i < (size_t)t->probe_streams; i++)
+        if (e->streams[i].has_receiver)
+            bytes += e->streams[i].receiver.bytes;
+    uint64_t requests = t->latency_request ? bytes / t->latency_request : 0;
+    out(t, "Latency test: %llu request%s came on the probe stream%s\n", (unsigned long long)requests,
+        requests == 1 ? "" : "s", t->probe_streams == 1 ? "" : "s");
+}
+
 static int text_test_start(void *ctx, const struct weir_report_start *s)
 {
     struct text *t = ctx;
@@ -285,6 +315,8 @@ static int text_test_start(void *ctx, const struct weir_report_start *s)
         print_stream_facts(t, s);
     if (t->latency && t->client)
         text_latency_setup(s, latency_line, t);
+    else if (t->latency)
+        server_latency_start(t, s);
     if (t->verbose) {
         char end[64];
         if (s->bytes != 0)
@@ -553,6 +585,8 @@ static int text_test_end(void *ctx, const struct weir_report_end *e)
             text_latency_working(e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL, latency_line, t);
     } else {
         transfer_summary(t, e);
+        if (t->latency && !t->client)
+            server_latency_end(t, e);
     }
 
     if (e->server_output_text != NULL) {

@@ -1,6 +1,7 @@
 #include "text_latency.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define LAT_HEADER "[ ID] Interval           Delay    Count   Lost      Min     Mean      p50      p90" \
                    "      p99    p99.9      Max   Stddev  (usec)\n"
@@ -38,10 +39,44 @@ void text_latency_header(text_line_fn line, void *arg)
     line(arg, LAT_HEADER);
 }
 
+/* One delay column, 8 wide, microseconds: two decimals below 100 ms, fewer
+ * above so that any value up to 60 s keeps the columns in line. */
+static void column(char *buf, size_t cap, double us)
+{
+    int decimals = us < 99999.995 ? 2 : us < 999999.95 ? 1 : 0;
+    snprintf(buf, cap, " %8.*f", decimals, us);
+}
+
+/* Min .. Stddev, or dashes for a span without a delay measured. */
+static void columns(char *buf, size_t cap, const struct weir_report_latency_stats *d)
+{
+    const double v[] = { d->min, d->mean, d->p50, d->p90, d->p99, d->p999, d->max, d->stddev };
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof v / sizeof v[0] && at < cap; i++) {
+        if (d->count > 0)
+            column(buf + at, cap - at, v[i]);
+        else
+            snprintf(buf + at, cap - at, " %8s", "-");
+        at += strlen(buf + at);
+    }
+}
+
+/* A delay in a sentence: usec, or msec from 100 ms on. */
+static const char *delay_words(char *buf, size_t cap, double us, int known, int sign)
+{
+    if (!known)
+        snprintf(buf, cap, "-");
+    else if (us >= 100000 || us <= -100000)
+        snprintf(buf, cap, sign ? "%+.2f msec" : "%.2f msec", us / 1000);
+    else
+        snprintf(buf, cap, sign ? "%+.2f usec" : "%.2f usec", us);
+    return buf;
+}
+
 static void row(const struct weir_report_latency *r, const char *what,
                 const struct weir_report_latency_stats *d, int with_lost, text_line_fn line, void *arg)
 {
-    char id[8], lost[24], tail[64] = "", buf[384];
+    char id[8], lost[24], tail[64] = "", figures[96], buf[384];
     if (r->socket)
         snprintf(id, sizeof id, "%3d", r->socket);
     else
@@ -54,9 +89,9 @@ static void row(const struct weir_report_latency *r, const char *what,
         snprintf(tail, sizeof tail, "  (%llu missed)", (unsigned long long)r->missed);
     if (r->omitted)
         snprintf(tail, sizeof tail, "  (omitted)");
-    snprintf(buf, sizeof buf, "[%s] %6.2f-%-6.2f sec  %-5s %8llu %s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f%s\n",
-             id, r->start, r->end, what, (unsigned long long)d->count, lost, d->min, d->mean, d->p50,
-             d->p90, d->p99, d->p999, d->max, d->stddev, tail);
+    columns(figures, sizeof figures, d);
+    snprintf(buf, sizeof buf, "[%s] %6.2f-%-6.2f sec  %-5s %8llu %s%s%s\n",
+             id, r->start, r->end, what, (unsigned long long)d->count, lost, figures, tail);
     line(arg, buf);
 }
 
@@ -71,19 +106,22 @@ static void rows_of(const struct weir_report_latency *r, text_line_fn line, void
 
 static void phase_line(const char *what, const struct weir_report_latency_stats *d, text_line_fn line, void *arg)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "  %-6s rtt p50 %.2f usec, mean %.2f usec (%llu round trips)\n", what, d->p50,
-             d->mean, (unsigned long long)d->count);
+    char buf[256], p50[32], mean[32];
+    snprintf(buf, sizeof buf, "  %-6s rtt p50 %s, mean %s (%llu round trips)\n", what,
+             delay_words(p50, sizeof p50, d->p50, d->count > 0, 0),
+             delay_words(mean, sizeof mean, d->mean, d->count > 0, 0), (unsigned long long)d->count);
     line(arg, buf);
 }
 
 /* The loaded connections' own round trips: the transport's estimate. */
 static void inband_line(const struct weir_report_load *l, text_line_fn line, void *arg)
 {
-    char buf[256];
+    char buf[256], p50[32], max[32];
+    int known = l->inband.count > 0;
     if (l->has_inband)
-        snprintf(buf, sizeof buf, "  in-band srtt p50 %.2f usec, max %.2f usec (%llu samples of the %s load "
-                 "connections' smoothed RTT)\n", l->inband.p50, l->inband.max,
+        snprintf(buf, sizeof buf, "  in-band srtt p50 %s, max %s (%llu samples of the %s load "
+                 "connections' smoothed RTT)\n", delay_words(p50, sizeof p50, l->inband.p50, known, 0),
+                 delay_words(max, sizeof max, l->inband.max, known, 0),
                  (unsigned long long)l->inband.count, l->transport);
     else
         snprintf(buf, sizeof buf, "  in-band none (no smoothed RTT of a %s load connection the client sends on)\n",
@@ -94,7 +132,8 @@ static void inband_line(const struct weir_report_load *l, text_line_fn line, voi
 void text_latency_working(const struct weir_report_working_latency *w, const struct weir_report_load *load,
                           text_line_fn line, void *arg)
 {
-    char buf[256], over[64] = "";
+    char buf[256], over[64] = "", a[32], b[32];
+    int both = w->idle.count > 0 && w->loaded.count > 0;
     if (load && load->transport)
         snprintf(over, sizeof over, " over %s", load->transport);
     snprintf(buf, sizeof buf, "Working latency: %u load stream%s %s%s, after %.2f s idle\n", (unsigned)w->load_streams,
@@ -102,9 +141,14 @@ void text_latency_working(const struct weir_report_working_latency *w, const str
     line(arg, buf);
     phase_line("idle", &w->idle, line, arg);
     phase_line("loaded", &w->loaded, line, arg);
-    snprintf(buf, sizeof buf, "  increase p50 %+.2f usec, mean %+.2f usec\n", w->increase_p50, w->increase_mean);
+    snprintf(buf, sizeof buf, "  increase p50 %s, mean %s\n", delay_words(a, sizeof a, w->increase_p50, both, 1),
+             delay_words(b, sizeof b, w->increase_mean, both, 1));
     line(arg, buf);
-    snprintf(buf, sizeof buf, "  responsiveness %.0f RPM (60 s / the loaded round trips' 95 %% trimmed mean)\n", w->rpm);
+    if (w->loaded.count > 0)
+        snprintf(a, sizeof a, "%.0f", w->rpm);
+    else
+        snprintf(a, sizeof a, "-");
+    snprintf(buf, sizeof buf, "  responsiveness %s RPM (60 s / the loaded round trips' 95 %% trimmed mean)\n", a);
     line(arg, buf);
     if (load)
         inband_line(load, line, arg);

@@ -9,7 +9,9 @@
  * when both ends share a clock); Count the delays measured; Lost the
  * requests given up on (datagram transports; "-" on one-way rows); then
  * Min Mean p50 p90 p99 p99.9 Max Stddev. A row ends "(N missed)" when
- * --latency-rate send times passed unused, "(omitted)" in the -O period. */
+ * --latency-rate send times passed unused, "(omitted)" in the -O period.
+ * A row without a delay measured shows "-" in Min .. Stddev; from 100 ms
+ * on a column has fewer decimals, so the table stays in line up to 60 s. */
 #ifndef WEIR_TEXT_LATENCY_H
 #define WEIR_TEXT_LATENCY_H
 
@@ -28,7 +30,8 @@ void text_latency_rows(const struct weir_report_latency *rows, size_t n,
  * transport on the first line and the in-band line):
  *
  *   Working latency: 2 load streams up over tcp, after 1.00 s idle
- *     idle   rtt p50 ... usec, mean ... usec (N round trips)
+ *     idle   rtt p50 ... usec, mean ... usec (N round trips)   (msec from
+ *                                                            100 ms on, "-" for none)
  *     loaded rtt p50 ... usec, mean ... usec (N round trips)
  *     increase p50 +... usec, mean +... usec
  *     responsiveness ... RPM (60 s / trimmed mean of the loaded round trips)

@@ -677,7 +677,7 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
     out->target_bitrate = t->p.bandwidth;
     out->default_rate_off = t->transport && t->rules.struct_size && !t->s->rate_set && t->s->default_rate_off &&
                             t->rules.default_rate != 0;
-    out->num_streams = t->p.parallel;
+    out->num_streams = test_num_streams(t);
     snprintf(out->error, sizeof out->error, "%s", error ? error : "");
 }
 

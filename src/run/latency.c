@@ -120,11 +120,12 @@ void latency_sleep_in_receive(struct lstream *ls)
                  transport_lower_receive_wait(ls->e->t->transport, ls->st->ctx, STOP_CHECK_MS) == WEIR_OK;
 }
 
-/* The current window, for one update. */
-struct latency_window *latency_lock_window(struct lstream *ls)
+/* The window of a record stamped at ns, for one update. */
+struct latency_window *latency_lock_window(struct lstream *ls, uint64_t ns)
 {
     pthread_mutex_lock(&ls->lock);
-    return &ls->win[ls->cur];
+    int next = ls->boundary_ns && ns >= ls->boundary_ns;
+    return &ls->win[next ? !ls->cur : ls->cur];
 }
 
 void latency_unlock_window(struct lstream *ls)
@@ -180,10 +181,15 @@ int latency_start(struct test *t)
     e->rate = t->p.weir_latency.rate;
     e->count_from_ns = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
     e->load_from_ns = latency_load_from(t);
+    if (t->role == WEIR_ROLE_CLIENT && t->p.time)
+        e->end_ns = t->running_since_ns + (uint64_t)(t->p.time + t->p.omit) * 1000000000u;
+    /* The first interval's end, as the session reckons it (session_run). */
+    uint64_t first_end = t->s->interval > 0 ? t->running_since_ns + (uint64_t)(t->s->interval * 1e9) : 0;
     for (int i = 0; i < n; i++) {
         int rc = stream_setup(e, &e->s[i], i);
         if (rc != WEIR_OK)
             return rc;
+        e->s[i].boundary_ns = first_end;
     }
     /* Not the signals meant for the main thread. */
     sigset_t all, old;
@@ -247,7 +253,7 @@ int latency_done(const struct test *t)
     return 1;
 }
 
-void latency_take(struct test *t, int i, struct latency_window *out)
+void latency_take(struct test *t, int i, uint64_t next_end_ns, struct latency_window *out)
 {
     struct latency_engine *e = t->latency;
     if (!e || i >= e->n || !e->s[i].e) {
@@ -255,13 +261,40 @@ void latency_take(struct test *t, int i, struct latency_window *out)
         return;
     }
     struct lstream *ls = &e->s[i];
+    if (latency_stopping(e) && !ls->started) {
+        /* The thread is gone: what it put past an interval end the
+         * session never reached belongs to this last span too. */
+        memcpy(out, &ls->win[ls->cur], sizeof *out);
+        latency_window_merge(out, &ls->win[!ls->cur]);
+        latency_window_reset(&ls->win[0]);
+        latency_window_reset(&ls->win[1]);
+        return;
+    }
     pthread_mutex_lock(&ls->lock);
     int c = ls->cur;
     ls->cur = !c;
+    ls->boundary_ns = next_end_ns;
     pthread_mutex_unlock(&ls->lock);
-    /* Only this thread swaps: the stream writes the other window now. */
+    /* Only this thread swaps: the stream writes the other window now
+     * (a record stamped past next_end_ns, only once that end passed,
+     * long after this copy). */
     memcpy(out, &ls->win[c], sizeof *out);
     latency_window_reset(&ls->win[c]);
+}
+
+void latency_interval_end(struct test *t, uint64_t end_ns)
+{
+    struct latency_engine *e = t->latency;
+    for (int i = 0; e && i < e->n; i++) {
+        struct lstream *ls = &e->s[i];
+        if (!ls->e)
+            continue;
+        pthread_mutex_lock(&ls->lock);
+        latency_window_merge(&ls->win[ls->cur], &ls->win[!ls->cur]);
+        latency_window_reset(&ls->win[!ls->cur]);
+        ls->boundary_ns = end_ns;
+        pthread_mutex_unlock(&ls->lock);
+    }
 }
 
 uint64_t latency_load_from(const struct test *t)
@@ -296,8 +329,11 @@ int latency_pending(struct test *t)
         if (!ls->e)
             continue;
         pthread_mutex_lock(&ls->lock);
-        const struct latency_window *w = &ls->win[ls->cur];
-        int any = w->rtt.count || w->sent || w->lost || w->missed;
+        int any = 0;
+        for (int k = 0; k < 2; k++) {
+            const struct latency_window *w = &ls->win[k];
+            any |= w->rtt.count || w->sent || w->lost || w->missed;
+        }
         pthread_mutex_unlock(&ls->lock);
         if (any)
             return 1;

@@ -54,8 +54,13 @@ void latency_free(struct test *t);
 /* Client: every stream sent its -k/-n share and has no reply due. */
 int latency_done(const struct test *t);
 /* Main thread: stream i's window since the last take, into *out (which
- * the caller then owns until its next take of that stream). */
-void latency_take(struct test *t, int i, struct latency_window *out);
+ * the caller then owns until its next take of that stream); the next
+ * window's interval ends at next_end_ns (0: not known). After
+ * latency_stop: all the stream has left. */
+void latency_take(struct test *t, int i, uint64_t next_end_ns, struct latency_window *out);
+/* Main thread, without a take (the -O period's end): the current interval
+ * ends at end_ns. */
+void latency_interval_end(struct test *t, uint64_t end_ns);
 /* --load, main thread after latency_stop: the round trips of all probe
  * streams, of requests sent in the idle phase and after the load started. */
 void latency_working(struct test *t, struct histogram *idle, struct histogram *loaded);

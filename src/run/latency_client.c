@@ -32,7 +32,7 @@ static int send_request(struct lstream *ls)
         /* As many requests in flight as the client can follow: this send
          * time is missed. */
         if (counted) {
-            latency_lock_window(ls)->missed++;
+            latency_lock_window(ls, now)->missed++;
             latency_unlock_window(ls);
         }
         return 0;
@@ -45,7 +45,7 @@ static int send_request(struct lstream *ls)
     ls->out_len = e->request;
     if (counted) {
         ls->counted_sent++;
-        latency_lock_window(ls)->sent++;
+        latency_lock_window(ls, now)->sent++;
         latency_unlock_window(ls);
     }
     struct stream *st = ls->st;
@@ -70,7 +70,7 @@ static void reply_came(struct lstream *ls, const unsigned char *buf, size_t len,
         ls->max_rtt = rtt;
     if (!counted)
         return;
-    struct latency_window *w = latency_lock_window(ls);
+    struct latency_window *w = latency_lock_window(ls, t4);
     hist_record(&w->rtt, rtt);
     if (e->load_from_ns)
         hist_record(sent_ns < e->load_from_ns ? &ls->idle : &ls->loaded, rtt);
@@ -144,7 +144,7 @@ static uint64_t expire(struct lstream *ls, uint64_t now, int all_due)
     uint64_t due = probe_ring_expire(&ls->ring, now, ls->e->datagram ? loss_bound(ls) : 0,
                                      all_due && ls->e->datagram, &lost);
     if (lost) {
-        latency_lock_window(ls)->lost += lost;
+        latency_lock_window(ls, now)->lost += lost;
         latency_unlock_window(ls);
     }
     return due;
@@ -174,7 +174,9 @@ void *latency_client_main(void *arg)
     struct latency_engine *e = ls->e;
     /* ns between due times; at most 10^6 per second, so never 0. */
     uint64_t period = e->rate > 0 ? (uint64_t)(1e9 / e->rate) : 0;
-    uint64_t next_slot = host_now_ns();
+    /* Send times at the run's start and every period after it, strictly
+     * before -t's end: at 0.5/s over -t 4, at 0 s and 2 s. */
+    uint64_t next_slot = e->t->running_since_ns;
     /* Wake at the send time, not up to the default 50 us after it. */
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     /* Back to back, the thread waits only for replies: in the receive. */
@@ -185,7 +187,9 @@ void *latency_client_main(void *arg)
         if (ls->out_len && latency_flush(ls) < 0)
             return NULL;
         if (period) {
-            if (now >= next_slot) {
+            if (e->end_ns && next_slot >= e->end_ns) {
+                /* No send time is left before the end. */
+            } else if (now >= next_slot) {
                 /* The send times that passed since: one request for the
                  * latest, the others missed. */
                 uint64_t passed = (now - next_slot) / period;
@@ -193,7 +197,7 @@ void *latency_client_main(void *arg)
                 if (share_left(ls)) {
                     uint64_t missed = passed + (ls->out_len ? 1 : 0);
                     if (missed && now >= e->count_from_ns) {
-                        latency_lock_window(ls)->missed += missed;
+                        latency_lock_window(ls, now)->missed += missed;
                         latency_unlock_window(ls);
                     }
                     if (!ls->out_len && send_request(ls) < 0)

@@ -44,6 +44,11 @@ struct lstream {
                                    the main thread's latency_take */
     struct latency_window win[2];
     int cur;
+    uint64_t boundary_ns;       /* the current window's interval ends here
+                                   (0: no end known): a record stamped at
+                                   or after it goes into the next window,
+                                   though the main thread's take comes a
+                                   moment later */
     struct histogram idle, loaded;  /* --load: the round trips of requests
                                    sent before the load's start and after */
     _Atomic int done;
@@ -69,6 +74,7 @@ struct latency_engine {
     _Atomic int stop;
     uint64_t count_from_ns;     /* the -O period's end */
     uint64_t load_from_ns;      /* --load: the idle phase's end, 0 = no load */
+    uint64_t end_ns;            /* client, -t: no request goes at or after it */
     int datagram;
     int one_way;
     int busy;                   /* --busy-poll: never sleep, spin */
@@ -92,8 +98,9 @@ void latency_wait_fd(const struct lstream *ls, short events, uint64_t ns);
 void latency_sleep_in_receive(struct lstream *ls);
 /* Nothing to write, and the next receive sleeps: no need to poll. */
 #define LATENCY_RECEIVE_SLEEPS(ls) ((ls)->sleeps && !(ls)->out_len)
-/* The current window, locked for one update; then unlock it. */
-struct latency_window *latency_lock_window(struct lstream *ls);
+/* The window of a record stamped at ns (the current one, or the next one
+ * once its interval's end passed), locked for one update; then unlock it. */
+struct latency_window *latency_lock_window(struct lstream *ls, uint64_t ns);
 void latency_unlock_window(struct lstream *ls);
 /* Write what is left of the pending message (out): 1 when it all went, 0
  * when the transport would block, -1 when the stream failed. */

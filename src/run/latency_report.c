@@ -181,7 +181,8 @@ uint64_t latency_report_due(const struct latency_report *r)
     return r->next_inband_ns;
 }
 
-void latency_report_interval(struct latency_report *r, struct test *t, struct weir_report_interval *iv)
+void latency_report_interval(struct latency_report *r, struct test *t, uint64_t next_end_ns,
+                             struct weir_report_interval *iv)
 {
     if (!reports(r, t))
         return;
@@ -193,7 +194,7 @@ void latency_report_interval(struct latency_report *r, struct test *t, struct we
             latency_window_reset(&r->span[i]);
             continue;
         }
-        latency_take(t, i, &r->span[i]);
+        latency_take(t, i, next_end_ns, &r->span[i]);
         latency_window_merge(&r->total[i], &r->span[i]);
     }
     fill_rows(r, t, r->span, iv->sum.omitted, iv->sum.start, iv->sum.end);
@@ -208,7 +209,7 @@ void latency_report_end(struct latency_report *r, struct test *t, double start, 
     if (!reports(r, t))
         return;
     for (int i = 0; i < r->n; i++) {
-        latency_take(t, i, &r->span[i]);
+        latency_take(t, i, 0, &r->span[i]);
         latency_window_merge(&r->total[i], &r->span[i]);
     }
     fill_rows(r, t, r->total, 0, start, end);

@@ -44,7 +44,9 @@ void latency_report_free(struct latency_report *r);
 /* The interval iv was filled for (its sum's start, end and omitted):
  * takes every stream's window, adds it to the totals and points iv's
  * latency fields at the rows. Nothing for a test without probes. */
-void latency_report_interval(struct latency_report *r, struct test *t, struct weir_report_interval *iv);
+/* next_end_ns: when the next interval ends (0: the last). */
+void latency_report_interval(struct latency_report *r, struct test *t, uint64_t next_end_ns,
+                             struct weir_report_interval *iv);
 /* --load, main thread, from the load's start while it runs: every
  * INBAND_STEP_NS the smoothed RTT the transport keeps of each load stream
  * this end sends on (in band on the loaded connections; none over a

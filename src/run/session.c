@@ -68,6 +68,10 @@ static void collect_start_facts(struct session *ss, struct weir_report_start *st
         fact_uint(l, "test", (uint64_t)ss->test_no);
     if (t->stream_tag)
         fact_bool(l, "stream_tag", 1);
+    /* --latency: the streams that carry probes (the first ones; --load's
+     * follow), so that a server's log can tell them apart. */
+    if (test_is_latency(t))
+        fact_uint(l, "probe_streams", (uint64_t)test_probe_count(t));
     /* --load-transport: the load streams' own (the probes' is transport). */
     if (t->load_transport)
         fact_string(l, "load_transport", t->load_transport->name);
@@ -110,7 +114,7 @@ void session_start_report(struct session *ss, struct weir_report_start *st)
     st->sock_bufsize = t->p.window;
     if (t->n_streams > 0)
         net_bufsizes(t->streams[0].fd, &st->sndbuf_actual, &st->rcvbuf_actual);
-    st->num_streams = t->p.parallel;
+    st->num_streams = test_num_streams(t);
     st->blksize = t->p.len;
     st->omit = t->p.omit;
     st->duration = t->p.time;
@@ -214,11 +218,12 @@ void session_run(struct session *ss, uint64_t now)
     }
 }
 
-static void emit_interval(struct session *ss, uint64_t now)
+/* next_end_ns: when the interval after this one ends (0 at the last). */
+static void emit_interval(struct session *ss, uint64_t now, uint64_t next_end_ns)
 {
     struct weir_report_interval iv;
     stats_interval(&ss->t, now, &ss->sb, &iv);
-    latency_report_interval(&ss->lr, &ss->t, &iv);
+    latency_report_interval(&ss->lr, &ss->t, next_end_ns, &iv);
     report_interval(ss->rs, &iv);
 }
 
@@ -226,12 +231,13 @@ void session_tick(struct session *ss, uint64_t now)
 {
     struct test *t = &ss->t;
     if (ss->next_interval_ns && now >= ss->next_interval_ns) {
-        emit_interval(ss, now);
         /* Intervals restart at the omit end, like iperf3's clocks. */
         uint64_t step = (uint64_t)(t->s->interval * 1e9);
-        ss->next_interval_ns += step;
-        if (ss->next_interval_ns <= now)
-            ss->next_interval_ns = now + step;
+        uint64_t next = ss->next_interval_ns + step;
+        if (next <= now)
+            next = now + step;
+        emit_interval(ss, now, next);
+        ss->next_interval_ns = next;
     }
     uint64_t load_from = latency_load_from(t);
     if (load_from && !t->load_start_ns && now >= load_from && atomic_load(&t->phase) == PHASE_RUN)
@@ -241,8 +247,10 @@ void session_tick(struct session *ss, uint64_t now)
         uint64_t omit_end = t->running_since_ns + (uint64_t)t->p.omit * 1000000000u;
         if (now >= omit_end) {
             test_omit_check(t, now);
-            if (t->s->interval > 0)
+            if (t->s->interval > 0) {
                 ss->next_interval_ns = now + (uint64_t)(t->s->interval * 1e9);
+                latency_interval_end(t, ss->next_interval_ns);
+            }
         }
     }
 }
@@ -296,7 +304,7 @@ void session_stop(struct session *ss, uint64_t now)
     /* iperf3 drops a final interval that is both short and empty; with
      * -i 0 its one interval is the whole test. */
     if (left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
-        emit_interval(ss, now);
+        emit_interval(ss, now, 0);
     cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
     for (int i = 0; i < t->n_streams; i++) {
         struct stream *st = &t->streams[i];

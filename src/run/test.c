@@ -138,6 +138,13 @@ int test_stream_count(const struct test *t)
     return t->p.parallel * each;
 }
 
+int test_num_streams(const struct test *t)
+{
+    if (test_is_latency(t) && t->p.weir_latency.load)
+        return t->p.parallel + (int)t->p.weir_latency.load;
+    return t->p.parallel;
+}
+
 int test_client_sends(const struct test *t, int i)
 {
     int first_half = t->p.parallel;

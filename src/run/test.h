@@ -202,6 +202,9 @@ int test_is_latency(const struct test *t);
 /* --latency --load: streams of the test, probes first (-P of them), then
  * the load's (--load of them each way, the client's sending half first). */
 int test_stream_count(const struct test *t);
+/* test_start.num_streams: iperf3's -P (a --bidir pair counted once), with
+ * --latency --load the probe streams and the load's. */
+int test_num_streams(const struct test *t);
 int test_probe_count(const struct test *t);
 /* Stream index i: the client sends on it (a server sends on the others). */
 int test_client_sends(const struct test *t, int i);

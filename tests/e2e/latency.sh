@@ -45,7 +45,8 @@ $C.end.latency as $E
      $E.sum.rtt.count; ([$C.intervals[] | select(.latency.sum.omitted | not) | .latency.sum.rtt.count] | add)),
   eq("end sum lost = sum of the interval losses"; $E.sum.lost; ([$C.intervals[].latency.sum.lost] | add)),
   eq("end sum sent = sum of the interval sends"; $E.sum.sent; ([$C.intervals[].latency.sum.sent] | add)),
-  eq("streams reported"; ($E.streams | length); $C.start.test_start.num_streams),
+  eq("streams reported (probes, and --load'"'"'s)"; ($E.streams | length) + ($E.working.load_streams // 0);
+     $C.start.test_start.num_streams),
   (range($E.streams | length) as $i
    | eq("stream \($i): end count = sum of its interval counts"; $E.streams[$i].rtt.count;
         ([$C.intervals[].latency.streams[$i].rtt.count] | add))),
@@ -103,6 +104,22 @@ rate_case() {
     latency_run rate -u --latency-rate 200 -k 100 || return
     jq_check --argjson n 100 "$LAT_CHECKS"
     jq_check 'eq("rate in start"; $C.start.weir.latency.rate; 200)'
+}
+
+# --latency-rate's send times are the run's start and every 1/rate after
+# it, strictly before -t's end: 0.5/s over -t 4 sends at 0 s and 2 s (one
+# in the first and the third second), 2/s over -t 2 four times.
+slow_rate_case() {
+    latency_run slow --latency-rate 0.5 -t 4 || return
+    jq_check 'eq("sent at 0.5/s over -t 4"; $C.end.latency.sum.sent; 2),
+              eq("sent per second"; [$C.intervals[].latency.sum.sent]; [1, 0, 1, 0]),
+              eq("answered"; $C.end.latency.sum.rtt.count; 2),
+              eq("an empty second: count 0, figures null"; $C.intervals[1].latency.sum.rtt;
+                 {count: 0, min_us: null, mean_us: null, p50_us: null, p90_us: null, p99_us: null,
+                  p99_9_us: null, max_us: null, stddev_us: null})'
+    latency_run two -u --latency-rate 2 -t 2 || return
+    jq_check 'eq("sent at 2/s over -t 2"; $C.end.latency.sum.sent; 4),
+              eq("sent per second"; [$C.intervals[].latency.sum.sent]; [2, 2])'
 }
 
 # -n counts bytes of requests (rounded up to whole ones); -k below -P
@@ -257,6 +274,11 @@ text_case() {
     grep -q 'c->s' "$txt" && fail "one-way rows without a shared clock"
     grep -q 'Bitrate' "$txt" && fail "transfer lines for probe streams"
     wait_or_stop "$SERVER_PID" 10
+    # The server's log says it was a latency test, and how many requests came.
+    grep -qx 'Latency test: 1 probe stream, 64-byte requests, 64-byte replies' "$SERVER_OUT" ||
+        fail "server: no 'Latency test' start line"
+    grep -qx 'Latency test: 20 requests came on the probe stream' "$SERVER_OUT" ||
+        fail "server: no count of the requests that came"
 }
 
 # --json-stream: the interval and end events carry the latency object.
@@ -303,13 +325,19 @@ load_case() {
           eq("direction"; $W.load_direction; $dir),
           eq("idle phase"; $W.idle_seconds; 1),
           eq("streams opened (probes, then load)"; ($C.start.connected | length); $streams),
+          eq("end.streams as opened"; ($C.end.streams | length); $streams),
+          eq("num_streams: 1 probe + 2 load (a --bidir pair once, as iperf3 counts -P)";
+             $C.start.test_start.num_streams; 3),
           eq("idle + loaded = every round trip"; $W.idle.count + $W.loaded.count; $C.end.latency.sum.rtt.count),
           gt("idle round trips"; $W.idle.count; 0),
           gt("loaded round trips"; $W.loaded.count; 0),
           eq("RPM from the loaded round trips"; ($W.rpm > 0); true),
           eq("increase = loaded p50 - idle p50"; ($W.increase_p50_us - ($W.loaded.p50_us - $W.idle.p50_us)) | fabs < 0.001; true),
           if $dir == "down" then eq("nothing up"; $W.load_up_bits_per_second; 0) else gt("up"; $W.load_up_bits_per_second; 0) end,
-          if $dir == "up" then eq("nothing down"; $W.load_down_bits_per_second; 0) else gt("down"; $W.load_down_bits_per_second; 0) end'
+          if $dir == "up" then eq("nothing down"; $W.load_down_bits_per_second; 0) else gt("down"; $W.load_down_bits_per_second; 0) end,
+          eq("start.weir.probe_streams"; $C.start.weir.probe_streams; 1)'
+    grep -qx 'Latency test: 1 probe stream, [0-9]*-byte requests, [0-9]*-byte replies, 2 load streams' "$SERVER_OUT" ||
+        fail "server: no 'Latency test' start line with the load"
 }
 
 # --load-transport: the probes over the test's transport, the load streams
@@ -409,6 +437,7 @@ refusal_case() {
     refused --load 2 "need --latency"
     refused --latency --load 1 -k 10 "--load cannot be used with -n or -k"
     refused --latency --load 1 -t 1 "--load needs -t longer than the idle phase"
+    refused --latency --load 1 --transport tcp,udp "--load cannot be used with a transport list"
     refused --busy-poll "--busy-poll needs --latency"
     refused --latency -l 20 "--latency needs requests of at least 48 bytes"
     refused --latency -u -l 60000 --latency-reply-size 70000 "requests and replies of at most"
@@ -467,6 +496,7 @@ for transport in tcp udp tls quic; do
     run_case "$transport: -t 2 -i 0.5: counts add up" t_case "$transport"
 done
 run_case "udp --latency-rate 200 -k 100: every request accounted for" rate_case
+run_case "--latency-rate 0.5 -t 4: two sent; 2 -t 2: four" slow_rate_case
 run_case "tcp -l 100 --latency-reply-size 1000: sizes as asked" size_case
 run_case "--busy-poll over tcp and udp: counts, and the start says how" busy_case
 run_case "udp -O 1: the omit period not counted" omit_case

@@ -1687,6 +1687,39 @@ static void test_text_latency(void)
         "2.0-sized snapshots");
 }
 
+/* Delays from 100 ms to 60 s keep the table's columns (fewer decimals),
+ * and a span without a delay measured shows dashes, not zeros. */
+static void test_text_latency_wide_and_empty(void)
+{
+    struct reporter_run r;
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    struct weir_report_stream st[] = { stream(5, 1, 49006, 5299), stream(7, 1, 49008, 5299) };
+    struct weir_report_start s = start_tcp(WEIR_ROLE_CLIENT, st, 2, 2);
+    s.latency = 1;
+    s.latency_request = 64;
+    s.latency_reply = 64;
+    CU_ASSERT_EQUAL(r.ops->test_start(r.ctx, &s), WEIR_OK);
+    struct weir_report_sample a[] = { tcp(5, 1, 0, 1, 320, 2560), tcp(7, 1, 0, 1, 0, 0) };
+    struct weir_report_sample sum = tcp(0, 1, 0, 1, 320, 2560);
+    struct weir_report_latency rows[] = { lat_row(5, 0, 1, 3, 0), lat_row(7, 0, 1, 0, 0) };
+    rows[0].rtt = lat_stats(3, 999725.4375);
+    struct weir_report_latency lsum = lat_row(0, 0, 1, 3, 0);
+    lsum.rtt = lat_stats(3, 59999000);
+    struct weir_report_interval iv = { .struct_size = sizeof iv, .n_streams = 2, .streams = a, .sum = sum,
+                                       .n_latency = 2, .latency = rows, .latency_sum = &lsum };
+    CU_ASSERT_EQUAL(r.ops->interval(r.ctx, &iv), WEIR_OK);
+    expect_text(r.sink.out,
+        "[  5] local 127.0.0.1 port 49006 connected to 127.0.0.1 port 5299\n"
+        "[  7] local 127.0.0.1 port 49008 connected to 127.0.0.1 port 5299\n"
+        "Latency: 64-byte requests, 64-byte replies, back to back; round trips only (the clocks are not known to agree: --latency-synced-clocks)\n"
+        "[ ID] Interval           Delay    Count   Lost      Min     Mean      p50      p90      p99    p99.9      Max   Stddev  (usec)\n"
+        "[  5]   0.00-1.00   sec  rtt          3      2 999725.4 999727.7 999726.9 999728.2 999735.7 999770.3  1000020     5.50\n"
+        "[  7]   0.00-1.00   sec  rtt          0      2        -        -        -        -        -        -        -        -\n"
+        "[SUM]   0.00-1.00   sec  rtt          3      2 59999000 59999002 59999002 59999003 59999010 59999045 59999295     5.50  (3 missed)\n",
+        "latency, wide and empty");
+    reporter_close(&r);
+}
+
 /* JSON: start.weir.latency and the interval's latency object. */
 static void test_json_latency(void)
 {
@@ -1832,6 +1865,26 @@ static void test_text_working(void)
         "  load 96.50 Mbits/sec up, 0.00 Mbits/sec down (as received)\n";
     CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, want));
     reporter_close(&r);
+    /* From 100 ms on in msec; no loaded round trip: dashes. */
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    w = working_of();
+    w.loaded.p50 = 250000;
+    w.loaded.mean = 250500;
+    w.increase_p50 = 249948.5;
+    working_end(&r, &w, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "  loaded rtt p50 250.00 msec, mean 250.50 msec (197 round trips)\n"
+                                              "  increase p50 +249.95 msec, mean +98000.25 usec\n"));
+    reporter_close(&r);
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    w = working_of();
+    w.loaded.count = 0;
+    working_end(&r, &w, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "  loaded rtt p50 -, mean - (0 round trips)\n"
+                                              "  increase p50 -, mean -\n"
+                                              "  responsiveness - RPM (60 s"));
+    reporter_close(&r);
 }
 
 static void test_json_working(void)
@@ -1921,6 +1974,7 @@ int main(void)
         { "errors and server output", test_text_errors_and_server_output },
         { "warnings", test_text_warnings },
         { "--latency table; 2.0-sized snapshots", test_text_latency },
+        { "--latency table: 100 ms to 60 s in line, dashes when empty", test_text_latency_wide_and_empty },
         { "--load: working latency", test_text_working },
         { "--load-transport: the load's transport, in-band (2.2)", test_text_working_load },
         CU_TEST_INFO_NULL,
