@@ -171,11 +171,12 @@ fi
 # sums are the counted intervals' alone; -i 0.5 -t 2 gives four intervals
 # where -i 1 gives two. -w 32K reaches the server: its start says so, and
 # it is the receive window (flow control) the server grants, so what the
-# client has in flight stays within two windows (the limit the server
-# last granted is at most one window beyond what it had read, and what it
-# had read but not yet acknowledged is at most another) and the packets'
-# headers. The default window (8 MiB) lets loopback's congestion window
-# grow far beyond that.
+# client has in flight stays within one window, plus an eighth for the
+# packets' headers (some 3%) and two packets a PTO may send again while
+# their first copies are still counted: the server grants at most a
+# window beyond what it has read, and the packet that grants it carries
+# the ACK of what it has read. With the server's default window (8 MiB)
+# loopback's congestion window grows beyond that.
 OMIT_OK='[$C.intervals[].sum.omitted] == [true, false, false, false]
     and $S.intervals[0].sum.omitted == true
     and ([$C.intervals[] | select(.sum.omitted | not) | .sum.bytes] | add) == $C.end.sum_sent.bytes
@@ -183,7 +184,7 @@ OMIT_OK='[$C.intervals[].sum.omitted] == [true, false, false, false]
 data_case omit  omit    "-O 1 -t 3" "$OMIT_OK"
 WIN_OK='($C.intervals | length) == 4 and all($C.intervals[]; .sum.omitted == false)
     and $S.start.sock_bufsize == 32768 and $C.start.sock_bufsize == 32768
-    and ([$C.intervals[].streams[].weir.quic.bytes_in_flight] | max) <= 2 * 32768 + 4096'
+    and ([$C.intervals[].streams[].weir.quic.bytes_in_flight] | max) <= 32768 + 32768 / 8 + 2 * 1452'
 data_case ivlw  normal  "-t 2 -i 0.5 -w 32K" "$WIN_OK"
 
 # --max-tests 2 with quic: two clients run at once; a third, while they
@@ -247,12 +248,11 @@ vanish_case() {
         start_bg "van$n" "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$port" --transport quic \
             --tls-fingerprint="$fp" -t 20 ${mode#send}
         n=$((n + 1))
-        if wait_grep "$E2E_TMP/van$((n - 1)).out" ' sec ' 10 "$BG_PID"; then
-            kill -KILL "$BG_CHILD"
-            wait "$BG_PID" 2>/dev/null
-            forget_pid "$BG_PID"
-        fi
-        if wait_grep "$E2E_TMP/van-s.out" "Server listening on $port \(test #$n\)" 10 "$srv"; then
+        wait_grep "$E2E_TMP/van$((n - 1)).out" ' sec ' 10 "$BG_PID" && kill -KILL "$BG_CHILD"
+        local freed=no
+        wait_grep "$E2E_TMP/van-s.out" "Server listening on $port \(test #$n\)" 10 "$srv" && freed=yes
+        stop_pid "$BG_PID"
+        if [ "$freed" = yes ]; then
             run_bounded "$E2E_TMP/van-next.out" "$E2E_TMP/van-next.err" "$WEIR" -c 127.0.0.1 -p "$port" \
                 --transport quic --tls-fingerprint="$fp" -t 1
         else
