@@ -583,7 +583,7 @@ EOF
             "$E2E_TMP/$name.err" "$SERVER_ERR"
     fi
 }
-# file_loss_case: -F over the rule loss_case left (every 37th datagram to
+# file_loss_case: -F over the rule loss_case left (every 37th data datagram to
 # the server dropped): the server's copy is the file, byte for byte.
 file_loss_case() {
     local src=$E2E_TMP/loss-src.bin dst=$E2E_TMP/loss-dst.bin
