@@ -5,6 +5,8 @@
 #     text table has a row per transport, the JSON document holds every
 #     test's iperf3 document plus the comparison, and the two agree;
 #   - UDP runs unlimited unless -b is given, and the output says so;
+#   - against `weir -s --transport quic`, a tcp,quic comparison: both
+#     rows in the table and in -J;
 #   - against a plain iperf3 server, tls fails with its reason in its row
 #     while tcp and udp still run (exit 1);
 #   - bad lists are refused before anything runs;
@@ -74,6 +76,37 @@ case_tls_server_pinned() {
     done
 }
 
+# A comparison with a quic row against another process: `weir -s
+# --transport quic` (which serves tcp tests as well) prints its
+# certificate's fingerprint; the client pins it. Both rows in the text
+# table, both tests and both comparison rows in -J, each the counts of its
+# own test.
+case_quic_server_pinned() {
+    have_plugin quic || { skip_case "this build has no quic transport"; return; }
+    start_server_retry weir --transport quic || return
+    local fp
+    fp=$(grep -oE 'fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}' "$SERVER_ERR" "$SERVER_OUT" | head -n1 | awk '{print $2}')
+    [ -n "$fp" ] || { fail "the server printed no fingerprint"; return; }
+    run_bounded "$CASE_DIR/out" "$CASE_DIR/err" \
+        "$WEIR" -c 127.0.0.1 -p "$PORT" --transport tcp,quic --tls-fingerprint "$fp" -t 1 -i 0
+    expect_eq "exit status" "$RUN_RC" 0
+    expect_eq "rows" "$(grep -oE '^(tcp +TCP|quic +UDP) +[0-9.]+ [KMG]?bits/sec +[0-9.]+ [KMG]?bits/sec' "$CASE_DIR/out" |
+        awk '{print $1}' | paste -sd,)" "tcp,quic"
+    CLI=$CASE_DIR/client.json
+    run_bounded "$CLI" "$CASE_DIR/client.err" \
+        "$WEIR" -c 127.0.0.1 -p "$PORT" --transport tcp,quic --tls-fingerprint "$fp" -t 1 -J
+    expect_eq "-J exit status" "$RUN_RC" 0
+    jq_check '
+        eq("tests"; [$C.tests[].start.weir.transport]; ["tcp", "quic"]),
+        eq("rows"; [$C.comparison.transports[] | [.transport, .protocol]]; [["tcp", "TCP"], ["quic", "UDP"]]),
+        eq("quic encrypted"; $C.tests[1].start.weir.encrypted; true),
+        eq("quic bytes received"; $C.comparison.transports[1].bytes_received; $C.tests[1].end.sum_received.bytes),
+        eq("quic bytes sent"; $C.comparison.transports[1].bytes_sent; $C.tests[1].end.sum_sent.bytes),
+        eq("quic retransmits"; $C.comparison.transports[1].retransmits; $C.tests[1].end.sum_sent.retransmits),
+        gt("quic bytes"; $C.comparison.transports[1].bytes_received; 0),
+        eq("tcp bytes received"; $C.comparison.transports[0].bytes_received; $C.tests[0].end.sum_received.bytes)'
+}
+
 case_iperf3_server() {
     [ -n "$IPERF3" ] || { skip_case "iperf3 not installed"; return; }
     start_server_retry iperf3 || return
@@ -141,6 +174,7 @@ run_case "standard output keeps its reporter (-J, text)" case_stdout_reporter
 run_case "loopback comparison table (tcp,udp,tls)" case_loopback_table
 run_case "client comparison JSON against weir -s" case_client_json
 run_case "README's example: weir -s --transport tls, client pins its fingerprint" case_tls_server_pinned
+run_case "weir -s --transport quic, client pins it: -c HOST --transport tcp,quic" case_quic_server_pinned
 run_case "comparison against iperf3 -s: tls refused, tcp runs" case_iperf3_server
 run_case "bad transport lists" case_bad_lists
 run_case "unwritable reporter file is contained" case_reporter_file_fails

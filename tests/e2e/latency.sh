@@ -2,7 +2,8 @@
 # --latency through the real binary over loopback: weir <-> weir over tcp,
 # udp, tls and quic (quic's cases skipped when the build has none), the counts in the JSON documents (-k N probes answered
 # exactly, intervals adding up to the end, percentiles in order), -P,
-# --latency-rate, the reply size, one-way delays with --loopback only,
+# --latency-rate, the reply size, one-way delays (--loopback, and
+# --latency-synced-clocks between two processes),
 # the text table, --json-stream, the refusals (a plain iperf3 server within
 # 5 s, options that make no sense with it), --busy-poll (said in the
 # start), and lost probes counted exactly
@@ -262,6 +263,47 @@ quic_compare_case() {
     done
 }
 
+# --latency-synced-clocks between two processes (one host: the clocks do
+# agree): one-way delays both ways for every answered probe, in -J
+# (forward, reverse; the start says clock "synced") and in the text (c->s
+# and s->c rows). A probe's two one-way delays add up to its round trip
+# less the server's turnaround, so each mean is below the round trips'
+# mean (the clocks are read a few instructions apart; half a round trip
+# is room enough for that).
+synced_case() {
+    latency_run synced --latency-synced-clocks -P 2 -k 400 -i 0.1 || return
+    jq_check --argjson n 400 "$LAT_CHECKS"
+    jq_check "$STATS_OK"'
+        $C.end.latency.sum as $E
+        | eq("clock"; $C.start.weir.latency.clock; "synced"),
+          eq("one_way"; $C.start.weir.latency.one_way; true),
+          eq("forward count"; $E.forward.count; $E.rtt.count),
+          eq("reverse count"; $E.reverse.count; $E.rtt.count),
+          eq("per stream forward and reverse counts";
+             [$C.end.latency.streams[] | [.forward.count, .reverse.count]];
+             [$C.end.latency.streams[] | [.rtt.count, .rtt.count]]),
+          eq("interval forward counts add up"; ([$C.intervals[].latency.sum.forward.count] | add); $E.rtt.count),
+          ($E.forward | stats_ok("forward")),
+          ($E.reverse | stats_ok("reverse")),
+          gt("forward mean"; $E.forward.mean_us; 0),
+          gt("reverse mean"; $E.reverse.mean_us; 0),
+          lt("forward mean below the round trips'\''"; $E.forward.mean_us; $E.rtt.mean_us),
+          lt("reverse mean below the round trips'\''"; $E.reverse.mean_us; $E.rtt.mean_us)'
+    start_server_retry weir -1 || return
+    local txt=$CASE_DIR/synced.txt
+    run_bounded "$txt" "$CASE_DIR/synced-text.err" "$WEIR" -c 127.0.0.1 -p "$PORT" --latency -u \
+        --latency-synced-clocks -k 50
+    expect_eq "text exit status" "$RUN_RC" 0
+    wait_or_stop "$SERVER_PID" 10
+    grep -q '; one-way delays too (clocks synced, as the user said)$' "$txt" ||
+        fail "no setup line for synced clocks: $(oneline "$txt")"
+    local d
+    for d in rtt 'c->s' 's->c'; do
+        expect_eq "$d rows of 50 probes (interval and end)" \
+            "$(grep -cE "^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec  $d +50 +(0|-)( +[0-9]+\.[0-9]{2}){8}\$" "$txt")" 2
+    done
+}
+
 # Between two processes the text says round trips only.
 text_case() {
     start_server_retry weir -1 || return
@@ -505,6 +547,7 @@ run_case "--loopback: one-way delays, JSON and text" loopback_case
 run_case "quic --loopback -P 2 -k 400: one-way delays both ways" quic_loopback_case
 run_case "--loopback --transport tcp,quic --latency -k 200: both rows" quic_compare_case
 run_case "quic -l 3000 --latency-reply-size 20000, and --latency-rate 500: every probe answered" quic_sizes_case
+run_case "--latency-synced-clocks between two processes: c->s and s->c, JSON and text" synced_case
 run_case "two processes: round trips only, the text table" text_case
 run_case "--json-stream: latency in the interval and end events" stream_case
 run_case "tcp --load 2: idle, then loaded round trips, the load up" load_case up 3
