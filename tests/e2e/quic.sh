@@ -9,7 +9,8 @@
 #   2. one long-running server: the fingerprint it prints; a wrong pin and
 #      no pin against its self-signed certificate (one clear line, exit 1,
 #      no data); --tls-insecure; -C with an unknown controller (refused,
-#      listing ngtcp2's); garbage, truncated and stray datagrams at its
+#      listing ngtcp2's) and -M out of QUIC's range (refused before the
+#      stream's hello: the server does not wait for it); garbage, truncated and stray datagrams at its
 #      port -- and after each the server serves the next client.
 #   3. mutual TLS: --tls-verify-client, with and without a client
 #      certificate; a CA-issued server certificate verified by chain and
@@ -272,6 +273,15 @@ serves "a wrong pin"
 refused untrusted "the self-signed certificate, unpinned" "certificate is not trusted"
 serves "an untrusting client"
 refused cc "-C with an unknown controller" "cubic, reno, bbr, bbr2" --tls-fingerprint="$FP" -C nosuch
+# -M out of QUIC's range: refused before the stream's hello, so the server
+# is not left waiting for a QUIC Initial that never comes.
+refused mss "-M below QUIC's 1200 bytes" "must be 1200 to 65527 bytes" --tls-fingerprint="$FP" -M 1000
+serves "a refused -M"
+if ! grep -q "no QUIC Initial packet" "$E2E_TMP/eph.err"; then
+    pass_check "-M refused: the server did not wait for the client's stream"
+else
+    fail_shown "-M refused after the stream's hello: the server waited for it" "$E2E_TMP/eph.err"
+fi
 
 SSLKEYLOGFILE=$E2E_TMP/keys.log client insecure -p "$P1" --transport quic --tls-insecure -t 1
 if [ "$RC" = 0 ] && has insecure.err "tls-insecure" && has insecure.out "receiver"; then
