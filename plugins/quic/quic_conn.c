@@ -228,7 +228,13 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
      * server grants the most any client may ask for. */
     tp->initial_max_streams_bidi = s->is_client ? s->g->set.streams : QUIC_MAX_STREAMS;
     tp->initial_max_streams_uni = 0;
-    tp->max_idle_timeout = (uint64_t)QUIC_IDLE_TIMEOUT_MS * NGTCP2_MILLISECONDS;
+    /* --snd-timeout: how long sent data may stay unacknowledged, for
+     * QUIC the idle timeout (nothing heard from the peer); the lower of
+     * both ends' announcements holds on both, so the peer ends too. */
+    s->idle_ms = weir_param_uint(h, cfg, WEIR_PARAM_SND_TIMEOUT_MS, 0);
+    if (!s->idle_ms)
+        s->idle_ms = QUIC_IDLE_TIMEOUT_MS;
+    tp->max_idle_timeout = s->idle_ms * NGTCP2_MILLISECONDS;
     tp->active_connection_id_limit = 2;
     tp->disable_active_migration = 1;
     /* Probes: a reply carries the ACK of its request, and the next

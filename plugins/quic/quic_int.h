@@ -188,6 +188,7 @@ struct quic_stream {
     uint32_t tx_n;              /* entries built, not yet all sent */
     uint32_t tx_sent;           /* of them, already sent */
     size_t max_pkt;             /* payload of one UDP datagram */
+    uint64_t idle_ms;           /* the max_idle_timeout it announced */
     unsigned char *rx_buf;      /* QUIC_RX_ENTRIES * WEIR_DATAGRAM_GRO_BYTES */
     uint64_t pkts_sent, pkts_recv;
     uint64_t pkts_lost;         /* declared lost by ngtcp2 (its qlog) */

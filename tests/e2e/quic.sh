@@ -10,8 +10,9 @@
 #      no pin against its self-signed certificate (one clear line, exit 1,
 #      no data); --tls-insecure; -C with an unknown controller (refused,
 #      listing ngtcp2's) and -M out of QUIC's range (refused before the
-#      stream's hello: the server does not wait for it); garbage, truncated and stray datagrams at its
-#      port -- and after each the server serves the next client.
+#      stream's hello: the server does not wait for it); garbage,
+#      truncated and stray datagrams at its port -- and after each the
+#      server serves the next client.
 #   3. mutual TLS: --tls-verify-client, with and without a client
 #      certificate; a CA-issued server certificate verified by chain and
 #      name (--tls-ca), and refused for another name (--tls-sni).
@@ -23,8 +24,11 @@
 #      many). -F over the same lossy path: the file arrives whole (lost
 #      packets are sent again from the file's ring, which keeps every byte
 #      until it is acknowledged). --quic-datagrams (both directions)
-#      reports exactly the dropped datagrams as lost. Skipped where no
-#      namespace or nftables can be made.
+#      reports exactly the dropped datagrams as lost. A path that goes
+#      silent mid-test (every packet dropped): with --snd-timeout 2000 both
+#      ends stop at the QUIC idle timeout, exit 1, one clear line each
+#      (-R and -P 2 too: a receiver's timers run without arriving data).
+#      Skipped where no namespace or nftables can be made.
 #   6. --quic-datagrams on loopback: -k exact both ways and with -P 2 and
 #      --bidir, reported as a UDP test (-J: udp stream sums, lost_packets,
 #      packets, jitter_ms; text: the Jitter and Lost/Total columns); -l
@@ -489,6 +493,48 @@ EOF
             "$E2E_TMP/$name.err" "$SERVER_ERR"
     fi
 }
+# silence_case NAME ARGS...: a path that goes silent mid-test (nftables
+# drops every packet once data flows). --snd-timeout 2000 on the client
+# makes the QUIC idle timeout 2 s on both ends (the lower announcement
+# holds): the sender and the receiver each end the test with exit 1 and
+# the same clear line, not the receiver at -t 30 or later.
+silence_case() {
+    local name=$1
+    shift
+    silence_reset
+    start_netns_server "$NS" "$name-s" 5201 "$WEIR" -s -1 -p 5201 --transport quic
+    start_bg "$name" 25 "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p 5201 --transport quic --tls-insecure \
+        -t 30 -b 10M --snd-timeout 2000 "$@"
+    local cpid=$BG_PID
+    wait_grep "$CASE_DIR/$name.out" " sec " 10 "$cpid"
+    "${IN_NS[@]}" nft -f - <<EOF
+table inet quictest {
+    chain in {
+        type filter hook input priority 0; policy drop;
+    }
+}
+EOF
+    wait_or_stop "$cpid" 20
+    local crc=$EXIT_RC
+    wait_server
+    local line="the peer was silent for 2 s (QUIC idle timeout)"
+    local tx=$CASE_DIR/$name.err rx=$SERVER_ERR
+    if [ "${1:-}" = -R ]; then
+        tx=$SERVER_ERR rx=$CASE_DIR/$name.err
+    fi
+    if [ "$crc" = 1 ] && [ "$SERVER_RC" = 1 ] && grep -qF "unable to write to stream socket: $line" "$tx" &&
+       grep -qF "unable to read from stream socket: $line" "$rx"; then
+        pass_check "$name: a path gone silent ends the test on both ends (exit 1, QUIC idle timeout)"
+    else
+        fail_shown "$name: exit $crc/$SERVER_RC" "$CASE_DIR/$name.err" "$SERVER_ERR"
+    fi
+    silence_reset
+}
+# The table afresh: a flush keeps a chain's drop policy.
+silence_reset() {
+    "${IN_NS[@]}" nft delete table inet quictest 2>/dev/null
+    "${IN_NS[@]}" nft add table inet quictest
+}
 if ! command -v nft >/dev/null 2>&1; then
     skip_check "loss in a network namespace" "nft not installed"
 elif ! netns_add "quictest-$$"; then
@@ -504,6 +550,9 @@ else
         file_loss_case
         dgram_loss_case dgloss-fwd dport
         dgram_loss_case dgloss-rev sport -R
+        silence_case silent-fwd
+        silence_case silent-rev -R
+        silence_case silent-multi -P 2
     fi
     netns_del "$NS"
 fi
