@@ -48,6 +48,11 @@ int quic_test_rules(void *global, const struct weir_stream_config *cfg, struct w
     /* The client's option decides; a server follows what the client's
      * parameters say (weir_datagrams). */
     int on = weir_param_flag(g->host, cfg, WEIR_PARAM_DATAGRAMS) || (cfg->host && g->set.datagrams);
+    /* A probe connection carries its requests and replies on one QUIC
+     * stream (quic_bytes.c): more would be a setting that does nothing. */
+    if (!on && cfg->host && (cfg->lower & WEIR_LOWER_STREAM) && g->set.streams > 1)
+        return quic_fail(g, WEIR_E_USAGE, "--%s %u: --latency's probes travel on one QUIC stream",
+                         QUIC_OPT_STREAMS, g->set.streams);
     if (!on)
         return WEIR_OK;
     if (cfg->lower & WEIR_LOWER_STREAM)
