@@ -4,8 +4,9 @@
 #
 #   1. data, one-off servers with their ephemeral certificate, clients that
 #      pin it: -t, -R, --bidir, -P 4, -n (exact on both ends: QUIC is
-#      reliable), -C reno; both ends' -J documents agree and name the QUIC
-#      and TLS facts of each stream (start.weir.streams[]).
+#      reliable), -C reno, --quic-no-loss-count (no Retr, not 0); both
+#      ends' -J documents agree and name the QUIC and TLS facts of each
+#      stream (start.weir.streams[]).
 #   2. one long-running server: the fingerprint it prints; a wrong pin and
 #      no pin against its self-signed certificate (one clear line, exit 1,
 #      no data); --tls-insecure; -C with an unknown controller (refused,
@@ -133,6 +134,11 @@ data_case p4    normal  "-P 4 -t 1" '($C.end.streams | length) == 4 and ($C.star
 data_case n10m  normal  "-n 10M" '$C.end.sum_sent.bytes == 10485760 and $S.end.sum_received.bytes == 10485760'
 data_case rn5m  reverse "-R -n 5M" '$S.end.sum_sent.bytes == 5242880 and $C.end.sum_received.bytes == 5242880'
 data_case reno  normal  "-C reno -t 1" 'all($C.start.weir.streams[]; .quic.congestion == "reno")'
+# --quic-no-loss-count: losses not counted, so no Retr at all (not 0), and
+# the facts say so.
+data_case nolc  normal  "--quic-no-loss-count -t 1" 'all($C.start.weir.streams[]; .quic.loss_count == "off")
+    and ($C.end.sum_sent | has("retransmits") | not) and ($C.end.streams[0].sender | has("retransmits") | not)
+    and all($C.intervals[].streams[]; (has("retransmits") | not) and (.weir.quic | has("packets_lost") | not))'
 data_case l1000 normal  "-l 1000 -k 3000" '$S.end.sum_received.bytes == 3000000'
 data_case rk    reverse "-R -P 2 -k 40" '$S.end.sum_sent.bytes == 5242880 and $C.end.sum_received.bytes == 5242880'
 # --quic-streams 4: both ends name 4 QUIC streams per connection, the
