@@ -74,7 +74,8 @@ static int stream_test_start(void *ctx, const struct weir_report_start *s)
 
 static int stream_interval(void *ctx, const struct weir_report_interval *iv)
 {
-    return emit(ctx, "interval", jsondoc_interval(iv));
+    struct stream_rep *r = ctx;
+    return emit(r, "interval", jsondoc_interval(&r->test, iv));
 }
 
 static int stream_test_end(void *ctx, const struct weir_report_end *e)

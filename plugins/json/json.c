@@ -93,7 +93,7 @@ static int json_interval(void *ctx, const struct weir_report_interval *iv)
     if (r->intervals == NULL)
         r->intervals = json_object_new_array();
     if (r->intervals != NULL)
-        json_object_array_add(r->intervals, jsondoc_interval(iv));
+        json_object_array_add(r->intervals, jsondoc_interval(&r->test, iv));
     return WEIR_OK;
 }
 

@@ -49,6 +49,9 @@ void jsondoc_test_reset(struct jsondoc_test *t)
     free(t->host);
     free(t->title);
     free(t->extra_data);
+    for (size_t i = 0; i < t->n_last_facts; i++)
+        json_object_put(t->last_facts[i].weir);
+    free(t->last_facts);
     jsondoc_test_init(t, role);
 }
 
@@ -246,7 +249,32 @@ static jobj *interval_sample(const struct weir_report_sample *s, int datagram, i
     return o;
 }
 
-jobj *jsondoc_interval(const struct weir_report_interval *iv)
+static struct jsondoc_facts *facts_of(const struct jsondoc_test *t, int socket)
+{
+    for (size_t i = 0; i < t->n_last_facts; i++)
+        if (t->last_facts[i].socket == socket)
+            return &t->last_facts[i];
+    return NULL;
+}
+
+/* Keeps (a reference to) the stream's "weir" object as its latest facts. */
+static void keep_facts(struct jsondoc_test *t, int socket, jobj *weir)
+{
+    struct jsondoc_facts *f = facts_of(t, socket);
+    if (f == NULL) {
+        struct jsondoc_facts *more = realloc(t->last_facts, (t->n_last_facts + 1) * sizeof *more);
+        if (more == NULL)
+            return;
+        t->last_facts = more;
+        f = &more[t->n_last_facts++];
+        f->socket = socket;
+        f->weir = NULL;
+    }
+    json_object_put(f->weir);
+    f->weir = json_object_get(weir);
+}
+
+jobj *jsondoc_interval(struct jsondoc_test *t, const struct weir_report_interval *iv)
 {
     jobj *o = json_object_new_object();
     if (o == NULL)
@@ -255,8 +283,13 @@ jobj *jsondoc_interval(const struct weir_report_interval *iv)
     jobj *a = json_object_new_array();
     /* Each stream in its own transport's layout: --load-transport's load
      * streams may not be the test's kind. */
-    for (size_t i = 0; i < iv->n_streams; i++)
-        json_object_array_add(a, interval_sample(&iv->streams[i], iv->streams[i].datagram, 0));
+    for (size_t i = 0; i < iv->n_streams; i++) {
+        jobj *so = interval_sample(&iv->streams[i], iv->streams[i].datagram, 0);
+        jobj *w = NULL;
+        if (so != NULL && json_object_object_get_ex(so, "weir", &w))
+            keep_facts(t, iv->streams[i].socket, w);
+        json_object_array_add(a, so);
+    }
     add(o, "streams", a);
     add(o, "sum", interval_sample(&iv->sum, datagram, 1));
     if (iv->bidir)
@@ -443,7 +476,11 @@ jobj *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e)
     for (size_t i = 0; i < e->n_streams; i++) {
         const struct weir_report_end_stream *st = &e->streams[i];
         int stream_udp = st->sending ? st->sender.datagram : st->receiver.datagram;
-        json_object_array_add(a, stream_udp ? udp_end_stream(st) : tcp_end_stream(st, files ? &files[i] : NULL));
+        jobj *so = stream_udp ? udp_end_stream(st) : tcp_end_stream(st, files ? &files[i] : NULL);
+        const struct jsondoc_facts *f = facts_of(t, st->socket);
+        if (f != NULL && f->weir != NULL)
+            add(so, "weir", json_object_get(f->weir));
+        json_object_array_add(a, so);
     }
     add(o, "streams", a);
 

@@ -24,6 +24,13 @@ struct jsondoc_test {
     int datagram;               /* end uses the UDP layout */
     char *title;
     char *extra_data;
+    /* Each stream's "weir" object of its latest interval, by socket: its
+     * final transport facts, repeated in end.streams[]. */
+    struct jsondoc_facts {
+        int socket;
+        struct json_object *weir;
+    } *last_facts;
+    size_t n_last_facts;
 };
 
 void jsondoc_test_init(struct jsondoc_test *t, int role);
@@ -35,7 +42,8 @@ void jsondoc_test_connected(struct jsondoc_test *t, const struct weir_report_con
  * jsondoc_start records what end needs from s; with s NULL it builds the
  * partial "start" iperf3 prints when a test fails before it starts. */
 struct json_object *jsondoc_start(struct jsondoc_test *t, const struct weir_report_start *s);
-struct json_object *jsondoc_interval(const struct weir_report_interval *iv);
+/* jsondoc_interval keeps each stream's facts for jsondoc_end. */
+struct json_object *jsondoc_interval(struct jsondoc_test *t, const struct weir_report_interval *iv);
 struct json_object *jsondoc_end(const struct jsondoc_test *t, const struct weir_report_end *e);
 
 /* {"transports":[row...],"note":...} of a comparison run. */

@@ -64,8 +64,8 @@
  * weir_stream_quic_cwnd_bytes, quic.packets_lost
  * weir_stream_quic_packets_lost (a count over the test so far: a gauge,
  * as every figure here is one test's), quic.stream_bytes.4
- * weir_stream_quic_stream_bytes{index="4"}. Without -i intervals (-i 0)
- * only the start facts are known. */
+ * weir_stream_quic_stream_bytes{index="4"}. Without an interval (a test
+ * that ended inside -O) only the start facts are known. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>

@@ -197,7 +197,7 @@ static void over_time(struct svgbuf *b, const struct svg_test *t)
     sb_puts(b, "\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1.2\"/>\n");
     if (t->n_iv == 0) {
         sb_printf(b, "<text class=\"no-data\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"middle\" "
-                     "fill=\"#555555\">no intervals (-i 0): the whole test is on the right</text>\n",
+                     "fill=\"#555555\">no intervals: the whole test is on the right</text>\n",
                   (A_LEFT + A_RIGHT) / 2.0, (TOP + BOTTOM) / 2.0, LABEL_FONT);
     } else {
         steps(b, t, t->lat_p99, &x, &y, "p99", P99_COLOUR, "8 4");

@@ -341,6 +341,14 @@ static int find_transport(struct server_test *v)
     t->transport = operator_transport(t->s, &t->p);
     if (!t->transport)
         t->transport = loader_load(name, WEIR_PLUGIN_TRANSPORT, err, sizeof err);
+    if (!t->transport) {
+        /* A weir client hears which transport is missing (the log has the
+         * loader's why); an iperf3 client gets iperf3's code alone. */
+        char why[128];
+        snprintf(why, sizeof why, "the server has no %s transport", name);
+        tell_refused(v, WEIR_E_PROTOCOL, why);
+        return fail(v, WEIR_E_PROTOCOL, 1, "%s", err);
+    }
     if (!t->transport || strcmp(t->transport->transport->wire_key, t->p.wire_key) != 0)
         return fail(v, WEIR_E_PROTOCOL, 1, "%s", t->transport ? "transport does not match the protocol key" : err);
     char detail[256], given[64];

@@ -293,8 +293,9 @@ void session_stop(struct session *ss, uint64_t now)
         pending += t->streams[i].ctr.bytes - t->streams[i].at_interval.bytes;
     if (latency_pending(t))
         pending = 1;        /* replies or losses since the last interval */
-    /* iperf3 drops a final interval that is both short and empty. */
-    if (t->s->interval > 0 && left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
+    /* iperf3 drops a final interval that is both short and empty; with
+     * -i 0 its one interval is the whole test. */
+    if (left > 0 && (pending > 0 || left >= 0.1 * t->s->interval))
         emit_interval(ss, now);
     cpu_since(&t->cpu_start, &t->cpu_total, &t->cpu_user, &t->cpu_system);
     for (int i = 0; i < t->n_streams; i++) {

@@ -128,6 +128,44 @@ omit_amount_case() {
     check_omit_amount "$@"
 }
 
+# ------------------------------------------------------------ -i 0
+
+# interval0_case DIRECTION ARGS...: both ends with -J -i 0 (see pair).
+# iperf3 then writes one interval, the whole test: it starts at 0 and
+# ends, with the bytes, where its side's own end sum does (the sender's
+# sum_sent, the receiver's sum_received).
+interval0_case() {
+    local dir=$1 cv sv
+    shift
+    CLI=$CASE_DIR/client.json
+    if [ "$dir" = weir2iperf ]; then
+        start_server_retry iperf3 -1 -J -i 0 || return
+        run_bounded "$CLI" "$CASE_DIR/client.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -J -i 0 "$@"
+        cv=$NAME_PREFIX sv="iperf 3"
+    else
+        start_server_retry weir -1 -J -i 0 || return
+        run_bounded "$CLI" "$CASE_DIR/client.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -J -i 0 "$@"
+        cv="iperf 3" sv=$NAME_PREFIX
+    fi
+    SRV=$SERVER_OUT
+    wait_server
+    expect_eq "client exit status" "$RUN_RC" 0
+    expect_eq "server exit status" "$SERVER_RC" 0
+    check_docs "$cv" "$sv" || return
+    jq_check '
+        [["client", $C, 0], ["server", $S, 1]][] as [$role, $d, $rev]
+        | ($d.start.test_start.reverse == $rev) as $sender
+        | (if $sender then $d.end.sum_sent else $d.end.sum_received end) as $own
+        | eq("\($role): intervals"; $d.intervals | length; 1),
+          ($d.intervals[0] | select(. != null)
+           | eq("\($role): the interval starts at 0"; [.sum.start] + [.streams[].start] | unique; [0]),
+             eq("\($role): the interval ends with its side (sum_\(if $sender then "sent" else "received" end))";
+                .sum.end; $own.end),
+             eq("\($role): the interval seconds = end"; (.sum.seconds - .sum.end | fabs) < 1e-5; true),
+             eq("\($role): the interval bytes = its side total"; .sum.bytes; $own.bytes),
+             eq("\($role): the interval streams"; .streams | length; $d.end.streams | length))'
+}
+
 # ------------------------------------------------------------ reverse drain
 
 # iperf3 3.12 as a -R client switches its data sockets back to blocking at
@@ -403,6 +441,13 @@ run_case "text layout as iperf3's: -P 2 -t 2" layout_case -P 2 -t 2
 run_case "text layout as iperf3's: -R -P 2 -t 2" layout_case -R -P 2 -t 2
 run_case "text layout as iperf3's: --bidir -t 1" layout_case --bidir -t 1
 run_case "text layout as iperf3's: -O 1 -t 1" layout_case -O 1 -t 1
+run_case "text layout as iperf3's: -i 0 -P 2 -t 1 (one whole-test interval)" layout_case -i 0 -P 2 -t 1
+run_case "weir -c -> iperf3 -s, -J -i 0: one whole-test interval: -P 2 -t 1" interval0_case weir2iperf -P 2 -t 1
+run_case "weir -c -> iperf3 -s, -J -i 0: one whole-test interval: -u -R -b 1M -t 1" \
+    interval0_case weir2iperf -u -R -b 1M -t 1
+run_case "iperf3 -c -> weir -s, -J -i 0: one whole-test interval: -R -t 1" interval0_case iperf2weir -R -t 1
+run_case "iperf3 -c -> weir -s, -J -i 0: one whole-test interval: -u -b 1M -t 1" \
+    interval0_case iperf2weir -u -b 1M -t 1
 run_case "text summary = JSON of the same run, receiver over its own time: -P 2 -t 2" \
     text_json_case -P 2 -t 2
 run_case "text summary = JSON of the same run, receiver over its own time: -R -P 2 -t 1" \

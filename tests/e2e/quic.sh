@@ -34,6 +34,8 @@
 #      --bidir, reported as a UDP test (-J: udp stream sums, lost_packets,
 #      packets, jitter_ms; text: the Jitter and Lost/Total columns); -l
 #      above what a packet carries refused before connecting.
+#   7. a weir server without the quic plugin: a quic client's one line,
+#      "the server has no quic transport", exit 1; the server serves on.
 # Skips (77) only when this build has no quic plugin. Never asserts speed.
 E2E_DEADLINE=${E2E_DEADLINE:-240}
 SERVER_TIMEOUT=${SERVER_TIMEOUT:-100}
@@ -105,6 +107,13 @@ data_case() {
                 and .quic.handshake_ms > 0 and (.gso | type) == "boolean" and (.gro | type) == "boolean")),
         chk("interval facts: packets and cwnd";
             all($C.intervals[0].streams[]; .weir.quic.packets_sent > 0 and .weir.quic.cwnd > 0)),
+        # end.streams[].weir: each stream with the facts of its last interval.
+        ((["client", $C], ["server", $S]) as [$role, $d]
+         | chk("\($role) end.streams[].weir = the last interval facts, packets sent and received";
+               ($d.end.streams | length) > 0
+               and all($d.end.streams[]; .weir.quic.packets_sent > 0 and .weir.quic.packets_received > 0)
+               and ([$d.end.streams[] | [(.sender // .udp).socket, .weir]] | sort)
+                   == ([$d.intervals[-1].streams[] | [.socket, .weir]] | sort))),
         (if $mode == "normal" then
             chk("client sum_sent = server sum_received > 0";
                 $C.end.sum_sent.bytes > 0 and $C.end.sum_sent.bytes == $S.end.sum_received.bytes)
@@ -400,6 +409,33 @@ if have_iperf3; then
     fi
 else
     skip_check "refusal by iperf3 -s" "no iperf3"
+fi
+
+# ---------------------------------------------------------------- 7. no quic
+# A weir server whose plugin path has no quic (a build without it): a quic
+# client hears so in one line and exits 1; the server serves on.
+P7=$(free_port)
+NOQUIC_PATH=
+for d in ${WEIR_PLUGIN_PATH//:/ }; do
+    [ -f "$d/quic.so" ] || NOQUIC_PATH=${NOQUIC_PATH:+$NOQUIC_PATH:}$d
+done
+if WEIR_PLUGIN_PATH=$NOQUIC_PATH start_server noq "$P7"; then
+    client noqc -p "$P7" --transport quic --tls-insecure -t 1
+    if [ "$RC" = 1 ] && [ "$(grep -c "error" "$E2E_TMP/noqc.err")" = 1 ] &&
+       has noqc.err "the server has no quic transport" && ! has noqc.out " sec "; then
+        pass_check "a server without quic: the quic client says \"the server has no quic transport\", exit 1, no data"
+    else
+        fail_shown "a server without quic (exit $RC)" "$E2E_TMP/noqc.err" "$E2E_TMP/noqc.out" "$E2E_TMP/noq.err"
+    fi
+    client noqt -p "$P7" -t 1
+    if [ "$RC" = 0 ] && has noqt.out "receiver"; then
+        pass_check "a server without quic: serves a tcp client after refusing quic"
+    else
+        fail_shown "a server without quic stopped serving (exit $RC)" "$E2E_TMP/noqt.err" "$E2E_TMP/noq.err"
+    fi
+    stop_pid "$SERVER_PID"
+else
+    fail_shown "the server without quic did not start" "$E2E_TMP/noq.err"
 fi
 
 # ---------------------------------------------------------------- 5. loss

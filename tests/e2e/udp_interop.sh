@@ -11,9 +11,9 @@
 #     reports the same S, R and L as the two ends measured;
 #   - 0 < R <= S, 0 <= L < R, and the sender's bytes are S * len exactly;
 #   - B is a whole number D of len-byte datagrams, D <= R - L (distinct
-#     datagrams counted), and S - D, what never arrived or arrived too late,
-#     is under half of S: loopback loses little, but this never asserts
-#     zero loss or any speed.
+#     datagrams counted). How many arrived is not asserted: a receiver the
+#     machine's load starves (an ASan sender beside other jobs) loses any
+#     share of a -b 100M stream on loopback.
 # Options without -t get a short one; -n 1M gets -b 10M so that it takes a
 # second rather than eight at UDP's default 1 Mbit/s.
 #
@@ -66,8 +66,6 @@ udp_direction() {
     expect_eq "$name: receiver's bytes are whole datagrams" $((b % len)) 0
     d=$((b / len))
     expect_int -le "$name: datagrams received <= highest sequence - lost" "$d" $((r - l + OMIT_SKEW))
-    expect_int -lt "$name: datagrams missing at the receiver < half of those sent" \
-        $((2 * (s - d))) "$s"
     # The client's document has both ends' numbers after the exchange.
     expect_near "$name: client's $skey.packets vs sender's" "$(json_get "$CLI" ".end.$skey.packets")" "$s"
     expect_near "$name: client's $rkey.packets vs receiver's" "$(json_get "$CLI" ".end.$rkey.packets")" "$r"

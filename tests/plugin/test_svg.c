@@ -650,7 +650,7 @@ static void test_latency_chart(void)
     CU_ASSERT_EQUAL(count_of(o, "<path class=\"series load\""), 1);
     reporter_close(&r);
 
-    /* -i 0: no intervals, said in their panel; the CDF still drawn. */
+    /* No intervals (a test that ended inside -O), said in their panel; the CDF still drawn. */
     CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 0), WEIR_OK);
     struct weir_report_start s = {
         .struct_size = sizeof s, .role = WEIR_ROLE_CLIENT, .host = "h", .protocol = "TCP", .reliable = 1,
@@ -663,7 +663,7 @@ static void test_latency_chart(void)
     struct weir_report_end e = { .struct_size = sizeof e, .latency_sum = &sum };
     CU_ASSERT_EQUAL(r.ops->test_end(r.ctx, &e), WEIR_OK);
     CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
-    expect_texts(r.sink.out, "no-data", "no intervals (-i 0): the whole test is on the right");
+    expect_texts(r.sink.out, "no-data", "no intervals: the whole test is on the right");
     CU_ASSERT_EQUAL(count_of(r.sink.out, "series p50"), 0);
     CU_ASSERT_EQUAL(coords_of(r.sink.out, "cdf", (double[16]){ 0 }, 16), 8);
     reporter_close(&r);
