@@ -96,12 +96,14 @@ static const struct weir_option options[] = {
     { NULL, NULL, NULL, 0 }
 };
 
-/* -C picks ngtcp2's congestion controller, -M the largest packet; udp,
- * below, sets up the socket for the rest. --quic-datagrams (datagrams)
- * numbers its datagrams as --udp-counters-64bit says. */
+/* -C picks ngtcp2's congestion controller, -M the largest packet,
+ * --snd-timeout the idle timeout; udp, below, sets up the socket for the
+ * rest. --quic-datagrams (datagrams) numbers its datagrams as
+ * --udp-counters-64bit says. */
 static const char *const honoured[] = {
     WEIR_PARAM_CONGESTION, WEIR_PARAM_MSS, WEIR_PARAM_TOS, WEIR_PARAM_DONT_FRAGMENT,
-    WEIR_PARAM_FQ_RATE, WEIR_PARAM_BIND_DEV, WEIR_PARAM_DATAGRAMS, WEIR_PARAM_UDP_COUNTERS_64BIT, NULL
+    WEIR_PARAM_FQ_RATE, WEIR_PARAM_BIND_DEV, WEIR_PARAM_DATAGRAMS, WEIR_PARAM_UDP_COUNTERS_64BIT,
+    WEIR_PARAM_SND_TIMEOUT_MS, NULL
 };
 
 /* iperf3's UDP options that mean nothing for QUIC's packets (udp's GSO and

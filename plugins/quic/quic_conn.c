@@ -37,6 +37,21 @@ const char *quic_cc_name(ngtcp2_cc_algo cc)
 
 /* ---- callbacks ---- */
 
+int quic_check_options(struct quic_global *g, const struct weir_stream_config *cfg)
+{
+    const char *cc = weir_param_string(g->host, cfg, WEIR_PARAM_CONGESTION, NULL);
+    ngtcp2_cc_algo algo;
+    if (cc && quic_cc_by_name(cc, &algo) < 0)
+        return quic_fail(g, WEIR_E_SETCONGESTION, "-C %s: QUIC (ngtcp2) has the congestion controllers %s",
+                         cc, quic_cc_list);
+    uint64_t mss = weir_param_uint(g->host, cfg, WEIR_PARAM_MSS, 0);
+    if (mss && (mss < NGTCP2_MAX_UDP_PAYLOAD_SIZE || mss > QUIC_MAX_UDP_PAYLOAD))
+        return quic_fail(g, WEIR_E_SETMSS, "-M %llu: a QUIC packet's UDP payload must be %u to %u bytes",
+                         (unsigned long long)mss, (unsigned)NGTCP2_MAX_UDP_PAYLOAD_SIZE,
+                         (unsigned)QUIC_MAX_UDP_PAYLOAD);
+    return WEIR_OK;
+}
+
 static void rand_cb(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
 {
     (void)ctx;
@@ -186,19 +201,18 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
     unsigned timeout = cfg->timeout_ms ? cfg->timeout_ms : QUIC_DEFAULT_TIMEOUT_MS;
     st->handshake_timeout = (uint64_t)timeout * NGTCP2_MILLISECONDS;
 
+    int rc = quic_check_options(s->g, cfg);
+    if (rc != WEIR_OK)
+        return rc;
     const char *cc = weir_param_string(h, cfg, WEIR_PARAM_CONGESTION, NULL);
     st->cc_algo = NGTCP2_CC_ALGO_CUBIC;
-    if (cc && quic_cc_by_name(cc, &st->cc_algo) < 0)
-        return quic_fail(s->g, WEIR_E_SETCONGESTION, "-C %s: QUIC (ngtcp2) has the congestion controllers %s",
-                         cc, quic_cc_list);
+    if (cc)
+        (void)quic_cc_by_name(cc, &st->cc_algo);
     snprintf(s->cc, sizeof s->cc, "%s", quic_cc_name(st->cc_algo));
 
     /* -M: the largest UDP payload (a loopback or jumbo-frame path takes
      * far more than Ethernet's); path MTU discovery only probes up to it. */
     uint64_t mss = weir_param_uint(h, cfg, WEIR_PARAM_MSS, 0);
-    if (mss && (mss < NGTCP2_MAX_UDP_PAYLOAD_SIZE || mss > 65527))
-        return quic_fail(s->g, WEIR_E_SETMSS, "-M %llu: a QUIC packet's UDP payload must be %u to 65527 bytes",
-                         (unsigned long long)mss, (unsigned)NGTCP2_MAX_UDP_PAYLOAD_SIZE);
     st->max_tx_udp_payload_size = mss ? (size_t)mss : QUIC_DEFAULT_PKT;
     st->no_tx_udp_payload_size_shaping = mss != 0;
 
@@ -214,7 +228,13 @@ static int settings(struct quic_stream *s, const struct weir_stream_config *cfg,
      * server grants the most any client may ask for. */
     tp->initial_max_streams_bidi = s->is_client ? s->g->set.streams : QUIC_MAX_STREAMS;
     tp->initial_max_streams_uni = 0;
-    tp->max_idle_timeout = (uint64_t)QUIC_IDLE_TIMEOUT_MS * NGTCP2_MILLISECONDS;
+    /* --snd-timeout: how long sent data may stay unacknowledged, for
+     * QUIC the idle timeout (nothing heard from the peer); the lower of
+     * both ends' announcements holds on both, so the peer ends too. */
+    s->idle_ms = weir_param_uint(h, cfg, WEIR_PARAM_SND_TIMEOUT_MS, 0);
+    if (!s->idle_ms)
+        s->idle_ms = QUIC_IDLE_TIMEOUT_MS;
+    tp->max_idle_timeout = s->idle_ms * NGTCP2_MILLISECONDS;
     tp->active_connection_id_limit = 2;
     tp->disable_active_migration = 1;
     /* Probes: a reply carries the ACK of its request, and the next

@@ -48,6 +48,16 @@ int quic_test_rules(void *global, const struct weir_stream_config *cfg, struct w
     /* The client's option decides; a server follows what the client's
      * parameters say (weir_datagrams). */
     int on = weir_param_flag(g->host, cfg, WEIR_PARAM_DATAGRAMS) || (cfg->host && g->set.datagrams);
+    /* A probe connection carries its requests and replies on one QUIC
+     * stream (quic_bytes.c): more would be a setting that does nothing. */
+    if (!on && cfg->host && (cfg->lower & WEIR_LOWER_STREAM) && g->set.streams > 1)
+        return quic_fail(g, WEIR_E_USAGE, "--%s %u: --latency's probes travel on one QUIC stream",
+                         QUIC_OPT_STREAMS, g->set.streams);
+    /* --quic-no-loss-count: a sender's losses go uncounted, so its test has
+     * no Retr to show -- not a Retr of 0 (text shows no Retr column, -J no
+     * retransmits, as for a transport without them). */
+    if (!on && g->set.no_loss_count && cfg->sending)
+        r->caps &= ~WEIR_CAP_RETRANSMITS;
     if (!on)
         return WEIR_OK;
     if (cfg->lower & WEIR_LOWER_STREAM)

@@ -45,8 +45,11 @@
 #define QUIC_ALPN "weir-perf/1"
 /* Used when the core passes timeout_ms == 0. */
 #define QUIC_DEFAULT_TIMEOUT_MS 10000u
-/* A connection that hears nothing from its peer this long is gone. */
+/* A connection that hears nothing from its peer this long is gone
+ * (without --snd-timeout; the lower of both ends' holds). */
 #define QUIC_IDLE_TIMEOUT_MS 30000u
+/* -M's top: the largest UDP payload of an IPv4 datagram. */
+#define QUIC_MAX_UDP_PAYLOAD 65527u
 /* UDP payload of a QUIC packet without -M: what fits a 1500-byte
  * Ethernet MTU under IPv6 and UDP headers (ngtcp2's largest PMTUD size). */
 #define QUIC_DEFAULT_PKT 1452u
@@ -185,6 +188,7 @@ struct quic_stream {
     uint32_t tx_n;              /* entries built, not yet all sent */
     uint32_t tx_sent;           /* of them, already sent */
     size_t max_pkt;             /* payload of one UDP datagram */
+    uint64_t idle_ms;           /* the max_idle_timeout it announced */
     unsigned char *rx_buf;      /* QUIC_RX_ENTRIES * WEIR_DATAGRAM_GRO_BYTES */
     uint64_t pkts_sent, pkts_recv;
     uint64_t pkts_lost;         /* declared lost by ngtcp2 (its qlog) */
@@ -241,6 +245,9 @@ int quic_tls_session(struct quic_stream *s, const char *host);
 int quic_cc_by_name(const char *name, ngtcp2_cc_algo *out);
 const char *quic_cc_name(ngtcp2_cc_algo cc);
 extern const char quic_cc_list[];
+/* The options a stream's config must pass before anything is sent
+ * (-C, -M): WEIR_OK, or a code with the error set. */
+int quic_check_options(struct quic_global *g, const struct weir_stream_config *cfg);
 /* The client's connection, or the server's for the client's first
  * Initial packet (pkt, len). WEIR_OK or a code with the error set. */
 int quic_conn_client(struct quic_stream *s, const struct weir_stream_config *cfg);

@@ -156,6 +156,8 @@ int quic_describe(void *stream, const struct weir_fact_sink *out)
     weir_fact_double(out, "quic.handshake_ms", (double)s->handshake_ns / 1e6);
     weir_fact_uint(out, "quic.max_udp_payload", s->max_pkt);
     weir_fact_double(out, "quic.min_rtt_ms", (double)s->st_min_rtt_ns / 1e6);
+    if (s->sending && s->g->set.no_loss_count)
+        weir_fact_string(out, "quic.loss_count", "off");    /* --quic-no-loss-count */
     return WEIR_OK;
 }
 
@@ -164,7 +166,7 @@ int quic_describe_interval(void *stream, const struct weir_fact_sink *out)
     const struct quic_stream *s = stream;
     weir_fact_uint(out, "quic.packets_sent", s->pkts_sent);
     weir_fact_uint(out, "quic.packets_received", s->pkts_recv);
-    if (s->sending)
+    if (s->sending && !s->g->set.no_loss_count)
         weir_fact_uint(out, "quic.packets_lost", s->pkts_lost);
     weir_fact_uint(out, "quic.cwnd", s->st_cwnd);
     weir_fact_uint(out, "quic.bytes_in_flight", s->st_inflight);

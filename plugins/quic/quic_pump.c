@@ -13,6 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The idle timeout that held: the lower of both ends' announcements. */
+static uint64_t idle_timeout_ms(const struct quic_stream *s)
+{
+    uint64_t ms = s->idle_ms;
+    const ngtcp2_transport_params *tp = ngtcp2_conn_get_remote_transport_params(s->conn);
+    uint64_t peer = tp ? tp->max_idle_timeout / NGTCP2_MILLISECONDS : 0;
+    return peer && peer < ms ? peer : ms;
+}
+
 static int conn_failed(struct quic_stream *s, const char *what, int rv)
 {
     s->failed = 1;
@@ -25,8 +34,8 @@ static int conn_failed(struct quic_stream *s, const char *what, int rv)
                  gnutls_alert_get_strname((gnutls_alert_description_t)ngtcp2_conn_get_tls_alert(s->conn))
                      ?: "?");
     else if (rv == NGTCP2_ERR_IDLE_CLOSE)
-        snprintf(s->why, sizeof s->why, "the peer was silent for %u s (QUIC idle timeout)",
-                 QUIC_IDLE_TIMEOUT_MS / 1000);
+        snprintf(s->why, sizeof s->why, "the peer was silent for %g s (QUIC idle timeout)",
+                 (double)idle_timeout_ms(s) / 1000.0);
     else if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT)
         snprintf(s->why, sizeof s->why, "the QUIC handshake did not finish in time");
     else if (rv == NGTCP2_ERR_DRAINING)

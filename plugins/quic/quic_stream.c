@@ -210,14 +210,12 @@ int quic_client_open(void *global, const struct weir_stream_config *cfg, void **
     struct quic_stream *s = NULL;
     void *lower_stream = NULL;
 
-    /* -C first: refused before anything goes to the server. */
-    const char *cc = weir_param_string(g->host, cfg, WEIR_PARAM_CONGESTION, NULL);
-    ngtcp2_cc_algo algo;
-    if (cc && quic_cc_by_name(cc, &algo) < 0)
-        return quic_fail(g, WEIR_E_SETCONGESTION, "-C %s: QUIC (ngtcp2) has the congestion controllers %s",
-                         cc, quic_cc_list);
+    /* -C and -M first: refused before anything goes to the server. */
+    int rc = quic_check_options(g, cfg);
+    if (rc != WEIR_OK)
+        return rc;
     struct weir_stream_config lc = lower_config(cfg);
-    int rc = stream_new(g, cfg, 1, &s);
+    rc = stream_new(g, cfg, 1, &s);
     if (rc != WEIR_OK)
         return rc;
     rc = g->lower->ops->client_open(g->lower->global, &lc, &lower_stream);

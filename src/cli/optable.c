@@ -64,7 +64,7 @@ const struct optspec optable[] = {
       .help = "bind sockets to the network interface <dev>\n(SO_BINDTODEVICE)" },
     { .name = "file", .letter = 'F', .arg = ARG_STRING, .set = SETTING(file),
       .section = HELP_BOTH, .meta = " name",
-      .help = "xmit/recv the specified file (byte-stream\ntransports: tcp, tls)" },
+      .help = "xmit/recv the specified file (byte-stream\ntransports: tcp, tls, quic)" },
     { .name = "mptcp", .letter = 'm', .set = SETTING(mptcp),
       .section = HELP_BOTH,
       .help = "use MPTCP rather than plain TCP (client: the\ncontrol and data connections; server: listen)" },
@@ -132,8 +132,9 @@ const struct optspec optable[] = {
               "the last /# seconds (default 5) exceeds it" },
     { .name = "tls-required", .where = FOR_SERVER, .set = SETTING(tls_required),
       .section = HELP_SERVER,
-      .help = "serve only encrypted tests (with --transport tls):\n"
-              "refuse plain TCP and UDP clients, iperf3's included" },
+      .help = "serve only encrypted tests (an encrypting\n"
+              "transport: tls, quic): refuse plain TCP and UDP\n"
+              "clients, iperf3's included" },
     { .name = "rsa-private-key-path", .arg = ARG_STRING, .where = FOR_SERVER,
       .set = SETTING(rsa_private_key),
       .section = HELP_SERVER,

@@ -602,8 +602,11 @@ static int load_load_transport(struct client *c)
 static int check_file(struct client *c)
 {
     struct test *t = &c->ss.t;
-    if (!test_carries_files(t))
-        return fail(c, WEIR_E_FILE, "--transport %s cannot carry a file", t->transport->name);
+    if (!test_carries_files(t)) {
+        char why[160];
+        test_no_files_why(t, why, sizeof why);
+        return fail(c, WEIR_E_FILE, "%s", why);
+    }
     t->file = t->s->file;
     if (!t->s->reverse) {
         char why[160];

@@ -412,8 +412,11 @@ static int use_params(struct server_test *v, struct json_object *o)
      * transport can carry one; the test goes on without it otherwise. Not
      * both ways at once: the receiving half would truncate what the
      * sending half reads. */
-    if (t->s->file && !test_carries_files(t))
-        report_message(v->ss.rs, WEIR_LOG_WARNING, "-F ignored for this test: --transport %s cannot carry a file", name);
+    if (t->s->file && !test_carries_files(t)) {
+        char no_files[160];
+        test_no_files_why(t, no_files, sizeof no_files);
+        report_message(v->ss.rs, WEIR_LOG_WARNING, "-F ignored for this test: %s", no_files);
+    }
     else if (t->s->file && t->p.bidir)
         report_message(v->ss.rs, WEIR_LOG_WARNING, "-F ignored for this test: it runs both ways (--bidir)");
     else
@@ -826,7 +829,7 @@ static int start_transport(const struct settings *s, char *msg, size_t len)
 {
     char err[1024];
     if (!s->transport && s->tls_required) {
-        snprintf(msg, len, "--tls-required needs an encrypting transport: --transport tls");
+        snprintf(msg, len, "--tls-required needs an encrypting transport (tls, quic): --transport tls or quic");
         return WEIR_E_USAGE;
     }
     if (!s->transport)
@@ -839,7 +842,7 @@ static int start_transport(const struct settings *s, char *msg, size_t len)
     /* Else every test would be refused. */
     if (s->tls_required && !(p->transport->caps & WEIR_CAP_ENCRYPTED)) {
         snprintf(msg, len, "--tls-required needs an encrypting transport, and --transport %s does not "
-                 "encrypt (use --transport tls)", p->name);
+                 "encrypt (use tls or quic)", p->name);
         return WEIR_E_USAGE;
     }
     void *global = NULL;

@@ -335,12 +335,12 @@ void session_report_end(struct session *ss)
     ss->summary.load = NULL;
 }
 
-int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err)
+int session_stream_error(const struct session *ss, int peer_may_end, const char **why, int *err)
 {
     for (int i = 0; i < ss->t.n_streams; i++) {
         const struct stream *st = &ss->t.streams[i];
         int rc = atomic_load_explicit(&st->failed, memory_order_acquire);
-        if (rc && (!sending_only || st->sending || rc == WEIR_E_FILE)) {
+        if (rc && (!peer_may_end || st->sending || rc != WEIR_E_STREAMCLOSE)) {
             if (why)
                 *why = st->failed_why;
             if (err)

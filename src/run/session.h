@@ -42,10 +42,11 @@ int session_timeout_ms(const struct session *ss, uint64_t now, int cap_ms);
 void session_stop(struct session *ss, uint64_t now);
 /* Report the end summary (with peer results when known). */
 void session_report_end(struct session *ss);
-/* First stream error recorded by a worker, 0 if none. sending_only: of
- * the sending streams only -- and of any that could not write its -F file,
- * which no peer's end can excuse. */
-int session_stream_error(const struct session *ss, int sending_only, const char **why, int *err);
+/* First stream error recorded by a worker, 0 if none. peer_may_end: not
+ * a receiving stream the peer closed (WEIR_E_STREAMCLOSE), which the peer's
+ * end of the test excuses; a receiving stream that failed otherwise (a
+ * read error, QUIC's idle timeout) counts, as a sending one does. */
+int session_stream_error(const struct session *ss, int peer_may_end, const char **why, int *err);
 /* Free everything of the test (streams, workers, buffers). */
 void session_free(struct session *ss);
 /* Start snapshot for reporters. */

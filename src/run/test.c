@@ -4,6 +4,7 @@
 #include "proto/netutil.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,6 +206,15 @@ uint32_t test_caps(const struct test *t)
 int test_carries_files(const struct test *t)
 {
     return (test_caps(t) & WEIR_CAP_PAYLOAD) != 0;
+}
+
+void test_no_files_why(const struct test *t, char *buf, size_t len)
+{
+    const struct weir_plugin *p = t->transport;
+    if ((p->transport->caps & WEIR_CAP_PAYLOAD) && (test_caps(t) & WEIR_CAP_DATAGRAM))
+        snprintf(buf, len, "--transport %s in datagram mode cannot carry a file", p->name);
+    else
+        snprintf(buf, len, "--transport %s cannot carry a file", p->name);
 }
 
 int test_stream_file(struct test *t, int sending, struct weir_stream_config *cfg,

@@ -174,6 +174,10 @@ void *test_tglobal_at(const struct test *t, int i);
 const struct weir_plugin *test_bulk_transport(const struct test *t);
 /* The transport can carry a file (-F): WEIR_CAP_PAYLOAD. */
 int test_carries_files(const struct test *t);
+/* Why it cannot, one line into buf: the transport, or its datagram mode
+ * when only this test's rules took the payload away (quic's
+ * --quic-datagrams). */
+void test_no_files_why(const struct test *t, char *buf, size_t len);
 
 /* Ask the transport for this test's rules (caps, block sizes, default
  * rate: weir_transport_ops.test_rules) into t->rules, once the transport

@@ -185,6 +185,32 @@ static uint64_t pace_from(const struct test *t)
     return t->load_start_ns ? t->load_start_ns : t->running_since_ns;
 }
 
+/* One receive call on a receiving stream, in phase. */
+static void receive(struct worker *w, const struct weir_plugin *tp, struct stream *st, int phase)
+{
+    /* After the test, late datagrams must not move the stream's sequence
+     * or loss state: give them a scratch copy. */
+    if (atomic_load_explicit(&st->omit_ended, memory_order_relaxed)) {
+        st->ctr.jitter_ns = 0;
+        atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
+    }
+    struct weir_io io = { 0, 0 };
+    struct weir_counters scratch = st->ctr;
+    int rc = transport_recv(tp, st->ctx, phase == PHASE_RUN ? &st->ctr : &scratch, &io);
+    if (phase == PHASE_RUN && (rc == WEIR_OK || rc == WEIR_E_AGAIN)) {
+        st->ctr.bytes += io.bytes;
+        st->ctr.blocks += io.blocks;
+    }
+    if (rc != WEIR_OK && rc != WEIR_E_AGAIN)
+        stream_failed(w, st, phase == PHASE_RUN ? rc : WEIR_E_STREAMCLOSE);
+}
+
+/* A transport may keep timers that only its receive call runs (QUIC: its
+ * ACKs, its idle timeout). With nothing arriving, readiness never calls
+ * it: during the run each receiving stream is called at least this often,
+ * so that a receiver notices a peer gone silent as its sender does. */
+#define RECV_SWEEP_MS 100
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -206,6 +232,10 @@ static void *worker_main(void *arg)
      * senders want writability and receivers readability; after RUN
      * senders want nothing and receivers read and discard. */
     enum { ARMED_NONE, ARMED_RUN, ARMED_AFTER } armed = ARMED_NONE;
+    int receivers = 0;
+    for (int k = 0; k < w->count; k++)
+        receivers |= !t->streams[w->first + k * w->stride].sending;
+    uint64_t next_sweep = 0;
 
     for (;;) {
         int phase = atomic_load_explicit(&t->phase, memory_order_acquire);
@@ -243,6 +273,8 @@ static void *worker_main(void *arg)
             now = host_now_ns();
             timeout = next_due > now ? (int)((next_due - now + 999999u) / 1000000u) : 0;
         }
+        if (receivers && phase == PHASE_RUN && (timeout < 0 || timeout > RECV_SWEEP_MS))
+            timeout = RECV_SWEEP_MS;
         int n = epoll_wait(w->epfd, evs, EVENTS_PER_WAIT, timeout);
         if (n < 0 && errno != EINTR)
             break;
@@ -333,20 +365,18 @@ static void *worker_main(void *arg)
                     stream_failed(w, st, rc);
                 }
             } else {
-                /* After the test, late datagrams must not move the
-                 * stream's sequence or loss state: give them a scratch copy. */
-                if (atomic_load_explicit(&st->omit_ended, memory_order_relaxed)) {
-                    st->ctr.jitter_ns = 0;
-                    atomic_store_explicit(&st->omit_ended, 0, memory_order_relaxed);
+                receive(w, tp, st, phase);
+            }
+        }
+        if (receivers && phase == PHASE_RUN) {
+            now = host_now_ns();
+            if (now >= next_sweep) {
+                next_sweep = now + RECV_SWEEP_MS * 1000000ull;
+                for (int k = 0; k < w->count; k++) {
+                    struct stream *st = &t->streams[w->first + k * w->stride];
+                    if (!st->sending && !st->failed)
+                        receive(w, tp, st, phase);
                 }
-                struct weir_counters scratch = st->ctr;
-                rc = transport_recv(tp, st->ctx, phase == PHASE_RUN ? &st->ctr : &scratch, &io);
-                if (phase == PHASE_RUN && (rc == WEIR_OK || rc == WEIR_E_AGAIN)) {
-                    st->ctr.bytes += io.bytes;
-                    st->ctr.blocks += io.blocks;
-                }
-                if (rc != WEIR_OK && rc != WEIR_E_AGAIN)
-                    stream_failed(w, st, phase == PHASE_RUN ? rc : WEIR_E_STREAMCLOSE);
             }
         }
     }

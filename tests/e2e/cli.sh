@@ -69,6 +69,9 @@ usage
 run 0 "weir 0." -v
 run 0 "--transport NAME" -h
 run 0 "Usage: weir" --help
+# The help names every transport that carries a file, and that encrypts.
+run 0 "transports: tcp, tls, quic)" --help
+run 0 "transport: tls, quic): refuse plain TCP and UDP" --help
 
 # A closed port: iperf3's message and exit status. The port is one we hold,
 # bound but not listening, so nobody else's server can be there.
@@ -106,6 +109,9 @@ for d in ${WEIR_PLUGIN_PATH//:/ }; do
     [ -f "$d/quic.so" ] || continue
     run 0 "--udp-no-gso" --transport quic --help
     run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1 --transport quic --udp-no-gso --udp-no-gro
+    # quic carries a file, its datagram mode does not: said so before connecting.
+    run 1 "weir: error - unable to open -F file: --transport quic in datagram mode cannot carry a file" \
+        -c 127.0.0.1 -p "$port" -t 1 --transport quic --quic-datagrams -F /dev/null
     break
 done
 run 1 "unrecognized option '--udp-no-gso'" --transport tls --udp-no-gso -c 127.0.0.1

@@ -491,6 +491,8 @@ refusal_case() {
         refused --latency --load 1 -u --load-transport quic "both open their streams at the server's UDP port"
         refused --latency --load 1 --load-transport quic --quic-datagrams \
             "its datagram mode cannot be used with --load-transport"
+        refused --latency --transport quic --quic-streams 4 --tls-insecure \
+            "--quic-streams 4: --latency's probes travel on one QUIC stream"
     fi
 }
 

@@ -4,37 +4,44 @@
 #
 #   1. data, one-off servers with their ephemeral certificate, clients that
 #      pin it: -t, -R, --bidir, -P 4, -n (exact on both ends: QUIC is
-#      reliable), -C reno; both ends' -J documents agree and name the QUIC
-#      and TLS facts of each stream (start.weir.streams[]).
-#   7. -O, -i and -w over quic; --max-tests 2 with three clients (the
+#      reliable), -C reno, --quic-no-loss-count (no Retr, not 0); both
+#      ends' -J documents agree and name the QUIC and TLS facts of each
+#      stream (start.weir.streams[]).
+#   2. -O, -i and -w over quic; --max-tests 2 with three clients (the
 #      third told the server is busy); clients killed mid-test (the server
 #      serves the next).
-#   2. one long-running server: the fingerprint it prints; a wrong pin and
-#      no pin against its self-signed certificate (one clear line, exit 1,
-#      no data); --tls-insecure; -C with an unknown controller (refused,
-#      listing ngtcp2's); garbage, truncated and stray datagrams at its
-#      port -- and after each the server serves the next client.
-#   3. mutual TLS: --tls-verify-client, with and without a client
-#      certificate; a CA-issued server certificate verified by chain and
-#      name (--tls-ca), and refused for another name (--tls-sni).
-#   4. Debian's iperf3 -s: "needs a weir server", exit 1, within 5 s, no data.
-#   5. loss: in a network namespace of its own, nftables drops every 37th
-#      datagram to the receiver; -n 20M (both directions) still delivers
-#      exactly 20 MiB, and the sender reports as many lost packets (Retr)
-#      as the rule dropped, within bounds (one dropped GSO send carries
-#      many packets; with --udp-no-gso, one). -F over the same lossy path: the file arrives whole (lost
-#      packets are sent again from the file's ring, which keeps every byte
-#      until it is acknowledged). --quic-datagrams (both directions)
-#      reports exactly the dropped datagrams as lost. Skipped where no
-#      namespace or nftables can be made.
-#   6. --quic-datagrams on loopback: -k exact both ways and with -P 2 and
+#   3. --quic-datagrams on loopback: -k exact both ways and with -P 2 and
 #      --bidir, reported as a UDP test (-J: udp stream sums, lost_packets,
 #      packets, jitter_ms; text: the Jitter and Lost/Total columns); -l
 #      above what a packet carries refused before connecting.
+#   4. one long-running server: the fingerprint it prints; a wrong pin and
+#      no pin against its self-signed certificate (one clear line, exit 1,
+#      no data); --tls-insecure; -C with an unknown controller (refused,
+#      listing ngtcp2's) and -M out of QUIC's range (refused before the
+#      stream's hello: the server does not wait for it); garbage,
+#      truncated and stray datagrams at its port -- and after each the
+#      server serves the next client.
+#   5. mutual TLS: --tls-verify-client, with and without a client
+#      certificate; a CA-issued server certificate verified by chain and
+#      name (--tls-ca), and refused for another name (--tls-sni).
+#   6. Debian's iperf3 -s: "needs a weir server", exit 1, within 5 s, no data.
 #   7. a weir server without the quic plugin: a quic client's one line,
 #      "the server has no quic transport", exit 1; the server serves on.
+#   8. loss: in a network namespace of its own, nftables drops every 37th
+#      datagram to the receiver; -n 20M (both directions) still delivers
+#      exactly 20 MiB, and the sender reports as many lost packets (Retr)
+#      as the rule dropped, within bounds (one dropped GSO send carries
+#      many packets; with --udp-no-gso, one). -F over the same lossy
+#      path: the file arrives whole (lost packets are sent again from the
+#      file's ring, which keeps every byte until it is acknowledged).
+#      --quic-datagrams (both directions)
+#      reports exactly the dropped datagrams as lost. A path that goes
+#      silent mid-test (every packet dropped): with --snd-timeout 2000 both
+#      ends stop at the QUIC idle timeout, exit 1, one clear line each
+#      (-R and -P 2 too: a receiver's timers run without arriving data).
+#      Skipped where no namespace or nftables can be made.
 # Skips (77) only when this build has no quic plugin. Never asserts speed.
-E2E_DEADLINE=${E2E_DEADLINE:-240}
+E2E_DEADLINE=${E2E_DEADLINE:-400}
 SERVER_TIMEOUT=${SERVER_TIMEOUT:-100}
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-30}
 . "$(dirname "$0")/lib.sh"
@@ -146,6 +153,11 @@ data_case p4    normal  "-P 4 -t 1" '($C.end.streams | length) == 4 and ($C.star
 data_case n10m  normal  "-n 10M" '$C.end.sum_sent.bytes == 10485760 and $S.end.sum_received.bytes == 10485760'
 data_case rn5m  reverse "-R -n 5M" '$S.end.sum_sent.bytes == 5242880 and $C.end.sum_received.bytes == 5242880'
 data_case reno  normal  "-C reno -t 1" 'all($C.start.weir.streams[]; .quic.congestion == "reno")'
+# --quic-no-loss-count: losses not counted, so no Retr at all (not 0), and
+# the facts say so.
+data_case nolc  normal  "--quic-no-loss-count -t 1" 'all($C.start.weir.streams[]; .quic.loss_count == "off")
+    and ($C.end.sum_sent | has("retransmits") | not) and ($C.end.streams[0].sender | has("retransmits") | not)
+    and all($C.intervals[].streams[]; (has("retransmits") | not) and (.weir.quic | has("packets_lost") | not))'
 data_case l1000 normal  "-l 1000 -k 3000" '$S.end.sum_received.bytes == 3000000'
 data_case rk    reverse "-R -P 2 -k 40" '$S.end.sum_sent.bytes == 5242880 and $C.end.sum_received.bytes == 5242880'
 # --quic-streams 4: both ends name 4 QUIC streams per connection, the
@@ -174,7 +186,7 @@ else
     fail_shown "--loopback --transport tls,quic: exit $RUN_RC" "$E2E_TMP/lo.out" "$E2E_TMP/lo.err"
 fi
 
-# ---------------------------------------------------------------- 7. options, limits
+# ---------------------------------------------------------------- 2. options, limits
 # iperf3's reporting options over quic (both ends' -J, as in 1.): -O 1
 # -t 2 -i 0.5 gives two omitted intervals, then four counted ones (-i 1
 # gives one a second), and each end's sums are its counted intervals'
@@ -278,7 +290,7 @@ vanish_case() {
 }
 vanish_case
 
-# ---------------------------------------------------------------- 6. datagrams
+# ---------------------------------------------------------------- 3. datagrams
 # dgram_case NAME "CLIENT ARGS" DATAGRAMS: -k gives each direction
 # DATAGRAMS datagrams, all of which arrive on loopback: both ends' -J say
 # UDP, every stream has iperf3's udp sums, and the sums agree exactly.
@@ -349,7 +361,7 @@ else
     fail_shown "--quic-datagrams -l 1169 (exit $RUN_RC)" "$E2E_TMP/dgbig.err"
 fi
 
-# ---------------------------------------------------------------- 2. one server
+# ---------------------------------------------------------------- 4. one server
 P1=$(free_port)
 if ! start_server eph "$P1" --transport quic; then
     fail_shown "the quic server did not start" "$E2E_TMP/eph.err"
@@ -394,6 +406,15 @@ serves "a wrong pin"
 refused untrusted "the self-signed certificate, unpinned" "certificate is not trusted"
 serves "an untrusting client"
 refused cc "-C with an unknown controller" "cubic, reno, bbr, bbr2" --tls-fingerprint="$FP" -C nosuch
+# -M out of QUIC's range: refused before the stream's hello, so the server
+# is not left waiting for a QUIC Initial that never comes.
+refused mss "-M below QUIC's 1200 bytes" "must be 1200 to 65527 bytes" --tls-fingerprint="$FP" -M 1000
+serves "a refused -M"
+if ! grep -q "no QUIC Initial packet" "$E2E_TMP/eph.err"; then
+    pass_check "-M refused: the server did not wait for the client's stream"
+else
+    fail_shown "-M refused after the stream's hello: the server waited for it" "$E2E_TMP/eph.err"
+fi
 
 SSLKEYLOGFILE=$E2E_TMP/keys.log client insecure -p "$P1" --transport quic --tls-insecure -t 1
 if [ "$RC" = 0 ] && has insecure.err "tls-insecure" && has insecure.out "receiver"; then
@@ -432,7 +453,7 @@ else
 fi
 serves "garbage datagrams"
 
-# ---------------------------------------------------------------- 3. mutual TLS
+# ---------------------------------------------------------------- 5. mutual TLS
 (
     cd "$E2E_TMP" || exit 1
     ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
@@ -485,7 +506,7 @@ else
     fail_shown "the CA-certificate server did not start" "$E2E_TMP/casrv.err"
 fi
 
-# ---------------------------------------------------------------- 4. iperf3
+# ---------------------------------------------------------------- 6. iperf3
 if have_iperf3; then
     P3=$(free_port)
     if start_listener ip3 "$P3" "$IPERF3" -s -p "$P3"; then
@@ -531,7 +552,7 @@ else
     fail_shown "the server without quic did not start" "$E2E_TMP/noq.err"
 fi
 
-# ---------------------------------------------------------------- 5. loss
+# ---------------------------------------------------------------- 8. loss
 loss_case() {
     local name=$1 dir=$2
     shift 2
@@ -642,6 +663,48 @@ EOF
             "$E2E_TMP/$name.err" "$SERVER_ERR"
     fi
 }
+# silence_case NAME ARGS...: a path that goes silent mid-test (nftables
+# drops every packet once data flows). --snd-timeout 2000 on the client
+# makes the QUIC idle timeout 2 s on both ends (the lower announcement
+# holds): the sender and the receiver each end the test with exit 1 and
+# the same clear line, not the receiver at -t 30 or later.
+silence_case() {
+    local name=$1
+    shift
+    silence_reset
+    start_netns_server "$NS" "$name-s" 5201 "$WEIR" -s -1 -p 5201 --transport quic
+    start_bg "$name" 25 "${IN_NS[@]}" "$WEIR" -c 127.0.0.1 -p 5201 --transport quic --tls-insecure \
+        -t 30 -b 10M --snd-timeout 2000 "$@"
+    local cpid=$BG_PID
+    wait_grep "$CASE_DIR/$name.out" " sec " 10 "$cpid"
+    "${IN_NS[@]}" nft -f - <<EOF
+table inet quictest {
+    chain in {
+        type filter hook input priority 0; policy drop;
+    }
+}
+EOF
+    wait_or_stop "$cpid" 20
+    local crc=$EXIT_RC
+    wait_server
+    local line="the peer was silent for 2 s (QUIC idle timeout)"
+    local tx=$CASE_DIR/$name.err rx=$SERVER_ERR
+    if [ "${1:-}" = -R ]; then
+        tx=$SERVER_ERR rx=$CASE_DIR/$name.err
+    fi
+    if [ "$crc" = 1 ] && [ "$SERVER_RC" = 1 ] && grep -qF "unable to write to stream socket: $line" "$tx" &&
+       grep -qF "unable to read from stream socket: $line" "$rx"; then
+        pass_check "$name: a path gone silent ends the test on both ends (exit 1, QUIC idle timeout)"
+    else
+        fail_shown "$name: exit $crc/$SERVER_RC" "$CASE_DIR/$name.err" "$SERVER_ERR"
+    fi
+    silence_reset
+}
+# The table afresh: a flush keeps a chain's drop policy.
+silence_reset() {
+    "${IN_NS[@]}" nft delete table inet quictest 2>/dev/null
+    "${IN_NS[@]}" nft add table inet quictest
+}
 if ! command -v nft >/dev/null 2>&1; then
     skip_check "loss in a network namespace" "nft not installed"
 elif ! netns_add "quictest-$$"; then
@@ -658,6 +721,9 @@ else
         file_loss_case
         dgram_loss_case dgloss-fwd dport
         dgram_loss_case dgloss-rev sport -R
+        silence_case silent-fwd
+        silence_case silent-rev -R
+        silence_case silent-multi -P 2
     fi
     netns_del "$NS"
 fi

@@ -69,8 +69,7 @@ static void test_descriptor(void)
                                     WEIR_CAP_SEND_DRAIN | WEIR_CAP_PAYLOAD,
                                 "udp", "UDP");
     static const char *const refused[] = { WEIR_PARAM_ZEROCOPY, WEIR_PARAM_SKIP_RX_COPY, WEIR_PARAM_FLOWLABEL,
-                                           WEIR_PARAM_MPTCP, WEIR_PARAM_SND_TIMEOUT_MS,
-                                           WEIR_PARAM_NOTSENT_LOWAT, NULL };
+                                           WEIR_PARAM_MPTCP, WEIR_PARAM_NOTSENT_LOWAT, NULL };
     expect_param_lists(T, refused);
 }
 
