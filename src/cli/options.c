@@ -70,6 +70,15 @@ static void prescan(int argc, char **argv, struct settings *s)
     }
 }
 
+/* plugins[0..*n) gets t unless it is there already. */
+static void add_plugin(const struct weir_plugin **plugins, int *n, const struct weir_plugin *t)
+{
+    for (int k = 0; k < *n; k++)
+        if (plugins[k] == t)
+            return;
+    plugins[(*n)++] = t;
+}
+
 static int load_transports(struct settings *s, const struct weir_plugin **plugins, int *n,
                            int *n_transports)
 {
@@ -84,11 +93,7 @@ static int load_transports(struct settings *s, const struct weir_plugin **plugin
                 fprintf(stderr, "%s: error - %s\n", identity_name(), err);
                 return -1;
             }
-            int seen = 0;
-            for (int k = 0; k < *n; k++)
-                seen |= plugins[k] == t;
-            if (!seen)
-                plugins[(*n)++] = t;
+            add_plugin(plugins, n, t);
         }
     }
     *n_transports = *n;
@@ -108,11 +113,7 @@ static int load_load_transport(const struct settings *s, const struct weir_plugi
         fprintf(stderr, "%s: error - --load-transport: %s\n", identity_name(), err);
         return -1;
     }
-    int seen = 0;
-    for (int k = 0; k < *n; k++)
-        seen |= plugins[k] == t;
-    if (!seen)
-        plugins[(*n)++] = t;
+    add_plugin(plugins, n, t);
     return 0;
 }
 
