@@ -78,27 +78,39 @@ fingerprint() {
         grep -o -E "fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}" "$1" | head -n 1 | cut -d' ' -f2
 }
 
+# one_off_pair NAME "ARGS" CLIENT ARGS...: a one-off -J quic server and a
+# -J client against it (pin: the client pins the server's fingerprint),
+# both of which must exit 0; outputs in $E2E_TMP/NAME{,-s}.{out,err}.
+one_off_pair() {
+    local name=$1 shown=$2 port fp
+    shift 2
+    port=$(free_port)
+    if ! start_server "$name-s" "$port" -1 -J --transport quic; then
+        fail_shown "$name: server did not start" "$E2E_TMP/$name-s.err"
+        return 1
+    fi
+    if [ "$1" = pin ]; then
+        shift
+        fp=$(fingerprint "$E2E_TMP/$name-s.err")
+        set -- --tls-fingerprint="$fp" "$@"
+    fi
+    client "$name" -p "$port" -J --transport quic "$@"
+    local crc=$RC
+    wait_server
+    if [ "$crc" != 0 ] || [ "$SERVER_RC" != 0 ]; then
+        fail_shown "$name ($shown): client exit $crc, server exit $SERVER_RC" "$E2E_TMP/$name.err" "$E2E_TMP/$name-s.err"
+        return 1
+    fi
+}
+
 # ---------------------------------------------------------------- 1. data
 # data_case NAME MODE "CLIENT ARGS" [JQ CHECK]: MODE normal, reverse, bidir,
 # omit (normal, with -O).
 # Bytes sent on one end are bytes received on the other, exactly.
 data_case() {
     local name=$1 mode=$2 args=$3 extra=${4:-true}
-    local port fp
-    port=$(free_port)
-    if ! start_server "$name-s" "$port" -1 -J --transport quic; then
-        fail_shown "$name: server did not start" "$E2E_TMP/$name-s.err"
-        return
-    fi
-    fp=$(fingerprint "$E2E_TMP/$name-s.err")
     # shellcheck disable=SC2086
-    client "$name" -p "$port" -J --transport quic --tls-fingerprint="$fp" $args
-    local crc=$RC
-    wait_server
-    if [ "$crc" != 0 ] || [ "$SERVER_RC" != 0 ]; then
-        fail_shown "$name ($args): client exit $crc, server exit $SERVER_RC" "$E2E_TMP/$name.err" "$E2E_TMP/$name-s.err"
-        return
-    fi
+    one_off_pair "$name" "$args" pin $args || return
     local why
     why=$(jq -n -r --slurpfile c "$E2E_TMP/$name.out" --slurpfile s "$E2E_TMP/$name-s.out" --arg mode "$mode" '
         $c[0] as $C | $s[0] as $S
@@ -298,20 +310,9 @@ vanish_case
 # does, so the other may stop short: between 1 and DATAGRAMS each way
 # then, none lost.)
 dgram_case() {
-    local name=$1 args=$2 want=$3 port
-    port=$(free_port)
-    if ! start_server "$name-s" "$port" -1 -J --transport quic; then
-        fail_shown "$name: server did not start" "$E2E_TMP/$name-s.err"
-        return
-    fi
+    local name=$1 args=$2 want=$3
     # shellcheck disable=SC2086
-    client "$name" -p "$port" -J --transport quic --tls-insecure --quic-datagrams -b 20M $args
-    local crc=$RC
-    wait_server
-    if [ "$crc" != 0 ] || [ "$SERVER_RC" != 0 ]; then
-        fail_shown "$name ($args): client exit $crc, server exit $SERVER_RC" "$E2E_TMP/$name.err" "$E2E_TMP/$name-s.err"
-        return
-    fi
+    one_off_pair "$name" "$args" --tls-insecure --quic-datagrams -b 20M $args || return
     local why
     why=$(jq -n -r --slurpfile c "$E2E_TMP/$name.out" --slurpfile s "$E2E_TMP/$name-s.out" --argjson n "$want" '
         $c[0] as $C | $s[0] as $S
