@@ -1,5 +1,7 @@
 #include "trust.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "hostcall.h"
@@ -45,4 +47,12 @@ void trust_show_fingerprint(const struct weir_host *host, const struct trust_set
     /* Info lines always show (only debug ones need --debug). */
     hostcall_log(host, WEIR_LOG_INFO, "TLS certificate SHA-256 fingerprint %s (%s; clients can pin it "
                  "with --tls-fingerprint)", text, set->cert ? set->cert : "ephemeral, self-signed");
+}
+
+int trust_host_is_address(const char *host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    /* No host name has a ':'; a scoped address fails inet_pton. */
+    return host && (inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1 ||
+                    strchr(host, ':') != NULL);
 }

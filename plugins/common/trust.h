@@ -52,6 +52,10 @@ struct trust_settings {
  * empty value, a file that cannot be read, a malformed fingerprint,
  * settings that contradict each other). */
 int trust_read(const struct weir_host *host, struct trust_settings *set);
+/* The -c host is an IP address, which no server name (SNI) carries: IPv4,
+ * IPv6, or a scoped IPv6 address ("fe80::1%eth0"). */
+int trust_host_is_address(const char *host);
+
 /* The server's info line with its certificate's fingerprint (fp), the
  * same in every transport: scripts read the fingerprint from it. */
 void trust_show_fingerprint(const struct weir_host *host, const struct trust_settings *set,

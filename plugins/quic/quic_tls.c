@@ -272,12 +272,6 @@ gnutls_certificate_credentials_t quic_cred(struct quic_global *g, int is_client)
 
 /* ---- one session ---- */
 
-static int is_ip_literal(const char *h)
-{
-    unsigned char b[16];
-    return h && (inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1);
-}
-
 int quic_tls_session(struct quic_stream *s, const char *host)
 {
     struct quic_global *g = s->g;
@@ -301,7 +295,7 @@ int quic_tls_session(struct quic_stream *s, const char *host)
     gnutls_datum_t alpn = { (unsigned char *)QUIC_ALPN, (unsigned)strlen(QUIC_ALPN) };
     gnutls_alpn_set_protocols(s->tls, &alpn, 1, GNUTLS_ALPN_MANDATORY);
     if (s->is_client) {
-        const char *sni = g->set.trust.sni ? g->set.trust.sni : is_ip_literal(host) ? NULL : host;
+        const char *sni = g->set.trust.sni ? g->set.trust.sni : trust_host_is_address(host) ? NULL : host;
         if (sni && (rc = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, sni, strlen(sni))) < 0)
             return quic_fail(g, code, "\"%s\" cannot be sent as the server name (SNI): %s", sni,
                              gnutls_strerror(rc));

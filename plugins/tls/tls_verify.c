@@ -13,7 +13,6 @@
  * holds its private key, which never leaves this process, can present it. */
 #include "tls_int.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -52,18 +51,10 @@ int tls_verify_cb(int ok, X509_STORE_CTX *xs)
     return ok;
 }
 
-static int is_ip_address(const char *host)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-    /* A scoped IPv6 address ("fe80::1%eth0") is an address, not a name. */
-    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1 ||
-           strchr(host, ':') != NULL;
-}
-
 int tls_verify_setup(struct tls_global *g, SSL *ssl, const char *host, char *why, size_t whylen)
 {
     const struct trust_settings *set = &g->set.trust;
-    int host_is_ip = host && is_ip_address(host);
+    int host_is_ip = trust_host_is_address(host);
     const char *name = set->sni ? set->sni : host && !host_is_ip ? host : NULL;
 
     if (name && SSL_set_tlsext_host_name(ssl, name) != 1) {
