@@ -103,7 +103,11 @@
  * working-idle, working-loaded and working-inband have latency_count ..
  * latency_stddev_us as the end-latency rows. working-inband and
  * working-load name the load's transport in the transport column (it may
- * differ from the probes': --load-transport).
+ * differ from the probes': --load-transport). A comparison run with
+ * --load (--transport A,B,... --latency --load N) follows each comparison
+ * row with its test's working rows again, of the kinds
+ * comparison-working-idle, -loaded, -inband, -load: the same columns,
+ * with the comparison row's time and test (none for a test that failed).
  *
  * What the transport says about each stream (-J's start.weir.streams[] and
  * intervals[].streams[].weir) comes one fact a row, with direction and
