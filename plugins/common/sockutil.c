@@ -13,6 +13,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "payload.h"
+
 int sock_set_int(int fd, int level, int name, int value)
 {
     return setsockopt(fd, level, name, &value, sizeof value);
@@ -106,8 +108,7 @@ int sock_set_pacing(int fd, uint64_t bits_per_second, char *why, size_t whylen)
 int sock_fill_payload(unsigned char *buf, size_t len, int repeating)
 {
     if (repeating) {
-        for (size_t i = 0; i < len; i++)
-            buf[i] = (unsigned char)('0' + i % 10);
+        payload_fill_repeating(buf, len);
         return 0;
     }
     /* getrandom() may return short for large requests or on a signal. */

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The transport quic runs on. */
+/* The transport quic runs on (opened through the host, which initialises
+ * it once for the whole process). */
 #define QUIC_LOWER "udp"
 
 uint64_t quic_now(const struct quic_global *g)
@@ -16,25 +17,12 @@ uint64_t quic_now(const struct quic_global *g)
     return g->host->now_ns();
 }
 
-/* Open udp through the host, which initialises it once for the whole
- * process, and check it moves datagrams the way quic needs. */
-static int open_lower(struct quic_global *g)
+/* What quic needs of udp: datagram streams tagged with the cookie, handed
+ * over by server_accept, and its batched datagram hooks. */
+static int lower_suits(const struct weir_transport_ops *o)
 {
-    const struct weir_host *h = g->host;
-    if (!WEIR_HAS_FIELD(h, close_lower) || !h->open_lower || !h->close_lower)
-        return quic_fail(g, WEIR_E_PLUGIN, "this host cannot stack transports (no open_lower)");
-    int rc = h->open_lower(QUIC_LOWER, &g->lower);
-    if (rc != WEIR_OK)
-        return rc;      /* the host said why */
-    const struct weir_transport_ops *o = g->lower->ops;
-    if (!(o->caps & WEIR_CAP_DATAGRAM) || !(o->caps & WEIR_CAP_STREAM_TAG) || !o->server_accept ||
-        !WEIR_HAS_FIELD(o, recv_datagrams) || !o->send_datagrams || !o->recv_datagrams) {
-        h->close_lower(g->lower);
-        g->lower = NULL;
-        return quic_fail(g, WEIR_E_PLUGIN, "the %s transport (which quic runs on) does not carry tagged "
-                         "datagram streams with send_datagrams and recv_datagrams", QUIC_LOWER);
-    }
-    return WEIR_OK;
+    return (o->caps & WEIR_CAP_DATAGRAM) && (o->caps & WEIR_CAP_STREAM_TAG) && o->server_accept &&
+           WEIR_HAS_FIELD(o, recv_datagrams) && o->send_datagrams && o->recv_datagrams;
 }
 
 static int quic_init(const struct weir_host *host, void **global)
@@ -47,7 +35,8 @@ static int quic_init(const struct weir_host *host, void **global)
     int rc = gnutls_global_init() == GNUTLS_E_SUCCESS ? WEIR_OK
                                                        : quic_fail(g, WEIR_E_PLUGIN, "GnuTLS did not initialise");
     if (rc == WEIR_OK && (rc = quic_settings_read(g)) == WEIR_OK)
-        rc = open_lower(g);
+        rc = stacked_open_lower(host, "quic", QUIC_LOWER, lower_suits, "does not carry tagged datagram "
+                                "streams with send_datagrams and recv_datagrams", &g->lower);
     if (rc != WEIR_OK) {
         pthread_mutex_destroy(&g->lock);
         free(g);

@@ -37,6 +37,7 @@
 #include "dgram.h"
 #include "fingerprint.h"
 #include "hostcall.h"
+#include "stacked.h"
 #include "trust.h"
 
 #define QUIC_FP_LEN FP_LEN
@@ -116,10 +117,6 @@ struct quic_global {
     gnutls_certificate_credentials_t client_cred;
     gnutls_certificate_credentials_t server_cred;
     unsigned char own_fp[QUIC_FP_LEN];
-};
-
-struct quic_listener {
-    void *lower;
 };
 
 /* A datagram read before the first recv call: what its accounting needs. */

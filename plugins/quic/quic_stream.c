@@ -13,6 +13,7 @@
  * one, or --quic-streams N. close sends
  * CONNECTION_CLOSE, then udp closes the socket. */
 #include "quic_int.h"
+#include "payload.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -27,14 +28,9 @@ static unsigned timeout_of(const struct weir_stream_config *cfg)
 }
 
 /* udp's stream for this one: the hello with the cookie (cfg->stream_tag),
- * the socket options of the test, GRO-coalesced receives. */
-static struct weir_stream_config lower_config(const struct weir_stream_config *cfg)
-{
-    struct weir_stream_config lc = *cfg;
-    lc.lower = WEIR_LOWER_STREAM | WEIR_LOWER_GRO;
-    lc.payload = NULL;
-    return lc;
-}
+ * GRO-coalesced receives (stacked.c passes it the rest of the config: the
+ * socket options of the test). */
+#define LOWER_FLAGS (WEIR_LOWER_STREAM | WEIR_LOWER_GRO)
 
 static void stream_free(struct quic_stream *s)
 {
@@ -83,8 +79,7 @@ static int stream_new(struct quic_global *g, const struct weir_stream_config *cf
         s->tx[i].buf = tx + (size_t)i * QUIC_TX_ENTRY_BYTES;
     if (s->payload) {
         if (cfg->repeating_payload)
-            for (uint32_t i = 0; i < s->blksize; i++)
-                s->payload[i] = (unsigned char)('0' + i % 10);
+            payload_fill_repeating(s->payload, s->blksize);
         else
             (void)gnutls_rnd(GNUTLS_RND_NONCE, s->payload, s->blksize);
     }
@@ -214,11 +209,10 @@ int quic_client_open(void *global, const struct weir_stream_config *cfg, void **
     int rc = quic_check_options(g, cfg);
     if (rc != WEIR_OK)
         return rc;
-    struct weir_stream_config lc = lower_config(cfg);
     rc = stream_new(g, cfg, 1, &s);
     if (rc != WEIR_OK)
         return rc;
-    rc = g->lower->ops->client_open(g->lower->global, &lc, &lower_stream);
+    rc = stacked_client_open(g->lower, LOWER_FLAGS, cfg, &lower_stream);
     if (rc != WEIR_OK) {
         stream_free(s);
         return rc;      /* udp said why */
@@ -254,27 +248,13 @@ int quic_server_listen(void *global, const struct weir_stream_config *cfg, int c
     int rc = quic_server_prepare(g);
     if (rc != WEIR_OK)
         return rc;
-    struct quic_listener *l = calloc(1, sizeof *l);
-    if (!l)
-        return quic_fail(g, WEIR_E_NOMEM, "listener");
-    struct weir_stream_config lc = lower_config(cfg);
-    rc = g->lower->ops->server_listen(g->lower->global, &lc, control_fd, &l->lower, poll_fd);
-    if (rc != WEIR_OK) {
-        free(l);
-        return rc;
-    }
-    *listener = l;
-    return WEIR_OK;
+    return stacked_listen(g->host, g->lower, LOWER_FLAGS, cfg, control_fd, listener, poll_fd);
 }
 
 void quic_server_unlisten(void *global, void *listener)
 {
     struct quic_global *g = global;
-    struct quic_listener *l = listener;
-    if (!l)
-        return;
-    g->lower->ops->server_unlisten(g->lower->global, l->lower);
-    free(l);
+    stacked_unlisten(g->lower, listener);
 }
 
 /* The client's first datagram on the new stream, before deadline. */
@@ -301,13 +281,11 @@ static int first_datagram(struct quic_stream *s, uint64_t deadline, struct weir_
 int quic_server_accept(void *global, void *listener, const struct weir_stream_config *cfg, void **stream)
 {
     struct quic_global *g = global;
-    struct quic_listener *l = listener;
     uint64_t deadline = quic_now(g) + (uint64_t)timeout_of(cfg) * 1000000u;
     struct quic_stream *s = NULL;
     void *lower_stream = NULL;
 
-    struct weir_stream_config lc = lower_config(cfg);
-    int rc = g->lower->ops->server_accept(g->lower->global, l->lower, &lc, &lower_stream);
+    int rc = stacked_accept(g->lower, listener, LOWER_FLAGS, cfg, &lower_stream);
     if (rc != WEIR_OK)
         return rc;      /* WEIR_E_AGAIN included */
     rc = stream_new(g, cfg, 0, &s);

@@ -9,28 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The transport tls runs on. */
+/* The transport tls runs on (opened through the host, which initialises
+ * it once for the whole process). */
 #define TLS_LOWER "tcp"
 
-/* Open the lower transport through the host, which initialises it once
- * for the whole process, and check it moves bytes the way tls needs. */
-static int open_lower(struct tls_global *g)
+/* What tls needs of tcp: a byte stream on the control port, handed over
+ * by server_adopt. */
+static int lower_suits(const struct weir_transport_ops *o)
 {
-    const struct weir_host *h = g->host;
-    if (!WEIR_HAS_FIELD(h, close_lower) || !h->open_lower || !h->close_lower)
-        return tls_fail(g, WEIR_E_PLUGIN, "this host cannot stack transports (no open_lower)");
-    int rc = h->open_lower(TLS_LOWER, &g->lower);
-    if (rc != WEIR_OK)
-        return rc;      /* the host said why */
-    const struct weir_transport_ops *o = g->lower->ops;
-    if (!(o->caps & WEIR_CAP_RELIABLE) || !(o->caps & WEIR_CAP_CONTROL_PORT) || !o->server_adopt ||
-        !o->write_bytes || !o->read_bytes) {
-        h->close_lower(g->lower);
-        g->lower = NULL;
-        return tls_fail(g, WEIR_E_PLUGIN, "the %s transport (which tls runs on) is not a byte stream on the "
-                        "control port with write_bytes, read_bytes and server_adopt", TLS_LOWER);
-    }
-    return WEIR_OK;
+    return (o->caps & WEIR_CAP_RELIABLE) && (o->caps & WEIR_CAP_CONTROL_PORT) && o->server_adopt &&
+           o->write_bytes && o->read_bytes;
 }
 
 static int tls_init(const struct weir_host *host, void **global)
@@ -42,7 +30,8 @@ static int tls_init(const struct weir_host *host, void **global)
     pthread_mutex_init(&g->lock, NULL);
     int rc = tls_settings_read(g);
     if (rc == WEIR_OK)
-        rc = open_lower(g);
+        rc = stacked_open_lower(host, "tls", TLS_LOWER, lower_suits, "is not a byte stream on the control "
+                                "port with write_bytes, read_bytes and server_adopt", &g->lower);
     if (rc == WEIR_OK && tls_bio_acquire() < 0) {
         g->host->close_lower(g->lower);
         rc = tls_fail(g, WEIR_E_NOMEM, "OpenSSL could not make a BIO method");

@@ -28,6 +28,7 @@
 
 #include "fingerprint.h"
 #include "hostcall.h"
+#include "stacked.h"
 #include "trust.h"
 
 #define TLS_FP_LEN FP_LEN

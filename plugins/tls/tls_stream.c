@@ -2,7 +2,7 @@
  * and adds the TLS layer: open = lower open + handshake, close =
  * close_notify + lower close, info = the lower's (TCP_INFO). */
 #include "tls_int.h"
-#include "sockutil.h"
+#include "payload.h"
 
 #include <netdb.h>
 #include <stddef.h>
@@ -14,30 +14,14 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
-struct tls_listener {
-    void *lower;
-};
-
 static unsigned timeout_of(const struct weir_stream_config *cfg)
 {
     return cfg->timeout_ms ? cfg->timeout_ms : TLS_DEFAULT_TIMEOUT_MS;
 }
 
-/* The lower stream carries our records (WEIR_LOWER_STREAM), identified
- * by the cookie as a data stream is; the payload (-F) is ours to move.
- * Everything else (socket options, timeouts) it sees as given. */
-static struct weir_stream_config lower_config(const struct weir_stream_config *cfg)
-{
-    /* Only what the core passed: an older core's struct is shorter. */
-    struct weir_stream_config lc;
-    size_t n = cfg->struct_size < sizeof lc ? cfg->struct_size : sizeof lc;
-    memset(&lc, 0, sizeof lc);
-    memcpy(&lc, cfg, n);
-    lc.struct_size = sizeof lc;
-    lc.payload = NULL;
-    lc.lower = WEIR_LOWER_STREAM;
-    return lc;
-}
+/* The lower stream carries our records, identified by the cookie as a
+ * data stream is (stacked.c passes it the rest of the config). */
+#define LOWER_FLAGS WEIR_LOWER_STREAM
 
 static void stream_free(struct tls_stream *s)
 {
@@ -67,8 +51,7 @@ static int stream_new(struct tls_global *g, void *lower_stream, const struct wei
     /* The content does not change what encryption costs; random unless the
      * user asked for iperf3's repeating pattern. */
     if (cfg->repeating_payload) {
-        for (uint32_t i = 0; i < s->blksize; i++)
-            s->buf[i] = (unsigned char)('0' + i % 10);
+        payload_fill_repeating(s->buf, s->blksize);
     } else if (RAND_bytes(s->buf, (int)s->blksize) != 1) {
         ERR_clear_error();
         memset(s->buf, 0x5a, s->blksize);
@@ -96,8 +79,7 @@ int tls_client_open(void *global, const struct weir_stream_config *cfg, void **s
     SSL_CTX *ctx = tls_client_ctx(g);
     if (!ctx)
         return WEIR_E_INITSTREAM;
-    struct weir_stream_config lc = lower_config(cfg);
-    int rc = g->lower->ops->client_open(g->lower->global, &lc, &lower_stream);
+    int rc = stacked_client_open(g->lower, LOWER_FLAGS, cfg, &lower_stream);
     if (rc != WEIR_OK)
         return rc;      /* the lower transport said why */
     rc = stream_new(g, lower_stream, cfg, ctx, WEIR_E_STREAMCONNECT, &s);
@@ -131,27 +113,13 @@ int tls_server_listen(void *global, const struct weir_stream_config *cfg,
     int rc = tls_server_prepare(g);
     if (rc != WEIR_OK)
         return rc;
-    struct tls_listener *l = calloc(1, sizeof *l);
-    if (!l)
-        return tls_fail(g, WEIR_E_NOMEM, "listener");
-    struct weir_stream_config lc = lower_config(cfg);
-    rc = g->lower->ops->server_listen(g->lower->global, &lc, control_fd, &l->lower, poll_fd);
-    if (rc != WEIR_OK) {
-        free(l);
-        return rc;
-    }
-    *listener = l;
-    return WEIR_OK;
+    return stacked_listen(g->host, g->lower, LOWER_FLAGS, cfg, control_fd, listener, poll_fd);
 }
 
 void tls_server_unlisten(void *global, void *listener)
 {
     struct tls_global *g = global;
-    struct tls_listener *l = listener;
-    if (!l)
-        return;
-    g->lower->ops->server_unlisten(g->lower->global, l->lower);
-    free(l);
+    stacked_unlisten(g->lower, listener);
 }
 
 /* The lower stream is up (cookie checked): run the TLS handshake on it. */
@@ -181,7 +149,6 @@ int tls_server_adopt(void *global, void *listener, const struct weir_stream_conf
                      void **stream)
 {
     struct tls_global *g = global;
-    struct tls_listener *l = listener;
     uint64_t start = g->host->now_ns();
     void *lower_stream = NULL;
 
@@ -191,8 +158,7 @@ int tls_server_adopt(void *global, void *listener, const struct weir_stream_conf
         close(fd);
         return WEIR_E_STREAMACCEPT;
     }
-    struct weir_stream_config lc = lower_config(cfg);
-    int rc = g->lower->ops->server_adopt(g->lower->global, l->lower, &lc, fd, &lower_stream);
+    int rc = stacked_adopt(g->lower, listener, LOWER_FLAGS, cfg, fd, &lower_stream);
     if (rc != WEIR_OK)
         return rc;
     return secure(g, ctx, lower_stream, cfg, start, timeout_of(cfg), stream);
