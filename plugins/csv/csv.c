@@ -103,7 +103,11 @@
  * working-idle, working-loaded and working-inband have latency_count ..
  * latency_stddev_us as the end-latency rows. working-inband and
  * working-load name the load's transport in the transport column (it may
- * differ from the probes': --load-transport).
+ * differ from the probes': --load-transport). A comparison run with
+ * --load (--transport A,B,... --latency --load N) follows each comparison
+ * row with its test's working rows again, of the kinds
+ * comparison-working-idle, -loaded, -inband, -load: the same columns,
+ * with the comparison row's time and test (none for a test that failed).
  *
  * What the transport says about each stream (-J's start.weir.streams[] and
  * intervals[].streams[].weir) comes one fact a row, with direction and
@@ -285,11 +289,16 @@ static void latency_block(struct csv *c, size_t n, const struct weir_report_late
         latency_rows(c, sum, sum_kind);
 }
 
-/* The working latency rows' shared columns: kind, span, load_streams. */
-static void record_for_working(const struct csv *c, struct csv_record *r, const char *kind,
+/* The working latency rows' shared columns: base's (the test's, or a
+ * comparison row's), kind (prefix and name), span, load_streams. The
+ * copy's numbers stay base's, which outlives it. */
+static void record_for_working(const struct csv_record *base, struct csv_record *r, const char *prefix,
+                               const char *name, char *kind, size_t kind_len,
                                const struct weir_report_working_latency *w, double start, double end)
 {
-    record_for_test(c, r, kind);
+    *r = *base;
+    snprintf(kind, kind_len, "%s%s", prefix, name);
+    csv_set_text(r, CSV_KIND, kind);
     csv_set_fixed(r, CSV_START, start, CSV_SECONDS_DECIMALS);
     if (!isnan(end)) {
         csv_set_fixed(r, CSV_END, end, CSV_SECONDS_DECIMALS);
@@ -300,19 +309,23 @@ static void record_for_working(const struct csv *c, struct csv_record *r, const 
 }
 
 /* --load: the idle and loaded round trips, the load connections' own
- * RTT, then the load's rate each way it ran. end: the test's end on its
- * clock (NaN: unknown). load: NULL from a core before SDK 2.2. */
-static void working_rows(struct csv *c, const struct weir_report_working_latency *w,
-                         const struct weir_report_load *load, double end)
+ * RTT, then the load's rate each way it ran, with the columns of base and
+ * kinds prefix + "working-idle" etc. end: the test's end on its clock
+ * (NaN: unknown). load: NULL from a core before SDK 2.2. transport: the
+ * test's (the load's without load). */
+static void working_rows(struct csv *c, const struct csv_record *base, const char *prefix,
+                         const struct weir_report_working_latency *w, const struct weir_report_load *load,
+                         double end, const char *transport)
 {
-    const char *load_transport = load != NULL && load->transport != NULL ? load->transport : c->transport;
+    const char *load_transport = load != NULL && load->transport != NULL ? load->transport : transport;
     struct csv_record r;
-    record_for_working(c, &r, "working-idle", w, 0, w->idle_seconds);
+    char kind[64];
+    record_for_working(base, &r, prefix, "working-idle", kind, sizeof kind, w, 0, w->idle_seconds);
     csv_set_text(&r, CSV_DIRECTION, "round-trip");
     set_delays(&r, &w->idle);
     put_record(c, &r);
 
-    record_for_working(c, &r, "working-loaded", w, w->idle_seconds, end);
+    record_for_working(base, &r, prefix, "working-loaded", kind, sizeof kind, w, w->idle_seconds, end);
     csv_set_text(&r, CSV_DIRECTION, "round-trip");
     set_delays(&r, &w->loaded);
     /* The core leaves an increase it could not take at 0: empty here. */
@@ -325,7 +338,7 @@ static void working_rows(struct csv *c, const struct weir_report_working_latency
     put_record(c, &r);
 
     if (load != NULL && load->has_inband && load->inband.count > 0) {
-        record_for_working(c, &r, "working-inband", w, w->idle_seconds, end);
+        record_for_working(base, &r, prefix, "working-inband", kind, sizeof kind, w, w->idle_seconds, end);
         csv_set_text(&r, CSV_TRANSPORT, load_transport);
         csv_set_text(&r, CSV_DIRECTION, "round-trip");
         set_delays(&r, &load->inband);
@@ -338,7 +351,7 @@ static void working_rows(struct csv *c, const struct weir_report_working_latency
     for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? up : down))
             continue;
-        record_for_working(c, &r, "working-load", w, w->idle_seconds, end);
+        record_for_working(base, &r, prefix, "working-load", kind, sizeof kind, w, w->idle_seconds, end);
         csv_set_text(&r, CSV_TRANSPORT, load_transport);
         csv_set_text(&r, CSV_DIRECTION, direction(k == 0));
         csv_set_fixed(&r, CSV_BITS_PER_SECOND, k == 0 ? w->up_bits_per_second : w->down_bits_per_second, 0);
@@ -590,9 +603,12 @@ static int csv_test_end(void *ctx, const struct weir_report_end *e)
                  &e->sum_received_bidir_reverse);
     if (WEIR_HAS_FIELD(e, latency_sum))
         latency_block(c, e->n_latency, e->latency, e->latency_sum, "end-latency", "end-latency-sum");
-    if (WEIR_HAS_FIELD(e, working) && e->working != NULL)
-        working_rows(c, e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL,
-                     e->latency_sum != NULL ? e->latency_sum->end : NAN);
+    if (WEIR_HAS_FIELD(e, working) && e->working != NULL) {
+        struct csv_record base;
+        record_for_test(c, &base, NULL);
+        working_rows(c, &base, "", e->working, WEIR_HAS_FIELD(e, load) ? e->load : NULL,
+                     e->latency_sum != NULL ? e->latency_sum->end : NAN, c->transport);
+    }
     return written(c);
 }
 
@@ -615,6 +631,10 @@ static int csv_test_finish(void *ctx, const char *error)
 static int csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
 {
     struct csv *c = ctx;
+    const struct weir_report_latency *latency = WEIR_HAS_FIELD(cmp, latency) ? cmp->latency : NULL;
+    /* 2.3: read only from a weir that has them. */
+    const struct weir_report_working_latency *working = WEIR_HAS_FIELD(cmp, working) ? cmp->working : NULL;
+    const struct weir_report_load *const *load = WEIR_HAS_FIELD(cmp, load) ? cmp->load : NULL;
     /* The run's tests were the last n_rows that finished. */
     int first = c->finished - (int)cmp->n_rows + 1;
     for (size_t i = 0; i < cmp->n_rows; i++) {
@@ -652,11 +672,19 @@ static int csv_comparison(void *ctx, const struct weir_report_comparison *cmp)
         if (row->has_remote_cpu)
             csv_set_fixed(&r, CSV_CPU_REMOTE_PERCENT, row->remote_cpu_total, CSV_PERCENT_DECIMALS);
         csv_set_fixed(&r, CSV_SETUP_SECONDS, row->setup_seconds, CSV_SECONDS_DECIMALS);
-        if (WEIR_HAS_FIELD(cmp, latency) && cmp->latency != NULL) {
-            set_probe_counts(&r, &cmp->latency[i]);
-            set_delays(&r, &cmp->latency[i].rtt);
+        if (latency != NULL) {
+            set_probe_counts(&r, &latency[i]);
+            set_delays(&r, &latency[i].rtt);
         }
         put_record(c, &r);
+        /* --load: the test's working-* rows again, as this row's. */
+        if (working != NULL) {
+            struct csv_record base = r;
+            for (int k = CSV_START; k < CSV_NCOLUMNS; k++)
+                base.field[k] = NULL;
+            working_rows(c, &base, "comparison-", &working[i], load != NULL ? load[i] : NULL,
+                         latency != NULL ? latency[i].end : NAN, row->transport);
+        }
     }
     c->run_have_time = 0;
     return written(c);

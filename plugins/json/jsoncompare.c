@@ -14,7 +14,9 @@ static void add_int(struct json_object *o, const char *key, int64_t v)
 }
 
 static struct json_object *row_object(const struct weir_report_comparison_row *r,
-                                      const struct weir_report_latency *latency)
+                                      const struct weir_report_latency *latency,
+                                      const struct weir_report_working_latency *working,
+                                      const struct weir_report_load *load)
 {
     struct json_object *o = json_object_new_object();
     if (o == NULL)
@@ -44,9 +46,12 @@ static struct json_object *row_object(const struct weir_report_comparison_row *r
     add_double(o, "host_cpu_total", r->host_cpu_total);
     if (r->has_remote_cpu)
         add_double(o, "remote_cpu_total", r->remote_cpu_total);
-    /* --latency: the test's end.latency.sum, the same keys. */
+    /* --latency: the test's end.latency.sum, the same keys; --load: its
+     * end.latency.working, likewise. */
     if (latency != NULL)
         json_object_object_add(o, "latency", jsonlatency_sum(latency));
+    if (working != NULL)
+        json_object_object_add(o, "working", jsonlatency_working(working, load));
     return o;
 }
 
@@ -59,9 +64,14 @@ struct json_object *jsondoc_comparison(const struct weir_report_comparison *c)
         json_object_put(rows);
         return NULL;
     }
+    const struct weir_report_latency *latency = WEIR_HAS_FIELD(c, latency) ? c->latency : NULL;
+    /* 2.3: read only from a weir that has them. */
+    const struct weir_report_working_latency *working = WEIR_HAS_FIELD(c, working) ? c->working : NULL;
+    const struct weir_report_load *const *load = WEIR_HAS_FIELD(c, load) ? c->load : NULL;
     for (size_t i = 0; i < c->n_rows; i++)
-        json_object_array_add(rows, row_object(&c->rows[i], WEIR_HAS_FIELD(c, latency) && c->latency != NULL
-                                                                ? &c->latency[i] : NULL));
+        json_object_array_add(rows, row_object(&c->rows[i], latency ? &latency[i] : NULL,
+                                               latency && working ? &working[i] : NULL,
+                                               load ? load[i] : NULL));
     json_object_object_add(o, "transports", rows);
     if (c->note != NULL)
         json_object_object_add(o, "note", json_object_new_string(c->note));

@@ -49,7 +49,9 @@
  * weir_load_srtt_percentile_seconds{percentile="50"|"90"|"99"} and
  * weir_load_srtt_max_seconds: the load connections' smoothed RTT, sampled
  * every 100 ms (in band, on the loaded connections themselves). The load's
- * series carry load_transport (--load-transport, else the test's).
+ * series carry load_transport (--load-transport, else the test's). In a
+ * comparison run (--transport A,B,... --latency --load N) each test's
+ * series are these, told apart by transport as every series of the run.
  *
  * What the transport says about each stream (-J's start.weir.streams[],
  * and of its last interval intervals[].streams[].weir, which replaces a
@@ -582,7 +584,8 @@ static int om_comparison(void *ctx, const struct weir_report_comparison *c)
 {
     struct om *o = ctx;
     /* The rows are the run's verdicts, failures before a test started
-     * included; setup time is only known here. */
+     * included; setup time is only known here. Their latency and working
+     * latency (2.1, 2.3) are each test's, already in its series. */
     om_drop_family(&o->set, OM_TEST_SUCCESS);
     for (size_t i = 0; i < c->n_rows; i++) {
         const struct weir_report_comparison_row *row = &c->rows[i];

@@ -1,5 +1,6 @@
 #include "bars.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "axis.h"
@@ -9,6 +10,7 @@
 #define AXIS_WIDTH 40           /* room for the tick labels */
 #define RECEIVER_OPACITY "0.4"  /* receiver bars: the sender's colour, lighter */
 #define CHAR_WIDTH 6.0          /* average width of a TICK_FONT character */
+#define IDLE_OPACITY "0.4"      /* idle bars: the loaded one's colour, lighter */
 
 static void legend_swatch(struct svgbuf *b, double x, double y, const char *opacity,
                           const char *text)
@@ -81,6 +83,90 @@ void bars_draw(struct svgbuf *b, const struct weir_report_comparison *c,
             double yr = bottom - r->receiver_bits_per_second / scale / y.hi * (bottom - y0);
             bar(b, "sender", mid - w - 1, w, ys, bottom, colours[i], "1");
             bar(b, "receiver", mid + 1, w, yr, bottom, colours[i], RECEIVER_OPACITY);
+        }
+        sb_printf(b, "<text class=\"bar-label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
+                     "text-anchor=\"middle\" fill=\"#222222\">", mid, bottom + 13, TICK_FONT);
+        sb_escaped(b, r->transport != NULL ? r->transport : "?", label_chars);
+        sb_puts(b, "</text>\n");
+    }
+}
+
+/* A power of ten of microseconds as a tick label: "10 us", "1 ms", "10 s". */
+static void decade_label(char *buf, size_t len, int exp10)
+{
+    static const char *const units[] = { "\xc2\xb5s", "ms", "s" };
+    int u = exp10 < 3 ? 0 : exp10 < 6 ? 1 : 2;
+    int e = exp10 - 3 * u;
+    if (e < 0)
+        snprintf(buf, len, "%g %s", pow(10, e), units[u]);
+    else
+        snprintf(buf, len, "%.0f %s", pow(10, e), units[u]);
+}
+
+void bars_draw_working(struct svgbuf *b, const struct weir_report_comparison *c,
+                       const struct weir_report_working_latency *w, const char *const *colours,
+                       double left, double top, double right, double bottom)
+{
+    /* Whole decades around every p50 measured (at least one). */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const struct weir_report_latency_stats *d[] = { &w[i].idle, &w[i].loaded };
+        for (int k = 0; k < 2; k++)
+            if (c->rows[i].error == NULL && d[k]->count > 0 && d[k]->p50 > 0) {
+                lo = fmin(lo, floor(log10(d[k]->p50)));
+                hi = fmax(hi, ceil(log10(d[k]->p50)));
+            }
+    }
+    if (!isfinite(lo)) {
+        lo = 0;
+        hi = 3;
+    }
+    if (hi <= lo)
+        hi = lo + 1;
+
+    sb_printf(b, "<text class=\"bars-title\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" font-weight=\"bold\" "
+                 "fill=\"#222222\">Round trip p50 (log scale)</text>\n", left, top, TITLE_FONT);
+    legend_swatch(b, left, top + 17, IDLE_OPACITY, "idle");
+    legend_swatch(b, left + 70, top + 17, "1", "loaded");
+
+    double x0 = left + AXIS_WIDTH, y0 = top + 32;
+    sb_printf(b, "<g font-size=\"%d\" fill=\"#333333\" text-anchor=\"end\">\n", TICK_FONT);
+    for (int e = (int)lo; e <= (int)hi; e++) {
+        double py = bottom - (e - lo) / (hi - lo) * (bottom - y0);
+        char label[24];
+        decade_label(label, sizeof label, e);
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#E0E0E0\"/>\n",
+                  x0, py, right, py);
+        sb_printf(b, "<text class=\"bar-ytick\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", x0 - 4, py + 3, label);
+    }
+    sb_puts(b, "</g>\n");
+    sb_printf(b, "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"#333333\"/>\n",
+              x0, y0, bottom, right);
+    if (c->n_rows == 0)
+        return;
+
+    double group = (right - x0) / (double)c->n_rows;
+    double bw = group * 0.36 > 22 ? 22 : group * 0.36;
+    size_t label_chars = group / CHAR_WIDTH > 3 ? (size_t)(group / CHAR_WIDTH) : 3;
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const struct weir_report_comparison_row *r = &c->rows[i];
+        double mid = x0 + group * ((double)i + 0.5);
+        if (r->error != NULL) {
+            sb_printf(b, "<text class=\"bar-failed\" transform=\"translate(%.1f %.1f) rotate(-90)\" "
+                         "font-size=\"%d\" fill=\"#D55E00\">failed</text>\n",
+                      mid + 3, bottom - 4, TICK_FONT);
+        } else {
+            const struct weir_report_latency_stats *d[] = { &w[i].idle, &w[i].loaded };
+            static const char *const cls[] = { "idle", "loaded" };
+            for (int k = 0; k < 2; k++) {
+                if (d[k]->count == 0 || d[k]->p50 <= 0)
+                    continue;
+                /* Below the axis' first decade: a sliver at its foot. */
+                double v = fmax(log10(d[k]->p50), lo);
+                double y = bottom - (v - lo) / (hi - lo) * (bottom - y0);
+                bar(b, cls[k], k == 0 ? mid - bw - 1 : mid + 1, bw, fmin(y, bottom - 1), bottom, colours[i],
+                    k == 0 ? IDLE_OPACITY : "1");
+            }
         }
         sb_printf(b, "<text class=\"bar-label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
                      "text-anchor=\"middle\" fill=\"#222222\">", mid, bottom + 13, TICK_FONT);

@@ -396,6 +396,42 @@ static void comparison_subtitle(char *buf, size_t len, struct svg_test *const *t
     snprintf(buf, len, "Comparison of %s: %s, %s", names, dir, amount);
 }
 
+/* A delay for a caption: usec below 100 ms, msec above; sign "+" for an
+ * increase. */
+static void delay_text(char *buf, size_t len, double us, const char *sign)
+{
+    const char *s = us >= 0 ? sign : "";
+    if (us < 99999.995 && us > -99999.995)
+        snprintf(buf, len, "%s%.2f usec", s, us);
+    else
+        snprintf(buf, len, "%s%.2f msec", s, us / 1e3);
+}
+
+/* A row's working latency in one caption item, short enough for four
+ * rows on the caption's four lines. */
+static void working_caption(struct caption *cap, const char *name, const struct weir_report_working_latency *w,
+                            char unit)
+{
+    char idle[32] = "-", loaded[32] = "-", inc[32] = "-", rpm[24] = "-", up[48], down[48];
+    if (w->idle.count)
+        delay_text(idle, sizeof idle, w->idle.p50, "");
+    if (w->loaded.count) {
+        delay_text(loaded, sizeof loaded, w->loaded.p50, "");
+        snprintf(rpm, sizeof rpm, "%.0f", w->rpm);
+    }
+    if (w->idle.count && w->loaded.count)
+        delay_text(inc, sizeof inc, w->increase_p50, "+");
+    rate_text(up, sizeof up, w->up_bits_per_second, unit);
+    rate_text(down, sizeof down, w->down_bits_per_second, unit);
+    const char *dir = w->load_direction != NULL ? w->load_direction : "up";
+    char load[128];
+    if (strcmp(dir, "both") == 0)
+        snprintf(load, sizeof load, "%s up, %s down", up, down);
+    else
+        snprintf(load, sizeof load, "%s %s", strcmp(dir, "down") == 0 ? down : up, dir);
+    caption_add(cap, "%s: p50 idle %s, loaded %s (%s), %s RPM, load %s", name, idle, loaded, inc, rpm, load);
+}
+
 void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
                       const struct weir_report_comparison *c, const char *title, char unit)
 {
@@ -420,6 +456,11 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
 
     struct caption cap = { .n = 0 };
     char sender[48], receiver[48];
+    /* --latency --load (2.3): the bars and the caption are the working
+     * latency's. */
+    const struct weir_report_working_latency *work =
+        c != NULL && WEIR_HAS_FIELD(c, latency) && c->latency != NULL && WEIR_HAS_FIELD(c, working) ? c->working
+                                                                                                  : NULL;
     if (c != NULL) {
         for (size_t i = 0; i < c->n_rows; i++) {
             const struct weir_report_comparison_row *r = &c->rows[i];
@@ -427,6 +468,10 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
             colours[i] = plot_colour(colour_index(name, c, tests, n, i));
             if (r->error != NULL) {
                 caption_add(&cap, "%s failed: %s", name, r->error);
+                continue;
+            }
+            if (work != NULL) {
+                working_caption(&cap, name, &work[i], unit);
                 continue;
             }
             rate_text(sender, sizeof sender, r->sender_bits_per_second, unit);
@@ -486,7 +531,9 @@ void chart_comparison(struct svgbuf *b, struct svg_test *const *tests, size_t n,
     for (size_t k = 0; k < m; k++)
         plot_draw_line(b, &f, &lines[k]);
     plot_draw_legend(b, &f, LEGEND_X, LEGEND_Y, lines, m, LEGEND_TRANSPORTS, LEGEND_CHARS, "lines");
-    if (c != NULL)
+    if (work != NULL)
+        bars_draw_working(b, c, work, colours, LEGEND_X, BARS_TOP, WIDTH - MARGIN / 2, bottom);
+    else if (c != NULL)
         bars_draw(b, c, colours, LEGEND_X, BARS_TOP, WIDTH - MARGIN / 2, bottom);
     caption_draw(b, &cl);
     free(lines);

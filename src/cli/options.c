@@ -385,11 +385,6 @@ static int check_latency(const struct settings *s)
         return usage_error("--latency cannot be used with %s", "-b without --load (the probes' pace is --latency-rate)");
     if (s->latency_load && (s->bytes || s->blocks))
         return usage_error("--load cannot be used with %s", "-n or -k (the load runs for -t after the idle phase)");
-    /* A comparison row has no idle and loaded columns: its round trips
-     * would mix the two phases. */
-    if (s->latency_load && s->n_compare)
-        return usage_error("%s", "--load cannot be used with a transport list (--transport A,B,...): "
-                           "run one test per transport");
     if (s->latency_load && s->duration > 0 && s->duration <= LATENCY_IDLE_S)
         return usage_error("--load needs -t longer than the idle phase (%d s)", LATENCY_IDLE_S);
     if (s->zerocopy || s->skip_rx_copy)

@@ -671,6 +671,16 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
         out->latency.rtt.n_buckets = out->latency.forward.n_buckets = out->latency.reverse.n_buckets = 0;
         out->latency.rtt.buckets = out->latency.forward.buckets = out->latency.reverse.buckets = NULL;
     }
+    /* --load: the working latency and the load's figures, likewise. */
+    if (c->ss.ended && t->latency && t->p.weir_latency.load && c->ss.lr.n > 0) {
+        out->has_working = 1;
+        out->working = c->ss.lr.working;
+        out->working.idle.n_buckets = out->working.loaded.n_buckets = 0;
+        out->working.idle.buckets = out->working.loaded.buckets = NULL;
+        out->load = c->ss.lr.load;
+        out->load.inband.n_buckets = 0;
+        out->load.inband.buckets = NULL;
+    }
     out->setup_seconds = (double)c->setup_ns / 1e9;
     if (t->transport) {
         out->protocol = t->transport->transport->wire_label;
@@ -679,7 +689,7 @@ static void fill_outcome(const struct client *c, const char *error, struct clien
     }
     out->target_bitrate = t->p.bandwidth;
     out->default_rate_off = t->transport && t->rules.struct_size && !t->s->rate_set && t->s->default_rate_off &&
-                            t->rules.default_rate != 0;
+                            test_bulk_rules(t)->default_rate != 0;
     out->num_streams = test_num_streams(t);
     snprintf(out->error, sizeof out->error, "%s", error ? error : "");
 }

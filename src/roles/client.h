@@ -19,6 +19,9 @@ struct client_outcome {
     char error[512];                /* empty when the test succeeded */
     int has_latency;                /* --latency: latency is the test's sum */
     struct weir_report_latency latency; /* (no buckets: they were the test's) */
+    int has_working;                /* --load: working and load are the test's */
+    struct weir_report_working_latency working;     /* (no buckets) */
+    struct weir_report_load load;   /* (no buckets; names: the plugins') */
 };
 
 /* Run one test against s->host:s->port. Returns the process exit status.

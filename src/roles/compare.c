@@ -3,7 +3,9 @@
  * can be read side by side. Each test is a complete iperf3 test that the
  * reporters see as usual; the comparison comes after the last. With
  * --latency each is a latency test, and the comparison has each one's
- * summed round trips. */
+ * summed round trips; with --load too, each is a whole working-latency
+ * test (idle phase, then the load, over --load-transport when given) and
+ * the comparison has each one's idle and loaded round trips and load. */
 #include "roles/compare.h"
 #include "roles/client.h"
 #include "roles/loopback.h"
@@ -54,6 +56,9 @@ int compare_run(struct settings *s, struct report_set *rs)
     static struct client_outcome outcomes[MAX_COMPARE];
     struct weir_report_comparison_row rows[MAX_COMPARE];
     struct weir_report_latency latency[MAX_COMPARE];
+    struct weir_report_working_latency working[MAX_COMPARE];
+    struct weir_report_load load[MAX_COMPARE];
+    const struct weir_report_load *load_of[MAX_COMPARE];
     char note[256] = "";
     int status = 0;
     for (int i = 0; i < s->n_compare && !session_signal; i++) {
@@ -64,8 +69,11 @@ int compare_run(struct settings *s, struct report_set *rs)
          * with --quic-datagrams) is paced to it; compared with byte
          * streams that run flat out, that would say nothing. Unless -b
          * was given, such tests run unlimited here, and the table says so
-         * (the rate is the test's: client_run asks the transport). */
-        one.default_rate_off = !s->rate_set && !s->latency;
+         * (the rate is the test's: client_run asks the transport). The
+         * same for --load's streams, each over its test's transport; with
+         * --load-transport the load is the same in every test and keeps
+         * that transport's default, as in a single test. */
+        one.default_rate_off = !s->rate_set && (!s->latency || (s->latency_load && !s->load_transport));
         /* A server whose client just gave up on it (an iperf3 server
          * asked for tls) may still be tearing that test down and reset
          * the next connection: give it a moment. */
@@ -75,10 +83,15 @@ int compare_run(struct settings *s, struct report_set *rs)
                                          : client_run(&one, rs, &outcomes[i]);
         fill_row(&rows[i], s->compare[i], &outcomes[i]);
         if (outcomes[i].default_rate_off)
-            snprintf(note, sizeof note, "datagram transports ran at an unlimited rate (-b 0); "
-                     "give -b to pace them");
+            snprintf(note, sizeof note, "%s ran at an unlimited rate (-b 0); give -b to pace %s",
+                     s->latency_load ? "the load of datagram transports" : "datagram transports",
+                     s->latency_load ? "it" : "them");
         /* A test that failed has no figures: count 0. */
         latency[i] = outcomes[i].has_latency ? outcomes[i].latency : (struct weir_report_latency){ 0 };
+        int worked = outcomes[i].has_working && !outcomes[i].error[0];
+        working[i] = worked ? outcomes[i].working : (struct weir_report_working_latency){ 0 };
+        load[i] = worked ? outcomes[i].load : (struct weir_report_load){ .struct_size = sizeof load[i] };
+        load_of[i] = &load[i];
         if (r != 0)
             status = r;
     }
@@ -88,6 +101,8 @@ int compare_run(struct settings *s, struct report_set *rs)
     struct weir_report_comparison c = {
         .struct_size = sizeof c, .n_rows = (size_t)n, .rows = rows, .note = note[0] ? note : NULL,
         .latency = s->latency ? latency : NULL,
+        .working = s->latency && s->latency_load ? working : NULL,
+        .load = s->latency && s->latency_load ? load_of : NULL,
     };
     report_comparison(rs, &c);
     return status;

@@ -479,7 +479,6 @@ refusal_case() {
     refused --load 2 "need --latency"
     refused --latency --load 1 -k 10 "--load cannot be used with -n or -k"
     refused --latency --load 1 -t 1 "--load needs -t longer than the idle phase"
-    refused --latency --load 1 --transport tcp,udp "--load cannot be used with a transport list"
     refused --busy-poll "--busy-poll needs --latency"
     refused --latency -l 20 "--latency needs requests of at least 48 bytes"
     refused --latency -u -l 60000 --latency-reply-size 70000 "requests and replies of at most"

@@ -16,6 +16,8 @@
 # --latency --load: csv's working-* rows and openmetrics' idle and loaded
 # histograms, increase, RPM and load rate against -J's end.latency.working,
 # the chart's idle phase, load start, idle and loaded CDFs and RPM.
+# --latency --load over a transport list: each comparison row's working
+# latency against its own test's in every reporter, the text table in line.
 . "$(dirname "$0")/lib.sh"
 
 require_tools
@@ -295,6 +297,53 @@ working_reporters() {
     promtool_check "$p-udp.prom"
 }
 
+# --latency --load 1 -t 2 over a transport list (tcp, udp, and quic when
+# built): each test a whole working-latency test, and each comparison row's
+# working latency its own test's (reporters_check.py working-compare): the
+# same JSON object as the test's end.latency.working, csv
+# comparison-working-* rows equal to the test's working-* rows, openmetrics
+# series with the row's transport label (promtool takes them), the text
+# table's Idle p50 .. Load columns as -J's and in line; the svg's idle and
+# loaded bars. Then --load-transport udp: the same udp load in every test,
+# only the probes' transport differs (and quic, which cannot go beside a
+# udp load, fails in its row while the others run: exit 1).
+working_comparison() {
+    local p=$CASE_DIR/wcmp list=tcp,udp n=2
+    have_plugin quic && list=tcp,udp,quic n=3
+    run_bounded "$p.txt" "$p.err" "$WEIR" --loopback --latency --load 1 -t 2 -b 20M --transport "$list" \
+        --reporter "json:$p.json" --reporter "csv:$p.csv" --reporter "openmetrics:$p.prom" \
+        --reporter "svg:$p.svg" --reporter text
+    expect_eq "exit status" "$RUN_RC" 0 || return
+    check_py working-compare "$p.csv" "$p.prom" "$p.json" "$p.txt"
+    promtool_check "$p.prom"
+    svg_valid "$p.svg"
+    expect_eq "svg: idle bars" "$(grep -c '<rect class="bar idle"' "$p.svg")" "$n"
+    expect_eq "svg: loaded bars" "$(grep -c '<rect class="bar loaded"' "$p.svg")" "$n"
+    expect_eq "svg: captions with RPM" "$(grep -cE '<text class="caption"[^>]*>[a-z]+: p50 idle [0-9.]+ usec, loaded .* [0-9]+ RPM, load ' "$p.svg")" "$n"
+    grep -q "^Working latency: 1 load stream up over each test's transport, after 1.00 s idle" "$p.txt" ||
+        fail "text: no line naming the load under the table"
+    expect_eq "JSON: each row's load over its own transport" \
+        "$(jq -r '[.comparison.transports[] | .transport == .working.load_transport] | all' "$p.json")" true
+
+    local q=$CASE_DIR/wcmp-udp want=1
+    have_plugin quic || want=0
+    run_bounded "$q.txt" "$q.err" "$WEIR" --loopback --latency --load 1 --load-transport udp -t 2 -b 10M \
+        --transport "$list" --reporter "json:$q.json" --reporter "csv:$q.csv" --reporter "openmetrics:$q.prom" \
+        --reporter text
+    expect_eq "--load-transport udp: exit status" "$RUN_RC" "$want"
+    check_py working-compare "$q.csv" "$q.prom" "$q.json" "$q.txt"
+    promtool_check "$q.prom"
+    expect_eq "--load-transport udp: each row's load" \
+        "$(jq -r '[.comparison.transports[] | select(.error == null) | "\(.transport):\(.working.load_transport)/\(.working.load_protocol)/\(.working.inband)"] | join(" ")' "$q.json")" \
+        "tcp:udp/UDP/null udp:udp/UDP/null"
+    grep -q "^Working latency: 1 load stream up over udp in every test, after 1.00 s idle" "$q.txt" ||
+        fail "text: the udp load not named under the table"
+    if have_plugin quic; then
+        grep -q "^quic .* failed: .*--load-transport udp cannot be used with --transport quic" "$q.txt" ||
+            fail "text: no failed quic row"
+    fi
+}
+
 run_case "loopback TCP -P 2: text, csv, openmetrics, json" loopback_tcp
 run_case "tcp's Retr, cwnd, rtt and stream facts in csv, openmetrics, svg as in JSON" facts_tcp
 run_case "quic's Retr, cwnd, rtt and stream facts (cubic, cipher, handshake, packets) in csv, openmetrics, svg as in JSON" facts_quic
@@ -306,4 +355,5 @@ run_case "comparison run --transport tcp,udp: csv and openmetrics" comparison
 run_case "an unwritable reporter file: one error, status 1, others complete" unwritable
 run_case "--latency in csv, openmetrics, svg; a --latency comparison run" latency_reporters
 run_case "--latency --load: working latency in csv, openmetrics, svg" working_reporters
+run_case "--latency --load over a transport list (and --load-transport): each row its test's" working_comparison
 finish

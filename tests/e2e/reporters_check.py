@@ -27,6 +27,11 @@ hold, 1 otherwise.
                                      working-* rows and the openmetrics
                                      phase series, increase, RPM and load
                                      rate against -J's end.latency.working)
+  reporters_check.py working-compare CSV PROM JSON TEXT   (a --latency
+                                     --load comparison run: each row's
+                                     working latency against its own test's,
+                                     in JSON, csv, openmetrics and the text
+                                     table, which must be in line)
 """
 import csv
 import json
@@ -472,6 +477,135 @@ def check_latency_compare(csv_path, prom_path, doc):
         expect(f"openmetrics {name}: round trips counted", got, [float(want["rtt"]["count"])])
 
 
+def text_delay(us):
+    """A delay as the comparison table writes it (usec, fewer decimals from
+    100 ms on)."""
+    decimals = 2 if abs(us) < 99999.995 else 1 if abs(us) < 999999.95 else 0
+    return f"{us:.{decimals}f}"
+
+
+RATE_UNITS = {"bits/sec": 1, "Kbits/sec": 1e3, "Mbits/sec": 1e6, "Gbits/sec": 1e9, "Tbits/sec": 1e12}
+
+
+def check_working_text(path, tests, rows_json):
+    """The comparison table: the working columns' header, every line of the
+    table as long as the header (right-aligned cells in line), each row's
+    Idle p50, Loaded p50, Increase, RPM and Load as its test's -J figures,
+    a failed row's reason, the line naming the load."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    heads = [i for i, l in enumerate(lines) if l.startswith("Transport  Protocol ")]
+    if len(heads) != 1:
+        problems.append(f"text: {len(heads)} comparison tables")
+        return
+    h = heads[0]
+    head = lines[h]
+    if not head.endswith("RTT p50    RTT p99   Lost   Idle p50 Loaded p50   Increase      RPM             Load"):
+        problems.append(f"text: comparison header without the working columns: {head!r}")
+    table = lines[h + 1:h + 2 + len(rows_json)]
+    for i, (t, row) in enumerate(zip(tests, rows_json)):
+        line = table[i + 1] if i + 1 < len(table) else ""
+        name = row["transport"]
+        if not line.startswith(f"{name} "):
+            problems.append(f"text row {i + 1}: want {name}'s, got {line!r}")
+            continue
+        if "error" in row:
+            if "failed: " + row["error"] not in line:
+                problems.append(f"text {name}: no 'failed: {row['error']}' in {line!r}")
+            continue
+        if len(line) != len(head):
+            problems.append(f"text {name}: the row is {len(line)} wide, the header {len(head)}: not in line")
+        w = t["end"]["latency"]["working"]
+        cells = line.split()
+        got = cells[-6:-2]
+        want = [text_delay(w["idle"]["p50_us"]) if w["idle"]["count"] else "-",
+                text_delay(w["loaded"]["p50_us"]) if w["loaded"]["count"] else "-",
+                (("+" if w["increase_p50_us"] >= 0 else "") + text_delay(w["increase_p50_us"]))
+                if w["increase_p50_us"] is not None else "-",
+                f"{w['rpm']:.0f}" if w["rpm"] is not None else "-"]
+        expect(f"text {name}: Idle p50, Loaded p50, Increase, RPM", got, want)
+        rate = {"up": w["load_up_bits_per_second"], "down": w["load_down_bits_per_second"],
+                "both": w["load_up_bits_per_second"] + w["load_down_bits_per_second"]}[w["load_direction"]]
+        try:
+            shown = float(cells[-2]) * RATE_UNITS[cells[-1]]
+        except (ValueError, KeyError):
+            problems.append(f"text {name}: no load rate at the row's end: {line!r}")
+            continue
+        # Three significant digits, as iperf3's columns.
+        if abs(shown - rate) > 0.006 * rate + 1:
+            problems.append(f"text {name}: Load {cells[-2]} {cells[-1]} vs JSON {rate} bits/s")
+    if len(lines[h + 1]) != len(head):
+        problems.append(f"text: the header's second line is {len(lines[h + 1])} wide, the first {len(head)}")
+    if not any(l.startswith("Working latency: ") and "load stream" in l for l in lines[h:]):
+        problems.append("text: no 'Working latency: ...' line under the comparison table")
+
+
+def check_working_compare(csv_path, prom_path, doc, text_path):
+    """--latency --load over a transport list: each comparison row's working
+    latency is its own test's, in JSON (the same object), csv (the test's
+    working-* rows again, as comparison-working-*) and openmetrics (each
+    test's series with its transport label); a failed row has none."""
+    tests, rows_json = doc["tests"], doc["comparison"]["transports"]
+    expect("JSON: a test document per row", len(tests), len(rows_json))
+    tests_by_row = [None if "error" in row else t for t, row in zip(tests, rows_json)]
+    rows = read_csv(csv_path)
+    samples = parse_om(prom_path)
+    cmp_rows = [r for r in rows if r["kind"] == "comparison"]
+    expect("csv comparison rows", [r["transport"] for r in cmp_rows], [row["transport"] for row in rows_json])
+    for i, (t, row) in enumerate(zip(tests_by_row, rows_json)):
+        name = row["transport"]
+        if t is None:
+            expect(f"JSON comparison {name} (failed): no working", "working" in row, False)
+            if i < len(cmp_rows):
+                number = cmp_rows[i]["test"]
+                expect(f"csv {name} (failed): no comparison-working rows",
+                       [r["kind"] for r in rows if r["test"] == number and r["kind"].startswith("comparison-working-")],
+                       [])
+            continue
+        w = t["end"]["latency"]["working"]
+        expect(f"JSON comparison {name}: working is its test's end.latency.working", row.get("working"), w)
+        expect(f"JSON comparison {name}: latency is its test's end.latency.sum", row.get("latency"),
+               t["end"]["latency"]["sum"])
+        expect(f"JSON {name}: the test's transport", t["start"]["weir"]["transport"], name)
+        if i >= len(cmp_rows):
+            continue
+        number = cmp_rows[i]["test"]
+        skip = ("time", "kind")
+        own = [{k: v for k, v in r.items() if k not in skip} | {"kind": r["kind"]}
+               for r in rows if r["test"] == number and r["kind"].startswith("working-")]
+        again = [{k: v for k, v in r.items() if k not in skip} | {"kind": r["kind"][len("comparison-"):]}
+                 for r in rows if r["test"] == number and r["kind"].startswith("comparison-working-")]
+        if not own:
+            problems.append(f"csv {name}: no working-* rows of test {number}")
+        expect(f"csv {name}: comparison-working-* kinds vs test {number}'s working-*",
+               [r["kind"] for r in again], [r["kind"] for r in own])
+        for a, o in zip(again, own):
+            diff = {k: (a[k], o[k]) for k in o if a[k] != o[k]}
+            if diff:
+                problems.append(f"csv {name} comparison-{o['kind']} vs test {number}'s (got, want): {diff}")
+        loaded = [r for r in again if r["kind"] == "working-loaded"]
+        if loaded:
+            same_delays(f"csv comparison-working-loaded {name}", loaded[0], w["loaded"])
+        for r in again:
+            want = w["load_transport"] if r["kind"] in ("working-inband", "working-load") else name
+            expect(f"csv {r['kind']} {name}: transport", r["transport"], want)
+
+        def gauge(metric, **want):
+            return [v for n, l, v in samples if n == metric and l.get("transport") == name and
+                    all(l.get(k) == x for k, x in want.items())]
+
+        near(f"openmetrics {name}: weir_responsiveness_rpm", gauge("weir_responsiveness_rpm"), w["rpm"],
+             1e-9 * w["rpm"])
+        near(f"openmetrics {name}: loaded p50", gauge("weir_latency_percentile_seconds", phase="loaded",
+                                                       percentile="50", delay="round_trip"),
+             w["loaded"]["p50_us"] / 1e6, 1e-12)
+        expect(f"openmetrics {name}: load_transport of the load rate",
+               [l.get("load_transport") for n, l, _ in samples
+                if n == "weir_load_throughput_bytes_per_second" and l.get("transport") == name],
+               [w["load_transport"]])
+    check_working_text(text_path, tests_by_row, rows_json)
+
+
 def om_parse(path):
     try:
         from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -637,6 +771,9 @@ def main():
     elif mode == "sender-facts":
         with open(sys.argv[4]) as f:
             check_sender_facts(sys.argv[2], sys.argv[3], json.load(f))
+    elif mode == "working-compare":
+        with open(sys.argv[4]) as f:
+            check_working_compare(sys.argv[2], sys.argv[3], json.load(f), sys.argv[5])
     elif mode in ("latency", "latency-compare", "working"):
         with open(sys.argv[4]) as f:
             doc = json.load(f)

@@ -1959,6 +1959,87 @@ static void test_json_working_load(void)
     }
 }
 
+/* --latency --load with a transport list (ABI 2.3): the text table's Idle
+ * p50, Loaded p50, Increase, RPM and Load columns ("-" where a row has no
+ * round trip), the line naming the load, and each JSON row's "working",
+ * the keys of end.latency.working; a 2.2-sized comparison has none. */
+static void working_comparison(struct reporter_run *r, uint32_t struct_size)
+{
+    struct weir_report_comparison_row rows[] = {
+        { .transport = "tcp", .protocol = "TCP", .reliable = 1, .num_streams = 3, .seconds = 3,
+          .bytes_sent = 6400, .bytes_received = 6400, .sender_bits_per_second = 51200,
+          .receiver_bits_per_second = 51200, .has_retransmits = 1, .setup_seconds = 0.0005,
+          .host_cpu_total = 10, .has_remote_cpu = 1, .remote_cpu_total = 5 },
+        { .transport = "udp", .protocol = "UDP", .datagram = 1, .num_streams = 3, .seconds = 3,
+          .bytes_sent = 6400, .bytes_received = 6400, .sender_bits_per_second = 51200,
+          .receiver_bits_per_second = 51200, .packets = 100, .setup_seconds = 0.0001,
+          .host_cpu_total = 10 },
+        { .transport = "quic", .protocol = "UDP", .error = "unable to connect" },
+    };
+    struct weir_report_latency lat[] = { lat_row(0, 0, 3, 245, 0), lat_row(0, 0, 3, 48, 0), { 0 } };
+    struct weir_report_working_latency w[] = { working_of(), working_of(), { 0 } };
+    /* A queue's delays, and a udp row whose loaded phase had no reply. */
+    w[0].loaded.p50 = 250000;
+    w[0].increase_p50 = 249948.5;
+    w[1].loaded.count = 0;
+    w[1].up_bits_per_second = 1e6;
+    struct weir_report_load l[] = { load_of("tcp", "TCP", 1), load_of("tcp", "TCP", 0),
+                                    { .struct_size = sizeof l[0] } };
+    const struct weir_report_load *lp[] = { &l[0], &l[1], &l[2] };
+    struct weir_report_comparison c = { .struct_size = struct_size, .n_rows = 3, .rows = rows, .latency = lat,
+                                        .working = w, .load = lp };
+    CU_ASSERT_EQUAL(r->ops->comparison(r->ctx, &c), WEIR_OK);
+}
+
+static void test_working_comparison(void)
+{
+    struct reporter_run r;
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    working_comparison(&r, sizeof(struct weir_report_comparison));
+    expect_text(r.sink.out,
+        "\n"
+        "Comparison, one test per transport with the same options:\n"
+        "Transport  Protocol            Sender         Receiver     CPU     CPU   Retr   Lost/Total Datagrams     Jitter      Setup    RTT p50    RTT p99   Lost   Idle p50 Loaded p50   Increase      RPM             Load\n"
+        "                                                         local  remote                                                           usec       usec probes       usec       usec       usec                        up\n"
+        "tcp        TCP         51.2 Kbits/sec   51.2 Kbits/sec   10.0%    5.0%      0                      -          -     0.5 ms      16.75      25.50      2      51.50   250000.0  +249948.5      606   96.5 Mbits/sec\n"
+        "udp        UDP         51.2 Kbits/sec   51.2 Kbits/sec   10.0%       -      -             0/100 (0%)   0.000 ms     0.1 ms      16.75      25.50      2      51.50          -          -        -   1.00 Mbits/sec\n"
+        "quic       UDP       failed: unable to connect\n"
+        "Working latency: 2 load streams up over tcp in every test, after 1.00 s idle (Load: as received)\n",
+        "comparison with working latency columns");
+    reporter_close(&r);
+    /* From a 2.2 weir: the latency columns alone. */
+    run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    working_comparison(&r, offsetof(struct weir_report_comparison, working));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.sink.out, "RTT p99   Lost\n"));
+    CU_ASSERT_PTR_NULL(strstr(r.sink.out, "Idle p50"));
+    CU_ASSERT_PTR_NULL(strstr(r.sink.out, "Working latency"));
+    reporter_close(&r);
+
+    run_open(&r, json_plugin, WEIR_ROLE_CLIENT, 0, 'a');
+    working_comparison(&r, sizeof(struct weir_report_comparison));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    struct json_object *doc = json_tokener_parse(r.sink.out), *v = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/0/working/loaded/p50_us", &v) == 0 &&
+              json_object_get_double(v) == 250000);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/0/working/increase_p50_us", &v) == 0 &&
+              json_object_get_double(v) == 249948.5);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/0/working/rpm", &v) == 0 &&
+              json_object_get_double(v) == 606.5);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/0/working/load_transport", &v) == 0 &&
+              strcmp(json_object_get_string(v), "tcp") == 0);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/0/working/inband/count", &v) == 0 &&
+              json_object_get_int(v) == 20);
+    /* No loaded round trip: the figures that need one are null. */
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/1/working/loaded/count", &v) == 0 &&
+              json_object_get_int(v) == 0);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/1/working/rpm", &v) == 0 && v == NULL);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/1/working/inband", &v) == 0 && v == NULL);
+    CU_ASSERT(json_pointer_get(doc, "/comparison/transports/2/working", &v) != 0);
+    json_object_put(doc);
+    reporter_close(&r);
+}
+
 int main(void)
 {
     static CU_TestInfo text_tests[] = {
@@ -1993,6 +2074,7 @@ int main(void)
         { "--latency comparison: text columns, JSON rows", test_latency_comparison },
         { "--load: end.latency.working", test_json_working },
         { "--load-transport: load_transport, inband (2.2)", test_json_working_load },
+        { "--load comparison: text columns, JSON rows' working (2.3)", test_working_comparison },
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {

@@ -449,6 +449,67 @@ static void test_comparison(void)
     reporter_close(&r);
 }
 
+/* --latency --load (ABI 2.3): the bars are each transport's idle and
+ * loaded round-trip p50 on a log scale (a row without loaded round trips
+ * has its idle bar only), the caption each one's working latency; from a
+ * 2.2 weir the throughput bars as before. */
+static void working_comparison(struct reporter_run *r, uint32_t struct_size)
+{
+    whole_test(r, "tcp", 3, 9e9);
+    whole_test(r, "udp", 3, 1e6);
+    struct weir_report_comparison_row rows[] = {
+        { .transport = "tcp", .protocol = "TCP", .num_streams = 1, .seconds = 3,
+          .sender_bits_per_second = 9e9, .receiver_bits_per_second = 8.9e9 },
+        { .transport = "udp", .protocol = "UDP", .datagram = 1, .num_streams = 1, .seconds = 3,
+          .sender_bits_per_second = 1e6, .receiver_bits_per_second = 1e6 },
+        { .transport = "quic", .protocol = "UDP", .error = "unable to connect" },
+    };
+    struct weir_report_latency lat[3] = { { .rtt.count = 10 }, { .rtt.count = 10 }, { 0 } };
+    struct weir_report_working_latency w[3] = {
+        { .load_streams = 1, .load_direction = "up", .idle_seconds = 1, .increase_p50 = 249950, .rpm = 240,
+          .up_bits_per_second = 9e9, .idle = { .count = 5, .p50 = 50 }, .loaded = { .count = 5, .p50 = 250000 } },
+        { .load_streams = 1, .load_direction = "up", .idle_seconds = 1, .up_bits_per_second = 1e6,
+          .idle = { .count = 5, .p50 = 40 } },
+    };
+    struct weir_report_load l[3] = { { .struct_size = sizeof l[0] }, { .struct_size = sizeof l[0] },
+                                     { .struct_size = sizeof l[0] } };
+    const struct weir_report_load *lp[] = { &l[0], &l[1], &l[2] };
+    struct weir_report_comparison c = {
+        .struct_size = struct_size, .n_rows = 3, .rows = rows, .latency = lat, .working = w, .load = lp,
+    };
+    CU_ASSERT_EQUAL(r->ops->comparison(r->ctx, &c), WEIR_OK);
+}
+
+static void test_working_comparison(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 3), WEIR_OK);
+    working_comparison(&r, sizeof(struct weir_report_comparison));
+    const char *doc = r.sink.out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"bar sender\""), 0);
+    CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"bar idle\""), 2);
+    CU_ASSERT_EQUAL(count_of(doc, "<rect class=\"bar loaded\""), 1);
+    CU_ASSERT_EQUAL(count_of(doc, "class=\"bar-failed\""), 1);
+    expect_texts(doc, "bars-title", "Round trip p50 (log scale)");
+    /* Whole decades from 10 us (40 and 50 us) to 1 s (250 ms). */
+    expect_texts(doc, "bar-ytick", "10 \xc2\xb5s,100 \xc2\xb5s,1 ms,10 ms,100 ms,1 s");
+    char got[1024];
+    texts_of(doc, "caption", got, sizeof got);
+    CU_ASSERT(strstr(got, "tcp: p50 idle 50.00 usec, loaded 250.00 msec (+249.95 msec), 240 RPM, "
+                          "load 9.00 Gbits/sec up") != NULL);
+    CU_ASSERT(strstr(got, "udp: p50 idle 40.00 usec, loaded - (-), - RPM, load 1.00 Mbits/sec up") != NULL);
+    CU_ASSERT(strstr(got, "quic failed: unable to connect") != NULL);
+    reporter_close(&r);
+
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, NULL, NULL, 3), WEIR_OK);
+    working_comparison(&r, offsetof(struct weir_report_comparison, working));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.sink.out);
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "<rect class=\"bar sender\""), 2);
+    CU_ASSERT_EQUAL(count_of(r.sink.out, "class=\"bar idle\""), 0);
+    reporter_close(&r);
+}
+
 /* A comparison run that ends before its comparison hook (interrupted)
  * still gets the chart of its tests, without bars, when the reporter
  * closes. */
@@ -847,6 +908,7 @@ int main(void)
         { "bidir directions and -O shading", test_bidir_and_omitted },
         { "comparison chart", test_comparison },
         { "comparison cut short: chart at close", test_comparison_cut_short },
+        { "--load comparison: idle and loaded p50 bars, captions (2.3)", test_working_comparison },
         { "svg:PATH written whole, open errors", test_file },
         { "failed tests", test_failures },
         { "--latency: round trips over time, load axis, CDF", test_latency_chart },

@@ -563,6 +563,63 @@ static void test_csv_latency_comparison(void)
     reporter_close(&r);
 }
 
+/* --load (ABI 2.3): each comparison row is followed by its test's working
+ * rows, kinds comparison-working-*, with the row's time, test and
+ * transport (the load's on the inband and load rows); a failed row has
+ * none, and a 2.2-sized comparison neither. */
+static void csv_working_comparison(struct reporter_run *r, uint32_t struct_size)
+{
+    struct weir_report_comparison_row rows[] = {
+        { .transport = "tcp", .protocol = "TCP", .reliable = 1, .num_streams = 1, .seconds = 1,
+          .bytes_sent = 6400, .bytes_received = 6400, .sender_bits_per_second = 51200,
+          .receiver_bits_per_second = 51200, .setup_seconds = 0.001, .host_cpu_total = 10 },
+        { .transport = "quic", .protocol = "UDP", .error = "unable to connect" },
+    };
+    struct weir_report_latency lat[] = { lat_row(0, 0, 1, 0), { 0 } };
+    struct weir_report_working_latency w[] = { working_of(), { 0 } };
+    w[0].load_direction = "up";
+    struct weir_report_load l[] = {
+        { .struct_size = sizeof l[0], .transport = "tls", .protocol = "TCP", .has_inband = 1,
+          .inband = lat_stats(5, 1000, 1) },
+        { .struct_size = sizeof l[0] },
+    };
+    const struct weir_report_load *lp[] = { &l[0], &l[1] };
+    struct weir_report_comparison c = { .struct_size = struct_size, .n_rows = 2, .rows = rows, .latency = lat,
+                                        .working = w, .load = lp };
+    CU_ASSERT_EQUAL(r->ops->comparison(r->ctx, &c), WEIR_OK);
+}
+
+static void test_csv_working_comparison(void)
+{
+    struct reporter_run r;
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
+    connected(&r, "h");
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, NULL), WEIR_OK);
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "unable to connect"), WEIR_OK);
+    mock_sink_reset(&r.sink);
+    csv_working_comparison(&r, sizeof(struct weir_report_comparison));
+#define L1 "1795980325,1,client,h,"
+    expect_out(&r,
+        L1 "tcp,upload,comparison,,0.000000,1.000000,1.000000,6400,51200,,,,,,,,,10.00,,"
+           "0.001000,,100,99,1,2,10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,,,\n"
+        L1 "tcp,round-trip,comparison-working-idle,,0.000000,0.250000,0.250000,,,,,,,,,,0,,,,,,48,,,"
+           "10.000,12.500,12.000,14.000,20.000,30.500,31.000,1.250,,,,2,,\n"
+        L1 "tcp,round-trip,comparison-working-loaded,,0.250000,1.000000,0.750000,,,,,,,,,,0,,,,,,197,,,"
+           "110.000,112.500,112.000,114.000,120.000,130.500,131.000,1.250,100.000,100.000,606,2,,\n"
+        L1 "tls,round-trip,comparison-working-inband,,0.250000,1.000000,0.750000,,,,,,,,,,0,,,,,,5,,,"
+           "1010.000,1012.500,1012.000,1014.000,1020.000,1030.500,1031.000,1.250,,,,2,,\n"
+        L1 "tls,upload,comparison-working-load,,0.250000,1.000000,0.750000,,96500000,,,,,,,,0,,,,,,,,,,,,,,,,,,,,2,,\n"
+        "1795980325,2,client,h,quic,upload,comparison,,,,,,,,,,,,,,,,,,unable to connect,,,,,,,,,,,,,,,,,,\n");
+#undef L1
+    reporter_close(&r);
+
+    CU_ASSERT_EQUAL_FATAL(run_open(&r, csv_plugin, WEIR_ROLE_CLIENT, NULL, 2), WEIR_OK);
+    csv_working_comparison(&r, offsetof(struct weir_report_comparison, working));
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), "working"), 0);
+    CU_ASSERT_EQUAL(count_of(reporter_out(&r), ",comparison,"), 2);
+    reporter_close(&r);
+}
+
 /* ---- transport facts (csv and openmetrics) ---- */
 
 static const struct weir_fact start_facts[] = {
@@ -1083,6 +1140,7 @@ int main(void)
         { "--latency rows", test_csv_latency },
         { "--latency comparison rows", test_csv_latency_comparison },
         { "--load: working latency rows", test_csv_working },
+        { "--load comparison: comparison-working-* rows (2.3)", test_csv_working_comparison },
         { "transport facts as rows", test_csv_facts },
         CU_TEST_INFO_NULL,
     };

@@ -14,7 +14,8 @@
  * weir_option, weir_payload, weir_datagram, weir_value, weir_fact,
  * weir_fact_sink, weir_report_sample, weir_report_stream,
  * weir_report_end_stream, weir_report_diskfile, weir_report_latency,
- * weir_report_latency_stats) are
+ * weir_report_latency_stats, weir_report_latency_bucket,
+ * weir_report_working_latency) are
  * embedded or used as arrays and stay fixed for the whole of major 2.
  * Read a field of a struct the other side built with WEIR_HAS_FIELD.
  *
@@ -33,7 +34,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 2
-#define WEIR_ABI_MINOR 2
+#define WEIR_ABI_MINOR 3
 
 /* The struct *ptr, built by the other side with its struct_size, has the
  * field: use before reading a field a later minor appended. */

@@ -398,6 +398,23 @@ struct weir_report_comparison {
                                    its probe streams (rtt.count 0 for a
                                    test that failed; no buckets); NULL
                                    without --latency */
+    /* 2.3 */
+    const struct weir_report_working_latency *working; /* --latency --load:
+                                   per row, in the order of rows, its
+                                   test's working latency (end.working,
+                                   without buckets); NULL without --load.
+                                   A row whose test failed (error set, or
+                                   no end summary) is all 0: counts 0,
+                                   load_streams 0, load_direction NULL */
+    const struct weir_report_load *const *load; /* --latency --load: per
+                                   row, a pointer to its test's
+                                   end.load (the load's transport and its
+                                   in-band smoothed RTT, without buckets;
+                                   never NULL: a failed row's is all 0 but
+                                   struct_size, its strings NULL). Pointers,
+                                   not an array of the struct: a later
+                                   minor may append to weir_report_load.
+                                   NULL without --load */
 };
 
 /* Every hook returns WEIR_OK, or an error code after host->set_error()
