@@ -49,8 +49,10 @@ int quic_test_rules(void *global, const struct weir_stream_config *cfg, struct w
      * parameters say (weir_datagrams). */
     int on = weir_param_flag(g->host, cfg, WEIR_PARAM_DATAGRAMS) || (cfg->host && g->set.datagrams);
     /* A probe connection carries its requests and replies on one QUIC
-     * stream (quic_bytes.c): more would be a setting that does nothing. */
-    if (!on && cfg->host && (cfg->lower & WEIR_LOWER_STREAM) && g->set.streams > 1)
+     * stream (quic_bytes.c): more would be a setting that does nothing,
+     * unless --load's streams run over quic beside the probes. */
+    if (!on && cfg->host && (cfg->lower & WEIR_LOWER_STREAM) && !(cfg->lower & WEIR_LOWER_LOADED) &&
+        g->set.streams > 1)
         return quic_fail(g, WEIR_E_USAGE, "--%s %u: --latency's probes travel on one QUIC stream",
                          QUIC_OPT_STREAMS, g->set.streams);
     /* --quic-no-loss-count: a sender's losses go uncounted, so its test has

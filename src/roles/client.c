@@ -139,6 +139,9 @@ static int take_rules(struct client *c)
     snprintf(p->wire_key, sizeof p->wire_key, "%s", t->transport->transport->wire_key);
     p->len = t->s->blksize;     /* the block size itself waits for the connection */
     p->weir_latency.on = t->s->latency != 0;   /* probe streams (their sizes wait too) */
+    /* --load beside them, over this transport until load_load_transport
+     * names another and takes the rules again. */
+    p->weir_latency.load = t->s->latency ? (uint32_t)t->s->latency_load : 0;
     int rc = test_take_rules(t);
     if (rc != WEIR_OK)
         return fail(c, rc, "%s", host_take_error(NULL));
@@ -586,7 +589,9 @@ static int load_load_transport(struct client *c)
         return fail(c, rc, "transport '%s' failed to initialise: %s", p->name, host_take_error(NULL));
     t->load_transport = p;
     t->p.weir_latency.load = (uint32_t)t->s->latency_load;    /* the first load stream's config */
-    if ((rc = test_take_load_rules(t)) != WEIR_OK)
+    /* The probes' rules again: no load of theirs runs beside them
+     * (WEIR_LOWER_LOADED). */
+    if ((rc = test_take_rules(t)) != WEIR_OK || (rc = test_take_load_rules(t)) != WEIR_OK)
         return fail(c, rc, "%s", host_take_error(NULL));
     /* Its datagram mode (quic's --quic-datagrams) is a key of the test's
      * own transport (weir_datagrams): the load runs as the transport does

@@ -98,9 +98,12 @@ void test_stream_config(struct test *t, int sending, int index,
     cfg->repeating_payload = t->p.repeating_payload;
     /* Probes move through the message hooks (run/latency.h); --load's
      * streams are bulk, with their own block size. */
-    if (test_is_latency(t) && index < test_probe_count(t))
+    if (test_is_latency(t) && index < test_probe_count(t)) {
         cfg->lower = WEIR_LOWER_STREAM;
-    else if (test_is_latency(t))
+        /* An older transport is told only of the flags it knows. */
+        if (t->p.weir_latency.load && !t->load_transport && t->transport->abi_minor >= 3)
+            cfg->lower |= WEIR_LOWER_LOADED;
+    } else if (test_is_latency(t))
         cfg->blksize = t->p.weir_latency.load_len;
     transport_params_build(t, &t->tparams);
     cfg->params = &t->tparams;

@@ -446,6 +446,21 @@ same_transport_case() {
         fail "no in-band line: $(oneline "$txt")"
 }
 
+# --quic-streams with --load over quic: each load connection spreads over
+# 4 QUIC streams while the probes keep their one (the client's ids 0, 4,
+# 8, 12 against 0); the same option with the load over tcp does nothing
+# and is refused (refusal_case).
+quic_streams_load_case() {
+    [ -n "$QUIC_SKIP" ] && { skip_case "$QUIC_SKIP"; return; }
+    latency_run qsl -t 3 --transport quic --tls-insecure --load 2 --quic-streams 4 || return
+    jq_check '
+        eq("QUIC streams per connection"; [$C.start.weir.streams[].quic.streams]; [1, 4, 4]),
+        eq("the probes on one"; ($C.intervals[-1].streams[0].weir.quic.stream_bytes | keys); ["0"]),
+        eq("the load on four"; [$C.intervals[-1].streams[1:][].weir.quic.stream_bytes | keys | sort];
+           [["0","12","4","8"], ["0","12","4","8"]]),
+        gt("loaded round trips"; $C.end.latency.working.loaded.count; 0)'
+}
+
 # A server without the load's transport says so, and the client exits 1
 # with its reason before any stream opens.
 server_lacks_case() {
@@ -491,6 +506,8 @@ refusal_case() {
         refused --latency --load 1 --load-transport quic --quic-datagrams \
             "its datagram mode cannot be used with --load-transport"
         refused --latency --transport quic --quic-streams 4 --tls-insecure \
+            "--quic-streams 4: --latency's probes travel on one QUIC stream"
+        refused --latency --transport quic --quic-streams 4 --tls-insecure --load 1 --load-transport tcp \
             "--quic-streams 4: --latency's probes travel on one QUIC stream"
     fi
 }
@@ -561,6 +578,7 @@ run_case "udp probes, --load-transport tls: the load over tls, in-band srtt" \
 run_case "tcp probes, --load-transport quic: the load over quic, in-band srtt" \
     load_transport_case tcp quic UDP true --tls-insecure
 run_case "--load-transport tcp with tcp probes: one transport, in-band; -R none; text" same_transport_case
+run_case "quic --load 2 --quic-streams 4: the load on 4 QUIC streams, the probes on 1" quic_streams_load_case
 run_case "a server without the load's transport refuses it, the client exits 1" server_lacks_case
 run_case "against iperf3 -s: refused in one line within 5 s, exit 1" iperf3_case
 run_case "options that make no sense with --latency are refused" refusal_case

@@ -125,6 +125,16 @@ extern "C" {
                                        receives (weir_datagram.segment); its
                                        receive buffers must then hold
                                        WEIR_DATAGRAM_GRO_BYTES */
+/* 2.3 */
+#define WEIR_LOWER_LOADED (1u << 3) /* with STREAM, from the core alone, and
+                                       only to a transport built against 2.3
+                                       or later: a --latency probe stream of
+                                       a test that runs --load's bulk streams
+                                       over this same transport too (opened
+                                       without STREAM). An option that only
+                                       bulk streams use (quic's
+                                       --quic-streams) then acts on them, and
+                                       is no reason to refuse the test. */
 
 /* ECN codepoints (RFC 3168) of weir_datagram.ecn. */
 #define WEIR_ECN_UNSET   (-1)   /* send: the socket's own TOS; receive: the
