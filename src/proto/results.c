@@ -109,12 +109,14 @@ int results_from_json(struct test *t, struct json_object *obj, char *detail, siz
         free(t->peer_congestion);
         t->peer_congestion = strdup(json_object_get_string(cc));
     }
-    struct json_object *sot = jsonnum_get(obj, "server_output_text");
+    /* An iperf3 3.12 server, once asked by any client, keeps sending its output to every
+     * later client: keep it only when this test asked (--get-server-output). */
+    struct json_object *sot = t->p.get_server_output ? jsonnum_get(obj, "server_output_text") : NULL;
+    struct json_object *soj = t->p.get_server_output ? jsonnum_get(obj, "server_output_json") : NULL;
     if (sot && json_object_is_type(sot, json_type_string)) {
         free(t->server_output_text);
         t->server_output_text = strdup(json_object_get_string(sot));
     }
-    struct json_object *soj = jsonnum_get(obj, "server_output_json");
     if (soj && json_object_is_type(soj, json_type_object)) {
         free(t->server_output_json);
         t->server_output_json = strdup(json_object_to_json_string_ext(soj,

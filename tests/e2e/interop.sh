@@ -409,6 +409,29 @@ udp_verbose_case() {
     done
 }
 
+# ------------------------------------------------------------ server output
+
+# server_output_case: iperf3 3.12's server, once one client has asked for
+# --get-server-output, sends its output to every later client.  The client
+# that asked gets it; a client that did not shows none of it: one receiver
+# line, no "Server output:" block, no server_output_text in -J.
+server_output_case() {
+    start_server_retry iperf3 || return
+    local asked=$CASE_DIR/asked.json plain=$CASE_DIR/plain.out doc=$CASE_DIR/plain.json
+    run_bounded "$asked" "$CASE_DIR/asked.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -J --get-server-output
+    expect_eq "--get-server-output -J: exit status" "$RUN_RC" 0
+    expect_eq "--get-server-output -J: server_output_text" \
+        "$(jq 'has("server_output_text")' "$asked" 2>&1)" true
+    run_bounded "$plain" "$CASE_DIR/plain.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1
+    expect_eq "then without it: exit status" "$RUN_RC" 0
+    expect_eq "then without it: receiver lines" "$(grep -c ' receiver$' "$plain")" 1
+    expect_eq "then without it: \"Server output:\" lines" "$(grep -c '^Server output:' "$plain")" 0
+    run_bounded "$doc" "$CASE_DIR/plain.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 1 -J
+    expect_eq "then -J without it: exit status" "$RUN_RC" 0
+    expect_eq "then -J without it: server_output_text" "$(jq 'has("server_output_text")' "$doc" 2>&1)" false
+    stop_pid "$SERVER_PID"
+}
+
 # ------------------------------------------------------------ the cases
 
 mode_cases "-t 2 -J" normal 1 2 0 extra_start -t 2
@@ -453,5 +476,7 @@ run_case "text summary = JSON of the same run, receiver over its own time: -P 2 
 run_case "text summary = JSON of the same run, receiver over its own time: -R -P 2 -t 1" \
     text_json_case -R -P 2 -t 1
 run_case "-u -V: \"Setting UDP block size to N\" as iperf3's" udp_verbose_case
+run_case "an iperf3 server's output only to the client that asked (--get-server-output)" \
+    server_output_case
 
 finish
