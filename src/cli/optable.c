@@ -33,6 +33,13 @@ const struct optspec optable[] = {
       .help = "\nwith --json-stream: each test's whole JSON\ndocument (-J) after its lines" },
     { .name = "logfile", .arg = ARG_STRING, .flags = OPT_EXPORTER_TOO, .set = SETTING(logfile),
       .section = HELP_BOTH, .meta = " f", .help = "send output to a log file (a server reopens it on SIGHUP)" },
+    /* iperf3 takes -I on both sides: a client's PID lets a script stop a
+     * background client. */
+    { .name = "pidfile", .letter = 'I', .arg = ARG_STRING, .flags = OPT_EXPORTER_TOO,
+      .set = SETTING(pidfile),
+      .section = HELP_BOTH, .meta = " file",
+      .help = "write this process's PID to file, remove it on exit,\n"
+              "and refuse to start while another live weir holds it" },
     { .name = "forceflush", .set = SETTING(forceflush),
       .section = HELP_BOTH, .help = "force flushing output at every interval" },
     { .name = "timestamps", .arg = ARG_STRING, .flags = OPT_OPTIONAL, .parse = optparse_timestamps,
@@ -106,11 +113,6 @@ const struct optspec optable[] = {
       .section = HELP_SERVER,
       .help = "run the server as a daemon (the command returns once it\n"
               "listens; output goes to --logfile, else nowhere)" },
-    { .name = "pidfile", .letter = 'I', .arg = ARG_STRING, .where = FOR_SERVER, .flags = OPT_EXPORTER_TOO,
-      .set = SETTING(pidfile),
-      .section = HELP_SERVER, .meta = " file",
-      .help = "write the server's PID to file, remove it on exit, and\n"
-              "refuse to start while another live server holds it" },
     { .name = "idle-timeout", .arg = ARG_INT, .where = FOR_SERVER, .set = SETTING(idle_timeout_s),
       .min = 1, .max = 86400, .unit = "seconds", .err = WEIR_E_IDLETIMEOUT,
       .section = HELP_SERVER, .meta = " #",

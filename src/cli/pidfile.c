@@ -40,10 +40,11 @@ int pidfile_claim(const char *path)
             int err = errno;
             struct flock who = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
             if ((err == EACCES || err == EAGAIN) && fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
-                fprintf(stderr, "%s: error - another server (pid %ld) holds the pid file %s\n", identity_name(),
-                        (long)who.l_pid, path);
+                fprintf(stderr, "%s: error - another %s (pid %ld) holds the pid file %s\n", identity_name(),
+                        identity_name(), (long)who.l_pid, path);
             else if (err == EACCES || err == EAGAIN)
-                fprintf(stderr, "%s: error - another server holds the pid file %s\n", identity_name(), path);
+                fprintf(stderr, "%s: error - another %s holds the pid file %s\n", identity_name(), identity_name(),
+                        path);
             else
                 fprintf(stderr, "%s: error - unable to lock pid file %s: %s\n", identity_name(), path, strerror(err));
             close(fd);

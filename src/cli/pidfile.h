@@ -1,4 +1,4 @@
-/* -I FILE: a pid file that also keeps a second server from starting. */
+/* -I FILE: a pid file that also keeps a second weir from starting on it. */
 #ifndef WEIR_PIDFILE_H
 #define WEIR_PIDFILE_H
 

@@ -2,9 +2,9 @@
 # weir -s as a service: -D (detach; the command returns 0 only once the
 # daemon listens, or 1 with its start-up error), -I (pid file: written,
 # removed at exit, refused while a live server holds it, taken over from a
-# dead one), --logfile (reopened on SIGHUP, for logrotate), --forceflush,
-# --timestamps and -1, with and without -D; SIGTERM ends the daemon
-# cleanly, telling a running test's client.
+# dead one; a client's too), --logfile (reopened on SIGHUP, for
+# logrotate), --forceflush, --timestamps and -1, with and without -D;
+# SIGTERM ends the daemon cleanly, telling a running test's client.
 #
 # A daemon is not our child: start_weir_daemon (lib.sh) takes its pid from
 # its pid file, and every case ends (by that pid, after checking it is our
@@ -85,7 +85,7 @@ second_refused() {
     port2=$(free_port)
     run_bounded "$CASE_DIR/d2.out" "$CASE_DIR/d2.err" env -C "$CASE_DIR" "$WEIR" -s -p "$port2" -D -I weir.pid
     expect_eq "second weir -s -D exit status" "$RUN_RC" 1
-    grep -q "weir: error - another server (pid $first) holds the pid file $CASE_DIR/weir.pid" "$CASE_DIR/d2.err" ||
+    grep -q "weir: error - another weir (pid $first) holds the pid file $CASE_DIR/weir.pid" "$CASE_DIR/d2.err" ||
         fail "second -D: no clear error: $(head -c 300 "$CASE_DIR/d2.err")"
     run_bounded "$CASE_DIR/s2.out" "$CASE_DIR/s2.err" "$WEIR" -s -p "$port2" -I "$CASE_DIR/weir.pid"
     expect_eq "second weir -s (no -D) exit status" "$RUN_RC" 1
@@ -208,9 +208,20 @@ startup_error() {
     run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -D
     expect_eq "weir -c -D: exit status" "$RUN_RC" 1
     grep -q "server only" "$CASE_DIR/c.err" || fail "weir -c -D: $(head -c 200 "$CASE_DIR/c.err")"
-    run_bounded "$CASE_DIR/c2.out" "$CASE_DIR/c2.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -I "$CASE_DIR/x.pid"
-    expect_eq "weir -c -I: exit status" "$RUN_RC" 1
-    [ ! -e "$CASE_DIR/x.pid" ] || fail "weir -c -I wrote a pid file"
+}
+
+# A client takes -I as iperf3's does: `weir -c ... -I f &` then `kill $(cat f)`.
+client_pidfile() {
+    start_server_retry weir || return
+    local pf=$CASE_DIR/client.pid
+    start_bg c "$CLIENT_TIMEOUT" "$WEIR" -c 127.0.0.1 -p "$PORT" -t 20 -I "$pf"
+    local cpid=$BG_PID
+    wait_until 5 [ -s "$pf" ] || { fail "weir -c -I wrote no pid file"; return; }
+    expect_eq "pid file content" "$(cat "$pf")" "$BG_CHILD"
+    kill -TERM "$(cat "$pf")"
+    wait_exit "$cpid" 5 || { fail "the client still runs 5 s after kill \$(cat pidfile)"; return; }
+    [ ! -e "$pf" ] || fail "pid file left after the client ended"
+    grep -q " sender$" "$CASE_DIR/c.out" || fail "the client printed no summary: $(tail -n 3 "$CASE_DIR/c.err")"
 }
 
 # check_log_lines LOG: every non-empty line starts with the --timestamps
@@ -290,7 +301,8 @@ run_case "-I: a stale pid file from a dead process is taken over" stale_pidfile
 run_case "SIGHUP after moving --logfile: a new log file (with and without -D)" hup_reopens_log
 run_case "-D: SIGTERM ends it and removes the pid file" term_removes_pidfile
 run_case "-D: SIGTERM mid-test tells the client, partial results logged" term_mid_test
-run_case "-D: start-up errors reach the caller (exit 1); -D/-I server only" startup_error
+run_case "-D: start-up errors reach the caller (exit 1); -D server only" startup_error
+run_case "-I on a client: its pid, removed when it ends" client_pidfile
 run_case "--logfile --forceflush --timestamps" log_flush_stamps plain
 run_case "--logfile --forceflush --timestamps with -D" log_flush_stamps daemon
 run_case "-1 exits after one test" one_off plain
