@@ -207,17 +207,18 @@ HOST='[0-9a-fA-F.:]+'
 STREAM="^$ID$ROLE $T_START-$T_END sec  $BYTES  $RATE"
 SUM="^\[SUM\]$ROLE $T_START-$T_END sec  $BYTES  $RATE"
 HDR='^\[ ID\](\[Role\])? Interval           Transfer     Bitrate'
-SP12='            '
 SP13='             '
 SP18='                  '
-# A stream's sender summary line: iperf3 3.19 and later put 12 spaces after
-# its retransmits, older ones 13 ([SUM] keeps 13).  weir follows the newest,
-# so each output is classified with its own spacing.
-SENDER_SP_WEIR=$SP12
-SENDER_SP_IPERF3=$SP12
+# A stream's sender summary line: 13 spaces after its retransmits, as
+# [SUM]'s, in iperf3 up to 3.18 (Debian's 3.12) and in weir, which
+# presents itself as 3.18; iperf3 3.19 and later put 12 there.  weir's
+# output is held to 13 (the installed iperf3's to its own version's).
+SENDER_SP_WEIR=$SP13
+SENDER_SP_IPERF3=$SP13
 if [ -n "$IPERF3" ]; then
     case $("$IPERF3" --version 2>/dev/null | head -n 1) in
-        "iperf 3."[0-9][!0-9]*|"iperf 3.1"[0-8][!0-9]*) SENDER_SP_IPERF3=$SP13 ;;
+        "iperf 3."[0-9][!0-9]*|"iperf 3.1"[0-8][!0-9]*) ;;
+        *) SENDER_SP_IPERF3='            ' ;;
     esac
 fi
 [ -n "${WEIR_E2E_REFERENCE:-}" ] && SENDER_SP_WEIR=$SENDER_SP_IPERF3
