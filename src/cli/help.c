@@ -1,4 +1,5 @@
 #include "cli/help.h"
+#include "cli/identity.h"
 #include "cli/optable.h"
 
 #include <string.h>
@@ -60,11 +61,12 @@ void help_print(FILE *out, const struct weir_plugin *const *plugins, int n)
         { HELP_CLIENT, "Client specific:" },
         { HELP_EXPORTER, "Exporter specific:" },
     };
-    fputs("Usage: weir [-s|-c host] [options]\n"
-          "       weir [-h|--help] [-v|--version]\n"
-          "       weir --loopback [client options]\n"
-          "       weir --exporter [ADDR:]PORT [exporter options]\n"
-          "\n", out);
+    const char *me = identity_name();
+    fprintf(out, "Usage: %s [-s|-c host] [options]\n"
+                 "       %s [-h|--help] [-v|--version]\n"
+                 "       %s --loopback [client options]\n"
+                 "       %s --exporter [ADDR:]PORT [exporter options]\n"
+                 "\n", me, me, me, me);
     for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
         fprintf(out, "%s\n", sections[s].title);
         for (size_t i = 0; i < optable_len; i++)

@@ -22,10 +22,11 @@
 #define VAL_TABLE  0x100
 #define VAL_PLUGIN 0x10000
 
+/* Named as weir runs: "iperf3" under that name. */
 static void usage_hint(void)
 {
-    fprintf(stderr, "Usage: weir [-s|-c host] [options]\n"
-                    "Try `weir --help' for more information.\n");
+    fprintf(stderr, "Usage: %s [-s|-c host] [options]\n"
+                    "Try `%s --help' for more information.\n", identity_name(), identity_name());
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -34,7 +35,9 @@ static int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: error - ", identity_name());
+    /* iperf3's prefix for a command line it refuses, which wrappers grep
+     * to tell bad configuration from a failed run. */
+    fprintf(stderr, "%s: parameter error - ", identity_name());
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);

@@ -125,7 +125,8 @@ static int drain(struct reader *rd)
     }
 }
 
-/* "weir: error - X" -> X; else the last line that has text. */
+/* "weir: error - X" (or "parameter error - X") -> X; else the last line
+ * that has text. */
 static void error_line(const struct reader *rd, char *out, size_t outlen)
 {
     out[0] = '\0';
@@ -137,8 +138,9 @@ static void error_line(const struct reader *rd, char *out, size_t outlen)
         const char *nl = memchr(p, '\n', (size_t)(rd->buf + rd->len - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(rd->buf + rd->len - p);
         const char *e = memmem(p, n, ": error - ", 10);
-        if (e) {
-            best = e + 10;
+        const char *pe = memmem(p, n, ": parameter error - ", 20);
+        if (e || pe) {
+            best = e ? e + 10 : pe + 20;
             best_len = n - (size_t)(best - p);
         }
         if (n > 0) {

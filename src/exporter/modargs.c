@@ -268,9 +268,9 @@ static size_t read_child(int fd, char *buf, size_t cap, int *stuck)
     return used;
 }
 
-/* weir's reason among what it wrote: its last "weir: error - REASON" line,
- * else getopt's last "weir: REASON" (the usage hint follows either, debug
- * lines may come before). */
+/* weir's reason among what it wrote: its last "weir: error - REASON" or
+ * "weir: parameter error - REASON" line, else getopt's last "weir: REASON"
+ * (the usage hint follows either, debug lines may come before). */
 static void reason_of(const char *name, const char *text, char *why, size_t len)
 {
     size_t name_len = strlen(name);
@@ -281,9 +281,11 @@ static void reason_of(const char *name, const char *text, char *why, size_t len)
         size_t n = strcspn(line, "\n");
         if (n > name_len + 2 && strncmp(line, name, name_len) == 0 && strncmp(line + name_len, ": ", 2) == 0) {
             const char *rest = line + name_len + 2;
-            int is_error = strncmp(rest, "error - ", 8) == 0;
+            size_t prefix = strncmp(rest, "error - ", 8) == 0 ? 8
+                          : strncmp(rest, "parameter error - ", 18) == 0 ? 18 : 0;
+            int is_error = prefix > 0;
             if (is_error || !best_is_error) {
-                best = is_error ? rest + 8 : rest;
+                best = rest + prefix;
                 best_len = n - (size_t)(best - line);
                 best_is_error = is_error;
             }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The command line as a user meets it: bad options and values give one
 # error line plus the usage hint and exit 1 (getopt's own complaints worded
-# as iperf3's, "weir: option requires an argument -- 'c'"); -v and -h exit
-# 0; errors show up as "weir: error - ..." on stderr, or in the JSON "error"
-# key with -J.
+# as iperf3's, "weir: option requires an argument -- 'c'"), the others
+# as iperf3's "weir: parameter error - ..."; -v and -h exit 0; run errors
+# show up as "weir: error - ..." on stderr, or in the JSON "error" key with
+# -J.
 . "$(dirname "$0")/lib.sh"
 require_weir
 tmp=$E2E_TMP
@@ -20,9 +21,10 @@ run() {   # expected-status, stderr-substring, args...
     fi
 }
 
-usage() {   # args...: exit 1, an error line and the usage hint
-    run 1 "weir: error - " "$@"
-    if ! grep -q "^Usage: weir" "$tmp/err" || [ "$(grep -c '^weir: error' "$tmp/err")" -ne 1 ]; then
+usage() {   # args...: exit 1, iperf3's "parameter error" line and the usage hint
+    run 1 "weir: parameter error - " "$@"
+    if ! grep -q "^Usage: weir" "$tmp/err" || [ "$(grep -c '^weir: parameter error - ' "$tmp/err")" -ne 1 ] ||
+       grep -q "^weir: error" "$tmp/err"; then
         fail_check "weir $* prints exactly one error line and the usage hint"
     fi
 }

@@ -186,7 +186,7 @@ bad_values() {
         # shellcheck disable=SC2086
         run_bounded "$CASE_DIR/bad.out" "$CASE_DIR/bad.err" "$WEIR" $args
         expect_eq "weir $args: exit status" "$RUN_RC" 1
-        grep -Eq "^weir: error - (invalid number of tests|some option you are trying to set is server only)" \
+        grep -Eq "^weir: parameter error - (invalid number of tests|some option you are trying to set is server only)" \
             "$CASE_DIR/bad.err" || fail "weir $args: no one-line error"
     done
 }

@@ -173,10 +173,10 @@ client_refusals() {
     has_line "-u -F" "$CASE_DIR/udp.err" "weir: error - unable to open -F file: --transport udp cannot carry a file"
     run_bounded "$CASE_DIR/bidir.out" "$CASE_DIR/bidir.err" "$WEIR" -c 127.0.0.1 -p 9 --bidir -F "$SRC"
     expect_eq "--bidir -F: exit status" "$RUN_RC" 1
-    has_line "--bidir -F" "$CASE_DIR/bidir.err" "weir: error - -F cannot be used with --bidir"
+    has_line "--bidir -F" "$CASE_DIR/bidir.err" "weir: parameter error - -F cannot be used with --bidir"
     run_bounded "$CASE_DIR/mt.out" "$CASE_DIR/mt.err" "$WEIR" -s -p 9 -F "$DATA/x.bin" --max-tests 2
     expect_eq "server -F --max-tests 2: exit status" "$RUN_RC" 1
-    has_line "server -F --max-tests 2" "$CASE_DIR/mt.err" "weir: error - -F cannot be used with --max-tests above 1"
+    has_line "server -F --max-tests 2" "$CASE_DIR/mt.err" "weir: parameter error - -F cannot be used with --max-tests above 1"
     # A pipe would block the open (no writer) and every read: refused.
     mkfifo "$DATA/pipe" || { fail "mkfifo"; return; }
     run_bounded "$CASE_DIR/pipe.out" "$CASE_DIR/pipe.err" "$WEIR" -c 127.0.0.1 -p 9 -F "$DATA/pipe"

@@ -10,8 +10,9 @@
 #     such as pScheduler turn features off below 3.17), then the same uname
 #     line iperf3 prints on this machine, then "Optional features available";
 #   - a text client run ends with "iperf Done."; errors say "iperf3: error -"
-#     as iperf3's do (getopt's "iperf3: option requires an argument"), and -J
-#     puts them in the "error" key;
+#     as iperf3's do (getopt's "iperf3: option requires an argument", a
+#     refused command line "iperf3: parameter error -" and a usage hint
+#     naming iperf3), and -J puts them in the "error" key;
 #   - interop.sh, whole, with the installed iperf3 name as its weir: client
 #     and server against Debian's iperf3, -J documents, text layout.
 #
@@ -138,8 +139,23 @@ case_error_prefix() {
     done
     run_bounded "$CASE_DIR/usage.out" "$CASE_DIR/usage.err" "$AS_IPERF3"
     expect_eq "usage exit status" "$RUN_RC" 1
-    grep -q '^iperf3: error - must either be a client (-c) or server (-s)' "$CASE_DIR/usage.err" ||
+    grep -q '^iperf3: parameter error - must either be a client (-c) or server (-s)' "$CASE_DIR/usage.err" ||
         fail "usage stderr: $(oneline "$CASE_DIR/usage.err")"
+    # A refused command line: iperf3's "parameter error" line from both;
+    # weir's usage hint names the program as it runs.
+    for who in "$IPERF3" "$AS_IPERF3"; do
+        run_bounded "$CASE_DIR/out" "$CASE_DIR/err" "$who" -s -R
+        expect_eq "$who -s -R exit status" "$RUN_RC" 1
+        expect_eq "$who -s -R first line" "$(head -n 1 "$CASE_DIR/err")" \
+            "iperf3: parameter error - some option you are trying to set is client only"
+    done
+    expect_eq "usage hint" "$(grep -E '^(Usage|Try)' "$CASE_DIR/err" | paste -sd'|')" \
+        "Usage: iperf3 [-s|-c host] [options]|Try \`iperf3 --help' for more information."
+    run_bounded "$CASE_DIR/help.out" "$CASE_DIR/help.err" "$AS_IPERF3" --help
+    expect_eq "--help exit status" "$RUN_RC" 0
+    expect_eq "--help lines naming weir" "$(grep -c '^Usage: weir\|^       weir' "$CASE_DIR/help.out")" 0
+    grep -q '^Usage: iperf3 \[-s|-c host\] \[options\]$' "$CASE_DIR/help.out" ||
+        fail "--help: $(head -n 1 "$CASE_DIR/help.out")"
 }
 
 # --------------------------------------------------------------- interop

@@ -525,7 +525,7 @@ req_start req-none "weir -s --tls-required" \
 req_start req-tcpsrv "weir -s --transport tcp --tls-required" \
     "weir: error - --tls-required needs an encrypting transport, and --transport tcp does not encrypt (use tls or quic)" \
     -s -p "$(free_port)" --transport tcp --tls-required
-req_start req-client "weir -c --tls-required" "weir: error - some option you are trying to set is server only" \
+req_start req-client "weir -c --tls-required" "weir: parameter error - some option you are trying to set is server only" \
     -c 127.0.0.1 --tls-required
 
 # ---------------------------------------------------------------- 7. stacking

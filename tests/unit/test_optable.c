@@ -292,7 +292,7 @@ static void test_range_command_line(void)
             snprintf(given, sizeof given, "'%s'", values[i]);
             int code = optcheck_refuse(o, given, detail, sizeof detail);
             optcheck_text(line, sizeof line, code, detail);
-            snprintf(want, sizeof want, "weir: error - %s\n", line);
+            snprintf(want, sizeof want, "weir: parameter error - %s\n", line);
             if (rc != -1 || strncmp(err, want, strlen(want)) != 0)
                 fprintf(stderr, "\n  weir %s -> %d:\n  %s  want %s", args, rc, err, want);
             CU_ASSERT_EQUAL(rc, -1);
