@@ -53,14 +53,3 @@ void error_text(char *buf, size_t len, int code, const char *detail)
     else
         snprintf(buf, len, "%s", error_strerror(code));
 }
-
-void error_text_no_hint(char *buf, size_t len, int code, const char *detail)
-{
-    const char *msg = error_strerror(code);
-    const char *hint = strstr(msg, " - ");
-    int n = hint ? (int)(hint - msg) : (int)strlen(msg);
-    if (detail && *detail)
-        snprintf(buf, len, "%.*s: %s", n, msg, detail);
-    else
-        snprintf(buf, len, "%.*s", n, msg);
-}

@@ -47,7 +47,6 @@ struct client {
     int done;
     int error;                  /* weir_status */
     char detail[512];
-    int no_hint;                /* detail says it all: drop the code's guesses */
     uint64_t setup_ns;          /* connecting the data streams */
     struct rcv_watch rcv;       /* --rcv-timeout (-R, --bidir) */
     int server_sent;            /* WEIR_SENT came: end at the omit end */
@@ -633,12 +632,9 @@ static int connect_control(struct client *c)
     t->ctl_fd = net_connect(s->host, s->port, s->family, s->bind_host, s->bind_dev, s->mptcp,
                             s->connect_timeout_ms, &gai);
     if (t->ctl_fd < 0) {
-        if (gai) {
-            /* The name did not resolve: no server, port or firewall to suspect. */
-            c->no_hint = 1;
-            return fail(c, WEIR_E_CONNECT, "%s", gai_strerror(gai));
-        }
-        return fail(c, WEIR_E_CONNECT, "%s", net_why(errno, s->mptcp));
+        /* A name that does not resolve is the same error as a refusal, in
+         * the same words, as in iperf3 3.16 and later. */
+        return fail(c, WEIR_E_CONNECT, "%s", gai ? gai_strerror(gai) : net_why(errno, s->mptcp));
     }
     net_set_nodelay(t->ctl_fd);
     char why[256];
@@ -769,10 +765,7 @@ int client_run(const struct settings *s, struct report_set *rs, struct client_ou
         if (c.error == WEIR_E_CLIENTTERM && t->ctl_fd >= 0)
             ctl_send_state(t->ctl_fd, ST_CLIENT_TERMINATE);
         char msg[1024];
-        if (c.no_hint)
-            error_text_no_hint(msg, sizeof msg, c.error, c.detail);
-        else
-            error_text(msg, sizeof msg, c.error, c.detail);
+        error_text(msg, sizeof msg, c.error, c.detail);
         if (c.error == WEIR_E_CLIENTTERM)
             snprintf(msg, sizeof msg, "interrupt - the client has terminated");
         report_finish(rs, msg);

@@ -85,10 +85,13 @@ print(s.getsockname()[1], flush=True)
 time.sleep(110)'
 wait_grep "$tmp/closed.out" '^[0-9]+$' 10 "$BG_PID"
 port=$(cat "$tmp/closed.out")
-run 1 "weir: error - unable to connect to server - server may have stopped running" -c 127.0.0.1 -p "$port" -t 1
+# iperf3 3.16+'s words (IECONNECT) for every connect failure: a refusal
+# here, an unknown host below.
+CONNECT_ERR="unable to connect to server - server may have stopped running or use a different port, firewall issue, etc.: "
+run 1 "weir: error - ${CONNECT_ERR}Connection refused" -c 127.0.0.1 -p "$port" -t 1
 # With -J the error is in the document, which is still valid JSON.
 CLIENT_TIMEOUT=20 run_bounded "$tmp/doc" "$tmp/err" "$WEIR" -c 127.0.0.1 -p "$port" -t 1 -J
-if [ "$RUN_RC" -eq 1 ] && jq -e '.error | test("unable to connect")' "$tmp/doc" >/dev/null 2>&1 \
+if [ "$RUN_RC" -eq 1 ] && jq -e --arg e "${CONNECT_ERR}Connection refused" '.error == $e' "$tmp/doc" >/dev/null 2>&1 \
     && jq -e 'has("start") and has("intervals") and has("end")' "$tmp/doc" >/dev/null; then
     pass_check "-J puts the error in the document"
 else
@@ -98,11 +101,16 @@ fi
 # -A in the help's n/n form is taken (iperf3 reads the leading number): the
 # run gets as far as connecting.
 run 1 "weir: error - unable to connect to server" -c 127.0.0.1 -p "$port" -t 1 -A 0/0
-# An unknown host: the resolver's reason alone (as iperf3 3.12), without the
-# guesses about a stopped server, port or firewall that a refusal gets.
-run 1 "weir: error - unable to connect to server: " -c no-such-host.invalid -t 1
-if grep -q "firewall" "$tmp/err"; then
-    fail_check "an unknown host's error guesses at a server, port or firewall: $(cat "$tmp/err")"
+# An unknown host: the same words as a refusal, then the resolver's reason
+# (as iperf3 3.16+), on stderr and in the -J error key.
+run 1 "weir: error - $CONNECT_ERR" -c no-such-host.invalid -t 1
+CLIENT_TIMEOUT=20 run_bounded "$tmp/doc" "$tmp/err" "$WEIR" -c no-such-host.invalid -t 1 -J
+if [ "$RUN_RC" -eq 1 ] && jq -e --arg e "$CONNECT_ERR" '.error | startswith($e)' "$tmp/doc" >/dev/null 2>&1 &&
+   [ "$(jq -r .error "$tmp/doc" | wc -c)" -gt "${#CONNECT_ERR}" ]; then
+    pass_check "-J: an unknown host's error in the long form, with the resolver's reason"
+else
+    fail_check "-J: an unknown host's error in the long form, with the resolver's reason" "exit $RUN_RC"
+    show_files "$tmp/doc" "$tmp/err"
 fi
 
 # A stacked transport takes the options of the one beneath (quic on udp):
