@@ -161,6 +161,14 @@ const struct optspec optable[] = {
       .section = HELP_CLIENT, .meta = "    <host>", .help = "run in client mode, connecting to <host>" },
     { .name = "loopback", .flags = OPT_EARLY, .parse = optparse_mode, .flag_value = MODE_LOOPBACK,
       .section = HELP_CLIENT, .help = "run a server on 127.0.0.1 in this process and test against it" },
+    /* iperf3's SCTP options: known, so that a script using them gets one
+     * clear refusal rather than "unrecognized option". */
+    { .name = "sctp", .where = FOR_CLIENT, .parse = optparse_sctp,
+      .section = HELP_CLIENT, .help = "SCTP: not supported (refused)" },
+    { .name = "xbind", .letter = 'X', .arg = ARG_STRING, .where = FOR_CLIENT, .parse = optparse_sctp,
+      .section = HELP_CLIENT, .meta = " <name>", .help = "SCTP: not supported (refused)" },
+    { .name = "nstreams", .arg = ARG_STRING, .where = FOR_CLIENT, .parse = optparse_sctp,
+      .section = HELP_CLIENT, .meta = "      #", .help = "SCTP: not supported (refused)" },
     /* iperf3's -u: the transport named as the option (its rules are in
      * that plugin's descriptor, not here). */
     { .name = "udp", .letter = 'u', .flags = OPT_EARLY, .parse = optparse_transport_flag,
@@ -276,6 +284,9 @@ const struct optspec optable[] = {
       .key = "fqrate", .wire = WIRE_INT, .send = SEND_IF_SET, .wire_rank = 14, .param = PARAM(fqrate),
       .section = HELP_CLIENT, .meta = " #[KMG]",
       .help = "pace each stream to at most # bits/sec in the kernel\n(SO_MAX_PACING_RATE)" },
+    /* Deprecated in iperf3 (and left out of its --help), still taken by 3.12. */
+    { .name = "no-fq-socket-pacing", .where = FOR_CLIENT, .parse = optparse_fq_pacing_off,
+      .section = HELP_CLIENT, .help = "the same as --fq-rate 0 (deprecated, as in iperf3)" },
     { .name = "zerocopy", .letter = 'Z', .where = FOR_CLIENT, .set = SETTING(zerocopy),
       .key = "zerocopy", .wire = WIRE_NONZERO, .wire_rank = 30, .param = PARAM(zerocopy),
       .section = HELP_CLIENT, .help = "use a 'zero copy' method of sending data (TCP: sendfile)" },

@@ -206,3 +206,22 @@ int optparse_dscp(const struct optspec *o, const char *arg, struct settings *s,
     optfield_set_int(s, o->set, dscp << 2);
     return WEIR_OK;
 }
+
+int optparse_fq_pacing_off(const struct optspec *o, const char *arg, struct settings *s,
+                           char *detail, size_t len)
+{
+    (void)o, (void)arg, (void)detail, (void)len;
+    s->fq_rate = 0;
+    return WEIR_OK;
+}
+
+int optparse_sctp(const struct optspec *o, const char *arg, struct settings *s,
+                  char *detail, size_t len)
+{
+    (void)arg, (void)s;
+    if (o->letter)
+        snprintf(detail, len, "weir has no SCTP (-%c/--%s)", o->letter, o->name);
+    else
+        snprintf(detail, len, "weir has no SCTP (--%s)", o->name);
+    return WEIR_E_UNIMP;
+}

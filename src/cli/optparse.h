@@ -35,6 +35,13 @@ int optparse_timestamps(const struct optspec *o, const char *arg, struct setting
 /* --cntl-ka[=IDLE/INTERVAL/COUNT]. */
 int optparse_cntl_ka(const struct optspec *o, const char *arg, struct settings *s,
                      char *detail, size_t len);
+/* --no-fq-socket-pacing: iperf3's deprecated flag, --fq-rate 0. */
+int optparse_fq_pacing_off(const struct optspec *o, const char *arg, struct settings *s,
+                           char *detail, size_t len);
+/* --sctp, --nstreams, -X/--xbind: iperf3's SCTP options, refused by name
+ * ("not implemented yet", as an iperf3 built without SCTP says). */
+int optparse_sctp(const struct optspec *o, const char *arg, struct settings *s,
+                  char *detail, size_t len);
 /* -A n or n,m: this process's CPU and the server's for the test. */
 int optparse_affinity(const struct optspec *o, const char *arg, struct settings *s,
                       char *detail, size_t len);

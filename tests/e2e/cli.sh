@@ -68,6 +68,24 @@ usage -c 127.0.0.1 -A abc
 usage -c 127.0.0.1 -A 1025
 usage -c 127.0.0.1 -A 0,1025
 usage
+# iperf3 3.12's SCTP options: known, refused by name in one line.
+usage -c 127.0.0.1 --sctp
+run 1 "weir: parameter error - an option you are trying to set is not implemented yet: weir has no SCTP (--sctp)" \
+    -c 127.0.0.1 --sctp
+usage -c 127.0.0.1 --nstreams 2
+run 1 "not implemented yet: weir has no SCTP (--nstreams)" -c 127.0.0.1 --nstreams 2
+usage -c 127.0.0.1 -X 127.0.0.1
+run 1 "not implemented yet: weir has no SCTP (-X/--xbind)" -c 127.0.0.1 --xbind 127.0.0.1
+# --no-fq-socket-pacing, deprecated but taken by iperf3 3.12: --fq-rate 0,
+# the last of the two winning; a client option.
+CLIENT_TIMEOUT=20 run_bounded "$tmp/doc" "$tmp/err" "$WEIR" --loopback -n 1M -J --fq-rate 1M --no-fq-socket-pacing
+if [ "$RUN_RC" -eq 0 ] && [ "$(jq .start.test_start.fqrate "$tmp/doc" 2>&1)" = 0 ]; then
+    pass_check "--fq-rate 1M --no-fq-socket-pacing: runs, fqrate 0"
+else
+    fail_check "--fq-rate 1M --no-fq-socket-pacing: runs, fqrate 0" "exit $RUN_RC"
+    show_files "$tmp/err"
+fi
+usage -s --no-fq-socket-pacing
 run 0 "weir 0." -v
 run 0 "--transport NAME" -h
 run 0 "Usage: weir" --help
