@@ -137,7 +137,7 @@ int exporter_run(const struct settings *s)
         return 1;
     }
     if (s->logfile && !s->daemon && open_log(s->logfile) != 0) {
-        fprintf(stderr, "weir: error - unable to open log file: %s\n", s->logfile);
+        fprintf(stderr, "weir: error - unable to open log file: %s\n", strerror(errno));
         http_stop();
         close(stop_fd);
         current_clear();

@@ -4,6 +4,7 @@
 #include "cli/identity.h"
 #include "proto/errors.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -69,7 +70,8 @@ struct report_set *report_open(const struct settings *s, int role)
     if (s->logfile) {
         rs->log = fopen(s->logfile, "a");
         if (!rs->log) {
-            fprintf(stderr, "%s: error - unable to open log file: %s\n", identity_name(), s->logfile);
+            /* iperf3's words: the reason, not the path (the command line has it). */
+            fprintf(stderr, "%s: error - unable to open log file: %s\n", identity_name(), strerror(errno));
             free(rs);
             return NULL;
         }

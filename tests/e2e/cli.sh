@@ -68,6 +68,8 @@ usage -c 127.0.0.1 -A abc
 usage -c 127.0.0.1 -A 1025
 usage -c 127.0.0.1 -A 0,1025
 usage
+# A log file that cannot be opened: iperf3's line, with the reason.
+run 1 "weir: error - unable to open log file: No such file or directory" -c 127.0.0.1 --logfile "$tmp/no/dir/x.log"
 # iperf3 3.12's SCTP options: known, refused by name in one line.
 usage -c 127.0.0.1 --sctp
 run 1 "weir: parameter error - an option you are trying to set is not implemented yet: weir has no SCTP (--sctp)" \

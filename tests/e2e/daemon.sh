@@ -203,7 +203,8 @@ startup_error() {
     run_bounded "$CASE_DIR/d4.out" "$CASE_DIR/d4.err" "$WEIR" -s -p "$(free_port)" -D \
         --logfile "$CASE_DIR/no/such/dir/log"
     expect_eq "weir -s -D with an unwritable --logfile: exit status" "$RUN_RC" 1
-    grep -q "unable to open log file" "$CASE_DIR/d4.err" || fail "log file error not passed on"
+    grep -qx "weir: error - unable to open log file: No such file or directory" "$CASE_DIR/d4.err" ||
+        fail "log file error (with iperf3's reason) not passed on: $(oneline "$CASE_DIR/d4.err")"
     # Client-only use is refused, like iperf3.
     run_bounded "$CASE_DIR/c.out" "$CASE_DIR/c.err" "$WEIR" -c 127.0.0.1 -p "$PORT" -D
     expect_eq "weir -c -D: exit status" "$RUN_RC" 1
