@@ -35,6 +35,7 @@ static void client_test(struct test *t, uint8_t shape)
     t->p.parallel = parallel;
     t->p.reverse = reverse && !bidir;
     t->p.bidir = bidir;
+    t->p.get_server_output = (shape >> 7) & 1;  /* server output kept or dropped */
 }
 
 /* The client's end of test: the summary reporters get. */

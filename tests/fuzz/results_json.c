@@ -64,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct test t;
     fuzz_test_init(&t, (shape & 0x80) ? WEIR_ROLE_SERVER : WEIR_ROLE_CLIENT, caps,
                    ((shape >> 1) & 7) + 1, (shape >> 4) & 7);
+    /* As a client that asked: its server output keys are read too. */
+    t.p.get_server_output = 1;
     char detail[256] = "";
     int rc = results_from_json(&t, obj, detail, sizeof detail);
     json_object_put(obj);
