@@ -9,7 +9,8 @@
  *   bits 0-1  transport: 0 tcp, 1 udp, 2 tls (tcp's caps), 3 udp
  *   bits 2-4  parallel streams - 1
  *   bit  5    reverse
- *   bit  6    bidir */
+ *   bit  6    bidir
+ *   bit  7    the client asked for the server's output (--get-server-output) */
 #include "fuzz.h"
 #include "run/test.h"
 
