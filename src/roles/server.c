@@ -632,7 +632,7 @@ static int run_test(struct server_test *v)
             return rc;
         }
         struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
-        int pr = poll(&p, 1, session_timeout_ms(ss, now, tell_sent ? SENT_CHECK_MS : 100));
+        int pr = poll(&p, 1, rcv_watch_wait_ms(&rcv, now, session_timeout_ms(ss, now, tell_sent ? SENT_CHECK_MS : 100)));
         if (session_signal)
             return fail(v, WEIR_E_SERVERTERM, 0, NULL);
         if (pr <= 0)
