@@ -712,16 +712,15 @@ static int exchange_results(struct server_test *v)
     return WEIR_OK;
 }
 
-/* One control connection, from its cookie (read by the front door) to
- * IPERF_DONE; the front door closes it. Returns as frontdoor_test_fn says. */
 /* Wait at most ms for the peer to close the control connection (or to
- * send anything): then it has read what we sent. */
-static void await_hangup(int fd, int ms)
+ * send anything): then it has read what we sent. A signal cuts the wait
+ * short unless through_signal (the signal is what we told it of). */
+static void await_hangup(int fd, int ms, int through_signal)
 {
     uint64_t deadline = host_now_ns() + (uint64_t)ms * 1000000u;
     for (;;) {
         uint64_t now = host_now_ns();
-        if (now >= deadline || session_signal)
+        if (now >= deadline || (session_signal && !through_signal))
             return;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         int r = poll(&p, 1, (int)((deadline - now) / 1000000u) + 1);
@@ -730,6 +729,8 @@ static void await_hangup(int fd, int ms)
     }
 }
 
+/* One control connection, from its cookie (read by the front door) to
+ * IPERF_DONE; the front door closes it. Returns as frontdoor_test_fn says. */
 static int serve_one(struct test_link *link)
 {
     struct server_test v;
@@ -783,6 +784,14 @@ static int serve_one(struct test_link *link)
         link_winding_up(link);
         if (v.tell_client && !v.client_gone && v.error < 1000)
             ctl_send_server_error(t->ctl_fd, v.error, v.sys_errno);
+        /* Stopped by a signal: the client must read SERVER_TERMINATE while
+         * its data streams still flow (iperf3's then prints its summary
+         * and "the server has terminated"); streams that broke under it
+         * first would make it report a reset connection instead. So we
+         * keep receiving until it has hung up, or a short while. */
+        if (v.error == WEIR_E_SERVERTERM && !v.client_gone &&
+            ctl_send_state(t->ctl_fd, ST_SERVER_TERMINATE) == CTL_OK && v.ss.started)
+            await_hangup(t->ctl_fd, HANGUP_WAIT_MS, 1);
         if (v.ss.started) {
             session_stop(&v.ss, host_now_ns());
             workers_stop(t);
@@ -798,8 +807,6 @@ static int serve_one(struct test_link *link)
             error_text(msg, sizeof msg, v.error, v.detail);
         free(report_capture_take(rs));
         report_finish(rs, msg);
-        if (v.error == WEIR_E_SERVERTERM)
-            ctl_send_state(t->ctl_fd, ST_SERVER_TERMINATE);
         /* Told of an error mid-test, a client must read it on the control
          * connection before its data streams break under it, or it
          * reports a broken pipe instead of our reason (iperf3's does).
@@ -807,7 +814,7 @@ static int serve_one(struct test_link *link)
          * likely gone, and the slot should not wait for it. */
         if (v.ss.started && v.tell_client && !v.client_gone && v.error != WEIR_E_NOMSG &&
             !session_stream_error(&v.ss, 0, NULL, NULL))
-            await_hangup(t->ctl_fd, HANGUP_WAIT_MS);
+            await_hangup(t->ctl_fd, HANGUP_WAIT_MS, 0);
     } else {
         report_finish(rs, NULL);
     }
