@@ -19,6 +19,7 @@
 #include "roles/frontdoor.h"
 #include "cli/daemon.h"
 #include "proto/errors.h"
+#include "endtext.h"
 #include "host/host.h"
 #include "host/loader.h"
 #include "host/transport.h"
@@ -87,7 +88,7 @@ static int fail(struct server_test *v, int code, int tell, const char *fmt, ...)
 static int gone(struct server_test *v)
 {
     v->client_gone = 1;
-    return fail(v, WEIR_E_CTRLCLOSE, 0, "the client has unexpectedly closed the connection");
+    return fail(v, WEIR_E_CTRLCLOSE, 0, ENDTEXT_CLIENT_CLOSED);
 }
 
 static int ctl_fail(struct server_test *v, enum ctl_io io, int code)
@@ -712,6 +713,14 @@ static int exchange_results(struct server_test *v)
     return WEIR_OK;
 }
 
+/* The client interrupted its test (CLIENT_TERMINATE) or closed the control
+ * connection: iperf3 reports that without "error - " and counts the test
+ * as done, not failed (with -1 it then exits 0). */
+static int client_left(const struct server_test *v)
+{
+    return v->error == WEIR_E_CLIENTTERM || v->error == WEIR_E_CTRLCLOSE;
+}
+
 /* Wait at most ms for the peer to close the control connection (or to
  * send anything): then it has read what we sent. A signal cuts the wait
  * short unless through_signal (the signal is what we told it of). */
@@ -798,9 +807,9 @@ static int serve_one(struct test_link *link)
             session_report_end(&v.ss);
         }
         char msg[1024];
-        if (v.error == WEIR_E_CTRLCLOSE || v.error == WEIR_E_CLIENTTERM)
-            snprintf(msg, sizeof msg, "%s", v.error == WEIR_E_CLIENTTERM ? "the client has terminated"
-                                                                         : "the client has unexpectedly closed the connection");
+        if (client_left(&v))
+            snprintf(msg, sizeof msg, "%s", v.error == WEIR_E_CLIENTTERM ? ENDTEXT_CLIENT_TERMINATED
+                                                                         : ENDTEXT_CLIENT_CLOSED);
         else if (v.error == WEIR_E_SERVERTERM)
             snprintf(msg, sizeof msg, "interrupt - the server has terminated");   /* as iperf3 */
         else
@@ -819,7 +828,7 @@ static int serve_one(struct test_link *link)
         report_finish(rs, NULL);
     }
     session_free(&v.ss);
-    if (rc == WEIR_OK)
+    if (rc == WEIR_OK || client_left(&v))
         return 0;
     return v.error == WEIR_E_SERVERTERM ? -1 : v.error == WEIR_E_AUTHTEST ? 2 : 1;
 }
