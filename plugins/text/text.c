@@ -14,6 +14,7 @@
 #include <weir/weir.h>
 
 #include "text_compare.h"
+#include "endtext.h"
 #include "factfmt.h"
 #include "text_latency.h"
 #include "units.h"
@@ -602,9 +603,7 @@ static int text_test_finish(void *ctx, const char *error)
 {
     struct text *t = ctx;
     if (error != NULL)
-        /* iperf3 words a signal "interrupt - ...", everything else "error - ...". */
-        putf(t, WEIR_ERR, strncmp(error, "interrupt - ", 12) == 0 ? "%s: %s\n" : "%s: error - %s\n",
-             t->program, error);
+        putf(t, WEIR_ERR, "%s: %s%s\n", t->program, endtext_prefix(error), error);
     else if (t->client)
         out(t, "\n%s\n", t->done_line);
     t->blocks = 0;

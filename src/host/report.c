@@ -3,6 +3,7 @@
 #include "host/host.h"
 #include "cli/identity.h"
 #include "proto/errors.h"
+#include "endtext.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -206,8 +207,7 @@ void report_finish(struct report_set *rs, const char *error)
      * reason (openmetrics on standard output), it goes to stderr. A set
      * without reporters (--loopback's server) leaves it to the client. */
     if (error != NULL && !shown && rs->n > 0)
-        fprintf(stderr, strncmp(error, "interrupt - ", 12) == 0 ? "%s: %s\n" : "%s: error - %s\n",
-                identity_name(), error);
+        fprintf(stderr, "%s: %s%s\n", identity_name(), endtext_prefix(error), error);
 }
 
 static const char *level_name(enum weir_log_level level)

@@ -131,3 +131,24 @@ int rcv_watch_expired(struct rcv_watch *w, const struct test *t, uint64_t now)
     }
     return now - w->last_progress_ns >= w->limit_ns;
 }
+
+/* A tenth of the timeout, within these bounds: the timeout fires at most
+ * that much late, at a cost of a few wakeups a second. */
+#define RCV_CHECK_MIN_MS 10
+#define RCV_CHECK_MAX_MS 200
+
+int rcv_watch_wait_ms(const struct rcv_watch *w, uint64_t now, int cap_ms)
+{
+    if (!w->armed || !w->limit_ns)
+        return cap_ms;
+    uint64_t step = w->limit_ns / 10 / 1000000u;
+    if (step < RCV_CHECK_MIN_MS)
+        step = RCV_CHECK_MIN_MS;
+    if (step > RCV_CHECK_MAX_MS)
+        step = RCV_CHECK_MAX_MS;
+    uint64_t due = w->last_progress_ns + w->limit_ns;
+    uint64_t left = due > now ? (due - now + 999999u) / 1000000u : 0;
+    if (left < step)
+        step = left;
+    return cap_ms < 0 || step < (uint64_t)cap_ms ? (int)step : cap_ms;
+}

@@ -54,5 +54,10 @@ struct rcv_watch {
 void rcv_watch_start(struct rcv_watch *w, const struct test *t, uint64_t now);
 /* 1 when the receiving streams have been silent for --rcv-timeout. */
 int rcv_watch_expired(struct rcv_watch *w, const struct test *t, uint64_t now);
+/* The longest a loop that calls rcv_watch_expired may wait before its next
+ * call (cap_ms when the watch is off): progress is stamped when seen, so
+ * this bounds both how late the last byte is noticed and how late the
+ * timeout fires. */
+int rcv_watch_wait_ms(const struct rcv_watch *w, uint64_t now, int cap_ms);
 
 #endif

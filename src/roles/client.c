@@ -431,7 +431,7 @@ static int run_loop(struct client *c)
         session_tick(ss, now);
         if (rcv_watch_expired(&c->rcv, t, now))
             return fail(c, WEIR_E_NOMSG, NULL);
-        int timeout = session_timeout_ms(ss, now, byte_limit ? 2 : 1000);
+        int timeout = rcv_watch_wait_ms(&c->rcv, now, session_timeout_ms(ss, now, byte_limit ? 2 : 1000));
         if (deadline) {
             uint64_t ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 0;
             if (ms < (uint64_t)timeout)
@@ -778,7 +778,11 @@ int client_run(const struct settings *s, struct report_set *rs, struct client_ou
     }
     workers_stop(t);
     test_close_streams(t);
-    if (t->ctl_fd >= 0)
+    /* A server silent past --rcv-timeout will not read our goodbye
+     * either: close without waiting for it, as iperf3's client does. */
+    if (t->ctl_fd >= 0 && rc != WEIR_OK && c.error == WEIR_E_NOMSG)
+        close(t->ctl_fd);
+    else if (t->ctl_fd >= 0)
         ctl_close(t->ctl_fd);
     session_free(&c.ss);
     return rc == WEIR_OK ? 0 : 1;

@@ -19,6 +19,7 @@
 #include "roles/frontdoor.h"
 #include "cli/daemon.h"
 #include "proto/errors.h"
+#include "endtext.h"
 #include "host/host.h"
 #include "host/loader.h"
 #include "host/transport.h"
@@ -87,7 +88,7 @@ static int fail(struct server_test *v, int code, int tell, const char *fmt, ...)
 static int gone(struct server_test *v)
 {
     v->client_gone = 1;
-    return fail(v, WEIR_E_CTRLCLOSE, 0, "the client has unexpectedly closed the connection");
+    return fail(v, WEIR_E_CTRLCLOSE, 0, ENDTEXT_CLIENT_CLOSED);
 }
 
 static int ctl_fail(struct server_test *v, enum ctl_io io, int code)
@@ -632,7 +633,7 @@ static int run_test(struct server_test *v)
             return rc;
         }
         struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
-        int pr = poll(&p, 1, session_timeout_ms(ss, now, tell_sent ? SENT_CHECK_MS : 100));
+        int pr = poll(&p, 1, rcv_watch_wait_ms(&rcv, now, session_timeout_ms(ss, now, tell_sent ? SENT_CHECK_MS : 100)));
         if (session_signal)
             return fail(v, WEIR_E_SERVERTERM, 0, NULL);
         if (pr <= 0)
@@ -712,16 +713,23 @@ static int exchange_results(struct server_test *v)
     return WEIR_OK;
 }
 
-/* One control connection, from its cookie (read by the front door) to
- * IPERF_DONE; the front door closes it. Returns as frontdoor_test_fn says. */
+/* The client interrupted its test (CLIENT_TERMINATE) or closed the control
+ * connection: iperf3 reports that without "error - " and counts the test
+ * as done, not failed (with -1 it then exits 0). */
+static int client_left(const struct server_test *v)
+{
+    return v->error == WEIR_E_CLIENTTERM || v->error == WEIR_E_CTRLCLOSE;
+}
+
 /* Wait at most ms for the peer to close the control connection (or to
- * send anything): then it has read what we sent. */
-static void await_hangup(int fd, int ms)
+ * send anything): then it has read what we sent. A signal cuts the wait
+ * short unless through_signal (the signal is what we told it of). */
+static void await_hangup(int fd, int ms, int through_signal)
 {
     uint64_t deadline = host_now_ns() + (uint64_t)ms * 1000000u;
     for (;;) {
         uint64_t now = host_now_ns();
-        if (now >= deadline || session_signal)
+        if (now >= deadline || (session_signal && !through_signal))
             return;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         int r = poll(&p, 1, (int)((deadline - now) / 1000000u) + 1);
@@ -730,6 +738,8 @@ static void await_hangup(int fd, int ms)
     }
 }
 
+/* One control connection, from its cookie (read by the front door) to
+ * IPERF_DONE; the front door closes it. Returns as frontdoor_test_fn says. */
 static int serve_one(struct test_link *link)
 {
     struct server_test v;
@@ -783,23 +793,29 @@ static int serve_one(struct test_link *link)
         link_winding_up(link);
         if (v.tell_client && !v.client_gone && v.error < 1000)
             ctl_send_server_error(t->ctl_fd, v.error, v.sys_errno);
+        /* Stopped by a signal: the client must read SERVER_TERMINATE while
+         * its data streams still flow (iperf3's then prints its summary
+         * and "the server has terminated"); streams that broke under it
+         * first would make it report a reset connection instead. So we
+         * keep receiving until it has hung up, or a short while. */
+        if (v.error == WEIR_E_SERVERTERM && !v.client_gone &&
+            ctl_send_state(t->ctl_fd, ST_SERVER_TERMINATE) == CTL_OK && v.ss.started)
+            await_hangup(t->ctl_fd, HANGUP_WAIT_MS, 1);
         if (v.ss.started) {
             session_stop(&v.ss, host_now_ns());
             workers_stop(t);
             session_report_end(&v.ss);
         }
         char msg[1024];
-        if (v.error == WEIR_E_CTRLCLOSE || v.error == WEIR_E_CLIENTTERM)
-            snprintf(msg, sizeof msg, "%s", v.error == WEIR_E_CLIENTTERM ? "the client has terminated"
-                                                                         : "the client has unexpectedly closed the connection");
+        if (client_left(&v))
+            snprintf(msg, sizeof msg, "%s", v.error == WEIR_E_CLIENTTERM ? ENDTEXT_CLIENT_TERMINATED
+                                                                         : ENDTEXT_CLIENT_CLOSED);
         else if (v.error == WEIR_E_SERVERTERM)
             snprintf(msg, sizeof msg, "interrupt - the server has terminated");   /* as iperf3 */
         else
             error_text(msg, sizeof msg, v.error, v.detail);
         free(report_capture_take(rs));
         report_finish(rs, msg);
-        if (v.error == WEIR_E_SERVERTERM)
-            ctl_send_state(t->ctl_fd, ST_SERVER_TERMINATE);
         /* Told of an error mid-test, a client must read it on the control
          * connection before its data streams break under it, or it
          * reports a broken pipe instead of our reason (iperf3's does).
@@ -807,12 +823,12 @@ static int serve_one(struct test_link *link)
          * likely gone, and the slot should not wait for it. */
         if (v.ss.started && v.tell_client && !v.client_gone && v.error != WEIR_E_NOMSG &&
             !session_stream_error(&v.ss, 0, NULL, NULL))
-            await_hangup(t->ctl_fd, HANGUP_WAIT_MS);
+            await_hangup(t->ctl_fd, HANGUP_WAIT_MS, 0);
     } else {
         report_finish(rs, NULL);
     }
     session_free(&v.ss);
-    if (rc == WEIR_OK)
+    if (rc == WEIR_OK || client_left(&v))
         return 0;
     return v.error == WEIR_E_SERVERTERM ? -1 : v.error == WEIR_E_AUTHTEST ? 2 : 1;
 }

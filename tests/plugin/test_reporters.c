@@ -1039,6 +1039,25 @@ static void test_text_errors_and_server_output(void)
                 "busy error");
     reporter_close(&r);
 
+    /* A server whose client left mid-test says so as iperf3's does: no
+     * "error - " (the test counts as done); nor for a signal. */
+    static const char *const bare[] = { "the client has terminated",
+                                        "the client has unexpectedly closed the connection",
+                                        "interrupt - the server has terminated" };
+    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "weir: %s\n", bare[i]);
+        run_open(&r, text_plugin, WEIR_ROLE_SERVER, 0, 'a');
+        CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, bare[i]), WEIR_OK);
+        expect_text(r.sink.err, want, bare[i]);
+        reporter_close(&r);
+    }
+    /* Only those exact texts: a longer one is still an error. */
+    run_open(&r, text_plugin, WEIR_ROLE_SERVER, 0, 'a');
+    CU_ASSERT_EQUAL(r.ops->test_finish(r.ctx, "the client has terminated early"), WEIR_OK);
+    expect_text(r.sink.err, "weir: error - the client has terminated early\n", "not a bare text");
+    reporter_close(&r);
+
     /* --get-server-output against a text server: the captured text follows
      * the summary, then an empty line before "Done" (iperf3 3.12). */
     run_open(&r, text_plugin, WEIR_ROLE_CLIENT, 0, 'a');
