@@ -405,7 +405,7 @@ case_dry_run() {
     [ "$RUN_RC" = 0 ] && [ ! -s "$CASE_DIR/out3" ] && [ ! -s "$CASE_DIR/err3" ] ||
         fail "weir -c ... --dry-run: exit $RUN_RC, '$(oneline "$CASE_DIR/out3") $(oneline "$CASE_DIR/err3")'"
     run_bounded "$CASE_DIR/out4" "$CASE_DIR/err4" "$WEIR" -c 127.0.0.1 -p "$CLOSED" -t 0.5x --dry-run
-    [ "$RUN_RC" = 1 ] && grep -q "^weir: error - test duration" "$CASE_DIR/err4" ||
+    [ "$RUN_RC" = 1 ] && grep -q "^weir: parameter error - test duration" "$CASE_DIR/err4" ||
         fail "weir -c ... -t 0.5x --dry-run: exit $RUN_RC, $(oneline "$CASE_DIR/err4")"
 }
 run_case "--dry-run: an exporter's modules file and a client's options checked, nothing run" case_dry_run
