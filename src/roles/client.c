@@ -232,10 +232,20 @@ static int check_transport_params(struct client *c)
 
 static int on_param_exchange(struct client *c)
 {
-    struct json_object *o = params_to_json(&c->ss.t.p);
-    enum ctl_io io = ctl_send_json(c->ss.t.ctl_fd, o);
+    struct test *t = &c->ss.t;
+    struct json_object *o = params_to_json(&t->p);
+    enum ctl_io io = ctl_send_json(t->ctl_fd, o);
     json_object_put(o);
-    return io == CTL_OK ? WEIR_OK : ctl_fail(c, io, WEIR_E_SENDPARAMS);
+    if (io != CTL_OK)
+        return ctl_fail(c, io, WEIR_E_SENDPARAMS);
+    /* "Connecting to host" once the server took the test, as iperf3 says
+     * it: a busy server's refusal prints nothing on stdout. */
+    struct weir_report_connect rc;
+    report_fill_connect(&rc, WEIR_ROLE_CLIENT, t->s->host, t->s->port);
+    rc.control_mss = t->control_mss;
+    rc.chosen_blksize = chosen_blksize(t, 0);
+    report_connected(c->ss.rs, &rc);
+    return WEIR_OK;
 }
 
 static int on_weir_accept(struct client *c)
@@ -650,11 +660,6 @@ static int connect_control(struct client *c)
      * is only settled then (32768 rather than 32741 on loopback), and it
      * is the UDP default block size. */
     t->control_mss = net_tcp_mss(t->ctl_fd);
-    struct weir_report_connect rc;
-    report_fill_connect(&rc, WEIR_ROLE_CLIENT, s->host, s->port);
-    rc.control_mss = t->control_mss;
-    rc.chosen_blksize = chosen_blksize(t, 0);
-    report_connected(c->ss.rs, &rc);
     return WEIR_OK;
 }
 

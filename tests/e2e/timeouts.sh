@@ -49,8 +49,8 @@ bad_option() {
     shift 2
     run_bounded "$CASE_DIR/o.out" "$CASE_DIR/o.err" "$WEIR" "$@"
     [ "$RUN_RC" = 1 ] || fail "$label: exit status $RUN_RC, want 1"
-    grep -qF -- "weir: error - $msg" "$CASE_DIR/o.err" ||
-        fail "$label: no 'weir: error - $msg...': $(head -n 1 "$CASE_DIR/o.err")"
+    grep -qF -- "weir: parameter error - $msg" "$CASE_DIR/o.err" ||
+        fail "$label: no 'weir: parameter error - $msg...': $(head -n 1 "$CASE_DIR/o.err")"
 }
 
 case_options() {
