@@ -140,6 +140,9 @@ one_at_a_time() {
     expect_eq "second weir client exit status" "$RUN_RC" 1
     grep -q "the server is busy running a test. try again later" "$CASE_DIR/second.err" ||
         fail "second weir client: no 'server is busy' message"
+    # As iperf3: nothing on stdout, no "Connecting to host" for a test
+    # the server did not take.
+    [ -s "$CASE_DIR/second.out" ] && fail "second weir client printed on stdout: $(oneline "$CASE_DIR/second.out")"
     if [ -n "$IPERF3" ]; then
         run_bounded "$CASE_DIR/iperf3.out" "$CASE_DIR/iperf3.err" "$IPERF3" -c 127.0.0.1 -p "$PORT" -t 1
         expect_eq "iperf3 client exit status" "$RUN_RC" 1
