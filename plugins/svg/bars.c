@@ -29,6 +29,39 @@ static void bar(struct svgbuf *b, const char *cls, double x, double w, double y,
               cls, x, y, w, bottom - y, colour, opacity, colour);
 }
 
+/* One horizontal grid line at py with its tick label. */
+static void grid_line(struct svgbuf *b, double x0, double right, double py, const char *label)
+{
+    sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#E0E0E0\"/>\n",
+              x0, py, right, py);
+    sb_printf(b, "<text class=\"bar-ytick\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", x0 - 4, py + 3, label);
+}
+
+/* Closes the tick labels' group and draws the axes. */
+static void axes(struct svgbuf *b, double x0, double y0, double bottom, double right)
+{
+    sb_puts(b, "</g>\n");
+    sb_printf(b, "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"#333333\"/>\n",
+              x0, y0, bottom, right);
+}
+
+/* A row whose test failed: the word instead of its bars. */
+static void failed_mark(struct svgbuf *b, double mid, double bottom)
+{
+    sb_printf(b, "<text class=\"bar-failed\" transform=\"translate(%.1f %.1f) rotate(-90)\" "
+                 "font-size=\"%d\" fill=\"#D55E00\">failed</text>\n",
+              mid + 3, bottom - 4, TICK_FONT);
+}
+
+/* The row's transport under its bars. */
+static void row_label(struct svgbuf *b, double mid, double bottom, const char *transport, size_t chars)
+{
+    sb_printf(b, "<text class=\"bar-label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
+                 "text-anchor=\"middle\" fill=\"#222222\">", mid, bottom + 13, TICK_FONT);
+    sb_escaped(b, transport != NULL ? transport : "?", chars);
+    sb_puts(b, "</text>\n");
+}
+
 void bars_draw(struct svgbuf *b, const struct weir_report_comparison *c,
                const char *const *colours, double left, double top, double right, double bottom)
 {
@@ -57,14 +90,11 @@ void bars_draw(struct svgbuf *b, const struct weir_report_comparison *c,
     for (int i = 0; i < y.count; i++) {
         double v = axis_tick(&y, i);
         double py = bottom - (v - y.lo) / (y.hi - y.lo) * (bottom - y0);
-        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#E0E0E0\"/>\n",
-                  x0, py, right, py);
-        sb_printf(b, "<text class=\"bar-ytick\" x=\"%.1f\" y=\"%.1f\">%.*f</text>\n", x0 - 4, py + 3,
-                  y.decimals, v);
+        char label[32];
+        snprintf(label, sizeof label, "%.*f", y.decimals, v);
+        grid_line(b, x0, right, py, label);
     }
-    sb_puts(b, "</g>\n");
-    sb_printf(b, "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"#333333\"/>\n",
-              x0, y0, bottom, right);
+    axes(b, x0, y0, bottom, right);
     if (c->n_rows == 0)
         return;
 
@@ -75,19 +105,14 @@ void bars_draw(struct svgbuf *b, const struct weir_report_comparison *c,
         const struct weir_report_comparison_row *r = &c->rows[i];
         double mid = x0 + group * ((double)i + 0.5);
         if (r->error != NULL) {
-            sb_printf(b, "<text class=\"bar-failed\" transform=\"translate(%.1f %.1f) rotate(-90)\" "
-                         "font-size=\"%d\" fill=\"#D55E00\">failed</text>\n",
-                      mid + 3, bottom - 4, TICK_FONT);
+            failed_mark(b, mid, bottom);
         } else {
             double ys = bottom - r->sender_bits_per_second / scale / y.hi * (bottom - y0);
             double yr = bottom - r->receiver_bits_per_second / scale / y.hi * (bottom - y0);
             bar(b, "sender", mid - w - 1, w, ys, bottom, colours[i], "1");
             bar(b, "receiver", mid + 1, w, yr, bottom, colours[i], RECEIVER_OPACITY);
         }
-        sb_printf(b, "<text class=\"bar-label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
-                     "text-anchor=\"middle\" fill=\"#222222\">", mid, bottom + 13, TICK_FONT);
-        sb_escaped(b, r->transport != NULL ? r->transport : "?", label_chars);
-        sb_puts(b, "</text>\n");
+        row_label(b, mid, bottom, r->transport, label_chars);
     }
 }
 
@@ -135,13 +160,9 @@ void bars_draw_working(struct svgbuf *b, const struct weir_report_comparison *c,
         double py = bottom - (e - lo) / (hi - lo) * (bottom - y0);
         char label[24];
         decade_label(label, sizeof label, e);
-        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#E0E0E0\"/>\n",
-                  x0, py, right, py);
-        sb_printf(b, "<text class=\"bar-ytick\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", x0 - 4, py + 3, label);
+        grid_line(b, x0, right, py, label);
     }
-    sb_puts(b, "</g>\n");
-    sb_printf(b, "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"#333333\"/>\n",
-              x0, y0, bottom, right);
+    axes(b, x0, y0, bottom, right);
     if (c->n_rows == 0)
         return;
 
@@ -152,9 +173,7 @@ void bars_draw_working(struct svgbuf *b, const struct weir_report_comparison *c,
         const struct weir_report_comparison_row *r = &c->rows[i];
         double mid = x0 + group * ((double)i + 0.5);
         if (r->error != NULL) {
-            sb_printf(b, "<text class=\"bar-failed\" transform=\"translate(%.1f %.1f) rotate(-90)\" "
-                         "font-size=\"%d\" fill=\"#D55E00\">failed</text>\n",
-                      mid + 3, bottom - 4, TICK_FONT);
+            failed_mark(b, mid, bottom);
         } else {
             const struct weir_report_latency_stats *d[] = { &w[i].idle, &w[i].loaded };
             static const char *const cls[] = { "idle", "loaded" };
@@ -168,9 +187,6 @@ void bars_draw_working(struct svgbuf *b, const struct weir_report_comparison *c,
                     k == 0 ? IDLE_OPACITY : "1");
             }
         }
-        sb_printf(b, "<text class=\"bar-label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
-                     "text-anchor=\"middle\" fill=\"#222222\">", mid, bottom + 13, TICK_FONT);
-        sb_escaped(b, r->transport != NULL ? r->transport : "?", label_chars);
-        sb_puts(b, "</text>\n");
+        row_label(b, mid, bottom, r->transport, label_chars);
     }
 }
